@@ -1,0 +1,59 @@
+// The standalone executor, RingCore's loop: the ring is the event loop. Each
+// step submits what is queued, then blocks in io_uring_enter(min_complete=1)
+// until the kernel completes something, reaps, and lets the promise
+// continuations run before the next step. Lowest latency for programs that do
+// all their I/O through ringcore; while it blocks, Node's own timers and
+// sockets wait (use the default driver for programs that mix the two).
+import type { Submitter } from '../op/submitter.js';
+import { Batcher, type Driver } from './driver.js';
+
+export class ExecutorDriver implements Driver {
+  private readonly batcher: Batcher;
+  private stepScheduled = false;
+  private mainSettled = false;
+  private disposed = false;
+
+  constructor(
+    private readonly submitter: Submitter,
+    /** Called once main has settled and nothing is in flight. */
+    private readonly onDone: () => void,
+  ) {
+    this.batcher = new Batcher(submitter, () => this.scheduleStep());
+    submitter.wake = () => this.batcher.schedule();
+  }
+
+  wake(): void {
+    this.batcher.schedule();
+  }
+
+  /** main() has settled: finish once the last op in flight has completed. */
+  settle(): void {
+    this.mainSettled = true;
+    this.scheduleStep();
+  }
+
+  // setImmediate runs after the tick and microtask queues are empty, so the
+  // step never blocks while a continuation could still queue work.
+  private scheduleStep(): void {
+    if (this.stepScheduled || this.disposed) return;
+    this.stepScheduled = true;
+    setImmediate(this.step);
+  }
+
+  private readonly step = (): void => {
+    this.stepScheduled = false;
+    if (this.disposed) return;
+    this.submitter.flush();
+    if (this.submitter.inFlight > 0) {
+      this.submitter.waitAndFlush();
+      this.scheduleStep();
+    } else if (this.mainSettled) {
+      this.onDone();
+    }
+    // Otherwise main waits on something outside the ring; wake() restarts the steps.
+  };
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}

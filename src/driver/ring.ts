@@ -1,0 +1,147 @@
+// Ring: an io_uring instance with ops, promises and a driver. What users hold.
+import * as C from '../sys/constants.js';
+import { invalidArgType, RingcoreError } from '../sys/errors.js';
+import { IoUring, type IoUringOptions } from '../ring/io-uring.js';
+import type { OpOptions, OpPromise, OpSpec } from '../op/op.js';
+import { Multishot, type MultishotSpec } from '../op/multishot.js';
+import { Submitter, type SubmitterStats } from '../op/submitter.js';
+import type { Driver } from './driver.js';
+import { EventLoopDriver } from './event-loop.js';
+import { ExecutorDriver } from './executor.js';
+
+export type RingOptions = IoUringOptions;
+
+const NOP: OpSpec<void> = {
+  syscall: 'nop',
+  prep: (uring, sqe) => uring.prepNop(sqe),
+  map: () => undefined,
+};
+
+export class Ring {
+  /** The io_uring instance (layer 1): raw SQEs, CQEs, register, probe. */
+  readonly uring: IoUring;
+  /** Places ops and routes their completions (layer 2). */
+  readonly submitter: Submitter;
+  private driver: Driver;
+  private closing: Promise<void> | null = null;
+  private running = false;
+
+  constructor(options: RingOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+    this.uring = new IoUring(options);
+    this.submitter = new Submitter(this.uring);
+    this.driver = new EventLoopDriver(this.submitter);
+  }
+
+  /** IORING_OP_NOP: does nothing in the kernel; the cost of one trip through the ring. */
+  nop(options?: OpOptions): Promise<void> {
+    return this.submitter.submit(NOP, options);
+  }
+
+  /** Starts any op: `spec.prep` fills the SQE (see IoUring's prep* helpers). */
+  submit<T = number>(spec: OpSpec<T>, options?: OpOptions): OpPromise<T> {
+    return this.submitter.submit(spec, options);
+  }
+
+  /**
+   * Starts ops chained with IOSQE_IO_LINK, in one submit: each runs after the
+   * previous one succeeded; after a failure the rest reject with ECANCELED.
+   * `options.timeout` puts a link timeout on the last op.
+   */
+  link(specs: OpSpec<unknown>[], options?: OpOptions): Promise<unknown>[] {
+    if (!Array.isArray(specs)) throw invalidArgType('specs', 'an array', specs);
+    return this.submitter.submitLinked(specs, options);
+  }
+
+  /** Starts a multishot op, read with `for await`. Breaking out of the loop cancels it. */
+  multishot<T>(spec: MultishotSpec<T>, options?: { signal?: AbortSignal }): Multishot<T> {
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+    const op = new Multishot(this.submitter, spec, signal);
+    if (signal?.aborted) op.discard(null);
+    else op.arm();
+    return op;
+  }
+
+  /** Whether the running kernel supports an opcode: `IORING_OP_READ` (the number) or its name, 'READ'. */
+  supports(op: number | string): boolean {
+    if (typeof op === 'string') {
+      const value = (C.OPCODES as Record<string, number>)[op.replace(/^IORING_OP_/, '')];
+      if (value === undefined) throw invalidArgType('op', `an IORING_OP_* opcode or its name`, op);
+      return this.uring.supports(value);
+    }
+    if (typeof op !== 'number') throw invalidArgType('op', 'a number or a string', op);
+    return this.uring.supports(op);
+  }
+
+  /** Ops holding a slot (in the kernel, or about to be). */
+  get inFlight(): number {
+    return this.submitter.inFlight;
+  }
+
+  /** Ops waiting for a free SQE or slot. */
+  get waiting(): number {
+    return this.submitter.waiting;
+  }
+
+  get stats(): Readonly<SubmitterStats> {
+    return this.submitter.stats;
+  }
+
+  get closed(): boolean {
+    return this.closing !== null;
+  }
+
+  /**
+   * The standalone executor: runs `main` with this ring as the event loop,
+   * blocking in io_uring_enter while ops are in flight. Resolves with main's
+   * result once it has settled and nothing is in flight.
+   */
+  run<T>(main: () => T | Promise<T>): Promise<Awaited<T>> {
+    if (typeof main !== 'function') throw invalidArgType('main', 'a function', main);
+    if (this.closing !== null) return Promise.reject(new RingcoreError('ERR_RINGCORE_CLOSED', 'the ring is closed'));
+    if (this.running) return Promise.reject(new RingcoreError('ERR_RINGCORE_UNSUPPORTED', 'run() is already running on this ring'));
+    this.running = true;
+    return new Promise<Awaited<T>>((resolve, reject) => {
+      let outcome: { ok: true; value: Awaited<T> } | { ok: false; error: unknown };
+      const executor = new ExecutorDriver(this.submitter, () => {
+        this.useDriver(new EventLoopDriver(this.submitter));
+        this.running = false;
+        if (outcome.ok) resolve(outcome.value);
+        else reject(outcome.error);
+      });
+      this.useDriver(executor);
+      Promise.resolve()
+        .then(main)
+        .then(
+          (value) => (outcome = { ok: true, value: value as Awaited<T> }),
+          (error: unknown) => (outcome = { ok: false, error }),
+        )
+        .then(() => executor.settle());
+    });
+  }
+
+  private useDriver(driver: Driver): void {
+    this.driver.dispose();
+    this.driver = driver;
+    driver.wake();
+  }
+
+  /**
+   * Closes the ring: new ops reject with ERR_RINGCORE_CLOSED, queued ones are
+   * dropped, ops in flight are cancelled. Resolves once the kernel has given
+   * every op back (so no memory it could still write is released early), then
+   * unmaps the rings and closes the fd. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.submitter.drainForClose().then(() => {
+      this.driver.dispose();
+      this.uring.close();
+    });
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

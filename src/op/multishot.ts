@@ -1,0 +1,161 @@
+// A multishot op: one SQE, many CQEs, read as an async iterator. Its life
+// (and its slot, and what it pins) ends at the first CQE without
+// IORING_CQE_F_MORE; `rearm` may then start it again (multishot accept and
+// recv stop when the kernel runs short of something and must be re-armed).
+import * as C from '../sys/constants.js';
+import { AbortError, errnoException, RingcoreError, type ErrorContext } from '../sys/errors.js';
+import type { OpHost } from './op.js';
+import { Request, type Prep } from './request.js';
+
+export interface MultishotSpec<T> {
+  syscall: string;
+  prep: Prep;
+  pin?: unknown;
+  context?: ErrorContext;
+  /** A negative res that is a value, not an error (a repeating timer's -ETIME). */
+  expect?: number;
+  /** Turns one successful CQE into a value. */
+  map: (res: number, flags: number) => T;
+  /**
+   * Called with the res of a final CQE (one without F_MORE) that was not
+   * asked for. Return true to start the op again instead of ending.
+   */
+  rearm?: (res: number) => boolean;
+  /** Called with values that were produced but will never be read (after return() or an abort). */
+  release?: (value: T) => void;
+}
+
+export interface MultishotHost extends OpHost {
+  start(head: Request): void;
+}
+
+export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
+  private readonly values: T[] = [];
+  private valuesHead = 0;
+  private reader: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
+  private error: unknown = null;
+  /** The kernel posted the final CQE and nothing re-armed it. */
+  private ended = false;
+  /** The reader stopped (return(), break, abort): cancel and discard. */
+  private stopped = false;
+  private abortReason: unknown;
+  private aborted = false;
+  private readonly signal: AbortSignal | undefined;
+  private readonly onAbort: (() => void) | undefined;
+  /** Whether the op holds an SQE or slot right now. */
+  private active = false;
+  /** Start-ups, the first one included: a count for examples and tests. */
+  arms = 0;
+  /** CQEs received over the op's life. */
+  cqes = 0;
+
+  constructor(
+    private readonly host: MultishotHost,
+    readonly spec: MultishotSpec<T>,
+    signal: AbortSignal | undefined,
+  ) {
+    super(spec.syscall, spec.prep, spec.pin);
+    if (signal !== undefined) {
+      this.signal = signal;
+      this.onAbort = () => {
+        this.aborted = true;
+        this.abortReason = signal.reason;
+        this.stop();
+      };
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  /** Places the op (called once by whoever creates it). */
+  arm(): void {
+    this.arms++;
+    this.active = true;
+    this.host.start(this);
+  }
+
+  complete(res: number, flags: number): boolean {
+    this.cqes++;
+    const ok = res >= 0 || res === this.spec.expect;
+    if (ok) this.push(this.spec.map(res, flags));
+    if ((flags & C.IORING_CQE_F_MORE) !== 0) return false;
+    this.active = false;
+    if (this.stopped) this.end(null);
+    else if (this.closedUnder) this.end(new RingcoreError('ERR_RINGCORE_CLOSED', `${this.spec.syscall}: the ring was closed`));
+    else if (this.spec.rearm?.(res)) this.arm();
+    else this.end(ok ? null : errnoException(res, this.spec.syscall, this.spec.context));
+    return true;
+  }
+
+  discard(error: Error | null): void {
+    this.active = false;
+    this.end(error ?? new AbortError(undefined, { cause: this.abortReason }));
+  }
+
+  private push(value: T): void {
+    if (this.stopped) {
+      this.spec.release?.(value);
+    } else if (this.reader !== null) {
+      const reader = this.reader;
+      this.reader = null;
+      reader.resolve({ value, done: false });
+    } else {
+      this.values.push(value);
+    }
+  }
+
+  private end(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
+    if (this.aborted) error = new AbortError(undefined, { cause: this.abortReason });
+    this.error = error;
+    if (this.reader !== null) {
+      const reader = this.reader;
+      this.reader = null;
+      if (error !== null) reader.reject(error);
+      else reader.resolve({ value: undefined, done: true });
+      this.error = null;
+    }
+  }
+
+  /** Stops the op: cancels it in the kernel, or drops it if still queued. */
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (let i = this.valuesHead; i < this.values.length; i++) this.spec.release?.(this.values[i]!);
+    this.values.length = 0;
+    this.valuesHead = 0;
+    if (!this.active) this.end(null);
+    else if (this.queued) this.host.dequeue(this);
+    else this.host.cancel(this);
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.valuesHead < this.values.length) {
+      const value = this.values[this.valuesHead++]!;
+      if (this.valuesHead === this.values.length) {
+        this.values.length = 0;
+        this.valuesHead = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.ended || (this.stopped && !this.aborted)) {
+      const error = this.error;
+      this.error = null;
+      return error !== null ? Promise.reject(error) : Promise.resolve({ value: undefined, done: true });
+    }
+    if (this.reader !== null) return Promise.reject(new Error('ringcore: next() called again before the previous call settled'));
+    return new Promise((resolve, reject) => {
+      this.reader = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.stop();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

@@ -1,0 +1,211 @@
+// An operation in flight: one request whose final CQE settles a promise.
+import { constants } from 'node:os';
+import {
+  AbortError,
+  errnoException,
+  linkBrokenException,
+  RingcoreError,
+  timedOutException,
+  type ErrorContext,
+} from '../sys/errors.js';
+import { Request, type Prep } from './request.js';
+
+const { ECANCELED, EINTR, ETIME } = constants.errno;
+
+/** What the op layer needs from whoever places requests. */
+export interface OpHost {
+  /** Submits an ASYNC_CANCEL for a request that has its SQE. */
+  cancel(target: Request): void;
+  /** Drops a request that is still queued for room (and its chain). */
+  dequeue(target: Request): void;
+  /** Writes a timespec of `ms` into the slot's scratch memory; returns its address. */
+  timespec(slot: number, ms: number): number;
+}
+
+/** What an op is: its SQE, what it pins, and how its result reads. */
+export interface OpSpec<T = number> {
+  /** The syscall name errors carry ('read', 'open', 'connect'...). */
+  syscall: string;
+  /** Fills the SQE. */
+  prep: Prep;
+  /** Memory the SQE points into, kept alive until the final CQE. */
+  pin?: unknown;
+  /** path/dest/address/port for errors. */
+  context?: ErrorContext;
+  /** Turns a successful res into the promised value. Default: res itself. */
+  map?: (res: number, flags: number) => T;
+  /** A negative res that is not an error (a timer's -ETIME). */
+  expect?: number;
+  /**
+   * For ops whose result is a resource (an fd from open or accept): called
+   * with a result that nobody will receive because the caller aborted.
+   */
+  release?: (res: number) => void;
+}
+
+export interface OpOptions {
+  /** Aborting cancels the op in the kernel (IORING_OP_ASYNC_CANCEL). */
+  signal?: AbortSignal | undefined;
+  /** A deadline in ms, enforced by the kernel with IORING_OP_LINK_TIMEOUT. */
+  timeout?: number | undefined;
+}
+
+export const kOp = Symbol('ringcore.op');
+
+/** A promise for an op; `[kOp]` reaches the op behind it. */
+export type OpPromise<T> = Promise<T> & { [kOp]?: Op<T> };
+
+export class Op<T = number> extends Request {
+  readonly promise: OpPromise<T>;
+  private resolve!: (value: T) => void;
+  private reject!: (error: unknown) => void;
+  private res = 0;
+  private flags = 0;
+  /** CQEs still to come: the op's own, and its deadline's. */
+  private pending = 1;
+  settled = false;
+  /** Set when the caller aborted; the op settles once the kernel gives it back. */
+  aborted = false;
+  private abortReason: unknown;
+  /** Not the first op of its chain: an ECANCELED means an earlier link failed. */
+  linkedAfter = false;
+  deadline: LinkTimeout | null = null;
+  /** Set by expire(): the ms after which a timer (not a link timeout) cancelled the op. */
+  private expiredAfter = -1;
+  private signal: AbortSignal | undefined;
+  private onAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly host: OpHost,
+    readonly spec: OpSpec<T>,
+    signal: AbortSignal | undefined,
+  ) {
+    super(spec.syscall, spec.prep, spec.pin);
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.promise[kOp] = this;
+    if (signal !== undefined) {
+      this.signal = signal;
+      this.onAbort = () => this.abort(signal.reason);
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  /** The caller gave up: cancel in the kernel, or drop if not yet placed. */
+  abort(reason: unknown): void {
+    if (this.settled || this.aborted) return;
+    this.aborted = true;
+    this.abortReason = reason;
+    if (this.queued) this.host.dequeue(this);
+    else this.host.cancel(this);
+  }
+
+  /** A deadline passed: cancel the op; it rejects with ETIMEDOUT unless it completed first. */
+  expire(ms: number): void {
+    if (this.settled || this.aborted || this.expiredAfter >= 0) return;
+    this.expiredAfter = ms;
+    if (this.queued) {
+      this.host.dequeue(this);
+    } else {
+      this.host.cancel(this);
+    }
+  }
+
+  /** Adds a kernel-enforced deadline; the op must not be placed yet. */
+  withDeadline(ms: number): void {
+    this.deadline = new LinkTimeout(this, this.host, ms);
+    this.deadline.linkNext = this.linkNext;
+    this.linkNext = this.deadline;
+    this.pending = 2;
+  }
+
+  complete(res: number, flags: number): boolean {
+    this.res = res;
+    this.flags = flags;
+    if (--this.pending === 0) this.settle();
+    return true;
+  }
+
+  /** The deadline's CQE: -ETIME when it fired and cancelled the op. */
+  deadlineDone(): void {
+    if (--this.pending === 0) this.settle();
+  }
+
+  discard(error: Error | null): void {
+    if (this.settled) return;
+    this.finish();
+    if (error === null && this.expiredAfter >= 0) error = timedOutException(this.spec.syscall, this.expiredAfter, this.spec.context);
+    this.reject(error ?? this.abortError());
+  }
+
+  private finish(): void {
+    this.settled = true;
+    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.finish();
+    const { res, spec } = this;
+    if (res >= 0 || (res === spec.expect && res !== -ECANCELED)) {
+      if (this.aborted && spec.release !== undefined && res >= 0) {
+        // Nobody will take this fd: give it back rather than leak it.
+        spec.release(res);
+        this.reject(this.abortError());
+        return;
+      }
+      // Even when aborted: the op completed first, and its result is not thrown away.
+      if (spec.map === undefined) this.resolve(res as T);
+      else {
+        try {
+          this.resolve(spec.map(res, this.flags));
+        } catch (error) {
+          this.reject(error);
+        }
+      }
+      return;
+    }
+    if ((res === -ECANCELED || res === -EINTR) && this.aborted) {
+      this.reject(this.abortError());
+    } else if (this.closedUnder) {
+      this.reject(new RingcoreError('ERR_RINGCORE_CLOSED', `${spec.syscall}: the ring was closed while the operation was in flight`, {
+        cause: errnoException(res, spec.syscall, spec.context),
+      }));
+    } else if (res === -ECANCELED && this.deadline?.fired) {
+      this.reject(timedOutException(spec.syscall, this.deadline.ms, spec.context));
+    } else if ((res === -ECANCELED || res === -EINTR) && this.expiredAfter >= 0) {
+      this.reject(timedOutException(spec.syscall, this.expiredAfter, spec.context));
+    } else if (res === -ECANCELED && this.linkedAfter) {
+      this.reject(linkBrokenException(spec.syscall, spec.context));
+    } else {
+      this.reject(errnoException(res, spec.syscall, spec.context));
+    }
+  }
+
+  private abortError(): AbortError {
+    return new AbortError(undefined, { cause: this.abortReason });
+  }
+}
+
+/** IORING_OP_LINK_TIMEOUT: the SQE after an op, cancelling it when `ms` pass first. */
+export class LinkTimeout extends Request {
+  fired = false;
+
+  constructor(
+    private readonly op: Op<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+    host: OpHost,
+    readonly ms: number,
+  ) {
+    super('link_timeout', (uring, sqe, slot) => uring.prepLinkTimeout(sqe, host.timespec(slot, ms), 0), null);
+  }
+
+  complete(res: number): boolean {
+    this.fired = res === -ETIME;
+    this.op.deadlineDone();
+    return true;
+  }
+
+  discard(): void {}
+}

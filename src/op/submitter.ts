@@ -1,0 +1,327 @@
+// Places requests into SQEs, submits them, and routes CQEs back. This is
+// where "never lose, never spin" lives:
+//  - a request that finds no free SQE or slot waits in a FIFO queue and is
+//    placed as soon as completions make room (the driver keeps entering);
+//  - slots are capped at the CQ size, so single-shot completions cannot
+//    overflow the CQ, and an overflow (multishot) is flushed back with GETEVENTS;
+//  - EINTR from io_uring_enter is retried, EAGAIN/EBUSY wait for completions.
+// When io_uring_enter is called is the driver's business (layer 3): it sets
+// `wake` and calls flush().
+import { constants } from 'node:os';
+import * as C from '../sys/constants.js';
+import { TIMESPEC } from '../sys/layout.js';
+import { addressOf, storeU64 } from '../sys/memory.js';
+import { AbortError, errnoException, linkBrokenException, RingcoreError, invalidArgType, outOfRange } from '../sys/errors.js';
+import type { IoUring } from '../ring/io-uring.js';
+import { Op, kOp, type OpHost, type OpOptions, type OpPromise, type OpSpec } from './op.js';
+import { InternalRequest, Request } from './request.js';
+import { SlotTable } from './slots.js';
+
+const { EAGAIN, EBUSY, EINTR } = constants.errno;
+
+/** Bytes of scratch memory each slot owns, for small structs an SQE points to (a timespec). */
+const SCRATCH_BYTES = 32;
+
+export interface SubmitterStats {
+  /** io_uring_enter calls made to submit. */
+  enters: number;
+  /** SQEs the kernel consumed. */
+  submitted: number;
+  /** CQEs reaped. */
+  completed: number;
+  /** CQEs dropped because their slot had moved on (a late CQE for a reused slot). */
+  stale: number;
+}
+
+export class Submitter implements OpHost {
+  readonly slots: SlotTable<Request>;
+  /** Called when requests are waiting to be submitted; the driver arranges a flush(). */
+  wake: () => void = () => {};
+  readonly stats: SubmitterStats = { enters: 0, submitted: 0, completed: 0, stale: 0 };
+  /** Slots held back for cancellations, so that an abort never waits behind a full table. */
+  private readonly reserved: number;
+  private queue: Request[] = [];
+  private queueHead = 0;
+  private urgent: Request[] = [];
+  private readonly scratch: Uint32Array;
+  private readonly scratchBase: number;
+  private closing = false;
+  private idle: (() => void) | null = null;
+
+  constructor(readonly uring: IoUring) {
+    this.slots = new SlotTable(uring.cqEntries);
+    this.reserved = Math.max(1, Math.min(8, uring.cqEntries >> 3));
+    this.scratch = new Uint32Array((uring.cqEntries * SCRATCH_BYTES) / 4);
+    this.scratchBase = addressOf(this.scratch);
+  }
+
+  /** Requests holding a slot: placed, and not yet given back by their final CQE. */
+  get inFlight(): number {
+    return this.slots.used;
+  }
+
+  /** Requests waiting for a free SQE or slot. */
+  get waiting(): number {
+    return this.queue.length - this.queueHead + this.urgent.length;
+  }
+
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  // ---- starting ops --------------------------------------------------------
+
+  /** Starts one op: validates options, then places it now or queues it. */
+  submit<T>(spec: OpSpec<T>, options?: OpOptions): OpPromise<T> {
+    const signal = checkOptions(options);
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    const op = new Op<T>(this, spec, signal);
+    if (options?.timeout !== undefined) op.withDeadline(options.timeout);
+    this.start(op);
+    return op.promise;
+  }
+
+  /**
+   * Starts ops linked with IOSQE_IO_LINK: each runs only after the one before
+   * it succeeded. All go into the same submit. If one fails, the rest reject
+   * with ECANCELED errors that say so.
+   */
+  submitLinked(specs: OpSpec<unknown>[], options?: OpOptions): OpPromise<unknown>[] {
+    const signal = checkOptions(options);
+    if (specs.length === 0) return [];
+    if (specs.length > this.uring.sqEntries) {
+      throw outOfRange('specs.length', `at most the SQ size (${this.uring.sqEntries})`, specs.length);
+    }
+    if (signal?.aborted) return specs.map(() => Promise.reject(new AbortError(undefined, { cause: signal.reason })));
+    const ops = specs.map((spec) => new Op(this, spec, signal));
+    for (let i = 1; i < ops.length; i++) {
+      ops[i - 1]!.linkNext = ops[i]!;
+      ops[i]!.linkedAfter = true;
+      ops[i]!.head = ops[0]!;
+    }
+    if (options?.timeout !== undefined) ops[ops.length - 1]!.withDeadline(options.timeout);
+    this.start(ops[0]!);
+    return ops.map((op) => op.promise);
+  }
+
+  /** Places `head` (and its chain) now if there is room and nobody is ahead of it; otherwise queues it. */
+  start(head: Request): void {
+    if (this.closing) {
+      for (let r: Request | null = head; r !== null; r = r.linkNext) r.discard(closedError());
+      return;
+    }
+    if (this.queueHead === this.queue.length && this.place(head, 0)) {
+      this.wake();
+      return;
+    }
+    for (let r: Request | null = head; r !== null; r = r.linkNext) r.queued = true;
+    this.queue.push(head);
+    this.wake();
+  }
+
+  /**
+   * Gives `head` and its chain SQEs and slots, all or none. `reserve` slots
+   * are left free (for cancellations) unless it is 0.
+   */
+  private place(head: Request, reserve: number): boolean {
+    const n = head.linkNext === null ? 1 : head.chainLength;
+    if (this.slots.available - reserve < n || this.uring.sqSpace() < n) return false;
+    const uring = this.uring;
+    for (let r: Request | null = head; r !== null; r = r.linkNext) {
+      const slot = this.slots.acquire(r);
+      const sqe = uring.getSqe()!;
+      r.slot = slot;
+      r.generation = this.slots.generation(slot);
+      r.sqe = sqe;
+      r.queued = false;
+      r.prep(uring, sqe, slot);
+      uring.setUserData(sqe, slot, r.generation);
+      if (r.linkNext !== null) uring.addFlags(sqe, C.IOSQE_IO_LINK);
+    }
+    return true;
+  }
+
+  /** Places queued requests, oldest first, while there is room. Returns how many chains were placed. */
+  private drain(): number {
+    let placed = 0;
+    while (this.urgent.length > 0 && this.place(this.urgent[0]!, 0)) {
+      this.urgent.shift();
+      placed++;
+    }
+    const queue = this.queue;
+    while (this.queueHead < queue.length) {
+      const head = queue[this.queueHead]!;
+      if (head.queued) {
+        if (!this.place(head, this.reserved)) break;
+        placed++;
+      }
+      queue[this.queueHead++] = undefined as unknown as Request;
+    }
+    if (this.queueHead === queue.length) {
+      queue.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > queue.length) {
+      this.queue = queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    return placed;
+  }
+
+  // ---- OpHost --------------------------------------------------------------
+
+  cancel(target: Request): void {
+    const cancel = new InternalRequest('async_cancel', (uring, sqe) => uring.prepCancel(sqe, target.slot, target.generation, 0));
+    if (!this.place(cancel, 0)) this.urgent.push(cancel);
+    this.wake();
+  }
+
+  dequeue(target: Request): void {
+    for (let r: Request | null = target.head; r !== null; r = r.linkNext) {
+      if (!r.queued) continue;
+      r.queued = false;
+      r.discard(r === target ? null : linkBrokenException(r.syscall));
+    }
+  }
+
+  timespec(slot: number, ms: number): number {
+    const at = (slot * SCRATCH_BYTES) / 4;
+    const seconds = Math.floor(ms / 1000);
+    storeU64(this.scratch, at + TIMESPEC.tv_sec / 4, seconds);
+    storeU64(this.scratch, at + TIMESPEC.tv_nsec / 4, Math.round((ms - seconds * 1000) * 1e6));
+    return this.scratchBase + slot * SCRATCH_BYTES;
+  }
+
+  /**
+   * Gives an op that already has its SQE a kernel deadline, if that SQE is the
+   * last one handed out and not yet submitted (a LINK_TIMEOUT must follow its
+   * op directly, in the same submit). Returns false when it is too late.
+   */
+  attachDeadline(promise: Promise<unknown>, ms: number): boolean {
+    const op = (promise as OpPromise<unknown>)[kOp];
+    if (op === undefined || op.settled || op.deadline !== null || op.linkNext !== null) return false;
+    if (op.queued) {
+      op.withDeadline(ms);
+      return true;
+    }
+    if (!this.uring.isLastUnsubmitted(op.sqe) || this.slots.available < 1 || this.uring.sqSpace() < 1) return false;
+    op.withDeadline(ms);
+    this.uring.addFlags(op.sqe, C.IOSQE_IO_LINK);
+    op.linkNext = null;
+    return this.place(op.deadline!, 0);
+  }
+
+  // ---- submitting and reaping ----------------------------------------------
+
+  /**
+   * Submits what is queued and reaps what completed, repeating while that
+   * makes progress for waiting requests. Never blocks.
+   */
+  flush(): void {
+    if (this.uring.closed) return;
+    for (;;) {
+      const placed = this.waiting > 0 ? this.drain() : 0;
+      if (this.uring.sqPending() > 0) this.enterSubmit();
+      const reaped = this.reapAll();
+      if (this.waiting === 0 || (placed === 0 && reaped === 0)) break;
+    }
+    if (this.closing && this.slots.used === 0 && this.idle !== null) {
+      this.idle();
+      this.idle = null;
+    }
+  }
+
+  /** Blocks in io_uring_enter until at least one CQE is ready, then flushes. */
+  waitAndFlush(): void {
+    if (this.uring.closed) return;
+    for (;;) {
+      const ret = this.uring.enter(0, 1, C.IORING_ENTER_GETEVENTS);
+      if (ret >= 0 || ret === -EAGAIN || ret === -EBUSY) break;
+      if (ret !== -EINTR) throw errnoException(ret, 'io_uring_enter');
+    }
+    this.flush();
+  }
+
+  private enterSubmit(): void {
+    for (;;) {
+      const ret = this.uring.submit();
+      if (ret >= 0) {
+        this.stats.enters++;
+        this.stats.submitted += ret;
+        return;
+      }
+      if (ret === -EINTR) continue;
+      // The kernel is short of room for completions: reap first; the next flush resubmits.
+      if (ret === -EAGAIN || ret === -EBUSY) return;
+      throw errnoException(ret, 'io_uring_enter');
+    }
+  }
+
+  /** Reaps every ready CQE, including those the kernel kept aside when the CQ overflowed. */
+  reapAll(): number {
+    let total = 0;
+    for (;;) {
+      total += this.uring.reap(this.dispatch);
+      if (!this.uring.cqOverflowed()) break;
+      this.uring.enter(0, 0, C.IORING_ENTER_GETEVENTS);
+    }
+    this.stats.completed += total;
+    return total;
+  }
+
+  private readonly dispatch = (slot: number, generation: number, res: number, flags: number): void => {
+    const request = this.slots.lookup(slot, generation);
+    if (request === undefined) {
+      this.stats.stale++;
+      return;
+    }
+    if (request.complete(res, flags)) this.slots.release(slot);
+  };
+
+  // ---- closing ---------------------------------------------------------------
+
+  /**
+   * Stops accepting ops, drops queued ones, cancels those in flight and
+   * resolves when the kernel has given every slot back: only then may the
+   * memory they pin be released and the ring be unmapped.
+   */
+  drainForClose(): Promise<void> {
+    this.closing = true;
+    const error = closedError();
+    const queued = this.queue.slice(this.queueHead);
+    this.queue = [];
+    this.queueHead = 0;
+    for (const head of queued) {
+      for (let r: Request | null = head; r !== null; r = r.linkNext) {
+        if (r.queued) {
+          r.queued = false;
+          r.discard(error);
+        }
+      }
+    }
+    for (const request of this.slots.entries()) {
+      if (request instanceof InternalRequest) continue;
+      request.closedUnder = true;
+      this.cancel(request);
+    }
+    return new Promise<void>((resolve) => {
+      this.idle = resolve;
+      this.flush();
+    });
+  }
+}
+
+function closedError(): RingcoreError {
+  return new RingcoreError('ERR_RINGCORE_CLOSED', 'the ring is closed');
+}
+
+function checkOptions(options: OpOptions | undefined): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+  const { signal, timeout } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'number') throw invalidArgType('options.timeout', 'of type number', timeout);
+    if (!(timeout >= 0) || !Number.isFinite(timeout)) throw outOfRange('options.timeout', 'a finite number >= 0', timeout);
+  }
+  return signal;
+}

@@ -1,0 +1,621 @@
+// Layer 1: one io_uring instance, with no promises. It maps the rings, hands
+// out SQEs, fills them (prep*), submits them with io_uring_enter, and reads
+// CQEs back. Results are numbers and negative errnos, as in liburing; errors
+// are thrown only for misuse and for a ring that cannot be set up.
+import { constants } from 'node:os';
+import * as C from '../sys/constants.js';
+import { CQE, CQRING_OFFSETS, IOVEC, PARAMS, PROBE, PROBE_OP, SQE, SQRING_OFFSETS } from '../sys/layout.js';
+import { addressOf, storeU64 } from '../sys/memory.js';
+import { native } from '../sys/native.js';
+import { SYS_close, SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '../sys/syscalls.js';
+import { RingcoreError, outOfRange } from '../sys/errors.js';
+import { setupError } from './setup-error.js';
+import { attachTrace, detachTrace } from './trace.js';
+
+export interface IoUringOptions {
+  /** SQ size; rounded up to a power of two by the kernel. Default 256, at most 32768. */
+  entries?: number;
+  /** CQ size. Default: twice `entries`. */
+  cqEntries?: number;
+  /** Start a kernel thread that polls the SQ (IORING_SETUP_SQPOLL). */
+  sqPoll?: boolean | { idleMs?: number; cpu?: number };
+  /** Extra IORING_SETUP_* flags. */
+  flags?: number;
+}
+
+/** A trace hook receives every SQE as it is submitted and every CQE as it is reaped. */
+export type TraceEvent =
+  | { type: 'sqe'; ring: number; opcode: number; flags: number; fd: number; len: number; off: number; userData: number; slot: number; generation: number }
+  | { type: 'cqe'; ring: number; res: number; flags: number; userData: number; slot: number; generation: number }
+  | { type: 'enter'; ring: number; toSubmit: number; minComplete: number; flags: number; ret: number };
+
+/** The words of SQE and CQE fields, as indexes into Uint32Array/Uint16Array views. */
+const W = {
+  off: SQE.off >> 2,
+  addr: SQE.addr >> 2,
+  len: SQE.len >> 2,
+  opFlags: SQE.op_flags >> 2,
+  userData: SQE.user_data >> 2,
+  fileIndex: SQE.file_index >> 2,
+  addr3: SQE.addr3 >> 2,
+  fd: SQE.fd >> 2,
+} as const;
+const H = { ioprio: SQE.ioprio >> 1, bufIndex: SQE.buf_index >> 1, personality: SQE.personality >> 1 } as const;
+const SQE_WORDS = SQE.size >> 2;
+const MAX_ENTRIES = 32768;
+// Setup flags that help when the kernel has them, dropped one by one when it does not.
+const OPTIONAL_FLAGS = [C.IORING_SETUP_SUBMIT_ALL, C.IORING_SETUP_CLAMP] as const;
+
+let nextRingId = 1;
+
+export class IoUring {
+  /** The ring's fd. -1 once closed. */
+  fd: number;
+  /** A small number naming this ring in traces. */
+  readonly id = nextRingId++;
+  readonly sqEntries: number;
+  readonly cqEntries: number;
+  /** IORING_FEAT_* bits the kernel reported. */
+  readonly features: number;
+  /** The IORING_SETUP_* flags the ring was created with. */
+  readonly setupFlags: number;
+  readonly sqPoll: boolean;
+  /** Called for every SQE submitted, CQE reaped and enter made, when set (see trace.ts). */
+  trace: ((event: TraceEvent) => void) | null = null;
+
+  // SQE array, viewed four ways.
+  readonly sqeU8: Uint8Array;
+  readonly sqeU16: Uint16Array;
+  readonly sqeU32: Uint32Array;
+  readonly sqeI32: Int32Array;
+  // Ring memory as 32-bit words; the *At fields are word indexes into it.
+  private readonly sq: Uint32Array;
+  private readonly cq: Uint32Array;
+  private readonly cqI32: Int32Array;
+  private readonly sqHeadAt: number;
+  private readonly sqTailAt: number;
+  private readonly sqFlagsAt: number;
+  private readonly sqMask: number;
+  private readonly cqHeadAt: number;
+  private readonly cqTailAt: number;
+  private readonly cqMask: number;
+  private readonly cqesAt: number;
+  private readonly cqeWords: number;
+  private readonly maps: ArrayBuffer[];
+  /** SQEs handed out by getSqe(); published to the kernel by submit(). */
+  private sqeTail = 0;
+  /** The SQ tail as last published. */
+  private sqPublished = 0;
+  private probeOps: Uint8Array | null = null;
+  private registeredBuffers: ArrayBufferView[] | null = null;
+
+  constructor(options: IoUringOptions = {}) {
+    const entries = options.entries ?? 256;
+    if (!Number.isInteger(entries) || entries < 1 || entries > MAX_ENTRIES) {
+      throw outOfRange('entries', `an integer from 1 to ${MAX_ENTRIES}`, entries);
+    }
+    const cqEntries = options.cqEntries;
+    if (cqEntries !== undefined && (!Number.isInteger(cqEntries) || cqEntries < entries || cqEntries > 2 * MAX_ENTRIES)) {
+      throw outOfRange('cqEntries', `an integer from entries (${entries}) to ${2 * MAX_ENTRIES}`, cqEntries);
+    }
+    let flags = (options.flags ?? 0) >>> 0;
+    const params = new Uint32Array(PARAMS.size / 4);
+    if (cqEntries !== undefined) {
+      flags |= C.IORING_SETUP_CQSIZE;
+      params[PARAMS.cq_entries / 4] = cqEntries;
+    }
+    if (options.sqPoll) {
+      flags |= C.IORING_SETUP_SQPOLL;
+      const sq = typeof options.sqPoll === 'object' ? options.sqPoll : {};
+      params[PARAMS.sq_thread_idle / 4] = sq.idleMs ?? 1000;
+      if (sq.cpu !== undefined) {
+        flags |= C.IORING_SETUP_SQ_AFF;
+        params[PARAMS.sq_thread_cpu / 4] = sq.cpu;
+      }
+    }
+
+    let fd = -1;
+    let optional = OPTIONAL_FLAGS.reduce((all, flag) => all | flag, 0);
+    for (;;) {
+      params[PARAMS.flags / 4] = flags | optional;
+      fd = native.syscall(SYS_io_uring_setup, entries, addressOf(params));
+      if (fd !== -constants.errno.EINVAL || optional === 0) break;
+      // An older kernel rejects flags it does not know: drop the optional ones, newest first.
+      const drop = OPTIONAL_FLAGS.find((flag) => (optional & flag) !== 0)!;
+      optional &= ~drop;
+    }
+    if (fd < 0) throw setupError(fd, entries);
+
+    this.fd = fd;
+    this.sqEntries = params[PARAMS.sq_entries / 4]!;
+    this.cqEntries = params[PARAMS.cq_entries / 4]!;
+    this.features = params[PARAMS.features / 4]!;
+    this.setupFlags = params[PARAMS.flags / 4]!;
+    this.sqPoll = (this.setupFlags & C.IORING_SETUP_SQPOLL) !== 0;
+    const sqOff = (field: number) => params[(PARAMS.sq_off + field) / 4]!;
+    const cqOff = (field: number) => params[(PARAMS.cq_off + field) / 4]!;
+    const cqeSize = this.setupFlags & C.IORING_SETUP_CQE32 ? CQE.size * 2 : CQE.size;
+    const sqeSize = this.setupFlags & C.IORING_SETUP_SQE128 ? SQE.size * 2 : SQE.size;
+    const sqRingSize = sqOff(SQRING_OFFSETS.array) + this.sqEntries * 4;
+    const cqRingSize = cqOff(CQRING_OFFSETS.cqes) + this.cqEntries * cqeSize;
+
+    this.maps = [];
+    try {
+      const singleMmap = (this.features & C.IORING_FEAT_SINGLE_MMAP) !== 0;
+      const sqRing = this.map(C.IORING_OFF_SQ_RING, singleMmap ? Math.max(sqRingSize, cqRingSize) : sqRingSize);
+      const cqRing = singleMmap ? sqRing : this.map(C.IORING_OFF_CQ_RING, cqRingSize);
+      const sqes = this.map(C.IORING_OFF_SQES, this.sqEntries * sqeSize);
+      this.sq = new Uint32Array(sqRing);
+      this.cq = new Uint32Array(cqRing);
+      this.cqI32 = new Int32Array(cqRing);
+      this.sqeU8 = new Uint8Array(sqes);
+      this.sqeU16 = new Uint16Array(sqes);
+      this.sqeU32 = new Uint32Array(sqes);
+      this.sqeI32 = new Int32Array(sqes);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+    this.sqHeadAt = sqOff(SQRING_OFFSETS.head) / 4;
+    this.sqTailAt = sqOff(SQRING_OFFSETS.tail) / 4;
+    this.sqFlagsAt = sqOff(SQRING_OFFSETS.flags) / 4;
+    // The offsets say where the mask lives, not what it is (a classic mistake).
+    this.sqMask = this.sq[sqOff(SQRING_OFFSETS.ring_mask) / 4]!;
+    this.cqHeadAt = cqOff(CQRING_OFFSETS.head) / 4;
+    this.cqTailAt = cqOff(CQRING_OFFSETS.tail) / 4;
+    this.cqMask = this.cq[cqOff(CQRING_OFFSETS.ring_mask) / 4]!;
+    this.cqesAt = cqOff(CQRING_OFFSETS.cqes) / 4;
+    this.cqeWords = cqeSize / 4;
+    // SQE i always sits in SQ slot i, so the indirection array is written once.
+    const arrayAt = sqOff(SQRING_OFFSETS.array) / 4;
+    for (let i = 0; i < this.sqEntries; i++) this.sq[arrayAt + i] = i;
+    this.sqeTail = this.sqPublished = Atomics.load(this.sq, this.sqTailAt);
+    attachTrace(this);
+  }
+
+  private map(offset: number, length: number): ArrayBuffer {
+    const mapped = native.mmap(this.fd, offset, length);
+    if (typeof mapped === 'number') throw setupError(mapped, this.sqEntries, 'mmap');
+    this.maps.push(mapped);
+    return mapped;
+  }
+
+  get closed(): boolean {
+    return this.fd < 0;
+  }
+
+  // ---- submission queue ---------------------------------------------------
+
+  /** SQEs free to be handed out now. */
+  sqSpace(): number {
+    return this.sqEntries - ((this.sqeTail - Atomics.load(this.sq, this.sqHeadAt)) >>> 0);
+  }
+
+  /** SQEs handed out and not yet consumed by the kernel. */
+  sqPending(): number {
+    return (this.sqeTail - Atomics.load(this.sq, this.sqHeadAt)) >>> 0;
+  }
+
+  /**
+   * The index of a free SQE, zeroed, or null when the SQ is full. The SQE is
+   * the kernel's at the next submit(); fill it with a prep* call before that.
+   */
+  getSqe(): number | null {
+    if (this.fd < 0) throw new RingcoreError('ERR_RINGCORE_CLOSED', 'the ring is closed');
+    const head = Atomics.load(this.sq, this.sqHeadAt);
+    if (((this.sqeTail - head) >>> 0) >= this.sqEntries) return null;
+    const index = this.sqeTail & this.sqMask;
+    this.sqeTail = (this.sqeTail + 1) >>> 0;
+    this.sqeU32.fill(0, index * SQE_WORDS, index * SQE_WORDS + SQE_WORDS);
+    return index;
+  }
+
+  /**
+   * Publishes the SQEs handed out so far and tells the kernel. Returns how many
+   * the kernel consumed, or -errno (EINTR, EAGAIN, EBUSY: try again later).
+   * With SQPOLL, the kernel thread consumes them; the enter only wakes it.
+   */
+  submit(): number {
+    return this.submitAndWait(0);
+  }
+
+  /** submit(), then wait until at least `waitNr` CQEs are ready. */
+  submitAndWait(waitNr: number): number {
+    const toSubmit = this.publish();
+    if (this.sqPoll) {
+      let flags = 0;
+      if (Atomics.load(this.sq, this.sqFlagsAt) & C.IORING_SQ_NEED_WAKEUP) flags |= C.IORING_ENTER_SQ_WAKEUP;
+      if (waitNr > 0) flags |= C.IORING_ENTER_GETEVENTS;
+      if (flags === 0) return toSubmit;
+      const ret = this.enter(toSubmit, waitNr, flags);
+      return ret < 0 ? ret : toSubmit;
+    }
+    if (toSubmit === 0 && waitNr === 0) return 0;
+    return this.enter(toSubmit, waitNr, waitNr > 0 ? C.IORING_ENTER_GETEVENTS : 0);
+  }
+
+  /** Makes the SQEs handed out visible to the kernel; returns how many are pending. */
+  private publish(): number {
+    if (this.trace !== null) this.traceSqes();
+    this.sqPublished = this.sqeTail;
+    Atomics.store(this.sq, this.sqTailAt, this.sqeTail);
+    return this.sqPending();
+  }
+
+  /** True when `sqe` is the last SQE handed out and the kernel has not seen it yet. */
+  isLastUnsubmitted(sqe: number): boolean {
+    return this.sqPublished !== this.sqeTail && ((this.sqeTail - 1) & this.sqMask) === sqe;
+  }
+
+  /** The raw io_uring_enter syscall. */
+  enter(toSubmit: number, minComplete: number, flags: number): number {
+    const ret = native.syscall(SYS_io_uring_enter, this.fd, toSubmit, minComplete, flags, 0, 0);
+    this.trace?.({ type: 'enter', ring: this.id, toSubmit, minComplete, flags, ret });
+    return ret;
+  }
+
+  /** The SQ ring flags (IORING_SQ_NEED_WAKEUP, IORING_SQ_CQ_OVERFLOW, IORING_SQ_TASKRUN). */
+  sqFlags(): number {
+    return Atomics.load(this.sq, this.sqFlagsAt);
+  }
+
+  /** True when the kernel holds completions that did not fit in the CQ; enter with GETEVENTS flushes them. */
+  cqOverflowed(): boolean {
+    return (Atomics.load(this.sq, this.sqFlagsAt) & C.IORING_SQ_CQ_OVERFLOW) !== 0;
+  }
+
+  // ---- completion queue -----------------------------------------------------
+
+  /** CQEs ready to be reaped. */
+  cqReady(): number {
+    return (Atomics.load(this.cq, this.cqTailAt) - this.cq[this.cqHeadAt]!) >>> 0;
+  }
+
+  /**
+   * Calls `handle(slot, generation, res, flags)` for each ready CQE (at most
+   * `max`), then gives the entries back to the kernel. `slot` and `generation`
+   * are the low and high words of user_data. Returns how many were reaped.
+   */
+  reap(handle: (slot: number, generation: number, res: number, flags: number) => void, max = Infinity): number {
+    const cq = this.cq;
+    const tail = Atomics.load(cq, this.cqTailAt);
+    let head = cq[this.cqHeadAt]!;
+    let count = 0;
+    while (head !== tail && count < max) {
+      const at = this.cqesAt + (head & this.cqMask) * this.cqeWords;
+      const slot = cq[at]!;
+      const generation = cq[at + 1]!;
+      const res = this.cqI32[at + 2]!;
+      const flags = cq[at + 3]!;
+      head = (head + 1) >>> 0;
+      count++;
+      // Free the entry before running the handler, which may submit and reap again.
+      Atomics.store(cq, this.cqHeadAt, head);
+      if (this.trace !== null) {
+        this.trace({ type: 'cqe', ring: this.id, res, flags, userData: slot + generation * 0x1_0000_0000, slot, generation });
+      }
+      handle(slot, generation, res, flags);
+    }
+    return count;
+  }
+
+  // ---- prep helpers: named after liburing's io_uring_prep_* ---------------
+
+  /** The common shape of most SQEs (liburing's io_uring_prep_rw). */
+  prepRw(sqe: number, opcode: number, fd: number, addr: number, len: number, offset: number): void {
+    const w = sqe * SQE_WORDS;
+    this.sqeU8[sqe * SQE.size + SQE.opcode] = opcode;
+    this.sqeI32[w + W.fd] = fd;
+    storeU64(this.sqeU32, w + W.off, offset);
+    storeU64(this.sqeU32, w + W.addr, addr);
+    this.sqeU32[w + W.len] = len;
+  }
+
+  setUserData(sqe: number, slot: number, generation: number): void {
+    const w = sqe * SQE_WORDS + W.userData;
+    this.sqeU32[w] = slot;
+    this.sqeU32[w + 1] = generation;
+  }
+
+  /** ORs IOSQE_* flags into the SQE. */
+  addFlags(sqe: number, flags: number): void {
+    this.sqeU8[sqe * SQE.size + SQE.flags] |= flags;
+  }
+
+  setIoprio(sqe: number, ioprio: number): void {
+    this.sqeU16[sqe * (SQE.size >> 1) + H.ioprio] = ioprio;
+  }
+
+  setOpFlags(sqe: number, flags: number): void {
+    this.sqeU32[sqe * SQE_WORDS + W.opFlags] = flags;
+  }
+
+  setBufIndex(sqe: number, index: number): void {
+    this.sqeU16[sqe * (SQE.size >> 1) + H.bufIndex] = index;
+  }
+
+  setFileIndex(sqe: number, index: number): void {
+    this.sqeU32[sqe * SQE_WORDS + W.fileIndex] = index;
+  }
+
+  setAddr3(sqe: number, addr: number): void {
+    storeU64(this.sqeU32, sqe * SQE_WORDS + W.addr3, addr);
+  }
+
+  prepNop(sqe: number): void {
+    this.prepRw(sqe, C.IORING_OP_NOP, -1, 0, 0, 0);
+  }
+
+  /** read(fd, addr, len) at `offset` (-1: the file position). */
+  prepRead(sqe: number, fd: number, addr: number, len: number, offset: number): void {
+    this.prepRw(sqe, C.IORING_OP_READ, fd, addr, len, offset);
+  }
+
+  prepWrite(sqe: number, fd: number, addr: number, len: number, offset: number): void {
+    this.prepRw(sqe, C.IORING_OP_WRITE, fd, addr, len, offset);
+  }
+
+  prepReadv(sqe: number, fd: number, iovecs: number, count: number, offset: number): void {
+    this.prepRw(sqe, C.IORING_OP_READV, fd, iovecs, count, offset);
+  }
+
+  prepWritev(sqe: number, fd: number, iovecs: number, count: number, offset: number): void {
+    this.prepRw(sqe, C.IORING_OP_WRITEV, fd, iovecs, count, offset);
+  }
+
+  prepReadFixed(sqe: number, fd: number, addr: number, len: number, offset: number, bufIndex: number): void {
+    this.prepRw(sqe, C.IORING_OP_READ_FIXED, fd, addr, len, offset);
+    this.setBufIndex(sqe, bufIndex);
+  }
+
+  prepWriteFixed(sqe: number, fd: number, addr: number, len: number, offset: number, bufIndex: number): void {
+    this.prepRw(sqe, C.IORING_OP_WRITE_FIXED, fd, addr, len, offset);
+    this.setBufIndex(sqe, bufIndex);
+  }
+
+  /** fsync(fd), or fdatasync with IORING_FSYNC_DATASYNC. */
+  prepFsync(sqe: number, fd: number, fsyncFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_FSYNC, fd, 0, 0, 0);
+    this.setOpFlags(sqe, fsyncFlags);
+  }
+
+  /**
+   * A timeout: completes with -ETIME when the timespec at `ts` passes, or with 0
+   * after `count` other completions (0: time only).
+   */
+  prepTimeout(sqe: number, ts: number, count: number, timeoutFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_TIMEOUT, -1, ts, 1, count);
+    this.setOpFlags(sqe, timeoutFlags);
+  }
+
+  /** Removes the timeout whose user_data is (slot, generation). */
+  prepTimeoutRemove(sqe: number, slot: number, generation: number, timeoutFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_TIMEOUT_REMOVE, -1, 0, 0, 0);
+    this.storeTarget(sqe, slot, generation);
+    this.setOpFlags(sqe, timeoutFlags);
+  }
+
+  /** A deadline for the SQE before it, which must carry IOSQE_IO_LINK. */
+  prepLinkTimeout(sqe: number, ts: number, timeoutFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_LINK_TIMEOUT, -1, ts, 1, 0);
+    this.setOpFlags(sqe, timeoutFlags);
+  }
+
+  /** Cancels the op whose user_data is (slot, generation). */
+  prepCancel(sqe: number, slot: number, generation: number, cancelFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_ASYNC_CANCEL, -1, 0, 0, 0);
+    this.storeTarget(sqe, slot, generation);
+    this.setOpFlags(sqe, cancelFlags);
+  }
+
+  /** Cancels ops on fd (all of them with IORING_ASYNC_CANCEL_ALL). */
+  prepCancelFd(sqe: number, fd: number, cancelFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_ASYNC_CANCEL, fd, 0, 0, 0);
+    this.setOpFlags(sqe, cancelFlags | C.IORING_ASYNC_CANCEL_FD);
+  }
+
+  private storeTarget(sqe: number, slot: number, generation: number): void {
+    const w = sqe * SQE_WORDS + W.addr;
+    this.sqeU32[w] = slot;
+    this.sqeU32[w + 1] = generation;
+  }
+
+  prepOpenat(sqe: number, dirfd: number, path: number, openFlags: number, mode: number): void {
+    this.prepRw(sqe, C.IORING_OP_OPENAT, dirfd, path, mode, 0);
+    this.setOpFlags(sqe, openFlags);
+  }
+
+  prepClose(sqe: number, fd: number): void {
+    this.prepRw(sqe, C.IORING_OP_CLOSE, fd, 0, 0, 0);
+  }
+
+  prepStatx(sqe: number, dirfd: number, path: number, statxFlags: number, mask: number, statxbuf: number): void {
+    this.prepRw(sqe, C.IORING_OP_STATX, dirfd, path, mask, statxbuf);
+    this.setOpFlags(sqe, statxFlags);
+  }
+
+  prepFallocate(sqe: number, fd: number, mode: number, offset: number, len: number): void {
+    this.prepRw(sqe, C.IORING_OP_FALLOCATE, fd, len, mode, offset);
+  }
+
+  prepAccept(sqe: number, fd: number, addr: number, addrlen: number, acceptFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_ACCEPT, fd, addr, 0, addrlen);
+    this.setOpFlags(sqe, acceptFlags);
+  }
+
+  /** One SQE, a CQE per connection (IORING_ACCEPT_MULTISHOT goes in ioprio, not accept_flags). */
+  prepMultishotAccept(sqe: number, fd: number, addr: number, addrlen: number, acceptFlags: number): void {
+    this.prepAccept(sqe, fd, addr, addrlen, acceptFlags);
+    this.setIoprio(sqe, C.IORING_ACCEPT_MULTISHOT);
+  }
+
+  prepConnect(sqe: number, fd: number, addr: number, addrlen: number): void {
+    this.prepRw(sqe, C.IORING_OP_CONNECT, fd, addr, 0, addrlen);
+  }
+
+  prepSend(sqe: number, fd: number, addr: number, len: number, msgFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_SEND, fd, addr, len, 0);
+    this.setOpFlags(sqe, msgFlags);
+  }
+
+  prepRecv(sqe: number, fd: number, addr: number, len: number, msgFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_RECV, fd, addr, len, 0);
+    this.setOpFlags(sqe, msgFlags);
+  }
+
+  prepSendmsg(sqe: number, fd: number, msghdr: number, msgFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_SENDMSG, fd, msghdr, 1, 0);
+    this.setOpFlags(sqe, msgFlags);
+  }
+
+  prepRecvmsg(sqe: number, fd: number, msghdr: number, msgFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_RECVMSG, fd, msghdr, 1, 0);
+    this.setOpFlags(sqe, msgFlags);
+  }
+
+  prepShutdown(sqe: number, fd: number, how: number): void {
+    this.prepRw(sqe, C.IORING_OP_SHUTDOWN, fd, 0, how, 0);
+  }
+
+  prepSocket(sqe: number, domain: number, type: number, protocol: number, socketFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_SOCKET, domain, 0, protocol, type);
+    this.setOpFlags(sqe, socketFlags);
+  }
+
+  prepSplice(sqe: number, fdIn: number, offIn: number, fdOut: number, offOut: number, len: number, spliceFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_SPLICE, fdOut, offIn, len, offOut);
+    this.sqeI32[sqe * SQE_WORDS + W.fileIndex] = fdIn;
+    this.setOpFlags(sqe, spliceFlags);
+  }
+
+  prepRenameat(sqe: number, oldDirfd: number, oldPath: number, newDirfd: number, newPath: number, renameFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_RENAMEAT, oldDirfd, oldPath, newDirfd, newPath);
+    this.setOpFlags(sqe, renameFlags);
+  }
+
+  prepUnlinkat(sqe: number, dirfd: number, path: number, unlinkFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_UNLINKAT, dirfd, path, 0, 0);
+    this.setOpFlags(sqe, unlinkFlags);
+  }
+
+  prepMkdirat(sqe: number, dirfd: number, path: number, mode: number): void {
+    this.prepRw(sqe, C.IORING_OP_MKDIRAT, dirfd, path, mode, 0);
+  }
+
+  prepSymlinkat(sqe: number, target: number, newDirfd: number, linkpath: number): void {
+    this.prepRw(sqe, C.IORING_OP_SYMLINKAT, newDirfd, target, 0, linkpath);
+  }
+
+  prepLinkat(sqe: number, oldDirfd: number, oldPath: number, newDirfd: number, newPath: number, linkFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_LINKAT, oldDirfd, oldPath, newDirfd, newPath);
+    this.setOpFlags(sqe, linkFlags);
+  }
+
+  prepPollAdd(sqe: number, fd: number, pollMask: number): void {
+    this.prepRw(sqe, C.IORING_OP_POLL_ADD, fd, 0, 0, 0);
+    this.setOpFlags(sqe, pollMask);
+  }
+
+  // ---- register ------------------------------------------------------------
+
+  /** The raw io_uring_register syscall. Returns the result or -errno. */
+  register(opcode: number, arg: ArrayBufferView | null, nrArgs: number): number {
+    if (this.fd < 0) throw new RingcoreError('ERR_RINGCORE_CLOSED', 'the ring is closed');
+    return native.syscall(SYS_io_uring_register, this.fd, opcode, arg === null ? 0 : addressOf(arg), nrArgs);
+  }
+
+  /** Whether the running kernel supports `opcode` (IORING_REGISTER_PROBE, asked once). */
+  supports(opcode: number): boolean {
+    if (this.probeOps === null) {
+      const probe = new Uint8Array(PROBE.size + 256 * PROBE_OP.size);
+      const ret = this.register(C.IORING_REGISTER_PROBE, probe, 256);
+      // Kernels before 5.6 have no probe: only the 5.5 opcodes can be assumed.
+      this.probeOps = new Uint8Array(256);
+      if (ret < 0) {
+        for (let op = 0; op <= C.IORING_OP_CONNECT; op++) this.probeOps[op] = 1;
+      } else {
+        const count = probe[PROBE.ops_len]!;
+        const flags = new Uint16Array(probe.buffer);
+        for (let i = 0; i < count; i++) {
+          const at = PROBE.ops + i * PROBE_OP.size;
+          this.probeOps[probe[at + PROBE_OP.op]!] = flags[(at + PROBE_OP.flags) >> 1]! & C.IO_URING_OP_SUPPORTED;
+        }
+      }
+    }
+    return this.probeOps[opcode] === 1;
+  }
+
+  /**
+   * Registers buffers for READ_FIXED/WRITE_FIXED (index = position in the
+   * array). The ring keeps them alive until unregisterBuffers() or close().
+   */
+  registerBuffers(buffers: ArrayBufferView[]): number {
+    const iovecs = new Uint32Array((buffers.length * IOVEC.size) / 4);
+    buffers.forEach((buffer, i) => {
+      storeU64(iovecs, (i * IOVEC.size + IOVEC.iov_base) / 4, addressOf(buffer));
+      storeU64(iovecs, (i * IOVEC.size + IOVEC.iov_len) / 4, buffer.byteLength);
+    });
+    const ret = this.register(C.IORING_REGISTER_BUFFERS, iovecs, buffers.length);
+    if (ret >= 0) this.registeredBuffers = buffers.slice();
+    return ret;
+  }
+
+  unregisterBuffers(): number {
+    const ret = this.register(C.IORING_UNREGISTER_BUFFERS, null, 0);
+    if (ret >= 0) this.registeredBuffers = null;
+    return ret;
+  }
+
+  /** Registers fds for IOSQE_FIXED_FILE (index = position in the array; -1 = empty slot). */
+  registerFiles(fds: number[]): number {
+    return this.register(C.IORING_REGISTER_FILES, Int32Array.from(fds), fds.length);
+  }
+
+  unregisterFiles(): number {
+    return this.register(C.IORING_UNREGISTER_FILES, null, 0);
+  }
+
+  /** The buffers registered with registerBuffers(), if any. */
+  get buffers(): readonly ArrayBufferView[] | null {
+    return this.registeredBuffers;
+  }
+
+  // ---- teardown ------------------------------------------------------------
+
+  /**
+   * Unmaps the rings and closes the fd. Idempotent. The kernel cancels what is
+   * still in flight; callers that own buffers must wait for their CQEs first
+   * (the op layer's Ring.close() does).
+   */
+  close(): void {
+    if (this.fd < 0) return;
+    for (const mapping of this.maps) native.unmap(mapping);
+    this.maps.length = 0;
+    native.syscall(SYS_close, this.fd);
+    this.fd = -1;
+    detachTrace(this);
+    this.registeredBuffers = null;
+  }
+
+  private traceSqes(): void {
+    const trace = this.trace!;
+    for (let tail = this.sqPublished; tail !== this.sqeTail; tail = (tail + 1) >>> 0) {
+      const sqe = tail & this.sqMask;
+      const w = sqe * SQE_WORDS;
+      const slot = this.sqeU32[w + W.userData]!;
+      const generation = this.sqeU32[w + W.userData + 1]!;
+      trace({
+        type: 'sqe',
+        ring: this.id,
+        opcode: this.sqeU8[sqe * SQE.size + SQE.opcode]!,
+        flags: this.sqeU8[sqe * SQE.size + SQE.flags]!,
+        fd: this.sqeI32[w + W.fd]!,
+        len: this.sqeU32[w + W.len]!,
+        off: this.sqeI32[w + W.off + 1] === -1 ? -1 : this.sqeU32[w + W.off]! + this.sqeU32[w + W.off + 1]! * 0x1_0000_0000,
+        userData: slot + generation * 0x1_0000_0000,
+        slot,
+        generation,
+      });
+    }
+  }
+}

@@ -1,0 +1,190 @@
+// Byte layouts of the kernel structs ringcore reads and writes, as in
+// <linux/io_uring.h> (and <linux/time_types.h>, <bits/uio.h>) on x86_64 and
+// aarch64. This file is the single source for every offset; the test
+// test/sys/layout.test.ts compiles a C program against the real header and
+// compares every number here with offsetof()/sizeof().
+//
+// 64-bit fields are written as two 32-bit words (low word first: both
+// supported architectures are little-endian), so no BigInt is needed.
+
+/**
+ * struct io_uring_sqe: one submission queue entry, 64 bytes. The application
+ * fills it; the kernel reads it once, when the SQE is submitted (with
+ * IORING_FEAT_SUBMIT_STABLE, nothing it points to is read later unless the op
+ * itself needs it, e.g. a read's buffer).
+ */
+export const SQE = {
+  size: 64,
+  /** u8: the operation, an IORING_OP_* value. */
+  opcode: 0,
+  /** u8: IOSQE_* flags (fixed file, drain, link, hardlink, async, buffer select, skip success). */
+  flags: 1,
+  /**
+   * u16: the I/O priority for reads and writes. Other opcodes reuse it for flags:
+   * ACCEPT puts IORING_ACCEPT_MULTISHOT here; SEND/RECV/SENDMSG/RECVMSG put
+   * IORING_RECVSEND_POLL_FIRST, IORING_RECV_MULTISHOT, IORING_RECVSEND_FIXED_BUF here.
+   */
+  ioprio: 2,
+  /**
+   * s32: the file descriptor the op works on (or an index into the registered
+   * files with IOSQE_FIXED_FILE). OPENAT/STATX/MKDIRAT/UNLINKAT/RENAMEAT read it as
+   * the directory fd (AT_FDCWD = -100). SOCKET reads it as the domain.
+   */
+  fd: 4,
+  /**
+   * u64 `off`: the file offset for READ/WRITE/READV/WRITEV/READ_FIXED/WRITE_FIXED
+   * (-1 = the current file position), FALLOCATE's offset, SYNC_FILE_RANGE's offset,
+   * SPLICE's off_out. TIMEOUT reads it as the completion count to wait for.
+   * Same bytes as `addr2`: ACCEPT's addrlen pointer, STATX's struct statx pointer,
+   * RENAMEAT/LINKAT/SYMLINKAT's new path pointer, SEND_ZC's destination address,
+   * TIMEOUT_REMOVE with IORING_TIMEOUT_UPDATE's timespec pointer.
+   * And `cmd_op` (u32) for URING_CMD. SOCKET reads it as the protocol.
+   */
+  off: 8,
+  addr2: 8,
+  cmd_op: 8,
+  /**
+   * u64 `addr`: a pointer: the buffer for READ/WRITE/SEND/RECV, the iovec array
+   * for READV/WRITEV, the msghdr for SENDMSG/RECVMSG, the sockaddr for ACCEPT and
+   * CONNECT, the path for OPENAT/STATX/MKDIRAT/UNLINKAT/RENAMEAT (old path), the
+   * timespec for TIMEOUT and LINK_TIMEOUT. ASYNC_CANCEL and TIMEOUT_REMOVE read
+   * it as the user_data of the op to cancel. FALLOCATE reads it as the length.
+   * Same bytes as `splice_off_in` for SPLICE.
+   */
+  addr: 16,
+  splice_off_in: 16,
+  /**
+   * u32: the buffer length for READ/WRITE/SEND/RECV, the iovec count for
+   * READV/WRITEV, the entry count for TIMEOUT (1), FALLOCATE's mode, OPENAT's mode,
+   * STATX's mask, MKDIRAT's mode, CONNECT's addrlen, SPLICE's length, SOCKET's
+   * type, POLL_ADD's IORING_POLL_* command flags, FTRUNCATE: 0.
+   */
+  len: 24,
+  /**
+   * u32 union of per-op flags: rw_flags (READ/WRITE: RWF_*), fsync_flags
+   * (IORING_FSYNC_DATASYNC), poll32_events, sync_range_flags, msg_flags
+   * (SEND/RECV/SENDMSG/RECVMSG: MSG_*), timeout_flags (IORING_TIMEOUT_*),
+   * accept_flags (SOCK_CLOEXEC...), cancel_flags (IORING_ASYNC_CANCEL_*),
+   * open_flags (O_*), statx_flags (AT_*), fadvise_advice, splice_flags,
+   * rename_flags, unlink_flags (AT_REMOVEDIR), hardlink_flags, xattr_flags,
+   * msg_ring_flags, uring_cmd_flags, waitid_flags, futex_flags,
+   * install_fd_flags, nop_flags.
+   */
+  op_flags: 28,
+  /** u64: opaque to the kernel; copied into the CQE. ringcore stores slot (low word) and generation (high word). */
+  user_data: 32,
+  /**
+   * u16: `buf_index`: which registered buffer READ_FIXED/WRITE_FIXED (and
+   * SEND with IORING_RECVSEND_FIXED_BUF) use. Same bytes as `buf_group`: the
+   * provided-buffer group for IOSQE_BUFFER_SELECT.
+   */
+  buf_index: 40,
+  buf_group: 40,
+  /** u16: a registered personality (credentials) to run the op with; 0 = the submitter's. */
+  personality: 42,
+  /**
+   * s32 union: `splice_fd_in` (SPLICE/TEE's input fd), `file_index` (OPENAT/
+   * ACCEPT/SOCKET into a registered file slot, +1; CLOSE of a fixed file),
+   * `addr_len` (u16: SEND_ZC's destination address length), `optlen` (URING_CMD sockopt).
+   */
+  splice_fd_in: 44,
+  file_index: 44,
+  addr_len: 44,
+  /**
+   * u64 `addr3`: a third pointer: XATTR's value, SENDMSG_ZC's..., and for
+   * URING_CMD `optval`. The final 8 bytes (`__pad2`) are reserved; with
+   * IORING_SETUP_SQE128, `cmd` (80 bytes) starts here.
+   */
+  addr3: 48,
+  cmd: 48,
+} as const;
+
+/** struct io_uring_cqe: one completion queue entry, 16 bytes (32 with IORING_SETUP_CQE32). */
+export const CQE = {
+  size: 16,
+  /** u64: the submitting SQE's user_data, unchanged. */
+  user_data: 0,
+  /**
+   * s32: the result: what the matching syscall would return (bytes read, the new
+   * fd, 0), or -errno. TIMEOUT reports its expiry as -ETIME; a cancelled op
+   * reports -ECANCELED (or -EINTR); the ASYNC_CANCEL itself reports 0, -ENOENT
+   * (not found) or -EALREADY (already running).
+   */
+  res: 8,
+  /**
+   * u32: IORING_CQE_F_BUFFER (upper 16 bits = the provided buffer's id),
+   * IORING_CQE_F_MORE (a multishot op will post more CQEs), IORING_CQE_F_SOCK_NONEMPTY,
+   * IORING_CQE_F_NOTIF (SEND_ZC's notification: the buffer may be reused).
+   */
+  flags: 12,
+} as const;
+
+/** struct io_sqring_offsets: where each SQ ring field lives in the SQ ring mapping. */
+export const SQRING_OFFSETS = {
+  size: 40,
+  head: 0,
+  tail: 4,
+  ring_mask: 8,
+  ring_entries: 12,
+  flags: 16,
+  dropped: 20,
+  array: 24,
+  resv1: 28,
+  user_addr: 32,
+} as const;
+
+/** struct io_cqring_offsets: where each CQ ring field lives in the CQ ring mapping. */
+export const CQRING_OFFSETS = {
+  size: 40,
+  head: 0,
+  tail: 4,
+  ring_mask: 8,
+  ring_entries: 12,
+  overflow: 16,
+  cqes: 20,
+  flags: 24,
+  resv1: 28,
+  user_addr: 32,
+} as const;
+
+/** struct io_uring_params: io_uring_setup's in/out argument. */
+export const PARAMS = {
+  size: 120,
+  sq_entries: 0,
+  cq_entries: 4,
+  flags: 8,
+  sq_thread_cpu: 12,
+  sq_thread_idle: 16,
+  features: 20,
+  wq_fd: 24,
+  resv: 28,
+  sq_off: 40,
+  cq_off: 80,
+} as const;
+
+/** struct io_uring_probe (header; followed by ops[]) and struct io_uring_probe_op. */
+export const PROBE = {
+  size: 16,
+  last_op: 0,
+  ops_len: 1,
+  ops: 16,
+} as const;
+export const PROBE_OP = {
+  size: 8,
+  op: 0,
+  flags: 2,
+} as const;
+
+/** struct __kernel_timespec: TIMEOUT and LINK_TIMEOUT read it (s64 tv_sec, s64 tv_nsec). */
+export const TIMESPEC = {
+  size: 16,
+  tv_sec: 0,
+  tv_nsec: 8,
+} as const;
+
+/** struct iovec: READV/WRITEV and REGISTER_BUFFERS read arrays of these. */
+export const IOVEC = {
+  size: 16,
+  iov_base: 0,
+  iov_len: 8,
+} as const;

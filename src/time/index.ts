@@ -1,0 +1,106 @@
+// ringcore/time: timers that live in the kernel (IORING_OP_TIMEOUT).
+import { constants } from 'node:os';
+import * as C from '../sys/constants.js';
+import { invalidArgType, outOfRange, timedOutException } from '../sys/errors.js';
+import { defaultRing } from '../driver/default-ring.js';
+import type { Ring } from '../driver/ring.js';
+import { kOp, type OpPromise } from '../op/op.js';
+import type { Multishot } from '../op/multishot.js';
+
+const { ETIME } = constants.errno;
+
+export interface TimerOptions {
+  /** Aborting removes the timer from the kernel and rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** The ring to use; this thread's default ring if not given. */
+  ring?: Ring;
+}
+
+function checkMs(ms: unknown, name = 'ms'): number {
+  if (typeof ms !== 'number') throw invalidArgType(name, 'of type number', ms);
+  if (!(ms >= 0) || !Number.isFinite(ms)) throw outOfRange(name, 'a finite number >= 0', ms);
+  return ms;
+}
+
+/**
+ * Resolves after `ms` milliseconds: an IORING_OP_TIMEOUT, whose expiry (-ETIME)
+ * is its normal completion, not an error.
+ */
+export function sleep(ms: number, options?: TimerOptions): Promise<void> {
+  checkMs(ms);
+  const ring = options?.ring ?? defaultRing();
+  const submitter = ring.submitter;
+  return ring.submit(
+    {
+      syscall: 'timeout',
+      prep: (uring, sqe, slot) => uring.prepTimeout(sqe, submitter.timespec(slot, ms), 0, 0),
+      expect: -ETIME,
+      map: () => undefined,
+    },
+    { signal: options?.signal },
+  );
+}
+
+/**
+ * Settles like `work`, or rejects with an ETIMEDOUT error if `ms` pass first.
+ * When `work` is a ringcore op whose SQE has not been submitted yet (call
+ * timeout() right where the op is started), the deadline is a kernel link
+ * timeout (IORING_OP_LINK_TIMEOUT). For an op already submitted, a kernel timer
+ * cancels it when it fires. Either way the op keeps its memory until the kernel
+ * gives it back, and an op that completed first resolves with its result.
+ * Other promises cannot be cancelled: they are only raced against the timer.
+ */
+export function timeout<T>(work: Promise<T>, ms: number, options?: { ring?: Ring }): Promise<T> {
+  if (!(work instanceof Promise)) throw invalidArgType('work', 'a Promise', work);
+  checkMs(ms);
+  const ring = options?.ring ?? defaultRing();
+  if (ring.submitter.attachDeadline(work, ms)) return work;
+  const op = (work as OpPromise<T>)[kOp];
+  const stop = new AbortController();
+  return new Promise<T>((resolve, reject) => {
+    sleep(ms, { signal: stop.signal, ring }).then(
+      () => {
+        if (op !== undefined) op.expire(ms);
+        else reject(timedOutException('timeout', ms));
+      },
+      () => {},
+    );
+    work.then(
+      (value) => {
+        stop.abort();
+        resolve(value);
+      },
+      (error: unknown) => {
+        stop.abort();
+        reject(error);
+      },
+    );
+  });
+}
+
+export interface IntervalOptions extends TimerOptions {
+  /** Stop after this many ticks (0: never). */
+  count?: number;
+}
+
+/**
+ * Ticks every `ms` milliseconds from one SQE (a multishot IORING_OP_TIMEOUT,
+ * Linux 6.4+). Yields the tick number, from 1. Break out of the loop to stop.
+ */
+export function interval(ms: number, options?: IntervalOptions): Multishot<number> {
+  checkMs(ms);
+  const count = options?.count ?? 0;
+  if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) throw outOfRange('options.count', 'an integer >= 0', count);
+  const ring = options?.ring ?? defaultRing();
+  const submitter = ring.submitter;
+  let ticks = 0;
+  return ring.multishot(
+    {
+      syscall: 'timeout',
+      prep: (uring, sqe, slot) => uring.prepTimeout(sqe, submitter.timespec(slot, ms), count, C.IORING_TIMEOUT_MULTISHOT),
+      expect: -ETIME,
+      map: () => ++ticks,
+    },
+    { signal: options?.signal },
+  );
+}
