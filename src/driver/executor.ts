@@ -12,6 +12,7 @@ export class ExecutorDriver implements Driver {
   private stepScheduled = false;
   private mainSettled = false;
   private disposed = false;
+  private finished = false;
 
   constructor(
     private readonly submitter: Submitter,
@@ -29,7 +30,8 @@ export class ExecutorDriver implements Driver {
   /** main() has settled: finish once the last op in flight has completed. */
   settle(): void {
     this.mainSettled = true;
-    this.scheduleStep();
+    if (this.disposed) this.finish();
+    else this.scheduleStep();
   }
 
   // setImmediate runs after the tick and microtask queues are empty, so the
@@ -42,16 +44,27 @@ export class ExecutorDriver implements Driver {
 
   private readonly step = (): void => {
     this.stepScheduled = false;
-    if (this.disposed) return;
+    if (this.disposed) {
+      // Ring.close() disposed the driver under a running main: nothing is in
+      // flight any more, so finish once main has settled (or run() would hang).
+      if (this.mainSettled) this.finish();
+      return;
+    }
     this.submitter.flush();
     if (this.submitter.inFlight > 0) {
       this.submitter.waitAndFlush();
       this.scheduleStep();
     } else if (this.mainSettled) {
-      this.onDone();
+      this.finish();
     }
     // Otherwise main waits on something outside the ring; wake() restarts the steps.
   };
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.onDone();
+  }
 
   dispose(): void {
     this.disposed = true;

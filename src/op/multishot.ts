@@ -55,7 +55,11 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     signal: AbortSignal | undefined,
   ) {
     super(spec.syscall, spec.prep, spec.pin);
-    if (signal !== undefined) {
+    if (signal?.aborted) {
+      // No 'abort' event will come: take the reason now, for the AbortError's cause.
+      this.aborted = true;
+      this.abortReason = signal.reason;
+    } else if (signal !== undefined) {
       this.signal = signal;
       this.onAbort = () => {
         this.aborted = true;
@@ -88,7 +92,9 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
 
   discard(error: Error | null): void {
     this.active = false;
-    this.end(error ?? new AbortError(undefined, { cause: this.abortReason }));
+    // null: dropped by the caller. end() turns that into an AbortError if it was
+    // an abort; after return() (a break) the iterator is simply done.
+    this.end(error);
   }
 
   private push(value: T): void {

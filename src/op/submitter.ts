@@ -42,6 +42,8 @@ export class Submitter implements OpHost {
   private readonly reserved: number;
   private queue: Request[] = [];
   private queueHead = 0;
+  /** Queue entries dropped (aborted) while queued, still in the queue until drain() passes them. */
+  private dropped = 0;
   private urgent: Request[] = [];
   private readonly scratch: Uint32Array;
   private readonly scratchBase: number;
@@ -50,7 +52,8 @@ export class Submitter implements OpHost {
 
   constructor(readonly uring: IoUring) {
     this.slots = new SlotTable(uring.cqEntries);
-    this.reserved = Math.max(1, Math.min(8, uring.cqEntries >> 3));
+    // Never all of them: a 1-entry CQ reserving its only slot could place nothing.
+    this.reserved = Math.min(Math.max(1, Math.min(8, uring.cqEntries >> 3)), uring.cqEntries - 1);
     this.scratch = new Uint32Array((uring.cqEntries * SCRATCH_BYTES) / 4);
     this.scratchBase = addressOf(this.scratch);
   }
@@ -60,9 +63,14 @@ export class Submitter implements OpHost {
     return this.slots.used;
   }
 
+  /** The longest chain that can ever be placed: it must fit in the SQ and in the slots ops may take. */
+  private get maxChain(): number {
+    return Math.min(this.uring.sqEntries, this.slots.size - this.reserved);
+  }
+
   /** Requests waiting for a free SQE or slot. */
   get waiting(): number {
-    return this.queue.length - this.queueHead + this.urgent.length;
+    return this.queue.length - this.queueHead - this.dropped + this.urgent.length;
   }
 
   get closed(): boolean {
@@ -75,6 +83,10 @@ export class Submitter implements OpHost {
   submit<T>(spec: OpSpec<T>, options?: OpOptions): OpPromise<T> {
     const signal = checkOptions(options);
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    // The op and its LINK_TIMEOUT are placed together: a chain that can never fit would wait forever.
+    if (options?.timeout !== undefined && this.maxChain < 2) {
+      throw new RingcoreError('ERR_RINGCORE_UNSUPPORTED', `a deadline (options.timeout) needs room for 2 linked ops; this ring has room for ${this.maxChain}`);
+    }
     const op = new Op<T>(this, spec, signal);
     if (options?.timeout !== undefined) op.withDeadline(options.timeout);
     this.start(op);
@@ -89,8 +101,10 @@ export class Submitter implements OpHost {
   submitLinked(specs: OpSpec<unknown>[], options?: OpOptions): OpPromise<unknown>[] {
     const signal = checkOptions(options);
     if (specs.length === 0) return [];
-    if (specs.length > this.uring.sqEntries) {
-      throw outOfRange('specs.length', `at most the SQ size (${this.uring.sqEntries})`, specs.length);
+    // The whole chain (its link timeout included) is placed at once, so it must fit.
+    const room = this.maxChain - (options?.timeout !== undefined ? 1 : 0);
+    if (specs.length > room) {
+      throw outOfRange('specs.length', `at most ${room} (the ops this ring can place in one submit${options?.timeout !== undefined ? ', less one for the timeout' : ''})`, specs.length);
     }
     if (signal?.aborted) return specs.map(() => Promise.reject(new AbortError(undefined, { cause: signal.reason })));
     const ops = specs.map((spec) => new Op(this, spec, signal));
@@ -110,7 +124,9 @@ export class Submitter implements OpHost {
       for (let r: Request | null = head; r !== null; r = r.linkNext) r.discard(closedError());
       return;
     }
-    if (this.queueHead === this.queue.length && this.place(head, 0)) {
+    // Ops started directly keep the reserve free too, or a table filled by them
+    // would leave an abort waiting for one of them to complete.
+    if (this.queueHead === this.queue.length && this.place(head, this.reserved)) {
       this.wake();
       return;
     }
@@ -134,11 +150,37 @@ export class Submitter implements OpHost {
       r.generation = this.slots.generation(slot);
       r.sqe = sqe;
       r.queued = false;
-      r.prep(uring, sqe, slot);
+      try {
+        r.prep(uring, sqe, slot);
+      } catch (error) {
+        this.unplace(head, r, error as Error);
+        return true;
+      }
       uring.setUserData(sqe, slot, r.generation);
       if (r.linkNext !== null) uring.addFlags(sqe, C.IOSQE_IO_LINK);
     }
     return true;
+  }
+
+  /**
+   * A prep threw: takes back the SQEs and slots given to the chain up to
+   * `failed` (the kernel has seen none of them; a half-filled SQE must never
+   * reach it) and rejects the whole chain with the error. Throwing instead
+   * would leak the slot, and crash the process when the chain was placed from
+   * the queue inside a flush.
+   */
+  private unplace(head: Request, failed: Request, error: Error): void {
+    let taken = 0;
+    for (let r: Request | null = head; r !== null; r = r.linkNext) {
+      this.slots.release(r.slot);
+      taken++;
+      if (r === failed) break;
+    }
+    this.uring.ungetSqes(taken);
+    for (let r: Request | null = head; r !== null; r = r.linkNext) {
+      r.queued = false;
+      r.discard(error);
+    }
   }
 
   /** Places queued requests, oldest first, while there is room. Returns how many chains were placed. */
@@ -154,6 +196,8 @@ export class Submitter implements OpHost {
       if (head.queued) {
         if (!this.place(head, this.reserved)) break;
         placed++;
+      } else {
+        this.dropped--;
       }
       queue[this.queueHead++] = undefined as unknown as Request;
     }
@@ -176,6 +220,7 @@ export class Submitter implements OpHost {
   }
 
   dequeue(target: Request): void {
+    if (target.head.queued) this.dropped++;
     for (let r: Request | null = target.head; r !== null; r = r.linkNext) {
       if (!r.queued) continue;
       r.queued = false;
@@ -200,9 +245,12 @@ export class Submitter implements OpHost {
     const op = (promise as OpPromise<unknown>)[kOp];
     if (op === undefined || op.settled || op.deadline !== null || op.linkNext !== null) return false;
     if (op.queued) {
+      if (this.maxChain < 2) return false;
       op.withDeadline(ms);
       return true;
     }
+    // The op must be this ring's: another ring's SQE index means nothing here.
+    if (this.slots.lookup(op.slot, op.generation) !== op) return false;
     if (!this.uring.isLastUnsubmitted(op.sqe) || this.slots.available < 1 || this.uring.sqSpace() < 1) return false;
     op.withDeadline(ms);
     this.uring.addFlags(op.sqe, C.IOSQE_IO_LINK);
@@ -220,9 +268,11 @@ export class Submitter implements OpHost {
     if (this.uring.closed) return;
     for (;;) {
       const placed = this.waiting > 0 ? this.drain() : 0;
-      if (this.uring.sqPending() > 0) this.enterSubmit();
+      // A submit frees SQEs, so it is progress for waiting requests too (a full
+      // SQ would otherwise hold them, cancellations included, until some CQE).
+      const submitted = this.uring.sqPending() > 0 ? this.enterSubmit() : 0;
       const reaped = this.reapAll();
-      if (this.waiting === 0 || (placed === 0 && reaped === 0)) break;
+      if (this.waiting === 0 || (placed === 0 && submitted === 0 && reaped === 0)) break;
     }
     if (this.closing && this.slots.used === 0 && this.idle !== null) {
       this.idle();
@@ -241,17 +291,18 @@ export class Submitter implements OpHost {
     this.flush();
   }
 
-  private enterSubmit(): void {
+  /** Submits the pending SQEs; returns how many the kernel consumed. */
+  private enterSubmit(): number {
     for (;;) {
       const ret = this.uring.submit();
       if (ret >= 0) {
         this.stats.enters++;
         this.stats.submitted += ret;
-        return;
+        return ret;
       }
       if (ret === -EINTR) continue;
       // The kernel is short of room for completions: reap first; the next flush resubmits.
-      if (ret === -EAGAIN || ret === -EBUSY) return;
+      if (ret === -EAGAIN || ret === -EBUSY) return 0;
       throw errnoException(ret, 'io_uring_enter');
     }
   }
@@ -290,6 +341,7 @@ export class Submitter implements OpHost {
     const queued = this.queue.slice(this.queueHead);
     this.queue = [];
     this.queueHead = 0;
+    this.dropped = 0;
     for (const head of queued) {
       for (let r: Request | null = head; r !== null; r = r.linkNext) {
         if (r.queued) {

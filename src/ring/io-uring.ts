@@ -8,7 +8,7 @@ import { CQE, CQRING_OFFSETS, IOVEC, PARAMS, PROBE, PROBE_OP, SQE, SQRING_OFFSET
 import { addressOf, storeU64 } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_close, SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '../sys/syscalls.js';
-import { RingcoreError, outOfRange } from '../sys/errors.js';
+import { RingcoreError, invalidArgType, outOfRange } from '../sys/errors.js';
 import { setupError } from './setup-error.js';
 import { attachTrace, detachTrace } from './trace.js';
 
@@ -91,10 +91,13 @@ export class IoUring {
 
   constructor(options: IoUringOptions = {}) {
     const entries = options.entries ?? 256;
+    // Wrong types are TypeErrors, as in Node's own argument checks; wrong numbers RangeErrors.
+    if (typeof entries !== 'number') throw invalidArgType('entries', 'of type number', entries);
     if (!Number.isInteger(entries) || entries < 1 || entries > MAX_ENTRIES) {
       throw outOfRange('entries', `an integer from 1 to ${MAX_ENTRIES}`, entries);
     }
     const cqEntries = options.cqEntries;
+    if (cqEntries !== undefined && typeof cqEntries !== 'number') throw invalidArgType('cqEntries', 'of type number', cqEntries);
     if (cqEntries !== undefined && (!Number.isInteger(cqEntries) || cqEntries < entries || cqEntries > 2 * MAX_ENTRIES)) {
       throw outOfRange('cqEntries', `an integer from entries (${entries}) to ${2 * MAX_ENTRIES}`, cqEntries);
     }
@@ -240,6 +243,12 @@ export class IoUring {
     this.sqPublished = this.sqeTail;
     Atomics.store(this.sq, this.sqTailAt, this.sqeTail);
     return this.sqPending();
+  }
+
+  /** Takes back the last `count` SQEs handed out; none of them may have been submitted. */
+  ungetSqes(count: number): void {
+    if (count > ((this.sqeTail - this.sqPublished) >>> 0)) throw new RangeError('ringcore: cannot take back SQEs the kernel may have seen');
+    this.sqeTail = (this.sqeTail - count) >>> 0;
   }
 
   /** True when `sqe` is the last SQE handed out and the kernel has not seen it yet. */

@@ -40,18 +40,20 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** Formats events as readable lines; remembers each SQE's opcode to name its CQE. */
 export function traceFormatter(): (event: TraceEvent) => string {
-  const opcodes = new Map<number, number>();
+  // Keyed by ring and user_data: two rings use the same slot numbers.
+  const opcodes = new Map<string, number>();
   return (event) => {
     const tag = `ringcore[${event.ring}]`;
     switch (event.type) {
       case 'sqe': {
-        opcodes.set(event.userData, event.opcode);
+        opcodes.set(`${event.ring}:${event.userData}`, event.opcode);
         const name = OPCODE_NAMES[event.opcode] ?? `OP_${event.opcode}`;
         return `${tag} SQE ${name.padEnd(13)} fd=${event.fd} len=${event.len} off=${event.off} flags=${hex(event.flags)} user_data=${event.slot}:${event.generation}`;
       }
       case 'cqe': {
-        const opcode = opcodes.get(event.userData);
-        if ((event.flags & 2) === 0) opcodes.delete(event.userData);
+        const key = `${event.ring}:${event.userData}`;
+        const opcode = opcodes.get(key);
+        if ((event.flags & 2) === 0) opcodes.delete(key);
         const name = opcode === undefined ? '?' : (OPCODE_NAMES[opcode] ?? `OP_${opcode}`);
         const res = event.res < 0 ? `${event.res} ${errnoName(event.res)}` : `${event.res}`;
         return `${tag} CQE ${name.padEnd(13)} res=${res} flags=${hex(event.flags)} user_data=${event.slot}:${event.generation}`;

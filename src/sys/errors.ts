@@ -45,7 +45,9 @@ export function errnoName(errno: number): string {
 
 function describe(errno: number, name: string): string {
   systemErrors ??= getSystemErrorMap();
-  return systemErrors.get(-Math.abs(errno))?.[1] ?? extraDescriptions[name] ?? 'unknown error';
+  // The map also holds libuv's own codes (UV_EOF is -4095): use an entry only if it is this errno's.
+  const entry = systemErrors.get(-Math.abs(errno));
+  return (entry?.[0] === name ? entry[1] : undefined) ?? extraDescriptions[name] ?? 'unknown error';
 }
 
 /**

@@ -1,0 +1,38 @@
+// Runs one measurement in its own process and reads back its one JSON line.
+import { spawn } from 'node:child_process';
+import { backgroundCores, cpuTicks } from './machine.js';
+import type { Measurement, RunSpec } from './types.js';
+
+const TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * Runs one measurement. The result carries `backgroundCores`: the CPUs' worth
+ * of work other processes did meanwhile (0 on a quiet machine).
+ */
+export function measure(script: string, run: RunSpec): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const ticks = cpuTicks();
+    const started = Date.now();
+    // stderr is passed through: a child that complains is heard at once.
+    const child = spawn(process.execPath, [script, run.variant, JSON.stringify(run.params)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const what = `${script} ${run.variant} ${JSON.stringify(run.params)}`;
+      if (code !== 0) return reject(new Error(`${what}: exited with ${signal ?? `code ${code}`}`));
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      try {
+        const m = JSON.parse(line) as Measurement;
+        if (typeof m.value !== 'number' || !Number.isFinite(m.value) || (m.unit !== 'ns/op' && m.unit !== 'ops/s')) throw new Error('no value/unit');
+        const load = backgroundCores(ticks, cpuTicks(), Date.now() - started, typeof m.cpuMs === 'number' ? m.cpuMs : 0);
+        if (load !== undefined) m.backgroundCores = Math.round(load * 100) / 100;
+        resolve(m);
+      } catch (error) {
+        reject(new Error(`${what}: expected one JSON line with value and unit, got ${JSON.stringify(line)} (${String(error)})`));
+      }
+    });
+  });
+}

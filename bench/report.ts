@@ -1,0 +1,120 @@
+// Writes docs/benchmarks.md from the stored results (bench/results/*.json).
+// It renders whatever scenarios it is given, in catalog order: a new scenario
+// adds its rows by existing, with nothing to change here.
+import { writeFileSync } from 'node:fs';
+import { formatRatio, formatSpread, formatValue } from './lib/format.js';
+import { NOISY_SPREAD, type Machine, type RowResult, type ScenarioDef, type ScenarioResult } from './lib/types.js';
+
+export interface Section {
+  def: ScenarioDef;
+  result: ScenarioResult;
+}
+
+const COLUMNS = ['scenario', 'Node built-in', 'ringcore', 'ratio', 'limit reference', 'spread'];
+
+/** The cells of one row, shared by the terminal table and the markdown one. */
+export function rowCells(row: RowResult, result: ScenarioResult): string[] {
+  const label = (id: string) => result.runs.find((r) => r.id === id)?.label;
+  const nodeLabel = label(row.node);
+  let limit = '';
+  if (row.limit !== undefined) limit = 'text' in row.limit ? row.limit.text : `${formatValue(row.limitValue, row.unit)} (${row.limit.label})`;
+  return [
+    row.label,
+    `${formatValue(row.nodeValue, row.unit)}${nodeLabel ? ` (${nodeLabel})` : ''}`,
+    formatValue(row.ringcoreValue, row.unit),
+    formatRatio(row.ratio),
+    limit,
+    result.rounds > 1 ? formatSpread(row.spread, row.noisy) : 'n/a (1 round)',
+  ];
+}
+
+export const tableColumns = (): string[] => [...COLUMNS];
+
+function machineLine(m: Machine): string {
+  return `${m.cpu}, ${m.nproc} vCPU, ${m.memoryGiB} GiB RAM; Linux ${m.kernel}; Node ${m.node}`;
+}
+
+function markdownTable(section: Section): string {
+  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  const lines = [`| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  for (const row of section.result.rows) lines.push(`| ${rowCells(row, section.result).map(escape).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function targets(section: Section): string[] {
+  const byTarget = new Map<string, RowResult[]>();
+  for (const row of section.result.rows) {
+    if (row.target === undefined) continue;
+    byTarget.set(row.target.text, [...(byTarget.get(row.target.text) ?? []), row]);
+  }
+  return [...byTarget].map(([text, rows]) => {
+    const met = rows.every((r) => r.targetMet);
+    const none = rows.every((r) => !r.targetMet);
+    const verdict = met ? 'met' : none ? 'not met' : 'partly met';
+    const figures = rows.map((r) => `${r.label}: ${formatValue(r.ringcoreValue, r.unit)} (${r.targetMet ? 'met' : 'not met'})`).join('; ');
+    return `- Target ${text}: **${verdict}**. ${figures}.`;
+  });
+}
+
+export function renderReport(sections: Section[]): string {
+  const latest = sections.reduce<ScenarioResult | undefined>((a, s) => (a === undefined || s.result.date > a.date ? s.result : a), undefined);
+  const out: string[] = [
+    '# Benchmarks',
+    '',
+    '<!-- Written by `npm run bench` (bench/report.ts) from bench/results/*.json. Do not edit by hand: rerun it. -->',
+    '',
+  ];
+  if (latest !== undefined) {
+    const m = latest.machine;
+    out.push(
+      `- **Machine:** ${m.cpu}, ${m.nproc} vCPU, ${m.memoryGiB} GiB RAM (a VM; nothing pinned to a CPU)`,
+      `- **Kernel:** Linux ${m.kernel}`,
+      `- **Node:** ${m.node}`,
+      `- **Date:** ${latest.date}`,
+      `- **Command:** \`npm run bench\`${latest.mode === 'default' ? '' : ` (\`--${latest.mode}\`)`}, ${latest.rounds} round${latest.rounds === 1 ? '' : 's'} per figure`,
+      '',
+    );
+  }
+  out.push(
+    '## How the figures were taken',
+    '',
+    'Every measurement is a fresh Node process (`node dist/bench/scenarios/<file>.js <variant> <params>`) that ' +
+      'warms up, measures one variant once and prints one JSON line, so no variant inherits another\'s JIT ' +
+      'state, heap or rings. Within a scenario, every variant runs once per round, in turn (A B A B …), so a ' +
+      'slow spell of the VM hits all sides alike. A figure is the median over the rounds. Processes run one at a ' +
+      `time and are not pinned. **spread** is max/min over the rounds of the Node and ringcore runs of a row; ` +
+      `above ${NOISY_SPREAD} the row is marked *noisy* and its ratio should not be trusted to one decimal. ` +
+      'The VM has 2 vCPUs, so anything else running halves the figures: before each run the harness waits ' +
+      '(up to 30 s) for other processes to use less than 0.15 CPU, and it records the load they caused ' +
+      'during each run (machine busy time less the measured process\'s own CPU time). ' +
+      'Raw figures, every round, are in `bench/results/<scenario>.json`.',
+    '',
+    '## How to read this',
+    '',
+    '**ratio** says how many times better ringcore is than the Node built-in on that row: Node\'s time ' +
+      'divided by ringcore\'s for latencies, ringcore\'s rate divided by Node\'s for throughputs. Above 1 ' +
+      'ringcore wins, below 1 it loses. The **limit reference** is what the same work costs with nothing of ' +
+      'ringcore\'s above the ring (or an outside tool, where named): the gap between it and the ringcore ' +
+      'column is ringcore\'s own overhead, the part that this project can still remove. Targets from the ' +
+      'issues are checked against the ringcore column as measured, with no adjustment.',
+    '',
+  );
+  for (const section of sections) {
+    const { def, result } = section;
+    out.push(`## ${result.title}`, '', def.description, '', markdownTable(section), '');
+    const differs = latest !== undefined && machineLine(result.machine) !== machineLine(latest.machine);
+    let steal = result.stealPercent === undefined ? '' : `, CPU steal ${result.stealPercent} %`;
+    if (result.background !== undefined) steal += `, other processes' load ${result.background.mean} CPU on average (worst run ${result.background.max})`;
+    const note = `Measured ${result.date}, ${result.rounds} round${result.rounds === 1 ? '' : 's'}${steal}` + (differs ? `, on ${machineLine(result.machine)}` : '') + '.';
+    out.push(note, '');
+    const lines = targets(section);
+    if (lines.length > 0) out.push(...lines, '');
+    const reading = def.reading?.(result);
+    if (reading) out.push(`**Reading.** ${reading}`, '');
+  }
+  return out.join('\n');
+}
+
+export function writeReport(file: string, sections: Section[]): void {
+  writeFileSync(file, renderReport(sections));
+}

@@ -1,0 +1,137 @@
+// The benchmark orchestrator: `npm run bench [-- --quick | --full] [--only <name>] [--rounds <n>]`.
+// It runs every measurement as its own process, alternating the variants of a
+// scenario round by round, takes medians, prints a table, stores the raw
+// figures in bench/results/<scenario>.json and rewrites docs/benchmarks.md
+// from everything stored there.
+// --quick (CI) proves the harness works in well under a minute: one round at
+// small sizes. Its figures are not worth publishing, so it writes to the
+// untracked bench/results/tmp/ (report included) and leaves docs/ alone.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { catalog } from './catalog/index.js';
+import { textTable } from './lib/format.js';
+import { cpuTicks, machine, stealPercent, waitForQuiet } from './lib/machine.js';
+import { measure } from './lib/spawn.js';
+import { summarize } from './lib/summary.js';
+import { BUSY_BACKGROUND, type Measurement, type Mode, type ScenarioResult } from './lib/types.js';
+import { renderReport, rowCells, tableColumns, type Section } from './report.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url)); // dist/bench
+const root = path.resolve(here, '..', '..');
+
+const USAGE = `usage: npm run bench [-- options]
+  --quick          one round at small sizes (CI: proves the harness runs; figures go to bench/results/tmp/)
+  --full           longer runs and 10 rounds
+  --only <name>    run one scenario (repeatable, or comma-separated); the report keeps the others' stored figures
+  --rounds <n>     rounds per figure (default: 5; quick: 1; full: 10)
+  --report-only    measure nothing: rewrite the report from the stored results
+scenarios: ${catalog.map((d) => d.name).join(', ')}`;
+
+function options() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        full: { type: 'boolean', default: false },
+        only: { type: 'string', multiple: true },
+        rounds: { type: 'string' },
+        'report-only': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (values.quick && values.full) throw new Error('--quick and --full do not mix');
+    const mode: Mode = values.quick ? 'quick' : values.full ? 'full' : 'default';
+    const rounds = values.rounds === undefined ? { quick: 1, default: 5, full: 10 }[mode] : Number(values.rounds);
+    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds wants a positive integer, got ${values.rounds}`);
+    const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
+    const unknown = only.filter((name) => !catalog.some((d) => d.name === name));
+    if (unknown.length > 0) throw new Error(`unknown scenario: ${unknown.join(', ')}`);
+    return { mode, rounds, only, reportOnly: values['report-only'] };
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+/** Progress on stderr: one line rewritten in place on a terminal, one line per run otherwise. */
+function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+  else process.stderr.write(`${text}\n`);
+}
+
+const { mode, rounds, only, reportOnly } = options();
+// Before each run, wait (up to this long) for other processes to go quiet. Not
+// in quick mode: it proves the harness works and its figures mean little.
+const maxWaitMs = { quick: 0, default: 30_000, full: 60_000 }[mode];
+const resultsDir = path.join(root, 'bench', 'results', ...(mode === 'quick' ? ['tmp'] : []));
+const reportFile = mode === 'quick' ? path.join(resultsDir, 'benchmarks.md') : path.join(root, 'docs', 'benchmarks.md');
+mkdirSync(resultsDir, { recursive: true });
+mkdirSync(path.dirname(reportFile), { recursive: true });
+
+const selected = reportOnly ? [] : catalog.filter((d) => only.length === 0 || only.includes(d.name));
+const context = { mode, rounds, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), machine: machine() };
+const started = Date.now();
+let failed = 0;
+const measured = new Set<string>();
+
+for (const def of selected) {
+  const plan = def.plan(mode);
+  const script = path.join(here, 'scenarios', `${def.file}.js`);
+  const samples = new Map<string, Measurement[]>();
+  const total = rounds * plan.runs.length;
+  let k = 0;
+  const ticks = cpuTicks();
+  let waitedMs = 0;
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const run of plan.runs) {
+        progress(`${def.name}: round ${round}/${rounds}, ${run.id} (run ${++k} of ${total})`);
+        if (maxWaitMs > 0) waitedMs += await waitForQuiet(maxWaitMs);
+        const m = await measure(script, run);
+        samples.set(run.id, [...(samples.get(run.id) ?? []), m]);
+      }
+    }
+  } catch (error) {
+    progress(`${def.name}: FAILED: ${(error as Error).message}\n`);
+    failed++;
+    continue;
+  }
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  const result = summarize(def, plan, samples, context);
+  const steal = stealPercent(ticks, cpuTicks());
+  if (steal !== undefined) result.stealPercent = steal;
+  if (maxWaitMs > 0) result.waitedMs = waitedMs;
+  writeFileSync(path.join(resultsDir, `${def.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  measured.add(def.name);
+}
+
+// The report covers every scenario with stored figures, not only those run now.
+const sections: Section[] = [];
+for (const def of catalog) {
+  const file = path.join(resultsDir, `${def.name}.json`);
+  if (existsSync(file)) sections.push({ def, result: JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult });
+}
+writeFileSync(reportFile, renderReport(sections));
+
+// The terminal shows what was measured now (or, with --report-only, everything stored).
+const fresh = reportOnly ? sections : sections.filter((s) => measured.has(s.def.name));
+const rows = fresh.flatMap(({ result }) => result.rows.map((row) => rowCells(row, result)));
+console.log(`\n${textTable(tableColumns(), rows)}\n`);
+for (const { result } of fresh) {
+  const busy = result.runs.flatMap((r) => r.samples).filter((m) => typeof m.backgroundCores === 'number' && m.backgroundCores > BUSY_BACKGROUND);
+  if (busy.length > 0) {
+    console.log(`warning: ${result.name}: other processes used > ${BUSY_BACKGROUND} CPU in ${busy.length} of its runs (worst ${result.background?.max} CPU); its figures are suspect`);
+  }
+}
+if (!reportOnly) console.log(`${fresh.length} scenario(s), ${rounds} round(s), ${mode} mode, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`raw figures: ${path.relative(root, resultsDir)}/, report: ${path.relative(root, reportFile)}`);
+if (failed > 0) {
+  console.error(`${failed} scenario(s) failed`);
+  process.exitCode = 1;
+}

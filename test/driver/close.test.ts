@@ -1,0 +1,120 @@
+// Closing a ring with ops in flight: they are cancelled in the kernel and
+// reject with ERR_RINGCORE_CLOSED (cause: the kernel's ECANCELED); ops still
+// waiting for room reject without reaching the kernel; close() resolves only
+// once the kernel gave every op back, then the fd and the mappings are gone.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeSync, readFileSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
+import { setImmediate as turn } from 'node:timers/promises';
+
+import { Ring, addTraceListener, constants as C } from '../../src/index.js';
+import { interval, sleep } from '../../src/time/index.js';
+import { native } from '../../src/sys/native.js';
+import { SYS_pipe2 } from '../../src/sys/syscalls.js';
+import { addressOf } from '../../src/sys/memory.js';
+
+const O_CLOEXEC = 0o2000000;
+
+function pipe(): [number, number] {
+  const fds = new Int32Array(2);
+  const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
+  assert.equal(ret, 0, `pipe2 failed: ${ret}`);
+  return [fds[0]!, fds[1]!];
+}
+
+/** What fd is, or null if it is not open. */
+function fdTarget(fd: number): string | null {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
+}
+
+const openFds = () => readdirSync('/proc/self/fd').length;
+const ringMappings = () => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((line) => line.includes('io_uring')).length;
+
+function closedInFlight(syscall: string) {
+  return (error: Error & { code?: string; cause?: unknown }) => {
+    assert.equal(error.name, 'RingcoreError');
+    assert.equal(error.code, 'ERR_RINGCORE_CLOSED');
+    assert.match(error.message, new RegExp(`^${syscall}: the ring was closed`));
+    const cause = error.cause as NodeJS.ErrnoException;
+    assert.equal(cause.code, 'ECANCELED', 'the kernel cancelled it');
+    return true;
+  };
+}
+
+test('close() with sleeps and a pipe read in flight: they reject ERR_RINGCORE_CLOSED, then the fd is closed', { timeout: 5_000 }, async () => {
+  const ring = new Ring({ entries: 8 });
+  const [readFd, writeFd] = pipe();
+  let cancels = 0;
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_ASYNC_CANCEL) cancels++;
+  });
+  try {
+    const buffer = Buffer.alloc(8, 0x33);
+    const sleeps = [sleep(10_000, { ring }), sleep(10_000, { ring }), sleep(10_000, { ring })];
+    const reading = ring.submit({ syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, readFd, addressOf(buffer), 8, -1), pin: buffer });
+    await ring.nop();
+    assert.equal(ring.inFlight, 4);
+    const fd = ring.uring.fd;
+    assert.equal(fdTarget(fd), 'anon_inode:[io_uring]');
+    const closing = ring.close();
+    for (const p of sleeps) await assert.rejects(p, closedInFlight('timeout'));
+    await assert.rejects(reading, closedInFlight('read'));
+    await closing;
+    assert.equal(cancels, 4);
+    assert.equal(ring.uring.fd, -1);
+    assert.equal(ring.inFlight, 0);
+    assert.notEqual(fdTarget(fd), 'anon_inode:[io_uring]', 'the ring fd is closed');
+    // The read left the pipe alone.
+    writeSync(writeFd, 'still here');
+    assert.ok(buffer.every((byte) => byte === 0x33));
+  } finally {
+    stop();
+    closeSync(readFd);
+    closeSync(writeFd);
+  }
+});
+
+test('close() drops ops waiting for room (no SQE) and cancels a running interval', { timeout: 5_000 }, async () => {
+  const ring = new Ring({ entries: 2 });
+  let sqes = 0;
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_TIMEOUT) sqes++;
+  });
+  try {
+    const ticks: number[] = [];
+    const ticking = (async () => {
+      for await (const tick of interval(5, { ring })) ticks.push(tick);
+    })();
+    const sleeps = Array.from({ length: 6 }, () => sleep(10_000, { ring }));
+    await turn();
+    const waiting = ring.waiting;
+    assert.ok(waiting > 0, 'some sleeps wait for room');
+    const placed = sqes;
+    await ring.close();
+    for (const p of sleeps) await assert.rejects(p, { code: 'ERR_RINGCORE_CLOSED' });
+    await assert.rejects(ticking, { code: 'ERR_RINGCORE_CLOSED' });
+    assert.equal(sqes, placed, 'the waiting sleeps never reached the kernel');
+    assert.equal(ring.waiting, 0);
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    stop();
+  }
+});
+
+test('creating and closing 20 rings leaks no fd and no mapping', async () => {
+  // The default ring of this thread, if any, stays open throughout.
+  const fdsBefore = openFds();
+  const mapsBefore = ringMappings();
+  const rings = Array.from({ length: 20 }, () => new Ring({ entries: 8 }));
+  assert.equal(openFds(), fdsBefore + 20);
+  assert.ok(ringMappings() >= mapsBefore + 20, 'each ring maps its SQ/CQ and SQEs');
+  await Promise.all(rings.map((ring) => Promise.all([ring.nop(), sleep(1, { ring })])));
+  await Promise.all(rings.map((ring) => ring.close()));
+  assert.equal(openFds(), fdsBefore);
+  assert.equal(ringMappings(), mapsBefore, 'the rings were unmapped at close, not at some later GC');
+});

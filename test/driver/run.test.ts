@@ -1,0 +1,123 @@
+// run(main): the standalone executor, with the ring as the event loop
+// (blocking in io_uring_enter). It resolves with main's result once main has
+// settled and nothing is in flight, propagates main's rejection, hands the
+// ring back to the event-loop driver afterwards, and does not nest.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { Ring, RingcoreError, addTraceListener, defaultRing, nop, run } from '../../src/index.js';
+import { sleep } from '../../src/time/index.js';
+
+test('run(async () => { await sleep(10); await nop(); return 42 }) resolves 42', { timeout: 5_000 }, async () => {
+  const ring = defaultRing();
+  let blockingEnters = 0;
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id && event.type === 'enter' && event.minComplete > 0) blockingEnters++;
+  });
+  try {
+    const result = await run(async () => {
+      await sleep(10);
+      await nop();
+      return 42;
+    });
+    assert.equal(result, 42);
+    assert.ok(blockingEnters >= 1, 'the executor waited in io_uring_enter(min_complete >= 1)');
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    stop();
+  }
+});
+
+test('run() takes a plain function too, and an explicit ring', { timeout: 5_000 }, async () => {
+  const ring = new Ring({ entries: 4 });
+  try {
+    assert.equal(await run(() => 'sync', { ring }), 'sync');
+    assert.equal(await ring.run(async () => (await Promise.all([ring.nop(), sleep(2, { ring })])).length), 2);
+  } finally {
+    await ring.close();
+  }
+});
+
+test('run() propagates a rejection, after the ops main started have completed', { timeout: 5_000 }, async () => {
+  let finished = false;
+  await assert.rejects(
+    run(async () => {
+      void sleep(20).then(() => (finished = true));
+      await nop();
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
+  assert.equal(finished, true, 'run() settled only once nothing was in flight');
+  assert.equal(defaultRing().inFlight, 0);
+});
+
+test('after run(), the event-loop driver works again', { timeout: 5_000 }, async () => {
+  await run(() => nop());
+  // A sleep does not complete inline: it needs the ring fd watched in Node's loop.
+  assert.equal(await sleep(10), undefined);
+  const timer = new Promise((resolve) => setTimeout(resolve, 5, 'timer'));
+  const stop = new AbortController();
+  const long = sleep(5_000, { signal: stop.signal }).then(() => 'sleep');
+  assert.equal(await Promise.race([timer, long]), 'timer', 'Node timers run beside the ring again');
+  stop.abort();
+  await assert.rejects(long, { name: 'AbortError' });
+});
+
+test('main waiting on something outside the ring (a Node timer) is not stuck', { timeout: 5_000 }, async () => {
+  const result = await run(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await nop();
+    return 'woke';
+  });
+  assert.equal(result, 'woke');
+});
+
+test('run() while run() is already running on the same ring rejects', { timeout: 5_000 }, async () => {
+  const inner = await run(async () => {
+    await sleep(1);
+    return run(() => 1).then(
+      () => assert.fail('nested run() resolved'),
+      (error: unknown) => error,
+    );
+  });
+  assert.ok(inner instanceof RingcoreError);
+  assert.equal(inner.code, 'ERR_RINGCORE_UNSUPPORTED');
+  assert.throws(() => run('x' as unknown as () => void), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  // Another ring may run meanwhile: the nesting rule is per ring.
+  const other = new Ring({ entries: 2 });
+  try {
+    assert.equal(await run(async () => other.run(async () => (await other.nop(), 'other'))), 'other');
+  } finally {
+    await other.close();
+  }
+});
+
+test('closing the ring while run() is running on it: the ops reject, and run() still settles', { timeout: 5_000 }, async () => {
+  const ring = new Ring({ entries: 4 });
+  // main waits for the close.
+  const code = await ring.run(async () => {
+    const sleeping = sleep(10_000, { ring }).catch((error: NodeJS.ErrnoException) => error.code);
+    await ring.nop();
+    const closing = ring.close();
+    const result = await sleeping;
+    await closing;
+    return result;
+  });
+  assert.equal(code, 'ERR_RINGCORE_CLOSED');
+  assert.equal(ring.uring.fd, -1);
+
+  // main returns before the close completes.
+  const other = new Ring({ entries: 4 });
+  let sleeping: Promise<unknown> | undefined;
+  const value = await other.run(() => {
+    sleeping = sleep(10_000, { ring: other }).catch((error: NodeJS.ErrnoException) => error.code);
+    void other.close();
+    return 'returned';
+  });
+  assert.equal(value, 'returned');
+  assert.equal(await sleeping, 'ERR_RINGCORE_CLOSED');
+  await other.close();
+  assert.equal(other.uring.fd, -1);
+});

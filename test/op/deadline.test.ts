@@ -1,0 +1,113 @@
+// Per-op deadlines ({timeout: ms}): enforced by the kernel with an
+// IORING_OP_LINK_TIMEOUT linked after the op. An op that finishes in time
+// resolves; one that does not is cancelled and rejects with ETIMEDOUT.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeSync, writeSync } from 'node:fs';
+import { constants } from 'node:os';
+
+import { Ring, RingcoreError, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
+import { native } from '../../src/sys/native.js';
+import { SYS_pipe2 } from '../../src/sys/syscalls.js';
+import { addressOf } from '../../src/sys/memory.js';
+
+const O_CLOEXEC = 0o2000000;
+
+function pipe(): [number, number] {
+  const fds = new Int32Array(2);
+  const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
+  assert.equal(ret, 0, `pipe2 failed: ${ret}`);
+  return [fds[0]!, fds[1]!];
+}
+
+function read(ring: Ring, fd: number, buffer: Buffer, timeout?: number): Promise<number> {
+  return ring.submit(
+    { syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, fd, addressOf(buffer), buffer.length, -1), pin: buffer },
+    { timeout },
+  );
+}
+
+function record(ring: Ring): { events: TraceEvent[]; stop: () => void } {
+  const events: TraceEvent[] = [];
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id) events.push(event);
+  });
+  return { events, stop };
+}
+
+test('nop({timeout: 100}) resolves; its LINK_TIMEOUT is removed by the kernel', async () => {
+  const ring = new Ring({ entries: 8 });
+  const { events, stop } = record(ring);
+  try {
+    assert.equal(await ring.nop({ timeout: 100 }), undefined);
+    const sqes = events.filter((e) => e.type === 'sqe');
+    assert.deepEqual(sqes.map((e) => e.type === 'sqe' && e.opcode), [C.IORING_OP_NOP, C.IORING_OP_LINK_TIMEOUT]);
+    assert.equal(sqes[0]!.type === 'sqe' && sqes[0]!.flags & C.IOSQE_IO_LINK, C.IOSQE_IO_LINK);
+    const linkCqe = events.find((e) => e.type === 'cqe' && e.userData === sqes[1]!.userData);
+    assert.equal(linkCqe?.type === 'cqe' && linkCqe.res, -constants.errno.ECANCELED);
+    assert.equal(ring.inFlight, 0, 'both slots were given back');
+  } finally {
+    stop();
+    await ring.close();
+  }
+});
+
+test('a pipe read with {timeout: 30} that gets no data rejects with ETIMEDOUT', { timeout: 5_000 }, async () => {
+  const ring = new Ring({ entries: 8 });
+  const [readFd, writeFd] = pipe();
+  try {
+    const buffer = Buffer.alloc(8, 0x11);
+    await assert.rejects(read(ring, readFd, buffer, 30), (error: NodeJS.ErrnoException) => {
+      assert.equal(error.code, 'ETIMEDOUT');
+      assert.equal(error.errno, -constants.errno.ETIMEDOUT);
+      assert.equal(error.syscall, 'read');
+      assert.match(error.message, /^ETIMEDOUT: .*, read \(deadline of 30 ms passed\)$/);
+      return true;
+    });
+    assert.equal(ring.inFlight, 0);
+    // The timed-out read took nothing from the pipe.
+    writeSync(writeFd, 'later');
+    const fresh = Buffer.alloc(8);
+    assert.equal(await read(ring, readFd, fresh, 1000), 5);
+    assert.equal(fresh.subarray(0, 5).toString(), 'later');
+    assert.ok(buffer.every((byte) => byte === 0x11));
+  } finally {
+    await ring.close();
+    closeSync(readFd);
+    closeSync(writeFd);
+  }
+});
+
+test('a deadline waits in the queue with its op when the ring is full', { timeout: 5_000 }, async () => {
+  const ring = new Ring({ entries: 2 });
+  const [readFd, writeFd] = pipe();
+  try {
+    const buffer = Buffer.alloc(8);
+    const ops = Array.from({ length: 6 }, () => read(ring, readFd, buffer, 30));
+    assert.ok(ring.waiting > 0);
+    for (const p of ops) await assert.rejects(p, { code: 'ETIMEDOUT' });
+    assert.equal(ring.inFlight, 0);
+    assert.equal(ring.waiting, 0);
+  } finally {
+    await ring.close();
+    closeSync(readFd);
+    closeSync(writeFd);
+  }
+});
+
+test('{timeout} is checked: a number >= 0, and only on rings with room for the linked pair', async () => {
+  const ring = new Ring({ entries: 4 });
+  const tiny = new Ring({ entries: 1, cqEntries: 1 });
+  try {
+    assert.throws(() => ring.nop({ timeout: -1 }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => ring.nop({ timeout: Infinity }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => ring.nop({ timeout: '5' as unknown as number }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    // A one-entry SQ can never take an op and its LINK_TIMEOUT together.
+    assert.throws(() => tiny.nop({ timeout: 10 }), (error: unknown) => error instanceof RingcoreError && error.code === 'ERR_RINGCORE_UNSUPPORTED');
+    assert.equal(await tiny.nop(), undefined);
+  } finally {
+    await ring.close();
+    await tiny.close();
+  }
+});

@@ -1,0 +1,97 @@
+// A late CQE for a slot that has since been reused: user_data carries the
+// slot's generation, so the CQE is recognised as stale and dropped, and the op
+// now holding the slot is not settled by it.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeSync, writeSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import { Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
+import { native } from '../../src/sys/native.js';
+import { SYS_pipe2 } from '../../src/sys/syscalls.js';
+import { addressOf } from '../../src/sys/memory.js';
+
+const O_CLOEXEC = 0o2000000;
+
+function pipe(): [number, number] {
+  const fds = new Int32Array(2);
+  const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
+  assert.equal(ret, 0, `pipe2 failed: ${ret}`);
+  return [fds[0]!, fds[1]!];
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; !condition(); i++) {
+    if (i > 2000) throw new Error(`gave up waiting for ${what}`);
+    await delay(1);
+  }
+}
+
+test('a stale CQE for a reused slot is dropped and does not settle the new owner', { timeout: 10_000 }, async () => {
+  const ring = new Ring({ entries: 4 });
+  const [readFd, writeFd] = pipe();
+  const events: TraceEvent[] = [];
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id) events.push(event);
+  });
+  try {
+    await ring.nop();
+    const old = events.find((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_NOP);
+    assert.ok(old?.type === 'sqe');
+    events.length = 0;
+
+    // A read that blocks until we write takes the freed slot (the free list is LIFO).
+    const buffer = Buffer.alloc(8);
+    let settled = false;
+    const reading = ring
+      .submit({ syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, readFd, addressOf(buffer), buffer.length, -1), pin: buffer })
+      .finally(() => (settled = true));
+    await until(() => events.some((e) => e.type === 'enter'), 'the read to be submitted');
+    const current = events.find((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_READ);
+    assert.ok(current?.type === 'sqe');
+    assert.equal(current.slot, old.slot, 'the slot was reused');
+    assert.notEqual(current.generation, old.generation, 'with a new generation');
+
+    // Post a CQE with the old owner's user_data, straight through the raw ring.
+    const staleBefore = ring.stats.stale;
+    const sqe = ring.uring.getSqe()!;
+    ring.uring.prepNop(sqe);
+    ring.uring.setUserData(sqe, old.slot, old.generation);
+    assert.equal(ring.uring.submit(), 1);
+
+    await until(() => ring.stats.stale > staleBefore, 'the stale CQE to be reaped');
+    assert.equal(ring.stats.stale, staleBefore + 1);
+    assert.equal(settled, false, 'the read was not settled by the stale CQE');
+    assert.equal(ring.inFlight, 1);
+
+    // Its own CQE settles it.
+    writeSync(writeFd, 'mine');
+    assert.equal(await reading, 4);
+    assert.equal(buffer.subarray(0, 4).toString(), 'mine');
+    const own = events.find((e) => e.type === 'cqe' && e.slot === current.slot && e.generation === current.generation);
+    assert.ok(own?.type === 'cqe' && own.res === 4);
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    stop();
+    await ring.close();
+    closeSync(readFd);
+    closeSync(writeFd);
+  }
+});
+
+test('a CQE for a slot number past the table is stale too', async () => {
+  const ring = new Ring({ entries: 2 });
+  try {
+    const staleBefore = ring.stats.stale;
+    const sqe = ring.uring.getSqe()!;
+    ring.uring.prepNop(sqe);
+    ring.uring.setUserData(sqe, 0xfffffff0, 0);
+    assert.equal(ring.uring.submit(), 1);
+    assert.equal(ring.submitter.reapAll(), 1);
+    assert.equal(ring.stats.stale, staleBefore + 1);
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    await ring.close();
+  }
+});

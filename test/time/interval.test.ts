@@ -1,0 +1,146 @@
+// time.interval(ms): one multishot IORING_OP_TIMEOUT (Linux 6.4), read with
+// `for await`. It ends after `count` ticks; breaking out of the loop or an
+// abort cancels it in the kernel and gives its slot back.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setImmediate as turn } from 'node:timers/promises';
+
+import { Ring, addTraceListener, constants as C } from '../../src/index.js';
+import { interval, sleep } from '../../src/time/index.js';
+
+/** Whether the kernel has IORING_TIMEOUT_MULTISHOT (6.4): older ones reject it with EINVAL. */
+async function hasMultishotTimeout(ring: Ring): Promise<boolean> {
+  try {
+    for await (const _ of interval(1, { count: 1, ring }));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EINVAL') return false;
+    throw error;
+  }
+}
+
+const NO_MULTISHOT = 'the kernel lacks IORING_TIMEOUT_MULTISHOT (Linux 6.4)';
+
+async function settleInFlight(ring: Ring): Promise<void> {
+  for (let i = 0; ring.inFlight > 0 && i < 1000; i++) await turn();
+}
+
+test('interval(5, {count: 3}) yields 1, 2, 3 from one SQE, then ends', { timeout: 5_000 }, async (t) => {
+  const ring = new Ring({ entries: 4 });
+  let sqes = 0;
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_TIMEOUT) sqes++;
+  });
+  try {
+    if (!(await hasMultishotTimeout(ring))) return void t.skip(NO_MULTISHOT);
+    sqes = 0;
+    const ticks: number[] = [];
+    const ticker = interval(5, { count: 3, ring });
+    for await (const tick of ticker) ticks.push(tick);
+    assert.deepEqual(ticks, [1, 2, 3]);
+    assert.equal(sqes, 1);
+    assert.equal(ticker.cqes, 3);
+    assert.deepEqual(await ticker.next(), { value: undefined, done: true });
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    stop();
+    await ring.close();
+  }
+});
+
+test('breaking out of the loop early cancels the interval in the kernel', { timeout: 5_000 }, async (t) => {
+  const ring = new Ring({ entries: 4 });
+  let cancels = 0;
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_ASYNC_CANCEL) cancels++;
+  });
+  try {
+    if (!(await hasMultishotTimeout(ring))) return void t.skip(NO_MULTISHOT);
+    const ticks: number[] = [];
+    for await (const tick of interval(2, { ring })) {
+      ticks.push(tick);
+      if (tick === 3) break;
+    }
+    assert.deepEqual(ticks, [1, 2, 3]);
+    await settleInFlight(ring);
+    assert.equal(ring.inFlight, 0, 'the cancelled timer gave its slot back');
+    assert.equal(cancels, 1);
+  } finally {
+    stop();
+    await ring.close();
+  }
+});
+
+test('aborting an interval rejects the loop with an AbortError and cancels it', { timeout: 5_000 }, async (t) => {
+  const ring = new Ring({ entries: 4 });
+  try {
+    if (!(await hasMultishotTimeout(ring))) return void t.skip(NO_MULTISHOT);
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const ticks: number[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const tick of interval(2, { ring, signal: controller.signal })) {
+          ticks.push(tick);
+          if (tick === 2) controller.abort(reason);
+        }
+      })(),
+      { name: 'AbortError', code: 'ABORT_ERR', cause: reason },
+    );
+    assert.deepEqual(ticks, [1, 2]);
+    await settleInFlight(ring);
+    assert.equal(ring.inFlight, 0);
+    // Already aborted: rejects without reaching the kernel, with the reason as cause.
+    const before = ring.stats.submitted;
+    await assert.rejects(
+      (async () => {
+        for await (const _ of interval(2, { ring, signal: AbortSignal.abort(reason) })) assert.fail('ticked');
+      })(),
+      { name: 'AbortError', cause: reason },
+    );
+    assert.equal(ring.stats.submitted, before);
+  } finally {
+    await ring.close();
+  }
+});
+
+test('an interval stopped while it waits for room ends quietly; aborted, it rejects; neither reaches the kernel', { timeout: 5_000 }, async () => {
+  const ring = new Ring({ entries: 2 });
+  const fill = new AbortController();
+  const sleeps: Promise<unknown>[] = [];
+  let timeouts = 0;
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_TIMEOUT && event.off !== 0) timeouts++;
+  });
+  try {
+    while (ring.waiting === 0) {
+      sleeps.push(sleep(10_000, { ring, signal: fill.signal }).catch(() => {}));
+      await turn();
+    }
+    const waiting = ring.waiting;
+    const stopped = interval(5, { ring, count: 3 });
+    const controller = new AbortController();
+    const aborted = interval(5, { ring, count: 3, signal: controller.signal });
+    assert.equal(ring.waiting, waiting + 2);
+    // return() is what `break` calls.
+    assert.deepEqual(await stopped.return(), { value: undefined, done: true });
+    assert.deepEqual(await stopped.next(), { value: undefined, done: true });
+    controller.abort('no more');
+    await assert.rejects(aborted.next(), { name: 'AbortError', cause: 'no more' });
+    assert.equal(ring.waiting, waiting);
+    assert.equal(timeouts, 0, 'no multishot TIMEOUT SQE was written');
+  } finally {
+    stop();
+    fill.abort();
+    await Promise.all(sleeps);
+    await ring.close();
+  }
+});
+
+test('interval() argument checks', () => {
+  assert.throws(() => interval(-1), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+  assert.throws(() => interval(1, { count: -1 }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+  assert.throws(() => interval(1, { count: 1.5 }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+  assert.throws(() => interval('1' as unknown as number), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+});
