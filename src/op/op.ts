@@ -55,10 +55,17 @@ export const kOp = Symbol('ringcore.op');
 /** A promise for an op; `[kOp]` reaches the op behind it. */
 export type OpPromise<T> = Promise<T> & { [kOp]?: Op<T> };
 
+// The promise executor, shared by every op: a closure per op would cost an allocation.
+const captured: { resolve: (value: unknown) => void; reject: (error: unknown) => void } = { resolve: () => {}, reject: () => {} };
+function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  captured.resolve = resolve as (value: unknown) => void;
+  captured.reject = reject;
+}
+
 export class Op<T = number> extends Request {
   readonly promise: OpPromise<T>;
-  private resolve!: (value: T) => void;
-  private reject!: (error: unknown) => void;
+  private readonly resolve: (value: T) => void;
+  private readonly reject: (error: unknown) => void;
   private res = 0;
   private flags = 0;
   /** CQEs still to come: the op's own, and its deadline's. */
@@ -66,14 +73,13 @@ export class Op<T = number> extends Request {
   settled = false;
   /** Set when the caller aborted; the op settles once the kernel gives it back. */
   aborted = false;
-  private abortReason: unknown;
   /** Not the first op of its chain: an ECANCELED means an earlier link failed. */
   linkedAfter = false;
   deadline: LinkTimeout | null = null;
   /** Set by expire(): the ms after which a timer (not a link timeout) cancelled the op. */
   private expiredAfter = -1;
-  private signal: AbortSignal | undefined;
-  private onAbort: (() => void) | undefined;
+  /** The caller's signal, its listener and, once aborted, its reason: only ops given a signal have one. */
+  private abortLink: { signal: AbortSignal; listener: () => void; reason: unknown } | null = null;
 
   constructor(
     private readonly host: OpHost,
@@ -81,15 +87,14 @@ export class Op<T = number> extends Request {
     signal: AbortSignal | undefined,
   ) {
     super(spec.syscall, spec.prep, spec.pin);
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    this.promise = new Promise<T>(capture);
+    this.resolve = captured.resolve as (value: T) => void;
+    this.reject = captured.reject;
     this.promise[kOp] = this;
     if (signal !== undefined) {
-      this.signal = signal;
-      this.onAbort = () => this.abort(signal.reason);
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      const listener = () => this.abort(signal.reason);
+      this.abortLink = { signal, listener, reason: undefined };
+      signal.addEventListener('abort', listener, { once: true });
     }
   }
 
@@ -97,7 +102,7 @@ export class Op<T = number> extends Request {
   abort(reason: unknown): void {
     if (this.settled || this.aborted) return;
     this.aborted = true;
-    this.abortReason = reason;
+    if (this.abortLink !== null) this.abortLink.reason = reason;
     if (this.queued) this.host.dequeue(this);
     else this.host.cancel(this);
   }
@@ -142,7 +147,7 @@ export class Op<T = number> extends Request {
 
   private finish(): void {
     this.settled = true;
-    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
+    if (this.abortLink !== null) this.abortLink.signal.removeEventListener('abort', this.abortLink.listener);
   }
 
   private settle(): void {
@@ -185,7 +190,7 @@ export class Op<T = number> extends Request {
   }
 
   private abortError(): AbortError {
-    return new AbortError(undefined, { cause: this.abortReason });
+    return new AbortError(undefined, { cause: this.abortLink?.reason });
   }
 }
 

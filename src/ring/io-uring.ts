@@ -48,6 +48,14 @@ const OPTIONAL_FLAGS = [C.IORING_SETUP_SUBMIT_ALL, C.IORING_SETUP_CLAMP] as cons
 
 let nextRingId = 1;
 
+// Sixteen stores: measurably cheaper per op than TypedArray.prototype.fill.
+function zeroSqe(w: Uint32Array, at: number): void {
+  w[at] = 0; w[at + 1] = 0; w[at + 2] = 0; w[at + 3] = 0;
+  w[at + 4] = 0; w[at + 5] = 0; w[at + 6] = 0; w[at + 7] = 0;
+  w[at + 8] = 0; w[at + 9] = 0; w[at + 10] = 0; w[at + 11] = 0;
+  w[at + 12] = 0; w[at + 13] = 0; w[at + 14] = 0; w[at + 15] = 0;
+}
+
 export class IoUring {
   /** The ring's fd. -1 once closed. */
   fd: number;
@@ -209,7 +217,7 @@ export class IoUring {
     if (((this.sqeTail - head) >>> 0) >= this.sqEntries) return null;
     const index = this.sqeTail & this.sqMask;
     this.sqeTail = (this.sqeTail + 1) >>> 0;
-    this.sqeU32.fill(0, index * SQE_WORDS, index * SQE_WORDS + SQE_WORDS);
+    zeroSqe(this.sqeU32, index * SQE_WORDS);
     return index;
   }
 
@@ -523,6 +531,44 @@ export class IoUring {
   prepPollAdd(sqe: number, fd: number, pollMask: number): void {
     this.prepRw(sqe, C.IORING_OP_POLL_ADD, fd, 0, 0, 0);
     this.setOpFlags(sqe, pollMask);
+  }
+
+  /** ftruncate(fd, len) (Linux 6.9+). */
+  prepFtruncate(sqe: number, fd: number, len: number): void {
+    this.prepRw(sqe, C.IORING_OP_FTRUNCATE, fd, 0, 0, len);
+  }
+
+  /** bind(fd, addr, addrlen) (Linux 6.11). */
+  prepBind(sqe: number, fd: number, addr: number, addrlen: number): void {
+    this.prepRw(sqe, C.IORING_OP_BIND, fd, addr, 0, addrlen);
+  }
+
+  /** listen(fd, backlog) (Linux 6.11). */
+  prepListen(sqe: number, fd: number, backlog: number): void {
+    this.prepRw(sqe, C.IORING_OP_LISTEN, fd, 0, backlog, 0);
+  }
+
+  /**
+   * Multishot recv into buffers picked from provided-buffer group `bufGroup`
+   * (IORING_RECV_MULTISHOT in ioprio, IOSQE_BUFFER_SELECT): a CQE per chunk,
+   * each naming its buffer in cqe->flags >> IORING_CQE_BUFFER_SHIFT.
+   */
+  prepRecvMultishot(sqe: number, fd: number, bufGroup: number, msgFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_RECV, fd, 0, 0, 0);
+    this.setOpFlags(sqe, msgFlags);
+    this.setIoprio(sqe, C.IORING_RECV_MULTISHOT);
+    this.addFlags(sqe, C.IOSQE_BUFFER_SELECT);
+    this.setBufIndex(sqe, bufGroup);
+  }
+
+  /**
+   * Zero-copy send: two CQEs, the result (with IORING_CQE_F_MORE) and then a
+   * notification (IORING_CQE_F_NOTIF) when the kernel no longer reads the buffer.
+   */
+  prepSendZc(sqe: number, fd: number, addr: number, len: number, msgFlags: number, zcFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_SEND_ZC, fd, addr, len, 0);
+    this.setOpFlags(sqe, msgFlags);
+    this.setIoprio(sqe, zcFlags);
   }
 
   // ---- register ------------------------------------------------------------
