@@ -10,18 +10,8 @@ import { setImmediate as turn } from 'node:timers/promises';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
-import { native } from '../../src/sys/native.js';
-import { SYS_pipe2 } from '../../src/sys/syscalls.js';
 import { addressOf } from '../../src/sys/memory.js';
-
-const O_CLOEXEC = 0o2000000;
-
-function pipe(): [number, number] {
-  const fds = new Int32Array(2);
-  const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
-  assert.equal(ret, 0, `pipe2 failed: ${ret}`);
-  return [fds[0]!, fds[1]!];
-}
+import { pipe } from '../../test-support/kernel.js';
 
 /** What fd is, or null if it is not open. */
 function fdTarget(fd: number): string | null {

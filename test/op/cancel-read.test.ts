@@ -8,27 +8,7 @@ import assert from 'node:assert/strict';
 import { closeSync, writeSync } from 'node:fs';
 
 import { AbortError, Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
-import { native } from '../../src/sys/native.js';
-import { SYS_pipe2 } from '../../src/sys/syscalls.js';
-import { addressOf } from '../../src/sys/memory.js';
-
-/** O_CLOEXEC (the same on x86_64 and arm64). */
-const O_CLOEXEC = 0o2000000;
-
-/** pipe2(2) through the native shim: [read end, write end]. */
-function pipe(): [number, number] {
-  const fds = new Int32Array(2);
-  const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
-  assert.equal(ret, 0, `pipe2 failed: ${ret}`);
-  return [fds[0]!, fds[1]!];
-}
-
-function read(ring: Ring, fd: number, buffer: Buffer, signal?: AbortSignal): Promise<number> {
-  return ring.submit(
-    { syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, fd, addressOf(buffer), buffer.length, -1), pin: buffer },
-    { signal },
-  );
-}
+import { pipe, read } from '../../test-support/kernel.js';
 
 test('an aborted pipe read neither consumes later data nor writes into its buffer', { timeout: 5_000 }, async () => {
   const ring = new Ring({ entries: 8 });
@@ -41,7 +21,7 @@ test('an aborted pipe read neither consumes later data nor writes into its buffe
     const stale = Buffer.alloc(64, 0xaa);
     const controller = new AbortController();
     const reason = new Error('stop reading');
-    const reading = read(ring, readFd, stale, controller.signal);
+    const reading = read(ring, readFd, stale, { signal: controller.signal });
     // Let it reach the kernel and block there.
     await ring.nop();
     assert.equal(ring.inFlight, 1, 'the read is blocked in the kernel');
@@ -77,7 +57,7 @@ test('many aborted reads on one pipe, then a write: only the fresh read gets the
   try {
     const controller = new AbortController();
     const buffers = Array.from({ length: 10 }, () => Buffer.alloc(16, 0x55));
-    const reads = buffers.map((buffer) => read(ring, readFd, buffer, controller.signal));
+    const reads = buffers.map((buffer) => read(ring, readFd, buffer, { signal: controller.signal }));
     await ring.nop();
     controller.abort();
     for (const p of reads) await assert.rejects(p, { name: 'AbortError' });

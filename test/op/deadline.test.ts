@@ -7,34 +7,8 @@ import assert from 'node:assert/strict';
 import { closeSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 
-import { Ring, RingcoreError, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
-import { native } from '../../src/sys/native.js';
-import { SYS_pipe2 } from '../../src/sys/syscalls.js';
-import { addressOf } from '../../src/sys/memory.js';
-
-const O_CLOEXEC = 0o2000000;
-
-function pipe(): [number, number] {
-  const fds = new Int32Array(2);
-  const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
-  assert.equal(ret, 0, `pipe2 failed: ${ret}`);
-  return [fds[0]!, fds[1]!];
-}
-
-function read(ring: Ring, fd: number, buffer: Buffer, timeout?: number): Promise<number> {
-  return ring.submit(
-    { syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, fd, addressOf(buffer), buffer.length, -1), pin: buffer },
-    { timeout },
-  );
-}
-
-function record(ring: Ring): { events: TraceEvent[]; stop: () => void } {
-  const events: TraceEvent[] = [];
-  const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id) events.push(event);
-  });
-  return { events, stop };
-}
+import { Ring, RingcoreError, constants as C } from '../../src/index.js';
+import { pipe, read, record } from '../../test-support/kernel.js';
 
 test('nop({timeout: 100}) resolves; its LINK_TIMEOUT is removed by the kernel', async () => {
   const ring = new Ring({ entries: 8 });
@@ -58,7 +32,7 @@ test('a pipe read with {timeout: 30} that gets no data rejects with ETIMEDOUT', 
   const [readFd, writeFd] = pipe();
   try {
     const buffer = Buffer.alloc(8, 0x11);
-    await assert.rejects(read(ring, readFd, buffer, 30), (error: NodeJS.ErrnoException) => {
+    await assert.rejects(read(ring, readFd, buffer, { timeout: 30 }), (error: NodeJS.ErrnoException) => {
       assert.equal(error.code, 'ETIMEDOUT');
       assert.equal(error.errno, -constants.errno.ETIMEDOUT);
       assert.equal(error.syscall, 'read');
@@ -69,7 +43,7 @@ test('a pipe read with {timeout: 30} that gets no data rejects with ETIMEDOUT', 
     // The timed-out read took nothing from the pipe.
     writeSync(writeFd, 'later');
     const fresh = Buffer.alloc(8);
-    assert.equal(await read(ring, readFd, fresh, 1000), 5);
+    assert.equal(await read(ring, readFd, fresh, { timeout: 1000 }), 5);
     assert.equal(fresh.subarray(0, 5).toString(), 'later');
     assert.ok(buffer.every((byte) => byte === 0x11));
   } finally {
@@ -84,7 +58,7 @@ test('a deadline waits in the queue with its op when the ring is full', { timeou
   const [readFd, writeFd] = pipe();
   try {
     const buffer = Buffer.alloc(8);
-    const ops = Array.from({ length: 6 }, () => read(ring, readFd, buffer, 30));
+    const ops = Array.from({ length: 6 }, () => read(ring, readFd, buffer, { timeout: 30 }));
     assert.ok(ring.waiting > 0);
     for (const p of ops) await assert.rejects(p, { code: 'ETIMEDOUT' });
     assert.equal(ring.inFlight, 0);

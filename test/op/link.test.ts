@@ -7,39 +7,16 @@ import assert from 'node:assert/strict';
 import { closeSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 
-import { Ring, addTraceListener, constants as C, type OpSpec, type TraceEvent } from '../../src/index.js';
-import { native } from '../../src/sys/native.js';
-import { SYS_pipe2 } from '../../src/sys/syscalls.js';
+import { Ring, constants as C, type OpSpec } from '../../src/index.js';
 import { addressOf } from '../../src/sys/memory.js';
-
-const O_CLOEXEC = 0o2000000;
-
-function pipe(): [number, number] {
-  const fds = new Int32Array(2);
-  const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
-  assert.equal(ret, 0, `pipe2 failed: ${ret}`);
-  return [fds[0]!, fds[1]!];
-}
+import { pipe, record, readSpec } from '../../test-support/kernel.js';
 
 const nopSpec = (): OpSpec<unknown> => ({ syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe) });
-const readSpec = (fd: number, buffer: Buffer): OpSpec<unknown> => ({
-  syscall: 'read',
-  prep: (u, sqe) => u.prepRead(sqe, fd, addressOf(buffer), buffer.length, -1),
-  pin: buffer,
-});
 const writeSpec = (fd: number, data: Buffer): OpSpec<unknown> => ({
   syscall: 'write',
   prep: (u, sqe) => u.prepWrite(sqe, fd, addressOf(data), data.length, -1),
   pin: data,
 });
-
-function record(ring: Ring): { events: TraceEvent[]; stop: () => void } {
-  const events: TraceEvent[] = [];
-  const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id) events.push(event);
-  });
-  return { events, stop };
-}
 
 test('a chain whose middle op fails: the first resolves, the failure rejects, the rest reject ECANCELED', async () => {
   const ring = new Ring({ entries: 8 });

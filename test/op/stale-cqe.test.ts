@@ -8,18 +8,8 @@ import { closeSync, writeSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
-import { native } from '../../src/sys/native.js';
-import { SYS_pipe2 } from '../../src/sys/syscalls.js';
 import { addressOf } from '../../src/sys/memory.js';
-
-const O_CLOEXEC = 0o2000000;
-
-function pipe(): [number, number] {
-  const fds = new Int32Array(2);
-  const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
-  assert.equal(ret, 0, `pipe2 failed: ${ret}`);
-  return [fds[0]!, fds[1]!];
-}
+import { pipe } from '../../test-support/kernel.js';
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; !condition(); i++) {

@@ -10,32 +10,9 @@ import { closeSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setImmediate as turn } from 'node:timers/promises';
 
-import { Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
+import { Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { sleep, timeout } from '../../src/time/index.js';
-import { native } from '../../src/sys/native.js';
-import { SYS_pipe2 } from '../../src/sys/syscalls.js';
-import { addressOf } from '../../src/sys/memory.js';
-
-const O_CLOEXEC = 0o2000000;
-
-function pipe(): [number, number] {
-  const fds = new Int32Array(2);
-  const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
-  assert.equal(ret, 0, `pipe2 failed: ${ret}`);
-  return [fds[0]!, fds[1]!];
-}
-
-function read(ring: Ring, fd: number, buffer: Buffer): Promise<number> {
-  return ring.submit({ syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, fd, addressOf(buffer), buffer.length, -1), pin: buffer });
-}
-
-function record(ring: Ring): { events: TraceEvent[]; stop: () => void } {
-  const events: TraceEvent[] = [];
-  const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id) events.push(event);
-  });
-  return { events, stop };
-}
+import { pipe, read, record } from '../../test-support/kernel.js';
 
 const etimedout = (syscall: string) => (error: NodeJS.ErrnoException) => {
   assert.equal(error.code, 'ETIMEDOUT');
