@@ -18,8 +18,13 @@ export interface Driver {
  * started by any number of promise continuations share the same enter,
  * without a trip through the event loop.
  */
+/** Flushes in a row without a turn of the event loop before one is deferred to it. */
+const MAX_BURST = 256;
+
 export class Batcher {
   private scheduled = false;
+  /** Flushes since the event loop last turned. */
+  private burst = 0;
 
   constructor(
     private readonly submitter: Submitter,
@@ -29,8 +34,22 @@ export class Batcher {
   schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    process.nextTick(this.run);
+    // Ops that complete inside the enter resume their callers as microtasks,
+    // so a loop of them would never give Node's loop a turn: its timers and
+    // sockets would starve. After a burst of flushes, take the next one through
+    // setImmediate, which lets the loop run first.
+    if (this.burst === 0) setImmediate(this.endBurst);
+    if (++this.burst > MAX_BURST) {
+      this.burst = 0;
+      setImmediate(this.run);
+    } else {
+      process.nextTick(this.run);
+    }
   }
+
+  private readonly endBurst = (): void => {
+    this.burst = 0;
+  };
 
   private readonly run = (): void => {
     this.scheduled = false;
