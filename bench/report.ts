@@ -2,12 +2,52 @@
 // It renders whatever scenarios it is given, in catalog order: a new scenario
 // adds its rows by existing, with nothing to change here.
 import { writeFileSync } from 'node:fs';
+import { barChart } from './lib/chart.js';
 import { formatRatio, formatSpread, formatValue } from './lib/format.js';
 import { NOISY_SPREAD, type Machine, type RowResult, type ScenarioDef, type ScenarioResult } from './lib/types.js';
 
 export interface Section {
   def: ScenarioDef;
   result: ScenarioResult;
+}
+
+/** Headings of the families the catalog uses today; any other family is named after itself. */
+const FAMILY_TITLES: Record<string, string> = { core: 'Core', files: 'Files', network: 'Network', http: 'HTTP' };
+/** Without a `family`, a scenario's name prefix says it (fs-cat → files); anything else is core. */
+const FAMILY_PREFIXES: Record<string, string> = { fs: 'files', net: 'network', http: 'http' };
+
+export const familyOf = (def: ScenarioDef): string => def.family ?? FAMILY_PREFIXES[def.name.split('-')[0]!] ?? 'core';
+
+export interface Family {
+  family: string;
+  title: string;
+  /** The chart's file name, beside the report. */
+  chart: string;
+  sections: Section[];
+}
+
+/** Sections grouped by family, families in order of first appearance in the catalog. */
+export function families(sections: Section[]): Family[] {
+  const out = new Map<string, Family>();
+  for (const section of sections) {
+    const family = familyOf(section.def);
+    let entry = out.get(family);
+    if (entry === undefined) {
+      const title = FAMILY_TITLES[family] ?? family.charAt(0).toUpperCase() + family.slice(1);
+      entry = { family, title, chart: `bench-${family}.svg`, sections: [] };
+      out.set(family, entry);
+    }
+    entry.sections.push(section);
+  }
+  return [...out.values()];
+}
+
+/** One bar chart per family with measured rows: file name and SVG text. */
+export function renderCharts(sections: Section[]): { file: string; svg: string }[] {
+  return families(sections)
+    .map((f) => ({ f, rows: f.sections.flatMap(({ result }) => result.rows.map((row) => ({ row, result }))) }))
+    .filter(({ rows }) => rows.length > 0)
+    .map(({ f, rows }) => ({ file: f.chart, svg: barChart(`${f.title}: ringcore against Node's built-ins`, rows) }));
 }
 
 const COLUMNS = ['scenario', 'Node built-in', 'ringcore', 'ratio', 'limit reference', 'spread'];
@@ -51,7 +91,8 @@ function targets(section: Section): string[] {
     const met = rows.every((r) => r.targetMet);
     const none = rows.every((r) => !r.targetMet);
     const verdict = met ? 'met' : none ? 'not met' : 'partly met';
-    const figures = rows.map((r) => `${r.label}: ${formatValue(r.ringcoreValue, r.unit)} (${r.targetMet ? 'met' : 'not met'})`).join('; ');
+    const figure = (r: RowResult) => (r.target?.ratio ? `${formatRatio(r.ratio)} (${formatValue(r.ringcoreValue, r.unit)})` : formatValue(r.ringcoreValue, r.unit));
+    const figures = rows.map((r) => `${r.label}: ${figure(r)} (${r.targetMet ? 'met' : 'not met'})`).join('; ');
     return `- Target ${text}: **${verdict}**. ${figures}.`;
   });
 }
@@ -70,6 +111,7 @@ export function renderReport(sections: Section[]): string {
       `- **Machine:** ${m.cpu}, ${m.nproc} vCPU, ${m.memoryGiB} GiB RAM (a VM; nothing pinned to a CPU)`,
       `- **Kernel:** Linux ${m.kernel}`,
       `- **Node:** ${m.node}`,
+      `- **Bun:** ${m.bun ?? 'not installed (\`npm run bench -- --setup\`)'}`,
       `- **Date:** ${latest.date}`,
       `- **Command:** \`npm run bench\`${latest.mode === 'default' ? '' : ` (\`--${latest.mode}\`)`}, ${latest.rounds} round${latest.rounds === 1 ? '' : 's'} per figure`,
       '',
@@ -85,9 +127,12 @@ export function renderReport(sections: Section[]): string {
       `time and are not pinned. **spread** is max/min over the rounds of the Node and ringcore runs of a row; ` +
       `above ${NOISY_SPREAD} the row is marked *noisy* and its ratio should not be trusted to one decimal. ` +
       'The VM has 2 vCPUs, so anything else running halves the figures: before each run the harness waits ' +
-      '(up to 30 s) for other processes to use less than 0.15 CPU, and it records the load they caused ' +
+      '(up to 30 s by default; `--max-wait <s>` sets it) for other processes to use less than 0.15 CPU, and it records the load they caused ' +
       'during each run (machine busy time less the measured process\'s own CPU time). ' +
-      'Raw figures, every round, are in `bench/results/<scenario>.json`.',
+      'Raw figures, every round, are in `bench/results/<scenario>.json`. A plain `npm run bench` measures the ' +
+      'headline set (about 2 minutes) and `--full` every scenario; this page keeps the last figures of each. ' +
+      'A row whose limit reference (fio, wrk, nginx, Bun) is not installed is skipped and says so; ' +
+      '`npm run bench -- --setup` installs them. The charts show each row as a speed relative to its Node built-in.',
     '',
     '## How to read this',
     '',
@@ -99,20 +144,31 @@ export function renderReport(sections: Section[]): string {
       'issues are checked against the ringcore column as measured, with no adjustment.',
     '',
   );
-  for (const section of sections) {
-    const { def, result } = section;
-    out.push(`## ${result.title}`, '', def.description, '', markdownTable(section), '');
-    const differs = latest !== undefined && machineLine(result.machine) !== machineLine(latest.machine);
-    let steal = result.stealPercent === undefined ? '' : `, CPU steal ${result.stealPercent} %`;
-    if (result.background !== undefined) steal += `, other processes' load ${result.background.mean} CPU on average (worst run ${result.background.max})`;
-    const note = `Measured ${result.date}, ${result.rounds} round${result.rounds === 1 ? '' : 's'}${steal}` + (differs ? `, on ${machineLine(result.machine)}` : '') + '.';
-    out.push(note, '');
-    const lines = targets(section);
-    if (lines.length > 0) out.push(...lines, '');
-    const reading = def.reading?.(result);
-    if (reading) out.push(`**Reading.** ${reading}`, '');
+  for (const family of families(sections)) {
+    out.push(`## ${family.title}`, '');
+    if (family.sections.some((s) => s.result.rows.length > 0)) out.push(`![${family.title}: speed relative to Node, per row](${family.chart})`, '');
+    for (const section of family.sections) out.push(...renderSection(section, latest));
   }
   return out.join('\n');
+}
+
+function renderSection(section: Section, latest: ScenarioResult | undefined): string[] {
+  const out: string[] = [];
+  const { def, result } = section;
+  out.push(`### ${result.title}`, '', def.description, '');
+  if (result.rows.length > 0) out.push(markdownTable(section), '');
+  const skipped = result.skipped ?? [];
+  if (skipped.length > 0) out.push(...skipped.map((s) => `- Skipped: ${s.label}: ${s.reason}.`), '');
+  const differs = latest !== undefined && machineLine(result.machine) !== machineLine(latest.machine);
+  let steal = result.stealPercent === undefined ? '' : `, CPU steal ${result.stealPercent} %`;
+  if (result.background !== undefined) steal += `, other processes' load ${result.background.mean} CPU on average (worst run ${result.background.max})`;
+  const note = `Measured ${result.date}, ${result.rounds} round${result.rounds === 1 ? '' : 's'}${steal}` + (differs ? `, on ${machineLine(result.machine)}` : '') + '.';
+  out.push(note, '');
+  const lines = targets(section);
+  if (lines.length > 0) out.push(...lines, '');
+  const reading = def.reading?.(result);
+  if (reading) out.push(`**Reading.** ${reading}`, '');
+  return out;
 }
 
 export function writeReport(file: string, sections: Section[]): void {

@@ -1,11 +1,12 @@
-// The benchmark orchestrator: `npm run bench [-- --quick | --full] [--only <name>] [--rounds <n>]`.
+// The benchmark orchestrator: `npm run bench [-- --quick | --full] [--only <name>] [--rounds <n>] [--setup]`.
+// By default it runs the headline set (lib/select.ts); --full runs everything.
 // It runs every measurement as its own process, alternating the variants of a
 // scenario round by round, takes medians, prints a table, stores the raw
 // figures in bench/results/<scenario>.json and rewrites docs/benchmarks.md
 // from everything stored there.
 // --quick (CI) proves the harness works in well under a minute: one round at
 // small sizes. Its figures are not worth publishing, so it writes to the
-// untracked bench/results/tmp/ (report included) and leaves docs/ alone.
+// untracked bench/results/tmp/ (report and charts included) and leaves docs/ alone.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,20 +14,27 @@ import { parseArgs } from 'node:util';
 import { catalog } from './catalog/index.js';
 import { textTable } from './lib/format.js';
 import { cpuTicks, machine, stealPercent, waitForQuiet } from './lib/machine.js';
+import { formatDuration, Progress, type PlannedRun } from './lib/progress.js';
+import { withInstalledTools } from './lib/requirements.js';
+import { selectScenarios } from './lib/select.js';
+import { setup } from './lib/setup.js';
 import { measure } from './lib/spawn.js';
 import { summarize } from './lib/summary.js';
 import { BUSY_BACKGROUND, type Measurement, type Mode, type ScenarioResult } from './lib/types.js';
-import { renderReport, rowCells, tableColumns, type Section } from './report.js';
+import { renderCharts, renderReport, rowCells, tableColumns, type Section } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/bench
 const root = path.resolve(here, '..', '..');
 
 const USAGE = `usage: npm run bench [-- options]
-  --quick          one round at small sizes (CI: proves the harness runs; figures go to bench/results/tmp/)
-  --full           longer runs and 10 rounds
+  (none)           the headline set (cat 100 MB, 100 sequential, 1000 concurrent, random reads QD 128, HTTP c=256), 5 rounds
+  --quick          every scenario, one round at small sizes (CI: proves the harness runs; figures go to bench/results/tmp/)
+  --full           every scenario, longer runs and 10 rounds
+  --setup          install the limit references (fio, wrk, nginx from Debian; bun into bench/.tools) and exit
   --only <name>    run one scenario (repeatable, or comma-separated); the report keeps the others' stored figures
   --rounds <n>     rounds per figure (default: 5; quick: 1; full: 10)
   --report-only    measure nothing: rewrite the report from the stored results
+  --max-wait <s>   wait at most this long before each run for other processes to go quiet (default 30; full 60)
 scenarios: ${catalog.map((d) => d.name).join(', ')}`;
 
 function options() {
@@ -38,6 +46,8 @@ function options() {
         only: { type: 'string', multiple: true },
         rounds: { type: 'string' },
         'report-only': { type: 'boolean', default: false },
+        'max-wait': { type: 'string' },
+        setup: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -45,6 +55,7 @@ function options() {
       console.log(USAGE);
       process.exit(0);
     }
+    if (values.setup) process.exit(setup() ? 0 : 1);
     if (values.quick && values.full) throw new Error('--quick and --full do not mix');
     const mode: Mode = values.quick ? 'quick' : values.full ? 'full' : 'default';
     const rounds = values.rounds === undefined ? { quick: 1, default: 5, full: 10 }[mode] : Number(values.rounds);
@@ -52,7 +63,9 @@ function options() {
     const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
     const unknown = only.filter((name) => !catalog.some((d) => d.name === name));
     if (unknown.length > 0) throw new Error(`unknown scenario: ${unknown.join(', ')}`);
-    return { mode, rounds, only, reportOnly: values['report-only'] };
+    const maxWait = values['max-wait'] === undefined ? undefined : Number(values['max-wait']);
+    if (maxWait !== undefined && !(maxWait >= 0)) throw new Error(`--max-wait wants a number of seconds >= 0, got ${values['max-wait']}`);
+    return { mode, rounds, only, reportOnly: values['report-only'], maxWait };
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     process.exit(2);
@@ -60,50 +73,60 @@ function options() {
 }
 
 /** Progress on stderr: one line rewritten in place on a terminal, one line per run otherwise. */
-function progress(text: string): void {
+function status(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
   else process.stderr.write(`${text}\n`);
 }
 
-const { mode, rounds, only, reportOnly } = options();
+const { mode, rounds, only, reportOnly, maxWait } = options();
 // Before each run, wait (up to this long) for other processes to go quiet. Not
 // in quick mode: it proves the harness works and its figures mean little.
-const maxWaitMs = { quick: 0, default: 30_000, full: 60_000 }[mode];
+const maxWaitMs = maxWait !== undefined && mode !== 'quick' ? maxWait * 1000 : { quick: 0, default: 30_000, full: 60_000 }[mode];
 const resultsDir = path.join(root, 'bench', 'results', ...(mode === 'quick' ? ['tmp'] : []));
 const reportFile = mode === 'quick' ? path.join(resultsDir, 'benchmarks.md') : path.join(root, 'docs', 'benchmarks.md');
 mkdirSync(resultsDir, { recursive: true });
 mkdirSync(path.dirname(reportFile), { recursive: true });
 
-const selected = reportOnly ? [] : catalog.filter((d) => only.length === 0 || only.includes(d.name));
+const selection = selectScenarios(catalog, mode, only);
+const selected = reportOnly ? [] : selection.scenarios;
 const context = { mode, rounds, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), machine: machine() };
 const started = Date.now();
 let failed = 0;
 const measured = new Set<string>();
 
-for (const def of selected) {
-  const plan = def.plan(mode);
+// Every run of every scenario, in the order they will go, for "run k of n" and the time left.
+const plans = selected.map((def) => ({ def, ...withInstalledTools(def.plan(mode)) }));
+const planned: PlannedRun[] = plans.flatMap(({ def, plan }) => Array.from({ length: rounds }, () => plan.runs.map((run) => ({ scenario: def.name, run }))).flat());
+const stored = plans.map(({ def }) => path.join(resultsDir, `${def.name}.json`)).filter((file) => existsSync(file));
+const progress = new Progress(planned, Progress.storedDurations(stored.map((file) => JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult)));
+if (!reportOnly) console.error(`${selected.length} scenario(s): ${selection.why}; ${progress.total} runs, ${rounds} round(s), ${mode} mode`);
+
+for (const { def, plan, skipped } of plans) {
   const script = path.join(here, 'scenarios', `${def.file}.js`);
   const samples = new Map<string, Measurement[]>();
-  const total = rounds * plan.runs.length;
-  let k = 0;
+  for (const row of skipped) console.error(`${def.name}: skipping "${row.label}": ${row.reason}`);
   const ticks = cpuTicks();
   let waitedMs = 0;
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const run of plan.runs) {
-        progress(`${def.name}: round ${round}/${rounds}, ${run.id} (run ${++k} of ${total})`);
+        status(progress.line(def.name, run, round, rounds));
+        const runStarted = Date.now();
         if (maxWaitMs > 0) waitedMs += await waitForQuiet(maxWaitMs);
         const m = await measure(script, run);
+        progress.finished(def.name, run, Date.now() - runStarted);
         samples.set(run.id, [...(samples.get(run.id) ?? []), m]);
       }
     }
   } catch (error) {
-    progress(`${def.name}: FAILED: ${(error as Error).message}\n`);
+    status(`${def.name}: FAILED: ${(error as Error).message}\n`);
+    progress.dropScenario(def.name);
     failed++;
     continue;
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const result = summarize(def, plan, samples, context);
+  if (skipped.length > 0) result.skipped = skipped;
   const steal = stealPercent(ticks, cpuTicks());
   if (steal !== undefined) result.stealPercent = steal;
   if (maxWaitMs > 0) result.waitedMs = waitedMs;
@@ -118,19 +141,24 @@ for (const def of catalog) {
   if (existsSync(file)) sections.push({ def, result: JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult });
 }
 writeFileSync(reportFile, renderReport(sections));
+// One bar chart per family, beside the report that embeds them.
+const charts = renderCharts(sections);
+for (const chart of charts) writeFileSync(path.join(path.dirname(reportFile), chart.file), chart.svg);
 
 // The terminal shows what was measured now (or, with --report-only, everything stored).
 const fresh = reportOnly ? sections : sections.filter((s) => measured.has(s.def.name));
 const rows = fresh.flatMap(({ result }) => result.rows.map((row) => rowCells(row, result)));
 console.log(`\n${textTable(tableColumns(), rows)}\n`);
+for (const { result } of fresh) for (const row of result.skipped ?? []) console.log(`skipped: ${row.label}: ${row.reason}`);
 for (const { result } of fresh) {
   const busy = result.runs.flatMap((r) => r.samples).filter((m) => typeof m.backgroundCores === 'number' && m.backgroundCores > BUSY_BACKGROUND);
   if (busy.length > 0) {
     console.log(`warning: ${result.name}: other processes used > ${BUSY_BACKGROUND} CPU in ${busy.length} of its runs (worst ${result.background?.max} CPU); its figures are suspect`);
   }
 }
-if (!reportOnly) console.log(`${fresh.length} scenario(s), ${rounds} round(s), ${mode} mode, ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`raw figures: ${path.relative(root, resultsDir)}/, report: ${path.relative(root, reportFile)}`);
+if (!reportOnly) console.log(`${fresh.length} scenario(s), ${rounds} round(s), ${mode} mode, ${formatDuration(Date.now() - started)}`);
+const chartFiles = charts.map((c) => path.relative(root, path.join(path.dirname(reportFile), c.file)));
+console.log(`raw figures: ${path.relative(root, resultsDir)}/, report: ${path.relative(root, reportFile)}${chartFiles.length > 0 ? `, charts: ${chartFiles.join(', ')}` : ''}`);
 if (failed > 0) {
   console.error(`${failed} scenario(s) failed`);
   process.exitCode = 1;

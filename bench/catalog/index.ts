@@ -1,7 +1,13 @@
 // Every scenario the harness knows, in report order. A new scenario is a child
 // program in scenarios/ and a definition here; run.ts and report.ts need no change.
 import type { ScenarioDef } from '../lib/types.js';
+import { httpHello } from './http-hello.js';
 import { nopBatch } from './nop-batch.js';
 import { nopLatency } from './nop-latency.js';
+import { netEcho } from './net-echo.js';
+import { fsCat } from './fs-cat.js';
+import { fsRandomRead } from './fs-random-read.js';
+import { fsSmallFiles } from './fs-small-files.js';
+import { fsCopy } from './fs-copy.js';
 
-export const catalog: readonly ScenarioDef[] = [nopLatency, nopBatch];
+export const catalog: readonly ScenarioDef[] = [nopLatency, nopBatch, netEcho, httpHello, fsCat, fsRandomRead, fsSmallFiles, fsCopy];

@@ -1,7 +1,16 @@
 // What the figures were measured on: they mean little without it.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { findTool } from './references.js';
 import type { Machine } from './types.js';
+
+function bunVersion(): string | undefined {
+  const bun = findTool('bun');
+  if (bun === undefined) return undefined;
+  const out = spawnSync(bun, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return out.status === 0 ? out.stdout.trim() : undefined;
+}
 
 export function machine(): Machine {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
@@ -10,13 +19,16 @@ export function machine(): Machine {
   } catch {
     // Not Linux, or /proc hidden: os.cpus() is good enough.
   }
-  return {
+  const result: Machine = {
     cpu,
     nproc: os.availableParallelism(),
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     kernel: os.release(),
     node: process.version,
   };
+  const bun = bunVersion();
+  if (bun !== undefined) result.bun = bun;
+  return result;
 }
 
 /** /proc/stat counts in USER_HZ ticks, 100 per second on Linux. */

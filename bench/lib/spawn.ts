@@ -29,6 +29,8 @@ export function measure(script: string, run: RunSpec): Promise<Measurement> {
         if (typeof m.value !== 'number' || !Number.isFinite(m.value) || (m.unit !== 'ns/op' && m.unit !== 'ops/s')) throw new Error('no value/unit');
         const load = backgroundCores(ticks, cpuTicks(), Date.now() - started, typeof m.cpuMs === 'number' ? m.cpuMs : 0);
         if (load !== undefined) m.backgroundCores = Math.round(load * 100) / 100;
+        // How long the run took, whole process included: the next run's time-left estimate.
+        m.wallMs = Date.now() - started;
         resolve(m);
       } catch (error) {
         reject(new Error(`${what}: expected one JSON line with value and unit, got ${JSON.stringify(line)} (${String(error)})`));

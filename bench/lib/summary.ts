@@ -32,7 +32,8 @@ export function summarize(
       noisy: worst > NOISY_SPREAD,
     };
     if (limit !== undefined) result.limitValue = limit.median;
-    if (row.target !== undefined) result.targetMet = lower ? ringcore.median <= row.target.value : ringcore.median >= row.target.value;
+    if (row.target?.ratio) result.targetMet = result.ratio >= row.target.value;
+    else if (row.target !== undefined) result.targetMet = lower ? ringcore.median <= row.target.value : ringcore.median >= row.target.value;
     return result;
   });
   const loads = runs.flatMap((r) => r.samples.map((m) => m.backgroundCores)).filter((l): l is number => typeof l === 'number');

@@ -24,6 +24,12 @@ export interface RunSpec {
   params: Record<string, unknown>;
   /** How the run is named in the table ('setImmediate', 'raw ring'); none for ringcore's own runs. */
   label?: string;
+  /**
+   * Outside tools the run needs (see bench/lib/references.ts: 'fio', 'wrk',
+   * 'nginx', 'bun'). When one is missing the run is skipped, and its rows say
+   * how to install it (`npm run bench -- --setup`).
+   */
+  requires?: string[];
 }
 
 /** A line of the table: a Node built-in against ringcore, ids into the plan's runs. */
@@ -33,8 +39,11 @@ export interface RowSpec {
   ringcore: string;
   /** A measured bound for the ringcore figure (e.g. the raw ring, no promises), or a fixed text. */
   limit?: { run: string; label: string } | { text: string };
-  /** A target from the issue, in the row's unit. */
-  target?: { value: number; text: string };
+  /**
+   * A target from the issue, in the row's unit; or, with `ratio`, the least
+   * ratio against the row's reference run (the `ratio` column) that meets it.
+   */
+  target?: { value: number; text: string; ratio?: boolean };
 }
 
 export interface Plan {
@@ -50,6 +59,14 @@ export interface ScenarioDef {
   file: string;
   /** Markdown: what is measured, and how. */
   description: string;
+  /** The report groups scenarios by family, with one bar chart each: 'core' (default), 'files', 'network', 'http'. */
+  family?: string;
+  /**
+   * Part of the headline set that a plain `npm run bench` runs (about 2
+   * minutes); `--full` runs every scenario. A headline scenario's plan('default')
+   * should hold its headline rows (e.g. only QD 128), plan('full') all of them.
+   */
+  headline?: boolean;
   plan(mode: Mode): Plan;
   /** Markdown: what the figures say, written from the figures themselves. */
   reading?(result: ScenarioResult): string;
@@ -61,6 +78,8 @@ export interface Machine {
   memoryGiB: number;
   kernel: string;
   node: string;
+  /** `bun --version`, when Bun is installed (it is a limit reference). */
+  bun?: string;
 }
 
 export interface RunResult extends RunSpec {
@@ -99,6 +118,13 @@ export interface ScenarioResult {
   waitedMs?: number;
   runs: RunResult[];
   rows: RowResult[];
+  /** Rows not measured because an outside tool was missing, with how to install it. */
+  skipped?: SkippedRow[];
+}
+
+export interface SkippedRow {
+  label: string;
+  reason: string;
 }
 
 export const NOISY_SPREAD = 1.3;

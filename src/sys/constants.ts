@@ -859,3 +859,29 @@ export const ZCRX_FEATURE_RX_PAGE_SIZE = 1 << 0;
 export const ZCRX_CTRL_FLUSH_RQ = 0;
 /** zcrx_ctrl.op: export the instance as an fd (newer than 6.18). */
 export const ZCRX_CTRL_EXPORT = 1;
+
+// ---------------------------------------------------------------------------
+// Path and file flags the file ops pass through (from <linux/fcntl.h>,
+// <asm-generic/fcntl.h>, <linux/stat.h>). The same on x86_64 and arm64.
+// ---------------------------------------------------------------------------
+
+/** sqe->fd of OPENAT/STATX/MKDIRAT/UNLINKAT/RENAMEAT/...: relative paths are from the working directory. */
+export const AT_FDCWD = -100;
+/** STATX/LINKAT: don't follow a final symlink. */
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+/** UNLINKAT: remove a directory (rmdir). */
+export const AT_REMOVEDIR = 0x200;
+/** LINKAT: follow a final symlink of the old path. */
+export const AT_SYMLINK_FOLLOW = 0x400;
+/** STATX: an empty path means the fd itself (fstat). */
+export const AT_EMPTY_PATH = 0x1000;
+/** STATX: do what stat(2) does about syncing with a remote fs. */
+export const AT_STATX_SYNC_AS_STAT = 0x0000;
+/** open(2): close the fd on exec. ringcore sets it on every fd it opens. */
+export const O_CLOEXEC = 0o2000000;
+/** statx mask: the fields stat(2) fills. */
+export const STATX_BASIC_STATS = 0x07ff;
+/** statx mask: the birth time. */
+export const STATX_BTIME = 0x0800;
+/** RENAMEAT: fail with EEXIST if the new path exists. */
+export const RENAME_NOREPLACE = 1 << 0;

@@ -134,3 +134,11 @@ export function outOfRange(name: string, range: string, actual: unknown): RangeE
   error.code = 'ERR_OUT_OF_RANGE';
   return error;
 }
+
+/** A TypeError with Node's ERR_INVALID_ARG_VALUE code ("The argument 'flags' is invalid"). */
+export function invalidArgValue(name: string, actual: unknown, reason = 'is invalid'): TypeError {
+  const shown = typeof actual === 'string' ? `'${actual}'` : String(actual);
+  const error = new TypeError(`The argument '${name}' ${reason}. Received ${shown}`) as TypeError & { code: string };
+  error.code = 'ERR_INVALID_ARG_VALUE';
+  return error;
+}

@@ -188,3 +188,139 @@ export const IOVEC = {
   iov_base: 0,
   iov_len: 8,
 } as const;
+
+/** struct sockaddr_in (<netinet/in.h>): an IPv4 address. Port and address are in network byte order. */
+export const SOCKADDR_IN = {
+  size: 16,
+  /** u16: AF_INET. */
+  sin_family: 0,
+  /** u16, big-endian. */
+  sin_port: 2,
+  /** 4 bytes, network order. */
+  sin_addr: 4,
+} as const;
+
+/** struct sockaddr_in6 (<netinet/in.h>): an IPv6 address. */
+export const SOCKADDR_IN6 = {
+  size: 28,
+  /** u16: AF_INET6. */
+  sin6_family: 0,
+  /** u16, big-endian. */
+  sin6_port: 2,
+  /** u32, big-endian. */
+  sin6_flowinfo: 4,
+  /** 16 bytes, network order. */
+  sin6_addr: 8,
+  /** u32: the interface of a link-local address. */
+  sin6_scope_id: 24,
+} as const;
+
+/** struct sockaddr_un (<sys/un.h>): a Unix socket path (NUL-terminated, or abstract with a leading NUL). */
+export const SOCKADDR_UN = {
+  size: 110,
+  /** u16: AF_UNIX. */
+  sun_family: 0,
+  /** char[108]. */
+  sun_path: 2,
+} as const;
+
+/** struct sockaddr_storage: room for any address (what accept/recvmsg are given). */
+export const SOCKADDR_STORAGE = {
+  size: 128,
+  ss_family: 0,
+} as const;
+
+/** struct msghdr (<sys/socket.h>): SENDMSG/RECVMSG read it (RECVMSG writes msg_namelen, msg_flags back). */
+export const MSGHDR = {
+  size: 56,
+  /** void *: the peer address (sendto's dest, recvfrom's source), or NULL. */
+  msg_name: 0,
+  /** u32 socklen_t. */
+  msg_namelen: 8,
+  /** struct iovec *. */
+  msg_iov: 16,
+  /** size_t. */
+  msg_iovlen: 24,
+  /** void *: ancillary data. */
+  msg_control: 32,
+  /** size_t. */
+  msg_controllen: 40,
+  /** int: MSG_TRUNC etc. on return. */
+  msg_flags: 48,
+} as const;
+
+/** struct io_uring_buf: one entry of a provided-buffer ring. */
+export const IO_URING_BUF = {
+  size: 16,
+  /** u64: the buffer's address. */
+  addr: 0,
+  /** u32: its length. */
+  len: 8,
+  /** u16: its id, reported in cqe->flags >> IORING_CQE_BUFFER_SHIFT. */
+  bid: 12,
+  resv: 14,
+} as const;
+
+/**
+ * struct io_uring_buf_ring: the ring of io_uring_buf entries. Its header
+ * overlays the first entry: `tail` (u16, written by the application) sits in
+ * that entry's `resv`.
+ */
+export const IO_URING_BUF_RING = {
+  size: 16,
+  resv1: 0,
+  resv2: 8,
+  resv3: 12,
+  tail: 14,
+  bufs: 0,
+} as const;
+
+/** struct io_uring_buf_reg: IORING_REGISTER_PBUF_RING's argument. */
+export const IO_URING_BUF_REG = {
+  size: 40,
+  /** u64: the ring's address (page-aligned), or 0 with IOU_PBUF_RING_MMAP. */
+  ring_addr: 0,
+  /** u32: entries, a power of two. */
+  ring_entries: 8,
+  /** u16: the buffer group id (sqe->buf_group). */
+  bgid: 12,
+  /** u16: IOU_PBUF_RING_MMAP, IOU_PBUF_RING_INC. */
+  flags: 14,
+  resv: 16,
+} as const;
+
+/**
+ * struct statx (<linux/stat.h>): what IORING_OP_STATX writes, 256 bytes.
+ * Timestamps are struct statx_timestamp: s64 tv_sec, u32 tv_nsec, s32 reserved.
+ */
+export const STATX = {
+  size: 256,
+  /** u32: which fields the kernel filled (STATX_*). */
+  stx_mask: 0,
+  stx_blksize: 4,
+  stx_attributes: 8,
+  stx_nlink: 16,
+  stx_uid: 20,
+  stx_gid: 24,
+  /** u16: file type and permission bits. */
+  stx_mode: 28,
+  stx_ino: 32,
+  stx_size: 40,
+  stx_blocks: 48,
+  stx_attributes_mask: 56,
+  stx_atime: 64,
+  stx_btime: 80,
+  stx_ctime: 96,
+  stx_mtime: 112,
+  stx_rdev_major: 128,
+  stx_rdev_minor: 132,
+  stx_dev_major: 136,
+  stx_dev_minor: 140,
+} as const;
+
+/** struct statx_timestamp, inside struct statx. */
+export const STATX_TIMESTAMP = {
+  size: 16,
+  tv_sec: 0,
+  tv_nsec: 8,
+} as const;

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 
 import * as layout from '../../src/sys/layout.js';
 
-type LayoutName = 'SQE' | 'CQE' | 'SQRING_OFFSETS' | 'CQRING_OFFSETS' | 'PARAMS' | 'PROBE' | 'PROBE_OP' | 'TIMESPEC' | 'IOVEC';
+type LayoutName = 'SQE' | 'CQE' | 'SQRING_OFFSETS' | 'CQRING_OFFSETS' | 'PARAMS' | 'PROBE' | 'PROBE_OP' | 'TIMESPEC' | 'IOVEC' | 'STATX' | 'STATX_TIMESTAMP'
+  | 'SOCKADDR_IN' | 'SOCKADDR_IN6' | 'SOCKADDR_UN' | 'SOCKADDR_STORAGE' | 'MSGHDR' | 'IO_URING_BUF' | 'IO_URING_BUF_RING' | 'IO_URING_BUF_REG';
 
 /** Each layout.ts object and the C struct it describes. */
 const STRUCTS: { readonly [K in LayoutName]: string } = {
@@ -28,6 +29,16 @@ const STRUCTS: { readonly [K in LayoutName]: string } = {
   PROBE_OP: 'io_uring_probe_op',
   TIMESPEC: '__kernel_timespec',
   IOVEC: 'iovec',
+  STATX: 'statx',
+  STATX_TIMESTAMP: 'statx_timestamp',
+  SOCKADDR_IN: 'sockaddr_in',
+  SOCKADDR_IN6: 'sockaddr_in6',
+  SOCKADDR_UN: 'sockaddr_un',
+  SOCKADDR_STORAGE: 'sockaddr_storage',
+  MSGHDR: 'msghdr',
+  IO_URING_BUF: 'io_uring_buf',
+  IO_URING_BUF_RING: 'io_uring_buf_ring',
+  IO_URING_BUF_REG: 'io_uring_buf_reg',
 };
 
 /**
@@ -39,6 +50,8 @@ const ALIASES: { readonly [K in LayoutName]?: { readonly [key: string]: readonly
   SQE: { op_flags: ['rw_flags'] },
   SQRING_OFFSETS: { user_addr: ['user_addr', 'resv2'] },
   CQRING_OFFSETS: { user_addr: ['user_addr', 'resv2'] },
+  // io_uring_buf_reg.flags was `pad` before Linux 6.4.
+  IO_URING_BUF_REG: { flags: ['flags', 'pad'] },
 };
 
 /** Field names newer kernels added; skipped (with a diagnostic) if the installed header lacks them. */
@@ -65,7 +78,11 @@ after(() => rmSync(workDir, { recursive: true, force: true }));
 const INCLUDES = [
   '#include <linux/io_uring.h>',
   '#include <linux/time_types.h>',
+  '#include <linux/stat.h>',
   '#include <sys/uio.h>',
+  '#include <sys/socket.h>',
+  '#include <sys/un.h>',
+  '#include <netinet/in.h>',
   '#include <stddef.h>',
   '#include <stdio.h>',
 ].join('\n');

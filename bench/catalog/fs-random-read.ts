@@ -1,0 +1,58 @@
+// Random 4 KiB reads over a 1 GiB file at QD 1, 32 and 128 (child: scenarios/fs-random-read.ts).
+import { formatValue } from '../lib/format.js';
+import type { Mode, RowSpec, RunSpec, ScenarioDef, ScenarioResult } from '../lib/types.js';
+
+const DEPTHS = [1, 32, 128];
+const SIZES: Record<Mode, { megabytes: number; seconds: number }> = {
+  quick: { megabytes: 64, seconds: 0.3 },
+  default: { megabytes: 1024, seconds: 3 },
+  full: { megabytes: 1024, seconds: 10 },
+};
+
+export const fsRandomRead: ScenarioDef = {
+  name: 'fs-random-read',
+  title: 'Random 4 KiB reads over a 1 GiB file (page cache warm)',
+  file: 'fs-random-read',
+  description:
+    'Block-aligned random 4 KiB reads over a 1 GiB file (64 MiB in quick mode), `depth` of them in flight, for 3 s ' +
+    '(10 s in full mode; the issue asks for 10 s, the default run shortens it to keep the whole run in minutes). The ' +
+    'whole file is read right before each run, so every read hits the page cache. ringcore: `depth` loops of ' +
+    '`await handle.read(buf, 0, 4096, pos)`. Node: the same loops over `node:fs/promises`, and `depth` chains of ' +
+    "callback `fs.read` (Node's cheapest asynchronous read; both go through libuv's pool of 4 threads). fio: " +
+    '`fio --ioengine=io_uring --iodepth=<depth> --invalidate=0 --direct=0` on the same file, a C program driving ' +
+    'io_uring: the limit (its row compares ringcore with fio; an empty fio figure means fio is not installed: ' +
+    '`apt-get install -y fio`). Higher is better.',
+  plan(mode) {
+    const base = SIZES[mode];
+    const runs: RunSpec[] = [];
+    const rows: RowSpec[] = [];
+    for (const depth of DEPTHS) {
+      const params = { ...base, depth };
+      runs.push(
+        { id: `promises/${depth}`, variant: 'promises', params, label: 'fs.promises' },
+        { id: `callback/${depth}`, variant: 'callback', params, label: 'callback fs.read' },
+        { id: `ringcore/${depth}`, variant: 'ringcore', params },
+        { id: `fio/${depth}`, variant: 'fio', params, label: 'fio io_uring' },
+      );
+      const limit = { run: `fio/${depth}`, label: 'fio' };
+      rows.push(
+        { label: `QD ${depth}, vs fs.promises`, node: `promises/${depth}`, ringcore: `ringcore/${depth}`, limit, ...(depth === 128 ? { target: { value: 4, text: '≥ 4× fs.promises at QD 128', ratio: true } } : {}) },
+        { label: `QD ${depth}, vs callback fs.read`, node: `callback/${depth}`, ringcore: `ringcore/${depth}`, limit },
+        { label: `QD ${depth}, vs fio (not Node)`, node: `fio/${depth}`, ringcore: `ringcore/${depth}`, ...(depth === 128 ? { target: { value: 0.9, text: '≥ 0.9× fio at QD 128', ratio: true } } : {}) },
+      );
+    }
+    return { runs, rows };
+  },
+  reading(result: ScenarioResult): string {
+    const m = (id: string) => result.runs.find((r) => r.id === id)?.median ?? NaN;
+    const rate = (v: number) => formatValue(v, 'ops/s');
+    return DEPTHS.map(
+      (d) =>
+        `At QD ${d}: ringcore ${rate(m(`ringcore/${d}`))}, fs.promises ${rate(m(`promises/${d}`))} (${(m(`ringcore/${d}`) / m(`promises/${d}`)).toFixed(1)}×), ` +
+        `callback fs.read ${rate(m(`callback/${d}`))}, fio ${rate(m(`fio/${d}`))} (ringcore at ${((m(`ringcore/${d}`) / m(`fio/${d}`)) * 100).toFixed(0)} % of fio).`,
+    ).join(' ') +
+      ' Each ringcore read is one SQE; the reads started in one turn share one io_uring_enter, and page-cache reads complete ' +
+      "inside it, so no thread hop and no epoll wait is involved; what separates ringcore from fio is ringcore's JavaScript per op " +
+      '(the op, its promise, the continuation of the awaiting loop). Node pays for a trip through its thread pool per read.';
+  },
+};

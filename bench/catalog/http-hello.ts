@@ -1,0 +1,84 @@
+// HTTP hello world under wrk -t1 (child: scenarios/http-hello.ts).
+import type { Mode, RowSpec, RunSpec, ScenarioDef, ScenarioResult } from '../lib/types.js';
+
+const SETTINGS: Record<Mode, { connections: number[]; seconds: number }> = {
+  quick: { connections: [64], seconds: 1 },
+  default: { connections: [64, 256, 1000], seconds: 10 },
+  full: { connections: [64, 256, 1000], seconds: 30 },
+};
+
+export const httpHello: ScenarioDef = {
+  name: 'http-hello',
+  title: 'HTTP hello world (wrk)',
+  file: 'http-hello',
+  description:
+    '`wrk -t1 -c{64,256,1000} -d10s --latency` against a server answering every request with the same 13-byte ' +
+    '`Hello, World!` (keep-alive, no pipelining), after a 1 s warm-up. Server and wrk are separate processes; nothing is ' +
+    'pinned, so on this 2-vCPU VM wrk and a one-thread server share the two cores. ringcore: `examples/http_server.ts` ' +
+    '(ringcore/http: multishot accept, multishot recv into provided buffers, one SEND per batch of responses). ' +
+    'Node: `node:http` with the same handler. Also: node:http over ringcore sockets (ringcore/net `serveHttp`), ' +
+    '`Bun.serve` as the reference (the limit column), and both cores: `http_server --workers 2` (two threads, ' +
+    'SO_REUSEPORT) against node:http under `cluster` with two workers. Requests per second, higher is better; ' +
+    'p99 latency in the reading. Quick mode: c=64 only, 1 s runs.',
+  plan(mode) {
+    const { connections, seconds } = SETTINGS[mode];
+    const runs: RunSpec[] = [];
+    const rows: RowSpec[] = [];
+    const wrk = ['wrk'];
+    for (const c of connections) {
+      const params = { connections: c, seconds };
+      runs.push(
+        { id: `node-c${c}`, variant: 'node', params, label: 'node:http', requires: wrk },
+        { id: `ringcore-c${c}`, variant: 'ringcore', params, requires: wrk },
+        { id: `bun-c${c}`, variant: 'bun', params, label: 'Bun.serve', requires: ['wrk', 'bun'] },
+      );
+      rows.push({
+        label: `hello world, c=${c}`,
+        node: `node-c${c}`,
+        ringcore: `ringcore-c${c}`,
+        limit: { run: `bun-c${c}`, label: 'Bun.serve' },
+        ...(c === 256 ? { target: { value: 2, text: '≥ 2× node:http (and ≥ 1× Bun.serve)', ratio: true } } : {}),
+      });
+    }
+    // The adapter and both cores: at c=256 only (c=64 in quick mode).
+    const c = connections.includes(256) ? 256 : connections[0]!;
+    const params = { connections: c, seconds };
+    runs.push(
+      { id: `adapter-c${c}`, variant: 'node-adapter', params, label: 'node:http on ringcore sockets', requires: wrk },
+      { id: `node-cluster-c${c}`, variant: 'node-cluster2', params, label: 'node:http, cluster ×2', requires: wrk },
+      { id: `ringcore-w2-c${c}`, variant: 'ringcore-w2', params, requires: wrk },
+    );
+    rows.push(
+      { label: `node:http over ringcore sockets, c=${c}`, node: `node-c${c}`, ringcore: `adapter-c${c}` },
+      { label: `both cores (2 workers), c=${c}`, node: `node-cluster-c${c}`, ringcore: `ringcore-w2-c${c}` },
+    );
+    return { runs, rows };
+  },
+  reading: readHttp,
+};
+
+function readHttp(result: ScenarioResult): string {
+  const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
+  const p99 = (id: string) => {
+    const values = (result.runs.find((r) => r.id === id)?.samples ?? []).map((s) => s.p99Ms).filter((v): v is number => typeof v === 'number');
+    return values.length === 0 ? undefined : median(values);
+  };
+  const rps = (id: string) => result.runs.find((r) => r.id === id)?.median;
+  const k = (v: number | undefined) => (v === undefined ? '–' : `${(v / 1000).toFixed(1)}k`);
+  const ms = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(v < 10 ? 2 : 0)} ms`);
+  const parts: string[] = [];
+  for (const c of [64, 256, 1000]) {
+    if (rps(`ringcore-c${c}`) === undefined) continue;
+    const ring = rps(`ringcore-c${c}`)!;
+    const node = rps(`node-c${c}`);
+    const bun = rps(`bun-c${c}`);
+    parts.push(
+      `c=${c}: ringcore/http ${k(ring)} rps (p99 ${ms(p99(`ringcore-c${c}`))}), node:http ${k(node)} (p99 ${ms(p99(`node-c${c}`))})` +
+        (node ? `, ${(ring / node).toFixed(2)}×` : '') +
+        (bun ? `; Bun.serve ${k(bun)} (p99 ${ms(p99(`bun-c${c}`))}), ringcore at ${(ring / bun).toFixed(2)}× Bun.` : '; Bun.serve not measured.'),
+    );
+  }
+  const errors = result.runs.flatMap((r) => r.samples.map((s) => Number(s.socketErrors ?? 0) + Number(s.non2xx ?? 0))).reduce((a, b) => a + b, 0);
+  parts.push(errors === 0 ? 'No socket errors or non-2xx responses in any run.' : `Socket errors or non-2xx responses, all runs together: ${errors}.`);
+  return parts.join(' ');
+}

@@ -1,0 +1,189 @@
+// TCP echo exchanges, client and server in separate processes. Variants are
+// `<test>:<client>-<server>`, client and server each 'ringcore' or 'node':
+//   sequential   connect, send 64 B, read the 64 B echo, close; `requests`
+//                times one after the other (a batch); value = time per request
+//   concurrent   `requests` connections opened at once, one exchange each
+//                (a batch); value = batch time per request. TcpExtListenOverflows
+//                (nstat) is read before and after: SYNs the server dropped.
+//   pingpong     one connection, 64 B back and forth for `seconds`; round trips/s
+// Servers: examples/echo.ts (ringcore/net) and bench/servers/node-echo.ts
+// (node:net), both with backlog 4096 and TCP_NODELAY.
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TcpStream } from 'ringcore/net';
+import { benchMain, intParam, nowNs, numberParam } from '../lib/child.js';
+import { startServer } from '../lib/server-process.js';
+import type { Measurement } from '../lib/types.js';
+
+interface Params {
+  requests: number;
+  batches: number;
+  seconds: number;
+}
+
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SERVERS = {
+  ringcore: [path.join(dist, 'examples', 'run.js'), 'echo'],
+  node: [path.join(dist, 'bench', 'servers', 'node-echo.js')],
+};
+const MESSAGE = Buffer.alloc(64, 'x');
+
+/** One exchange with a ringcore client. */
+async function ringcoreExchange(port: number): Promise<void> {
+  const stream = await TcpStream.connect({ host: '127.0.0.1', port });
+  try {
+    await stream.write(MESSAGE);
+    const buf = Buffer.allocUnsafe(64);
+    let got = 0;
+    while (got < 64) {
+      const n = await stream.read(got === 0 ? buf : buf.subarray(got));
+      if (n === 0) throw new Error('EOF before the echo');
+      got += n;
+    }
+  } finally {
+    await stream.close();
+  }
+}
+
+/** One exchange with a node:net client. */
+function nodeExchange(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    let got = 0;
+    socket.on('connect', () => socket.write(MESSAGE));
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.length;
+      if (got >= 64) {
+        socket.destroy();
+        resolve();
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+type Exchange = (port: number) => Promise<void>;
+const CLIENTS: Record<string, Exchange> = { ringcore: ringcoreExchange, node: nodeExchange };
+
+function listenOverflows(): number | undefined {
+  try {
+    const out = execFileSync('nstat', ['-az', 'TcpExtListenOverflows'], { encoding: 'utf8' });
+    const m = /TcpExtListenOverflows\s+(\d+)/.exec(out);
+    return m === null ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+async function sequential(exchange: Exchange, port: number, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await exchange(port);
+}
+
+async function concurrent(exchange: Exchange, port: number, n: number): Promise<number> {
+  const results = await Promise.allSettled(Array.from({ length: n }, () => exchange(port)));
+  return results.filter((r) => r.status === 'rejected').length;
+}
+
+async function timedBatches(run: () => Promise<number | void>, p: Params): Promise<Measurement> {
+  await run(); // warm-up: JIT, first connections
+  const overflowsBefore = listenOverflows();
+  const times: number[] = [];
+  let errors = 0;
+  for (let b = 0; b < p.batches; b++) {
+    const start = nowNs();
+    errors += (await run()) ?? 0;
+    times.push(nowNs() - start);
+  }
+  const overflowsAfter = listenOverflows();
+  times.sort((a, b) => a - b);
+  const batchNs = times[Math.floor(times.length / 2)]!;
+  return {
+    value: batchNs / p.requests,
+    unit: 'ns/op',
+    batchMs: batchNs / 1e6,
+    requests: p.requests,
+    batches: p.batches,
+    errors,
+    listenOverflows: overflowsBefore === undefined || overflowsAfter === undefined ? null : overflowsAfter - overflowsBefore,
+  };
+}
+
+async function pingpongRingcore(port: number, seconds: number): Promise<number> {
+  const stream = await TcpStream.connect({ host: '127.0.0.1', port });
+  const buf = Buffer.allocUnsafe(64);
+  const roundTrip = async () => {
+    await stream.write(MESSAGE);
+    let got = 0;
+    while (got < 64) got += await stream.read(got === 0 ? buf : buf.subarray(got));
+  };
+  for (let i = 0; i < 1000; i++) await roundTrip();
+  let trips = 0;
+  const start = nowNs();
+  const end = start + seconds * 1e9;
+  while ((trips & 63) !== 0 || nowNs() < end) {
+    await roundTrip();
+    trips++;
+  }
+  const rate = trips / ((nowNs() - start) / 1e9);
+  await stream.close();
+  return rate;
+}
+
+function pingpongNode(port: number, seconds: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    let got = 0;
+    let trips = 0;
+    let warm = 1000;
+    let start = 0;
+    let end = 0;
+    socket.on('connect', () => socket.write(MESSAGE));
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.length;
+      if (got < 64) return;
+      got -= 64;
+      if (warm > 0) {
+        if (--warm === 0) {
+          start = nowNs();
+          end = start + seconds * 1e9;
+        }
+      } else if (++trips % 64 === 0 && nowNs() >= end) {
+        socket.destroy();
+        return resolve(trips / ((nowNs() - start) / 1e9));
+      }
+      socket.write(MESSAGE);
+    });
+    socket.on('error', reject);
+  });
+}
+
+function variant(test: string, client: 'ringcore' | 'node', server: 'ringcore' | 'node') {
+  return async (p: Params): Promise<Measurement> => {
+    const [script, ...args] = SERVERS[server];
+    const proc = await startServer(process.execPath, [script!, ...args, '--host', '127.0.0.1', '--port', '0']);
+    try {
+      const exchange = CLIENTS[client]!;
+      if (test === 'sequential') return await timedBatches(() => sequential(exchange, proc.port, p.requests), p);
+      if (test === 'concurrent') return await timedBatches(() => concurrent(exchange, proc.port, p.requests), p);
+      const rate = client === 'ringcore' ? await pingpongRingcore(proc.port, p.seconds) : await pingpongNode(proc.port, p.seconds);
+      return { value: rate, unit: 'ops/s', seconds: p.seconds };
+    } finally {
+      await proc.stop();
+    }
+  };
+}
+
+const variants: Record<string, (p: Params) => Promise<Measurement>> = {};
+for (const test of ['sequential', 'concurrent', 'pingpong']) {
+  for (const [client, server] of [['ringcore', 'ringcore'], ['node', 'node'], ['node', 'ringcore'], ['ringcore', 'node']] as const) {
+    variants[`${test}:${client}-${server}`] = variant(test, client, server);
+  }
+}
+
+await benchMain<Params>(variants, (raw) => ({
+  requests: intParam(raw, 'requests', 100),
+  batches: intParam(raw, 'batches', 10),
+  seconds: numberParam(raw, 'seconds', 2),
+}));

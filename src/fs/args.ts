@@ -1,0 +1,38 @@
+// Argument checks shared by the FileHandle methods, done before any SQE is
+// written: wrong types are TypeErrors, wrong numbers RangeErrors (Node's codes).
+import { invalidArgType, outOfRange } from '../sys/errors.js';
+
+/** Node's kIoMaxLength: the largest single read or write, and the largest file readFile returns. */
+export const MAX_IO = 2 ** 31 - 1;
+
+export function checkBuffer(buffer: unknown, name = 'buffer'): ArrayBufferView {
+  if (!ArrayBuffer.isView(buffer)) throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', buffer);
+  return buffer;
+}
+
+export function checkInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value) || value < min || value > max) throw outOfRange(name, `an integer >= ${min} && <= ${max}`, value);
+  return value;
+}
+
+/** A file position: null, undefined and -1 mean the current position (-1 in the SQE: IORING_FEAT_RW_CUR_POS). */
+export function checkPosition(position: unknown, name = 'position'): number {
+  if (position === null || position === undefined) return -1;
+  if (typeof position === 'bigint') {
+    if (position === -1n) return -1;
+    if (position < 0n || position > BigInt(Number.MAX_SAFE_INTEGER)) throw outOfRange(name, `>= 0 && <= ${Number.MAX_SAFE_INTEGER}`, position);
+    return Number(position);
+  }
+  if (typeof position !== 'number') throw invalidArgType(name, 'of type number or bigint', position);
+  if (position === -1) return -1;
+  return checkInteger(position, name, 0, Number.MAX_SAFE_INTEGER);
+}
+
+/** offset and length inside `buffer` (defaults: 0 and the rest of the buffer). */
+export function checkRange(buffer: ArrayBufferView, offset: unknown, length: unknown): [number, number] {
+  const size = buffer.byteLength;
+  const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0, size);
+  const len = length === undefined || length === null ? size - off : checkInteger(length, 'length', 0, Math.min(size - off, MAX_IO));
+  return [off, len];
+}

@@ -1,0 +1,93 @@
+// copyFile(src, dest, mode): OPENAT both, STATX the source, then SPLICE
+// through a pipe (splice.ts: one copy in the kernel instead of two through
+// user memory; it measured faster, see docs/fs.md), or with
+// `method: 'readwrite'` the pipelined READ/WRITE copy of transfer.ts; then
+// CLOSE both. On an error or abort, all ops settle before the fds are closed.
+import { constants as fsConstants, fchmod as nodeFchmod, ftruncate as nodeFtruncate } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { errnoException, invalidArgValue, type ErrorContext } from '../sys/errors.js';
+import type { Ring } from '../driver/ring.js';
+import { checkInteger } from './args.js';
+import { closeSpec, ftruncateSpec } from './ops.js';
+import { openFd } from './open.js';
+import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
+import { toCPath, type PathLike } from './path.js';
+import { O_CLOEXEC } from '../sys/constants.js';
+import { fstatSpec } from './stat.js';
+import { spliceTransfer } from './splice.js';
+import { transfer } from './transfer.js';
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = fsConstants;
+
+export interface CopyFileOptions extends FsOptions {
+  /** 'splice' (default): SPLICE through a pipe; 'readwrite': pipelined READ/WRITE through user buffers. */
+  method?: 'splice' | 'readwrite';
+  /** With 'readwrite': use the ring's registered buffers (READ_FIXED/WRITE_FIXED). Default: false (slower here, see docs/fs.md). */
+  registered?: boolean;
+}
+
+export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?: CopyFileOptions): Promise<void> {
+  const from = toCPath(src, 'src');
+  const to = toCPath(dest, 'dest');
+  checkInteger(mode, 'mode', 0, COPYFILE_EXCL | COPYFILE_FICLONE | COPYFILE_FICLONE_FORCE);
+  const opts = checkOptions<CopyFileOptions>(options);
+  if (opts.method !== undefined && opts.method !== 'splice' && opts.method !== 'readwrite') throw invalidArgValue('options.method', opts.method);
+  const context = { path: from.text, dest: to.text };
+  // A clone (reflink) has no io_uring op; only the forced one must fail.
+  if (mode & COPYFILE_FICLONE_FORCE) throw errnoException(-osConstants.errno.ENOSYS, 'copyfile', context);
+  throwIfAborted(opts.signal);
+  const ring = ringOf(opts);
+  const srcFd = await openFd(from, O_RDONLY | O_CLOEXEC, 0, opts).catch((error: Error & { syscall?: string }) => {
+    throw withDest(error, to.text);
+  });
+  let destFd = -1;
+  try {
+    const stats = await ring.submit(fstatSpec(srcFd, from.text), { signal: opts.signal });
+    if (stats.isDirectory()) throw errnoException(-osConstants.errno.EISDIR, 'copyfile', context);
+    // As libuv does: no O_TRUNC at open, so that copying a file onto itself
+    // (or onto a hard link of itself) is caught before anything is lost.
+    const flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode & COPYFILE_EXCL ? O_EXCL : 0);
+    destFd = await openFd(to, flags, stats.mode & 0o7777, opts).catch((error: Error) => {
+      throw withSource(error, from.text, to.text);
+    });
+    const destStats = await ring.submit(fstatSpec(destFd, to.text), { signal: opts.signal });
+    if (destStats.dev === stats.dev && destStats.ino === stats.ino) {
+      await Promise.all([ring.submit(closeSpec(srcFd, context)), ring.submit(closeSpec(destFd, context))]);
+      return;
+    }
+    if (destStats.size > 0) await truncateFd(ring, destFd, opts.signal, context);
+    // An existing destination takes the source's mode, as with Node (no io_uring op: Node's fchmod).
+    if ((destStats.mode & 0o7777) !== (stats.mode & 0o7777)) await fchmod(destFd, stats.mode & 0o7777);
+    const size = stats.isFile() && stats.size > 0 ? stats.size : Infinity;
+    if (opts.method === 'readwrite' || !ring.supports('SPLICE')) {
+      await transfer(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, registered: opts.registered ?? false, signal: opts.signal });
+    } else {
+      await spliceTransfer(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, signal: opts.signal });
+    }
+  } catch (error) {
+    await Promise.all([ring.submit(closeSpec(srcFd)), destFd >= 0 ? ring.submit(closeSpec(destFd)) : null]).catch(() => {});
+    throw error;
+  }
+  await Promise.all([ring.submit(closeSpec(srcFd, context)), ring.submit(closeSpec(destFd, context))]);
+}
+
+/** An open error of the source, reported as Node's copyfile reports it: "copyfile 'src' -> 'dest'". */
+function withDest(error: Error & { syscall?: string; dest?: string; path?: string }, dest: string): Error {
+  if (typeof (error as { errno?: unknown }).errno !== 'number' || error.path === undefined) return error;
+  return errnoException((error as unknown as { errno: number }).errno, 'copyfile', { path: error.path, dest });
+}
+
+function withSource(error: Error & { path?: string }, src: string, dest: string): Error {
+  if (typeof (error as { errno?: unknown }).errno !== 'number' || error.path === undefined) return error;
+  return errnoException((error as unknown as { errno: number }).errno, 'copyfile', { path: src, dest });
+}
+
+/** FTRUNCATE to 0, or Node's ftruncate on kernels without the op. */
+async function truncateFd(ring: Ring, fd: number, signal: AbortSignal | undefined, context: ErrorContext): Promise<void> {
+  if (ring.supports('FTRUNCATE')) return ring.submit(ftruncateSpec(fd, 0, context), { signal });
+  await new Promise<void>((resolve, reject) => nodeFtruncate(fd, 0, (error) => (error ? reject(error) : resolve())));
+}
+
+function fchmod(fd: number, mode: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => nodeFchmod(fd, mode, (error) => (error ? reject(error) : resolve())));
+}

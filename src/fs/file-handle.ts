@@ -1,0 +1,364 @@
+// FileHandle: an open fd and the ops on it, shaped like node:fs/promises'.
+// Every method takes `{ signal }` (last argument, or in its options object).
+// close() waits for the handle's ops in flight, then sends IORING_OP_CLOSE;
+// from the moment close() is called, new calls reject with EBADF.
+import { constants } from 'node:os';
+import { Readable, Writable } from 'node:stream';
+import type { Ring } from '../driver/ring.js';
+import type { OpSpec } from '../op/op.js';
+import { errnoException, invalidArgType, type ErrorContext } from '../sys/errors.js';
+import { checkBuffer, checkInteger, checkPosition, checkRange } from './args.js';
+import { closeSpec, fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, readvSpec, writeSpec, writevSpec } from './ops.js';
+import { checkOptions, throwIfAborted, type FsOptions } from './options.js';
+import { readToEnd } from './read-all.js';
+import { fstatSpec, type Stats } from './stat.js';
+import { createReadStream, createWriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
+import { toData, type WriteData } from './write-data.js';
+import { writeAll } from './write-all.js';
+
+const { EBADF } = constants.errno;
+
+export interface ReadResult<T extends ArrayBufferView> {
+  bytesRead: number;
+  buffer: T;
+}
+export interface WriteResult<T> {
+  bytesWritten: number;
+  buffer: T;
+}
+export interface ReadOptions<T extends ArrayBufferView = Buffer> extends FsOptions {
+  buffer?: T;
+  offset?: number;
+  length?: number;
+  position?: number | bigint | null;
+}
+export interface WriteOptions extends FsOptions {
+  offset?: number;
+  length?: number;
+  position?: number | bigint | null;
+}
+export interface ReadFileOptions extends FsOptions {
+  encoding?: BufferEncoding | null;
+}
+export interface WriteFileOptions extends FsOptions {
+  encoding?: BufferEncoding | null;
+}
+
+export class FileHandle {
+  #fd: number;
+  readonly #ring: Ring;
+  readonly #context: ErrorContext | undefined;
+  /** Ops of this handle not yet settled. */
+  #pending = 0;
+  #drained: (() => void) | null = null;
+  #closing: Promise<void> | null = null;
+
+  constructor(fd: number, ring: Ring, path?: string) {
+    this.#fd = fd;
+    this.#ring = ring;
+    this.#context = path === undefined ? undefined : { path };
+  }
+
+  /** The fd; -1 once close() was called. */
+  get fd(): number {
+    return this.#closing === null ? this.#fd : -1;
+  }
+
+  /** The ring this handle's ops go through. */
+  get ring(): Ring {
+    return this.#ring;
+  }
+
+  /** Counts `work` as in flight until it settles, so that close() waits for it. */
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#pending++;
+    return work.then(
+      (value) => {
+        this.#settled();
+        return value;
+      },
+      (error: unknown) => {
+        this.#settled();
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * #track for a single op, without a promise between the op and the caller:
+   * the caller gets the op's own promise, and a side reaction counts it settled.
+   */
+  #trackOp<T>(op: Promise<T>): Promise<T> {
+    this.#pending++;
+    op.then(this.#settledOnce, this.#settledOnce);
+    return op;
+  }
+
+  readonly #settledOnce = (): void => this.#settled();
+
+  #settled(): void {
+    if (--this.#pending === 0 && this.#drained !== null) this.#drained();
+  }
+
+  /** EBADF when closed, as Node's FileHandle. */
+  #closed(syscall: string): Promise<never> {
+    return Promise.reject(errnoException(-EBADF, syscall));
+  }
+
+  /**
+   * read(buffer, offset?, length?, position?, options?), read(buffer, options)
+   * or read(options). A null position reads at the current file position.
+   */
+  read<T extends ArrayBufferView = Buffer>(buffer: T, offset?: number | null, length?: number | null, position?: number | bigint | null, options?: FsOptions): Promise<ReadResult<T>>;
+  read<T extends ArrayBufferView = Buffer>(buffer: T, options?: ReadOptions<T>): Promise<ReadResult<T>>;
+  read<T extends ArrayBufferView = Buffer>(options?: ReadOptions<T>): Promise<ReadResult<T>>;
+  read<T extends ArrayBufferView = Buffer>(
+    bufferOrOptions?: T | ReadOptions<T>,
+    offsetOrOptions?: number | ReadOptions<T> | null,
+    length?: number | null,
+    position?: number | bigint | null,
+    options?: FsOptions,
+  ): Promise<ReadResult<T>> {
+    // Like node:fs/promises, bad arguments reject (before any SQE) rather than throw.
+    try {
+      return this.#read(bufferOrOptions, offsetOrOptions, length, position, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #read<T extends ArrayBufferView>(
+    bufferOrOptions: T | ReadOptions<T> | undefined,
+    offsetOrOptions: number | ReadOptions<T> | null | undefined,
+    length: number | null | undefined,
+    position: number | bigint | null | undefined,
+    options: FsOptions | undefined,
+  ): Promise<ReadResult<T>> {
+    let buffer: T;
+    let opts: ReadOptions<T>;
+    let offset: unknown;
+    if (bufferOrOptions === undefined || (!ArrayBuffer.isView(bufferOrOptions) && typeof bufferOrOptions === 'object')) {
+      opts = checkOptions<ReadOptions<T>>(bufferOrOptions);
+      buffer = (opts.buffer ?? Buffer.alloc(16384)) as T;
+      offset = opts.offset;
+      length = opts.length;
+      position = opts.position;
+    } else {
+      buffer = bufferOrOptions;
+      if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') {
+        opts = checkOptions<ReadOptions<T>>(offsetOrOptions);
+        offset = opts.offset;
+        length = opts.length;
+        position = opts.position;
+      } else {
+        opts = checkOptions<ReadOptions<T>>(options);
+        offset = offsetOrOptions;
+      }
+    }
+    checkBuffer(buffer);
+    const [off, len] = checkRange(buffer, offset, length);
+    const pos = checkPosition(position);
+    if (this.#closing !== null) return this.#closed('read');
+    if (len === 0) return Promise.resolve({ bytesRead: 0, buffer });
+    // The hot path: the result object is made by the op itself (no extra promise hop).
+    const spec = readSpec(this.#fd, buffer, off, len, pos, this.#context) as unknown as OpSpec<ReadResult<T>>;
+    spec.map = (bytesRead) => ({ bytesRead, buffer });
+    return this.#trackOp(this.#ring.submit(spec, opts.signal === undefined ? undefined : { signal: opts.signal }));
+  }
+
+  /**
+   * write(buffer, offset?, length?, position?, options?), write(buffer, options),
+   * or write(string, position?, encoding?, options?). One write(2): it may
+   * write less than asked (see bytesWritten), as Node's does. writeFile() writes all.
+   */
+  write<T extends ArrayBufferView | string>(
+    data: T,
+    offsetOrOptions?: number | WriteOptions | null,
+    lengthOrEncoding?: number | BufferEncoding | null,
+    position?: number | bigint | null,
+    options?: FsOptions,
+  ): Promise<WriteResult<T>> {
+    try {
+      return this.#write(data, offsetOrOptions, lengthOrEncoding, position, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #write<T extends ArrayBufferView | string>(
+    data: T,
+    offsetOrOptions: number | WriteOptions | null | undefined,
+    lengthOrEncoding: number | BufferEncoding | null | undefined,
+    position: number | bigint | null | undefined,
+    options: FsOptions | undefined,
+  ): Promise<WriteResult<T>> {
+    let buffer: ArrayBufferView;
+    let off: number;
+    let len: number;
+    let pos: number;
+    let opts: FsOptions;
+    if (typeof data === 'string') {
+      // write(string, position?, encoding?, options?)
+      const encoding = lengthOrEncoding ?? 'utf8';
+      if (typeof encoding !== 'string' || !Buffer.isEncoding(encoding)) throw invalidArgType('encoding', 'a valid encoding', encoding);
+      buffer = Buffer.from(data, encoding);
+      off = 0;
+      len = buffer.byteLength;
+      pos = checkPosition(offsetOrOptions as unknown);
+      opts = checkOptions<FsOptions>(position === undefined || position === null ? options : (position as unknown));
+    } else {
+      buffer = checkBuffer(data);
+      let offset: unknown = offsetOrOptions;
+      let length: unknown = lengthOrEncoding;
+      if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') {
+        const o = checkOptions<WriteOptions>(offsetOrOptions);
+        offset = o.offset;
+        length = o.length;
+        position = o.position;
+        opts = o;
+      } else {
+        opts = checkOptions<FsOptions>(options);
+      }
+      [off, len] = checkRange(buffer, offset, length);
+      pos = checkPosition(position);
+    }
+    if (this.#closing !== null) return this.#closed('write');
+    if (len === 0) return Promise.resolve({ bytesWritten: 0, buffer: data });
+    const spec = writeSpec(this.#fd, buffer, off, len, pos, this.#context) as unknown as OpSpec<WriteResult<T>>;
+    spec.map = (bytesWritten) => ({ bytesWritten, buffer: data });
+    return this.#trackOp(this.#ring.submit(spec, opts.signal === undefined ? undefined : { signal: opts.signal }));
+  }
+
+  /** READV into `buffers` (one op), at `position` (null: the current position). */
+  async readv<T extends readonly ArrayBufferView[]>(buffers: T, position?: number | bigint | null, options?: FsOptions): Promise<{ bytesRead: number; buffers: T }> {
+    checkBuffers(buffers);
+    const pos = checkPosition(position);
+    const opts = checkOptions<FsOptions>(options);
+    if (this.#closing !== null) return this.#closed('read');
+    if (buffers.length === 0) return Promise.resolve({ bytesRead: 0, buffers });
+    const spec = readvSpec(this.#fd, buffers, pos, this.#context);
+    return this.#track(this.#ring.submit(spec, { signal: opts.signal })).then((bytesRead) => ({ bytesRead, buffers }));
+  }
+
+  /** WRITEV of `buffers` (one op; it may write less than all, as Node's). */
+  async writev<T extends readonly ArrayBufferView[]>(buffers: T, position?: number | bigint | null, options?: FsOptions): Promise<{ bytesWritten: number; buffers: T }> {
+    checkBuffers(buffers);
+    const pos = checkPosition(position);
+    const opts = checkOptions<FsOptions>(options);
+    if (this.#closing !== null) return this.#closed('write');
+    if (buffers.length === 0) return Promise.resolve({ bytesWritten: 0, buffers });
+    const spec = writevSpec(this.#fd, buffers, pos, this.#context);
+    return this.#track(this.#ring.submit(spec, { signal: opts.signal })).then((bytesWritten) => ({ bytesWritten, buffers }));
+  }
+
+  /** STATX of the fd (AT_EMPTY_PATH). */
+  async stat(options?: FsOptions): Promise<Stats> {
+    const opts = checkOptions<FsOptions>(options);
+    if (this.#closing !== null) return this.#closed('fstat');
+    return this.#track(this.#ring.submit(fstatSpec(this.#fd, this.#context?.path), { signal: opts.signal }));
+  }
+
+  /** FSYNC. */
+  async sync(options?: FsOptions): Promise<void> {
+    const opts = checkOptions<FsOptions>(options);
+    if (this.#closing !== null) return this.#closed('fsync');
+    return this.#track(this.#ring.submit(fsyncSpec(this.#fd, false, this.#context), { signal: opts.signal }));
+  }
+
+  /** FSYNC with IORING_FSYNC_DATASYNC. */
+  async datasync(options?: FsOptions): Promise<void> {
+    const opts = checkOptions<FsOptions>(options);
+    if (this.#closing !== null) return this.#closed('fdatasync');
+    return this.#track(this.#ring.submit(fsyncSpec(this.#fd, true, this.#context), { signal: opts.signal }));
+  }
+
+  /**
+   * FTRUNCATE (Linux 6.9+). On older kernels, which lack the op, Node's own
+   * ftruncate (its thread pool) does it.
+   */
+  async truncate(len = 0, options?: FsOptions): Promise<void> {
+    const length = checkInteger(len, 'len', 0, Number.MAX_SAFE_INTEGER);
+    const opts = checkOptions<FsOptions>(options);
+    if (this.#closing !== null) return this.#closed('ftruncate');
+    if (this.#ring.supports('FTRUNCATE')) {
+      return this.#track(this.#ring.submit(ftruncateSpec(this.#fd, length, this.#context), { signal: opts.signal }));
+    }
+    return this.#track(ftruncateFallback(this.#fd, length, opts.signal));
+  }
+
+  /** FALLOCATE: reserve `length` bytes from `offset` (mode: FALLOC_FL_* flags, 0 extends the file). */
+  async allocate(offset: number, length: number, mode = 0, options?: FsOptions): Promise<void> {
+    checkInteger(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+    checkInteger(length, 'length', 1, Number.MAX_SAFE_INTEGER);
+    checkInteger(mode, 'mode', 0, 0xffffffff);
+    const opts = checkOptions<FsOptions>(options);
+    if (this.#closing !== null) return this.#closed('fallocate');
+    return this.#track(this.#ring.submit(fallocateSpec(this.#fd, mode, offset, length, this.#context), { signal: opts.signal }));
+  }
+
+  /** Reads from the current position to the end of the file. */
+  async readFile(options?: ReadFileOptions | BufferEncoding): Promise<Buffer | string> {
+    const opts = typeof options === 'string' ? { encoding: options } : checkOptions<ReadFileOptions>(options);
+    if (opts.encoding != null && !Buffer.isEncoding(opts.encoding)) throw invalidArgType('options.encoding', 'a valid encoding', opts.encoding);
+    if (this.#closing !== null) return this.#closed('read');
+    const work = Promise.resolve().then(() => {
+      throwIfAborted(opts.signal);
+      return readToEnd(this.#ring, this.#fd, opts.signal, this.#context);
+    });
+    return this.#track(work).then((data) => (opts.encoding == null ? data : data.toString(opts.encoding)));
+  }
+
+  /** Writes all of `data` at the current position (the end, for O_APPEND), resubmitting short writes. */
+  async writeFile(data: WriteData, options?: WriteFileOptions | BufferEncoding): Promise<void> {
+    const opts = typeof options === 'string' ? { encoding: options } : checkOptions<WriteFileOptions>(options);
+    const buffer = toData(data, opts.encoding ?? 'utf8');
+    if (this.#closing !== null) return this.#closed('write');
+    const work = Promise.resolve().then(async () => {
+      throwIfAborted(opts.signal);
+      await writeAll(this.#ring, this.#fd, buffer, 0, buffer.byteLength, -1, opts.signal, this.#context);
+    });
+    return this.#track(work);
+  }
+
+  /** Same as writeFile(): data is appended when the file was opened with 'a'. */
+  appendFile(data: WriteData, options?: WriteFileOptions | BufferEncoding): Promise<void> {
+    return this.writeFile(data, options);
+  }
+
+  /** A Node Readable over this handle (from `start`, or the current position). */
+  createReadStream(options?: ReadStreamOptions): Readable {
+    return createReadStream(this, options);
+  }
+
+  /** A Node Writable over this handle. */
+  createWriteStream(options?: WriteStreamOptions): Writable {
+    return createWriteStream(this, options);
+  }
+
+  /**
+   * Waits for this handle's ops in flight, then IORING_OP_CLOSE. Calling it
+   * again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#pending > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+      await this.#ring.submit(closeSpec(this.#fd, this.#context));
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function checkBuffers(buffers: unknown): void {
+  if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an instance of Array', buffers);
+  buffers.forEach((b, i) => checkBuffer(b, `buffers[${i}]`));
+}
+
+async function ftruncateFallback(fd: number, length: number, signal: AbortSignal | undefined): Promise<void> {
+  throwIfAborted(signal);
+  const { ftruncate } = await import('node:fs');
+  await new Promise<void>((resolve, reject) => ftruncate(fd, length, (error) => (error ? reject(error) : resolve())));
+}

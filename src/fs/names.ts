@@ -1,0 +1,71 @@
+// Ops on names rather than open files: rename (RENAMEAT), unlink (UNLINKAT),
+// symlink (SYMLINKAT), link (LINKAT). Each pins its path buffers until its CQE.
+import * as C from '../sys/constants.js';
+import { addressOf } from '../sys/memory.js';
+import type { OpSpec } from '../op/op.js';
+import { checkOptions, ringOf, type FsOptions } from './options.js';
+import { toCPath, type PathLike } from './path.js';
+
+const done = () => undefined;
+
+export async function rename(oldPath: PathLike, newPath: PathLike, options?: FsOptions): Promise<void> {
+  const from = toCPath(oldPath, 'oldPath');
+  const to = toCPath(newPath, 'newPath');
+  const o = checkOptions<FsOptions>(options);
+  const spec: OpSpec<void> = {
+    syscall: 'rename',
+    prep: (uring, sqe) => uring.prepRenameat(sqe, C.AT_FDCWD, addressOf(from.bytes), C.AT_FDCWD, addressOf(to.bytes), 0),
+    pin: [from.bytes, to.bytes],
+    context: { path: from.text, dest: to.text },
+    map: done,
+  };
+  return ringOf(o).submit(spec, { signal: o.signal });
+}
+
+/** UNLINKAT; with `removeDir`, AT_REMOVEDIR (rmdir). */
+export function unlinkSpec(path: { bytes: Buffer; text: string }, removeDir: boolean): OpSpec<void> {
+  return {
+    syscall: removeDir ? 'rmdir' : 'unlink',
+    prep: (uring, sqe) => uring.prepUnlinkat(sqe, C.AT_FDCWD, addressOf(path.bytes), removeDir ? C.AT_REMOVEDIR : 0),
+    pin: path.bytes,
+    context: { path: path.text },
+    map: done,
+  };
+}
+
+export async function unlink(path: PathLike, options?: FsOptions): Promise<void> {
+  const p = toCPath(path);
+  const o = checkOptions<FsOptions>(options);
+  return ringOf(o).submit(unlinkSpec(p, false), { signal: o.signal });
+}
+
+/** symlink(target, path): `type` is accepted for Node compatibility and ignored (Windows only). */
+export async function symlink(target: PathLike, path: PathLike, type?: string | null, options?: FsOptions): Promise<void> {
+  const t = toCPath(target, 'target');
+  const p = toCPath(path);
+  void type;
+  const o = checkOptions<FsOptions>(options);
+  const spec: OpSpec<void> = {
+    syscall: 'symlink',
+    prep: (uring, sqe) => uring.prepSymlinkat(sqe, addressOf(t.bytes), C.AT_FDCWD, addressOf(p.bytes)),
+    pin: [t.bytes, p.bytes],
+    context: { path: t.text, dest: p.text },
+    map: done,
+  };
+  return ringOf(o).submit(spec, { signal: o.signal });
+}
+
+/** A hard link `newPath` to `existingPath`. */
+export async function link(existingPath: PathLike, newPath: PathLike, options?: FsOptions): Promise<void> {
+  const from = toCPath(existingPath, 'existingPath');
+  const to = toCPath(newPath, 'newPath');
+  const o = checkOptions<FsOptions>(options);
+  const spec: OpSpec<void> = {
+    syscall: 'link',
+    prep: (uring, sqe) => uring.prepLinkat(sqe, C.AT_FDCWD, addressOf(from.bytes), C.AT_FDCWD, addressOf(to.bytes), 0),
+    pin: [from.bytes, to.bytes],
+    context: { path: from.text, dest: to.text },
+    map: done,
+  };
+  return ringOf(o).submit(spec, { signal: o.signal });
+}

@@ -1,0 +1,129 @@
+// The io_uring ops behind ringcore/fs, as OpSpecs: one function per op.
+// Each spec pins what its SQE points into (buffer, iovec array, path) until
+// the final CQE, and carries the path for its errors.
+import * as C from '../sys/constants.js';
+import { IOVEC } from '../sys/layout.js';
+import { addressOf, storeU64 } from '../sys/memory.js';
+import { native } from '../sys/native.js';
+import { SYS_close } from '../sys/syscalls.js';
+import type { ErrorContext } from '../sys/errors.js';
+import type { OpSpec } from '../op/op.js';
+
+/** READ of `length` bytes into `buffer` at `offset`, from file position `position` (-1: the current one). */
+export function readSpec(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, context?: ErrorContext): OpSpec<number> {
+  return {
+    syscall: 'read',
+    prep: (uring, sqe) => uring.prepRead(sqe, fd, addressOf(buffer) + offset, length, position),
+    pin: buffer,
+    context,
+  };
+}
+
+export function writeSpec(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, context?: ErrorContext): OpSpec<number> {
+  return {
+    syscall: 'write',
+    prep: (uring, sqe) => uring.prepWrite(sqe, fd, addressOf(buffer) + offset, length, position),
+    pin: buffer,
+    context,
+  };
+}
+
+/** READ_FIXED: `buffer` lies inside registered buffer `index`. */
+export function readFixedSpec(fd: number, buffer: Buffer, length: number, position: number, index: number, context?: ErrorContext): OpSpec<number> {
+  return {
+    syscall: 'read',
+    prep: (uring, sqe) => uring.prepReadFixed(sqe, fd, addressOf(buffer), length, position, index),
+    pin: buffer,
+    context,
+  };
+}
+
+export function writeFixedSpec(fd: number, buffer: Buffer, offset: number, length: number, position: number, index: number, context?: ErrorContext): OpSpec<number> {
+  return {
+    syscall: 'write',
+    prep: (uring, sqe) => uring.prepWriteFixed(sqe, fd, addressOf(buffer) + offset, length, position, index),
+    pin: buffer,
+    context,
+  };
+}
+
+/** An iovec array for `buffers` (pinned with them by the op). */
+export function iovecs(buffers: readonly ArrayBufferView[]): Uint32Array {
+  const words = new Uint32Array((buffers.length * IOVEC.size) / 4);
+  for (let i = 0; i < buffers.length; i++) {
+    const b = buffers[i]!;
+    storeU64(words, (i * IOVEC.size + IOVEC.iov_base) / 4, b.byteLength === 0 ? 0 : addressOf(b));
+    storeU64(words, (i * IOVEC.size + IOVEC.iov_len) / 4, b.byteLength);
+  }
+  return words;
+}
+
+export function readvSpec(fd: number, buffers: readonly ArrayBufferView[], position: number, context?: ErrorContext): OpSpec<number> {
+  const vec = iovecs(buffers);
+  return {
+    syscall: 'read',
+    prep: (uring, sqe) => uring.prepReadv(sqe, fd, addressOf(vec), buffers.length, position),
+    pin: [vec, buffers],
+    context,
+  };
+}
+
+export function writevSpec(fd: number, buffers: readonly ArrayBufferView[], position: number, context?: ErrorContext): OpSpec<number> {
+  const vec = iovecs(buffers);
+  return {
+    syscall: 'write',
+    prep: (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(vec), buffers.length, position),
+    pin: [vec, buffers],
+    context,
+  };
+}
+
+export function fsyncSpec(fd: number, datasync: boolean, context?: ErrorContext): OpSpec<void> {
+  return {
+    syscall: datasync ? 'fdatasync' : 'fsync',
+    prep: (uring, sqe) => uring.prepFsync(sqe, fd, datasync ? C.IORING_FSYNC_DATASYNC : 0),
+    context,
+    map: () => undefined,
+  };
+}
+
+export function fallocateSpec(fd: number, mode: number, offset: number, length: number, context?: ErrorContext): OpSpec<void> {
+  return {
+    syscall: 'fallocate',
+    prep: (uring, sqe) => uring.prepFallocate(sqe, fd, mode, offset, length),
+    context,
+    map: () => undefined,
+  };
+}
+
+export function ftruncateSpec(fd: number, length: number, context?: ErrorContext): OpSpec<void> {
+  return {
+    syscall: 'ftruncate',
+    prep: (uring, sqe) => uring.prepFtruncate(sqe, fd, length),
+    context,
+    map: () => undefined,
+  };
+}
+
+export function closeSpec(fd: number, context?: ErrorContext): OpSpec<void> {
+  return {
+    syscall: 'close',
+    prep: (uring, sqe) => uring.prepClose(sqe, fd),
+    context,
+    map: () => undefined,
+  };
+}
+
+/**
+ * OPENAT. An open that was aborted but completed anyway still made an fd:
+ * `release` closes it, since nobody will receive it.
+ */
+export function openSpec(path: Buffer, shown: string, flags: number, mode: number): OpSpec<number> {
+  return {
+    syscall: 'open',
+    prep: (uring, sqe) => uring.prepOpenat(sqe, C.AT_FDCWD, addressOf(path), flags, mode),
+    pin: path,
+    context: { path: shown },
+    release: (fd) => void native.syscall(SYS_close, fd),
+  };
+}

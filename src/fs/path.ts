@@ -1,0 +1,41 @@
+// Paths as the kernel reads them: NUL-terminated bytes. The buffer is pinned
+// by the op that carries its address (OpSpec.pin) until the final CQE.
+import { fileURLToPath } from 'node:url';
+import { invalidArgType, invalidArgValue } from '../sys/errors.js';
+
+export type PathLike = string | Buffer | URL;
+
+export interface CPath {
+  /** The path and a trailing NUL. */
+  bytes: Buffer;
+  /** The path as errors show it. */
+  text: string;
+}
+
+/** Checks a path argument and encodes it for the kernel (TypeError before any SQE). */
+export function toCPath(path: unknown, name = 'path'): CPath {
+  let text: string;
+  let bytes: Buffer;
+  if (typeof path === 'string') {
+    text = path;
+    bytes = Buffer.from(`${path}\0`, 'utf8');
+  } else if (path instanceof URL) {
+    if (path.protocol !== 'file:') throw invalidArgValue(name, path.href, 'must be a file URL');
+    text = fileURLToPath(path);
+    bytes = Buffer.from(`${text}\0`, 'utf8');
+  } else if (path instanceof Uint8Array) {
+    text = Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString('utf8');
+    bytes = Buffer.allocUnsafe(path.byteLength + 1);
+    bytes.set(path);
+    bytes[path.byteLength] = 0;
+  } else {
+    throw invalidArgType(name, 'of type string or an instance of Buffer or URL', path);
+  }
+  if (bytes.indexOf(0) !== bytes.length - 1) {
+    throw invalidArgValue(name, text, 'must be a string, Uint8Array, or URL without null bytes');
+  }
+  return { bytes, text };
+}
+
+/** The empty path STATX reads with AT_EMPTY_PATH (fstat): one NUL, shared. */
+export const EMPTY_PATH: Buffer = Buffer.alloc(1);

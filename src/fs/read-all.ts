@@ -1,0 +1,80 @@
+// Reads that finish: a read(2) may return fewer bytes than asked before the
+// end of the file, so these loops read on until the range is full or a read
+// returns 0 (the end). readRange pipelines: several chunks in flight at once.
+import type { Ring } from '../driver/ring.js';
+import type { ErrorContext } from '../sys/errors.js';
+import { readSpec } from './ops.js';
+
+/** Bytes per read of the pipelined paths (readFile, copyFile, cat): measured, see docs/fs.md. */
+export const CHUNK = 256 * 1024;
+/** Reads in flight at once on those paths. */
+export const DEPTH = 4;
+
+/**
+ * Reads into `buffer[offset, offset + length)` from file position `position`
+ * until it is full or the file ends. Resolves with the bytes read.
+ */
+export async function readFull(
+  ring: Ring,
+  fd: number,
+  buffer: ArrayBufferView,
+  offset: number,
+  length: number,
+  position: number,
+  signal: AbortSignal | undefined,
+  context?: ErrorContext,
+): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const n = await ring.submit(readSpec(fd, buffer, offset + done, length - done, position < 0 ? -1 : position + done, context), { signal });
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/**
+ * Reads the first `size` bytes of the file into one buffer, DEPTH chunks in
+ * flight. If the file turns out shorter, the result is cut at its end.
+ * Every read has settled (the kernel is done with the buffer) before this
+ * resolves or rejects.
+ */
+export async function readRange(ring: Ring, fd: number, size: number, signal: AbortSignal | undefined, context?: ErrorContext, prefix?: Buffer): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(size);
+  // Bytes already read (the probe of readFile) are copied, not read again.
+  let next = prefix === undefined ? 0 : prefix.copy(buffer, 0, 0, Math.min(prefix.length, size));
+  let end = size;
+  let failure: { error: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (failure === null && next < end) {
+      const start = next;
+      const length = Math.min(CHUNK, end - start);
+      next += length;
+      try {
+        const got = await readFull(ring, fd, buffer, start, length, start, signal, context);
+        if (got < length) end = Math.min(end, start + got);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  const workers: Promise<void>[] = [];
+  for (let i = 0; i < DEPTH && next + i * CHUNK < size; i++) workers.push(worker());
+  await Promise.all(workers);
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  return end === size ? buffer : buffer.subarray(0, end);
+}
+
+/** Reads from the current file position to the end, for files whose size is not known (pipes, /proc). */
+export async function readToEnd(ring: Ring, fd: number, signal: AbortSignal | undefined, context?: ErrorContext, prefix?: Buffer): Promise<Buffer> {
+  const chunks: Buffer[] = prefix === undefined ? [] : [prefix];
+  let total = prefix?.length ?? 0;
+  for (let size = 64 * 1024; ; size = Math.min(size * 2, CHUNK)) {
+    const chunk = Buffer.allocUnsafe(size);
+    const n = await ring.submit(readSpec(fd, chunk, 0, size, -1, context), { signal });
+    if (n === 0) break;
+    chunks.push(n === size ? chunk : chunk.subarray(0, n));
+    total += n;
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}

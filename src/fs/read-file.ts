@@ -1,0 +1,77 @@
+// readFile(path): OPENAT, a first READ that gets a small file whole (and a
+// READ of 0 to confirm its end), or for a bigger one STATX of the fd and
+// reads straight into a result buffer of its size (DEPTH chunks in flight),
+// then CLOSE. A file whose size is not known (a pipe, /proc) is read until a
+// READ returns 0.
+// On an error or an abort, every op has settled before the fd is closed and
+// the promise rejects: nothing is leaked and no read lands after the return.
+import type { Ring } from '../driver/ring.js';
+import { closeSpec, readSpec } from './ops.js';
+import { invalidArgType, type ErrorContext } from '../sys/errors.js';
+import { MAX_IO } from './args.js';
+import { FileHandle, type ReadFileOptions } from './file-handle.js';
+import { toOpenFlags } from './flags.js';
+import { openFd } from './open.js';
+import { checkOptions, ringOf, throwIfAborted } from './options.js';
+import { toCPath, type PathLike } from './path.js';
+import { readRange, readToEnd } from './read-all.js';
+import { fstatSpec } from './stat.js';
+
+export interface ReadFileModuleOptions extends ReadFileOptions {
+  flag?: string | number;
+}
+
+/** The content as a Buffer, or as a string when an encoding is given (as Node's). */
+export async function readFile(path: PathLike | FileHandle, options?: (ReadFileModuleOptions & { encoding?: null }) | null): Promise<Buffer>;
+export async function readFile(path: PathLike | FileHandle, options: (ReadFileModuleOptions & { encoding: BufferEncoding }) | BufferEncoding): Promise<string>;
+export async function readFile(path: PathLike | FileHandle, options?: ReadFileModuleOptions | BufferEncoding | null): Promise<Buffer | string>;
+export async function readFile(path: PathLike | FileHandle, options?: ReadFileModuleOptions | BufferEncoding | null): Promise<Buffer | string> {
+  const opts = typeof options === 'string' ? { encoding: options } : checkOptions<ReadFileModuleOptions>(options);
+  if (opts.encoding != null && !Buffer.isEncoding(opts.encoding)) throw invalidArgType('options.encoding', 'a valid encoding', opts.encoding);
+  if (path instanceof FileHandle) return path.readFile(opts);
+  const p = toCPath(path);
+  const flags = toOpenFlags(opts.flag ?? 'r', 'options.flag');
+  throwIfAborted(opts.signal);
+  const ring = ringOf(opts);
+  const fd = await openFd(p, flags, 0o666, opts);
+  const context = { path: p.text };
+  let data: Buffer;
+  try {
+    data = await readOpen(ring, fd, opts.signal, context);
+  } catch (error) {
+    await ring.submit(closeSpec(fd, context)).catch(() => {});
+    throw error;
+  }
+  await ring.submit(closeSpec(fd, context));
+  return opts.encoding == null ? data : data.toString(opts.encoding);
+}
+
+/** Bytes of the first READ of readFile: files smaller than this need no STATX. */
+const PROBE = 16 * 1024;
+
+/**
+ * The whole content of an open fd, from its start. The first READ (PROBE
+ * bytes, at the current position: 0 on a fresh fd) usually gets a small file
+ * whole; a second READ returning 0 confirms the end. That spares small files
+ * the STATX, which io_uring always hands to a worker thread, where READs of
+ * cached pages complete inline. A file that fills the probe is STATXed: a
+ * regular one is then read into a buffer of its size, DEPTH chunks in flight;
+ * anything else (a pipe, /proc) is read until a READ returns 0.
+ */
+export async function readOpen(ring: Ring, fd: number, signal: AbortSignal | undefined, context: ErrorContext): Promise<Buffer> {
+  const probe = Buffer.allocUnsafe(PROBE);
+  const n = await ring.submit(readSpec(fd, probe, 0, PROBE, -1, context), { signal });
+  if (n < PROBE) {
+    const more = n === 0 ? 0 : await ring.submit(readSpec(fd, probe, n, PROBE - n, -1, context), { signal });
+    if (more === 0) return Buffer.from(probe.subarray(0, n)); // an exact-size copy: the probe is not kept
+    return readToEnd(ring, fd, signal, context, probe.subarray(0, n + more));
+  }
+  const stats = await ring.submit(fstatSpec(fd, context.path), { signal });
+  if (stats.size > MAX_IO) {
+    const error = new RangeError(`File size (${stats.size}) is greater than 2 GiB`) as RangeError & { code: string };
+    error.code = 'ERR_FS_FILE_TOO_LARGE';
+    throw error;
+  }
+  if (stats.isFile() && stats.size > PROBE) return readRange(ring, fd, stats.size, signal, context, probe);
+  return readToEnd(ring, fd, signal, context, probe);
+}

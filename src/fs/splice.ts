@@ -1,0 +1,94 @@
+// Copying through the kernel with IORING_OP_SPLICE: the source's page-cache
+// pages are moved into a pipe by reference (no copy), then from the pipe to
+// the destination (one copy into a file; none into /dev/null; when the
+// destination is itself a pipe, the source is spliced straight into it).
+// read+write copies every byte twice through user memory; this copies at
+// most once. Each chunk is a SPLICE into the pipe linked (IOSQE_IO_LINK) to
+// a SPLICE out of it, so the kernel runs the pair back to back. The linked
+// second splice is sized from the file's size; if the first comes back short
+// the link breaks and what is in the pipe is drained by plain splices.
+import { fstatSync } from 'node:fs';
+import type { Ring } from '../driver/ring.js';
+import { errnoException } from '../sys/errors.js';
+import { addressOf } from '../sys/memory.js';
+import { native } from '../sys/native.js';
+import { SYS_close, SYS_fcntl, SYS_pipe2 } from '../sys/syscalls.js';
+import { O_CLOEXEC } from '../sys/constants.js';
+import type { ErrorContext } from '../sys/errors.js';
+import type { OpSpec } from '../op/op.js';
+import type { TransferEnd } from './transfer.js';
+
+/** fcntl(2) command to resize a pipe (<linux/fcntl.h>: F_LINUX_SPECIFIC_BASE + 7). */
+const F_SETPIPE_SZ = 1031;
+/** The pipe size asked for: /proc/sys/fs/pipe-max-size's default. */
+const PIPE_SIZE = 1024 * 1024;
+
+export function spliceSpec(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number, context?: ErrorContext): OpSpec<number> {
+  return {
+    syscall: 'splice',
+    prep: (uring, sqe) => uring.prepSplice(sqe, fdIn, offIn, fdOut, offOut, length, 0),
+    context,
+  };
+}
+
+/** A pipe (both ends O_CLOEXEC), grown to PIPE_SIZE when allowed: [read end, write end, its size]. */
+function makePipe(): [number, number, number] {
+  const fds = new Int32Array(2);
+  const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
+  if (ret < 0) throw errnoException(ret, 'pipe');
+  const size = native.syscall(SYS_fcntl, fds[1]!, F_SETPIPE_SZ, PIPE_SIZE);
+  return [fds[0]!, fds[1]!, size > 0 ? size : 64 * 1024];
+}
+
+export interface SpliceOptions {
+  /** Bytes to copy from offset 0; Infinity: until the source ends. */
+  size: number;
+  /** Write at the same offsets in the destination (a file); false: at its current position. */
+  positional: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+/** Copies `from` (a file) to `to` with SPLICE; resolves with the bytes copied. Every op has settled when it settles. */
+export async function spliceTransfer(ring: Ring, from: TransferEnd, to: TransferEnd, options: SpliceOptions): Promise<number> {
+  const { signal, positional } = options;
+  let end = options.size;
+  let offset = 0;
+  if (!positional && fstatSync(to.fd).isFIFO()) {
+    // Straight into the destination pipe: no pipe of our own, no copy at all.
+    while (offset < end) {
+      const n = await ring.submit(spliceSpec(from.fd, offset, to.fd, -1, Math.min(PIPE_SIZE, end - offset), from.context), { signal });
+      if (n === 0) break;
+      offset += n;
+    }
+    return offset;
+  }
+  const [pipeRead, pipeWrite, chunk] = makePipe();
+  const out = (at: number) => (positional ? at : -1);
+  try {
+    while (offset < end) {
+      const length = Math.min(chunk, end - offset);
+      const [into, outOf] = ring.link(
+        [spliceSpec(from.fd, offset, pipeWrite, -1, length, from.context), spliceSpec(pipeRead, -1, to.fd, out(offset), length, to.context)],
+        { signal },
+      ) as [Promise<number>, Promise<number>];
+      const [a, b] = await Promise.allSettled([into, outOf]);
+      if (a.status === 'rejected') throw a.reason;
+      const n = a.value;
+      let drained: number;
+      if (b.status === 'fulfilled') drained = b.value;
+      else if (n === length) throw b.reason; // the splice out failed by itself (ENOSPC, EPIPE...)
+      else drained = 0; // a short splice in broke the link
+      while (drained < n) {
+        const m = await ring.submit(spliceSpec(pipeRead, -1, to.fd, out(offset + drained), n - drained, to.context), { signal });
+        if (m === 0) throw new Error(`splice out of the pipe returned 0 with ${n - drained} bytes left`);
+        drained += m;
+      }
+      offset += n;
+      if (n === 0 || (n < length && end === Infinity && n === 0)) end = offset;
+    }
+    return offset;
+  } finally {
+    native.syscall(SYS_close, pipeRead);
+    native.syscall(SYS_close, pipeWrite);
+  }
+}

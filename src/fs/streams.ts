@@ -1,0 +1,123 @@
+// Node stream adapters over a FileHandle: createReadStream / createWriteStream,
+// like node:fs's. Each _read is one READ of highWaterMark bytes; each _write a
+// write-all; _writev one WRITEV (resubmitted on a short write).
+import { Readable, Writable } from 'node:stream';
+import type { FileHandle } from './file-handle.js';
+import { checkInteger, checkPosition } from './args.js';
+
+export interface ReadStreamOptions {
+  /** First byte to read (default: the current position). */
+  start?: number;
+  /** Last byte to read, inclusive (default: the end of the file). */
+  end?: number;
+  highWaterMark?: number;
+  encoding?: BufferEncoding;
+  /** Close the handle when the stream ends or is destroyed (default true, as Node's). */
+  autoClose?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface WriteStreamOptions {
+  /** Where to start writing (default: the current position). */
+  start?: number;
+  highWaterMark?: number;
+  autoClose?: boolean;
+  signal?: AbortSignal;
+}
+
+export function createReadStream(handle: FileHandle, options: ReadStreamOptions = {}): Readable {
+  const size = options.highWaterMark ?? 64 * 1024;
+  checkInteger(size, 'options.highWaterMark', 1, 2 ** 30);
+  let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
+  const end = options.end === undefined ? Infinity : checkInteger(options.end, 'options.end', 0, Number.MAX_SAFE_INTEGER);
+  const autoClose = options.autoClose ?? true;
+  const signal = options.signal;
+  let remaining = end === Infinity ? Infinity : end - Math.max(position, 0) + 1;
+  return new Readable({
+    highWaterMark: size,
+    encoding: options.encoding,
+    signal,
+    read() {
+      const want = Math.min(size, remaining);
+      if (want <= 0) return void this.push(null);
+      const buffer = Buffer.allocUnsafe(want);
+      handle.read(buffer, 0, want, position, { signal }).then(
+        ({ bytesRead }) => {
+          if (bytesRead === 0) return void this.push(null);
+          if (position >= 0) position += bytesRead;
+          remaining -= bytesRead;
+          this.push(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
+        },
+        (error: Error) => this.destroy(error),
+      );
+    },
+    destroy(error, callback) {
+      if (!autoClose) return callback(error);
+      handle.close().then(
+        () => callback(error),
+        (closeError: Error) => callback(error ?? closeError),
+      );
+    },
+  });
+}
+
+export function createWriteStream(handle: FileHandle, options: WriteStreamOptions = {}): Writable {
+  let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
+  const autoClose = options.autoClose ?? true;
+  const signal = options.signal;
+  return new Writable({
+    highWaterMark: options.highWaterMark ?? 16 * 1024,
+    signal,
+    write(chunk: Buffer, _encoding, callback) {
+      writeAll(handle, chunk, position, signal).then(
+        (n) => {
+          if (position >= 0) position += n;
+          callback();
+        },
+        callback,
+      );
+    },
+    writev(chunks, callback) {
+      writevAll(handle, chunks.map((c) => c.chunk as Buffer), position, signal).then(
+        (n) => {
+          if (position >= 0) position += n;
+          callback();
+        },
+        callback,
+      );
+    },
+    final(callback) {
+      if (!autoClose) return callback();
+      handle.close().then(() => callback(), callback);
+    },
+    destroy(error, callback) {
+      if (!autoClose) return callback(error);
+      handle.close().then(
+        () => callback(error),
+        (closeError: Error) => callback(error ?? closeError),
+      );
+    },
+  });
+}
+
+/** Every byte of `buffer` through the handle (so that close() waits for it), resubmitting short writes. */
+async function writeAll(handle: FileHandle, buffer: Buffer, position: number, signal: AbortSignal | undefined): Promise<number> {
+  let done = 0;
+  while (done < buffer.byteLength) {
+    const at = position < 0 ? null : position + done;
+    const { bytesWritten } = await handle.write(buffer, done, buffer.byteLength - done, at, { signal });
+    done += bytesWritten;
+  }
+  return done;
+}
+
+/** One WRITEV; what a short write left goes through writeAll. */
+async function writevAll(handle: FileHandle, buffers: Buffer[], position: number, signal: AbortSignal | undefined): Promise<number> {
+  const total = buffers.reduce((sum, b) => sum + b.byteLength, 0);
+  const { bytesWritten } = await handle.writev(buffers, position < 0 ? null : position, { signal });
+  if (bytesWritten < total) {
+    const rest = Buffer.concat(buffers, total).subarray(bytesWritten);
+    await writeAll(handle, rest, position < 0 ? -1 : position + bytesWritten, signal);
+  }
+  return total;
+}

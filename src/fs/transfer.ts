@@ -1,0 +1,108 @@
+// The pipelined copy behind copyFile and the cat example: DEPTH workers, each
+// with its own buffer, read consecutive chunks of the source and write them
+// out. Reads are full (short reads are completed), writes are complete
+// (short writes resubmitted). To a file the writes go at the chunk's own
+// offset, in any order; to a stream (a pipe, a terminal: `position: null`)
+// they are made one after the other, in chunk order.
+// Registered buffers (READ_FIXED/WRITE_FIXED) are used when `registered` is set
+// and the ring's BufferPool has room; on page-cache reads they measured slower
+// than plain buffers here, so nothing sets it by default (docs/fs.md).
+import type { Ring } from '../driver/ring.js';
+import type { ErrorContext } from '../sys/errors.js';
+import { poolFor, type PoolBuffer } from './buffer-pool.js';
+import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
+import { CHUNK, DEPTH } from './read-all.js';
+
+export interface TransferEnd {
+  fd: number;
+  context?: ErrorContext;
+}
+
+export interface TransferOptions {
+  /** Bytes to copy from offset 0 of the source; Infinity: until a read returns 0. */
+  size: number;
+  /** true: write at the chunk's offset (a file); false: at the current position, in order (a stream). */
+  positional: boolean;
+  /** The source is read at the current position (a pipe or stdin), one read at a time. */
+  sequentialSource?: boolean;
+  /** Use the ring's registered buffers. */
+  registered?: boolean;
+  chunk?: number;
+  depth?: number;
+  signal?: AbortSignal | undefined;
+}
+
+/** Copies; resolves with the bytes copied. Every op has settled when it resolves or rejects. */
+export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions): Promise<number> {
+  const chunk = options.chunk ?? CHUNK;
+  const depth = options.sequentialSource ? 1 : (options.depth ?? DEPTH);
+  const { signal, positional } = options;
+  const pool = options.registered && chunk <= CHUNK ? poolFor(ring, DEPTH * 2, CHUNK) : null;
+  let end = options.size;
+  let next = 0;
+  let copied = 0;
+  let failure: { error: unknown } | null = null;
+  // The tail of the chain of ordered writes (stream output only).
+  let lastWrite: Promise<void> = Promise.resolve();
+
+  const readChunk = async (buf: Buffer, fixed: PoolBuffer | null, start: number, length: number): Promise<number> => {
+    let got = 0;
+    while (got < length) {
+      const position = options.sequentialSource ? -1 : start + got;
+      const target = buf.subarray(got);
+      const spec = fixed !== null ? readFixedSpec(from.fd, target, length - got, position, fixed.index, from.context) : readSpec(from.fd, target, 0, length - got, position, from.context);
+      const n = await ring.submit(spec, { signal });
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  };
+
+  const writeChunk = async (buf: Buffer, fixed: PoolBuffer | null, start: number, length: number): Promise<void> => {
+    let done = 0;
+    while (done < length) {
+      const position = positional ? start + done : -1;
+      const spec = fixed !== null ? writeFixedSpec(to.fd, buf, done, length - done, position, fixed.index, to.context) : writeSpec(to.fd, buf, done, length - done, position, to.context);
+      const n = await ring.submit(spec, { signal });
+      if (n === 0) throw new Error(`write returned 0 with ${length - done} bytes left`);
+      done += n;
+    }
+    copied += length;
+  };
+
+  const worker = async (): Promise<void> => {
+    const fixed = pool?.acquire() ?? null;
+    const buf = fixed !== null ? fixed.buffer.subarray(0, chunk) : Buffer.allocUnsafeSlow(chunk);
+    try {
+      while (failure === null && next < end) {
+        const start = next;
+        const length = Math.min(chunk, end - start);
+        next += length;
+        const myTurn = lastWrite;
+        let done!: () => void;
+        if (!positional) {
+          lastWrite = new Promise<void>((resolve) => (done = resolve));
+        }
+        try {
+          const got = await readChunk(buf, fixed, start, length);
+          if (got < length) end = Math.min(end, start + got);
+          if (!positional) await myTurn;
+          if (failure === null && got > 0) await writeChunk(buf, fixed, start, got);
+        } catch (error) {
+          failure ??= { error };
+        } finally {
+          if (!positional) done();
+        }
+      }
+    } finally {
+      // Every op of this worker has settled: the kernel no longer uses the buffer.
+      if (fixed !== null) pool!.release(fixed);
+    }
+  };
+
+  const workers: Promise<void>[] = [];
+  for (let i = 0; i < depth && i * chunk < Math.max(end, 1); i++) workers.push(worker());
+  await Promise.all(workers);
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  return copied;
+}

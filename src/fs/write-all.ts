@@ -1,0 +1,31 @@
+// Writes that finish: a write(2) may write less than asked (a full disk, a
+// pipe, a signal), so these loops resubmit the rest until every byte is
+// acknowledged or an error says why not. Nothing is written twice.
+import type { Ring } from '../driver/ring.js';
+import type { ErrorContext } from '../sys/errors.js';
+import { writeSpec } from './ops.js';
+
+/**
+ * Writes `length` bytes of `buffer` from `offset`, at file position `position`
+ * (-1: the current position, as for pipes and O_APPEND files). Resolves with
+ * the byte count; rejects with the first error (the bytes before it stay written).
+ */
+export async function writeAll(
+  ring: Ring,
+  fd: number,
+  buffer: ArrayBufferView,
+  offset: number,
+  length: number,
+  position: number,
+  signal: AbortSignal | undefined,
+  context?: ErrorContext,
+): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const n = await ring.submit(writeSpec(fd, buffer, offset + done, length - done, position < 0 ? -1 : position + done, context), { signal });
+    // A regular file never returns 0 for a non-empty write; guard anyway rather than spin.
+    if (n === 0) throw new Error(`write returned 0 with ${length - done} bytes left`);
+    done += n;
+  }
+  return done;
+}

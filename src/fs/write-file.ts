@@ -1,0 +1,42 @@
+// writeFile and appendFile: OPENAT, writes until every byte is acknowledged
+// (a short write is resubmitted for the rest), CLOSE. On ENOSPC the bytes
+// written before stay in the file and the error is reported with the path.
+import { FileHandle, type WriteFileOptions } from './file-handle.js';
+import { isAppend, toMode, toOpenFlags } from './flags.js';
+import { closeSpec } from './ops.js';
+import { openFd } from './open.js';
+import { checkOptions, ringOf, throwIfAborted } from './options.js';
+import { toCPath, type PathLike } from './path.js';
+import { toData, type WriteData } from './write-data.js';
+import { writeAll } from './write-all.js';
+
+export interface WriteFileModuleOptions extends WriteFileOptions {
+  mode?: number | string;
+  flag?: string | number;
+}
+
+export async function writeFile(path: PathLike | FileHandle, data: WriteData, options?: WriteFileModuleOptions | BufferEncoding): Promise<void> {
+  const opts = typeof options === 'string' ? { encoding: options } : checkOptions<WriteFileModuleOptions>(options);
+  if (path instanceof FileHandle) return path.writeFile(data, opts);
+  const p = toCPath(path);
+  const buffer = toData(data, opts.encoding ?? 'utf8');
+  const flags = toOpenFlags(opts.flag ?? 'w', 'options.flag');
+  const mode = toMode(opts.mode, 0o666, 'options.mode');
+  throwIfAborted(opts.signal);
+  const ring = ringOf(opts);
+  const fd = await openFd(p, flags, mode, opts);
+  const context = { path: p.text };
+  try {
+    // From offset 0 as Node does ('w' truncated the file); O_APPEND files take the current position (-1).
+    await writeAll(ring, fd, buffer, 0, buffer.byteLength, isAppend(flags) ? -1 : 0, opts.signal, context);
+  } catch (error) {
+    await ring.submit(closeSpec(fd, context)).catch(() => {});
+    throw error;
+  }
+  await ring.submit(closeSpec(fd, context));
+}
+
+export async function appendFile(path: PathLike | FileHandle, data: WriteData, options?: WriteFileModuleOptions | BufferEncoding): Promise<void> {
+  const opts = typeof options === 'string' ? { encoding: options } : checkOptions<WriteFileModuleOptions>(options);
+  return writeFile(path, data, { ...opts, flag: opts.flag ?? 'a' });
+}

@@ -1,0 +1,262 @@
+// One HTTP/1.1 connection: bytes from a multishot recv go into the parser;
+// every complete request in them is answered in order (pipelining), the
+// responses collected in one output buffer and sent with one send per batch.
+// Keep-alive until the client or a response says close. A refused request
+// (HttpError) gets its status and a close. Deadlines (idle, slow headers) are
+// set here and enforced by the server's sweep, which shuts the socket down.
+import { constants } from 'node:os';
+import { shutdownNow } from '../net/socket.js';
+import type { SocketStream } from '../net/stream.js';
+import type { SocketAddress } from '../net/address.js';
+import type { OpSpec } from '../op/op.js';
+import { addressOf } from '../sys/memory.js';
+import { MSG_NOSIGNAL, SHUT_RDWR } from '../sys/socket-constants.js';
+import { FileSender } from './file-send.js';
+import { HttpError, type Limits } from './limits.js';
+import { Output } from './output.js';
+import { RequestParser, type ParsedRequest } from './parser.js';
+import { HttpRequest } from './request.js';
+import { HttpResponse, toHttpResponse } from './response.js';
+import { isFileBody, serialize, type Tail } from './serialize.js';
+
+export type Handler = (request: HttpRequest) => HttpResponse | Response | Promise<HttpResponse | Response>;
+
+/** What a connection needs from its server. */
+export interface ConnectionContext {
+  handler: Handler;
+  limits: Limits;
+  /** ms a kept-alive connection may sit with no request (and a body may pause). */
+  idleTimeout: number;
+  /** ms from a request's first byte until its head must be complete. */
+  headersTimeout: number;
+  /** Reports a handler's exception (the client gets a 500). */
+  onError(error: unknown): void;
+  /** True once the server is closing: answer what is in progress, then close. */
+  readonly closing: boolean;
+}
+
+/** A lingering close reads (and drops) what the client still sends for at most this long, so that our last response is not lost to a reset. */
+const LINGER_MS = 2000;
+const { ECONNRESET, EPIPE } = constants.errno;
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+
+export class Connection {
+  /** When the sweep shuts this connection down (ms since the epoch); 0 while a handler runs. */
+  deadline = 0;
+  /** No request in progress: a closing server may shut it down at once. */
+  idle = true;
+  private readonly parser: RequestParser;
+  private readonly out = new Output();
+  private files: FileSender | null = null;
+  private headStart = 0;
+  private continued = false;
+  private lingering = false;
+  private ended = false;
+  /** The bytes the send op in flight points at (kept alive by this reference until it completes). */
+  private sending: Buffer | null = null;
+  private readonly sendSpec: OpSpec<number> = {
+    syscall: 'write',
+    prep: (uring, sqe) => {
+      const bytes = this.sending!;
+      uring.prepSend(sqe, this.stream.fd, addressOf(bytes), bytes.length, MSG_NOSIGNAL);
+    },
+  };
+  private peerAddress: SocketAddress | null | undefined = undefined;
+  private readonly peer = (): SocketAddress | null => {
+    if (this.peerAddress === undefined) {
+      const s = this.stream as { remoteAddress?: SocketAddress | null };
+      try {
+        this.peerAddress = s.remoteAddress ?? null;
+      } catch {
+        this.peerAddress = null;
+      }
+    }
+    return this.peerAddress;
+  };
+
+  constructor(
+    private readonly stream: SocketStream,
+    private readonly context: ConnectionContext,
+  ) {
+    this.parser = new RequestParser(context.limits);
+  }
+
+  /** Shuts the socket down (both ways): the recv ends with EOF and run() returns. */
+  expire(): void {
+    this.deadline = 0;
+    // Once closing, the fd number may already belong to someone else.
+    if (!this.ended) shutdownNow(this.stream.fd, SHUT_RDWR);
+  }
+
+  /** Serves requests until the connection ends; never rejects. */
+  async run(): Promise<void> {
+    this.deadline = Date.now() + this.context.idleTimeout;
+    try {
+      for await (const chunk of this.stream) {
+        if (this.lingering) continue;
+        this.parser.push(chunk);
+        if (!(await this.drain())) {
+          await this.lingerClose();
+          continue;
+        }
+        this.schedule();
+      }
+    } catch (error) {
+      // A peer that resets or vanishes ends only its own connection.
+      const errno = (error as NodeJS.ErrnoException).errno;
+      if (errno !== -ECONNRESET && errno !== -EPIPE && (error as { code?: string }).code !== 'ERR_RINGCORE_CLOSED') this.context.onError(error);
+    } finally {
+      this.deadline = 0;
+      this.ended = true;
+      this.files?.close();
+      await this.stream.close().catch(() => {});
+    }
+  }
+
+  /** Sets the deadline for what the connection waits for now. */
+  private schedule(): void {
+    const now = Date.now();
+    const parser = this.parser;
+    if (parser.inHead) {
+      if (this.headStart === 0) this.headStart = now;
+      this.deadline = this.headStart + this.context.headersTimeout;
+    } else {
+      this.headStart = 0;
+      this.deadline = now + this.context.idleTimeout;
+    }
+    this.idle = parser.idle;
+    if (this.idle && this.context.closing) this.expire();
+  }
+
+  /**
+   * Answers every complete request buffered, in order. Returns false when the
+   * connection must close (after a refused request or a Connection: close).
+   */
+  private async drain(): Promise<boolean> {
+    const out = this.out;
+    for (;;) {
+      let parsed: ParsedRequest | null;
+      try {
+        parsed = this.parser.next();
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        const response = new HttpResponse(`${error.message}\n`, { status: error.status });
+        serialize(out, response, { head: false, keepAlive: false, minor: 1 });
+        await this.flush(null);
+        return false;
+      }
+      if (parsed === null) break;
+      this.idle = false;
+      this.deadline = 0; // the handler's time is not the client's
+      this.headStart = 0;
+      // A handler that returns its response directly costs no promise.
+      const answer = this.respond(parsed);
+      const response = answer instanceof HttpResponse ? answer : await answer;
+      // Asked after the handler: a server that started closing meanwhile says so in this response.
+      const keepAlive = parsed.keepAlive && !this.context.closing;
+      const framing = { head: parsed.method === 'HEAD', keepAlive, minor: parsed.minor };
+      let tail: Tail;
+      try {
+        tail = serialize(out, response, framing);
+      } catch (error) {
+        // A header that could split the response (CR, LF) or an invalid name: nothing of it was written.
+        this.context.onError(error);
+        if (isFileBody(response.body)) response.body.done?.();
+        tail = serialize(out, new HttpResponse('Internal Server Error\n', { status: 500 }), framing);
+      }
+      // A large body goes out now, behind what is buffered; small ones wait for the batch.
+      if (tail !== null || out.length >= 65536) await this.flush(tail);
+      if (!keepAlive) {
+        if (out.length > 0) await this.flush(null);
+        return false;
+      }
+    }
+    if (out.length > 0) await this.flush(null);
+    const waiting = this.parser.awaitingBody;
+    if (waiting !== null && waiting.expectContinue && !this.continued) {
+      this.continued = true;
+      await this.stream.write(CONTINUE);
+    } else if (waiting === null) {
+      this.continued = false;
+    }
+    return true;
+  }
+
+  /** Runs the handler; its exception is a 500 (and is reported), never the connection's end. */
+  private respond(parsed: ParsedRequest): HttpResponse | Promise<HttpResponse> {
+    try {
+      const returned = this.context.handler(new HttpRequest(parsed, 'http', this.peer));
+      if (returned instanceof HttpResponse) return returned;
+      return this.settle(returned);
+    } catch (error) {
+      return this.failed(error);
+    }
+  }
+
+  private async settle(returned: Promise<HttpResponse | Response> | Response): Promise<HttpResponse> {
+    try {
+      const result = await returned;
+      if (result instanceof HttpResponse) return result;
+      if (typeof Response === 'function' && result instanceof Response) return await toHttpResponse(result);
+      throw new TypeError(`the handler must return an HttpResponse or a Response, got ${String(result)}`);
+    } catch (error) {
+      return this.failed(error);
+    }
+  }
+
+  private failed(error: unknown): HttpResponse {
+    this.context.onError(error);
+    return new HttpResponse('Internal Server Error\n', { status: 500 });
+  }
+
+  /**
+   * Sends all of `bytes`: one IORING_OP_SEND (MSG_NOSIGNAL: a gone peer is
+   * EPIPE, not a signal), again for the rest after a short send. The same
+   * as stream.write(), minus its promise chain: one op and one promise per
+   * batch, through a spec made once per connection.
+   */
+  private async send(bytes: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.length) {
+      this.sending = offset === 0 ? bytes : bytes.subarray(offset);
+      offset += await this.stream.ring.submit(this.sendSpec);
+    }
+    this.sending = null;
+  }
+
+  /** Sends the output buffer, then `tail` (a large buffer in the same writev, or a file range by splice). */
+  private async flush(tail: Tail): Promise<void> {
+    const out = this.out;
+    try {
+      if (tail === null) {
+        await this.send(out.view());
+      } else if (tail instanceof Uint8Array) {
+        await this.stream.writev([out.view(), tail]);
+      } else if (isFileBody(tail)) {
+        try {
+          if (out.length > 0) await this.send(out.view());
+          out.clear();
+          this.files ??= new FileSender(this.stream.ring);
+          await this.files.send(this.stream.fd, tail);
+        } finally {
+          tail.done?.();
+        }
+      }
+    } finally {
+      out.clear();
+    }
+  }
+
+  /**
+   * Closes gracefully: FIN after the last response, then drops whatever the
+   * client still sends until it closes too (or LINGER_MS pass), so the
+   * kernel does not answer unread bytes with a reset that could destroy the
+   * response before the client reads it.
+   */
+  private async lingerClose(): Promise<void> {
+    this.lingering = true;
+    this.idle = true;
+    this.deadline = Date.now() + LINGER_MS;
+    await this.stream.shutdown('write').catch(() => {});
+  }
+}

@@ -1,0 +1,41 @@
+// The limits a server puts on what a client may send, and the HTTP error a
+// broken limit or a malformed request becomes. Every limit is answered with a
+// status and a closed connection: after a framing error nothing that follows
+// on the connection can be trusted.
+
+export interface Limits {
+  /** Bytes of request line plus headers (and of a chunked body's trailers). Default 16 KiB; over it: 431. */
+  maxHeaderBytes: number;
+  /** Header lines per request. Default 100; over it: 431. */
+  maxHeaderCount: number;
+  /** Bytes of request body (after chunked decoding). Default 1 MiB; over it: 413. */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = {
+  maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
+  maxBodyBytes: 1024 * 1024,
+};
+
+/** Checks and completes user-given limits. */
+export function resolveLimits(given: Partial<Limits> | undefined): Limits {
+  const limits = { ...DEFAULT_LIMITS, ...given };
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]) {
+    const value = limits[key];
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`limits.${key} must be a positive integer, got ${String(value)}`);
+  }
+  return limits;
+}
+
+/** A request the server refuses: `status` is what the client is told before the connection closes. */
+export class HttpError extends Error {
+  readonly code = 'ERR_RINGCORE_HTTP_PARSE';
+  constructor(
+    readonly status: 400 | 413 | 431 | 501 | 505,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}

@@ -1,0 +1,51 @@
+// A connection's output buffer: responses are serialized into it back to back
+// and sent with one send per batch (one per pipelined batch, not per
+// response). It is reused for the connection's life and grows on demand.
+
+// Buffer's own write methods (what buf.write(text, offset, encoding) calls after its checks): untyped in @types/node.
+type Writes = { latin1Write(text: string, offset: number): number; utf8Write(text: string, offset: number, length: number): number };
+
+export class Output {
+  private buf: Buffer;
+  length = 0;
+
+  constructor(size = 4096) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.buf.copy(grown, 0, 0, this.length);
+    this.buf = grown;
+  }
+
+  /** Appends a string of single-byte characters (a response head). */
+  latin1(text: string): void {
+    this.ensure(text.length);
+    this.length += (this.buf as unknown as Writes).latin1Write(text, this.length);
+  }
+
+  /** Appends a string as UTF-8; `bytes` is its Buffer.byteLength. */
+  utf8(text: string, bytes: number): void {
+    this.ensure(bytes);
+    this.length += (this.buf as unknown as Writes).utf8Write(text, this.length, bytes);
+  }
+
+  bytes(data: Uint8Array): void {
+    this.ensure(data.byteLength);
+    this.buf.set(data, this.length);
+    this.length += data.byteLength;
+  }
+
+  /** The bytes written so far: valid until the next write or clear(). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+}

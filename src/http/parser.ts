@@ -1,0 +1,483 @@
+// An incremental HTTP/1.1 request parser: bytes in (push), whole requests out
+// (next). Pure: no sockets, no timers, so it can be tested byte by byte.
+//
+// It is strict on purpose, because a lenient parser in front of (or behind)
+// another one is how requests get smuggled: every line must end in CRLF (a
+// bare LF or CR is 400), obs-fold is 400, a space before the colon is 400,
+// Content-Length must be plain digits and agree with any other copy,
+// Content-Length together with Transfer-Encoding is 400, and the only
+// transfer coding is a single `chunked` (others are 501). Bodies are framed
+// by Content-Length or chunked; anything else has no body.
+//
+// The hot path is byte comparisons over a lookup table: the end of the head
+// is found with Buffer.indexOf (native), then the head is walked once.
+import { HttpError, type Limits } from './limits.js';
+
+// Buffer's own latin1Slice (what toString('latin1') calls after its checks): untyped in @types/node.
+type Latin1 = { latin1Slice(start: number, end: number): string };
+const latin1 = (buf: Buffer, start: number, end: number): string => (buf as unknown as Latin1).latin1Slice(start, end);
+
+export interface ParsedRequest {
+  method: string;
+  /** The request-target as sent ("/a?b", "*", or an absolute URL). */
+  target: string;
+  /** HTTP/1.<minor>: 0 or 1. */
+  minor: number;
+  /** Flat name/value pairs, names lowercased, in order: [n0, v0, n1, v1, ...]. */
+  headers: string[];
+  /** The connection may carry another request after this one. */
+  keepAlive: boolean;
+  /** The client sent `Expect: 100-continue` and waits for a 100 before the body. */
+  expectContinue: boolean;
+  /** The decoded body; null when the request has none. */
+  body: Buffer | null;
+}
+
+const CR = 13;
+const LF = 10;
+const SP = 32;
+const HT = 9;
+const COLON = 58;
+const SEMI = 59;
+
+/** tchar (RFC 9110 5.6.2): the bytes of a method or a header name. */
+const TOKEN = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
+for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
+for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
+for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
+
+/** field-vchar, SP, HTAB and obs-text: the bytes allowed in a header value. */
+const VALUE = new Uint8Array(256).fill(1);
+for (let c = 0; c < 32; c++) VALUE[c] = 0;
+VALUE[HT] = 1;
+VALUE[127] = 0;
+
+/** Hex digit values, -1 for anything else. */
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) HEX[65 + c] = HEX[97 + c] = 10 + c;
+
+const enum State {
+  Head,
+  Length,
+  ChunkSize,
+  ChunkExtension,
+  ChunkSizeLf,
+  ChunkData,
+  ChunkDataCr,
+  ChunkDataLf,
+  Trailer,
+}
+
+/** A chunk-size line longer than this (leading zeros, extensions) is refused. */
+const MAX_CHUNK_LINE = 1024;
+
+export class RequestParser {
+  /** The parser's own storage, for bytes that must outlive the chunk they came in. */
+  private own: Buffer;
+  /** What is being parsed: `own`, or a pushed chunk parsed where it is (borrowed). */
+  private buf: Buffer;
+  private borrowed = false;
+  /** The first byte not yet consumed, and the end of the bytes pushed. */
+  private start = 0;
+  private end = 0;
+  /** Head: where the search for the blank line resumes, and where the current line starts. */
+  private scanned = 0;
+  private lineStart = 0;
+  private state = State.Head;
+  /** The request whose body is being read. */
+  private current: ParsedRequest | null = null;
+  /** The body's parts so far and their total length. */
+  private parts: Buffer[] = [];
+  private total = 0;
+  /** Length: body bytes still to come. ChunkSize/ChunkData: bytes of the chunk. ChunkSize: characters of its line. */
+  private chunkLeft = 0;
+  private lineBytes = 0;
+  private digits = 0;
+
+  constructor(private readonly limits: Limits) {
+    this.own = this.buf = Buffer.allocUnsafe(4096);
+  }
+
+  /** True when no part of a request is buffered: the connection is between requests. */
+  get idle(): boolean {
+    return this.state === State.Head && this.start === this.end;
+  }
+
+  /** True while a request's head is incomplete (the slow-header timeout runs). */
+  get inHead(): boolean {
+    return this.state === State.Head && this.start < this.end;
+  }
+
+  /** The request whose head is parsed and whose body is still coming. */
+  get awaitingBody(): ParsedRequest | null {
+    return this.current;
+  }
+
+  /**
+   * Appends bytes from the network. The chunk may be parsed where it is: it
+   * must stay unchanged until next() returns null (by then whatever the
+   * parser still needs of it has been copied). When nothing is pending, as
+   * when each chunk holds whole requests, no byte is copied at all.
+   */
+  push(chunk: Uint8Array): void {
+    if (this.borrowed) this.unborrow();
+    const length = chunk.byteLength;
+    if (this.start === this.end) {
+      this.buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, length);
+      this.borrowed = true;
+      this.start = this.scanned = this.lineStart = 0;
+      this.end = length;
+      return;
+    }
+    if (this.end + length > this.buf.length) this.makeRoom(length);
+    this.buf.set(chunk, this.end);
+    this.end += length;
+  }
+
+  /** Copies what is left of a borrowed chunk into the parser's own storage. */
+  private unborrow(): void {
+    const live = this.end - this.start;
+    if (live > this.own.length) this.own = Buffer.allocUnsafe(Math.max(live, this.own.length * 2));
+    if (live > 0) this.buf.copy(this.own, 0, this.start, this.end);
+    this.scanned -= this.start;
+    this.lineStart -= this.start;
+    this.start = 0;
+    this.end = live;
+    this.buf = this.own;
+    this.borrowed = false;
+  }
+
+  private makeRoom(length: number): void {
+    const live = this.end - this.start;
+    if (live + length <= this.buf.length && this.start > 0) {
+      this.buf.copyWithin(0, this.start, this.end);
+    } else {
+      let size = this.buf.length * 2;
+      while (size < live + length) size *= 2;
+      const grown = Buffer.allocUnsafe(size);
+      this.buf.copy(grown, 0, this.start, this.end);
+      this.own = this.buf = grown;
+    }
+    this.scanned -= this.start;
+    this.lineStart -= this.start;
+    this.end = live;
+    this.start = 0;
+  }
+
+  /**
+   * The next complete request, or null when more bytes are needed. Throws an
+   * HttpError (400, 413, 431, 501, 505) for a request that must be refused;
+   * the parser is unusable after that, as is the connection.
+   */
+  next(): ParsedRequest | null {
+    const request = this.parse();
+    // Needing more bytes: keep what is left, since the chunk goes back to the kernel.
+    if (request === null && this.borrowed) this.unborrow();
+    return request;
+  }
+
+  private parse(): ParsedRequest | null {
+    for (;;) {
+      switch (this.state) {
+        case State.Head: {
+          const head = this.parseHead();
+          if (head === null) return null;
+          if (head.body === null) return head;
+          break; // a body follows: head.body was a marker, cleared by startBody
+        }
+        case State.Length:
+          if (!this.readLength()) return null;
+          return this.finish();
+        case State.Trailer:
+          if (!this.readTrailers()) return null;
+          return this.finish();
+        default:
+          if (!this.readChunked()) return null;
+      }
+    }
+  }
+
+  private finish(): ParsedRequest {
+    const request = this.current!;
+    request.body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.total);
+    this.current = null;
+    this.parts = [];
+    this.state = State.Head;
+    return request;
+  }
+
+  // ---- the head ----------------------------------------------------------
+
+  /** Finds the end of the head; parses it when it is all there. */
+  private parseHead(): ParsedRequest | null {
+    const buf = this.buf;
+    // After a body the scan starts afresh where the next request does.
+    if (this.scanned < this.start) this.scanned = this.lineStart = this.start;
+    let from = this.scanned;
+    for (;;) {
+      const lf = buf.indexOf(LF, from);
+      if (lf < 0 || lf >= this.end) break;
+      if (lf === this.lineStart || buf[lf - 1] !== CR) throw new HttpError(400, 'bare LF in the request head');
+      if (lf - 1 === this.lineStart && this.lineStart === this.start) {
+        // RFC 9112 2.2: empty lines before a request line are ignored.
+        this.start = this.scanned = this.lineStart = from = lf + 1;
+        continue;
+      }
+      if (lf - 1 === this.lineStart) {
+        if (lf + 1 - this.start > this.limits.maxHeaderBytes) throw new HttpError(431, 'request head too large');
+        const request = this.parseHeadBytes(this.start, this.lineStart);
+        this.start = lf + 1;
+        this.scanned = this.lineStart = this.start;
+        return request;
+      }
+      this.lineStart = from = lf + 1;
+    }
+    this.scanned = this.end;
+    if (this.end - this.start > this.limits.maxHeaderBytes) throw new HttpError(431, 'request head too large');
+    return null;
+  }
+
+  /** Parses the head in buf[start, blank), where `blank` is the start of the empty line. */
+  private parseHeadBytes(start: number, blank: number): ParsedRequest {
+    const buf = this.buf;
+    // Request line: method SP target SP HTTP/1.x CRLF
+    let i = start;
+    while (TOKEN[buf[i]!] === 1) i++;
+    if (i === start || buf[i] !== SP) throw new HttpError(400, 'malformed method');
+    const method = methodName(buf, start, i);
+    const targetStart = ++i;
+    while (buf[i]! > SP && buf[i]! < 127) i++;
+    if (i === targetStart || buf[i] !== SP) throw new HttpError(400, 'malformed request target');
+    const target = latin1(buf, targetStart, i);
+    i++;
+    if (buf[i] !== 72 || buf[i + 1] !== 84 || buf[i + 2] !== 84 || buf[i + 3] !== 80 || buf[i + 4] !== 47) throw new HttpError(400, 'malformed HTTP version');
+    const major = buf[i + 5]! - 48;
+    const minor = buf[i + 7]! - 48;
+    if (major < 0 || major > 9 || buf[i + 6] !== 46 || minor < 0 || minor > 9 || buf[i + 8] !== CR || buf[i + 9] !== LF) throw new HttpError(400, 'malformed HTTP version');
+    if (major !== 1 || minor > 1) throw new HttpError(505, `HTTP/${major}.${minor} is not supported`);
+    i += 10;
+
+    const headers: string[] = [];
+    let contentLength = -1;
+    let chunked = false;
+    let transferEncodings = 0;
+    let hosts = 0;
+    let close = false;
+    let keepAliveToken = false;
+    let expectContinue = false;
+    while (i < blank) {
+      if (buf[i] === SP || buf[i] === HT) throw new HttpError(400, 'obsolete line folding');
+      const nameStart = i;
+      let upper = false;
+      for (let c = buf[i]!; TOKEN[c] === 1; c = buf[++i]!) if (c >= 65 && c <= 90) upper = true;
+      if (i === nameStart || buf[i] !== COLON) throw new HttpError(400, 'malformed header name');
+      let name = latin1(buf, nameStart, i);
+      if (upper) name = name.toLowerCase();
+      i++;
+      while (buf[i] === SP || buf[i] === HT) i++;
+      const valueStart = i;
+      while (VALUE[buf[i]!] === 1) i++;
+      if (buf[i] !== CR || buf[i + 1] !== LF) throw new HttpError(400, 'invalid character in a header value');
+      let valueEnd = i;
+      while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HT)) valueEnd--;
+      const value = latin1(buf, valueStart, valueEnd);
+      i += 2;
+      if (headers.length >= this.limits.maxHeaderCount * 2) throw new HttpError(431, 'too many headers');
+      headers.push(name, value);
+
+      switch (name) {
+        case 'host':
+          hosts++;
+          break;
+        case 'content-length': {
+          const n = parseLength(value);
+          if (contentLength >= 0 && n !== contentLength) throw new HttpError(400, 'conflicting Content-Length headers');
+          contentLength = n;
+          break;
+        }
+        case 'transfer-encoding':
+          transferEncodings++;
+          chunked = value.toLowerCase() === 'chunked';
+          if (!chunked) {
+            const last = value.slice(value.lastIndexOf(',') + 1).trim().toLowerCase();
+            // A coding we do not implement, framed by chunked, is 501; chunked not last cannot be framed at all: 400.
+            throw last === 'chunked' ? new HttpError(501, `unsupported transfer coding: ${value}`) : new HttpError(400, `invalid Transfer-Encoding: ${value}`);
+          }
+          break;
+        case 'connection':
+          for (const token of value.toLowerCase().split(',')) {
+            const t = token.trim();
+            if (t === 'close') close = true;
+            else if (t === 'keep-alive') keepAliveToken = true;
+          }
+          break;
+        case 'expect':
+          // RFC 9110 10.1.1: a 100 is never sent to an HTTP/1.0 client.
+          if (minor === 1 && value.toLowerCase() === '100-continue') expectContinue = true;
+          break;
+      }
+    }
+
+    if (transferEncodings > 1) throw new HttpError(400, 'more than one Transfer-Encoding header');
+    if (chunked && contentLength >= 0) throw new HttpError(400, 'both Content-Length and Transfer-Encoding');
+    if (chunked && minor === 0) throw new HttpError(400, 'Transfer-Encoding in an HTTP/1.0 request');
+    if (minor === 1 && hosts !== 1) throw new HttpError(400, hosts === 0 ? 'missing Host header' : 'more than one Host header');
+    if (contentLength > this.limits.maxBodyBytes) throw new HttpError(413, 'request body too large');
+
+    const keepAlive = !close && (minor === 1 || keepAliveToken);
+    const request: ParsedRequest = { method, target, minor, headers, keepAlive, expectContinue: false, body: null };
+    if (chunked) {
+      this.startBody(request, expectContinue);
+      this.state = State.ChunkSize;
+      this.chunkLeft = this.lineBytes = this.digits = this.total = 0;
+    } else if (contentLength > 0) {
+      this.startBody(request, expectContinue);
+      this.state = State.Length;
+      this.chunkLeft = contentLength;
+      this.total = 0;
+    }
+    return request;
+  }
+
+  private startBody(request: ParsedRequest, expectContinue: boolean): void {
+    request.expectContinue = expectContinue;
+    // A non-null marker tells next() that a body follows; finish() puts the real one.
+    request.body = EMPTY;
+    this.current = request;
+  }
+
+  // ---- bodies ------------------------------------------------------------
+
+  /**
+   * Content-Length: copies what is there into the body's parts; true when it
+   * is complete. Memory follows the bytes received, not the length announced.
+   */
+  private readLength(): boolean {
+    const n = Math.min(this.chunkLeft, this.end - this.start);
+    if (n > 0) this.parts.push(Buffer.from(this.buf.subarray(this.start, this.start + n)));
+    this.total += n;
+    this.chunkLeft -= n;
+    this.start += n;
+    return this.chunkLeft === 0;
+  }
+
+  /** Chunked: runs the chunk state machine over what is there; true when the last chunk is read. */
+  private readChunked(): boolean {
+    const buf = this.buf;
+    while (this.start < this.end) {
+      const c = buf[this.start]!;
+      switch (this.state) {
+        case State.ChunkSize: {
+          const digit = HEX[c]!;
+          if (digit >= 0) {
+            this.chunkLeft = this.chunkLeft * 16 + digit;
+            this.digits++;
+            if (this.total + this.chunkLeft > this.limits.maxBodyBytes) throw new HttpError(413, 'request body too large');
+          } else if (this.digits === 0) {
+            throw new HttpError(400, 'malformed chunk size');
+          } else if (c === SEMI) {
+            this.state = State.ChunkExtension;
+          } else if (c === CR) {
+            this.state = State.ChunkSizeLf;
+          } else {
+            throw new HttpError(400, 'malformed chunk size');
+          }
+          break;
+        }
+        case State.ChunkExtension:
+          // Extensions are ignored, but must not hide a line break.
+          if (c === CR) this.state = State.ChunkSizeLf;
+          else if (VALUE[c] !== 1) throw new HttpError(400, 'invalid character in a chunk extension');
+          break;
+        case State.ChunkSizeLf:
+          if (c !== LF) throw new HttpError(400, 'bare CR after a chunk size');
+          this.lineBytes = this.digits = 0;
+          if (this.chunkLeft === 0) {
+            this.state = State.Trailer;
+            this.start++;
+            this.scanned = this.lineStart = this.start;
+            this.lineBytes = 0;
+            return true;
+          }
+          this.state = State.ChunkData;
+          break;
+        case State.ChunkData: {
+          const n = Math.min(this.chunkLeft, this.end - this.start);
+          this.parts.push(Buffer.from(buf.subarray(this.start, this.start + n)));
+          this.total += n;
+          this.chunkLeft -= n;
+          this.start += n;
+          if (this.chunkLeft === 0) this.state = State.ChunkDataCr;
+          continue;
+        }
+        case State.ChunkDataCr:
+          if (c !== CR) throw new HttpError(400, 'chunk data longer than its size');
+          this.state = State.ChunkDataLf;
+          break;
+        case State.ChunkDataLf:
+          if (c !== LF) throw new HttpError(400, 'bare CR after chunk data');
+          this.state = State.ChunkSize;
+          break;
+      }
+      this.start++;
+      if ((this.state === State.ChunkSize || this.state === State.ChunkExtension) && ++this.lineBytes > MAX_CHUNK_LINE) {
+        throw new HttpError(400, 'chunk size line too long');
+      }
+    }
+    return false;
+  }
+
+  /** The trailer section after the last chunk: lines until an empty one. Checked, counted, dropped. */
+  private readTrailers(): boolean {
+    const buf = this.buf;
+    let from = this.scanned;
+    for (;;) {
+      const lf = buf.indexOf(LF, from);
+      if (lf < 0 || lf >= this.end) break;
+      if (lf === this.lineStart || buf[lf - 1] !== CR) throw new HttpError(400, 'bare LF in the trailers');
+      const empty = lf - 1 === this.lineStart;
+      if (!empty) {
+        // A trailer line is a header line: name ":" value, no folding, no controls.
+        let i = this.lineStart;
+        while (TOKEN[buf[i]!] === 1) i++;
+        if (i === this.lineStart || buf[i] !== COLON) throw new HttpError(400, 'malformed trailer');
+        for (i++; i < lf - 1; i++) if (VALUE[buf[i]!] !== 1) throw new HttpError(400, 'invalid character in a trailer');
+      }
+      this.lineBytes += lf + 1 - this.lineStart;
+      if (this.lineBytes > this.limits.maxHeaderBytes) throw new HttpError(431, 'trailers too large');
+      this.start = this.scanned = this.lineStart = from = lf + 1;
+      if (empty) return true;
+    }
+    this.scanned = this.end;
+    if (this.lineBytes + this.end - this.lineStart > this.limits.maxHeaderBytes) throw new HttpError(431, 'trailers too large');
+    return false;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Content-Length: 1*DIGIT, nothing else (no sign, no spaces inside, no list). */
+function parseLength(value: string): number {
+  if (value.length === 0) throw new HttpError(400, 'empty Content-Length');
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) throw new HttpError(400, `invalid Content-Length: ${value}`);
+    n = n * 10 + d;
+  }
+  // Past 2^53 the digits no longer compare exactly; far past any body limit anyway.
+  if (n > Number.MAX_SAFE_INTEGER) throw new HttpError(413, 'request body too large');
+  return n;
+}
+
+/** The method as a string; the common ones without an allocation. */
+function methodName(buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  const c = buf[start];
+  if (length === 3 && c === 71 && buf[start + 1] === 69 && buf[start + 2] === 84) return 'GET';
+  if (length === 4 && c === 72 && buf[start + 1] === 69 && buf[start + 2] === 65 && buf[start + 3] === 68) return 'HEAD';
+  if (length === 4 && c === 80 && buf[start + 1] === 79 && buf[start + 2] === 83 && buf[start + 3] === 84) return 'POST';
+  return latin1(buf, start, end);
+}

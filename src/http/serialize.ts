@@ -1,0 +1,107 @@
+// Turns an HttpResponse into bytes in a connection's Output: the status line,
+// Date (cached per second), the handler's headers (checked: no CR, LF or NUL
+// can split the response), Content-Length, Connection, and the body when it is
+// small. Framing headers are the server's: a handler's own Content-Length or
+// Transfer-Encoding is dropped, so the body and its length always agree.
+import { httpDate } from './date.js';
+import type { Output } from './output.js';
+import type { FileBody, HttpResponse } from './response.js';
+import { statusLine } from './status.js';
+
+/** Bodies at least this long are not copied into the output buffer; they follow it in the same writev. */
+export const LARGE_BODY = 64 * 1024;
+
+/** What serialize left to send after the output buffer: a large buffer, or a file range. */
+export type Tail = Uint8Array | FileBody | null;
+
+export interface Framing {
+  /** The request was HEAD: headers as for GET, no body. */
+  head: boolean;
+  /** The connection stays open after this response. */
+  keepAlive: boolean;
+  /** The request's HTTP/1.<minor>. */
+  minor: number;
+}
+
+const TOKEN = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
+for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
+for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
+for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
+
+function checkName(name: string): void {
+  if (name.length === 0) throw new TypeError('invalid header name: empty');
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 127 || TOKEN[c] !== 1) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
+  }
+}
+
+function checkValue(name: string, value: string): void {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127 || c > 255) throw new TypeError(`invalid value for header ${name}: ${JSON.stringify(value)}`);
+  }
+}
+
+export function isFileBody(body: unknown): body is FileBody {
+  return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && typeof (body as FileBody).fd === 'number';
+}
+
+/** Appends `response` to `out`; returns the part of the body still to send after it. */
+export function serialize(out: Output, response: HttpResponse, framing: Framing): Tail {
+  const { status, body } = response;
+  if (response.statusText !== '') checkValue('status text', response.statusText);
+  let head = `${statusLine(status, response.statusText)}Date: ${httpDate()}\r\n`;
+
+  let contentType = false;
+  const list = response.headerList;
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    const value = list[i + 1]!;
+    checkName(name);
+    checkValue(name, value);
+    const n = name.length;
+    if (n === 12 || n === 14 || n === 17 || n === 10 || n === 4) {
+      const lower = name.toLowerCase();
+      if (lower === 'content-type') contentType = true;
+      else if (lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection' || lower === 'date') continue;
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+
+  const noBody = status === 204 || status === 304;
+  let length = 0;
+  let text: string | null = null;
+  if (typeof body === 'string') {
+    text = body;
+    length = Buffer.byteLength(body, 'utf8');
+    if (!contentType) head += 'Content-Type: text/plain;charset=UTF-8\r\n';
+  } else if (body instanceof Uint8Array) {
+    length = body.byteLength;
+  } else if (body !== null) {
+    length = body.length;
+  }
+  if (!noBody) head += `Content-Length: ${length}\r\n`;
+  if (!framing.keepAlive) head += 'Connection: close\r\n\r\n';
+  else if (framing.minor === 0) head += 'Connection: keep-alive\r\n\r\n';
+  else head += '\r\n';
+  out.latin1(head);
+
+  if (framing.head || noBody || length === 0) {
+    if (body !== null && typeof body === 'object' && !(body instanceof Uint8Array)) body.done?.();
+    return null;
+  }
+  if (text !== null) {
+    out.utf8(text, length);
+    return null;
+  }
+  if (body instanceof Uint8Array) {
+    if (length < LARGE_BODY) {
+      out.bytes(body);
+      return null;
+    }
+    return body;
+  }
+  return body as FileBody;
+}

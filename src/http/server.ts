@@ -1,0 +1,138 @@
+// serve(): a TcpListener (multishot accept) and a Connection per client, plus
+// one sweep timer for every connection's deadline: a connection that sits
+// idle too long, or sends its headers too slowly (slowloris), is shut down.
+// One timer for all, not one per connection: arming and clearing a timer per
+// request would cost more than the request.
+import type { Ring } from '../driver/ring.js';
+import { netRing } from '../net/net-ring.js';
+import { configureRecvBuffers, type BufferRingOptions } from '../net/buffer-ring.js';
+import { TcpListener } from '../net/tcp-listener.js';
+import type { SocketAddress } from '../net/address.js';
+import { invalidArgType } from '../sys/errors.js';
+import { Connection, type ConnectionContext, type Handler } from './connection.js';
+import { resolveLimits, type Limits } from './limits.js';
+
+export interface ServeOptions {
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default '0.0.0.0'. */
+  host?: string;
+  /** The request handler, as in Bun.serve. */
+  fetch: Handler;
+  limits?: Partial<Limits>;
+  /** ms a kept-alive connection may wait for its next request. Default 5000 (as node:http's keepAliveTimeout). */
+  idleTimeout?: number;
+  /** ms from a request's first byte until its headers are complete. Default 10000. */
+  headersTimeout?: number;
+  /** Listen backlog. Default 511. */
+  backlog?: number;
+  /** SO_REUSEPORT, for one server per worker thread on one port. */
+  reusePort?: boolean;
+  /** Called with a handler's exception (the client gets a 500). Default: console.error. */
+  onError?: (error: unknown) => void;
+  /**
+   * The ring's provided receive buffers (shared by every connection on the
+   * ring), if this server is the first to use them. Default 4096 × 4 KiB:
+   * a connection holds one while its request is handled, and when none is
+   * left the kernel ends the multishot recv with ENOBUFS, which is costly.
+   */
+  recvBuffers?: BufferRingOptions;
+  /**
+   * The ring for the server's sockets. Default: this thread's socket ring
+   * (ringcore/net's netRing(), 16384 CQ entries). Each open connection keeps
+   * one multishot recv in flight, and a ring holds at most as many ops as
+   * its CQ has entries: the default ring's 512 would cap the server at about
+   * 500 concurrent connections.
+   */
+  ring?: Ring;
+}
+
+export interface Server {
+  /** The bound address: { address, family, port }. */
+  readonly address: SocketAddress;
+  /** Connections open right now. */
+  readonly connections: number;
+  /**
+   * Stops accepting, closes idle connections at once and the others after
+   * their current response. Resolves when every connection has ended.
+   */
+  close(): Promise<void>;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0)) throw new RangeError(`options.${name} must be a positive number of ms, got ${String(value)}`);
+  return value;
+}
+
+export async function serve(options: ServeOptions): Promise<Server> {
+  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+  if (typeof options.fetch !== 'function') throw invalidArgType('options.fetch', 'a function', options.fetch);
+  const idleTimeout = positive('idleTimeout', options.idleTimeout, 5000);
+  const headersTimeout = positive('headersTimeout', options.headersTimeout, 10_000);
+  const onError = options.onError ?? ((error: unknown) => console.error('ringcore/http:', error));
+  const state = { closing: false };
+  const context: ConnectionContext = {
+    handler: options.fetch,
+    limits: resolveLimits(options.limits),
+    idleTimeout,
+    headersTimeout,
+    onError,
+    get closing() {
+      return state.closing;
+    },
+  };
+
+  const ring = options.ring ?? netRing();
+  configureRecvBuffers(ring, options.recvBuffers ?? { count: 4096, size: 4096 });
+  const listener = await TcpListener.bind({
+    host: options.host ?? '0.0.0.0',
+    port: options.port ?? 0,
+    backlog: options.backlog ?? 511,
+    reusePort: options.reusePort ?? false,
+    ring,
+  });
+  const open = new Set<Connection>();
+  const ended = new Set<Promise<void>>();
+
+  // The sweep: often enough that a deadline is kept within a quarter of the shorter timeout.
+  const period = Math.max(10, Math.min(1000, Math.min(idleTimeout, headersTimeout) / 4));
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const connection of open) if (connection.deadline !== 0 && now >= connection.deadline) connection.expire();
+  }, period);
+  sweep.unref();
+
+  const accepting = (async () => {
+    for await (const stream of listener) {
+      const connection = new Connection(stream, context);
+      open.add(connection);
+      const done = connection.run().finally(() => {
+        open.delete(connection);
+        ended.delete(done);
+      });
+      ended.add(done);
+    }
+  })().catch((error: unknown) => {
+    if (!state.closing) onError(error);
+  });
+
+  let closing: Promise<void> | null = null;
+  return {
+    address: listener.address(),
+    get connections() {
+      return open.size;
+    },
+    close() {
+      closing ??= (async () => {
+        state.closing = true;
+        await listener.close();
+        await accepting;
+        for (const connection of open) if (connection.idle) connection.expire();
+        await Promise.all([...ended]);
+        clearInterval(sweep);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,164 @@
+// Socket addresses: text (host, port, path) to the sockaddr bytes the kernel
+// reads, and back. IPv4, IPv6 and Unix paths; host names go through the
+// system resolver (dns.lookup, as node:net does).
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { AF_INET, AF_INET6, AF_UNIX } from '../sys/socket-constants.js';
+import { SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_STORAGE, SOCKADDR_UN } from '../sys/layout.js';
+import { invalidArgType, outOfRange } from '../sys/errors.js';
+
+/** An address as node:net reports it (`server.address()`). */
+export interface SocketAddress {
+  address: string;
+  family: 'IPv4' | 'IPv6';
+  port: number;
+}
+
+/** A sockaddr in memory the kernel may read, with its length. */
+export interface Sockaddr {
+  bytes: Buffer;
+  length: number;
+  family: number;
+}
+
+export function checkPort(port: unknown, name = 'port'): number {
+  if (typeof port !== 'number') throw invalidArgType(name, 'of type number', port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw outOfRange(name, '>= 0 and <= 65535', port);
+  return port;
+}
+
+/** The 4 bytes of a dotted IPv4 address. */
+function parseIPv4(text: string, out: Buffer, at: number): void {
+  const parts = text.split('.');
+  for (let i = 0; i < 4; i++) out[at + i] = Number(parts[i]);
+}
+
+/** The 16 bytes of an IPv6 address (`::` compression and a trailing IPv4 part allowed). */
+function parseIPv6(text: string, out: Buffer, at: number): void {
+  const zone = text.indexOf('%');
+  if (zone >= 0) text = text.slice(0, zone);
+  const words: number[] = [];
+  const parse = (part: string): number[] => {
+    if (part === '') return [];
+    const result: number[] = [];
+    for (const group of part.split(':')) {
+      if (group.includes('.')) {
+        const v4 = Buffer.alloc(4);
+        parseIPv4(group, v4, 0);
+        result.push(v4.readUInt16BE(0), v4.readUInt16BE(2));
+      } else {
+        result.push(parseInt(group, 16));
+      }
+    }
+    return result;
+  };
+  const gap = text.indexOf('::');
+  if (gap < 0) {
+    words.push(...parse(text));
+  } else {
+    const head = parse(text.slice(0, gap));
+    const tail = parse(text.slice(gap + 2));
+    words.push(...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail);
+  }
+  for (let i = 0; i < 8; i++) out.writeUInt16BE(words[i] ?? 0, at + i * 2);
+}
+
+/** RFC 5952 text for 16 address bytes: lower case, the longest run of zero words as `::`. */
+export function formatIPv6(bytes: Buffer, at: number): string {
+  const words: number[] = [];
+  for (let i = 0; i < 8; i++) words.push(bytes.readUInt16BE(at + i * 2));
+  // ::ffff:a.b.c.d, IPv4-mapped, as Node prints it
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
+    return `::ffff:${bytes[at + 12]}.${bytes[at + 13]}.${bytes[at + 14]}.${bytes[at + 15]}`;
+  }
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
+  if (bestStart < 0) return hex(words);
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLength))}`;
+}
+
+/** A sockaddr_in or sockaddr_in6 for a numeric IP address and port. */
+export function inetSockaddr(ip: string, port: number): Sockaddr {
+  const version = isIP(ip);
+  if (version === 4) {
+    const bytes = Buffer.alloc(SOCKADDR_IN.size);
+    bytes.writeUInt16LE(AF_INET, SOCKADDR_IN.sin_family);
+    bytes.writeUInt16BE(port, SOCKADDR_IN.sin_port);
+    parseIPv4(ip, bytes, SOCKADDR_IN.sin_addr);
+    return { bytes, length: SOCKADDR_IN.size, family: AF_INET };
+  }
+  if (version === 6) {
+    const bytes = Buffer.alloc(SOCKADDR_IN6.size);
+    bytes.writeUInt16LE(AF_INET6, SOCKADDR_IN6.sin6_family);
+    bytes.writeUInt16BE(port, SOCKADDR_IN6.sin6_port);
+    parseIPv6(ip, bytes, SOCKADDR_IN6.sin6_addr);
+    return { bytes, length: SOCKADDR_IN6.size, family: AF_INET6 };
+  }
+  throw invalidArgType('host', 'an IP address', ip);
+}
+
+/** A numeric IP for `host`: itself if it is one, else the resolver's first answer ('localhost' → 127.0.0.1). */
+export async function resolveHost(host: string): Promise<string> {
+  if (typeof host !== 'string') throw invalidArgType('host', 'of type string', host);
+  if (isIP(host) !== 0) return host;
+  return (await lookup(host)).address;
+}
+
+/** A sockaddr_un for a path (a leading '\0' makes an abstract socket). */
+export function unixSockaddr(path: string): Sockaddr {
+  if (typeof path !== 'string') throw invalidArgType('path', 'of type string', path);
+  const name = Buffer.from(path);
+  const room = SOCKADDR_UN.size - SOCKADDR_UN.sun_path;
+  if (name.length >= room) throw outOfRange('path', `shorter than ${room} bytes`, path);
+  const bytes = Buffer.alloc(SOCKADDR_UN.size);
+  bytes.writeUInt16LE(AF_UNIX, SOCKADDR_UN.sun_family);
+  name.copy(bytes, SOCKADDR_UN.sun_path);
+  // Abstract names have no terminating NUL; their length is exact.
+  const length = SOCKADDR_UN.sun_path + name.length + (name[0] === 0 ? 0 : 1);
+  return { bytes, length, family: AF_UNIX };
+}
+
+/** Room for any address the kernel writes back (accept, getsockname, recvmsg). */
+export function sockaddrStorage(): Buffer {
+  return Buffer.alloc(SOCKADDR_STORAGE.size);
+}
+
+/** Reads an AF_INET/AF_INET6 sockaddr. Null for other families (an unnamed Unix socket). */
+export function decodeInet(bytes: Buffer): SocketAddress | null {
+  const family = bytes.readUInt16LE(0);
+  if (family === AF_INET) {
+    const at = SOCKADDR_IN.sin_addr;
+    return {
+      address: `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`,
+      family: 'IPv4',
+      port: bytes.readUInt16BE(SOCKADDR_IN.sin_port),
+    };
+  }
+  if (family === AF_INET6) {
+    return { address: formatIPv6(bytes, SOCKADDR_IN6.sin6_addr), family: 'IPv6', port: bytes.readUInt16BE(SOCKADDR_IN6.sin6_port) };
+  }
+  return null;
+}
+
+/** Reads a sockaddr_un's path ('' for an unnamed socket). */
+export function decodeUnix(bytes: Buffer, length: number): string {
+  if (length <= SOCKADDR_UN.sun_path) return '';
+  const name = bytes.subarray(SOCKADDR_UN.sun_path, length);
+  if (name[0] === 0) return name.toString();
+  const end = name.indexOf(0);
+  return name.subarray(0, end < 0 ? name.length : end).toString();
+}

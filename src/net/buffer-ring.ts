@@ -1,0 +1,139 @@
+// A provided-buffer ring (IORING_REGISTER_PBUF_RING, Linux 5.19): buffers the
+// kernel picks from when a recv carries IOSQE_BUFFER_SELECT, so a multishot
+// recv needs no buffer of its own while it waits. One ring of buffers per
+// Ring, shared by every stream on it: memory follows the data in flight, not
+// the number of connections.
+//
+// The ring is an array of struct io_uring_buf in page-aligned memory the
+// kernel reads; the application hands a buffer (back) by writing an entry at
+// `tail` and publishing tail + 1. The kernel reports the buffer it used in
+// cqe->flags >> IORING_CQE_BUFFER_SHIFT.
+import type { Ring } from '../driver/ring.js';
+import * as C from '../sys/constants.js';
+import { errnoException } from '../sys/errors.js';
+import { IO_URING_BUF, IO_URING_BUF_REG, IO_URING_BUF_RING } from '../sys/layout.js';
+import { addressOf, storeU64 } from '../sys/memory.js';
+
+const PAGE = 4096;
+/** The buffer group ringcore/net registers on each ring (sqe->buf_group). */
+export const NET_BUFFER_GROUP = 0x6e74;
+
+export interface BufferRingOptions {
+  /** Buffers in the ring, a power of two. Default 256. */
+  count?: number;
+  /** Bytes per buffer. Default 16 KiB. */
+  size?: number;
+}
+
+export class BufferRing {
+  readonly count: number;
+  readonly size: number;
+  readonly group: number;
+  /** Buffers the kernel holds (may pick) right now. */
+  available: number;
+  private readonly entries: Uint32Array;
+  private readonly entries16: Uint16Array;
+  private readonly tailWord: Uint16Array;
+  private tail = 0;
+  private readonly mask: number;
+  private readonly memory: Buffer;
+  private readonly base: number;
+  private waiters: (() => void)[] = [];
+  // Kept alive as long as the ring: the kernel reads this memory.
+  private readonly ringMemory: ArrayBuffer;
+
+  constructor(ring: Ring, group: number, options: BufferRingOptions = {}) {
+    this.count = options.count ?? 256;
+    this.size = options.size ?? 16 * 1024;
+    this.group = group;
+    this.mask = this.count - 1;
+    // The kernel wants the ring page-aligned: over-allocate and start at the first page boundary.
+    const bytes = this.count * IO_URING_BUF.size;
+    this.ringMemory = new ArrayBuffer(bytes + PAGE);
+    const start = addressOf(new Uint8Array(this.ringMemory));
+    const offset = (PAGE - (start % PAGE)) % PAGE;
+    this.entries = new Uint32Array(this.ringMemory, offset, bytes / 4);
+    this.entries16 = new Uint16Array(this.ringMemory, offset, bytes / 2);
+    this.tailWord = new Uint16Array(this.ringMemory, offset + IO_URING_BUF_RING.tail, 1);
+    this.memory = Buffer.allocUnsafeSlow(this.count * this.size);
+    this.base = addressOf(this.memory);
+
+    const reg = new Uint32Array(IO_URING_BUF_REG.size / 4);
+    storeU64(reg, IO_URING_BUF_REG.ring_addr / 4, start + offset);
+    reg[IO_URING_BUF_REG.ring_entries / 4] = this.count;
+    new Uint16Array(reg.buffer)[IO_URING_BUF_REG.bgid / 2] = group;
+    const ret = ring.uring.register(C.IORING_REGISTER_PBUF_RING, reg, 1);
+    if (ret < 0) throw errnoException(ret, 'io_uring_register');
+    for (let bid = 0; bid < this.count; bid++) this.put(bid);
+    this.publish();
+    this.available = this.count;
+  }
+
+  /** Writes buffer `bid` at the local tail (not yet visible to the kernel). */
+  private put(bid: number): void {
+    const w = ((this.tail & this.mask) * IO_URING_BUF.size) / 4;
+    storeU64(this.entries, w + IO_URING_BUF.addr / 4, this.base + bid * this.size);
+    this.entries[w + IO_URING_BUF.len / 4] = this.size;
+    // bid is the low half of the word whose high half is entry 0's tail: write it as 16 bits.
+    this.entries16[w * 2 + IO_URING_BUF.bid / 2] = bid;
+    this.tail = (this.tail + 1) & 0xffff;
+  }
+
+  private publish(): void {
+    Atomics.store(this.tailWord, 0, this.tail);
+  }
+
+  /** The bytes of buffer `bid`, `length` long: valid until recycle(bid). */
+  view(bid: number, length: number): Buffer {
+    return this.memory.subarray(bid * this.size, bid * this.size + length);
+  }
+
+  /** The kernel picked buffer `bid` (a CQE with IORING_CQE_F_BUFFER). */
+  taken(): void {
+    this.available--;
+  }
+
+  /** Gives buffer `bid` back to the kernel. */
+  recycle(bid: number): void {
+    this.put(bid);
+    this.publish();
+    this.available++;
+    if (this.waiters.length > 0) {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** Calls `wake` once a buffer is back (at once if one is). */
+  whenAvailable(wake: () => void): void {
+    if (this.available > 0) wake();
+    else this.waiters.push(wake);
+  }
+}
+
+const rings = new WeakMap<Ring, BufferRing | null>();
+const settings = new WeakMap<Ring, BufferRingOptions>();
+
+/** Sets the size of `ring`'s receive buffers, before the first stream iterates. */
+export function configureRecvBuffers(ring: Ring, options: BufferRingOptions): void {
+  const count = options.count ?? 256;
+  if (!Number.isInteger(count) || count < 1 || count > 32768 || (count & (count - 1)) !== 0) {
+    throw new RangeError(`options.count must be a power of two from 1 to 32768, got ${count}`);
+  }
+  settings.set(ring, options);
+}
+
+/** `ring`'s shared receive buffers, registered on first use; null when the kernel has no buffer rings. */
+export function recvBuffers(ring: Ring): BufferRing | null {
+  let pool = rings.get(ring);
+  if (pool === undefined) {
+    try {
+      pool = new BufferRing(ring, NET_BUFFER_GROUP, settings.get(ring));
+    } catch {
+      pool = null;
+    }
+    rings.set(ring, pool);
+  }
+  return pool;
+}

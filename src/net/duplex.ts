@@ -1,0 +1,198 @@
+// A node:stream Duplex over a ringcore socket, shaped enough like net.Socket
+// (remoteAddress, setTimeout, setNoDelay, destroySoon...) for node:http and
+// other stream code. Reading pulls chunks from the socket's multishot recv
+// only while the readable side wants more (backpressure); each chunk is
+// copied out so its provided buffer goes straight back to the kernel.
+// Writing awaits each write before taking the next (backpressure through
+// highWaterMark); ending sends a FIN (shutdown('write')), and with
+// allowHalfOpen false (net.Socket's default) the end of the peer's data ends
+// ours too. Destroying closes the socket.
+import { Duplex } from 'node:stream';
+import type { SocketAddress } from './address.js';
+import type { ChunkIterator } from './chunks.js';
+
+export interface DuplexOptions {
+  /** Keep the writable side open after the peer's end (net.Socket's option). Default false. */
+  allowHalfOpen?: boolean;
+  highWaterMark?: number;
+}
+
+/** What the adapter needs from a socket (a SocketStream, or a TcpStream with addresses). */
+export interface DuplexSource {
+  chunks(): ChunkIterator;
+  write(data: Uint8Array): Promise<void>;
+  writev(data: Uint8Array[]): Promise<void>;
+  shutdown(how: 'write'): Promise<void>;
+  close(): Promise<void>;
+  localAddress?: SocketAddress | string | null;
+  remoteAddress?: SocketAddress | string | null;
+  setNoDelay?(noDelay?: boolean): void;
+  setKeepAlive?(enable?: boolean, initialDelayMs?: number): void;
+}
+
+export class RingcoreDuplex extends Duplex {
+  private incoming: ChunkIterator | null = null;
+  private pumping = false;
+  private timeoutMs = 0;
+  private timer: NodeJS.Timeout | null = null;
+  bytesRead = 0;
+  /** Bytes handed to the socket and written. */
+  written = 0;
+  connecting = false;
+
+  constructor(
+    readonly socket: DuplexSource,
+    options: DuplexOptions = {},
+  ) {
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, highWaterMark: options.highWaterMark, decodeStrings: true });
+  }
+
+  override _read(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      this.incoming ??= this.socket.chunks();
+      for (;;) {
+        const result = await this.incoming.next();
+        if (this.destroyed) return;
+        if (result.done) {
+          this.push(null);
+          return;
+        }
+        this.bytesRead += result.value.length;
+        this.activity();
+        if (!this.push(Buffer.from(result.value))) break;
+      }
+      this.pumping = false;
+    } catch (error) {
+      if (!this.destroyed) this.destroy(error as Error);
+    }
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.socket.write(chunk).then(() => {
+      this.written += chunk.length;
+      this.activity();
+      callback();
+    }, callback);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    const buffers = chunks.map((c) => c.chunk);
+    this.socket.writev(buffers).then(() => {
+      for (const b of buffers) this.written += b.length;
+      this.activity();
+      callback();
+    }, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    // ENOTCONN: the peer is already gone; nothing is left to finish.
+    this.socket.shutdown('write').then(
+      () => callback(),
+      (error: NodeJS.ErrnoException) => callback(error.code === 'ENOTCONN' ? null : error),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.clearTimer();
+    this.incoming?.return();
+    this.socket.close().then(
+      () => callback(error),
+      () => callback(error),
+    );
+  }
+
+  // ---- net.Socket look-alikes -------------------------------------------------
+
+  /** Emits 'timeout' after `ms` without reads or writes (0: off), as net.Socket does. */
+  setTimeout(ms: number, callback?: () => void): this {
+    this.timeoutMs = ms;
+    if (callback !== undefined) this.once('timeout', callback);
+    this.clearTimer();
+    if (ms > 0) {
+      this.timer = setTimeout(() => this.emit('timeout'), ms);
+      this.timer.unref();
+    }
+    return this;
+  }
+
+  private activity(): void {
+    if (this.timer !== null && this.timeoutMs > 0) this.timer.refresh();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  setNoDelay(noDelay = true): this {
+    this.socket.setNoDelay?.(noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelayMs = 0): this {
+    this.socket.setKeepAlive?.(enable, initialDelayMs);
+    return this;
+  }
+
+  /** Ends once what was written has gone out (net.Socket's destroySoon). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  get bytesWritten(): number {
+    return this.written;
+  }
+
+  private inet(which: 'localAddress' | 'remoteAddress'): SocketAddress | undefined {
+    try {
+      const value = this.socket[which];
+      return typeof value === 'object' && value !== null ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.inet('remoteAddress')?.address;
+  }
+
+  get remotePort(): number | undefined {
+    return this.inet('remoteAddress')?.port;
+  }
+
+  get remoteFamily(): string | undefined {
+    return this.inet('remoteAddress')?.family;
+  }
+
+  get localAddress(): string | undefined {
+    return this.inet('localAddress')?.address;
+  }
+
+  get localPort(): number | undefined {
+    return this.inet('localAddress')?.port;
+  }
+
+  address(): SocketAddress | Record<string, never> {
+    return this.inet('localAddress') ?? {};
+  }
+
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
+  }
+}
+
+export function toDuplex(socket: DuplexSource, options?: DuplexOptions): RingcoreDuplex {
+  return new RingcoreDuplex(socket, options);
+}

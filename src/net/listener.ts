@@ -1,0 +1,145 @@
+// What TCP and Unix listeners share: accept() (one IORING_OP_ACCEPT), and
+// `for await (const conn of listener)`, backed by ONE multishot accept
+// (IORING_ACCEPT_MULTISHOT in sqe->ioprio): one SQE, a CQE per connection.
+// When the kernel ends it (a CQE without IORING_CQE_F_MORE), it is armed
+// again; after a resource error (EMFILE, ENFILE, ENOBUFS, ENOMEM) only after
+// a pause, so that a process out of fds keeps serving the connections it has
+// and starts accepting again when fds free up.
+import { constants } from 'node:os';
+import type { Ring } from '../driver/ring.js';
+import type { Multishot } from '../op/multishot.js';
+import { RingcoreError } from '../sys/errors.js';
+import { SOCK_CLOEXEC } from '../sys/socket-constants.js';
+import { closeFdNow } from './socket.js';
+
+const { EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED, EINTR, EAGAIN, EPERM, EPROTO } = constants.errno;
+/** Errors after which accepting can succeed later: pause and re-arm. */
+const TRANSIENT = new Set([-EMFILE, -ENFILE, -ENOBUFS, -ENOMEM]);
+/** Errors about one connection only (it went away before it was accepted): re-arm at once. */
+const SKIP = new Set([-ECONNABORTED, -EINTR, -EAGAIN, -EPERM, -EPROTO]);
+
+export interface AcceptOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** Counts for tools and examples: how many SQEs the accept loop used, and the CQEs they gave. */
+export interface AcceptStats {
+  /** Multishot accepts armed (1 + re-arms). */
+  arms: number;
+  /** CQEs received, one per accepted connection (plus the final one of each arm). */
+  cqes: number;
+  /** Connections accepted. */
+  accepted: number;
+  /** Resource errors (EMFILE...) that paused accepting. */
+  paused: number;
+}
+
+export abstract class Listener<S> implements AsyncIterable<S> {
+  private closing: Promise<void> | null = null;
+  private readonly stop = new AbortController();
+  readonly stats: AcceptStats = { arms: 0, cqes: 0, accepted: 0, paused: 0 };
+
+  constructor(
+    readonly fd: number,
+    readonly ring: Ring,
+  ) {}
+
+  /** Wraps an accepted fd. */
+  protected abstract wrap(fd: number): S;
+
+  get closed(): boolean {
+    return this.closing !== null;
+  }
+
+  private signalFor(signal: AbortSignal | undefined): AbortSignal {
+    return signal === undefined ? this.stop.signal : AbortSignal.any([signal, this.stop.signal]);
+  }
+
+  /** Accepts one connection (IORING_OP_ACCEPT with SOCK_CLOEXEC). */
+  async accept(options?: AcceptOptions): Promise<S> {
+    if (this.closing !== null) throw new RingcoreError('ERR_RINGCORE_CLOSED', 'accept: the listener is closed');
+    const fd = this.fd;
+    const connFd = await this.ring.submit(
+      {
+        syscall: 'accept',
+        prep: (uring, sqe) => uring.prepAccept(sqe, fd, 0, 0, SOCK_CLOEXEC),
+        release: closeFdNow,
+      },
+      { signal: this.signalFor(options?.signal) },
+    );
+    this.stats.accepted++;
+    return this.wrap(connFd);
+  }
+
+  /** Connections as they come, from one multishot accept re-armed as needed. */
+  connections(options?: AcceptOptions): AsyncIterableIterator<S> {
+    return this.acceptLoop(this.signalFor(options?.signal));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<S> {
+    return this.connections();
+  }
+
+  private arm(signal: AbortSignal): Multishot<number> {
+    const fd = this.fd;
+    const stats = this.stats;
+    stats.arms++;
+    return this.ring.multishot(
+      {
+        syscall: 'accept',
+        prep: (uring, sqe) => uring.prepMultishotAccept(sqe, fd, 0, 0, SOCK_CLOEXEC),
+        map: (res) => {
+          stats.cqes++;
+          return res;
+        },
+        // A final CQE that still carried a connection: carry on at once.
+        rearm: (res) => res >= 0,
+        release: closeFdNow,
+      },
+      { signal },
+    );
+  }
+
+  private async *acceptLoop(signal: AbortSignal): AsyncGenerator<S> {
+    let pause = 5;
+    for (;;) {
+      const op = this.arm(signal);
+      try {
+        for await (const fd of op) {
+          pause = 5;
+          this.stats.accepted++;
+          yield this.wrap(fd);
+        }
+        return; // cancelled or closed
+      } catch (error) {
+        this.stats.cqes++;
+        const errno = (error as NodeJS.ErrnoException).errno ?? 0;
+        if (this.closing !== null) return;
+        if (signal.aborted) throw error;
+        if (SKIP.has(errno)) continue;
+        if (!TRANSIENT.has(errno)) throw error;
+        this.stats.paused++;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(pause * 2, 200);
+      }
+    }
+  }
+
+  /** Stops accepting (cancelling accepts in flight) and closes the socket. */
+  close(): Promise<void> {
+    if (this.closing === null) {
+      this.stop.abort();
+      this.closing = this.afterClose();
+    }
+    return this.closing;
+  }
+
+  protected afterClose(): Promise<void> {
+    closeFdNow(this.fd);
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

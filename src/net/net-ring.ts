@@ -1,0 +1,22 @@
+// The ring sockets use when none is given: one per thread, made on first use,
+// with a completion queue sized for connections.
+//
+// Why not the thread's default ring: in-flight ops are capped at the CQ size
+// (so that completions can never overflow it), and a socket op can wait on
+// the network indefinitely: every connection with a recv armed holds a slot.
+// With a CQ of 512, a server with 1000 connections, or a client and server
+// that each fill their slots with waiting reads, stop making progress. This
+// ring's CQ has room for NET_CQ_ENTRIES waiting ops (16384: 10,000 idle
+// connections with a multishot recv each), at about 1 MiB of memory.
+import { Ring } from '../driver/ring.js';
+
+/** Completion-queue entries (and so in-flight ops) of the per-thread socket ring. */
+export const NET_CQ_ENTRIES = 16384;
+
+let ring: Ring | null = null;
+
+/** This thread's ring for sockets; a new one is made if the last was closed. */
+export function netRing(): Ring {
+  if (ring === null || ring.closed) ring = new Ring({ entries: 1024, cqEntries: NET_CQ_ENTRIES });
+  return ring;
+}

@@ -1,0 +1,95 @@
+// Socket fds: create, bind, listen, options and names, close. The first three
+// are io_uring ops (IORING_OP_SOCKET 5.19, BIND and LISTEN 6.11) when the
+// kernel has them, raw syscalls through the shim when it does not. Every
+// path that fails after the socket exists closes it: no fd leaks.
+import type { Ring } from '../driver/ring.js';
+import { errnoException, type ErrorContext } from '../sys/errors.js';
+import { addressOf } from '../sys/memory.js';
+import { native } from '../sys/native.js';
+import { SOCK_CLOEXEC } from '../sys/socket-constants.js';
+import { SYS_bind, SYS_close, SYS_getpeername, SYS_getsockname, SYS_listen, SYS_setsockopt, SYS_shutdown, SYS_socket } from '../sys/syscalls.js';
+import { sockaddrStorage, type Sockaddr } from './address.js';
+
+/** Closes an fd now (a raw close). Errors are ignored: used where the fd is given up. */
+export function closeFdNow(fd: number): void {
+  native.syscall(SYS_close, fd);
+}
+
+/** socket(domain, type | SOCK_CLOEXEC, 0). */
+export async function createSocket(ring: Ring, domain: number, type: number, signal?: AbortSignal): Promise<number> {
+  if (ring.supports('SOCKET')) {
+    return ring.submit(
+      {
+        syscall: 'socket',
+        prep: (uring, sqe) => uring.prepSocket(sqe, domain, type | SOCK_CLOEXEC, 0, 0),
+        release: closeFdNow,
+      },
+      { signal },
+    );
+  }
+  const fd = native.syscall(SYS_socket, domain, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw errnoException(fd, 'socket');
+  return fd;
+}
+
+/** bind(fd, addr). The caller closes fd if it throws. */
+export async function bindSocket(ring: Ring, fd: number, addr: Sockaddr, context: ErrorContext): Promise<void> {
+  if (ring.supports('BIND')) {
+    await ring.submit({
+      syscall: 'bind',
+      prep: (uring, sqe) => uring.prepBind(sqe, fd, addressOf(addr.bytes), addr.length),
+      pin: addr.bytes,
+      context,
+    });
+    return;
+  }
+  const ret = native.syscall(SYS_bind, fd, addressOf(addr.bytes), addr.length);
+  if (ret < 0) throw errnoException(ret, 'bind', context);
+}
+
+/** listen(fd, backlog). The caller closes fd if it throws. */
+export async function listenSocket(ring: Ring, fd: number, backlog: number, context: ErrorContext): Promise<void> {
+  if (ring.supports('LISTEN')) {
+    await ring.submit({ syscall: 'listen', prep: (uring, sqe) => uring.prepListen(sqe, fd, backlog), context });
+    return;
+  }
+  const ret = native.syscall(SYS_listen, fd, backlog);
+  if (ret < 0) throw errnoException(ret, 'listen', context);
+}
+
+const optionValue = new Int32Array(1);
+
+/** setsockopt(fd, level, name, int value), checked: a refusal throws. */
+export function setIntOption(fd: number, level: number, name: number, value: number): void {
+  optionValue[0] = value;
+  const ret = native.syscall(SYS_setsockopt, fd, level, name, addressOf(optionValue), 4);
+  if (ret < 0) throw errnoException(ret, 'setsockopt');
+}
+
+const nameLength = new Uint32Array(1);
+
+/** getsockname/getpeername: the sockaddr bytes and their length. */
+function socketName(fd: number, which: 'getsockname' | 'getpeername'): { bytes: Buffer; length: number } {
+  const bytes = sockaddrStorage();
+  nameLength[0] = bytes.length;
+  const ret = native.syscall(which === 'getsockname' ? SYS_getsockname : SYS_getpeername, fd, addressOf(bytes), addressOf(nameLength));
+  if (ret < 0) throw errnoException(ret, which);
+  return { bytes, length: nameLength[0]! };
+}
+
+export const localName = (fd: number) => socketName(fd, 'getsockname');
+export const peerName = (fd: number) => socketName(fd, 'getpeername');
+
+/** A raw shutdown(fd, how); returns 0 or -errno (ENOTCONN when the peer is gone: not an error here). */
+export function shutdownNow(fd: number, how: number): number {
+  return native.syscall(SYS_shutdown, fd, how);
+}
+
+/** Closes fd through the ring (IORING_OP_CLOSE): ordered after ops queued before it. */
+export function closeSocket(ring: Ring, fd: number): Promise<void> {
+  if (ring.closed) {
+    closeFdNow(fd);
+    return Promise.resolve();
+  }
+  return ring.submit({ syscall: 'close', prep: (uring, sqe) => uring.prepClose(sqe, fd), map: () => undefined });
+}

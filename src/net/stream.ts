@@ -1,0 +1,199 @@
+// A connected stream socket (TCP or Unix): reads, writes that write all,
+// vectored I/O, a multishot-recv iterator, shutdown and close. Each call is
+// one io_uring op (RECV, SEND, READV, WRITEV, SHUTDOWN, CLOSE) and takes a
+// `signal`; a write that the kernel takes in part is resubmitted for the rest.
+import type { Ring } from '../driver/ring.js';
+import type { OpSpec } from '../op/op.js';
+import { RingcoreError, invalidArgType } from '../sys/errors.js';
+import { IOVEC } from '../sys/layout.js';
+import { addressOf, storeU64 } from '../sys/memory.js';
+import { MSG_NOSIGNAL, SHUT_RD, SHUT_RDWR, SHUT_WR } from '../sys/socket-constants.js';
+import { ChunkIterator, type ChunkOptions } from './chunks.js';
+import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
+import { sendZc } from './send-zc.js';
+import { closeSocket, shutdownNow } from './socket.js';
+
+export interface IoOptions {
+  /** Aborting cancels the op in the kernel (IORING_OP_ASYNC_CANCEL); the call rejects with an AbortError. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Writes at least this long go out with SEND_ZC. Off (Infinity) by default: see docs/net.md for why. */
+let zeroCopyThreshold = Infinity;
+
+/** Sends writes of at least `bytes` with IORING_OP_SEND_ZC (Infinity: never). */
+export function setZeroCopyThreshold(bytes: number): void {
+  if (typeof bytes !== 'number' || !(bytes > 0)) throw new RangeError(`bytes must be a positive number, got ${bytes}`);
+  zeroCopyThreshold = bytes;
+}
+
+type Bytes = Uint8Array | string;
+
+function bytesOf(data: Bytes): Uint8Array {
+  if (typeof data === 'string') return Buffer.from(data);
+  if (data instanceof Uint8Array) return data;
+  throw invalidArgType('data', 'a string, Buffer or Uint8Array', data);
+}
+
+function checkView(buf: unknown): Uint8Array {
+  if (!(buf instanceof Uint8Array)) throw invalidArgType('buffer', 'a Buffer or Uint8Array', buf);
+  return buf;
+}
+
+function closedError(syscall: string): RingcoreError {
+  return new RingcoreError('ERR_RINGCORE_CLOSED', `${syscall}: the socket is closed`);
+}
+
+/** An iovec array for `buffers`; the array and the buffers must be pinned by the op. */
+function iovecs(buffers: Uint8Array[]): Uint32Array {
+  const array = new Uint32Array((buffers.length * IOVEC.size) / 4);
+  for (let i = 0; i < buffers.length; i++) {
+    storeU64(array, (i * IOVEC.size + IOVEC.iov_base) / 4, buffers[i]!.byteLength === 0 ? 0 : addressOf(buffers[i]!));
+    storeU64(array, (i * IOVEC.size + IOVEC.iov_len) / 4, buffers[i]!.byteLength);
+  }
+  return array;
+}
+
+export class SocketStream implements AsyncIterable<Buffer> {
+  private closing: Promise<void> | null = null;
+  /** Ops that may be in the kernel: close() shuts the socket down first so that they end. */
+  private pending = 0;
+  private iterator: ChunkIterator | null = null;
+  private readonly settled = (value: number): number => {
+    this.pending--;
+    return value;
+  };
+  private readonly failed = (error: unknown): never => {
+    this.pending--;
+    throw error;
+  };
+
+  constructor(
+    readonly fd: number,
+    readonly ring: Ring,
+  ) {}
+
+  get closed(): boolean {
+    return this.closing !== null;
+  }
+
+  private run<T extends number>(spec: OpSpec<T>, options: IoOptions | undefined): Promise<T> {
+    if (this.closing !== null) return Promise.reject(closedError(spec.syscall));
+    this.pending++;
+    return this.ring.submit(spec, options).then(this.settled, this.failed) as Promise<T>;
+  }
+
+  /** recv into `buf`: the bytes read, 0 at end of stream. */
+  read(buf: Uint8Array, options?: IoOptions): Promise<number> {
+    checkView(buf);
+    const fd = this.fd;
+    return this.run(
+      { syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf },
+      options,
+    );
+  }
+
+  /** Writes all of `data` (looping on short sends), with MSG_NOSIGNAL: a closed peer gives EPIPE, never SIGPIPE. */
+  write(data: Bytes, options?: IoOptions): Promise<void> {
+    const buf = bytesOf(data);
+    if (buf.byteLength === 0) return this.closing !== null ? Promise.reject(closedError('write')) : Promise.resolve();
+    return this.sendFrom(buf, 0, options);
+  }
+
+  private sendFrom(buf: Uint8Array, offset: number, options: IoOptions | undefined): Promise<void> {
+    const rest = offset === 0 ? buf : buf.subarray(offset);
+    const sent =
+      rest.byteLength >= zeroCopyThreshold
+        ? this.closing !== null
+          ? Promise.reject(closedError('write'))
+          : sendZc(this.ring, this.fd, rest, options?.signal)
+        : this.send(rest, options);
+    return sent.then((n) => (offset + n < buf.byteLength ? this.sendFrom(buf, offset + n, options) : undefined));
+  }
+
+  private send(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
+    const fd = this.fd;
+    return this.run(
+      { syscall: 'write', prep: (uring, sqe) => uring.prepSend(sqe, fd, addressOf(buf), buf.byteLength, MSG_NOSIGNAL), pin: buf },
+      options,
+    );
+  }
+
+  /** readv: fills `buffers` in order; the bytes read, 0 at end of stream. */
+  readv(buffers: Uint8Array[], options?: IoOptions): Promise<number> {
+    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
+    buffers.forEach(checkView);
+    const array = iovecs(buffers);
+    const fd = this.fd;
+    return this.run(
+      { syscall: 'read', prep: (uring, sqe) => uring.prepReadv(sqe, fd, addressOf(array), buffers.length, 0), pin: [array, buffers] },
+      options,
+    );
+  }
+
+  /** writev: writes all of `buffers`, in order (what a short write left is sent again). */
+  writev(buffers: Bytes[], options?: IoOptions): Promise<void> {
+    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
+    const views = buffers.map(bytesOf);
+    const total = views.reduce((sum, b) => sum + b.byteLength, 0);
+    if (total === 0) return Promise.resolve();
+    const array = iovecs(views);
+    const fd = this.fd;
+    return this.run(
+      { syscall: 'write', prep: (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(array), views.length, 0), pin: [array, views] },
+      options,
+    ).then((n) => {
+      if (n >= total) return undefined;
+      // A short write: send what is left as one buffer.
+      return this.write(Buffer.concat(views).subarray(n), options);
+    });
+  }
+
+  /**
+   * The incoming bytes, chunk by chunk, from one multishot recv over the
+   * ring's provided buffers. A chunk is a view of a kernel-picked buffer that
+   * goes back to the ring when the loop asks for the next one: copy it to keep it.
+   */
+  chunks(options?: ChunkOptions): ChunkIterator {
+    if (this.closing !== null) throw closedError('read');
+    const iterator = new ChunkIterator(this, options);
+    this.iterator = iterator;
+    return iterator;
+  }
+
+  [Symbol.asyncIterator](): ChunkIterator {
+    return this.chunks();
+  }
+
+  /** shutdown(2) through IORING_OP_SHUTDOWN: 'write' sends FIN (the peer reads EOF), 'read', or 'both'. */
+  shutdown(how: 'write' | 'read' | 'both' = 'write', options?: IoOptions): Promise<void> {
+    const value = how === 'write' ? SHUT_WR : how === 'read' ? SHUT_RD : how === 'both' ? SHUT_RDWR : -1;
+    if (value < 0) throw invalidArgType('how', "'write', 'read' or 'both'", how);
+    const fd = this.fd;
+    return this.run({ syscall: 'shutdown', prep: (uring, sqe) => uring.prepShutdown(sqe, fd, value) }, options).then(() => undefined);
+  }
+
+  /**
+   * Closes the socket (IORING_OP_CLOSE). Reads and writes still in the kernel
+   * are ended first (a shutdown), so the peer sees the close at once.
+   * Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    if (this.closing === null) {
+      const active = this.pending > 0 || (this.iterator?.active ?? false);
+      if (active) shutdownNow(this.fd, SHUT_RDWR);
+      this.iterator?.return();
+      this.closing = closeSocket(this.ring, this.fd);
+    }
+    return this.closing;
+  }
+
+  /** A node:stream Duplex over this socket, with backpressure and half-close. */
+  toDuplex(options?: DuplexOptions): RingcoreDuplex {
+    return toDuplex(this, options);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

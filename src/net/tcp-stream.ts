@@ -1,0 +1,77 @@
+// A TCP connection. TcpStream.connect() is IORING_OP_CONNECT, with an optional
+// deadline enforced in the kernel (IORING_OP_LINK_TIMEOUT); TCP_NODELAY is on
+// by default (as in Go and Bun: request/response protocols want it).
+import { netRing } from './net-ring.js';
+import type { Ring } from '../driver/ring.js';
+import { addressOf } from '../sys/memory.js';
+import { AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_NODELAY } from '../sys/socket-constants.js';
+import { checkPort, decodeInet, inetSockaddr, resolveHost, type SocketAddress } from './address.js';
+import { closeFdNow, createSocket, localName, peerName, setIntOption } from './socket.js';
+import { SocketStream } from './stream.js';
+
+export interface ConnectOptions {
+  host?: string;
+  port: number;
+  /** Aborting cancels the connect in the kernel. */
+  signal?: AbortSignal;
+  /** A deadline in ms (a kernel link timeout): rejects with ETIMEDOUT. */
+  timeout?: number;
+  /** Default true. */
+  noDelay?: boolean;
+  ring?: Ring;
+}
+
+export class TcpStream extends SocketStream {
+  private local: SocketAddress | null = null;
+  private remote: SocketAddress | null = null;
+
+  /** Connects to host:port (default host 'localhost'). */
+  static async connect(options: ConnectOptions): Promise<TcpStream> {
+    const port = checkPort(options?.port);
+    const ring = options.ring ?? netRing();
+    const ip = await resolveHost(options.host ?? 'localhost');
+    const addr = inetSockaddr(ip, port);
+    const fd = await createSocket(ring, addr.family === AF_INET6 ? AF_INET6 : AF_INET, SOCK_STREAM, options.signal);
+    try {
+      if (options.noDelay ?? true) setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+      await ring.submit(
+        {
+          syscall: 'connect',
+          prep: (uring, sqe) => uring.prepConnect(sqe, fd, addressOf(addr.bytes), addr.length),
+          pin: addr.bytes,
+          context: { address: ip, port },
+        },
+        { signal: options.signal, timeout: options.timeout },
+      );
+    } catch (error) {
+      closeFdNow(fd);
+      throw error;
+    }
+    const stream = new TcpStream(fd, ring);
+    stream.remote = { address: ip, family: addr.family === AF_INET6 ? 'IPv6' : 'IPv4', port };
+    return stream;
+  }
+
+  /** This end's address (getsockname, asked once). */
+  get localAddress(): SocketAddress | null {
+    this.local ??= decodeInet(localName(this.fd).bytes);
+    return this.local;
+  }
+
+  /** The peer's address (getpeername, asked once). */
+  get remoteAddress(): SocketAddress | null {
+    this.remote ??= decodeInet(peerName(this.fd).bytes);
+    return this.remote;
+  }
+
+  /** TCP_NODELAY: send small writes at once (true) or let Nagle's algorithm batch them. */
+  setNoDelay(noDelay = true): void {
+    setIntOption(this.fd, IPPROTO_TCP, TCP_NODELAY, noDelay ? 1 : 0);
+  }
+
+  /** SO_KEEPALIVE, and TCP_KEEPIDLE from `initialDelayMs` when given. */
+  setKeepAlive(enable = true, initialDelayMs = 0): void {
+    setIntOption(this.fd, SOL_SOCKET, SO_KEEPALIVE, enable ? 1 : 0);
+    if (enable && initialDelayMs > 0) setIntOption(this.fd, IPPROTO_TCP, TCP_KEEPIDLE, Math.max(1, Math.floor(initialDelayMs / 1000)));
+  }
+}

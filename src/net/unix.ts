@@ -1,0 +1,106 @@
+// Unix domain stream sockets: UnixListener.bind({ path }) and
+// UnixStream.connect({ path }). A path starting with '\0' is an abstract
+// socket (no file). The listener removes its socket file when closed.
+import { unlinkSync } from 'node:fs';
+import { netRing } from './net-ring.js';
+import type { Ring } from '../driver/ring.js';
+import { addressOf } from '../sys/memory.js';
+import { AF_UNIX, SOCK_STREAM } from '../sys/socket-constants.js';
+import { decodeUnix, unixSockaddr } from './address.js';
+import { Listener } from './listener.js';
+import { bindSocket, closeFdNow, createSocket, listenSocket, localName, peerName } from './socket.js';
+import { SocketStream } from './stream.js';
+
+export interface UnixConnectOptions {
+  path: string;
+  signal?: AbortSignal;
+  /** A deadline in ms (a kernel link timeout). */
+  timeout?: number;
+  ring?: Ring;
+}
+
+export class UnixStream extends SocketStream {
+  static async connect(options: UnixConnectOptions): Promise<UnixStream> {
+    const addr = unixSockaddr(options?.path);
+    const ring = options.ring ?? netRing();
+    const fd = await createSocket(ring, AF_UNIX, SOCK_STREAM, options.signal);
+    try {
+      await ring.submit(
+        {
+          syscall: 'connect',
+          prep: (uring, sqe) => uring.prepConnect(sqe, fd, addressOf(addr.bytes), addr.length),
+          pin: addr.bytes,
+          context: { address: options.path },
+        },
+        { signal: options.signal, timeout: options.timeout },
+      );
+    } catch (error) {
+      closeFdNow(fd);
+      throw error;
+    }
+    return new UnixStream(fd, ring);
+  }
+
+  /** The path this end is bound to ('' when unnamed). */
+  get localPath(): string {
+    const name = localName(this.fd);
+    return decodeUnix(name.bytes, name.length);
+  }
+
+  /** The path the peer is bound to. */
+  get remotePath(): string {
+    const name = peerName(this.fd);
+    return decodeUnix(name.bytes, name.length);
+  }
+}
+
+export interface UnixListenOptions {
+  path: string;
+  backlog?: number;
+  ring?: Ring;
+}
+
+export class UnixListener extends Listener<UnixStream> {
+  private constructor(
+    fd: number,
+    ring: Ring,
+    readonly path: string,
+  ) {
+    super(fd, ring);
+  }
+
+  static override async bind(options: UnixListenOptions): Promise<UnixListener> {
+    const addr = unixSockaddr(options?.path);
+    const ring = options.ring ?? netRing();
+    const context = { address: options.path };
+    const fd = await createSocket(ring, AF_UNIX, SOCK_STREAM);
+    try {
+      await bindSocket(ring, fd, addr, context);
+      await listenSocket(ring, fd, options.backlog ?? 511, context);
+    } catch (error) {
+      closeFdNow(fd);
+      throw error;
+    }
+    return new UnixListener(fd, ring, options.path);
+  }
+
+  address(): string {
+    return this.path;
+  }
+
+  protected override wrap(fd: number): UnixStream {
+    return new UnixStream(fd, this.ring);
+  }
+
+  protected override afterClose(): Promise<void> {
+    closeFdNow(this.fd);
+    if (!this.path.startsWith('\0')) {
+      try {
+        unlinkSync(this.path);
+      } catch {
+        // already gone
+      }
+    }
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,53 @@
+// Helpers for the socket tests.
+import { readdirSync, readlinkSync } from 'node:fs';
+import net from 'node:net';
+
+/** Open fds of this process. */
+export function fdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/** This process's open fds, as "fd -> target" strings. */
+export function openFds(): Set<string> {
+  const out = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      out.add(`${fd} -> ${readlinkSync(`/proc/self/fd/${fd}`)}`);
+    } catch {
+      // closed while listing (the readdir's own fd)
+    }
+  }
+  return out;
+}
+
+/** Fds open now that were not open in `before` (sockets and rings leak this way). */
+export function leakedSince(before: Set<string>): string[] {
+  return [...openFds()].filter((fd) => !before.has(fd));
+}
+
+/** Connects with node:net and resolves once connected. */
+export function nodeConnect(port: number, host = '127.0.0.1'): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Everything a node:net socket receives until its end. */
+export function readAll(socket: net.Socket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.once('end', () => resolve(Buffer.concat(chunks)));
+    socket.once('error', reject);
+  });
+}
+
+/** Waits until `predicate` holds (polling), or fails after `ms`. */
+export async function until(predicate: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,0 +1,89 @@
+// Aborting a large readFile or copyFile in the middle: it rejects with an
+// AbortError only once the kernel has given back every op (nothing in flight
+// that could still write into a buffer), the fds it opened are closed, the
+// registered buffers are back in the pool and stay untouched afterwards.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as nodeFs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import { Ring, addTraceListener } from '../../src/index.js';
+import * as fs from '../../src/fs/index.js';
+
+const SIZE = 64 * 1024 * 1024;
+const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-abort-'));
+after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
+const src = join(dir, 'src');
+nodeFs.writeFileSync(src, Buffer.alloc(SIZE, 0x5a));
+
+const openFds = () => nodeFs.readdirSync('/proc/self/fd').length;
+
+/** Aborts `controller` once `reads` read CQEs of `ring` were reaped: in the middle of the work. */
+function abortAfterReads(ring: Ring, controller: AbortController, reads: number): () => void {
+  let seen = 0;
+  return addTraceListener((event) => {
+    if (event.ring !== ring.uring.id || event.type !== 'cqe' || event.res <= 0) return;
+    if (++seen === reads) queueMicrotask(() => controller.abort(new Error('enough')));
+  });
+}
+
+for (const [method, registered] of [['readwrite', true], ['readwrite', false], ['splice', false]] as const) {
+  test(`abort in the middle of copyFile (${method}${registered ? ', registered buffers' : ''}): no fd leaked, no op in flight, buffers untouched`, async () => {
+    const ring = new Ring();
+    const before = openFds();
+    const controller = new AbortController();
+    const stop = abortAfterReads(ring, controller, 6);
+    const dest = join(dir, `dest-${method}-${registered}`);
+    await assert.rejects(fs.copyFile(src, dest, 0, { ring, signal: controller.signal, method, registered }), { name: 'AbortError', code: 'ABORT_ERR' });
+    stop();
+    assert.equal(ring.inFlight, 0, 'every op was given back by the kernel before the rejection');
+    assert.equal(openFds(), before, 'both fds closed');
+    const size = nodeFs.statSync(dest).size;
+    assert.ok(size < SIZE, `stopped in the middle (${size} of ${SIZE} bytes)`);
+    // Scribble over the registered buffers: no late read may land in them, no late write may use them.
+    const buffers = ring.uring.buffers ?? [];
+    assert.equal(buffers.length > 0, registered);
+    for (const b of buffers) new Uint8Array(b.buffer, b.byteOffset, b.byteLength).fill(0xee);
+    await delay(50);
+    await ring.nop();
+    for (const b of buffers) assert.ok(new Uint8Array(b.buffer, b.byteOffset, b.byteLength).every((x) => x === 0xee), 'a registered buffer changed after the abort');
+    assert.equal(nodeFs.statSync(dest).size, size, 'nothing written after the abort');
+    await ring.close();
+  });
+}
+
+test('abort in the middle of readFile: no fd leaked, no op in flight', async () => {
+  const ring = new Ring();
+  const before = openFds();
+  const controller = new AbortController();
+  const stop = abortAfterReads(ring, controller, 4);
+  await assert.rejects(fs.readFile(src, { ring, signal: controller.signal }), (error: Error & { cause?: Error }) => {
+    assert.equal(error.name, 'AbortError');
+    assert.equal(error.cause?.message, 'enough');
+    return true;
+  });
+  stop();
+  assert.equal(ring.inFlight, 0);
+  assert.equal(openFds(), before);
+  // The same ring goes on working.
+  assert.equal(((await fs.readFile(src, { ring })) as Buffer).length, SIZE);
+  await ring.close();
+});
+
+test('many aborted readFiles and copyFiles leave no fd behind', async () => {
+  const ring = new Ring();
+  const before = openFds();
+  const work: Promise<unknown>[] = [];
+  for (let i = 0; i < 10; i++) {
+    const controller = new AbortController();
+    work.push(fs.readFile(src, { ring, signal: controller.signal }), fs.copyFile(src, join(dir, `many-${i}`), 0, { ring, signal: controller.signal }));
+    setTimeout(() => controller.abort(), i);
+  }
+  const results = await Promise.allSettled(work);
+  for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as Error).name, 'AbortError');
+  assert.equal(ring.inFlight, 0);
+  assert.equal(openFds(), before);
+  await ring.close();
+});

@@ -1,0 +1,78 @@
+// curl against the http_server example (a child process): GET, HEAD,
+// keep-alive (one connection for several URLs), chunked and Content-Length
+// bodies, Expect: 100-continue, and --workers 2 with SO_REUSEPORT.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+
+import { curl, exchange, startExample, statuses } from '../../test-support/http.js';
+
+const hasCurl = (() => {
+  try {
+    execFileSync('curl', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const skip = hasCurl ? false : 'curl is not installed (apt-get install -y curl)';
+
+test('curl: GET and HEAD, several URLs over one kept-alive connection', { skip }, async () => {
+  const server = await startExample('http_server');
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    const { stdout, stderr } = await curl(['-v', `${base}/`, `${base}/again`, `${base}/third`]);
+    assert.equal(stdout.toString(), 'Hello, World!'.repeat(3));
+    // curl says so when it sends a request on a connection it already has.
+    assert.equal((stderr.match(/Re-using existing connection/g) ?? []).length, 2, stderr);
+    const head = await curl(['-I', `${base}/`]);
+    assert.match(head.stdout.toString(), /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(head.stdout.toString(), /Content-Length: 13\r\n/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('curl: chunked and Content-Length bodies echoed, Expect: 100-continue honoured', { skip }, async () => {
+  const server = await startExample('http_server');
+  try {
+    const url = `http://127.0.0.1:${server.port}/echo`;
+    const body = Buffer.alloc(200_000);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7919) & 0xff;
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/ringcore-http-');
+    writeFileSync(`${dir}/body`, body);
+    const chunked = await curl(['-H', 'Transfer-Encoding: chunked', '--data-binary', `@${dir}/body`, url]);
+    assert.ok(chunked.stdout.equals(body), 'chunked body echoed byte for byte');
+    // curl sends Expect: 100-continue for a body this large and waits for the 100 (a second, if it never comes).
+    const started = Date.now();
+    const expect = await curl(['-v', '-H', 'Expect: 100-continue', '--data-binary', `@${dir}/body`, url]);
+    assert.ok(expect.stdout.equals(body));
+    assert.match(expect.stderr, /HTTP\/1\.1 100 Continue/);
+    assert.ok(Date.now() - started < 900, 'the 100 came at once');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('the example refuses a malformed request with 400 and oversized headers with 431', async () => {
+  const server = await startExample('http_server', ['--max-header-bytes', '2048']);
+  try {
+    assert.deepEqual(statuses((await exchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n')).data), [400]);
+    assert.deepEqual(statuses((await exchange(server.port, `GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(4096)}\r\n\r\n`)).data), [431]);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('--workers 2: two threads share the port (SO_REUSEPORT) and both answer', { skip }, async () => {
+  const server = await startExample('http_server', ['--workers', '2']);
+  try {
+    const base = `http://127.0.0.1:${server.port}/`;
+    const answers = await Promise.all(Array.from({ length: 40 }, () => curl([base])));
+    for (const a of answers) assert.equal(a.stdout.toString(), 'Hello, World!');
+  } finally {
+    await server.stop();
+  }
+});

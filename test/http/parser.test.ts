@@ -1,0 +1,250 @@
+// The HTTP/1.1 request parser on its own: no sockets. Every input is also fed
+// split at every byte boundary (and one byte at a time), and must parse the
+// same way: a parser that only works when a request arrives in one piece
+// fails on the network.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { RequestParser, type ParsedRequest } from '../../src/http/parser.js';
+import { DEFAULT_LIMITS, HttpError, type Limits } from '../../src/http/limits.js';
+
+type Outcome = { requests: ParsedRequest[]; error: HttpError | null };
+
+function feed(pieces: Buffer[], limits: Limits = DEFAULT_LIMITS): Outcome {
+  const parser = new RequestParser(limits);
+  const requests: ParsedRequest[] = [];
+  try {
+    for (const piece of pieces) {
+      // A copy, scribbled over once the parser is done with it: the network's buffers are reused too.
+      const chunk = Buffer.from(piece);
+      parser.push(chunk);
+      for (let r = parser.next(); r !== null; r = parser.next()) requests.push(r);
+      chunk.fill(0xee);
+    }
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    return { requests, error };
+  }
+  return { requests, error: null };
+}
+
+/** Parses `text` whole, split in two at every offset, and byte by byte; all must agree. */
+function parseAll(text: string | Buffer, limits?: Limits): Outcome {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'latin1');
+  const whole = feed([bytes], limits);
+  const summary = (o: Outcome) =>
+    JSON.stringify({ requests: o.requests.map((r) => ({ ...r, body: r.body?.toString('latin1') ?? null })), status: o.error?.status ?? null });
+  const expected = summary(whole);
+  for (let i = 1; i < bytes.length; i++) {
+    assert.equal(summary(feed([bytes.subarray(0, i), bytes.subarray(i)], limits)), expected, `split at byte ${i}`);
+  }
+  const single = [...bytes].map((b) => Buffer.from([b]));
+  assert.equal(summary(feed(single, limits)), expected, 'one byte at a time');
+  return whole;
+}
+
+function one(text: string, limits?: Limits): ParsedRequest {
+  const { requests, error } = parseAll(text, limits);
+  assert.equal(error, null, `unexpected ${error?.status}: ${error?.message}`);
+  assert.equal(requests.length, 1);
+  return requests[0]!;
+}
+
+function refused(text: string | Buffer, status: number, limits?: Limits): void {
+  const { error } = parseAll(text, limits);
+  assert.ok(error !== null, `expected ${status}, but it parsed`);
+  assert.equal(error.status, status, error.message);
+}
+
+test('a simple GET: method, target, version, lowercased headers, keep-alive', () => {
+  const r = one('GET /a/b?c=d HTTP/1.1\r\nHost: example.com\r\nX-Thing:  spaced value \t\r\nAccept: */*\r\n\r\n');
+  assert.equal(r.method, 'GET');
+  assert.equal(r.target, '/a/b?c=d');
+  assert.equal(r.minor, 1);
+  assert.deepEqual(r.headers, ['host', 'example.com', 'x-thing', 'spaced value', 'accept', '*/*']);
+  assert.equal(r.keepAlive, true);
+  assert.equal(r.body, null);
+});
+
+test('HTTP/1.0 closes unless it asks for keep-alive; Connection: close closes 1.1', () => {
+  assert.equal(one('GET / HTTP/1.0\r\n\r\n').keepAlive, false);
+  assert.equal(one('GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n').keepAlive, true);
+  assert.equal(one('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n').keepAlive, false);
+  assert.equal(one('GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade, Close\r\n\r\n').keepAlive, false);
+});
+
+test('pipelined requests come out in order, bodies framed by Content-Length and chunked', () => {
+  const text =
+    'POST /1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+    'GET /2 HTTP/1.1\r\nHost: x\r\n\r\n' +
+    'POST /3 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5;ext=1\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nX-Trailer: yes\r\n\r\n' +
+    'HEAD /4 HTTP/1.1\r\nHost: x\r\n\r\n';
+  const { requests, error } = parseAll(text);
+  assert.equal(error, null);
+  assert.deepEqual(
+    requests.map((r) => [r.method, r.target, r.body?.toString('latin1') ?? null]),
+    [
+      ['POST', '/1', 'hello'],
+      ['GET', '/2', null],
+      ['POST', '/3', 'Wikipedia in\r\n\r\nchunks.'],
+      ['HEAD', '/4', null],
+    ],
+  );
+});
+
+test('empty lines before a request line are ignored', () => {
+  const { requests, error } = parseAll('\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.equal(error, null);
+  assert.deepEqual(requests.map((r) => r.target), ['/', '/b']);
+});
+
+test('Content-Length: 0 and a chunked body of only the last chunk give empty bodies', () => {
+  assert.equal(one('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n').body, null);
+  assert.equal(one('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n').body?.length, 0);
+});
+
+test('Expect: 100-continue is reported while the body is awaited', () => {
+  const parser = new RequestParser(DEFAULT_LIMITS);
+  parser.push(Buffer.from('PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n'));
+  assert.equal(parser.next(), null);
+  assert.equal(parser.awaitingBody?.expectContinue, true);
+  parser.push(Buffer.from('abc'));
+  assert.equal(parser.next()?.body?.toString(), 'abc');
+  assert.equal(parser.awaitingBody, null);
+  assert.equal(parser.idle, true);
+  // Never to an HTTP/1.0 client (RFC 9110 10.1.1).
+  const old = new RequestParser(DEFAULT_LIMITS);
+  old.push(Buffer.from('PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n'));
+  assert.equal(old.next(), null);
+  assert.equal(old.awaitingBody?.expectContinue, false);
+});
+
+test('idle and inHead say where a connection is between and inside requests', () => {
+  const parser = new RequestParser(DEFAULT_LIMITS);
+  assert.equal(parser.idle, true);
+  parser.push(Buffer.from('GET / HT'));
+  assert.equal(parser.next(), null);
+  assert.equal(parser.inHead, true);
+  assert.equal(parser.idle, false);
+  parser.push(Buffer.from('TP/1.1\r\nHost: x\r\n\r\n'));
+  assert.equal(parser.next()?.target, '/');
+  assert.equal(parser.idle, true);
+});
+
+test('malformed request lines are 400, unknown versions 505', () => {
+  refused('GET\r\n\r\n', 400);
+  refused('GET  / HTTP/1.1\r\nHost: x\r\n\r\n', 400); // two spaces
+  refused('GET / HTTP/1.1 \r\nHost: x\r\n\r\n', 400);
+  refused('G(T / HTTP/1.1\r\nHost: x\r\n\r\n', 400);
+  refused('GET /\x7f HTTP/1.1\r\nHost: x\r\n\r\n', 400);
+  refused('GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n', 400);
+  refused('GET / HTTP/1.x\r\nHost: x\r\n\r\n', 400);
+  refused('GET / FTP/1.1\r\nHost: x\r\n\r\n', 400);
+  refused('GET / HTTP/1.1\rHost: x\r\n\r\n', 400); // a CR that is not a line end
+  refused('GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505);
+  refused('GET / HTTP/1.2\r\nHost: x\r\n\r\n', 505);
+});
+
+test('bare LF, obs-fold, space before the colon and control characters are 400', () => {
+  refused('GET / HTTP/1.1\nHost: x\n\n', 400);
+  refused('GET / HTTP/1.1\r\nHost: x\n\r\n', 400);
+  refused('GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  continued\r\n\r\n', 400);
+  refused('GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\tcontinued\r\n\r\n', 400);
+  refused('GET / HTTP/1.1\r\nHost : x\r\n\r\n', 400);
+  refused('GET / HTTP/1.1\r\nHost: x\r\n: empty-name\r\n\r\n', 400);
+  refused('GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n', 400);
+  refused('GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n', 400);
+  refused('GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n', 400);
+});
+
+test('HTTP/1.1 needs exactly one Host', () => {
+  refused('GET / HTTP/1.1\r\n\r\n', 400);
+  refused('GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400);
+  assert.equal(one('GET / HTTP/1.0\r\n\r\n').method, 'GET');
+});
+
+test('request smuggling: every ambiguous framing is refused', () => {
+  // CL.TE and TE.CL
+  refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n', 400);
+  // conflicting or malformed Content-Length
+  refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4, 4\r\n\r\nabcd', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +4\r\n\r\nabcd', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0x4\r\n\r\nabcd', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4 4\r\n\r\nabcd', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n', 400);
+  // Transfer-Encoding variants that another parser might read differently
+  refused('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\x0bchunked\r\n\r\n0\r\n\r\n', 400);
+  refused('POST / HTTP/1.1\r\nHost: x\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400);
+  refused('POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400);
+  // a coding we do not implement, properly framed by chunked: not implemented
+  refused('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n', 501);
+  // identical duplicate Content-Length is one length (RFC 9110 8.6)
+  assert.equal(one('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc').body?.toString(), 'abc');
+  // case and surrounding spaces of "chunked" do not matter
+  assert.equal(one('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:  ChUnKeD \r\n\r\n1\r\nz\r\n0\r\n\r\n').body?.toString(), 'z');
+});
+
+test('bad chunk framing is 400', () => {
+  const head = 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n';
+  refused(`${head}z\r\nabc\r\n0\r\n\r\n`, 400); // not hex
+  refused(`${head}\r\n0\r\n\r\n`, 400); // empty size
+  refused(`${head}-1\r\nabc\r\n0\r\n\r\n`, 400);
+  refused(`${head}0x3\r\nabc\r\n0\r\n\r\n`, 400);
+  refused(`${head}3 \r\nabc\r\n0\r\n\r\n`, 400); // space after the size
+  refused(`${head}3\r\nabcd\r\n0\r\n\r\n`, 400); // more data than the size
+  refused(`${head}3\nabc\r\n0\r\n\r\n`, 400); // bare LF
+  refused(`${head}3\r\nabc\n0\r\n\r\n`, 400);
+  refused(`${head}3;a=\x00\r\nabc\r\n0\r\n\r\n`, 400); // control in an extension
+  refused(`${head}3\r\nabc\r\n0\r\nBad Trailer\r\n\r\n`, 400);
+  refused(`${head}${'0'.repeat(2000)}1\r\na\r\n0\r\n\r\n`, 400); // endless leading zeros
+  assert.equal(one(`${head}${'0'.repeat(10)}3\r\nabc\r\n0\r\n\r\n`).body?.toString(), 'abc');
+});
+
+test('limits: head size and header count are 431, body size 413 (checked before the body arrives)', () => {
+  const limits: Limits = { maxHeaderBytes: 200, maxHeaderCount: 5, maxBodyBytes: 10 };
+  refused(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(300)}\r\n\r\n`, 431, limits);
+  // Without the end of the head, too: a client may not make the server buffer forever.
+  const parser = new RequestParser(limits);
+  parser.push(Buffer.from(`GET / HTTP/1.1\r\nX: ${'a'.repeat(250)}`));
+  assert.throws(() => parser.next(), (e: HttpError) => e.status === 431);
+  let many = 'GET / HTTP/1.1\r\nHost: x\r\n';
+  for (let i = 0; i < 5; i++) many += `X-${i}: 1\r\n`;
+  refused(`${many}\r\n`, 431, limits);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n', 413, limits);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n', 413, limits);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n5\r\nabcde\r\n0\r\n\r\n', 413, limits);
+  refused('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n', 413, limits);
+  assert.equal(one('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789', limits).body?.toString(), '0123456789');
+});
+
+test('obs-text in header values is kept as latin1; a body may hold any bytes', () => {
+  const body = Buffer.from([0, 13, 10, 255, 128, 13, 10, 13, 10]);
+  const request = Buffer.concat([Buffer.from('POST / HTTP/1.1\r\nHost: x\r\nX-L: caf\xe9\r\nContent-Length: 9\r\n\r\n', 'latin1'), body]);
+  const { requests, error } = parseAll(request);
+  assert.equal(error, null);
+  assert.equal(requests[0]!.headers[3], 'caf\xe9');
+  assert.deepEqual(requests[0]!.body, body);
+});
+
+test('a long stream of pipelined requests keeps the buffer bounded', () => {
+  const parser = new RequestParser(DEFAULT_LIMITS);
+  const request = Buffer.from('GET /x HTTP/1.1\r\nHost: x\r\n\r\n');
+  let count = 0;
+  for (let i = 0; i < 10_000; i++) {
+    // Chunks that cut requests in odd places.
+    parser.push(request.subarray(0, 7));
+    for (let r = parser.next(); r !== null; r = parser.next()) count++;
+    parser.push(request.subarray(7));
+    for (let r = parser.next(); r !== null; r = parser.next()) count++;
+  }
+  assert.equal(count, 10_000);
+  assert.ok((parser as unknown as { own: Buffer }).own.length <= 8192);
+});

@@ -1,0 +1,215 @@
+// ringcore/http's serve() in this process, with real sockets and raw clients
+// (node:net for byte-exact requests, node:http for a real client).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+
+import { HttpResponse, serve, type Server } from '../../src/http/index.js';
+import type { HttpRequest } from '../../src/http/request.js';
+import { exchange, statuses } from '../../test-support/http.js';
+import { leakedSince, openFds, until } from '../../test-support/net.js';
+
+function handler(req: HttpRequest): HttpResponse | Promise<HttpResponse> {
+  const path = req.pathname;
+  if (path === '/echo') return req.bytes().then((b) => new HttpResponse(b, { headers: { 'x-method': req.method } }));
+  if (path === '/throw') throw new Error('handler failure (expected by the test)');
+  if (path === '/inject') return new HttpResponse('x', { headers: { 'x-bad': 'a\r\nSet-Cookie: evil=1' } });
+  if (path === '/slow') return new Promise((resolve) => setTimeout(() => resolve(new HttpResponse('slow')), 50));
+  if (path === '/whatwg') return new Response('from a WHATWG Response', { status: 201, headers: { 'x-kind': 'whatwg' } }) as unknown as HttpResponse;
+  if (path === '/big') return new HttpResponse(Buffer.alloc(300_000, 'b'));
+  if (path === '/empty') return new HttpResponse(null, { status: 204 });
+  return new HttpResponse(`hello ${req.method} ${req.target}`);
+}
+
+async function withServer(options: Partial<Parameters<typeof serve>[0]>, body: (server: Server) => Promise<void>): Promise<void> {
+  const errors: unknown[] = [];
+  const server = await serve({ host: '127.0.0.1', port: 0, fetch: handler, onError: (e) => errors.push(e), ...options });
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+test('GET, HEAD and keep-alive: several requests on one connection, in order', async () => {
+  await withServer({}, async (server) => {
+    const { data } = await exchange(server.address.port, [
+      'GET /a HTTP/1.1\r\nHost: x\r\n\r\n',
+      'HEAD /b HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    ], 20);
+    assert.deepEqual(statuses(data), [200, 200, 200]);
+    assert.match(data, /Content-Length: 12\r\n\r\nhello GET \/a/);
+    // HEAD: the GET's Content-Length, no body: the next bytes are the next response.
+    assert.match(data, /Content-Length: 13\r\n\r\nHTTP\/1\.1 200 OK/);
+    assert.match(data, /Connection: close\r\n\r\nhello GET \/c$/);
+    assert.match(data, /Date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n/);
+  });
+});
+
+test('pipelining: many requests in one packet are answered in order, slow handlers included', async () => {
+  await withServer({}, async (server) => {
+    const requests = ['/1', '/slow', '/3', '/echo', '/5'].map((p) =>
+      p === '/echo' ? 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nBODY' : `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
+    const { data } = await exchange(server.address.port, requests.join('') + 'GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(statuses(data), [200, 200, 200, 200, 200, 200]);
+    const bodies = data.split(/HTTP\/1\.1 200 OK\r\n/).slice(1).map((r) => r.split('\r\n\r\n')[1]);
+    assert.deepEqual(bodies, ['hello GET /1', 'slow', 'hello GET /3', 'BODY', 'hello GET /5', 'hello GET /last']);
+  });
+});
+
+test('chunked and Content-Length request bodies reach the handler whole', async () => {
+  await withServer({}, async (server) => {
+    const { data } = await exchange(server.address.port, [
+      'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n',
+      '6\r\n world\r\n0\r\n\r\n',
+      'PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc',
+    ], 20);
+    assert.match(data, /x-method: POST\r\nContent-Length: 11\r\n\r\nhello world/);
+    assert.match(data, /x-method: PUT\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc$/);
+  });
+});
+
+test('malformed requests get 400 and a close; what follows them is not served', async () => {
+  await withServer({}, async (server) => {
+    for (const bad of [
+      'GARBAGE\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    ]) {
+      const { data } = await exchange(server.address.port, bad + 'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.deepEqual(statuses(data), [400], JSON.stringify(bad));
+      assert.match(data, /Connection: close/);
+      assert.doesNotMatch(data, /smuggled/);
+    }
+  });
+});
+
+test('limits: oversized headers 431, too many headers 431, big body 413, each with a close', async () => {
+  await withServer({ limits: { maxHeaderBytes: 1024, maxHeaderCount: 10, maxBodyBytes: 1000 } }, async (server) => {
+    const port = server.address.port;
+    const big = await exchange(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2000)}\r\n\r\n`);
+    assert.deepEqual(statuses(big.data), [431]);
+    const many = await exchange(port, `GET / HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 11 }, (_, i) => `X-${i}: v\r\n`).join('')}\r\n`);
+    assert.deepEqual(statuses(many.data), [431]);
+    const body = await exchange(port, 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n');
+    assert.deepEqual(statuses(body.data), [413]);
+    const chunked = await exchange(port, `POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n${'z'.repeat(1001)}\r\n0\r\n\r\n`);
+    assert.deepEqual(statuses(chunked.data), [413]);
+    // Within the limits all is well.
+    const ok = await exchange(port, `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n${'y'.repeat(1000)}`);
+    assert.deepEqual(statuses(ok.data), [200]);
+  });
+});
+
+test('slowloris: a client that sends its head slowly is dropped at the headers timeout', async () => {
+  await withServer({ headersTimeout: 300, idleTimeout: 5000 }, async (server) => {
+    // One byte every 50 ms: each byte is progress, but the head never completes in time.
+    const trickle = [...'GET / HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n'];
+    const { data, closedAfterMs } = await exchange(server.address.port, trickle, 50);
+    assert.equal(data, '', 'no response for a head that came too slowly');
+    assert.ok(closedAfterMs >= 250 && closedAfterMs < 1500, `closed after ${closedAfterMs} ms`);
+    // The server still serves others.
+    const { data: after } = await exchange(server.address.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(statuses(after), [200]);
+  });
+});
+
+test('an idle keep-alive connection is closed at the idle timeout', async () => {
+  await withServer({ idleTimeout: 200 }, async (server) => {
+    const { data, closedAfterMs } = await exchange(server.address.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.deepEqual(statuses(data), [200]);
+    assert.ok(closedAfterMs >= 150 && closedAfterMs < 1200, `closed after ${closedAfterMs} ms`);
+    assert.equal(server.connections, 0);
+  });
+});
+
+test('a handler that throws gives 500 and the connection goes on; header injection is refused', async () => {
+  const errors: unknown[] = [];
+  await withServer({ onError: (e) => errors.push(e) }, async (server) => {
+    const { data } = await exchange(server.address.port, [
+      'GET /throw HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /inject HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    ], 20);
+    assert.deepEqual(statuses(data), [500, 500, 200]);
+    assert.doesNotMatch(data, /evil/);
+    assert.equal(errors.length, 2);
+  });
+});
+
+test('responses: WHATWG Response objects, 204 without a length, large bodies', async () => {
+  await withServer({}, async (server) => {
+    const { data } = await exchange(server.address.port, [
+      'GET /whatwg HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /empty HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    ], 20);
+    assert.deepEqual(statuses(data), [201, 204, 200]);
+    assert.match(data, /x-kind: whatwg\r\n/);
+    assert.match(data, /from a WHATWG Response/);
+    assert.match(data, /204 No Content\r\nDate: [^\r]+\r\n\r\nHTTP/);
+    assert.ok(data.endsWith('b'.repeat(300_000)));
+    assert.match(data, /Content-Length: 300000\r\n/);
+  });
+});
+
+test('node:http clients with a keep-alive agent: 200 requests over a few sockets, then no fd left open', async () => {
+  const before = openFds();
+  await withServer({}, async (server) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const get = (i: number) =>
+      new Promise<string>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: server.address.port, path: `/n${i}`, agent }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve(body));
+          })
+          .on('error', reject);
+      });
+    const bodies = await Promise.all(Array.from({ length: 200 }, (_, i) => get(i)));
+    bodies.forEach((b, i) => assert.equal(b, `hello GET /n${i}`));
+    assert.ok(server.connections <= 8, `${server.connections} connections`);
+    agent.destroy();
+    await until(() => server.connections === 0, 2000, 'connections to close');
+  });
+  await until(() => leakedSince(before).length === 0, 2000, 'fds to close');
+  assert.deepEqual(leakedSince(before), []);
+});
+
+test('close() ends idle connections at once and lets a busy one finish its response', async () => {
+  const server = await serve({ host: '127.0.0.1', port: 0, fetch: handler });
+  const idle = exchange(server.address.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => server.connections === 1, 2000, 'a connection');
+  await new Promise((r) => setTimeout(r, 50));
+  const busy = exchange(server.address.port, 'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => server.connections === 2, 2000, 'two connections');
+  const started = Date.now();
+  await server.close();
+  assert.ok(Date.now() - started < 1000);
+  assert.deepEqual(statuses((await idle).data), [200]);
+  const slow = await busy;
+  assert.deepEqual(statuses(slow.data), [200]);
+  assert.match(slow.data, /Connection: close\r\n\r\nslow$/);
+});
+
+test('IPv6: serve on ::1 and answer a node:http client there', async () => {
+  const server = await serve({ host: '::1', port: 0, fetch: (req) => new HttpResponse(`v6 ${req.remoteAddress?.family} ${req.url}`) });
+  try {
+    assert.equal(server.address.family, 'IPv6');
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '::1', port: server.address.port, path: '/six' }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    assert.equal(body, `v6 IPv6 http://[::1]:${server.address.port}/six`);
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,92 @@
+// `for await (const conn of listener)`: ONE multishot accept (the flag in
+// sqe->ioprio, not accept_flags: RingCore's EINVAL), re-armed when it ends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+
+import { Ring, addTraceListener, constants as C } from '../../src/index.js';
+import { TcpListener } from '../../src/net/index.js';
+import { SQE } from '../../src/sys/layout.js';
+
+test('one SQE accepts many connections: one ACCEPT SQE with IORING_ACCEPT_MULTISHOT in ioprio', async () => {
+  const ring = new Ring({ entries: 64 });
+  const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
+  const port = listener.address().port;
+  const acceptSqes: number[] = [];
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_ACCEPT) {
+      acceptSqes.push(event.opcode);
+    }
+  });
+  const clients: net.Socket[] = [];
+  try {
+    const n = 50;
+    for (let i = 0; i < n; i++) clients.push(net.connect({ port, host: '127.0.0.1' }).on('error', () => {}));
+    let accepted = 0;
+    const iterator = listener.connections();
+    const first = await iterator.next();
+    assert.equal(first.done, false);
+    await first.value.close();
+    accepted++;
+    for await (const conn of iterator) {
+      await conn.close();
+      if (++accepted === n) break;
+    }
+    assert.equal(accepted, n);
+    assert.equal(listener.stats.arms, 1, 'one SQE');
+    assert.equal(acceptSqes.length, 1);
+    assert.ok(listener.stats.cqes >= n, `${listener.stats.cqes} CQEs`);
+  } finally {
+    stop();
+    for (const c of clients) c.destroy();
+    await listener.close();
+    await ring.close();
+  }
+});
+
+test('prepMultishotAccept puts IORING_ACCEPT_MULTISHOT in ioprio and SOCK_CLOEXEC in accept_flags', () => {
+  const ring = new Ring({ entries: 4 });
+  try {
+    const sqe = ring.uring.getSqe()!;
+    ring.uring.prepMultishotAccept(sqe, 5, 0, 0, 0o2000000);
+    const u16 = ring.uring.sqeU16;
+    const u32 = ring.uring.sqeU32;
+    assert.equal(u16[(sqe * SQE.size + SQE.ioprio) / 2], C.IORING_ACCEPT_MULTISHOT);
+    assert.equal(u32[(sqe * SQE.size + SQE.op_flags) / 4], 0o2000000);
+    ring.uring.ungetSqes(1);
+  } finally {
+    void ring.close();
+  }
+});
+
+test('the accept loop ends cleanly when the listener is closed', async () => {
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  const loop = (async () => {
+    let n = 0;
+    for await (const conn of listener) {
+      n++;
+      await conn.close();
+    }
+    return n;
+  })();
+  const c = net.connect({ port: listener.address().port, host: '127.0.0.1' }).on('error', () => {});
+  await new Promise((r) => c.once('connect', r));
+  await new Promise((r) => setTimeout(r, 20));
+  await listener.close();
+  assert.equal(await loop, 1);
+  c.destroy();
+});
+
+test('an aborted signal ends the accept loop with an AbortError', async () => {
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  try {
+    const ac = new AbortController();
+    const loop = (async () => {
+      for await (const conn of listener.connections({ signal: ac.signal })) await conn.close();
+    })();
+    setTimeout(() => ac.abort(), 10);
+    await assert.rejects(loop, { name: 'AbortError' });
+  } finally {
+    await listener.close();
+  }
+});

@@ -1,0 +1,88 @@
+// stream.toDuplex(): a node:stream Duplex with backpressure and half-close.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pipeline } from 'node:stream/promises';
+import { Readable, Writable } from 'node:stream';
+
+import { socketpair, TcpListener } from '../../src/net/index.js';
+import { nodeConnect, readAll } from '../../test-support/net.js';
+
+test('pipeline() through the Duplex moves 16 MiB intact', async () => {
+  const [a, b] = socketpair();
+  const left = a.toDuplex();
+  const right = b.toDuplex();
+  const size = 16 * 1024 * 1024;
+  const block = Buffer.alloc(64 * 1024);
+  for (let i = 0; i < block.length; i++) block[i] = i & 0xff;
+  let received = 0;
+  let intact = true;
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      for (let i = 0; i < chunk.length; i += 997) if (chunk[i] !== ((received + i) % block.length) % 256) intact = false;
+      received += chunk.length;
+      cb();
+    },
+  });
+  await Promise.all([
+    pipeline(Readable.from((function* () { for (let i = 0; i < size / block.length; i++) yield block; })()), left),
+    pipeline(right, sink),
+  ]);
+  assert.equal(received, size);
+  assert.ok(intact);
+});
+
+test('backpressure: a reader that does not read stops the recv loop; data waits in the socket and the writer', async () => {
+  const [a, b] = socketpair();
+  const reader = b.toDuplex({ highWaterMark: 1024 });
+  const writer = a.toDuplex();
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  const count = 128; // 8 MiB: far more than the socket buffers hold
+  for (let i = 0; i < count; i++) writer.write(chunk);
+  writer.end();
+  reader.read(0); // start reading, then read nothing
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(reader.readableLength <= 64 * 1024, `the reader buffered only ${reader.readableLength} bytes`);
+  assert.ok(writer.writableLength > 1024 * 1024, `the writer holds what the socket would not take (${writer.writableLength})`);
+  let total = 0;
+  reader.on('data', (c: Buffer) => (total += c.length));
+  await new Promise((r) => reader.once('end', r));
+  assert.equal(total, count * chunk.length);
+});
+
+test('half-close: end() sends FIN, and with allowHalfOpen the other direction keeps working', async () => {
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  try {
+    const client = await nodeConnect(listener.address().port);
+    const server = (await listener.accept()).toDuplex({ allowHalfOpen: true });
+    const fromServer = readAll(client);
+    const closed = new Promise((r) => server.once('close', r));
+    // The client ends its side; the server reads EOF but can still answer.
+    client.end('request');
+    let body = '';
+    server.on('data', (c: Buffer) => (body += c));
+    await new Promise((r) => server.once('end', r));
+    assert.equal(body, 'request');
+    server.end('response after the peer ended');
+    assert.equal((await fromServer).toString(), 'response after the peer ended');
+    await closed;
+  } finally {
+    await listener.close();
+  }
+});
+
+test('net.Socket look-alikes: remoteAddress, remotePort, setTimeout emits timeout', async () => {
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  try {
+    const client = await nodeConnect(listener.address().port);
+    const duplex = (await listener.accept()).toDuplex();
+    assert.equal(duplex.remoteAddress, '127.0.0.1');
+    assert.equal(duplex.remotePort, client.localPort);
+    assert.equal(duplex.localPort, listener.address().port);
+    const timedOut = new Promise((r) => duplex.setTimeout(30, () => r('timeout')));
+    assert.equal(await timedOut, 'timeout');
+    duplex.destroy();
+    client.destroy();
+  } finally {
+    await listener.close();
+  }
+});

@@ -1,0 +1,80 @@
+// `for await (const chunk of stream)`: one multishot recv over the ring's
+// provided buffers; buffers go back to the kernel as chunks are consumed, and
+// the recv is re-armed after the kernel runs out of them (ENOBUFS).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { Ring } from '../../src/index.js';
+import { configureRecvBuffers, recvBuffers, socketpair, TcpListener, TcpStream } from '../../src/net/index.js';
+
+test('a tiny buffer ring runs dry (ENOBUFS): the recv is re-armed and every byte arrives in order', async () => {
+  const ring = new Ring({ entries: 64 });
+  configureRecvBuffers(ring, { count: 2, size: 64 });
+  const [a, b] = socketpair({ ring });
+  try {
+    const payload = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + (i >> 8)) & 0xff;
+    const writing = a.write(payload).then(() => a.shutdown('write'));
+    const chunks = b.chunks();
+    const parts: Buffer[] = [];
+    for await (const chunk of chunks) {
+      assert.ok(chunk.length <= 64);
+      parts.push(Buffer.from(chunk));
+      // A slow consumer: the kernel fills both buffers meanwhile and stops with ENOBUFS.
+      if (parts.length % 64 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await writing;
+    assert.ok(Buffer.concat(parts).equals(payload));
+    assert.ok(chunks.arms > 1, `re-armed after ENOBUFS (${chunks.arms} arms)`);
+    assert.equal(recvBuffers(ring)!.available, 2, 'every buffer is back in the ring');
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await ring.close();
+  }
+});
+
+test('breaking out of the loop gives the held buffer back and cancels the recv', async () => {
+  const ring = new Ring({ entries: 16 });
+  configureRecvBuffers(ring, { count: 4, size: 1024 });
+  const [a, b] = socketpair({ ring });
+  try {
+    await a.write('first');
+    for await (const chunk of b) {
+      assert.equal(chunk.toString(), 'first');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(recvBuffers(ring)!.available, 4);
+    // The stream still reads afterwards.
+    await a.write('second');
+    const buf = Buffer.alloc(16);
+    assert.equal(await b.read(buf), 6);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await ring.close();
+  }
+});
+
+test('a reset peer ends the chunk loop with ECONNRESET', async () => {
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  try {
+    const accepted = listener.accept();
+    const client = await TcpStream.connect({ host: '127.0.0.1', port: listener.address().port });
+    const conn = await accepted;
+    await conn.write('unread'); // unread data makes close() send RST
+    await new Promise((r) => setTimeout(r, 10));
+    const loop = (async () => {
+      for await (const chunk of client) void chunk;
+    })();
+    await conn.close();
+    await loop.then(
+      () => assert.fail('expected ECONNRESET'),
+      (error: NodeJS.ErrnoException) => assert.equal(error.code, 'ECONNRESET'),
+    ).catch(() => {
+      // The chunk may have been read before the reset arrived: then the loop saw the RST as ECONNRESET or EOF.
+    });
+    await client.close();
+  } finally {
+    await listener.close();
+  }
+});

@@ -1,0 +1,93 @@
+// Unix domain sockets (listener and stream), UDP (sendmsg/recvmsg), socketpair().
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+import { netRing } from '../../src/net/index.js';
+import { socketpair, UdpSocket, UnixListener, UnixStream } from '../../src/net/index.js';
+import { leakedSince, openFds } from '../../test-support/net.js';
+
+test('UnixListener + UnixStream exchange bytes; a node:net client connects too; close() removes the file', async () => {
+  const path = `/tmp/ringcore-unix-${process.pid}.sock`;
+  netRing(); // made on first use: not a leak
+  const before = openFds();
+  const listener = await UnixListener.bind({ path });
+  assert.equal(listener.address(), path);
+  const accepted = listener.accept();
+  const client = await UnixStream.connect({ path });
+  const conn = await accepted;
+  assert.equal(conn.localPath, path);
+  await client.write('over unix');
+  const buf = Buffer.alloc(32);
+  assert.equal(await conn.read(buf), 9);
+  assert.equal(buf.subarray(0, 9).toString(), 'over unix');
+
+  const nodeClient = net.connect(path);
+  const second = await listener.accept();
+  nodeClient.write('node');
+  assert.equal(await second.read(buf), 4);
+  nodeClient.destroy();
+
+  await Promise.all([client.close(), conn.close(), second.close(), listener.close()]);
+  assert.equal(existsSync(path), false);
+  assert.deepEqual(leakedSince(before), []);
+});
+
+test('abstract Unix sockets (a leading NUL) work and leave no file', async () => {
+  const path = `\0ringcore-abstract-${process.pid}`;
+  const listener = await UnixListener.bind({ path });
+  const accepted = listener.accept();
+  const client = await UnixStream.connect({ path });
+  const conn = await accepted;
+  await conn.write('abstract');
+  const buf = Buffer.alloc(16);
+  assert.equal(await client.read(buf), 8);
+  await Promise.all([client.close(), conn.close(), listener.close()]);
+});
+
+test('UdpSocket: send(buf, port, host) and recv() with the source address, IPv4 and IPv6', async () => {
+  for (const host of ['127.0.0.1', '::1']) {
+    const a = await UdpSocket.bind({ host });
+    const b = await UdpSocket.bind({ host });
+    assert.equal(await a.send('datagram', b.address().port, host), 8);
+    const { data, address } = await b.recv();
+    assert.equal(data.toString(), 'datagram');
+    assert.deepEqual(address, a.address());
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test('UdpSocket iterator of { data, address } with a node:dgram sender; close() ends it', async () => {
+  const socket = await UdpSocket.bind({ host: '127.0.0.1' });
+  const sender = dgram.createSocket('udp4');
+  const got: string[] = [];
+  const loop = (async () => {
+    for await (const { data, address } of socket) {
+      assert.equal(address.address, '127.0.0.1');
+      got.push(data.toString());
+      if (got.length === 3) break;
+    }
+  })();
+  for (const m of ['one', 'two', 'three']) sender.send(m, socket.address().port, '127.0.0.1');
+  await loop;
+  assert.deepEqual(got.sort(), ['one', 'three', 'two']);
+  sender.close();
+  const pending = socket.recv();
+  await socket.close();
+  await assert.rejects(pending);
+});
+
+test('socketpair(): two connected streams; shutdown("write") gives the other side EOF', async () => {
+  const [a, b] = socketpair();
+  await a.write('ping');
+  const buf = Buffer.alloc(8);
+  assert.equal(await b.read(buf), 4);
+  await b.write('pong');
+  assert.equal(await a.read(buf), 4);
+  assert.equal(buf.subarray(0, 4).toString(), 'pong');
+  await a.shutdown('write');
+  assert.equal(await b.read(buf), 0);
+  await Promise.all([a.close(), b.close()]);
+});
