@@ -1,6 +1,6 @@
 // Helpers for the HTTP tests: raw exchanges over node:net, example servers in
 // child processes, and curl.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,3 +88,14 @@ export function curl(args: string[]): Promise<{ stdout: Buffer; stderr: string }
     });
   });
 }
+
+/** Whether curl is on this machine, and the skip reason for tests that drive servers with it. */
+export const hasCurl = (() => {
+  try {
+    execFileSync('curl', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+export const skipWithoutCurl: string | false = hasCurl ? false : 'curl is not installed (apt-get install -y curl)';

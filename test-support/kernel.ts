@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 
 import { addTraceListener, type OpOptions, type OpSpec, type Ring, type TraceEvent } from '../src/index.js';
+import { interval } from '../src/time/index.js';
 import { addressOf } from '../src/sys/memory.js';
 import { native } from '../src/sys/native.js';
 import { SYS_pipe2 } from '../src/sys/syscalls.js';
@@ -34,4 +35,15 @@ export function record(ring: Ring): { events: TraceEvent[]; stop: () => void } {
     if (event.ring === ring.uring.id) events.push(event);
   });
   return { events, stop };
+}
+
+/** Whether the kernel has multishot timeouts (IORING_TIMEOUT_MULTISHOT, Linux 6.4): older ones reject them with EINVAL. */
+export async function hasMultishotTimeout(ring: Ring): Promise<boolean> {
+  try {
+    for await (const _ of interval(1, { count: 1, ring }));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EINVAL') return false;
+    throw error;
+  }
 }

@@ -8,17 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { curl, exchange, startExample, statuses, type ExampleServer } from '../../test-support/http.js';
+import { curl, exchange, startExample, statuses, type ExampleServer, skipWithoutCurl, hasCurl } from '../../test-support/http.js';
 
-const hasCurl = (() => {
-  try {
-    execFileSync('curl', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const skip = hasCurl ? false : 'curl is not installed (apt-get install -y curl)';
+const skip = skipWithoutCurl;
 
 let dir = '';
 let root = '';

@@ -4,19 +4,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 
-import { curl, exchange, startExample, statuses } from '../../test-support/http.js';
+import { curl, exchange, startExample, statuses, skipWithoutCurl } from '../../test-support/http.js';
 
-const hasCurl = (() => {
-  try {
-    execFileSync('curl', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const skip = hasCurl ? false : 'curl is not installed (apt-get install -y curl)';
+const skip = skipWithoutCurl;
 
 test('curl: GET and HEAD, several URLs over one kept-alive connection', { skip }, async () => {
   const server = await startExample('http_server');

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 
 import { IoUring, Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
+import { hasMultishotTimeout } from '../../test-support/kernel.js';
 
 /** Submits `batches` × sqEntries NOPs without reaping; user_data = (i, tag). Returns how many. */
 function postNops(uring: IoUring, batches: number, firstSlot: number, tag: number): number {
@@ -80,16 +81,6 @@ test('submitter: reapAll() brings back every overflowed CQE (unknown slots count
 });
 
 /** Whether the kernel has IORING_TIMEOUT_MULTISHOT (6.4): older ones reject it with EINVAL. */
-async function hasMultishotTimeout(ring: Ring): Promise<boolean> {
-  try {
-    for await (const _ of interval(1, { count: 1, ring }));
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EINVAL') return false;
-    throw error;
-  }
-}
-
 test('interval(1, {count: 40}) on a 4-entry CQ while the thread is busy: all 40 ticks arrive', { timeout: 10_000 }, async (t) => {
   const ring = new Ring({ entries: 2 });
   try {

@@ -8,18 +8,9 @@ import { setImmediate as turn } from 'node:timers/promises';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
+import { hasMultishotTimeout } from '../../test-support/kernel.js';
 
 /** Whether the kernel has IORING_TIMEOUT_MULTISHOT (6.4): older ones reject it with EINVAL. */
-async function hasMultishotTimeout(ring: Ring): Promise<boolean> {
-  try {
-    for await (const _ of interval(1, { count: 1, ring }));
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EINVAL') return false;
-    throw error;
-  }
-}
-
 const NO_MULTISHOT = 'the kernel lacks IORING_TIMEOUT_MULTISHOT (Linux 6.4)';
 
 async function settleInFlight(ring: Ring): Promise<void> {
