@@ -23,7 +23,7 @@ const MAX_BURST = 256;
 
 export class Batcher {
   private scheduled = false;
-  /** Flushes since the event loop last turned. */
+  /** Flushes since the driver last saw the event loop turn. */
   private burst = 0;
 
   constructor(
@@ -38,7 +38,6 @@ export class Batcher {
     // so a loop of them would never give Node's loop a turn: its timers and
     // sockets would starve. After a burst of flushes, take the next one through
     // setImmediate, which lets the loop run first.
-    if (this.burst === 0) setImmediate(this.endBurst);
     if (++this.burst > MAX_BURST) {
       this.burst = 0;
       setImmediate(this.run);
@@ -47,9 +46,14 @@ export class Batcher {
     }
   }
 
-  private readonly endBurst = (): void => {
+  /**
+   * The driver saw the event loop turn (a poll callback, a step): the burst
+   * starts again. Told by the driver rather than learnt from a setImmediate of
+   * our own, which would cost a non-blocking epoll_wait on every turn.
+   */
+  loopTurned(): void {
     this.burst = 0;
-  };
+  }
 
   private readonly run = (): void => {
     this.scheduled = false;

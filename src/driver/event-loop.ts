@@ -1,19 +1,23 @@
 // The default driver: it lives inside Node's event loop, beside timers,
 // node:fs and node:net. Submission is batched per turn (Batcher); completions
-// that were not ready at the enter are picked up by watching the ring fd with
-// uv_poll, which is readable while the CQ holds entries.
+// that were not ready at the enter are picked up by watching, with uv_poll,
+// an fd that turns readable when the kernel has something for us (see
+// CompletionSignal).
 import { native, type Watch } from '../sys/native.js';
 import type { Submitter } from '../op/submitter.js';
 import { Batcher, type Driver } from './driver.js';
+import { CompletionSignal } from './completion-signal.js';
 
 export class EventLoopDriver implements Driver {
   private readonly batcher: Batcher;
+  private readonly signal: CompletionSignal;
   private watch: Watch | null = null;
   /** Whether the watch keeps the process alive: only while something is in flight. */
   private referenced = false;
 
   constructor(private readonly submitter: Submitter) {
     this.batcher = new Batcher(submitter, this.syncRef);
+    this.signal = new CompletionSignal(submitter.uring);
     submitter.wake = () => this.batcher.schedule();
   }
 
@@ -22,6 +26,8 @@ export class EventLoopDriver implements Driver {
   }
 
   private readonly onReadable = (): void => {
+    this.signal.clear();
+    this.batcher.loopTurned();
     this.submitter.flush();
     this.syncRef();
   };
@@ -36,7 +42,7 @@ export class EventLoopDriver implements Driver {
     if (wanted === this.referenced) return;
     this.referenced = wanted;
     if (wanted) {
-      this.watch ??= native.watch(this.submitter.uring.fd, this.onReadable);
+      this.watch ??= native.watch(this.signal.fd, this.onReadable);
       this.watch.ref();
     } else {
       this.watch?.unref();
@@ -47,5 +53,6 @@ export class EventLoopDriver implements Driver {
     this.watch?.close();
     this.watch = null;
     this.referenced = false;
+    this.signal.dispose();
   }
 }

@@ -44,6 +44,7 @@ export class ExecutorDriver implements Driver {
 
   private readonly step = (): void => {
     this.stepScheduled = false;
+    this.batcher.loopTurned();
     if (this.disposed) {
       // Ring.close() disposed the driver under a running main: nothing is in
       // flight any more, so finish once main has settled (or run() would hang).

@@ -4,6 +4,7 @@
 // recv stop when the kernel runs short of something and must be re-armed).
 import * as C from '../sys/constants.js';
 import { AbortError, errnoException, RingcoreError, type ErrorContext } from '../sys/errors.js';
+import { watchAbort } from './abort-watch.js';
 import type { OpHost } from './op.js';
 import { Request, type Prep } from './request.js';
 
@@ -40,8 +41,8 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   private stopped = false;
   private abortReason: unknown;
   private aborted = false;
-  private readonly signal: AbortSignal | undefined;
-  private readonly onAbort: (() => void) | undefined;
+  /** Stops watching the caller's signal (none without one). */
+  private readonly unwatch: (() => void) | undefined;
   /** Whether the op holds an SQE or slot right now. */
   private active = false;
   /** Start-ups, the first one included: a count for examples and tests. */
@@ -60,13 +61,11 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
       this.aborted = true;
       this.abortReason = signal.reason;
     } else if (signal !== undefined) {
-      this.signal = signal;
-      this.onAbort = () => {
+      this.unwatch = watchAbort(signal, () => {
         this.aborted = true;
         this.abortReason = signal.reason;
         this.stop();
-      };
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      });
     }
   }
 
@@ -112,7 +111,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   private end(error: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
+    this.unwatch?.();
     if (this.aborted) error = new AbortError(undefined, { cause: this.abortReason });
     this.error = error;
     if (this.reader !== null) {

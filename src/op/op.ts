@@ -8,6 +8,7 @@ import {
   timedOutException,
   type ErrorContext,
 } from '../sys/errors.js';
+import { watchAbort } from './abort-watch.js';
 import { Request, type Prep } from './request.js';
 
 const { ECANCELED, EINTR, ETIME } = constants.errno;
@@ -78,8 +79,8 @@ export class Op<T = number> extends Request {
   deadline: LinkTimeout | null = null;
   /** Set by expire(): the ms after which a timer (not a link timeout) cancelled the op. */
   private expiredAfter = -1;
-  /** The caller's signal, its listener and, once aborted, its reason: only ops given a signal have one. */
-  private abortLink: { signal: AbortSignal; listener: () => void; reason: unknown } | null = null;
+  /** How to stop watching the caller's signal and, once aborted, its reason: only ops given a signal have one. */
+  private abortLink: { unwatch: () => void; reason: unknown } | null = null;
 
   constructor(
     private readonly host: OpHost,
@@ -91,11 +92,7 @@ export class Op<T = number> extends Request {
     this.resolve = captured.resolve as (value: T) => void;
     this.reject = captured.reject;
     this.promise[kOp] = this;
-    if (signal !== undefined) {
-      const listener = () => this.abort(signal.reason);
-      this.abortLink = { signal, listener, reason: undefined };
-      signal.addEventListener('abort', listener, { once: true });
-    }
+    if (signal !== undefined) this.abortLink = { unwatch: watchAbort(signal, () => this.abort(signal.reason)), reason: undefined };
   }
 
   /** The caller gave up: cancel in the kernel, or drop if not yet placed. */
@@ -147,7 +144,7 @@ export class Op<T = number> extends Request {
 
   private finish(): void {
     this.settled = true;
-    if (this.abortLink !== null) this.abortLink.signal.removeEventListener('abort', this.abortLink.listener);
+    this.abortLink?.unwatch();
   }
 
   private settle(): void {

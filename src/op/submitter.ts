@@ -310,10 +310,20 @@ export class Submitter implements OpHost {
   /** Reaps every ready CQE, including those the kernel kept aside when the CQ overflowed. */
   reapAll(): number {
     let total = 0;
+    // Completions held back: by a full CQ (overflow: drained to the end), or by
+    // task work that COOP_TASKRUN left for our next syscall (run once here, so
+    // that a steady stream of it cannot keep the caller from its continuations).
+    let taskRun = true;
     for (;;) {
       total += this.uring.reap(this.dispatch);
-      if (!this.uring.cqOverflowed()) break;
-      this.uring.enter(0, 0, C.IORING_ENTER_GETEVENTS);
+      if (this.uring.cqOverflowed()) {
+        this.uring.enter(0, 0, C.IORING_ENTER_GETEVENTS);
+      } else if (taskRun && this.uring.taskRunPending()) {
+        taskRun = false;
+        this.uring.enter(0, 0, C.IORING_ENTER_GETEVENTS);
+      } else {
+        break;
+      }
     }
     this.stats.completed += total;
     return total;

@@ -43,8 +43,13 @@ const W = {
 const H = { ioprio: SQE.ioprio >> 1, bufIndex: SQE.buf_index >> 1, personality: SQE.personality >> 1 } as const;
 const SQE_WORDS = SQE.size >> 2;
 const MAX_ENTRIES = 32768;
-// Setup flags that help when the kernel has them, dropped one by one when it does not.
-const OPTIONAL_FLAGS = [C.IORING_SETUP_SUBMIT_ALL, C.IORING_SETUP_CLAMP] as const;
+// Setup flags that help when the kernel has them, dropped one by one, newest
+// first, when it does not. COOP_TASKRUN: a completion that needs our task's
+// context (a socket recv, say) waits for our next syscall instead of kicking
+// the CPU with an interrupt while JS runs; TASKRUN_FLAG says when such work
+// is waiting (see IoUring.taskRunPending). SQPOLL rings refuse both.
+const OPTIONAL_FLAGS = [C.IORING_SETUP_COOP_TASKRUN | C.IORING_SETUP_TASKRUN_FLAG, C.IORING_SETUP_SUBMIT_ALL, C.IORING_SETUP_CLAMP] as const;
+const SQPOLL_REFUSES = C.IORING_SETUP_COOP_TASKRUN | C.IORING_SETUP_TASKRUN_FLAG;
 
 let nextRingId = 1;
 
@@ -127,6 +132,7 @@ export class IoUring {
 
     let fd = -1;
     let optional = OPTIONAL_FLAGS.reduce((all, flag) => all | flag, 0);
+    if (flags & C.IORING_SETUP_SQPOLL) optional &= ~SQPOLL_REFUSES;
     for (;;) {
       params[PARAMS.flags / 4] = flags | optional;
       fd = native.syscall(SYS_io_uring_setup, entries, addressOf(params));
@@ -242,7 +248,7 @@ export class IoUring {
       return ret < 0 ? ret : toSubmit;
     }
     if (toSubmit === 0 && waitNr === 0) return 0;
-    return this.enter(toSubmit, waitNr, waitNr > 0 ? C.IORING_ENTER_GETEVENTS : 0);
+    return this.enter(toSubmit, waitNr, waitNr > 0 || this.setupFlags & C.IORING_SETUP_DEFER_TASKRUN ? C.IORING_ENTER_GETEVENTS : 0);
   }
 
   /** Makes the SQEs handed out visible to the kernel; returns how many are pending. */
@@ -274,6 +280,11 @@ export class IoUring {
   /** The SQ ring flags (IORING_SQ_NEED_WAKEUP, IORING_SQ_CQ_OVERFLOW, IORING_SQ_TASKRUN). */
   sqFlags(): number {
     return Atomics.load(this.sq, this.sqFlagsAt);
+  }
+
+  /** True when completions wait for task work that only an enter (or any syscall) runs: see COOP_TASKRUN. */
+  taskRunPending(): boolean {
+    return (Atomics.load(this.sq, this.sqFlagsAt) & C.IORING_SQ_TASKRUN) !== 0;
   }
 
   /** True when the kernel holds completions that did not fit in the CQ; enter with GETEVENTS flushes them. */

@@ -879,6 +879,9 @@ export const AT_EMPTY_PATH = 0x1000;
 export const AT_STATX_SYNC_AS_STAT = 0x0000;
 /** open(2): close the fd on exec. ringcore sets it on every fd it opens. */
 export const O_CLOEXEC = 0o2000000;
+/** eventfd2 flags: close on exec, and reads that never block. */
+export const EFD_CLOEXEC = O_CLOEXEC;
+export const EFD_NONBLOCK = 0o4000;
 /** statx mask: the fields stat(2) fills. */
 export const STATX_BASIC_STATS = 0x07ff;
 /** statx mask: the birth time. */

@@ -10,6 +10,7 @@ export type SyscallName =
   | 'io_uring_setup'
   | 'io_uring_enter'
   | 'io_uring_register'
+  | 'read'
   | 'close'
   | 'socket'
   | 'bind'
@@ -37,6 +38,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     io_uring_setup: 425,
     io_uring_enter: 426,
     io_uring_register: 427,
+    read: 0,
     close: 3,
     socket: 41,
     bind: 49,
@@ -60,6 +62,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     io_uring_setup: 425,
     io_uring_enter: 426,
     io_uring_register: 427,
+    read: 63,
     close: 57,
     socket: 198,
     bind: 200,
@@ -96,6 +99,7 @@ export const SYSCALLS: SyscallTable = selectTable(process.arch);
 export const SYS_io_uring_setup = SYSCALLS.io_uring_setup;
 export const SYS_io_uring_enter = SYSCALLS.io_uring_enter;
 export const SYS_io_uring_register = SYSCALLS.io_uring_register;
+export const SYS_read = SYSCALLS.read;
 export const SYS_close = SYSCALLS.close;
 export const SYS_socket = SYSCALLS.socket;
 export const SYS_bind = SYSCALLS.bind;

@@ -6,12 +6,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getEventListeners, setMaxListeners } from 'node:events';
+import { getEventListeners } from 'node:events';
 import { constants } from 'node:os';
 import { setImmediate as turn } from 'node:timers/promises';
 
 import { AbortError, Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
-import { sleep } from '../../src/time/index.js';
+import { interval, sleep } from '../../src/time/index.js';
 
 function record(ring: Ring): { events: TraceEvent[]; stop: () => void } {
   const events: TraceEvent[] = [];
@@ -158,17 +158,38 @@ test('aborting an op still waiting for room rejects it, and it never gets an SQE
   }
 });
 
-test('one signal for many ops aborts them all', { timeout: 5_000 }, async () => {
+test('one signal for many ops aborts them all, through one listener', { timeout: 5_000 }, async () => {
   const ring = new Ring({ entries: 8 });
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on('warning', onWarning);
   try {
     const controller = new AbortController();
-    setMaxListeners(20, controller.signal);
-    const sleeps = Array.from({ length: 20 }, (_, i) => sleep(10_000 + i, { ring, signal: controller.signal }));
+    // Far past Node's default of ten listeners, and a multishot among them.
+    const sleeps = Array.from({ length: 200 }, (_, i) => sleep(10_000 + i, { ring, signal: controller.signal }));
+    const ticks = interval(10_000, { ring, signal: controller.signal })[Symbol.asyncIterator]().next();
     await turn();
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
     controller.abort('all of them');
+    await assert.rejects(ticks, abortError('all of them'));
     for (const p of sleeps) await assert.rejects(p, abortError('all of them'));
     assert.equal(ring.inFlight, 0);
     assert.equal(ring.waiting, 0);
+    await turn();
+    assert.deepEqual(warnings.map((w) => w.name), [], 'no MaxListenersExceededWarning');
+  } finally {
+    process.off('warning', onWarning);
+    await ring.close();
+  }
+});
+
+test('a long-lived signal given to one op after another keeps no listeners', async () => {
+  const ring = new Ring({ entries: 8 });
+  try {
+    const controller = new AbortController();
+    for (let i = 0; i < 50; i++) await ring.nop({ signal: controller.signal });
+    await Promise.all(Array.from({ length: 30 }, () => ring.nop({ signal: controller.signal })));
+    assert.deepEqual(getEventListeners(controller.signal, 'abort'), []);
   } finally {
     await ring.close();
   }

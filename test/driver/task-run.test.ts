@@ -1,0 +1,81 @@
+// Task-work modes. By default a ring asks for COOP_TASKRUN (completions that
+// need our task wait for its next syscall rather than interrupting it). A
+// ring made with DEFER_TASKRUN posts completions only when entered: the
+// event loop then learns of them through a registered eventfd. Both must
+// still deliver a completion that arrives while the loop sleeps.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, writeSync, closeSync } from 'node:fs';
+
+import { Ring, constants as C } from '../../src/index.js';
+import { sleep } from '../../src/time/index.js';
+import { pipe, read } from '../../test-support/kernel.js';
+
+const openFds = () => readdirSync('/proc/self/fd').length;
+
+/** A pipe read that completes when node:fs writes to the pipe, 20 ms later. */
+async function lateRead(ring: Ring): Promise<void> {
+  const [r, w] = pipe();
+  try {
+    const buffer = Buffer.alloc(5);
+    setTimeout(() => writeSync(w, 'hello'), 20);
+    assert.equal(await read(ring, r, buffer), 5);
+    assert.equal(buffer.toString(), 'hello');
+  } finally {
+    closeSync(r);
+    closeSync(w);
+  }
+}
+
+test('a default ring runs task work cooperatively, and a late completion still arrives', { timeout: 10_000 }, async (t) => {
+  const ring = new Ring({ entries: 8 });
+  try {
+    if ((ring.uring.setupFlags & C.IORING_SETUP_COOP_TASKRUN) === 0) {
+      t.skip('the kernel refused IORING_SETUP_COOP_TASKRUN (Linux < 5.19)');
+      return;
+    }
+    assert.ok(ring.uring.setupFlags & C.IORING_SETUP_TASKRUN_FLAG);
+    await lateRead(ring);
+    await sleep(5, { ring });
+  } finally {
+    await ring.close();
+  }
+});
+
+test('an SQPOLL ring is made without COOP_TASKRUN, which the kernel refuses there', async (t) => {
+  let ring: Ring;
+  try {
+    ring = new Ring({ entries: 8, sqPoll: true });
+  } catch (error) {
+    t.skip(`SQPOLL refused: ${(error as Error).message}`);
+    return;
+  }
+  try {
+    assert.equal(ring.uring.setupFlags & C.IORING_SETUP_COOP_TASKRUN, 0);
+    await lateRead(ring);
+  } finally {
+    await ring.close();
+  }
+});
+
+test('a DEFER_TASKRUN ring delivers late completions in the event loop and under run()', { timeout: 10_000 }, async (t) => {
+  const before = openFds();
+  let ring: Ring;
+  try {
+    ring = new Ring({ entries: 8, flags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER });
+  } catch (error) {
+    t.skip(`DEFER_TASKRUN refused (Linux < 6.1): ${(error as Error).message}`);
+    return;
+  }
+  try {
+    await lateRead(ring);
+    await sleep(5, { ring });
+    // run() swaps in its own driver and back: the eventfd is handed over both times.
+    await ring.run(() => sleep(5, { ring }));
+    await lateRead(ring);
+    await Promise.all([lateRead(ring), ring.nop(), sleep(10, { ring })]);
+  } finally {
+    await ring.close();
+  }
+  assert.equal(openFds(), before, 'the ring and its eventfd are closed');
+});
