@@ -95,6 +95,9 @@ export interface RmOptions extends FsOptions {
 export async function rm(path: PathLike, options?: RmOptions): Promise<void> {
   const p = toCPath(path);
   const o = checkOptions<RmOptions>(options);
+  for (const key of ['recursive', 'force'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw invalidArgType(`options.${key}`, 'of type boolean', o[key]);
+  }
   throwIfAborted(o.signal);
   const ring = ringOf(o);
   try {

@@ -2,17 +2,24 @@
 // Every method takes `{ signal }` (last argument, or in its options object).
 // close() waits for the handle's ops in flight, then sends IORING_OP_CLOSE;
 // from the moment close() is called, new calls reject with EBADF.
+// register() puts the fd in the ring's registered file table: the handle's ops
+// then name that slot (IOSQE_FIXED_FILE); close() empties the slot once the
+// handle's ops have settled, and still closes the fd.
 import { constants } from 'node:os';
 import { Readable, Writable } from 'node:stream';
+import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
 import { errnoException, invalidArgType, type ErrorContext } from '../sys/errors.js';
 import { checkBuffer, checkInteger, checkPosition, checkRange } from './args.js';
 import { closeSpec, fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, readvSpec, writeSpec, writevSpec } from './ops.js';
+import type { BigIntStats } from './bigint-stats.js';
+import { fileTableOf, type FileTable } from './file-table.js';
 import { checkOptions, throwIfAborted, type FsOptions } from './options.js';
 import { readToEnd } from './read-all.js';
-import { fstatSpec, type Stats } from './stat.js';
+import { checkStatOptions, fstatSpec, type StatOptions, type Stats } from './stat.js';
 import { createReadStream, createWriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
+import { readableWebStream, writableWebStream, type ReadableWebStreamOptions, type WritableWebStreamOptions } from './web-streams.js';
 import { toData, type WriteData } from './write-data.js';
 import { writeAll } from './write-all.js';
 
@@ -46,6 +53,12 @@ export interface WriteFileOptions extends FsOptions {
 
 export class FileHandle {
   #fd: number;
+  /** What the handle's ops put in the SQE's fd field: the fd, or its registered slot when #fixed. */
+  #target: number;
+  #fixed = false;
+  #table: FileTable | null = null;
+  /** A web stream was made (at most one, as Node's readableWebStream). */
+  #webStream = false;
   readonly #ring: Ring;
   readonly #context: ErrorContext | undefined;
   /** Ops of this handle not yet settled. */
@@ -55,6 +68,7 @@ export class FileHandle {
 
   constructor(fd: number, ring: Ring, path?: string) {
     this.#fd = fd;
+    this.#target = fd;
     this.#ring = ring;
     this.#context = path === undefined ? undefined : { path };
   }
@@ -67,6 +81,32 @@ export class FileHandle {
   /** The ring this handle's ops go through. */
   get ring(): Ring {
     return this.#ring;
+  }
+
+  /**
+   * Registers the fd with the ring (IORING_REGISTER_FILES: a slot of the
+   * ring's sparse file table, made on first use). From then on the handle's
+   * ops name the slot with IOSQE_FIXED_FILE; `fd` stays the real fd, and
+   * close() frees the slot and closes the fd. Returns false, and the handle
+   * keeps using its fd, when the ring has no table (the kernel refused it,
+   * or the table was registered by someone else) or the table is full.
+   * Worth it for hot handles only: see docs/fs.md.
+   */
+  register(): boolean {
+    if (this.#closing !== null) throw errnoException(-EBADF, 'register', this.#context);
+    if (this.#fixed) return true;
+    const table = fileTableOf(this.#ring);
+    const slot = table === null ? -1 : table.acquire(this.#fd);
+    if (slot < 0) return false;
+    this.#table = table;
+    this.#target = slot;
+    this.#fixed = true;
+    return true;
+  }
+
+  /** The handle's slot in the ring's registered file table, or -1. */
+  get fileIndex(): number {
+    return this.#fixed && this.#closing === null ? this.#target : -1;
   }
 
   /** Counts `work` as in flight until it settles, so that close() waits for it. */
@@ -161,7 +201,7 @@ export class FileHandle {
     if (this.#closing !== null) return this.#closed('read');
     if (len === 0) return Promise.resolve({ bytesRead: 0, buffer });
     // The hot path: the result object is made by the op itself (no extra promise hop).
-    const spec = readSpec(this.#fd, buffer, off, len, pos, this.#context) as unknown as OpSpec<ReadResult<T>>;
+    const spec = readSpec(this.#target, buffer, off, len, pos, this.#context, this.#fixed) as unknown as OpSpec<ReadResult<T>>;
     spec.map = (bytesRead) => ({ bytesRead, buffer });
     return this.#trackOp(this.#ring.submit(spec, opts.signal === undefined ? undefined : { signal: opts.signal }));
   }
@@ -171,15 +211,18 @@ export class FileHandle {
    * or write(string, position?, encoding?, options?). One write(2): it may
    * write less than asked (see bytesWritten), as Node's does. writeFile() writes all.
    */
+  write<T extends ArrayBufferView>(buffer: T, offset?: number | null, length?: number | null, position?: number | bigint | null, options?: FsOptions): Promise<WriteResult<T>>;
+  write<T extends ArrayBufferView>(buffer: T, options?: WriteOptions): Promise<WriteResult<T>>;
+  write(data: string, position?: number | bigint | null, encoding?: BufferEncoding | null, options?: FsOptions): Promise<WriteResult<string>>;
   write<T extends ArrayBufferView | string>(
     data: T,
-    offsetOrOptions?: number | WriteOptions | null,
+    offsetOrOptions?: number | bigint | WriteOptions | null,
     lengthOrEncoding?: number | BufferEncoding | null,
-    position?: number | bigint | null,
+    position?: number | bigint | null | FsOptions,
     options?: FsOptions,
   ): Promise<WriteResult<T>> {
     try {
-      return this.#write(data, offsetOrOptions, lengthOrEncoding, position, options);
+      return this.#write(data, offsetOrOptions as number | WriteOptions | null | undefined, lengthOrEncoding, position as number | bigint | null | undefined, options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -224,7 +267,7 @@ export class FileHandle {
     }
     if (this.#closing !== null) return this.#closed('write');
     if (len === 0) return Promise.resolve({ bytesWritten: 0, buffer: data });
-    const spec = writeSpec(this.#fd, buffer, off, len, pos, this.#context) as unknown as OpSpec<WriteResult<T>>;
+    const spec = writeSpec(this.#target, buffer, off, len, pos, this.#context, this.#fixed) as unknown as OpSpec<WriteResult<T>>;
     spec.map = (bytesWritten) => ({ bytesWritten, buffer: data });
     return this.#trackOp(this.#ring.submit(spec, opts.signal === undefined ? undefined : { signal: opts.signal }));
   }
@@ -236,7 +279,7 @@ export class FileHandle {
     const opts = checkOptions<FsOptions>(options);
     if (this.#closing !== null) return this.#closed('read');
     if (buffers.length === 0) return Promise.resolve({ bytesRead: 0, buffers });
-    const spec = readvSpec(this.#fd, buffers, pos, this.#context);
+    const spec = readvSpec(this.#target, buffers, pos, this.#context, this.#fixed);
     return this.#track(this.#ring.submit(spec, { signal: opts.signal })).then((bytesRead) => ({ bytesRead, buffers }));
   }
 
@@ -247,29 +290,32 @@ export class FileHandle {
     const opts = checkOptions<FsOptions>(options);
     if (this.#closing !== null) return this.#closed('write');
     if (buffers.length === 0) return Promise.resolve({ bytesWritten: 0, buffers });
-    const spec = writevSpec(this.#fd, buffers, pos, this.#context);
+    const spec = writevSpec(this.#target, buffers, pos, this.#context, this.#fixed);
     return this.#track(this.#ring.submit(spec, { signal: opts.signal })).then((bytesWritten) => ({ bytesWritten, buffers }));
   }
 
-  /** STATX of the fd (AT_EMPTY_PATH). */
-  async stat(options?: FsOptions): Promise<Stats> {
-    const opts = checkOptions<FsOptions>(options);
+  /** STATX of the fd (AT_EMPTY_PATH); `{ bigint: true }` for BigIntStats. */
+  async stat(options: StatOptions & { bigint: true }): Promise<BigIntStats>;
+  async stat(options?: StatOptions & { bigint?: false }): Promise<Stats>;
+  async stat(options?: StatOptions): Promise<Stats | BigIntStats>;
+  async stat(options?: StatOptions): Promise<Stats | BigIntStats> {
+    const opts = checkStatOptions(options);
     if (this.#closing !== null) return this.#closed('fstat');
-    return this.#track(this.#ring.submit(fstatSpec(this.#fd, this.#context?.path), { signal: opts.signal }));
+    return this.#track(this.#ring.submit(fstatSpec(this.#fd, this.#context?.path, opts.bigint === true), { signal: opts.signal }));
   }
 
   /** FSYNC. */
   async sync(options?: FsOptions): Promise<void> {
     const opts = checkOptions<FsOptions>(options);
     if (this.#closing !== null) return this.#closed('fsync');
-    return this.#track(this.#ring.submit(fsyncSpec(this.#fd, false, this.#context), { signal: opts.signal }));
+    return this.#track(this.#ring.submit(fsyncSpec(this.#target, false, this.#context, this.#fixed), { signal: opts.signal }));
   }
 
   /** FSYNC with IORING_FSYNC_DATASYNC. */
   async datasync(options?: FsOptions): Promise<void> {
     const opts = checkOptions<FsOptions>(options);
     if (this.#closing !== null) return this.#closed('fdatasync');
-    return this.#track(this.#ring.submit(fsyncSpec(this.#fd, true, this.#context), { signal: opts.signal }));
+    return this.#track(this.#ring.submit(fsyncSpec(this.#target, true, this.#context, this.#fixed), { signal: opts.signal }));
   }
 
   /**
@@ -281,7 +327,7 @@ export class FileHandle {
     const opts = checkOptions<FsOptions>(options);
     if (this.#closing !== null) return this.#closed('ftruncate');
     if (this.#ring.supports('FTRUNCATE')) {
-      return this.#track(this.#ring.submit(ftruncateSpec(this.#fd, length, this.#context), { signal: opts.signal }));
+      return this.#track(this.#ring.submit(ftruncateSpec(this.#target, length, this.#context, this.#fixed), { signal: opts.signal }));
     }
     return this.#track(ftruncateFallback(this.#fd, length, opts.signal));
   }
@@ -293,7 +339,7 @@ export class FileHandle {
     checkInteger(mode, 'mode', 0, 0xffffffff);
     const opts = checkOptions<FsOptions>(options);
     if (this.#closing !== null) return this.#closed('fallocate');
-    return this.#track(this.#ring.submit(fallocateSpec(this.#fd, mode, offset, length, this.#context), { signal: opts.signal }));
+    return this.#track(this.#ring.submit(fallocateSpec(this.#target, mode, offset, length, this.#context, this.#fixed), { signal: opts.signal }));
   }
 
   /** Reads from the current position to the end of the file. */
@@ -303,7 +349,7 @@ export class FileHandle {
     if (this.#closing !== null) return this.#closed('read');
     const work = Promise.resolve().then(() => {
       throwIfAborted(opts.signal);
-      return readToEnd(this.#ring, this.#fd, opts.signal, this.#context);
+      return readToEnd(this.#ring, this.#target, opts.signal, this.#context, undefined, this.#fixed);
     });
     return this.#track(work).then((data) => (opts.encoding == null ? data : data.toString(opts.encoding)));
   }
@@ -315,7 +361,7 @@ export class FileHandle {
     if (this.#closing !== null) return this.#closed('write');
     const work = Promise.resolve().then(async () => {
       throwIfAborted(opts.signal);
-      await writeAll(this.#ring, this.#fd, buffer, 0, buffer.byteLength, -1, opts.signal, this.#context);
+      await writeAll(this.#ring, this.#target, buffer, 0, buffer.byteLength, -1, opts.signal, this.#context, this.#fixed);
     });
     return this.#track(work);
   }
@@ -336,12 +382,56 @@ export class FileHandle {
   }
 
   /**
+   * A web ReadableStream of the file (a byte stream: BYOB readers read
+   * straight into their own buffers), as Node's. At most one web stream per
+   * handle, and not once close() was called (ERR_INVALID_STATE, thrown).
+   */
+  readableWebStream(options?: ReadableWebStreamOptions): ReadableStream<Uint8Array> {
+    this.#checkWebStream();
+    const stream = readableWebStream(this, options); // throws on bad options, leaving the handle free
+    this.#webStream = true;
+    return stream;
+  }
+
+  /** The issue's name for readableWebStream(). */
+  readableStream(options?: ReadableWebStreamOptions): ReadableStream<Uint8Array> {
+    return this.readableWebStream(options);
+  }
+
+  /** A web WritableStream into the file (Node has none on FileHandle; this mirrors readableWebStream). */
+  writableWebStream(options?: WritableWebStreamOptions): WritableStream<ArrayBufferView | ArrayBuffer | string> {
+    this.#checkWebStream();
+    const stream = writableWebStream(this, options);
+    this.#webStream = true;
+    return stream;
+  }
+
+  /** The issue's name for writableWebStream(). */
+  writableStream(options?: WritableWebStreamOptions): WritableStream<ArrayBufferView | ArrayBuffer | string> {
+    return this.writableWebStream(options);
+  }
+
+  #checkWebStream(): void {
+    const reason = this.#closing !== null ? 'The FileHandle is closed' : this.#webStream ? 'The FileHandle is locked' : null;
+    if (reason === null) return;
+    const error = new Error(`Invalid state: ${reason}`) as Error & { code: string };
+    error.code = 'ERR_INVALID_STATE';
+    throw error;
+  }
+
+  /**
    * Waits for this handle's ops in flight, then IORING_OP_CLOSE. Calling it
    * again returns the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       if (this.#pending > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+      // Every op naming the slot has settled: none is queued or in the kernel.
+      if (this.#fixed) {
+        this.#table!.release(this.#target);
+        this.#fixed = false;
+        this.#target = this.#fd;
+      }
       await this.#ring.submit(closeSpec(this.#fd, this.#context));
     })();
     return this.#closing;

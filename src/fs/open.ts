@@ -1,18 +1,32 @@
 // open(): IORING_OP_OPENAT, Node's flags (always with O_CLOEXEC), a FileHandle.
+// `{ fixed: true }` also registers the handle (FileHandle.register()).
+import { invalidArgType } from '../sys/errors.js';
 import { FileHandle } from './file-handle.js';
 import { toMode, toOpenFlags, type OpenFlags } from './flags.js';
 import { openSpec } from './ops.js';
 import { checkOptions, ringOf, type FsOptions } from './options.js';
 import { toCPath, type PathLike } from './path.js';
 
-export async function open(path: PathLike, flags: OpenFlags = 'r', mode: number | string = 0o666, options?: FsOptions): Promise<FileHandle> {
+export interface OpenOptions extends FsOptions {
+  /**
+   * Register the fd with the ring (IORING_REGISTER_FILES) so that the
+   * handle's ops use IOSQE_FIXED_FILE; a handle that cannot be registered
+   * (no table, table full) works on its fd, as without this option.
+   */
+  fixed?: boolean;
+}
+
+export async function open(path: PathLike, flags: OpenFlags = 'r', mode: number | string = 0o666, options?: OpenOptions): Promise<FileHandle> {
   const p = toCPath(path);
   const f = toOpenFlags(flags);
   const m = toMode(mode, 0o666);
-  const o = checkOptions<FsOptions>(options);
+  const o = checkOptions<OpenOptions>(options);
+  if (o.fixed !== undefined && typeof o.fixed !== 'boolean') throw invalidArgType('options.fixed', 'of type boolean', o.fixed);
   const ring = ringOf(o);
   const fd = await ring.submit(openSpec(p.bytes, p.text, f, m), { signal: o.signal });
-  return new FileHandle(fd, ring, p.text);
+  const handle = new FileHandle(fd, ring, p.text);
+  if (o.fixed === true) handle.register();
+  return handle;
 }
 
 /** Opens `path` and returns the fd (for the module functions, which close it themselves). */

@@ -1,6 +1,8 @@
 // The io_uring ops behind ringcore/fs, as OpSpecs: one function per op.
 // Each spec pins what its SQE points into (buffer, iovec array, path) until
-// the final CQE, and carries the path for its errors.
+// the final CQE, and carries the path for its errors. The ops on an open file
+// take `fixed`: then `fd` is a slot of the ring's registered file table
+// (FileTable), named with IOSQE_FIXED_FILE.
 import * as C from '../sys/constants.js';
 import { IOVEC } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
@@ -10,19 +12,29 @@ import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
 
 /** READ of `length` bytes into `buffer` at `offset`, from file position `position` (-1: the current one). */
-export function readSpec(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, context?: ErrorContext): OpSpec<number> {
+export function readSpec(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
   return {
     syscall: 'read',
-    prep: (uring, sqe) => uring.prepRead(sqe, fd, addressOf(buffer) + offset, length, position),
+    prep: fixed
+      ? (uring, sqe) => {
+          uring.prepRead(sqe, fd, addressOf(buffer) + offset, length, position);
+          uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
+        }
+      : (uring, sqe) => uring.prepRead(sqe, fd, addressOf(buffer) + offset, length, position),
     pin: buffer,
     context,
   };
 }
 
-export function writeSpec(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, context?: ErrorContext): OpSpec<number> {
+export function writeSpec(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
   return {
     syscall: 'write',
-    prep: (uring, sqe) => uring.prepWrite(sqe, fd, addressOf(buffer) + offset, length, position),
+    prep: fixed
+      ? (uring, sqe) => {
+          uring.prepWrite(sqe, fd, addressOf(buffer) + offset, length, position);
+          uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
+        }
+      : (uring, sqe) => uring.prepWrite(sqe, fd, addressOf(buffer) + offset, length, position),
     pin: buffer,
     context,
   };
@@ -58,48 +70,63 @@ export function iovecs(buffers: readonly ArrayBufferView[]): Uint32Array {
   return words;
 }
 
-export function readvSpec(fd: number, buffers: readonly ArrayBufferView[], position: number, context?: ErrorContext): OpSpec<number> {
+export function readvSpec(fd: number, buffers: readonly ArrayBufferView[], position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
   const vec = iovecs(buffers);
   return {
     syscall: 'read',
-    prep: (uring, sqe) => uring.prepReadv(sqe, fd, addressOf(vec), buffers.length, position),
+    prep: (uring, sqe) => {
+      uring.prepReadv(sqe, fd, addressOf(vec), buffers.length, position);
+      if (fixed) uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
+    },
     pin: [vec, buffers],
     context,
   };
 }
 
-export function writevSpec(fd: number, buffers: readonly ArrayBufferView[], position: number, context?: ErrorContext): OpSpec<number> {
+export function writevSpec(fd: number, buffers: readonly ArrayBufferView[], position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
   const vec = iovecs(buffers);
   return {
     syscall: 'write',
-    prep: (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(vec), buffers.length, position),
+    prep: (uring, sqe) => {
+      uring.prepWritev(sqe, fd, addressOf(vec), buffers.length, position);
+      if (fixed) uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
+    },
     pin: [vec, buffers],
     context,
   };
 }
 
-export function fsyncSpec(fd: number, datasync: boolean, context?: ErrorContext): OpSpec<void> {
+export function fsyncSpec(fd: number, datasync: boolean, context?: ErrorContext, fixed = false): OpSpec<void> {
   return {
     syscall: datasync ? 'fdatasync' : 'fsync',
-    prep: (uring, sqe) => uring.prepFsync(sqe, fd, datasync ? C.IORING_FSYNC_DATASYNC : 0),
+    prep: (uring, sqe) => {
+      uring.prepFsync(sqe, fd, datasync ? C.IORING_FSYNC_DATASYNC : 0);
+      if (fixed) uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
+    },
     context,
     map: () => undefined,
   };
 }
 
-export function fallocateSpec(fd: number, mode: number, offset: number, length: number, context?: ErrorContext): OpSpec<void> {
+export function fallocateSpec(fd: number, mode: number, offset: number, length: number, context?: ErrorContext, fixed = false): OpSpec<void> {
   return {
     syscall: 'fallocate',
-    prep: (uring, sqe) => uring.prepFallocate(sqe, fd, mode, offset, length),
+    prep: (uring, sqe) => {
+      uring.prepFallocate(sqe, fd, mode, offset, length);
+      if (fixed) uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
+    },
     context,
     map: () => undefined,
   };
 }
 
-export function ftruncateSpec(fd: number, length: number, context?: ErrorContext): OpSpec<void> {
+export function ftruncateSpec(fd: number, length: number, context?: ErrorContext, fixed = false): OpSpec<void> {
   return {
     syscall: 'ftruncate',
-    prep: (uring, sqe) => uring.prepFtruncate(sqe, fd, length),
+    prep: (uring, sqe) => {
+      uring.prepFtruncate(sqe, fd, length);
+      if (fixed) uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
+    },
     context,
     map: () => undefined,
   };

@@ -65,13 +65,13 @@ export async function readRange(ring: Ring, fd: number, size: number, signal: Ab
   return end === size ? buffer : buffer.subarray(0, end);
 }
 
-/** Reads from the current file position to the end, for files whose size is not known (pipes, /proc). */
-export async function readToEnd(ring: Ring, fd: number, signal: AbortSignal | undefined, context?: ErrorContext, prefix?: Buffer): Promise<Buffer> {
+/** Reads from the current file position to the end, for files whose size is not known (pipes, /proc). `fixed`: fd is a registered slot. */
+export async function readToEnd(ring: Ring, fd: number, signal: AbortSignal | undefined, context?: ErrorContext, prefix?: Buffer, fixed = false): Promise<Buffer> {
   const chunks: Buffer[] = prefix === undefined ? [] : [prefix];
   let total = prefix?.length ?? 0;
   for (let size = 64 * 1024; ; size = Math.min(size * 2, CHUNK)) {
     const chunk = Buffer.allocUnsafe(size);
-    const n = await ring.submit(readSpec(fd, chunk, 0, size, -1, context), { signal });
+    const n = await ring.submit(readSpec(fd, chunk, 0, size, -1, context, fixed), { signal });
     if (n === 0) break;
     chunks.push(n === size ? chunk : chunk.subarray(0, n));
     total += n;

@@ -1,18 +1,29 @@
 // stat, lstat and FileHandle.stat: IORING_OP_STATX into a struct statx,
-// returned as an object with the fields and methods of Node's fs.Stats.
-import { constants as fsConstants } from 'node:fs';
+// returned as an object with the fields and methods of Node's fs.Stats, or
+// with `{ bigint: true }` of its BigIntStats.
 import * as C from '../sys/constants.js';
 import { STATX, STATX_TIMESTAMP } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';
 import type { OpSpec } from '../op/op.js';
+import { invalidArgType } from '../sys/errors.js';
+import { BigIntStats, decodeStatxBigInt } from './bigint-stats.js';
+import { FileType } from './file-type.js';
 import { checkOptions, ringOf, type FsOptions } from './options.js';
 import { EMPTY_PATH, toCPath, type PathLike } from './path.js';
 
-const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } = fsConstants;
 const MASK = C.STATX_BASIC_STATS | C.STATX_BTIME;
 
-/** The fields and methods of Node's fs.Stats (numbers; no bigint variant). Dates are rounded to the ms, as Node's. */
-export class Stats {
+/**
+ * The fields and methods of Node's fs.Stats (numbers; see BigIntStats). The
+ * Dates are own properties, as Node's (spread and JSON.stringify show them),
+ * rounded to the ms.
+ */
+export class Stats extends FileType {
+  atime: Date;
+  mtime: Date;
+  ctime: Date;
+  birthtime: Date;
+
   constructor(
     public dev: number,
     public mode: number,
@@ -28,39 +39,12 @@ export class Stats {
     public mtimeMs: number,
     public ctimeMs: number,
     public birthtimeMs: number,
-  ) {}
-  get atime(): Date {
-    return new Date(Math.round(this.atimeMs));
-  }
-  get mtime(): Date {
-    return new Date(Math.round(this.mtimeMs));
-  }
-  get ctime(): Date {
-    return new Date(Math.round(this.ctimeMs));
-  }
-  get birthtime(): Date {
-    return new Date(Math.round(this.birthtimeMs));
-  }
-  isFile(): boolean {
-    return (this.mode & S_IFMT) === S_IFREG;
-  }
-  isDirectory(): boolean {
-    return (this.mode & S_IFMT) === S_IFDIR;
-  }
-  isSymbolicLink(): boolean {
-    return (this.mode & S_IFMT) === S_IFLNK;
-  }
-  isCharacterDevice(): boolean {
-    return (this.mode & S_IFMT) === S_IFCHR;
-  }
-  isBlockDevice(): boolean {
-    return (this.mode & S_IFMT) === S_IFBLK;
-  }
-  isFIFO(): boolean {
-    return (this.mode & S_IFMT) === S_IFIFO;
-  }
-  isSocket(): boolean {
-    return (this.mode & S_IFMT) === S_IFSOCK;
+  ) {
+    super();
+    this.atime = new Date(Math.round(atimeMs));
+    this.mtime = new Date(Math.round(mtimeMs));
+    this.ctime = new Date(Math.round(ctimeMs));
+    this.birthtime = new Date(Math.round(birthtimeMs));
   }
 }
 
@@ -74,7 +58,6 @@ export function decodeStatx(buffer: Buffer): Stats {
   const u32 = (at: number) => buffer.readUInt32LE(at);
   const u64 = (at: number) => buffer.readUInt32LE(at) + buffer.readUInt32LE(at + 4) * 2 ** 32;
   const ms = (at: number) => Number(buffer.readBigInt64LE(at + STATX_TIMESTAMP.tv_sec)) * 1000 + u32(at + STATX_TIMESTAMP.tv_nsec) / 1e6;
-  const hasBirth = (u32(STATX.stx_mask) & C.STATX_BTIME) !== 0;
   return new Stats(
     makedev(u32(STATX.stx_dev_major), u32(STATX.stx_dev_minor)),
     buffer.readUInt16LE(STATX.stx_mode),
@@ -89,40 +72,64 @@ export function decodeStatx(buffer: Buffer): Stats {
     ms(STATX.stx_atime),
     ms(STATX.stx_mtime),
     ms(STATX.stx_ctime),
-    hasBirth ? ms(STATX.stx_btime) : ms(STATX.stx_ctime),
+    // Zero when the filesystem keeps no birth time (/proc): the kernel leaves it so, and libuv passes it on.
+    ms(STATX.stx_btime),
   );
+}
+
+export interface StatOptions extends FsOptions {
+  /** Return BigIntStats (every field a bigint, and atimeNs...), as Node's. */
+  bigint?: boolean;
+}
+
+/** The options of stat, lstat and FileHandle.stat, checked before any SQE. */
+export function checkStatOptions(options: unknown): StatOptions {
+  const o = checkOptions<StatOptions>(options);
+  if (o.bigint !== undefined && typeof o.bigint !== 'boolean') throw invalidArgType('options.bigint', 'of type boolean', o.bigint);
+  return o;
 }
 
 /**
  * The STATX op: of `path` (relative to dirfd), or of the fd itself when
  * `path` is EMPTY_PATH and `dirfd` is the fd (AT_EMPTY_PATH).
  */
-export function statxSpec(syscall: string, dirfd: number, path: Buffer, flags: number, shown?: string): OpSpec<Stats> {
+export function statxSpec(syscall: string, dirfd: number, path: Buffer, flags: number, shown?: string): OpSpec<Stats>;
+export function statxSpec(syscall: string, dirfd: number, path: Buffer, flags: number, shown: string | undefined, bigint: true): OpSpec<BigIntStats>;
+export function statxSpec(syscall: string, dirfd: number, path: Buffer, flags: number, shown: string | undefined, bigint: boolean): OpSpec<Stats | BigIntStats>;
+export function statxSpec(syscall: string, dirfd: number, path: Buffer, flags: number, shown?: string, bigint = false): OpSpec<Stats | BigIntStats> {
   const out = Buffer.alloc(STATX.size);
   return {
     syscall,
     prep: (uring, sqe) => uring.prepStatx(sqe, dirfd, addressOf(path), flags | C.AT_STATX_SYNC_AS_STAT, MASK, addressOf(out)),
     pin: [path, out],
     context: shown === undefined ? undefined : { path: shown },
-    map: () => decodeStatx(out),
+    map: bigint ? () => decodeStatxBigInt(out) : () => decodeStatx(out),
   };
 }
 
-/** fstat(fd) as a STATX op. */
-export function fstatSpec(fd: number, shown?: string): OpSpec<Stats> {
-  return statxSpec('fstat', fd, EMPTY_PATH, C.AT_EMPTY_PATH, shown);
+/** fstat(fd) as a STATX op (always the real fd: STATX looks up a path, it takes no registered file). */
+export function fstatSpec(fd: number, shown?: string): OpSpec<Stats>;
+export function fstatSpec(fd: number, shown: string | undefined, bigint: boolean): OpSpec<Stats | BigIntStats>;
+export function fstatSpec(fd: number, shown?: string, bigint = false): OpSpec<Stats | BigIntStats> {
+  return statxSpec('fstat', fd, EMPTY_PATH, C.AT_EMPTY_PATH, shown, bigint);
 }
 
 /** Stats of the file at `path`, following symlinks. */
-export async function stat(path: PathLike, options?: FsOptions): Promise<Stats> {
+export async function stat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
+export async function stat(path: PathLike, options?: StatOptions & { bigint?: false }): Promise<Stats>;
+export async function stat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats>;
+export async function stat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats> {
   const p = toCPath(path);
-  const o = checkOptions<FsOptions>(options);
-  return ringOf(o).submit(statxSpec('stat', C.AT_FDCWD, p.bytes, 0, p.text), { signal: o.signal });
+  const o = checkStatOptions(options);
+  return ringOf(o).submit(statxSpec('stat', C.AT_FDCWD, p.bytes, 0, p.text, o.bigint === true), { signal: o.signal });
 }
 
 /** Stats of the link itself when `path` is a symlink. */
-export async function lstat(path: PathLike, options?: FsOptions): Promise<Stats> {
+export async function lstat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
+export async function lstat(path: PathLike, options?: StatOptions & { bigint?: false }): Promise<Stats>;
+export async function lstat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats>;
+export async function lstat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats> {
   const p = toCPath(path);
-  const o = checkOptions<FsOptions>(options);
-  return ringOf(o).submit(statxSpec('lstat', C.AT_FDCWD, p.bytes, C.AT_SYMLINK_NOFOLLOW, p.text), { signal: o.signal });
+  const o = checkStatOptions(options);
+  return ringOf(o).submit(statxSpec('lstat', C.AT_FDCWD, p.bytes, C.AT_SYMLINK_NOFOLLOW, p.text, o.bigint === true), { signal: o.signal });
 }

@@ -9,6 +9,7 @@ import { writeSpec } from './ops.js';
  * Writes `length` bytes of `buffer` from `offset`, at file position `position`
  * (-1: the current position, as for pipes and O_APPEND files). Resolves with
  * the byte count; rejects with the first error (the bytes before it stay written).
+ * `fixed`: `fd` is a slot of the ring's registered file table.
  */
 export async function writeAll(
   ring: Ring,
@@ -19,10 +20,11 @@ export async function writeAll(
   position: number,
   signal: AbortSignal | undefined,
   context?: ErrorContext,
+  fixed = false,
 ): Promise<number> {
   let done = 0;
   while (done < length) {
-    const n = await ring.submit(writeSpec(fd, buffer, offset + done, length - done, position < 0 ? -1 : position + done, context), { signal });
+    const n = await ring.submit(writeSpec(fd, buffer, offset + done, length - done, position < 0 ? -1 : position + done, context, fixed), { signal });
     // A regular file never returns 0 for a non-empty write; guard anyway rather than spin.
     if (n === 0) throw new Error(`write returned 0 with ${length - done} bytes left`);
     done += n;

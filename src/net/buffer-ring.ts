@@ -105,6 +105,19 @@ export class BufferRing {
     }
   }
 
+  /**
+   * Takes the group away from the kernel (IORING_UNREGISTER_PBUF_RING), so
+   * its id may be used again. Ops still armed on the group then fail with
+   * ENOBUFS; whoever made them keeps this object (its memory) pinned until
+   * their final CQE.
+   */
+  unregister(ring: Ring): void {
+    if (ring.closed) return; // the ring's buffer groups went with it
+    const reg = new Uint32Array(IO_URING_BUF_REG.size / 4);
+    new Uint16Array(reg.buffer)[IO_URING_BUF_REG.bgid / 2] = this.group;
+    ring.uring.register(C.IORING_UNREGISTER_PBUF_RING, reg, 1);
+  }
+
   /** Calls `wake` once a buffer is back (at once if one is). */
   whenAvailable(wake: () => void): void {
     if (this.available > 0) wake();

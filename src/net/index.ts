@@ -7,6 +7,8 @@ export { SocketStream, setZeroCopyThreshold, type IoOptions } from './stream.js'
 export { Listener, type AcceptOptions, type AcceptStats } from './listener.js';
 export { UnixListener, UnixStream, type UnixConnectOptions, type UnixListenOptions } from './unix.js';
 export { UdpSocket, type Datagram, type UdpBindOptions } from './udp.js';
+export { DatagramIterator } from './udp-datagrams.js';
+export { zeroCopyStats } from './send-zc.js';
 export { socketpair } from './socketpair.js';
 export { ChunkIterator, type ChunkOptions } from './chunks.js';
 export { BufferRing, configureRecvBuffers, recvBuffers, NET_BUFFER_GROUP, type BufferRingOptions } from './buffer-ring.js';

@@ -5,33 +5,64 @@
 // Request of its own: it keeps its slot, and so the buffer, until the
 // notification, and only then resolves, so that a caller may reuse the
 // buffer as soon as the promise settles.
+//
+// Each send asks for IORING_SEND_ZC_REPORT_USAGE (Linux 6.2): the
+// notification's res then says whether the kernel copied the bytes after all
+// (IORING_NOTIF_USAGE_ZC_COPIED, as it does on loopback); zeroCopyStats counts
+// both. A kernel without the flag refuses it with EINVAL: the send is made
+// again without it, and so are all later ones.
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
+import { watchAbort } from '../op/abort-watch.js';
 import { Request } from '../op/request.js';
 import * as C from '../sys/constants.js';
 import { AbortError, errnoException } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { MSG_NOSIGNAL } from '../sys/socket-constants.js';
 
-const { ECANCELED, EINTR } = constants.errno;
+const { ECANCELED, EINTR, EINVAL } = constants.errno;
+
+/** SEND_ZC requests made, notifications received, and notifications saying the kernel copied the bytes anyway. */
+export const zeroCopyStats = { sends: 0, notifications: 0, copied: 0 };
+
+let usageFlag = C.IORING_SEND_ZC_REPORT_USAGE;
 
 class SendZc extends Request {
   private res = 0;
   private aborted = false;
   private settled = false;
+  private readonly zcFlags = usageFlag;
+  /** The request now carrying this send: itself, or its resend without the usage flag (what abort() cancels). */
+  current: SendZc = this;
 
   constructor(
+    private readonly ring: Ring,
     private readonly resolve: (n: number) => void,
     private readonly reject: (error: unknown) => void,
-    fd: number,
-    buf: Uint8Array,
+    private readonly fd: number,
+    private readonly buf: Uint8Array,
   ) {
-    super('write', (uring, sqe) => uring.prepSendZc(sqe, fd, addressOf(buf), buf.byteLength, MSG_NOSIGNAL, 0), buf);
+    super('write', (uring, sqe) => uring.prepSendZc(sqe, fd, addressOf(buf), buf.byteLength, MSG_NOSIGNAL, this.zcFlags), buf);
+    zeroCopyStats.sends++;
   }
 
   complete(res: number, flags: number): boolean {
-    if ((flags & C.IORING_CQE_F_NOTIF) === 0) this.res = res; // the result CQE
+    if ((flags & C.IORING_CQE_F_NOTIF) !== 0) {
+      zeroCopyStats.notifications++;
+      if ((res & C.IORING_NOTIF_USAGE_ZC_COPIED) !== 0) zeroCopyStats.copied++;
+    } else {
+      this.res = res; // the result CQE
+    }
     if ((flags & C.IORING_CQE_F_MORE) !== 0) return false; // a notification is still to come
+    if (this.res === -EINVAL && this.zcFlags !== 0 && !this.aborted) {
+      // A kernel before 6.2: no usage reports. Send again without asking.
+      usageFlag = 0;
+      const again = new SendZc(this.ring, this.resolve, this.reject, this.fd, this.buf);
+      this.current = again;
+      this.settled = true;
+      this.ring.submitter.start(again);
+      return true;
+    }
     this.settle();
     return true;
   }
@@ -50,26 +81,23 @@ class SendZc extends Request {
     this.reject(error ?? new AbortError());
   }
 
-  abort(ring: Ring): void {
+  abort(): void {
+    if (this.current !== this) return this.current.abort();
+    if (this.settled) return;
     this.aborted = true;
-    if (this.queued) ring.submitter.dequeue(this);
-    else ring.submitter.cancel(this);
+    if (this.queued) this.ring.submitter.dequeue(this);
+    else this.ring.submitter.cancel(this);
   }
 }
 
 /** One zero-copy send of `buf`; resolves with the bytes sent once the kernel has let go of the buffer. */
 export function sendZc(ring: Ring, fd: number, buf: Uint8Array, signal?: AbortSignal): Promise<number> {
   if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
-  let onAbort: (() => void) | undefined;
+  let unwatch: (() => void) | undefined;
   const promise = new Promise<number>((resolve, reject) => {
-    const request = new SendZc(resolve, reject, fd, buf);
-    if (signal !== undefined) {
-      onAbort = () => request.abort(ring);
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
+    const request = new SendZc(ring, resolve, reject, fd, buf);
+    if (signal !== undefined) unwatch = watchAbort(signal, () => request.abort());
     ring.submitter.start(request);
   });
-  if (onAbort === undefined) return promise;
-  const detach = () => signal!.removeEventListener('abort', onAbort!);
-  return promise.finally(detach);
+  return unwatch === undefined ? promise : promise.finally(unwatch);
 }

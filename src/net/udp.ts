@@ -1,14 +1,21 @@
 // UDP: UdpSocket.bind({ host, port }), send(buf, port, host) as
 // IORING_OP_SENDMSG (the destination in msg_name), recv() as IORING_OP_RECVMSG
-// (the source written back into msg_name), and `for await` over datagrams.
+// (the source written back into msg_name), and `for await` over datagrams:
+// one multishot RECVMSG over a provided-buffer ring of the socket's own
+// (udp-datagrams.ts), registered on first iteration and unregistered on close.
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
-import { RingcoreError, invalidArgType } from '../sys/errors.js';
+import { RingcoreError, invalidArgType, outOfRange } from '../sys/errors.js';
 import { IOVEC, MSGHDR } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
-import { AF_INET, AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY, SOCK_DGRAM, SOL_SOCKET, SO_BROADCAST, SO_REUSEADDR, SO_REUSEPORT } from '../sys/socket-constants.js';
+import { AF_INET, AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY, MSG_TRUNC, SOCK_DGRAM, SOL_SOCKET, SO_BROADCAST, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT } from '../sys/socket-constants.js';
 import { checkPort, decodeInet, inetSockaddr, resolveHost, sockaddrStorage, type SocketAddress } from './address.js';
 import { bindSocket, closeFdNow, closeSocket, createSocket, localName, setIntOption } from './socket.js';
+import { BufferRing } from './buffer-ring.js';
+import { DatagramIterator, PAYLOAD_AT, type Datagram } from './udp-datagrams.js';
+import { acquireGroup, releaseGroup } from './buffer-groups.js';
+
+export type { Datagram } from './udp-datagrams.js';
 
 export interface UdpBindOptions {
   /** Default '0.0.0.0' ('::' for IPv6). */
@@ -16,14 +23,13 @@ export interface UdpBindOptions {
   port?: number;
   reusePort?: boolean;
   ipv6Only?: boolean;
-  /** The largest datagram recv() returns whole. Default 65535. */
+  /** The largest datagram received whole (longer ones come with `truncated: true`). Default 65535. */
   maxDatagram?: number;
+  /** Buffers in the iterator's provided-buffer ring (a power of two), each maxDatagram + 44 bytes. Default 32. */
+  recvBuffers?: number;
+  /** SO_RCVBUF: the kernel's receive queue for this socket, in bytes (capped by net.core.rmem_max). */
+  recvBufferSize?: number;
   ring?: Ring;
-}
-
-export interface Datagram {
-  data: Buffer;
-  address: SocketAddress;
 }
 
 /** A msghdr (with one iovec) in one buffer: the op pins it with what it points to. */
@@ -43,17 +49,26 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   private closing: Promise<void> | null = null;
   private readonly stop = new AbortController();
   private readonly local: SocketAddress;
+  private pool: BufferRing | null = null;
+  private readonly iterators = new Set<DatagramIterator>();
 
   private constructor(
     readonly fd: number,
     readonly ring: Ring,
     private readonly maxDatagram: number,
+    private readonly bufferCount: number,
   ) {
     this.local = decodeInet(localName(fd).bytes)!;
   }
 
   static async bind(options: UdpBindOptions = {}): Promise<UdpSocket> {
     const port = checkPort(options.port ?? 0);
+    const maxDatagram = options.maxDatagram ?? 65535;
+    if (!Number.isInteger(maxDatagram) || maxDatagram < 1 || maxDatagram > 65535) throw outOfRange('options.maxDatagram', '>= 1 and <= 65535', maxDatagram);
+    const count = options.recvBuffers ?? 32;
+    if (!Number.isInteger(count) || count < 1 || count > 32768 || (count & (count - 1)) !== 0) {
+      throw outOfRange('options.recvBuffers', 'a power of two from 1 to 32768', count);
+    }
     const ring = options.ring ?? netRing();
     const host = await resolveHost(options.host ?? '0.0.0.0');
     const addr = inetSockaddr(host, port);
@@ -64,9 +79,10 @@ export class UdpSocket implements AsyncIterable<Datagram> {
         setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
         setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1);
       }
+      if (options.recvBufferSize !== undefined) setIntOption(fd, SOL_SOCKET, SO_RCVBUF, options.recvBufferSize);
       if (addr.family === AF_INET6 && options.ipv6Only !== undefined) setIntOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, options.ipv6Only ? 1 : 0);
       await bindSocket(ring, fd, addr, { address: host, port });
-      return new UdpSocket(fd, ring, options.maxDatagram ?? 65535);
+      return new UdpSocket(fd, ring, maxDatagram, count);
     } catch (error) {
       closeFdNow(fd);
       throw error;
@@ -106,7 +122,11 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     );
   }
 
-  /** Receives one datagram: its bytes (a buffer of its own) and who sent it. */
+  /**
+   * Receives one datagram (one IORING_OP_RECVMSG): its bytes, in a buffer of
+   * its own, and who sent it. MSG_TRUNC makes the kernel report a longer
+   * datagram's real length: it comes with `truncated: true`.
+   */
   async recv(options?: { signal?: AbortSignal }): Promise<Datagram> {
     this.checkOpen('recvmsg');
     const name = sockaddrStorage();
@@ -114,34 +134,71 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     const msg = message(name, name.length, data);
     const fd = this.fd;
     const n = await this.ring.submit(
-      { syscall: 'recvmsg', prep: (uring, sqe) => uring.prepRecvmsg(sqe, fd, addressOf(msg), 0), pin: [msg, name, data] },
+      { syscall: 'recvmsg', prep: (uring, sqe) => uring.prepRecvmsg(sqe, fd, addressOf(msg), MSG_TRUNC), pin: [msg, name, data] },
       { signal: this.signalFor(options?.signal) },
     );
-    return { data: data.subarray(0, n), address: decodeInet(name)! };
+    return { data: data.subarray(0, Math.min(n, data.length)), address: decodeInet(name)!, truncated: n > data.length };
   }
 
-  /** Datagrams as they come; ends when the socket is closed. */
-  async *datagrams(options?: { signal?: AbortSignal }): AsyncGenerator<Datagram> {
+  /**
+   * Datagrams as they come, from one multishot RECVMSG; ends when the socket
+   * is closed, rejects with an AbortError when `signal` aborts. Each datagram's
+   * `data` is a view of a kernel buffer, valid until the next iteration.
+   */
+  datagrams(options?: { signal?: AbortSignal }): AsyncIterableIterator<Datagram> {
+    this.checkOpen('recvmsg');
+    if (this.pool === null) {
+      const group = acquireGroup(this.ring);
+      try {
+        this.pool = new BufferRing(this.ring, group, { count: this.bufferCount, size: PAYLOAD_AT + this.maxDatagram });
+      } catch {
+        // No buffer rings in this kernel (before 5.19): a loop of single recvs.
+        releaseGroup(this.ring, group);
+        return this.recvLoop(options?.signal);
+      }
+    }
+    for (const old of this.iterators) if (old.over) this.iterators.delete(old);
+    const iterator = new DatagramIterator(this.ring, this.fd, this.pool, (signal) => this.recv({ signal }), options?.signal);
+    this.iterators.add(iterator);
+    return iterator;
+  }
+
+  private async *recvLoop(signal: AbortSignal | undefined): AsyncGenerator<Datagram> {
     for (;;) {
       if (this.closing !== null) return;
       try {
-        yield await this.recv(options);
+        yield await this.recv({ signal });
       } catch (error) {
-        if (this.closing !== null) return;
+        if (this.closing !== null && !signal?.aborted) return;
         throw error;
       }
     }
   }
 
-  [Symbol.asyncIterator](): AsyncGenerator<Datagram> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<Datagram> {
     return this.datagrams();
   }
 
-  /** Cancels receives in flight and closes the socket. */
+  /**
+   * Ends iterators (their recvmsg is cancelled), cancels receives in flight,
+   * closes the socket, then unregisters the buffer ring once the kernel has
+   * let go of every recvmsg.
+   */
   close(): Promise<void> {
     if (this.closing === null) {
       this.stop.abort();
-      this.closing = closeSocket(this.ring, this.fd);
+      const iterators = [...this.iterators];
+      this.iterators.clear();
+      for (const iterator of iterators) void iterator.return();
+      this.closing = Promise.all(iterators.map((i) => i.idle()))
+        .then(() => closeSocket(this.ring, this.fd))
+        .finally(() => {
+          const pool = this.pool;
+          this.pool = null;
+          if (pool === null) return;
+          pool.unregister(this.ring);
+          releaseGroup(this.ring, pool.group);
+        });
     }
     return this.closing;
   }

@@ -30,6 +30,12 @@ export interface MultishotHost extends OpHost {
   start(head: Request): void;
 }
 
+/**
+ * Callers of settled(), by op: kept off the instance because every idle TCP
+ * connection holds a Multishot (docs/net.md counts its bytes) and few ask.
+ */
+const settleWaiters = new WeakMap<Request, (() => void)[]>();
+
 export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   private readonly values: T[] = [];
   private valuesHead = 0;
@@ -112,6 +118,11 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     if (this.ended) return;
     this.ended = true;
     this.unwatch?.();
+    const waiters = settleWaiters.get(this);
+    if (waiters !== undefined) {
+      settleWaiters.delete(this);
+      for (const wake of waiters) wake();
+    }
     if (this.aborted) error = new AbortError(undefined, { cause: this.abortReason });
     this.error = error;
     if (this.reader !== null) {
@@ -158,6 +169,20 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   return(): Promise<IteratorResult<T>> {
     this.stop();
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /**
+   * Resolves once the op has ended for good: its final CQE came (or it was
+   * dropped before its SQE), so the kernel no longer uses what it pins, such
+   * as a buffer group its owner wants to unregister. return() resolves sooner.
+   */
+  settled(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = settleWaiters.get(this);
+      if (waiters === undefined) settleWaiters.set(this, [resolve]);
+      else waiters.push(resolve);
+    });
   }
 
   [Symbol.asyncIterator](): this {

@@ -4,7 +4,7 @@
 // are thrown only for misuse and for a ring that cannot be set up.
 import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
-import { CQE, CQRING_OFFSETS, IOVEC, PARAMS, PROBE, PROBE_OP, SQE, SQRING_OFFSETS } from '../sys/layout.js';
+import { CQE, CQRING_OFFSETS, FILES_UPDATE, IOVEC, PARAMS, PROBE, PROBE_OP, RSRC_REGISTER, SQE, SQRING_OFFSETS } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_close, SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '../sys/syscalls.js';
@@ -639,6 +639,33 @@ export class IoUring {
 
   unregisterFiles(): number {
     return this.register(C.IORING_UNREGISTER_FILES, null, 0);
+  }
+
+  /**
+   * Registers an empty file table of `count` slots: IORING_REGISTER_FILES2
+   * with IORING_RSRC_REGISTER_SPARSE (5.19+), or on older kernels
+   * IORING_REGISTER_FILES with every entry -1. Returns 0 or -errno.
+   */
+  registerFilesSparse(count: number): number {
+    const arg = new Uint32Array(RSRC_REGISTER.size / 4);
+    arg[RSRC_REGISTER.nr / 4] = count;
+    arg[RSRC_REGISTER.flags / 4] = C.IORING_RSRC_REGISTER_SPARSE;
+    const ret = this.register(C.IORING_REGISTER_FILES2, arg, RSRC_REGISTER.size);
+    if (ret !== -constants.errno.EINVAL) return ret;
+    return this.registerFiles(new Array<number>(count).fill(-1));
+  }
+
+  /**
+   * IORING_REGISTER_FILES_UPDATE: slots `offset`, `offset + 1`... take `fds`
+   * (-1 empties a slot). Returns how many slots were updated, or -errno. An op
+   * already issued keeps the file it looked up: the kernel holds a reference.
+   */
+  updateFiles(offset: number, fds: readonly number[]): number {
+    const list = Int32Array.from(fds);
+    const arg = new Uint32Array(FILES_UPDATE.size / 4);
+    arg[FILES_UPDATE.offset / 4] = offset;
+    storeU64(arg, FILES_UPDATE.fds / 4, addressOf(list));
+    return this.register(C.IORING_REGISTER_FILES_UPDATE, arg, fds.length);
   }
 
   /** The buffers registered with registerBuffers(), if any. */

@@ -189,6 +189,30 @@ export const IOVEC = {
   iov_len: 8,
 } as const;
 
+/** struct io_uring_rsrc_register: IORING_REGISTER_FILES2 / BUFFERS2 (Linux 5.13+; SPARSE 5.19+). */
+export const RSRC_REGISTER = {
+  size: 32,
+  /** u32: slots in the table. */
+  nr: 0,
+  /** u32: IORING_RSRC_REGISTER_SPARSE (then data is 0: every slot empty). */
+  flags: 4,
+  resv2: 8,
+  /** u64: address of an s32 fd array (files) or iovec array (buffers). */
+  data: 16,
+  /** u64: address of a u64 tag array, or 0. */
+  tags: 24,
+} as const;
+
+/** struct io_uring_files_update: IORING_REGISTER_FILES_UPDATE (nr_args = fds in the array). */
+export const FILES_UPDATE = {
+  size: 16,
+  /** u32: first slot to replace. */
+  offset: 0,
+  resv: 4,
+  /** u64: address of an s32 array: an fd, -1 (empty the slot) or IORING_REGISTER_FILES_SKIP. */
+  fds: 8,
+} as const;
+
 /** struct sockaddr_in (<netinet/in.h>): an IPv4 address. Port and address are in network byte order. */
 export const SOCKADDR_IN = {
   size: 16,
@@ -247,6 +271,23 @@ export const MSGHDR = {
   msg_controllen: 40,
   /** int: MSG_TRUNC etc. on return. */
   msg_flags: 48,
+} as const;
+
+/**
+ * struct io_uring_recvmsg_out: the header a multishot RECVMSG writes at the
+ * start of each provided buffer, followed by msg_namelen bytes for the source
+ * address, msg_controllen bytes of ancillary data, then the payload.
+ */
+export const IO_URING_RECVMSG_OUT = {
+  size: 16,
+  /** u32: the source address's real length (more than msg_namelen: the name was cut). */
+  namelen: 0,
+  /** u32: the ancillary bytes written. */
+  controllen: 4,
+  /** u32: the datagram's length; more than the room left in the buffer when MSG_TRUNC is in flags. */
+  payloadlen: 8,
+  /** u32: the msg_flags recvmsg returned (MSG_TRUNC, MSG_CTRUNC). */
+  flags: 12,
 } as const;
 
 /** struct io_uring_buf: one entry of a provided-buffer ring. */

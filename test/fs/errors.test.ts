@@ -101,6 +101,12 @@ test('bad arguments reject with TypeError/RangeError (as node:fs/promises) befor
   await assert.rejects(async () => fs.writeFile(path, 42 as unknown as string), type);
   await assert.rejects(async () => fs.copyFile(path, path, 99), range);
   await assert.rejects(async () => fs.mkdir(path, { recursive: 'yes' as unknown as boolean }), type);
+  await assert.rejects(async () => fs.rm(path, { ring, recursive: 'yes' as unknown as boolean }), type);
+  await assert.rejects(async () => fs.rm(path, { ring, force: 1 as unknown as boolean }), type);
+  await assert.rejects(async () => fs.stat(path, { ring, bigint: 'yes' as unknown as boolean }), type);
+  await assert.rejects(async () => handle.stat({ bigint: 1 as unknown as boolean }), type);
+  await assert.rejects(async () => fs.open(path, 'r', 0o666, { ring, fixed: 1 as unknown as boolean }), type);
+  assert.throws(() => handle.readableWebStream({ chunkSize: -1 }), range);
   assert.equal(sqes(), 0, 'no SQE was written');
   await handle.close();
   await ring.close();

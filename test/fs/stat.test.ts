@@ -17,6 +17,9 @@ function same(mine: fs.Stats, theirs: nodeFs.Stats, what: string): void {
   for (const f of FIELDS) assert.equal(mine[f], theirs[f], `${what}: ${f}`);
   for (const m of METHODS) assert.equal(mine[m](), theirs[m](), `${what}: ${m}()`);
   assert.equal(mine.mtime.getTime(), theirs.mtime.getTime(), `${what}: mtime`);
+  // The Dates are own properties too, as Node's: spread, JSON and deepEqual see the same fields.
+  assert.deepEqual(Object.keys(mine), Object.keys(theirs), `${what}: own properties`);
+  assert.equal(mine.birthtime.getTime(), theirs.birthtime.getTime(), `${what}: birthtime`);
 }
 
 test('stat and lstat match node:fs for a file, a directory, a symlink and a device', async () => {
@@ -24,7 +27,7 @@ test('stat and lstat match node:fs for a file, a directory, a symlink and a devi
   nodeFs.writeFileSync(file, 'x'.repeat(12345));
   const link = join(dir, 'link');
   nodeFs.symlinkSync(file, link);
-  for (const p of [file, dir, link, '/dev/null']) {
+  for (const p of [file, dir, link, '/dev/null', '/proc/version']) {
     same(await fs.stat(p), nodeFs.statSync(p), `stat ${p}`);
     same(await fs.lstat(p), nodeFs.lstatSync(p), `lstat ${p}`);
   }

@@ -1,0 +1,85 @@
+// BigIntStats: what stat(path, { bigint: true }) returns, as Node's: every
+// field a bigint, plus the times in nanoseconds (atimeNs...), decoded from the
+// same struct statx as Stats. Node reads its stat fields out of a
+// BigInt64Array, so 64-bit values are signed here too.
+import { STATX, STATX_TIMESTAMP } from '../sys/layout.js';
+import { FileType } from './file-type.js';
+
+const NS_PER_MS = 1_000_000n;
+const NS_PER_S = 1_000_000_000n;
+
+export class BigIntStats extends FileType {
+  atimeMs: bigint;
+  mtimeMs: bigint;
+  ctimeMs: bigint;
+  birthtimeMs: bigint;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  birthtimeNs: bigint;
+  atime: Date;
+  mtime: Date;
+  ctime: Date;
+  birthtime: Date;
+
+  constructor(
+    public dev: bigint,
+    public mode: bigint,
+    public nlink: bigint,
+    public uid: bigint,
+    public gid: bigint,
+    public rdev: bigint,
+    public blksize: bigint,
+    public ino: bigint,
+    public size: bigint,
+    public blocks: bigint,
+    atimeNs: bigint,
+    mtimeNs: bigint,
+    ctimeNs: bigint,
+    birthtimeNs: bigint,
+  ) {
+    super();
+    // As Node, and in its order of own properties: ms (the ns divided, toward zero), ns, then the Dates.
+    this.atimeMs = atimeNs / NS_PER_MS;
+    this.mtimeMs = mtimeNs / NS_PER_MS;
+    this.ctimeMs = ctimeNs / NS_PER_MS;
+    this.birthtimeMs = birthtimeNs / NS_PER_MS;
+    this.atimeNs = atimeNs;
+    this.mtimeNs = mtimeNs;
+    this.ctimeNs = ctimeNs;
+    this.birthtimeNs = birthtimeNs;
+    this.atime = new Date(Number(this.atimeMs));
+    this.mtime = new Date(Number(this.mtimeMs));
+    this.ctime = new Date(Number(this.ctimeMs));
+    this.birthtime = new Date(Number(this.birthtimeMs));
+  }
+}
+
+/** glibc's makedev() on bigints, as libuv builds st_dev from statx's major and minor. */
+function makedev(major: bigint, minor: bigint): bigint {
+  return ((major & 0xfffff000n) << 32n) | ((major & 0xfffn) << 8n) | ((minor & 0xffffff00n) << 12n) | (minor & 0xffn);
+}
+
+/** Decodes the struct statx the kernel wrote into `buffer`, as Node's BigIntStats. */
+export function decodeStatxBigInt(buffer: Buffer): BigIntStats {
+  const u32 = (at: number) => BigInt(buffer.readUInt32LE(at));
+  const s64 = (at: number) => buffer.readBigInt64LE(at);
+  const ns = (at: number) => buffer.readBigInt64LE(at + STATX_TIMESTAMP.tv_sec) * NS_PER_S + u32(at + STATX_TIMESTAMP.tv_nsec);
+  return new BigIntStats(
+    BigInt.asIntN(64, makedev(u32(STATX.stx_dev_major), u32(STATX.stx_dev_minor))),
+    BigInt(buffer.readUInt16LE(STATX.stx_mode)),
+    u32(STATX.stx_nlink),
+    u32(STATX.stx_uid),
+    u32(STATX.stx_gid),
+    BigInt.asIntN(64, makedev(u32(STATX.stx_rdev_major), u32(STATX.stx_rdev_minor))),
+    u32(STATX.stx_blksize),
+    s64(STATX.stx_ino),
+    s64(STATX.stx_size),
+    s64(STATX.stx_blocks),
+    ns(STATX.stx_atime),
+    ns(STATX.stx_mtime),
+    ns(STATX.stx_ctime),
+    // Zero when the filesystem keeps no birth time: the kernel leaves it so, and libuv passes it on.
+    ns(STATX.stx_btime),
+  );
+}
