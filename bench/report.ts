@@ -127,10 +127,11 @@ export function renderReport(sections: Section[]): string {
       `time and are not pinned. **spread** is max/min over the rounds of the Node and ringcore runs of a row; ` +
       `above ${NOISY_SPREAD} the row is marked *noisy* and its ratio should not be trusted to one decimal. ` +
       'The VM has 2 vCPUs, so anything else running halves the figures: before each run the harness waits ' +
-      '(up to 30 s by default; `--max-wait <s>` sets it) for other processes to use less than 0.15 CPU, and it records the load they caused ' +
-      'during each run (machine busy time less the measured process\'s own CPU time). ' +
+      'for other processes to use less than 0.15 CPU (60 s at most over a whole run by default; `--max-wait <s>` sets it), and it records the load they caused ' +
+      'during each run (machine busy time less the CPU time of the measured process and of the servers, clients and tools it started). ' +
       'Raw figures, every round, are in `bench/results/<scenario>.json`. A plain `npm run bench` measures the ' +
-      'headline set (about 2 minutes) and `--full` every scenario; this page keeps the last figures of each. ' +
+      'headline rows in about 2 minutes and `--full` every row of every scenario in under 10, 3 rounds each; ' +
+      'this page keeps the last figures of each scenario. ' +
       'A row whose limit reference (fio, wrk, nginx, Bun) is not installed is skipped and says so; ' +
       '`npm run bench -- --setup` installs them. The charts show each row as a speed relative to its Node built-in.',
     '',
@@ -162,7 +163,8 @@ function renderSection(section: Section, latest: ScenarioResult | undefined): st
   const differs = latest !== undefined && machineLine(result.machine) !== machineLine(latest.machine);
   let steal = result.stealPercent === undefined ? '' : `, CPU steal ${result.stealPercent} %`;
   if (result.background !== undefined) steal += `, other processes' load ${result.background.mean} CPU on average (worst run ${result.background.max})`;
-  const note = `Measured ${result.date}, ${result.rounds} round${result.rounds === 1 ? '' : 's'}${steal}` + (differs ? `, on ${machineLine(result.machine)}` : '') + '.';
+  const only = result.headlineOnly ? ' Only the headline rows (a plain `npm run bench`); `--full` or `--only ' + result.name + '` measures every row.' : '';
+  const note = `Measured ${result.date}, ${result.rounds} round${result.rounds === 1 ? '' : 's'}${steal}` + (differs ? `, on ${machineLine(result.machine)}` : '') + `.${only}`;
   out.push(note, '');
   const lines = targets(section);
   if (lines.length > 0) out.push(...lines, '');

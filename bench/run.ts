@@ -1,5 +1,6 @@
 // The benchmark orchestrator: `npm run bench [-- --quick | --full] [--only <name>] [--rounds <n>] [--setup]`.
-// By default it runs the headline set (lib/select.ts); --full runs everything.
+// By default it runs the headline rows (lib/select.ts) in about 2 minutes;
+// --full runs every row of every scenario in under 10.
 // It runs every measurement as its own process, alternating the variants of a
 // scenario round by round, takes medians, prints a table, stores the raw
 // figures in bench/results/<scenario>.json and rewrites docs/benchmarks.md
@@ -13,10 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { catalog } from './catalog/index.js';
 import { textTable } from './lib/format.js';
-import { cpuTicks, machine, stealPercent, waitForQuiet } from './lib/machine.js';
+import { cpuTicks, machine, stealPercent } from './lib/machine.js';
 import { formatDuration, Progress, type PlannedRun } from './lib/progress.js';
 import { withInstalledTools } from './lib/requirements.js';
-import { selectScenarios } from './lib/select.js';
+import { select } from './lib/select.js';
+import { QuietWait } from './lib/quiet.js';
 import { setup } from './lib/setup.js';
 import { measure } from './lib/spawn.js';
 import { summarize } from './lib/summary.js';
@@ -27,14 +29,15 @@ const here = path.dirname(fileURLToPath(import.meta.url)); // dist/bench
 const root = path.resolve(here, '..', '..');
 
 const USAGE = `usage: npm run bench [-- options]
-  (none)           the headline set (cat 100 MB, 100 sequential, 1000 concurrent, random reads QD 128, HTTP c=256), 5 rounds
+  (none)           the headline rows (cat 100 MB, 100 sequential, 1000 concurrent, random reads QD 128, HTTP c=256), 3 rounds: about 2 minutes
   --quick          every scenario, one round at small sizes (CI: proves the harness runs; figures go to bench/results/tmp/)
-  --full           every scenario, longer runs and 10 rounds
+  --full           every row of every scenario, 3 rounds: under 10 minutes
   --setup          install the limit references (fio, wrk, nginx from Debian; bun into bench/.tools) and exit
-  --only <name>    run one scenario (repeatable, or comma-separated); the report keeps the others' stored figures
-  --rounds <n>     rounds per figure (default: 5; quick: 1; full: 10)
+  --only <name>    every row of one scenario (repeatable, or comma-separated); the report keeps the others' stored figures
+  --rounds <n>     rounds per figure (default: 3; quick: 1; full: 3)
   --report-only    measure nothing: rewrite the report from the stored results
-  --max-wait <s>   wait at most this long before each run for other processes to go quiet (default 30; full 60)
+  --max-wait <s>   before each run, wait for other processes to go quiet, this long at most over the whole
+                   benchmark (default 60), so that a busy machine flags its figures instead of stalling
 scenarios: ${catalog.map((d) => d.name).join(', ')}`;
 
 function options() {
@@ -58,7 +61,7 @@ function options() {
     if (values.setup) process.exit(setup() ? 0 : 1);
     if (values.quick && values.full) throw new Error('--quick and --full do not mix');
     const mode: Mode = values.quick ? 'quick' : values.full ? 'full' : 'default';
-    const rounds = values.rounds === undefined ? { quick: 1, default: 5, full: 10 }[mode] : Number(values.rounds);
+    const rounds = values.rounds === undefined ? { quick: 1, default: 3, full: 3 }[mode] : Number(values.rounds);
     if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds wants a positive integer, got ${values.rounds}`);
     const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
     const unknown = only.filter((name) => !catalog.some((d) => d.name === name));
@@ -79,29 +82,29 @@ function status(text: string): void {
 }
 
 const { mode, rounds, only, reportOnly, maxWait } = options();
-// Before each run, wait (up to this long) for other processes to go quiet. Not
-// in quick mode: it proves the harness works and its figures mean little.
-const maxWaitMs = maxWait !== undefined && mode !== 'quick' ? maxWait * 1000 : { quick: 0, default: 30_000, full: 60_000 }[mode];
+// Before each run, wait for other processes to go quiet, this long at most in
+// all. Not in quick mode: it proves the harness works and its figures mean little.
+const quiet = new QuietWait(mode === 'quick' ? 0 : (maxWait ?? 60) * 1000);
 const resultsDir = path.join(root, 'bench', 'results', ...(mode === 'quick' ? ['tmp'] : []));
 const reportFile = mode === 'quick' ? path.join(resultsDir, 'benchmarks.md') : path.join(root, 'docs', 'benchmarks.md');
 mkdirSync(resultsDir, { recursive: true });
 mkdirSync(path.dirname(reportFile), { recursive: true });
 
-const selection = selectScenarios(catalog, mode, only);
-const selected = reportOnly ? [] : selection.scenarios;
+const selection = select(catalog, mode, only);
+const selected = reportOnly ? [] : selection.selected;
 const context = { mode, rounds, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), machine: machine() };
 const started = Date.now();
 let failed = 0;
 const measured = new Set<string>();
 
 // Every run of every scenario, in the order they will go, for "run k of n" and the time left.
-const plans = selected.map((def) => ({ def, ...withInstalledTools(def.plan(mode)) }));
+const plans = selected.map(({ def, plan, headlineOnly }) => ({ def, headlineOnly, ...withInstalledTools(plan) }));
 const planned: PlannedRun[] = plans.flatMap(({ def, plan }) => Array.from({ length: rounds }, () => plan.runs.map((run) => ({ scenario: def.name, run }))).flat());
 const stored = plans.map(({ def }) => path.join(resultsDir, `${def.name}.json`)).filter((file) => existsSync(file));
 const progress = new Progress(planned, Progress.storedDurations(stored.map((file) => JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult)));
 if (!reportOnly) console.error(`${selected.length} scenario(s): ${selection.why}; ${progress.total} runs, ${rounds} round(s), ${mode} mode`);
 
-for (const { def, plan, skipped } of plans) {
+for (const { def, plan, skipped, headlineOnly } of plans) {
   const script = path.join(here, 'scenarios', `${def.file}.js`);
   const samples = new Map<string, Measurement[]>();
   for (const row of skipped) console.error(`${def.name}: skipping "${row.label}": ${row.reason}`);
@@ -110,10 +113,15 @@ for (const { def, plan, skipped } of plans) {
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const run of plan.runs) {
-        status(progress.line(def.name, run, round, rounds));
+        const line = progress.line(def.name, run, round, rounds);
+        status(line);
+        const waited = await quiet.wait(() => status(`${line} · waiting for other processes to quieten`));
+        waitedMs += waited;
+        if (waited > 0 && quiet.exhausted) status('the machine stays busy: no more waiting for quiet (its runs are flagged)\n');
+        // The time left counts runs, not waits.
         const runStarted = Date.now();
-        if (maxWaitMs > 0) waitedMs += await waitForQuiet(maxWaitMs);
         const m = await measure(script, run);
+        quiet.ran(typeof m.backgroundCores === 'number' ? m.backgroundCores : undefined);
         progress.finished(def.name, run, Date.now() - runStarted);
         samples.set(run.id, [...(samples.get(run.id) ?? []), m]);
       }
@@ -127,9 +135,10 @@ for (const { def, plan, skipped } of plans) {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const result = summarize(def, plan, samples, context);
   if (skipped.length > 0) result.skipped = skipped;
+  if (headlineOnly) result.headlineOnly = true;
   const steal = stealPercent(ticks, cpuTicks());
   if (steal !== undefined) result.stealPercent = steal;
-  if (maxWaitMs > 0) result.waitedMs = waitedMs;
+  if (waitedMs > 0) result.waitedMs = waitedMs;
   writeFileSync(path.join(resultsDir, `${def.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   measured.add(def.name);
 }

@@ -5,7 +5,7 @@ import type { Mode, ScenarioDef, ScenarioResult } from '../lib/types.js';
 const SIZES: Record<Mode, { megabytes: number; repeat: number }> = {
   quick: { megabytes: 8, repeat: 2 },
   default: { megabytes: 100, repeat: 5 },
-  full: { megabytes: 100, repeat: 9 },
+  full: { megabytes: 100, repeat: 5 },
 };
 
 export const fsCopy: ScenarioDef = {

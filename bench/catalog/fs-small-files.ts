@@ -5,7 +5,7 @@ import type { Mode, ScenarioDef, ScenarioResult } from '../lib/types.js';
 const SIZES: Record<Mode, { count: number; repeat: number }> = {
   quick: { count: 1000, repeat: 2 },
   default: { count: 1000, repeat: 7 },
-  full: { count: 1000, repeat: 15 },
+  full: { count: 1000, repeat: 7 },
 };
 
 export const fsSmallFiles: ScenarioDef = {

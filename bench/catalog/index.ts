@@ -5,9 +5,11 @@ import { httpHello } from './http-hello.js';
 import { nopBatch } from './nop-batch.js';
 import { nopLatency } from './nop-latency.js';
 import { netEcho } from './net-echo.js';
+import { netIdle } from './net-idle.js';
+import { netSendZc } from './net-send-zc.js';
 import { fsCat } from './fs-cat.js';
 import { fsRandomRead } from './fs-random-read.js';
 import { fsSmallFiles } from './fs-small-files.js';
 import { fsCopy } from './fs-copy.js';
 
-export const catalog: readonly ScenarioDef[] = [nopLatency, nopBatch, netEcho, httpHello, fsCat, fsRandomRead, fsSmallFiles, fsCopy];
+export const catalog: readonly ScenarioDef[] = [nopLatency, nopBatch, netEcho, netIdle, netSendZc, httpHello, fsCat, fsRandomRead, fsSmallFiles, fsCopy];

@@ -6,8 +6,8 @@ const BATCHES = [1, 32, 256];
 const TARGET = 3e6;
 const SECONDS: Record<Mode, { seconds: number; warmupSeconds: number }> = {
   quick: { seconds: 0.1, warmupSeconds: 0.1 },
-  default: { seconds: 1, warmupSeconds: 0.2 },
-  full: { seconds: 3, warmupSeconds: 0.5 },
+  default: { seconds: 0.5, warmupSeconds: 0.2 },
+  full: { seconds: 0.5, warmupSeconds: 0.2 },
 };
 
 export const nopBatch: ScenarioDef = {

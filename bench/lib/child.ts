@@ -15,11 +15,9 @@ export async function benchMain<P>(variants: Record<string, Variant<P>>, parse: 
     process.exit(2);
   }
   const measurement = await variant(parse(JSON.parse(json) as Record<string, unknown>));
-  // The process's own CPU time lets the orchestrator tell what other processes used meanwhile.
-  // Processes the child started for the measurement (a server, wrk) report their CPU as helperCpuMs: not background load.
-  const { user, system } = process.cpuUsage();
-  const helpers = typeof measurement.helperCpuMs === 'number' ? measurement.helperCpuMs : 0;
-  process.stdout.write(`${JSON.stringify({ variant: name, ...measurement, cpuMs: (user + system) / 1000 + helpers })}\n`);
+  // The orchestrator counts this process's CPU time, and that of the processes it started, once it has exited:
+  // a variant that starts a server must stop it and wait for it to exit (its CPU is then not taken for background load).
+  process.stdout.write(`${JSON.stringify({ variant: name, ...measurement })}\n`);
 }
 
 /** A positive integer parameter, with a default. */

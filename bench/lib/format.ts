@@ -4,6 +4,7 @@ import type { Unit } from './types.js';
 export function formatValue(value: number | undefined, unit: Unit): string {
   if (value === undefined || !Number.isFinite(value)) return '–';
   if (unit === 'ns/op' && value >= 10_000_000) return `${(value / 1e6).toFixed(1)} ms`;
+  if (unit === 'B/conn') return value >= 10_240 ? `${(value / 1024).toFixed(1)} KiB/conn` : `${value.toFixed(0)} B/conn`;
   if (unit === 'ns/op') return value >= 10_000 ? `${(value / 1000).toFixed(1)} µs` : `${(value / 1000).toFixed(2)} µs`;
   if (value >= 1e6) return `${(value / 1e6).toFixed(2)} M ops/s`;
   if (value >= 1e3) return `${(value / 1e3).toFixed(1)} k ops/s`;

@@ -61,24 +61,10 @@ export function stealPercent(before: CpuTicks | null, after: CpuTicks | null): n
 
 /**
  * CPUs' worth of work done by other processes over an interval of `wallMs`:
- * the machine's busy time less `ownCpuMs` (what the measured process used).
+ * the machine's busy time less `ownCpuMs` (what the measured process and
+ * the processes it started used).
  */
 export function backgroundCores(before: CpuTicks | null, after: CpuTicks | null, wallMs: number, ownCpuMs = 0): number | undefined {
   if (before === null || after === null || wallMs <= 0) return undefined;
   return Math.max(0, ((after.busy - before.busy) * TICK_MS - ownCpuMs) / wallMs);
-}
-
-/**
- * Waits until other processes use less than `threshold` CPUs (sampled over
- * 250 ms), for at most `maxMs`. The VM has 2 vCPUs: a test suite running
- * beside the benchmark halves the figures. Returns how long it waited.
- */
-export async function waitForQuiet(maxMs: number, threshold = 0.15): Promise<number> {
-  const start = Date.now();
-  for (;;) {
-    const before = cpuTicks();
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const load = backgroundCores(before, cpuTicks(), 250);
-    if (load === undefined || load < threshold || Date.now() - start >= maxMs) return Date.now() - start;
-  }
 }

@@ -1,35 +1,21 @@
-// CPU time of a process and its descendants, from /proc/<pid>/stat: how the
-// HTTP benchmark accounts for the server it starts (threads included, cluster
-// workers included), so that the harness does not take it for background load.
-import { readdirSync, readFileSync } from 'node:fs';
+// CPU time of the processes this one has waited for (getrusage's
+// RUSAGE_CHILDREN, from /proc/self/stat): a child's CPU time, and that of
+// every descendant it waited for in turn, lands here when it is reaped. The
+// harness reads it around each measurement, so a scenario's own servers, wrk,
+// fio or cat are counted as the measurement's and not as background load.
+import { readFileSync } from 'node:fs';
 
-/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
-export const TICKS_PER_SECOND = 100;
+/** Clock ticks per second of /proc's times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
 
-function stat(pid: string): { ppid: number; ticks: number } | null {
+/** ms of CPU used by the reaped children of this process (and their reaped descendants); null where there is no /proc. */
+export function reapedChildrenCpuMs(): number | null {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm) ": state ppid ... utime (12th) stime (13th).
+    const text = readFileSync('/proc/self/stat', 'utf8');
+    // Fields after "(comm) " start at the 3rd (state); cutime and cstime are the 16th and 17th.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
   } catch {
-    return null; // gone meanwhile
+    return null;
   }
-}
-
-/** ms of CPU used so far by `root` and every live descendant. */
-export function treeCpuMs(root: number): number {
-  const all = new Map<number, { ppid: number; ticks: number }>();
-  for (const name of readdirSync('/proc')) {
-    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
-    const s = stat(name);
-    if (s !== null) all.set(Number(name), s);
-  }
-  const inTree = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 64; p = all.get(p)?.ppid ?? 0, hops++) if (p === root) return true;
-    return false;
-  };
-  let ticks = 0;
-  for (const [pid, s] of all) if (inTree(pid)) ticks += s.ticks;
-  return (ticks * 1000) / TICKS_PER_SECOND;
 }

@@ -1,6 +1,8 @@
 // Progress while the benchmark runs: which scenario, run k of n, and the time
 // left. A run's duration is known once it has run (rounds repeat the same
-// runs); before that, from the last stored results, else the mean so far.
+// runs); before that, from the last stored results of the same run with the
+// same params (a run of another size says nothing of this one), else
+// from the run's `seconds` param when it has one, else the mean so far.
 import type { RunSpec, ScenarioResult } from './types.js';
 
 export interface PlannedRun {
@@ -15,7 +17,7 @@ export class Progress {
 
   constructor(
     private readonly planned: PlannedRun[],
-    /** Durations of runs in stored results (ms), by "scenario/run id". */
+    /** Durations of runs in stored results (ms), by key(). */
     private readonly stored: Map<string, number>,
   ) {}
 
@@ -25,7 +27,7 @@ export class Progress {
     for (const result of results) {
       for (const run of result.runs) {
         const walls = run.samples.map((s) => s.wallMs).filter((w): w is number => typeof w === 'number');
-        if (walls.length > 0) out.set(`${result.name}/${run.id}`, walls.reduce((a, b) => a + b, 0) / walls.length);
+        if (walls.length > 0) out.set(key(result.name, run), walls.reduce((a, b) => a + b, 0) / walls.length);
       }
     }
     return out;
@@ -45,7 +47,7 @@ export class Progress {
   finished(scenario: string, run: RunSpec, ms: number): void {
     this.done++;
     this.spentMs += ms;
-    this.seen.set(`${scenario}/${run.id}`, ms);
+    this.seen.set(key(scenario, run), ms);
   }
 
   /** Takes the remaining runs of a failed scenario out of the count. */
@@ -58,14 +60,20 @@ export class Progress {
     const mean = this.done > 0 ? this.spentMs / this.done : undefined;
     let total = 0;
     for (const { scenario, run } of this.planned.slice(this.done)) {
-      const key = `${scenario}/${run.id}`;
-      const ms = this.seen.get(key) ?? this.stored.get(key) ?? mean;
+      const k = key(scenario, run);
+      const ms = this.seen.get(k) ?? this.stored.get(k) ?? timed(run) ?? mean;
       if (ms === undefined) return undefined;
       total += ms;
     }
     return total;
   }
 }
+
+/** A run that measures for `seconds` takes about that, plus its process start and warm-up. */
+const timed = (run: RunSpec): number | undefined => (typeof run.params.seconds === 'number' ? run.params.seconds * 1000 + 1500 : undefined);
+
+/** A run is the same run only with the same params. */
+const key = (scenario: string, run: RunSpec): string => `${scenario}/${run.id}/${JSON.stringify(run.params)}`;
 
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);

@@ -6,7 +6,8 @@ export type Mode = 'quick' | 'default' | 'full';
 
 /**
  * What one child process prints, as one JSON line. `value` is in a canonical
- * unit ('ns/op': lower is better, 'ops/s': higher is better); anything else
+ * unit ('ns/op': lower is better, 'ops/s': higher is better, 'B/conn': memory
+ * per connection, lower is better); anything else
  * (op counts, enters) is kept in the raw results for whoever digs deeper.
  */
 export interface Measurement {
@@ -15,7 +16,7 @@ export interface Measurement {
   [extra: string]: unknown;
 }
 
-export type Unit = 'ns/op' | 'ops/s';
+export type Unit = 'ns/op' | 'ops/s' | 'B/conn';
 
 /** One child invocation, repeated once per round: `node dist/bench/scenarios/<file>.js <variant> <params>`. */
 export interface RunSpec {
@@ -44,6 +45,12 @@ export interface RowSpec {
    * ratio against the row's reference run (the `ratio` column) that meets it.
    */
   target?: { value: number; text: string; ratio?: boolean };
+  /**
+   * In the headline set that a plain `npm run bench` measures (about 2
+   * minutes): only these rows and the runs they name (their limit runs
+   * included) are run then. --full, --quick and --only run every row.
+   */
+  headline?: boolean;
 }
 
 export interface Plan {
@@ -61,12 +68,6 @@ export interface ScenarioDef {
   description: string;
   /** The report groups scenarios by family, with one bar chart each: 'core' (default), 'files', 'network', 'http'. */
   family?: string;
-  /**
-   * Part of the headline set that a plain `npm run bench` runs (about 2
-   * minutes); `--full` runs every scenario. A headline scenario's plan('default')
-   * should hold its headline rows (e.g. only QD 128), plan('full') all of them.
-   */
-  headline?: boolean;
   plan(mode: Mode): Plan;
   /** Markdown: what the figures say, written from the figures themselves. */
   reading?(result: ScenarioResult): string;
@@ -116,6 +117,8 @@ export interface ScenarioResult {
   background?: { mean: number; max: number };
   /** Time spent waiting for other processes to quieten down before runs. */
   waitedMs?: number;
+  /** Only the plan's headline rows were measured (a plain `npm run bench`). */
+  headlineOnly?: boolean;
   runs: RunResult[];
   rows: RowResult[];
   /** Rows not measured because an outside tool was missing, with how to install it. */
@@ -132,4 +135,4 @@ export const NOISY_SPREAD = 1.3;
 /** Other processes using more CPU than this during a run make its figure suspect. */
 export const BUSY_BACKGROUND = 0.2;
 
-export const lowerIsBetter = (unit: Unit): boolean => unit === 'ns/op';
+export const lowerIsBetter = (unit: Unit): boolean => unit !== 'ops/s';

@@ -2,7 +2,6 @@
 // 99th percentile latency (wrk --latency), and the error counts. wrk opens
 // one socket per connection, so its fd limit is raised first (c=1000).
 import { spawn } from 'node:child_process';
-import { TICKS_PER_SECOND } from './proc-cpu.js';
 import { findTool, installHint } from './references.js';
 
 export interface WrkResult {
@@ -12,8 +11,6 @@ export interface WrkResult {
   /** connect/read/write/timeout socket errors, summed. */
   socketErrors: number;
   non2xx: number;
-  /** CPU time wrk used (user + system), ms. */
-  cpuMs: number;
 }
 
 function toMs(value: string, unit: string): number {
@@ -21,7 +18,7 @@ function toMs(value: string, unit: string): number {
   return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n;
 }
 
-export function parseWrk(output: string): Omit<WrkResult, 'cpuMs'> {
+export function parseWrk(output: string): WrkResult {
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(output);
   const total = /(\d+) requests in/.exec(output);
@@ -40,10 +37,7 @@ export function parseWrk(output: string): Omit<WrkResult, 'cpuMs'> {
 export function runWrk(url: string, connections: number, seconds: number, threads = 1): Promise<WrkResult> {
   const wrk = findTool('wrk');
   if (wrk === undefined) return Promise.reject(new Error(installHint('wrk')));
-  // wrk runs as the shell's child, so the shell's cutime + cstime afterwards is wrk's CPU time.
-  const command =
-    'ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); "$0" "$@"; rc=$?; ' +
-    'set -- $(sed "s/.*) //" /proc/$$/stat); echo "wrk-cpu-ticks ${14} ${15}"; exit $rc';
+  const command = 'ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"';
   const args = [wrk, `-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url];
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,8 +48,7 @@ export function runWrk(url: string, connections: number, seconds: number, thread
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`wrk exited with ${code}:\n${out}`));
       try {
-        const cpu = /wrk-cpu-ticks (\d+) (\d+)/.exec(out);
-        resolve({ ...parseWrk(out), cpuMs: cpu === null ? 0 : ((Number(cpu[1]) + Number(cpu[2])) * 1000) / TICKS_PER_SECOND });
+        resolve(parseWrk(out));
       } catch (error) {
         reject(error);
       }

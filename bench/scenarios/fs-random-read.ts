@@ -2,6 +2,8 @@
 // flight, for a fixed time. value: reads per second.
 //
 //   ringcore     `depth` loops of `await handle.read(buf, 0, 4096, pos)` (ringcore/fs)
+//   ringcore-fixed  the same on a handle opened with { fixed: true }: a registered
+//                file (IORING_REGISTER_FILES), each READ naming it with IOSQE_FIXED_FILE
 //   promises     the same loops over node:fs/promises FileHandle.read
 //   callback     `depth` chains of callback fs.read
 //   fio          fio --ioengine=io_uring --iodepth=<depth> --invalidate=0 (buffered, same file);
@@ -78,6 +80,15 @@ await benchMain<Params>(
       const m = await loops((pos, buf) => handle.read(buf, 0, BLOCK, pos), p, blocks);
       await handle.close();
       return m;
+    },
+    async 'ringcore-fixed'(p) {
+      const { path, blocks } = file(p);
+      const handle = await open(path, 'r', 0o666, { fixed: true });
+      const fileIndex = handle.fileIndex;
+      if (fileIndex < 0) throw new Error('the file could not be registered with the ring');
+      const m = await loops((pos, buf) => handle.read(buf, 0, BLOCK, pos), p, blocks);
+      await handle.close();
+      return { ...m, fileIndex };
     },
     async promises(p) {
       const { path, blocks } = file(p);

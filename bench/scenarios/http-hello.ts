@@ -6,12 +6,13 @@
 //   node-cluster2  node:http under node:cluster, two workers
 //   node-adapter   node:http over ringcore sockets (ringcore/net serveHttp)
 //   bun            Bun.serve (bun from bench/.tools)
+//   nginx          nginx, one worker, `return 200 'Hello, World!'` (bench/lib/nginx.ts)
 // Every server answers "Hello, World!" (13 bytes, text/plain) with keep-alive.
 // The measurement is wrk's requests/s; p99 latency and errors ride along.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchMain, intParam } from '../lib/child.js';
-import { treeCpuMs } from '../lib/proc-cpu.js';
+import { startNginx } from '../lib/nginx.js';
 import { findTool, installHint } from '../lib/references.js';
 import { startServer } from '../lib/server-process.js';
 import type { Measurement } from '../lib/types.js';
@@ -20,6 +21,8 @@ import { runWrk } from '../lib/wrk.js';
 interface Params {
   connections: number;
   seconds: number;
+  /** wrk's run before the measured one (JIT, connection setup); 0: none (quick mode only proves the harness runs). */
+  warmupSeconds: number;
 }
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'); // dist/
@@ -27,16 +30,19 @@ const examples = path.join(dist, 'examples', 'run.js');
 const nodeServer = path.join(dist, 'bench', 'servers', 'node-http.js');
 const bunServer = path.join(dist, 'bench', 'servers', 'bun-serve.js');
 
-async function measure(command: string, args: string[], { connections, seconds }: Params): Promise<Measurement> {
-  const server = await startServer(command, [...args, '--host', '127.0.0.1', '--port', '0']);
+/** A server under test, listening on 127.0.0.1. stop() waits for it to exit, so that its CPU time is counted as this run's. */
+type Start = () => Promise<{ port: number; stop(): Promise<void> }>;
+
+const spawned = (command: string, args: string[]): Start => () => startServer(command, [...args, '--host', '127.0.0.1', '--port', '0']);
+
+async function measure(start: Start, { connections, seconds, warmupSeconds }: Params): Promise<Measurement> {
+  const server = await start();
   try {
     const url = `http://127.0.0.1:${server.port}/`;
     // A short warm-up (JIT, connection setup), then the measured run.
-    const warm = await runWrk(url, connections, 1);
+    if (warmupSeconds > 0) await runWrk(url, connections, warmupSeconds);
     const r = await runWrk(url, connections, seconds);
-    // The server's and wrk's CPU are the measurement's, not background load.
-    const helperCpuMs = treeCpuMs(server.child.pid!) + warm.cpuMs + r.cpuMs;
-    return { value: r.rps, unit: 'ops/s', p99Ms: r.p99Ms, requests: r.requests, socketErrors: r.socketErrors, non2xx: r.non2xx, connections, seconds, helperCpuMs };
+    return { value: r.rps, unit: 'ops/s', p99Ms: r.p99Ms, requests: r.requests, socketErrors: r.socketErrors, non2xx: r.non2xx, connections, seconds };
   } finally {
     await server.stop();
   }
@@ -50,12 +56,17 @@ function bun(): string {
 
 await benchMain<Params>(
   {
-    ringcore: (p) => measure(process.execPath, [examples, 'http_server'], p),
-    'ringcore-w2': (p) => measure(process.execPath, [examples, 'http_server', '--workers', '2'], p),
-    node: (p) => measure(process.execPath, [nodeServer], p),
-    'node-cluster2': (p) => measure(process.execPath, [nodeServer, '--cluster', '2'], p),
-    'node-adapter': (p) => measure(process.execPath, [nodeServer, '--adapter'], p),
-    bun: (p) => measure(bun(), [bunServer], p),
+    ringcore: (p) => measure(spawned(process.execPath, [examples, 'http_server']), p),
+    'ringcore-w2': (p) => measure(spawned(process.execPath, [examples, 'http_server', '--workers', '2']), p),
+    node: (p) => measure(spawned(process.execPath, [nodeServer]), p),
+    'node-cluster2': (p) => measure(spawned(process.execPath, [nodeServer, '--cluster', '2']), p),
+    'node-adapter': (p) => measure(spawned(process.execPath, [nodeServer, '--adapter']), p),
+    bun: (p) => measure(spawned(bun(), [bunServer]), p),
+    nginx: (p) => measure(() => startNginx({ workers: 1 }), p),
   },
-  (raw) => ({ connections: intParam(raw, 'connections', 256), seconds: intParam(raw, 'seconds', 10) }),
+  (raw) => ({
+    connections: intParam(raw, 'connections', 256),
+    seconds: intParam(raw, 'seconds', 10),
+    warmupSeconds: raw.warmupSeconds === 0 ? 0 : intParam(raw, 'warmupSeconds', 1),
+  }),
 );
