@@ -8,6 +8,13 @@
 // that each fill their slots with waiting reads, stop making progress. This
 // ring's CQ has room for NET_CQ_ENTRIES waiting ops (16384: 10,000 idle
 // connections with a multishot recv each), at about 1 MiB of memory.
+//
+// It asks for DEFER_TASKRUN (Linux 6.1+): socket completions wait for the
+// thread's next enter and are posted in one batch there, instead of each
+// running as task work on its own. Measured (docs/net.md): 1000 concurrent
+// requests take about half the time; one connection's round trips are no
+// slower. Older kernels get a plain ring.
+import * as C from '../sys/constants.js';
 import { Ring } from '../driver/ring.js';
 
 /** Completion-queue entries (and so in-flight ops) of the per-thread socket ring. */
@@ -17,6 +24,12 @@ let ring: Ring | null = null;
 
 /** This thread's ring for sockets; a new one is made if the last was closed. */
 export function netRing(): Ring {
-  if (ring === null || ring.closed) ring = new Ring({ entries: 1024, cqEntries: NET_CQ_ENTRIES });
+  if (ring === null || ring.closed) {
+    ring = new Ring({
+      entries: 1024,
+      cqEntries: NET_CQ_ENTRIES,
+      preferFlags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER,
+    });
+  }
   return ring;
 }

@@ -21,6 +21,8 @@ export interface IoUringOptions {
   sqPoll?: boolean | { idleMs?: number; cpu?: number };
   /** Extra IORING_SETUP_* flags. */
   flags?: number;
+  /** IORING_SETUP_* flags wanted where the kernel has them: dropped (all together, first) if it refuses them. */
+  preferFlags?: number;
 }
 
 /** A trace hook receives every SQE as it is submitted and every CQE as it is reaped. */
@@ -130,15 +132,19 @@ export class IoUring {
       }
     }
 
+    const prefer = options.preferFlags ?? 0;
+    if (typeof prefer !== 'number') throw invalidArgType('preferFlags', 'of type number', prefer);
+    if (!Number.isInteger(prefer) || prefer < 0 || prefer > 0xffffffff) throw outOfRange('preferFlags', 'a 32-bit flag mask', prefer);
+    const droppable = [prefer >>> 0, ...OPTIONAL_FLAGS];
     let fd = -1;
-    let optional = OPTIONAL_FLAGS.reduce((all, flag) => all | flag, 0);
+    let optional = droppable.reduce((all, flag) => all | flag, 0);
     if (flags & C.IORING_SETUP_SQPOLL) optional &= ~SQPOLL_REFUSES;
     for (;;) {
       params[PARAMS.flags / 4] = flags | optional;
       fd = native.syscall(SYS_io_uring_setup, entries, addressOf(params));
       if (fd !== -constants.errno.EINVAL || optional === 0) break;
       // An older kernel rejects flags it does not know: drop the optional ones, newest first.
-      const drop = OPTIONAL_FLAGS.find((flag) => (optional & flag) !== 0)!;
+      const drop = droppable.find((flag) => (optional & flag) !== 0)!;
       optional &= ~drop;
     }
     if (fd < 0) throw setupError(fd, entries);

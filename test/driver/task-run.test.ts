@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, writeSync, closeSync } from 'node:fs';
+import { release } from 'node:os';
 
 import { Ring, constants as C } from '../../src/index.js';
 import { sleep } from '../../src/time/index.js';
@@ -78,4 +79,33 @@ test('a DEFER_TASKRUN ring delivers late completions in the event loop and under
     await ring.close();
   }
   assert.equal(openFds(), before, 'the ring and its eventfd are closed');
+});
+
+test('preferFlags are asked for, and dropped when the kernel refuses them', async () => {
+  const wanted = C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER;
+  const ring = new Ring({ entries: 8, preferFlags: wanted });
+  // A bit no kernel knows: setup fails with EINVAL, and the ring is made without it.
+  const unknown = new Ring({ entries: 8, preferFlags: 1 << 30 });
+  try {
+    assert.equal(unknown.uring.setupFlags & (1 << 30), 0);
+    await unknown.nop();
+    if ((ring.uring.setupFlags & wanted) === wanted) await lateRead(ring);
+    else assert.equal(ring.uring.setupFlags & wanted, 0, 'dropped together');
+  } finally {
+    await ring.close();
+    await unknown.close();
+  }
+  assert.throws(() => new Ring({ preferFlags: '8192' as unknown as number }), TypeError);
+  assert.throws(() => new Ring({ preferFlags: -1 }), RangeError);
+});
+
+test('the socket ring defers task work on Linux 6.1 and later', async (t) => {
+  const [major = 0, minor = 0] = release().split('.').map(Number);
+  if (major < 6 || (major === 6 && minor < 1)) {
+    t.skip(`Linux ${release()} has no IORING_SETUP_DEFER_TASKRUN (6.1+)`);
+    return;
+  }
+  const { netRing } = await import('../../src/net/index.js');
+  const defer = C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER;
+  assert.equal(netRing().uring.setupFlags & defer, defer);
 });
