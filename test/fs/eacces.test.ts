@@ -36,6 +36,9 @@ function whyNot(): string | undefined {
   const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']);
   if (probe.error) return `setpriv is not available: ${probe.error.message}`;
   if (probe.status !== 0) return `setpriv failed: ${probe.stderr.toString().trim()}`;
+  // The child loads ringcore from this checkout: nobody must be able to read it.
+  const readable = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', fsModule]);
+  if (readable.status !== 0) return `user nobody cannot read ${fsModule} (the checkout is under a directory closed to other users)`;
   return undefined;
 }
 
