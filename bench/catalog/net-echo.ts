@@ -81,10 +81,10 @@ function readEcho(result: ScenarioResult): string {
     (pingpong !== undefined && pingpong.ratio < 2
       ? `Ping-pong misses its target (${pingpong.ratio.toFixed(2)}× node:net). One round trip is two processes each woken ` +
         'once, and most of its time is the kernel: the loopback send runs the whole TCP receive path of the peer, and ' +
-        'the wake-up. strace counts, per round trip and both sides together, about 4 `epoll_pwait`, 4 `io_uring_enter` ' +
-        'and 3.6 eventfd `read`s for ringcore against 3.9 `epoll_pwait`, 2 `read` and 2 `write` for node:net: the socket ' +
-        'ring defers task work (DEFER_TASKRUN), which cuts the time of 1000 concurrent requests by about 40 % but costs one ' +
-        'connection an eventfd read and an enter per wake-up (docs/net.md, "Which ring"). '
+        'the wake-up. strace counts, per round trip and both sides together, 4 `epoll_pwait` and 4 `io_uring_enter` ' +
+        'for ringcore against 3.9 `epoll_pwait`, 2 `read` and 2 `write` for node:net: the same number of system calls. ' +
+        'The socket ring defers task work (DEFER_TASKRUN), which cuts the time of 1000 concurrent requests by about 40 % ' +
+        'but makes one connection enter twice per wake-up, once to run the work and once to send (docs/net.md, "Which ring"). '
       : '')
   );
 }

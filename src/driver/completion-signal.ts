@@ -3,21 +3,32 @@
 // Usually the ring fd itself: it polls readable while the CQ holds entries.
 // A ring made with IORING_SETUP_DEFER_TASKRUN posts completions only when we
 // enter it, so its fd never turns readable on its own; the kernel signals a
-// registered eventfd instead when work is queued, and we read it to re-arm.
+// registered eventfd instead when work is queued.
+//
+// The kernel also signals that eventfd for every CQE it posts, our own
+// enters' included, and each signal is a wake-up of the loop. So the signal
+// is off while we enter the ring ourselves (quiet/listen), and the eventfd is
+// reset by a READ in the same enter that runs the queued work, rather than
+// by a read(2) of its own.
 import * as C from '../sys/constants.js';
 import { errnoException } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
-import { SYS_close, SYS_eventfd2, SYS_read } from '../sys/syscalls.js';
-import type { IoUring } from '../ring/io-uring.js';
+import { SYS_close, SYS_eventfd2, SYS_write } from '../sys/syscalls.js';
+import type { OpSpec } from '../op/op.js';
+import type { Submitter } from '../op/submitter.js';
+
+const ignore = (): void => {};
 
 export class CompletionSignal {
   /** The fd to poll for readability. */
   readonly fd: number;
   private readonly eventfd: number;
   private readonly counter = new BigUint64Array(1);
+  private readonly reset: OpSpec<number> | null = null;
 
-  constructor(private readonly uring: IoUring) {
+  constructor(private readonly submitter: Submitter) {
+    const uring = submitter.uring;
     if ((uring.setupFlags & C.IORING_SETUP_DEFER_TASKRUN) === 0) {
       this.fd = uring.fd;
       this.eventfd = -1;
@@ -31,17 +42,43 @@ export class CompletionSignal {
       throw errnoException(ret, 'io_uring_register');
     }
     this.fd = this.eventfd = fd;
+    const counter = this.counter;
+    // O_NONBLOCK: should the count already be 0, the READ ends at once with EAGAIN.
+    this.reset = { syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, fd, addressOf(counter), 8, -1), pin: counter };
   }
 
-  /** Resets the eventfd, so that the next poll waits for new work. */
-  clear(): void {
-    if (this.eventfd >= 0) native.syscall(SYS_read, this.eventfd, addressOf(this.counter), 8);
+  /** The loop woke on our fd: queue the eventfd's reset for the flush that follows. */
+  woke(): void {
+    if (this.reset !== null) this.submitter.submit(this.reset).then(ignore, ignore);
+  }
+
+  /** Stops the eventfd signal while we enter the ring ourselves. */
+  quiet(): void {
+    if (this.eventfd >= 0) this.submitter.uring.eventfdEnabled = false;
+  }
+
+  /**
+   * Turns the eventfd signal back on before the loop sleeps. Work queued
+   * while it was off did not signal (and, the kernel signalling only when
+   * its queue was empty, later work would not either): signal it ourselves,
+   * so that the loop wakes for it. Checked after turning the signal on, so
+   * nothing falls in between.
+   */
+  listen(): void {
+    if (this.eventfd < 0) return;
+    const uring = this.submitter.uring;
+    uring.eventfdEnabled = true;
+    if (uring.taskRunPending() || uring.cqReady() > 0) {
+      this.counter[0] = 1n;
+      native.syscall(SYS_write, this.eventfd, addressOf(this.counter), 8);
+    }
   }
 
   dispose(): void {
     if (this.eventfd < 0) return;
     // A ring takes one eventfd: let the next driver (after run(), say) register its own.
-    if (!this.uring.closed) this.uring.register(C.IORING_UNREGISTER_EVENTFD, null, 0);
+    const uring = this.submitter.uring;
+    if (!uring.closed) uring.register(C.IORING_UNREGISTER_EVENTFD, null, 0);
     native.syscall(SYS_close, this.eventfd);
   }
 }

@@ -3,8 +3,6 @@
 // (EventLoopDriver, the default) or blocked in io_uring_enter (ExecutorDriver,
 // used by run()). Both flush the same way: one enter per turn for everything
 // queued, and a reap right after it, so inline completions need no wait at all.
-import type { Submitter } from '../op/submitter.js';
-
 export interface Driver {
   /** Requests are waiting to be submitted: arrange a flush soon, once per batch. */
   wake(): void;
@@ -12,24 +10,22 @@ export interface Driver {
   dispose(): void;
 }
 
+/** Flushes in a row without a turn of the event loop before one is deferred to it. */
+const MAX_BURST = 256;
+
 /**
  * Batches every SQE queued in one turn into one io_uring_enter. A nextTick
  * scheduled from a microtask runs once the microtask queue is empty, so ops
  * started by any number of promise continuations share the same enter,
- * without a trip through the event loop.
+ * without a trip through the event loop. `flush` is the driver's: it
+ * submits and reaps, and does what the driver needs around that.
  */
-/** Flushes in a row without a turn of the event loop before one is deferred to it. */
-const MAX_BURST = 256;
-
 export class Batcher {
   private scheduled = false;
   /** Flushes since the driver last saw the event loop turn. */
   private burst = 0;
 
-  constructor(
-    private readonly submitter: Submitter,
-    private readonly afterFlush: () => void,
-  ) {}
+  constructor(private readonly flush: () => void) {}
 
   schedule(): void {
     if (this.scheduled) return;
@@ -57,7 +53,6 @@ export class Batcher {
 
   private readonly run = (): void => {
     this.scheduled = false;
-    this.submitter.flush();
-    this.afterFlush();
+    this.flush();
   };
 }

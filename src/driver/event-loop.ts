@@ -16,8 +16,8 @@ export class EventLoopDriver implements Driver {
   private referenced = false;
 
   constructor(private readonly submitter: Submitter) {
-    this.batcher = new Batcher(submitter, this.syncRef);
-    this.signal = new CompletionSignal(submitter.uring);
+    this.signal = new CompletionSignal(submitter);
+    this.batcher = new Batcher(this.flush);
     submitter.wake = () => this.batcher.schedule();
   }
 
@@ -26,10 +26,17 @@ export class EventLoopDriver implements Driver {
   }
 
   private readonly onReadable = (): void => {
-    this.signal.clear();
+    this.signal.woke();
     this.batcher.loopTurned();
+    this.flush();
+  };
+
+  /** Submits and reaps with the completion signal off: our own enters need not wake the loop. */
+  private readonly flush = (): void => {
+    this.signal.quiet();
     this.submitter.flush();
     this.syncRef();
+    this.signal.listen();
   };
 
   /**

@@ -19,7 +19,10 @@ export class ExecutorDriver implements Driver {
     /** Called once main has settled and nothing is in flight. */
     private readonly onDone: () => void,
   ) {
-    this.batcher = new Batcher(submitter, () => this.scheduleStep());
+    this.batcher = new Batcher(() => {
+      submitter.flush();
+      this.scheduleStep();
+    });
     submitter.wake = () => this.batcher.schedule();
   }
 

@@ -93,6 +93,7 @@ export class IoUring {
   private readonly sqMask: number;
   private readonly cqHeadAt: number;
   private readonly cqTailAt: number;
+  private readonly cqFlagsAt: number;
   private readonly cqMask: number;
   private readonly cqesAt: number;
   private readonly cqeWords: number;
@@ -186,6 +187,7 @@ export class IoUring {
     this.sqMask = this.sq[sqOff(SQRING_OFFSETS.ring_mask) / 4]!;
     this.cqHeadAt = cqOff(CQRING_OFFSETS.head) / 4;
     this.cqTailAt = cqOff(CQRING_OFFSETS.tail) / 4;
+    this.cqFlagsAt = cqOff(CQRING_OFFSETS.flags) / 4;
     this.cqMask = this.cq[cqOff(CQRING_OFFSETS.ring_mask) / 4]!;
     this.cqesAt = cqOff(CQRING_OFFSETS.cqes) / 4;
     this.cqeWords = cqeSize / 4;
@@ -286,6 +288,12 @@ export class IoUring {
   /** The SQ ring flags (IORING_SQ_NEED_WAKEUP, IORING_SQ_CQ_OVERFLOW, IORING_SQ_TASKRUN). */
   sqFlags(): number {
     return Atomics.load(this.sq, this.sqFlagsAt);
+  }
+
+  /** Whether the kernel signals a registered eventfd when it posts completions (IORING_CQ_EVENTFD_DISABLED clear). */
+  set eventfdEnabled(enabled: boolean) {
+    if (enabled) Atomics.and(this.cq, this.cqFlagsAt, ~C.IORING_CQ_EVENTFD_DISABLED);
+    else Atomics.or(this.cq, this.cqFlagsAt, C.IORING_CQ_EVENTFD_DISABLED);
   }
 
   /** True when completions wait for task work that only an enter (or any syscall) runs: see COOP_TASKRUN. */

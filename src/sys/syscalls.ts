@@ -11,6 +11,7 @@ export type SyscallName =
   | 'io_uring_enter'
   | 'io_uring_register'
   | 'read'
+  | 'write'
   | 'close'
   | 'socket'
   | 'bind'
@@ -39,6 +40,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     io_uring_enter: 426,
     io_uring_register: 427,
     read: 0,
+    write: 1,
     close: 3,
     socket: 41,
     bind: 49,
@@ -63,6 +65,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     io_uring_enter: 426,
     io_uring_register: 427,
     read: 63,
+    write: 64,
     close: 57,
     socket: 198,
     bind: 200,
@@ -100,6 +103,7 @@ export const SYS_io_uring_setup = SYSCALLS.io_uring_setup;
 export const SYS_io_uring_enter = SYSCALLS.io_uring_enter;
 export const SYS_io_uring_register = SYSCALLS.io_uring_register;
 export const SYS_read = SYSCALLS.read;
+export const SYS_write = SYSCALLS.write;
 export const SYS_close = SYSCALLS.close;
 export const SYS_socket = SYSCALLS.socket;
 export const SYS_bind = SYSCALLS.bind;

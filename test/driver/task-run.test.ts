@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeSync, closeSync } from 'node:fs';
 import { release } from 'node:os';
 
-import { Ring, constants as C } from '../../src/index.js';
+import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { sleep } from '../../src/time/index.js';
 import { pipe, read } from '../../test-support/kernel.js';
 
@@ -79,6 +79,41 @@ test('a DEFER_TASKRUN ring delivers late completions in the event loop and under
     await ring.close();
   }
   assert.equal(openFds(), before, 'the ring and its eventfd are closed');
+});
+
+test('a DEFER_TASKRUN ring wakes for work that arrived while its eventfd signal was off', { timeout: 10_000 }, async () => {
+  const ring = new Ring({ entries: 8, flags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER });
+  const [ra, wa] = pipe();
+  const [rb, wb] = pipe();
+  const a = Buffer.alloc(1);
+  const b = Buffer.alloc(1);
+  try {
+    const readA = read(ring, ra, a);
+    const readB = read(ring, rb, b);
+    await sleep(10, { ring }); // both reads are waiting in the kernel
+    // Inside the next flush (the signal is off there): pipe A is written
+    // after the NOP's enter, and pipe B after the enter that runs A's work,
+    // the last one of that flush. Nothing signals B's work but the driver,
+    // which must notice it when it turns the signal back on.
+    let enters = 0;
+    const stop = addTraceListener((event) => {
+      if (event.ring !== ring.uring.id || event.type !== 'enter') return;
+      if (++enters === 1) writeSync(wa, 'a');
+      else if (enters === 2) writeSync(wb, 'b');
+    });
+    try {
+      await ring.nop();
+      assert.equal(await readA, 1);
+      assert.equal(await readB, 1);
+    } finally {
+      stop();
+    }
+    assert.equal(a.toString() + b.toString(), 'ab');
+    assert.ok(enters >= 2, `the writes happened inside the flush (${enters} enters)`);
+  } finally {
+    for (const fd of [ra, wa, rb, wb]) closeSync(fd);
+    await ring.close();
+  }
 });
 
 test('preferFlags are asked for, and dropped when the kernel refuses them', async () => {
