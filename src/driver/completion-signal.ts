@@ -14,18 +14,26 @@ import * as C from '../sys/constants.js';
 import { errnoException } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
-import { SYS_close, SYS_eventfd2, SYS_write } from '../sys/syscalls.js';
+import { SYS_close, SYS_eventfd2, SYS_read, SYS_write } from '../sys/syscalls.js';
 import type { OpSpec } from '../op/op.js';
 import type { Submitter } from '../op/submitter.js';
 
-const ignore = (): void => {};
+/** What listen() adds to the eventfd's count to wake the loop. */
+const ONE = BigUint64Array.of(1n);
 
 export class CompletionSignal {
   /** The fd to poll for readability. */
   readonly fd: number;
-  private readonly eventfd: number;
+  /** -1 without one, and once disposed. */
+  private eventfd: number;
+  /** Where a reset (a read of the eventfd) puts the count, which nobody needs. */
   private readonly counter = new BigUint64Array(1);
-  private readonly reset: OpSpec<number> | null = null;
+  private reset: OpSpec<number> | null = null;
+  /** A reset READ is queued or in flight: one is enough. */
+  private resetting = false;
+  private readonly resetDone = (): void => {
+    this.resetting = false;
+  };
 
   constructor(private readonly submitter: Submitter) {
     const uring = submitter.uring;
@@ -47,14 +55,25 @@ export class CompletionSignal {
     this.reset = { syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, fd, addressOf(counter), 8, -1), pin: counter };
   }
 
-  /** The loop woke on our fd: queue the eventfd's reset for the flush that follows. */
+  /**
+   * The loop woke on our fd: queue the eventfd's reset for the flush that
+   * follows. If the READ cannot have a slot now (the table is full), reset
+   * with read(2) instead: the watch is level-triggered, and an eventfd left
+   * set would wake the loop again at once, for ever.
+   */
   woke(): void {
-    if (this.reset !== null) this.submitter.submit(this.reset).then(ignore, ignore);
+    if (this.reset === null) return;
+    if (!this.resetting) {
+      this.resetting = true;
+      this.submitter.submit(this.reset).then(this.resetDone, this.resetDone);
+      if (this.submitter.waiting === 0) return;
+    }
+    native.syscall(SYS_read, this.eventfd, addressOf(this.counter), 8);
   }
 
   /** Stops the eventfd signal while we enter the ring ourselves. */
   quiet(): void {
-    if (this.eventfd >= 0) this.submitter.uring.eventfdEnabled = false;
+    if (this.eventfd >= 0 && !this.submitter.uring.closed) this.submitter.uring.eventfdEnabled = false;
   }
 
   /**
@@ -65,13 +84,10 @@ export class CompletionSignal {
    * nothing falls in between.
    */
   listen(): void {
-    if (this.eventfd < 0) return;
     const uring = this.submitter.uring;
+    if (this.eventfd < 0 || uring.closed) return;
     uring.eventfdEnabled = true;
-    if (uring.taskRunPending() || uring.cqReady() > 0) {
-      this.counter[0] = 1n;
-      native.syscall(SYS_write, this.eventfd, addressOf(this.counter), 8);
-    }
+    if (uring.taskRunPending() || uring.cqReady() > 0) native.syscall(SYS_write, this.eventfd, addressOf(ONE), 8);
   }
 
   dispose(): void {
@@ -80,5 +96,7 @@ export class CompletionSignal {
     const uring = this.submitter.uring;
     if (!uring.closed) uring.register(C.IORING_UNREGISTER_EVENTFD, null, 0);
     native.syscall(SYS_close, this.eventfd);
+    this.eventfd = -1;
+    this.reset = null;
   }
 }

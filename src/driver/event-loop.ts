@@ -14,6 +14,8 @@ export class EventLoopDriver implements Driver {
   private watch: Watch | null = null;
   /** Whether the watch keeps the process alive: only while something is in flight. */
   private referenced = false;
+  /** Replaced (run() swapped drivers) or the ring closed: a flush scheduled before then does nothing. */
+  private disposed = false;
 
   constructor(private readonly submitter: Submitter) {
     this.signal = new CompletionSignal(submitter);
@@ -26,6 +28,7 @@ export class EventLoopDriver implements Driver {
   }
 
   private readonly onReadable = (): void => {
+    if (this.disposed) return;
     this.signal.woke();
     this.batcher.loopTurned();
     this.flush();
@@ -33,10 +36,16 @@ export class EventLoopDriver implements Driver {
 
   /** Submits and reaps with the completion signal off: our own enters need not wake the loop. */
   private readonly flush = (): void => {
+    // The next driver, woken when it took over, flushes what this one left.
+    if (this.disposed) return;
     this.signal.quiet();
-    this.submitter.flush();
-    this.syncRef();
-    this.signal.listen();
+    try {
+      this.submitter.flush();
+      this.syncRef();
+    } finally {
+      // Never left off: a throw here (a trace hook, an enter error) must not silence the ring.
+      this.signal.listen();
+    }
   };
 
   /**
@@ -57,6 +66,7 @@ export class EventLoopDriver implements Driver {
   };
 
   dispose(): void {
+    this.disposed = true;
     this.watch?.close();
     this.watch = null;
     this.referenced = false;

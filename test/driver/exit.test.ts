@@ -55,3 +55,21 @@ test('an explicit Ring left open does not keep an idle process alive', () => {
   assertExited(child);
   assert.equal(child.stdout, 'idle\n');
 });
+
+for (const [name, options] of [
+  ['a default ring', '{}'],
+  ['a DEFER_TASKRUN ring', `{ preferFlags: rc.constants.IORING_SETUP_DEFER_TASKRUN | rc.constants.IORING_SETUP_SINGLE_ISSUER }`],
+] as const) {
+  test(`run() started in the turn an op was queued hands over cleanly, and the process exits (${name})`, () => {
+    // The event-loop driver's batch is still scheduled when run() replaces it:
+    // that late flush must do nothing (no watch left behind, no closed fd used).
+    const child = runChild(
+      `const ring = new rc.Ring(${options});\n` +
+        `const slept = time.sleep(30, { ring });\n` +
+        `const ran = await ring.run(async () => { await time.sleep(10, { ring }); return 'ran'; });\n` +
+        `await slept;\nconsole.log(ran);`,
+    );
+    assertExited(child);
+    assert.equal(child.stdout, 'ran\n');
+  });
+}

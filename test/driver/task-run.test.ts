@@ -9,7 +9,7 @@ import { readdirSync, writeSync, closeSync } from 'node:fs';
 import { release } from 'node:os';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
-import { sleep } from '../../src/time/index.js';
+import { interval, sleep } from '../../src/time/index.js';
 import { pipe, read } from '../../test-support/kernel.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
@@ -113,6 +113,40 @@ test('a DEFER_TASKRUN ring wakes for work that arrived while its eventfd signal 
   } finally {
     for (const fd of [ra, wa, rb, wb]) closeSync(fd);
     await ring.close();
+  }
+});
+
+test('closing a DEFER_TASKRUN ring with an op in flight ends the op, and nothing runs on the closed ring after', { timeout: 10_000 }, async () => {
+  const ring = new Ring({ entries: 8, flags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER });
+  const slept = sleep(10_000, { ring });
+  await sleep(5);
+  await ring.close();
+  await assert.rejects(slept, { code: 'ERR_RINGCORE_CLOSED' });
+  // A flush scheduled by the close's cancel runs after the rings are unmapped: it must not touch them.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(ring.closed, true);
+});
+
+test('a DEFER_TASKRUN ring whose slots are all taken does not spin on its eventfd', { timeout: 10_000 }, async () => {
+  // 16 CQ entries: the interval and the first sleeps take every slot, the
+  // other sleeps wait. Each tick of the interval wakes the loop; the eventfd
+  // must still be reset then, or the loop wakes at once, for ever, queueing
+  // more and more resets behind the full table.
+  const ring = new Ring({ entries: 8, cqEntries: 16, flags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER });
+  const ticks = interval(10, { ring });
+  const ticking = (async () => {
+    for await (const _ of ticks);
+  })().catch(() => {});
+  const sleeps = Array.from({ length: 40 }, () => sleep(60_000, { ring }).catch(() => {}));
+  try {
+    await sleep(50);
+    const waiting = ring.waiting;
+    assert.ok(waiting > 0, 'some sleeps wait for a slot');
+    await sleep(200); // about 20 wake-ups of the interval
+    assert.ok(ring.waiting <= waiting + 1, `waiting grew from ${waiting} to ${ring.waiting}`);
+  } finally {
+    await ring.close();
+    await Promise.all([ticking, ...sleeps]);
   }
 });
 

@@ -15,6 +15,7 @@ import { Ring } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import * as C from '../../src/sys/constants.js';
 import { record } from '../../test-support/kernel.js';
+import { until } from '../../test-support/net.js';
 
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-web-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
@@ -109,6 +110,8 @@ test('readable backpressure: no READ ahead of the reader beyond highWaterMark', 
     await using handle = await fs.open(path);
     const reader = handle.readableWebStream({ chunkSize: 16384, highWaterMark: 65536 }).getReader();
     await reader.read();
+    // Read-ahead is four READs one after another: wait for them, then check that no more follow.
+    await until(() => filePosition(handle.fd) >= 16384 + 65536, 5000, 'the read-ahead');
     await delay(50);
     const pos = filePosition(handle.fd);
     assert.ok(pos >= 16384 + 65536 && pos <= 16384 + 65536 + 16384, `read ahead up to the highWaterMark, not the whole file: ${pos}`);
