@@ -142,12 +142,14 @@ test('handle.writeFile, stream adapters and truncate/allocate/sync', async () =>
 
   const out = join(dir, 'streams-out');
   const writable = (await fs.open(out, 'w')).createWriteStream();
+  // Listened for now: the close can complete before the continuation after 'finish' runs.
+  const closed = new Promise((resolve) => writable.on('close', resolve));
   await new Promise<void>((resolve, reject) => {
     writable.on('error', reject).on('finish', resolve);
     for (let i = 0; i < data.length; i += 10_000) writable.write(data.subarray(i, i + 10_000));
     writable.end();
   });
-  await new Promise((resolve) => writable.on('close', resolve));
+  await closed;
   assert.ok(nodeFs.readFileSync(out).equals(data), 'createWriteStream');
 
   await using handle = await fs.open(out, 'r+');
@@ -169,8 +171,10 @@ test('readFile of a FIFO and of /proc files (no size to go by) reads to the end'
   nodeFs.writeFileSync(source, data);
   // A writer that sends the data in pieces, with pauses: reads come back short.
   const writer = spawn('bash', ['-c', `for i in 0 1 2 3; do dd if=${source} bs=50000 skip=$i count=1 status=none; sleep 0.05; done > ${fifo}`]);
+  // Listened for now: the writer may exit before readFile's last continuation runs.
+  const exited = new Promise((resolve) => writer.on('exit', resolve));
   const back = (await fs.readFile(fifo)) as Buffer;
-  await new Promise((resolve) => writer.on('exit', resolve));
+  await exited;
   assert.ok(back.equals(data), `got ${back.length} bytes`);
   assert.equal(await fs.readFile('/proc/version', 'utf8'), nodeFs.readFileSync('/proc/version', 'utf8'));
   assert.equal(await fs.readFile('/proc/self/cmdline', 'latin1'), nodeFs.readFileSync('/proc/self/cmdline', 'latin1'));
