@@ -2,7 +2,7 @@
 // Each spec pins what its SQE points into (buffer, iovec array, path) until
 // the final CQE, and carries the path for its errors. The ops on an open file
 // take `fixed`: then `fd` is a slot of the ring's registered file table
-// (FileTable), named with IOSQE_FIXED_FILE.
+// (FileTable), named with IOSQE_FIXED_FILE (onFile).
 import * as C from '../sys/constants.js';
 import { IOVEC } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
@@ -10,17 +10,22 @@ import { native } from '../sys/native.js';
 import { SYS_close } from '../sys/syscalls.js';
 import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
+import type { Prep } from '../op/request.js';
+
+/** `prep` on an open file: with `fixed`, `fd` names a registered-file slot (IOSQE_FIXED_FILE). */
+function onFile(fixed: boolean, prep: Prep): Prep {
+  if (!fixed) return prep;
+  return (uring, sqe, slot) => {
+    prep(uring, sqe, slot);
+    uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
+  };
+}
 
 /** READ of `length` bytes into `buffer` at `offset`, from file position `position` (-1: the current one). */
 export function readSpec(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
   return {
     syscall: 'read',
-    prep: fixed
-      ? (uring, sqe) => {
-          uring.prepRead(sqe, fd, addressOf(buffer) + offset, length, position);
-          uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
-        }
-      : (uring, sqe) => uring.prepRead(sqe, fd, addressOf(buffer) + offset, length, position),
+    prep: onFile(fixed, (uring, sqe) => uring.prepRead(sqe, fd, addressOf(buffer) + offset, length, position)),
     pin: buffer,
     context,
   };
@@ -29,12 +34,7 @@ export function readSpec(fd: number, buffer: ArrayBufferView, offset: number, le
 export function writeSpec(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
   return {
     syscall: 'write',
-    prep: fixed
-      ? (uring, sqe) => {
-          uring.prepWrite(sqe, fd, addressOf(buffer) + offset, length, position);
-          uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
-        }
-      : (uring, sqe) => uring.prepWrite(sqe, fd, addressOf(buffer) + offset, length, position),
+    prep: onFile(fixed, (uring, sqe) => uring.prepWrite(sqe, fd, addressOf(buffer) + offset, length, position)),
     pin: buffer,
     context,
   };
@@ -74,10 +74,7 @@ export function readvSpec(fd: number, buffers: readonly ArrayBufferView[], posit
   const vec = iovecs(buffers);
   return {
     syscall: 'read',
-    prep: (uring, sqe) => {
-      uring.prepReadv(sqe, fd, addressOf(vec), buffers.length, position);
-      if (fixed) uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
-    },
+    prep: onFile(fixed, (uring, sqe) => uring.prepReadv(sqe, fd, addressOf(vec), buffers.length, position)),
     pin: [vec, buffers],
     context,
   };
@@ -87,10 +84,7 @@ export function writevSpec(fd: number, buffers: readonly ArrayBufferView[], posi
   const vec = iovecs(buffers);
   return {
     syscall: 'write',
-    prep: (uring, sqe) => {
-      uring.prepWritev(sqe, fd, addressOf(vec), buffers.length, position);
-      if (fixed) uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
-    },
+    prep: onFile(fixed, (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(vec), buffers.length, position)),
     pin: [vec, buffers],
     context,
   };
@@ -99,10 +93,7 @@ export function writevSpec(fd: number, buffers: readonly ArrayBufferView[], posi
 export function fsyncSpec(fd: number, datasync: boolean, context?: ErrorContext, fixed = false): OpSpec<void> {
   return {
     syscall: datasync ? 'fdatasync' : 'fsync',
-    prep: (uring, sqe) => {
-      uring.prepFsync(sqe, fd, datasync ? C.IORING_FSYNC_DATASYNC : 0);
-      if (fixed) uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
-    },
+    prep: onFile(fixed, (uring, sqe) => uring.prepFsync(sqe, fd, datasync ? C.IORING_FSYNC_DATASYNC : 0)),
     context,
     map: () => undefined,
   };
@@ -111,10 +102,7 @@ export function fsyncSpec(fd: number, datasync: boolean, context?: ErrorContext,
 export function fallocateSpec(fd: number, mode: number, offset: number, length: number, context?: ErrorContext, fixed = false): OpSpec<void> {
   return {
     syscall: 'fallocate',
-    prep: (uring, sqe) => {
-      uring.prepFallocate(sqe, fd, mode, offset, length);
-      if (fixed) uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
-    },
+    prep: onFile(fixed, (uring, sqe) => uring.prepFallocate(sqe, fd, mode, offset, length)),
     context,
     map: () => undefined,
   };
@@ -123,10 +111,7 @@ export function fallocateSpec(fd: number, mode: number, offset: number, length: 
 export function ftruncateSpec(fd: number, length: number, context?: ErrorContext, fixed = false): OpSpec<void> {
   return {
     syscall: 'ftruncate',
-    prep: (uring, sqe) => {
-      uring.prepFtruncate(sqe, fd, length);
-      if (fixed) uring.addFlags(sqe, C.IOSQE_FIXED_FILE);
-    },
+    prep: onFile(fixed, (uring, sqe) => uring.prepFtruncate(sqe, fd, length)),
     context,
     map: () => undefined,
   };

@@ -5,17 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 
-import { Ring, RingcoreError, addTraceListener, constants as C, defaultRing, nop, type TraceEvent } from '../../src/index.js';
+import { Ring, RingcoreError, constants as C, defaultRing, nop } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
-
-/** Trace events of one ring, from now until the returned stop() is called. */
-function record(ring: Ring): { events: TraceEvent[]; stop: () => void } {
-  const events: TraceEvent[] = [];
-  const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id) events.push(event);
-  });
-  return { events, stop };
-}
+import { record } from '../../test-support/kernel.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 

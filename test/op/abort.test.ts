@@ -10,16 +10,9 @@ import { getEventListeners } from 'node:events';
 import { constants } from 'node:os';
 import { setImmediate as turn } from 'node:timers/promises';
 
-import { AbortError, Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
+import { AbortError, Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
-
-function record(ring: Ring): { events: TraceEvent[]; stop: () => void } {
-  const events: TraceEvent[] = [];
-  const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id) events.push(event);
-  });
-  return { events, stop };
-}
+import { record } from '../../test-support/kernel.js';
 
 const { errno } = constants;
 

@@ -7,16 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as turn } from 'node:timers/promises';
 
-import { Ring, addTraceListener, constants as C, type OpSpec, type TraceEvent } from '../../src/index.js';
+import { Ring, constants as C, type OpSpec, type TraceEvent } from '../../src/index.js';
 import { sleep } from '../../src/time/index.js';
-
-function record(ring: Ring): { events: TraceEvent[]; stop: () => void } {
-  const events: TraceEvent[] = [];
-  const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id) events.push(event);
-  });
-  return { events, stop };
-}
+import { record } from '../../test-support/kernel.js';
 
 const sqeOpcodes = (events: TraceEvent[]) => events.flatMap((e) => (e.type === 'sqe' ? [e.opcode] : []));
 
