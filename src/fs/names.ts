@@ -3,18 +3,34 @@
 import * as C from '../sys/constants.js';
 import { addressOf } from '../sys/memory.js';
 import type { OpSpec } from '../op/op.js';
+import type { IoUring } from '../ring/io-uring.js';
 import { checkOptions, ringOf, type FsOptions } from './options.js';
 import { toCPath, type PathLike } from './path.js';
 
 const done = () => undefined;
 
-export async function rename(oldPath: PathLike, newPath: PathLike, options?: FsOptions): Promise<void> {
-  const from = toCPath(oldPath, 'oldPath');
-  const to = toCPath(newPath, 'newPath');
+export function rename(oldPath: PathLike, newPath: PathLike, options?: FsOptions): Promise<void> {
+  return twoPaths('rename', oldPath, 'oldPath', newPath, 'newPath', options, (uring, sqe, from, to) =>
+    uring.prepRenameat(sqe, C.AT_FDCWD, from, C.AT_FDCWD, to, 0),
+  );
+}
+
+/** An op on two paths (rename, link): both pinned until its CQE, both named in its errors. */
+async function twoPaths(
+  syscall: string,
+  first: PathLike,
+  firstName: string,
+  second: PathLike,
+  secondName: string,
+  options: FsOptions | undefined,
+  prep: (uring: IoUring, sqe: number, from: number, to: number) => void,
+): Promise<void> {
+  const from = toCPath(first, firstName);
+  const to = toCPath(second, secondName);
   const o = checkOptions<FsOptions>(options);
   const spec: OpSpec<void> = {
-    syscall: 'rename',
-    prep: (uring, sqe) => uring.prepRenameat(sqe, C.AT_FDCWD, addressOf(from.bytes), C.AT_FDCWD, addressOf(to.bytes), 0),
+    syscall,
+    prep: (uring, sqe) => prep(uring, sqe, addressOf(from.bytes), addressOf(to.bytes)),
     pin: [from.bytes, to.bytes],
     context: { path: from.text, dest: to.text },
     map: done,
@@ -56,16 +72,8 @@ export async function symlink(target: PathLike, path: PathLike, type?: string | 
 }
 
 /** A hard link `newPath` to `existingPath`. */
-export async function link(existingPath: PathLike, newPath: PathLike, options?: FsOptions): Promise<void> {
-  const from = toCPath(existingPath, 'existingPath');
-  const to = toCPath(newPath, 'newPath');
-  const o = checkOptions<FsOptions>(options);
-  const spec: OpSpec<void> = {
-    syscall: 'link',
-    prep: (uring, sqe) => uring.prepLinkat(sqe, C.AT_FDCWD, addressOf(from.bytes), C.AT_FDCWD, addressOf(to.bytes), 0),
-    pin: [from.bytes, to.bytes],
-    context: { path: from.text, dest: to.text },
-    map: done,
-  };
-  return ringOf(o).submit(spec, { signal: o.signal });
+export function link(existingPath: PathLike, newPath: PathLike, options?: FsOptions): Promise<void> {
+  return twoPaths('link', existingPath, 'existingPath', newPath, 'newPath', options, (uring, sqe, from, to) =>
+    uring.prepLinkat(sqe, C.AT_FDCWD, from, C.AT_FDCWD, to, 0),
+  );
 }
