@@ -1,13 +1,42 @@
-// npm's install step: use a prebuilt addon when one ships for this platform,
-// otherwise build native/ringcore.c with node-gyp.
+// npm's install step. In the published package it does nothing when an addon
+// already loads here (a prebuilt binary for this platform, arch and libc, so
+// no compiler is needed); only when none does is native/ringcore.c built with
+// node-gyp, the last resort. In a checkout (src/ present) it always builds, so
+// a change to the C source takes effect on `npm install`.
+// `npm install --ignore-scripts` skips this: the loader finds the prebuilt binary at import.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const prebuilt = `prebuilds/${process.platform}-${process.arch}/ringcore.node`;
-if (existsSync(prebuilt)) {
-  console.log(`ringcore: using ${prebuilt}`);
-} else {
-  // npm puts its bundled node-gyp on PATH for lifecycle scripts.
-  const gyp = spawnSync('node-gyp', ['rebuild'], { stdio: 'inherit', shell: true });
-  process.exit(gyp.status ?? 1);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const checkout = existsSync(path.join(root, 'src', 'sys', 'native.ts'));
+
+if (!checkout) {
+  try {
+    const { nativeFile } = await import('../dist/src/sys/native.js');
+    console.log(`ringcore: using ${path.relative(root, nativeFile)}`);
+    process.exit(0);
+  } catch (error) {
+    if (error?.code !== 'ERR_RINGCORE_NATIVE_MISSING') throw error;
+  }
 }
+
+const onPath = (command) => spawnSync('sh', ['-c', 'command -v "$0"', command], { stdio: 'ignore' }).status === 0;
+const python = [process.env.PYTHON, process.env.npm_config_python, 'python3', 'python'].filter(Boolean);
+const missing = [
+  ...(python.some(onPath) ? [] : ['python3']),
+  ...(onPath('make') ? [] : ['make']),
+  ...(onPath(process.env.CC ?? 'cc') ? [] : [`a C compiler (${process.env.CC ?? 'cc'})`]),
+];
+const wanted = `${process.platform}-${process.arch}`;
+if (missing.length > 0) {
+  console.error(
+    `ringcore: no prebuilt binary loads on ${wanted}${checkout ? ' (a checkout builds from source)' : ''}, and building one needs ${missing.join(', ')}: install them and run \`npm rebuild ringcore\`.`,
+  );
+  process.exit(1);
+}
+// npm puts its bundled node-gyp on PATH for lifecycle scripts.
+const gyp = spawnSync('node-gyp', ['rebuild'], { cwd: root, stdio: 'inherit', shell: true });
+if (gyp.status !== 0) console.error(`ringcore: building the native addon from source failed on ${wanted} (node-gyp exit ${gyp.status}); see above.`);
+process.exit(gyp.status ?? 1);

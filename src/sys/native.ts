@@ -1,8 +1,10 @@
-// Loads layer 0, the native shim (native/ringcore.c). A prebuilt binary in
-// prebuilds/<platform>-<arch>/ is preferred; otherwise the one node-gyp built
-// on `npm install`.
+// Loads layer 0, the native shim (native/ringcore.c). The npm package ships
+// prebuilt binaries for linux-x64 and linux-arm64, glibc and musl
+// (scripts/prebuild.mjs); a local node-gyp build (a checkout, or an install
+// where no prebuilt binary matched) comes first, so a developer's fresh build
+// is never shadowed by an older prebuilt one.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -31,22 +33,54 @@ export interface Native {
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-function locate(): string {
-  const candidates = [
-    path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'ringcore.node'),
-    path.join(packageRoot, 'build', 'Release', 'ringcore.node'),
-    path.join(packageRoot, 'build', 'Debug', 'ringcore.node'),
-  ];
-  const found = candidates.find((file) => existsSync(file));
-  if (found === undefined) {
-    const error = new Error(
-      `ringcore: the native addon is missing (looked in ${candidates.join(', ')}). ` +
-        'Run `npm install` (it builds the addon with node-gyp; needs python3, make and a C compiler).',
-    ) as NodeJS.ErrnoException;
-    error.code = 'ERR_RINGCORE_NATIVE_MISSING';
-    throw error;
+/** The C library this process runs on: the one mapped into it, else what Node's report says. */
+function runningLibc(): 'glibc' | 'musl' {
+  try {
+    const maps = readFileSync('/proc/self/maps', 'latin1');
+    if (/\/ld-musl-[^/\s]+$|\/libc\.musl-[^/\s]+$|-linux-musl\/libc\.so$/m.test(maps)) return 'musl';
+    if (/\/libc\.so\.6$/m.test(maps)) return 'glibc';
+  } catch {
+    // No /proc: ask the report below.
   }
-  return found;
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header !== undefined && header.glibcVersionRuntime === undefined ? 'musl' : 'glibc';
 }
 
-export const native: Native = createRequire(import.meta.url)(locate()) as Native;
+/** Where a binary for this process may be, best first. */
+export function nativeCandidates(): string[] {
+  const libc = process.platform === 'linux' && runningLibc() === 'musl' ? '-musl' : '';
+  return [
+    path.join(packageRoot, 'build', 'Release', 'ringcore.node'),
+    path.join(packageRoot, 'build', 'Debug', 'ringcore.node'),
+    path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}${libc}`, 'ringcore.node'),
+  ];
+}
+
+/** The first candidate that loads; a stale or foreign build that fails to load gives way to the next. */
+function load(): { native: Native; file: string } {
+  const requireNative = createRequire(import.meta.url);
+  const tried: string[] = [];
+  for (const file of nativeCandidates()) {
+    if (!existsSync(file)) {
+      tried.push(`${file} (absent)`);
+      continue;
+    }
+    try {
+      return { native: requireNative(file) as Native, file };
+    } catch (error) {
+      tried.push(`${file} (${(error as Error).message.split('\n')[0]})`);
+    }
+  }
+  const error = new Error(
+    `ringcore: no native addon loads for ${process.platform}-${process.arch}; tried ${tried.join(', ')}. ` +
+      'Prebuilt binaries ship for linux-x64 and linux-arm64 (glibc and musl); elsewhere `npm install` builds one ' +
+      'from source, which needs python3, make and a C compiler (then run `npm rebuild ringcore`).',
+  ) as NodeJS.ErrnoException;
+  error.code = 'ERR_RINGCORE_NATIVE_MISSING';
+  throw error;
+}
+
+const loaded = load();
+export const native: Native = loaded.native;
+/** The binary in use. */
+export const nativeFile: string = loaded.file;

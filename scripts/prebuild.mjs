@@ -1,0 +1,237 @@
+// Builds the N-API binaries that ship inside the npm package, so that users
+// need no compiler: prebuilds/<platform>-<arch>[-musl]/ringcore.node for
+// linux-x64 and linux-arm64, each for glibc and musl (the layout
+// src/sys/native.ts loads from).
+//
+// It compiles whatever binding.gyp lists (sources, cflags, defines) with
+// Debian's GCC for each target against Node's own headers (node_api.h, uv.h;
+// both are ABI-stable, and every symbol they declare is exported by the node
+// binary, so the addon links against libc alone):
+//   glibc: <triplet>-gcc (gcc, gcc-aarch64-linux-gnu), with a version floor:
+//          a libc symbol newer than GLIBC_FLOOR is pinned to its oldest
+//          version, so the binary loads wherever Node itself does;
+//   musl:  the same gcc with musl's headers and libc.so from Debian's
+//          musl-dev/musl packages for that architecture (downloaded with
+//          apt-get download and unpacked into node_modules/.cache, not installed).
+// Missing Debian packages are installed with apt-get when running as root.
+//
+// Usage: node scripts/prebuild.mjs [--target NAME]... [--check]
+//   --target linux-arm64-musl   build only these targets (default: all four)
+//   --check                     build nothing; fail unless every binary is present and right
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cacheDir = path.join(root, 'node_modules', '.cache', 'ringcore-prebuild');
+/** Node ≥ 20's own floor for its official linux binaries. */
+const GLIBC_FLOOR = [2, 28];
+
+const ARCHES = {
+  x64: { triplet: 'x86_64-linux-gnu', musl: 'x86_64-linux-musl', deb: 'amd64', machine: 'Advanced Micro Devices X86-64', elfClass: 'ELF64' },
+  arm64: { triplet: 'aarch64-linux-gnu', musl: 'aarch64-linux-musl', deb: 'arm64', machine: 'AArch64', elfClass: 'ELF64' },
+};
+export const TARGETS = ['linux-x64', 'linux-x64-musl', 'linux-arm64', 'linux-arm64-musl'].map((name) => {
+  const [, arch, libc = 'glibc'] = name.split('-');
+  return { name, arch, libc, ...ARCHES[arch], file: path.join(root, 'prebuilds', name, 'ringcore.node') };
+});
+
+function run(cmd, args, options = {}) {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...options });
+}
+
+function has(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+function hostDebArch() {
+  return spawnSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).stdout?.trim();
+}
+
+let aptUpdated = false;
+function aptUpdate() {
+  if (aptUpdated) return;
+  run('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  aptUpdated = true;
+}
+
+function aptInstall(packages) {
+  if (!has('apt-get') || process.getuid?.() !== 0) {
+    throw new Error(`prebuild: missing ${packages.join(' ')}; install them (Debian/Ubuntu: apt-get install ${packages.join(' ')})`);
+  }
+  aptUpdate();
+  console.log(`prebuild: apt-get install ${packages.join(' ')}`);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+/** The target's gcc, installed when missing (`gcc` is the native one on its own architecture). */
+function compiler(target) {
+  const cc = `${target.triplet}-gcc`;
+  if (!has(cc)) aptInstall([hostDebArch() === target.deb ? 'gcc' : `gcc-${target.triplet.replaceAll('_', '-')}`]);
+  return cc;
+}
+
+/** A directory holding musl's headers and libc.so for the target, unpacked from Debian's packages. */
+function muslSysroot(target) {
+  const sysroot = path.join(cacheDir, `musl-${target.deb}`);
+  const libc = path.join(sysroot, 'lib', target.musl, 'libc.so');
+  if (existsSync(libc)) return sysroot;
+  if (!has('apt-get')) throw new Error('prebuild: the musl targets need Debian packages (musl-dev) and apt-get');
+  if (target.deb !== hostDebArch()) {
+    const foreign = spawnSync('dpkg', ['--print-foreign-architectures'], { encoding: 'utf8' }).stdout ?? '';
+    if (!foreign.split('\n').includes(target.deb)) {
+      if (process.getuid?.() !== 0) throw new Error(`prebuild: run as root, or run dpkg --add-architecture ${target.deb} && apt-get update`);
+      run('dpkg', ['--add-architecture', target.deb]);
+      aptUpdated = false;
+    }
+  }
+  const download = mkdtempSync(path.join(tmpdir(), 'ringcore-musl-'));
+  try {
+    const fetch = () => spawnSync('apt-get', ['download', '-qq', `musl:${target.deb}`, `musl-dev:${target.deb}`], { cwd: download, encoding: 'utf8' });
+    let result = fetch();
+    if (result.status !== 0) {
+      aptUpdate();
+      result = fetch();
+    }
+    if (result.status !== 0) throw new Error(`prebuild: apt-get download musl-dev:${target.deb} failed: ${result.stderr.trim()}`);
+    mkdirSync(sysroot, { recursive: true });
+    for (const deb of readdirSync(download)) run('dpkg-deb', ['-x', path.join(download, deb), sysroot]);
+  } finally {
+    rmSync(download, { recursive: true, force: true });
+  }
+  return sysroot;
+}
+
+/** node_api.h and uv.h, from the running Node's own install. */
+function nodeHeaders() {
+  const dir = path.resolve(path.dirname(process.execPath), '..', 'include', 'node');
+  if (!existsSync(path.join(dir, 'node_api.h')) || !existsSync(path.join(dir, 'uv.h'))) {
+    throw new Error(`prebuild: Node's headers are not at ${dir} (node_api.h, uv.h); run with a Node installed from an official tarball or distribution package`);
+  }
+  return dir;
+}
+
+/** sources, cflags and defines as binding.gyp gives them to node-gyp: one list for both builds. */
+function gypTarget() {
+  const gyp = JSON.parse(readFileSync(path.join(root, 'binding.gyp'), 'utf8'));
+  const target = gyp.targets.find((t) => t.target_name === 'ringcore');
+  return {
+    sources: target.sources.map((s) => path.join(root, s)),
+    cflags: target.cflags ?? [],
+    defines: [...(target.defines ?? []), `NODE_GYP_MODULE_NAME=${target.target_name}`, 'BUILDING_NODE_EXTENSION'],
+  };
+}
+
+/** GLIBC_x.y versions the binary needs, as [major, minor] pairs. */
+function glibcVersionsNeeded(file) {
+  const text = run('readelf', ['-W', '--version-info', file]);
+  return [...new Set([...text.matchAll(/Name: GLIBC_(\d+)\.(\d+)/g)].map((m) => `${m[1]}.${m[2]}`))].map((v) => v.split('.').map(Number));
+}
+
+const newer = (a, b) => a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
+
+/** `.symver` lines binding each libc symbol that needs a version above the floor to its oldest version. */
+export function pinnedSymbols(cc, file) {
+  const needed = run('readelf', ['-W', '--dyn-syms', file]);
+  const libc = run('readelf', ['-W', '--dyn-syms', run(cc, ['-print-file-name=libc.so.6']).trim()]);
+  const lines = [];
+  for (const [, name, major, minor] of needed.matchAll(/ UND (\w+)@GLIBC_(\d+)\.(\d+)/g)) {
+    if (!newer([+major, +minor], GLIBC_FLOOR)) continue;
+    const versions = [...libc.matchAll(new RegExp(` ${name}@@?GLIBC_(\\d+)\\.(\\d+)(?:\\.\\d+)?\\b`, 'g'))].map((m) => [+m[1], +m[2], m[0].split('GLIBC_')[1]]);
+    const oldest = versions.sort((a, b) => a[0] - b[0] || a[1] - b[1])[0];
+    if (oldest === undefined || newer(oldest, GLIBC_FLOOR)) throw new Error(`prebuild: ${name} needs GLIBC_${major}.${minor}, above the floor ${GLIBC_FLOOR.join('.')}`);
+    lines.push(`__asm__(".symver ${name},${name}@GLIBC_${oldest[2]}");`);
+  }
+  return lines;
+}
+
+function compileAndLink(target, cc, out, extraFlags) {
+  const gyp = gypTarget();
+  const common = ['-fPIC', '-fvisibility=hidden', ...gyp.cflags, ...gyp.defines.map((d) => `-D${d}`), ...extraFlags.compile, `-I${nodeHeaders()}`];
+  const objects = gyp.sources.map((source, i) => {
+    const object = `${out}.${i}.o`;
+    run(cc, [...common, '-c', source, '-o', object], { stdio: 'inherit' });
+    return object;
+  });
+  run(cc, ['-shared', '-s', '-Wl,-soname,ringcore.node', '-Wl,-z,noexecstack', '-o', out, ...objects, ...extraFlags.link], { stdio: 'inherit' });
+  for (const object of objects) rmSync(object);
+}
+
+function build(target) {
+  const cc = compiler(target);
+  const work = mkdtempSync(path.join(tmpdir(), `ringcore-${target.name}-`));
+  const out = path.join(work, 'ringcore.node');
+  try {
+    if (target.libc === 'musl') {
+      const sysroot = muslSysroot(target);
+      compileAndLink(target, cc, out, {
+        compile: ['-nostdinc', '-isystem', path.join(sysroot, 'usr', 'include', target.musl), '-isystem', run(cc, ['-print-file-name=include']).trim()],
+        // libc.so has no soname, so -lc records NEEDED "libc.so", a name musl's loader resolves to itself.
+        link: ['-nostdlib', `-L${path.join(sysroot, 'lib', target.musl)}`, '-lc', '-lgcc'],
+      });
+    } else {
+      compileAndLink(target, cc, out, { compile: ['-pthread'], link: ['-pthread'] });
+      const pins = pinnedSymbols(cc, out);
+      if (pins.length > 0) {
+        const header = path.join(work, 'glibc-floor.h');
+        writeFileSync(header, `${pins.join('\n')}\n`);
+        console.log(`prebuild: ${target.name}: pinned to old glibc versions:\n  ${pins.join('\n  ')}`);
+        compileAndLink(target, cc, out, { compile: ['-pthread', '-include', header], link: ['-pthread'] });
+      }
+    }
+    verify(target, out);
+    mkdirSync(path.dirname(target.file), { recursive: true });
+    copyFileSync(out, target.file);
+    console.log(`prebuild: ${path.relative(root, target.file)}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Throws unless file is a shared object for the target's machine, linked against its libc only. */
+export function verify(target, file) {
+  const header = run('readelf', ['-h', file]);
+  const machine = /Machine:\s+(.*)/.exec(header)?.[1].trim();
+  const elfClass = /Class:\s+(\S+)/.exec(header)?.[1];
+  const type = /Type:\s+(\S+)/.exec(header)?.[1];
+  if (machine !== target.machine || elfClass !== target.elfClass || type !== 'DYN') {
+    throw new Error(`prebuild: ${file} is ${elfClass} ${type} for ${machine}, not ELF64 DYN for ${target.machine}`);
+  }
+  const needed = [...run('readelf', ['-d', file]).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+  const expected = target.libc === 'musl' ? ['libc.so'] : ['libc.so.6'];
+  if (needed.join() !== expected.join()) throw new Error(`prebuild: ${file} needs ${needed.join(', ') || 'nothing'}, expected ${expected.join(', ')}`);
+  const versions = glibcVersionsNeeded(file);
+  if (target.libc === 'musl' && versions.length > 0) throw new Error(`prebuild: ${file} (musl) has glibc symbol versions`);
+  const tooNew = versions.filter((v) => newer(v, GLIBC_FLOOR));
+  if (tooNew.length > 0) throw new Error(`prebuild: ${file} needs GLIBC_${tooNew.map((v) => v.join('.')).join(', GLIBC_')}, above ${GLIBC_FLOOR.join('.')}`);
+}
+
+function main(argv) {
+  const names = argv.flatMap((arg, i) => (argv[i - 1] === '--target' ? [arg] : []));
+  const unknown = names.filter((n) => !TARGETS.some((t) => t.name === n));
+  if (unknown.length > 0) throw new Error(`prebuild: unknown target ${unknown.join(', ')} (known: ${TARGETS.map((t) => t.name).join(', ')})`);
+  const targets = names.length === 0 ? TARGETS : TARGETS.filter((t) => names.includes(t.name));
+  if (argv.includes('--check')) {
+    for (const target of targets) {
+      if (!existsSync(target.file)) throw new Error(`prebuild: ${path.relative(root, target.file)} is missing; run npm run prebuilds`);
+      verify(target, target.file);
+    }
+    console.log(`prebuild: ${targets.map((t) => t.name).join(', ')} present and well-formed`);
+    return;
+  }
+  for (const target of targets) build(target);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    main(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}
