@@ -1,0 +1,157 @@
+// The published package, tried as a new user would: `npm pack`, then install
+// the tarball into a fresh project and run a program that imports ringcore.
+// Not part of `npm test` (it packs the whole project); .ci/run runs it after
+// the prebuilt binaries are built (npm run prebuilds).
+//
+// Cases, each in its own fresh project:
+//   ignore-scripts   npm install --ignore-scripts, no compiler on PATH: the loader finds the prebuilt binary
+//   install-script   npm install, no compiler on PATH: the install step sees the prebuilt binary and builds nothing
+//   no-binary        no prebuilt binary matches and no compiler: the install fails with one line naming what is missing,
+//                    and importing ringcore throws ERR_RINGCORE_NATIVE_MISSING
+//   source-build     no prebuilt binary matches, compilers present: node-gyp builds one from the shipped source
+//
+// Usage: node test/package/tarball.mjs [--program FILE] [--node BINARY] [--tarball FILE] [--only CASE]...
+//   --program  the program to run in each project (default test/package/program.mjs); it must exit 0
+//   --node     the runtime that runs it (default: this node); npm itself always runs on this node
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values } = parseArgs({
+  options: {
+    program: { type: 'string', default: path.join(root, 'test', 'package', 'program.mjs') },
+    node: { type: 'string', default: process.execPath },
+    tarball: { type: 'string' },
+    only: { type: 'string', multiple: true },
+  },
+});
+const program = path.resolve(values.program);
+const work = mkdtempSync(path.join(tmpdir(), 'ringcore-tarball-'));
+const npmCli = realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim());
+
+/** A PATH holding node and sh only: no cc, gcc, make or python3, as on a slim container image. */
+function bareBin() {
+  const bin = path.join(work, 'bare-bin');
+  mkdirSync(bin);
+  symlinkSync(process.execPath, path.join(bin, 'node'));
+  symlinkSync(realpathSync('/bin/sh'), path.join(bin, 'sh'));
+  for (const tool of ['cc', 'gcc', 'make', 'python3', 'python']) {
+    assert.notEqual(spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env: { PATH: bin } }).status, 0, `${tool} on the bare PATH`);
+  }
+  return bin;
+}
+
+function pack() {
+  if (values.tarball !== undefined) return path.resolve(values.tarball);
+  const result = npm(root, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], process.env);
+  const [{ filename, files }] = JSON.parse(result.stdout);
+  const names = files.map((f) => f.path);
+  for (const wanted of ['LICENSE', 'scripts/install.mjs', 'binding.gyp', 'native/ringcore.c', `prebuilds/linux-${process.arch}/ringcore.node`]) {
+    assert.ok(names.includes(wanted), `the tarball lacks ${wanted} (for prebuilds: npm run prebuilds first)`);
+  }
+  assert.deepEqual(names.filter((n) => n.endsWith('.map')), [], 'the tarball ships source maps');
+  return path.join(work, filename);
+}
+
+function npm(cwd, args, env) {
+  const result = spawnSync(process.execPath, [npmCli, ...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, env, encoding: 'utf8' });
+  return { ...result, output: `${result.stdout}${result.stderr}` };
+}
+
+function project(name) {
+  const dir = path.join(work, name);
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `try-${name}`, private: true, type: 'module' }));
+  copyFileSync(program, path.join(dir, 'program.mjs'));
+  return dir;
+}
+
+function runProgram(dir, env) {
+  const result = spawnSync(values.node, ['program.mjs'], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(result.status, 0, `the program failed:\n${result.stdout}${result.stderr}`);
+  return result.stdout.trim().split('\n').at(-1);
+}
+
+const tarball = pack();
+const bare = { ...cleanEnv(), PATH: bareBin() };
+const full = cleanEnv();
+const installed = (dir) => path.join(dir, 'node_modules', 'ringcore');
+
+function cleanEnv() {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('npm_') || key === 'CC' || key === 'PYTHON') delete env[key];
+  return env;
+}
+
+/** Installs with --ignore-scripts, then takes away every prebuilt binary, as on an unsupported machine. */
+function withoutPrebuilds(name) {
+  const dir = project(name);
+  const install = npm(dir, ['install', '--ignore-scripts', tarball], bare);
+  assert.equal(install.status, 0, install.output);
+  rmSync(path.join(installed(dir), 'prebuilds'), { recursive: true });
+  return dir;
+}
+
+const cases = {
+  'ignore-scripts': () => {
+    const dir = project('ignore-scripts');
+    const install = npm(dir, ['install', '--ignore-scripts', tarball], bare);
+    assert.equal(install.status, 0, install.output);
+    assert.ok(!existsSync(path.join(installed(dir), 'build')));
+    return runProgram(dir, bare);
+  },
+  'install-script': () => {
+    const dir = project('install-script');
+    const install = npm(dir, ['install', '--foreground-scripts', tarball], bare);
+    assert.equal(install.status, 0, install.output);
+    assert.match(install.output, new RegExp(`ringcore: using prebuilds/linux-${process.arch}(-musl)?/ringcore\\.node`));
+    assert.ok(!existsSync(path.join(installed(dir), 'build')), 'the install step built from source beside a prebuilt binary');
+    return runProgram(dir, bare);
+  },
+  'no-binary': () => {
+    const dir = withoutPrebuilds('no-binary');
+    const rebuild = npm(dir, ['rebuild', '--foreground-scripts', 'ringcore'], bare);
+    assert.notEqual(rebuild.status, 0, 'the install step succeeded without any binary');
+    const ours = rebuild.output.split('\n').filter((line) => line.startsWith('ringcore:'));
+    assert.equal(ours.length, 1, rebuild.output);
+    assert.match(ours[0], /no prebuilt binary loads on linux-\w+, and building one needs python3, make, a C compiler/);
+    assert.doesNotMatch(rebuild.output, /gyp (ERR|info)|Traceback/);
+    const load = spawnSync(values.node, ['-e', "import('ringcore').catch((e) => { console.log(e.code); process.exit(3); })"], { cwd: dir, env: bare, encoding: 'utf8' });
+    assert.equal(load.status, 3, load.stderr);
+    assert.equal(load.stdout.trim(), 'ERR_RINGCORE_NATIVE_MISSING');
+    return ours[0];
+  },
+  'source-build': () => {
+    const dir = withoutPrebuilds('source-build');
+    const rebuild = npm(dir, ['rebuild', 'ringcore'], full);
+    assert.equal(rebuild.status, 0, rebuild.output);
+    assert.ok(existsSync(path.join(installed(dir), 'build', 'Release', 'ringcore.node')));
+    return runProgram(dir, bare);
+  },
+};
+
+let passed = 0;
+let failed = 0;
+try {
+  for (const [name, check] of Object.entries(cases)) {
+    if (values.only !== undefined && !values.only.includes(name)) continue;
+    const start = Date.now();
+    try {
+      const said = check();
+      passed++;
+      console.log(`ok ${name} (${((Date.now() - start) / 1000).toFixed(1)} s): ${said}`);
+    } catch (error) {
+      failed++;
+      console.log(`not ok ${name}: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`tarball: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
