@@ -170,7 +170,7 @@ function build(target) {
     if (target.libc === 'musl') {
       const sysroot = muslSysroot(target);
       compileAndLink(target, cc, out, {
-        compile: ['-nostdinc', '-isystem', path.join(sysroot, 'usr', 'include', target.musl), '-isystem', run(cc, ['-print-file-name=include']).trim()],
+        compile: muslCompileFlags(cc, sysroot, target),
         // libc.so has no soname, so -lc records NEEDED "libc.so", a name musl's loader resolves to itself.
         link: ['-nostdlib', `-L${path.join(sysroot, 'lib', target.musl)}`, '-lc', '-lgcc'],
       });
@@ -185,12 +185,69 @@ function build(target) {
       }
     }
     verify(target, out);
+    if (target.libc === 'musl' && loadsUnderMusl(target, cc, muslSysroot(target), out)) {
+      console.log(`prebuild: ${target.name}: loads under musl's dynamic linker`);
+    } else if (target.libc === 'musl') {
+      console.log(`prebuild: ${target.name}: not loaded (no qemu-${target.triplet.split('-')[0]}-static here)`);
+    }
     mkdirSync(path.dirname(target.file), { recursive: true });
     copyFileSync(out, target.file);
     console.log(`prebuild: ${path.relative(root, target.file)}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Loads a musl binary with musl's own dynamic linker (natively, or under
+ * qemu-user for another architecture), as a musl Node would: every libc
+ * symbol must resolve in musl. No musl Node is on npm, so the host is a small
+ * C program that exports a do-nothing stand-in for each N-API and libuv
+ * function the binary imports (normally the node binary's), dlopens it with
+ * RTLD_NOW and finds its module entry point. Returns false when this machine
+ * cannot run the target's code.
+ */
+export function loadsUnderMusl(target, cc, sysroot, file) {
+  const emulator = target.deb === hostDebArch() ? [] : [`qemu-${target.triplet.split('-')[0]}-static`];
+  if (emulator.length > 0 && !has(emulator[0])) return false;
+  const imports = [...run('readelf', ['-W', '--dyn-syms', file]).matchAll(/ UND ((?:napi_|node_api_|uv_)\w+)/g)].map((m) => m[1]);
+  const work = mkdtempSync(path.join(tmpdir(), 'ringcore-musl-host-'));
+  try {
+    const source = path.join(work, 'host.c');
+    writeFileSync(
+      source,
+      [
+        '#include <dlfcn.h>',
+        '#include <stdio.h>',
+        ...imports.map((name) => `void ${name}(void) {}`),
+        'int main(int argc, char **argv) {',
+        '  void *addon = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);',
+        '  if (!addon) { printf("%s\\n", dlerror()); return 1; }',
+        '  if (!dlsym(addon, "napi_register_module_v1")) { printf("no napi_register_module_v1\\n"); return 1; }',
+        '  printf("loaded\\n");',
+        '  return 0;',
+        '}',
+      ].join('\n'),
+    );
+    const lib = path.join(sysroot, 'usr', 'lib', target.musl);
+    const host = path.join(work, 'host');
+    run(cc, [
+      ...muslCompileFlags(cc, sysroot, target), '-fPIE', '-o', host, source,
+      '-nostdlib', '-pie', '-Wl,--export-dynamic', path.join(lib, 'Scrt1.o'), path.join(lib, 'crti.o'),
+      `-L${path.join(sysroot, 'lib', target.musl)}`, '-lc', '-lgcc', path.join(lib, 'crtn.o'),
+    ]);
+    // musl's libc.so is also its dynamic linker, and runs a program given to it.
+    const loader = path.join(sysroot, 'lib', target.musl, 'libc.so');
+    const result = spawnSync(emulator[0] ?? loader, [...(emulator.length > 0 ? [loader] : []), host, file], { encoding: 'utf8' });
+    if (result.stdout.trim() !== 'loaded') throw new Error(`prebuild: ${file} does not load under musl: ${result.stdout.trim()}${result.stderr.trim()}`);
+    return true;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function muslCompileFlags(cc, sysroot, target) {
+  return ['-nostdinc', '-isystem', path.join(sysroot, 'usr', 'include', target.musl), '-isystem', run(cc, ['-print-file-name=include']).trim()];
 }
 
 /** Throws unless file is a shared object for the target's machine, linked against its libc only. */
