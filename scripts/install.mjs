@@ -36,7 +36,11 @@ if (missing.length > 0) {
   );
   process.exit(1);
 }
+// node-gyp's Makefile links with $(CXX), g++ by default; the addon is C, so
+// without g++ the C compiler links it.
+const env = { ...process.env };
+if (env.LINK === undefined && !onPath(env.CXX ?? 'g++')) env.LINK = env.CC ?? 'cc';
 // npm puts its bundled node-gyp on PATH for lifecycle scripts.
-const gyp = spawnSync('node-gyp', ['rebuild'], { cwd: root, stdio: 'inherit', shell: true });
+const gyp = spawnSync('node-gyp', ['rebuild'], { cwd: root, env, stdio: 'inherit', shell: true });
 if (gyp.status !== 0) console.error(`ringcore: building the native addon from source failed on ${wanted} (node-gyp exit ${gyp.status}); see above.`);
 process.exit(gyp.status ?? 1);

@@ -8,14 +8,14 @@
 //   install-script   npm install, no compiler on PATH: the install step sees the prebuilt binary and builds nothing
 //   no-binary        no prebuilt binary matches and no compiler: the install fails with one line naming what is missing,
 //                    and importing ringcore throws ERR_RINGCORE_NATIVE_MISSING
-//   source-build     no prebuilt binary matches, compilers present: node-gyp builds one from the shipped source
+//   source-build     no prebuilt binary matches, a C compiler but no g++: node-gyp builds one from the shipped source
 //
 // Usage: node test/package/tarball.mjs [--program FILE] [--node BINARY] [--tarball FILE] [--only CASE]...
 //   --program  the program to run in each project (default test/package/program.mjs); it must exit 0
 //   --node     the runtime that runs it (default: this node); npm itself always runs on this node
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,9 +77,23 @@ function runProgram(dir, env) {
   return result.stdout.trim().split('\n').at(-1);
 }
 
+/** This PATH's programs less those whose names match `hide`, as one directory of links. */
+function pathWithout(name, hide) {
+  const bin = path.join(work, name);
+  mkdirSync(bin);
+  for (const dir of (process.env.PATH ?? '').split(':').filter((d) => d !== '' && existsSync(d))) {
+    for (const entry of readdirSync(dir)) {
+      const link = path.join(bin, entry);
+      if (!hide.test(entry) && !existsSync(link)) symlinkSync(path.join(dir, entry), link);
+    }
+  }
+  return bin;
+}
+
 const tarball = pack();
 const bare = { ...cleanEnv(), PATH: bareBin() };
-const full = cleanEnv();
+// gcc without g++, as Debian's gcc package alone: node-gyp must link the C addon with cc.
+const noCxx = { ...cleanEnv(), PATH: pathWithout('no-cxx-bin', /^(.+-)?[gc]\+\+(-\d+)?$/) };
 const installed = (dir) => path.join(dir, 'node_modules', 'ringcore');
 
 function cleanEnv() {
@@ -128,7 +142,7 @@ const cases = {
   },
   'source-build': () => {
     const dir = withoutPrebuilds('source-build');
-    const rebuild = npm(dir, ['rebuild', 'ringcore'], full);
+    const rebuild = npm(dir, ['rebuild', 'ringcore'], noCxx);
     assert.equal(rebuild.status, 0, rebuild.output);
     assert.ok(existsSync(path.join(installed(dir), 'build', 'Release', 'ringcore.node')));
     return runProgram(dir, bare);
