@@ -116,7 +116,7 @@ function nodeHeaders() {
   return dir;
 }
 
-/** sources, cflags and defines as binding.gyp gives them to node-gyp: one list for both builds. */
+/** sources, cflags, defines and link flags as binding.gyp gives them to node-gyp: one list for both builds. */
 function gypTarget() {
   const gyp = JSON.parse(readFileSync(path.join(root, 'binding.gyp'), 'utf8'));
   const target = gyp.targets.find((t) => t.target_name === 'ringcore');
@@ -124,6 +124,7 @@ function gypTarget() {
     sources: target.sources.map((s) => path.join(root, s)),
     cflags: target.cflags ?? [],
     defines: [...(target.defines ?? []), `NODE_GYP_MODULE_NAME=${target.target_name}`, 'BUILDING_NODE_EXTENSION'],
+    ldflags: [...(target.ldflags ?? []), ...(target.libraries ?? [])],
   };
 }
 
@@ -150,7 +151,7 @@ export function pinnedSymbols(cc, file) {
   return lines;
 }
 
-function compileAndLink(target, cc, out, extraFlags) {
+function compileAndLink(cc, out, extraFlags) {
   const gyp = gypTarget();
   const common = ['-fPIC', '-fvisibility=hidden', ...gyp.cflags, ...gyp.defines.map((d) => `-D${d}`), ...extraFlags.compile, `-I${nodeHeaders()}`];
   const objects = gyp.sources.map((source, i) => {
@@ -158,7 +159,8 @@ function compileAndLink(target, cc, out, extraFlags) {
     run(cc, [...common, '-c', source, '-o', object], { stdio: 'inherit' });
     return object;
   });
-  run(cc, ['-shared', '-s', '-Wl,-soname,ringcore.node', '-Wl,-z,noexecstack', '-o', out, ...objects, ...extraFlags.link], { stdio: 'inherit' });
+  const ldflags = gyp.ldflags.filter((flag) => !extraFlags.inLibc?.test(flag));
+  run(cc, ['-shared', '-s', '-Wl,-soname,ringcore.node', '-Wl,-z,noexecstack', '-o', out, ...objects, ...ldflags, ...extraFlags.link], { stdio: 'inherit' });
   for (const object of objects) rmSync(object);
 }
 
@@ -169,19 +171,21 @@ function build(target) {
   try {
     if (target.libc === 'musl') {
       const sysroot = muslSysroot(target);
-      compileAndLink(target, cc, out, {
+      compileAndLink(cc, out, {
         compile: muslCompileFlags(cc, sysroot, target),
         // libc.so has no soname, so -lc records NEEDED "libc.so", a name musl's loader resolves to itself.
         link: ['-nostdlib', `-L${path.join(sysroot, 'lib', target.musl)}`, '-lc', '-lgcc'],
+        // musl's libc.so is also its libpthread, libdl, librt and libm.
+        inLibc: /^-l(pthread|dl|rt|m)$/,
       });
     } else {
-      compileAndLink(target, cc, out, { compile: ['-pthread'], link: ['-pthread'] });
+      compileAndLink(cc, out, { compile: ['-pthread'], link: ['-pthread'] });
       const pins = pinnedSymbols(cc, out);
       if (pins.length > 0) {
         const header = path.join(work, 'glibc-floor.h');
         writeFileSync(header, `${pins.join('\n')}\n`);
         console.log(`prebuild: ${target.name}: pinned to old glibc versions:\n  ${pins.join('\n  ')}`);
-        compileAndLink(target, cc, out, { compile: ['-pthread', '-include', header], link: ['-pthread'] });
+        compileAndLink(cc, out, { compile: ['-pthread', '-include', header], link: ['-pthread'] });
       }
     }
     verify(target, out);
@@ -250,7 +254,7 @@ function muslCompileFlags(cc, sysroot, target) {
   return ['-nostdinc', '-isystem', path.join(sysroot, 'usr', 'include', target.musl), '-isystem', run(cc, ['-print-file-name=include']).trim()];
 }
 
-/** Throws unless file is a shared object for the target's machine, linked against its libc only. */
+/** Throws unless file is a shared object for the target's machine that needs nothing but its libc. */
 export function verify(target, file) {
   const header = run('readelf', ['-h', file]);
   const machine = /Machine:\s+(.*)/.exec(header)?.[1].trim();
@@ -260,8 +264,8 @@ export function verify(target, file) {
     throw new Error(`prebuild: ${file} is ${elfClass} ${type} for ${machine}, not ELF64 DYN for ${target.machine}`);
   }
   const needed = [...run('readelf', ['-d', file]).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
-  const expected = target.libc === 'musl' ? ['libc.so'] : ['libc.so.6'];
-  if (needed.join() !== expected.join()) throw new Error(`prebuild: ${file} needs ${needed.join(', ') || 'nothing'}, expected ${expected.join(', ')}`);
+  const libc = target.libc === 'musl' ? /^libc\.so$/ : /^lib(c\.so\.6|pthread\.so\.0|dl\.so\.2|rt\.so\.1|m\.so\.6)$/;
+  if (!needed.every((name) => libc.test(name))) throw new Error(`prebuild: ${file} needs ${needed.join(', ')}: more than ${target.libc}`);
   const versions = glibcVersionsNeeded(file);
   if (target.libc === 'musl' && versions.length > 0) throw new Error(`prebuild: ${file} (musl) has glibc symbol versions`);
   const tooNew = versions.filter((v) => newer(v, GLIBC_FLOOR));
