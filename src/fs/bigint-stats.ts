@@ -4,6 +4,7 @@
 // BigInt64Array, so 64-bit values are signed here too.
 import { STATX, STATX_TIMESTAMP } from '../sys/layout.js';
 import { FileType } from './file-type.js';
+import { defineDateAccessors, setDates } from './stat-dates.js';
 
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
@@ -17,10 +18,10 @@ export class BigIntStats extends FileType {
   mtimeNs: bigint;
   ctimeNs: bigint;
   birthtimeNs: bigint;
-  atime: Date;
-  mtime: Date;
-  ctime: Date;
-  birthtime: Date;
+  declare atime: Date;
+  declare mtime: Date;
+  declare ctime: Date;
+  declare birthtime: Date;
 
   constructor(
     public dev: bigint,
@@ -39,7 +40,7 @@ export class BigIntStats extends FileType {
     birthtimeNs: bigint,
   ) {
     super();
-    // As Node, and in its order of own properties: ms (the ns divided, toward zero), ns, then the Dates.
+    // As Node, and in its order of own properties: ms (the ns divided, toward zero), ns, then (Node ≤ 20) the Dates.
     this.atimeMs = atimeNs / NS_PER_MS;
     this.mtimeMs = mtimeNs / NS_PER_MS;
     this.ctimeMs = ctimeNs / NS_PER_MS;
@@ -48,12 +49,10 @@ export class BigIntStats extends FileType {
     this.mtimeNs = mtimeNs;
     this.ctimeNs = ctimeNs;
     this.birthtimeNs = birthtimeNs;
-    this.atime = new Date(Number(this.atimeMs));
-    this.mtime = new Date(Number(this.mtimeMs));
-    this.ctime = new Date(Number(this.ctimeMs));
-    this.birthtime = new Date(Number(this.birthtimeMs));
+    setDates(this);
   }
 }
+defineDateAccessors(BigIntStats.prototype);
 
 /** glibc's makedev() on bigints, as libuv builds st_dev from statx's major and minor. */
 function makedev(major: bigint, minor: bigint): bigint {

@@ -8,6 +8,7 @@ import type { OpSpec } from '../op/op.js';
 import { invalidArgType } from '../sys/errors.js';
 import { BigIntStats, decodeStatxBigInt } from './bigint-stats.js';
 import { FileType } from './file-type.js';
+import { defineDateAccessors, setDates } from './stat-dates.js';
 import { checkOptions, ringOf, type FsOptions } from './options.js';
 import { EMPTY_PATH, toCPath, type PathLike } from './path.js';
 
@@ -15,14 +16,14 @@ const MASK = C.STATX_BASIC_STATS | C.STATX_BTIME;
 
 /**
  * The fields and methods of Node's fs.Stats (numbers; see BigIntStats). The
- * Dates are own properties, as Node's (spread and JSON.stringify show them),
- * rounded to the ms.
+ * Dates, rounded to the ms, are own properties or prototype accessors as the
+ * running Node makes them (stat-dates.ts).
  */
 export class Stats extends FileType {
-  atime: Date;
-  mtime: Date;
-  ctime: Date;
-  birthtime: Date;
+  declare atime: Date;
+  declare mtime: Date;
+  declare ctime: Date;
+  declare birthtime: Date;
 
   constructor(
     public dev: number,
@@ -41,12 +42,10 @@ export class Stats extends FileType {
     public birthtimeMs: number,
   ) {
     super();
-    this.atime = new Date(Math.round(atimeMs));
-    this.mtime = new Date(Math.round(mtimeMs));
-    this.ctime = new Date(Math.round(ctimeMs));
-    this.birthtime = new Date(Math.round(birthtimeMs));
+    setDates(this);
   }
 }
+defineDateAccessors(Stats.prototype);
 
 /** glibc's makedev(), as Node reports st_dev and st_rdev (exact below 2^53). */
 function makedev(major: number, minor: number): number {

@@ -29,7 +29,7 @@ function same(mine: fs.BigIntStats, theirs: nodeFs.BigIntStats, what: string): v
   }
   for (const d of DATES) assert.equal(mine[d].getTime(), theirs[d].getTime(), `${what}: ${d}`);
   for (const m of METHODS) assert.equal(mine[m](), theirs[m](), `${what}: ${m}()`);
-  // The same own properties, in Node's order (what spread, JSON and deepEqual see).
+  // The same own properties, in the running Node's order (what spread, JSON and deepEqual see).
   assert.deepEqual(Object.keys(mine), Object.keys(theirs), `${what}: own properties`);
 }
 
