@@ -1,39 +1,28 @@
 // The four Dates of Stats and BigIntStats, shaped as the running Node shapes
-// node:fs's: own properties up to Node 20; from Node 22 on, accessors on the
-// prototype that make each Date on first use (then an own, non-enumerable
-// property), so spread, JSON.stringify and deepEqual see no Dates there.
+// node:fs's. Up to Node 20 they are own properties. From Node 22 on they are
+// accessors on the prototype that make each Date from its *Ms field on first
+// use, and keep it as an own property (non-enumerable on 22, enumerable from
+// 24 on): ringcore's prototypes take the running Node's accessors as they
+// are, so spread, JSON.stringify and deepEqual see what they see on node:fs.
 import { Stats as NodeStats } from 'node:fs';
 
 const DATE_FIELDS = ['atime', 'mtime', 'ctime', 'birthtime'] as const;
 type DateField = (typeof DATE_FIELDS)[number];
 type Times = Record<`${DateField}Ms`, number | bigint> & Record<DateField, Date>;
 
-/** Whether node:fs keeps the Dates as prototype accessors (Node ≥ 22). */
-const lazyDates = typeof Object.getOwnPropertyDescriptor(NodeStats.prototype, 'atime')?.get === 'function';
-
-function dateFromMs(ms: number | bigint): Date {
-  return new Date(Math.round(Number(ms)));
-}
+/** node:fs's Date accessors, or none where its Dates are own properties (Node ≤ 20). */
+const nodeAccessors = DATE_FIELDS.flatMap((field) => {
+  const descriptor = Object.getOwnPropertyDescriptor(NodeStats.prototype, field);
+  return descriptor?.get === undefined ? [] : [[field, descriptor] as const];
+});
 
 /** Called last in a constructor: the Dates, where Node makes them own properties. */
 export function setDates(stats: Times): void {
-  if (lazyDates) return;
-  for (const field of DATE_FIELDS) stats[field] = dateFromMs(stats[`${field}Ms`]);
+  if (nodeAccessors.length > 0) return;
+  for (const field of DATE_FIELDS) stats[field] = new Date(Math.round(Number(stats[`${field}Ms`])));
 }
 
 /** The Dates as prototype accessors, where Node has them. */
 export function defineDateAccessors(prototype: object): void {
-  if (!lazyDates) return;
-  for (const field of DATE_FIELDS) {
-    Object.defineProperty(prototype, field, {
-      enumerable: true,
-      configurable: true,
-      get(this: Times): Date {
-        return (this[field] = dateFromMs(this[`${field}Ms`]));
-      },
-      set(this: Times, value: Date) {
-        Object.defineProperty(this, field, { value, writable: true });
-      },
-    });
-  }
+  for (const [field, descriptor] of nodeAccessors) Object.defineProperty(prototype, field, descriptor);
 }
