@@ -3,7 +3,7 @@
 // linux-x64 and linux-arm64, each for glibc and musl (the layout
 // src/sys/native.ts loads from).
 //
-// It compiles whatever binding.gyp lists (sources, cflags, defines) with
+// It compiles whatever binding.gyp lists (sources, cflags, defines, libraries) with
 // Debian's GCC for each target against Node's own headers (node_api.h, uv.h;
 // both are ABI-stable, and every symbol they declare is exported by the node
 // binary, so the addon links against libc alone):
@@ -12,7 +12,10 @@
 //          version, so the binary loads wherever Node itself does;
 //   musl:  the same gcc with musl's headers and libc.so from Debian's
 //          musl-dev/musl packages for that architecture (downloaded with
-//          apt-get download and unpacked into node_modules/.cache, not installed).
+//          apt-get download and unpacked into node_modules/.cache, not installed);
+//          each is then loaded by musl's own dynamic linker (under qemu-user
+//          for another architecture), since no musl Node is on npm.
+// Every binary's ELF machine, class and needed libraries are checked.
 // Missing Debian packages are installed with apt-get when running as root.
 //
 // Usage: node scripts/prebuild.mjs [--target NAME]... [--check]
@@ -209,11 +212,14 @@ function build(target) {
  * C program that exports a do-nothing stand-in for each N-API and libuv
  * function the binary imports (normally the node binary's), dlopens it with
  * RTLD_NOW and finds its module entry point. Returns false when this machine
- * cannot run the target's code.
+ * cannot run the target's code (no qemu-user, and no root to install it).
  */
 export function loadsUnderMusl(target, cc, sysroot, file) {
   const emulator = target.deb === hostDebArch() ? [] : [`qemu-${target.triplet.split('-')[0]}-static`];
-  if (emulator.length > 0 && !has(emulator[0])) return false;
+  if (emulator.length > 0 && !has(emulator[0])) {
+    if (!has('apt-get') || process.getuid?.() !== 0) return false;
+    aptInstall(['qemu-user-static']);
+  }
   const imports = [...run('readelf', ['-W', '--dyn-syms', file]).matchAll(/ UND ((?:napi_|node_api_|uv_)\w+)/g)].map((m) => m[1]);
   const work = mkdtempSync(path.join(tmpdir(), 'ringcore-musl-host-'));
   try {
