@@ -33,12 +33,20 @@ export interface ConnectionContext {
   onError(error: unknown): void;
   /** True once the server is closing: answer what is in progress, then close. */
   readonly closing: boolean;
+  /** Hand CONNECT requests to the handler (serve({ connect: true })); otherwise they are answered 501. */
+  connect: boolean;
 }
 
 /** A lingering close reads (and drops) what the client still sends for at most this long, so that our last response is not lost to a reset. */
 const LINGER_MS = 2000;
 const { ECONNRESET, EPIPE } = constants.errno;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+/**
+ * CONNECT unless the server opted in: a 2xx would tell any proxy in front
+ * that a tunnel is established. 501 (not 405): no resource here supports it,
+ * and a 405 would have to list, in Allow, methods only the handler knows.
+ */
+const NO_CONNECT = 'CONNECT is not supported by this server\n';
 
 export class Connection {
   /** When the sweep shuts this connection down (ms since the epoch); 0 while a handler runs. */
@@ -92,7 +100,8 @@ export class Connection {
   async run(): Promise<void> {
     this.deadline = Date.now() + this.context.idleTimeout;
     try {
-      for await (const chunk of this.stream) {
+      // Borrowed chunks: the parser copies what it keeps before asking for the next one.
+      for await (const chunk of this.stream.chunks({ borrow: true })) {
         if (this.lingering) continue;
         this.parser.push(chunk);
         if (!(await this.drain())) {
@@ -146,6 +155,12 @@ export class Connection {
         return false;
       }
       if (parsed === null) break;
+      if (parsed.method === 'CONNECT' && !this.context.connect) {
+        // What follows a CONNECT is tunnel bytes, not requests: answer and close.
+        serialize(out, new HttpResponse(NO_CONNECT, { status: 501 }), { head: false, keepAlive: false, minor: parsed.minor });
+        await this.flush(null);
+        return false;
+      }
       this.idle = false;
       this.deadline = 0; // the handler's time is not the client's
       this.headStart = 0;
@@ -153,7 +168,8 @@ export class Connection {
       const answer = this.respond(parsed);
       const response = answer instanceof HttpResponse ? answer : await answer;
       // Asked after the handler: a server that started closing meanwhile says so in this response.
-      const keepAlive = parsed.keepAlive && !this.context.closing;
+      // No tunnels here: after a CONNECT the handler answered, the connection closes.
+      const keepAlive = parsed.keepAlive && !this.context.closing && parsed.method !== 'CONNECT';
       const framing = { head: parsed.method === 'HEAD', keepAlive, minor: parsed.minor };
       let tail: Tail;
       try {

@@ -5,7 +5,7 @@
 // request would cost more than the request.
 import type { Ring } from '../driver/ring.js';
 import { netRing } from '../net/net-ring.js';
-import { configureRecvBuffers, type BufferRingOptions } from '../net/buffer-ring.js';
+import { checkBufferRingOptions, configureRecvBuffers, type BufferRingOptions } from '../net/buffer-ring.js';
 import { TcpListener } from '../net/tcp-listener.js';
 import type { SocketAddress } from '../net/address.js';
 import { invalidArgType } from '../sys/errors.js';
@@ -28,6 +28,13 @@ export interface ServeOptions {
   backlog?: number;
   /** SO_REUSEPORT, for one server per worker thread on one port. */
   reusePort?: boolean;
+  /**
+   * Hand CONNECT requests to the handler. Default false: they are answered
+   * 501 and the connection closes, since a 2xx to CONNECT tells any proxy in
+   * front that a tunnel is up. Even when true, the connection closes after
+   * the handler's response: this server does not tunnel.
+   */
+  connect?: boolean;
   /** Called with a handler's exception (the client gets a 500). Default: console.error. */
   onError?: (error: unknown) => void;
   /**
@@ -71,6 +78,9 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const idleTimeout = positive('idleTimeout', options.idleTimeout, 5000);
   const headersTimeout = positive('headersTimeout', options.headersTimeout, 10_000);
   const onError = options.onError ?? ((error: unknown) => console.error('ringcore/http:', error));
+  if (options.connect !== undefined && typeof options.connect !== 'boolean') throw invalidArgType('options.connect', 'a boolean', options.connect);
+  // Checked before any ring, registration or socket exists.
+  const recvBuffers = checkBufferRingOptions(options.recvBuffers ?? { count: 4096, size: 4096 }, 'options.recvBuffers');
   const state = { closing: false };
   const context: ConnectionContext = {
     handler: options.fetch,
@@ -78,13 +88,14 @@ export async function serve(options: ServeOptions): Promise<Server> {
     idleTimeout,
     headersTimeout,
     onError,
+    connect: options.connect ?? false,
     get closing() {
       return state.closing;
     },
   };
 
   const ring = options.ring ?? netRing();
-  configureRecvBuffers(ring, options.recvBuffers ?? { count: 4096, size: 4096 });
+  configureRecvBuffers(ring, recvBuffers);
   const listener = await TcpListener.bind({
     host: options.host ?? '0.0.0.0',
     port: options.port ?? 0,

@@ -8,15 +8,33 @@
 // kernel reads; the application hands a buffer (back) by writing an entry at
 // `tail` and publishing tail + 1. The kernel reports the buffer it used in
 // cqe->flags >> IORING_CQE_BUFFER_SHIFT.
+import { constants as bufferConstants } from 'node:buffer';
 import type { Ring } from '../driver/ring.js';
 import * as C from '../sys/constants.js';
-import { errnoException } from '../sys/errors.js';
+import { errnoException, invalidArgType, outOfRange } from '../sys/errors.js';
 import { IO_URING_BUF, IO_URING_BUF_REG, IO_URING_BUF_RING } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
 
 const PAGE = 4096;
 /** The buffer group ringcore/net registers on each ring (sqe->buf_group). */
 export const NET_BUFFER_GROUP = 0x6e74;
+/**
+ * The kernel's limit on a buffer ring's entries (IORING_MAX_... for
+ * io_uring_buf_reg.ring_entries, a power of two); buffer ids are u16.
+ */
+export const MAX_BUFFERS = 32768;
+/**
+ * The largest buffer: io_uring_buf.len is a u32, but a recv's CQE res is an
+ * s32 (bytes or -errno), so a longer buffer could report a length the CQE
+ * cannot carry.
+ */
+export const MAX_BUFFER_SIZE = 0x7fffffff;
+/**
+ * A received chunk travels as one number: bid * PACK + length. PACK is 2^31
+ * (above any length, see MAX_BUFFER_SIZE), and bid < 2^15, so the product
+ * stays below 2^46: exact in a double. Only pack() makes such numbers.
+ */
+const PACK = 0x80000000;
 
 export interface BufferRingOptions {
   /** Buffers in the ring, a power of two. Default 256. */
@@ -43,8 +61,9 @@ export class BufferRing {
   private readonly ringMemory: ArrayBuffer;
 
   constructor(ring: Ring, group: number, options: BufferRingOptions = {}) {
-    this.count = options.count ?? 256;
-    this.size = options.size ?? 16 * 1024;
+    const { count, size } = checkBufferRingOptions(options, 'options');
+    this.count = count;
+    this.size = size;
     this.group = group;
     this.mask = this.count - 1;
     // The kernel wants the ring page-aligned: over-allocate and start at the first page boundary.
@@ -83,19 +102,30 @@ export class BufferRing {
     Atomics.store(this.tailWord, 0, this.tail);
   }
 
-  /** The bytes of buffer `bid`, `length` long: valid until recycle(bid). */
-  view(bid: number, length: number): Buffer {
-    return this.memory.subarray(bid * this.size, bid * this.size + length);
-  }
-
-  /** The kernel picked buffer `bid` (a CQE with IORING_CQE_F_BUFFER). */
-  taken(): void {
+  /**
+   * The kernel filled a buffer: a CQE with IORING_CQE_F_BUFFER, `res` bytes.
+   * Returns the buffer id and the length as one number (see PACK), after
+   * checking both against this ring, so that no other code decodes flags.
+   */
+  taken(res: number, flags: number): number {
+    const bid = flags >>> C.IORING_CQE_BUFFER_SHIFT;
+    if (bid >= this.count || !(res >= 0 && res <= this.size)) {
+      throw new RangeError(`ringcore: the kernel reported buffer ${bid} with ${res} bytes; this ring has ${this.count} buffers of ${this.size}`);
+    }
     this.available--;
+    return bid * PACK + res;
   }
 
-  /** Gives buffer `bid` back to the kernel. */
-  recycle(bid: number): void {
-    this.put(bid);
+  /** The bytes a number taken() returned stands for: a view valid until recycle(). */
+  bytes(packed: number): Buffer {
+    const bid = Math.floor(packed / PACK);
+    const at = bid * this.size;
+    return this.memory.subarray(at, at + (packed % PACK));
+  }
+
+  /** Gives the buffer of `packed` (a number taken() returned) back to the kernel. */
+  recycle(packed: number): void {
+    this.put(Math.floor(packed / PACK));
     this.publish();
     this.available++;
     if (this.waiters.length > 0) {
@@ -128,13 +158,31 @@ export class BufferRing {
 const rings = new WeakMap<Ring, BufferRing | null>();
 const settings = new WeakMap<Ring, BufferRingOptions>();
 
+/**
+ * Checks a buffer ring's shape against what the kernel can represent: a
+ * power-of-two count up to MAX_BUFFERS, a size up to MAX_BUFFER_SIZE, and
+ * count × size within one Buffer. Returns it with defaults filled in.
+ */
+export function checkBufferRingOptions(options: BufferRingOptions | undefined, name: string): Required<BufferRingOptions> {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null) throw invalidArgType(name, 'an object', options);
+  const count = options.count ?? 256;
+  const size = options.size ?? 16 * 1024;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_BUFFERS || (count & (count - 1)) !== 0) {
+    throw outOfRange(`${name}.count`, `a power of two from 1 to ${MAX_BUFFERS}`, count);
+  }
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_BUFFER_SIZE) {
+    throw outOfRange(`${name}.size`, `an integer from 1 to ${MAX_BUFFER_SIZE}`, size);
+  }
+  if (count * size > bufferConstants.MAX_LENGTH) {
+    throw outOfRange(`${name}.count * ${name}.size`, `at most ${bufferConstants.MAX_LENGTH} bytes (one Buffer)`, count * size);
+  }
+  return { count, size };
+}
+
 /** Sets the size of `ring`'s receive buffers, before the first stream iterates. */
 export function configureRecvBuffers(ring: Ring, options: BufferRingOptions): void {
-  const count = options.count ?? 256;
-  if (!Number.isInteger(count) || count < 1 || count > 32768 || (count & (count - 1)) !== 0) {
-    throw new RangeError(`options.count must be a power of two from 1 to 32768, got ${count}`);
-  }
-  settings.set(ring, options);
+  settings.set(ring, checkBufferRingOptions(options, 'options'));
 }
 
 /** `ring`'s shared receive buffers, registered on first use; null when the kernel has no buffer rings. */

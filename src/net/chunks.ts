@@ -1,21 +1,28 @@
 // `for await (const chunk of stream)`: one multishot recv (IORING_RECV_MULTISHOT)
-// drawing from the ring's provided buffers. Each CQE is a chunk in one of
-// those buffers; the chunk is handed out as a view of it and the buffer goes
-// back to the kernel when the loop asks for the next chunk (or stops). When
-// the kernel runs out of buffers the recv ends with ENOBUFS: it is started
-// again once a buffer is back. Kernels without buffer rings get a loop of
-// plain recvs into a buffer of the iterator's own.
-import { constants } from 'node:os';
+// drawing from the ring's provided buffers (provided-recv.ts), bounded and
+// re-armed as needed. By default each chunk is a Buffer of its own (copied
+// out of the kernel's buffer, which goes straight back), as Node's streams
+// give: it may be kept. `chunks({ borrow: true })` yields BorrowedChunks
+// instead: views of the kernel's buffer, no copy, valid only until the next
+// next() (or the loop's end). Kernels without buffer rings get a loop of
+// plain recvs into one Buffer of the iterator's own.
 import type { Ring } from '../driver/ring.js';
-import type { Multishot } from '../op/multishot.js';
-import * as C from '../sys/constants.js';
-import { recvBuffers, type BufferRing } from './buffer-ring.js';
+import { invalidArgType } from '../sys/errors.js';
+import { recvBuffers } from './buffer-ring.js';
+import { ProvidedRecv } from './provided-recv.js';
 
-const { ENOBUFS } = constants.errno;
-const LENGTH = 0x100000; // 2^20: a CQE's bytes and its buffer id packed into one number
+declare const borrowed: unique symbol;
+/**
+ * A chunk that is a view of a kernel buffer, lent until the next call to
+ * next() (or the end of the loop): then its bytes are overwritten. Copy it
+ * (Buffer.from) to keep any of it.
+ */
+export type BorrowedChunk = Buffer & { readonly [borrowed]: true };
 
 export interface ChunkOptions {
   signal?: AbortSignal | undefined;
+  /** Yield BorrowedChunks (views, no copy) instead of Buffers of their own. Default false. */
+  borrow?: boolean;
 }
 
 /** What a chunk iterator needs from its stream. */
@@ -23,107 +30,79 @@ export interface ChunkSource {
   readonly ring: Ring;
   readonly fd: number;
   /** A single recv into `buf`, for kernels without buffer rings. */
-  read(buf: Uint8Array, options?: ChunkOptions): Promise<number>;
+  read(buf: Uint8Array, options?: { signal?: AbortSignal | undefined }): Promise<number>;
 }
 
-export class ChunkIterator implements AsyncIterableIterator<Buffer> {
-  private readonly pool: BufferRing | null;
-  private op: Multishot<number> | null = null;
-  /** The buffer of the chunk last handed out, returned on the next call. */
-  private held = -1;
+/** The bytes of the fallback read (kernels without buffer rings). */
+const FALLBACK_BYTES = 64 * 1024;
+
+const copy = (bytes: Buffer): Buffer => Buffer.from(bytes);
+const lend = (bytes: Buffer): Buffer => bytes;
+
+export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIterator<T> {
+  private readonly reader: ProvidedRecv<Buffer> | null = null;
+  private readonly borrow: boolean;
   private done = false;
   private fallback: Buffer | null = null;
-  /** Multishot recvs started (1 plus re-arms after ENOBUFS). */
-  arms = 0;
 
   constructor(
     private readonly source: ChunkSource,
     private readonly options: ChunkOptions = {},
   ) {
-    this.pool = recvBuffers(source.ring);
+    if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+    this.borrow = options.borrow === true;
+    const pool = recvBuffers(source.ring);
+    if (pool === null) return;
+    const fd = source.fd;
+    this.reader = new ProvidedRecv<Buffer>({
+      ring: source.ring,
+      pool,
+      syscall: 'read',
+      prep: (uring, sqe) => uring.prepRecvMultishot(sqe, fd, pool.group, 0),
+      // Ended with data delivered (e.g. the CQ was full): carry on at once.
+      rearm: (res) => res > 0,
+      decode: this.borrow ? lend : copy,
+      borrow: this.borrow,
+      signal: options.signal,
+    });
   }
 
-  private start(): Multishot<number> {
-    const pool = this.pool!;
-    const fd = this.source.fd;
-    this.arms++;
-    return this.source.ring.multishot(
-      {
-        syscall: 'read',
-        prep: (uring, sqe) => uring.prepRecvMultishot(sqe, fd, pool.group, 0),
-        map: (res, flags) => {
-          if ((flags & C.IORING_CQE_F_BUFFER) === 0) return -1; // EOF: no buffer used
-          pool.taken();
-          return (flags >>> C.IORING_CQE_BUFFER_SHIFT) * LENGTH + res;
-        },
-        // Ended with data delivered (e.g. the CQ was full): carry on at once.
-        rearm: (res) => res > 0,
-        release: (value) => {
-          if (value >= 0) pool.recycle(Math.floor(value / LENGTH));
-        },
-      },
-      { signal: this.options.signal },
-    );
+  /** Multishot recvs started (1 plus re-arms after ENOBUFS or a pause). */
+  get arms(): number {
+    return this.reader?.arms ?? 0;
   }
 
-  next(): Promise<IteratorResult<Buffer>> {
-    if (this.held >= 0) {
-      this.pool!.recycle(this.held);
-      this.held = -1;
-    }
+  /** Times the recv was paused because the loop fell behind (docs/net.md, "Backpressure"). */
+  get pauses(): number {
+    return this.reader?.pauses ?? 0;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.reader !== null) return this.reader.next() as Promise<IteratorResult<T>>;
     if (this.done) return Promise.resolve({ value: undefined, done: true });
-    if (this.pool === null) return this.nextFallback();
-    this.op ??= this.start();
-    return this.op.next().then(
-      (result) => this.deliver(result),
-      (error: NodeJS.ErrnoException) => {
-        if (error.errno !== -ENOBUFS || this.done) {
-          this.done = true;
-          throw error;
-        }
-        // Out of buffers: start again when one is back.
-        this.op = null;
-        return new Promise<IteratorResult<Buffer>>((resolve) => this.pool!.whenAvailable(() => resolve(this.next())));
-      },
-    );
+    return this.nextFallback();
   }
 
-  private deliver(result: IteratorResult<number>): IteratorResult<Buffer> {
-    if (result.done || result.value < 0) return this.finish();
-    const bid = Math.floor(result.value / LENGTH);
-    this.held = bid;
-    return { value: this.pool!.view(bid, result.value % LENGTH), done: false };
-  }
-
-  private finish(): IteratorResult<Buffer> {
-    this.done = true;
-    if (this.op !== null) void this.op.return();
-    this.op = null;
-    return { value: undefined, done: true };
-  }
-
-  private async nextFallback(): Promise<IteratorResult<Buffer>> {
-    this.fallback ??= Buffer.allocUnsafeSlow(64 * 1024);
-    const n = await this.source.read(this.fallback, this.options);
-    if (n === 0) return this.finish();
-    return { value: this.fallback.subarray(0, n), done: false };
-  }
-
-  return(): Promise<IteratorResult<Buffer>> {
-    if (this.held >= 0) {
-      this.pool!.recycle(this.held);
-      this.held = -1;
+  private async nextFallback(): Promise<IteratorResult<T>> {
+    const buf = (this.fallback ??= Buffer.allocUnsafeSlow(FALLBACK_BYTES));
+    const n = await this.source.read(buf, this.options);
+    if (n === 0) {
+      this.done = true;
+      return { value: undefined, done: true };
     }
+    const bytes = buf.subarray(0, n);
+    return { value: (this.borrow ? bytes : copy(bytes)) as T, done: false };
+  }
+
+  return(): Promise<IteratorResult<T>> {
     this.done = true;
-    const op = this.op;
-    this.op = null;
-    if (op !== null) void op.return();
+    this.reader?.return();
     return Promise.resolve({ value: undefined, done: true });
   }
 
   /** True while a multishot recv may be in the kernel. */
   get active(): boolean {
-    return this.op !== null;
+    return this.reader?.active ?? false;
   }
 
   [Symbol.asyncIterator](): this {

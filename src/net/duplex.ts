@@ -1,8 +1,10 @@
 // A node:stream Duplex over a ringcore socket, shaped enough like net.Socket
 // (remoteAddress, setTimeout, setNoDelay, destroySoon...) for node:http and
 // other stream code. Reading pulls chunks from the socket's multishot recv
-// only while the readable side wants more (backpressure); each chunk is
-// copied out so its provided buffer goes straight back to the kernel.
+// only while the readable side wants more: when push() returns false the
+// pump stops calling next(), the chunk iterator's bounded queue fills and the
+// recv pauses in the kernel, so the peer is slowed, not buffered (chunks are
+// owned copies: their provided buffers went straight back to the kernel).
 // Writing awaits each write before taking the next (backpressure through
 // highWaterMark); ending sends a FIN (shutdown('write')), and with
 // allowHalfOpen false (net.Socket's default) the end of the peer's data ends
@@ -65,7 +67,7 @@ export class RingcoreDuplex extends Duplex {
         }
         this.bytesRead += result.value.length;
         this.activity();
-        if (!this.push(Buffer.from(result.value))) break;
+        if (!this.push(result.value)) break;
       }
       this.pumping = false;
     } catch (error) {

@@ -8,7 +8,7 @@ import { RingcoreError, invalidArgType } from '../sys/errors.js';
 import { IOVEC } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
 import { MSG_NOSIGNAL, SHUT_RD, SHUT_RDWR, SHUT_WR } from '../sys/socket-constants.js';
-import { ChunkIterator, type ChunkOptions } from './chunks.js';
+import { ChunkIterator, type BorrowedChunk, type ChunkOptions } from './chunks.js';
 import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
 import { sendZc } from './send-zc.js';
 import { closeSocket, shutdownNow } from './socket.js';
@@ -151,10 +151,14 @@ export class SocketStream implements AsyncIterable<Buffer> {
 
   /**
    * The incoming bytes, chunk by chunk, from one multishot recv over the
-   * ring's provided buffers. A chunk is a view of a kernel-picked buffer that
-   * goes back to the ring when the loop asks for the next one: copy it to keep it.
+   * ring's provided buffers. Each chunk is a Buffer of its own. With
+   * `borrow: true` each is a view of the kernel's buffer instead (no copy),
+   * valid until the next next(). Unread chunks are bounded: a loop that
+   * stops reading pauses the recv (docs/net.md, "Backpressure").
    */
-  chunks(options?: ChunkOptions): ChunkIterator {
+  chunks(options: ChunkOptions & { borrow: true }): ChunkIterator<BorrowedChunk>;
+  chunks(options?: ChunkOptions): ChunkIterator;
+  chunks(options?: ChunkOptions): ChunkIterator<Buffer> {
     if (this.closing !== null) throw closedError('read');
     const iterator = new ChunkIterator(this, options);
     this.iterator = iterator;

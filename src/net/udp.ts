@@ -11,11 +11,17 @@ import { addressOf, storeU64 } from '../sys/memory.js';
 import { AF_INET, AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY, MSG_TRUNC, SOCK_DGRAM, SOL_SOCKET, SO_BROADCAST, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT } from '../sys/socket-constants.js';
 import { checkPort, decodeInet, inetSockaddr, resolveHost, sockaddrStorage, type SocketAddress } from './address.js';
 import { bindSocket, closeFdNow, closeSocket, createSocket, localName, setIntOption } from './socket.js';
-import { BufferRing } from './buffer-ring.js';
-import { DatagramIterator, PAYLOAD_AT, type Datagram } from './udp-datagrams.js';
+import { BufferRing, checkBufferRingOptions } from './buffer-ring.js';
+import { DatagramIterator, PAYLOAD_AT, type BorrowedDatagram, type Datagram } from './udp-datagrams.js';
 import { acquireGroup, releaseGroup } from './buffer-groups.js';
 
-export type { Datagram } from './udp-datagrams.js';
+export type { BorrowedDatagram, Datagram } from './udp-datagrams.js';
+
+export interface DatagramOptions {
+  signal?: AbortSignal;
+  /** Yield datagrams whose `data` is a view of the kernel's buffer, valid until the next iteration (no copy). Default false. */
+  borrow?: boolean;
+}
 
 export interface UdpBindOptions {
   /** Default '0.0.0.0' ('::' for IPv6). */
@@ -66,9 +72,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     const maxDatagram = options.maxDatagram ?? 65535;
     if (!Number.isInteger(maxDatagram) || maxDatagram < 1 || maxDatagram > 65535) throw outOfRange('options.maxDatagram', '>= 1 and <= 65535', maxDatagram);
     const count = options.recvBuffers ?? 32;
-    if (!Number.isInteger(count) || count < 1 || count > 32768 || (count & (count - 1)) !== 0) {
-      throw outOfRange('options.recvBuffers', 'a power of two from 1 to 32768', count);
-    }
+    checkBufferRingOptions({ count, size: PAYLOAD_AT + maxDatagram }, 'options.recvBuffers');
     const ring = options.ring ?? netRing();
     const host = await resolveHost(options.host ?? '0.0.0.0');
     const addr = inetSockaddr(host, port);
@@ -143,9 +147,14 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   /**
    * Datagrams as they come, from one multishot RECVMSG; ends when the socket
    * is closed, rejects with an AbortError when `signal` aborts. Each datagram's
-   * `data` is a view of a kernel buffer, valid until the next iteration.
+   * `data` is a Buffer of its own; with `borrow: true` it is a view of a
+   * kernel buffer instead, valid until the next iteration. At most a few
+   * datagrams wait unread: beyond that the recvmsg pauses and the kernel's
+   * receive queue (SO_RCVBUF) holds, then drops, what comes.
    */
-  datagrams(options?: { signal?: AbortSignal }): AsyncIterableIterator<Datagram> {
+  datagrams(options: DatagramOptions & { borrow: true }): AsyncIterableIterator<BorrowedDatagram>;
+  datagrams(options?: DatagramOptions): AsyncIterableIterator<Datagram>;
+  datagrams(options?: DatagramOptions): AsyncIterableIterator<Datagram> {
     this.checkOpen('recvmsg');
     if (this.pool === null) {
       const group = acquireGroup(this.ring);
@@ -158,7 +167,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
       }
     }
     for (const old of this.iterators) if (old.over) this.iterators.delete(old);
-    const iterator = new DatagramIterator(this.ring, this.fd, this.pool, (signal) => this.recv({ signal }), options?.signal);
+    const iterator = new DatagramIterator(this.ring, this.fd, this.pool, (signal) => this.recv({ signal }), options?.signal, options?.borrow === true);
     this.iterators.add(iterator);
     return iterator;
   }

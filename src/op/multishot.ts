@@ -2,6 +2,15 @@
 // (and its slot, and what it pins) ends at the first CQE without
 // IORING_CQE_F_MORE; `rearm` may then start it again (multishot accept and
 // recv stop when the kernel runs short of something and must be re-armed).
+//
+// Values the reader has not asked for yet wait in a queue. With `highWater`
+// that queue is bounded: once it holds that many values the op is cancelled
+// in the kernel (what the kernel has not delivered stays there: a socket's
+// receive queue fills and TCP's window closes on the sender), and it is armed
+// again when the reader has taken the queue down to half. A reader that stops
+// reading therefore holds a bounded amount of memory, and of anything the
+// values hold (provided buffers), whatever its peer sends.
+import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
 import { AbortError, errnoException, RingcoreError, type ErrorContext } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
@@ -24,7 +33,11 @@ export interface MultishotSpec<T> {
   rearm?: (res: number) => boolean;
   /** Called with values that were produced but will never be read (after return() or an abort). */
   release?: (value: T) => void;
+  /** Unread values at which the op is paused (cancelled, re-armed once half are read). Default: no bound. */
+  highWater?: number;
 }
+
+const { ECANCELED } = constants.errno;
 
 export interface MultishotHost extends OpHost {
   start(head: Request): void;
@@ -51,6 +64,12 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   private readonly unwatch: (() => void) | undefined;
   /** Whether the op holds an SQE or slot right now. */
   private active = false;
+  /** The queue reached highWater: a cancel is on its way to the kernel. */
+  private pausing = false;
+  /** Paused: the kernel ended the op; arm() again once the reader catches up. */
+  private paused = false;
+  /** Times the op was paused because its reader fell behind. */
+  pauses = 0;
   /** Start-ups, the first one included: a count for examples and tests. */
   arms = 0;
   /** CQEs received over the op's life. */
@@ -88,11 +107,34 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     if (ok) this.push(this.spec.map(res, flags));
     if ((flags & C.IORING_CQE_F_MORE) !== 0) return false;
     this.active = false;
+    const carryOn = res === -ECANCELED ? this.pausing : this.spec.rearm?.(res) === true;
+    const pausing = this.pausing;
+    this.pausing = false;
     if (this.stopped) this.end(null);
     else if (this.closedUnder) this.end(new RingcoreError('ERR_RINGCORE_CLOSED', `${this.spec.syscall}: the ring was closed`));
-    else if (this.spec.rearm?.(res)) this.arm();
+    else if (carryOn && pausing) this.pause();
+    else if (carryOn) this.arm();
     else this.end(ok ? null : errnoException(res, this.spec.syscall, this.spec.context));
     return true;
+  }
+
+  /** Unread values in the queue. */
+  get unread(): number {
+    return this.values.length - this.valuesHead;
+  }
+
+  /** The op has ended in the kernel while its reader is behind: wait for it (or carry on if it caught up meanwhile). */
+  private pause(): void {
+    this.paused = true;
+    this.pauses++;
+    this.resumeIfDrained();
+  }
+
+  private resumeIfDrained(): void {
+    if (this.paused && !this.stopped && this.unread <= (this.spec.highWater! >> 1)) {
+      this.paused = false;
+      this.arm();
+    }
   }
 
   discard(error: Error | null): void {
@@ -111,6 +153,12 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
       reader.resolve({ value, done: false });
     } else {
       this.values.push(value);
+      const highWater = this.spec.highWater;
+      if (highWater !== undefined && this.active && !this.pausing && this.unread >= highWater) {
+        // The reader fell behind: stop the kernel producing more until it catches up.
+        this.pausing = true;
+        this.host.cancel(this);
+      }
     }
   }
 
@@ -153,6 +201,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
         this.values.length = 0;
         this.valuesHead = 0;
       }
+      if (this.paused) this.resumeIfDrained();
       return Promise.resolve({ value, done: false });
     }
     if (this.ended || (this.stopped && !this.aborted)) {

@@ -1,0 +1,219 @@
+// The reader behind TCP chunks and UDP datagrams: a multishot receive
+// (IORING_OP_RECV or RECVMSG with IORING_RECV_MULTISHOT and
+// IOSQE_BUFFER_SELECT) drawing from a provided-buffer ring, read one value
+// at a time. What it guarantees, whatever the consumer does:
+//  - Bounded: at most `highWater` values wait unread (Multishot pauses the
+//    recv in the kernel beyond that), so a consumer that stops reading stops
+//    its peer, not the ring.
+//  - Owned by default: each value is decoded (copied) out of its buffer when
+//    its CQE arrives and the buffer goes straight back to the kernel, so a
+//    stalled consumer holds none of the ring-wide buffers. With `borrow`,
+//    a value is a view of the buffer instead, which goes back when the next
+//    value is asked for (or the reader stops): no copy, but then each unread
+//    value holds a buffer, and the bound is what protects the ring.
+//  - ENOBUFS (every buffer out) is not an error: the recv starts again once a
+//    buffer is back.
+import { constants } from 'node:os';
+import type { Ring } from '../driver/ring.js';
+import { watchAbort } from '../op/abort-watch.js';
+import type { Multishot } from '../op/multishot.js';
+import type { Prep } from '../op/request.js';
+import * as C from '../sys/constants.js';
+import type { BufferRing } from './buffer-ring.js';
+
+const { ENOBUFS } = constants.errno;
+
+/** Bytes an owned reader lets wait unread before it pauses the recv (about a socket's default read size in Node). */
+const OWNED_BYTES = 64 * 1024;
+/** Buffers a borrowing reader may hold unread, at most. */
+const BORROWED_BUFFERS = 4;
+
+export interface ProvidedRecvSpec<T> {
+  ring: Ring;
+  pool: BufferRing;
+  syscall: string;
+  /** Fills the multishot SQE (buffer group `pool.group`). */
+  prep: Prep;
+  /** What the SQE points to besides the pool (kept alive until the final CQE). */
+  pin?: unknown;
+  /** A final CQE's res after which the recv carries on at once (it ended with data delivered). */
+  rearm: (res: number) => boolean;
+  /** Makes a value of a buffer's bytes; in owned mode it must copy what it keeps. */
+  decode: (bytes: Buffer) => T;
+  borrow: boolean;
+  signal: AbortSignal | undefined;
+}
+
+/** The unread values a reader lets wait, for a pool's buffer size and mode. */
+export function highWaterFor(pool: BufferRing, borrow: boolean): number {
+  if (borrow) return Math.max(1, Math.min(BORROWED_BUFFERS, pool.count >> 2));
+  return Math.max(2, Math.ceil(OWNED_BYTES / pool.size));
+}
+
+export class ProvidedRecv<T> {
+  /** The recv in the kernel (or paused); null after ENOBUFS until a buffer is back. */
+  private op: Multishot<number | T> | null = null;
+  /** Borrowed mode: the buffer of the value last handed out (packed), returned on the next call. */
+  private held = -1;
+  private done = false;
+  /** A next() is pending on the op or on a buffer. */
+  private reading = false;
+  /** Set while next() waits for a buffer after ENOBUFS. */
+  private wake: (() => void) | null = null;
+  private readonly unwatch: (() => void) | null = null;
+  /** Counts of the recvs that have ended (ENOBUFS starts a new one). */
+  private pastArms = 0;
+  private pastCqes = 0;
+  private pastPauses = 0;
+
+  constructor(private readonly spec: ProvidedRecvSpec<T>) {
+    const signal = spec.signal;
+    if (signal !== undefined && !signal.aborted) {
+      // The Multishot cancels itself; this gives back the buffer held and ends a wait for one.
+      this.unwatch = watchAbort(signal, () => {
+        this.giveBack();
+        this.wake?.();
+      });
+    }
+  }
+
+  /** SQEs submitted: 1, plus one per re-arm (after ENOBUFS, a pause, or a CQ overflow). */
+  get arms(): number {
+    return this.pastArms + (this.op?.arms ?? 0);
+  }
+
+  /** CQEs received. */
+  get cqes(): number {
+    return this.pastCqes + (this.op?.cqes ?? 0);
+  }
+
+  /** Times the recv was paused because the consumer fell behind. */
+  get pauses(): number {
+    return this.pastPauses + (this.op?.pauses ?? 0);
+  }
+
+  /** True while a recv may be in the kernel (or is paused). */
+  get active(): boolean {
+    return this.op !== null;
+  }
+
+  /** Finished, and nothing of it left in the kernel. */
+  get over(): boolean {
+    return this.done && this.op === null;
+  }
+
+  private start(): Multishot<number | T> {
+    const { pool, decode, borrow } = this.spec;
+    return this.spec.ring.multishot<number | T>(
+      {
+        syscall: this.spec.syscall,
+        prep: this.spec.prep,
+        // The buffers stay alive until the final CQE, even if the group is unregistered first.
+        pin: [this.spec.pin, pool],
+        map: (res, flags) => {
+          if ((flags & C.IORING_CQE_F_BUFFER) === 0) return -1; // end of stream: no buffer used
+          const packed = pool.taken(res, flags);
+          if (borrow) return packed;
+          // Owned: copy out now, and the buffer is the kernel's again at once.
+          try {
+            return decode(pool.bytes(packed));
+          } finally {
+            pool.recycle(packed);
+          }
+        },
+        rearm: this.spec.rearm,
+        release: (value) => {
+          if (typeof value === 'number' && value >= 0) pool.recycle(value);
+        },
+        highWater: highWaterFor(pool, borrow),
+      },
+      { signal: this.spec.signal },
+    );
+  }
+
+  /** Arms the recv now, before the first next() (so that nothing sent meanwhile waits for it). */
+  arm(): void {
+    if (!this.done) this.op ??= this.start();
+  }
+
+  /** Forgets an op that has ended, keeping its counts. */
+  private retire(op: Multishot<number | T>): void {
+    if (this.op !== op) return;
+    this.pastArms += op.arms;
+    this.pastCqes += op.cqes;
+    this.pastPauses += op.pauses;
+    this.op = null;
+  }
+
+  /** The next value; done at end of stream. Rejects with the recv's error (ENOBUFS excepted). */
+  next(): Promise<IteratorResult<T>> {
+    if (this.reading) return Promise.reject(new Error('ringcore: next() called again before the previous call settled'));
+    this.giveBack();
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    // No op here means the last one ran out of buffers and one is back (or the signal aborted: the new op ends at once).
+    const op = (this.op ??= this.start());
+    this.reading = true;
+    return op.next().then(
+      (result) => {
+        this.reading = false;
+        if (result.done) return this.finish();
+        const value = result.value;
+        if (typeof value !== 'number') return { value, done: false };
+        if (value < 0) return this.finish();
+        this.held = value;
+        return { value: this.spec.decode(this.spec.pool.bytes(value)), done: false };
+      },
+      (error: NodeJS.ErrnoException) => {
+        this.reading = false;
+        this.retire(op);
+        if (this.done) return { value: undefined, done: true };
+        if (error.errno !== -ENOBUFS) {
+          this.finish();
+          throw error;
+        }
+        // Out of buffers: start again when one is back.
+        this.reading = true;
+        return new Promise<IteratorResult<T>>((resolve) => {
+          this.wake = () => {
+            this.wake = null;
+            this.reading = false;
+            resolve(this.next());
+          };
+          this.spec.pool.whenAvailable(() => this.wake?.());
+        });
+      },
+    );
+  }
+
+  private giveBack(): void {
+    if (this.held >= 0) {
+      this.spec.pool.recycle(this.held);
+      this.held = -1;
+    }
+  }
+
+  private finish(): IteratorResult<T> {
+    this.done = true;
+    this.unwatch?.();
+    const op = this.op;
+    if (op !== null) this.stop(op);
+    return { value: undefined, done: true };
+  }
+
+  private stop(op: Multishot<number | T>): void {
+    void op.return();
+    void op.settled().then(() => this.retire(op));
+  }
+
+  /** Stops: the recv is cancelled, buffers go back. */
+  return(): void {
+    this.giveBack();
+    this.finish();
+    this.wake?.();
+  }
+
+  /** Resolves once no recv of this reader is in the kernel. */
+  idle(): Promise<void> {
+    return this.op?.settled() ?? Promise.resolve();
+  }
+}
