@@ -36,8 +36,7 @@ export interface ChunkSource {
 /** The bytes of the fallback read (kernels without buffer rings). */
 const FALLBACK_BYTES = 64 * 1024;
 
-const copy = (bytes: Buffer): Buffer => Buffer.from(bytes);
-const lend = (bytes: Buffer): Buffer => bytes;
+const decodeChunk = (bytes: Buffer, own: boolean): Buffer => (own ? Buffer.from(bytes) : bytes);
 
 export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIterator<T> {
   private readonly reader: ProvidedRecv<Buffer> | null = null;
@@ -61,7 +60,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
       prep: (uring, sqe) => uring.prepRecvMultishot(sqe, fd, pool.group, 0),
       // Ended with data delivered (e.g. the CQ was full): carry on at once.
       rearm: (res) => res > 0,
-      decode: this.borrow ? lend : copy,
+      decode: decodeChunk,
       borrow: this.borrow,
       signal: options.signal,
     });
@@ -91,7 +90,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
       return { value: undefined, done: true };
     }
     const bytes = buf.subarray(0, n);
-    return { value: (this.borrow ? bytes : copy(bytes)) as T, done: false };
+    return { value: decodeChunk(bytes, !this.borrow) as T, done: false };
   }
 
   return(): Promise<IteratorResult<T>> {

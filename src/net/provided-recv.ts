@@ -9,8 +9,9 @@
 //    its CQE arrives and the buffer goes straight back to the kernel, so a
 //    stalled consumer holds none of the ring-wide buffers. With `borrow`,
 //    a value is a view of the buffer instead, which goes back when the next
-//    value is asked for (or the reader stops): no copy, but then each unread
-//    value holds a buffer, and the bound is what protects the ring.
+//    value is asked for (or the reader stops): no copy. At most `highWater`
+//    unread values hold buffers; values beyond are copied out, so a stalled
+//    borrower cannot take the ring's buffers either.
 //  - ENOBUFS (every buffer out) is not an error: the recv starts again once a
 //    buffer is back.
 import { constants } from 'node:os';
@@ -38,13 +39,15 @@ export interface ProvidedRecvSpec<T> {
   pin?: unknown;
   /** A final CQE's res after which the recv carries on at once (it ended with data delivered). */
   rearm: (res: number) => boolean;
-  /** Makes a value of a buffer's bytes; in owned mode it must copy what it keeps. */
-  decode: (bytes: Buffer) => T;
+  /** Makes a value of a buffer's bytes: with `own`, a copy of what it keeps (the buffer goes back at once); else views. */
+  decode: (bytes: Buffer, own: boolean) => T;
   borrow: boolean;
+  /** Unread values at which the recv pauses. Default: highWaterFor(pool, borrow). */
+  highWater?: number;
   signal: AbortSignal | undefined;
 }
 
-/** The unread values a reader lets wait, for a pool's buffer size and mode. */
+/** The unread values a reader of a pool shared by many sockets lets wait, for its buffer size and mode. */
 export function highWaterFor(pool: BufferRing, borrow: boolean): number {
   if (borrow) return Math.max(1, Math.min(BORROWED_BUFFERS, pool.count >> 2));
   return Math.max(2, Math.ceil(OWNED_BYTES / pool.size));
@@ -104,7 +107,9 @@ export class ProvidedRecv<T> {
 
   private start(): Multishot<number | T> {
     const { pool, decode, borrow } = this.spec;
-    return this.spec.ring.multishot<number | T>(
+    const highWater = this.spec.highWater ?? highWaterFor(pool, borrow);
+    let op: Multishot<number | T> | null = null;
+    op = this.spec.ring.multishot<number | T>(
       {
         syscall: this.spec.syscall,
         prep: this.spec.prep,
@@ -113,10 +118,11 @@ export class ProvidedRecv<T> {
         map: (res, flags) => {
           if ((flags & C.IORING_CQE_F_BUFFER) === 0) return -1; // end of stream: no buffer used
           const packed = pool.taken(res, flags);
-          if (borrow) return packed;
-          // Owned: copy out now, and the buffer is the kernel's again at once.
+          // Lent while few wait unread. Beyond that (one burst can fill every buffer of the
+          // ring before the pause takes effect) the value is copied out like an owned one.
+          if (borrow && op !== null && op.unread < highWater) return packed;
           try {
-            return decode(pool.bytes(packed));
+            return decode(pool.bytes(packed), true);
           } finally {
             pool.recycle(packed);
           }
@@ -125,10 +131,11 @@ export class ProvidedRecv<T> {
         release: (value) => {
           if (typeof value === 'number' && value >= 0) pool.recycle(value);
         },
-        highWater: highWaterFor(pool, borrow),
+        highWater,
       },
       { signal: this.spec.signal },
     );
+    return op;
   }
 
   /** Arms the recv now, before the first next() (so that nothing sent meanwhile waits for it). */
@@ -161,7 +168,7 @@ export class ProvidedRecv<T> {
         if (typeof value !== 'number') return { value, done: false };
         if (value < 0) return this.finish();
         this.held = value;
-        return { value: this.spec.decode(this.spec.pool.bytes(value)), done: false };
+        return { value: this.spec.decode(this.spec.pool.bytes(value), false), done: false };
       },
       (error: NodeJS.ErrnoException) => {
         this.reading = false;

@@ -78,8 +78,10 @@ export class DatagramIterator<D extends Datagram = Datagram> implements AsyncIte
       pin: msg,
       // Ended with a datagram delivered (e.g. the CQ was full): carry on at once.
       rearm: (res) => res >= 0,
-      decode: (bytes) => decodeDatagram(bytes, !borrow),
+      decode: decodeDatagram,
       borrow,
+      // The pool is this socket's alone: as many datagrams may wait as it has buffers.
+      highWater: pool.count,
       signal,
     });
     // Armed now, as a datagram socket's recv queue is short: the kernel drops what does not fit.

@@ -1,0 +1,88 @@
+// Issue #9: socket chunks were views of the kernel's buffers, typed as
+// Buffer, and overwritten on the next iteration, so `chunks.push(c)` silently
+// corrupted data. Chunks are now Buffers of their own by default; the
+// zero-copy view is an opt-in (`{ borrow: true }`, typed BorrowedChunk).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+
+import { Ring } from '../../src/index.js';
+import { configureRecvBuffers, socketpair, UdpSocket, type BorrowedChunk } from '../../src/net/index.js';
+
+function pattern(size: number): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) b[i] = (i * 31 + (i >> 9)) & 0xff;
+  return b;
+}
+
+test('chunks kept with push() across many iterations stay intact (owned by default)', async () => {
+  const ring = new Ring({ entries: 64 });
+  configureRecvBuffers(ring, { count: 4, size: 256 }); // few small buffers: each is reused many times
+  const [a, b] = socketpair({ ring });
+  try {
+    const payload = pattern(1 << 20);
+    const writing = a.write(payload).then(() => a.shutdown('write'));
+    const kept: Buffer[] = [];
+    let n = 0;
+    for await (const chunk of b) {
+      kept.push(chunk);
+      if (++n % 32 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await writing;
+    assert.ok(kept.length > 4096 / 256, `${kept.length} chunks`);
+    assert.ok(Buffer.concat(kept).equals(payload), 'the kept chunks are the bytes sent');
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await ring.close();
+  }
+});
+
+test('{ borrow: true } yields views (BorrowedChunk) that a copy keeps', async () => {
+  const ring = new Ring({ entries: 64 });
+  configureRecvBuffers(ring, { count: 4, size: 256 });
+  const [a, b] = socketpair({ ring });
+  try {
+    const payload = pattern(256 * 1024);
+    const writing = a.write(payload).then(() => a.shutdown('write'));
+    const copies: Buffer[] = [];
+    const chunks = b.chunks({ borrow: true });
+    let views = 0;
+    for await (const chunk of chunks) {
+      const borrowed: BorrowedChunk = chunk;
+      if (borrowed.buffer.byteLength === 4 * 256) views++; // a window on the ring's 4 × 256 bytes
+      copies.push(Buffer.from(borrowed));
+    }
+    await writing;
+    assert.ok(views > 0, 'borrowed chunks are views of the ring buffers (those beyond the few that may wait are copies)');
+    assert.ok(Buffer.concat(copies).equals(payload));
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await ring.close();
+  }
+});
+
+test('UDP datagrams kept across iterations stay intact (owned by default)', async () => {
+  const socket = await UdpSocket.bind({ host: '127.0.0.1', maxDatagram: 512, recvBuffers: 2 });
+  const sender = dgram.createSocket('udp4');
+  try {
+    const port = socket.address().port;
+    const COUNT = 40;
+    const kept: Buffer[] = [];
+    const reading = (async () => {
+      for await (const { data } of socket) {
+        kept.push(data);
+        if (kept.length === COUNT) break;
+      }
+    })();
+    for (let i = 0; i < COUNT; i++) {
+      await new Promise<void>((resolve, reject) => sender.send(Buffer.alloc(100, i), port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+      // One at a time, so that none is dropped by the 2-buffer ring (the test is about keeping, not loss).
+      while (kept.length <= i) await new Promise((r) => setTimeout(r, 1));
+    }
+    await reading;
+    for (let i = 0; i < COUNT; i++) assert.ok(kept[i]!.equals(Buffer.alloc(100, i)), `datagram ${i}`);
+  } finally {
+    sender.close();
+    await socket.close();
+  }
+});

@@ -1,0 +1,79 @@
+// Issue #9, fault 5: one stalled reader starved every connection on its ring.
+// A client sent 32 MiB, the server read one chunk and paused, and the
+// multishot recv kept queueing chunks, each holding one of the ring-wide
+// provided buffers, until none was left for anybody. Now each chunk queue is
+// bounded: the recv pauses in the kernel (the data waits in the socket, TCP
+// slows the sender) and re-arms when the reader catches up.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+
+import { Ring } from '../../src/index.js';
+import { recvBuffers, TcpListener, type TcpStream } from '../../src/net/index.js';
+import { nodeConnect } from '../../test-support/net.js';
+
+async function echoOnce(listener: TcpListener, text: string): Promise<string> {
+  const client = await nodeConnect(listener.address().port);
+  const conn = await listener.accept();
+  const serving = (async () => {
+    for await (const chunk of conn) await conn.write(chunk);
+  })();
+  try {
+    client.write(text);
+    let got = '';
+    for await (const chunk of client) {
+      got += (chunk as Buffer).toString();
+      if (got.length >= text.length) break;
+    }
+    return got;
+  } finally {
+    client.destroy();
+    await serving.catch(() => {});
+    await conn.close();
+  }
+}
+
+for (const borrow of [false, true]) {
+  test(`a reader that stalls on 32 MiB does not starve a second connection (${borrow ? 'borrowed' : 'owned'} chunks)`, { timeout: 120_000 }, async () => {
+    const ring = new Ring({ entries: 256, cqEntries: 1024 });
+    const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
+    const size = 32 << 20;
+    const payload = Buffer.allocUnsafe(size);
+    for (let i = 0; i < size; i += 4) payload.writeUInt32LE((i * 2246822519) >>> 0, i);
+    const flooder = net.connect({ port: listener.address().port, host: '127.0.0.1' });
+    let stalled: TcpStream | null = null;
+    try {
+      stalled = await listener.accept();
+      flooder.end(payload);
+      const chunks = stalled.chunks({ borrow });
+      const hash = createHash('sha256');
+      const first = await chunks.next();
+      assert.equal(first.done, false);
+      hash.update(first.value!);
+      let received = first.value!.length;
+      // Let the flood come in while nobody reads (no assertion on this time).
+      await new Promise((r) => setTimeout(r, 300));
+      const pool = recvBuffers(ring)!;
+      // Before the fix every buffer was queued on the stalled connection and this never answered.
+      assert.equal(await echoOnce(listener, 'ping'), 'ping');
+      assert.ok(pool.available >= pool.count - 5, `a stalled reader holds at most a few shared buffers (${pool.available} of ${pool.count} free)`);
+      assert.ok(flooder.writableLength > 0, 'the sender is held back: the rest of its data waits on its side');
+      // The stalled reader resumes, and nothing was lost meanwhile.
+      for (;;) {
+        const { value, done } = await chunks.next();
+        if (done) break;
+        hash.update(value);
+        received += value.length;
+      }
+      assert.equal(received, size);
+      assert.equal(hash.digest('hex'), createHash('sha256').update(payload).digest('hex'));
+      assert.equal(pool.available, pool.count, 'every buffer is back');
+    } finally {
+      flooder.destroy();
+      await stalled?.close();
+      await listener.close();
+      await ring.close();
+    }
+  });
+}
