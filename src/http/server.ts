@@ -66,6 +66,9 @@ export interface Server {
   close(): Promise<void>;
 }
 
+/** At most one "cannot accept" line per this many ms. */
+const SHED_LOG_MS = 10_000;
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0)) throw new RangeError(`options.${name} must be a positive number of ms, got ${String(value)}`);
@@ -105,6 +108,18 @@ export async function serve(options: ServeOptions): Promise<Server> {
   });
   const open = new Set<Connection>();
   const ended = new Set<Promise<void>>();
+  // Out of fds (or kernel memory): the listener pauses and retries, as Go and nginx do; new
+  // clients wait in the backlog (the kernel refuses them once it is full). Said once per period.
+  let lastShed = -Infinity;
+  listener.onPause = (error) => {
+    const now = Date.now();
+    if (now - lastShed < SHED_LOG_MS) return;
+    lastShed = now;
+    const what = error.code === 'EMFILE' || error.code === 'ENFILE' ? 'out of file descriptors' : 'out of kernel memory';
+    console.error(
+      `ringcore/http: cannot accept (${error.code}: ${what}) with ${open.size} connections open; new clients wait in the listen backlog until connections close (said at most every ${SHED_LOG_MS / 1000} s)`,
+    );
+  };
 
   // The sweep: often enough that a deadline is kept within a quarter of the shorter timeout.
   const period = Math.max(10, Math.min(1000, Math.min(idleTimeout, headersTimeout) / 4));

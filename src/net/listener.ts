@@ -38,6 +38,8 @@ export abstract class Listener<S> implements AsyncIterable<S> {
   private closing: Promise<void> | null = null;
   private readonly stop = new AbortController();
   readonly stats: AcceptStats = { arms: 0, cqes: 0, accepted: 0, paused: 0 };
+  /** Called when a resource error (EMFILE...) pauses accepting, before the pause: a server's place to say so. */
+  onPause: ((error: NodeJS.ErrnoException) => void) | null = null;
 
   constructor(
     readonly fd: number,
@@ -119,6 +121,7 @@ export abstract class Listener<S> implements AsyncIterable<S> {
         if (SKIP.has(errno)) continue;
         if (!TRANSIENT.has(errno)) throw error;
         this.stats.paused++;
+        this.onPause?.(error as NodeJS.ErrnoException);
         await new Promise((resolve) => setTimeout(resolve, pause));
         pause = Math.min(pause * 2, 200);
       }

@@ -81,6 +81,8 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     signal: AbortSignal | undefined,
   ) {
     super(spec.syscall, spec.prep, spec.pin);
+    // It may wait for ever (an idle connection's recv): outside the CQ bound, or idle connections would fill it.
+    this.unbounded = true;
     if (signal?.aborted) {
       // No 'abort' event will come: take the reason now, for the AbortError's cause.
       this.aborted = true;

@@ -20,6 +20,8 @@ export abstract class Request {
   queued = false;
   /** Set when the ring was closed while this request was in flight. */
   closedUnder = false;
+  /** Waits indefinitely (multishot): not counted against the CQ bound on requests in flight (slots.ts). */
+  unbounded = false;
 
   constructor(
     /** The syscall name its errors carry. */

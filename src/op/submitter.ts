@@ -9,18 +9,14 @@
 // `wake` and calls flush().
 import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
-import { TIMESPEC } from '../sys/layout.js';
-import { addressOf, storeU64 } from '../sys/memory.js';
 import { AbortError, errnoException, linkBrokenException, RingcoreError, invalidArgType, outOfRange } from '../sys/errors.js';
 import type { IoUring } from '../ring/io-uring.js';
 import { Op, kOp, type OpHost, type OpOptions, type OpPromise, type OpSpec } from './op.js';
 import { InternalRequest, Request } from './request.js';
+import { Scratch } from './scratch.js';
 import { SlotTable } from './slots.js';
 
 const { EAGAIN, EBUSY, EINTR } = constants.errno;
-
-/** Bytes of scratch memory each slot owns, for small structs an SQE points to (a timespec). */
-const SCRATCH_BYTES = 32;
 
 export interface SubmitterStats {
   /** io_uring_enter calls made to submit. */
@@ -45,8 +41,7 @@ export class Submitter implements OpHost {
   /** Queue entries dropped (aborted) while queued, still in the queue until drain() passes them. */
   private dropped = 0;
   private urgent: Request[] = [];
-  private readonly scratch: Uint32Array;
-  private readonly scratchBase: number;
+  private readonly scratch = new Scratch();
   private closing = false;
   private idle: (() => void) | null = null;
 
@@ -54,8 +49,6 @@ export class Submitter implements OpHost {
     this.slots = new SlotTable(uring.cqEntries);
     // Never all of them: a 1-entry CQ reserving its only slot could place nothing.
     this.reserved = Math.min(Math.max(1, Math.min(8, uring.cqEntries >> 3)), uring.cqEntries - 1);
-    this.scratch = new Uint32Array((uring.cqEntries * SCRATCH_BYTES) / 4);
-    this.scratchBase = addressOf(this.scratch);
   }
 
   /** Requests holding a slot: placed, and not yet given back by their final CQE. */
@@ -141,10 +134,11 @@ export class Submitter implements OpHost {
    */
   private place(head: Request, reserve: number): boolean {
     const n = head.linkNext === null ? 1 : head.chainLength;
-    if (this.slots.available - reserve < n || this.uring.sqSpace() < n) return false;
+    // Requests that wait indefinitely (multishot) are outside the CQ bound: see slots.ts.
+    if ((!head.unbounded && this.slots.available - reserve < n) || this.uring.sqSpace() < n) return false;
     const uring = this.uring;
     for (let r: Request | null = head; r !== null; r = r.linkNext) {
-      const slot = this.slots.acquire(r);
+      const slot = this.slots.acquire(r, r.unbounded);
       const sqe = uring.getSqe()!;
       r.slot = slot;
       r.generation = this.slots.generation(slot);
@@ -229,11 +223,7 @@ export class Submitter implements OpHost {
   }
 
   timespec(slot: number, ms: number): number {
-    const at = (slot * SCRATCH_BYTES) / 4;
-    const seconds = Math.floor(ms / 1000);
-    storeU64(this.scratch, at + TIMESPEC.tv_sec / 4, seconds);
-    storeU64(this.scratch, at + TIMESPEC.tv_nsec / 4, Math.round((ms - seconds * 1000) * 1e6));
-    return this.scratchBase + slot * SCRATCH_BYTES;
+    return this.scratch.timespec(slot, ms);
   }
 
   /**
