@@ -2,9 +2,10 @@
 //
 // Connections come from ONE multishot accept (one SQE, a CQE per
 // connection). Each connection's bytes come from ONE multishot recv that
-// picks buffers from the ring's provided-buffer ring; each chunk is written
-// back (a SEND, looped until all of it is out) before its buffer is handed
-// back to the kernel by asking for the next chunk.
+// picks buffers from the ring's provided-buffer ring. The chunks are
+// borrowed (no copy): each is written back (a SEND, looped until all of it is
+// out) before its buffer is handed back to the kernel by asking for the next
+// chunk, so the view is never used after it is lent.
 //
 //   npm run example -- echo [--host 127.0.0.1] [--port 0]
 //   then: echo hi | nc -q1 127.0.0.1 PORT
@@ -15,7 +16,7 @@ const quiet = new Set(['ECONNRESET', 'EPIPE']);
 
 async function serve(conn: TcpStream): Promise<void> {
   try {
-    for await (const chunk of conn) await conn.write(chunk);
+    for await (const chunk of conn.chunks({ borrow: true })) await conn.write(chunk);
   } catch (error) {
     // A peer that resets is its own business; anything else is worth a line.
     if (!quiet.has((error as NodeJS.ErrnoException).code ?? '')) console.error('echo:', (error as Error).message);
