@@ -48,7 +48,7 @@ export interface ProvidedRecvSpec<T> {
 }
 
 /** The unread values a reader of a pool shared by many sockets lets wait, for its buffer size and mode. */
-export function highWaterFor(pool: BufferRing, borrow: boolean): number {
+function highWaterFor(pool: BufferRing, borrow: boolean): number {
   if (borrow) return Math.max(1, Math.min(BORROWED_BUFFERS, pool.count >> 2));
   return Math.max(2, Math.ceil(OWNED_BYTES / pool.size));
 }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 
 import { Ring } from '../../src/index.js';
-import { recvBuffers, TcpListener, type TcpStream } from '../../src/net/index.js';
+import { recvBuffers, socketpair, TcpListener, type TcpStream } from '../../src/net/index.js';
 import { nodeConnect } from '../../test-support/net.js';
 
 async function echoOnce(listener: TcpListener, text: string): Promise<string> {
@@ -77,3 +77,37 @@ for (const borrow of [false, true]) {
     }
   });
 }
+
+test('a sender that trickles to a stalled reader: the recv pauses at its bound, resumes when read, nothing lost', { timeout: 60_000 }, async () => {
+  const ring = new Ring({ entries: 64 });
+  const [a, b] = socketpair({ ring });
+  try {
+    const chunks = b.chunks();
+    const first = chunks.next(); // armed, then not read for a while
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 200; i++) {
+      const piece = Buffer.alloc(1024, i);
+      sent.push(piece);
+      await a.write(piece);
+      // One CQE per piece, each reaped on its own: the queue grows one by one and reaches the bound.
+      await new Promise((r) => setTimeout(r, 1));
+      if (chunks.pauses > 0) break;
+    }
+    assert.ok(chunks.pauses > 0, 'the recv paused once the unread chunks reached the bound');
+    const pool = recvBuffers(ring)!;
+    assert.equal(pool.available, pool.count, 'owned chunks hold no buffer while they wait');
+    const more = Buffer.alloc(64 * 1024, 0xee);
+    sent.push(more);
+    const writing = a.write(more).then(() => a.shutdown('write'));
+    const got: Buffer[] = [];
+    const head = await first;
+    got.push(head.value!);
+    for await (const chunk of chunks) got.push(chunk);
+    await writing;
+    assert.ok(Buffer.concat(got).equals(Buffer.concat(sent)));
+    assert.ok(chunks.arms > 1, 'armed again after the pause');
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await ring.close();
+  }
+});
