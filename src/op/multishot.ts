@@ -109,13 +109,15 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     if (ok) this.push(this.spec.map(res, flags));
     if ((flags & C.IORING_CQE_F_MORE) !== 0) return false;
     this.active = false;
-    const carryOn = res === -ECANCELED ? this.pausing : this.spec.rearm?.(res) === true;
-    const pausing = this.pausing;
+    // Not stopped and not closed, a cancel can only be a pause's (even one that waited for an
+    // SQE until the op had been re-armed, and so hit the new arm): pause, never end.
+    const cancelled = res === -ECANCELED;
+    const pausing = this.pausing || cancelled;
     this.pausing = false;
     if (this.stopped) this.end(null);
     else if (this.closedUnder) this.end(new RingcoreError('ERR_RINGCORE_CLOSED', `${this.spec.syscall}: the ring was closed`));
-    else if (carryOn && pausing) this.pause();
-    else if (carryOn) this.arm();
+    else if (pausing && (cancelled || this.spec.rearm?.(res) === true)) this.pause();
+    else if (this.spec.rearm?.(res)) this.arm();
     else this.end(ok ? null : errnoException(res, this.spec.syscall, this.spec.context));
     return true;
   }
@@ -133,7 +135,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   }
 
   private resumeIfDrained(): void {
-    if (this.paused && !this.stopped && this.unread <= (this.spec.highWater! >> 1)) {
+    if (this.paused && !this.stopped && this.unread <= (this.spec.highWater ?? 0) >> 1) {
       this.paused = false;
       this.arm();
     }
