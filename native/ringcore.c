@@ -5,7 +5,13 @@
 //   mmap(fd, offset, length)    shared memory as an ArrayBuffer; unmap(buffer) releases it early
 //   address(view)               where a buffer view's first byte lives
 //   watch(fd, callback)         a uv_poll on fd that calls back with microtasks run afterwards
-// Everything else (io_uring_setup/enter/register, ring layouts, SQEs) is TypeScript.
+//   watchThread(fd, callback)   the same, for runtimes without uv_poll (Bun, Deno): a thread
+//                               waits on fd and wakes JS through a threadsafe function
+//   own(fd, ring?) / close(fd)  fds (rings, eventfds) closed with the thread's environment
+// Everything else (io_uring_setup/enter/register, ring layouts, SQEs) is TypeScript. The one
+// exception is tearing a ring down when its thread's environment goes away, when no JS can
+// run any more: TypeScript hands over, in advance, where the ring's fields live and two
+// ready-made SQEs (see "what a thread owns" below).
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,10 +19,17 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <uv.h>
+
+#ifndef SYS_io_uring_enter
+#define SYS_io_uring_enter 426  // the same on every architecture's generic table
+#endif
 
 #define CHECK(env, call)                                                        \
   do {                                                                          \
@@ -98,8 +111,25 @@ static void release_mapping(mapping *m) {
   }
 }
 
+// Unmaps the live mapping that starts at addr, if any. Returns 0, or -EINVAL.
+static int release_mapping_at(void *addr) {
+  pthread_mutex_lock(&mappings_lock);
+  mapping *m = mappings;
+  while (m && (m->addr != addr || m->unmapped)) m = m->next;
+  if (m) release_mapping(m);
+  pthread_mutex_unlock(&mappings_lock);
+  return m ? 0 : -EINVAL;
+}
+
+static void teardown_ring_mapped_at(void *addr);
+
+// The buffer is garbage, or its environment is going away. If it is the
+// memory of a ring that is still open, the ring is quiesced and closed first:
+// the environment's buffers may be freed once the mappings are (Node runs
+// these finalizers before the ring's own cleanup hook).
 static void finalize_mapping(napi_env env, void *data, void *hint) {
   mapping *m = hint;
+  teardown_ring_mapped_at(m->addr);
   pthread_mutex_lock(&mappings_lock);
   for (mapping **p = &mappings; *p; p = &(*p)->next) {
     if (*p == m) {
@@ -170,10 +200,7 @@ static napi_value js_unmap(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_RINGCORE_NATIVE", "napi_detach_arraybuffer failed");
     return NULL;
   }
-  pthread_mutex_lock(&mappings_lock);
-  release_mapping(m);
-  pthread_mutex_unlock(&mappings_lock);
-  return make_number(env, 0);
+  return make_number(env, release_mapping_at(data));
 }
 
 // address(view) -> address of the view's first byte. Taking a typed array's
@@ -249,23 +276,30 @@ static void finalize_watcher(napi_env env, void *data, void *hint) {
   release_watcher(w);
 }
 
-static void on_poll(uv_poll_t *handle, int status, int events) {
-  watcher *w = handle->data;
-  napi_env env = w->env;
-  napi_handle_scope scope;
-  napi_value callback, recv, result, argv[1];
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_get_reference_value(env, w->callback, &callback);
+// Calls callback(status) so that the runtime runs the tick and microtask queues
+// afterwards (make_callback, not call_function): promise continuations must not
+// wait for another event. A throw is reported as uncaught, not left pending
+// (the next make_callback would fail with napi_pending_exception).
+static void call_back(napi_env env, napi_async_context context, napi_value callback, int status) {
+  napi_value recv, result, argv[1];
   napi_get_global(env, &recv);  // make_callback needs an object as `this`
   argv[0] = make_number(env, status);
-  // make_callback (not call_function) so that Node runs the tick and microtask
-  // queues afterwards: promise continuations must not wait for another event.
-  napi_status s = napi_make_callback(env, w->context, recv, callback, 1, argv, &result);
+  napi_status s = napi_make_callback(env, context, recv, callback, 1, argv, &result);
   if (s == napi_pending_exception) {
     napi_value error;
     napi_get_and_clear_last_exception(env, &error);
     napi_fatal_exception(env, error);
   }
+}
+
+static void on_poll(uv_poll_t *handle, int status, int events) {
+  watcher *w = handle->data;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  napi_value callback;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_get_reference_value(env, w->callback, &callback);
+  call_back(env, w->context, callback, status);
   napi_close_handle_scope(env, scope);
 }
 
@@ -347,6 +381,481 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   return handle;
 }
 
+// ---- what a thread owns, torn down with its environment ---------------------
+//
+// A worker that is terminate()d runs no more JS: its rings would stay open,
+// and the kernel would go on writing into read buffers the isolate is about to
+// free (heap corruption). So every ring and eventfd is registered here (own)
+// and, when the environment is torn down, closed in C: each ring's in-flight
+// requests first, then its memory, then its fd. Closing a ring fd alone is not
+// enough: the kernel cancels its requests later, from a workqueue, and a read
+// running in an io-wq worker or waiting for a page can still write after
+// close() returns. So the ring is quiesced first, in the thread that owns it:
+//   1. an ASYNC_CANCEL with IORING_ASYNC_CANCEL_ANY cancels every request;
+//   2. a NOP with IOSQE_IO_DRAIN starts only once every request before it
+//      has posted its CQE, cancelled ones included;
+//   3. we wait (io_uring_enter GETEVENTS) for that NOP's CQE, giving every
+//      CQE back to the kernel as it comes.
+// After that no request is left that could touch user memory. Both SQEs are
+// written by TypeScript with its own prep helpers, and where the ring's fields
+// live comes from src/sys/layout.ts: this file keeps no io_uring layout.
+
+// Indexes into the layout TypeScript passes to own() (src/ring/teardown.ts).
+enum {
+  L_SQ_HEAD, L_SQ_TAIL, L_SQ_MASK, L_SQ_ENTRIES, L_SQ_ARRAY, L_SQE_SIZE, L_SQE_USER_DATA,
+  L_CQ_HEAD, L_CQ_TAIL, L_CQ_MASK, L_CQES, L_CQE_SIZE, L_CQE_USER_DATA, L_CQE_RES,
+  L_SUBMIT_FLAGS, L_ROOM_FLAGS, L_WAIT_FLAGS, L_SQPOLL, L_COUNT
+};
+#define NO_SQ_ARRAY 0xffffffffu
+// A misbehaving ring (it should not happen) must not hang the thread's exit for ever
+// while it waits for SQ room.
+#define MAX_ROOM_TRIES 100000
+
+typedef struct owned {
+  napi_env env;
+  int fd;
+  struct owned *next;
+  // Rings only (sq == NULL for a plain fd such as an eventfd).
+  uint8_t *sq, *cq, *sqes;
+  uint32_t layout[L_COUNT];
+  // The cancel-everything SQE, then the drain NOP: each L_SQE_SIZE bytes.
+  uint8_t *sqe_cancel, *sqe_drain;
+} owned;
+
+// Every environment's owned fds, found by (env, fd) when JS closes one.
+static owned *owned_list = NULL;
+static pthread_mutex_t owned_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int ring_enter(int fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags) {
+  for (;;) {
+    long ret = syscall(SYS_io_uring_enter, fd, to_submit, min_complete, flags, NULL, 0);
+    if (ret >= 0) return (int)ret;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+static uint32_t load_u32(const uint8_t *base, uint32_t offset) {
+  return __atomic_load_n((const uint32_t *)(base + offset), __ATOMIC_ACQUIRE);
+}
+
+static void store_u32(uint8_t *base, uint32_t offset, uint32_t value) {
+  __atomic_store_n((uint32_t *)(base + offset), value, __ATOMIC_RELEASE);
+}
+
+static uint64_t user_data_of(const uint8_t *sqe, const uint32_t *L) {
+  uint64_t value;
+  memcpy(&value, sqe + L[L_SQE_USER_DATA], sizeof value);
+  return value;
+}
+
+// Gives every ready CQE back to the kernel (nobody will read them now). When
+// the CQE tagged `tag` is among them, stores its result in *res and returns 1.
+static int drop_cqes(owned *o, uint64_t tag, int32_t *res) {
+  const uint32_t *L = o->layout;
+  int seen = 0;
+  uint32_t head = load_u32(o->cq, L[L_CQ_HEAD]);
+  uint32_t tail = load_u32(o->cq, L[L_CQ_TAIL]);
+  for (; head != tail; head++) {
+    const uint8_t *cqe = o->cq + L[L_CQES] + (size_t)(head & L[L_CQ_MASK]) * L[L_CQE_SIZE];
+    uint64_t user_data;
+    memcpy(&user_data, cqe + L[L_CQE_USER_DATA], sizeof user_data);
+    if (user_data == tag) {
+      memcpy(res, cqe + L[L_CQE_RES], sizeof *res);
+      seen = 1;
+    }
+  }
+  store_u32(o->cq, L[L_CQ_HEAD], head);
+  return seen;
+}
+
+// Lets the kernel post what it holds back (a full CQ, task work) and drops it.
+static void flush_cqes(owned *o) {
+  int32_t res;
+  drop_cqes(o, 0, &res);
+  ring_enter(o->fd, 0, 0, o->layout[L_WAIT_FLAGS]);
+  drop_cqes(o, 0, &res);
+}
+
+// Queues one SQE after whatever the SQ already published, and submits all of
+// them. SQEs JS prepared but never published (past the SQ tail) are overwritten:
+// the kernel never saw them, and now never will.
+static int push_sqe(owned *o, const uint8_t *sqe) {
+  const uint32_t *L = o->layout;
+  uint32_t tail = load_u32(o->sq, L[L_SQ_TAIL]);
+  for (int tries = 0;; tries++) {
+    uint32_t head = load_u32(o->sq, L[L_SQ_HEAD]);
+    if (tail - head < L[L_SQ_ENTRIES]) break;
+    if (tries == MAX_ROOM_TRIES) return -EBUSY;
+    int ret = ring_enter(o->fd, tail - head, 0, L[L_ROOM_FLAGS]);
+    if (ret == -EBUSY || ret == -EAGAIN) flush_cqes(o);
+    else if (ret < 0) return ret;
+  }
+  uint32_t index = tail & L[L_SQ_MASK];
+  memcpy(o->sqes + (size_t)index * L[L_SQE_SIZE], sqe, L[L_SQE_SIZE]);
+  if (L[L_SQ_ARRAY] != NO_SQ_ARRAY) ((uint32_t *)(o->sq + L[L_SQ_ARRAY]))[index] = index;
+  store_u32(o->sq, L[L_SQ_TAIL], tail + 1);
+  for (int tries = 0;; tries++) {
+    uint32_t pending = tail + 1 - load_u32(o->sq, L[L_SQ_HEAD]);
+    if (pending == 0) return 0;
+    if (tries == MAX_ROOM_TRIES) return -EBUSY;
+    int ret = ring_enter(o->fd, pending, 0, L[L_SUBMIT_FLAGS]);
+    if (ret == -EBUSY || ret == -EAGAIN) flush_cqes(o);
+    else if (ret < 0) return ret;
+    else if (L[L_SQPOLL]) return 0;  // its kernel thread consumes them, woken by the enter
+  }
+}
+
+// Waits until the CQE tagged with sqe's user_data arrives; returns its result.
+static int32_t await_sqe(owned *o, const uint8_t *sqe) {
+  uint64_t tag = user_data_of(sqe, o->layout);
+  int32_t res = 0;
+  while (!drop_cqes(o, tag, &res)) {
+    int ret = ring_enter(o->fd, 0, 1, o->layout[L_WAIT_FLAGS]);
+    if (ret < 0 && ret != -EBUSY && ret != -EAGAIN && ret != -ETIME) return ret;
+  }
+  return res;
+}
+
+// Steps 1 to 3 above. If the kernel cannot cancel everything (no
+// IORING_ASYNC_CANCEL_ANY before Linux 5.19), waiting would hang on requests
+// that never end: the fd is closed without waiting, as before.
+static void quiesce_ring(owned *o) {
+  if (push_sqe(o, o->sqe_cancel) < 0) return;
+  int32_t cancelled = await_sqe(o, o->sqe_cancel);
+  if (cancelled == -EINVAL) return;
+  if (push_sqe(o, o->sqe_drain) < 0) return;
+  await_sqe(o, o->sqe_drain);
+}
+
+static void free_owned(owned *o) {
+  free(o->sqe_cancel);
+  free(o->sqe_drain);
+  free(o);
+}
+
+// Takes the record of (env, fd) out of the list; NULL if fd is not owned.
+static owned *unlink_owned(napi_env env, int fd) {
+  owned *found = NULL;
+  pthread_mutex_lock(&owned_lock);
+  for (owned **p = &owned_list; *p; p = &(*p)->next) {
+    if ((*p)->env == env && (*p)->fd == fd) {
+      found = *p;
+      *p = found->next;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&owned_lock);
+  return found;
+}
+
+// The environment's cleanup hook for one owned fd. Each fd has its own hook,
+// added when it was owned: hooks run newest first, so this one runs after
+// those of the watches on the fd, made later, which stop watching it.
+static void teardown_owned(void *arg) {
+  owned *o = arg;
+  unlink_owned(o->env, o->fd);
+  if (o->sq) {
+    quiesce_ring(o);
+    release_mapping_at(o->sq);
+    if (o->cq != o->sq) release_mapping_at(o->cq);
+    release_mapping_at(o->sqes);
+  }
+  close(o->fd);
+  free_owned(o);
+}
+
+static void teardown_ring_mapped_at(void *addr) {
+  owned *found = NULL;
+  pthread_mutex_lock(&owned_lock);
+  for (owned *o = owned_list; o && !found; o = o->next) {
+    if (o->sq && (o->sq == addr || o->cq == addr || o->sqes == addr)) found = o;
+  }
+  pthread_mutex_unlock(&owned_lock);
+  if (!found) return;
+  napi_remove_env_cleanup_hook(found->env, teardown_owned, found);
+  teardown_owned(found);
+}
+
+static int get_buffer(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+  bool is;
+  if (napi_is_arraybuffer(env, value, &is) == napi_ok && is) {
+    return napi_get_arraybuffer_info(env, value, (void **)data, length) == napi_ok;
+  }
+  if (napi_is_typedarray(env, value, &is) == napi_ok && is) {
+    napi_typedarray_type type;
+    napi_value ab;
+    size_t offset, count;
+    if (napi_get_typedarray_info(env, value, &type, &count, (void **)data, &ab, &offset) != napi_ok) return 0;
+    size_t element = type == napi_uint32_array || type == napi_int32_array ? 4 : type == napi_uint8_array ? 1 : 0;
+    *length = count * element;
+    return element != 0;
+  }
+  return 0;
+}
+
+// own(fd) or own(ringFd, layout: Uint32Array, sqRing, cqRing, sqes: ArrayBuffer,
+// cancelSqe, drainSqe: Uint8Array): fd is closed (a ring quiesced first) when
+// this thread's environment is torn down, unless close(fd) came first.
+static napi_value js_own(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  long fd;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !arg_to_long(env, argv[0], &fd) || fd < 0 || (argc > 1 && argc < 7)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "own(fd[, layout, sqRing, cqRing, sqes, cancelSqe, drainSqe])");
+    return NULL;
+  }
+  owned *o = calloc(1, sizeof *o);
+  if (!o) {
+    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "out of memory");
+    return NULL;
+  }
+  o->env = env;
+  o->fd = (int)fd;
+  if (argc == 7) {
+    uint8_t *layout, *cancel, *drain;
+    size_t layout_bytes, sq_bytes, cq_bytes, sqes_bytes, cancel_bytes, drain_bytes;
+    int ok = get_buffer(env, argv[1], &layout, &layout_bytes) && layout_bytes == sizeof o->layout &&
+             get_buffer(env, argv[2], &o->sq, &sq_bytes) && get_buffer(env, argv[3], &o->cq, &cq_bytes) &&
+             get_buffer(env, argv[4], &o->sqes, &sqes_bytes) && get_buffer(env, argv[5], &cancel, &cancel_bytes) &&
+             get_buffer(env, argv[6], &drain, &drain_bytes);
+    if (ok) memcpy(o->layout, layout, sizeof o->layout);
+    ok = ok && cancel_bytes == o->layout[L_SQE_SIZE] && drain_bytes == o->layout[L_SQE_SIZE];
+    if (ok) {
+      o->sqe_cancel = malloc(cancel_bytes);
+      o->sqe_drain = malloc(drain_bytes);
+    }
+    if (!ok || !o->sqe_cancel || !o->sqe_drain) {
+      free_owned(o);
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "own(): a ring needs its layout, its three mappings and two SQEs");
+      return NULL;
+    }
+    memcpy(o->sqe_cancel, cancel, cancel_bytes);
+    memcpy(o->sqe_drain, drain, drain_bytes);
+  }
+  if (napi_add_env_cleanup_hook(env, teardown_owned, o) != napi_ok) {
+    free_owned(o);
+    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "napi_add_env_cleanup_hook failed");
+    return NULL;
+  }
+  pthread_mutex_lock(&owned_lock);
+  o->next = owned_list;
+  owned_list = o;
+  pthread_mutex_unlock(&owned_lock);
+  return NULL;
+}
+
+// close(fd) -> 0 or -errno: close(2), and forget fd if own() took it, so that
+// the teardown never closes a reused fd number.
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  long fd;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !arg_to_long(env, argv[0], &fd)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "close(fd) needs a number");
+    return NULL;
+  }
+  owned *o = unlink_owned(env, (int)fd);
+  if (o) {
+    napi_remove_env_cleanup_hook(env, teardown_owned, o);
+    free_owned(o);
+  }
+  return make_number(env, close((int)fd) < 0 ? -(double)errno : 0);
+}
+
+// ---- waking JS from a thread (runtimes without uv_poll) ---------------------
+//
+// Bun and Deno load N-API addons but have no uv_poll. There a thread blocks in
+// epoll_wait on the fd and, when it turns readable, calls a threadsafe
+// function; the callback runs on the JS thread, which reaps the ring itself.
+// Only the wake-up crosses threads, never the ring. EPOLLONESHOT, re-armed
+// after the callback, gives uv_poll's level-triggered behaviour with at most
+// one wake-up queued.
+
+enum { WAKE_READABLE = 1, WAKE_STOP = 2 };
+
+typedef struct thread_watch {
+  napi_env env;
+  napi_threadsafe_function tsfn;
+  napi_async_context context;
+  int fd, epfd, stopfd;
+  pthread_t thread;
+  int running;  // the thread is started and not yet joined
+  int closed;   // no more callbacks, ref or unref
+  int released; // the tsfn is released
+  int hooked;   // its environment cleanup hook is registered
+  int owners;   // the JS handle and the tsfn's finalizer; the last one frees it
+} thread_watch;
+
+static void *wait_for_fd(void *arg) {
+  thread_watch *w = arg;
+  for (;;) {
+    struct epoll_event event;
+    int n = epoll_wait(w->epfd, &event, 1, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || event.data.u32 == WAKE_STOP) break;
+    // napi_closing once the environment is going away: stop.
+    if (napi_call_threadsafe_function(w->tsfn, NULL, napi_tsfn_nonblocking) != napi_ok) break;
+  }
+  return NULL;
+}
+
+static int arm(thread_watch *w, int op) {
+  struct epoll_event event = {.events = EPOLLIN | EPOLLONESHOT, .data.u32 = WAKE_READABLE};
+  return epoll_ctl(w->epfd, op, w->fd, &event);
+}
+
+static void join_thread(thread_watch *w) {
+  if (!w->running) return;
+  uint64_t one = 1;
+  while (write(w->stopfd, &one, sizeof one) < 0 && errno == EINTR) {
+  }
+  pthread_join(w->thread, NULL);
+  w->running = 0;
+  close(w->epfd);
+  close(w->stopfd);
+}
+
+static void release_thread_watch(thread_watch *w) {
+  if (--w->owners == 0) free(w);
+}
+
+static void teardown_thread_watch(void *arg);
+
+// Stops the thread (joined: it never touches the tsfn again) and lets the tsfn go.
+static void close_thread_watch(thread_watch *w) {
+  if (w->closed) return;
+  w->closed = 1;
+  join_thread(w);
+  if (w->hooked) napi_remove_env_cleanup_hook(w->env, teardown_thread_watch, w);
+  w->hooked = 0;
+  napi_async_destroy(w->env, w->context);
+  if (!w->released) {
+    w->released = 1;
+    napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);
+  }
+}
+
+// The environment is going away: its hook was added after the tsfn's, so it
+// runs first, and the thread is joined before the tsfn can be deleted.
+static void teardown_thread_watch(void *arg) {
+  thread_watch *w = arg;
+  w->hooked = 0;
+  close_thread_watch(w);
+}
+
+static void on_wake(napi_env env, napi_value callback, void *context, void *data) {
+  thread_watch *w = context;
+  if (env == NULL || w->closed) return;
+  call_back(env, w->context, callback, 0);
+  if (!w->closed) arm(w, EPOLL_CTL_MOD);
+}
+
+// The tsfn is going away (released, or its environment torn down): the thread
+// must be joined before it is, as it calls the tsfn.
+static void finalize_tsfn(napi_env env, void *data, void *hint) {
+  thread_watch *w = hint;
+  w->released = 1;
+  close_thread_watch(w);
+  release_thread_watch(w);
+}
+
+static void finalize_thread_handle(napi_env env, void *data, void *hint) {
+  thread_watch *w = data;
+  close_thread_watch(w);
+  release_thread_watch(w);
+}
+
+static thread_watch *this_thread_watch(napi_env env, napi_callback_info info) {
+  thread_watch *w = NULL;
+  napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&w);
+  return w && !w->closed ? w : NULL;
+}
+
+static napi_value js_thread_ref(napi_env env, napi_callback_info info) {
+  thread_watch *w = this_thread_watch(env, info);
+  if (w) napi_ref_threadsafe_function(env, w->tsfn);
+  return NULL;
+}
+
+static napi_value js_thread_unref(napi_env env, napi_callback_info info) {
+  thread_watch *w = this_thread_watch(env, info);
+  if (w) napi_unref_threadsafe_function(env, w->tsfn);
+  return NULL;
+}
+
+static napi_value js_thread_close(napi_env env, napi_callback_info info) {
+  thread_watch *w = this_thread_watch(env, info);
+  if (w) close_thread_watch(w);
+  return NULL;
+}
+
+// watchThread(fd, callback) -> { ref(), unref(), close() }: watch()'s contract,
+// kept by a thread instead of uv_poll.
+static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], handle, fn, name;
+  long fd;
+  napi_valuetype type;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || !arg_to_long(env, argv[0], &fd) || napi_typeof(env, argv[1], &type) != napi_ok ||
+      type != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "watchThread(fd, callback) needs an fd and a function");
+    return NULL;
+  }
+  thread_watch *w = calloc(1, sizeof *w);
+  if (!w) {
+    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "out of memory");
+    return NULL;
+  }
+  w->env = env;
+  w->fd = (int)fd;
+  w->epfd = epoll_create1(EPOLL_CLOEXEC);
+  w->stopfd = eventfd(0, EFD_CLOEXEC);
+  struct epoll_event stop = {.events = EPOLLIN, .data.u32 = WAKE_STOP};
+  if (w->epfd < 0 || w->stopfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->stopfd, &stop) < 0 ||
+      arm(w, EPOLL_CTL_ADD) < 0) {
+    int error = errno;
+    if (w->epfd >= 0) close(w->epfd);
+    if (w->stopfd >= 0) close(w->stopfd);
+    free(w);
+    napi_throw_error(env, "ERR_RINGCORE_NATIVE", strerror(error));
+    return NULL;
+  }
+  napi_create_string_utf8(env, "ringcore:watchThread", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &w->context);
+  if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, w, finalize_tsfn, w, on_wake, &w->tsfn) != napi_ok) {
+    napi_async_destroy(env, w->context);
+    close(w->epfd);
+    close(w->stopfd);
+    free(w);
+    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "napi_create_threadsafe_function failed");
+    return NULL;
+  }
+  w->owners = 2;
+  // Like watch(): it does not keep the process alive until ref().
+  napi_unref_threadsafe_function(env, w->tsfn);
+  w->hooked = napi_add_env_cleanup_hook(env, teardown_thread_watch, w) == napi_ok;
+  if (pthread_create(&w->thread, NULL, wait_for_fd, w) != 0) {
+    close_thread_watch(w);
+    release_thread_watch(w);  // the JS handle that will not exist
+    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "pthread_create failed");
+    return NULL;
+  }
+  w->running = 1;
+
+  napi_create_object(env, &handle);
+  napi_wrap(env, handle, w, finalize_thread_handle, NULL, NULL);
+  napi_create_function(env, "ref", NAPI_AUTO_LENGTH, js_thread_ref, w, &fn);
+  napi_set_named_property(env, handle, "ref", fn);
+  napi_create_function(env, "unref", NAPI_AUTO_LENGTH, js_thread_unref, w, &fn);
+  napi_set_named_property(env, handle, "unref", fn);
+  napi_create_function(env, "close", NAPI_AUTO_LENGTH, js_thread_close, w, &fn);
+  napi_set_named_property(env, handle, "close", fn);
+  return handle;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"syscall", NULL, js_syscall, NULL, NULL, NULL, napi_default, NULL},
@@ -354,6 +863,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unmap", NULL, js_unmap, NULL, NULL, NULL, napi_default, NULL},
       {"address", NULL, js_address, NULL, NULL, NULL, napi_default, NULL},
       {"watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL},
+      {"watchThread", NULL, js_watch_thread, NULL, NULL, NULL, napi_default, NULL},
+      {"own", NULL, js_own, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

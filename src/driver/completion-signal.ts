@@ -14,7 +14,7 @@ import * as C from '../sys/constants.js';
 import { errnoException } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
-import { SYS_close, SYS_eventfd2, SYS_read, SYS_write } from '../sys/syscalls.js';
+import { SYS_eventfd2, SYS_read, SYS_write } from '../sys/syscalls.js';
 import type { OpSpec } from '../op/op.js';
 import type { Submitter } from '../op/submitter.js';
 
@@ -46,9 +46,11 @@ export class CompletionSignal {
     if (fd < 0) throw errnoException(fd, 'eventfd2');
     const ret = uring.register(C.IORING_REGISTER_EVENTFD, Int32Array.of(fd), 1);
     if (ret < 0) {
-      native.syscall(SYS_close, fd);
+      native.close(fd);
       throw errnoException(ret, 'io_uring_register');
     }
+    // Closed with the thread's environment if the ring outlives it (a terminated worker).
+    native.own(fd);
     this.fd = this.eventfd = fd;
     const counter = this.counter;
     // O_NONBLOCK: should the count already be 0, the READ ends at once with EAGAIN.
@@ -95,7 +97,7 @@ export class CompletionSignal {
     // A ring takes one eventfd: let the next driver (after run(), say) register its own.
     const uring = this.submitter.uring;
     if (!uring.closed) uring.register(C.IORING_UNREGISTER_EVENTFD, null, 0);
-    native.syscall(SYS_close, this.eventfd);
+    native.close(this.eventfd);
     this.eventfd = -1;
     this.reset = null;
   }

@@ -7,9 +7,10 @@ import * as C from '../sys/constants.js';
 import { CQE, CQRING_OFFSETS, FILES_UPDATE, IOVEC, PARAMS, PROBE, PROBE_OP, RSRC_REGISTER, SQE, SQRING_OFFSETS } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
 import { native } from '../sys/native.js';
-import { SYS_close, SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '../sys/syscalls.js';
+import { SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '../sys/syscalls.js';
 import { RingcoreError, invalidArgType, outOfRange } from '../sys/errors.js';
 import { setupError } from './setup-error.js';
+import { ownRing } from './teardown.js';
 import { attachTrace, detachTrace } from './trace.js';
 
 export interface IoUringOptions {
@@ -195,6 +196,7 @@ export class IoUring {
     const arrayAt = sqOff(SQRING_OFFSETS.array) / 4;
     for (let i = 0; i < this.sqEntries; i++) this.sq[arrayAt + i] = i;
     this.sqeTail = this.sqPublished = Atomics.load(this.sq, this.sqTailAt);
+    ownRing(this, { sqRing: this.sq.buffer as ArrayBuffer, cqRing: this.cq.buffer as ArrayBuffer, sqes: this.sqeU8.buffer as ArrayBuffer, sqOff, cqOff, sqeSize, cqeSize });
     attachTrace(this);
   }
 
@@ -692,13 +694,15 @@ export class IoUring {
   /**
    * Unmaps the rings and closes the fd. Idempotent. The kernel cancels what is
    * still in flight; callers that own buffers must wait for their CQEs first
-   * (the op layer's Ring.close() does).
+   * (the op layer's Ring.close() does). Until then the ring belongs to the
+   * native teardown too (teardown.ts), which closes it if the thread goes
+   * away first; native.close() takes it back from there.
    */
   close(): void {
     if (this.fd < 0) return;
     for (const mapping of this.maps) native.unmap(mapping);
     this.maps.length = 0;
-    native.syscall(SYS_close, this.fd);
+    native.close(this.fd);
     this.fd = -1;
     detachTrace(this);
     this.registeredBuffers = null;

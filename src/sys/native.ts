@@ -29,6 +29,12 @@ export interface Native {
   address(view: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): number;
   /** Calls `callback(status)` (with microtasks run after it) when fd is readable. Starts unreferenced. */
   watch(fd: number, callback: (status: number) => void): Watch;
+  /** watch()'s contract, kept by a native thread and a threadsafe function instead of uv_poll (Bun, Deno). */
+  watchThread(fd: number, callback: (status: number) => void): Watch;
+  /** Closes fd when this thread's environment is torn down; a ring (with its layout, mappings and two SQEs) is quiesced first. */
+  own(fd: number, ...ring: [layout: Uint32Array, sqRing: ArrayBuffer, cqRing: ArrayBuffer, sqes: ArrayBuffer, cancelSqe: Uint8Array, drainSqe: Uint8Array] | []): void;
+  /** close(2), forgetting fd if own() took it. Returns 0 or -errno. */
+  close(fd: number): number;
 }
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
