@@ -5,6 +5,7 @@ import type { OpOptions } from './op/op.js';
 
 export { Ring, type RingOptions } from './driver/ring.js';
 export { defaultRing } from './driver/default-ring.js';
+export { completionDriver, type CompletionDriver } from './driver/completion-watch.js';
 export { IoUring, type IoUringOptions, type TraceEvent } from './ring/io-uring.js';
 export { addTraceListener, traceFormatter, startTimeline, stopTimeline, type TraceListener } from './ring/trace.js';
 export { Timeline, type ChromeTrace, type ChromeTraceEvent } from './ring/timeline.js';

@@ -7,6 +7,7 @@ import { native, type Watch } from '../sys/native.js';
 import type { Submitter } from '../op/submitter.js';
 import { Batcher, type Driver } from './driver.js';
 import { CompletionSignal } from './completion-signal.js';
+import { watchCompletions } from './completion-watch.js';
 
 export class EventLoopDriver implements Driver {
   private readonly batcher: Batcher;
@@ -58,7 +59,7 @@ export class EventLoopDriver implements Driver {
     if (wanted === this.referenced) return;
     this.referenced = wanted;
     if (wanted) {
-      this.watch ??= native.watch(this.signal.fd, this.onReadable);
+      this.watch ??= watchCompletions(this.signal.fd, this.onReadable);
       this.watch.ref();
     } else {
       this.watch?.unref();
