@@ -129,7 +129,11 @@ static void teardown_ring_mapped_at(void *addr);
 // these finalizers before the ring's own cleanup hook).
 static void finalize_mapping(napi_env env, void *data, void *hint) {
   mapping *m = hint;
-  teardown_ring_mapped_at(m->addr);
+  pthread_mutex_lock(&mappings_lock);
+  int unmapped = m->unmapped;
+  pthread_mutex_unlock(&mappings_lock);
+  // unmap() (the ring's own close) unmaps before it detaches, which may finalize.
+  if (!unmapped) teardown_ring_mapped_at(m->addr);
   pthread_mutex_lock(&mappings_lock);
   for (mapping **p = &mappings; *p; p = &(*p)->next) {
     if (*p == m) {
@@ -196,11 +200,13 @@ static napi_value js_unmap(napi_env env, napi_callback_info info) {
   while (m && (m->addr != data || m->unmapped)) m = m->next;
   pthread_mutex_unlock(&mappings_lock);
   if (!m) return make_number(env, -(double)EINVAL);
+  // Unmapped first, so that the finalizer the detach may run knows it was not garbage.
+  int ret = release_mapping_at(data);
   if (napi_detach_arraybuffer(env, argv[0]) != napi_ok) {
     napi_throw_error(env, "ERR_RINGCORE_NATIVE", "napi_detach_arraybuffer failed");
     return NULL;
   }
-  return make_number(env, release_mapping_at(data));
+  return make_number(env, ret);
 }
 
 // address(view) -> address of the view's first byte. Taking a typed array's

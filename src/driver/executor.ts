@@ -4,6 +4,14 @@
 // continuations run before the next step. Lowest latency for programs that do
 // all their I/O through ringcore; while it blocks, Node's own timers and
 // sockets wait (use the default driver for programs that mix the two).
+//
+// It drives one ring. Blocking on it while another ring of this thread has
+// ops in flight (the socket ring ringcore/net uses, say) would leave those
+// undriven until our ring completes something: an HTTP server inside run()
+// answered nothing. So the executor refuses to block then: run() rejects with
+// ERR_RINGCORE_UNSUPPORTED, naming the other ring, and hands the ring back to
+// the event-loop driver, which drives every ring.
+import { RingcoreError } from '../sys/errors.js';
 import type { Submitter } from '../op/submitter.js';
 import { Batcher, type Driver } from './driver.js';
 
@@ -16,8 +24,10 @@ export class ExecutorDriver implements Driver {
 
   constructor(
     private readonly submitter: Submitter,
-    /** Called once main has settled and nothing is in flight. */
-    private readonly onDone: () => void,
+    /** Called once main has settled and nothing is in flight, or with the error that ended the run early. */
+    private readonly onDone: (error?: RingcoreError) => void,
+    /** Another ring of this thread with ops in flight (its id), or null. */
+    private readonly busyOtherRing: () => number | null,
   ) {
     this.batcher = new Batcher(() => {
       submitter.flush();
@@ -56,6 +66,18 @@ export class ExecutorDriver implements Driver {
     }
     this.submitter.flush();
     if (this.submitter.inFlight > 0) {
+      const other = this.busyOtherRing();
+      if (other !== null) {
+        this.finished = true;
+        this.onDone(
+          new RingcoreError(
+            'ERR_RINGCORE_UNSUPPORTED',
+            `run() blocks in io_uring_enter on ring ${this.submitter.uring.id}, and ring ${other} of this thread has ops in flight that nothing would drive meanwhile ` +
+              '(ringcore/net and ringcore/http use their own ring, netRing()). Do all I/O on the ring given to run(), or use the default event-loop driver, which drives every ring.',
+          ),
+        );
+        return;
+      }
       this.submitter.waitAndFlush();
       this.scheduleStep();
     } else if (this.mainSettled) {

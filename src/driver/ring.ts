@@ -11,6 +11,9 @@ import { ExecutorDriver } from './executor.js';
 
 export type RingOptions = IoUringOptions;
 
+/** This thread's open rings (module state is per isolate): run() must know whether another one is busy. */
+const openRings = new Set<Ring>();
+
 const NOP: OpSpec<void> = {
   syscall: 'nop',
   prep: (uring, sqe) => uring.prepNop(sqe),
@@ -31,6 +34,7 @@ export class Ring {
     this.uring = new IoUring(options);
     this.submitter = new Submitter(this.uring);
     this.driver = new EventLoopDriver(this.submitter);
+    openRings.add(this);
   }
 
   /** IORING_OP_NOP: does nothing in the kernel; the cost of one trip through the ring. */
@@ -104,12 +108,17 @@ export class Ring {
     this.running = true;
     return new Promise<Awaited<T>>((resolve, reject) => {
       let outcome: { ok: true; value: Awaited<T> } | { ok: false; error: unknown };
-      const executor = new ExecutorDriver(this.submitter, () => {
+      const busyOtherRing = (): number | null => {
+        for (const ring of openRings) if (ring !== this && ring.inFlight > 0) return ring.uring.id;
+        return null;
+      };
+      const executor = new ExecutorDriver(this.submitter, (refused) => {
         this.useDriver(new EventLoopDriver(this.submitter));
         this.running = false;
-        if (outcome.ok) resolve(outcome.value);
+        if (refused !== undefined) reject(refused);
+        else if (outcome.ok) resolve(outcome.value);
         else reject(outcome.error);
-      });
+      }, busyOtherRing);
       this.useDriver(executor);
       Promise.resolve()
         .then(main)
@@ -134,6 +143,7 @@ export class Ring {
    * unmaps the rings and closes the fd. Calling it again returns the same promise.
    */
   close(): Promise<void> {
+    openRings.delete(this);
     this.closing ??= this.submitter.drainForClose().then(() => {
       this.driver.dispose();
       this.uring.close();

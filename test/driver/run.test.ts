@@ -122,3 +122,57 @@ test('closing the ring while run() is running on it: the ops reject, and run() s
   await other.close();
   assert.equal(other.uring.fd, -1);
 });
+
+test('run() refuses to block while another ring of the thread has ops in flight, and hands both rings to the event loop', { timeout: 10_000 }, async () => {
+  const other = new Ring({ entries: 4 });
+  try {
+    let otherSlept = false;
+    const refused = await run(async () => {
+      void sleep(20, { ring: other }).then(() => (otherSlept = true));
+      await sleep(200);
+      return 'ran';
+    }).then(
+      () => assert.fail('run() resolved: it blocked on the default ring while the other ring had a sleep in flight'),
+      (error: unknown) => error,
+    );
+    assert.ok(refused instanceof RingcoreError);
+    assert.equal(refused.code, 'ERR_RINGCORE_UNSUPPORTED');
+    assert.match(refused.message, new RegExp(`ring ${other.uring.id} of this thread has ops in flight`));
+    // Both rings go on under the event-loop driver: the other ring's sleep fires, and so do new ops on either.
+    assert.equal(await sleep(50, { ring: other }), undefined);
+    assert.equal(otherSlept, true);
+    assert.equal(await sleep(5), undefined);
+    assert.equal(await run(() => nop()), undefined, 'run() works again once no other ring is busy');
+  } finally {
+    await other.close();
+  }
+});
+
+test('ringcore/net inside run(): rejects with a clear error instead of leaving the socket ring undriven', { timeout: 10_000 }, async () => {
+  const { TcpListener } = await import('../../src/net/index.js');
+  const { connect } = await import('node:net');
+  let listener: Awaited<ReturnType<typeof TcpListener.bind>> | undefined;
+  await assert.rejects(
+    run(async () => {
+      listener = await TcpListener.bind({ host: '127.0.0.1', port: 0 });
+      void (async () => {
+        for await (const socket of listener!) {
+          await socket.write(Buffer.from('hello'));
+          socket.close();
+        }
+      })().catch(() => {});
+      await sleep(100);
+    }),
+    { name: 'RingcoreError', code: 'ERR_RINGCORE_UNSUPPORTED', message: /netRing\(\)/ },
+  );
+  // The listener is served by the event-loop driver from then on.
+  const received = await new Promise<string>((resolve, reject) => {
+    const client = connect(listener!.address().port, '127.0.0.1');
+    let data = '';
+    client.on('data', (chunk) => (data += chunk));
+    client.on('end', () => resolve(data));
+    client.on('error', reject);
+  });
+  assert.equal(received, 'hello');
+  await listener!.close();
+});

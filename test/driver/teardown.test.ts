@@ -68,24 +68,28 @@ test('terminating workers with 300 FIFO reads in flight each leaves the heap int
      const dir = mkdtempSync(tmpdir() + '/ringcore-teardown-');
      const fifo = dir + '/fifo';
      if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
+     // Data keeps coming, and each of the worker's 300 read loops starts the next read as one
+     // completes: reads are in flight, and being filled, at any moment of the worker's teardown.
      const writer = spawn('sh', ['-c', 'exec cat /dev/zero > ' + fifo], { stdio: 'ignore' });
      const body = \`
        import { parentPort } from 'node:worker_threads';
        const { open } = await import(${JSON.stringify(fsModule)});
        const fh = await open(\${JSON.stringify(fifo)}, 'r');
        const n = 65536;
-       for (let i = 0; i < 300; i++) fh.read(Buffer.alloc(n), 0, n, null).catch(() => {});
+       const loop = async () => { for (;;) await fh.read(Buffer.alloc(n), 0, n, null); };
+       for (let i = 0; i < 300; i++) loop().catch(() => {});
        parentPort.postMessage('reading');
        // Churn the heap, so that freed buffers are reused at once.
        setInterval(() => { const junk = []; for (let i = 0; i < 1000; i++) junk.push(Buffer.alloc(4096)); }, 1);
      \`;
-     for (let i = 0; i < 6; i++) {
+     for (let i = 0; i < 10; i++) {
        const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(body)));
        await new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
-       await new Promise((resolve) => setTimeout(resolve, 30));
+       await new Promise((resolve) => setTimeout(resolve, 50));
        await worker.terminate();
        const junk = [];
        for (let j = 0; j < 10000; j++) junk.push(Buffer.alloc(1024, j));
+       await new Promise((resolve) => setTimeout(resolve, 20));
        for (let j = 0; j < 10000; j++) if (junk[j][j % 1024] !== (j & 255)) throw new Error('a buffer changed under us');
      }
      writer.kill();
