@@ -22,6 +22,12 @@ export abstract class Request {
   closedUnder = false;
   /** Waits indefinitely (multishot): not counted against the CQ bound on requests in flight (slots.ts). */
   unbounded = false;
+  /**
+   * A cancel missed it (-EALREADY, -ENOENT) while it was still in flight: a
+   * multishot op (an interval caught between two ticks) would go on posting,
+   * so it is cancelled again at its next CQE.
+   */
+  cancelAgain = false;
 
   constructor(
     /** The syscall name its errors carry. */

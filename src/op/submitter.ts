@@ -16,7 +16,7 @@ import { InternalRequest, Request } from './request.js';
 import { Scratch } from './scratch.js';
 import { SlotTable } from './slots.js';
 
-const { EAGAIN, EBUSY, EINTR } = constants.errno;
+const { EAGAIN, EALREADY, EBUSY, EINTR, ENOENT } = constants.errno;
 
 export interface SubmitterStats {
   /** io_uring_enter calls made to submit. */
@@ -208,7 +208,15 @@ export class Submitter implements OpHost {
   // ---- OpHost --------------------------------------------------------------
 
   cancel(target: Request): void {
-    const cancel = new InternalRequest('async_cancel', (uring, sqe) => uring.prepCancel(sqe, target.slot, target.generation, 0));
+    const cancel = new InternalRequest(
+      'async_cancel',
+      (uring, sqe) => uring.prepCancel(sqe, target.slot, target.generation, 0),
+      (res) => {
+        // Running (-EALREADY), or between two shots (-ENOENT: a multishot timer
+        // that fired is off the kernel's list until its task work re-arms it).
+        if ((res === -EALREADY || res === -ENOENT) && this.slots.lookup(target.slot, target.generation) === target) target.cancelAgain = true;
+      },
+    );
     if (!this.place(cancel, 0)) this.urgent.push(cancel);
     this.wake();
   }
@@ -326,6 +334,10 @@ export class Submitter implements OpHost {
       return;
     }
     if (request.complete(res, flags)) this.slots.release(slot);
+    else if (request.cancelAgain) {
+      request.cancelAgain = false;
+      this.cancel(request);
+    }
   };
 
   // ---- closing ---------------------------------------------------------------
