@@ -7,7 +7,7 @@ import { native, type Watch } from '../sys/native.js';
 import type { Submitter } from '../op/submitter.js';
 import { Batcher, type Driver } from './driver.js';
 import { CompletionSignal } from './completion-signal.js';
-import { watchCompletions } from './completion-watch.js';
+import { completionDriver, watchCompletions } from './completion-watch.js';
 
 export class EventLoopDriver implements Driver {
   private readonly batcher: Batcher;
@@ -22,6 +22,9 @@ export class EventLoopDriver implements Driver {
     this.signal = new CompletionSignal(submitter);
     this.batcher = new Batcher(this.flush);
     submitter.wake = () => this.batcher.schedule();
+    // A thread driver's watch holds fds of its own (an epoll fd, an eventfd to
+    // stop its thread): made with the ring, they live exactly as long as it does.
+    if (completionDriver() === 'thread') this.watch = watchCompletions(this.signal.fd, this.onReadable);
   }
 
   wake(): void {
