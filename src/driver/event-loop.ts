@@ -24,7 +24,7 @@ export class EventLoopDriver implements Driver {
     submitter.wake = () => this.batcher.schedule();
     // A thread driver's watch holds fds of its own (an epoll fd, an eventfd to
     // stop its thread): made with the ring, they live exactly as long as it does.
-    if (completionDriver() === 'thread') this.watch = watchCompletions(this.signal.fd, this.onReadable);
+    if (completionDriver() === 'thread' && !submitter.uring.closed) this.watch = watchCompletions(this.signal.fd, this.onReadable);
   }
 
   wake(): void {
