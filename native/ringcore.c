@@ -744,17 +744,28 @@ static void close_thread_watch(thread_watch *w) {
 }
 
 // The environment is going away: its hook was added after the tsfn's, so it
-// runs first, and the thread is joined before the tsfn can be deleted.
+// runs first, and the thread is joined before the tsfn can be deleted. The
+// tsfn is released (Deno would otherwise keep its eventfd); the async context
+// is left to the runtime: Deno aborts (no HandleScope) on napi_async_destroy here.
 static void teardown_thread_watch(void *arg) {
   thread_watch *w = arg;
   w->hooked = 0;
-  close_thread_watch(w);
+  w->closed = 1;
+  join_thread(w);
+  if (!w->released) {
+    w->released = 1;
+    napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);
+  }
 }
 
 static void on_wake(napi_env env, napi_value callback, void *context, void *data) {
   thread_watch *w = context;
+  napi_handle_scope scope;
   if (env == NULL || w->closed) return;
+  // Node opens a scope around this callback; not every runtime does (Deno).
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   call_back(env, w->context, callback, 0);
+  napi_close_handle_scope(env, scope);
   if (!w->closed) arm(w, EPOLL_CTL_MOD);
 }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the built node:test suite (dist/test) under Bun or Deno, one file per
+# process as `node --test` does, leaving out the files that test Node itself
+# rather than ringcore (why, per file: docs/architecture.md, "The test suite
+# on Bun and Deno"). Usage: test/portable/run-suite.sh bun|deno BINARY
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runtime=$1
+binary=$2
+
+# Both: fd counts that expect one fd per ring (the thread driver holds three),
+# stat times compared with the runtime's own node:fs, process.arch reassigned,
+# the process's threads counted.
+skip='driver/close|fs/stat|fs/bigint-stats|sys/constants|net/idle-10k'
+case $runtime in
+  bun) skip="$skip|fs/web-streams" ;;
+  # Deno: children started with process.execPath and Node's flags; node:fs
+  # given fds it did not open; error objects compared with Deno's node:fs;
+  # signals interrupting an enter; worker fds expected to be distinct.
+  deno) skip="$skip|driver/exit|driver/teardown|fs/examples|ring/setup-error|ring/trace|op/slot-reuse|trace/timeline|fs/eacces|op/cancel-read|op/deadline|op/link|op/stale-cqe|time/timeout|driver/task-run|fs/read-write|fs/errors|driver/eintr|driver/workers" ;;
+  *) echo "usage: $0 bun|deno BINARY" >&2; exit 2 ;;
+esac
+
+failed=()
+for file in $(find dist/test -name '*.test.js' | sort | grep -Ev "dist/test/($skip)\.test\.js"); do
+  echo "== $runtime: $file"
+  if [ "$runtime" = bun ]; then
+    timeout 300 "$binary" test --timeout 60000 "./$file" || failed+=("$file")
+  else
+    timeout 300 "$binary" test -A --no-check "$file" || failed+=("$file")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "$runtime: failed: ${failed[*]}" >&2
+  exit 1
+fi
+echo "$runtime: every file passed"
