@@ -7,9 +7,8 @@ export { Ring, type RingOptions } from './driver/ring.js';
 export { defaultRing } from './driver/default-ring.js';
 export { completionDriver, type CompletionDriver } from './driver/completion-watch.js';
 export { IoUring, type IoUringOptions, type TraceEvent } from './ring/io-uring.js';
-export { addTraceListener, traceFormatter, startTimeline, stopTimeline, type TraceListener } from './ring/trace.js';
-export { Timeline, type ChromeTrace, type ChromeTraceEvent } from './ring/timeline.js';
-export { renderTimelineSvg, type SvgOptions } from './trace/svg.js';
+// The trace hook only: what its events become is in ringcore/trace.
+export { addTraceListener, TRACE_CHANNELS, type TraceListener } from './ring/trace-hook.js';
 export { Op, kOp, type OpOptions, type OpPromise, type OpSpec } from './op/op.js';
 export { Multishot, type MultishotSpec } from './op/multishot.js';
 export type { SubmitterStats } from './op/submitter.js';

@@ -5,6 +5,7 @@ import { IoUring, type IoUringOptions } from '../ring/io-uring.js';
 import type { OpOptions, OpPromise, OpSpec } from '../op/op.js';
 import { Multishot, type MultishotSpec } from '../op/multishot.js';
 import { Submitter, type SubmitterStats } from '../op/submitter.js';
+import { traceFromEnvironment } from '../trace/env.js';
 import type { Driver } from './driver.js';
 import { EventLoopDriver } from './event-loop.js';
 import { ExecutorDriver } from './executor.js';
@@ -31,6 +32,7 @@ export class Ring {
 
   constructor(options: RingOptions = {}) {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+    traceFromEnvironment();
     this.uring = new IoUring(options);
     this.submitter = new Submitter(this.uring);
     this.driver = new EventLoopDriver(this.submitter);

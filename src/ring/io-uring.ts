@@ -11,7 +11,7 @@ import { SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '.
 import { RingcoreError, invalidArgType, outOfRange } from '../sys/errors.js';
 import { setupError } from './setup-error.js';
 import { ownRing } from './teardown.js';
-import { attachTrace, detachTrace } from './trace.js';
+import { attachTrace, detachTrace, traceHook } from './trace-hook.js';
 
 export interface IoUringOptions {
   /** SQ size; rounded up to a power of two by the kernel. Default 256, at most 32768. */
@@ -76,7 +76,7 @@ export class IoUring {
   /** The IORING_SETUP_* flags the ring was created with. */
   readonly setupFlags: number;
   readonly sqPoll: boolean;
-  /** Called for every SQE submitted, CQE reaped and enter made, when set (see trace.ts). */
+  /** Called for every SQE submitted, CQE reaped and enter made, when set (see trace-hook.ts). */
   trace: ((event: TraceEvent) => void) | null = null;
 
   // SQE array, viewed four ways.
@@ -263,7 +263,8 @@ export class IoUring {
 
   /** Makes the SQEs handed out visible to the kernel; returns how many are pending. */
   private publish(): number {
-    if (this.trace !== null) this.traceSqes();
+    const trace = traceHook(this);
+    if (trace !== null) this.traceSqes(trace);
     this.sqPublished = this.sqeTail;
     Atomics.store(this.sq, this.sqTailAt, this.sqeTail);
     return this.sqPending();
@@ -283,7 +284,7 @@ export class IoUring {
   /** The raw io_uring_enter syscall. */
   enter(toSubmit: number, minComplete: number, flags: number): number {
     const ret = native.syscall(SYS_io_uring_enter, this.fd, toSubmit, minComplete, flags, 0, 0);
-    this.trace?.({ type: 'enter', ring: this.id, toSubmit, minComplete, flags, ret });
+    traceHook(this)?.({ type: 'enter', ring: this.id, toSubmit, minComplete, flags, ret });
     return ret;
   }
 
@@ -325,6 +326,7 @@ export class IoUring {
     const tail = Atomics.load(cq, this.cqTailAt);
     let head = cq[this.cqHeadAt]!;
     let count = 0;
+    const trace = head === tail ? null : traceHook(this);
     while (head !== tail && count < max) {
       const at = this.cqesAt + (head & this.cqMask) * this.cqeWords;
       const slot = cq[at]!;
@@ -335,8 +337,8 @@ export class IoUring {
       count++;
       // Free the entry before running the handler, which may submit and reap again.
       Atomics.store(cq, this.cqHeadAt, head);
-      if (this.trace !== null) {
-        this.trace({ type: 'cqe', ring: this.id, res, flags, userData: slot + generation * 0x1_0000_0000, slot, generation });
+      if (trace !== null) {
+        trace({ type: 'cqe', ring: this.id, res, flags, userData: slot + generation * 0x1_0000_0000, slot, generation });
       }
       handle(slot, generation, res, flags);
     }
@@ -708,8 +710,7 @@ export class IoUring {
     this.registeredBuffers = null;
   }
 
-  private traceSqes(): void {
-    const trace = this.trace!;
+  private traceSqes(trace: (event: TraceEvent) => void): void {
     for (let tail = this.sqPublished; tail !== this.sqeTail; tail = (tail + 1) >>> 0) {
       const sqe = tail & this.sqMask;
       const w = sqe * SQE_WORDS;

@@ -1,7 +1,7 @@
-// Reads a Chrome trace-event file written by the timeline (src/ring/timeline.ts)
+// Reads a Chrome trace-event file written by the timeline (timeline.ts)
 // back into what a picture needs: per ring, its op slices by lane, its enter
 // markers and its counters. Events of other producers are ignored, not refused.
-import { COUNTERS, ENTER_TID, LANE_TID, type ChromeTrace, type ChromeTraceEvent } from '../ring/timeline.js';
+import { COUNTERS, ENTER_TID, LANE_TID, type ChromeTrace, type ChromeTraceEvent } from './timeline.js';
 
 export interface SliceView {
   name: string;

@@ -3,7 +3,7 @@
 // its io_uring_enter markers, its op slices lane by lane (coloured by opcode,
 // labelled where wide enough, with the op's args as a hover title) and its
 // in-flight, SQ and CQ counters as step lines; a time axis and a legend below.
-import type { ChromeTrace, ChromeTraceEvent } from '../ring/timeline.js';
+import type { ChromeTrace, ChromeTraceEvent } from './timeline.js';
 import { formatTime, timeTicks } from './axis.js';
 import { readTimeline, type RingView, type Series, type SliceView } from './model.js';
 import { opcodeColor } from './palette.js';

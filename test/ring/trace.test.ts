@@ -5,8 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import diagnostics from 'node:diagnostics_channel';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-import { Ring, addTraceListener, constants as C, traceFormatter, type TraceEvent } from '../../src/index.js';
+import { Ring, TRACE_CHANNELS, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
+import { traceFormatter } from '../../src/trace/index.js';
 
 const index = new URL('../../src/index.js', import.meta.url).href;
 const time = new URL('../../src/time/index.js', import.meta.url).href;
@@ -112,4 +118,49 @@ test('the formatter names each CQE after its own ring\'s SQE, even when slots co
   assert.match(format(cqe(2, -62)), /^ringcore\[2\] CQE TIMEOUT +res=-62 ETIME /);
   assert.match(format(cqe(1, 5)), /^ringcore\[1\] CQE READ +res=5 /);
   assert.match(format(cqe(1, 0)), /CQE \? /, 'a CQE nobody submitted (or seen twice) is shown as ?');
+});
+
+test('diagnostics_channel subscribers get each SQE, enter and CQE, with no listener added', async () => {
+  const ring = new Ring({ entries: 4 });
+  const seen: TraceEvent[] = [];
+  const onEvent = (message: unknown) => {
+    const event = message as TraceEvent;
+    if (event.ring === ring.uring.id) seen.push(event);
+  };
+  for (const name of Object.values(TRACE_CHANNELS)) diagnostics.subscribe(name, onEvent);
+  try {
+    assert.equal(ring.uring.trace, null, 'the channels need no listener hook');
+    await ring.nop();
+    assert.deepEqual(seen.map((e) => e.type), ['sqe', 'enter', 'cqe']);
+    assert.ok(seen[0]!.type === 'sqe' && seen[0]!.opcode === C.IORING_OP_NOP);
+  } finally {
+    for (const name of Object.values(TRACE_CHANNELS)) diagnostics.unsubscribe(name, onEvent);
+  }
+  await ring.nop();
+  assert.equal(seen.length, 3, 'nothing is published once unsubscribed');
+  await ring.close();
+});
+
+test('the main entry does not load the trace layer (only its RINGCORE_TRACE check)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ringcore-modules-'));
+  try {
+    const log = path.join(dir, 'loaded.txt');
+    const hooks = path.join(dir, 'hooks.mjs');
+    writeFileSync(hooks, `import { appendFileSync } from 'node:fs';
+      export async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }`);
+    const register = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(hooks).href)});`;
+    const env = { ...process.env };
+    delete env.RINGCORE_TRACE;
+    const child = spawnSync(process.execPath, ['--import', register, '--input-type=module', '-e', `import { nop } from '${index}'; await nop();`], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env,
+    });
+    assert.equal(child.status, 0, child.stderr);
+    const loaded = readFileSync(log, 'utf8').trim().split('\n');
+    assert.ok(loaded.some((url) => url.endsWith('/src/ring/io-uring.js')), 'the hook saw the ring being loaded');
+    assert.deepEqual(loaded.filter((url) => url.includes('/src/trace/')).map((url) => path.basename(url)), ['env.js']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { Timeline, renderTimelineSvg, type ChromeTrace } from '../../src/index.js';
+import { Timeline, renderTimelineSvg, type ChromeTrace } from '../../src/trace/index.js';
 
 /** A made-up run on two rings: 3 NOPs and a TIMEOUT on ring 1, a failed READ on ring 2. */
 function sample(): ChromeTrace {

@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { Timeline, startTimeline, stopTimeline, nop, type ChromeTrace, type ChromeTraceEvent } from '../../src/index.js';
+import { nop } from '../../src/index.js';
+import { Timeline, startTimeline, stopTimeline, type ChromeTrace, type ChromeTraceEvent } from '../../src/trace/index.js';
 
 const index = new URL('../../src/index.js', import.meta.url).href;
 const time = new URL('../../src/time/index.js', import.meta.url).href;

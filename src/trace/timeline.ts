@@ -8,9 +8,9 @@
 //     not, so each op takes the first lane free when its SQE is seen;
 //   - counters: ops in flight, SQ entries not yet consumed, CQ entries not yet reaped.
 // The trace events carry no time: the clock is read here, when each arrives.
-import { OPCODE_NAMES } from '../sys/constants.js';
+import { IORING_CQE_F_MORE, OPCODE_NAMES } from '../sys/constants.js';
 import { errnoName } from '../sys/errors.js';
-import type { TraceEvent } from './io-uring.js';
+import type { TraceEvent } from '../ring/io-uring.js';
 
 /** One entry of a Chrome trace-event file (the subset written here). */
 export interface ChromeTraceEvent {
@@ -48,8 +48,6 @@ export const LANE_TID = 1;
 /** Counter names: with one arg each, viewers name the tracks "<name> <arg>". */
 export const COUNTERS = { inFlight: 'in flight', sq: 'SQ', cq: 'CQ' } as const;
 
-// IORING_CQE_F_MORE: more CQEs will follow for this op (multishot, SEND_ZC).
-const CQE_F_MORE = 2;
 // A long trace of a busy program must not take the process down with it.
 const MAX_EVENTS = 2_000_000;
 
@@ -120,7 +118,7 @@ export class Timeline {
       case 'cqe': {
         const slice = track.open.get(event.userData);
         if (slice !== undefined) {
-          const more = (event.flags & CQE_F_MORE) !== 0;
+          const more = (event.flags & IORING_CQE_F_MORE) !== 0;
           const result: Record<string, unknown> = { res: event.res };
           if (event.res < 0) result.errno = errnoName(event.res);
           if (event.flags !== 0) result.cqe_flags = `0x${event.flags.toString(16)}`;

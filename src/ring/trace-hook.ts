@@ -1,0 +1,77 @@
+// The white box's hook: every SQE submitted, every CQE reaped and every
+// io_uring_enter made can be observed. This file is all the ring layer knows
+// of tracing: who listens, and the diagnostics_channel names it publishes on.
+// What the events become (readable lines, a timeline, an SVG, RINGCORE_TRACE)
+// lives in src/trace, which a program loads only when it asks for it.
+//
+// Listeners are global (all rings, the default ones included); a ring nobody
+// observes pays one null check and one `hasSubscribers` read per submit,
+// enter and reap.
+import diagnostics from 'node:diagnostics_channel';
+import type { IoUring, TraceEvent } from './io-uring.js';
+
+export type TraceListener = (event: TraceEvent) => void;
+
+/**
+ * The diagnostics_channel names ringcore publishes on (as undici does), one
+ * per event type; the message is the TraceEvent. APM tools subscribe with
+ * `diagnostics_channel.subscribe('ringcore:sqe', fn)` and need no ringcore import.
+ */
+export const TRACE_CHANNELS = { sqe: 'ringcore:sqe', cqe: 'ringcore:cqe', enter: 'ringcore:enter' } as const;
+
+// Held here: the channels must outlive any one subscriber (Node keeps them weakly).
+const channels = {
+  sqe: diagnostics.channel(TRACE_CHANNELS.sqe),
+  cqe: diagnostics.channel(TRACE_CHANNELS.cqe),
+  enter: diagnostics.channel(TRACE_CHANNELS.enter),
+};
+
+const listeners = new Set<TraceListener>();
+// By id: the timeline reads a ring's SQ and CQ occupancy when its events arrive.
+const rings = new Map<number, IoUring>();
+
+function publish(event: TraceEvent): void {
+  const channel = channels[event.type];
+  if (channel.hasSubscribers) channel.publish(event);
+}
+
+function dispatch(event: TraceEvent): void {
+  for (const listener of listeners) listener(event);
+  publish(event);
+}
+
+/**
+ * The hook a ring calls now: its listeners' dispatch, or the channels when
+ * only they have subscribers, or null. Read once per submit, enter and reap:
+ * a subscription can come at any time, and Node tells nobody when it does.
+ */
+export function traceHook(uring: IoUring): TraceListener | null {
+  if (uring.trace !== null) return uring.trace;
+  return channels.sqe.hasSubscribers || channels.cqe.hasSubscribers || channels.enter.hasSubscribers ? publish : null;
+}
+
+/** Called by IoUring for itself: rings created while tracing is on trace too. */
+export function attachTrace(uring: IoUring): void {
+  rings.set(uring.id, uring);
+  uring.trace = listeners.size > 0 ? dispatch : null;
+}
+
+export function detachTrace(uring: IoUring): void {
+  rings.delete(uring.id);
+  uring.trace = null;
+}
+
+/** The open ring with this id, for observers that read its occupancy (undefined once closed). */
+export function tracedRing(id: number): IoUring | undefined {
+  return rings.get(id);
+}
+
+/** Receives every trace event of every ring. Returns a function that removes the listener. */
+export function addTraceListener(listener: TraceListener): () => void {
+  listeners.add(listener);
+  for (const uring of rings.values()) uring.trace = dispatch;
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0) for (const uring of rings.values()) uring.trace = null;
+  };
+}
