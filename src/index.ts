@@ -6,9 +6,9 @@ import type { OpOptions } from './op/op.js';
 export { Ring, type RingOptions } from './driver/ring.js';
 export { defaultRing } from './driver/default-ring.js';
 export { completionDriver, type CompletionDriver } from './driver/completion-watch.js';
-export { IoUring, type IoUringOptions, type TraceEvent } from './ring/io-uring.js';
+export { IoUring, type IoUringOptions } from './ring/io-uring.js';
 // The trace hook only: what its events become is in ringcore/trace.
-export { addTraceListener, TRACE_CHANNELS, type TraceListener } from './ring/trace-hook.js';
+export { addTraceListener, TRACE_CHANNELS, type TraceEvent, type TraceListener } from './ring/trace-hook.js';
 export { Op, kOp, type OpOptions, type OpPromise, type OpSpec } from './op/op.js';
 export { Multishot, type MultishotSpec } from './op/multishot.js';
 export type { SubmitterStats } from './op/submitter.js';

@@ -2,7 +2,7 @@
 // like node:fs's. Each _read is one READ of highWaterMark bytes; each _write a
 // write-all; _writev one WRITEV (resubmitted on a short write).
 import { Readable, Writable } from 'node:stream';
-import type { FileHandle } from './file-handle.js';
+import type { StreamSource } from './stream-source.js';
 import { checkInteger, checkPosition } from './args.js';
 
 export interface ReadStreamOptions {
@@ -25,7 +25,7 @@ export interface WriteStreamOptions {
   signal?: AbortSignal;
 }
 
-export function createReadStream(handle: FileHandle, options: ReadStreamOptions = {}): Readable {
+export function createReadStream(handle: StreamSource, options: ReadStreamOptions = {}): Readable {
   const size = options.highWaterMark ?? 64 * 1024;
   checkInteger(size, 'options.highWaterMark', 1, 2 ** 30);
   let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
@@ -61,7 +61,7 @@ export function createReadStream(handle: FileHandle, options: ReadStreamOptions 
   });
 }
 
-export function createWriteStream(handle: FileHandle, options: WriteStreamOptions = {}): Writable {
+export function createWriteStream(handle: StreamSource, options: WriteStreamOptions = {}): Writable {
   let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
   const autoClose = options.autoClose ?? true;
   const signal = options.signal;
@@ -101,7 +101,7 @@ export function createWriteStream(handle: FileHandle, options: WriteStreamOption
 }
 
 /** Every byte of `buffer` through the handle (so that close() waits for it), resubmitting short writes. */
-async function writeAll(handle: FileHandle, buffer: Buffer, position: number, signal: AbortSignal | undefined): Promise<number> {
+async function writeAll(handle: StreamSource, buffer: Buffer, position: number, signal: AbortSignal | undefined): Promise<number> {
   let done = 0;
   while (done < buffer.byteLength) {
     const at = position < 0 ? null : position + done;
@@ -112,7 +112,7 @@ async function writeAll(handle: FileHandle, buffer: Buffer, position: number, si
 }
 
 /** One WRITEV; what a short write left goes through writeAll. */
-async function writevAll(handle: FileHandle, buffers: Buffer[], position: number, signal: AbortSignal | undefined): Promise<number> {
+async function writevAll(handle: StreamSource, buffers: Buffer[], position: number, signal: AbortSignal | undefined): Promise<number> {
   const total = buffers.reduce((sum, b) => sum + b.byteLength, 0);
   const { bytesWritten } = await handle.writev(buffers, position < 0 ? null : position, { signal });
   if (bytesWritten < total) {

@@ -9,7 +9,7 @@
 import { ReadableStream, WritableStream, type ReadableByteStreamController, type WritableStreamDefaultController } from 'node:stream/web';
 import { AbortError, invalidArgType, invalidArgValue } from '../sys/errors.js';
 import { checkInteger } from './args.js';
-import type { FileHandle } from './file-handle.js';
+import type { StreamSource } from './stream-source.js';
 import { checkOptions } from './options.js';
 
 export interface ReadableWebStreamOptions {
@@ -58,7 +58,7 @@ class StreamLifetime {
   private unwatch = (): void => {};
 
   constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: StreamSource,
     private readonly autoClose: boolean,
     private readonly signal: AbortSignal | undefined,
   ) {}
@@ -88,7 +88,7 @@ class StreamLifetime {
   }
 }
 
-export function readableWebStream(handle: FileHandle, options?: ReadableWebStreamOptions): ReadableStream<Uint8Array> {
+export function readableWebStream(handle: StreamSource, options?: ReadableWebStreamOptions): ReadableStream<Uint8Array> {
   const o = checkOptions<ReadableWebStreamOptions>(options);
   if (o.type !== undefined && o.type !== 'bytes') throw invalidArgValue('options.type', o.type, "must be 'bytes'");
   checkCommon(o);
@@ -152,7 +152,7 @@ function toBytes(chunk: unknown): ArrayBufferView {
   throw invalidArgType('chunk', 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView', chunk);
 }
 
-export function writableWebStream(handle: FileHandle, options?: WritableWebStreamOptions): WritableStream<WebChunk> {
+export function writableWebStream(handle: StreamSource, options?: WritableWebStreamOptions): WritableStream<WebChunk> {
   const o = checkOptions<WritableWebStreamOptions>(options);
   checkCommon(o);
   let position = o.start ?? -1;

@@ -11,7 +11,7 @@ import { SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '.
 import { RingcoreError, invalidArgType, outOfRange } from '../sys/errors.js';
 import { setupError } from './setup-error.js';
 import { ownRing } from './teardown.js';
-import { attachTrace, detachTrace, traceHook } from './trace-hook.js';
+import { attachTrace, detachTrace, traceHook, type TraceEvent } from './trace-hook.js';
 
 export interface IoUringOptions {
   /** SQ size; rounded up to a power of two by the kernel. Default 256, at most 32768. */
@@ -26,11 +26,7 @@ export interface IoUringOptions {
   preferFlags?: number;
 }
 
-/** A trace hook receives every SQE as it is submitted and every CQE as it is reaped. */
-export type TraceEvent =
-  | { type: 'sqe'; ring: number; opcode: number; flags: number; fd: number; len: number; off: number; userData: number; slot: number; generation: number }
-  | { type: 'cqe'; ring: number; res: number; flags: number; userData: number; slot: number; generation: number }
-  | { type: 'enter'; ring: number; toSubmit: number; minComplete: number; flags: number; ret: number };
+export type { TraceEvent } from './trace-hook.js';
 
 /** The words of SQE and CQE fields, as indexes into Uint32Array/Uint16Array views. */
 const W = {

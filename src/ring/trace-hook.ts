@@ -8,9 +8,24 @@
 // observes pays one null check and one `hasSubscribers` read per submit,
 // enter and reap.
 import diagnostics from 'node:diagnostics_channel';
-import type { IoUring, TraceEvent } from './io-uring.js';
+
+/** What the hook sees: every SQE as it is submitted, every CQE as it is reaped, every io_uring_enter. */
+export type TraceEvent =
+  | { type: 'sqe'; ring: number; opcode: number; flags: number; fd: number; len: number; off: number; userData: number; slot: number; generation: number }
+  | { type: 'cqe'; ring: number; res: number; flags: number; userData: number; slot: number; generation: number }
+  | { type: 'enter'; ring: number; toSubmit: number; minComplete: number; flags: number; ret: number };
 
 export type TraceListener = (event: TraceEvent) => void;
+
+/** What the hook needs of a ring (IoUring): declared here so that the two files do not import each other. */
+export interface TracedRing {
+  readonly id: number;
+  trace: TraceListener | null;
+  readonly sqEntries: number;
+  readonly cqEntries: number;
+  sqPending(): number;
+  cqReady(): number;
+}
 
 /**
  * The diagnostics_channel names ringcore publishes on (as undici does), one
@@ -28,7 +43,7 @@ const channels = {
 
 const listeners = new Set<TraceListener>();
 // By id: the timeline reads a ring's SQ and CQ occupancy when its events arrive.
-const rings = new Map<number, IoUring>();
+const rings = new Map<number, TracedRing>();
 
 function publish(event: TraceEvent): void {
   const channel = channels[event.type];
@@ -45,24 +60,24 @@ function dispatch(event: TraceEvent): void {
  * only they have subscribers, or null. Read once per submit, enter and reap:
  * a subscription can come at any time, and Node tells nobody when it does.
  */
-export function traceHook(uring: IoUring): TraceListener | null {
+export function traceHook(uring: TracedRing): TraceListener | null {
   if (uring.trace !== null) return uring.trace;
   return channels.sqe.hasSubscribers || channels.cqe.hasSubscribers || channels.enter.hasSubscribers ? publish : null;
 }
 
-/** Called by IoUring for itself: rings created while tracing is on trace too. */
-export function attachTrace(uring: IoUring): void {
+/** Called by TracedRing for itself: rings created while tracing is on trace too. */
+export function attachTrace(uring: TracedRing): void {
   rings.set(uring.id, uring);
   uring.trace = listeners.size > 0 ? dispatch : null;
 }
 
-export function detachTrace(uring: IoUring): void {
+export function detachTrace(uring: TracedRing): void {
   rings.delete(uring.id);
   uring.trace = null;
 }
 
 /** The open ring with this id, for observers that read its occupancy (undefined once closed). */
-export function tracedRing(id: number): IoUring | undefined {
+export function tracedRing(id: number): TracedRing | undefined {
   return rings.get(id);
 }
 

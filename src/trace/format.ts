@@ -2,7 +2,7 @@
 // and what a test or a debugging session can print from addTraceListener().
 import { IORING_CQE_F_MORE, OPCODE_NAMES } from '../sys/constants.js';
 import { errnoName } from '../sys/errors.js';
-import type { TraceEvent } from '../ring/io-uring.js';
+import type { TraceEvent } from '../ring/trace-hook.js';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 

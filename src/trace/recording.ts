@@ -1,8 +1,7 @@
 // A timeline recorded to a file: startTimeline() listens to every ring, and
 // the file is written by stopTimeline() or, at the latest, when the process exits.
 import { writeFileSync } from 'node:fs';
-import { addTraceListener, tracedRing } from '../ring/trace-hook.js';
-import type { TraceEvent } from '../ring/io-uring.js';
+import { addTraceListener, tracedRing, type TraceEvent } from '../ring/trace-hook.js';
 import { Timeline, type RingGauge } from './timeline.js';
 
 /** An event seen before the timeline existed, with the clock and its ring's sizes and occupancy at that moment. */

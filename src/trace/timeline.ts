@@ -10,7 +10,7 @@
 // The trace events carry no time: the clock is read here, when each arrives.
 import { IORING_CQE_F_MORE, OPCODE_NAMES } from '../sys/constants.js';
 import { errnoName } from '../sys/errors.js';
-import type { TraceEvent } from '../ring/io-uring.js';
+import type { TraceEvent } from '../ring/trace-hook.js';
 
 /** One entry of a Chrome trace-event file (the subset written here). */
 export interface ChromeTraceEvent {
