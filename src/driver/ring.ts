@@ -1,6 +1,6 @@
 // Ring: an io_uring instance with ops, promises and a driver. What users hold.
 import * as C from '../sys/constants.js';
-import { invalidArgType, RingcoreError } from '../sys/errors.js';
+import { invalidArgType, RingcoreError, ringClosedError } from '../sys/errors.js';
 import { IoUring, type IoUringOptions } from '../ring/io-uring.js';
 import type { OpOptions, OpPromise, OpSpec } from '../op/op.js';
 import { Multishot, type MultishotSpec } from '../op/multishot.js';
@@ -105,7 +105,7 @@ export class Ring {
    */
   run<T>(main: () => T | Promise<T>): Promise<Awaited<T>> {
     if (typeof main !== 'function') throw invalidArgType('main', 'a function', main);
-    if (this.closing !== null) return Promise.reject(new RingcoreError('ERR_RINGCORE_CLOSED', 'the ring is closed'));
+    if (this.closing !== null) return Promise.reject(ringClosedError('run'));
     if (this.running) return Promise.reject(new RingcoreError('ERR_RINGCORE_UNSUPPORTED', 'run() is already running on this ring'));
     this.running = true;
     return new Promise<Awaited<T>>((resolve, reject) => {

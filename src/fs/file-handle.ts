@@ -10,7 +10,7 @@ import { Readable, Writable } from 'node:stream';
 import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
-import { errnoException, invalidArgType, type ErrorContext } from '../sys/errors.js';
+import { errnoException, invalidArgType, invalidStateError, type ErrorContext } from '../sys/errors.js';
 import { checkBuffer, checkInteger, checkPosition, checkRange } from './args.js';
 import { closeSpec, fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, readvSpec, writeSpec, writevSpec } from './ops.js';
 import type { BigIntStats } from './bigint-stats.js';
@@ -414,9 +414,7 @@ export class FileHandle {
   #checkWebStream(): void {
     const reason = this.#closing !== null ? 'The FileHandle is closed' : this.#webStream ? 'The FileHandle is locked' : null;
     if (reason === null) return;
-    const error = new Error(`Invalid state: ${reason}`) as Error & { code: string };
-    error.code = 'ERR_INVALID_STATE';
-    throw error;
+    throw invalidStateError(reason);
   }
 
   /**

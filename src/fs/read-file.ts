@@ -7,7 +7,7 @@
 // the promise rejects: nothing is leaked and no read lands after the return.
 import type { Ring } from '../driver/ring.js';
 import { closeSpec, readSpec } from './ops.js';
-import { invalidArgType, type ErrorContext } from '../sys/errors.js';
+import { invalidArgType, fileTooLargeError, type ErrorContext } from '../sys/errors.js';
 import { MAX_IO } from './args.js';
 import { FileHandle, type ReadFileOptions } from './file-handle.js';
 import { toOpenFlags } from './flags.js';
@@ -68,9 +68,7 @@ export async function readOpen(ring: Ring, fd: number, signal: AbortSignal | und
   }
   const stats = await ring.submit(fstatSpec(fd, context.path), { signal });
   if (stats.size > MAX_IO) {
-    const error = new RangeError(`File size (${stats.size}) is greater than 2 GiB`) as RangeError & { code: string };
-    error.code = 'ERR_FS_FILE_TOO_LARGE';
-    throw error;
+    throw fileTooLargeError(stats.size);
   }
   if (stats.isFile() && stats.size > PROBE) return readRange(ring, fd, stats.size, signal, context, probe);
   return readToEnd(ring, fd, signal, context, probe);

@@ -9,7 +9,7 @@
 // the link breaks and what is in the pipe is drained by plain splices.
 import { fstatSync } from 'node:fs';
 import type { Ring } from '../driver/ring.js';
-import { errnoException } from '../sys/errors.js';
+import { errnoException, noProgressError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_close, SYS_fcntl, SYS_pipe2 } from '../sys/syscalls.js';
@@ -80,7 +80,7 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
       else drained = 0; // a short splice in broke the link
       while (drained < n) {
         const m = await ring.submit(spliceSpec(pipeRead, -1, to.fd, out(offset + drained), n - drained, to.context), { signal });
-        if (m === 0) throw new Error(`splice out of the pipe returned 0 with ${n - drained} bytes left`);
+        if (m === 0) throw noProgressError('splice out of the pipe', n - drained);
         drained += m;
       }
       offset += n;

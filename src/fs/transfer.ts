@@ -8,7 +8,7 @@
 // and the ring's BufferPool has room; on page-cache reads they measured slower
 // than plain buffers here, so nothing sets it by default (docs/fs.md).
 import type { Ring } from '../driver/ring.js';
-import type { ErrorContext } from '../sys/errors.js';
+import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
 import { CHUNK, DEPTH } from './read-all.js';
@@ -64,7 +64,7 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
       const position = positional ? start + done : -1;
       const spec = fixed !== null ? writeFixedSpec(to.fd, buf, done, length - done, position, fixed.index, to.context) : writeSpec(to.fd, buf, done, length - done, position, to.context);
       const n = await ring.submit(spec, { signal });
-      if (n === 0) throw new Error(`write returned 0 with ${length - done} bytes left`);
+      if (n === 0) throw noProgressError('write', length - done);
       done += n;
     }
     copied += length;

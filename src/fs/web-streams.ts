@@ -7,7 +7,7 @@
 // highWaterMark bytes and then writer.ready waits. Cancel and abort cancel
 // the op in flight in the kernel; the handle is closed only with autoClose.
 import { ReadableStream, WritableStream, type ReadableByteStreamController, type WritableStreamDefaultController } from 'node:stream/web';
-import { AbortError, invalidArgType, invalidArgValue } from '../sys/errors.js';
+import { AbortError, invalidArgType, invalidArgValue, outOfRange } from '../sys/errors.js';
 import { checkInteger } from './args.js';
 import type { StreamSource } from './stream-source.js';
 import { checkOptions } from './options.js';
@@ -94,7 +94,7 @@ export function readableWebStream(handle: StreamSource, options?: ReadableWebStr
   checkCommon(o);
   const chunkSize = o.chunkSize === undefined ? 64 * 1024 : checkInteger(o.chunkSize, 'options.chunkSize', 1, 2 ** 30);
   const end = o.end === undefined ? Infinity : checkInteger(o.end, 'options.end', 0, Number.MAX_SAFE_INTEGER);
-  if (o.start !== undefined && end < o.start) throw new RangeError(`The value of "options.start" (${o.start}) must be <= "options.end" (${end})`);
+  if (o.start !== undefined && end < o.start) throw outOfRange('options.start', `<= "options.end" (${end})`, o.start);
   let position = o.start ?? -1;
   let remaining = end === Infinity ? Infinity : end - (o.start ?? 0) + 1;
   // Cancelled (cancel() or the caller's signal): cancels the READ in flight.

@@ -2,7 +2,7 @@
 // pipe, a signal), so these loops resubmit the rest until every byte is
 // acknowledged or an error says why not. Nothing is written twice.
 import type { Ring } from '../driver/ring.js';
-import type { ErrorContext } from '../sys/errors.js';
+import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { writeSpec } from './ops.js';
 
 /**
@@ -26,7 +26,7 @@ export async function writeAll(
   while (done < length) {
     const n = await ring.submit(writeSpec(fd, buffer, offset + done, length - done, position < 0 ? -1 : position + done, context, fixed), { signal });
     // A regular file never returns 0 for a non-empty write; guard anyway rather than spin.
-    if (n === 0) throw new Error(`write returned 0 with ${length - done} bytes left`);
+    if (n === 0) throw noProgressError('write', length - done);
     done += n;
   }
   return done;

@@ -5,7 +5,7 @@
 // step moves 1 MiB (two ops) instead of the default 64 KiB.
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
-import { errnoException } from '../sys/errors.js';
+import { errnoException, fileEndedEarlyError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_close, SYS_fcntl, SYS_pipe2 } from '../sys/syscalls.js';
@@ -50,7 +50,7 @@ export class FileSender {
     let left = file.length;
     while (left > 0) {
       const n = await this.splice(file.fd, offset, pipeIn!, Math.min(left, this.capacity));
-      if (n === 0) throw new Error(`file ended ${left} bytes short of the Content-Length sent`);
+      if (n === 0) throw fileEndedEarlyError(left);
       offset += n;
       left -= n;
       for (let inPipe = n; inPipe > 0; ) {

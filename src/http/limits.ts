@@ -2,6 +2,7 @@
 // broken limit or a malformed request becomes. Every limit is answered with a
 // status and a closed connection: after a framing error nothing that follows
 // on the connection can be trusted.
+import { outOfRange } from '../sys/errors.js';
 
 export interface Limits {
   /** Bytes of request line plus headers (and of a chunked body's trailers). Default 16 KiB; over it: 431. */
@@ -23,19 +24,9 @@ export function resolveLimits(given: Partial<Limits> | undefined): Limits {
   const limits = { ...DEFAULT_LIMITS, ...given };
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]) {
     const value = limits[key];
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`limits.${key} must be a positive integer, got ${String(value)}`);
+    if (!Number.isInteger(value) || value < 1) throw outOfRange(`limits.${key}`, 'a positive integer', value);
   }
   return limits;
 }
 
-/** A request the server refuses: `status` is what the client is told before the connection closes. */
-export class HttpError extends Error {
-  readonly code = 'ERR_RINGCORE_HTTP_PARSE';
-  constructor(
-    readonly status: 400 | 413 | 431 | 501 | 505,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+export { HttpError } from '../sys/errors.js';

@@ -5,6 +5,7 @@
 import type { SocketAddress } from '../net/address.js';
 import { HttpHeaders } from './headers.js';
 import type { ParsedRequest } from './parser.js';
+import { bodyUsedError } from '../sys/errors.js';
 
 export class HttpRequest {
   readonly method: string;
@@ -63,7 +64,7 @@ export class HttpRequest {
   }
 
   private take(): Buffer {
-    if (this.used) throw new TypeError('Body is unusable: Body has already been read');
+    if (this.used) throw bodyUsedError();
     this.used = true;
     return this.bodyBytes ?? Buffer.alloc(0);
   }

@@ -2,6 +2,7 @@
 // { status, statusText, headers }), HttpResponse.json()), holding its parts
 // as given so the connection can write them straight into its output buffer.
 // A WHATWG Response is accepted too (toHttpResponse), at its own cost.
+import { outOfRange } from '../sys/errors.js';
 
 /** A byte range of an open file, sent by the kernel (file → socket) without passing through JavaScript. */
 export interface FileBody {
@@ -31,7 +32,7 @@ export class HttpResponse {
 
   constructor(body?: HttpBody, init?: HttpResponseInit) {
     const status = init?.status ?? 200;
-    if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`status must be an integer from 200 to 599, got ${String(status)}`);
+    if (!Number.isInteger(status) || status < 200 || status > 599) throw outOfRange('status', 'an integer from 200 to 599', status);
     this.status = status;
     this.statusText = init?.statusText ?? '';
     this.headerList = flatten(init?.headers);

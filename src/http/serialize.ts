@@ -7,6 +7,7 @@ import { httpDate } from './date.js';
 import type { Output } from './output.js';
 import type { FileBody, HttpResponse } from './response.js';
 import { statusLine } from './status.js';
+import { invalidHttpTokenError, invalidHeaderCharError } from '../sys/errors.js';
 
 /** Bodies at least this long are not copied into the output buffer; they follow it in the same writev. */
 export const LARGE_BODY = 64 * 1024;
@@ -30,17 +31,17 @@ for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
 for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
 
 function checkName(name: string): void {
-  if (name.length === 0) throw new TypeError('invalid header name: empty');
+  if (name.length === 0) throw invalidHttpTokenError(name);
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if (c > 127 || TOKEN[c] !== 1) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
+    if (c > 127 || TOKEN[c] !== 1) throw invalidHttpTokenError(name);
   }
 }
 
 function checkValue(name: string, value: string): void {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if ((c < 32 && c !== 9) || c === 127 || c > 255) throw new TypeError(`invalid value for header ${name}: ${JSON.stringify(value)}`);
+    if ((c < 32 && c !== 9) || c === 127 || c > 255) throw invalidHeaderCharError(name);
   }
 }
 

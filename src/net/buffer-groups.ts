@@ -3,6 +3,7 @@
 // reused once given back. The shared stream group (NET_BUFFER_GROUP, 0x6e74)
 // lies below the range.
 import type { Ring } from '../driver/ring.js';
+import { bufferGroupsExhaustedError } from '../sys/errors.js';
 
 const FIRST = 0x7000;
 const LAST = 0xffff;
@@ -14,7 +15,7 @@ export function acquireGroup(ring: Ring): number {
   let state = groups.get(ring);
   if (state === undefined) groups.set(ring, (state = { next: FIRST, free: [] }));
   const id = state.free.pop() ?? state.next++;
-  if (id > LAST) throw new RangeError('ringcore: every buffer group id of this ring is in use');
+  if (id > LAST) throw bufferGroupsExhaustedError();
   return id;
 }
 

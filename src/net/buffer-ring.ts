@@ -11,7 +11,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { Ring } from '../driver/ring.js';
 import * as C from '../sys/constants.js';
-import { errnoException, invalidArgType, outOfRange } from '../sys/errors.js';
+import { errnoException, invalidArgType, outOfRange, providedBufferMismatchError } from '../sys/errors.js';
 import { IO_URING_BUF, IO_URING_BUF_REG, IO_URING_BUF_RING } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
 
@@ -110,7 +110,7 @@ export class BufferRing {
   taken(res: number, flags: number): number {
     const bid = flags >>> C.IORING_CQE_BUFFER_SHIFT;
     if (bid >= this.count || !(res >= 0 && res <= this.size)) {
-      throw new RangeError(`ringcore: the kernel reported buffer ${bid} with ${res} bytes; this ring has ${this.count} buffers of ${this.size}`);
+      throw providedBufferMismatchError(bid, res, this.count, this.size);
     }
     this.available--;
     return bid * PACK + res;

@@ -8,7 +8,7 @@
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
 import type { Multishot } from '../op/multishot.js';
-import { RingcoreError } from '../sys/errors.js';
+import { handleClosedError } from '../sys/errors.js';
 import { SOCK_CLOEXEC } from '../sys/socket-constants.js';
 import { closeFdNow } from './socket.js';
 
@@ -59,7 +59,7 @@ export abstract class Listener<S> implements AsyncIterable<S> {
 
   /** Accepts one connection (IORING_OP_ACCEPT with SOCK_CLOEXEC). */
   async accept(options?: AcceptOptions): Promise<S> {
-    if (this.closing !== null) throw new RingcoreError('ERR_RINGCORE_CLOSED', 'accept: the listener is closed');
+    if (this.closing !== null) throw handleClosedError('accept', 'listener');
     const fd = this.fd;
     const connFd = await this.ring.submit(
       {

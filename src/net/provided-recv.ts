@@ -20,6 +20,7 @@ import { watchAbort } from '../op/abort-watch.js';
 import type { Multishot } from '../op/multishot.js';
 import type { Prep } from '../op/request.js';
 import * as C from '../sys/constants.js';
+import { concurrentReadError } from '../sys/errors.js';
 import type { BufferRing } from './buffer-ring.js';
 
 const { ENOBUFS } = constants.errno;
@@ -154,7 +155,7 @@ export class ProvidedRecv<T> {
 
   /** The next value; done at end of stream. Rejects with the recv's error (ENOBUFS excepted). */
   next(): Promise<IteratorResult<T>> {
-    if (this.reading) return Promise.reject(new Error('ringcore: next() called again before the previous call settled'));
+    if (this.reading) return Promise.reject(concurrentReadError());
     this.giveBack();
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     // No op here means the last one ran out of buffers and one is back (or the signal aborted: the new op ends at once).

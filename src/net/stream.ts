@@ -4,7 +4,7 @@
 // `signal`; a write that the kernel takes in part is resubmitted for the rest.
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
-import { RingcoreError, invalidArgType } from '../sys/errors.js';
+import { RingcoreError, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import { IOVEC } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
 import { MSG_NOSIGNAL, SHUT_RD, SHUT_RDWR, SHUT_WR } from '../sys/socket-constants.js';
@@ -23,7 +23,7 @@ let zeroCopyThreshold = Infinity;
 
 /** Sends writes of at least `bytes` with IORING_OP_SEND_ZC (Infinity: never). */
 export function setZeroCopyThreshold(bytes: number): void {
-  if (typeof bytes !== 'number' || !(bytes > 0)) throw new RangeError(`bytes must be a positive number, got ${bytes}`);
+  if (typeof bytes !== 'number' || !(bytes > 0)) throw outOfRange('bytes', 'a positive number', bytes);
   zeroCopyThreshold = bytes;
 }
 
@@ -41,7 +41,7 @@ function checkView(buf: unknown): Uint8Array {
 }
 
 function closedError(syscall: string): RingcoreError {
-  return new RingcoreError('ERR_RINGCORE_CLOSED', `${syscall}: the socket is closed`);
+  return handleClosedError(syscall, 'socket');
 }
 
 /** An iovec array for `buffers`; the array and the buffers must be pinned by the op. */

@@ -5,7 +5,7 @@
 // (udp-datagrams.ts), registered on first iteration and unregistered on close.
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
-import { RingcoreError, invalidArgType, outOfRange } from '../sys/errors.js';
+import { invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import { IOVEC, MSGHDR } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
 import { AF_INET, AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY, MSG_TRUNC, SOCK_DGRAM, SOL_SOCKET, SO_BROADCAST, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT } from '../sys/socket-constants.js';
@@ -102,7 +102,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   }
 
   private checkOpen(syscall: string): void {
-    if (this.closing !== null) throw new RingcoreError('ERR_RINGCORE_CLOSED', `${syscall}: the socket is closed`);
+    if (this.closing !== null) throw handleClosedError(syscall, 'socket');
   }
 
   /** Sends one datagram to host:port; resolves with the bytes sent. */

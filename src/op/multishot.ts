@@ -12,7 +12,7 @@
 // values hold (provided buffers), whatever its peer sends.
 import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
-import { AbortError, errnoException, RingcoreError, type ErrorContext } from '../sys/errors.js';
+import { AbortError, concurrentReadError, errnoException, ringClosedInFlightError, type ErrorContext } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
 import type { OpHost } from './op.js';
 import { Request, type Prep } from './request.js';
@@ -115,7 +115,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     const pausing = this.pausing || cancelled;
     this.pausing = false;
     if (this.stopped) this.end(null);
-    else if (this.closedUnder) this.end(new RingcoreError('ERR_RINGCORE_CLOSED', `${this.spec.syscall}: the ring was closed`));
+    else if (this.closedUnder) this.end(ringClosedInFlightError(this.spec.syscall));
     else if (pausing && (cancelled || this.spec.rearm?.(res) === true)) this.pause();
     else if (this.spec.rearm?.(res)) this.arm();
     else this.end(ok ? null : errnoException(res, this.spec.syscall, this.spec.context));
@@ -213,7 +213,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
       this.error = null;
       return error !== null ? Promise.reject(error) : Promise.resolve({ value: undefined, done: true });
     }
-    if (this.reader !== null) return Promise.reject(new Error('ringcore: next() called again before the previous call settled'));
+    if (this.reader !== null) return Promise.reject(concurrentReadError());
     return new Promise((resolve, reject) => {
       this.reader = { resolve, reject };
     });

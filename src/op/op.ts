@@ -1,13 +1,6 @@
 // An operation in flight: one request whose final CQE settles a promise.
 import { constants } from 'node:os';
-import {
-  AbortError,
-  errnoException,
-  linkBrokenException,
-  RingcoreError,
-  timedOutException,
-  type ErrorContext,
-} from '../sys/errors.js';
+import { AbortError, errnoException, linkBrokenException, timedOutException, ringClosedInFlightError, type ErrorContext } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
 import { Request, type Prep } from './request.js';
 
@@ -172,9 +165,7 @@ export class Op<T = number> extends Request {
     if ((res === -ECANCELED || res === -EINTR) && this.aborted) {
       this.reject(this.abortError());
     } else if (this.closedUnder) {
-      this.reject(new RingcoreError('ERR_RINGCORE_CLOSED', `${spec.syscall}: the ring was closed while the operation was in flight`, {
-        cause: errnoException(res, spec.syscall, spec.context),
-      }));
+      this.reject(ringClosedInFlightError(spec.syscall, errnoException(res, spec.syscall, spec.context)));
     } else if (res === -ECANCELED && this.deadline?.fired) {
       this.reject(timedOutException(spec.syscall, this.deadline.ms, spec.context));
     } else if ((res === -ECANCELED || res === -EINTR) && this.expiredAfter >= 0) {

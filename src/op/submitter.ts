@@ -9,7 +9,7 @@
 // `wake` and calls flush().
 import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
-import { AbortError, errnoException, linkBrokenException, RingcoreError, invalidArgType, outOfRange } from '../sys/errors.js';
+import { AbortError, errnoException, linkBrokenException, RingcoreError, invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
 import type { IoUring } from '../ring/io-uring.js';
 import { Op, kOp, type OpHost, type OpOptions, type OpPromise, type OpSpec } from './op.js';
 import { InternalRequest, Request } from './request.js';
@@ -114,7 +114,7 @@ export class Submitter implements OpHost {
   /** Places `head` (and its chain) now if there is room and nobody is ahead of it; otherwise queues it. */
   start(head: Request): void {
     if (this.closing) {
-      for (let r: Request | null = head; r !== null; r = r.linkNext) r.discard(closedError());
+      for (let r: Request | null = head; r !== null; r = r.linkNext) r.discard(ringClosedError());
       return;
     }
     // Ops started directly keep the reserve free too, or a table filled by them
@@ -349,7 +349,7 @@ export class Submitter implements OpHost {
    */
   drainForClose(): Promise<void> {
     this.closing = true;
-    const error = closedError();
+    const error = ringClosedError();
     const queued = this.queue.slice(this.queueHead);
     this.queue = [];
     this.queueHead = 0;
@@ -372,10 +372,6 @@ export class Submitter implements OpHost {
       this.flush();
     });
   }
-}
-
-function closedError(): RingcoreError {
-  return new RingcoreError('ERR_RINGCORE_CLOSED', 'the ring is closed');
 }
 
 function checkOptions(options: OpOptions | undefined): AbortSignal | undefined {

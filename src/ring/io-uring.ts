@@ -8,7 +8,7 @@ import { CQE, CQRING_OFFSETS, FILES_UPDATE, IOVEC, PARAMS, PROBE, PROBE_OP, RSRC
 import { addressOf, storeU64 } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '../sys/syscalls.js';
-import { RingcoreError, invalidArgType, outOfRange } from '../sys/errors.js';
+import { invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
 import { setupError } from './setup-error.js';
 import { ownRing } from './teardown.js';
 import { attachTrace, detachTrace, traceHook, type TraceEvent } from './trace-hook.js';
@@ -224,7 +224,7 @@ export class IoUring {
    * the kernel's at the next submit(); fill it with a prep* call before that.
    */
   getSqe(): number | null {
-    if (this.fd < 0) throw new RingcoreError('ERR_RINGCORE_CLOSED', 'the ring is closed');
+    if (this.fd < 0) throw ringClosedError();
     const head = Atomics.load(this.sq, this.sqHeadAt);
     if (((this.sqeTail - head) >>> 0) >= this.sqEntries) return null;
     const index = this.sqeTail & this.sqMask;
@@ -268,7 +268,8 @@ export class IoUring {
 
   /** Takes back the last `count` SQEs handed out; none of them may have been submitted. */
   ungetSqes(count: number): void {
-    if (count > ((this.sqeTail - this.sqPublished) >>> 0)) throw new RangeError('ringcore: cannot take back SQEs the kernel may have seen');
+    const unsubmitted = (this.sqeTail - this.sqPublished) >>> 0;
+    if (count > unsubmitted) throw outOfRange('count', `at most the ${unsubmitted} SQEs the kernel has not seen`, count);
     this.sqeTail = (this.sqeTail - count) >>> 0;
   }
 
@@ -600,7 +601,7 @@ export class IoUring {
 
   /** The raw io_uring_register syscall. Returns the result or -errno. */
   register(opcode: number, arg: ArrayBufferView | null, nrArgs: number): number {
-    if (this.fd < 0) throw new RingcoreError('ERR_RINGCORE_CLOSED', 'the ring is closed');
+    if (this.fd < 0) throw ringClosedError();
     return native.syscall(SYS_io_uring_register, this.fd, opcode, arg === null ? 0 : addressOf(arg), nrArgs);
   }
 

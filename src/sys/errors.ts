@@ -102,12 +102,15 @@ export function timedOutException(syscall: string, ms: number, context?: ErrorCo
   return error;
 }
 
-/** Stable codes for errors that come from ringcore itself, not the kernel. */
+/** Stable codes for errors that come from ringcore itself, not the kernel (docs/errors.md says what each means). */
 export type RingcoreErrorCode =
   | 'ERR_RINGCORE_CLOSED'
   | 'ERR_RINGCORE_SETUP'
   | 'ERR_RINGCORE_UNSUPPORTED'
-  | 'ERR_RINGCORE_NATIVE';
+  | 'ERR_RINGCORE_UNSUPPORTED_ARCH'
+  | 'ERR_RINGCORE_NATIVE'
+  | 'ERR_RINGCORE_NATIVE_MISSING'
+  | 'ERR_RINGCORE_HTTP_PARSE';
 
 export class RingcoreError extends Error {
   readonly code: RingcoreErrorCode;
@@ -141,4 +144,111 @@ export function invalidArgValue(name: string, actual: unknown, reason = 'is inva
   const error = new TypeError(`The argument '${name}' ${reason}. Received ${shown}`) as TypeError & { code: string };
   error.code = 'ERR_INVALID_ARG_VALUE';
   return error;
+}
+
+/**
+ * ERR_RINGCORE_CLOSED for an op started on a closed ring, or one the ring's
+ * close() took back before it was placed. `syscall` names the op when known.
+ */
+export function ringClosedError(syscall?: string): RingcoreError {
+  return new RingcoreError('ERR_RINGCORE_CLOSED', syscall === undefined ? 'the ring is closed' : `${syscall}: the ring is closed`);
+}
+
+/**
+ * ERR_RINGCORE_CLOSED for an op the kernel was running when its ring closed;
+ * `cause` is the error its CQE carried (usually ECANCELED). For a multishot op,
+ * the error that ends its stream.
+ */
+export function ringClosedInFlightError(syscall: string, cause?: unknown): RingcoreError {
+  return new RingcoreError('ERR_RINGCORE_CLOSED', `${syscall}: the ring was closed while the operation was in flight`, cause === undefined ? undefined : { cause });
+}
+
+/** ERR_RINGCORE_CLOSED for a call on a handle that was closed: "send: the socket is closed". */
+export function handleClosedError(syscall: string, handle: 'socket' | 'listener'): RingcoreError {
+  return new RingcoreError('ERR_RINGCORE_CLOSED', `${syscall}: the ${handle} is closed`);
+}
+
+/** ERR_RINGCORE_NATIVE_MISSING: no native addon loads; `tried` says where the loader looked and why each failed. */
+export function nativeMissingError(tried: readonly string[]): RingcoreError {
+  return new RingcoreError(
+    'ERR_RINGCORE_NATIVE_MISSING',
+    `ringcore: no native addon loads for ${process.platform}-${process.arch}; tried ${tried.join(', ')}. ` +
+      'Prebuilt binaries ship for linux-x64 and linux-arm64 (glibc and musl); elsewhere `npm install` builds one ' +
+      'from source, which needs python3, make and a C compiler (then run `npm rebuild ringcore`).',
+  );
+}
+
+/** ERR_RINGCORE_UNSUPPORTED_ARCH: ringcore knows the syscall numbers of x64 and arm64 only. */
+export function unsupportedArchError(arch: string): RingcoreError {
+  return new RingcoreError('ERR_RINGCORE_UNSUPPORTED_ARCH', `ringcore supports x64 and arm64 Linux only; process.arch is '${arch}'`);
+}
+
+/** A request the HTTP server refuses: `status` is what the client is told before the connection closes. */
+export class HttpError extends Error {
+  readonly code = 'ERR_RINGCORE_HTTP_PARSE';
+  constructor(
+    readonly status: 400 | 413 | 431 | 501 | 505,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** Node's ERR_INVALID_STATE ("Invalid state: The FileHandle is closed"), as its web streams give it. */
+export function invalidStateError(reason: string): Error & { code: string } {
+  const error = new Error(`Invalid state: ${reason}`) as Error & { code: string };
+  error.code = 'ERR_INVALID_STATE';
+  return error;
+}
+
+/** An async iterator's next() called while the previous call has not settled: one reader at a time. */
+export function concurrentReadError(): Error {
+  return new Error('ringcore: next() called again before the previous call settled');
+}
+
+/** A loop that must make progress got a 0 from `what` (a write, a splice) with bytes still to go: it stops rather than spin. */
+export function noProgressError(what: string, left: number): Error {
+  return new Error(`${what} returned 0 with ${left} bytes left`);
+}
+
+/** A file sent as a response body ended before the Content-Length already sent. */
+export function fileEndedEarlyError(left: number): Error {
+  return new Error(`file ended ${left} bytes short of the Content-Length sent`);
+}
+
+/** Node's ERR_FS_FILE_TOO_LARGE: readFile() of more than a Buffer can hold in one read. */
+export function fileTooLargeError(size: number | bigint): RangeError & { code: string } {
+  const error = new RangeError(`File size (${size}) is greater than 2 GiB`) as RangeError & { code: string };
+  error.code = 'ERR_FS_FILE_TOO_LARGE';
+  return error;
+}
+
+/** Node's ERR_INVALID_HTTP_TOKEN, for a header name that is not an HTTP token. */
+export function invalidHttpTokenError(name: string): TypeError & { code: string } {
+  const error = new TypeError(`Header name must be a valid HTTP token [${JSON.stringify(name)}]`) as TypeError & { code: string };
+  error.code = 'ERR_INVALID_HTTP_TOKEN';
+  return error;
+}
+
+/** Node's ERR_INVALID_CHAR, for a header value with a control character or one above 0xFF. */
+export function invalidHeaderCharError(name: string): TypeError & { code: string } {
+  const error = new TypeError(`Invalid character in header content [${JSON.stringify(name)}]`) as TypeError & { code: string };
+  error.code = 'ERR_INVALID_CHAR';
+  return error;
+}
+
+/** A request body read twice (the fetch API's own message). */
+export function bodyUsedError(): TypeError {
+  return new TypeError('Body is unusable: Body has already been read');
+}
+
+/** A CQE named a provided buffer this ring does not have, or more bytes than one holds: never trusted. */
+export function providedBufferMismatchError(bid: number, res: number, count: number, size: number): RangeError {
+  return new RangeError(`ringcore: the kernel reported buffer ${bid} with ${res} bytes; this ring has ${count} buffers of ${size}`);
+}
+
+/** Every buffer group id (16 bits) of a ring is held by a live reader. */
+export function bufferGroupsExhaustedError(): RangeError {
+  return new RangeError('ringcore: every buffer group id of this ring is in use');
 }

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { nativeMissingError } from './errors.js';
 
 /** A uv_poll watch of one fd in Node's event loop. */
 export interface Watch {
@@ -77,13 +78,7 @@ function load(): { native: Native; file: string } {
       tried.push(`${file} (${(error as Error).message.split('\n')[0]})`);
     }
   }
-  const error = new Error(
-    `ringcore: no native addon loads for ${process.platform}-${process.arch}; tried ${tried.join(', ')}. ` +
-      'Prebuilt binaries ship for linux-x64 and linux-arm64 (glibc and musl); elsewhere `npm install` builds one ' +
-      'from source, which needs python3, make and a C compiler (then run `npm rebuild ringcore`).',
-  ) as NodeJS.ErrnoException;
-  error.code = 'ERR_RINGCORE_NATIVE_MISSING';
-  throw error;
+  throw nativeMissingError(tried);
 }
 
 const loaded = load();

@@ -4,6 +4,7 @@
 // (<asm-generic/unistd.h>). The io_uring calls are 425/426/427 on both.
 // The table for the running process.arch is chosen when this module loads;
 // any other architecture makes the import throw ERR_RINGCORE_UNSUPPORTED_ARCH.
+import { unsupportedArchError } from './errors.js';
 
 /** The syscalls this module has numbers for. */
 export type SyscallName =
@@ -89,11 +90,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
 
 function selectTable(arch: string): SyscallTable {
   if (arch === 'x64' || arch === 'arm64') return SYSCALL_TABLES[arch];
-  const err = new Error(
-    `ringcore supports x64 and arm64 Linux only; process.arch is '${arch}'`,
-  ) as Error & { code: string };
-  err.code = 'ERR_RINGCORE_UNSUPPORTED_ARCH';
-  throw err;
+  throw unsupportedArchError(arch);
 }
 
 /** The table for this process's architecture. */

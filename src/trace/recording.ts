@@ -2,6 +2,7 @@
 // the file is written by stopTimeline() or, at the latest, when the process exits.
 import { writeFileSync } from 'node:fs';
 import { addTraceListener, tracedRing, type TraceEvent } from '../ring/trace-hook.js';
+import { invalidStateError } from '../sys/errors.js';
 import { Timeline, type RingGauge } from './timeline.js';
 
 /** An event seen before the timeline existed, with the clock and its ring's sizes and occupancy at that moment. */
@@ -29,7 +30,7 @@ function gauge(id: number): RingGauge | undefined {
  * `early` events (RINGCORE_TRACE's, seen while this module loaded) come first.
  */
 export function startTimeline(file: string, early: readonly EarlyEvent[] = []): void {
-  if (recording !== null) throw new Error(`ringcore: a timeline is already being recorded to ${recording.file}`);
+  if (recording !== null) throw invalidStateError(`a timeline is already being recorded to ${recording.file}`);
   const timeline = new Timeline(gauge, () => replaying?.time ?? performance.now());
   for (const entry of early) {
     replaying = entry;
