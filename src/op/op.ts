@@ -1,5 +1,10 @@
 // An operation in flight: one request whose final CQE settles a promise.
+// Most ops post one CQE. Some post more: SEND_ZC posts its result, then a
+// notification once the kernel has let go of the buffer. The first CQE holds
+// the result; the op keeps its slot, and with it every pin, until the CQE
+// without IORING_CQE_F_MORE, and settles only then (spec.update sees the rest).
 import { constants } from 'node:os';
+import { IORING_CQE_F_MORE } from '../sys/constants.js';
 import { AbortError, errnoException, linkBrokenException, timedOutException, ringClosedInFlightError, type ErrorContext } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
 import { Request, type Prep } from './request.js';
@@ -35,6 +40,12 @@ export interface OpSpec<T = number> {
    * with a result that nobody will receive because the caller aborted.
    */
   release?: (res: number) => void;
+  /**
+   * For ops that post more than one CQE: called with each CQE after the
+   * first (the result), such as SEND_ZC's notification (IORING_CQE_F_NOTIF).
+   * The op settles on the CQE without IORING_CQE_F_MORE, with the first's res.
+   */
+  update?: (res: number, flags: number) => void;
 }
 
 export interface OpOptions {
@@ -62,6 +73,8 @@ export class Op<T = number> extends Request {
   private readonly reject: (error: unknown) => void;
   private res = 0;
   private flags = 0;
+  /** CQEs of its own seen so far: the first is the result. */
+  private cqes = 0;
   /** CQEs still to come: the op's own, and its deadline's. */
   private pending = 1;
   settled = false;
@@ -117,8 +130,14 @@ export class Op<T = number> extends Request {
   }
 
   complete(res: number, flags: number): boolean {
-    this.res = res;
-    this.flags = flags;
+    if (this.cqes++ === 0) {
+      this.res = res;
+      this.flags = flags;
+    } else {
+      this.spec.update?.(res, flags);
+    }
+    // More CQEs will come to this slot: keep it, and what the op pins, until the last.
+    if ((flags & IORING_CQE_F_MORE) !== 0) return false;
     if (--this.pending === 0) this.settle();
     return true;
   }

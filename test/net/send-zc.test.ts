@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 
 import { Ring } from '../../src/index.js';
 import { setZeroCopyThreshold, TcpListener, TcpStream, zeroCopyStats } from '../../src/net/index.js';
+import { sendZc } from '../../src/net/send-zc.js';
 import { setIntOption } from '../../src/net/socket.js';
 import * as C from '../../src/sys/constants.js';
-import { SOL_SOCKET, SO_RCVBUF, SO_SNDBUF } from '../../src/sys/socket-constants.js';
+import { addressOf } from '../../src/sys/memory.js';
+import { MSG_DONTWAIT, MSG_NOSIGNAL, SOL_SOCKET, SO_RCVBUF, SO_SNDBUF } from '../../src/sys/socket-constants.js';
 import { record } from '../../test-support/kernel.js';
 import { until } from '../../test-support/net.js';
 
@@ -88,4 +90,64 @@ test('below the threshold, or with the default (Infinity), writes are plain SEND
     await Promise.all([client.close(), server.close(), listener.close()]);
     await ring.close();
   }
+});
+
+/** A connected pair on `ring` whose client cannot send another byte: its send queue and the peer's window are full. */
+async function stuckPair(ring: Ring) {
+  const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
+  setIntOption(listener.fd, SOL_SOCKET, SO_RCVBUF, 4096);
+  const accepted = listener.accept();
+  const client = await TcpStream.connect({ host: '127.0.0.1', port: listener.address().port, ring });
+  const server = await accepted;
+  setIntOption(client.fd, SOL_SOCKET, SO_SNDBUF, 4096);
+  const chunk = Buffer.alloc(64 * 1024);
+  const fd = client.fd;
+  // MSG_DONTWAIT: each send takes what fits and none waits; EAGAIN says the socket is full.
+  for (;;) {
+    const n = await ring
+      .submit({ syscall: 'send', prep: (u, sqe) => u.prepSend(sqe, fd, addressOf(chunk), chunk.byteLength, MSG_DONTWAIT | MSG_NOSIGNAL), pin: chunk })
+      .catch((error: { code?: string }) => (error.code === 'EAGAIN' ? 0 : Promise.reject(error)));
+    if (n === 0) break;
+  }
+  return { listener, client, server };
+}
+
+test('an aborted SEND_ZC rejects with an AbortError whose cause is the reason, after the kernel gave the buffer back', async () => {
+  const ring = new Ring({ entries: 64, cqEntries: 256 });
+  const { listener, client, server } = await stuckPair(ring);
+  try {
+    const controller = new AbortController();
+    const sending = sendZc(ring, client.fd, Buffer.alloc(SIZE), controller.signal);
+    await until(() => ring.inFlight >= 1, 5000, 'the SEND_ZC in flight');
+    const reason = new Error('the caller gave up');
+    controller.abort(reason);
+    await assert.rejects(sending, (error: Error & { code?: string }) => {
+      assert.equal(error.name, 'AbortError');
+      assert.equal(error.code, 'ABORT_ERR');
+      assert.equal(error.cause, reason, 'the reason is kept as the cause');
+      return true;
+    });
+    assert.equal(ring.inFlight, 0, 'the slot (and the buffer it pins) is back only once the kernel said so');
+  } finally {
+    await Promise.all([client.close(), server.close(), listener.close()]);
+    await ring.close();
+  }
+});
+
+test('a ring closed under a SEND_ZC in flight rejects it with ERR_RINGCORE_CLOSED, and the close waits for the kernel', async () => {
+  const ring = new Ring({ entries: 64, cqEntries: 256 });
+  const { listener, client, server } = await stuckPair(ring);
+  const sending = sendZc(ring, client.fd, Buffer.alloc(SIZE));
+  await until(() => ring.inFlight >= 1, 5000, 'the SEND_ZC in flight');
+  const outcome = sending.then(
+    () => 'resolved',
+    (error: Error & { code?: string }) => error,
+  );
+  await ring.close();
+  const error = await outcome;
+  assert.ok(error instanceof Error, `the send must reject, got ${String(error)}`);
+  assert.equal((error as Error & { code?: string }).code, 'ERR_RINGCORE_CLOSED');
+  assert.match(error.message, /^write: the ring was closed while the operation was in flight$/);
+  assert.equal(ring.inFlight, 0);
+  await Promise.all([client.close(), server.close(), listener.close()]).catch(() => {});
 });
