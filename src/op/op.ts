@@ -5,7 +5,7 @@
 // without IORING_CQE_F_MORE, and settles only then (spec.update sees the rest).
 import { constants } from 'node:os';
 import { IORING_CQE_F_MORE } from '../sys/constants.js';
-import { AbortError, errnoException, linkBrokenException, timedOutException, ringClosedInFlightError, type ErrorContext } from '../sys/errors.js';
+import { AbortError, errnoException, linkBrokenException, rejectAtCaller, ringClosedInFlightError, stackless, timedOutException, type ErrorContext } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
 import { Request, type Prep } from './request.js';
 
@@ -70,7 +70,6 @@ function capture(resolve: (value: never) => void, reject: (error: unknown) => vo
 export class Op<T = number> extends Request {
   readonly promise: OpPromise<T>;
   private readonly resolve: (value: T) => void;
-  private readonly reject: (error: unknown) => void;
   private res = 0;
   private flags = 0;
   /** CQEs of its own seen so far: the first is the result. */
@@ -95,8 +94,8 @@ export class Op<T = number> extends Request {
   ) {
     super(spec.syscall, spec.prep, spec.pin);
     this.promise = new Promise<T>(capture);
+    // Failures go through resolve too: see fail().
     this.resolve = captured.resolve as (value: T) => void;
-    this.reject = captured.reject;
     this.promise[kOp] = this;
     if (signal !== undefined) this.abortLink = { unwatch: watchAbort(signal, () => this.abort(signal.reason)), reason: undefined };
   }
@@ -151,7 +150,7 @@ export class Op<T = number> extends Request {
     if (this.settled) return;
     this.finish();
     if (error === null && this.expiredAfter >= 0) error = timedOutException(this.spec.syscall, this.expiredAfter, this.spec.context);
-    this.reject(error ?? this.abortError());
+    this.fail(error ?? this.abortError());
   }
 
   private finish(): void {
@@ -167,7 +166,7 @@ export class Op<T = number> extends Request {
       if (this.aborted && spec.release !== undefined && res >= 0) {
         // Nobody will take this fd: give it back rather than leak it.
         spec.release(res);
-        this.reject(this.abortError());
+        this.fail(this.abortError());
         return;
       }
       // Even when aborted: the op completed first, and its result is not thrown away.
@@ -176,24 +175,37 @@ export class Op<T = number> extends Request {
         try {
           this.resolve(spec.map(res, this.flags));
         } catch (error) {
-          this.reject(error);
+          this.fail(error);
         }
       }
       return;
     }
-    if ((res === -ECANCELED || res === -EINTR) && this.aborted) {
-      this.reject(this.abortError());
-    } else if (this.closedUnder) {
-      this.reject(ringClosedInFlightError(spec.syscall, errnoException(res, spec.syscall, spec.context)));
-    } else if (res === -ECANCELED && this.deadline?.fired) {
-      this.reject(timedOutException(spec.syscall, this.deadline.ms, spec.context));
-    } else if ((res === -ECANCELED || res === -EINTR) && this.expiredAfter >= 0) {
-      this.reject(timedOutException(spec.syscall, this.expiredAfter, spec.context));
-    } else if (res === -ECANCELED && this.linkedAfter) {
-      this.reject(linkBrokenException(spec.syscall, spec.context));
-    } else {
-      this.reject(errnoException(res, spec.syscall, spec.context));
-    }
+    this.fail(stackless(() => this.failure(res, spec)));
+  }
+
+  /** The error a failed CQE (res < 0) becomes. */
+  private failure(res: number, spec: OpSpec<T>): Error {
+    if ((res === -ECANCELED || res === -EINTR) && this.aborted) return this.abortError();
+    if (this.closedUnder) return ringClosedInFlightError(spec.syscall, errnoException(res, spec.syscall, spec.context));
+    if (res === -ECANCELED && this.deadline?.fired) return timedOutException(spec.syscall, this.deadline.ms, spec.context);
+    if ((res === -ECANCELED || res === -EINTR) && this.expiredAfter >= 0) return timedOutException(spec.syscall, this.expiredAfter, spec.context);
+    if (res === -ECANCELED && this.linkedAfter) return linkBrokenException(spec.syscall, spec.context);
+    return errnoException(res, spec.syscall, spec.context);
+  }
+
+  /**
+   * Rejects the op's promise with `error`, whose stack is taken on the way:
+   * the promise is resolved with `later.then(undefined, rejectAtCaller)`, and
+   * `later` rejected only then, so that when rejectAtCaller runs, V8 can
+   * follow the chain from it through this promise to the async functions
+   * awaiting it (`at async <caller>`), as Node's fs/promises errors show.
+   * A success pays nothing for this.
+   */
+  private fail(error: unknown): void {
+    const later = new Promise<never>(capture);
+    const rejectLater = captured.reject;
+    this.resolve(later.then(undefined, rejectAtCaller) as unknown as T);
+    rejectLater(error);
   }
 
   private abortError(): AbortError {

@@ -252,3 +252,29 @@ export function providedBufferMismatchError(bid: number, res: number, count: num
 export function bufferGroupsExhaustedError(): RangeError {
   return new RangeError('ringcore: every buffer group id of this ring is in use');
 }
+
+/**
+ * Gives `error` the stack of the code that awaits it, and rethrows it. Op
+ * promises are `settled.then(undefined, rejectAtCaller)`: run as that
+ * promise's reaction, the capture sees which async functions await it, so
+ * the stack reads `at async <the caller>` as Node's fs/promises errors do,
+ * where the stack taken when the error was made (in the completion handler)
+ * held only ringcore's internals.
+ */
+export function rejectAtCaller(error: unknown): never {
+  if (error instanceof Error) Error.captureStackTrace(error, rejectAtCaller);
+  throw error;
+}
+
+/** Builds an error without taking a stack (microseconds each): for errors rejectAtCaller will give one. */
+export function stackless<T>(build: () => T): T {
+  // Frozen by some sandboxes (SES): then the stack is taken twice, as before.
+  if (Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')?.writable !== true) return build();
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return build();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
