@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { benchMain, intParam } from '../lib/child.js';
 import { startNginx } from '../lib/nginx.js';
 import { findTool, installHint } from '../lib/references.js';
-import { startServer } from '../lib/server-process.js';
+import { startServer } from '../../test-support/server.js';
 import type { Measurement } from '../lib/types.js';
 import { runWrk } from '../lib/wrk.js';
 
@@ -31,9 +31,9 @@ const nodeServer = path.join(dist, 'bench', 'servers', 'node-http.js');
 const bunServer = path.join(dist, 'bench', 'servers', 'bun-serve.js');
 
 /** A server under test, listening on 127.0.0.1. stop() waits for it to exit, so that its CPU time is counted as this run's. */
-type Start = () => Promise<{ port: number; stop(): Promise<void> }>;
+type Start = () => Promise<{ port: number; stop(): Promise<unknown> }>;
 
-const spawned = (command: string, args: string[]): Start => () => startServer(command, [...args, '--host', '127.0.0.1', '--port', '0']);
+const spawned = (command: string, args: string[]): Start => () => startServer(command, [...args, '--host', '127.0.0.1', '--port', '0'], { stderr: 'inherit' });
 
 async function measure(start: Start, { connections, seconds, warmupSeconds }: Params): Promise<Measurement> {
   const server = await start();

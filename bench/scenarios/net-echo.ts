@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TcpStream } from 'ringcore/net';
 import { benchMain, intParam, nowNs, numberParam } from '../lib/child.js';
-import { startServer } from '../lib/server-process.js';
+import { startServer } from '../../test-support/server.js';
 import type { Measurement } from '../lib/types.js';
 
 interface Params {
@@ -168,7 +168,7 @@ function pingpongNode(port: number, seconds: number): Promise<number> {
 function variant(test: string, client: 'ringcore' | 'node', server: 'ringcore' | 'node') {
   return async (p: Params): Promise<Measurement> => {
     const [script, ...args] = SERVERS[server];
-    const proc = await startServer(process.execPath, [script!, ...args, '--host', '127.0.0.1', '--port', '0']);
+    const proc = await startServer(process.execPath, [script!, ...args, '--host', '127.0.0.1', '--port', '0'], { stderr: 'inherit' });
     try {
       const exchange = CLIENTS[client]!;
       if (test === 'sequential') return await timedBatches(() => sequential(exchange, proc.port, p.requests), p);

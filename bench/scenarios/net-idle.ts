@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchMain, intParam } from '../lib/child.js';
-import { startServer } from '../lib/server-process.js';
+import { startServer } from '../../test-support/server.js';
 import type { Measurement } from '../lib/types.js';
 import { fdCountOf, nofilePrefix, rssBytes, startIdleClient, threadNames } from '../../test-support/idle.js';
 
@@ -33,7 +33,7 @@ function variant(server: 'ringcore' | 'node') {
     if ('skip' in limit) throw new Error(limit.skip);
     const [script, ...args] = SERVERS[server];
     const [command, ...prefixArgs] = [...limit.prefix, process.execPath];
-    const proc = await startServer(command!, [...prefixArgs, script!, ...args, '--host', '127.0.0.1', '--port', '0']);
+    const proc = await startServer(command!, [...prefixArgs, script!, ...args, '--host', '127.0.0.1', '--port', '0'], { stderr: 'inherit' });
     const pid = proc.child.pid!;
     try {
       const warm = await startIdleClient(proc.port, 10, limit.prefix);

@@ -5,18 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, writeSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
 
 import { Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
 import { addressOf } from '../../src/sys/memory.js';
 import { pipe } from '../../test-support/kernel.js';
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; !condition(); i++) {
-    if (i > 2000) throw new Error(`gave up waiting for ${what}`);
-    await delay(1);
-  }
-}
+import { until } from '../../test-support/net.js';
 
 test('a stale CQE for a reused slot is dropped and does not settle the new owner', { timeout: 10_000 }, async () => {
   const ring = new Ring({ entries: 4 });
@@ -37,7 +30,7 @@ test('a stale CQE for a reused slot is dropped and does not settle the new owner
     const reading = ring
       .submit({ syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, readFd, addressOf(buffer), buffer.length, -1), pin: buffer })
       .finally(() => (settled = true));
-    await until(() => events.some((e) => e.type === 'enter'), 'the read to be submitted');
+    await until(() => events.some((e) => e.type === 'enter'), 5000, 'the read to be submitted');
     const current = events.find((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_READ);
     assert.ok(current?.type === 'sqe');
     assert.equal(current.slot, old.slot, 'the slot was reused');
@@ -50,7 +43,7 @@ test('a stale CQE for a reused slot is dropped and does not settle the new owner
     ring.uring.setUserData(sqe, old.slot, old.generation);
     assert.equal(ring.uring.submit(), 1);
 
-    await until(() => ring.stats.stale > staleBefore, 'the stale CQE to be reaped');
+    await until(() => ring.stats.stale > staleBefore, 5000, 'the stale CQE to be reaped');
     assert.equal(ring.stats.stale, staleBefore + 1);
     assert.equal(settled, false, 'the read was not settled by the stale CQE');
     assert.equal(ring.inFlight, 1);
