@@ -1,4 +1,5 @@
-// Writes docs/benchmarks.md from the stored results (bench/results/*.json).
+// Writes the report from stored results: docs/benchmarks.md from
+// bench/results/*.json when publishing, bench/out/benchmarks.md otherwise.
 // It renders whatever scenarios it is given, in catalog order: a new scenario
 // adds its rows by existing, with nothing to change here.
 import { writeFileSync } from 'node:fs';
@@ -102,7 +103,7 @@ export function renderReport(sections: Section[]): string {
   const out: string[] = [
     '# Benchmarks',
     '',
-    '<!-- Written by `npm run bench` (bench/report.ts) from bench/results/*.json. Do not edit by hand: rerun it. -->',
+    '<!-- Written by `npm run bench -- --publish` (bench/report.ts) from bench/results/*.json. Do not edit by hand: rerun it. -->',
     '',
   ];
   if (latest !== undefined) {
@@ -129,7 +130,7 @@ export function renderReport(sections: Section[]): string {
       'The VM has 2 vCPUs, so anything else running halves the figures: before each run the harness waits ' +
       'for other processes to use less than 0.15 CPU (60 s at most over a whole run by default; `--max-wait <s>` sets it), and it records the load they caused ' +
       'during each run (machine busy time less the CPU time of the measured process and of the servers, clients and tools it started). ' +
-      'Raw figures, every round, are in `bench/results/<scenario>.json`. A plain `npm run bench` measures the ' +
+      'Raw figures, every round, are in `bench/results/<scenario>.json`. `npm run bench -- --publish` measures the ' +
       'headline rows in about 2 minutes and `--full` every row of every scenario in under 10, 3 rounds each; ' +
       'this page keeps the last figures of each scenario. ' +
       'A row whose limit reference (fio, wrk, nginx, Bun) is not installed is skipped and says so; ' +

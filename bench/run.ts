@@ -3,11 +3,13 @@
 // --full runs every row of every scenario in under 10.
 // It runs every measurement as its own process, alternating the variants of a
 // scenario round by round, takes medians, prints a table, stores the raw
-// figures in bench/results/<scenario>.json and rewrites docs/benchmarks.md
-// from everything stored there.
+// figures in bench/out/<scenario>.json (not tracked) and writes a report of
+// everything stored there (bench/out/benchmarks.md and its charts).
+// --publish stores them in bench/results/ instead and rewrites the published
+// report, docs/benchmarks.md and its charts, from everything stored there:
+// one machine's figures replace the published ones only when asked.
 // --quick (CI) proves the harness works in well under a minute: one round at
-// small sizes. Its figures are not worth publishing, so it writes to the
-// untracked bench/results/tmp/ (report and charts included) and leaves docs/ alone.
+// small sizes. Its figures are not worth publishing, so it refuses --publish.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +32,9 @@ const root = path.resolve(here, '..', '..');
 
 const USAGE = `usage: npm run bench [-- options]
   (none)           the headline rows (cat 100 MB, 100 sequential, 1000 concurrent, random reads QD 128, HTTP c=256), 3 rounds: about 2 minutes
-  --quick          every scenario, one round at small sizes (CI: proves the harness runs; figures go to bench/results/tmp/)
+  --quick          every scenario, one round at small sizes (CI: proves the harness runs)
+  --publish        store the figures in bench/results/ and rewrite docs/benchmarks.md and its charts
+                   (without it, figures and report go to bench/out/, which git ignores)
   --full           every row of every scenario, 3 rounds: under 10 minutes
   --setup          install the limit references (fio, wrk, nginx from Debian; bun into bench/.tools) and exit
   --only <name>    every row of one scenario (repeatable, or comma-separated); the report keeps the others' stored figures
@@ -49,6 +53,7 @@ function options() {
         only: { type: 'string', multiple: true },
         rounds: { type: 'string' },
         'report-only': { type: 'boolean', default: false },
+        publish: { type: 'boolean', default: false },
         'max-wait': { type: 'string' },
         setup: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -60,6 +65,7 @@ function options() {
     }
     if (values.setup) process.exit(setup() ? 0 : 1);
     if (values.quick && values.full) throw new Error('--quick and --full do not mix');
+    if (values.quick && values.publish) throw new Error('--quick figures are not worth publishing: drop --publish');
     const mode: Mode = values.quick ? 'quick' : values.full ? 'full' : 'default';
     const rounds = values.rounds === undefined ? { quick: 1, default: 3, full: 3 }[mode] : Number(values.rounds);
     if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds wants a positive integer, got ${values.rounds}`);
@@ -68,7 +74,7 @@ function options() {
     if (unknown.length > 0) throw new Error(`unknown scenario: ${unknown.join(', ')}`);
     const maxWait = values['max-wait'] === undefined ? undefined : Number(values['max-wait']);
     if (maxWait !== undefined && !(maxWait >= 0)) throw new Error(`--max-wait wants a number of seconds >= 0, got ${values['max-wait']}`);
-    return { mode, rounds, only, reportOnly: values['report-only'], maxWait };
+    return { mode, rounds, only, reportOnly: values['report-only'], maxWait, publish: values.publish };
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     process.exit(2);
@@ -81,12 +87,12 @@ function status(text: string): void {
   else process.stderr.write(`${text}\n`);
 }
 
-const { mode, rounds, only, reportOnly, maxWait } = options();
+const { mode, rounds, only, reportOnly, maxWait, publish } = options();
 // Before each run, wait for other processes to go quiet, this long at most in
 // all. Not in quick mode: it proves the harness works and its figures mean little.
 const quiet = new QuietWait(mode === 'quick' ? 0 : (maxWait ?? 60) * 1000);
-const resultsDir = path.join(root, 'bench', 'results', ...(mode === 'quick' ? ['tmp'] : []));
-const reportFile = mode === 'quick' ? path.join(resultsDir, 'benchmarks.md') : path.join(root, 'docs', 'benchmarks.md');
+const resultsDir = publish ? path.join(root, 'bench', 'results') : path.join(root, 'bench', 'out');
+const reportFile = publish ? path.join(root, 'docs', 'benchmarks.md') : path.join(resultsDir, 'benchmarks.md');
 mkdirSync(resultsDir, { recursive: true });
 mkdirSync(path.dirname(reportFile), { recursive: true });
 
