@@ -1,5 +1,4 @@
-// concurrent_reads <dir>: every file of a directory read at once
-// (RingCore's "concurrent_downloads").
+// concurrent_reads <dir>: every file of a directory read at once.
 //
 // All the readFile calls start in the same turn of the event loop, so their
 // OPENATs go to the kernel in one io_uring_enter, then their STATXs in one,

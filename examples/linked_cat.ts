@@ -4,7 +4,7 @@
 //
 // A linked write's length is fixed when it is submitted, so it is sized from
 // the file's size: CHUNK bytes, and the exact remainder for the last chunk
-// (RingCore's version always wrote 4096, and lost data). If a read comes back
+// (a fixed 4096 would write garbage past a short last chunk). If a read comes back
 // short anyway (the file shrank, or a signal), the kernel cancels the linked
 // write (ECANCELED): the bytes that were read are written by a plain write,
 // and the copy goes on from there. A short write is finished the same way.

@@ -3,7 +3,7 @@
 //
 // The file is opened with 'a' (O_APPEND), so every write lands at the end of
 // the file, at position -1 (the current position), whatever else appends to
-// it (RingCore wrote every batch at offset 0). Batches are written one after
+// it (an explicit offset 0 would overwrite). Batches are written one after
 // the other, so lines stay in order; a short WRITEV is resubmitted for the
 // bytes it left. Lines logged while a batch is in flight wait for the next one.
 //

@@ -2,7 +2,7 @@
 //
 // Each chunk read from stdin is written to stdout and to all the files at
 // once (one batch of SQEs), and each file is written at its own offset, which
-// advances by what was written to it (RingCore wrote everything at offset 0).
+// advances by what was written to it (not offset 0 each time, which would overwrite).
 // With -a the files are opened with O_APPEND and written at the current
 // position (-1). Every write is completed: a short write is resubmitted.
 //

@@ -22,7 +22,7 @@ export function nop(options?: OpOptions): Promise<void> {
 
 /**
  * Runs `main` with the ring (the default one unless given) as the event loop:
- * RingCore's executor, blocking in io_uring_enter(min_complete=1).
+ * it blocks in io_uring_enter(min_complete=1) between steps (see driver/executor.ts).
  */
 export function run<T>(main: () => T | Promise<T>, options?: { ring?: Ring }): Promise<Awaited<T>> {
   return (options?.ring ?? defaultRing()).run(main);

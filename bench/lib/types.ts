@@ -41,7 +41,7 @@ export interface RowSpec {
   /** A measured bound for the ringcore figure (e.g. the raw ring, no promises), or a fixed text. */
   limit?: { run: string; label: string } | { text: string };
   /**
-   * A target from the issue, in the row's unit; or, with `ratio`, the least
+   * A target the project set for the row, in the row's unit; or, with `ratio`, the least
    * ratio against the row's reference run (the `ratio` column) that meets it.
    */
   target?: { value: number; text: string; ratio?: boolean };

@@ -1,4 +1,4 @@
-// One default ring per thread, created on first use (RingCore's thread_local).
+// One default ring per thread, created on first use: a ring is not safe to share across threads.
 // Module state is per isolate, so every worker_thread gets its own ring.
 import { Ring } from './ring.js';
 

@@ -1,4 +1,4 @@
-// The standalone executor, RingCore's loop: the ring is the event loop. Each
+// The standalone executor: the ring is the event loop. Each
 // step submits what is queued, then blocks in io_uring_enter(min_complete=1)
 // until the kernel completes something, reaps, and lets the promise
 // continuations run before the next step. Lowest latency for programs that do

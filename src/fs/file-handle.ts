@@ -393,7 +393,7 @@ export class FileHandle {
     return stream;
   }
 
-  /** The name for readableWebStream(). */
+  /** readableWebStream() under the shorter name the web streams API uses for a body's stream. */
   readableStream(options?: ReadableWebStreamOptions): ReadableStream<Uint8Array> {
     return this.readableWebStream(options);
   }
@@ -406,7 +406,7 @@ export class FileHandle {
     return stream;
   }
 
-  /** The name for writableWebStream(). */
+  /** writableWebStream() under the shorter name, to match readableStream(). */
   writableStream(options?: WritableWebStreamOptions): WritableStream<ArrayBufferView | ArrayBuffer | string> {
     return this.writableWebStream(options);
   }

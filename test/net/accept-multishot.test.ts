@@ -1,5 +1,5 @@
 // `for await (const conn of listener)`: ONE multishot accept (the flag in
-// sqe->ioprio, not accept_flags: RingCore's EINVAL), re-armed when it ends.
+// sqe->ioprio: in accept_flags the kernel refuses it with EINVAL), re-armed when it ends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';

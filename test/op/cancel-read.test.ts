@@ -1,7 +1,7 @@
 // The kernel never writes into memory given back: a READ on an empty pipe is
 // aborted; the data written to the pipe afterwards must not be consumed by the
-// cancelled read nor land in its buffer. (RingCore freed such a buffer while
-// the kernel still owned it, and the kernel later wrote into whatever reused it.)
+// cancelled read nor land in its buffer. (Freeing such a buffer while the
+// kernel still owns it lets the kernel write into whatever reuses the memory.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // Slots are reused, so nothing grows per op: a million NOPs leave the slot
-// table empty and memory flat (RingCore's results map leaked an entry per op).
+// table empty and memory flat (a map of results by op id would grow by an entry per op).
 // The big run is in a child with --expose-gc, so that a GC before each
 // measurement makes the figures meaningful.
 

@@ -1,5 +1,5 @@
 // time.sleep(ms): an IORING_OP_TIMEOUT whose expiry (-ETIME) is its normal
-// completion, not an error (RingCore reported it as one).
+// completion, not an error, though a negative res is an error for every other op.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
