@@ -142,8 +142,8 @@ export function renderReport(sections: Section[]): string {
       'divided by ringcore\'s for latencies, ringcore\'s rate divided by Node\'s for throughputs. Above 1 ' +
       'ringcore wins, below 1 it loses. The **limit reference** is what the same work costs with nothing of ' +
       'ringcore\'s above the ring (or an outside tool, where named): the gap between it and the ringcore ' +
-      'column is ringcore\'s own overhead, the part that this project can still remove. Targets from the ' +
-      'issues are checked against the ringcore column as measured, with no adjustment.',
+      'column is ringcore\'s own overhead, the part that this project can still remove. Targets (the figures ' +
+      'the project set out to reach) are checked against the ringcore column as measured, with no adjustment.',
     '',
   );
   for (const family of families(sections)) {
