@@ -13,6 +13,7 @@ import { setupError } from './setup-error.js';
 import { ownRing } from './teardown.js';
 import { attachTrace, detachTrace, traceHook, type TraceEvent } from './trace-hook.js';
 
+/** How to set up a ring; every field has a default. */
 export interface IoUringOptions {
   /** SQ size; rounded up to a power of two by the kernel. Default 256, at most 32768. */
   entries?: number;
@@ -60,17 +61,21 @@ function zeroSqe(w: Uint32Array, at: number): void {
   w[at + 12] = 0; w[at + 13] = 0; w[at + 14] = 0; w[at + 15] = 0;
 }
 
+/** One io_uring instance: its fd, its three mappings and the code that reads and writes them. No promises. */
 export class IoUring {
   /** The ring's fd. -1 once closed. */
   fd: number;
   /** A small number naming this ring in traces. */
   readonly id = nextRingId++;
+  /** SQ entries, as the kernel sized them (a power of two). */
   readonly sqEntries: number;
+  /** CQ entries, as the kernel sized them. */
   readonly cqEntries: number;
   /** IORING_FEAT_* bits the kernel reported. */
   readonly features: number;
   /** The IORING_SETUP_* flags the ring was created with. */
   readonly setupFlags: number;
+  /** True when a kernel thread polls the SQ (IORING_SETUP_SQPOLL). */
   readonly sqPoll: boolean;
   /** Called for every SQE submitted, CQE reaped and enter made, when set (see trace-hook.ts). */
   trace: ((event: TraceEvent) => void) | null = null;
@@ -203,6 +208,7 @@ export class IoUring {
     return mapped;
   }
 
+  /** True once close() ran: the fd is closed and the mappings gone. */
   get closed(): boolean {
     return this.fd < 0;
   }
@@ -354,6 +360,7 @@ export class IoUring {
     this.sqeU32[w + W.len] = len;
   }
 
+  /** Writes user_data as two 32-bit words: the slot (low) and its generation (high), which every CQE carries back. */
   setUserData(sqe: number, slot: number, generation: number): void {
     const w = sqe * SQE_WORDS + W.userData;
     this.sqeU32[w] = slot;
@@ -365,26 +372,32 @@ export class IoUring {
     this.sqeU8[sqe * SQE.size + SQE.flags] |= flags;
   }
 
+  /** Sets sqe->ioprio, which some opcodes read as flags (IORING_ACCEPT_MULTISHOT, IORING_RECVSEND_POLL_FIRST…). */
   setIoprio(sqe: number, ioprio: number): void {
     this.sqeU16[sqe * (SQE.size >> 1) + H.ioprio] = ioprio;
   }
 
+  /** Sets the opcode's own flags word (open_flags, msg_flags, timeout_flags… share one union in the SQE). */
   setOpFlags(sqe: number, flags: number): void {
     this.sqeU32[sqe * SQE_WORDS + W.opFlags] = flags;
   }
 
+  /** Sets sqe->buf_index: a registered buffer (READ_FIXED) or a provided buffer group (IOSQE_BUFFER_SELECT). */
   setBufIndex(sqe: number, index: number): void {
     this.sqeU16[sqe * (SQE.size >> 1) + H.bufIndex] = index;
   }
 
+  /** Sets sqe->file_index: a slot of the registered file table to fill (direct descriptors). */
   setFileIndex(sqe: number, index: number): void {
     this.sqeU32[sqe * SQE_WORDS + W.fileIndex] = index;
   }
 
+  /** Sets sqe->addr3, a third address some opcodes read (see SQE.addr3 in sys/layout.ts). */
   setAddr3(sqe: number, addr: number): void {
     storeU64(this.sqeU32, sqe * SQE_WORDS + W.addr3, addr);
   }
 
+  /** IORING_OP_NOP: completes with 0; the cost of one trip through the ring. */
   prepNop(sqe: number): void {
     this.prepRw(sqe, C.IORING_OP_NOP, -1, 0, 0, 0);
   }
@@ -394,23 +407,28 @@ export class IoUring {
     this.prepRw(sqe, C.IORING_OP_READ, fd, addr, len, offset);
   }
 
+  /** write(fd, addr, len) at `offset` (-1: the file position). */
   prepWrite(sqe: number, fd: number, addr: number, len: number, offset: number): void {
     this.prepRw(sqe, C.IORING_OP_WRITE, fd, addr, len, offset);
   }
 
+  /** readv(fd) into `count` iovecs at `iovecs`, at `offset` (-1: the file position). */
   prepReadv(sqe: number, fd: number, iovecs: number, count: number, offset: number): void {
     this.prepRw(sqe, C.IORING_OP_READV, fd, iovecs, count, offset);
   }
 
+  /** writev(fd) from `count` iovecs at `iovecs`, at `offset` (-1: the file position). */
   prepWritev(sqe: number, fd: number, iovecs: number, count: number, offset: number): void {
     this.prepRw(sqe, C.IORING_OP_WRITEV, fd, iovecs, count, offset);
   }
 
+  /** A read into registered buffer `bufIndex` (`addr` must lie inside it): no page pinning per op. */
   prepReadFixed(sqe: number, fd: number, addr: number, len: number, offset: number, bufIndex: number): void {
     this.prepRw(sqe, C.IORING_OP_READ_FIXED, fd, addr, len, offset);
     this.setBufIndex(sqe, bufIndex);
   }
 
+  /** A write from registered buffer `bufIndex` (`addr` must lie inside it). */
   prepWriteFixed(sqe: number, fd: number, addr: number, len: number, offset: number, bufIndex: number): void {
     this.prepRw(sqe, C.IORING_OP_WRITE_FIXED, fd, addr, len, offset);
     this.setBufIndex(sqe, bufIndex);
@@ -463,24 +481,29 @@ export class IoUring {
     this.sqeU32[w + 1] = generation;
   }
 
+  /** openat(dirfd, path, flags, mode); `path` is the address of a NUL-terminated string. Completes with the new fd. */
   prepOpenat(sqe: number, dirfd: number, path: number, openFlags: number, mode: number): void {
     this.prepRw(sqe, C.IORING_OP_OPENAT, dirfd, path, mode, 0);
     this.setOpFlags(sqe, openFlags);
   }
 
+  /** close(fd). */
   prepClose(sqe: number, fd: number): void {
     this.prepRw(sqe, C.IORING_OP_CLOSE, fd, 0, 0, 0);
   }
 
+  /** statx(dirfd, path, flags, mask) into the struct statx at `statxbuf`. */
   prepStatx(sqe: number, dirfd: number, path: number, statxFlags: number, mask: number, statxbuf: number): void {
     this.prepRw(sqe, C.IORING_OP_STATX, dirfd, path, mask, statxbuf);
     this.setOpFlags(sqe, statxFlags);
   }
 
+  /** fallocate(fd, mode, offset, len) (the kernel reads len from addr and mode from len). */
   prepFallocate(sqe: number, fd: number, mode: number, offset: number, len: number): void {
     this.prepRw(sqe, C.IORING_OP_FALLOCATE, fd, len, mode, offset);
   }
 
+  /** accept4(fd, addr, addrlen, flags): one connection; completes with its fd. */
   prepAccept(sqe: number, fd: number, addr: number, addrlen: number, acceptFlags: number): void {
     this.prepRw(sqe, C.IORING_OP_ACCEPT, fd, addr, 0, addrlen);
     this.setOpFlags(sqe, acceptFlags);
@@ -492,68 +515,82 @@ export class IoUring {
     this.setIoprio(sqe, C.IORING_ACCEPT_MULTISHOT);
   }
 
+  /** connect(fd, addr, addrlen). */
   prepConnect(sqe: number, fd: number, addr: number, addrlen: number): void {
     this.prepRw(sqe, C.IORING_OP_CONNECT, fd, addr, 0, addrlen);
   }
 
+  /** send(fd, addr, len, flags): completes with the bytes sent, which may be fewer than len. */
   prepSend(sqe: number, fd: number, addr: number, len: number, msgFlags: number): void {
     this.prepRw(sqe, C.IORING_OP_SEND, fd, addr, len, 0);
     this.setOpFlags(sqe, msgFlags);
   }
 
+  /** recv(fd, addr, len, flags): completes with the bytes received, 0 at end of stream. */
   prepRecv(sqe: number, fd: number, addr: number, len: number, msgFlags: number): void {
     this.prepRw(sqe, C.IORING_OP_RECV, fd, addr, len, 0);
     this.setOpFlags(sqe, msgFlags);
   }
 
+  /** sendmsg(fd, msghdr, flags). */
   prepSendmsg(sqe: number, fd: number, msghdr: number, msgFlags: number): void {
     this.prepRw(sqe, C.IORING_OP_SENDMSG, fd, msghdr, 1, 0);
     this.setOpFlags(sqe, msgFlags);
   }
 
+  /** recvmsg(fd, msghdr, flags). */
   prepRecvmsg(sqe: number, fd: number, msghdr: number, msgFlags: number): void {
     this.prepRw(sqe, C.IORING_OP_RECVMSG, fd, msghdr, 1, 0);
     this.setOpFlags(sqe, msgFlags);
   }
 
+  /** shutdown(fd, how). */
   prepShutdown(sqe: number, fd: number, how: number): void {
     this.prepRw(sqe, C.IORING_OP_SHUTDOWN, fd, 0, how, 0);
   }
 
+  /** socket(domain, type, protocol): completes with the new fd (Linux 5.19+). */
   prepSocket(sqe: number, domain: number, type: number, protocol: number, socketFlags: number): void {
     this.prepRw(sqe, C.IORING_OP_SOCKET, domain, 0, protocol, type);
     this.setOpFlags(sqe, socketFlags);
   }
 
+  /** splice(fdIn, offIn, fdOut, offOut, len, flags); an offset of -1 means the fd's position (one side must be a pipe). */
   prepSplice(sqe: number, fdIn: number, offIn: number, fdOut: number, offOut: number, len: number, spliceFlags: number): void {
     this.prepRw(sqe, C.IORING_OP_SPLICE, fdOut, offIn, len, offOut);
     this.sqeI32[sqe * SQE_WORDS + W.fileIndex] = fdIn;
     this.setOpFlags(sqe, spliceFlags);
   }
 
+  /** renameat2(oldDirfd, oldPath, newDirfd, newPath, flags). */
   prepRenameat(sqe: number, oldDirfd: number, oldPath: number, newDirfd: number, newPath: number, renameFlags: number): void {
     this.prepRw(sqe, C.IORING_OP_RENAMEAT, oldDirfd, oldPath, newDirfd, newPath);
     this.setOpFlags(sqe, renameFlags);
   }
 
+  /** unlinkat(dirfd, path, flags): AT_REMOVEDIR removes a directory. */
   prepUnlinkat(sqe: number, dirfd: number, path: number, unlinkFlags: number): void {
     this.prepRw(sqe, C.IORING_OP_UNLINKAT, dirfd, path, 0, 0);
     this.setOpFlags(sqe, unlinkFlags);
   }
 
+  /** mkdirat(dirfd, path, mode). */
   prepMkdirat(sqe: number, dirfd: number, path: number, mode: number): void {
     this.prepRw(sqe, C.IORING_OP_MKDIRAT, dirfd, path, mode, 0);
   }
 
+  /** symlinkat(target, newDirfd, linkpath). */
   prepSymlinkat(sqe: number, target: number, newDirfd: number, linkpath: number): void {
     this.prepRw(sqe, C.IORING_OP_SYMLINKAT, newDirfd, target, 0, linkpath);
   }
 
+  /** linkat(oldDirfd, oldPath, newDirfd, newPath, flags). */
   prepLinkat(sqe: number, oldDirfd: number, oldPath: number, newDirfd: number, newPath: number, linkFlags: number): void {
     this.prepRw(sqe, C.IORING_OP_LINKAT, oldDirfd, oldPath, newDirfd, newPath);
     this.setOpFlags(sqe, linkFlags);
   }
 
+  /** Completes once fd has one of the poll(2) events in `pollMask`; with IORING_POLL_ADD_MULTI, once per event. */
   prepPollAdd(sqe: number, fd: number, pollMask: number): void {
     this.prepRw(sqe, C.IORING_OP_POLL_ADD, fd, 0, 0, 0);
     this.setOpFlags(sqe, pollMask);
@@ -641,6 +678,7 @@ export class IoUring {
     return ret;
   }
 
+  /** IORING_UNREGISTER_BUFFERS; 0 or -errno. */
   unregisterBuffers(): number {
     const ret = this.register(C.IORING_UNREGISTER_BUFFERS, null, 0);
     if (ret >= 0) this.registeredBuffers = null;
@@ -652,6 +690,7 @@ export class IoUring {
     return this.register(C.IORING_REGISTER_FILES, Int32Array.from(fds), fds.length);
   }
 
+  /** IORING_UNREGISTER_FILES; 0 or -errno. */
   unregisterFiles(): number {
     return this.register(C.IORING_UNREGISTER_FILES, null, 0);
   }

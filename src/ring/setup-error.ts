@@ -25,6 +25,7 @@ function readOr<T>(read: () => T, fallback: T): T {
   }
 }
 
+/** Reads the facts setupError() explains a failure with, from /proc (and uname). */
 export function readSetupFacts(): SetupFacts {
   const status = readOr(() => readFileSync('/proc/self/status', 'utf8'), '');
   const limits = readOr(() => readFileSync('/proc/self/limits', 'utf8'), '');

@@ -15,6 +15,7 @@ export type TraceEvent =
   | { type: 'cqe'; ring: number; res: number; flags: number; userData: number; slot: number; generation: number }
   | { type: 'enter'; ring: number; toSubmit: number; minComplete: number; flags: number; ret: number };
 
+/** A function given every trace event of every ring (addTraceListener). */
 export type TraceListener = (event: TraceEvent) => void;
 
 /** What the hook needs of a ring (IoUring): declared here so that the two files do not import each other. */
@@ -71,6 +72,7 @@ export function attachTrace(uring: TracedRing): void {
   uring.trace = listeners.size > 0 ? dispatch : null;
 }
 
+/** Called by IoUring.close(): a closed ring is no longer traced or looked up. */
 export function detachTrace(uring: TracedRing): void {
   rings.delete(uring.id);
   uring.trace = null;

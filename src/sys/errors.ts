@@ -12,6 +12,7 @@ export interface ErrorContext {
   port?: number;
 }
 
+/** A kernel error, shaped as Node's: negative errno, its code, the syscall, and where it was pointed at. */
 export interface RingcoreErrnoException extends Error {
   errno: number;
   code: string;
@@ -112,6 +113,7 @@ export type RingcoreErrorCode =
   | 'ERR_RINGCORE_NATIVE_MISSING'
   | 'ERR_RINGCORE_HTTP_PARSE';
 
+/** An error of ringcore's own, with a stable ERR_RINGCORE_* code (docs/errors.md). */
 export class RingcoreError extends Error {
   readonly code: RingcoreErrorCode;
   /** For ERR_RINGCORE_SETUP: the errno io_uring_setup returned. */

@@ -19,6 +19,7 @@ export interface Watch {
   close(): void;
 }
 
+/** The native shim's functions (native/ringcore.c): all of layer 0. */
 export interface Native {
   /** A raw system call. Returns the result, or -errno. */
   syscall(nr: number, ...args: number[]): number;
@@ -82,6 +83,7 @@ function load(): { native: Native; file: string } {
 }
 
 const loaded = load();
+/** The loaded shim. */
 export const native: Native = loaded.native;
 /** The binary in use. */
 export const nativeFile: string = loaded.file;

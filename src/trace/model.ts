@@ -3,6 +3,7 @@
 // markers and its counters. Events of other producers are ignored, not refused.
 import { COUNTERS, ENTER_TID, LANE_TID, type ChromeTrace, type ChromeTraceEvent } from './timeline.js';
 
+/** One op's slice on its lane: from its SQE (or previous CQE) to its CQE. */
 export interface SliceView {
   name: string;
   lane: number;
@@ -12,6 +13,7 @@ export interface SliceView {
   args: Record<string, unknown>;
 }
 
+/** One io_uring_enter marker: when, how many SQEs it submitted, what it returned. */
 export interface EnterView {
   ts: number;
   toSubmit: number;
@@ -21,6 +23,7 @@ export interface EnterView {
 /** A step function: the value holds from each sample's ts to the next one's. */
 export type Series = { ts: number; value: number }[];
 
+/** Everything drawn for one ring: its op slices by lane, its enters and its three counters. */
 export interface RingView {
   id: number;
   name: string;
@@ -32,6 +35,7 @@ export interface RingView {
   cq: Series;
 }
 
+/** The rings of a timeline, and the time it spans (µs since it started). */
 export interface TimelineView {
   rings: RingView[];
   start: number;
@@ -40,6 +44,7 @@ export interface TimelineView {
 
 const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
 
+/** Reads a timeline (the file or its bare event list) back into one RingView per ring. */
 export function readTimeline(trace: ChromeTrace | ChromeTraceEvent[]): TimelineView {
   const events = Array.isArray(trace) ? trace : trace.traceEvents;
   const rings = new Map<number, RingView>();

@@ -26,6 +26,7 @@ const FIXED: Record<string, string> = {
   FSYNC: '#8c6d31',
 };
 
+/** The colour of an opcode's slices: fixed for the common ones, a stable hash of the name for the rest. */
 export function opcodeColor(name: string): string {
   const fixed = FIXED[name];
   if (fixed !== undefined) return fixed;

@@ -8,6 +8,7 @@ import { formatTime, timeTicks } from './axis.js';
 import { readTimeline, type RingView, type Series, type SliceView } from './model.js';
 import { opcodeColor } from './palette.js';
 
+/** How renderTimelineSvg draws: its width, its title, the time window. */
 export interface SvgOptions {
   /** Picture width in px. Default 1200. */
   width?: number;
@@ -28,6 +29,7 @@ const COUNTER_COLORS = { inFlight: '#4c72b0', sq: '#dd8452', cq: '#55a868' } as 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const px = (n: number) => String(Math.round(n * 10) / 10);
 
+/** Draws a timeline as a standalone SVG: a band per ring with its enter markers, op slices by lane, and in-flight/SQ/CQ counters. */
 export function renderTimelineSvg(trace: ChromeTrace | ChromeTraceEvent[], options: SvgOptions = {}): string {
   const view = readTimeline(trace);
   const width = options.width ?? 1200;

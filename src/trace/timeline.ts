@@ -28,6 +28,7 @@ export interface ChromeTraceEvent {
   args?: Record<string, unknown>;
 }
 
+/** A Chrome trace-event file: what ui.perfetto.dev and chrome://tracing open. */
 export interface ChromeTrace {
   traceEvents: ChromeTraceEvent[];
   displayTimeUnit: 'ms' | 'ns';
@@ -44,6 +45,7 @@ export interface RingGauge {
 
 /** The thread of enter markers; op lanes are threads LANE_TID, LANE_TID + 1, … */
 export const ENTER_TID = 0;
+/** The thread id of the first op lane. */
 export const LANE_TID = 1;
 /** Counter names: with one arg each, viewers name the tracks "<name> <arg>". */
 export const COUNTERS = { inFlight: 'in flight', sq: 'SQ', cq: 'CQ' } as const;
@@ -69,7 +71,9 @@ interface RingTrack {
 
 const round = (us: number) => Math.round(us * 1000) / 1000;
 
+/** Records trace events as Chrome trace events, reading the clock as each arrives; startTimeline() drives one. */
 export class Timeline {
+  /** The trace events so far (slices of ops still in flight are added by toJSON()). */
   readonly events: ChromeTraceEvent[] = [];
   private readonly rings = new Map<number, RingTrack>();
   /** The clock at the first event: the timeline starts at 0 µs. */
@@ -85,6 +89,7 @@ export class Timeline {
     private readonly clock: () => number = () => performance.now(),
   ) {}
 
+  /** Adds one trace event: opens or closes an op's slice, marks an enter, samples the counters that changed. */
   record(event: TraceEvent): void {
     if (this.events.length >= MAX_EVENTS) {
       this.dropped++;
