@@ -8,7 +8,7 @@ export { defaultRing } from './driver/default-ring.js';
 export { completionDriver, type CompletionDriver } from './driver/completion-watch.js';
 export { IoUring, type IoUringOptions } from './ring/io-uring.js';
 // The trace hook only: what its events become is in ringcore/trace.
-export { addTraceListener, TRACE_CHANNELS, type TraceEvent, type TraceListener } from './ring/trace-hook.js';
+export { addTraceListener, TRACE_CHANNELS, type CqeEvent, type EnterEvent, type SqeEvent, type TraceEvent, type TraceListener } from './ring/trace-hook.js';
 export { Op, kOp, type OpOptions, type OpPromise, type OpSpec } from './op/op.js';
 export { Multishot, type MultishotSpec } from './op/multishot.js';
 export type { SubmitterStats } from './op/submitter.js';

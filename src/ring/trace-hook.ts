@@ -10,21 +10,73 @@
 import diagnostics from 'node:diagnostics_channel';
 
 /** What the hook sees: every SQE as it is submitted, every CQE as it is reaped, every io_uring_enter. */
-export type TraceEvent =
-  | { type: 'sqe'; ring: number; opcode: number; flags: number; fd: number; len: number; off: number; userData: number; slot: number; generation: number }
-  | { type: 'cqe'; ring: number; res: number; flags: number; userData: number; slot: number; generation: number }
-  | { type: 'enter'; ring: number; toSubmit: number; minComplete: number; flags: number; ret: number };
+export type TraceEvent = SqeEvent | CqeEvent | EnterEvent;
+
+/** What every trace event carries. */
+interface RingEvent {
+  /** The ring's id (IoUring.id): a small number, unique in the process. */
+  ring: number;
+}
+
+/** What an SQE and its CQEs share: the user_data that ties them together. */
+interface UserData {
+  /** user_data as a number: slot + generation × 2^32. */
+  userData: number;
+  /** The low word of user_data: the op's slot. */
+  slot: number;
+  /** The high word of user_data: the slot's generation, which tells a late CQE from a current one. */
+  generation: number;
+}
+
+/** An SQE, as the kernel is about to read it (traced when the SQ tail is published). */
+export interface SqeEvent extends RingEvent, UserData {
+  type: 'sqe';
+  /** IORING_OP_*. */
+  opcode: number;
+  /** IOSQE_* flags. */
+  flags: number;
+  fd: number;
+  len: number;
+  /** The offset, or -1 for "the file position". */
+  off: number;
+}
+
+/** A CQE, as it is reaped. */
+export interface CqeEvent extends RingEvent, UserData {
+  type: 'cqe';
+  /** The result: a count, an fd, or -errno. */
+  res: number;
+  /** IORING_CQE_F_* (F_MORE: more CQEs follow for this op; F_NOTIF: a SEND_ZC notification). */
+  flags: number;
+}
+
+/** An io_uring_enter call and what it returned. */
+export interface EnterEvent extends RingEvent {
+  type: 'enter';
+  toSubmit: number;
+  minComplete: number;
+  /** IORING_ENTER_* flags. */
+  flags: number;
+  /** SQEs consumed, or -errno. */
+  ret: number;
+}
 
 /** A function given every trace event of every ring (addTraceListener). */
 export type TraceListener = (event: TraceEvent) => void;
 
 /** What the hook needs of a ring (IoUring): declared here so that the two files do not import each other. */
 export interface TracedRing {
+  /** The id its events carry. */
   readonly id: number;
+  /** The hook it calls, set by this module: the listeners' dispatch, or null. */
   trace: TraceListener | null;
+  /** SQ size. */
   readonly sqEntries: number;
+  /** CQ size. */
   readonly cqEntries: number;
+  /** SQEs handed out and not yet consumed by the kernel. */
   sqPending(): number;
+  /** CQEs ready to be reaped. */
   cqReady(): number;
 }
 

@@ -14,32 +14,45 @@ import type { TraceEvent } from '../ring/trace-hook.js';
 
 /** One entry of a Chrome trace-event file (the subset written here). */
 export interface ChromeTraceEvent {
+  /** The opcode of an op's slice, `io_uring_enter`, a counter's or a metadata record's name. */
   name: string;
   /** X: a slice with a duration; i: an instant; C: a counter sample; M: metadata (names, order). */
   ph: 'X' | 'i' | 'C' | 'M';
   /** Microseconds since the timeline started. */
   ts: number;
+  /** The ring's id: each ring is a process in the viewer. */
   pid: number;
+  /** ENTER_TID for enter markers; LANE_TID + n for op lane n. */
   tid?: number;
+  /** A slice's length, in µs. */
   dur?: number;
   /** Scope of an instant: t = its thread. */
   s?: 't';
+  /** 'op' for op slices. */
   cat?: string;
+  /** What the viewer shows for it: fd, len, user_data, res, errno… */
   args?: Record<string, unknown>;
 }
 
 /** A Chrome trace-event file: what ui.perfetto.dev and chrome://tracing open. */
 export interface ChromeTrace {
+  /** The events, in the order they were recorded (slices by their end). */
   traceEvents: ChromeTraceEvent[];
+  /** How viewers show times; the timestamps are µs either way. */
   displayTimeUnit: 'ms' | 'ns';
+  /** About the recording: producer, pid, its length, dropped events. */
   otherData?: Record<string, unknown>;
 }
 
 /** What the timeline reads from a ring, besides its events, to draw SQ and CQ occupancy. */
 export interface RingGauge {
+  /** SQ size, for the track's name. */
   readonly sqEntries: number;
+  /** CQ size, for the track's name. */
   readonly cqEntries: number;
+  /** SQEs not yet consumed by the kernel: the SQ counter. */
   sqPending(): number;
+  /** CQEs not yet reaped: the CQ counter. */
   cqReady(): number;
 }
 
