@@ -218,7 +218,7 @@ export class LinkTimeout extends Request {
   fired = false;
 
   constructor(
-    private readonly op: Op<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+    private readonly op: Pick<Op<unknown>, 'deadlineDone'>,
     host: OpHost,
     readonly ms: number,
   ) {

@@ -26,7 +26,7 @@ const COUNTER_ROW = 54;
 const CHAR_PX = 6.1; // average width of a 10 px sans-serif character
 const COUNTER_COLORS = { inFlight: '#4c72b0', sq: '#dd8452', cq: '#55a868' } as const;
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const px = (n: number) => String(Math.round(n * 10) / 10);
 
 /** Draws a timeline as a standalone SVG: a band per ring with its enter markers, op slices by lane, and in-flight/SQ/CQ counters. */
@@ -43,8 +43,8 @@ export function renderTimelineSvg(trace: ChromeTrace | ChromeTraceEvent[], optio
   const slices = view.rings.reduce((n, r) => n + r.slices.length, 0);
   const enters = view.rings.reduce((n, r) => n + r.enters.length, 0);
   body.push(
-    `<text x="12" y="22" font-size="15" font-weight="bold">${escape(options.title ?? 'ringcore timeline')}</text>`,
-    `<text x="12" y="40" fill="#555">${escape(`${formatTime(to - from)} shown; ${slices} op slices, ${enters} io_uring_enter calls, ${view.rings.length} ring${view.rings.length === 1 ? '' : 's'}. Each slice runs from the op's SQE to its CQE, as the process saw them.`)}</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="bold">${escapeXml(options.title ?? 'ringcore timeline')}</text>`,
+    `<text x="12" y="40" fill="#555">${escapeXml(`${formatTime(to - from)} shown; ${slices} op slices, ${enters} io_uring_enter calls, ${view.rings.length} ring${view.rings.length === 1 ? '' : 's'}. Each slice runs from the op's SQE to its CQE, as the process saw them.`)}</text>`,
   );
   const top = 52;
   let y = top;
@@ -52,7 +52,7 @@ export function renderTimelineSvg(trace: ChromeTrace | ChromeTraceEvent[], optio
     const height = 24 + ENTER_ROW + laneHeight(ring) * Math.max(ring.lanes, 1) + COUNTER_ROW + 10;
     back.push(`<rect x="0" y="${y}" width="${width}" height="${height}" fill="${index % 2 === 0 ? '#f6f7f9' : '#ffffff'}"/>`);
     body.push(`<g class="ring" data-ring="${ring.id}">`);
-    body.push(`<text x="12" y="${y + 17}" font-size="12" font-weight="bold">${escape(ring.name)}</text>`);
+    body.push(`<text x="12" y="${y + 17}" font-size="12" font-weight="bold">${escapeXml(ring.name)}</text>`);
     y += 24;
     body.push(...enterRow(ring, y, x));
     y += ENTER_ROW;
@@ -69,7 +69,7 @@ export function renderTimelineSvg(trace: ChromeTrace | ChromeTraceEvent[], optio
   body.push(`<line x1="${GUTTER}" y1="${y}" x2="${GUTTER + plot}" y2="${y}" stroke="#333"/>`);
   for (const t of ticks) {
     body.push(`<line x1="${px(x(t))}" y1="${y}" x2="${px(x(t))}" y2="${y + 5}" stroke="#333"/>`);
-    body.push(`<text x="${px(x(t))}" y="${y + 17}" text-anchor="middle" fill="#333">${escape(formatTime(t))}</text>`);
+    body.push(`<text x="${px(x(t))}" y="${y + 17}" text-anchor="middle" fill="#333">${escapeXml(formatTime(t))}</text>`);
   }
   y += 30;
   const legend = legendRows(view.rings, width, y);
@@ -91,8 +91,8 @@ function laneHeight(ring: RingView): number {
 }
 
 function rowLabel(text: string, y: number, sub?: string): string {
-  const second = sub === undefined ? '' : `<tspan x="${GUTTER - 8}" dy="12" font-size="9" fill="#777">${escape(sub)}</tspan>`;
-  return `<text x="${GUTTER - 8}" y="${y}" text-anchor="end" fill="#333">${escape(text)}${second}</text>`;
+  const second = sub === undefined ? '' : `<tspan x="${GUTTER - 8}" dy="12" font-size="9" fill="#777">${escapeXml(sub)}</tspan>`;
+  return `<text x="${GUTTER - 8}" y="${y}" text-anchor="end" fill="#333">${escapeXml(text)}${second}</text>`;
 }
 
 /** A tick per enter, with its submit count above it where there is room. */
@@ -102,7 +102,7 @@ function enterRow(ring: RingView, y: number, x: (ts: number) => number): string[
   for (const enter of ring.enters) {
     const at = x(enter.ts);
     const colour = enter.toSubmit > 0 ? '#222' : '#999';
-    out.push(`<line x1="${px(at)}" y1="${y + 12}" x2="${px(at)}" y2="${y + 24}" stroke="${colour}" stroke-width="1.2"><title>${escape(`io_uring_enter to_submit=${enter.toSubmit} ret=${enter.ret}`)}</title></line>`);
+    out.push(`<line x1="${px(at)}" y1="${y + 12}" x2="${px(at)}" y2="${y + 24}" stroke="${colour}" stroke-width="1.2"><title>${escapeXml(`io_uring_enter to_submit=${enter.toSubmit} ret=${enter.ret}`)}</title></line>`);
     if (enter.toSubmit > 0 && at - lastLabel >= 18) {
       out.push(`<text x="${px(at)}" y="${y + 10}" text-anchor="middle" font-size="9" fill="#222">${enter.toSubmit}</text>`);
       lastLabel = at;
@@ -128,10 +128,10 @@ function laneRows(ring: RingView, y: number, x: (ts: number) => number, from: nu
     const height = h > 6 ? h - 2 : h;
     // A white edge separates back-to-back slices (a multishot op's CQEs) where there is room for it.
     const edge = w > 4 ? ' stroke="#fff" stroke-width="0.8"' : '';
-    out.push(`<rect class="op" x="${px(left)}" y="${px(top)}" width="${px(w)}" height="${px(height)}" fill="${opcodeColor(slice.name)}"${edge}><title>${escape(sliceTitle(slice))}</title></rect>`);
+    out.push(`<rect class="op" x="${px(left)}" y="${px(top)}" width="${px(w)}" height="${px(height)}" fill="${opcodeColor(slice.name)}"${edge}><title>${escapeXml(sliceTitle(slice))}</title></rect>`);
     const font = Math.min(10, height - 2);
     if (font >= 8 && w >= slice.name.length * CHAR_PX * (font / 10) + 8) {
-      out.push(`<text x="${px(left + 4)}" y="${px(top + height / 2 + font * 0.36)}" font-size="${font}" fill="#fff">${escape(slice.name)}</text>`);
+      out.push(`<text x="${px(left + 4)}" y="${px(top + height / 2 + font * 0.36)}" font-size="${font}" fill="#fff">${escapeXml(slice.name)}</text>`);
     }
   }
   return out;
@@ -192,7 +192,7 @@ function legendRows(rings: RingView[], width: number, y: number): { elements: st
       left = 12;
       y += 18;
     }
-    elements.push(`<g transform="translate(${px(left)},${y})">${item.swatch}<text x="18" y="9.5">${escape(item.text)}</text></g>`);
+    elements.push(`<g transform="translate(${px(left)},${y})">${item.swatch}<text x="18" y="9.5">${escapeXml(item.text)}</text></g>`);
     left += w;
   }
   return { elements, bottom: y + 14 };
