@@ -10,7 +10,21 @@
 import * as C from '../sys/constants.js';
 import { CQE, CQRING_OFFSETS, SQE, SQRING_OFFSETS } from '../sys/layout.js';
 import { native } from '../sys/native.js';
-import type { IoUring } from './io-uring.js';
+
+/** What the tear-down uses of a ring (an IoUring): declared here, as io-uring.ts imports this file. */
+interface OwnedRing {
+  readonly fd: number;
+  readonly sqPoll: boolean;
+  readonly setupFlags: number;
+  readonly sqEntries: number;
+  readonly sqeU8: Uint8Array;
+  getSqe(): number | null;
+  ungetSqes(count: number): void;
+  setUserData(sqe: number, slot: number, generation: number): void;
+  addFlags(sqe: number, flags: number): void;
+  prepNop(sqe: number): void;
+  prepCancel(sqe: number, slot: number, generation: number, cancelFlags: number): void;
+}
 
 /** The order of the layout words: the enum in native/ringcore.c. */
 const FIELDS = [
@@ -37,7 +51,7 @@ export interface RingMemory {
 }
 
 /** Registers `uring` to be quiesced and closed with this thread's environment. */
-export function ownRing(uring: IoUring, memory: RingMemory): void {
+export function ownRing(uring: OwnedRing, memory: RingMemory): void {
   const { sqOff, cqOff } = memory;
   const sq = new Uint32Array(memory.sqRing);
   const cq = new Uint32Array(memory.cqRing);
@@ -75,7 +89,7 @@ export function ownRing(uring: IoUring, memory: RingMemory): void {
 }
 
 /** Writes one SQE with the ring's own helpers, in its next free entry, copies it out and gives the entry back. */
-function template(uring: IoUring, size: number, prep: (sqe: number) => void, tag: number): Uint8Array {
+function template(uring: OwnedRing, size: number, prep: (sqe: number) => void, tag: number): Uint8Array {
   const sqe = uring.getSqe()!;
   prep(sqe);
   uring.setUserData(sqe, tag, 0xffffffff);
