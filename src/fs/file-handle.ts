@@ -5,6 +5,9 @@
 // register() puts the fd in the ring's registered file table: the handle's ops
 // then name that slot (IOSQE_FIXED_FILE); close() empties the slot once the
 // handle's ops have settled, and still closes the fd.
+// Ops at the current position (position null) on a seekable file go at an
+// explicit offset the handle keeps (FilePosition), never at -1; vectored ops
+// walk their buffers in batches of IOV_MAX (IovecCursor).
 import { constants } from 'node:os';
 import { Readable, Writable } from 'node:stream';
 import type { ReadableStream, WritableStream } from 'node:stream/web';
@@ -12,7 +15,9 @@ import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
 import { errnoException, invalidArgType, invalidStateError, type ErrorContext } from '../sys/errors.js';
 import { checkBuffer, checkInteger, checkPosition, checkRange } from './args.js';
-import { closeSpec, fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, readvSpec, writeSpec, writevSpec } from './ops.js';
+import { IovecCursor } from '../sys/iovec.js';
+import { closeSpec, fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, vectorSpec, writeSpec } from './ops.js';
+import { FilePosition } from './file-position.js';
 import type { BigIntStats } from './bigint-stats.js';
 import { fileTableOf, type FileTable } from './file-table.js';
 import { checkOptions, throwIfAborted, type FsOptions } from './options.js';
@@ -65,17 +70,25 @@ export class FileHandle {
   #pending = 0;
   #drained: (() => void) | null = null;
   #closing: Promise<void> | null = null;
+  /** Where ops at the current position go. */
+  readonly #position: FilePosition;
 
   constructor(fd: number, ring: Ring, path?: string) {
     this.#fd = fd;
+    this.#position = new FilePosition(fd);
     this.#target = fd;
     this.#ring = ring;
     this.#context = path === undefined ? undefined : { path };
   }
 
-  /** The fd; -1 once close() was called. */
+  /**
+   * The fd; -1 once close() was called. Reading it moves the fd's own offset
+   * to the handle's position, for code that uses the fd directly.
+   */
   get fd(): number {
-    return this.#closing === null ? this.#fd : -1;
+    if (this.#closing !== null) return -1;
+    this.#position.release();
+    return this.#fd;
   }
 
   /** The ring this handle's ops go through. */
@@ -140,6 +153,12 @@ export class FileHandle {
     if (--this.#pending === 0 && this.#drained !== null) this.#drained();
   }
 
+  /** An op at `at` (taken for `length` bytes) that failed moved nothing: the next one starts at `at` again. */
+  #current<T>(op: Promise<T>, at: number, length: number): Promise<T> {
+    if (at >= 0) op.catch(() => this.#position.settle(at, length, 0));
+    return op;
+  }
+
   /** EBADF when closed, as Node's FileHandle. */
   #closed(syscall: string): Promise<never> {
     return Promise.reject(errnoException(-EBADF, syscall));
@@ -200,10 +219,14 @@ export class FileHandle {
     const pos = checkPosition(position);
     if (this.#closing !== null) return this.#closed('read');
     if (len === 0) return Promise.resolve({ bytesRead: 0, buffer });
+    const at = pos < 0 ? this.#position.take(len) : pos;
     // The hot path: the result object is made by the op itself (no extra promise hop).
-    const spec = readSpec(this.#target, buffer, off, len, pos, this.#context, this.#fixed) as unknown as OpSpec<ReadResult<T>>;
-    spec.map = (bytesRead) => ({ bytesRead, buffer });
-    return this.#trackOp(this.#ring.submit(spec, opts.signal === undefined ? undefined : { signal: opts.signal }));
+    const spec = readSpec(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<ReadResult<T>>;
+    spec.map = (bytesRead) => {
+      if (pos < 0) this.#position.settle(at, len, bytesRead);
+      return { bytesRead, buffer };
+    };
+    return this.#trackOp(this.#current(this.#ring.submit(spec, opts.signal === undefined ? undefined : { signal: opts.signal }), pos < 0 ? at : -1, len));
   }
 
   /**
@@ -267,31 +290,63 @@ export class FileHandle {
     }
     if (this.#closing !== null) return this.#closed('write');
     if (len === 0) return Promise.resolve({ bytesWritten: 0, buffer: data });
-    const spec = writeSpec(this.#target, buffer, off, len, pos, this.#context, this.#fixed) as unknown as OpSpec<WriteResult<T>>;
-    spec.map = (bytesWritten) => ({ bytesWritten, buffer: data });
-    return this.#trackOp(this.#ring.submit(spec, opts.signal === undefined ? undefined : { signal: opts.signal }));
+    const at = pos < 0 ? this.#position.take(len) : pos;
+    const spec = writeSpec(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<WriteResult<T>>;
+    spec.map = (bytesWritten) => {
+      if (pos < 0) this.#position.settle(at, len, bytesWritten);
+      return { bytesWritten, buffer: data };
+    };
+    return this.#trackOp(this.#current(this.#ring.submit(spec, opts.signal === undefined ? undefined : { signal: opts.signal }), pos < 0 ? at : -1, len));
   }
 
-  /** READV into `buffers` (one op), at `position` (null: the current position). */
+  /**
+   * READV into `buffers`, at `position` (null: the current position). Lists
+   * longer than IOV_MAX go in batches, the next one only after a batch came
+   * back full (a short one is the end of the file).
+   */
   async readv<T extends readonly ArrayBufferView[]>(buffers: T, position?: number | bigint | null, options?: FsOptions): Promise<{ bytesRead: number; buffers: T }> {
     checkBuffers(buffers);
     const pos = checkPosition(position);
     const opts = checkOptions<FsOptions>(options);
     if (this.#closing !== null) return this.#closed('read');
-    if (buffers.length === 0) return Promise.resolve({ bytesRead: 0, buffers });
-    const spec = readvSpec(this.#target, buffers, pos, this.#context, this.#fixed);
-    return this.#track(this.#ring.submit(spec, { signal: opts.signal })).then((bytesRead) => ({ bytesRead, buffers }));
+    const bytesRead = await this.#track(this.#vectored(true, buffers, pos, opts.signal));
+    return { bytesRead, buffers };
   }
 
-  /** WRITEV of `buffers` (one op; it may write less than all, as Node's). */
+  /**
+   * WRITEV of all of `buffers`, at `position` (null: the current position):
+   * lists longer than IOV_MAX, and what a short write left, go in further
+   * WRITEVs, as libuv's writev does. An error after some bytes were written
+   * resolves with their count (the next write reports it), as Node's.
+   */
   async writev<T extends readonly ArrayBufferView[]>(buffers: T, position?: number | bigint | null, options?: FsOptions): Promise<{ bytesWritten: number; buffers: T }> {
     checkBuffers(buffers);
     const pos = checkPosition(position);
     const opts = checkOptions<FsOptions>(options);
     if (this.#closing !== null) return this.#closed('write');
-    if (buffers.length === 0) return Promise.resolve({ bytesWritten: 0, buffers });
-    const spec = writevSpec(this.#target, buffers, pos, this.#context, this.#fixed);
-    return this.#track(this.#ring.submit(spec, { signal: opts.signal })).then((bytesWritten) => ({ bytesWritten, buffers }));
+    const bytesWritten = await this.#track(this.#vectored(false, buffers, pos, opts.signal));
+    return { bytesWritten, buffers };
+  }
+
+  /** READVs or WRITEVs over `buffers`, at most IOV_MAX iovecs each; resolves with the bytes moved. */
+  async #vectored(read: boolean, buffers: readonly ArrayBufferView[], pos: number, signal: AbortSignal | undefined): Promise<number> {
+    const cursor = new IovecCursor(buffers);
+    if (cursor.finished) return 0;
+    const at = pos < 0 ? this.#position.take(cursor.total) : pos;
+    try {
+      while (!cursor.finished) {
+        const batch = cursor.batch();
+        const spec = vectorSpec(read, this.#target, batch, buffers, at < 0 ? -1 : at + cursor.done, this.#context, this.#fixed);
+        const n = await this.#ring.submit(spec, { signal });
+        cursor.advance(n);
+        if (read ? n < batch.bytes : n === 0) break;
+      }
+    } catch (error) {
+      if (cursor.done === 0) throw error;
+    } finally {
+      if (pos < 0) this.#position.settle(at, cursor.total, cursor.done);
+    }
+    return cursor.done;
   }
 
   /** STATX of the fd (AT_EMPTY_PATH); `{ bigint: true }` for BigIntStats. */
@@ -349,7 +404,11 @@ export class FileHandle {
     if (this.#closing !== null) return this.#closed('read');
     const work = Promise.resolve().then(() => {
       throwIfAborted(opts.signal);
-      return readToEnd(this.#ring, this.#target, opts.signal, this.#context, undefined, this.#fixed);
+      const at = this.#position.take(0);
+      return readToEnd(this.#ring, this.#target, opts.signal, this.#context, undefined, this.#fixed, at).then((data) => {
+        this.#position.settle(at, 0, data.length);
+        return data;
+      });
     });
     return this.#track(work).then((data) => (opts.encoding == null ? data : data.toString(opts.encoding)));
   }
@@ -361,7 +420,14 @@ export class FileHandle {
     if (this.#closing !== null) return this.#closed('write');
     const work = Promise.resolve().then(async () => {
       throwIfAborted(opts.signal);
-      await writeAll(this.#ring, this.#target, buffer, 0, buffer.byteLength, -1, opts.signal, this.#context, this.#fixed);
+      const length = buffer.byteLength;
+      const at = this.#position.take(length);
+      const progress = { done: 0 };
+      try {
+        await writeAll(this.#ring, this.#target, buffer, 0, length, at, opts.signal, this.#context, this.#fixed, progress);
+      } finally {
+        this.#position.settle(at, length, progress.done);
+      }
     });
     return this.#track(work);
   }

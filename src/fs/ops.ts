@@ -4,11 +4,11 @@
 // take `fixed`: then `fd` is a slot of the ring's registered file table
 // (FileTable), named with IOSQE_FIXED_FILE (onFile).
 import * as C from '../sys/constants.js';
-import { IOVEC } from '../sys/layout.js';
-import { addressOf, storeU64 } from '../sys/memory.js';
+import { IOV_MAX, IovecCursor, type IovecBatch } from '../sys/iovec.js';
+import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_close } from '../sys/syscalls.js';
-import type { ErrorContext } from '../sys/errors.js';
+import { outOfRange, type ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
 import type { Prep } from '../op/request.js';
 
@@ -59,33 +59,31 @@ export function writeFixedSpec(fd: number, buffer: Buffer, offset: number, lengt
   };
 }
 
-/** An iovec array for `buffers` (pinned with them by the op). */
-export function iovecs(buffers: readonly ArrayBufferView[]): Uint32Array {
-  const words = new Uint32Array((buffers.length * IOVEC.size) / 4);
-  for (let i = 0; i < buffers.length; i++) {
-    const b = buffers[i]!;
-    storeU64(words, (i * IOVEC.size + IOVEC.iov_base) / 4, b.byteLength === 0 ? 0 : addressOf(b));
-    storeU64(words, (i * IOVEC.size + IOVEC.iov_len) / 4, b.byteLength);
-  }
-  return words;
-}
-
+/**
+ * READV into `buffers` (at most IOV_MAX of them: the kernel refuses more with
+ * EINVAL; FileHandle.readv walks longer lists in batches).
+ */
 export function readvSpec(fd: number, buffers: readonly ArrayBufferView[], position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
-  const vec = iovecs(buffers);
-  return {
-    syscall: 'read',
-    prep: onFile(fixed, (uring, sqe) => uring.prepReadv(sqe, fd, addressOf(vec), buffers.length, position)),
-    pin: [vec, buffers],
-    context,
-  };
+  return vectorSpec(true, fd, oneBatch(buffers), buffers, position, context, fixed);
 }
 
+/** WRITEV of `buffers` (at most IOV_MAX; FileHandle.writev walks longer lists in batches). */
 export function writevSpec(fd: number, buffers: readonly ArrayBufferView[], position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
-  const vec = iovecs(buffers);
+  return vectorSpec(false, fd, oneBatch(buffers), buffers, position, context, fixed);
+}
+
+function oneBatch(buffers: readonly ArrayBufferView[]): IovecBatch {
+  if (buffers.length > IOV_MAX) throw outOfRange('buffers.length', `at most ${IOV_MAX} (IOV_MAX) for one op`, buffers.length);
+  return new IovecCursor(buffers).batch();
+}
+
+/** READV (`read`) or WRITEV of one batch of iovecs; `pin` holds the buffers they point into. */
+export function vectorSpec(read: boolean, fd: number, batch: IovecBatch, pin: unknown, position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
+  const { array, count } = batch;
   return {
-    syscall: 'write',
-    prep: onFile(fixed, (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(vec), buffers.length, position)),
-    pin: [vec, buffers],
+    syscall: read ? 'read' : 'write',
+    prep: onFile(fixed, (uring, sqe) => (read ? uring.prepReadv : uring.prepWritev).call(uring, sqe, fd, addressOf(array), count, position)),
+    pin: [array, pin],
     context,
   };
 }

@@ -65,16 +65,21 @@ export async function readRange(ring: Ring, fd: number, size: number, signal: Ab
   return end === size ? buffer : buffer.subarray(0, end);
 }
 
-/** Reads from the current file position to the end, for files whose size is not known (pipes, /proc). `fixed`: fd is a registered slot. */
-export async function readToEnd(ring: Ring, fd: number, signal: AbortSignal | undefined, context?: ErrorContext, prefix?: Buffer, fixed = false): Promise<Buffer> {
+/**
+ * Reads to the end from `position` (-1: the kernel's current position), for
+ * files whose size is not known (pipes, /proc). `fixed`: fd is a registered slot.
+ */
+export async function readToEnd(ring: Ring, fd: number, signal: AbortSignal | undefined, context?: ErrorContext, prefix?: Buffer, fixed = false, position = -1): Promise<Buffer> {
   const chunks: Buffer[] = prefix === undefined ? [] : [prefix];
   let total = prefix?.length ?? 0;
+  let read = 0;
   for (let size = 64 * 1024; ; size = Math.min(size * 2, CHUNK)) {
     const chunk = Buffer.allocUnsafe(size);
-    const n = await ring.submit(readSpec(fd, chunk, 0, size, -1, context, fixed), { signal });
+    const n = await ring.submit(readSpec(fd, chunk, 0, size, position < 0 ? -1 : position + read, context, fixed), { signal });
     if (n === 0) break;
     chunks.push(n === size ? chunk : chunk.subarray(0, n));
     total += n;
+    read += n;
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }

@@ -7,9 +7,12 @@ import { writeSpec } from './ops.js';
 
 /**
  * Writes `length` bytes of `buffer` from `offset`, at file position `position`
- * (-1: the current position, as for pipes and O_APPEND files). Resolves with
+ * (-1: the kernel's current position: for pipes and O_APPEND files only). Resolves with
  * the byte count; rejects with the first error (the bytes before it stay written).
- * `fixed`: `fd` is a slot of the ring's registered file table.
+ * `fixed`: `fd` is a slot of the ring's registered file table. `progress.done`
+ * counts the bytes acknowledged so far, for callers that need it after an error.
+ * Give a regular file an explicit `position` (see file-position.ts): after a
+ * write at -1 that was cut short by an error, the kernel's offset is not moved.
  */
 export async function writeAll(
   ring: Ring,
@@ -21,13 +24,14 @@ export async function writeAll(
   signal: AbortSignal | undefined,
   context?: ErrorContext,
   fixed = false,
+  progress: { done: number } = { done: 0 },
 ): Promise<number> {
-  let done = 0;
-  while (done < length) {
+  while (progress.done < length) {
+    const done = progress.done;
     const n = await ring.submit(writeSpec(fd, buffer, offset + done, length - done, position < 0 ? -1 : position + done, context, fixed), { signal });
     // A regular file never returns 0 for a non-empty write; guard anyway rather than spin.
     if (n === 0) throw noProgressError('write', length - done);
-    done += n;
+    progress.done += n;
   }
-  return done;
+  return progress.done;
 }

@@ -5,8 +5,9 @@
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
 import { RingcoreError, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
-import { IOVEC } from '../sys/layout.js';
-import { addressOf, storeU64 } from '../sys/memory.js';
+import * as C from '../sys/constants.js';
+import { IovecCursor } from '../sys/iovec.js';
+import { addressOf } from '../sys/memory.js';
 import { MSG_NOSIGNAL, SHUT_RD, SHUT_RDWR, SHUT_WR } from '../sys/socket-constants.js';
 import { ChunkIterator, type BorrowedChunk, type ChunkOptions } from './chunks.js';
 import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
@@ -42,16 +43,6 @@ function checkView(buf: unknown): Uint8Array {
 
 function closedError(syscall: string): RingcoreError {
   return handleClosedError(syscall, 'socket');
-}
-
-/** An iovec array for `buffers`; the array and the buffers must be pinned by the op. */
-function iovecs(buffers: Uint8Array[]): Uint32Array {
-  const array = new Uint32Array((buffers.length * IOVEC.size) / 4);
-  for (let i = 0; i < buffers.length; i++) {
-    storeU64(array, (i * IOVEC.size + IOVEC.iov_base) / 4, buffers[i]!.byteLength === 0 ? 0 : addressOf(buffers[i]!));
-    storeU64(array, (i * IOVEC.size + IOVEC.iov_len) / 4, buffers[i]!.byteLength);
-  }
-  return array;
 }
 
 export class SocketStream implements AsyncIterable<Buffer> {
@@ -119,34 +110,51 @@ export class SocketStream implements AsyncIterable<Buffer> {
     );
   }
 
-  /** readv: fills `buffers` in order; the bytes read, 0 at end of stream. */
+  /**
+   * readv: fills `buffers` in order; the bytes read, 0 at end of stream. At
+   * most IOV_MAX buffers go in one READV: after a batch that came back full,
+   * the next one takes only what is already there (RWF_NOWAIT), as one
+   * readv(2) returns what has arrived.
+   */
   readv(buffers: Uint8Array[], options?: IoOptions): Promise<number> {
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
     buffers.forEach(checkView);
-    const array = iovecs(buffers);
-    const fd = this.fd;
-    return this.run(
-      { syscall: 'read', prep: (uring, sqe) => uring.prepReadv(sqe, fd, addressOf(array), buffers.length, 0), pin: [array, buffers] },
-      options,
-    );
+    return this.readvBatches(buffers, options);
   }
 
-  /** writev: writes all of `buffers`, in order (what a short write left is sent again). */
+  private async readvBatches(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
+    const cursor = new IovecCursor(buffers);
+    const fd = this.fd;
+    do {
+      const { array, count, bytes } = cursor.batch();
+      const flags = cursor.done === 0 ? 0 : C.RWF_NOWAIT;
+      let n: number;
+      try {
+        n = await this.run({ syscall: 'read', prep: (uring, sqe) => (uring.prepReadv(sqe, fd, addressOf(array), count, 0), uring.setOpFlags(sqe, flags)), pin: [array, buffers] }, options);
+      } catch (error) {
+        // Nothing more had arrived (EAGAIN), or a later batch failed: the bytes read so far are the result.
+        if (cursor.done > 0) break;
+        throw error;
+      }
+      cursor.advance(n);
+      if (n < bytes) break;
+    } while (!cursor.finished);
+    return cursor.done;
+  }
+
+  /** writev: writes all of `buffers`, in order, IOV_MAX at most per WRITEV; what a short write left is sent next. */
   writev(buffers: Bytes[], options?: IoOptions): Promise<void> {
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
-    const views = buffers.map(bytesOf);
-    const total = views.reduce((sum, b) => sum + b.byteLength, 0);
-    if (total === 0) return Promise.resolve();
-    const array = iovecs(views);
+    return this.writevBatches(buffers.map(bytesOf), options);
+  }
+
+  private async writevBatches(views: Uint8Array[], options: IoOptions | undefined): Promise<void> {
+    const cursor = new IovecCursor(views);
     const fd = this.fd;
-    return this.run(
-      { syscall: 'write', prep: (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(array), views.length, 0), pin: [array, views] },
-      options,
-    ).then((n) => {
-      if (n >= total) return undefined;
-      // A short write: send what is left as one buffer.
-      return this.write(Buffer.concat(views).subarray(n), options);
-    });
+    while (!cursor.finished) {
+      const { array, count } = cursor.batch();
+      cursor.advance(await this.run({ syscall: 'write', prep: (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(array), count, 0), pin: [array, views] }, options));
+    }
   }
 
   /**

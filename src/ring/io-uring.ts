@@ -4,8 +4,9 @@
 // are thrown only for misuse and for a ring that cannot be set up.
 import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
-import { CQE, CQRING_OFFSETS, FILES_UPDATE, IOVEC, PARAMS, PROBE, PROBE_OP, RSRC_REGISTER, SQE, SQRING_OFFSETS } from '../sys/layout.js';
+import { CQE, CQRING_OFFSETS, FILES_UPDATE, PARAMS, PROBE, PROBE_OP, RSRC_REGISTER, SQE, SQRING_OFFSETS } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
+import { iovecs } from '../sys/iovec.js';
 import { native } from '../sys/native.js';
 import { SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '../sys/syscalls.js';
 import { invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
@@ -668,12 +669,7 @@ export class IoUring {
    * array). The ring keeps them alive until unregisterBuffers() or close().
    */
   registerBuffers(buffers: ArrayBufferView[]): number {
-    const iovecs = new Uint32Array((buffers.length * IOVEC.size) / 4);
-    buffers.forEach((buffer, i) => {
-      storeU64(iovecs, (i * IOVEC.size + IOVEC.iov_base) / 4, addressOf(buffer));
-      storeU64(iovecs, (i * IOVEC.size + IOVEC.iov_len) / 4, buffer.byteLength);
-    });
-    const ret = this.register(C.IORING_REGISTER_BUFFERS, iovecs, buffers.length);
+    const ret = this.register(C.IORING_REGISTER_BUFFERS, iovecs(buffers), buffers.length);
     if (ret >= 0) this.registeredBuffers = buffers.slice();
     return ret;
   }

@@ -408,6 +408,9 @@ export const IORING_URING_CMD_MASK = IORING_URING_CMD_FIXED | IORING_URING_CMD_M
 /** fdatasync(2) semantics. */
 export const IORING_FSYNC_DATASYNC = 1 << 0;
 
+/** READV/WRITEV rw_flags (<linux/fs.h>): take only what is ready, else EAGAIN (preadv2's RWF_NOWAIT). */
+export const RWF_NOWAIT = 0x00000008;
+
 // ---------------------------------------------------------------------------
 // sqe->timeout_flags (TIMEOUT, TIMEOUT_REMOVE, LINK_TIMEOUT).
 // ---------------------------------------------------------------------------

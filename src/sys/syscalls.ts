@@ -25,6 +25,7 @@ export type SyscallName =
   | 'socketpair'
   | 'pipe2'
   | 'fcntl'
+  | 'lseek'
   | 'prctl'
   | 'seccomp'
   | 'getpid'
@@ -54,6 +55,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     socketpair: 53,
     pipe2: 293,
     fcntl: 72,
+    lseek: 8,
     prctl: 157,
     seccomp: 317,
     getpid: 39,
@@ -79,6 +81,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     socketpair: 199,
     pipe2: 59,
     fcntl: 25,
+    lseek: 62,
     prctl: 167,
     seccomp: 277,
     getpid: 172,
@@ -113,6 +116,7 @@ export const SYS_shutdown = SYSCALLS.shutdown;
 export const SYS_socketpair = SYSCALLS.socketpair;
 export const SYS_pipe2 = SYSCALLS.pipe2;
 export const SYS_fcntl = SYSCALLS.fcntl;
+export const SYS_lseek = SYSCALLS.lseek;
 export const SYS_prctl = SYSCALLS.prctl;
 export const SYS_seccomp = SYSCALLS.seccomp;
 export const SYS_getpid = SYSCALLS.getpid;

@@ -1,0 +1,70 @@
+// A FileHandle's own file position. Ops "at the current position" on a
+// seekable file are sent with an explicit offset taken from here, never -1:
+// the kernel does not move the file offset for an io_uring write at -1 that
+// wrote part of its bytes and then failed (EFBIG, ENOSPC), so resubmitting the
+// rest at -1 wrote it over the start of the file and reported success.
+// Files opened with O_APPEND, and fds that cannot seek (pipes, sockets,
+// terminals), keep -1: the kernel appends, or there is no offset to lose.
+import { constants } from 'node:fs';
+import { native } from '../sys/native.js';
+import { SYS_fcntl, SYS_lseek } from '../sys/syscalls.js';
+
+const F_GETFL = 3;
+const SEEK_SET = 0;
+const SEEK_CUR = 1;
+
+/**
+ * The fd's offset now, or -1 when ops on it must go at the kernel's position
+ * (-1 in the SQE): O_APPEND files, and fds lseek refuses (ESPIPE).
+ */
+export function ownPositionOf(fd: number): number {
+  const flags = native.syscall(SYS_fcntl, fd, F_GETFL, 0);
+  if (flags < 0 || (flags & constants.O_APPEND) !== 0) return -1;
+  const at = native.syscall(SYS_lseek, fd, 0, SEEK_CUR);
+  return at < 0 ? -1 : at;
+}
+
+/** Moves the fd's offset to `at` (for whoever uses the fd next: Node's fs, a child's stdio). */
+export function seekTo(fd: number, at: number): void {
+  native.syscall(SYS_lseek, fd, at, SEEK_SET);
+}
+
+export class FilePosition {
+  /** The next byte; -1: the kernel's position; NaN: to be read from the fd at the next use. */
+  #at = NaN;
+
+  constructor(private readonly fd: number) {}
+
+  /**
+   * Where an op of `length` bytes at the current position goes (-1: the
+   * kernel's). The range is taken at once, so ops started together land one
+   * after the other, as write(2)s at the file offset do.
+   */
+  take(length: number): number {
+    if (Number.isNaN(this.#at)) this.#at = ownPositionOf(this.fd);
+    if (this.#at < 0) return -1;
+    const at = this.#at;
+    this.#at = at + length;
+    return at;
+  }
+
+  /**
+   * The op that took `length` bytes at `at` moved `done` (fewer on a short
+   * read, the end of the file, or an error): the next op continues right
+   * after them, unless another op took a range since.
+   */
+  settle(at: number, length: number, done: number): void {
+    if (at >= 0 && this.#at === at + length) this.#at = at + done;
+  }
+
+  /**
+   * Hands the position to the fd's own offset before the fd is used directly,
+   * and reads it back at the next op: code that writes through the fd (Node's
+   * fs, a child's stdio) continues where the handle stopped, and the handle
+   * continues after it.
+   */
+  release(): void {
+    if (this.#at >= 0) seekTo(this.fd, this.#at);
+    this.#at = NaN;
+  }
+}
