@@ -2,7 +2,9 @@
 //
 // GET and HEAD; Content-Type by extension, Content-Length, Last-Modified,
 // If-Modified-Since (304), one Range per request (206, or 416 when it starts
-// past the end), 404. Files up to 64 KiB are read (one IORING_OP_READ) and
+// past the end), 404. A directory is served by its index.html (typed as
+// HTML) when asked for with its trailing slash, and redirected (301) to that
+// form without it; a file asked for with a trailing slash is 404, as nginx. Files up to 64 KiB are read (one IORING_OP_READ) and
 // sent with their headers in one send; larger ones go file → pipe → socket
 // with IORING_OP_SPLICE, so their bytes never pass through JavaScript.
 //
@@ -35,8 +37,21 @@ function errnoCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? '';
 }
 
-/** Opens `file` if it is a regular file whose real path is under `root`; a response otherwise. */
-async function openUnder(root: string, file: string): Promise<{ handle: FileHandle; size: number; mtimeMs: number } | HttpResponse> {
+interface Opened {
+  handle: FileHandle;
+  /** The file served: `file`, or the index.html of a directory. */
+  file: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Opens `file` if it is a regular file whose real path is under `root`; a
+ * response otherwise. `slash`: the request path ended with "/", which names
+ * a directory (its index.html) and never a file; a directory asked for
+ * without it is redirected to `location`.
+ */
+async function openUnder(root: string, file: string, slash: boolean, location: string): Promise<Opened | HttpResponse> {
   let handle: FileHandle;
   try {
     handle = await open(file, OPEN_FLAGS);
@@ -51,10 +66,11 @@ async function openUnder(root: string, file: string): Promise<{ handle: FileHand
     const stats = await handle.stat();
     if (stats.isDirectory()) {
       await handle.close();
-      return openUnder(root, path.join(file, 'index.html'));
+      if (!slash) return text(301, 'Moved Permanently', { location });
+      return openUnder(root, path.join(file, 'index.html'), false, location);
     }
-    if (!stats.isFile()) throw Object.assign(new Error('not a regular file'), { status: 404 });
-    return { handle, size: stats.size, mtimeMs: stats.mtimeMs };
+    if (!stats.isFile() || slash) throw Object.assign(new Error('not a regular file'), { status: 404 });
+    return { handle, file, size: stats.size, mtimeMs: stats.mtimeMs };
   } catch (error) {
     await handle.close();
     const status = (error as { status?: number }).status ?? 404;
@@ -67,13 +83,18 @@ export function fileHandler(root: string) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'Method Not Allowed', { allow: 'GET, HEAD' });
     const file = resolveUnder(root, req.pathname);
     if (file === null) return text(403, 'Forbidden');
-    const opened = await openUnder(root, file);
+    const pathname = req.pathname;
+    const slash = pathname.endsWith('/');
+    // The same target with the slash added, query kept: where a directory lives.
+    const query = req.target.indexOf('?');
+    const location = `${pathname}/${query < 0 ? '' : req.target.slice(query)}`;
+    const opened = await openUnder(root, file, slash, location);
     if (opened instanceof HttpResponse) return opened;
     const { handle, size, mtimeMs } = opened;
 
     const lastModified = new Date(Math.floor(mtimeMs / 1000) * 1000);
     const headers: Record<string, string> = {
-      'content-type': contentType(file),
+      'content-type': contentType(opened.file),
       'last-modified': lastModified.toUTCString(),
       'accept-ranges': 'bytes',
     };

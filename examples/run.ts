@@ -1,5 +1,6 @@
 // Runs one example: `npm run example -- <name> [args]`.
-// Every examples/<name>.ts exports `main(args)`; this file only finds it.
+// Every examples/<name>.ts exports `main(args)`; this file finds it, and
+// reports what it throws.
 // The list of names is read from this directory, so a new example needs no
 // registration here, and nothing but a listed name is ever imported.
 import { readdirSync } from 'node:fs';
@@ -26,4 +27,14 @@ if (typeof example.main !== 'function') {
   console.error(`examples/${name}.ts does not export main(args)`);
   process.exit(2);
 }
-await example.main(args);
+// A failure is one line on stderr, as coreutils print it ("cat: ENOENT: no
+// such file or directory, open 'x'"), and a non-zero exit; a usage error
+// (an Error whose message starts with "usage:") exits 2.
+try {
+  await example.main(args);
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  const usage = message.startsWith('usage:');
+  console.error(usage ? message : `${name}: ${message}`);
+  process.exit(usage ? 2 : 1);
+}

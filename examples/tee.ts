@@ -4,11 +4,15 @@
 // once (one batch of SQEs), and each file is written at its own offset, which
 // advances by what was written to it (not offset 0 each time, which would overwrite).
 // With -a the files are opened with O_APPEND and written at the current
-// position (-1). Every write is completed: a short write is resubmitted.
+// position (-1). stdout is written at the current position too, unless it is
+// a regular file: then at explicit offsets from where it stood (FilePosition),
+// since the kernel does not move the offset for a write at -1 cut short by an
+// error (a full disk), and the rest would land at the start of the file.
+// Every write is completed: a short write is resubmitted.
 //
 //   some-command | npm run example -- tee [-a] <file>...
 import { defaultRing } from 'ringcore';
-import { open, specs, type FileHandle } from 'ringcore/fs';
+import { FilePosition, open, specs, type FileHandle } from 'ringcore/fs';
 
 const CHUNK = 128 * 1024;
 
@@ -19,6 +23,7 @@ export async function main(args: string[]): Promise<void> {
   const files: FileHandle[] = await Promise.all(paths.map((path) => open(path, append ? 'a' : 'w')));
   const offsets = files.map(() => 0);
   const buffer = Buffer.allocUnsafeSlow(CHUNK);
+  const stdout = new FilePosition(1);
 
   // All of buffer[0, length) to fd, at `at` (-1: the current position).
   const writeAll = async (fd: number, length: number, at: number) => {
@@ -32,7 +37,11 @@ export async function main(args: string[]): Promise<void> {
       const got = await ring.submit(specs.readSpec(0, buffer, 0, CHUNK, -1));
       if (got === 0) break;
       await Promise.all([
-        writeAll(1, got, -1),
+        (async () => {
+          const at = stdout.take(got);
+          await writeAll(1, got, at);
+          stdout.settle(at, got, got);
+        })(),
         ...files.map(async (file, i) => {
           await writeAll(file.fd, got, append ? -1 : offsets[i]!);
           offsets[i]! += got;
@@ -40,6 +49,7 @@ export async function main(args: string[]): Promise<void> {
       ]);
     }
   } finally {
+    stdout.release();
     await Promise.all(files.map((file) => file.close()));
   }
 }

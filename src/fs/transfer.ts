@@ -3,13 +3,17 @@
 // out. Reads are full (short reads are completed), writes are complete
 // (short writes resubmitted). To a file the writes go at the chunk's own
 // offset, in any order; to a stream (a pipe, a terminal: `position: null`)
-// they are made one after the other, in chunk order.
+// they are made one after the other, in chunk order. A "stream" that is a
+// regular file (stdout redirected to a file) still gets explicit offsets,
+// from its offset at the start, which is moved past the copy at the end
+// (file-position.ts: the kernel loses the offset after a write cut short).
 // Registered buffers (READ_FIXED/WRITE_FIXED) are used when `registered` is set
 // and the ring's BufferPool has room; on page-cache reads they measured slower
 // than plain buffers here, so nothing sets it by default (docs/fs.md).
 import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
+import { FilePosition } from './file-position.js';
 import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
 import { CHUNK, DEPTH } from './read-all.js';
 
@@ -44,6 +48,8 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
   let failure: { error: unknown } | null = null;
   // The tail of the chain of ordered writes (stream output only).
   let lastWrite: Promise<void> = Promise.resolve();
+  // Where ordered writes go (stream output only): -1 for a pipe or terminal.
+  const output = positional ? null : new FilePosition(to.fd);
 
   const readChunk = async (buf: Buffer, fixed: PoolBuffer | null, start: number, length: number): Promise<number> => {
     let got = 0;
@@ -59,13 +65,19 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
   };
 
   const writeChunk = async (buf: Buffer, fixed: PoolBuffer | null, start: number, length: number): Promise<void> => {
+    // Stream output: taken in chunk order (the caller waited for its turn).
+    const at = output === null ? start : output.take(length);
     let done = 0;
-    while (done < length) {
-      const position = positional ? start + done : -1;
-      const spec = fixed !== null ? writeFixedSpec(to.fd, buf, done, length - done, position, fixed.index, to.context) : writeSpec(to.fd, buf, done, length - done, position, to.context);
-      const n = await ring.submit(spec, { signal });
-      if (n === 0) throw noProgressError('write', length - done);
-      done += n;
+    try {
+      while (done < length) {
+        const position = at < 0 ? -1 : at + done;
+        const spec = fixed !== null ? writeFixedSpec(to.fd, buf, done, length - done, position, fixed.index, to.context) : writeSpec(to.fd, buf, done, length - done, position, to.context);
+        const n = await ring.submit(spec, { signal });
+        if (n === 0) throw noProgressError('write', length - done);
+        done += n;
+      }
+    } finally {
+      output?.settle(at, length, done);
     }
     copied += length;
   };
@@ -103,6 +115,8 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
   const workers: Promise<void>[] = [];
   for (let i = 0; i < depth && i * chunk < Math.max(end, 1); i++) workers.push(worker());
   await Promise.all(workers);
+  // Whoever writes to the fd next (the shell's next command) continues after the copy.
+  output?.release();
   if (failure !== null) throw (failure as { error: unknown }).error;
   return copied;
 }
