@@ -3,12 +3,41 @@
 // kernel has them, raw syscalls through the shim when it does not. Every
 // path that fails after the socket exists closes it: no fd leaks.
 import type { Ring } from '../driver/ring.js';
-import { errnoException, type ErrorContext } from '../sys/errors.js';
+import type { OpOptions } from '../op/op.js';
+import { errnoException, timedOutException, type ErrorContext } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
-import { SOCK_CLOEXEC } from '../sys/socket-constants.js';
+import { SOCK_CLOEXEC, SOCK_STREAM } from '../sys/socket-constants.js';
 import { SYS_bind, SYS_close, SYS_getpeername, SYS_getsockname, SYS_listen, SYS_setsockopt, SYS_shutdown, SYS_socket } from '../sys/syscalls.js';
 import { sockaddrStorage, type Sockaddr } from './address.js';
+
+/**
+ * A connected stream socket: SOCKET, then CONNECT to `addr`. `timeout` covers
+ * both, counted from `startedAt`: each op is given what is left, and either
+ * running out rejects with connect's ETIMEDOUT. The socket is closed on any failure.
+ */
+export async function connectSocket(ring: Ring, domain: number, addr: Sockaddr, context: ErrorContext, options: OpOptions, startedAt = performance.now()): Promise<number> {
+  const { signal, timeout } = options;
+  // An invalid timeout is passed on as is: the op layer refuses it before any SQE.
+  const left = (): number | undefined => (typeof timeout === 'number' && timeout >= 0 ? Math.max(0, startedAt + timeout - performance.now()) : timeout);
+  const timedOut = (error: unknown): unknown => ((error as { code?: unknown }).code === 'ETIMEDOUT' ? timedOutException('connect', timeout!, context) : error);
+  let fd: number;
+  try {
+    fd = await createSocket(ring, domain, SOCK_STREAM, { signal, timeout: left() });
+  } catch (error) {
+    throw timedOut(error);
+  }
+  try {
+    await ring.submit(
+      { syscall: 'connect', prep: (uring, sqe) => uring.prepConnect(sqe, fd, addressOf(addr.bytes), addr.length), pin: addr.bytes, context },
+      { signal, timeout: left() },
+    );
+  } catch (error) {
+    closeFdNow(fd);
+    throw timedOut(error);
+  }
+  return fd;
+}
 
 /** Closes an fd now (a raw close). Errors are ignored: used where the fd is given up. */
 export function closeFdNow(fd: number): void {
@@ -16,7 +45,7 @@ export function closeFdNow(fd: number): void {
 }
 
 /** socket(domain, type | SOCK_CLOEXEC, 0). */
-export async function createSocket(ring: Ring, domain: number, type: number, signal?: AbortSignal): Promise<number> {
+export async function createSocket(ring: Ring, domain: number, type: number, options?: OpOptions): Promise<number> {
   if (ring.supports('SOCKET')) {
     return ring.submit(
       {
@@ -24,7 +53,7 @@ export async function createSocket(ring: Ring, domain: number, type: number, sig
         prep: (uring, sqe) => uring.prepSocket(sqe, domain, type | SOCK_CLOEXEC, 0, 0),
         release: closeFdNow,
       },
-      { signal },
+      options,
     );
   }
   const fd = native.syscall(SYS_socket, domain, type | SOCK_CLOEXEC, 0);

@@ -3,10 +3,9 @@
 // by default (as in Go and Bun: request/response protocols want it).
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
-import { addressOf } from '../sys/memory.js';
-import { AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_NODELAY } from '../sys/socket-constants.js';
+import { AF_INET, AF_INET6, IPPROTO_TCP, SOL_SOCKET, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_NODELAY } from '../sys/socket-constants.js';
 import { checkPort, decodeInet, inetSockaddr, resolveHost, type SocketAddress } from './address.js';
-import { closeFdNow, createSocket, localName, peerName, setIntOption } from './socket.js';
+import { closeFdNow, connectSocket, localName, peerName, setIntOption } from './socket.js';
 import { SocketStream } from './stream.js';
 
 export interface ConnectOptions {
@@ -14,7 +13,7 @@ export interface ConnectOptions {
   port: number;
   /** Aborting cancels the connect in the kernel. */
   signal?: AbortSignal;
-  /** A deadline in ms (a kernel link timeout): rejects with ETIMEDOUT. */
+  /** A deadline in ms from the call, name lookup and waiting for room in the ring included: rejects with ETIMEDOUT. */
   timeout?: number;
   /** Default true. */
   noDelay?: boolean;
@@ -28,21 +27,15 @@ export class TcpStream extends SocketStream {
   /** Connects to host:port (default host 'localhost'). */
   static async connect(options: ConnectOptions): Promise<TcpStream> {
     const port = checkPort(options?.port);
+    // The deadline counts from here: the name lookup, and the socket's wait for room in the ring, included.
+    const startedAt = performance.now();
     const ring = options.ring ?? netRing();
     const ip = await resolveHost(options.host ?? 'localhost');
     const addr = inetSockaddr(ip, port);
-    const fd = await createSocket(ring, addr.family === AF_INET6 ? AF_INET6 : AF_INET, SOCK_STREAM, options.signal);
+    const domain = addr.family === AF_INET6 ? AF_INET6 : AF_INET;
+    const fd = await connectSocket(ring, domain, addr, { address: ip, port }, { signal: options.signal, timeout: options.timeout }, startedAt);
     try {
       if (options.noDelay ?? true) setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-      await ring.submit(
-        {
-          syscall: 'connect',
-          prep: (uring, sqe) => uring.prepConnect(sqe, fd, addressOf(addr.bytes), addr.length),
-          pin: addr.bytes,
-          context: { address: ip, port },
-        },
-        { signal: options.signal, timeout: options.timeout },
-      );
     } catch (error) {
       closeFdNow(fd);
       throw error;

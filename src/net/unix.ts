@@ -4,11 +4,10 @@
 import { unlinkSync } from 'node:fs';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
-import { addressOf } from '../sys/memory.js';
 import { AF_UNIX, SOCK_STREAM } from '../sys/socket-constants.js';
 import { decodeUnix, unixSockaddr } from './address.js';
 import { Listener } from './listener.js';
-import { bindSocket, closeFdNow, createSocket, listenSocket, localName, peerName } from './socket.js';
+import { bindSocket, closeFdNow, connectSocket, createSocket, listenSocket, localName, peerName } from './socket.js';
 import { SocketStream } from './stream.js';
 
 export interface UnixConnectOptions {
@@ -23,21 +22,7 @@ export class UnixStream extends SocketStream {
   static async connect(options: UnixConnectOptions): Promise<UnixStream> {
     const addr = unixSockaddr(options?.path);
     const ring = options.ring ?? netRing();
-    const fd = await createSocket(ring, AF_UNIX, SOCK_STREAM, options.signal);
-    try {
-      await ring.submit(
-        {
-          syscall: 'connect',
-          prep: (uring, sqe) => uring.prepConnect(sqe, fd, addressOf(addr.bytes), addr.length),
-          pin: addr.bytes,
-          context: { address: options.path },
-        },
-        { signal: options.signal, timeout: options.timeout },
-      );
-    } catch (error) {
-      closeFdNow(fd);
-      throw error;
-    }
+    const fd = await connectSocket(ring, AF_UNIX, addr, { address: options.path }, { signal: options.signal, timeout: options.timeout });
     return new UnixStream(fd, ring);
   }
 

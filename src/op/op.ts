@@ -51,7 +51,11 @@ export interface OpSpec<T = number> {
 export interface OpOptions {
   /** Aborting cancels the op in the kernel (IORING_OP_ASYNC_CANCEL). */
   signal?: AbortSignal | undefined;
-  /** A deadline in ms, enforced by the kernel with IORING_OP_LINK_TIMEOUT. */
+  /**
+   * A deadline in ms from the call, time spent waiting for room in the ring
+   * included: enforced by the kernel with IORING_OP_LINK_TIMEOUT (given the
+   * time left) once the op has its SQE, and by a timer before that.
+   */
   timeout?: number | undefined;
 }
 
@@ -213,16 +217,30 @@ export class Op<T = number> extends Request {
   }
 }
 
-/** IORING_OP_LINK_TIMEOUT: the SQE after an op, cancelling it when `ms` pass first. */
+/**
+ * IORING_OP_LINK_TIMEOUT: the SQE after an op, cancelling it when the
+ * deadline passes first. The deadline counts from when it was set, not from
+ * when the op got its SQE: the kernel is given only the time left, and while
+ * the op waits for room a JS timer (armed by the Submitter) expires it there.
+ */
 export class LinkTimeout extends Request {
   fired = false;
+  /** While the op is queued: the timer that expires it in the queue. */
+  queueTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
-    private readonly op: Pick<Op<unknown>, 'deadlineDone'>,
+    readonly op: Pick<Op<unknown>, 'deadlineDone' | 'expire'>,
     host: OpHost,
     readonly ms: number,
+    /** When the deadline passes, on performance.now()'s clock. */
+    readonly dueAt: number = performance.now() + ms,
   ) {
-    super('link_timeout', (uring, sqe, slot) => uring.prepLinkTimeout(sqe, host.timespec(slot, ms), 0), null);
+    super('link_timeout', (uring, sqe, slot) => uring.prepLinkTimeout(sqe, host.timespec(slot, timeLeft(dueAt)), 0), null);
+  }
+
+  /** Milliseconds until the deadline (0 once it passed). */
+  get left(): number {
+    return timeLeft(this.dueAt);
   }
 
   complete(res: number): boolean {
@@ -232,4 +250,8 @@ export class LinkTimeout extends Request {
   }
 
   discard(): void {}
+}
+
+function timeLeft(dueAt: number): number {
+  return Math.max(0, dueAt - performance.now());
 }

@@ -4,19 +4,22 @@
 //    placed as soon as completions make room (the driver keeps entering);
 //  - slots are capped at the CQ size, so single-shot completions cannot
 //    overflow the CQ, and an overflow (multishot) is flushed back with GETEVENTS;
-//  - EINTR from io_uring_enter is retried, EAGAIN/EBUSY wait for completions.
+//  - EINTR from io_uring_enter is retried, EAGAIN/EBUSY wait for completions;
+//  - a deadline keeps running while its op waits for room: a JS timer (and a
+//    check on every flush, and a bounded wait in waitAndFlush) drops an op
+//    whose deadline passed in the queue, before it ever gets an SQE.
 // When io_uring_enter is called is the driver's business (layer 3): it sets
 // `wake` and calls flush().
 import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
 import { AbortError, errnoException, linkBrokenException, RingcoreError, invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
 import type { IoUring } from '../ring/io-uring.js';
-import { Op, kOp, type OpHost, type OpOptions, type OpPromise, type OpSpec } from './op.js';
+import { LinkTimeout, Op, kOp, type OpHost, type OpOptions, type OpPromise, type OpSpec } from './op.js';
 import { InternalRequest, Request } from './request.js';
 import { Scratch } from './scratch.js';
 import { SlotTable } from './slots.js';
 
-const { EAGAIN, EALREADY, EBUSY, EINTR, ENOENT } = constants.errno;
+const { EAGAIN, EALREADY, EBUSY, EINTR, ENOENT, ETIME } = constants.errno;
 
 export interface SubmitterStats {
   /** io_uring_enter calls made to submit. */
@@ -42,6 +45,8 @@ export class Submitter implements OpHost {
   private dropped = 0;
   private urgent: Request[] = [];
   private readonly scratch = new Scratch();
+  /** Deadlines of queued ops, each with its timer armed. */
+  private readonly queuedDeadlines = new Set<LinkTimeout>();
   private closing = false;
   private idle: (() => void) | null = null;
 
@@ -123,9 +128,35 @@ export class Submitter implements OpHost {
       this.wake();
       return;
     }
-    for (let r: Request | null = head; r !== null; r = r.linkNext) r.queued = true;
+    for (let r: Request | null = head; r !== null; r = r.linkNext) {
+      r.queued = true;
+      if (r instanceof LinkTimeout) this.armQueued(r);
+    }
     this.queue.push(head);
     this.wake();
+  }
+
+  /** The op behind `deadline` waits for room: expire it there if the deadline passes first. */
+  private armQueued(deadline: LinkTimeout): void {
+    if (deadline.queueTimer !== null) return;
+    deadline.queueTimer = setTimeout(() => deadline.op.expire(deadline.ms), deadline.left);
+    this.queuedDeadlines.add(deadline);
+  }
+
+  /** `r` left the queue (placed, dropped): its deadline's timer, if any, is no longer needed. */
+  private disarm(r: Request): void {
+    if (!(r instanceof LinkTimeout) || r.queueTimer === null) return;
+    clearTimeout(r.queueTimer);
+    r.queueTimer = null;
+    this.queuedDeadlines.delete(r);
+  }
+
+  /** Drops every queued op whose deadline has passed (for when no timer could run: run() blocks in the kernel). */
+  private expireOverdue(): void {
+    const now = performance.now();
+    for (const deadline of this.queuedDeadlines) {
+      if (deadline.dueAt <= now) deadline.op.expire(deadline.ms);
+    }
   }
 
   /**
@@ -144,6 +175,7 @@ export class Submitter implements OpHost {
       r.generation = this.slots.generation(slot);
       r.sqe = sqe;
       r.queued = false;
+      this.disarm(r);
       try {
         r.prep(uring, sqe, slot);
       } catch (error) {
@@ -173,6 +205,7 @@ export class Submitter implements OpHost {
     this.uring.ungetSqes(taken);
     for (let r: Request | null = head; r !== null; r = r.linkNext) {
       r.queued = false;
+      this.disarm(r);
       r.discard(error);
     }
   }
@@ -226,6 +259,7 @@ export class Submitter implements OpHost {
     for (let r: Request | null = target.head; r !== null; r = r.linkNext) {
       if (!r.queued) continue;
       r.queued = false;
+      this.disarm(r);
       r.discard(r === target ? null : linkBrokenException(r.syscall));
     }
   }
@@ -245,6 +279,8 @@ export class Submitter implements OpHost {
     if (op.queued) {
       if (this.maxChain < 2) return false;
       op.withDeadline(ms);
+      op.deadline!.queued = true;
+      this.armQueued(op.deadline!);
       return true;
     }
     // The op must be this ring's: another ring's SQE index means nothing here.
@@ -264,6 +300,7 @@ export class Submitter implements OpHost {
    */
   flush(): void {
     if (this.uring.closed) return;
+    if (this.queuedDeadlines.size > 0) this.expireOverdue();
     for (;;) {
       const placed = this.waiting > 0 ? this.drain() : 0;
       // A submit frees SQEs, so it is progress for waiting requests too (a full
@@ -278,15 +315,25 @@ export class Submitter implements OpHost {
     }
   }
 
-  /** Blocks in io_uring_enter until at least one CQE is ready, then flushes. */
+  /**
+   * Blocks in io_uring_enter until at least one CQE is ready, or until the
+   * first deadline of a queued op passes, then flushes.
+   */
   waitAndFlush(): void {
     if (this.uring.closed) return;
     for (;;) {
-      const ret = this.uring.enter(0, 1, C.IORING_ENTER_GETEVENTS);
-      if (ret >= 0 || ret === -EAGAIN || ret === -EBUSY) break;
+      const ret = this.queuedDeadlines.size > 0 ? this.uring.waitFor(1, this.nearestDeadline()) : this.uring.enter(0, 1, C.IORING_ENTER_GETEVENTS);
+      if (ret >= 0 || ret === -EAGAIN || ret === -EBUSY || ret === -ETIME) break;
       if (ret !== -EINTR) throw errnoException(ret, 'io_uring_enter');
     }
     this.flush();
+  }
+
+  /** Milliseconds until the first deadline of a queued op. */
+  private nearestDeadline(): number {
+    let due = Infinity;
+    for (const deadline of this.queuedDeadlines) due = Math.min(due, deadline.dueAt);
+    return Math.max(0, due - performance.now());
   }
 
   /** Submits the pending SQEs; returns how many the kernel consumed. */
@@ -358,6 +405,7 @@ export class Submitter implements OpHost {
       for (let r: Request | null = head; r !== null; r = r.linkNext) {
         if (r.queued) {
           r.queued = false;
+          this.disarm(r);
           r.discard(error);
         }
       }

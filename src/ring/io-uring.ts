@@ -4,7 +4,7 @@
 // are thrown only for misuse and for a ring that cannot be set up.
 import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
-import { CQE, CQRING_OFFSETS, FILES_UPDATE, PARAMS, PROBE, PROBE_OP, RSRC_REGISTER, SQE, SQRING_OFFSETS } from '../sys/layout.js';
+import { CQE, CQRING_OFFSETS, FILES_UPDATE, GETEVENTS_ARG, PARAMS, PROBE, PROBE_OP, RSRC_REGISTER, SQE, SQRING_OFFSETS, TIMESPEC } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
 import { iovecs } from '../sys/iovec.js';
 import { native } from '../sys/native.js';
@@ -74,6 +74,8 @@ export class IoUring {
   readonly cqEntries: number;
   /** IORING_FEAT_* bits the kernel reported. */
   readonly features: number;
+  /** waitFor()'s timespec, then its io_uring_getevents_arg (zeroed: no sigmask). */
+  private readonly waitWords = new Uint32Array((TIMESPEC.size + GETEVENTS_ARG.size) / 4);
   /** The IORING_SETUP_* flags the ring was created with. */
   readonly setupFlags: number;
   /** True when a kernel thread polls the SQ (IORING_SETUP_SQPOLL). */
@@ -289,6 +291,24 @@ export class IoUring {
   enter(toSubmit: number, minComplete: number, flags: number): number {
     const ret = native.syscall(SYS_io_uring_enter, this.fd, toSubmit, minComplete, flags, 0, 0);
     traceHook(this)?.({ type: 'enter', ring: this.id, toSubmit, minComplete, flags, ret });
+    return ret;
+  }
+
+  /**
+   * Waits for `minComplete` CQEs, at most `ms` milliseconds (IORING_ENTER_EXT_ARG;
+   * -ETIME when the time passes first). Kernels without IORING_FEAT_EXT_ARG
+   * (before 5.11) wait with no limit.
+   */
+  waitFor(minComplete: number, ms: number): number {
+    if ((this.features & C.IORING_FEAT_EXT_ARG) === 0) return this.enter(0, minComplete, C.IORING_ENTER_GETEVENTS);
+    const seconds = Math.floor(ms / 1000);
+    storeU64(this.waitWords, TIMESPEC.tv_sec / 4, seconds);
+    storeU64(this.waitWords, TIMESPEC.tv_nsec / 4, Math.round((ms - seconds * 1000) * 1e6));
+    const arg = this.waitWords.subarray(TIMESPEC.size / 4);
+    storeU64(arg, GETEVENTS_ARG.ts / 4, addressOf(this.waitWords));
+    const flags = C.IORING_ENTER_GETEVENTS | C.IORING_ENTER_EXT_ARG;
+    const ret = native.syscall(SYS_io_uring_enter, this.fd, 0, minComplete, flags, addressOf(arg), GETEVENTS_ARG.size);
+    this.trace?.({ type: 'enter', ring: this.id, toSubmit: 0, minComplete, flags, ret });
     return ret;
   }
 

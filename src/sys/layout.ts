@@ -182,6 +182,19 @@ export const TIMESPEC = {
   tv_nsec: 8,
 } as const;
 
+/** struct io_uring_getevents_arg: io_uring_enter's last argument with IORING_ENTER_EXT_ARG (Linux 5.11). */
+export const GETEVENTS_ARG = {
+  size: 24,
+  /** u64: sigset_t * (0: none). */
+  sigmask: 0,
+  /** u32: its size. */
+  sigmask_sz: 8,
+  /** u32: min_wait_usec on 6.12+, padding before. */
+  pad: 12,
+  /** u64: struct __kernel_timespec *: the longest wait (-ETIME when it passes). */
+  ts: 16,
+} as const;
+
 /** struct iovec: READV/WRITEV and REGISTER_BUFFERS read arrays of these. */
 export const IOVEC = {
   size: 16,

@@ -24,16 +24,18 @@ function checkMs(ms: unknown, name = 'ms'): number {
 
 /**
  * Resolves after `ms` milliseconds: an IORING_OP_TIMEOUT, whose expiry (-ETIME)
- * is its normal completion, not an error.
+ * is its normal completion, not an error. The time counts from the call: a
+ * timer that waited for room in a full ring is given only what is left.
  */
 export function sleep(ms: number, options?: TimerOptions): Promise<void> {
   checkMs(ms);
   const ring = options?.ring ?? defaultRing();
   const submitter = ring.submitter;
+  const dueAt = performance.now() + ms;
   return ring.submit(
     {
       syscall: 'timeout',
-      prep: (uring, sqe, slot) => uring.prepTimeout(sqe, submitter.timespec(slot, ms), 0, 0),
+      prep: (uring, sqe, slot) => uring.prepTimeout(sqe, submitter.timespec(slot, Math.max(0, dueAt - performance.now())), 0, 0),
       expect: -ETIME,
       map: () => undefined,
     },
@@ -45,10 +47,13 @@ export function sleep(ms: number, options?: TimerOptions): Promise<void> {
  * Settles like `work`, or rejects with an ETIMEDOUT error if `ms` pass first.
  * When `work` is a ringcore op whose SQE has not been submitted yet (call
  * timeout() right where the op is started), the deadline is a kernel link
- * timeout (IORING_OP_LINK_TIMEOUT). For an op already submitted, a kernel timer
- * cancels it when it fires. Either way the op keeps its memory until the kernel
- * gives it back, and an op that completed first resolves with its result.
- * Other promises cannot be cancelled: they are only raced against the timer.
+ * timeout (IORING_OP_LINK_TIMEOUT); if it is still waiting for room in the
+ * ring when `ms` pass, it is dropped from the queue. For an op already
+ * submitted, a kernel timer cancels it when it fires (and a JS timer, if the
+ * ring is too full to take that timer at once). Either way the op keeps its
+ * memory until the kernel gives it back, and an op that completed first
+ * resolves with its result. Other promises cannot be cancelled: they are only
+ * raced against the timer.
  */
 export function timeout<T>(work: Promise<T>, ms: number, options?: { ring?: Ring }): Promise<T> {
   if (!(work instanceof Promise)) throw invalidArgType('work', 'a Promise', work);
@@ -58,20 +63,25 @@ export function timeout<T>(work: Promise<T>, ms: number, options?: { ring?: Ring
   const op = (work as OpPromise<T>)[kOp];
   const stop = new AbortController();
   return new Promise<T>((resolve, reject) => {
-    sleep(ms, { signal: stop.signal, ring }).then(
-      () => {
-        if (op !== undefined) op.expire(ms);
-        else reject(timedOutException('timeout', ms));
-      },
-      () => {},
-    );
+    const expire = (): void => {
+      if (op !== undefined) op.expire(ms);
+      else reject(timedOutException('timeout', ms));
+    };
+    const timer = sleep(ms, { signal: stop.signal, ring }) as OpPromise<void>;
+    timer.then(expire, () => {});
+    // No room for the kernel timer yet: a JS timer keeps the deadline meanwhile.
+    const fallback = timer[kOp]?.queued === true ? setTimeout(expire, ms) : undefined;
+    const done = (): void => {
+      stop.abort();
+      clearTimeout(fallback);
+    };
     work.then(
       (value) => {
-        stop.abort();
+        done();
         resolve(value);
       },
       (error: unknown) => {
-        stop.abort();
+        done();
         reject(error);
       },
     );

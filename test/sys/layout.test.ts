@@ -17,7 +17,7 @@ import * as layout from '../../src/sys/layout.js';
 
 type LayoutName = 'SQE' | 'CQE' | 'SQRING_OFFSETS' | 'CQRING_OFFSETS' | 'PARAMS' | 'PROBE' | 'PROBE_OP' | 'TIMESPEC' | 'IOVEC' | 'STATX' | 'STATX_TIMESTAMP'
   | 'SOCKADDR_IN' | 'SOCKADDR_IN6' | 'SOCKADDR_UN' | 'SOCKADDR_STORAGE' | 'MSGHDR' | 'IO_URING_BUF' | 'IO_URING_BUF_RING' | 'IO_URING_BUF_REG' | 'IO_URING_RECVMSG_OUT'
-  | 'RSRC_REGISTER' | 'FILES_UPDATE';
+  | 'RSRC_REGISTER' | 'FILES_UPDATE' | 'GETEVENTS_ARG';
 
 /** Each layout.ts object and the C struct it describes. */
 const STRUCTS: { readonly [K in LayoutName]: string } = {
@@ -43,6 +43,7 @@ const STRUCTS: { readonly [K in LayoutName]: string } = {
   IO_URING_RECVMSG_OUT: 'io_uring_recvmsg_out',
   RSRC_REGISTER: 'io_uring_rsrc_register',
   FILES_UPDATE: 'io_uring_files_update',
+  GETEVENTS_ARG: 'io_uring_getevents_arg',
 };
 
 /**
