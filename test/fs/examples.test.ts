@@ -113,3 +113,70 @@ test('concurrent_reads: 150 files read at once, in a handful of enters', () => {
   // open, statx, read, close: one enter each when the ring has room for all.
   assert.ok(enters <= 6, out);
 });
+
+/** Runs a shell command that is expected to fail: its status and stderr. */
+function shFails(command: string): { status: number | null; stderr: string } {
+  const r = spawnSync('bash', ['-c', command], { encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr };
+}
+
+test('issue #9 examples: a missing path is one clear error line and exit status 1, not a stack', () => {
+  const missing = join(dir, 'no-such-file');
+  for (const name of ['cat', 'linked_cat']) {
+    const { status, stderr } = shFails(`${example(`${name} ${q(missing)}`)} > /dev/null`);
+    assert.equal(status, 1, `${name}: ${stderr}`);
+    assert.equal(stderr, `${name}: ENOENT: no such file or directory, open '${missing}'\n`);
+  }
+  const { status, stderr } = shFails(example(`cp ${q(missing)} ${q(join(dir, 'cp-out'))}`));
+  assert.equal(status, 1, stderr);
+  assert.match(stderr, /^cp: ENOENT: no such file or directory, (open|copyfile) '.*no-such-file'.*\n$/);
+  assert.equal(stderr.split('\n').length, 2, 'one line');
+});
+
+test('issue #9 examples: missing arguments print the usage and exit 2', () => {
+  for (const [args, usage] of [
+    ['logger', 'usage: logger <file> [lines] [batch]'],
+    ['cp', 'usage: cp <src> <dst>'],
+    ['linked_cat', 'usage: linked_cat <file>'],
+  ] as const) {
+    const { status, stderr } = shFails(example(args));
+    assert.equal(status, 2, `${args}: ${stderr}`);
+    assert.equal(stderr, `${usage}\n`);
+  }
+});
+
+test('issue #9 fault 7 in cat: a FIFO copied into a file past ulimit -f fails with EFBIG, and what it wrote is the input\'s start', () => {
+  const fifo = join(dir, 'fifo');
+  spawnSync('mkfifo', [fifo]);
+  const out = join(dir, 'cat-efbig');
+  // 100 KiB: the limit falls inside a 256 KiB write, so the write is cut short before the error.
+  const { status, stderr } = shFails(`(cat ${q(inputs[5]!)} > ${q(fifo)} &); ulimit -f 100; ${example(`cat ${q(fifo)}`)} > ${q(out)}`);
+  assert.equal(status, 1, stderr);
+  assert.match(stderr, /^cat: EFBIG: file too large, write/);
+  const written = nodeFs.readFileSync(out);
+  assert.equal(written.length, 100 * 1024);
+  assert.ok(written.equals(nodeFs.readFileSync(inputs[5]!).subarray(0, written.length)), 'nothing was written over the start');
+});
+
+test('issue #9 fault 7 in linked_cat and tee: past ulimit -f, EFBIG, and what was written is the input\'s start', () => {
+  const input = nodeFs.readFileSync(inputs[5]!);
+  for (const [name, command] of [
+    ['linked_cat', example(`linked_cat ${q(inputs[5]!)}`)],
+    ['tee', `cat ${q(inputs[5]!)} | ${example('tee')}`],
+  ] as const) {
+    const out = join(dir, `${name}-efbig`);
+    const { status, stderr } = shFails(`ulimit -f 100; ${command} > ${q(out)}`);
+    assert.equal(status, 1, `${name}: ${stderr}`);
+    assert.match(stderr, new RegExp(`^${name}: EFBIG: file too large, write`));
+    const written = nodeFs.readFileSync(out);
+    assert.equal(written.length, 100 * 1024, name);
+    assert.ok(written.equals(input.subarray(0, written.length)), `${name}: nothing was written over the start`);
+  }
+});
+
+test('cat to a file continues at the offset the shell left, and leaves it after what it wrote', () => {
+  const out = join(dir, 'cat-offset');
+  sh(`{ echo before; cat ${q(inputs[3]!)} | ${example('cat -')}; ${example(`cat ${q(inputs[2]!)}`)}; echo after; } > ${q(out)}`);
+  const expected = Buffer.concat([Buffer.from('before\n'), nodeFs.readFileSync(inputs[3]!), nodeFs.readFileSync(inputs[2]!), Buffer.from('after\n')]);
+  assert.ok(nodeFs.readFileSync(out).equals(expected));
+});

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -25,6 +26,7 @@ before(async () => {
   writeFileSync(path.join(root, 'small.txt'), 'small file\n');
   writeFileSync(path.join(root, 'sub', 'page.html'), '<p>hi</p>\n');
   writeFileSync(path.join(root, 'sub', 'index.html'), '<p>index</p>\n');
+  writeFileSync(path.join(root, 'index.html'), '<p>root</p>\n');
   const big = Buffer.alloc(3_000_000 + 17);
   for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 11)) & 0xff;
   writeFileSync(path.join(root, 'big.bin'), big);
@@ -106,6 +108,40 @@ test('missing files are 404; methods other than GET and HEAD are 405', { skip },
   assert.equal(await code(`${base}/small.txt`, ['-X', 'DELETE']), '405');
   // A symlink that stays inside the root is served.
   assert.equal((await curl([`${base}/link-in`])).stdout.toString(), 'small file\n');
+});
+
+test('issue #9 examples: / and /sub/ serve their index.html as text/html (curl and node:http)', { skip }, async () => {
+  for (const [target, body] of [['/', '<p>root</p>\n'], ['/sub/', '<p>index</p>\n']]) {
+    const { stdout, stderr } = await curl(['-v', `${base}${target}`]);
+    assert.equal(stdout.toString(), body);
+    assert.match(stderr, /< HTTP\/1\.1 200 /);
+    assert.match(stderr, /< content-type: text\/html; charset=utf-8\r?\n/i);
+  }
+  // node:http (agent: false: the connection closes after the answer).
+  const res = await new Promise<{ type: string | undefined; body: string }>((resolve, reject) => {
+    http
+      .get(`${base}/sub/`, { agent: false }, (r) => {
+        let body = '';
+        r.setEncoding('utf8').on('data', (d: string) => (body += d));
+        r.on('end', () => resolve({ type: r.headers['content-type'], body }));
+      })
+      .on('error', reject);
+  });
+  assert.deepEqual(res, { type: 'text/html; charset=utf-8', body: '<p>index</p>\n' });
+});
+
+test('issue #9 examples: a directory without its slash is a 301 to it (query kept); a file with a slash is 404', { skip }, async () => {
+  const head = async (target: string) => (await curl(['-s', '-o', '/dev/null', '-D', '-', `${base}${target}`])).stdout.toString();
+  const moved = await head('/sub');
+  assert.match(moved, /^HTTP\/1\.1 301 /);
+  assert.match(moved, /\r\nlocation: \/sub\/\r\n/i);
+  assert.match(await head('/sub?x=1&y=2'), /\r\nlocation: \/sub\/\?x=1&y=2\r\n/i);
+  // curl -L follows it to the index.
+  assert.equal((await curl(['-s', '-L', `${base}/sub`])).stdout.toString(), '<p>index</p>\n');
+  // A file named as if it were a directory: 404, as nginx; the file itself is served.
+  assert.match(await head('/small.txt/'), /^HTTP\/1\.1 404 /);
+  assert.match(await head('/sub/page.html/'), /^HTTP\/1\.1 404 /);
+  assert.match(await head('/small.txt'), /^HTTP\/1\.1 200 /);
 });
 
 test('path traversal: every attempt is refused and the secret never leaves', async () => {
