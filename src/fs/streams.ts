@@ -1,6 +1,7 @@
 // Node stream adapters over a FileHandle: createReadStream / createWriteStream,
 // like node:fs's. Each _read is one READ of highWaterMark bytes; each _write a
-// write-all; _writev one WRITEV (resubmitted on a short write).
+// write-all; _writev one FileHandle.writev (WRITEVs of at most IOV_MAX
+// buffers each, the rest resubmitted after a short one).
 import { Readable, Writable } from 'node:stream';
 import type { StreamSource } from './stream-source.js';
 import { checkInteger, checkPosition } from './args.js';
@@ -111,7 +112,7 @@ async function writeAll(handle: StreamSource, buffer: Buffer, position: number, 
   return done;
 }
 
-/** One WRITEV; what a short write left goes through writeAll. */
+/** FileHandle.writev (all the buffers, in IOV_MAX batches); if an error cut it short, writeAll of the rest reports it. */
 async function writevAll(handle: StreamSource, buffers: Buffer[], position: number, signal: AbortSignal | undefined): Promise<number> {
   const total = buffers.reduce((sum, b) => sum + b.byteLength, 0);
   const { bytesWritten } = await handle.writev(buffers, position < 0 ? null : position, { signal });

@@ -142,3 +142,22 @@ test('fault 4: an op placed before its deadline still completes, and an op queue
     await ring.close();
   }
 });
+
+test('fault 4: timeout() on an op already in the kernel, when the ring has no room for its timer, still expires on time', { timeout: 20_000 }, async () => {
+  const ring = new Ring({ entries: 4 });
+  const stop = new AbortController();
+  let woke = 0;
+  const target = sleep(60_000, { ring });
+  const others = Array.from({ length: 20 }, () => sleep(60_000, { ring, signal: stop.signal }).then(() => void woke++, () => {}));
+  // Let the first flush submit them: the target is in the kernel, the ring full.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(ring.waiting > 0);
+  try {
+    await assert.rejects(timeout(target, 50, { ring }), isTimedOut('timeout', 50));
+    assert.equal(woke, 0);
+  } finally {
+    stop.abort();
+    await Promise.all(others);
+    await ring.close();
+  }
+});
