@@ -302,7 +302,9 @@ export class FileHandle {
   /**
    * READV into `buffers`, at `position` (null: the current position). Lists
    * longer than IOV_MAX go in batches, the next one only after a batch came
-   * back full (a short one is the end of the file).
+   * back full (a short one is the end of the file); from a pipe (or an
+   * O_APPEND file, read at the kernel's position) only the first batch, a
+   * short read as readv(2) may return.
    */
   async readv<T extends readonly ArrayBufferView[]>(buffers: T, position?: number | bigint | null, options?: FsOptions): Promise<{ bytesRead: number; buffers: T }> {
     checkBuffers(buffers);
@@ -340,6 +342,8 @@ export class FileHandle {
         const n = await this.#ring.submit(spec, { signal });
         cursor.advance(n);
         if (read ? n < batch.bytes : n === 0) break;
+        // A pipe's next batch could wait for data that may never come (and io_uring refuses RWF_NOWAIT on a FIFO): a short read, as one readv(2).
+        if (read && at < 0) break;
       }
     } catch (error) {
       if (cursor.done === 0) throw error;

@@ -5,6 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,29 @@ test('fault 6: FileHandle.readv into 5000 buffers fills them all, and stops shor
   const { bytesRead: n } = await handle.readv(tooMany, 100);
   assert.equal(n, all.length - 100);
   assert.ok(Buffer.concat(tooMany).subarray(0, n).equals(all.subarray(100)));
+});
+
+test('fault 6: FileHandle.readv of 5000 buffers from a FIFO: a short read of what is there, never EINVAL, never a wait for more', { timeout: 20_000 }, async () => {
+  const fifo = join(dir, 'fifo');
+  spawnSync('mkfifo', [fifo]);
+  // Both ends at once: opening one end of a FIFO waits for the other.
+  const [handle, writer] = await Promise.all([fs.open(fifo, 'r'), nodeFs.promises.open(fifo, 'w')]);
+  try {
+    const data = Buffer.alloc(20_000, 0x7a);
+    await writer.write(data);
+    const room = Array.from({ length: 5000 }, () => Buffer.alloc(8));
+    const { bytesRead } = await handle.readv(room);
+    assert.ok(bytesRead > 0 && bytesRead <= data.length, `${bytesRead}`);
+    assert.ok(Buffer.concat(room).subarray(0, bytesRead).equals(data.subarray(0, bytesRead)));
+    // The rest is still there for the next read.
+    const rest = Buffer.alloc(data.length);
+    let got = 0;
+    while (got < data.length - bytesRead) got += (await handle.read(rest, got, rest.length - got, null)).bytesRead;
+    assert.equal(got, data.length - bytesRead);
+  } finally {
+    await writer.close();
+    await handle.close();
+  }
 });
 
 test('fault 6: createWriteStream given 5000 write()s writes the whole file', async () => {
