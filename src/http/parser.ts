@@ -178,6 +178,46 @@ export class RequestParser {
     return request;
   }
 
+  /**
+   * Streaming bodies (node:http's IncomingMessage): the next request as soon
+   * as its head is parsed. Its `body` is null when it has none; otherwise an
+   * empty placeholder, and the bytes come from takeBody() until it says done.
+   */
+  nextHead(): ParsedRequest | null {
+    const request = this.parseHead();
+    if (request === null && this.borrowed) this.unborrow();
+    return request;
+  }
+
+  /**
+   * Streaming bodies: appends the body bytes decoded so far (copies) to
+   * `into`; true once the body (and any trailers) is complete, after which
+   * nextHead() reads the next request.
+   */
+  takeBody(into: Buffer[]): boolean {
+    let done = false;
+    for (;;) {
+      if (this.state === State.Length) done = this.readLength();
+      else if (this.state === State.Trailer) done = this.readTrailers();
+      else if (this.readChunked()) continue; // the last chunk: its trailers follow
+      break;
+    }
+    for (const part of this.parts) into.push(part);
+    this.parts.length = 0;
+    if (done) {
+      this.current = null;
+      this.state = State.Head;
+    } else if (this.borrowed) {
+      this.unborrow();
+    }
+    return done;
+  }
+
+  /** The bytes pushed but not parsed (a copy): what follows an upgrade's head. */
+  remaining(): Buffer {
+    return Buffer.from(this.buf.subarray(this.start, this.end));
+  }
+
   private parse(): ParsedRequest | null {
     for (;;) {
       switch (this.state) {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 
-import { HttpResponse, serve, type Server } from '../../src/http/index.js';
+import { HttpResponse, serve, type ServeHandle as Server } from '../../src/http/index.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { exchange, statuses } from '../../test-support/http.js';
 import { leakedSince, openFds, until } from '../../test-support/net.js';

@@ -1,0 +1,318 @@
+// What node:http's IncomingMessage and ServerResponse see as their socket
+// (req.socket, res.socket): an EventEmitter shaped like net.Socket as far as
+// node:http and the frameworks look (write/cork/uncork/_writableState,
+// destroy, end, setTimeout, setNoDelay, remoteAddress...), with no stream
+// machinery underneath. Writes are collected and go out in one SEND per
+// turn (a whole response, or every response of a pipelined batch); one SEND
+// is in flight at a time, so bytes leave in order. write() returns false,
+// and 'drain' follows, while more than writableHighWaterMark bytes wait.
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { SocketAddress } from '../../net/address.js';
+import type { TcpStream } from '../../net/tcp-stream.js';
+
+type Callback = (error?: Error | null) => void;
+
+/** What the socket needs from its connection. */
+export interface SocketOwner {
+  /** The request body's reader wants more bytes: pull from the network again. */
+  resume(): void;
+  /** Bytes were sent or received: the idle clock restarts. */
+  touch(): void;
+  /** Closes the connection (after the bytes already written have gone out). */
+  close(): void;
+  /** Ends gracefully: FIN after what was written, then a lingering close. */
+  finish(): void;
+}
+
+const HIGH_WATER_MARK = 16 * 1024;
+
+function destroyedError(): Error {
+  return Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' });
+}
+
+export class HttpSocket extends EventEmitter {
+  /** The response that owns the socket now (node:http's own bookkeeping field). */
+  _httpMessage: ServerResponse | null = null;
+  /** Read by ServerResponse.end(), which sets corked = 1 to uncork fully. */
+  readonly _writableState = { corked: 0, length: 0 };
+  readonly writableHighWaterMark = HIGH_WATER_MARK;
+  readonly readableHighWaterMark = HIGH_WATER_MARK;
+  readable = true;
+  writable = true;
+  destroyed = false;
+  connecting = false;
+  bytesRead = 0;
+  bytesWritten = 0;
+  /** setTimeout()'s ms (0: off), enforced by the server's sweep. */
+  timeout = 0;
+  /** The server that accepted the connection (net.Socket has it too). */
+  server: unknown = null;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private callbacks: Callback[] = [];
+  private inflightBytes = 0;
+  private scheduled = false;
+  private needDrain = false;
+  private ending = false;
+  private peer: SocketAddress | null | undefined = undefined;
+  private local: SocketAddress | null | undefined = undefined;
+  private readonly flushNow = (): void => this.flush();
+
+  constructor(
+    readonly stream: TcpStream,
+    private readonly owner: SocketOwner,
+  ) {
+    super();
+  }
+
+  // ---- writing ---------------------------------------------------------------
+
+  write(data: string | Uint8Array, encoding?: BufferEncoding | Callback, callback?: Callback): boolean {
+    if (typeof encoding === 'function') {
+      callback = encoding;
+      encoding = undefined;
+    }
+    if (this.destroyed || this.ending) {
+      if (callback !== undefined) process.nextTick(callback, destroyedError());
+      return false;
+    }
+    const bytes =
+      typeof data === 'string'
+        ? Buffer.from(data, encoding ?? 'utf8')
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (bytes.length > 0) {
+      this.pending.push(bytes);
+      this.pendingBytes += bytes.length;
+      this._writableState.length = this.pendingBytes + this.inflightBytes;
+    }
+    if (callback !== undefined) this.callbacks.push(callback);
+    if (!this.scheduled && this.inflightBytes === 0) {
+      this.scheduled = true;
+      queueMicrotask(this.flushNow);
+    }
+    const ok = this.pendingBytes + this.inflightBytes < HIGH_WATER_MARK;
+    if (!ok) this.needDrain = true;
+    return ok;
+  }
+
+  /** Sends what was written since the last SEND, as one SEND (or one writev for a large batch). */
+  private flush(): void {
+    this.scheduled = false;
+    if (this.inflightBytes > 0) return;
+    const parts = this.pending;
+    const callbacks = this.callbacks;
+    const total = this.pendingBytes;
+    this.pending = [];
+    this.callbacks = [];
+    this.pendingBytes = 0;
+    if (total === 0) {
+      for (const callback of callbacks) callback();
+      if (this.destroyed) this.owner.close();
+      else if (this.ending) this.owner.finish();
+      return;
+    }
+    this.inflightBytes = total;
+    // Small batches count as sent once handed over, so that the responses pipelined behind them join the next SEND.
+    const early = total < HIGH_WATER_MARK;
+    if (early) for (const callback of callbacks) callback();
+    const sent =
+      parts.length === 1 ? this.stream.write(parts[0]!) : total <= 65536 ? this.stream.write(Buffer.concat(parts, total)) : this.stream.writev(parts);
+    sent.then(
+      () => {
+        this.inflightBytes = 0;
+        this.bytesWritten += total;
+        this._writableState.length = this.pendingBytes;
+        this.owner.touch();
+        if (!early) for (const callback of callbacks) callback();
+        if (this.pendingBytes > 0 || this.callbacks.length > 0) {
+          this.flush();
+        } else {
+          if (this.needDrain) this.drained();
+          if (this.destroyed) this.owner.close();
+          else if (this.ending) this.owner.finish();
+        }
+      },
+      (error: Error) => {
+        this.inflightBytes = 0;
+        if (!early) for (const callback of callbacks) callback(error);
+        this.destroy();
+      },
+    );
+  }
+
+  private drained(): void {
+    this.needDrain = false;
+    this.emit('drain');
+    const response = this._httpMessage;
+    if (response !== null && response.writableNeedDrain) response.emit('drain');
+  }
+
+  /** True while nothing written waits to be sent. */
+  get flushed(): boolean {
+    return this.pendingBytes === 0 && this.inflightBytes === 0;
+  }
+
+  get writableLength(): number {
+    return this.pendingBytes + this.inflightBytes;
+  }
+
+  get writableNeedDrain(): boolean {
+    return this.needDrain;
+  }
+
+  get writableEnded(): boolean {
+    return this.ending || this.destroyed;
+  }
+
+  // Writes are batched per turn anyway: corking only keeps node:http's count.
+  cork(): void {
+    this._writableState.corked++;
+  }
+
+  uncork(): void {
+    if (this._writableState.corked > 0) this._writableState.corked--;
+  }
+
+  setDefaultEncoding(): this {
+    return this;
+  }
+
+  // ---- ending ----------------------------------------------------------------
+
+  /** Sends FIN after what was written, then closes (reading what the client still sends, briefly). */
+  end(data?: string | Uint8Array | Callback, encoding?: BufferEncoding | Callback, callback?: Callback): this {
+    if (typeof data === 'function') callback = data;
+    else if (data !== undefined && data !== null) this.write(data, encoding as BufferEncoding | undefined);
+    if (typeof encoding === 'function') callback = encoding;
+    if (this.ending || this.destroyed) return this;
+    if (callback !== undefined) this.once('finish', callback);
+    this.ending = true;
+    this.writable = false;
+    if (this.flushed && !this.scheduled) this.owner.finish();
+    return this;
+  }
+
+  destroySoon(): void {
+    this.end();
+  }
+
+  /** Closes the connection; what was already written is still sent first (as net.Socket tries to). */
+  destroy(error?: Error): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    this.readable = this.writable = false;
+    if (error !== undefined && this.listenerCount('error') > 0) process.nextTick(() => this.emit('error', error));
+    if (this.flushed && !this.scheduled) this.owner.close();
+    else this.ending = true; // closed once the last SEND is done
+    return this;
+  }
+
+  /** The connection has ended: emitted once, as net.Socket's 'close'. */
+  closed(hadError: boolean): void {
+    this.destroyed = true;
+    this.readable = this.writable = false;
+    if (this.ending) this.emit('finish');
+    this.emit('end');
+    this.emit('close', hadError);
+  }
+
+  // ---- reading (the connection pushes into the request) ----------------------
+
+  resume(): this {
+    this.owner.resume();
+    return this;
+  }
+
+  pause(): this {
+    return this;
+  }
+
+  isPaused(): boolean {
+    return false;
+  }
+
+  // ---- net.Socket look-alikes ------------------------------------------------
+
+  /** Emits 'timeout' after `ms` without reads or writes (0: off); checked by the server's sweep. */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (typeof ms !== 'number' || !(ms >= 0)) throw new RangeError(`The value of "msecs" is out of range. It must be a non-negative number. Received ${String(ms)}`);
+    this.timeout = ms;
+    if (callback !== undefined) {
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    return this;
+  }
+
+  setNoDelay(noDelay = true): this {
+    if (!this.destroyed) this.stream.setNoDelay(noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    if (!this.destroyed) this.stream.setKeepAlive(enable, initialDelay);
+    return this;
+  }
+
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
+  }
+
+  private remote(): SocketAddress | null {
+    if (this.peer === undefined) {
+      try {
+        this.peer = this.stream.remoteAddress;
+      } catch {
+        this.peer = null; // the peer has gone (ENOTCONN)
+      }
+    }
+    return this.peer;
+  }
+
+  private own(): SocketAddress | null {
+    if (this.local === undefined) {
+      try {
+        this.local = this.stream.localAddress;
+      } catch {
+        this.local = null;
+      }
+    }
+    return this.local;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.remote()?.address;
+  }
+
+  get remotePort(): number | undefined {
+    return this.remote()?.port;
+  }
+
+  get remoteFamily(): string | undefined {
+    return this.remote()?.family;
+  }
+
+  get localAddress(): string | undefined {
+    return this.own()?.address;
+  }
+
+  get localPort(): number | undefined {
+    return this.own()?.port;
+  }
+
+  address(): SocketAddress | Record<string, never> {
+    const local = this.own();
+    return local === null ? {} : { ...local };
+  }
+
+  get readyState(): string {
+    return this.destroyed ? 'closed' : this.ending ? 'readOnly' : 'open';
+  }
+}

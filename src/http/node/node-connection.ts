@@ -1,0 +1,450 @@
+// One connection of createServer(): bytes from the socket's multishot recv go
+// into ringcore's RequestParser; each request head becomes node:http's own
+// IncomingMessage and ServerResponse, and its body is pushed into the
+// request as it arrives. Responses go out through an HttpSocket, one at a
+// time in request order (a pipelined request's response waits, buffered in
+// its ServerResponse, until the one before it has finished).
+//
+// Backpressure: while the request does not want more body (push() said
+// no, or it is paused), the next chunk is not pulled from the socket.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import { constants } from 'node:os';
+import { toDuplex, type RingcoreDuplex } from '../../net/duplex.js';
+import type { ChunkIterator } from '../../net/chunks.js';
+import type { TcpStream } from '../../net/tcp-stream.js';
+import { HttpError, type Limits } from '../limits.js';
+import { RequestParser, type ParsedRequest } from '../parser.js';
+import { HttpSocket, type SocketOwner } from './http-socket.js';
+import { shutdownNow } from '../../net/socket.js';
+import { SHUT_RDWR } from '../../sys/socket-constants.js';
+import type { Server } from './server.js';
+
+const { ECONNRESET, EPIPE } = constants.errno;
+/** A lingering close reads (and drops) what the client still sends for at most this long, so that the last response is not lost to a reset. */
+const LINGER_MS = 2000;
+
+/** What the connection waits for now (the server's sweep applies the matching timeout). */
+export const enum Phase {
+  /** Between requests (keepAliveTimeout once a response has finished). */
+  Idle,
+  /** Part of a request head is here (headersTimeout). */
+  Head,
+  /** The head is here, the body is coming (requestTimeout). */
+  Body,
+  /** Closing: FIN sent, reading what is left. */
+  Closing,
+}
+
+// IncomingMessage's and ServerResponse's members that node:http's own server sets, untyped in @types/node.
+interface Incoming extends IncomingMessage {
+  _addHeaderLines(headers: string[], n: number): void;
+  _dump(): void;
+  _consuming: boolean;
+  _readableState: { resumeScheduled: boolean };
+}
+interface Outgoing extends ServerResponse {
+  _keepAliveTimeout: number;
+  _maxRequestsPerSocket: number;
+  _last: boolean;
+  _closed: boolean;
+  _header: string | null;
+  _expect_continue: boolean;
+  assignSocket(socket: unknown): void;
+  detachSocket(socket: unknown): void;
+}
+
+function connectionReset(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ECONNRESET' });
+}
+
+/** The error a refused request is reported as ('clientError'), with node:http's codes where frameworks look for them. */
+function clientError(error: HttpError): HttpError & { status: number } {
+  const code = error.status === 431 ? 'HPE_HEADER_OVERFLOW' : error.status === 413 ? 'HPE_BODY_TOO_LARGE' : 'HPE_INVALID';
+  return Object.defineProperty(Object.assign(error, { status: error.status }), 'code', { value: code });
+}
+
+export class NodeConnection implements SocketOwner {
+  readonly socket: HttpSocket;
+  phase = Phase.Head;
+  /** When the current phase began (ms since the epoch). */
+  since: number;
+  /** The last byte received or sent. */
+  lastActivity: number;
+  /** Requests on this connection so far. */
+  requests = 0;
+  private readonly parser: RequestParser;
+  private iterator: ChunkIterator | null = null;
+  /** The request whose body is arriving. */
+  private body: Incoming | null = null;
+  private readonly parts: Buffer[] = [];
+  /** Requests whose responses have not finished, in order; the first owns the socket. */
+  private readonly active: { req: Incoming; res: Outgoing }[] = [];
+  private paused = false;
+  private wake: (() => void) | null = null;
+  private upgraded = false;
+  private closing = false;
+  private ended = false;
+
+  constructor(
+    private readonly stream: TcpStream,
+    private readonly server: Server,
+    limits: Limits,
+  ) {
+    this.parser = new RequestParser(limits);
+    this.socket = new HttpSocket(stream, this);
+    this.socket.server = server;
+    this.socket.timeout = server.timeout;
+    this.since = this.lastActivity = Date.now();
+    void this.run();
+  }
+
+  /** No request in progress: closeIdleConnections() and a closing server may end it now. */
+  get idle(): boolean {
+    return this.active.length === 0 && this.phase !== Phase.Body && this.body === null;
+  }
+
+  /** The response that owns the socket, if its head has gone out (a timeout can then no longer answer 408). */
+  get responding(): boolean {
+    const first = this.active[0];
+    return first !== undefined && first.res.headersSent;
+  }
+
+  private async run(): Promise<void> {
+    let failed = false;
+    try {
+      const iterator = (this.iterator = this.stream.chunks());
+      for (;;) {
+        while (this.paused && !this.closing) await new Promise<void>((resolve) => (this.wake = resolve));
+        const result = await iterator.next();
+        if (this.upgraded) return;
+        if (result.done) break;
+        const chunk = result.value;
+        this.socket.bytesRead += chunk.length;
+        this.lastActivity = Date.now();
+        if (this.closing) continue;
+        this.parser.push(chunk);
+        this.consume();
+        if (this.upgraded) return;
+      }
+    } catch (error) {
+      failed = true;
+      const errno = (error as NodeJS.ErrnoException).errno;
+      const code = (error as { code?: string }).code;
+      if (errno !== -ECONNRESET && errno !== -EPIPE && code !== 'ERR_RINGCORE_CLOSED' && code !== 'ECANCELED') this.server.reportError(error);
+    }
+    this.ended = true;
+    this.iterator?.return();
+    // The client is gone (or we are): what was still being received or answered is aborted.
+    if (this.body !== null && !this.body.complete) {
+      failed = true;
+    }
+    await this.stream.close().catch(() => {});
+    this.socket.closed(failed);
+    for (const { req } of this.active.splice(0)) if (!req.destroyed) req.destroy(connectionReset('aborted'));
+    if (this.body !== null && !this.body.destroyed) this.body.destroy(connectionReset('aborted'));
+    this.body = null;
+    this.server.forget(this);
+  }
+
+  /** Parses what is buffered: starts each request, feeds its body. */
+  private consume(): void {
+    const parser = this.parser;
+    try {
+      for (;;) {
+        const req = this.body;
+        if (req !== null) {
+          const parts = this.parts;
+          const complete = parser.takeBody(parts);
+          for (let i = 0; i < parts.length; i++) if (!req.push(parts[i])) this.paused = true;
+          parts.length = 0;
+          if (!complete) return;
+          req.complete = true;
+          req.push(null);
+          this.body = null;
+          this.phase = Phase.Idle;
+          this.since = this.lastActivity;
+          continue;
+        }
+        const parsed = parser.nextHead();
+        if (parsed === null) {
+          if (parser.inHead && this.phase === Phase.Idle) {
+            this.phase = Phase.Head;
+            this.since = this.lastActivity;
+          }
+          return;
+        }
+        if (this.phase === Phase.Idle) this.since = this.lastActivity;
+        this.phase = parsed.body === null ? Phase.Idle : Phase.Body;
+        this.dispatch(parsed);
+        if (this.upgraded || this.closing) return;
+      }
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      this.refuse(clientError(error));
+    }
+  }
+
+  /** A request the parser refused: 'clientError', or (without listeners) its status, then close. */
+  private refuse(error: HttpError & { status: number }): void {
+    this.paused = false;
+    if (this.body !== null) {
+      this.body.destroy(error);
+      this.body = null;
+    }
+    if (this.server.listenerCount('clientError') > 0) {
+      this.server.emit('clientError', error, this.socket);
+      if (!this.socket.destroyed && !this.closing) this.startClosing();
+      return;
+    }
+    if (this.active.length === 0 && this.socket.writable) this.socket.write(statusOnly(error.status));
+    this.socket.end();
+  }
+
+  /** The timeouts' answer (node:http's): 408 when no response has begun, then close. */
+  timedOut(): void {
+    const error = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    if (this.server.listenerCount('clientError') > 0) {
+      this.server.emit('clientError', error, this.socket);
+      if (!this.socket.destroyed && !this.closing) this.startClosing();
+      return;
+    }
+    if (this.responding || !this.socket.writable) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.write(statusOnly(408));
+    this.socket.end();
+  }
+
+  private dispatch(parsed: ParsedRequest): void {
+    const server = this.server;
+    const socket = this.socket;
+    const minor = parsed.minor;
+    const headers = parsed.headers;
+    let upgrade = false;
+    let expect: string | undefined;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      if (name === 'upgrade') upgrade = true;
+      else if (name === 'expect') expect = headers[i + 1];
+    }
+    upgrade = parsed.method === 'CONNECT' || (upgrade && hasToken(headers, 'connection', 'upgrade'));
+
+    if (upgrade && (parsed.method === 'CONNECT' ? server.listenerCount('connect') > 0 : server.listenerCount('upgrade') > 0)) {
+      this.handOver(parsed);
+      return;
+    }
+    if (parsed.method === 'CONNECT') {
+      // No 'connect' listener: node:http closes the connection; it never tunnels (no 2xx).
+      socket.destroy();
+      return;
+    }
+
+    const req = new server.IncomingMessage(socket as never) as Incoming;
+    this.fill(req, parsed);
+    this.requests++;
+    const max = server.maxRequestsPerSocket;
+    if (max > 0 && this.requests > max) {
+      // As node:http: past maxRequestsPerSocket, 503 and close.
+      socket.write(statusOnly(503));
+      socket.end();
+      this.closing = true;
+      return;
+    }
+    if (parsed.body === null) {
+      req.complete = true;
+      req.push(null);
+    } else {
+      this.body = req;
+    }
+
+    const res = new server.ServerResponse(req) as unknown as Outgoing;
+    res.shouldKeepAlive = parsed.keepAlive && !server.closing;
+    res._keepAliveTimeout = server.keepAliveTimeout;
+    res._maxRequestsPerSocket = max;
+    if (max > 0 && this.requests === max) (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached = true;
+    this.active.push({ req, res });
+    if (this.active.length === 1) res.assignSocket(socket);
+    res.on('finish', () => this.finished(req, res));
+
+    try {
+      if (expect !== undefined) {
+        if (parsed.expectContinue || /^100-continue$/i.test(expect)) {
+          if (minor === 1) res._expect_continue = true;
+          if (server.listenerCount('checkContinue') > 0) server.emit('checkContinue', req, res);
+          else {
+            if (minor === 1) res.writeContinue();
+            server.handle(req, res);
+          }
+        } else if (server.listenerCount('checkExpectation') > 0) {
+          server.emit('checkExpectation', req, res);
+        } else {
+          res.writeHead(417);
+          res.end();
+        }
+      } else {
+        server.handle(req, res);
+      }
+    } catch (error) {
+      server.handlerFailed(error, res);
+    }
+  }
+
+  private fill(req: Incoming, parsed: ParsedRequest): void {
+    req.method = parsed.method;
+    req.url = parsed.target;
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = parsed.minor;
+    req.httpVersion = parsed.minor === 1 ? '1.1' : '1.0';
+    const max = this.server.maxHeadersCount ?? 2000;
+    const headers = parsed.headers;
+    req._addHeaderLines(headers, max > 0 ? Math.min(headers.length, max * 2) : headers.length);
+  }
+
+  /** A response has finished: the next one in line gets the socket, as in node:http's resOnFinish. */
+  private finished(req: Incoming, res: Outgoing): void {
+    const active = this.active;
+    if (active[0]?.res === res) active.shift();
+    // Nobody read the body: drop it, so the next request can be read.
+    if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
+    res.detachSocket(this.socket);
+    process.nextTick(closeResponse, res);
+    if (res._last) {
+      this.socket.destroySoon();
+    } else if (active.length === 0) {
+      if (this.phase === Phase.Idle) this.since = Date.now();
+      if (this.server.closing && this.idle) this.socket.end();
+    } else {
+      active[0]!.res.assignSocket(this.socket);
+    }
+  }
+
+  /** 'upgrade' / 'connect': the socket leaves HTTP; the listener gets a Duplex over it and the bytes after the head. */
+  private handOver(parsed: ParsedRequest): void {
+    this.upgraded = true;
+    this.phase = Phase.Idle;
+    const head = this.parser.remaining();
+    const stream = this.stream;
+    const iterator = this.iterator!;
+    const duplex: RingcoreDuplex = toDuplex({
+      chunks: () => iterator,
+      write: (data) => stream.write(data),
+      writev: (data) => stream.writev(data),
+      shutdown: (how) => stream.shutdown(how),
+      close: () => stream.close(),
+      get localAddress() {
+        return stream.localAddress;
+      },
+      get remoteAddress() {
+        return stream.remoteAddress;
+      },
+      setNoDelay: (noDelay) => stream.setNoDelay(noDelay),
+      setKeepAlive: (enable, delay) => stream.setKeepAlive(enable, delay),
+    });
+    (duplex as { server?: unknown }).server = this.server;
+    const req = new this.server.IncomingMessage(duplex as never) as Incoming;
+    this.fill(req, parsed);
+    (req as { upgrade?: boolean }).upgrade = true;
+    req.complete = true;
+    req.push(null);
+    // The connection now belongs to the listener; the server forgets it once the duplex closes.
+    duplex.once('close', () => this.server.forget(this));
+    this.server.emit(parsed.method === 'CONNECT' ? 'connect' : 'upgrade', req, duplex, head);
+  }
+
+  // ---- SocketOwner ---------------------------------------------------------------
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  touch(): void {
+    this.lastActivity = Date.now();
+  }
+
+  /** Ends now (destroy): the recv ends with EOF, and run() closes the socket and reports 'close'. */
+  close(): void {
+    if (this.ended) return;
+    this.startClosing();
+    shutdownNow(this.stream.fd, SHUT_RDWR);
+  }
+
+  /** Ends gracefully: FIN after the last response, then reads (and drops) what the client still sends for a while. */
+  finish(): void {
+    if (this.ended) return;
+    this.startClosing();
+    this.stream.shutdown('write').catch(() => {});
+  }
+
+  private startClosing(): void {
+    this.closing = true;
+    this.phase = Phase.Closing;
+    this.since = Date.now();
+    this.resume();
+  }
+
+  /** The server's sweep: applies the timeout the connection is under now (node:http's answers). */
+  sweep(now: number): void {
+    if (this.upgraded || this.ended) return;
+    const server = this.server;
+    const idleFor = this.socket.timeout;
+    if (idleFor > 0 && now - this.lastActivity >= idleFor) {
+      this.lastActivity = now;
+      this.inactive();
+    }
+    const elapsed = now - this.since;
+    switch (this.phase) {
+      case Phase.Head:
+        if ((server.headersTimeout > 0 && elapsed >= server.headersTimeout) || (server.requestTimeout > 0 && elapsed >= server.requestTimeout)) this.timedOut();
+        break;
+      case Phase.Body:
+        if (server.requestTimeout > 0 && elapsed >= server.requestTimeout) this.timedOut();
+        break;
+      case Phase.Idle:
+        if (this.active.length === 0 && server.keepAliveTimeout > 0 && elapsed >= server.keepAliveTimeout) this.socket.destroy();
+        break;
+      case Phase.Closing:
+        if (elapsed >= LINGER_MS) this.close();
+        break;
+    }
+  }
+
+  /** socket.setTimeout()'s (and server.timeout's) 'timeout': whoever listens handles it; nobody: destroy. */
+  private inactive(): void {
+    const first = this.active[0];
+    const req = this.body ?? first?.req;
+    const handled = [
+      this.socket.emit('timeout'),
+      req !== undefined && !req.complete && req.emit('timeout', this.socket),
+      first !== undefined && first.res.emit('timeout', this.socket),
+      this.server.emit('timeout', this.socket),
+    ];
+    if (!handled.includes(true)) this.socket.destroy();
+  }
+}
+
+function closeResponse(res: Outgoing): void {
+  if (res._closed) return;
+  res.destroyed = true as never;
+  res._closed = true;
+  res.emit('close');
+}
+
+/** A status line and nothing else, for the answers the server gives itself. */
+function statusOnly(status: number): string {
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+}
+
+/** True when header `name` lists `token` (case-insensitive). */
+function hasToken(headers: string[], name: string, token: string): boolean {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] !== name) continue;
+    for (const part of headers[i + 1]!.split(',')) if (part.trim().toLowerCase() === token) return true;
+  }
+  return false;
+}

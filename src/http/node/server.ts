@@ -1,0 +1,279 @@
+// createServer(): a drop-in for node:http's createServer([options], [listener])
+// on ringcore sockets. The listener is a TcpListener (multishot accept), each
+// connection a NodeConnection (multishot recv, ringcore's parser, node:http's
+// own IncomingMessage and ServerResponse). The API is node:http.Server's:
+// listen() in its forms, close(), closeIdleConnections(),
+// closeAllConnections(), address(), the timeouts with node:http's defaults
+// (checked by one sweep timer for all connections), and its events.
+import { EventEmitter } from 'node:events';
+import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { Ring } from '../../driver/ring.js';
+import { configureRecvBuffers } from '../../net/buffer-ring.js';
+import { netRing } from '../../net/net-ring.js';
+import type { SocketAddress } from '../../net/address.js';
+import { TcpListener } from '../../net/tcp-listener.js';
+import { invalidArgType } from '../../sys/errors.js';
+import { resolveLimits, type Limits } from '../limits.js';
+import { listenArguments, type ListenOptions } from './listen-arguments.js';
+import { NodeConnection } from './node-connection.js';
+
+export interface ServerOptions {
+  IncomingMessage?: typeof IncomingMessage;
+  ServerResponse?: typeof ServerResponse;
+  /** Bytes of request line plus headers. Default 16384 (node:http's --max-http-header-size); over it: 431. */
+  maxHeaderSize?: number;
+  /** ms; default 300000, as node:http. */
+  requestTimeout?: number;
+  /** ms; default min(60000, requestTimeout), as node:http. */
+  headersTimeout?: number;
+  /** ms; default 5000, as node:http. */
+  keepAliveTimeout?: number;
+  /** The longest the timeouts are checked apart (ms). Default 30000, as node:http. */
+  connectionsCheckingInterval?: number;
+  /** TCP_NODELAY on accepted connections. Default true. */
+  noDelay?: boolean;
+  /** The ring for the server's sockets (default: this thread's socket ring). */
+  ring?: Ring;
+}
+
+function serverNotRunning(): Error {
+  return Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' });
+}
+
+function timeoutValue(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0)) throw new RangeError(`options.${name} must be a number of ms >= 0, got ${String(value)}`);
+  return value;
+}
+
+export class Server extends EventEmitter {
+  requestTimeout: number;
+  headersTimeout: number;
+  keepAliveTimeout: number;
+  /** Socket inactivity (ms) before 'timeout' (0: none, node:http's default). */
+  timeout = 0;
+  /** Headers kept per request (node:http's default 2000; 0: no limit). */
+  maxHeadersCount: number | null = null;
+  /** Requests per keep-alive connection (0: no limit). */
+  maxRequestsPerSocket = 0;
+  readonly IncomingMessage: typeof IncomingMessage;
+  readonly ServerResponse: typeof ServerResponse;
+  private readonly limits: Limits;
+  private readonly checkingInterval: number;
+  private readonly noDelay: boolean;
+  private readonly ring: Ring | undefined;
+  private listener: TcpListener | null = null;
+  private binding = false;
+  private readonly connections = new Set<NodeConnection>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private closingNow = false;
+
+  constructor(options?: ServerOptions | RequestListener, requestListener?: RequestListener) {
+    super();
+    if (typeof options === 'function') {
+      requestListener = options;
+      options = {};
+    }
+    options ??= {};
+    if (typeof options !== 'object') throw invalidArgType('options', 'an object', options);
+    this.IncomingMessage = options.IncomingMessage ?? http.IncomingMessage;
+    this.ServerResponse = options.ServerResponse ?? http.ServerResponse;
+    this.requestTimeout = timeoutValue('requestTimeout', options.requestTimeout, 300_000);
+    this.headersTimeout = timeoutValue('headersTimeout', options.headersTimeout, Math.min(60_000, this.requestTimeout || 60_000));
+    this.keepAliveTimeout = timeoutValue('keepAliveTimeout', options.keepAliveTimeout, 5000);
+    this.checkingInterval = timeoutValue('connectionsCheckingInterval', options.connectionsCheckingInterval, 30_000);
+    this.noDelay = options.noDelay ?? true;
+    this.ring = options.ring;
+    this.limits = resolveLimits({ maxHeaderBytes: options.maxHeaderSize ?? 16 * 1024, maxHeaderCount: 100_000, maxBodyBytes: Number.MAX_SAFE_INTEGER });
+    if (requestListener !== undefined) this.on('request', requestListener);
+  }
+
+  get listening(): boolean {
+    return this.listener !== null;
+  }
+
+  /** True once close() was called: responses say Connection: close and idle connections end. */
+  get closing(): boolean {
+    return this.closingNow;
+  }
+
+  // ---- listening ---------------------------------------------------------------
+
+  listen(...args: unknown[]): this {
+    const { options, callback } = listenArguments(args);
+    if (this.listener !== null || this.binding) {
+      throw Object.assign(new Error('Listen method has been called more than once without closing.'), { code: 'ERR_SERVER_ALREADY_LISTEN' });
+    }
+    if (callback !== undefined) this.once('listening', callback);
+    if (options.signal?.aborted) {
+      process.nextTick(() => this.emit('close'));
+      return this;
+    }
+    this.binding = true;
+    this.closingNow = false;
+    void this.bind(options);
+    return this;
+  }
+
+  private async bind(options: ListenOptions): Promise<void> {
+    let listener: TcpListener;
+    try {
+      const ring = this.ring ?? netRing();
+      configureRecvBuffers(ring, { count: 4096, size: 4096 });
+      const common = { port: options.port, backlog: options.backlog, reusePort: options.reusePort, ipv6Only: options.ipv6Only, noDelay: this.noDelay, ring };
+      if (options.host !== undefined) {
+        listener = await TcpListener.bind({ ...common, host: options.host });
+      } else {
+        // As node:http: the IPv6 any-address (dual stack) when there is IPv6, else IPv4's.
+        listener = await TcpListener.bind({ ...common, host: '::' }).catch(() => TcpListener.bind({ ...common, host: '0.0.0.0' }));
+      }
+    } catch (error) {
+      this.binding = false;
+      this.emit('error', error);
+      return;
+    }
+    this.binding = false;
+    this.listener = listener;
+    options.signal?.addEventListener('abort', () => this.close(), { once: true });
+    this.sweep();
+    void this.accept(listener);
+    this.emit('listening');
+  }
+
+  private async accept(listener: TcpListener): Promise<void> {
+    try {
+      for await (const stream of listener) {
+        const connection = new NodeConnection(stream, this, this.limits);
+        this.connections.add(connection);
+        this.emit('connection', connection.socket);
+      }
+    } catch (error) {
+      if (this.listener === listener) this.emit('error', error);
+    }
+  }
+
+  address(): SocketAddress | null {
+    return this.listener?.address() ?? null;
+  }
+
+  // ---- the timeouts --------------------------------------------------------------
+
+  /** One timer for every connection's timeouts, re-armed at a quarter of the shortest one (at most checkingInterval apart). */
+  private sweep(): void {
+    const shortest = Math.min(...[this.headersTimeout, this.requestTimeout, this.keepAliveTimeout, this.timeout].filter((t) => t > 0), this.checkingInterval * 4);
+    const period = Math.max(10, Math.min(this.checkingInterval || 1000, shortest / 4));
+    this.sweeper = setTimeout(() => {
+      const now = Date.now();
+      for (const connection of this.connections) connection.sweep(now);
+      if (this.listener !== null || this.connections.size > 0) this.sweep();
+      else this.sweeper = null;
+    }, period);
+    this.sweeper.unref();
+  }
+
+  setTimeout(ms = 0, callback?: (socket: unknown) => void): this {
+    if (typeof ms !== 'number' || !(ms >= 0)) throw new RangeError(`The value of "msecs" is out of range. Received ${String(ms)}`);
+    this.timeout = ms;
+    if (callback !== undefined) this.on('timeout', callback);
+    for (const connection of this.connections) connection.socket.timeout = ms;
+    return this;
+  }
+
+  // ---- closing ---------------------------------------------------------------------
+
+  /** Stops accepting and ends idle connections; 'close' (and `callback`) once every connection has ended. */
+  close(callback?: (error?: Error) => void): this {
+    if (callback !== undefined) {
+      if (this.listener === null) this.once('close', () => callback(serverNotRunning()));
+      else this.once('close', callback);
+    }
+    this.closingNow = true;
+    const listener = this.listener;
+    this.listener = null;
+    if (listener !== null) {
+      void listener.close().then(() => this.closeIfDrained());
+    } else {
+      process.nextTick(() => this.closeIfDrained());
+    }
+    this.closeIdleConnections();
+    return this;
+  }
+
+  closeIdleConnections(): void {
+    for (const connection of this.connections) if (connection.idle) connection.socket.destroy();
+  }
+
+  closeAllConnections(): void {
+    for (const connection of this.connections) connection.socket.destroy();
+  }
+
+  /** A connection has ended (or an upgraded one closed). */
+  forget(connection: NodeConnection): void {
+    this.connections.delete(connection);
+    if (this.closingNow) this.closeIfDrained();
+  }
+
+  private closeIfDrained(): void {
+    if (this.listener !== null || this.binding || this.connections.size > 0 || !this.closingNow) return;
+    this.closingNow = false;
+    if (this.sweeper !== null) clearTimeout(this.sweeper);
+    this.sweeper = null;
+    this.emit('close');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.listener === null) return;
+    await new Promise<void>((resolve) => this.close(() => resolve()));
+  }
+
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
+  }
+
+  // ---- requests ------------------------------------------------------------------
+
+  /**
+   * Emits 'request'; a listener's exception, or its returned promise's
+   * rejection, is reported and answered with a 500 (or a closed socket if
+   * the response has begun), never a crashed process.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const listeners = this.rawListeners('request') as ((req: IncomingMessage, res: ServerResponse) => unknown)[];
+    for (let i = 0; i < listeners.length; i++) {
+      const returned = listeners[i]!.call(this, req, res);
+      if (returned !== undefined && typeof (returned as Promise<unknown>)?.then === 'function') {
+        (returned as Promise<unknown>).then(undefined, (error: unknown) => this.handlerFailed(error, res));
+      }
+    }
+  }
+
+  handlerFailed(error: unknown, res: ServerResponse): void {
+    this.reportError(error);
+    if (res.writableEnded) return;
+    if (!res.headersSent) {
+      res.statusCode = 500;
+      res.setHeader('connection', 'close');
+      res.end();
+    } else {
+      res.destroy();
+    }
+  }
+
+  reportError(error: unknown): void {
+    console.error('ringcore/http createServer:', error);
+  }
+
+  /** The connections open now (for tests and tools). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+}
+
+/** node:http's createServer([options], [requestListener]), on ringcore. */
+export function createServer(options?: ServerOptions | RequestListener, requestListener?: RequestListener): Server {
+  return new Server(options, requestListener);
+}
