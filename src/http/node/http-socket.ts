@@ -74,7 +74,7 @@ export class HttpSocket extends EventEmitter {
       encoding = undefined;
     }
     if (this.destroyed || this.ending) {
-      if (callback !== undefined) process.nextTick(callback, destroyedError());
+      if (typeof callback === 'function') process.nextTick(callback, destroyedError());
       return false;
     }
     const bytes =
@@ -88,7 +88,7 @@ export class HttpSocket extends EventEmitter {
       this.pendingBytes += bytes.length;
       this._writableState.length = this.pendingBytes + this.inflightBytes;
     }
-    if (callback !== undefined) this.callbacks.push(callback);
+    if (typeof callback === 'function') this.callbacks.push(callback);
     if (!this.scheduled && this.inflightBytes === 0) {
       this.scheduled = true;
       queueMicrotask(this.flushNow);
@@ -188,7 +188,7 @@ export class HttpSocket extends EventEmitter {
     else if (data !== undefined && data !== null) this.write(data, encoding as BufferEncoding | undefined);
     if (typeof encoding === 'function') callback = encoding;
     if (this.ending || this.destroyed) return this;
-    if (callback !== undefined) this.once('finish', callback);
+    if (typeof callback === 'function') this.once('finish', callback);
     this.ending = true;
     this.writable = false;
     if (this.flushed && !this.scheduled) this.owner.finish();

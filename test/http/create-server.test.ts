@@ -1,0 +1,380 @@
+// createServer(): node:http's API on ringcore sockets and parser, hit by real
+// clients (fetch, node:http, raw node:net bytes, curl).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import { Readable } from 'node:stream';
+
+import { createServer, Server } from '../../src/http/index.js';
+import { exchange, statuses } from '../../test-support/http.js';
+import { until } from '../../test-support/net.js';
+
+async function listening(server: Server, ...args: unknown[]): Promise<number> {
+  server.listen(...(args.length > 0 ? args : [0, '127.0.0.1']));
+  await once(server, 'listening');
+  return server.address()!.port;
+}
+
+function closed(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+}
+
+function curl(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => execFile('curl', args, { encoding: 'latin1', maxBuffer: 64 << 20 }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
+}
+
+test('requests and responses are node:http objects; bodies in and out; keep-alive; curl', async (t) => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req instanceof http.IncomingMessage} ${res instanceof http.ServerResponse} ${typeof req.socket.remoteAddress} ${req.headers['x-a']}`);
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      res.setHeader('x-peer', String(req.socket.remoteAddress));
+      assert.equal(res.getHeader('x-peer'), '127.0.0.1');
+      assert.ok(res.hasHeader('X-Peer'));
+      res.end(`${req.method} ${req.url} ${body}`);
+    });
+  });
+  const port = await listening(server);
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/a?b=1`, { method: 'POST', body: 'hello', headers: { 'x-a': 'A' } });
+    assert.equal(r.status, 200);
+    assert.equal(await r.text(), 'POST /a?b=1 hello');
+    assert.equal(r.headers.get('x-peer'), '127.0.0.1');
+    assert.equal(seen[0], 'true true string A');
+
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<net.Socket>();
+    const bodies = await Promise.all(
+      [1, 2, 3].map(
+        (i) =>
+          new Promise<string>((resolve, reject) => {
+            http
+              .get({ port, host: '127.0.0.1', path: `/k${i}`, agent }, (res) => {
+                sockets.add(res.socket);
+                let text = '';
+                res.setEncoding('utf8').on('data', (d: string) => (text += d));
+                res.on('end', () => resolve(text));
+              })
+              .on('error', reject);
+          }),
+      ),
+    );
+    assert.deepEqual(bodies, ['GET /k1 ', 'GET /k2 ', 'GET /k3 ']);
+    assert.equal(sockets.size, 1, 'the three requests shared one connection');
+    agent.destroy();
+
+    try {
+      assert.equal(await curl(['-s', '--data-binary', 'from-curl', `http://127.0.0.1:${port}/c`]), 'POST /c from-curl');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') t.diagnostic('curl is not installed: checked with fetch only');
+      else throw error;
+    }
+  } finally {
+    await closed(server);
+  }
+});
+
+test('pipelined requests are answered in order; chunked bodies both ways, trailers, HEAD', async () => {
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => {
+      const body = Buffer.concat(parts).toString();
+      if (req.url === '/chunked') {
+        res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-sum' });
+        res.write('one,');
+        res.write(`two,${body}`);
+        res.addTrailers({ 'x-sum': 'ok' });
+        res.end();
+        return;
+      }
+      // A slow first response: the second and third wait for it.
+      const delay = req.url === '/1' ? 50 : 0;
+      setTimeout(() => res.end(`${req.method} ${req.url} ${body}`), delay);
+    });
+  });
+  const port = await listening(server);
+  try {
+    const pipelined = await exchange(
+      port,
+      'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    assert.deepEqual(statuses(pipelined.data), [200, 200, 200]);
+    const bodies = pipelined.data.split('\r\n\r\n').slice(1).map((s) => s.split('HTTP/1.1')[0]);
+    assert.deepEqual(bodies, ['GET /1 ', 'POST /2 abc', 'GET /3 ']);
+
+    const chunked = await exchange(port, 'POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nx-t: 1\r\n\r\n');
+    assert.match(chunked.data, /transfer-encoding: chunked/i);
+    assert.match(chunked.data, /\r\n4\r\none,\r\n9\r\ntwo,abcde\r\n0\r\nx-sum: ok\r\n\r\n$/);
+
+    const head = await exchange(port, 'HEAD /h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.match(head.data, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(head.data.endsWith('\r\n\r\n'), 'no body after a HEAD response');
+  } finally {
+    await closed(server);
+  }
+});
+
+test('100-continue: answered by default, or by a checkContinue listener; other expectations get 417', async () => {
+  const server = createServer((req, res) => {
+    let n = 0;
+    req.on('data', (d: Buffer) => (n += d.length));
+    req.on('end', () => res.end(`got ${n}`));
+  });
+  const port = await listening(server);
+  try {
+    const continued = await exchange(port, ['POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\n', 'abcd'], 100);
+    assert.match(continued.data, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+    assert.ok(continued.data.endsWith('got 4'));
+
+    const odd = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nExpect: something\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(statuses(odd.data), [417]);
+
+    server.on('checkContinue', (_req, res) => {
+      res.writeHead(403);
+      res.end('no');
+    });
+    const refused = await exchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(statuses(refused.data), [403]);
+  } finally {
+    await closed(server);
+  }
+});
+
+test('bad input is refused as strictly as ringcore/http (400/431/501/505, no smuggling), and clientError can answer it', async () => {
+  let handled = 0;
+  const server = createServer((_req, res) => {
+    handled++;
+    res.end('ok');
+  });
+  const port = await listening(server);
+  try {
+    const cases: [string, number][] = [
+      ['GET / HTTP/1.1\nHost: x\n\n', 400],
+      ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+      ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd', 400],
+      ['GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n', 400],
+      [`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+      ['POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501],
+      ['GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505],
+    ];
+    for (const [request, status] of cases) {
+      const { data } = await exchange(port, request);
+      assert.deepEqual(statuses(data), [status], JSON.stringify(request.slice(0, 60)));
+    }
+    assert.equal(handled, 0, 'no refused request reached the handler');
+
+    const errors: string[] = [];
+    server.on('clientError', (error: Error & { code?: string }, socket: net.Socket) => {
+      errors.push(error.code!);
+      socket.end('HTTP/1.1 400 Bad Request\r\nX-From: listener\r\nContent-Length: 0\r\n\r\n');
+    });
+    const { data } = await exchange(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.match(data, /X-From: listener/);
+    assert.deepEqual(errors, ['HPE_HEADER_OVERFLOW']);
+  } finally {
+    await closed(server);
+  }
+});
+
+test('CONNECT is not tunnelled (no 2xx) without a connect listener', async () => {
+  const server = createServer((_req, res) => res.end('ok'));
+  const port = await listening(server);
+  try {
+    const { data } = await exchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    assert.ok(!/^HTTP\/1\.1 2/.test(data), `answered ${JSON.stringify(data)}`);
+  } finally {
+    await closed(server);
+  }
+});
+
+test('a handler that throws, or rejects, gets a 500; the process and the server go on', async () => {
+  const errors: unknown[] = [];
+  const server = createServer(async (req, res) => {
+    if (req.url === '/throw') throw new Error('sync boom');
+    if (req.url === '/reject') {
+      await Promise.resolve();
+      throw new Error('async boom');
+    }
+    res.end('fine');
+  });
+  server.reportError = (error) => errors.push(error);
+  const port = await listening(server);
+  try {
+    assert.equal((await fetch(`http://127.0.0.1:${port}/throw`)).status, 500);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/reject`)).status, 500);
+    const ok = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(await ok.text(), 'fine');
+    assert.equal(errors.length, 2);
+  } finally {
+    await closed(server);
+  }
+});
+
+test('headersTimeout answers a half-sent head with 408; keepAliveTimeout closes an idle connection', async () => {
+  const server = createServer({ headersTimeout: 300, requestTimeout: 600, keepAliveTimeout: 300 }, (req, res) => {
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  const port = await listening(server);
+  try {
+    const slow = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+    assert.deepEqual(statuses(slow.data), [408]);
+
+    const idle = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.deepEqual(statuses(idle.data), [200], 'answered, then closed by the server when idle');
+
+    const body = await exchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+    assert.deepEqual(statuses(body.data), [408], 'requestTimeout: a body that never completes');
+  } finally {
+    await closed(server);
+  }
+});
+
+test('request bodies have backpressure: a paused request stops the reading; 10 MB arrives whole', async () => {
+  let paused: { req: http.IncomingMessage; res: http.ServerResponse } | null = null;
+  const server = createServer((req, res) => {
+    req.pause();
+    paused = { req, res };
+  });
+  const port = await listening(server);
+  const size = 10 * 1024 * 1024;
+  try {
+    const sent = fetch(`http://127.0.0.1:${port}/up`, { method: 'POST', body: Buffer.alloc(size, 7) });
+    await until(() => paused !== null, 5000, 'the request');
+    const { req, res } = paused!;
+    // The client keeps sending; while nobody reads, the server must not pull the body in.
+    await new Promise((r) => setTimeout(r, 300));
+    const readWhilePaused = req.socket.bytesRead;
+    assert.ok(readWhilePaused < size / 2, `read ${readWhilePaused} bytes of a paused body`);
+    let total = 0;
+    let sum = 0;
+    req.on('data', (d: Buffer) => {
+      total += d.length;
+      sum += d[0]! + d[d.length - 1]!;
+    });
+    req.resume();
+    await once(req, 'end');
+    res.end(String(total));
+    const response = await sent;
+    assert.equal(await response.text(), String(size));
+    assert.equal(sum % 7, 0);
+  } finally {
+    await closed(server);
+  }
+});
+
+test('response bodies stream with backpressure (write() says false, drain follows)', async () => {
+  let sawFalse = false;
+  const size = 8 * 1024 * 1024;
+  const server = createServer((_req, res) => {
+    res.setHeader('content-length', size);
+    const chunk = Buffer.alloc(64 * 1024, 'z');
+    let left = size / chunk.length;
+    const pump = (): void => {
+      while (left > 0) {
+        left--;
+        if (!res.write(chunk)) {
+          sawFalse = true;
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    pump();
+  });
+  const port = await listening(server);
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/big`);
+    const body = Buffer.from(await response.arrayBuffer());
+    assert.equal(body.length, size);
+    assert.ok(body.every((b) => b === 122));
+    assert.ok(sawFalse, 'write() reported backpressure at least once');
+
+    const piped = createServer((_req, res) => Readable.from([Buffer.alloc(1 << 20, 1), Buffer.alloc(1 << 20, 2)]).pipe(res));
+    const port2 = await listening(piped);
+    const two = Buffer.from(await (await fetch(`http://127.0.0.1:${port2}/`)).arrayBuffer());
+    assert.equal(two.length, 2 << 20);
+    assert.equal(two[(2 << 20) - 1], 2);
+    await closed(piped);
+  } finally {
+    await closed(server);
+  }
+});
+
+test('listen() forms, address(), close() in node:http terms (ERR_SERVER_NOT_RUNNING, idle and all connections, signal, asyncDispose)', async () => {
+  const fresh = createServer();
+  await assert.rejects(closed(fresh), { code: 'ERR_SERVER_NOT_RUNNING' });
+  assert.equal(fresh.listening, false);
+
+  // listen(port, host, backlog, callback)
+  const server = createServer((_req, res) => res.end('x'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 100, resolve));
+  assert.equal(server.listening, true);
+  assert.equal(server.address()!.address, '127.0.0.1');
+  assert.throws(() => server.listen(0), { code: 'ERR_SERVER_ALREADY_LISTEN' });
+  const port = server.address()!.port;
+
+  // An idle keep-alive connection is ended by close(); a busy one by closeAllConnections().
+  const idle = net.connect(port, '127.0.0.1');
+  idle.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await once(idle, 'data');
+  const idleClosed = once(idle, 'close');
+  let closeEvent = false;
+  server.on('close', () => (closeEvent = true));
+  const done = closed(server);
+  await idleClosed;
+  await done;
+  assert.ok(closeEvent);
+  assert.equal(server.listening, false);
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/`));
+
+  const busy = createServer(() => {});
+  const port2 = await listening(busy, { port: 0, host: '127.0.0.1' });
+  const hanging = net.connect(port2, '127.0.0.1');
+  hanging.on('error', () => {});
+  hanging.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => busy.connectionCount === 1, 5000, 'the connection');
+  const closing = closed(busy);
+  busy.closeIdleConnections();
+  assert.equal(busy.connectionCount, 1, 'a connection with a request in progress is not idle');
+  busy.closeAllConnections();
+  await closing;
+  await once(hanging, 'close');
+
+  // An options object with a signal: aborting closes the server.
+  const controller = new AbortController();
+  const signalled = createServer();
+  await listening(signalled, { port: 0, host: '127.0.0.1', signal: controller.signal });
+  const closeSeen = once(signalled, 'close');
+  controller.abort();
+  await closeSeen;
+  assert.equal(signalled.listening, false);
+
+  // Default host: the IPv6 any-address (or IPv4's), as node:http; Symbol.asyncDispose closes.
+  {
+    await using disposable = createServer((_req, res) => res.end('d'));
+    await listening(disposable, 0);
+    assert.match(disposable.address()!.address, /^(::|0\.0\.0\.0)$/);
+    assert.equal(await (await fetch(`http://127.0.0.1:${disposable.address()!.port}/`)).text(), 'd');
+  }
+});
+
+test('maxRequestsPerSocket: the last allowed response says Connection: close', async () => {
+  const server = createServer((_req, res) => res.end('r'));
+  server.maxRequestsPerSocket = 2;
+  const port = await listening(server);
+  try {
+    const { data } = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.deepEqual(statuses(data), [200, 200]);
+    assert.match(data.split('HTTP/1.1 200')[2]!, /connection: close/i);
+  } finally {
+    await closed(server);
+  }
+});
