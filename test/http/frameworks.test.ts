@@ -1,0 +1,239 @@
+// Express 5, Fastify 5, Koa 3 and Hono apps, unchanged, on ringcore/http's
+// createServer, each exercised as its users do (routing and params, JSON in
+// and out, an error handler, a streamed file, a 10 MB upload, keep-alive,
+// graceful close), with real clients (fetch, curl); and a ws echo over
+// 'upgrade'.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+
+import express from 'express';
+import Fastify from 'fastify';
+import fastifyStatic from '@fastify/static';
+import Koa from 'koa';
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
+import { WebSocket, WebSocketServer } from 'ws';
+
+import { createServer, type Server } from '../../src/http/index.js';
+
+const UPLOAD = 10 * 1024 * 1024;
+const dir = mkdtempSync(path.join(tmpdir(), 'ringcore-frameworks-'));
+const file = path.join(dir, 'file.bin');
+const fileBytes = Buffer.alloc(300_000);
+for (let i = 0; i < fileBytes.length; i++) fileBytes[i] = (i * 7) & 0xff;
+writeFileSync(file, fileBytes);
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+function countBytes(stream: NodeJS.ReadableStream): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    stream.on('data', (d: Buffer) => (n += d.length));
+    stream.on('end', () => resolve(n));
+    stream.on('error', reject);
+  });
+}
+
+function curl(args: string[]): Promise<string | null> {
+  return new Promise((resolve, reject) =>
+    execFile('curl', args, (error, stdout) => {
+      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') resolve(null);
+      else if (error) reject(error);
+      else resolve(stdout);
+    }),
+  );
+}
+
+/** The same checks for every framework: each app serves these routes. */
+async function exercise(base: string, server: Server, filePath = '/file'): Promise<void> {
+  let connections = 0;
+  server.on('connection', () => connections++);
+
+  const user = await fetch(`${base}/users/42`);
+  assert.equal(user.status, 200);
+  assert.deepEqual(await user.json(), { id: '42' });
+
+  const echo = await fetch(`${base}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: [1, 2], b: 'ü' }) });
+  assert.equal(echo.status, 200);
+  assert.match(echo.headers.get('content-type')!, /application\/json/);
+  assert.deepEqual(await echo.json(), { echo: { a: [1, 2], b: 'ü' } });
+
+  const boom = await fetch(`${base}/boom`);
+  assert.equal(boom.status, 500);
+  assert.deepEqual(await boom.json(), { handled: 'boom' });
+
+  const streamed = Buffer.from(await (await fetch(`${base}${filePath}`)).arrayBuffer());
+  assert.ok(streamed.equals(fileBytes), 'the file arrives whole');
+
+  const upload = await fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(UPLOAD, 1) });
+  assert.deepEqual(await upload.json(), { bytes: UPLOAD });
+
+  // fetch keeps its connection alive: the sequential requests above and these shared few connections.
+  for (let i = 0; i < 5; i++) assert.equal((await fetch(`${base}/users/${i}`)).status, 200);
+  assert.ok(connections <= 2, `keep-alive: ${connections} connections for 10 sequential requests`);
+
+  const viaCurl = await curl(['-s', '-H', 'content-type: application/json', '--data-binary', '{"c":3}', `${base}/echo`]);
+  if (viaCurl !== null) assert.deepEqual(JSON.parse(viaCurl), { echo: { c: 3 } });
+}
+
+/** Graceful close: a request in progress is answered, then the server stops accepting. */
+async function closesGracefully(base: string, server: Server, close: () => Promise<void>): Promise<void> {
+  const slow = fetch(`${base}/slow`).then((r) => r.text());
+  await new Promise((r) => setTimeout(r, 50));
+  const closing = close();
+  assert.equal(await slow, 'slow done');
+  await closing;
+  assert.equal(server.listening, false);
+  await assert.rejects(fetch(`${base}/users/1`));
+}
+
+const slowly = (): Promise<string> => new Promise((resolve) => setTimeout(() => resolve('slow done'), 200));
+
+test('Express 5: createServer(app)', async () => {
+  const app = express();
+  app.use(express.json());
+  app.get('/users/:id', (req, res) => {
+    res.json({ id: req.params.id });
+  });
+  app.post('/echo', (req, res) => {
+    res.json({ echo: req.body });
+  });
+  app.get('/boom', () => {
+    throw new Error('boom');
+  });
+  app.get('/file', (_req, res) => res.sendFile(file));
+  app.post('/upload', async (req, res) => {
+    res.json({ bytes: await countBytes(req) });
+  });
+  app.get('/slow', async (_req, res) => {
+    res.send(await slowly());
+  });
+  app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(500).json({ handled: error.message });
+  });
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address()!.port}`;
+  await exercise(base, server);
+  // Express's own req.ip comes from req.socket.remoteAddress.
+  app.get('/ip', (req, res) => {
+    res.send(req.ip);
+  });
+  assert.match(await (await fetch(`${base}/ip`)).text(), /127\.0\.0\.1/);
+  await closesGracefully(base, server, () => new Promise((resolve) => server.close(() => resolve())));
+});
+
+test('Fastify 5: serverFactory; app.close() closes the server', async () => {
+  let server: Server | null = null;
+  const app = Fastify({
+    serverFactory: (handler) => {
+      server = createServer(handler as RequestListener);
+      return server as never;
+    },
+  });
+  await app.register(fastifyStatic, { root: dir, prefix: '/static/' });
+  app.addContentTypeParser('application/octet-stream', (_req: unknown, payload: IncomingMessage, done: (e: Error | null, n?: number) => void) => {
+    countBytes(payload).then((n) => done(null, n), done);
+  });
+  app.setErrorHandler((error, _req, reply) => {
+    void reply.code(500).send({ handled: (error as Error).message });
+  });
+  app.get<{ Params: { id: string } }>('/users/:id', async (req) => ({ id: req.params.id }));
+  app.post('/echo', async (req) => ({ echo: req.body }));
+  app.get('/boom', async () => {
+    throw new Error('boom');
+  });
+  app.post('/upload', async (req) => ({ bytes: req.body }));
+  app.get('/slow', async () => slowly());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  assert.ok(server !== null, 'fastify used the factory');
+  const srv = server as Server;
+  const base = `http://127.0.0.1:${srv.address()!.port}`;
+  await exercise(base, srv, '/static/file.bin');
+  await closesGracefully(base, srv, () => app.close());
+});
+
+test('Koa 3: createServer(app.callback())', async () => {
+  const app = new Koa();
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      ctx.status = 500;
+      ctx.body = { handled: (error as Error).message };
+    }
+  });
+  app.use(async (ctx) => {
+    const user = /^\/users\/([^/]+)$/.exec(ctx.path);
+    if (user !== null) ctx.body = { id: user[1] };
+    else if (ctx.path === '/echo') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+      ctx.body = { echo: JSON.parse(Buffer.concat(chunks).toString()) };
+    } else if (ctx.path === '/boom') throw new Error('boom');
+    else if (ctx.path === '/file') ctx.body = createReadStream(file);
+    else if (ctx.path === '/upload') ctx.body = { bytes: await countBytes(ctx.req) };
+    else if (ctx.path === '/slow') ctx.body = await slowly();
+  });
+  const server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
+  const base = `http://127.0.0.1:${server.address()!.port}`;
+  await exercise(base, server);
+  await closesGracefully(base, server, () => new Promise((resolve) => server.close(() => resolve())));
+});
+
+test('Hono: @hono/node-server with createServer', async () => {
+  const app = new Hono();
+  app.get('/users/:id', (c) => c.json({ id: c.req.param('id') }));
+  app.post('/echo', async (c) => c.json({ echo: await c.req.json() }));
+  app.get('/boom', () => {
+    throw new Error('boom');
+  });
+  app.get('/file', (c) => c.body(Readable.toWeb(createReadStream(file)) as ReadableStream));
+  app.post('/upload', async (c) => c.json({ bytes: (await c.req.arrayBuffer()).byteLength }));
+  app.get('/slow', async (c) => c.text(await slowly()));
+  app.onError((error, c) => c.json({ handled: error.message }, 500));
+  let ready!: () => void;
+  const listening = new Promise<void>((resolve) => (ready = resolve));
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', createServer: createServer as never }, () => ready()) as unknown as Server;
+  assert.ok(server instanceof (await import('../../src/http/index.js')).Server);
+  await listening;
+  const base = `http://127.0.0.1:${server.address()!.port}`;
+  await exercise(base, server);
+  await closesGracefully(base, server, () => new Promise((resolve) => server.close(() => resolve())));
+});
+
+test('ws: a WebSocket echo over upgrade, next to plain requests', async () => {
+  const server = createServer((_req, res) => res.end('plain'));
+  const wss = new WebSocketServer({ server: server as never });
+  wss.on('connection', (socket) => socket.on('message', (data, binary) => socket.send(binary ? data : `echo: ${String(data)}`)));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = server.address()!.port;
+  try {
+    assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'plain');
+    const client = new WebSocket(`ws://127.0.0.1:${port}/`);
+    await once(client, 'open');
+    const replies: string[] = [];
+    client.on('message', (data) => replies.push(String(data)));
+    client.send('one');
+    client.send('two');
+    const big = Buffer.alloc(200_000, 3);
+    client.send(big);
+    while (replies.length < 3) await once(client, 'message');
+    assert.deepEqual(replies.slice(0, 2), ['echo: one', 'echo: two']);
+    assert.equal(replies[2]!.length, big.length);
+    client.close();
+    await once(client, 'close');
+  } finally {
+    wss.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
