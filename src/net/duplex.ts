@@ -24,7 +24,7 @@ export interface DuplexSource {
   chunks(): ChunkIterator;
   write(data: Uint8Array): Promise<void>;
   writev(data: Uint8Array[]): Promise<void>;
-  shutdown(how: 'write'): Promise<void>;
+  shutdown(how: 'write' | 'both'): Promise<void>;
   close(): Promise<void>;
   localAddress?: SocketAddress | string | null;
   remoteAddress?: SocketAddress | string | null;
@@ -40,6 +40,8 @@ export class RingcoreDuplex extends Duplex {
   bytesRead = 0;
   /** Bytes handed to the socket and written. */
   written = 0;
+  /** Writes in the ring now. */
+  private writing = 0;
   connecting = false;
 
   constructor(
@@ -76,7 +78,8 @@ export class RingcoreDuplex extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.socket.write(chunk).then(() => {
+    this.writing++;
+    this.socket.write(chunk).finally(() => this.writing--).then(() => {
       this.written += chunk.length;
       this.activity();
       callback();
@@ -85,7 +88,8 @@ export class RingcoreDuplex extends Duplex {
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
-    this.socket.writev(buffers).then(() => {
+    this.writing++;
+    this.socket.writev(buffers).finally(() => this.writing--).then(() => {
       for (const b of buffers) this.written += b.length;
       this.activity();
       callback();
@@ -103,10 +107,16 @@ export class RingcoreDuplex extends Duplex {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.clearTimer();
     this.incoming?.return();
-    this.socket.close().then(
-      () => callback(error),
-      () => callback(error),
-    );
+    const close = (): void => {
+      this.socket.close().then(
+        () => callback(error),
+        () => callback(error),
+      );
+    };
+    // A write still in the ring (node:http's 408 or 400, written just before a destroy) goes out first:
+    // the io_uring SHUTDOWN is queued behind it, where close() would shut the socket down at once.
+    if (this.writing > 0) this.socket.shutdown('both').then(close, close);
+    else close();
   }
 
   // ---- net.Socket look-alikes -------------------------------------------------

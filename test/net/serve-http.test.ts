@@ -4,9 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
+import { once } from 'node:events';
+
+import Fastify from 'fastify';
 
 import { serveHttp, TcpListener } from '../../src/net/index.js';
 import { until } from '../../test-support/net.js';
+import { exchange, statuses } from '../../test-support/http.js';
 
 function curl(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => execFile('curl', args, (error, stdout) => (error ? reject(error) : resolve(stdout))));
@@ -62,4 +67,47 @@ test('an unchanged http.createServer handler answers http.get (also with keep-al
     await handle.done;
     await until(() => handle.connections.size === 0, 2000, 'connections to close');
   }
+});
+
+test("node:http's headersTimeout holds on ringcore sockets: a half-sent head gets 408", async () => {
+  const server = http.createServer({ headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 }, (_req, res) => res.end('ok'));
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  const handle = serveHttp(server, listener);
+  try {
+    const { data } = await exchange(listener.address().port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+    assert.deepEqual(statuses(data), [408]);
+  } finally {
+    handle.closeAllConnections();
+    await handle.close();
+  }
+});
+
+test('server.close(callback) stops the ringcore listener, ends idle connections and calls back without an error', async () => {
+  const server = http.createServer((_req, res) => res.end('ok'));
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  serveHttp(server, listener);
+  const port = listener.address().port;
+  assert.equal(server.listening, true);
+  assert.equal((server.address() as net.AddressInfo).port, port);
+  const idle = net.connect(port, '127.0.0.1');
+  idle.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await once(idle, 'data');
+  const error = await new Promise<Error | undefined>((resolve) => server.close(resolve));
+  assert.equal(error, undefined);
+  assert.equal(server.listening, false);
+  assert.equal(idle.destroyed || (await once(idle, 'close'), true), true);
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/`));
+});
+
+test("Fastify's app.close() closes the ringcore listener (serveHttp on app.server)", async () => {
+  const app = Fastify();
+  app.get('/', async () => ({ ok: true }));
+  await app.ready();
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  serveHttp(app.server, listener);
+  const port = listener.address().port;
+  assert.deepEqual(await (await fetch(`http://127.0.0.1:${port}/`)).json(), { ok: true });
+  await app.close();
+  assert.equal(listener.closed, true);
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/`));
 });

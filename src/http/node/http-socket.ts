@@ -110,8 +110,7 @@ export class HttpSocket extends EventEmitter {
     this.pendingBytes = 0;
     if (total === 0) {
       for (const callback of callbacks) callback();
-      if (this.destroyed) this.owner.close();
-      else if (this.ending) this.owner.finish();
+      if (this.ending && !this.destroyed) this.owner.finish();
       return;
     }
     this.inflightBytes = total;
@@ -131,8 +130,7 @@ export class HttpSocket extends EventEmitter {
           this.flush();
         } else {
           if (this.needDrain) this.drained();
-          if (this.destroyed) this.owner.close();
-          else if (this.ending) this.owner.finish();
+          if (this.ending && !this.destroyed) this.owner.finish();
         }
       },
       (error: Error) => {
@@ -199,14 +197,15 @@ export class HttpSocket extends EventEmitter {
     this.end();
   }
 
-  /** Closes the connection; what was already written is still sent first (as net.Socket tries to). */
+  /** Closes the connection; bytes written and not yet sent still go out first (net.Socket writes them at once, too). */
   destroy(error?: Error): this {
     if (this.destroyed) return this;
+    // What was written and not yet sent goes out now, ahead of the shutdown (a 400 written just before a destroy).
+    if (this.pendingBytes > 0 && this.inflightBytes === 0) this.flush();
     this.destroyed = true;
     this.readable = this.writable = false;
     if (error !== undefined && this.listenerCount('error') > 0) process.nextTick(() => this.emit('error', error));
-    if (this.flushed && !this.scheduled) this.owner.close();
-    else this.ending = true; // closed once the last SEND is done
+    this.owner.close();
     return this;
   }
 

@@ -371,7 +371,9 @@ export class NodeConnection implements SocketOwner {
   close(): void {
     if (this.ended) return;
     this.startClosing();
-    shutdownNow(this.stream.fd, SHUT_RDWR);
+    // A SEND still in the ring goes first: the io_uring SHUTDOWN is queued behind it (and fails it if the peer stopped reading).
+    if (this.socket.flushed) shutdownNow(this.stream.fd, SHUT_RDWR);
+    else this.stream.shutdown('both').catch(() => {});
   }
 
   /** Ends gracefully: FIN after the last response, then reads (and drops) what the client still sends for a while. */
