@@ -110,7 +110,20 @@ test('pipelined requests are answered in order; chunked bodies both ways, traile
 
     const chunked = await exchange(port, 'POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nx-t: 1\r\n\r\n');
     assert.match(chunked.data, /transfer-encoding: chunked/i);
-    assert.match(chunked.data, /\r\n4\r\none,\r\n9\r\ntwo,abcde\r\n0\r\nx-sum: ok\r\n\r\n$/);
+    // Chunk boundaries differ between Node versions (newer ones merge corked writes): decode the chunks.
+    const [, framed] = chunked.data.split('\r\n\r\n', 2).length === 2 ? [null, chunked.data.slice(chunked.data.indexOf('\r\n\r\n') + 4)] : [null, ''];
+    let rest = framed!;
+    let decoded = '';
+    for (;;) {
+      const line = rest.indexOf('\r\n');
+      const size = parseInt(rest.slice(0, line), 16);
+      rest = rest.slice(line + 2);
+      if (size === 0) break;
+      decoded += rest.slice(0, size);
+      rest = rest.slice(size + 2);
+    }
+    assert.equal(decoded, 'one,two,abcde');
+    assert.equal(rest, 'x-sum: ok\r\n\r\n');
 
     const head = await exchange(port, 'HEAD /h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     assert.match(head.data, /^HTTP\/1\.1 200 OK\r\n/);

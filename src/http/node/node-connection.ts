@@ -310,7 +310,8 @@ export class NodeConnection implements SocketOwner {
     if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
     res.detachSocket(this.socket);
     process.nextTick(closeResponse, res);
-    if (res._last) {
+    // (Newer Node versions say Connection: close at maxRequestsPerSocket without setting _last.)
+    if (res._last || (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached === true) {
       this.socket.destroySoon();
     } else if (active.length === 0) {
       if (this.phase === Phase.Idle) this.since = Date.now();
