@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { SocketAddress } from '../../net/address.js';
+import { Sender } from '../../net/sender.js';
 import type { TcpStream } from '../../net/tcp-stream.js';
 
 type Callback = (error?: Error | null) => void;
@@ -58,12 +59,14 @@ export class HttpSocket extends EventEmitter {
   private peer: SocketAddress | null | undefined = undefined;
   private local: SocketAddress | null | undefined = undefined;
   private readonly flushNow = (): void => this.flush();
+  private readonly sender: Sender;
 
   constructor(
     readonly stream: TcpStream,
     private readonly owner: SocketOwner,
   ) {
     super();
+    this.sender = new Sender(stream.fd, stream.ring);
   }
 
   // ---- writing ---------------------------------------------------------------
@@ -117,8 +120,7 @@ export class HttpSocket extends EventEmitter {
     // Small batches count as sent once handed over, so that the responses pipelined behind them join the next SEND.
     const early = total < HIGH_WATER_MARK;
     if (early) for (const callback of callbacks) callback();
-    const sent =
-      parts.length === 1 ? this.stream.write(parts[0]!) : total <= 65536 ? this.stream.write(Buffer.concat(parts, total)) : this.stream.writev(parts);
+    const sent = parts.length === 1 ? this.sender.send(parts[0]!) : total <= 65536 ? this.sender.send(Buffer.concat(parts, total)) : this.stream.writev(parts);
     sent.then(
       () => {
         this.inflightBytes = 0;

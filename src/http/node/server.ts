@@ -69,7 +69,7 @@ export class Server extends EventEmitter {
   private closingNow = false;
 
   constructor(options?: ServerOptions | RequestListener, requestListener?: RequestListener) {
-    super();
+    super({ captureRejections: true });
     if (typeof options === 'function') {
       requestListener = options;
       options = {};
@@ -242,13 +242,13 @@ export class Server extends EventEmitter {
    * the response has begun), never a crashed process.
    */
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const listeners = this.rawListeners('request') as ((req: IncomingMessage, res: ServerResponse) => unknown)[];
-    for (let i = 0; i < listeners.length; i++) {
-      const returned = listeners[i]!.call(this, req, res);
-      if (returned !== undefined && typeof (returned as Promise<unknown>)?.then === 'function') {
-        (returned as Promise<unknown>).then(undefined, (error: unknown) => this.handlerFailed(error, res));
-      }
-    }
+    this.emit('request', req, res);
+  }
+
+  /** captureRejections: a listener's rejected promise lands here (a 500 for 'request'). */
+  [Symbol.for('nodejs.rejection')](error: unknown, event: string, ...args: unknown[]): void {
+    if (event === 'request') this.handlerFailed(error, args[1] as ServerResponse);
+    else this.emit('error', error);
   }
 
   handlerFailed(error: unknown, res: ServerResponse): void {
