@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { constants } from 'node:os';
 import { toDuplex, type RingcoreDuplex } from '../../net/duplex.js';
-import type { ChunkIterator } from '../../net/chunks.js';
+import type { ChunkIterator, ChunkOptions } from '../../net/chunks.js';
 import type { TcpStream } from '../../net/tcp-stream.js';
 import { HttpError, type Limits } from '../limits.js';
 import { RequestParser, type ParsedRequest } from '../parser.js';
@@ -21,6 +21,11 @@ import { SHUT_RDWR } from '../../sys/socket-constants.js';
 import type { Server } from './server.js';
 
 const { ECONNRESET, EPIPE } = constants.errno;
+/**
+ * Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views where the
+ * net layer offers the choice (an option it ignores where chunks are always views).
+ */
+const BORROWED: ChunkOptions & { borrow?: boolean } = { borrow: true };
 /** A lingering close reads (and drops) what the client still sends for at most this long, so that the last response is not lost to a reset. */
 const LINGER_MS = 2000;
 
@@ -101,7 +106,12 @@ export class NodeConnection implements SocketOwner {
 
   /** No request in progress: closeIdleConnections() and a closing server may end it now. */
   get idle(): boolean {
-    return this.active.length === 0 && this.phase !== Phase.Body && this.body === null;
+    return !this.upgraded && this.active.length === 0 && this.phase !== Phase.Body && this.body === null;
+  }
+
+  /** Handed over by 'upgrade' or 'connect': no longer HTTP, and not the server's to close (as in node:http). */
+  get handedOver(): boolean {
+    return this.upgraded;
   }
 
   /** The response that owns the socket, if its head has gone out (a timeout can then no longer answer 408). */
@@ -113,7 +123,7 @@ export class NodeConnection implements SocketOwner {
   private async run(): Promise<void> {
     let failed = false;
     try {
-      const iterator = (this.iterator = this.stream.chunks());
+      const iterator = (this.iterator = this.stream.chunks(BORROWED));
       for (;;) {
         while (this.paused && !this.closing) await new Promise<void>((resolve) => (this.wake = resolve));
         const result = await iterator.next();

@@ -204,7 +204,7 @@ export class Server extends EventEmitter {
   }
 
   closeAllConnections(): void {
-    for (const connection of this.connections) connection.socket.destroy();
+    for (const connection of this.connections) if (!connection.handedOver) connection.socket.destroy();
   }
 
   /** A connection has ended (or an upgraded one closed). */
