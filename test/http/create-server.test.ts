@@ -393,3 +393,45 @@ test('maxRequestsPerSocket: the last allowed response says Connection: close', a
     await closed(server);
   }
 });
+
+test("flushHeaders, statusMessage, res 'close', checkExpectation, server 'timeout' and 'connection'", async () => {
+  const events: string[] = [];
+  const server = createServer((req, res) => {
+    if (req.url === '/quiet') return; // never answers: the inactivity timeout fires
+    res.statusMessage = 'Fine Indeed';
+    res.setHeader('x-early', '1');
+    res.flushHeaders();
+    assert.equal(res.headersSent, true);
+    res.on('close', () => events.push(`close ${req.url} ${res.writableEnded}`));
+    setTimeout(() => res.end('late body'), 30);
+  });
+  server.on('connection', (socket: net.Socket) => events.push(`connection ${typeof socket.remoteAddress}`));
+  server.on('checkExpectation', (_req, res) => {
+    res.writeHead(200, { 'x-expectation': 'seen' });
+    res.end();
+  });
+  const port = await listening(server);
+  try {
+    const { data } = await exchange(port, 'GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.match(data, /^HTTP\/1\.1 200 Fine Indeed\r\n/);
+    assert.match(data, /x-early: 1/);
+    assert.match(data, /\r\n9\r\nlate body\r\n0\r\n\r\n$/, 'the body, chunked after the early head');
+    await until(() => events.includes('close /a true'), 2000, "res 'close'");
+    assert.ok(events.includes('connection string'));
+
+    const expectation = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n');
+    assert.match(expectation.data, /x-expectation: seen/);
+
+    const timeouts: unknown[] = [];
+    server.setTimeout(200, (socket) => {
+      timeouts.push(socket);
+      (socket as net.Socket).destroy();
+    });
+    const quiet = await exchange(port, 'GET /quiet HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.equal(quiet.data, '', 'destroyed by the timeout listener, nothing sent');
+    assert.equal(timeouts.length, 1);
+  } finally {
+    server.closeAllConnections();
+    await closed(server);
+  }
+});
