@@ -229,6 +229,11 @@ test('ws: a WebSocket echo over upgrade, next to plain requests', async () => {
     while (replies.length < 3) await once(client, 'message');
     assert.deepEqual(replies.slice(0, 2), ['echo: one', 'echo: two']);
     assert.equal(replies[2]!.length, big.length);
+    // An upgraded connection is no longer HTTP: closing idle HTTP connections leaves it open (as node:http).
+    server.closeIdleConnections();
+    client.send('three');
+    while (replies.length < 4) await once(client, 'message');
+    assert.equal(replies[3], 'echo: three');
     client.close();
     await once(client, 'close');
   } finally {
