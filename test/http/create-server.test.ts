@@ -363,6 +363,12 @@ test('listen() forms, address(), close() in node:http terms (ERR_SERVER_NOT_RUNN
   await closing;
   await once(hanging, 'close');
 
+  // close() while listen() is still binding: the server never starts, and close's callback has no error.
+  const early = createServer();
+  early.listen(0, '127.0.0.1');
+  await closed(early);
+  assert.equal(early.listening, false);
+
   // An options object with a signal: aborting closes the server.
   const controller = new AbortController();
   const signalled = createServer();

@@ -133,6 +133,12 @@ export class Server extends EventEmitter {
       return;
     }
     this.binding = false;
+    if (this.closingNow) {
+      // close() came while binding: the server never starts.
+      await listener.close();
+      this.closeIfDrained();
+      return;
+    }
     this.listener = listener;
     options.signal?.addEventListener('abort', () => this.close(), { once: true });
     this.sweep();
@@ -184,7 +190,7 @@ export class Server extends EventEmitter {
   /** Stops accepting and ends idle connections; 'close' (and `callback`) once every connection has ended. */
   close(callback?: (error?: Error) => void): this {
     if (callback !== undefined) {
-      if (this.listener === null) this.once('close', () => callback(serverNotRunning()));
+      if (this.listener === null && !this.binding) this.once('close', () => callback(serverNotRunning()));
       else this.once('close', callback);
     }
     this.closingNow = true;
