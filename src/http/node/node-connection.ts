@@ -21,11 +21,8 @@ import { SHUT_RDWR } from '../../sys/socket-constants.js';
 import type { Server } from './server.js';
 
 const { ECONNRESET, EPIPE } = constants.errno;
-/**
- * Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views where the
- * net layer offers the choice (an option it ignores where chunks are always views).
- */
-const BORROWED: ChunkOptions & { borrow?: boolean } = { borrow: true };
+/** Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views, no copy. */
+const BORROWED: ChunkOptions = { borrow: true };
 /** A lingering close reads (and drops) what the client still sends for at most this long, so that the last response is not lost to a reset. */
 const LINGER_MS = 2000;
 
