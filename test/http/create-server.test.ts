@@ -9,6 +9,7 @@ import net from 'node:net';
 import { Readable } from 'node:stream';
 
 import { createServer, Server } from '../../src/http/index.js';
+import { netRing, recvBuffers } from '../../src/net/index.js';
 import { exchange, statuses } from '../../test-support/http.js';
 import { until } from '../../test-support/net.js';
 
@@ -267,6 +268,9 @@ test('request bodies have backpressure: a paused request stops the reading; 10 M
     await new Promise((r) => setTimeout(r, 300));
     const readWhilePaused = req.socket.bytesRead;
     assert.ok(readWhilePaused < size / 2, `read ${readWhilePaused} bytes of a paused body`);
+    // And the recv itself has paused in the kernel: the body waits in the socket, not in the shared receive buffers.
+    const pool = recvBuffers(netRing())!;
+    assert.ok(pool.available >= pool.count - pool.count / 8, `a paused upload holds ${pool.count - pool.available} of ${pool.count} receive buffers`);
     let total = 0;
     let sum = 0;
     req.on('data', (d: Buffer) => {
