@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchMain, intParam } from '../lib/child.js';
-import { startServer } from '../lib/server-process.js';
+import { startServer } from '../../test-support/server.js';
 import type { Measurement } from '../lib/types.js';
 import { runWrk } from '../lib/wrk.js';
 

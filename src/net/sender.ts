@@ -5,6 +5,7 @@
 // op completes); SocketStream.write() is the general path.
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
+import { sendInFlightError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { MSG_NOSIGNAL } from '../sys/socket-constants.js';
 
@@ -33,7 +34,7 @@ export class Sender {
 
   /** Sends all of `bytes` (one send at a time: the caller waits for this one before the next). */
   async send(bytes: Buffer): Promise<void> {
-    if (this.sending !== null) throw new Error('Sender.send: a send is already in flight');
+    if (this.sending !== null) throw sendInFlightError();
     let offset = 0;
     try {
       while (offset < bytes.length) {

@@ -280,3 +280,24 @@ export function stackless<T>(build: () => T): T {
     Error.stackTraceLimit = limit;
   }
 }
+
+/** The node:http/node:net codes createServer answers with, as Node's own server and sockets do. */
+export type NodeHttpErrorCode =
+  | 'ERR_SERVER_NOT_RUNNING'
+  | 'ERR_SERVER_ALREADY_LISTEN'
+  | 'ERR_SOCKET_BAD_PORT'
+  | 'ERR_STREAM_DESTROYED'
+  | 'ERR_HTTP_REQUEST_TIMEOUT'
+  | 'ECONNRESET';
+
+/** An error with one of node:http's codes and messages (createServer's drop-in behaviour: frameworks test the code). */
+export function nodeHttpError(code: NodeHttpErrorCode, message: string): Error & { code: string } {
+  const error = (code === 'ERR_SOCKET_BAD_PORT' ? new RangeError(message) : new Error(message)) as Error & { code: string };
+  error.code = code;
+  return error;
+}
+
+/** A second send while one is in flight: a Sender sends one batch at a time. */
+export function sendInFlightError(): Error {
+  return new Error('ringcore: Sender.send called while a send is in flight');
+}

@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { SocketAddress } from '../../net/address.js';
+import { nodeHttpError, outOfRange } from '../../sys/errors.js';
 import { Sender } from '../../net/sender.js';
 import type { TcpStream } from '../../net/tcp-stream.js';
 
@@ -29,7 +30,7 @@ export interface SocketOwner {
 const HIGH_WATER_MARK = 16 * 1024;
 
 function destroyedError(): Error {
-  return Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' });
+  return nodeHttpError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed');
 }
 
 export class HttpSocket extends EventEmitter {
@@ -239,7 +240,7 @@ export class HttpSocket extends EventEmitter {
 
   /** Emits 'timeout' after `ms` without reads or writes (0: off); checked by the server's sweep. */
   setTimeout(ms: number, callback?: () => void): this {
-    if (typeof ms !== 'number' || !(ms >= 0)) throw new RangeError(`The value of "msecs" is out of range. It must be a non-negative number. Received ${String(ms)}`);
+    if (typeof ms !== 'number' || !(ms >= 0)) throw outOfRange('msecs', 'a non-negative number', ms);
     this.timeout = ms;
     if (callback !== undefined) {
       if (ms === 0) this.removeListener('timeout', callback);

@@ -1,7 +1,7 @@
 // node:http's listen() forms, made into one options object:
 // listen([port[, host[, backlog]]][, callback]) and listen(options[, callback]),
 // where a port may be a numeric string. (Unix paths and handles are not served.)
-import { invalidArgType } from '../../sys/errors.js';
+import { invalidArgType, nodeHttpError } from '../../sys/errors.js';
 
 export interface ListenOptions {
   port: number;
@@ -16,7 +16,7 @@ function portOf(value: unknown): number {
   if (value === undefined || value === null) return 0;
   const port = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw Object.assign(new RangeError(`options.port should be >= 0 and < 65536. Received ${String(value)}.`), { code: 'ERR_SOCKET_BAD_PORT' });
+    throw nodeHttpError('ERR_SOCKET_BAD_PORT', `options.port should be >= 0 and < 65536. Received ${String(value)}.`);
   }
   return port;
 }

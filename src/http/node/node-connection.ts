@@ -7,6 +7,7 @@
 //
 // Backpressure: while the request does not want more body (push() said
 // no, or it is paused), the next chunk is not pulled from the socket.
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { constants } from 'node:os';
@@ -18,13 +19,30 @@ import { RequestParser, type ParsedRequest } from '../parser.js';
 import { HttpSocket, type SocketOwner } from './http-socket.js';
 import { shutdownNow } from '../../net/socket.js';
 import { SHUT_RDWR } from '../../sys/socket-constants.js';
-import type { Server } from './server.js';
+import { nodeHttpError } from '../../sys/errors.js';
 
 const { ECONNRESET, EPIPE } = constants.errno;
 /** Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views, no copy. */
 const BORROWED: ChunkOptions = { borrow: true };
 /** A lingering close reads (and drops) what the client still sends for at most this long, so that the last response is not lost to a reset. */
 const LINGER_MS = 2000;
+
+/** What a connection needs from its server (createServer's Server). */
+export interface ConnectionHost extends EventEmitter {
+  readonly IncomingMessage: typeof IncomingMessage;
+  readonly ServerResponse: typeof ServerResponse;
+  readonly maxHeadersCount: number | null;
+  readonly maxRequestsPerSocket: number;
+  readonly keepAliveTimeout: number;
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly timeout: number;
+  readonly closing: boolean;
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  handlerFailed(error: unknown, res: ServerResponse): void;
+  reportError(error: unknown): void;
+  forget(connection: NodeConnection): void;
+}
 
 /** What the connection waits for now (the server's sweep applies the matching timeout). */
 export const enum Phase {
@@ -57,7 +75,7 @@ interface Outgoing extends ServerResponse {
 }
 
 function connectionReset(message: string): Error {
-  return Object.assign(new Error(message), { code: 'ECONNRESET' });
+  return nodeHttpError('ECONNRESET', message);
 }
 
 /** The error a refused request is reported as ('clientError'), with node:http's codes where frameworks look for them. */
@@ -90,7 +108,7 @@ export class NodeConnection implements SocketOwner {
 
   constructor(
     private readonly stream: TcpStream,
-    private readonly server: Server,
+    private readonly server: ConnectionHost,
     limits: Limits,
   ) {
     this.parser = new RequestParser(limits);
@@ -210,7 +228,7 @@ export class NodeConnection implements SocketOwner {
 
   /** The timeouts' answer (node:http's): 408 when no response has begun, then close. */
   timedOut(): void {
-    const error = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    const error = nodeHttpError('ERR_HTTP_REQUEST_TIMEOUT', 'Request timeout');
     if (this.server.listenerCount('clientError') > 0) {
       this.server.emit('clientError', error, this.socket);
       if (!this.socket.destroyed && !this.closing) this.startClosing();

@@ -12,7 +12,7 @@ import { configureRecvBuffers } from '../../net/buffer-ring.js';
 import { netRing } from '../../net/net-ring.js';
 import type { SocketAddress } from '../../net/address.js';
 import { TcpListener } from '../../net/tcp-listener.js';
-import { invalidArgType } from '../../sys/errors.js';
+import { invalidArgType, nodeHttpError, outOfRange } from '../../sys/errors.js';
 import { resolveLimits, type Limits } from '../limits.js';
 import { listenArguments, type ListenOptions } from './listen-arguments.js';
 import { NodeConnection } from './node-connection.js';
@@ -37,12 +37,12 @@ export interface ServerOptions {
 }
 
 function serverNotRunning(): Error {
-  return Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' });
+  return nodeHttpError('ERR_SERVER_NOT_RUNNING', 'Server is not running.');
 }
 
 function timeoutValue(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0)) throw new RangeError(`options.${name} must be a number of ms >= 0, got ${String(value)}`);
+  if (typeof value !== 'number' || !(value >= 0)) throw outOfRange(`options.${name}`, 'a number of ms >= 0', value);
   return value;
 }
 
@@ -102,7 +102,7 @@ export class Server extends EventEmitter {
   listen(...args: unknown[]): this {
     const { options, callback } = listenArguments(args);
     if (this.listener !== null || this.binding) {
-      throw Object.assign(new Error('Listen method has been called more than once without closing.'), { code: 'ERR_SERVER_ALREADY_LISTEN' });
+      throw nodeHttpError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
     }
     if (callback !== undefined) this.once('listening', callback);
     if (options.signal?.aborted) {
@@ -178,7 +178,7 @@ export class Server extends EventEmitter {
   }
 
   setTimeout(ms = 0, callback?: (socket: unknown) => void): this {
-    if (typeof ms !== 'number' || !(ms >= 0)) throw new RangeError(`The value of "msecs" is out of range. Received ${String(ms)}`);
+    if (typeof ms !== 'number' || !(ms >= 0)) throw outOfRange('msecs', 'a non-negative number', ms);
     this.timeout = ms;
     if (callback !== undefined) this.on('timeout', callback);
     for (const connection of this.connections) connection.socket.timeout = ms;
