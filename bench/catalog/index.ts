@@ -13,4 +13,16 @@ import { fsSmallFiles } from './fs-small-files.js';
 import { fsCopy } from './fs-copy.js';
 import { frameworks } from './frameworks.js';
 
-export const catalog: readonly ScenarioDef[] = [nopLatency, nopBatch, netEcho, netIdle, netSendZc, httpHello, frameworks, fsCat, fsRandomRead, fsSmallFiles, fsCopy];
+export const catalog: readonly ScenarioDef[] = [
+  nopLatency,
+  nopBatch,
+  netEcho,
+  netIdle,
+  netSendZc,
+  httpHello,
+  frameworks,
+  fsCat,
+  fsRandomRead,
+  fsSmallFiles,
+  fsCopy,
+];

@@ -26,7 +26,7 @@ test('sleep() resolves with undefined when the kernel reports -ETIME', async () 
   }
 });
 
-test('sleep() without a ring uses this thread\'s default ring', async () => {
+test("sleep() without a ring uses this thread's default ring", async () => {
   const seen: number[] = [];
   const stop = addTraceListener((event) => {
     if (event.type === 'sqe' && event.opcode === C.IORING_OP_TIMEOUT) seen.push(event.ring);
