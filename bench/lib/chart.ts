@@ -19,7 +19,7 @@ const GAP = 3;
 const GROUP_GAP = 12;
 const COLOURS = { node: '#9e9e9e', ringcore: '#1f77b4', limit: '#ff9f4a' } as const;
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const px = (n: number) => String(Math.round(n * 10) / 10);
 
 interface Bar {
@@ -65,17 +65,17 @@ export function barChart(title: string, rows: ChartRow[]): string {
   for (const group of groups) {
     const height = group.bars.length * (BAR + GAP) - GAP;
     const label = group.row.label.length > LABEL_CHARS ? `${group.row.label.slice(0, LABEL_CHARS - 1)}…` : group.row.label;
-    out.push(`<text x="${LABELS - 10}" y="${px(y + height / 2 + 4)}" text-anchor="end">${escape(label)}<title>${escape(group.row.label)}</title></text>`);
+    out.push(`<text x="${LABELS - 10}" y="${px(y + height / 2 + 4)}" text-anchor="end">${escapeXml(label)}<title>${escapeXml(group.row.label)}</title></text>`);
     for (const bar of group.bars) {
       const w = Math.max(1, x(bar.speed) - LABELS);
       out.push(
-        `<rect class="bar" x="${LABELS}" y="${y}" width="${px(w)}" height="${BAR}" fill="${COLOURS[bar.kind]}"><title>${escape(bar.text)}</title></rect>`,
+        `<rect class="bar" x="${LABELS}" y="${y}" width="${px(w)}" height="${BAR}" fill="${COLOURS[bar.kind]}"><title>${escapeXml(bar.text)}</title></rect>`,
       );
       const cut = bar.speed > max;
       if (cut) out.push(`<text x="${px(LABELS + w - 3)}" y="${y + BAR - 2.5}" font-size="11" text-anchor="end" fill="#fff">»</text>`);
       const text = cut ? `${bar.text} · ${formatRatio(bar.speed)} »` : bar.text;
       out.push(
-        `<text x="${px(LABELS + w + 5)}" y="${y + BAR - 2.5}" font-size="10" fill="#333" stroke="#fff" stroke-width="3" paint-order="stroke">${escape(text)}</text>`,
+        `<text x="${px(LABELS + w + 5)}" y="${y + BAR - 2.5}" font-size="10" fill="#333" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(text)}</text>`,
       );
       y += BAR + GAP;
     }
@@ -97,7 +97,7 @@ export function barChart(title: string, rows: ChartRow[]): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="DejaVu Sans, Verdana, sans-serif" font-size="11">`,
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
-    `<text x="12" y="22" font-size="14" font-weight="bold">${escape(title)}</text>`,
+    `<text x="12" y="22" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
     ...legend,
     ...axis,
     ...out,

@@ -36,7 +36,7 @@ const cats: Record<string, Cat> = {
     const fd = openSync(path, 'r');
     const buf = Buffer.allocUnsafe(BUF);
     let total = 0;
-    for (let n; (n = readSync(fd, buf, 0, BUF, null)) > 0; total += n) writeSync(out, buf, 0, n);
+    for (let n: number; (n = readSync(fd, buf, 0, BUF, null)) > 0; total += n) writeSync(out, buf, 0, n);
     closeSync(fd);
     return total;
   },
@@ -44,7 +44,7 @@ const cats: Record<string, Cat> = {
     const fh = await nodeOpen(path, 'r');
     const buf = Buffer.allocUnsafe(BUF);
     let total = 0;
-    for (let n; (n = (await fh.read(buf, 0, BUF, null)).bytesRead) > 0; total += n) writeSync(out, buf, 0, n);
+    for (let n: number; (n = (await fh.read(buf, 0, BUF, null)).bytesRead) > 0; total += n) writeSync(out, buf, 0, n);
     await fh.close();
     return total;
   },

@@ -86,6 +86,7 @@ async function concurrent(exchange: Exchange, port: number, n: number): Promise<
   return results.filter((r) => r.status === 'rejected').length;
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: the exchanges return a count, or nothing
 async function timedBatches(run: () => Promise<number | void>, p: Params): Promise<Measurement> {
   await run(); // warm-up: JIT, first connections
   const overflowsBefore = listenOverflows();

@@ -3,7 +3,7 @@
 // that were not ready at the enter are picked up by watching, with uv_poll,
 // an fd that turns readable when the kernel has something for us (see
 // CompletionSignal).
-import { native, type Watch } from '../sys/native.js';
+import type { Watch } from '../sys/native.js';
 import type { Submitter } from '../op/submitter.js';
 import { Batcher, type Driver } from './driver.js';
 import { CompletionSignal } from './completion-signal.js';

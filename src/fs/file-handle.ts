@@ -9,7 +9,7 @@
 // explicit offset the handle keeps (FilePosition), never at -1; vectored ops
 // walk their buffers in batches of IOV_MAX (IovecCursor).
 import { constants } from 'node:os';
-import { Readable, Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';

@@ -6,7 +6,7 @@ import { STATX, STATX_TIMESTAMP } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';
 import type { OpSpec } from '../op/op.js';
 import { invalidArgType } from '../sys/errors.js';
-import { BigIntStats, decodeStatxBigInt } from './bigint-stats.js';
+import { type BigIntStats, decodeStatxBigInt } from './bigint-stats.js';
 import { FileType } from './file-type.js';
 import { defineDateAccessors, setDates } from './stat-dates.js';
 import { checkOptions, ringOf, type FsOptions } from './options.js';

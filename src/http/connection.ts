@@ -189,7 +189,7 @@ export class Connection {
     }
     if (out.length > 0) await this.flush(null);
     const waiting = this.parser.awaitingBody;
-    if (waiting !== null && waiting.expectContinue && !this.continued) {
+    if (waiting?.expectContinue && !this.continued) {
       this.continued = true;
       await this.stream.write(CONTINUE);
     } else if (waiting === null) {

@@ -49,10 +49,10 @@ export function serveHttp(server: Server, listener: Listener<SocketStream & { ad
   const bound = listener as { address?(): unknown };
   if (typeof bound.address === 'function') server.address = () => bound.address!() as ReturnType<Server['address']>;
   server.closeAllConnections = closeAllConnections;
-  let closing: Promise<void> | null = null;
+  let _closing: Promise<void> | null = null;
   server.close = function close(callback?: (error?: Error) => void): Server {
     if (callback !== undefined) server.once('close', () => callback());
-    closing ??= (async () => {
+    _closing ??= (async () => {
       await listener.close();
       await done;
       // node:http knows the connections since 'listening': it ends the idle ones.

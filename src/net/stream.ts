@@ -4,7 +4,7 @@
 // `signal`; a write that the kernel takes in part is resubmitted for the rest.
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
-import { RingcoreError, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
+import { type RingcoreError, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import * as C from '../sys/constants.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { addressOf } from '../sys/memory.js';
@@ -127,7 +127,10 @@ export class SocketStream implements AsyncIterable<Buffer> {
         n = await this.run(
           {
             syscall: 'read',
-            prep: (uring, sqe) => (uring.prepReadv(sqe, fd, addressOf(array), count, 0), uring.setOpFlags(sqe, flags)),
+            prep: (uring, sqe) => {
+              uring.prepReadv(sqe, fd, addressOf(array), count, 0);
+              uring.setOpFlags(sqe, flags);
+            },
             pin: [array, buffers],
           },
           options,

@@ -15,7 +15,7 @@ import * as C from '../sys/constants.js';
 import { AbortError, errnoException, linkBrokenException, RingcoreError, invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
 import type { IoUring } from '../ring/io-uring.js';
 import { LinkTimeout, Op, kOp, type OpHost, type OpOptions, type OpPromise, type OpSpec } from './op.js';
-import { InternalRequest, Request } from './request.js';
+import { InternalRequest, type Request } from './request.js';
 import { Scratch } from './scratch.js';
 import { SlotTable } from './slots.js';
 

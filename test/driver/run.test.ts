@@ -89,7 +89,15 @@ test('run() while run() is already running on the same ring rejects', { timeout:
   // Another ring may run meanwhile: the nesting rule is per ring.
   const other = new Ring({ entries: 2 });
   try {
-    assert.equal(await run(async () => other.run(async () => (await other.nop(), 'other'))), 'other');
+    assert.equal(
+      await run(async () =>
+        other.run(async () => {
+          await other.nop();
+          return 'other';
+        }),
+      ),
+      'other',
+    );
   } finally {
     await other.close();
   }

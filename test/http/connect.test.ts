@@ -20,7 +20,7 @@ test('CONNECT is answered 501 and the connection closes; the handler never sees 
   });
   try {
     // Tunnel bytes after the CONNECT must not be read as a request.
-    const { data } = await exchange(server.address.port, CONNECT + 'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n');
+    const { data } = await exchange(server.address.port, `${CONNECT}GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n`);
     assert.deepEqual(statuses(data), [501]);
     assert.match(data, /Connection: close\r\n/);
     assert.deepEqual(seen, []);
@@ -43,7 +43,7 @@ test('serve({ connect: true }) hands CONNECT to the handler; the connection clos
     },
   });
   try {
-    const { data } = await exchange(server.address.port, CONNECT + 'GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
+    const { data } = await exchange(server.address.port, `${CONNECT}GET /after HTTP/1.1\r\nHost: x\r\n\r\n`);
     assert.deepEqual(statuses(data), [403]);
     assert.deepEqual(seen, ['CONNECT example.com:443']);
   } finally {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 
-import { createServer, Server } from '../../src/http/index.js';
+import { createServer, type Server } from '../../src/http/index.js';
 import { netRing, recvBuffers } from '../../src/net/index.js';
 import { exchange, statuses } from '../../test-support/http.js';
 import { until } from '../../test-support/net.js';

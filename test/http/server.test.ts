@@ -53,7 +53,7 @@ test('pipelining: many requests in one packet are answered in order, slow handle
     const requests = ['/1', '/slow', '/3', '/echo', '/5'].map((p) =>
       p === '/echo' ? 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nBODY' : `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`,
     );
-    const { data } = await exchange(server.address.port, requests.join('') + 'GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const { data } = await exchange(server.address.port, `${requests.join('')}GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     assert.deepEqual(statuses(data), [200, 200, 200, 200, 200, 200]);
     const bodies = data
       .split(/HTTP\/1\.1 200 OK\r\n/)
@@ -87,7 +87,7 @@ test('malformed requests get 400 and a close; what follows them is not served', 
       'GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n',
       'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
     ]) {
-      const { data } = await exchange(server.address.port, bad + 'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n');
+      const { data } = await exchange(server.address.port, `${bad}GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n`);
       assert.deepEqual(statuses(data), [400], JSON.stringify(bad));
       assert.match(data, /Connection: close/);
       assert.doesNotMatch(data, /smuggled/);

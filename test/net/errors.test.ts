@@ -72,7 +72,10 @@ test('connect with a timeout that passes: ETIMEDOUT (a kernel link timeout), no 
     const before = openFds();
     const started = Date.now();
     const error = await TcpStream.connect({ host: '127.0.0.1', port, timeout: 200 }).then(
-      (s) => (void s.close(), null),
+      (s) => {
+        void s.close();
+        return null;
+      },
       (e: NodeJS.ErrnoException) => e,
     );
     if (error === null) return void t.skip('the kernel completed the connect (its queue was not full)');

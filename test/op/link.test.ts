@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 
 import { Ring, constants as C, type OpSpec } from '../../src/index.js';

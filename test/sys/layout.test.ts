@@ -102,6 +102,7 @@ const NEWER_FIELDS: { readonly [K in LayoutName]?: readonly string[] } = {
 const LAYOUT_NAMES = Object.keys(STRUCTS) as LayoutName[];
 
 function layoutOf(name: LayoutName): Readonly<Record<string, number>> {
+  // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the test looks layouts up by the names the C header gives
   return layout[name] as Readonly<Record<string, number>>;
 }
 

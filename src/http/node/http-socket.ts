@@ -148,7 +148,7 @@ export class HttpSocket extends EventEmitter {
     this.needDrain = false;
     this.emit('drain');
     const response = this._httpMessage;
-    if (response !== null && response.writableNeedDrain) response.emit('drain');
+    if (response?.writableNeedDrain) response.emit('drain');
   }
 
   /** True while nothing written waits to be sent. */

@@ -132,7 +132,7 @@ export class NodeConnection implements SocketOwner {
   /** The response that owns the socket, if its head has gone out (a timeout can then no longer answer 408). */
   get responding(): boolean {
     const first = this.active[0];
-    return first !== undefined && first.res.headersSent;
+    return first?.res.headersSent;
   }
 
   private async run(): Promise<void> {
@@ -449,7 +449,7 @@ export class NodeConnection implements SocketOwner {
     const handled = [
       this.socket.emit('timeout'),
       req !== undefined && !req.complete && req.emit('timeout', this.socket),
-      first !== undefined && first.res.emit('timeout', this.socket),
+      first?.res.emit('timeout', this.socket),
       this.server.emit('timeout', this.socket),
     ];
     if (!handled.includes(true)) this.socket.destroy();
