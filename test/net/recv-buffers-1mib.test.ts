@@ -5,6 +5,7 @@
 // carry are refused with a RangeError before anything is registered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { constants as bufferConstants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 
@@ -58,7 +59,9 @@ test('configureRecvBuffers() refuses what the kernel or the packing cannot repre
       { count: 3 },
       { count: 0 },
       { count: 65536 }, // over 32768 entries (u16 bid)
-      { count: 32768, size: 1 << 20 }, // 32 GiB: more than one Buffer holds
+      // 32 GiB: more than one Buffer holds on Node 20 (buffer.constants.MAX_LENGTH
+      // is 4 GiB there; Node 22 raised it past what a test can allocate).
+      ...(32768 * (1 << 20) > bufferConstants.MAX_LENGTH ? [{ count: 32768, size: 1 << 20 }] : []),
     ]) {
       assert.throws(() => configureRecvBuffers(ring, options), RangeError, JSON.stringify(options));
     }
