@@ -12,5 +12,6 @@ import { fsRandomRead } from './fs-random-read.js';
 import { fsSmallFiles } from './fs-small-files.js';
 import { fsCopy } from './fs-copy.js';
 import { frameworks } from './frameworks.js';
+import { fallback } from './fallback.js';
 
-export const catalog: readonly ScenarioDef[] = [nopLatency, nopBatch, netEcho, netIdle, netSendZc, httpHello, frameworks, fsCat, fsRandomRead, fsSmallFiles, fsCopy];
+export const catalog: readonly ScenarioDef[] = [nopLatency, nopBatch, netEcho, netIdle, netSendZc, httpHello, frameworks, fsCat, fsRandomRead, fsSmallFiles, fsCopy, fallback];

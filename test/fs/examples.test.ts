@@ -1,6 +1,7 @@
 // The file examples against coreutils: the same input gives byte-identical
 // output (cmp), written to a file, through a pipe, and to /dev/null.
-import { test, after } from 'node:test';
+import { after } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as nodeFs from 'node:fs';

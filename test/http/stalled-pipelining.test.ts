@@ -3,7 +3,8 @@
 // other clients got no answer. Now the connection stops reading (its recv
 // pauses) while its responses are pending, and every request is still
 // answered once the handler returns.
-import { test } from 'node:test';
+// Provided buffer rings and the ring's CQ bound: io_uring only; on the node backend these skip (test-support/backend.ts).
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 
