@@ -120,13 +120,17 @@ export class Ring {
         for (const ring of openRings) if (ring !== this && ring.inFlight > 0) return ring.uring.id;
         return null;
       };
-      const executor = new ExecutorDriver(this.submitter, (refused) => {
-        this.useDriver(new EventLoopDriver(this.submitter));
-        this.running = false;
-        if (refused !== undefined) reject(refused);
-        else if (outcome.ok) resolve(outcome.value);
-        else reject(outcome.error);
-      }, busyOtherRing);
+      const executor = new ExecutorDriver(
+        this.submitter,
+        (refused) => {
+          this.useDriver(new EventLoopDriver(this.submitter));
+          this.running = false;
+          if (refused !== undefined) reject(refused);
+          else if (outcome.ok) resolve(outcome.value);
+          else reject(outcome.error);
+        },
+        busyOtherRing,
+      );
       this.useDriver(executor);
       Promise.resolve()
         .then(main)

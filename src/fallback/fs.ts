@@ -111,12 +111,28 @@ export class NodeFileHandle extends FileHandle {
     return this.#run('write', signalOf(args.slice(1)), (fh) => (fh.write as (...a: Args) => Promise<never>)(...args.slice(0, 4)));
   }
 
-  override readv<T extends readonly ArrayBufferView[]>(buffers: T, position?: number | bigint | null, options?: FsOptions): Promise<{ bytesRead: number; buffers: T }> {
-    return this.#run('read', options?.signal, (fh) => fh.readv(buffers as unknown as NodeJS.ArrayBufferView[], position as number) as unknown as Promise<{ bytesRead: number; buffers: T }>);
+  override readv<T extends readonly ArrayBufferView[]>(
+    buffers: T,
+    position?: number | bigint | null,
+    options?: FsOptions,
+  ): Promise<{ bytesRead: number; buffers: T }> {
+    return this.#run(
+      'read',
+      options?.signal,
+      (fh) => fh.readv(buffers as unknown as NodeJS.ArrayBufferView[], position as number) as unknown as Promise<{ bytesRead: number; buffers: T }>,
+    );
   }
 
-  override writev<T extends readonly ArrayBufferView[]>(buffers: T, position?: number | bigint | null, options?: FsOptions): Promise<{ bytesWritten: number; buffers: T }> {
-    return this.#run('write', options?.signal, (fh) => fh.writev(buffers as unknown as NodeJS.ArrayBufferView[], position as number) as unknown as Promise<{ bytesWritten: number; buffers: T }>);
+  override writev<T extends readonly ArrayBufferView[]>(
+    buffers: T,
+    position?: number | bigint | null,
+    options?: FsOptions,
+  ): Promise<{ bytesWritten: number; buffers: T }> {
+    return this.#run(
+      'write',
+      options?.signal,
+      (fh) => fh.writev(buffers as unknown as NodeJS.ArrayBufferView[], position as number) as unknown as Promise<{ bytesWritten: number; buffers: T }>,
+    );
   }
 
   override stat(options?: StatOptions): Promise<never> {

@@ -12,7 +12,18 @@ import type { Ring } from '../driver/ring.js';
 import { AbortError, errnoException, RingcoreError, timedOutException } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
-import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_IPV6, IPV6_V6ONLY, SOCK_CLOEXEC, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT } from '../sys/socket-constants.js';
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
+  SOCK_CLOEXEC,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+} from '../sys/socket-constants.js';
 import { SYS_socketpair } from '../sys/syscalls.js';
 import { inetSockaddr, resolveHost, type SocketAddress } from '../net/address.js';
 import { bindSocket, closeFdNow, createSocket, listenSocket, setIntOption } from '../net/socket.js';
@@ -181,7 +192,9 @@ class SocketIo {
     // After a failed write (Node destroys the socket) or shutdown('write'), the kernel would say EPIPE.
     if (this.socket.destroyed || this.socket.writableEnded) return Promise.reject(errnoException(-EPIPE, 'write'));
     return new Promise<void>((resolve, reject) => {
-      this.socket.write(data, (error) => (error ? reject(typeof (error as NodeJS.ErrnoException).errno === 'number' ? error : errnoException(-EPIPE, 'write')) : resolve()));
+      this.socket.write(data, (error) =>
+        error ? reject(typeof (error as NodeJS.ErrnoException).errno === 'number' ? error : errnoException(-EPIPE, 'write')) : resolve(),
+      );
       // Nothing left in Node's buffer: libuv wrote it all to the kernel already, which is when ringcore's write resolves.
       if (this.socket.writableLength === 0) resolve();
     });
@@ -296,14 +309,22 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
     override close(): Promise<void> {
       return this.#io.close();
     }
-  } as unknown as new (socket: net.Socket, ring: Ring) => S;
+  } as unknown as new (
+    socket: net.Socket,
+    ring: Ring,
+  ) => S;
 }
 
 const NodeTcpStream = overNodeSocket(TcpStream as StreamClass<TcpStream>);
 const NodeUnixStream = overNodeSocket(UnixStream as StreamClass<UnixStream>);
 
 /** Waits for a connect (or a listen): its error, the signal, or the deadline reject. */
-function connected(socket: net.Socket, signal: AbortSignal | undefined, timeout: number | undefined, context: { address: string; port?: number }): Promise<void> {
+function connected(
+  socket: net.Socket,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  context: { address: string; port?: number },
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const fail = (error: Error): void => {
@@ -448,7 +469,11 @@ function overNodeServer<S, L extends Listener<S>>(Base: ListenerClass<L>) {
     override close(): Promise<void> {
       return this.#queue.close();
     }
-  } as unknown as new (server: net.Server, wrap: (socket: net.Socket) => S, ...args: unknown[]) => L;
+  } as unknown as new (
+    server: net.Server,
+    wrap: (socket: net.Socket) => S,
+    ...args: unknown[]
+  ) => L;
 }
 
 const NodeTcpListener = overNodeServer<TcpStream, TcpListener>(TcpListener as unknown as ListenerClass<TcpListener>);
@@ -548,7 +573,9 @@ class NodeUdpSocket extends (UdpSocket as unknown as new (fd: number, ring: Ring
     if (options?.signal?.aborted) throw abortError(options.signal);
     const ip = await resolveHost(host);
     return new Promise<number>((resolve, reject) => {
-      this.#socket.send(data, port, ip, (error, bytes) => (error ? reject(errnoException((error as NodeJS.ErrnoException).errno ?? -1, 'sendmsg', { address: ip, port })) : resolve(bytes)));
+      this.#socket.send(data, port, ip, (error, bytes) =>
+        error ? reject(errnoException((error as NodeJS.ErrnoException).errno ?? -1, 'sendmsg', { address: ip, port })) : resolve(bytes),
+      );
     });
   }
 

@@ -63,7 +63,12 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
     if ((destStats.mode & 0o7777) !== (stats.mode & 0o7777)) await fchmod(destFd, stats.mode & 0o7777);
     const size = stats.isFile() && stats.size > 0 ? stats.size : Infinity;
     if (opts.method === 'readwrite' || !ring.supports('SPLICE')) {
-      await transfer(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, registered: opts.registered ?? false, signal: opts.signal });
+      await transfer(
+        ring,
+        { fd: srcFd, context },
+        { fd: destFd, context },
+        { size, positional: true, registered: opts.registered ?? false, signal: opts.signal },
+      );
     } else {
       await spliceTransfer(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, signal: opts.signal });
     }

@@ -168,7 +168,13 @@ export class FileHandle {
    * read(buffer, offset?, length?, position?, options?), read(buffer, options)
    * or read(options). A null position reads at the current file position.
    */
-  read<T extends ArrayBufferView = Buffer>(buffer: T, offset?: number | null, length?: number | null, position?: number | bigint | null, options?: FsOptions): Promise<ReadResult<T>>;
+  read<T extends ArrayBufferView = Buffer>(
+    buffer: T,
+    offset?: number | null,
+    length?: number | null,
+    position?: number | bigint | null,
+    options?: FsOptions,
+  ): Promise<ReadResult<T>>;
   read<T extends ArrayBufferView = Buffer>(buffer: T, options?: ReadOptions<T>): Promise<ReadResult<T>>;
   read<T extends ArrayBufferView = Buffer>(options?: ReadOptions<T>): Promise<ReadResult<T>>;
   read<T extends ArrayBufferView = Buffer>(
@@ -234,7 +240,13 @@ export class FileHandle {
    * or write(string, position?, encoding?, options?). One write(2): it may
    * write less than asked (see bytesWritten), as Node's does. writeFile() writes all.
    */
-  write<T extends ArrayBufferView>(buffer: T, offset?: number | null, length?: number | null, position?: number | bigint | null, options?: FsOptions): Promise<WriteResult<T>>;
+  write<T extends ArrayBufferView>(
+    buffer: T,
+    offset?: number | null,
+    length?: number | null,
+    position?: number | bigint | null,
+    options?: FsOptions,
+  ): Promise<WriteResult<T>>;
   write<T extends ArrayBufferView>(buffer: T, options?: WriteOptions): Promise<WriteResult<T>>;
   write(data: string, position?: number | bigint | null, encoding?: BufferEncoding | null, options?: FsOptions): Promise<WriteResult<string>>;
   write<T extends ArrayBufferView | string>(
@@ -245,7 +257,13 @@ export class FileHandle {
     options?: FsOptions,
   ): Promise<WriteResult<T>> {
     try {
-      return this.#write(data, offsetOrOptions as number | WriteOptions | null | undefined, lengthOrEncoding, position as number | bigint | null | undefined, options);
+      return this.#write(
+        data,
+        offsetOrOptions as number | WriteOptions | null | undefined,
+        lengthOrEncoding,
+        position as number | bigint | null | undefined,
+        options,
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -306,7 +324,11 @@ export class FileHandle {
    * O_APPEND file, read at the kernel's position) only the first batch, a
    * short read as readv(2) may return.
    */
-  async readv<T extends readonly ArrayBufferView[]>(buffers: T, position?: number | bigint | null, options?: FsOptions): Promise<{ bytesRead: number; buffers: T }> {
+  async readv<T extends readonly ArrayBufferView[]>(
+    buffers: T,
+    position?: number | bigint | null,
+    options?: FsOptions,
+  ): Promise<{ bytesRead: number; buffers: T }> {
     checkBuffers(buffers);
     const pos = checkPosition(position);
     const opts = checkOptions<FsOptions>(options);
@@ -321,7 +343,11 @@ export class FileHandle {
    * WRITEVs, as libuv's writev does. An error after some bytes were written
    * resolves with their count (the next write reports it), as Node's.
    */
-  async writev<T extends readonly ArrayBufferView[]>(buffers: T, position?: number | bigint | null, options?: FsOptions): Promise<{ bytesWritten: number; buffers: T }> {
+  async writev<T extends readonly ArrayBufferView[]>(
+    buffers: T,
+    position?: number | bigint | null,
+    options?: FsOptions,
+  ): Promise<{ bytesWritten: number; buffers: T }> {
     checkBuffers(buffers);
     const pos = checkPosition(position);
     const opts = checkOptions<FsOptions>(options);

@@ -2,7 +2,15 @@
 // import and ordinary code keeps working; see docs/fs.md for the op behind
 // each function and where the behaviour differs from Node's.
 export { open, type OpenOptions } from './open.js';
-export { FileHandle, type ReadResult, type WriteResult, type ReadOptions, type WriteOptions, type ReadFileOptions, type WriteFileOptions } from './file-handle.js';
+export {
+  FileHandle,
+  type ReadResult,
+  type WriteResult,
+  type ReadOptions,
+  type WriteOptions,
+  type ReadFileOptions,
+  type WriteFileOptions,
+} from './file-handle.js';
 export { readFile, type ReadFileModuleOptions } from './read-file.js';
 export { writeFile, appendFile, type WriteFileModuleOptions } from './write-file.js';
 export { copyFile, type CopyFileOptions } from './copy-file.js';

@@ -22,7 +22,15 @@ function onFile(fixed: boolean, prep: Prep): Prep {
 }
 
 /** READ of `length` bytes into `buffer` at `offset`, from file position `position` (-1: the current one). */
-export function readSpec(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
+export function readSpec(
+  fd: number,
+  buffer: ArrayBufferView,
+  offset: number,
+  length: number,
+  position: number,
+  context?: ErrorContext,
+  fixed = false,
+): OpSpec<number> {
   return {
     syscall: 'read',
     prep: onFile(fixed, (uring, sqe) => uring.prepRead(sqe, fd, addressOf(buffer) + offset, length, position)),
@@ -31,7 +39,15 @@ export function readSpec(fd: number, buffer: ArrayBufferView, offset: number, le
   };
 }
 
-export function writeSpec(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
+export function writeSpec(
+  fd: number,
+  buffer: ArrayBufferView,
+  offset: number,
+  length: number,
+  position: number,
+  context?: ErrorContext,
+  fixed = false,
+): OpSpec<number> {
   return {
     syscall: 'write',
     prep: onFile(fixed, (uring, sqe) => uring.prepWrite(sqe, fd, addressOf(buffer) + offset, length, position)),
@@ -50,7 +66,15 @@ export function readFixedSpec(fd: number, buffer: Buffer, length: number, positi
   };
 }
 
-export function writeFixedSpec(fd: number, buffer: Buffer, offset: number, length: number, position: number, index: number, context?: ErrorContext): OpSpec<number> {
+export function writeFixedSpec(
+  fd: number,
+  buffer: Buffer,
+  offset: number,
+  length: number,
+  position: number,
+  index: number,
+  context?: ErrorContext,
+): OpSpec<number> {
   return {
     syscall: 'write',
     prep: (uring, sqe) => uring.prepWriteFixed(sqe, fd, addressOf(buffer) + offset, length, position, index),
@@ -78,7 +102,15 @@ function oneBatch(buffers: readonly ArrayBufferView[]): IovecBatch {
 }
 
 /** READV (`read`) or WRITEV of one batch of iovecs; `pin` holds the buffers they point into. */
-export function vectorSpec(read: boolean, fd: number, batch: IovecBatch, pin: unknown, position: number, context?: ErrorContext, fixed = false): OpSpec<number> {
+export function vectorSpec(
+  read: boolean,
+  fd: number,
+  batch: IovecBatch,
+  pin: unknown,
+  position: number,
+  context?: ErrorContext,
+  fixed = false,
+): OpSpec<number> {
   const { array, count } = batch;
   return {
     syscall: read ? 'read' : 'write',

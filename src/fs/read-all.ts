@@ -39,7 +39,14 @@ export async function readFull(
  * Every read has settled (the kernel is done with the buffer) before this
  * resolves or rejects.
  */
-export async function readRange(ring: Ring, fd: number, size: number, signal: AbortSignal | undefined, context?: ErrorContext, prefix?: Buffer): Promise<Buffer> {
+export async function readRange(
+  ring: Ring,
+  fd: number,
+  size: number,
+  signal: AbortSignal | undefined,
+  context?: ErrorContext,
+  prefix?: Buffer,
+): Promise<Buffer> {
   const buffer = Buffer.allocUnsafe(size);
   // Bytes already read (the probe of readFile) are copied, not read again.
   let next = prefix === undefined ? 0 : prefix.copy(buffer, 0, 0, Math.min(prefix.length, size));
@@ -69,7 +76,15 @@ export async function readRange(ring: Ring, fd: number, size: number, signal: Ab
  * Reads to the end from `position` (-1: the kernel's current position), for
  * files whose size is not known (pipes, /proc). `fixed`: fd is a registered slot.
  */
-export async function readToEnd(ring: Ring, fd: number, signal: AbortSignal | undefined, context?: ErrorContext, prefix?: Buffer, fixed = false, position = -1): Promise<Buffer> {
+export async function readToEnd(
+  ring: Ring,
+  fd: number,
+  signal: AbortSignal | undefined,
+  context?: ErrorContext,
+  prefix?: Buffer,
+  fixed = false,
+  position = -1,
+): Promise<Buffer> {
   const chunks: Buffer[] = prefix === undefined ? [] : [prefix];
   let total = prefix?.length ?? 0;
   let read = 0;

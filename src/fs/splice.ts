@@ -76,7 +76,8 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
       const n = a.value;
       let drained: number;
       if (b.status === 'fulfilled') drained = b.value;
-      else if (n === length) throw b.reason; // the splice out failed by itself (ENOSPC, EPIPE...)
+      else if (n === length)
+        throw b.reason; // the splice out failed by itself (ENOSPC, EPIPE...)
       else drained = 0; // a short splice in broke the link
       while (drained < n) {
         const m = await ring.submit(spliceSpec(pipeRead, -1, to.fd, out(offset + drained), n - drained, to.context), { signal });

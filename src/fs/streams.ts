@@ -70,22 +70,21 @@ export function createWriteStream(handle: StreamSource, options: WriteStreamOpti
     highWaterMark: options.highWaterMark ?? 16 * 1024,
     signal,
     write(chunk: Buffer, _encoding, callback) {
-      writeAll(handle, chunk, position, signal).then(
-        (n) => {
-          if (position >= 0) position += n;
-          callback();
-        },
-        callback,
-      );
+      writeAll(handle, chunk, position, signal).then((n) => {
+        if (position >= 0) position += n;
+        callback();
+      }, callback);
     },
     writev(chunks, callback) {
-      writevAll(handle, chunks.map((c) => c.chunk as Buffer), position, signal).then(
-        (n) => {
-          if (position >= 0) position += n;
-          callback();
-        },
-        callback,
-      );
+      writevAll(
+        handle,
+        chunks.map((c) => c.chunk as Buffer),
+        position,
+        signal,
+      ).then((n) => {
+        if (position >= 0) position += n;
+        callback();
+      }, callback);
     },
     final(callback) {
       if (!autoClose) return callback();

@@ -56,7 +56,10 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
     while (got < length) {
       const position = options.sequentialSource ? -1 : start + got;
       const target = buf.subarray(got);
-      const spec = fixed !== null ? readFixedSpec(from.fd, target, length - got, position, fixed.index, from.context) : readSpec(from.fd, target, 0, length - got, position, from.context);
+      const spec =
+        fixed !== null
+          ? readFixedSpec(from.fd, target, length - got, position, fixed.index, from.context)
+          : readSpec(from.fd, target, 0, length - got, position, from.context);
       const n = await ring.submit(spec, { signal });
       if (n === 0) break;
       got += n;
@@ -71,7 +74,10 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
     try {
       while (done < length) {
         const position = at < 0 ? -1 : at + done;
-        const spec = fixed !== null ? writeFixedSpec(to.fd, buf, done, length - done, position, fixed.index, to.context) : writeSpec(to.fd, buf, done, length - done, position, to.context);
+        const spec =
+          fixed !== null
+            ? writeFixedSpec(to.fd, buf, done, length - done, position, fixed.index, to.context)
+            : writeSpec(to.fd, buf, done, length - done, position, to.context);
         const n = await ring.submit(spec, { signal });
         if (n === 0) throw noProgressError('write', length - done);
         done += n;

@@ -295,7 +295,8 @@ export class RequestParser {
     if (buf[i] !== 72 || buf[i + 1] !== 84 || buf[i + 2] !== 84 || buf[i + 3] !== 80 || buf[i + 4] !== 47) throw new HttpError(400, 'malformed HTTP version');
     const major = buf[i + 5]! - 48;
     const minor = buf[i + 7]! - 48;
-    if (major < 0 || major > 9 || buf[i + 6] !== 46 || minor < 0 || minor > 9 || buf[i + 8] !== CR || buf[i + 9] !== LF) throw new HttpError(400, 'malformed HTTP version');
+    if (major < 0 || major > 9 || buf[i + 6] !== 46 || minor < 0 || minor > 9 || buf[i + 8] !== CR || buf[i + 9] !== LF)
+      throw new HttpError(400, 'malformed HTTP version');
     if (major !== 1 || minor > 1) throw new HttpError(505, `HTTP/${major}.${minor} is not supported`);
     i += 10;
 
@@ -341,7 +342,10 @@ export class RequestParser {
           transferEncodings++;
           chunked = value.toLowerCase() === 'chunked';
           if (!chunked) {
-            const last = value.slice(value.lastIndexOf(',') + 1).trim().toLowerCase();
+            const last = value
+              .slice(value.lastIndexOf(',') + 1)
+              .trim()
+              .toLowerCase();
             // A coding we do not implement, framed by chunked, is 501; chunked not last cannot be framed at all: 400.
             throw last === 'chunked' ? new HttpError(501, `unsupported transfer coding: ${value}`) : new HttpError(400, `invalid Transfer-Encoding: ${value}`);
           }

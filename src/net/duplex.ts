@@ -79,21 +79,27 @@ export class RingcoreDuplex extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.writing++;
-    this.socket.write(chunk).finally(() => this.writing--).then(() => {
-      this.written += chunk.length;
-      this.activity();
-      callback();
-    }, callback);
+    this.socket
+      .write(chunk)
+      .finally(() => this.writing--)
+      .then(() => {
+        this.written += chunk.length;
+        this.activity();
+        callback();
+      }, callback);
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
     this.writing++;
-    this.socket.writev(buffers).finally(() => this.writing--).then(() => {
-      for (const b of buffers) this.written += b.length;
-      this.activity();
-      callback();
-    }, callback);
+    this.socket
+      .writev(buffers)
+      .finally(() => this.writing--)
+      .then(() => {
+        for (const b of buffers) this.written += b.length;
+        this.activity();
+        callback();
+      }, callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {

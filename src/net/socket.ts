@@ -16,7 +16,14 @@ import { sockaddrStorage, type Sockaddr } from './address.js';
  * both, counted from `startedAt`: each op is given what is left, and either
  * running out rejects with connect's ETIMEDOUT. The socket is closed on any failure.
  */
-export async function connectSocket(ring: Ring, domain: number, addr: Sockaddr, context: ErrorContext, options: OpOptions, startedAt = performance.now()): Promise<number> {
+export async function connectSocket(
+  ring: Ring,
+  domain: number,
+  addr: Sockaddr,
+  context: ErrorContext,
+  options: OpOptions,
+  startedAt = performance.now(),
+): Promise<number> {
   const { signal, timeout } = options;
   // An invalid timeout is passed on as is: the op layer refuses it before any SQE.
   const left = (): number | undefined => (typeof timeout === 'number' && timeout >= 0 ? Math.max(0, startedAt + timeout - performance.now()) : timeout);

@@ -80,10 +80,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
   read(buf: Uint8Array, options?: IoOptions): Promise<number> {
     checkView(buf);
     const fd = this.fd;
-    return this.run(
-      { syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf },
-      options,
-    );
+    return this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf }, options);
   }
 
   /** Writes all of `data` (looping on short sends), with MSG_NOSIGNAL: a closed peer gives EPIPE, never SIGPIPE. */
@@ -106,10 +103,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
 
   private send(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
     const fd = this.fd;
-    return this.run(
-      { syscall: 'write', prep: (uring, sqe) => uring.prepSend(sqe, fd, addressOf(buf), buf.byteLength, MSG_NOSIGNAL), pin: buf },
-      options,
-    );
+    return this.run({ syscall: 'write', prep: (uring, sqe) => uring.prepSend(sqe, fd, addressOf(buf), buf.byteLength, MSG_NOSIGNAL), pin: buf }, options);
   }
 
   /**
@@ -132,7 +126,14 @@ export class SocketStream implements AsyncIterable<Buffer> {
       const flags = cursor.done === 0 ? 0 : C.RWF_NOWAIT;
       let n: number;
       try {
-        n = await this.run({ syscall: 'read', prep: (uring, sqe) => (uring.prepReadv(sqe, fd, addressOf(array), count, 0), uring.setOpFlags(sqe, flags)), pin: [array, buffers] }, options);
+        n = await this.run(
+          {
+            syscall: 'read',
+            prep: (uring, sqe) => (uring.prepReadv(sqe, fd, addressOf(array), count, 0), uring.setOpFlags(sqe, flags)),
+            pin: [array, buffers],
+          },
+          options,
+        );
       } catch (error) {
         // Nothing more had arrived (EAGAIN), or a later batch failed: the bytes read so far are the result.
         if (cursor.done > 0) break;
@@ -155,7 +156,9 @@ export class SocketStream implements AsyncIterable<Buffer> {
     const fd = this.fd;
     while (!cursor.finished) {
       const { array, count } = cursor.batch();
-      cursor.advance(await this.run({ syscall: 'write', prep: (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(array), count, 0), pin: [array, views] }, options));
+      cursor.advance(
+        await this.run({ syscall: 'write', prep: (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(array), count, 0), pin: [array, views] }, options),
+      );
     }
   }
 

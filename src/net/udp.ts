@@ -10,7 +10,19 @@ import type { Ring } from '../driver/ring.js';
 import { invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import { IOVEC, MSGHDR } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
-import { AF_INET, AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY, MSG_TRUNC, SOCK_DGRAM, SOL_SOCKET, SO_BROADCAST, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT } from '../sys/socket-constants.js';
+import {
+  AF_INET,
+  AF_INET6,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
+  MSG_TRUNC,
+  SOCK_DGRAM,
+  SOL_SOCKET,
+  SO_BROADCAST,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+} from '../sys/socket-constants.js';
 import { checkPort, decodeInet, inetSockaddr, resolveHost, sockaddrStorage, type SocketAddress } from './address.js';
 import { bindSocket, closeFdNow, closeSocket, createSocket, localName, setIntOption } from './socket.js';
 import { BufferRing, checkBufferRingOptions } from './buffer-ring.js';

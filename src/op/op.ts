@@ -5,7 +5,16 @@
 // without IORING_CQE_F_MORE, and settles only then (spec.update sees the rest).
 import { constants } from 'node:os';
 import { IORING_CQE_F_MORE } from '../sys/constants.js';
-import { AbortError, errnoException, linkBrokenException, rejectAtCaller, ringClosedInFlightError, stackless, timedOutException, type ErrorContext } from '../sys/errors.js';
+import {
+  AbortError,
+  errnoException,
+  linkBrokenException,
+  rejectAtCaller,
+  ringClosedInFlightError,
+  stackless,
+  timedOutException,
+  type ErrorContext,
+} from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
 import { Request, type Prep } from './request.js';
 

@@ -60,7 +60,11 @@ export abstract class Request {
 
 /** A request whose result only the runtime cares about (ASYNC_CANCEL, TIMEOUT_REMOVE). */
 export class InternalRequest extends Request {
-  constructor(syscall: string, prep: Prep, private readonly onComplete: ((res: number) => void) | null = null) {
+  constructor(
+    syscall: string,
+    prep: Prep,
+    private readonly onComplete: ((res: number) => void) | null = null,
+  ) {
     super(syscall, prep, null);
   }
 

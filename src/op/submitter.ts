@@ -102,7 +102,11 @@ export class Submitter implements OpHost {
     // The whole chain (its link timeout included) is placed at once, so it must fit.
     const room = this.maxChain - (options?.timeout !== undefined ? 1 : 0);
     if (specs.length > room) {
-      throw outOfRange('specs.length', `at most ${room} (the ops this ring can place in one submit${options?.timeout !== undefined ? ', less one for the timeout' : ''})`, specs.length);
+      throw outOfRange(
+        'specs.length',
+        `at most ${room} (the ops this ring can place in one submit${options?.timeout !== undefined ? ', less one for the timeout' : ''})`,
+        specs.length,
+      );
     }
     if (signal?.aborted) return specs.map(() => Promise.reject(new AbortError(undefined, { cause: signal.reason })));
     const ops = specs.map((spec) => new Op(this, spec, signal));

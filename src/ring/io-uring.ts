@@ -57,10 +57,22 @@ let nextRingId = 1;
 
 // Sixteen stores: measurably cheaper per op than TypedArray.prototype.fill.
 function zeroSqe(w: Uint32Array, at: number): void {
-  w[at] = 0; w[at + 1] = 0; w[at + 2] = 0; w[at + 3] = 0;
-  w[at + 4] = 0; w[at + 5] = 0; w[at + 6] = 0; w[at + 7] = 0;
-  w[at + 8] = 0; w[at + 9] = 0; w[at + 10] = 0; w[at + 11] = 0;
-  w[at + 12] = 0; w[at + 13] = 0; w[at + 14] = 0; w[at + 15] = 0;
+  w[at] = 0;
+  w[at + 1] = 0;
+  w[at + 2] = 0;
+  w[at + 3] = 0;
+  w[at + 4] = 0;
+  w[at + 5] = 0;
+  w[at + 6] = 0;
+  w[at + 7] = 0;
+  w[at + 8] = 0;
+  w[at + 9] = 0;
+  w[at + 10] = 0;
+  w[at + 11] = 0;
+  w[at + 12] = 0;
+  w[at + 13] = 0;
+  w[at + 14] = 0;
+  w[at + 15] = 0;
 }
 
 /** One io_uring instance: its fd, its three mappings and the code that reads and writes them. No promises. */
@@ -202,7 +214,15 @@ export class IoUring {
     const arrayAt = sqOff(SQRING_OFFSETS.array) / 4;
     for (let i = 0; i < this.sqEntries; i++) this.sq[arrayAt + i] = i;
     this.sqeTail = this.sqPublished = Atomics.load(this.sq, this.sqTailAt);
-    ownRing(this, { sqRing: this.sq.buffer as ArrayBuffer, cqRing: this.cq.buffer as ArrayBuffer, sqes: this.sqeU8.buffer as ArrayBuffer, sqOff, cqOff, sqeSize, cqeSize });
+    ownRing(this, {
+      sqRing: this.sq.buffer as ArrayBuffer,
+      cqRing: this.cq.buffer as ArrayBuffer,
+      sqes: this.sqeU8.buffer as ArrayBuffer,
+      sqOff,
+      cqOff,
+      sqeSize,
+      cqeSize,
+    });
     attachTrace(this);
   }
 
@@ -237,7 +257,7 @@ export class IoUring {
   getSqe(): number | null {
     if (this.fd < 0) throw ringClosedError();
     const head = Atomics.load(this.sq, this.sqHeadAt);
-    if (((this.sqeTail - head) >>> 0) >= this.sqEntries) return null;
+    if ((this.sqeTail - head) >>> 0 >= this.sqEntries) return null;
     const index = this.sqeTail & this.sqMask;
     this.sqeTail = (this.sqeTail + 1) >>> 0;
     zeroSqe(this.sqeU32, index * SQE_WORDS);

@@ -33,7 +33,10 @@ export function readSetupFacts(): SetupFacts {
   return {
     ioUringDisabled: readOr(() => Number(readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8')), null),
     seccomp: Number(/^Seccomp:\s+(\d+)/m.exec(status)?.[1] ?? 0),
-    kernel: readOr(() => readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), readOr(() => execFileSync('uname', ['-r']).toString().trim(), 'unknown')),
+    kernel: readOr(
+      () => readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+      readOr(() => execFileSync('uname', ['-r']).toString().trim(), 'unknown'),
+    ),
     memlockKiB: memlock === undefined || memlock === 'unlimited' ? null : Math.floor(Number(memlock) / 1024),
   };
 }
@@ -59,7 +62,7 @@ export function setupError(res: number, entries: number, syscall = 'io_uring_set
           'Add this user to that group, or set `sysctl -w kernel.io_uring_disabled=0` (as root).';
       } else if (facts.seccomp === 2) {
         why =
-          'A seccomp filter blocks io_uring_setup (Docker\'s default profile and Kubernetes\' RuntimeDefault do). ' +
+          "A seccomp filter blocks io_uring_setup (Docker's default profile and Kubernetes' RuntimeDefault do). " +
           'Run the container with a profile that allows io_uring_setup, io_uring_enter and io_uring_register (e.g. `docker run --security-opt seccomp=<profile>`).';
       } else {
         why = 'The process is not permitted to create io_uring instances (a security module or sandbox refused it).';
@@ -73,7 +76,7 @@ export function setupError(res: number, entries: number, syscall = 'io_uring_set
       break;
     case 'EMFILE':
     case 'ENFILE':
-      why = 'There are too many open files to create the ring\'s fd. Close some, or raise the limit (`ulimit -n`).';
+      why = "There are too many open files to create the ring's fd. Close some, or raise the limit (`ulimit -n`).";
       break;
     case 'EINVAL':
       why = `The kernel (${facts.kernel}) rejected the ring's parameters (${entries} entries and the setup flags asked for). Old kernels lack some flags; try fewer options.`;

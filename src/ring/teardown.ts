@@ -28,9 +28,24 @@ interface OwnedRing {
 
 /** The order of the layout words: the enum in native/ringcore.c. */
 const FIELDS = [
-  'sqHead', 'sqTail', 'sqMask', 'sqEntries', 'sqArray', 'sqeSize', 'sqeUserData',
-  'cqHead', 'cqTail', 'cqMask', 'cqes', 'cqeSize', 'cqeUserData', 'cqeRes',
-  'submitFlags', 'roomFlags', 'waitFlags', 'sqPoll',
+  'sqHead',
+  'sqTail',
+  'sqMask',
+  'sqEntries',
+  'sqArray',
+  'sqeSize',
+  'sqeUserData',
+  'cqHead',
+  'cqTail',
+  'cqMask',
+  'cqes',
+  'cqeSize',
+  'cqeUserData',
+  'cqeRes',
+  'submitFlags',
+  'roomFlags',
+  'waitFlags',
+  'sqPoll',
 ] as const;
 
 /** The SQ ring has no indirection array (IORING_SETUP_NO_SQARRAY). */
@@ -81,10 +96,15 @@ export function ownRing(uring: OwnedRing, memory: RingMemory): void {
   };
   const layout = Uint32Array.from(FIELDS, (field) => values[field]);
   const cancel = template(uring, memory.sqeSize, (sqe) => uring.prepCancel(sqe, 0, 0, C.IORING_ASYNC_CANCEL_ANY), CANCEL_TAG);
-  const drain = template(uring, memory.sqeSize, (sqe) => {
-    uring.prepNop(sqe);
-    uring.addFlags(sqe, C.IOSQE_IO_DRAIN);
-  }, DRAIN_TAG);
+  const drain = template(
+    uring,
+    memory.sqeSize,
+    (sqe) => {
+      uring.prepNop(sqe);
+      uring.addFlags(sqe, C.IOSQE_IO_DRAIN);
+    },
+    DRAIN_TAG,
+  );
   native.own(uring.fd, layout, memory.sqRing, memory.cqRing, memory.sqes, cancel, drain);
 }
 

@@ -312,9 +312,7 @@ const OP_SYSCALLS: { readonly [K in OpcodeName]: string } = {
 };
 
 /** Index = opcode, value = the syscall name an error from that op carries ('read', 'open', ...). */
-export const SYSCALL_NAMES: readonly string[] = Object.freeze(
-  OPCODE_NAME_LIST.map((name) => OP_SYSCALLS[name]),
-);
+export const SYSCALL_NAMES: readonly string[] = Object.freeze(OPCODE_NAME_LIST.map((name) => OP_SYSCALLS[name]));
 
 // ---------------------------------------------------------------------------
 // sqe->flags: bit numbers (enum io_uring_sqe_flags_bit) and the IOSQE_* masks.

@@ -128,7 +128,12 @@ export class RingcoreError extends Error {
 
 /** A TypeError with Node's ERR_INVALID_ARG_TYPE code. */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
-  const shown = actual === null ? 'null' : typeof actual === 'object' ? `an instance of ${actual.constructor?.name ?? 'Object'}` : `type ${typeof actual} (${String(actual)})`;
+  const shown =
+    actual === null
+      ? 'null'
+      : typeof actual === 'object'
+        ? `an instance of ${actual.constructor?.name ?? 'Object'}`
+        : `type ${typeof actual} (${String(actual)})`;
   const error = new TypeError(`The "${name}" argument must be ${expected}. Received ${shown}`) as TypeError & { code: string };
   error.code = 'ERR_INVALID_ARG_TYPE';
   return error;
@@ -163,7 +168,11 @@ export function ringClosedError(syscall?: string): RingcoreError {
  * the error that ends its stream.
  */
 export function ringClosedInFlightError(syscall: string, cause?: unknown): RingcoreError {
-  return new RingcoreError('ERR_RINGCORE_CLOSED', `${syscall}: the ring was closed while the operation was in flight`, cause === undefined ? undefined : { cause });
+  return new RingcoreError(
+    'ERR_RINGCORE_CLOSED',
+    `${syscall}: the ring was closed while the operation was in flight`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** ERR_RINGCORE_CLOSED for a call on a handle that was closed: "send: the socket is closed". */

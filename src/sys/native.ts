@@ -34,7 +34,10 @@ export interface Native {
   /** watch()'s contract, kept by a native thread and a threadsafe function instead of uv_poll (Bun, Deno). */
   watchThread(fd: number, callback: (status: number) => void): Watch;
   /** Closes fd when this thread's environment is torn down; a ring (with its layout, mappings and two SQEs) is quiesced first. */
-  own(fd: number, ...ring: [layout: Uint32Array, sqRing: ArrayBuffer, cqRing: ArrayBuffer, sqes: ArrayBuffer, cancelSqe: Uint8Array, drainSqe: Uint8Array] | []): void;
+  own(
+    fd: number,
+    ...ring: [layout: Uint32Array, sqRing: ArrayBuffer, cqRing: ArrayBuffer, sqes: ArrayBuffer, cancelSqe: Uint8Array, drainSqe: Uint8Array] | []
+  ): void;
   /** close(2), forgetting fd if own() took it. Returns 0 or -errno. */
   close(fd: number): number;
 }

@@ -102,7 +102,9 @@ function enterRow(ring: RingView, y: number, x: (ts: number) => number): string[
   for (const enter of ring.enters) {
     const at = x(enter.ts);
     const colour = enter.toSubmit > 0 ? '#222' : '#999';
-    out.push(`<line x1="${px(at)}" y1="${y + 12}" x2="${px(at)}" y2="${y + 24}" stroke="${colour}" stroke-width="1.2"><title>${escapeXml(`io_uring_enter to_submit=${enter.toSubmit} ret=${enter.ret}`)}</title></line>`);
+    out.push(
+      `<line x1="${px(at)}" y1="${y + 12}" x2="${px(at)}" y2="${y + 24}" stroke="${colour}" stroke-width="1.2"><title>${escapeXml(`io_uring_enter to_submit=${enter.toSubmit} ret=${enter.ret}`)}</title></line>`,
+    );
     if (enter.toSubmit > 0 && at - lastLabel >= 18) {
       out.push(`<text x="${px(at)}" y="${y + 10}" text-anchor="middle" font-size="9" fill="#222">${enter.toSubmit}</text>`);
       lastLabel = at;
@@ -112,7 +114,9 @@ function enterRow(ring: RingView, y: number, x: (ts: number) => number): string[
 }
 
 function sliceTitle(slice: SliceView): string {
-  const args = Object.entries(slice.args).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  const args = Object.entries(slice.args)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
   return `${slice.name} ${formatTime(slice.dur)} ${args}`;
 }
 
@@ -128,7 +132,9 @@ function laneRows(ring: RingView, y: number, x: (ts: number) => number, from: nu
     const height = h > 6 ? h - 2 : h;
     // A white edge separates back-to-back slices (a multishot op's CQEs) where there is room for it.
     const edge = w > 4 ? ' stroke="#fff" stroke-width="0.8"' : '';
-    out.push(`<rect class="op" x="${px(left)}" y="${px(top)}" width="${px(w)}" height="${px(height)}" fill="${opcodeColor(slice.name)}"${edge}><title>${escapeXml(sliceTitle(slice))}</title></rect>`);
+    out.push(
+      `<rect class="op" x="${px(left)}" y="${px(top)}" width="${px(w)}" height="${px(height)}" fill="${opcodeColor(slice.name)}"${edge}><title>${escapeXml(sliceTitle(slice))}</title></rect>`,
+    );
     const font = Math.min(10, height - 2);
     if (font >= 8 && w >= slice.name.length * CHAR_PX * (font / 10) + 8) {
       out.push(`<text x="${px(left + 4)}" y="${px(top + height / 2 + font * 0.36)}" font-size="${font}" fill="#fff">${escapeXml(slice.name)}</text>`);
@@ -164,7 +170,10 @@ function counterRow(ring: RingView, y: number, x: (ts: number) => number, from: 
     out.push(`<path d="${inFlight} V${px(y + h)} H${px(x(from))} Z" fill="${COUNTER_COLORS.inFlight}" fill-opacity="0.18" stroke="none"/>`);
     out.push(`<path class="counter" d="${inFlight}" fill="none" stroke="${COUNTER_COLORS.inFlight}" stroke-width="1.5"/>`);
   }
-  for (const [series, colour] of [[ring.sq, COUNTER_COLORS.sq], [ring.cq, COUNTER_COLORS.cq]] as const) {
+  for (const [series, colour] of [
+    [ring.sq, COUNTER_COLORS.sq],
+    [ring.cq, COUNTER_COLORS.cq],
+  ] as const) {
     const d = step(series);
     if (d !== '') out.push(`<path class="counter" d="${d}" fill="none" stroke="${colour}" stroke-width="1.2" stroke-dasharray="4 2"/>`);
   }
@@ -180,7 +189,10 @@ function legendRows(rings: RingView[], width: number, y: number): { elements: st
   }));
   items.push(
     { text: 'ops in flight', swatch: `<line x1="0" y1="5" x2="14" y2="5" stroke="${COUNTER_COLORS.inFlight}" stroke-width="2"/>` },
-    { text: 'SQ entries not yet consumed', swatch: `<line x1="0" y1="5" x2="14" y2="5" stroke="${COUNTER_COLORS.sq}" stroke-width="2" stroke-dasharray="4 2"/>` },
+    {
+      text: 'SQ entries not yet consumed',
+      swatch: `<line x1="0" y1="5" x2="14" y2="5" stroke="${COUNTER_COLORS.sq}" stroke-width="2" stroke-dasharray="4 2"/>`,
+    },
     { text: 'CQ entries not yet reaped', swatch: `<line x1="0" y1="5" x2="14" y2="5" stroke="${COUNTER_COLORS.cq}" stroke-width="2" stroke-dasharray="4 2"/>` },
     { text: 'io_uring_enter (number: SQEs submitted)', swatch: '<line x1="6" y1="0" x2="6" y2="11" stroke="#222" stroke-width="1.2"/>' },
   );

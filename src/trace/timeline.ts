@@ -149,7 +149,12 @@ export class Timeline {
         break;
       }
       case 'enter': {
-        const args: Record<string, unknown> = { to_submit: event.toSubmit, min_complete: event.minComplete, flags: `0x${event.flags.toString(16)}`, ret: event.ret };
+        const args: Record<string, unknown> = {
+          to_submit: event.toSubmit,
+          min_complete: event.minComplete,
+          flags: `0x${event.flags.toString(16)}`,
+          ret: event.ret,
+        };
         if (event.ret < 0) args.errno = errnoName(event.ret);
         this.events.push({ name: 'io_uring_enter', ph: 'i', s: 't', ts: now, pid: event.ring, tid: ENTER_TID, args });
         if (gauge !== undefined) {
@@ -167,7 +172,16 @@ export class Timeline {
     const open: ChromeTraceEvent[] = [];
     for (const [ring, track] of this.rings) {
       for (const slice of track.open.values()) {
-        open.push({ name: slice.name, ph: 'X', ts: slice.start, dur: round(now - slice.start), pid: ring, tid: LANE_TID + slice.lane, cat: 'op', args: { ...slice.args, res: 'in flight' } });
+        open.push({
+          name: slice.name,
+          ph: 'X',
+          ts: slice.start,
+          dur: round(now - slice.start),
+          pid: ring,
+          tid: LANE_TID + slice.lane,
+          cat: 'op',
+          args: { ...slice.args, res: 'in flight' },
+        });
       }
     }
     const otherData: Record<string, unknown> = { producer: 'ringcore', pid: process.pid, recordedMs: round(now / 1000) };
@@ -182,8 +196,14 @@ export class Timeline {
       this.rings.set(ring, track);
       const gauge = this.gauge(ring);
       const size = gauge === undefined ? '' : ` (SQ ${gauge.sqEntries}, CQ ${gauge.cqEntries})`;
-      const meta = (name: string, args: Record<string, unknown>, tid?: number): ChromeTraceEvent =>
-        ({ name, ph: 'M', ts: now, pid: ring, ...(tid === undefined ? {} : { tid }), args });
+      const meta = (name: string, args: Record<string, unknown>, tid?: number): ChromeTraceEvent => ({
+        name,
+        ph: 'M',
+        ts: now,
+        pid: ring,
+        ...(tid === undefined ? {} : { tid }),
+        args,
+      });
       this.events.push(
         meta('process_name', { name: `ring ${ring}${size}` }),
         meta('process_sort_index', { sort_index: ring }),
@@ -203,7 +223,16 @@ export class Timeline {
   }
 
   private endSlice(ring: number, track: RingTrack, userData: number, slice: OpenSlice, now: number, result: Record<string, unknown>, final: boolean): void {
-    this.events.push({ name: slice.name, ph: 'X', ts: slice.start, dur: round(now - slice.start), pid: ring, tid: LANE_TID + slice.lane, cat: 'op', args: { ...slice.args, ...result } });
+    this.events.push({
+      name: slice.name,
+      ph: 'X',
+      ts: slice.start,
+      dur: round(now - slice.start),
+      pid: ring,
+      tid: LANE_TID + slice.lane,
+      cat: 'op',
+      args: { ...slice.args, ...result },
+    });
     if (final) {
       track.open.delete(userData);
       track.lanes[slice.lane] = false;

@@ -166,7 +166,10 @@ export class Server extends EventEmitter {
 
   /** One timer for every connection's timeouts, re-armed at a quarter of the shortest one (at most checkingInterval apart). */
   private sweep(): void {
-    const shortest = Math.min(...[this.headersTimeout, this.requestTimeout, this.keepAliveTimeout, this.timeout].filter((t) => t > 0), this.checkingInterval * 4);
+    const shortest = Math.min(
+      ...[this.headersTimeout, this.requestTimeout, this.keepAliveTimeout, this.timeout].filter((t) => t > 0),
+      this.checkingInterval * 4,
+    );
     const period = Math.max(10, Math.min(this.checkingInterval || 1000, shortest / 4));
     this.sweeper = setTimeout(() => {
       const now = Date.now();
