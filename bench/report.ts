@@ -92,7 +92,8 @@ function targets(section: Section): string[] {
     const met = rows.every((r) => r.targetMet);
     const none = rows.every((r) => !r.targetMet);
     const verdict = met ? 'met' : none ? 'not met' : 'partly met';
-    const figure = (r: RowResult) => (r.target?.ratio ? `${formatRatio(r.ratio)} (${formatValue(r.ringcoreValue, r.unit)})` : formatValue(r.ringcoreValue, r.unit));
+    const figure = (r: RowResult) =>
+      r.target?.ratio ? `${formatRatio(r.ratio)} (${formatValue(r.ringcoreValue, r.unit)})` : formatValue(r.ringcoreValue, r.unit);
     const figures = rows.map((r) => `${r.label}: ${figure(r)} (${r.targetMet ? 'met' : 'not met'})`).join('; ');
     return `- Target ${text}: **${verdict}**. ${figures}.`;
   });
@@ -122,7 +123,7 @@ export function renderReport(sections: Section[]): string {
     '## How the figures were taken',
     '',
     'Every measurement is a fresh Node process (`node dist/bench/scenarios/<file>.js <variant> <params>`) that ' +
-      'warms up, measures one variant once and prints one JSON line, so no variant inherits another\'s JIT ' +
+      "warms up, measures one variant once and prints one JSON line, so no variant inherits another's JIT " +
       'state, heap or rings. Within a scenario, every variant runs once per round, in turn (A B A B …), so a ' +
       'slow spell of the VM hits all sides alike. A figure is the median over the rounds. Processes run one at a ' +
       `time and are not pinned. **spread** is max/min over the rounds of the Node and ringcore runs of a row; ` +
@@ -138,11 +139,11 @@ export function renderReport(sections: Section[]): string {
     '',
     '## How to read this',
     '',
-    '**ratio** says how many times better ringcore is than the Node built-in on that row: Node\'s time ' +
-      'divided by ringcore\'s for latencies, ringcore\'s rate divided by Node\'s for throughputs. Above 1 ' +
+    "**ratio** says how many times better ringcore is than the Node built-in on that row: Node's time " +
+      "divided by ringcore's for latencies, ringcore's rate divided by Node's for throughputs. Above 1 " +
       'ringcore wins, below 1 it loses. The **limit reference** is what the same work costs with nothing of ' +
-      'ringcore\'s above the ring (or an outside tool, where named): the gap between it and the ringcore ' +
-      'column is ringcore\'s own overhead, the part that this project can still remove. Targets (the figures ' +
+      "ringcore's above the ring (or an outside tool, where named): the gap between it and the ringcore " +
+      "column is ringcore's own overhead, the part that this project can still remove. Targets (the figures " +
       'the project set out to reach) are checked against the ringcore column as measured, with no adjustment.',
     '',
   );
@@ -165,7 +166,10 @@ function renderSection(section: Section, latest: ScenarioResult | undefined): st
   let steal = result.stealPercent === undefined ? '' : `, CPU steal ${result.stealPercent} %`;
   if (result.background !== undefined) steal += `, other processes' load ${result.background.mean} CPU on average (worst run ${result.background.max})`;
   const only = result.headlineOnly ? ' Only the headline rows (a plain `npm run bench`); `--full` or `--only ' + result.name + '` measures every row.' : '';
-  const note = `Measured ${result.date}, ${result.rounds} round${result.rounds === 1 ? '' : 's'}${steal}` + (differs ? `, on ${machineLine(result.machine)}` : '') + `.${only}`;
+  const note =
+    `Measured ${result.date}, ${result.rounds} round${result.rounds === 1 ? '' : 's'}${steal}` +
+    (differs ? `, on ${machineLine(result.machine)}` : '') +
+    `.${only}`;
   out.push(note, '');
   const lines = targets(section);
   if (lines.length > 0) out.push(...lines, '');

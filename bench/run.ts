@@ -105,7 +105,9 @@ const measured = new Set<string>();
 
 // Every run of every scenario, in the order they will go, for "run k of n" and the time left.
 const plans = selected.map(({ def, plan, headlineOnly }) => ({ def, headlineOnly, ...withInstalledTools(plan) }));
-const planned: PlannedRun[] = plans.flatMap(({ def, plan }) => Array.from({ length: rounds }, () => plan.runs.map((run) => ({ scenario: def.name, run }))).flat());
+const planned: PlannedRun[] = plans.flatMap(({ def, plan }) =>
+  Array.from({ length: rounds }, () => plan.runs.map((run) => ({ scenario: def.name, run }))).flat(),
+);
 const stored = plans.map(({ def }) => path.join(resultsDir, `${def.name}.json`)).filter((file) => existsSync(file));
 const progress = new Progress(planned, Progress.storedDurations(stored.map((file) => JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult)));
 if (!reportOnly) console.error(`${selected.length} scenario(s): ${selection.why}; ${progress.total} runs, ${rounds} round(s), ${mode} mode`);
@@ -168,12 +170,16 @@ for (const { result } of fresh) for (const row of result.skipped ?? []) console.
 for (const { result } of fresh) {
   const busy = result.runs.flatMap((r) => r.samples).filter((m) => typeof m.backgroundCores === 'number' && m.backgroundCores > BUSY_BACKGROUND);
   if (busy.length > 0) {
-    console.log(`warning: ${result.name}: other processes used > ${BUSY_BACKGROUND} CPU in ${busy.length} of its runs (worst ${result.background?.max} CPU); its figures are suspect`);
+    console.log(
+      `warning: ${result.name}: other processes used > ${BUSY_BACKGROUND} CPU in ${busy.length} of its runs (worst ${result.background?.max} CPU); its figures are suspect`,
+    );
   }
 }
 if (!reportOnly) console.log(`${fresh.length} scenario(s), ${rounds} round(s), ${mode} mode, ${formatDuration(Date.now() - started)}`);
 const chartFiles = charts.map((c) => path.relative(root, path.join(path.dirname(reportFile), c.file)));
-console.log(`raw figures: ${path.relative(root, resultsDir)}/, report: ${path.relative(root, reportFile)}${chartFiles.length > 0 ? `, charts: ${chartFiles.join(', ')}` : ''}`);
+console.log(
+  `raw figures: ${path.relative(root, resultsDir)}/, report: ${path.relative(root, reportFile)}${chartFiles.length > 0 ? `, charts: ${chartFiles.join(', ')}` : ''}`,
+);
 if (failed > 0) {
   console.error(`${failed} scenario(s) failed`);
   process.exitCode = 1;

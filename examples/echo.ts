@@ -26,7 +26,10 @@ async function serve(conn: TcpStream): Promise<void> {
 }
 
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '0' }, backlog: { type: 'string', default: '4096' } } });
+  const { values } = parseArgs({
+    args,
+    options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '0' }, backlog: { type: 'string', default: '4096' } },
+  });
   const listener = await TcpListener.bind({ host: values.host, port: Number(values.port), backlog: Number(values.backlog) });
   const { address, port } = listener.address();
   console.log(`listening on ${address}:${port}`);

@@ -23,7 +23,8 @@ interface Settings {
 }
 
 async function handler(req: HttpRequest): Promise<HttpResponse> {
-  if (req.method === 'POST' && req.pathname === '/echo') return new HttpResponse(await req.bytes(), { headers: { 'content-type': 'application/octet-stream' } });
+  if (req.method === 'POST' && req.pathname === '/echo')
+    return new HttpResponse(await req.bytes(), { headers: { 'content-type': 'application/octet-stream' } });
   return new HttpResponse('Hello, World!');
 }
 

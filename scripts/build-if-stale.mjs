@@ -19,7 +19,9 @@ const stale = inputs.some((file) => statSync(path.join(root, file)).mtimeMs > bu
 if (stale) {
   // The stamp gets the time the build started: a file saved while tsc ran is newer, and builds next time.
   const started = new Date();
-  const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.json')], {
+    stdio: 'inherit',
+  });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
   writeFileSync(stamp, '');
   utimesSync(stamp, started, started);

@@ -114,7 +114,9 @@ function muslSysroot(target) {
 function nodeHeaders() {
   const dir = path.resolve(path.dirname(process.execPath), '..', 'include', 'node');
   if (!existsSync(path.join(dir, 'node_api.h')) || !existsSync(path.join(dir, 'uv.h'))) {
-    throw new Error(`prebuild: Node's headers are not at ${dir} (node_api.h, uv.h); run with a Node installed from an official tarball or distribution package`);
+    throw new Error(
+      `prebuild: Node's headers are not at ${dir} (node_api.h, uv.h); run with a Node installed from an official tarball or distribution package`,
+    );
   }
   return dir;
 }
@@ -148,7 +150,8 @@ export function pinnedSymbols(cc, file) {
     if (!newer([+major, +minor], GLIBC_FLOOR)) continue;
     const versions = [...libc.matchAll(new RegExp(` ${name}@@?GLIBC_(\\d+)\\.(\\d+)(?:\\.\\d+)?\\b`, 'g'))].map((m) => [+m[1], +m[2], m[0].split('GLIBC_')[1]]);
     const oldest = versions.sort((a, b) => a[0] - b[0] || a[1] - b[1])[0];
-    if (oldest === undefined || newer(oldest, GLIBC_FLOOR)) throw new Error(`prebuild: ${name} needs GLIBC_${major}.${minor}, above the floor ${GLIBC_FLOOR.join('.')}`);
+    if (oldest === undefined || newer(oldest, GLIBC_FLOOR))
+      throw new Error(`prebuild: ${name} needs GLIBC_${major}.${minor}, above the floor ${GLIBC_FLOOR.join('.')}`);
     lines.push(`__asm__(".symver ${name},${name}@GLIBC_${oldest[2]}");`);
   }
   return lines;
@@ -242,9 +245,20 @@ export function loadsUnderMusl(target, cc, sysroot, file) {
     const lib = path.join(sysroot, 'usr', 'lib', target.musl);
     const host = path.join(work, 'host');
     run(cc, [
-      ...muslCompileFlags(cc, sysroot, target), '-fPIE', '-o', host, source,
-      '-nostdlib', '-pie', '-Wl,--export-dynamic', path.join(lib, 'Scrt1.o'), path.join(lib, 'crti.o'),
-      `-L${path.join(sysroot, 'lib', target.musl)}`, '-lc', '-lgcc', path.join(lib, 'crtn.o'),
+      ...muslCompileFlags(cc, sysroot, target),
+      '-fPIE',
+      '-o',
+      host,
+      source,
+      '-nostdlib',
+      '-pie',
+      '-Wl,--export-dynamic',
+      path.join(lib, 'Scrt1.o'),
+      path.join(lib, 'crti.o'),
+      `-L${path.join(sysroot, 'lib', target.musl)}`,
+      '-lc',
+      '-lgcc',
+      path.join(lib, 'crtn.o'),
     ]);
     // musl's libc.so is also its dynamic linker, and runs a program given to it.
     const loader = path.join(sysroot, 'lib', target.musl, 'libc.so');

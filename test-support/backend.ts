@@ -15,7 +15,8 @@ let reason: string | false | undefined;
 /** `{ skip }` for a test that needs io_uring itself: false, or why it cannot run here. */
 export function requireIoUring(): { skip: string | false } {
   if (reason === undefined) {
-    reason = backend() === 'io_uring' ? false : `needs io_uring; this process uses the node backend (${fallbackCause()?.message.split('. ')[0] ?? 'unknown cause'})`;
+    reason =
+      backend() === 'io_uring' ? false : `needs io_uring; this process uses the node backend (${fallbackCause()?.message.split('. ')[0] ?? 'unknown cause'})`;
   }
   return { skip: reason };
 }

@@ -31,7 +31,7 @@ export const frameworks: ScenarioDef = {
     'Fastify 5 (`serverFactory`), Koa 3 (`app.callback()`) and Hono (`@hono/node-server`), each answering `GET /` with ' +
     '`Hello, World!` and `GET /json` with a 1 KiB JSON document. The same app code runs on `node:http` (the Node column) ' +
     "and on ringcore/http's `createServer` (bench/servers/frameworks.ts), in separate processes, keep-alive, no pipelining. " +
-    'The targets are the issue\'s: bare ≥ 1.5×, Fastify, Koa and Hono ≥ 1.3×, Express ≥ 1.1×. Hello-world rows are headline ' +
+    "The targets are the issue's: bare ≥ 1.5×, Fastify, Koa and Hono ≥ 1.3×, Express ≥ 1.1×. Hello-world rows are headline " +
     'rows; the JSON rows run with --full or --only frameworks. Quick mode: c=64, 1 s runs, no warm-up.',
   plan(mode) {
     const { connections, seconds, warmupSeconds } = SETTINGS[mode];

@@ -24,23 +24,62 @@ export const fsCat: ScenarioDef = {
   plan(mode) {
     const params = SIZES[mode];
     const names = ['readSync', 'filehandle', 'stream', 'ringcore', 'ringcore-read', 'ringcore-fixed', 'coreutils'];
-    const label: Record<string, string> = { readSync: 'readSync loop', filehandle: 'FileHandle.read loop', stream: 'createReadStream', coreutils: 'coreutils cat' };
+    const label: Record<string, string> = {
+      readSync: 'readSync loop',
+      filehandle: 'FileHandle.read loop',
+      stream: 'createReadStream',
+      coreutils: 'coreutils cat',
+    };
     const runs = [
       ...names.map((n) => ({ id: n, variant: n, params, ...(label[n] ? { label: label[n] } : {}) })),
-      ...['readSync', 'filehandle', 'stream', 'ringcore', 'coreutils'].map((n) => ({ id: `proc-${n}`, variant: `proc-${n}`, params, ...(label[n] ? { label: label[n] } : {}) })),
+      ...['readSync', 'filehandle', 'stream', 'ringcore', 'coreutils'].map((n) => ({
+        id: `proc-${n}`,
+        variant: `proc-${n}`,
+        params,
+        ...(label[n] ? { label: label[n] } : {}),
+      })),
     ];
     const limit = { run: 'coreutils', label: 'coreutils cat' };
     return {
       runs,
       rows: [
-        { label: 'cat, in-process, vs readSync loop', node: 'readSync', ringcore: 'ringcore', limit, headline: true, target: { value: 1.25, text: '≤ 0.8× the readSync loop', ratio: true } },
-        { label: 'cat, in-process, vs FileHandle.read loop', node: 'filehandle', ringcore: 'ringcore', limit, headline: true, target: { value: 1 / 0.3, text: '≤ 0.3× the FileHandle.read loop', ratio: true } },
+        {
+          label: 'cat, in-process, vs readSync loop',
+          node: 'readSync',
+          ringcore: 'ringcore',
+          limit,
+          headline: true,
+          target: { value: 1.25, text: '≤ 0.8× the readSync loop', ratio: true },
+        },
+        {
+          label: 'cat, in-process, vs FileHandle.read loop',
+          node: 'filehandle',
+          ringcore: 'ringcore',
+          limit,
+          headline: true,
+          target: { value: 1 / 0.3, text: '≤ 0.3× the FileHandle.read loop', ratio: true },
+        },
         { label: 'cat, in-process, vs createReadStream', node: 'stream', ringcore: 'ringcore', limit },
         { label: 'pipelined READ (transfer), vs readSync loop', node: 'readSync', ringcore: 'ringcore-read', limit },
         { label: 'pipelined READ_FIXED (registered), vs readSync', node: 'readSync', ringcore: 'ringcore-fixed', limit },
-        { label: 'cat, whole process, vs readSync loop', node: 'proc-readSync', ringcore: 'proc-ringcore', limit: { run: 'proc-coreutils', label: 'coreutils cat' } },
-        { label: 'cat, whole process, vs FileHandle.read loop', node: 'proc-filehandle', ringcore: 'proc-ringcore', limit: { run: 'proc-coreutils', label: 'coreutils cat' } },
-        { label: 'cat, whole process, vs createReadStream', node: 'proc-stream', ringcore: 'proc-ringcore', limit: { run: 'proc-coreutils', label: 'coreutils cat' } },
+        {
+          label: 'cat, whole process, vs readSync loop',
+          node: 'proc-readSync',
+          ringcore: 'proc-ringcore',
+          limit: { run: 'proc-coreutils', label: 'coreutils cat' },
+        },
+        {
+          label: 'cat, whole process, vs FileHandle.read loop',
+          node: 'proc-filehandle',
+          ringcore: 'proc-ringcore',
+          limit: { run: 'proc-coreutils', label: 'coreutils cat' },
+        },
+        {
+          label: 'cat, whole process, vs createReadStream',
+          node: 'proc-stream',
+          ringcore: 'proc-ringcore',
+          limit: { run: 'proc-coreutils', label: 'coreutils cat' },
+        },
       ],
     };
   },
@@ -48,7 +87,10 @@ export const fsCat: ScenarioDef = {
     const run = (id: string) => result.runs.find((r) => r.id === id);
     const ms = (v: number | undefined) => (v === undefined ? '–' : formatValue(v, 'ns/op'));
     const cpu = (id: string) => {
-      const values = (run(id)?.samples ?? []).map((s) => s.cpuNs).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+      const values = (run(id)?.samples ?? [])
+        .map((s) => s.cpuNs)
+        .filter((v): v is number => typeof v === 'number')
+        .sort((a, b) => a - b);
       return values.length === 0 ? undefined : values[values.length >> 1];
     };
     const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
@@ -58,18 +100,22 @@ export const fsCat: ScenarioDef = {
     return [
       `In-process, ringcore's cat takes ${ms(ring)}: ${ratio(ring, run('readSync')?.median)} the readSync loop (${ms(run('readSync')?.median)}), ` +
         `${ratio(ring, run('filehandle')?.median)} the FileHandle.read loop (${ms(run('filehandle')?.median)})${stream}.`,
-      ...(run('ringcore-read') === undefined ? [] : [
-        `SPLICE moves page references instead of copying bytes, which is where the gain comes from: the same cat with pipelined READs into ` +
-          `user buffers (\`transfer()\`) takes ${ms(run('ringcore-read')?.median)} (${ratio(run('ringcore-read')?.median, run('readSync')?.median)} the readSync loop), ` +
-          `with registered buffers (READ_FIXED) ${ms(run('ringcore-fixed')?.median)}: a copy out of the page cache on one core bounds them, as it bounds the readSync loop.`,
-      ]),
-      ...(run('proc-ringcore') === undefined ? [] : [
-        `Whole process (spawn to exit): ringcore ${ms(run('proc-ringcore')?.median)}, readSync loop ${ms(run('proc-readSync')?.median)}, ` +
-          `FileHandle loop ${ms(run('proc-filehandle')?.median)}, createReadStream ${ms(run('proc-stream')?.median)}, coreutils cat ${ms(run('proc-coreutils')?.median)}. ` +
-          `CPU time of those processes: ringcore ${ms(cpu('proc-ringcore'))}, readSync ${ms(cpu('proc-readSync'))}, FileHandle ${ms(cpu('proc-filehandle'))}, ` +
-          `createReadStream ${ms(cpu('proc-stream'))}, coreutils cat ${ms(cpu('proc-coreutils'))}. A whole process is mostly Node starting and loading modules: ` +
-          `ringcore's import (its ES module graph, the native addon, the ring's setup) costs tens of ms more than \`node:fs\`, which the cat itself does not win back on 100 MB.`,
-      ]),
+      ...(run('ringcore-read') === undefined
+        ? []
+        : [
+            `SPLICE moves page references instead of copying bytes, which is where the gain comes from: the same cat with pipelined READs into ` +
+              `user buffers (\`transfer()\`) takes ${ms(run('ringcore-read')?.median)} (${ratio(run('ringcore-read')?.median, run('readSync')?.median)} the readSync loop), ` +
+              `with registered buffers (READ_FIXED) ${ms(run('ringcore-fixed')?.median)}: a copy out of the page cache on one core bounds them, as it bounds the readSync loop.`,
+          ]),
+      ...(run('proc-ringcore') === undefined
+        ? []
+        : [
+            `Whole process (spawn to exit): ringcore ${ms(run('proc-ringcore')?.median)}, readSync loop ${ms(run('proc-readSync')?.median)}, ` +
+              `FileHandle loop ${ms(run('proc-filehandle')?.median)}, createReadStream ${ms(run('proc-stream')?.median)}, coreutils cat ${ms(run('proc-coreutils')?.median)}. ` +
+              `CPU time of those processes: ringcore ${ms(cpu('proc-ringcore'))}, readSync ${ms(cpu('proc-readSync'))}, FileHandle ${ms(cpu('proc-filehandle'))}, ` +
+              `createReadStream ${ms(cpu('proc-stream'))}, coreutils cat ${ms(cpu('proc-coreutils'))}. A whole process is mostly Node starting and loading modules: ` +
+              `ringcore's import (its ES module graph, the native addon, the ring's setup) costs tens of ms more than \`node:fs\`, which the cat itself does not win back on 100 MB.`,
+          ]),
     ].join(' ');
   },
 };

@@ -17,7 +17,7 @@ export const fsCopy: ScenarioDef = {
     'new file on the same ext4 file system; before each copy the destination is deleted and `sync` run, untimed, so ' +
     "that no copy pays for the previous one's writeback. ringcore: copyFile (SPLICE file → pipe → file, each pair " +
     "linked); also with `method: 'readwrite'` (pipelined READ/WRITE through user buffers). Node: " +
-    "node:fs/promises copyFile (libuv: the copy is done in the kernel, copy_file_range/sendfile, on a pool thread). " +
+    'node:fs/promises copyFile (libuv: the copy is done in the kernel, copy_file_range/sendfile, on a pool thread). ' +
     'Median of the copies in a process. Lower is better.',
   plan(mode) {
     const params = SIZES[mode];

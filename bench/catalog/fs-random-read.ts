@@ -41,9 +41,22 @@ export const fsRandomRead: ScenarioDef = {
       const limit = { run: `fio/${depth}`, label: 'fio' };
       const headline = depth === 128;
       rows.push(
-        { label: `QD ${depth}, vs fs.promises`, node: `promises/${depth}`, ringcore: `ringcore/${depth}`, limit, headline, ...(headline ? { target: { value: 4, text: '≥ 4× fs.promises at QD 128', ratio: true } } : {}) },
+        {
+          label: `QD ${depth}, vs fs.promises`,
+          node: `promises/${depth}`,
+          ringcore: `ringcore/${depth}`,
+          limit,
+          headline,
+          ...(headline ? { target: { value: 4, text: '≥ 4× fs.promises at QD 128', ratio: true } } : {}),
+        },
         { label: `QD ${depth}, vs callback fs.read`, node: `callback/${depth}`, ringcore: `ringcore/${depth}`, limit, headline },
-        { label: `QD ${depth}, vs fio (not Node)`, node: `fio/${depth}`, ringcore: `ringcore/${depth}`, headline, ...(headline ? { target: { value: 0.9, text: '≥ 0.9× fio at QD 128', ratio: true } } : {}) },
+        {
+          label: `QD ${depth}, vs fio (not Node)`,
+          node: `fio/${depth}`,
+          ringcore: `ringcore/${depth}`,
+          headline,
+          ...(headline ? { target: { value: 0.9, text: '≥ 0.9× fio at QD 128', ratio: true } } : {}),
+        },
       );
       // Not a headline row: measured by --full (and --quick, --only).
       rows.push({ label: `QD ${depth}, registered file vs plain fd (both ringcore)`, node: `ringcore/${depth}`, ringcore: `ringcore-fixed/${depth}` });
@@ -54,13 +67,17 @@ export const fsRandomRead: ScenarioDef = {
     const m = (id: string) => result.runs.find((r) => r.id === id)?.median ?? NaN;
     const rate = (v: number) => formatValue(v, 'ops/s');
     // A plain `npm run bench` measures QD 128 only.
-    return DEPTHS.filter((d) => result.runs.some((r) => r.id === `ringcore/${d}`)).map(
-      (d) =>
-        `At QD ${d}: ringcore ${rate(m(`ringcore/${d}`))}, fs.promises ${rate(m(`promises/${d}`))} (${(m(`ringcore/${d}`) / m(`promises/${d}`)).toFixed(1)}×), ` +
-        `callback fs.read ${rate(m(`callback/${d}`))}, fio ${rate(m(`fio/${d}`))} (ringcore at ${((m(`ringcore/${d}`) / m(`fio/${d}`)) * 100).toFixed(0)} % of fio).`,
-    ).join(' ') +
+    return (
+      DEPTHS.filter((d) => result.runs.some((r) => r.id === `ringcore/${d}`))
+        .map(
+          (d) =>
+            `At QD ${d}: ringcore ${rate(m(`ringcore/${d}`))}, fs.promises ${rate(m(`promises/${d}`))} (${(m(`ringcore/${d}`) / m(`promises/${d}`)).toFixed(1)}×), ` +
+            `callback fs.read ${rate(m(`callback/${d}`))}, fio ${rate(m(`fio/${d}`))} (ringcore at ${((m(`ringcore/${d}`) / m(`fio/${d}`)) * 100).toFixed(0)} % of fio).`,
+        )
+        .join(' ') +
       ' Each ringcore read is one SQE; the reads started in one turn share one io_uring_enter, and page-cache reads complete ' +
       "inside it, so no thread hop and no epoll wait is involved; what separates ringcore from fio is ringcore's JavaScript per op " +
-      '(the op, its promise, the continuation of the awaiting loop). Node pays for a trip through its thread pool per read.';
+      '(the op, its promise, the continuation of the awaiting loop). Node pays for a trip through its thread pool per read.'
+    );
   },
 };

@@ -15,7 +15,7 @@ export const fsSmallFiles: ScenarioDef = {
   description:
     '`Promise.all(paths.map(readFile))` over 1000 files of 4 KiB, the files read right before each run (page cache ' +
     'warm). Figure: time per file (the whole batch divided by 1000), median of the runs in a process. ringcore: ' +
-    "ringcore/fs readFile (OPENAT, a READ that gets the file whole, a READ of 0 that confirms its end, CLOSE; the same step of " +
+    'ringcore/fs readFile (OPENAT, a READ that gets the file whole, a READ of 0 that confirms its end, CLOSE; the same step of ' +
     'every file shares an io_uring_enter, and all four complete inline). Node: node:fs/promises readFile (open, fstat, read, close: ' +
     'each a trip through the thread pool). Lower is better.',
   plan(mode) {

@@ -14,4 +14,17 @@ import { fsCopy } from './fs-copy.js';
 import { frameworks } from './frameworks.js';
 import { fallback } from './fallback.js';
 
-export const catalog: readonly ScenarioDef[] = [nopLatency, nopBatch, netEcho, netIdle, netSendZc, httpHello, frameworks, fsCat, fsRandomRead, fsSmallFiles, fsCopy, fallback];
+export const catalog: readonly ScenarioDef[] = [
+  nopLatency,
+  nopBatch,
+  netEcho,
+  netIdle,
+  netSendZc,
+  httpHello,
+  frameworks,
+  fsCat,
+  fsRandomRead,
+  fsSmallFiles,
+  fsCopy,
+  fallback,
+];

@@ -19,7 +19,7 @@ export const netEcho: ScenarioDef = {
     '(the figure is the median batch over 10 batches, per request). **Concurrent**: 1000 connections opened at ' +
     'once, one exchange each (median of 5 batches, per request); `nstat TcpExtListenOverflows` is read before ' +
     'and after, and errors are counted. **Ping-pong**: one connection, 64 B back and forth, round trips/s; the ringcore ' +
-    'client reads the echo from the stream\'s iterator (one multishot recv armed once), as node:net reads through \'data\' events. ' +
+    "client reads the echo from the stream's iterator (one multishot recv armed once), as node:net reads through 'data' events. " +
     '"crossed" rows run a node:net client against the ringcore server, compared with node:net on both sides. ' +
     'Targets (issue 4): sequential and concurrent ≤ 0.5× node:net time (2× faster), ping-pong ≥ 2× node:net.',
   plan(mode) {
@@ -42,11 +42,28 @@ export const netEcho: ScenarioDef = {
         run('pingpong', 'ringcore-ringcore'),
       ],
       rows: [
-        { label: '100 sequential requests', node: 'sequential:node-node', ringcore: 'sequential:ringcore-ringcore', headline: true, target: { value: 2, ratio: true, text: '≤ 0.5× node:net time' } },
+        {
+          label: '100 sequential requests',
+          node: 'sequential:node-node',
+          ringcore: 'sequential:ringcore-ringcore',
+          headline: true,
+          target: { value: 2, ratio: true, text: '≤ 0.5× node:net time' },
+        },
         { label: '100 sequential, crossed (node client, ringcore server)', node: 'sequential:node-node', ringcore: 'sequential:node-ringcore' },
-        { label: '1000 concurrent requests', node: 'concurrent:node-node', ringcore: 'concurrent:ringcore-ringcore', headline: true, target: { value: 2, ratio: true, text: '≤ 0.5× node:net time' } },
+        {
+          label: '1000 concurrent requests',
+          node: 'concurrent:node-node',
+          ringcore: 'concurrent:ringcore-ringcore',
+          headline: true,
+          target: { value: 2, ratio: true, text: '≤ 0.5× node:net time' },
+        },
         { label: '1000 concurrent, crossed (node client, ringcore server)', node: 'concurrent:node-node', ringcore: 'concurrent:node-ringcore' },
-        { label: 'ping-pong, one connection', node: 'pingpong:node-node', ringcore: 'pingpong:ringcore-ringcore', target: { value: 2, ratio: true, text: '≥ 2× node:net' } },
+        {
+          label: 'ping-pong, one connection',
+          node: 'pingpong:node-node',
+          ringcore: 'pingpong:ringcore-ringcore',
+          target: { value: 2, ratio: true, text: '≥ 2× node:net' },
+        },
       ],
     };
   },

@@ -17,7 +17,7 @@ export const netSendZc: ScenarioDef = {
   description:
     'One TCP connection on 127.0.0.1 streams 1 GiB (64 MiB in quick mode) into a draining reader in another process ' +
     '(`bench/servers/drain.ts`: a node:net client reading into one static 1 MiB buffer), as writes of 64 KiB, 256 KiB ' +
-    'or 1 MiB, each awaited before the next (the same buffer is reused); then FIN, and the reader\'s byte count must ' +
+    "or 1 MiB, each awaited before the next (the same buffer is reused); then FIN, and the reader's byte count must " +
     'match. ringcore SEND_ZC: `setZeroCopyThreshold(size)`, a write resolves at the notification CQE; ringcore SEND: ' +
     'the default; node:net: `socket.write(buf, callback)`, the callback awaited. The three alternate within each ' +
     'round. The figure is the time per write (lower is better); `gbPerSec` and, for SEND_ZC, how many notifications ' +

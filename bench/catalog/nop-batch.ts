@@ -55,7 +55,9 @@ function readBatch(result: ScenarioResult): string {
   const share = median(`ringcore/${big}`) / median(`raw-ring/${big}`);
   return [
     `Batching takes ringcore from ${rate(median(`ringcore/${small}`))} (one op per enter) to ` +
-      `${BATCHES.slice(1).map((b) => `${rate(median(`ringcore/${b}`))} at ${b}`).join(' and ')}; ` +
+      `${BATCHES.slice(1)
+        .map((b) => `${rate(median(`ringcore/${b}`))} at ${b}`)
+        .join(' and ')}; ` +
       `every batch went to the kernel in one enter (${BATCHES.map((b) => `${b}: ${Number(opsPerEnter(b) ?? NaN).toFixed(0)} ops/enter`).join(', ')}).`,
     `At batch ${big} an op costs ${perOp(median(`ringcore/${big}`))} in ringcore against ${perOp(median(`raw-ring/${big}`))} on the raw ring, ` +
       `which reaches ${rate(median(`raw-ring/${big}`))}: ringcore gets ${(share * 100).toFixed(0)} % of what the ring itself allows here, ` +

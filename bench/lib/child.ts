@@ -30,7 +30,8 @@ export function intParam(raw: Record<string, unknown>, key: string, fallback: nu
 /** A positive number parameter, with a default. */
 export function numberParam(raw: Record<string, unknown>, key: string, fallback: number): number {
   const value = raw[key] ?? fallback;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new RangeError(`param ${key} must be a positive number, got ${String(value)}`);
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))
+    throw new RangeError(`param ${key} must be a positive number, got ${String(value)}`);
   return value;
 }
 

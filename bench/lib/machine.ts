@@ -45,7 +45,12 @@ export interface CpuTicks {
 /** Cumulative CPU time of the whole machine, from /proc/stat; null where there is none. */
 export function cpuTicks(): CpuTicks | null {
   try {
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number) as number[];
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number) as number[];
     const total = user! + nice! + system! + idle! + iowait! + irq! + softirq! + steal!;
     return { busy: total - idle! - iowait!, steal: steal!, total };
   } catch {

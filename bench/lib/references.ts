@@ -54,7 +54,8 @@ export function findTool(name: string): string | undefined {
 /** How to install one tool, in words a reader can paste. */
 export function installHint(name: string): string {
   const ref = REFERENCES.find((r) => r.name === name);
-  const how = ref?.apt !== undefined ? `apt-get install ${ref.apt}` : ref?.npm !== undefined ? `npm install --prefix bench/.tools ${ref.npm}` : `install ${name}`;
+  const how =
+    ref?.apt !== undefined ? `apt-get install ${ref.apt}` : ref?.npm !== undefined ? `npm install --prefix bench/.tools ${ref.npm}` : `install ${name}`;
   return `${name} is not installed: run \`npm run bench -- --setup\` (or \`${how}\`)`;
 }
 

@@ -30,7 +30,8 @@ export function measure(script: string, run: RunSpec): Promise<Measurement> {
       const line = stdout.trim().split('\n').at(-1) ?? '';
       try {
         const m = JSON.parse(line) as Measurement;
-        if (typeof m.value !== 'number' || !Number.isFinite(m.value) || (m.unit !== 'ns/op' && m.unit !== 'ops/s' && m.unit !== 'B/conn')) throw new Error('no value/unit');
+        if (typeof m.value !== 'number' || !Number.isFinite(m.value) || (m.unit !== 'ns/op' && m.unit !== 'ops/s' && m.unit !== 'B/conn'))
+          throw new Error('no value/unit');
         // The child has been reaped ('close' comes after 'exit'), so its CPU time, its descendants' included, is counted now.
         const after = reapedChildrenCpuMs();
         if (childrenCpu !== null && after !== null) m.cpuMs = after - childrenCpu;

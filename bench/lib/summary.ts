@@ -1,7 +1,18 @@
 // From raw samples to the figures the table shows: medians per run, then
 // per row the ratio against Node, the spread, and whether a target is met.
 import { median, spread } from './stats.js';
-import { lowerIsBetter, NOISY_SPREAD, type Machine, type Measurement, type Mode, type Plan, type RowResult, type RunResult, type ScenarioDef, type ScenarioResult } from './types.js';
+import {
+  lowerIsBetter,
+  NOISY_SPREAD,
+  type Machine,
+  type Measurement,
+  type Mode,
+  type Plan,
+  type RowResult,
+  type RunResult,
+  type ScenarioDef,
+  type ScenarioResult,
+} from './types.js';
 
 export function summarize(
   def: ScenarioDef,

@@ -81,7 +81,10 @@ async function measureRead(openFile: (path: string) => Promise<Reader>, { megaby
 
 type Exchange = (message: Buffer) => Promise<void>;
 
-async function measurePingPong(connect: (port: number) => Promise<{ exchange: Exchange; close(): void | Promise<void> }>, { seconds }: Params): Promise<Measurement> {
+async function measurePingPong(
+  connect: (port: number) => Promise<{ exchange: Exchange; close(): void | Promise<void> }>,
+  { seconds }: Params,
+): Promise<Measurement> {
   const server = net.createServer({ noDelay: true }, (socket) => socket.on('data', (data) => socket.write(data)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = await connect((server.address() as net.AddressInfo).port);

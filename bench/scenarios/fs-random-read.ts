@@ -54,10 +54,12 @@ async function loops(read: Reader, p: Params, blocks: number): Promise<Measureme
   };
   // Warm-up: JIT and ring setup, then measure.
   const warmEnd = Date.now() + 300;
-  await Promise.all(Array.from({ length: p.depth }, async () => {
-    const buffer = Buffer.alloc(BLOCK);
-    while (Date.now() < warmEnd) await read(next(), buffer);
-  }));
+  await Promise.all(
+    Array.from({ length: p.depth }, async () => {
+      const buffer = Buffer.alloc(BLOCK);
+      while (Date.now() < warmEnd) await read(next(), buffer);
+    }),
+  );
   count = 0;
   const start = nowNs();
   end = Date.now() + p.seconds * 1000;
@@ -126,9 +128,21 @@ await benchMain<Params>(
     async fio(p) {
       const { path } = file(p);
       const args = [
-        '--name=randread', `--filename=${path}`, '--rw=randread', `--bs=${BLOCK}`, '--ioengine=io_uring', `--iodepth=${p.depth}`,
-        '--invalidate=0', '--direct=0', '--norandommap', '--randrepeat=0', '--time_based', `--runtime=${p.seconds}`, '--ramp_time=0.3',
-        `--size=${p.megabytes}M`, '--output-format=json',
+        '--name=randread',
+        `--filename=${path}`,
+        '--rw=randread',
+        `--bs=${BLOCK}`,
+        '--ioengine=io_uring',
+        `--iodepth=${p.depth}`,
+        '--invalidate=0',
+        '--direct=0',
+        '--norandommap',
+        '--randrepeat=0',
+        '--time_based',
+        `--runtime=${p.seconds}`,
+        '--ramp_time=0.3',
+        `--size=${p.megabytes}M`,
+        '--output-format=json',
       ];
       const r = spawnSync('fio', args, { encoding: 'utf8' });
       if (r.error) {

@@ -33,7 +33,10 @@ const bunServer = path.join(dist, 'bench', 'servers', 'bun-serve.js');
 /** A server under test, listening on 127.0.0.1. stop() waits for it to exit, so that its CPU time is counted as this run's. */
 type Start = () => Promise<{ port: number; stop(): Promise<unknown> }>;
 
-const spawned = (command: string, args: string[]): Start => () => startServer(command, [...args, '--host', '127.0.0.1', '--port', '0'], { stderr: 'inherit' });
+const spawned =
+  (command: string, args: string[]): Start =>
+  () =>
+    startServer(command, [...args, '--host', '127.0.0.1', '--port', '0'], { stderr: 'inherit' });
 
 async function measure(start: Start, { connections, seconds, warmupSeconds }: Params): Promise<Measurement> {
   const server = await start();

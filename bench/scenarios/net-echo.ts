@@ -183,7 +183,12 @@ function variant(test: string, client: 'ringcore' | 'node', server: 'ringcore' |
 
 const variants: Record<string, (p: Params) => Promise<Measurement>> = {};
 for (const test of ['sequential', 'concurrent', 'pingpong']) {
-  for (const [client, server] of [['ringcore', 'ringcore'], ['node', 'node'], ['node', 'ringcore'], ['ringcore', 'node']] as const) {
+  for (const [client, server] of [
+    ['ringcore', 'ringcore'],
+    ['node', 'node'],
+    ['node', 'ringcore'],
+    ['ringcore', 'node'],
+  ] as const) {
     variants[`${test}:${client}-${server}`] = variant(test, client, server);
   }
 }

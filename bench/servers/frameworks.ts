@@ -24,7 +24,8 @@ const records = Array.from({ length: 16 }, (_, i) => ({ id: i, name: `item-${i}`
 const HELLO = 'Hello, World!';
 
 type Factory = (listener: RequestListener) => http.Server;
-const factory: Factory = values.on === 'ringcore' ? (listener) => ringcoreCreateServer(listener) as unknown as http.Server : (listener) => http.createServer(listener);
+const factory: Factory =
+  values.on === 'ringcore' ? (listener) => ringcoreCreateServer(listener) as unknown as http.Server : (listener) => http.createServer(listener);
 
 function announce(server: http.Server): void {
   console.log(`listening on ${host}:${(server.address() as { port: number }).port}`);

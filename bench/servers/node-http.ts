@@ -8,7 +8,12 @@ import { parseArgs } from 'node:util';
 import { serveHttp, TcpListener } from 'ringcore/net';
 
 const { values } = parseArgs({
-  options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '0' }, cluster: { type: 'string', default: '0' }, adapter: { type: 'boolean', default: false } },
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '0' },
+    cluster: { type: 'string', default: '0' },
+    adapter: { type: 'boolean', default: false },
+  },
 });
 const host = values.host;
 const workers = Number(values.cluster);

@@ -23,7 +23,10 @@ function fdTarget(fd: number): string | null {
 }
 
 const openFds = () => readdirSync('/proc/self/fd').length;
-const ringMappings = () => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((line) => line.includes('io_uring')).length;
+const ringMappings = () =>
+  readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('io_uring')).length;
 
 function closedInFlight(syscall: string) {
   return (error: Error & { code?: string; cause?: unknown }) => {

@@ -19,7 +19,11 @@ function runChild(body: string) {
 }
 
 function assertExited(child: ReturnType<typeof runChild>): void {
-  assert.equal(child.error, undefined, `the child hung (killed after ${child.ms} ms): ${child.error?.message}; its stdout: ${JSON.stringify(child.stdout)}, stderr: ${JSON.stringify(child.stderr)}`);
+  assert.equal(
+    child.error,
+    undefined,
+    `the child hung (killed after ${child.ms} ms): ${child.error?.message}; its stdout: ${JSON.stringify(child.stdout)}, stderr: ${JSON.stringify(child.stderr)}`,
+  );
   assert.equal(child.signal, null);
   assert.equal(child.stderr, '');
   assert.equal(child.status, 0);

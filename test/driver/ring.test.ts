@@ -102,7 +102,10 @@ test('close() is idempotent: the same promise; then the ring fd is gone', async 
   assert.equal(ring.uring.fd, -1);
   assert.equal(ring.uring.closed, true);
   assert.equal(ring.close(), first);
-  assert.throws(() => ring.uring.getSqe(), (error: unknown) => error instanceof RingcoreError && error.code === 'ERR_RINGCORE_CLOSED');
+  assert.throws(
+    () => ring.uring.getSqe(),
+    (error: unknown) => error instanceof RingcoreError && error.code === 'ERR_RINGCORE_CLOSED',
+  );
 });
 
 test('ops started after close() reject with ERR_RINGCORE_CLOSED and write no SQE', async () => {
@@ -129,7 +132,10 @@ test('ops started after close() reject with ERR_RINGCORE_CLOSED and write no SQE
     await assert.rejects(async () => {
       for await (const _ of interval(1, { ring })) assert.fail('an interval on a closed ring ticked');
     }, closed);
-    await assert.rejects(ring.run(() => 1), closed);
+    await assert.rejects(
+      ring.run(() => 1),
+      closed,
+    );
     assert.deepEqual(events, [], 'nothing reached the kernel');
     assert.deepEqual(ring.stats, before);
     assert.equal(ring.inFlight, 0);

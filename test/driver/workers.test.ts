@@ -49,7 +49,7 @@ test('3 workers, each with its own default ring: 1000 NOPs and a sleep each, the
     assert.equal(completed, 1001);
     fds.add(fd);
   }
-  assert.equal(fds.size, 4, 'four different ring fds: the main thread\'s and one per worker');
+  assert.equal(fds.size, 4, "four different ring fds: the main thread's and one per worker");
   // The main thread's ring is unaffected.
   assert.equal(await nop(), undefined);
 });

@@ -17,9 +17,17 @@ const noLauncher = launcher === null ? 'no C compiler to build native/tools/no-i
 
 /** Runs an ES module body in a fresh node, under the seccomp launcher when `refused`; stdout is parsed as JSON. */
 function child(body: string, options: { env?: Record<string, string>; refused?: boolean; nodeArgs?: string[] } = {}) {
-  const env: Record<string, string | undefined> = { ...process.env, RINGCORE_BACKEND: undefined, RINGCORE_QUIET: undefined, NODE_OPTIONS: undefined, ...options.env };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    RINGCORE_BACKEND: undefined,
+    RINGCORE_QUIET: undefined,
+    NODE_OPTIONS: undefined,
+    ...options.env,
+  };
   const args = [...(options.nodeArgs ?? []), '--input-type=module', '-e', body];
-  const r = options.refused ? spawnSync(launcher!, [process.execPath, ...args], { env, encoding: 'utf8' }) : spawnSync(process.execPath, args, { env, encoding: 'utf8' });
+  const r = options.refused
+    ? spawnSync(launcher!, [process.execPath, ...args], { env, encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { env, encoding: 'utf8' });
   assert.equal(r.status, 0, `child failed:\n${r.stderr}`);
   return { out: JSON.parse(r.stdout) as unknown, stderr: r.stderr };
 }

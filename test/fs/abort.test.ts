@@ -30,7 +30,11 @@ function abortAfterReads(ring: Ring, controller: AbortController, reads: number)
   });
 }
 
-for (const [method, registered] of [['readwrite', true], ['readwrite', false], ['splice', false]] as const) {
+for (const [method, registered] of [
+  ['readwrite', true],
+  ['readwrite', false],
+  ['splice', false],
+] as const) {
   test(`abort in the middle of copyFile (${method}${registered ? ', registered buffers' : ''}): no fd leaked, no op in flight, buffers untouched`, async () => {
     const ring = new Ring();
     const before = openFds();
@@ -49,7 +53,11 @@ for (const [method, registered] of [['readwrite', true], ['readwrite', false], [
     for (const b of buffers) new Uint8Array(b.buffer, b.byteOffset, b.byteLength).fill(0xee);
     await delay(50);
     await ring.nop();
-    for (const b of buffers) assert.ok(new Uint8Array(b.buffer, b.byteOffset, b.byteLength).every((x) => x === 0xee), 'a registered buffer changed after the abort');
+    for (const b of buffers)
+      assert.ok(
+        new Uint8Array(b.buffer, b.byteOffset, b.byteLength).every((x) => x === 0xee),
+        'a registered buffer changed after the abort',
+      );
     assert.equal(nodeFs.statSync(dest).size, size, 'nothing written after the abort');
     await ring.close();
   });

@@ -19,8 +19,24 @@ const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-bigint-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
 
 const FIELDS = [
-  'dev', 'ino', 'mode', 'nlink', 'uid', 'gid', 'rdev', 'size', 'blksize', 'blocks',
-  'atimeMs', 'mtimeMs', 'ctimeMs', 'birthtimeMs', 'atimeNs', 'mtimeNs', 'ctimeNs', 'birthtimeNs',
+  'dev',
+  'ino',
+  'mode',
+  'nlink',
+  'uid',
+  'gid',
+  'rdev',
+  'size',
+  'blksize',
+  'blocks',
+  'atimeMs',
+  'mtimeMs',
+  'ctimeMs',
+  'birthtimeMs',
+  'atimeNs',
+  'mtimeNs',
+  'ctimeNs',
+  'birthtimeNs',
 ] as const;
 const DATES = ['atime', 'mtime', 'ctime', 'birthtime'] as const;
 const METHODS = ['isFile', 'isDirectory', 'isSymbolicLink', 'isCharacterDevice', 'isBlockDevice', 'isFIFO', 'isSocket'] as const;

@@ -45,8 +45,11 @@ function whyNot(): string | undefined {
 test('EACCES with code, syscall and path, as a non-root user', (t) => {
   const reason = whyNot();
   if (reason !== undefined) return void t.skip(reason);
-  const child = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', CHILD], { encoding: 'utf8' });
-  if (child.status !== 0 && /io_uring/.test(child.stderr)) return void t.skip(`io_uring is not available to an unprivileged user here: ${child.stderr.trim().split('\n')[0]}`);
+  const child = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', CHILD], {
+    encoding: 'utf8',
+  });
+  if (child.status !== 0 && /io_uring/.test(child.stderr))
+    return void t.skip(`io_uring is not available to an unprivileged user here: ${child.stderr.trim().split('\n')[0]}`);
   assert.equal(child.status, 0, child.stderr);
   const out = JSON.parse(child.stdout) as Record<string, { code: string; syscall: string; path: string; dest?: string; message: string }>;
   assert.deepEqual(out.open, { code: 'EACCES', syscall: 'open', path: secret, message: `EACCES: permission denied, open '${secret}'` });

@@ -63,7 +63,12 @@ test('FileHandle.write reports bytes written, then ENOSPC; copyFile reports ENOS
     const dest = join(mountPoint, 'copy');
     // On the node backend, Node's copyFile (one copy_file_range loop in libuv) names the syscall 'copyfile'.
     await assert.rejects(fs.copyFile(src, dest), { code: 'ENOSPC', syscall: backend() === 'node' ? 'copyfile' : 'splice', path: src, dest });
-    await assert.rejects(fs.copyFile(src, dest, 0, { method: 'readwrite' }), { code: 'ENOSPC', syscall: backend() === 'node' ? 'copyfile' : 'write', path: src, dest });
+    await assert.rejects(fs.copyFile(src, dest, 0, { method: 'readwrite' }), {
+      code: 'ENOSPC',
+      syscall: backend() === 'node' ? 'copyfile' : 'write',
+      path: src,
+      dest,
+    });
   } finally {
     nodeFs.unlinkSync(src);
   }

@@ -95,7 +95,8 @@ test('logger: lines appended in WRITEV batches, in order, after what the file he
   nodeFs.writeFileSync(log, 'first line\n');
   const out = sh(`${example(`logger ${q(log)} 20000 100`)} && ${example(`logger ${q(log)} 3001 1024`)}`);
   assert.match(out, /20000 lines appended .* in 200 WRITEV/);
-  const expected = ['first line', ...Array.from({ length: 20000 }, (_, i) => logLine(i)), ...Array.from({ length: 3001 }, (_, i) => logLine(i))].join('\n') + '\n';
+  const expected =
+    ['first line', ...Array.from({ length: 20000 }, (_, i) => logLine(i)), ...Array.from({ length: 3001 }, (_, i) => logLine(i))].join('\n') + '\n';
   assert.equal(nodeFs.readFileSync(log, 'utf8'), expected);
 });
 
@@ -146,7 +147,7 @@ test('issue #9 examples: missing arguments print the usage and exit 2', () => {
   }
 });
 
-test('issue #9 fault 7 in cat: a FIFO copied into a file past ulimit -f fails with EFBIG, and what it wrote is the input\'s start', () => {
+test("issue #9 fault 7 in cat: a FIFO copied into a file past ulimit -f fails with EFBIG, and what it wrote is the input's start", () => {
   const fifo = join(dir, 'fifo');
   spawnSync('mkfifo', [fifo]);
   const out = join(dir, 'cat-efbig');
@@ -159,7 +160,7 @@ test('issue #9 fault 7 in cat: a FIFO copied into a file past ulimit -f fails wi
   assert.ok(written.equals(nodeFs.readFileSync(inputs[5]!).subarray(0, written.length)), 'nothing was written over the start');
 });
 
-test('issue #9 fault 7 in linked_cat and tee: past ulimit -f, EFBIG, and what was written is the input\'s start', () => {
+test("issue #9 fault 7 in linked_cat and tee: past ulimit -f, EFBIG, and what was written is the input's start", () => {
   const input = nodeFs.readFileSync(inputs[5]!);
   for (const [name, command] of [
     ['linked_cat', example(`linked_cat ${q(inputs[5]!)}`)],

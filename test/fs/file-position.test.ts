@@ -82,7 +82,7 @@ after(() => {
   nodeFs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('fault 7: on a full 256 KiB tmpfs, FileHandle.writeFile of 1 MiB rejects ENOSPC; the file is the data\'s first bytes', async (t) => {
+test("fault 7: on a full 256 KiB tmpfs, FileHandle.writeFile of 1 MiB rejects ENOSPC; the file is the data's first bytes", async (t) => {
   if (skipTmpfs !== undefined) return void t.skip(skipTmpfs);
   const path = join(mountPoint, 'writeFile');
   const data = randomBytes(1 << 20);
@@ -101,7 +101,7 @@ test('fault 7: on a full 256 KiB tmpfs, FileHandle.writeFile of 1 MiB rejects EN
   nodeFs.unlinkSync(nodePath);
 });
 
-test('fault 7: on a full 256 KiB tmpfs, createWriteStream errors with ENOSPC (no \'finish\'); earlier chunks intact', async (t) => {
+test("fault 7: on a full 256 KiB tmpfs, createWriteStream errors with ENOSPC (no 'finish'); earlier chunks intact", async (t) => {
   if (skipTmpfs !== undefined) return void t.skip(skipTmpfs);
   const path = join(mountPoint, 'stream');
   const chunks = Array.from({ length: 16 }, () => randomBytes(64 * 1024));
@@ -119,7 +119,7 @@ test('fault 7: on a full 256 KiB tmpfs, createWriteStream errors with ENOSPC (no
   nodeFs.unlinkSync(path);
 });
 
-test('fault 7: the handle\'s position: reads follow writes; fh.fd hands it to code that writes through the fd, and takes it back', async () => {
+test("fault 7: the handle's position: reads follow writes; fh.fd hands it to code that writes through the fd, and takes it back", async () => {
   const path = join(dir, 'shared');
   const handle = await fs.open(path, 'w+');
   await handle.write('abc');
@@ -141,7 +141,7 @@ test('fault 7: the handle\'s position: reads follow writes; fh.fd hands it to co
   await handle.close();
 });
 
-test('fault 7: O_APPEND handles append at the kernel\'s position, after writes made by others', async () => {
+test("fault 7: O_APPEND handles append at the kernel's position, after writes made by others", async () => {
   const path = join(dir, 'append');
   nodeFs.writeFileSync(path, 'one\n');
   const handle = await fs.open(path, 'a');

@@ -22,7 +22,7 @@ function lines(count = 5000): { buffers: Buffer[]; all: Buffer } {
   return { buffers, all: Buffer.concat(buffers) };
 }
 
-test('fault 6: IOV_MAX is the kernel\'s 1024', () => {
+test("fault 6: IOV_MAX is the kernel's 1024", () => {
   assert.equal(IOV_MAX, 1024);
 });
 
@@ -67,7 +67,9 @@ test('fault 6: FileHandle.readv into 5000 buffers fills them all, and stops shor
   assert.ok(Buffer.concat(tooMany).subarray(0, n).equals(all.subarray(100)));
 });
 
-test('fault 6: FileHandle.readv of 5000 buffers from a FIFO: a short read of what is there, never EINVAL, never a wait for more', { timeout: 20_000 }, async () => {
+test('fault 6: FileHandle.readv of 5000 buffers from a FIFO: a short read of what is there, never EINVAL, never a wait for more', {
+  timeout: 20_000,
+}, async () => {
   const fifo = join(dir, 'fifo');
   spawnSync('mkfifo', [fifo]);
   // Both ends at once: opening one end of a FIFO waits for the other.

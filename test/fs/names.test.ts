@@ -44,7 +44,10 @@ test('mkdir, mkdir recursive (as node:fs), rmdir, rm, readdir', async () => {
   await assert.rejects(fs.mkdir(join(top, 'x', 'file'), { recursive: true }), { code: 'EEXIST' });
   assert.deepEqual(((await fs.readdir(join(top, 'x'))) as string[]).sort(), ['file', 'y']);
   const dirents = (await fs.readdir(join(top, 'x'), { withFileTypes: true })) as nodeFs.Dirent[];
-  assert.deepEqual(dirents.map((d) => [d.name, d.isDirectory()]).sort(), [['file', false], ['y', true]]);
+  assert.deepEqual(dirents.map((d) => [d.name, d.isDirectory()]).sort(), [
+    ['file', false],
+    ['y', true],
+  ]);
   await fs.rmdir(deep);
   assert.ok(!nodeFs.existsSync(deep));
   await assert.rejects(fs.rmdir(join(top, 'x')), { code: 'ENOTEMPTY', syscall: 'rmdir' });

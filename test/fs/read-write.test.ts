@@ -119,7 +119,12 @@ test('open accepts Node string flags and numeric flags, and sets O_CLOEXEC', asy
   const flags = nodeFs.readFileSync(`/proc/self/fdinfo/${r.fd}`, 'utf8').match(/flags:\s+(\d+)/)![1]!;
   assert.ok((parseInt(flags, 8) & 0o2000000) !== 0, `O_CLOEXEC in ${flags}`);
   assert.throws(() => fs.toOpenFlags('nope'), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
-  for (const [flag, expected] of [['r', 0], ['r+', 2], ['a+', 0o2102], ['wx', 0o1301]] as const) {
+  for (const [flag, expected] of [
+    ['r', 0],
+    ['r+', 2],
+    ['a+', 0o2102],
+    ['wx', 0o1301],
+  ] as const) {
     assert.equal(fs.toOpenFlags(flag) & ~0o2000000, expected, flag);
   }
 });

@@ -95,14 +95,20 @@ test('close frees the slot only after the ops in flight; the next handle gets it
     assert.equal(table.available, free - 1, 'slot still held while ops are queued or in flight');
     for (const r of await Promise.all(reads)) {
       assert.equal(r.bytesRead, 4096);
-      assert.ok(r.buffer.every((x) => x === 1), 'every read saw the first file');
+      assert.ok(
+        r.buffer.every((x) => x === 1),
+        'every read saw the first file',
+      );
     }
     await closing;
     assert.equal(table.available, free, 'slot freed after close');
     await using h2 = await fs.open(second, 'r', 0o666, { ring, fixed: true });
     assert.equal(h2.fileIndex, slot, 'the freed slot is reused');
     const { buffer } = await h2.read(Buffer.alloc(4096), 0, 4096, 0);
-    assert.ok(buffer.every((x) => x === 2), 'a reused slot names the new file');
+    assert.ok(
+      buffer.every((x) => x === 2),
+      'a reused slot names the new file',
+    );
   } finally {
     await ring.close();
   }
@@ -142,7 +148,7 @@ test('a ring whose file table is taken: the handle stays on its fd', async () =>
     await using handle = await fs.open(path, 'r', 0o666, { ring, fixed: true });
     assert.equal(handle.fileIndex, -1);
     assert.equal(handle.register(), false);
-    assert.equal((await handle.readFile('utf8')), 'xyz');
+    assert.equal(await handle.readFile('utf8'), 'xyz');
   } finally {
     await ring.close();
   }
@@ -173,7 +179,10 @@ test('bad fixed option rejects with TypeError before any SQE', async () => {
   const ring = new Ring({ entries: 8 });
   try {
     const trace = record(ring);
-    await assert.rejects(fs.open(join(dir, 'nothing'), 'r', 0o666, { ring, fixed: 'yes' as unknown as boolean }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    await assert.rejects(fs.open(join(dir, 'nothing'), 'r', 0o666, { ring, fixed: 'yes' as unknown as boolean }), {
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
     trace.stop();
     assert.equal(trace.events.filter((e) => e.type === 'sqe').length, 0);
   } finally {

@@ -64,11 +64,15 @@ test('an already-aborted signal: every module function and FileHandle method rej
       ['handle.appendFile', () => handle.appendFile('x', { signal })],
     ];
     for (const [name, call] of calls) {
-      await assert.rejects(call(), (error: Error & { code?: string; cause?: unknown }) => {
-        assert.equal(error.name, 'AbortError', name);
-        assert.equal(error.code, 'ABORT_ERR', name);
-        return true;
-      }, name);
+      await assert.rejects(
+        call(),
+        (error: Error & { code?: string; cause?: unknown }) => {
+          assert.equal(error.name, 'AbortError', name);
+          assert.equal(error.code, 'ABORT_ERR', name);
+          return true;
+        },
+        name,
+      );
     }
     assert.equal(ring.stats.submitted + ring.uring.sqPending() - before, 0, 'no SQE was written');
     assert.equal(nodeFs.readFileSync(path, 'utf8'), 'data', 'the file is untouched');

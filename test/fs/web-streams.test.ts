@@ -74,7 +74,12 @@ for (const size of SIZES) {
       let at = 0;
       for (let step = 1; at < size; step = step * 3 + 1) {
         const piece = data.subarray(at, Math.min(size, at + step));
-        const chunk = step % 2 === 0 ? new DataView(piece.buffer, piece.byteOffset, piece.byteLength) : step % 3 === 0 ? piece.buffer.slice(piece.byteOffset, piece.byteOffset + piece.byteLength) : piece;
+        const chunk =
+          step % 2 === 0
+            ? new DataView(piece.buffer, piece.byteOffset, piece.byteLength)
+            : step % 3 === 0
+              ? piece.buffer.slice(piece.byteOffset, piece.byteOffset + piece.byteLength)
+              : piece;
         await writer.write(chunk);
         at += piece.byteLength;
       }

@@ -15,8 +15,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 test('concurrent_downloads: 100 bodies complete, the 100 CONNECTs submitted in one io_uring_enter', { skip: ioUring.skip }, async () => {
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [path.join(root, 'dist', 'examples', 'run.js'), 'concurrent_downloads', '--size', '50000'], { timeout: 20_000 }, (error, out, err) =>
-      error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+    execFile(
+      process.execPath,
+      [path.join(root, 'dist', 'examples', 'run.js'), 'concurrent_downloads', '--size', '50000'],
+      { timeout: 20_000 },
+      (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
     );
   });
   assert.match(stdout, /^100 concurrent GETs of 127\.0\.0\.1:\d+\/: 5000000 body bytes in /m);

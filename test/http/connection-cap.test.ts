@@ -48,7 +48,11 @@ test('more idle connections than the ring has CQ entries: new clients are still 
 
 test('out of fds: one log line (not one per failed accept), and serving resumes when fds free up', { timeout: 120_000 }, async () => {
   // A child with RLIMIT_NOFILE 128 runs the server; this process opens 200 connections to it.
-  const child = spawn('sh', ['-c', `ulimit -n 128 && exec "${process.execPath}" "${path.join(here, '..', '..', 'test-support', 'connection-cap-server.js')}"`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'sh',
+    ['-c', `ulimit -n 128 && exec "${process.execPath}" "${path.join(here, '..', '..', 'test-support', 'connection-cap-server.js')}"`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const port = await new Promise<number>((resolve, reject) => {

@@ -24,7 +24,9 @@ function closed(server: Server): Promise<void> {
 }
 
 function curl(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile('curl', args, { encoding: 'latin1', maxBuffer: 64 << 20 }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
+  return new Promise((resolve, reject) =>
+    execFile('curl', args, { encoding: 'latin1', maxBuffer: 64 << 20 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+  );
 }
 
 test('requests and responses are node:http objects; bodies in and out; keep-alive; curl', async (t) => {
@@ -106,10 +108,16 @@ test('pipelined requests are answered in order; chunked bodies both ways, traile
       'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
     );
     assert.deepEqual(statuses(pipelined.data), [200, 200, 200]);
-    const bodies = pipelined.data.split('\r\n\r\n').slice(1).map((s) => s.split('HTTP/1.1')[0]);
+    const bodies = pipelined.data
+      .split('\r\n\r\n')
+      .slice(1)
+      .map((s) => s.split('HTTP/1.1')[0]);
     assert.deepEqual(bodies, ['GET /1 ', 'POST /2 abc', 'GET /3 ']);
 
-    const chunked = await exchange(port, 'POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nx-t: 1\r\n\r\n');
+    const chunked = await exchange(
+      port,
+      'POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nx-t: 1\r\n\r\n',
+    );
     assert.match(chunked.data, /transfer-encoding: chunked/i);
     // Chunk boundaries differ between Node versions (newer ones merge corked writes): decode the chunks.
     const [, framed] = chunked.data.split('\r\n\r\n', 2).length === 2 ? [null, chunked.data.slice(chunked.data.indexOf('\r\n\r\n') + 4)] : [null, ''];
@@ -142,7 +150,11 @@ test('100-continue: answered by default, or by a checkContinue listener; other e
   });
   const port = await listening(server);
   try {
-    const continued = await exchange(port, ['POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\n', 'abcd'], 100);
+    const continued = await exchange(
+      port,
+      ['POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\n', 'abcd'],
+      100,
+    );
     assert.match(continued.data, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
     assert.ok(continued.data.endsWith('got 4'));
 

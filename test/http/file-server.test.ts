@@ -111,7 +111,10 @@ test('missing files are 404; methods other than GET and HEAD are 405', { skip },
 });
 
 test('issue #9 examples: / and /sub/ serve their index.html as text/html (curl and node:http)', { skip }, async () => {
-  for (const [target, body] of [['/', '<p>root</p>\n'], ['/sub/', '<p>index</p>\n']]) {
+  for (const [target, body] of [
+    ['/', '<p>root</p>\n'],
+    ['/sub/', '<p>index</p>\n'],
+  ]) {
     const { stdout, stderr } = await curl(['-v', `${base}${target}`]);
     assert.equal(stdout.toString(), body);
     assert.match(stderr, /< HTTP\/1\.1 200 /);

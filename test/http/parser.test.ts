@@ -96,7 +96,10 @@ test('pipelined requests come out in order, bodies framed by Content-Length and 
 test('empty lines before a request line are ignored', () => {
   const { requests, error } = parseAll('\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n');
   assert.equal(error, null);
-  assert.deepEqual(requests.map((r) => r.target), ['/', '/b']);
+  assert.deepEqual(
+    requests.map((r) => r.target),
+    ['/', '/b'],
+  );
 });
 
 test('Content-Length: 0 and a chunked body of only the last chunk give empty bodies', () => {
@@ -214,7 +217,10 @@ test('limits: head size and header count are 431, body size 413 (checked before 
   // Without the end of the head, too: a client may not make the server buffer forever.
   const parser = new RequestParser(limits);
   parser.push(Buffer.from(`GET / HTTP/1.1\r\nX: ${'a'.repeat(250)}`));
-  assert.throws(() => parser.next(), (e: HttpError) => e.status === 431);
+  assert.throws(
+    () => parser.next(),
+    (e: HttpError) => e.status === 431,
+  );
   let many = 'GET / HTTP/1.1\r\nHost: x\r\n';
   for (let i = 0; i < 5; i++) many += `X-${i}: 1\r\n`;
   refused(`${many}\r\n`, 431, limits);

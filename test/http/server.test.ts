@@ -34,11 +34,11 @@ async function withServer(options: Partial<Parameters<typeof serve>[0]>, body: (
 
 test('GET, HEAD and keep-alive: several requests on one connection, in order', async () => {
   await withServer({}, async (server) => {
-    const { data } = await exchange(server.address.port, [
-      'GET /a HTTP/1.1\r\nHost: x\r\n\r\n',
-      'HEAD /b HTTP/1.1\r\nHost: x\r\n\r\n',
-      'GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-    ], 20);
+    const { data } = await exchange(
+      server.address.port,
+      ['GET /a HTTP/1.1\r\nHost: x\r\n\r\n', 'HEAD /b HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+      20,
+    );
     assert.deepEqual(statuses(data), [200, 200, 200]);
     assert.match(data, /Content-Length: 12\r\n\r\nhello GET \/a/);
     // HEAD: the GET's Content-Length, no body: the next bytes are the next response.
@@ -55,18 +55,25 @@ test('pipelining: many requests in one packet are answered in order, slow handle
     );
     const { data } = await exchange(server.address.port, requests.join('') + 'GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     assert.deepEqual(statuses(data), [200, 200, 200, 200, 200, 200]);
-    const bodies = data.split(/HTTP\/1\.1 200 OK\r\n/).slice(1).map((r) => r.split('\r\n\r\n')[1]);
+    const bodies = data
+      .split(/HTTP\/1\.1 200 OK\r\n/)
+      .slice(1)
+      .map((r) => r.split('\r\n\r\n')[1]);
     assert.deepEqual(bodies, ['hello GET /1', 'slow', 'hello GET /3', 'BODY', 'hello GET /5', 'hello GET /last']);
   });
 });
 
 test('chunked and Content-Length request bodies reach the handler whole', async () => {
   await withServer({}, async (server) => {
-    const { data } = await exchange(server.address.port, [
-      'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n',
-      '6\r\n world\r\n0\r\n\r\n',
-      'PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc',
-    ], 20);
+    const { data } = await exchange(
+      server.address.port,
+      [
+        'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n',
+        '6\r\n world\r\n0\r\n\r\n',
+        'PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc',
+      ],
+      20,
+    );
     assert.match(data, /x-method: POST\r\nContent-Length: 11\r\n\r\nhello world/);
     assert.match(data, /x-method: PUT\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc$/);
   });
@@ -130,11 +137,11 @@ test('an idle keep-alive connection is closed at the idle timeout', async () => 
 test('a handler that throws gives 500 and the connection goes on; header injection is refused', async () => {
   const errors: unknown[] = [];
   await withServer({ onError: (e) => errors.push(e) }, async (server) => {
-    const { data } = await exchange(server.address.port, [
-      'GET /throw HTTP/1.1\r\nHost: x\r\n\r\n',
-      'GET /inject HTTP/1.1\r\nHost: x\r\n\r\n',
-      'GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-    ], 20);
+    const { data } = await exchange(
+      server.address.port,
+      ['GET /throw HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /inject HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+      20,
+    );
     assert.deepEqual(statuses(data), [500, 500, 200]);
     assert.doesNotMatch(data, /evil/);
     assert.equal(errors.length, 2);
@@ -143,11 +150,11 @@ test('a handler that throws gives 500 and the connection goes on; header injecti
 
 test('responses: WHATWG Response objects, 204 without a length, large bodies', async () => {
   await withServer({}, async (server) => {
-    const { data } = await exchange(server.address.port, [
-      'GET /whatwg HTTP/1.1\r\nHost: x\r\n\r\n',
-      'GET /empty HTTP/1.1\r\nHost: x\r\n\r\n',
-      'GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-    ], 20);
+    const { data } = await exchange(
+      server.address.port,
+      ['GET /whatwg HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /empty HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+      20,
+    );
     assert.deepEqual(statuses(data), [201, 204, 200]);
     assert.match(data, /x-kind: whatwg\r\n/);
     assert.match(data, /from a WHATWG Response/);
@@ -166,7 +173,10 @@ test('node:http clients with a keep-alive agent: 200 requests over a few sockets
         http
           .get({ host: '127.0.0.1', port: server.address.port, path: `/n${i}`, agent }, (res) => {
             let body = '';
-            res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve(body));
+            res
+              .setEncoding('utf8')
+              .on('data', (c: string) => (body += c))
+              .on('end', () => resolve(body));
           })
           .on('error', reject);
       });
@@ -204,7 +214,10 @@ test('IPv6: serve on ::1 and answer a node:http client there', async () => {
       http
         .get({ host: '::1', port: server.address.port, path: '/six' }, (res) => {
           let text = '';
-          res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve(text));
+          res
+            .setEncoding('utf8')
+            .on('data', (c: string) => (text += c))
+            .on('end', () => resolve(text));
         })
         .on('error', reject);
     });

@@ -41,11 +41,15 @@ test('accept under EMFILE keeps the server running, and it recovers when fds fre
     // Phase 2: served clients leave, their fds free up, the rest are accepted.
     for (const i of answered) clients[i]!.destroy();
     let closed = new Set(answered);
-    await until(() => {
-      for (const i of answered) if (!closed.has(i)) clients[i]!.destroy();
-      closed = new Set(answered);
-      return answered.size === n;
-    }, 15000, `all ${n} answered (got ${answered.size})`);
+    await until(
+      () => {
+        for (const i of answered) if (!closed.has(i)) clients[i]!.destroy();
+        closed = new Set(answered);
+        return answered.size === n;
+      },
+      15000,
+      `all ${n} answered (got ${answered.size})`,
+    );
     assert.equal(server.child.exitCode, null);
     t.diagnostic(`${first} served under the limit, all ${n} after fds freed up`);
   } finally {

@@ -24,7 +24,14 @@ test('pipeline() through the Duplex moves 16 MiB intact', async () => {
     },
   });
   await Promise.all([
-    pipeline(Readable.from((function* () { for (let i = 0; i < size / block.length; i++) yield block; })()), left),
+    pipeline(
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < size / block.length; i++) yield block;
+        })(),
+      ),
+      left,
+    ),
     pipeline(right, sink),
   ]);
   assert.equal(received, size);

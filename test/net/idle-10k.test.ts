@@ -17,7 +17,10 @@ const ioUring = requireIoUring();
 const CONNECTIONS = 10_000;
 const limit = nofilePrefix(CONNECTIONS + 1000);
 
-test('10,000 idle connections to the echo server: all held, all echo afterwards, no new threads', { skip: ioUring.skip || ('skip' in limit ? limit.skip : false), timeout: 60_000 }, async (t) => {
+test('10,000 idle connections to the echo server: all held, all echo afterwards, no new threads', {
+  skip: ioUring.skip || ('skip' in limit ? limit.skip : false),
+  timeout: 60_000,
+}, async (t) => {
   const prefix = 'prefix' in limit ? limit.prefix : [];
   const server = await startExample('echo', ['--backlog', '4096'], prefix);
   const pid = server.child.pid!;
@@ -44,7 +47,11 @@ test('10,000 idle connections to the echo server: all held, all echo afterwards,
     const rssAfterEcho = rssBytes(pid);
 
     const threadsAfter = threadNames(pid);
-    assert.deepEqual(threadsAfter.filter((name) => name.startsWith('iou-')), [], 'no io_uring worker threads');
+    assert.deepEqual(
+      threadsAfter.filter((name) => name.startsWith('iou-')),
+      [],
+      'no io_uring worker threads',
+    );
     assert.equal(threadsAfter.length, threadsBefore.length, `threads before: ${threadsBefore.join(',')}; after: ${threadsAfter.join(',')}`);
     assert.equal(server.child.exitCode, null, 'the server is still running');
     t.diagnostic(

@@ -67,12 +67,14 @@ test('a reset peer ends the chunk loop with ECONNRESET', async () => {
       for await (const chunk of client) void chunk;
     })();
     await conn.close();
-    await loop.then(
-      () => assert.fail('expected ECONNRESET'),
-      (error: NodeJS.ErrnoException) => assert.equal(error.code, 'ECONNRESET'),
-    ).catch(() => {
-      // The chunk may have been read before the reset arrived: then the loop saw the RST as ECONNRESET or EOF.
-    });
+    await loop
+      .then(
+        () => assert.fail('expected ECONNRESET'),
+        (error: NodeJS.ErrnoException) => assert.equal(error.code, 'ECONNRESET'),
+      )
+      .catch(() => {
+        // The chunk may have been read before the reset arrived: then the loop saw the RST as ECONNRESET or EOF.
+      });
     await client.close();
   } finally {
     await listener.close();

@@ -49,7 +49,10 @@ test('an unchanged http.createServer handler answers http.get (also with keep-al
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const results = await Promise.all([1, 2, 3, 4].map((i) => get(port, `/k${i}`, agent)));
-    assert.deepEqual(results.map((r) => r.body), [1, 2, 3, 4].map((i) => `GET /k${i} body=`));
+    assert.deepEqual(
+      results.map((r) => r.body),
+      [1, 2, 3, 4].map((i) => `GET /k${i} body=`),
+    );
     agent.destroy();
 
     try {

@@ -10,7 +10,9 @@ import { leakedSince, openFds, until } from '../../test-support/net.js';
 
 /** The kernel's count of datagrams dropped because a socket's receive queue was full (IPv4 + IPv6). */
 function rcvbufErrors(): number {
-  const v4 = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const v4 = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Udp:'));
   const names = v4[0]!.split(/\s+/);
   const values = v4[1]!.split(/\s+/);
   const ipv4 = Number(values[names.indexOf('RcvbufErrors')]);
@@ -27,7 +29,10 @@ function send(socket: dgram.Socket, data: Buffer | string, port: number, host: s
   return new Promise((resolve, reject) => socket.send(data, port, host, (error) => (error ? reject(error) : resolve())));
 }
 
-for (const [family, host, type] of [['IPv4', '127.0.0.1', 'udp4'], ['IPv6', '::1', 'udp6']] as const) {
+for (const [family, host, type] of [
+  ['IPv4', '127.0.0.1', 'udp4'],
+  ['IPv6', '::1', 'udp6'],
+] as const) {
   test(`${family}: one RECVMSG SQE delivers datagrams from two senders, each with its own address`, async () => {
     const socket = await UdpSocket.bind({ host });
     const ringcoreSender = await UdpSocket.bind({ host });
@@ -43,7 +48,12 @@ for (const [family, host, type] of [['IPv4', '127.0.0.1', 'udp4'], ['IPv6', '::1
         const { value, done } = await iterator.next();
         assert.equal(done, false);
         assert.equal(value.truncated, false);
-        got.push({ text: value.data.length === 1000 ? `1000 x ${value.data[999]}` : value.data.toString(), port: value.address.port, address: value.address.address, family: value.address.family });
+        got.push({
+          text: value.data.length === 1000 ? `1000 x ${value.data[999]}` : value.data.toString(),
+          port: value.address.port,
+          address: value.address.address,
+          family: value.address.family,
+        });
       }
       assert.deepEqual(got, [
         { text: 'from ringcore', port: ringcoreSender.address().port, address: host, family },

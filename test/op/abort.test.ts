@@ -169,7 +169,11 @@ test('one signal for many ops aborts them all, through one listener', { timeout:
     assert.equal(ring.inFlight, 0);
     assert.equal(ring.waiting, 0);
     await turn();
-    assert.deepEqual(warnings.map((w) => w.name), [], 'no MaxListenersExceededWarning');
+    assert.deepEqual(
+      warnings.map((w) => w.name),
+      [],
+      'no MaxListenersExceededWarning',
+    );
   } finally {
     process.off('warning', onWarning);
     await ring.close();

@@ -10,7 +10,9 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { sleep } from '../../src/time/index.js';
 
-test('257 ops at once on a 256-entry ring complete (an op that retried a full SQ without entering the kernel would hang here)', { timeout: 10_000 }, async () => {
+test('257 ops at once on a 256-entry ring complete (an op that retried a full SQ without entering the kernel would hang here)', {
+  timeout: 10_000,
+}, async () => {
   const ring = new Ring({ entries: 256 });
   try {
     const ops = Array.from({ length: 257 }, () => ring.nop());

@@ -42,7 +42,10 @@ test('an aborted pipe read neither consumes later data nor writes into its buffe
     const fresh = Buffer.alloc(64);
     const n = await read(ring, readFd, fresh);
     assert.equal(fresh.subarray(0, n).toString(), 'hello, pipe', 'all of the data is still in the pipe');
-    assert.ok(stale.every((byte) => byte === 0xaa), 'the aborted read wrote nothing into its buffer');
+    assert.ok(
+      stale.every((byte) => byte === 0xaa),
+      'the aborted read wrote nothing into its buffer',
+    );
   } finally {
     stop();
     await ring.close();

@@ -16,7 +16,10 @@ test('nop({timeout: 100}) resolves; its LINK_TIMEOUT is removed by the kernel', 
   try {
     assert.equal(await ring.nop({ timeout: 100 }), undefined);
     const sqes = events.filter((e) => e.type === 'sqe');
-    assert.deepEqual(sqes.map((e) => e.type === 'sqe' && e.opcode), [C.IORING_OP_NOP, C.IORING_OP_LINK_TIMEOUT]);
+    assert.deepEqual(
+      sqes.map((e) => e.type === 'sqe' && e.opcode),
+      [C.IORING_OP_NOP, C.IORING_OP_LINK_TIMEOUT],
+    );
     assert.equal(sqes[0]!.type === 'sqe' && sqes[0]!.flags & C.IOSQE_IO_LINK, C.IOSQE_IO_LINK);
     const linkCqe = events.find((e) => e.type === 'cqe' && e.userData === sqes[1]!.userData);
     assert.equal(linkCqe?.type === 'cqe' && linkCqe.res, -constants.errno.ECANCELED);
@@ -79,7 +82,10 @@ test('{timeout} is checked: a number >= 0, and only on rings with room for the l
     assert.throws(() => ring.nop({ timeout: Infinity }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
     assert.throws(() => ring.nop({ timeout: '5' as unknown as number }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
     // A one-entry SQ can never take an op and its LINK_TIMEOUT together.
-    assert.throws(() => tiny.nop({ timeout: 10 }), (error: unknown) => error instanceof RingcoreError && error.code === 'ERR_RINGCORE_UNSUPPORTED');
+    assert.throws(
+      () => tiny.nop({ timeout: 10 }),
+      (error: unknown) => error instanceof RingcoreError && error.code === 'ERR_RINGCORE_UNSUPPORTED',
+    );
     assert.equal(await tiny.nop(), undefined);
   } finally {
     await ring.close();

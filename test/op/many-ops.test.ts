@@ -19,8 +19,14 @@ test('10,000 concurrent NOPs on a 64-entry ring all complete, once each', { time
     }
     assert.ok(ring.waiting > 0, 'most of them had to wait for room');
     await Promise.all(ops);
-    assert.equal(resolved.reduce((sum, n) => sum + n, 0), total);
-    assert.ok(resolved.every((n) => n === 1), 'each op resolved exactly once');
+    assert.equal(
+      resolved.reduce((sum, n) => sum + n, 0),
+      total,
+    );
+    assert.ok(
+      resolved.every((n) => n === 1),
+      'each op resolved exactly once',
+    );
     assert.equal(ring.stats.submitted - before.submitted, total);
     assert.equal(ring.stats.completed - before.completed, total);
     assert.equal(ring.stats.stale, before.stale);

@@ -21,7 +21,12 @@ function fullRing(): { ring: Ring; woke: () => number; release: () => Promise<vo
   const ring = new Ring({ entries: 4 });
   const stop = new AbortController();
   let woke = 0;
-  const sleeps = Array.from({ length: 20 }, () => sleep(60_000, { ring, signal: stop.signal }).then(() => void woke++, () => {}));
+  const sleeps = Array.from({ length: 20 }, () =>
+    sleep(60_000, { ring, signal: stop.signal }).then(
+      () => void woke++,
+      () => {},
+    ),
+  );
   assert.ok(ring.waiting > 0, 'the ring is full: sleeps are queued');
   return {
     ring,
@@ -90,13 +95,16 @@ test('fault 4: TcpStream.connect({ timeout: 50 }) counts the wait for room in th
   const { port } = server.address() as AddressInfo;
   const { ring, woke, release } = fullRing();
   try {
-    await assert.rejects(TcpStream.connect({ host: '127.0.0.1', port, timeout: 50, ring }), (error: NodeJS.ErrnoException & { address?: string; port?: number }) => {
-      assert.equal(error.code, 'ETIMEDOUT');
-      assert.equal(error.syscall, 'connect');
-      assert.equal(error.address, '127.0.0.1');
-      assert.equal(error.port, port);
-      return true;
-    });
+    await assert.rejects(
+      TcpStream.connect({ host: '127.0.0.1', port, timeout: 50, ring }),
+      (error: NodeJS.ErrnoException & { address?: string; port?: number }) => {
+        assert.equal(error.code, 'ETIMEDOUT');
+        assert.equal(error.syscall, 'connect');
+        assert.equal(error.address, '127.0.0.1');
+        assert.equal(error.port, port);
+        return true;
+      },
+    );
     assert.equal(woke(), 0);
   } finally {
     await release();
@@ -110,7 +118,12 @@ test('fault 4: under run(), which blocks in the kernel, a queued deadline still 
     const outcome = await ring.run(async () => {
       const stop = new AbortController();
       let woke = 0;
-      const sleeps = Array.from({ length: 20 }, () => sleep(60_000, { ring, signal: stop.signal }).then(() => void woke++, () => {}));
+      const sleeps = Array.from({ length: 20 }, () =>
+        sleep(60_000, { ring, signal: stop.signal }).then(
+          () => void woke++,
+          () => {},
+        ),
+      );
       const error = await ring.nop({ timeout: 50 }).then(
         () => null,
         (e: unknown) => e,
@@ -148,7 +161,12 @@ test('fault 4: timeout() on an op already in the kernel, when the ring has no ro
   const stop = new AbortController();
   let woke = 0;
   const target = sleep(60_000, { ring });
-  const others = Array.from({ length: 20 }, () => sleep(60_000, { ring, signal: stop.signal }).then(() => void woke++, () => {}));
+  const others = Array.from({ length: 20 }, () =>
+    sleep(60_000, { ring, signal: stop.signal }).then(
+      () => void woke++,
+      () => {},
+    ),
+  );
   // Let the first flush submit them: the target is in the kernel, the ring full.
   await new Promise((resolve) => setImmediate(resolve));
   assert.ok(ring.waiting > 0);

@@ -54,7 +54,12 @@ test('a million NOPs in batches of 1000: slots all free, heap and RSS flat', { t
   assert.equal(child.error, undefined, `the child hung: ${child.error?.message}`);
   assert.equal(child.status, 0, child.stderr);
   const report = JSON.parse(child.stdout) as {
-    inFlight: number; waiting: number; used: number; rss: number; heap: number; external: number;
+    inFlight: number;
+    waiting: number;
+    used: number;
+    rss: number;
+    heap: number;
+    external: number;
     stats: { submitted: number; completed: number; stale: number };
   };
   assert.equal(report.inFlight, 0);

@@ -54,7 +54,11 @@ function pack() {
   for (const wanted of ['LICENSE', 'scripts/install.mjs', 'binding.gyp', 'native/ringcore.c', `prebuilds/linux-${process.arch}/ringcore.node`]) {
     assert.ok(names.includes(wanted), `the tarball lacks ${wanted} (for prebuilds: npm run prebuilds first)`);
   }
-  assert.deepEqual(names.filter((n) => n.endsWith('.map')), [], 'the tarball ships source maps');
+  assert.deepEqual(
+    names.filter((n) => n.endsWith('.map')),
+    [],
+    'the tarball ships source maps',
+  );
   return path.join(work, filename);
 }
 
@@ -135,7 +139,11 @@ const cases = {
     assert.equal(ours.length, 1, rebuild.output);
     assert.match(ours[0], /no prebuilt binary loads on linux-\w+, and building one needs python3, make, a C compiler/);
     assert.doesNotMatch(rebuild.output, /gyp (ERR|info)|Traceback/);
-    const load = spawnSync(values.node, ['-e', "import('ringcore').catch((e) => { console.log(e.code); process.exit(3); })"], { cwd: dir, env: bare, encoding: 'utf8' });
+    const load = spawnSync(values.node, ['-e', "import('ringcore').catch((e) => { console.log(e.code); process.exit(3); })"], {
+      cwd: dir,
+      env: bare,
+      encoding: 'utf8',
+    });
     assert.equal(load.status, 3, load.stderr);
     assert.equal(load.stdout.trim(), 'ERR_RINGCORE_NATIVE_MISSING');
     return ours[0];

@@ -48,7 +48,13 @@ try {
   await sleep(20);
   assert.ok(Date.now() - started >= 15, 'sleep(20) waited');
   await assert.rejects(timeout(sleep(10_000), 20), { code: 'ETIMEDOUT' });
-  assert.equal(await timeout(sleep(5).then(() => 'in time'), 5_000), 'in time');
+  assert.equal(
+    await timeout(
+      sleep(5).then(() => 'in time'),
+      5_000,
+    ),
+    'in time',
+  );
   check('sleep and timeout');
 
   step = 'files';

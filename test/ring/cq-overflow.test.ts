@@ -49,7 +49,11 @@ test('raw ring: 20 NOP completions into an 8-entry CQ, all reaped after flushing
       assert.ok(uring.enter(0, 0, C.IORING_ENTER_GETEVENTS) >= 0);
     }
     assert.ok(flushes >= 1);
-    assert.deepEqual(seen, Array.from({ length: 20 }, (_, i) => i), 'every user_data exactly once, in order');
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 20 }, (_, i) => i),
+      'every user_data exactly once, in order',
+    );
     assert.equal(uring.cqReady(), 0);
     assert.equal(uring.cqOverflowed(), false);
   } finally {
@@ -70,7 +74,10 @@ test('submitter: reapAll() brings back every overflowed CQE (unknown slots count
     const posted = postNops(ring.uring, 6, 1000, 7);
     assert.equal(ring.uring.cqOverflowed(), true);
     assert.equal(ring.submitter.reapAll(), posted);
-    assert.deepEqual(seen, Array.from({ length: posted }, (_, i) => 1000 + i));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: posted }, (_, i) => 1000 + i),
+    );
     assert.equal(ring.stats.stale - staleBefore, posted);
     assert.equal(ring.uring.cqOverflowed(), false);
     assert.equal(ring.uring.cqReady(), 0);
@@ -96,7 +103,10 @@ test('interval(1, {count: 40}) on a 4-entry CQ while the thread is busy: all 40 
     const until = Date.now() + 80;
     while (Date.now() < until);
     await reading;
-    assert.deepEqual(ticks, Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(
+      ticks,
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
     t.diagnostic(`the kernel ended the multishot timeout early ${ticker.arms - 1} time(s); it was re-armed`);
     assert.equal(ring.inFlight, 0);
   } finally {

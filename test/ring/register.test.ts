@@ -35,10 +35,10 @@ test('READ_FIXED into a registered buffer from a registered file', { timeout: 5_
     assert.deepEqual(target.subarray(0, n), content);
 
     // A buffer outside the registered one is refused by the kernel.
-    await assert.rejects(
-      ring.submit({ syscall: 'read', prep: (uring, sqe) => uring.prepReadFixed(sqe, fd, addressOf(buffers[0]!), 4096, 0, 1) }),
-      { code: 'EFAULT', syscall: 'read' },
-    );
+    await assert.rejects(ring.submit({ syscall: 'read', prep: (uring, sqe) => uring.prepReadFixed(sqe, fd, addressOf(buffers[0]!), 4096, 0, 1) }), {
+      code: 'EFAULT',
+      syscall: 'read',
+    });
 
     assert.equal(ring.uring.unregisterFiles(), 0);
     assert.equal(ring.uring.unregisterBuffers(), 0);

@@ -35,13 +35,19 @@ test('RINGCORE_TRACE=1 prints a line per SQE, CQE and enter, with errno names', 
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout, 'ok\n');
   const lines = child.stderr.trim().split('\n');
-  assert.ok(lines.every((line) => /^ringcore\[\d+\] (SQE|CQE|ENTER) /.test(line)), `only trace lines:\n${child.stderr}`);
+  assert.ok(
+    lines.every((line) => /^ringcore\[\d+\] (SQE|CQE|ENTER) /.test(line)),
+    `only trace lines:\n${child.stderr}`,
+  );
   assert.ok(lines.some((line) => /SQE NOP .*user_data=\d+:\d+/.test(line)));
   assert.ok(lines.some((line) => /CQE NOP .*res=0 /.test(line)));
   assert.ok(lines.some((line) => /ENTER to_submit=1 min_complete=0 .* -> 1/.test(line)));
   assert.ok(lines.some((line) => /CQE TIMEOUT .*res=-62 ETIME/.test(line)));
   assert.ok(lines.some((line) => /SQE READ .*fd=987654/.test(line)));
-  assert.ok(lines.some((line) => /CQE READ .*res=-9 EBADF/.test(line)), 'a failed CQE names its errno');
+  assert.ok(
+    lines.some((line) => /CQE READ .*res=-9 EBADF/.test(line)),
+    'a failed CQE names its errno',
+  );
   assert.equal(lines.filter((line) => / SQE /.test(line)).length, 3);
   assert.equal(lines.filter((line) => / CQE /.test(line)).length, 3);
 });
@@ -109,9 +115,20 @@ test('a listener removed stops receiving; other rings are traced with their own 
   }
 });
 
-test('the formatter names each CQE after its own ring\'s SQE, even when slots coincide', () => {
+test("the formatter names each CQE after its own ring's SQE, even when slots coincide", () => {
   const format = traceFormatter();
-  const sqe = (ring: number, opcode: number): TraceEvent => ({ type: 'sqe', ring, opcode, flags: 0, fd: -1, len: 0, off: 0, userData: 0, slot: 0, generation: 0 });
+  const sqe = (ring: number, opcode: number): TraceEvent => ({
+    type: 'sqe',
+    ring,
+    opcode,
+    flags: 0,
+    fd: -1,
+    len: 0,
+    off: 0,
+    userData: 0,
+    slot: 0,
+    generation: 0,
+  });
   const cqe = (ring: number, res: number): TraceEvent => ({ type: 'cqe', ring, res, flags: 0, userData: 0, slot: 0, generation: 0 });
   format(sqe(1, C.IORING_OP_READ));
   format(sqe(2, C.IORING_OP_TIMEOUT));
@@ -131,7 +148,10 @@ test('diagnostics_channel subscribers get each SQE, enter and CQE, with no liste
   try {
     assert.equal(ring.uring.trace, null, 'the channels need no listener hook');
     await ring.nop();
-    assert.deepEqual(seen.map((e) => e.type), ['sqe', 'enter', 'cqe']);
+    assert.deepEqual(
+      seen.map((e) => e.type),
+      ['sqe', 'enter', 'cqe'],
+    );
     assert.ok(seen[0]!.type === 'sqe' && seen[0]!.opcode === C.IORING_OP_NOP);
   } finally {
     for (const name of Object.values(TRACE_CHANNELS)) diagnostics.unsubscribe(name, onEvent);
@@ -146,8 +166,11 @@ test('the main entry does not load the trace layer (only its RINGCORE_TRACE chec
   try {
     const log = path.join(dir, 'loaded.txt');
     const hooks = path.join(dir, 'hooks.mjs');
-    writeFileSync(hooks, `import { appendFileSync } from 'node:fs';
-      export async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }`);
+    writeFileSync(
+      hooks,
+      `import { appendFileSync } from 'node:fs';
+      export async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }`,
+    );
     const register = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(hooks).href)});`;
     const env = { ...process.env };
     delete env.RINGCORE_TRACE;
@@ -158,8 +181,14 @@ test('the main entry does not load the trace layer (only its RINGCORE_TRACE chec
     });
     assert.equal(child.status, 0, child.stderr);
     const loaded = readFileSync(log, 'utf8').trim().split('\n');
-    assert.ok(loaded.some((url) => url.endsWith('/src/ring/io-uring.js')), 'the hook saw the ring being loaded');
-    assert.deepEqual(loaded.filter((url) => url.includes('/src/trace/')).map((url) => path.basename(url)), ['env.js']);
+    assert.ok(
+      loaded.some((url) => url.endsWith('/src/ring/io-uring.js')),
+      'the hook saw the ring being loaded',
+    );
+    assert.deepEqual(
+      loaded.filter((url) => url.includes('/src/trace/')).map((url) => path.basename(url)),
+      ['env.js'],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -116,11 +116,7 @@ function readHeaderConstants(): HeaderConstants {
   const names = [...all].filter((n) => IO_URING_NAME.test(n)).sort();
   // print each value exactly, as a decimal string, signed only if negative
   const body = names
-    .map(
-      (n) =>
-        `  if ((${n}) < 0) printf("%s %lld\\n", "${n}", (long long)(${n}));\n` +
-        `  else printf("%s %llu\\n", "${n}", (unsigned long long)(${n}));`,
-    )
+    .map((n) => `  if ((${n}) < 0) printf("%s %lld\\n", "${n}", (long long)(${n}));\n` + `  else printf("%s %llu\\n", "${n}", (unsigned long long)(${n}));`)
     .join('\n');
   const out = runC('constants_print', body);
   const values = new Map<string, bigint>();
@@ -255,9 +251,7 @@ const FLAG_GROUPS: readonly { prefix: string; exclude?: RegExp }[] = [
 
 test('flag constants are single bits, distinct within their group', () => {
   for (const { prefix, exclude } of FLAG_GROUPS) {
-    const members = Object.entries(exported).filter(
-      ([n, v]) => n.startsWith(prefix) && !(exclude?.test(n)) && typeof v === 'number',
-    ) as [string, number][];
+    const members = Object.entries(exported).filter(([n, v]) => n.startsWith(prefix) && !exclude?.test(n) && typeof v === 'number') as [string, number][];
     assert.ok(members.length > 0, `no ${prefix}* exports`);
     const seen = new Map<number, string>();
     for (const [name, value] of members) {
@@ -267,10 +261,19 @@ test('flag constants are single bits, distinct within their group', () => {
     }
   }
   // RECVSEND flags share one ioprio space
-  const recvsend = [C.IORING_RECVSEND_POLL_FIRST, C.IORING_RECV_MULTISHOT, C.IORING_RECVSEND_FIXED_BUF,
-    C.IORING_SEND_ZC_REPORT_USAGE, C.IORING_RECVSEND_BUNDLE, C.IORING_SEND_VECTORIZED];
+  const recvsend = [
+    C.IORING_RECVSEND_POLL_FIRST,
+    C.IORING_RECV_MULTISHOT,
+    C.IORING_RECVSEND_FIXED_BUF,
+    C.IORING_SEND_ZC_REPORT_USAGE,
+    C.IORING_RECVSEND_BUNDLE,
+    C.IORING_SEND_VECTORIZED,
+  ];
   assert.equal(new Set(recvsend).size, recvsend.length);
-  assert.equal(recvsend.reduce((a, b) => a | b, 0), 0x3f);
+  assert.equal(
+    recvsend.reduce((a, b) => a | b, 0),
+    0x3f,
+  );
 });
 
 test('composite masks equal the OR of their parts', () => {

@@ -44,9 +44,11 @@ test('errors are built only in src/sys/errors.ts', () => {
   const built: string[] = [];
   for (const file of sources) {
     if (file === 'src/sys/errors.ts' || ELSEWHERE.has(file)) continue;
-    read(file).split('\n').forEach((line, i) => {
-      if (/\bnew (Error|TypeError|RangeError)\(|\.code = '/.test(line)) built.push(`${file}:${i + 1}: ${line.trim()}`);
-    });
+    read(file)
+      .split('\n')
+      .forEach((line, i) => {
+        if (/\bnew (Error|TypeError|RangeError)\(|\.code = '/.test(line)) built.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
   }
   assert.deepEqual(built, []);
 });

@@ -34,9 +34,10 @@ test('a failed read rejects with a Node-style EBADF error, message and all', { s
   const ring = new Ring({ entries: 4 });
   try {
     const buffer = Buffer.alloc(4);
-    const error = await ring
-      .submit({ syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, BAD_FD, addressOf(buffer), 4, -1), pin: buffer })
-      .then(() => assert.fail('resolved'), (e: NodeJS.ErrnoException) => e);
+    const error = await ring.submit({ syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, BAD_FD, addressOf(buffer), 4, -1), pin: buffer }).then(
+      () => assert.fail('resolved'),
+      (e: NodeJS.ErrnoException) => e,
+    );
     assert.ok(error instanceof Error);
     assert.equal(error.errno, -constants.errno.EBADF);
     assert.equal(error.code, 'EBADF');
@@ -73,7 +74,10 @@ test('with a path context, the message ends with the quoted path and error.path 
     const path = Buffer.from(`${missing}\0`);
     const error = await ring
       .submit({ syscall: 'open', prep: (u, sqe) => u.prepOpenat(sqe, AT_FDCWD, addressOf(path), 0, 0), pin: path, context: { path: missing } })
-      .then(() => assert.fail('resolved'), (e: NodeJS.ErrnoException) => e);
+      .then(
+        () => assert.fail('resolved'),
+        (e: NodeJS.ErrnoException) => e,
+      );
     const node = nodeError(() => openSync(missing, 'r'));
     assert.equal(error.message, node.message);
     assert.equal(error.message, `ENOENT: no such file or directory, open '${missing}'`);
@@ -114,7 +118,7 @@ test('errnoException() formats paths, dests, addresses and ports as Node does', 
   assert.equal(errnoException(-constants.errno.EADDRINUSE, 'bind', { address: '::1' }).message, 'bind EADDRINUSE ::1');
 });
 
-test('errno names and descriptions, libuv\'s and the ones it lacks', () => {
+test("errno names and descriptions, libuv's and the ones it lacks", () => {
   assert.equal(errnoName(-constants.errno.ENOENT), 'ENOENT');
   assert.equal(errnoName(constants.errno.ENOENT), 'ENOENT');
   assert.equal(errnoName(-constants.errno.ECANCELED), 'ECANCELED');
@@ -123,7 +127,7 @@ test('errno names and descriptions, libuv\'s and the ones it lacks', () => {
   assert.equal(errnoException(-4095, 'nop').message, 'E4095: unknown error, nop');
 });
 
-test('the library\'s own errors: link broken, deadline, abort, ERR_RINGCORE_*', () => {
+test("the library's own errors: link broken, deadline, abort, ERR_RINGCORE_*", () => {
   const broken = linkBrokenException('write', { path: '/f' });
   assert.equal(broken.code, 'ECANCELED');
   assert.equal(broken.message, "ECANCELED: operation canceled, write '/f' (not run: an earlier operation in its linked chain failed)");

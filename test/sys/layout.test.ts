@@ -15,9 +15,30 @@ import { join } from 'node:path';
 
 import * as layout from '../../src/sys/layout.js';
 
-type LayoutName = 'SQE' | 'CQE' | 'SQRING_OFFSETS' | 'CQRING_OFFSETS' | 'PARAMS' | 'PROBE' | 'PROBE_OP' | 'TIMESPEC' | 'IOVEC' | 'STATX' | 'STATX_TIMESTAMP'
-  | 'SOCKADDR_IN' | 'SOCKADDR_IN6' | 'SOCKADDR_UN' | 'SOCKADDR_STORAGE' | 'MSGHDR' | 'IO_URING_BUF' | 'IO_URING_BUF_RING' | 'IO_URING_BUF_REG' | 'IO_URING_RECVMSG_OUT'
-  | 'RSRC_REGISTER' | 'FILES_UPDATE' | 'GETEVENTS_ARG';
+type LayoutName =
+  | 'SQE'
+  | 'CQE'
+  | 'SQRING_OFFSETS'
+  | 'CQRING_OFFSETS'
+  | 'PARAMS'
+  | 'PROBE'
+  | 'PROBE_OP'
+  | 'TIMESPEC'
+  | 'IOVEC'
+  | 'STATX'
+  | 'STATX_TIMESTAMP'
+  | 'SOCKADDR_IN'
+  | 'SOCKADDR_IN6'
+  | 'SOCKADDR_UN'
+  | 'SOCKADDR_STORAGE'
+  | 'MSGHDR'
+  | 'IO_URING_BUF'
+  | 'IO_URING_BUF_RING'
+  | 'IO_URING_BUF_REG'
+  | 'IO_URING_RECVMSG_OUT'
+  | 'RSRC_REGISTER'
+  | 'FILES_UPDATE'
+  | 'GETEVENTS_ARG';
 
 /** Each layout.ts object and the C struct it describes. */
 const STRUCTS: { readonly [K in LayoutName]: string } = {
@@ -62,8 +83,19 @@ const ALIASES: { readonly [K in LayoutName]?: { readonly [key: string]: readonly
 /** Field names newer kernels added; skipped (with a diagnostic) if the installed header lacks them. */
 const NEWER_FIELDS: { readonly [K in LayoutName]?: readonly string[] } = {
   SQE: [
-    'level', 'optname', 'optlen', 'optval', 'zcrx_ifq_idx', 'attr_ptr', 'attr_type_mask',
-    'write_stream', 'waitid_flags', 'futex_flags', 'install_fd_flags', 'nop_flags', 'pipe_flags',
+    'level',
+    'optname',
+    'optlen',
+    'optval',
+    'zcrx_ifq_idx',
+    'attr_ptr',
+    'attr_type_mask',
+    'write_stream',
+    'waitid_flags',
+    'futex_flags',
+    'install_fd_flags',
+    'nop_flags',
+    'pipe_flags',
   ],
 };
 
@@ -131,7 +163,11 @@ function stripAttributes(text: string): string {
 function declarators(decl: string): string[] {
   const names: string[] = [];
   decl.split(',').forEach((part, i) => {
-    const cleaned = part.replace(/\[[^\]]*\]/g, ' ').replace(/:\s*\d+\s*$/, ' ').replace(/\*/g, ' ').trim();
+    const cleaned = part
+      .replace(/\[[^\]]*\]/g, ' ')
+      .replace(/:\s*\d+\s*$/, ' ')
+      .replace(/\*/g, ' ')
+      .trim();
     const words = cleaned.split(/\s+/).filter(Boolean);
     // the first declarator needs a type before its name; later ones are bare names
     if (words.length >= (i === 0 ? 2 : 1)) names.push(words[words.length - 1]!);

@@ -33,7 +33,12 @@ test('every socket constant matches the C headers', (t) => {
   if (cc.error) return void t.skip(`no C compiler: ${cc.error.message}`);
   assert.equal(cc.status, 0, cc.stderr);
   const out = spawnSync(exe, { encoding: 'utf8' }).stdout;
-  const fromC = Object.fromEntries(out.trim().split('\n').map((line) => [line.split(' ')[0], Number(line.split(' ')[1])]));
+  const fromC = Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((line) => [line.split(' ')[0], Number(line.split(' ')[1])]),
+  );
   const ours = Object.fromEntries(names.map((n) => [n, (S as Record<string, number>)[n]]));
   assert.deepEqual(ours, fromC);
 });

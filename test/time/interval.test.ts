@@ -100,7 +100,10 @@ test('aborting an interval rejects the loop with an AbortError and cancels it', 
   }
 });
 
-test('an interval stopped while it waits for room ends quietly; aborted, it rejects; neither reaches the kernel', { skip: ioUring.skip, timeout: 5_000 }, async () => {
+test('an interval stopped while it waits for room ends quietly; aborted, it rejects; neither reaches the kernel', {
+  skip: ioUring.skip,
+  timeout: 5_000,
+}, async () => {
   const ring = new Ring({ entries: 2 });
   const fill = new AbortController();
   const sleeps: Promise<unknown>[] = [];

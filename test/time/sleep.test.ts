@@ -30,7 +30,7 @@ test('sleep() resolves with undefined when the kernel reports -ETIME', { skip: i
   }
 });
 
-test('sleep() without a ring uses this thread\'s default ring', { skip: ioUring.skip }, async () => {
+test("sleep() without a ring uses this thread's default ring", { skip: ioUring.skip }, async () => {
   const seen: number[] = [];
   const stop = addTraceListener((event) => {
     if (event.type === 'sqe' && event.opcode === C.IORING_OP_TIMEOUT) seen.push(event.ring);

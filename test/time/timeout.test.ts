@@ -64,7 +64,10 @@ test('timeout() on an op already submitted: the kernel cancels it, and it reject
     assert.equal(ring.stats.submitted, submittedBefore + 1, 'the read is in the kernel');
     await assert.rejects(timeout(reading, 30, { ring }), etimedout('read'));
     const readSqe = events.find((e): e is Extract<TraceEvent, { type: 'sqe' }> => e.type === 'sqe' && e.opcode === C.IORING_OP_READ)!;
-    assert.ok(events.some((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_ASYNC_CANCEL), 'an ASYNC_CANCEL was submitted');
+    assert.ok(
+      events.some((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_ASYNC_CANCEL),
+      'an ASYNC_CANCEL was submitted',
+    );
     const readCqe = events.find((e) => e.type === 'cqe' && e.userData === readSqe.userData);
     assert.equal(readCqe?.type === 'cqe' && readCqe.res, -constants.errno.ECANCELED);
     assert.equal(ring.inFlight, 0);
@@ -88,7 +91,7 @@ test('timeout() on an op of another ring cancels that op, not whatever sits in t
     const sleeping = sleep(50, { ring: other });
     const reading = read(ring, readFd, Buffer.alloc(8));
     await assert.rejects(timeout(reading, 30, { ring: other }), etimedout('read'));
-    assert.equal(await sleeping, undefined, 'the other ring\'s sleep was left alone');
+    assert.equal(await sleeping, undefined, "the other ring's sleep was left alone");
     assert.equal(ring.inFlight, 0);
     assert.equal(other.inFlight, 0);
   } finally {

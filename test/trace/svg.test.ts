@@ -10,7 +10,10 @@ import { Timeline, renderTimelineSvg, type ChromeTrace } from '../../src/trace/i
 function sample(): ChromeTrace {
   let clock = 0;
   const gauge = { sqEntries: 8, cqEntries: 16, sqPending: () => 0, cqReady: () => 0 };
-  const timeline = new Timeline(() => gauge, () => clock);
+  const timeline = new Timeline(
+    () => gauge,
+    () => clock,
+  );
   const sqe = (ring: number, opcode: number, userData: number, fd = -1) =>
     timeline.record({ type: 'sqe', ring, opcode, flags: 0, fd, len: 0, off: 0, userData, slot: userData, generation: 0 });
   const cqe = (ring: number, userData: number, res: number) => timeline.record({ type: 'cqe', ring, res, flags: 0, userData, slot: userData, generation: 0 });

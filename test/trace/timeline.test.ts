@@ -62,14 +62,26 @@ test('RINGCORE_TRACE=perfetto: writes slices, counters and enter markers on a no
   assert.ok(timeout.dur! >= 4000, `the slice spans the 5 ms sleep (${timeout.dur} µs)`);
 
   const enters = trace.traceEvents.filter((e) => e.ph === 'i' && e.name === 'io_uring_enter');
-  assert.ok(enters.some((e) => e.args?.to_submit === 3 && e.args?.ret === 3), 'the three NOPs went in one enter');
-  assert.ok(enters.some((e) => e.args?.to_submit === 1), 'the sleep in its own');
+  assert.ok(
+    enters.some((e) => e.args?.to_submit === 3 && e.args?.ret === 3),
+    'the three NOPs went in one enter',
+  );
+  assert.ok(
+    enters.some((e) => e.args?.to_submit === 1),
+    'the sleep in its own',
+  );
 
   const counters = trace.traceEvents.filter((e) => e.ph === 'C');
   const inFlight = counters.filter((e) => e.name === 'in flight').map((e) => e.args?.ops);
   assert.ok(inFlight.includes(3) && inFlight.at(-1) === 0, `in flight rises to 3 and ends at 0: ${inFlight}`);
-  assert.ok(counters.some((e) => e.name === 'SQ' && e.args?.entries === 3), 'SQ holds the 3 NOPs before the enter');
-  assert.ok(counters.some((e) => e.name === 'CQ'), 'a CQ occupancy track');
+  assert.ok(
+    counters.some((e) => e.name === 'SQ' && e.args?.entries === 3),
+    'SQ holds the 3 NOPs before the enter',
+  );
+  assert.ok(
+    counters.some((e) => e.name === 'CQ'),
+    'a CQ occupancy track',
+  );
 
   const times = trace.traceEvents.map((e) => e.ts);
   assert.ok(times.every((t) => Number.isFinite(t) && t >= 0));
@@ -103,7 +115,10 @@ test('a multishot op is a slice per CQE, back to back', () => {
   `);
   const ticks = slices(trace, 'TIMEOUT');
   assert.equal(ticks.length, 3);
-  assert.deepEqual(ticks.map((e) => e.args?.cqe), [1, 2, 3]);
+  assert.deepEqual(
+    ticks.map((e) => e.args?.cqe),
+    [1, 2, 3],
+  );
   assert.equal(new Set(ticks.map((e) => e.tid)).size, 1, 'one lane');
   for (let i = 1; i < 3; i++) assert.ok(Math.abs(ticks[i]!.ts - (ticks[i - 1]!.ts + ticks[i - 1]!.dur!)) < 0.01);
 });
@@ -126,7 +141,10 @@ test('startTimeline()/stopTimeline() record in-process and write the file', asyn
 
 test('Timeline: an op still in flight is drawn up to now', () => {
   let clock = 0;
-  const timeline = new Timeline(() => undefined, () => clock);
+  const timeline = new Timeline(
+    () => undefined,
+    () => clock,
+  );
   timeline.record({ type: 'sqe', ring: 1, opcode: 11, flags: 0, fd: -1, len: 1, off: 0, userData: 7, slot: 7, generation: 0 });
   clock = 2;
   const events: ChromeTraceEvent[] = timeline.toJSON().traceEvents;
