@@ -6,6 +6,7 @@ import type { OpOptions } from './op/op.js';
 export { Ring, type RingOptions } from './driver/ring.js';
 export { defaultRing } from './driver/default-ring.js';
 export { completionDriver, type CompletionDriver } from './driver/completion-watch.js';
+export { backend, type BackendName } from './backend/backend.js';
 export { IoUring, type IoUringOptions } from './ring/io-uring.js';
 // The trace hook only: what its events become is in ringcore/trace.
 export { addTraceListener, TRACE_CHANNELS, type CqeEvent, type EnterEvent, type SqeEvent, type TraceEvent, type TraceListener } from './ring/trace-hook.js';

@@ -12,6 +12,7 @@ import { fsRandomRead } from './fs-random-read.js';
 import { fsSmallFiles } from './fs-small-files.js';
 import { fsCopy } from './fs-copy.js';
 import { frameworks } from './frameworks.js';
+import { fallback } from './fallback.js';
 
 export const catalog: readonly ScenarioDef[] = [
   nopLatency,
@@ -25,4 +26,5 @@ export const catalog: readonly ScenarioDef[] = [
   fsRandomRead,
   fsSmallFiles,
   fsCopy,
+  fallback,
 ];

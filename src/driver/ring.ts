@@ -9,6 +9,8 @@ import { traceFromEnvironment } from '../trace/env.js';
 import type { Driver } from './driver.js';
 import { EventLoopDriver } from './event-loop.js';
 import { ExecutorDriver } from './executor.js';
+import { ioUringRequired, usesNode } from '../backend/backend.js';
+import { nodeRing } from '../backend/node-ring.js';
 
 export type RingOptions = IoUringOptions;
 
@@ -23,15 +25,19 @@ const NOP: OpSpec<void> = {
 
 export class Ring {
   /** The io_uring instance (layer 1): raw SQEs, CQEs, register, probe. */
-  readonly uring: IoUring;
+  readonly uring!: IoUring;
   /** Places ops and routes their completions (layer 2). */
-  readonly submitter: Submitter;
-  private driver: Driver;
+  readonly submitter!: Submitter;
+  private driver!: Driver;
   private closing: Promise<void> | null = null;
   private running = false;
 
   constructor(options: RingOptions = {}) {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+    if (usesNode()) {
+      if (options.sqPoll) throw ioUringRequired('SQPOLL');
+      return nodeRing<Ring>(Ring.prototype); // the node backend: see src/backend/node-ring.ts
+    }
     traceFromEnvironment();
     this.uring = new IoUring(options);
     this.submitter = new Submitter(this.uring);

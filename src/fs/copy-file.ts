@@ -3,6 +3,8 @@
 // user memory; it measured faster, see docs/fs.md), or with
 // `method: 'readwrite'` the pipelined READ/WRITE copy of transfer.ts; then
 // CLOSE both. On an error or abort, all ops settle before the fds are closed.
+import { usesNode } from '../backend/backend.js';
+import { nodeFs } from '../fallback/load.js';
 import { constants as fsConstants, fchmod as nodeFchmod, ftruncate as nodeFtruncate } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { errnoException, invalidArgValue, type ErrorContext } from '../sys/errors.js';
@@ -35,6 +37,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
   const context = { path: from.text, dest: to.text };
   // A clone (reflink) has no io_uring op; only the forced one must fail.
   if (mode & COPYFILE_FICLONE_FORCE) throw errnoException(-osConstants.errno.ENOSYS, 'copyfile', context);
+  if (usesNode()) return (await nodeFs()).copyFile(src, dest, mode, opts);
   throwIfAborted(opts.signal);
   const ring = ringOf(opts);
   const srcFd = await openFd(from, O_RDONLY | O_CLOEXEC, 0, opts).catch((error: Error & { syscall?: string }) => {

@@ -1,5 +1,7 @@
 // Ops on names rather than open files: rename (RENAMEAT), unlink (UNLINKAT),
 // symlink (SYMLINKAT), link (LINKAT). Each pins its path buffers until its CQE.
+import { usesNode } from '../backend/backend.js';
+import { nodeFs } from '../fallback/load.js';
 import * as C from '../sys/constants.js';
 import { addressOf } from '../sys/memory.js';
 import type { OpSpec } from '../op/op.js';
@@ -28,6 +30,7 @@ async function twoPaths(
   const from = toCPath(first, firstName);
   const to = toCPath(second, secondName);
   const o = checkOptions<FsOptions>(options);
+  if (usesNode()) return (await nodeFs()).twoPaths(syscall, first, second, o);
   const spec: OpSpec<void> = {
     syscall,
     prep: (uring, sqe) => prep(uring, sqe, addressOf(from.bytes), addressOf(to.bytes)),
@@ -52,6 +55,7 @@ export function unlinkSpec(path: { bytes: Buffer; text: string }, removeDir: boo
 export async function unlink(path: PathLike, options?: FsOptions): Promise<void> {
   const p = toCPath(path);
   const o = checkOptions<FsOptions>(options);
+  if (usesNode()) return (await nodeFs()).unlink(path, o);
   return ringOf(o).submit(unlinkSpec(p, false), { signal: o.signal });
 }
 
@@ -61,6 +65,7 @@ export async function symlink(target: PathLike, path: PathLike, type?: string | 
   const p = toCPath(path);
   void type;
   const o = checkOptions<FsOptions>(options);
+  if (usesNode()) return (await nodeFs()).symlink(target, path, o);
   const spec: OpSpec<void> = {
     syscall: 'symlink',
     prep: (uring, sqe) => uring.prepSymlinkat(sqe, addressOf(t.bytes), C.AT_FDCWD, addressOf(p.bytes)),

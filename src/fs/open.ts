@@ -1,5 +1,7 @@
 // open(): IORING_OP_OPENAT, Node's flags (always with O_CLOEXEC), a FileHandle.
 // `{ fixed: true }` also registers the handle (FileHandle.register()).
+import { usesNode } from '../backend/backend.js';
+import { nodeFs } from '../fallback/load.js';
 import { invalidArgType } from '../sys/errors.js';
 import { FileHandle } from './file-handle.js';
 import { toMode, toOpenFlags, type OpenFlags } from './flags.js';
@@ -22,6 +24,7 @@ export async function open(path: PathLike, flags: OpenFlags = 'r', mode: number 
   const m = toMode(mode, 0o666);
   const o = checkOptions<OpenOptions>(options);
   if (o.fixed !== undefined && typeof o.fixed !== 'boolean') throw invalidArgType('options.fixed', 'of type boolean', o.fixed);
+  if (usesNode()) return (await nodeFs()).open(path, flags, m, o);
   const ring = ringOf(o);
   const fd = await ring.submit(openSpec(p.bytes, p.text, f, m), { signal: o.signal });
   const handle = new FileHandle(fd, ring, p.text);

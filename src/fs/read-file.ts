@@ -5,6 +5,8 @@
 // READ returns 0.
 // On an error or an abort, every op has settled before the fd is closed and
 // the promise rejects: nothing is leaked and no read lands after the return.
+import { usesNode } from '../backend/backend.js';
+import { nodeFs } from '../fallback/load.js';
 import type { Ring } from '../driver/ring.js';
 import { closeSpec, readSpec } from './ops.js';
 import { invalidArgType, fileTooLargeError, type ErrorContext } from '../sys/errors.js';
@@ -29,6 +31,7 @@ export async function readFile(path: PathLike | FileHandle, options?: ReadFileMo
   const opts = typeof options === 'string' ? { encoding: options } : checkOptions<ReadFileModuleOptions>(options);
   if (opts.encoding != null && !Buffer.isEncoding(opts.encoding)) throw invalidArgType('options.encoding', 'a valid encoding', opts.encoding);
   if (path instanceof FileHandle) return path.readFile(opts);
+  if (usesNode()) return (await nodeFs()).readFile(path, opts);
   const p = toCPath(path);
   const flags = toOpenFlags(opts.flag ?? 'r', 'options.flag');
   throwIfAborted(opts.signal);

@@ -1,6 +1,8 @@
 // stat, lstat and FileHandle.stat: IORING_OP_STATX into a struct statx,
 // returned as an object with the fields and methods of Node's fs.Stats, or
 // with `{ bigint: true }` of its BigIntStats.
+import { usesNode } from '../backend/backend.js';
+import { nodeFs } from '../fallback/load.js';
 import * as C from '../sys/constants.js';
 import { STATX, STATX_TIMESTAMP } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';
@@ -120,6 +122,7 @@ export async function stat(path: PathLike, options?: StatOptions): Promise<Stats
 export async function stat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats> {
   const p = toCPath(path);
   const o = checkStatOptions(options);
+  if (usesNode()) return (await nodeFs()).stat(path, o, false);
   return ringOf(o).submit(statxSpec('stat', C.AT_FDCWD, p.bytes, 0, p.text, o.bigint === true), { signal: o.signal });
 }
 
@@ -130,5 +133,6 @@ export async function lstat(path: PathLike, options?: StatOptions): Promise<Stat
 export async function lstat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats> {
   const p = toCPath(path);
   const o = checkStatOptions(options);
+  if (usesNode()) return (await nodeFs()).stat(path, o, true);
   return ringOf(o).submit(statxSpec('lstat', C.AT_FDCWD, p.bytes, C.AT_SYMLINK_NOFOLLOW, p.text, o.bigint === true), { signal: o.signal });
 }

@@ -1,6 +1,8 @@
 // writeFile and appendFile: OPENAT, writes until every byte is acknowledged
 // (a short write is resubmitted for the rest), CLOSE. On ENOSPC the bytes
 // written before stay in the file and the error is reported with the path.
+import { usesNode } from '../backend/backend.js';
+import { nodeFs } from '../fallback/load.js';
 import { FileHandle, type WriteFileOptions } from './file-handle.js';
 import { isAppend, toMode, toOpenFlags } from './flags.js';
 import { closeSpec } from './ops.js';
@@ -18,6 +20,7 @@ export interface WriteFileModuleOptions extends WriteFileOptions {
 export async function writeFile(path: PathLike | FileHandle, data: WriteData, options?: WriteFileModuleOptions | BufferEncoding): Promise<void> {
   const opts = typeof options === 'string' ? { encoding: options } : checkOptions<WriteFileModuleOptions>(options);
   if (path instanceof FileHandle) return path.writeFile(data, opts);
+  if (usesNode()) return (await nodeFs()).writeFile(path, data as never, opts);
   const p = toCPath(path);
   const buffer = toData(data, opts.encoding ?? 'utf8');
   const flags = toOpenFlags(opts.flag ?? 'w', 'options.flag');

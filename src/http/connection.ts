@@ -4,6 +4,8 @@
 // Keep-alive until the client or a response says close. A refused request
 // (HttpError) gets its status and a close. Deadlines (idle, slow headers) are
 // set here and enforced by the server's sweep, which shuts the socket down.
+import { usesNode } from '../backend/backend.js';
+import * as nodeHttp from '../fallback/http.js';
 import { constants } from 'node:os';
 import { shutdownNow } from '../net/socket.js';
 import type { SocketStream } from '../net/stream.js';
@@ -232,6 +234,7 @@ export class Connection {
    * batch, through a spec made once per connection.
    */
   private async send(bytes: Buffer): Promise<void> {
+    if (usesNode()) return this.stream.write(bytes);
     let offset = 0;
     while (offset < bytes.length) {
       this.sending = offset === 0 ? bytes : bytes.subarray(offset);
@@ -252,8 +255,8 @@ export class Connection {
         try {
           if (out.length > 0) await this.send(out.view());
           out.clear();
-          this.files ??= new FileSender(this.stream.ring);
-          await this.files.send(this.stream.fd, tail);
+          if (usesNode()) await nodeHttp.sendFile(this.stream, tail);
+          else await (this.files ??= new FileSender(this.stream.ring)).send(this.stream.fd, tail);
         } finally {
           tail.done?.();
         }

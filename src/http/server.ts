@@ -3,6 +3,7 @@
 // idle too long, or sends its headers too slowly (slowloris), is shut down.
 // One timer for all, not one per connection: arming and clearing a timer per
 // request would cost more than the request.
+import { usesNode } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
 import { netRing } from '../net/net-ring.js';
 import { checkBufferRingOptions, configureRecvBuffers, type BufferRingOptions } from '../net/buffer-ring.js';
@@ -98,7 +99,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   };
 
   const ring = options.ring ?? netRing();
-  configureRecvBuffers(ring, recvBuffers);
+  if (!usesNode()) configureRecvBuffers(ring, recvBuffers);
   const listener = await TcpListener.bind({
     host: options.host ?? '0.0.0.0',
     port: options.port ?? 0,

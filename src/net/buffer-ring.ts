@@ -9,6 +9,7 @@
 // `tail` and publishing tail + 1. The kernel reports the buffer it used in
 // cqe->flags >> IORING_CQE_BUFFER_SHIFT.
 import { constants as bufferConstants } from 'node:buffer';
+import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
 import * as C from '../sys/constants.js';
 import { errnoException, invalidArgType, outOfRange, providedBufferMismatchError } from '../sys/errors.js';
@@ -182,6 +183,7 @@ export function checkBufferRingOptions(options: BufferRingOptions | undefined, n
 
 /** Sets the size of `ring`'s receive buffers, before the first stream iterates. */
 export function configureRecvBuffers(ring: Ring, options: BufferRingOptions): void {
+  requireIoUring('configureRecvBuffers() (provided buffer rings)');
   settings.set(ring, checkBufferRingOptions(options, 'options'));
 }
 

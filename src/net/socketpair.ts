@@ -1,4 +1,6 @@
 // socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): two connected streams.
+import { usesNode } from '../backend/backend.js';
+import { socketpair as nodeSocketpair } from '../fallback/net.js';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
 import { errnoException } from '../sys/errors.js';
@@ -10,6 +12,7 @@ import { UnixStream } from './unix.js';
 
 export function socketpair(options?: { ring?: Ring }): [UnixStream, UnixStream] {
   const ring = options?.ring ?? netRing();
+  if (usesNode()) return nodeSocketpair(ring);
   const fds = new Int32Array(2);
   const ret = native.syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, addressOf(fds));
   if (ret < 0) throw errnoException(ret, 'socketpair');

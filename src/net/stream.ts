@@ -2,6 +2,7 @@
 // vectored I/O, a multishot-recv iterator, shutdown and close. Each call is
 // one io_uring op (RECV, SEND, READV, WRITEV, SHUTDOWN, CLOSE) and takes a
 // `signal`; a write that the kernel takes in part is resubmitted for the rest.
+import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
 import { type RingcoreError, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
@@ -24,6 +25,7 @@ let zeroCopyThreshold = Infinity;
 
 /** Sends writes of at least `bytes` with IORING_OP_SEND_ZC (Infinity: never). */
 export function setZeroCopyThreshold(bytes: number): void {
+  requireIoUring('setZeroCopyThreshold() (IORING_OP_SEND_ZC)');
   if (typeof bytes !== 'number' || !(bytes > 0)) throw outOfRange('bytes', 'a positive number', bytes);
   zeroCopyThreshold = bytes;
 }
@@ -127,10 +129,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
         n = await this.run(
           {
             syscall: 'read',
-            prep: (uring, sqe) => {
-              uring.prepReadv(sqe, fd, addressOf(array), count, 0);
-              uring.setOpFlags(sqe, flags);
-            },
+            prep: (uring, sqe) => (uring.prepReadv(sqe, fd, addressOf(array), count, 0), uring.setOpFlags(sqe, flags)),
             pin: [array, buffers],
           },
           options,

@@ -1,6 +1,8 @@
 // A listening TCP socket, IPv4 or IPv6: socket → setsockopt → bind → listen,
 // as io_uring ops where the kernel has them. Any failure after the socket
 // exists closes it before the error is thrown.
+import { usesNode } from '../backend/backend.js';
+import { nodeNet } from '../fallback/load.js';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
 import { invalidArgType, outOfRange } from '../sys/errors.js';
@@ -53,6 +55,7 @@ export class TcpListener extends Listener<TcpStream> {
     const backlog = options.backlog ?? 511;
     if (!Number.isInteger(backlog) || backlog < 0) throw outOfRange('options.backlog', 'an integer >= 0', backlog);
     const ring = options.ring ?? netRing();
+    if (usesNode()) return (await nodeNet()).listenTcp(options, backlog, ring);
     const host = await resolveHost(options.host ?? '0.0.0.0');
     const addr = inetSockaddr(host, port);
     const context = { address: host, port };

@@ -1,6 +1,8 @@
 // A TCP connection. TcpStream.connect() is IORING_OP_CONNECT, with an optional
 // deadline enforced in the kernel (IORING_OP_LINK_TIMEOUT); TCP_NODELAY is on
 // by default (as in Go and Bun: request/response protocols want it).
+import { usesNode } from '../backend/backend.js';
+import { nodeNet } from '../fallback/load.js';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
 import { AF_INET, AF_INET6, IPPROTO_TCP, SOL_SOCKET, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_NODELAY } from '../sys/socket-constants.js';
@@ -30,6 +32,7 @@ export class TcpStream extends SocketStream {
     // The deadline counts from here: the name lookup, and the socket's wait for room in the ring, included.
     const startedAt = performance.now();
     const ring = options.ring ?? netRing();
+    if (usesNode()) return (await nodeNet()).connectTcp(options, ring);
     const ip = await resolveHost(options.host ?? 'localhost');
     const addr = inetSockaddr(ip, port);
     const domain = addr.family === AF_INET6 ? AF_INET6 : AF_INET;

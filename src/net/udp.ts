@@ -3,6 +3,8 @@
 // (the source written back into msg_name), and `for await` over datagrams:
 // one multishot RECVMSG over a provided-buffer ring of the socket's own
 // (udp-datagrams.ts), registered on first iteration and unregistered on close.
+import { usesNode } from '../backend/backend.js';
+import { nodeNet } from '../fallback/load.js';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
 import { invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
@@ -86,6 +88,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     const count = options.recvBuffers ?? 32;
     checkBufferRingOptions({ count, size: PAYLOAD_AT + maxDatagram }, 'options.recvBuffers');
     const ring = options.ring ?? netRing();
+    if (usesNode()) return (await nodeNet()).bindUdp(options, maxDatagram, ring);
     const host = await resolveHost(options.host ?? '0.0.0.0');
     const addr = inetSockaddr(host, port);
     const fd = await createSocket(ring, addr.family === AF_INET6 ? AF_INET6 : AF_INET, SOCK_DGRAM);

@@ -1,6 +1,8 @@
 // Unix domain stream sockets: UnixListener.bind({ path }) and
 // UnixStream.connect({ path }). A path starting with '\0' is an abstract
 // socket (no file). The listener removes its socket file when closed.
+import { usesNode } from '../backend/backend.js';
+import { nodeNet } from '../fallback/load.js';
 import { unlinkSync } from 'node:fs';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
@@ -22,6 +24,7 @@ export class UnixStream extends SocketStream {
   static async connect(options: UnixConnectOptions): Promise<UnixStream> {
     const addr = unixSockaddr(options?.path);
     const ring = options.ring ?? netRing();
+    if (usesNode()) return (await nodeNet()).connectUnix(options, ring);
     const fd = await connectSocket(ring, AF_UNIX, addr, { address: options.path }, { signal: options.signal, timeout: options.timeout });
     return new UnixStream(fd, ring);
   }
@@ -57,6 +60,7 @@ export class UnixListener extends Listener<UnixStream> {
   static override async bind(options: UnixListenOptions): Promise<UnixListener> {
     const addr = unixSockaddr(options?.path);
     const ring = options.ring ?? netRing();
+    if (usesNode()) return (await nodeNet()).listenUnix(options, ring);
     const context = { address: options.path };
     const fd = await createSocket(ring, AF_UNIX, SOCK_STREAM);
     try {

@@ -12,6 +12,7 @@ import { SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '.
 import { invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
 import { setupError } from './setup-error.js';
 import { ownRing } from './teardown.js';
+import { requireIoUring } from '../backend/backend.js';
 import { attachTrace, detachTrace, traceHook, type TraceEvent } from './trace-hook.js';
 
 /** How to set up a ring; every field has a default. */
@@ -123,6 +124,7 @@ export class IoUring {
   private registeredBuffers: ArrayBufferView[] | null = null;
 
   constructor(options: IoUringOptions = {}) {
+    requireIoUring('IoUring');
     const entries = options.entries ?? 256;
     // Wrong types are TypeErrors, as in Node's own argument checks; wrong numbers RangeErrors.
     if (typeof entries !== 'number') throw invalidArgType('entries', 'of type number', entries);

@@ -111,7 +111,8 @@ export type RingcoreErrorCode =
   | 'ERR_RINGCORE_UNSUPPORTED_ARCH'
   | 'ERR_RINGCORE_NATIVE'
   | 'ERR_RINGCORE_NATIVE_MISSING'
-  | 'ERR_RINGCORE_HTTP_PARSE';
+  | 'ERR_RINGCORE_HTTP_PARSE'
+  | 'ERR_RINGCORE_IO_URING_REQUIRED';
 
 /** An error of ringcore's own, with a stable ERR_RINGCORE_* code (docs/errors.md). */
 export class RingcoreError extends Error {

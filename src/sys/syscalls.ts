@@ -31,7 +31,8 @@ export type SyscallName =
   | 'getpid'
   | 'gettid'
   | 'eventfd2'
-  | 'madvise';
+  | 'madvise'
+  | 'fallocate';
 
 export type SyscallTable = { readonly [K in SyscallName]: number };
 
@@ -62,6 +63,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     gettid: 186,
     eventfd2: 290,
     madvise: 28,
+    fallocate: 285,
   },
   arm64: {
     io_uring_setup: 425,
@@ -88,6 +90,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     gettid: 178,
     eventfd2: 19,
     madvise: 233,
+    fallocate: 47,
   },
 };
 
@@ -123,3 +126,4 @@ export const SYS_getpid = SYSCALLS.getpid;
 export const SYS_gettid = SYSCALLS.gettid;
 export const SYS_eventfd2 = SYSCALLS.eventfd2;
 export const SYS_madvise = SYSCALLS.madvise;
+export const SYS_fallocate = SYSCALLS.fallocate;

@@ -5,6 +5,8 @@ import { invalidArgType, outOfRange, timedOutException } from '../sys/errors.js'
 import { defaultRing } from '../driver/default-ring.js';
 import type { Ring } from '../driver/ring.js';
 import { kOp, type OpPromise } from '../op/op.js';
+import { usesNode } from '../backend/backend.js';
+import * as nodeTime from '../fallback/time.js';
 import type { Multishot } from '../op/multishot.js';
 
 const { ETIME } = constants.errno;
@@ -29,6 +31,7 @@ function checkMs(ms: unknown, name = 'ms'): number {
  */
 export function sleep(ms: number, options?: TimerOptions): Promise<void> {
   checkMs(ms);
+  if (usesNode()) return nodeTime.sleep(ms, options?.signal);
   const ring = options?.ring ?? defaultRing();
   const submitter = ring.submitter;
   const dueAt = performance.now() + ms;
@@ -58,6 +61,7 @@ export function sleep(ms: number, options?: TimerOptions): Promise<void> {
 export function timeout<T>(work: Promise<T>, ms: number, options?: { ring?: Ring }): Promise<T> {
   if (!(work instanceof Promise)) throw invalidArgType('work', 'a Promise', work);
   checkMs(ms);
+  if (usesNode()) return nodeTime.timeout(work, ms);
   const ring = options?.ring ?? defaultRing();
   if (ring.submitter.attachDeadline(work, ms)) return work;
   const op = (work as OpPromise<T>)[kOp];
@@ -101,6 +105,7 @@ export function interval(ms: number, options?: IntervalOptions): Multishot<numbe
   checkMs(ms);
   const count = options?.count ?? 0;
   if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) throw outOfRange('options.count', 'an integer >= 0', count);
+  if (usesNode()) return nodeTime.interval(ms, count, options?.signal) as unknown as Multishot<number>;
   const ring = options?.ring ?? defaultRing();
   const submitter = ring.submitter;
   let ticks = 0;

@@ -3,7 +3,7 @@
 // waiting for room reject without reaching the kernel; close() resolves only
 // once the kernel gave every op back, then the fd and the mappings are gone.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { closeSync, readFileSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { setImmediate as turn } from 'node:timers/promises';

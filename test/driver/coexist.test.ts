@@ -1,7 +1,7 @@
 // The event-loop driver lives beside the rest of Node: timers, node:fs and
 // node:net keep working while ringcore ops run, in the same process.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

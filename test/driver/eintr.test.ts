@@ -1,7 +1,7 @@
 // A signal that arrives while run() is blocked in io_uring_enter makes the
 // syscall return -EINTR. That is not a failure of anything: the executor
 // enters again, and the op in flight completes normally.
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 

@@ -3,7 +3,7 @@
 // keep it alive until it completes. Each case runs in a child process; its
 // spawnSync timeout catches a hang.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 

@@ -1,7 +1,7 @@
 // Ops that complete inline resume their callers without a trip through the
 // event loop. A loop of them must still let Node's loop turn now and then, or
 // timers and sockets beside it would starve.
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
 import { Ring } from '../../src/index.js';

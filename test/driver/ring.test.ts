@@ -1,7 +1,7 @@
 // Ring basics: creating one (and refusing bad options), NOP, probing opcodes,
 // close() and what every kind of op does once the ring is closed.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 

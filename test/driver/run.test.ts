@@ -3,7 +3,7 @@
 // settled and nothing is in flight, propagates main's rejection, hands the
 // ring back to the event-loop driver afterwards, and does not nest.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
 import { Ring, RingcoreError, addTraceListener, defaultRing, nop, run } from '../../src/index.js';

@@ -1,7 +1,7 @@
 // SQPOLL: a kernel thread consumes the SQ, so ops need no io_uring_enter to be
 // submitted, except to wake that thread once it has gone idle
 // (IORING_SQ_NEED_WAKEUP). Ops must complete in both states.
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
 import { Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';

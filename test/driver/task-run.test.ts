@@ -3,7 +3,7 @@
 // ring made with DEFER_TASKRUN posts completions only when entered: the
 // event loop then learns of them through a registered eventfd. Both must
 // still deliver a completion that arrives while the loop sleeps.
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { readdirSync, writeSync, closeSync } from 'node:fs';
 import { release } from 'node:os';

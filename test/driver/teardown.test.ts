@@ -6,7 +6,7 @@
 // eventfd may outlive the worker. Crashes are caught by running the workers in
 // a child process and checking how it ended.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';

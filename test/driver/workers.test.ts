@@ -2,7 +2,7 @@
 // fd), runs its ops, and exits cleanly; a worker torn down with an op still in
 // flight exits too (the native watch's async cleanup hook closes its uv_poll).
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 

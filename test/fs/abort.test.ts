@@ -2,7 +2,8 @@
 // AbortError only once the kernel has given back every op (nothing in flight
 // that could still write into a buffer), the fds it opened are closed, the
 // registered buffers are back in the pool and stay untouched afterwards.
-import { test, after } from 'node:test';
+import { after } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';

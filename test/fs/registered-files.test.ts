@@ -2,7 +2,8 @@
 // fd in the ring's sparse file table; the handle's ops then name the slot with
 // IOSQE_FIXED_FILE. close() empties the slot after the handle's ops and still
 // closes the real fd; a freed slot serves the next handle.
-import { test, after } from 'node:test';
+import { after } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 // `for await (const conn of listener)`: ONE multishot accept (the flag in
 // sqe->ioprio: in accept_flags the kernel refuses it with EINVAL), re-armed when it ends.
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 

@@ -1,7 +1,7 @@
 // `for await (const chunk of stream)`: one multishot recv over the ring's
 // provided buffers; buffers go back to the kernel as chunks are consumed, and
 // the recv is re-armed after the kernel runs out of them (ENOBUFS).
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
 import { Ring } from '../../src/index.js';

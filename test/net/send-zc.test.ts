@@ -1,6 +1,6 @@
 // SEND_ZC (opt-in through setZeroCopyThreshold): write() keeps the buffer,
 // and its slot, until the notification CQE, and only then resolves.
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
 import { Ring } from '../../src/index.js';

@@ -4,7 +4,8 @@
 // provided buffers, until none was left for anybody. Now each chunk queue is
 // bounded: the recv pauses in the kernel (the data waits in the socket, TCP
 // slows the sender) and re-arms when the reader catches up.
-import { test } from 'node:test';
+// Provided buffer rings and the ring's CQ bound: io_uring only; on the node backend these skip (test-support/backend.ts).
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import net from 'node:net';

@@ -1,6 +1,6 @@
 // UdpSocket's iterator: one multishot RECVMSG over a provided-buffer ring,
 // on the real kernel, with node:dgram and ringcore senders.
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import dgram from 'node:dgram';

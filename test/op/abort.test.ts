@@ -4,7 +4,7 @@
 // cause = the signal's reason); an op in flight is cancelled in the kernel
 // (IORING_OP_ASYNC_CANCEL); one that never got an SQE never reaches the kernel.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { constants } from 'node:os';

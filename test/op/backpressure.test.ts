@@ -3,7 +3,7 @@
 // Some slots stay reserved for cancellations, so an abort never waits for an
 // unrelated op to complete.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { setImmediate as turn } from 'node:timers/promises';
 

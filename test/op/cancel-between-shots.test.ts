@@ -5,7 +5,7 @@
 // interval then ticked for ever: close() never resolved. (It showed up under
 // the thread driver, whose wake-ups land at other moments.)
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
 import { Ring, constants as C } from '../../src/index.js';

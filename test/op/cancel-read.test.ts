@@ -3,7 +3,7 @@
 // cancelled read nor land in its buffer. (Freeing such a buffer while the
 // kernel still owns it lets the kernel write into whatever reuses the memory.)
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { closeSync, writeSync } from 'node:fs';
 

@@ -2,7 +2,7 @@
 // IORING_OP_LINK_TIMEOUT linked after the op. An op that finishes in time
 // resolves; one that does not is cancelled and rejects with ETIMEDOUT.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { closeSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';

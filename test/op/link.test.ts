@@ -2,7 +2,7 @@
 // each runs after the previous one succeeded, and after a failure the rest
 // reject with ECANCELED errors that say an earlier op failed.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';

@@ -1,7 +1,7 @@
 // Many more ops than the ring has entries: every one completes exactly once,
 // none is lost, and the ring ends with nothing in flight or waiting.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
 import { Ring } from '../../src/index.js';

@@ -1,7 +1,7 @@
 // Multishot.settled(): resolves only once the kernel has given the op back
 // (its final CQE), later than return(), which resolves at once. Owners of
 // what an op pins (a UDP socket's buffer group) wait on it before freeing it.
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
 import { Ring } from '../../src/index.js';

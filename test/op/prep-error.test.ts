@@ -3,7 +3,7 @@
 // the kernel, whether the op was placed at once or later from the queue
 // (inside a flush, where a throw would have crashed the process).
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { setImmediate as turn } from 'node:timers/promises';
 

@@ -3,7 +3,7 @@
 // The big run is in a child with --expose-gc, so that a GC before each
 // measurement makes the figures meaningful.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 

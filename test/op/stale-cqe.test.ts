@@ -2,7 +2,7 @@
 // slot's generation, so the CQE is recognised as stale and dropped, and the op
 // now holding the slot is not settled by it.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { closeSync, writeSync } from 'node:fs';
 

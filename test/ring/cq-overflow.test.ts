@@ -4,7 +4,7 @@
 // raw ring layer nor through the submitter, nor for a multishot op the kernel
 // ends early because its CQEs found the CQ full.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
 import { IoUring, Ring, addTraceListener, constants as C } from '../../src/index.js';

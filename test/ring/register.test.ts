@@ -1,7 +1,7 @@
 // Registered files and buffers (IORING_REGISTER_FILES / _BUFFERS): an op can
 // name a file by its index (IOSQE_FIXED_FILE) and read into a registered
 // buffer (READ_FIXED), which skips per-op lookups and page pinning.
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -62,7 +62,12 @@ interface Described {
 }
 
 function setupFailure(errno: number): { seccomp: number; ring: Described; nop: Described } {
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', childScript(errno)], { encoding: 'utf8', timeout: 10_000 });
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', childScript(errno)], {
+    encoding: 'utf8',
+    timeout: 10_000,
+    // Without it, the refused setup would make the child fall back to the node backend (docs/fallback.md).
+    env: { ...process.env, RINGCORE_BACKEND: 'io_uring' },
+  });
   assert.equal(child.error, undefined, `the child hung: ${child.error?.message}`);
   assert.equal(child.status, 0, child.stderr);
   const report = JSON.parse(child.stdout.trim()) as { nnp: number; installed: number; seccomp: number; ring: Described | null; nop: Described | null };

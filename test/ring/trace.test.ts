@@ -2,7 +2,7 @@
 // io_uring_enter on stderr; addTraceListener() sees the same events as objects,
 // which also shows that submission is batched (one enter per turn).
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';

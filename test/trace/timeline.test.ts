@@ -2,7 +2,7 @@
 // process exits: a process (track group) per ring, a slice per op with its
 // args, counters, and an instant per io_uring_enter with its submit count.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,0 +1,160 @@
+// ringcore on its node backend (RINGCORE_BACKEND=node: what runs where
+// io_uring is refused) against the Node built-ins it calls. Variants are
+// `<test>:<api>`, api 'ringcore' (on the node backend) or 'node':
+//   small-files  1000 files of 4 KiB, readFile under Promise.all; ns per file
+//   read         FileHandle.read of 64 KiB chunks through a file; ns per read
+//   pingpong     one TCP connection to an in-process node:net echo server,
+//                64 B back and forth for `seconds`; round trips/s
+import * as net from 'node:net';
+import { open as nodeOpen, readFile as nodeReadFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { backend } from 'ringcore';
+import { open, readFile } from 'ringcore/fs';
+import { TcpStream } from 'ringcore/net';
+import { benchMain, intParam, nowNs, numberParam } from '../lib/child.js';
+import { benchDir, warm } from '../lib/files.js';
+import type { Measurement } from '../lib/types.js';
+
+// Read when ringcore is first used, which is after this line.
+process.env.RINGCORE_BACKEND = 'node';
+
+interface Params {
+  count: number;
+  repeat: number;
+  megabytes: number;
+  seconds: number;
+}
+
+function checkBackend(): void {
+  if (backend() !== 'node') throw new Error(`expected the node backend, got ${backend()}`);
+}
+
+function smallFiles(count: number): string[] {
+  const dir = join(benchDir, `small-${count}`);
+  mkdirSync(dir, { recursive: true });
+  const paths = Array.from({ length: count }, (_, i) => join(dir, `f${i}`));
+  for (const [i, path] of paths.entries()) if (!existsSync(path)) writeFileSync(path, Buffer.alloc(4096, i & 0xff));
+  return paths;
+}
+
+async function measureSmallFiles(read: (path: string) => Promise<Buffer>, { count, repeat }: Params): Promise<Measurement> {
+  const paths = smallFiles(count);
+  await Promise.all(paths.map(read)); // untimed: JIT
+  const times: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    warm(...paths);
+    const start = nowNs();
+    const contents = await Promise.all(paths.map(read));
+    times.push(nowNs() - start);
+    if (contents.some((c) => c.length !== 4096)) throw new Error('short read');
+  }
+  times.sort((a, b) => a - b);
+  return { value: times[times.length >> 1]! / count, unit: 'ns/op', ops: count };
+}
+
+type Reader = { read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>; close(): Promise<void> };
+
+async function measureRead(openFile: (path: string) => Promise<Reader>, { megabytes, repeat }: Params): Promise<Measurement> {
+  const path = join(benchDir, `fallback-read-${megabytes}m`);
+  mkdirSync(benchDir, { recursive: true });
+  if (!existsSync(path)) writeFileSync(path, Buffer.alloc(megabytes << 20, 7));
+  const chunk = Buffer.allocUnsafe(65536);
+  const times: number[] = [];
+  let reads = 0;
+  for (let i = 0; i <= repeat; i++) {
+    warm(path);
+    const handle = await openFile(path);
+    reads = 0;
+    const start = nowNs();
+    for (let position = 0; ; position += 65536) {
+      const { bytesRead } = await handle.read(chunk, 0, 65536, position);
+      if (bytesRead === 0) break;
+      reads++;
+    }
+    if (i > 0) times.push(nowNs() - start); // the first pass is untimed: JIT
+    await handle.close();
+  }
+  times.sort((a, b) => a - b);
+  return { value: times[times.length >> 1]! / reads, unit: 'ns/op', ops: reads };
+}
+
+type Exchange = (message: Buffer) => Promise<void>;
+
+async function measurePingPong(
+  connect: (port: number) => Promise<{ exchange: Exchange; close(): void | Promise<void> }>,
+  { seconds }: Params,
+): Promise<Measurement> {
+  const server = net.createServer({ noDelay: true }, (socket) => socket.on('data', (data) => socket.write(data)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = await connect((server.address() as net.AddressInfo).port);
+  const message = Buffer.alloc(64, 'x');
+  for (let i = 0; i < 1000; i++) await client.exchange(message); // untimed: JIT
+  let trips = 0;
+  const start = nowNs();
+  const end = start + seconds * 1e9;
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 64; i++) await client.exchange(message);
+    trips += 64;
+    now = nowNs();
+  }
+  await client.close();
+  server.close();
+  return { value: trips / ((now - start) / 1e9), unit: 'ops/s', trips };
+}
+
+async function ringcoreClient(port: number): Promise<{ exchange: Exchange; close(): Promise<void> }> {
+  checkBackend();
+  const stream = await TcpStream.connect({ host: '127.0.0.1', port });
+  const buf = Buffer.allocUnsafe(64);
+  return {
+    async exchange(message) {
+      await stream.write(message);
+      for (let got = 0; got < message.length; ) {
+        const n = await stream.read(buf.subarray(got));
+        if (n === 0) throw new Error('EOF before the echo');
+        got += n;
+      }
+    },
+    close: () => stream.close(),
+  };
+}
+
+async function nodeClient(port: number): Promise<{ exchange: Exchange; close(): void }> {
+  const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let waiting: { left: number; resolve: () => void } | null = null;
+  socket.on('data', (chunk: Buffer) => {
+    if (waiting !== null && (waiting.left -= chunk.length) <= 0) {
+      const { resolve } = waiting;
+      waiting = null;
+      resolve();
+    }
+  });
+  return {
+    exchange: (message) =>
+      new Promise<void>((resolve) => {
+        waiting = { left: message.length, resolve };
+        socket.write(message);
+      }),
+    close: () => socket.destroy(),
+  };
+}
+
+await benchMain<Params>(
+  {
+    'small-files:ringcore': (p) => (checkBackend(), measureSmallFiles((path) => readFile(path) as Promise<Buffer>, p)),
+    'small-files:node': (p) => measureSmallFiles((path) => nodeReadFile(path), p),
+    'read:ringcore': (p) => (checkBackend(), measureRead((path) => open(path) as Promise<Reader>, p)),
+    'read:node': (p) => measureRead((path) => nodeOpen(path) as Promise<Reader>, p),
+    'pingpong:ringcore': (p) => measurePingPong(ringcoreClient, p),
+    'pingpong:node': (p) => measurePingPong(nodeClient, p),
+  },
+  (raw) => ({
+    count: intParam(raw, 'count', 1000),
+    repeat: intParam(raw, 'repeat', 5),
+    megabytes: intParam(raw, 'megabytes', 32),
+    seconds: numberParam(raw, 'seconds', 1),
+  }),
+);

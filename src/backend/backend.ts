@@ -1,0 +1,85 @@
+// Which backend performs this thread's I/O: io_uring, or Node's own fs, net
+// and timers when io_uring_setup is refused (a container's seccomp profile,
+// kernel.io_uring_disabled, gVisor, qemu-user). Decided once per thread, on
+// first use, by one io_uring_setup of a 1-entry ring (closed at once).
+// RINGCORE_BACKEND=node forces the fallback; RINGCORE_BACKEND=io_uring forbids
+// it (ring setup errors are then thrown as they are).
+import { isMainThread } from 'node:worker_threads';
+import { RingcoreError } from '../sys/errors.js';
+import { PARAMS } from '../sys/layout.js';
+import { addressOf } from '../sys/memory.js';
+import { native } from '../sys/native.js';
+import { SYS_close, SYS_io_uring_setup } from '../sys/syscalls.js';
+import { setupError } from '../ring/setup-error.js';
+
+export type BackendName = 'io_uring' | 'node';
+
+/** The warning's code, for process.on('warning') and --disable-warning. */
+export const FALLBACK_WARNING = 'RINGCORE_FALLBACK';
+
+let chosen: BackendName | null = null;
+/** Why io_uring is not used: the setup error, or the RINGCORE_BACKEND setting. */
+let refusal: RingcoreError | null = null;
+
+/** 'io_uring', or 'node' when this thread performs I/O through Node's fs, net and timers. */
+export function backend(): BackendName {
+  return chosen ?? decide();
+}
+
+/** True when this thread uses the fallback: the handles' entry points dispatch on it. */
+export function usesNode(): boolean {
+  return (chosen ?? decide()) === 'node';
+}
+
+/** Why the fallback is in use (null under io_uring). */
+export function fallbackCause(): RingcoreError | null {
+  backend();
+  return refusal;
+}
+
+function decide(): BackendName {
+  const setting = process.env.RINGCORE_BACKEND ?? '';
+  if (setting === 'io_uring') return (chosen = 'io_uring');
+  if (setting === 'node') {
+    refusal = new RingcoreError('ERR_RINGCORE_SETUP', 'ringcore: the node backend was chosen with RINGCORE_BACKEND=node');
+    return (chosen = 'node');
+  }
+  if (setting !== '' && setting !== 'auto') {
+    throw new RingcoreError('ERR_RINGCORE_UNSUPPORTED', `ringcore: RINGCORE_BACKEND must be 'io_uring', 'node' or 'auto', not '${setting}'`);
+  }
+  const params = new Uint32Array(PARAMS.size / 4);
+  const fd = native.syscall(SYS_io_uring_setup, 1, addressOf(params));
+  if (fd >= 0) {
+    native.syscall(SYS_close, fd);
+    return (chosen = 'io_uring');
+  }
+  refusal = setupError(fd, 1);
+  warn(refusal);
+  return (chosen = 'node');
+}
+
+/**
+ * One line on stderr (Node's warning channel) naming the cause. Silenced by
+ * RINGCORE_QUIET=1, --no-warnings or --disable-warning=RINGCORE_FALLBACK.
+ * Only the main thread warns: a worker falls back for the same reason.
+ */
+function warn(cause: RingcoreError): void {
+  if (process.env.RINGCORE_QUIET === '1' || !isMainThread) return;
+  const why = cause.message.replace(/^ringcore: /, '');
+  process.emitWarning(`ringcore falls back to Node's fs, net and timers (backend 'node'): ${why}`, { code: FALLBACK_WARNING });
+}
+
+/**
+ * The error for an API that only io_uring can serve, called under the
+ * fallback: `cause` is why io_uring is not in use.
+ */
+export function ioUringRequired(what: string): RingcoreError {
+  return new RingcoreError('ERR_RINGCORE_IO_URING_REQUIRED', `ringcore: ${what} needs io_uring, and this thread uses the node backend (see docs/fallback.md)`, {
+    cause: fallbackCause() ?? undefined,
+  });
+}
+
+/** Throws ioUringRequired(what) under the fallback. */
+export function requireIoUring(what: string): void {
+  if (usesNode()) throw ioUringRequired(what);
+}

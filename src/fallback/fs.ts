@@ -1,0 +1,280 @@
+// ringcore/fs on the node backend: each function is node:fs/promises' own,
+// and open() gives a FileHandle whose methods are those of Node's FileHandle.
+// Node's errors already have the shape ringcore's do (code, errno, syscall,
+// path, dest). A `signal` stops a call that has not started; readFile and
+// writeFile pass it on to Node, which checks it between chunks.
+import * as fsp from 'node:fs/promises';
+import type { ReadableStream, WritableStream } from 'node:stream/web';
+import type { Dirent, BigIntStats as NodeBigIntStats, Stats as NodeStats } from 'node:fs';
+import type { Ring } from '../driver/ring.js';
+import { constants as osConstants } from 'node:os';
+import { ioUringRequired } from '../backend/backend.js';
+import { errnoException, type ErrorContext } from '../sys/errors.js';
+import { native } from '../sys/native.js';
+import { SYS_fallocate } from '../sys/syscalls.js';
+import type { MkdirOptions, RmOptions } from '../fs/directory.js';
+import { BigIntStats } from '../fs/bigint-stats.js';
+import { FileHandle, type ReadFileOptions, type WriteFileOptions } from '../fs/file-handle.js';
+import type { OpenOptions } from '../fs/open.js';
+import type { FsOptions } from '../fs/options.js';
+import { throwIfAborted } from '../fs/options.js';
+import type { PathLike } from '../fs/path.js';
+import { checkStatOptions, Stats, type StatOptions } from '../fs/stat.js';
+import type { ReadableWebStreamOptions, WritableWebStreamOptions } from '../fs/web-streams.js';
+import type { WriteData } from '../fs/write-data.js';
+
+const { EBADF, EISDIR } = osConstants.errno;
+
+type Args = unknown[];
+
+/** The `{ signal }` of a call whose options object comes last (or first, for read(options)). */
+function signalOf(args: Args): AbortSignal | undefined {
+  for (let i = args.length - 1; i >= 0; i--) {
+    const arg = args[i];
+    if (arg !== null && typeof arg === 'object' && !ArrayBuffer.isView(arg)) return (arg as FsOptions).signal;
+  }
+  return undefined;
+}
+
+/** ringcore's Stats (or BigIntStats) from Node's: one class whichever backend made it. */
+export function toStats(s: NodeStats | NodeBigIntStats): Stats | BigIntStats {
+  if (typeof s.dev === 'bigint') {
+    const b = s as NodeBigIntStats;
+    return new BigIntStats(b.dev, b.mode, b.nlink, b.uid, b.gid, b.rdev, b.blksize, b.ino, b.size, b.blocks, b.atimeNs, b.mtimeNs, b.ctimeNs, b.birthtimeNs);
+  }
+  const n = s as NodeStats;
+  return new Stats(n.dev, n.mode, n.nlink, n.uid, n.gid, n.rdev, n.blksize, n.ino, n.size, n.blocks, n.atimeMs, n.mtimeMs, n.ctimeMs, n.birthtimeMs);
+}
+
+/**
+ * Node's error for a call on an fd names no path; ringcore's do (the
+ * handle's path, or the module function's path and dest). Errors that
+ * already carry a path, and library errors, pass unchanged.
+ */
+export function withContext(error: unknown, context: ErrorContext | undefined): unknown {
+  const e = error as NodeJS.ErrnoException;
+  if (context === undefined || typeof e?.errno !== 'number' || typeof e.syscall !== 'string' || e.path !== undefined) return error;
+  return errnoException(e.errno, e.syscall, context);
+}
+
+/**
+ * A FileHandle whose I/O is Node's FileHandle's. As the io_uring one: from
+ * the moment close() is called, fd is -1 and new calls reject with EBADF,
+ * while the calls already started complete (Node's close waits for them).
+ * Streams and web streams are FileHandle's own, over read() and write().
+ */
+export class NodeFileHandle extends FileHandle {
+  readonly #fh: fsp.FileHandle;
+  readonly #context: ErrorContext | undefined;
+  #closing: Promise<void> | null = null;
+
+  constructor(fh: fsp.FileHandle, path?: string) {
+    super(fh.fd, undefined as unknown as Ring, path);
+    this.#fh = fh;
+    this.#context = path === undefined ? undefined : { path };
+  }
+
+  /** Runs `work` on Node's handle, unless closing (EBADF) or aborted; errors get the handle's path. */
+  #run<T>(syscall: string, signal: AbortSignal | undefined, work: (fh: fsp.FileHandle) => Promise<T>): Promise<T> {
+    try {
+      if (this.#closing !== null) throw errnoException(-EBADF, syscall);
+      throwIfAborted(signal);
+      return work(this.#fh).catch((error: unknown) => {
+        throw withContext(error, this.#context);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  override get fd(): number {
+    return this.#closing === null ? this.#fh.fd : -1;
+  }
+
+  override get ring(): Ring {
+    throw ioUringRequired('FileHandle.ring');
+  }
+
+  override register(): boolean {
+    throw ioUringRequired('a registered file (FileHandle.register(), { fixed: true })');
+  }
+
+  override get fileIndex(): number {
+    return -1;
+  }
+
+  override read(...args: Args): Promise<never> {
+    return this.#run('read', signalOf(args), (fh) => (fh.read as (...a: Args) => Promise<never>)(...args.slice(0, 4)));
+  }
+
+  override write(...args: Args): Promise<never> {
+    return this.#run('write', signalOf(args.slice(1)), (fh) => (fh.write as (...a: Args) => Promise<never>)(...args.slice(0, 4)));
+  }
+
+  override readv<T extends readonly ArrayBufferView[]>(
+    buffers: T,
+    position?: number | bigint | null,
+    options?: FsOptions,
+  ): Promise<{ bytesRead: number; buffers: T }> {
+    return this.#run(
+      'read',
+      options?.signal,
+      (fh) => fh.readv(buffers as unknown as NodeJS.ArrayBufferView[], position as number) as unknown as Promise<{ bytesRead: number; buffers: T }>,
+    );
+  }
+
+  override writev<T extends readonly ArrayBufferView[]>(
+    buffers: T,
+    position?: number | bigint | null,
+    options?: FsOptions,
+  ): Promise<{ bytesWritten: number; buffers: T }> {
+    return this.#run(
+      'write',
+      options?.signal,
+      (fh) => fh.writev(buffers as unknown as NodeJS.ArrayBufferView[], position as number) as unknown as Promise<{ bytesWritten: number; buffers: T }>,
+    );
+  }
+
+  override stat(options?: StatOptions): Promise<never> {
+    const opts = checkStatOptions(options);
+    return this.#run('fstat', opts.signal, async (fh) => toStats(await fh.stat({ bigint: opts.bigint === true })) as never);
+  }
+
+  override sync(options?: FsOptions): Promise<void> {
+    return this.#run('fsync', options?.signal, (fh) => fh.sync());
+  }
+
+  override datasync(options?: FsOptions): Promise<void> {
+    return this.#run('fdatasync', options?.signal, (fh) => fh.datasync());
+  }
+
+  override truncate(len = 0, options?: FsOptions): Promise<void> {
+    return this.#run('ftruncate', options?.signal, (fh) => fh.truncate(len));
+  }
+
+  /** fallocate(2) called directly (Node has none): it blocks this thread while the file system reserves the blocks. */
+  override allocate(offset: number, length: number, mode = 0, options?: FsOptions): Promise<void> {
+    return this.#run('fallocate', options?.signal, async (fh) => {
+      const res = native.syscall(SYS_fallocate, fh.fd, mode, offset, length);
+      if (res < 0) throw errnoException(res, 'fallocate');
+    });
+  }
+
+  override readFile(options?: ReadFileOptions | BufferEncoding): Promise<never> {
+    const signal = typeof options === 'object' ? options?.signal : undefined;
+    return this.#run('read', signal, (fh) => fh.readFile(options as never) as Promise<never>);
+  }
+
+  override writeFile(data: WriteData, options?: WriteFileOptions | BufferEncoding): Promise<void> {
+    const signal = typeof options === 'object' ? options?.signal : undefined;
+    return this.#run('write', signal, (fh) => fh.writeFile(data as never, options as never));
+  }
+
+  #checkOpen(): void {
+    if (this.#closing === null) return;
+    const error = new Error('Invalid state: The FileHandle is closed') as Error & { code: string };
+    error.code = 'ERR_INVALID_STATE';
+    throw error;
+  }
+
+  override readableWebStream(options?: ReadableWebStreamOptions): ReadableStream<Uint8Array> {
+    this.#checkOpen();
+    return super.readableWebStream(options);
+  }
+
+  override writableWebStream(options?: WritableWebStreamOptions): WritableStream<ArrayBufferView | ArrayBuffer | string> {
+    this.#checkOpen();
+    return super.writableWebStream(options);
+  }
+
+  override close(): Promise<void> {
+    this.#closing ??= this.#fh.close();
+    return this.#closing;
+  }
+}
+
+export async function open(path: PathLike, flags: string | number, mode: number | string, options: OpenOptions): Promise<FileHandle> {
+  throwIfAborted(options.signal);
+  if (options.fixed === true) throw ioUringRequired('open(…, { fixed: true }) (a registered file)');
+  return new NodeFileHandle(await fsp.open(path, flags, mode), typeof path === 'string' ? path : undefined);
+}
+
+export async function stat(path: PathLike, options: StatOptions, lstat: boolean): Promise<never> {
+  throwIfAborted(options.signal);
+  const bigint = options.bigint === true;
+  return toStats(await (lstat ? fsp.lstat(path, { bigint }) : fsp.stat(path, { bigint }))) as never;
+}
+
+/** A Node call that takes no signal: the signal is checked before it starts. */
+export async function call<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  throwIfAborted(signal);
+  return work();
+}
+
+/** A module function's Node call, its errors given ringcore's path (and dest). */
+function named<T>(work: Promise<T>, context: ErrorContext | undefined): Promise<T> {
+  return work.catch((error: unknown) => {
+    throw withContext(error, context);
+  });
+}
+
+const textOf = (path: PathLike): string | undefined => (typeof path === 'string' ? path : undefined);
+const contextOf = (path: PathLike): ErrorContext | undefined => (typeof path === 'string' ? { path } : undefined);
+
+export function readFile(path: PathLike, options: object): Promise<never> {
+  return named(fsp.readFile(path, options) as Promise<never>, contextOf(path));
+}
+
+export function writeFile(path: PathLike, data: WriteData, options: object): Promise<void> {
+  return named(fsp.writeFile(path, data as never, options), contextOf(path));
+}
+
+/**
+ * Node's copyFile (libuv: copy_file_range). `method` and `registered` choose
+ * how io_uring copies, and io_uring too copies without registered buffers
+ * when it cannot have them: both are ignored here.
+ */
+export async function copyFile(src: PathLike, dest: PathLike, mode: number, options: FsOptions): Promise<void> {
+  throwIfAborted(options.signal);
+  const path = textOf(src);
+  const dest2 = textOf(dest);
+  await named(fsp.copyFile(src, dest, mode), path === undefined || dest2 === undefined ? undefined : { path, dest: dest2 });
+}
+
+export function readdir(path: PathLike, options: object | undefined): Promise<string[] | Dirent[]> {
+  return call((options as FsOptions | undefined)?.signal, () => fsp.readdir(path, options as { withFileTypes: true }));
+}
+
+/** rename or link. */
+export function twoPaths(syscall: string, first: PathLike, second: PathLike, options: FsOptions): Promise<void> {
+  return call(options.signal, () => (syscall === 'link' ? fsp.link(first, second) : fsp.rename(first, second)));
+}
+
+export function unlink(path: PathLike, options: FsOptions): Promise<void> {
+  return call(options.signal, () => fsp.unlink(path));
+}
+
+export function rmdir(path: PathLike, options: FsOptions): Promise<void> {
+  return call(options.signal, () => fsp.rmdir(path));
+}
+
+export function symlink(target: PathLike, path: PathLike, options: FsOptions): Promise<void> {
+  return call(options.signal, () => fsp.symlink(target, path));
+}
+
+export function mkdir(path: PathLike, mode: number, options: MkdirOptions): Promise<string | undefined> {
+  return call(options.signal, () => fsp.mkdir(path, { mode, recursive: options.recursive === true }));
+}
+
+/** Node's rm, except that a directory without `recursive` is EISDIR with errno and syscall, as ringcore's rm gives it. */
+export async function rm(path: PathLike, options: RmOptions): Promise<void> {
+  throwIfAborted(options.signal);
+  if (options.recursive !== true) {
+    const stats = await fsp.lstat(path).catch((error: { code?: string }) => {
+      if (options.force === true && error.code === 'ENOENT') return null;
+      throw error;
+    });
+    if (stats?.isDirectory()) throw errnoException(-EISDIR, 'rm', { path: String(path) });
+  }
+  await fsp.rm(path, { recursive: options.recursive === true, force: options.force === true });
+}

@@ -1,0 +1,641 @@
+// ringcore/net on the node backend: the same classes (TcpStream, TcpListener,
+// UnixStream, UnixListener, UdpSocket), their I/O done by node:net and
+// node:dgram sockets. What reads the fd directly (addresses, setNoDelay,
+// setKeepAlive, shutdown from http's sweep) keeps working on the socket's
+// real fd. Reads are pulled: a socket reads from the kernel only while its
+// buffer is below Node's high-water mark, and keeps the process alive only
+// while someone waits for it, as a ringcore socket with no op in flight.
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import { constants } from 'node:os';
+import type { Ring } from '../driver/ring.js';
+import { AbortError, errnoException, RingcoreError, timedOutException } from '../sys/errors.js';
+import { addressOf } from '../sys/memory.js';
+import { native } from '../sys/native.js';
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
+  SOCK_CLOEXEC,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+} from '../sys/socket-constants.js';
+import { SYS_socketpair } from '../sys/syscalls.js';
+import { inetSockaddr, resolveHost, type SocketAddress } from '../net/address.js';
+import { bindSocket, closeFdNow, createSocket, listenSocket, setIntOption } from '../net/socket.js';
+import type { BorrowedChunk, ChunkIterator, ChunkOptions } from '../net/chunks.js';
+import type { AcceptOptions, Listener } from '../net/listener.js';
+import type { IoOptions, SocketStream } from '../net/stream.js';
+import { TcpListener, type TcpListenOptions } from '../net/tcp-listener.js';
+import { TcpStream, type ConnectOptions } from '../net/tcp-stream.js';
+import { UdpSocket, type BorrowedDatagram, type Datagram, type DatagramOptions, type UdpBindOptions } from '../net/udp.js';
+import { UnixListener, UnixStream, type UnixConnectOptions, type UnixListenOptions } from '../net/unix.js';
+
+const { EPIPE } = constants.errno;
+
+type Bytes = Uint8Array | string;
+
+function closedError(syscall: string): RingcoreError {
+  return new RingcoreError('ERR_RINGCORE_CLOSED', `${syscall}: the socket is closed`);
+}
+
+function abortError(signal: AbortSignal): AbortError {
+  return new AbortError(undefined, { cause: signal.reason });
+}
+
+/** The fd under a Node socket or server (libuv's, on Linux). */
+function fdOf(handleOwner: object): number {
+  return (handleOwner as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+}
+
+/** The fd under a dgram socket, whose `_handle` getter is deprecated (DEP0112): its state object holds the handle. */
+function udpFdOf(socket: dgram.Socket): number {
+  const key = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol');
+  const state = key === undefined ? undefined : (socket as unknown as Record<symbol, { handle?: { fd?: number } }>)[key];
+  return state?.handle?.fd ?? -1;
+}
+
+/** Resolves when `wake()` is called: one waiter queue for reads, accepts and datagrams. */
+class Waiters {
+  #list: (() => void)[] = [];
+  constructor(private readonly holder: { ref(): unknown; unref(): unknown }) {}
+
+  wait(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (this.#list.length === 0) this.holder.ref();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#remove(done);
+        reject(abortError(signal!));
+      };
+      const done = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#list.push(done);
+    });
+  }
+
+  #remove(done: () => void): void {
+    const i = this.#list.indexOf(done);
+    if (i >= 0) this.#list.splice(i, 1);
+    if (this.#list.length === 0) this.holder.unref();
+  }
+
+  wake(): void {
+    const list = this.#list;
+    if (list.length === 0) return;
+    this.#list = [];
+    this.holder.unref();
+    for (const done of list) done();
+  }
+}
+
+/** Bytes a socket reads ahead of its reader before it is paused (Node's own default high-water mark). */
+const READ_AHEAD = 64 * 1024;
+
+/**
+ * The I/O of one stream socket: reads from chunks queued by 'data' (the
+ * socket is paused while READ_AHEAD bytes wait: flowing mode costs less than
+ * 'readable' and read()), writes that resolve once the kernel has the bytes,
+ * shutdown, close.
+ */
+class SocketIo {
+  readonly socket: net.Socket;
+  readonly #queue: Buffer[] = [];
+  #queued = 0;
+  #ended = false;
+  #error: Error | null = null;
+  #closing: Promise<void> | null = null;
+  readonly #waiters: Waiters;
+
+  constructor(socket: net.Socket) {
+    this.socket = socket;
+    this.#waiters = new Waiters(socket);
+    socket.unref();
+    const wake = (): void => this.#waiters.wake();
+    socket.on('data', (chunk: Buffer) => {
+      this.#queue.push(chunk);
+      if ((this.#queued += chunk.length) >= READ_AHEAD) socket.pause();
+      wake();
+    });
+    socket.on('end', () => {
+      this.#ended = true;
+      wake();
+    });
+    socket.on('error', (error) => {
+      this.#error = error;
+      wake();
+    });
+    socket.on('close', wake);
+    // An accepted socket starts paused (pauseOnConnect): it reads from the moment it is handed out.
+    socket.resume();
+  }
+
+  get closed(): boolean {
+    return this.#closing !== null;
+  }
+
+  /** The next bytes, at most `max` (0: what is there); null at end of stream. */
+  async chunk(max: number, signal: AbortSignal | undefined): Promise<Buffer | null> {
+    if (this.#closing !== null) throw closedError('read');
+    for (;;) {
+      // A read that was waiting when close() was called ends as at EOF, as the io_uring recv ended by shutdown.
+      if (this.#closing !== null) return null;
+      let chunk = this.#queue.shift();
+      if (chunk !== undefined) {
+        if (max > 0 && chunk.length > max) {
+          this.#queue.unshift(chunk.subarray(max));
+          chunk = chunk.subarray(0, max);
+        }
+        if ((this.#queued -= chunk.length) < READ_AHEAD && this.socket.isPaused()) this.socket.resume();
+        return chunk;
+      }
+      if (this.#error !== null) throw this.#error;
+      if (this.#ended || this.socket.destroyed) return null;
+      await this.#waiters.wait(signal);
+    }
+  }
+
+  async read(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
+    if (buf.byteLength === 0) return 0;
+    const chunk = await this.chunk(buf.byteLength, options?.signal);
+    if (chunk === null) return 0;
+    buf.set(chunk);
+    return chunk.length;
+  }
+
+  async readv(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
+    const total = buffers.reduce((sum, b) => sum + b.byteLength, 0);
+    const chunk = total === 0 ? null : await this.chunk(total, options?.signal);
+    if (chunk === null) return 0;
+    let at = 0;
+    for (const b of buffers) {
+      if (at >= chunk.length) break;
+      const part = chunk.subarray(at, at + b.byteLength);
+      b.set(part);
+      at += part.length;
+    }
+    return chunk.length;
+  }
+
+  write(data: Bytes, options: IoOptions | undefined): Promise<void> {
+    if (this.#closing !== null) return Promise.reject(closedError('write'));
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (typeof data !== 'string' && data.byteLength === 0) return Promise.resolve();
+    // After a failed write (Node destroys the socket) or shutdown('write'), the kernel would say EPIPE.
+    if (this.socket.destroyed || this.socket.writableEnded) return Promise.reject(errnoException(-EPIPE, 'write'));
+    return new Promise<void>((resolve, reject) => {
+      this.socket.write(data, (error) =>
+        error ? reject(typeof (error as NodeJS.ErrnoException).errno === 'number' ? error : errnoException(-EPIPE, 'write')) : resolve(),
+      );
+      // Nothing left in Node's buffer: libuv wrote it all to the kernel already, which is when ringcore's write resolves.
+      if (this.socket.writableLength === 0) resolve();
+    });
+  }
+
+  writev(buffers: Bytes[], options: IoOptions | undefined): Promise<void> {
+    if (buffers.length <= 1) return buffers.length === 0 ? Promise.resolve() : this.write(buffers[0]!, options);
+    this.socket.cork();
+    const writes = buffers.map((b) => this.write(b, options));
+    this.socket.uncork();
+    return Promise.all(writes).then(() => undefined);
+  }
+
+  /** Each chunk is a Buffer of its own, which also keeps the promise of a borrowed one (`{ borrow: true }`). */
+  chunks(options: ChunkOptions | undefined): ChunkIterator {
+    if (this.#closing !== null) throw closedError('read');
+    const signal = options?.signal;
+    let done = false;
+    const finish = (): IteratorResult<Buffer> => {
+      done = true;
+      return { done: true, value: undefined };
+    };
+    const iterator = {
+      next: async (): Promise<IteratorResult<Buffer>> => {
+        if (done) return { done: true, value: undefined };
+        try {
+          const chunk = await this.chunk(0, signal);
+          return chunk === null ? finish() : { done: false, value: chunk };
+        } catch (error) {
+          finish();
+          // A close() from our side ends the loop, as the cancelled multishot recv does.
+          if ((error as { code?: string }).code === 'ERR_RINGCORE_CLOSED') return { done: true, value: undefined };
+          throw error;
+        }
+      },
+      return: (): Promise<IteratorResult<Buffer>> => Promise.resolve(finish()),
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+      get active() {
+        return !done;
+      },
+    };
+    return iterator as unknown as ChunkIterator;
+  }
+
+  shutdown(how: 'write' | 'read' | 'both'): Promise<void> {
+    if (this.#closing !== null) return Promise.reject(closedError('shutdown'));
+    if (how === 'read' || how === 'both') {
+      this.#ended = true;
+      this.#waiters.wake();
+    }
+    if (how === 'read') return Promise.resolve();
+    return new Promise<void>((resolve) => this.socket.end(resolve));
+  }
+
+  /** destroy() closes the fd at once (libuv's uv_close); the 'close' event only follows a turn later. */
+  close(): Promise<void> {
+    if (this.#closing === null) {
+      this.socket.destroy();
+      this.#closing = Promise.resolve();
+      this.#waiters.wake();
+    }
+    return this.#closing;
+  }
+}
+
+type StreamClass<S extends SocketStream> = new (fd: number, ring: Ring) => S;
+
+/** `Base` (TcpStream or UnixStream) with its I/O done by a net.Socket. */
+function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
+  return class NodeSocketStream extends (Base as StreamClass<SocketStream>) {
+    readonly #io: SocketIo;
+
+    constructor(socket: net.Socket, ring: Ring) {
+      super(fdOf(socket), ring);
+      this.#io = new SocketIo(socket);
+    }
+
+    override get closed(): boolean {
+      return this.#io.closed;
+    }
+
+    override read(buf: Uint8Array, options?: IoOptions): Promise<number> {
+      return this.#io.read(buf, options);
+    }
+
+    override write(data: Bytes, options?: IoOptions): Promise<void> {
+      return this.#io.write(data, options);
+    }
+
+    override readv(buffers: Uint8Array[], options?: IoOptions): Promise<number> {
+      return this.#io.readv(buffers, options);
+    }
+
+    override writev(buffers: Bytes[], options?: IoOptions): Promise<void> {
+      return this.#io.writev(buffers, options);
+    }
+
+    override chunks(options?: ChunkOptions): ChunkIterator<BorrowedChunk> {
+      return this.#io.chunks(options) as ChunkIterator<BorrowedChunk>;
+    }
+
+    override [Symbol.asyncIterator](): ChunkIterator {
+      return this.#io.chunks(undefined);
+    }
+
+    override shutdown(how: 'write' | 'read' | 'both' = 'write'): Promise<void> {
+      return this.#io.shutdown(how);
+    }
+
+    override close(): Promise<void> {
+      return this.#io.close();
+    }
+  } as unknown as new (
+    socket: net.Socket,
+    ring: Ring,
+  ) => S;
+}
+
+const NodeTcpStream = overNodeSocket(TcpStream as StreamClass<TcpStream>);
+const NodeUnixStream = overNodeSocket(UnixStream as StreamClass<UnixStream>);
+
+/** Waits for a connect (or a listen): its error, the signal, or the deadline reject. */
+function connected(
+  socket: net.Socket,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  context: { address: string; port?: number },
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      reject(error);
+    };
+    const onAbort = (): void => fail(abortError(signal!));
+    if (timeout !== undefined) timer = setTimeout(() => fail(timedOutException('connect', timeout, context)), timeout);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.off('error', fail);
+      resolve();
+    });
+  });
+}
+
+export async function connectTcp(options: ConnectOptions, ring: Ring): Promise<TcpStream> {
+  if (options.signal?.aborted) throw abortError(options.signal);
+  const port = options.port;
+  const ip = await resolveHost(options.host ?? 'localhost');
+  const socket = net.connect({ host: ip, port, noDelay: options.noDelay ?? true, allowHalfOpen: true });
+  await connected(socket, options.signal, options.timeout, { address: ip, port });
+  return new NodeTcpStream(socket, ring);
+}
+
+export async function connectUnix(options: UnixConnectOptions, ring: Ring): Promise<UnixStream> {
+  if (options.signal?.aborted) throw abortError(options.signal);
+  const socket = net.connect({ path: options.path, allowHalfOpen: true });
+  await connected(socket, options.signal, options.timeout, { address: options.path });
+  return new NodeUnixStream(socket, ring);
+}
+
+/** Two connected Unix streams: socketpair(2) (no io_uring in it), each end adopted by a net.Socket. */
+export function socketpair(ring: Ring): [UnixStream, UnixStream] {
+  const fds = new Int32Array(2);
+  const ret = native.syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, addressOf(fds));
+  if (ret < 0) throw errnoException(ret, 'socketpair');
+  const end = (fd: number): UnixStream => new NodeUnixStream(new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true }), ring);
+  return [end(fds[0]!), end(fds[1]!)];
+}
+
+/** Connections a net.Server accepted, handed out by accept() and the async iterator. */
+class AcceptQueue<S> {
+  readonly #queue: net.Socket[] = [];
+  readonly #waiters: Waiters;
+  #closing: Promise<void> | null = null;
+
+  constructor(
+    readonly server: net.Server,
+    private readonly wrap: (socket: net.Socket) => S,
+    private readonly stats: { accepted: number },
+  ) {
+    this.#waiters = new Waiters(server);
+    server.unref();
+    server.on('connection', (socket: net.Socket) => {
+      this.#queue.push(socket);
+      this.#waiters.wake();
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closing !== null;
+  }
+
+  /** The next connection, or null once closed. */
+  async next(signal: AbortSignal | undefined): Promise<S | null> {
+    for (;;) {
+      const socket = this.#queue.shift();
+      if (socket !== undefined) {
+        this.stats.accepted++;
+        return this.wrap(socket);
+      }
+      if (this.#closing !== null) return null;
+      await this.#waiters.wait(signal);
+    }
+  }
+
+  async accept(options: AcceptOptions | undefined): Promise<S> {
+    if (this.#closing !== null) throw new RingcoreError('ERR_RINGCORE_CLOSED', 'accept: the listener is closed');
+    const conn = await this.next(options?.signal);
+    if (conn === null) throw new AbortError('accept: the listener was closed');
+    return conn;
+  }
+
+  async *connections(signal: AbortSignal | undefined): AsyncGenerator<S> {
+    for (;;) {
+      const conn = await this.next(signal);
+      if (conn === null) return;
+      yield conn;
+    }
+  }
+
+  /** Stops listening at once (Node's close() callback would wait for every connection to end). */
+  close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => {
+      this.server.close();
+      for (const socket of this.#queue.splice(0)) socket.destroy();
+      this.#waiters.wake();
+      setImmediate(resolve);
+    });
+    return this.#closing;
+  }
+}
+
+type ListenerClass<L> = new (...args: never[]) => L;
+
+/** `Base` (TcpListener or UnixListener) accepting through a net.Server; `args` are Base's constructor's. */
+function overNodeServer<S, L extends Listener<S>>(Base: ListenerClass<L>) {
+  return class NodeListener extends (Base as unknown as new (...args: unknown[]) => Listener<S>) {
+    readonly #queue: AcceptQueue<S>;
+
+    constructor(server: net.Server, wrap: (socket: net.Socket) => S, ...args: unknown[]) {
+      super(fdOf(server), ...args);
+      this.#queue = new AcceptQueue(server, wrap, this.stats);
+    }
+
+    protected override wrap(): S {
+      throw new Error('unreachable: the node backend wraps net.Sockets');
+    }
+
+    override get closed(): boolean {
+      return this.#queue.closed;
+    }
+
+    override accept(options?: AcceptOptions): Promise<S> {
+      return this.#queue.accept(options);
+    }
+
+    override connections(options?: AcceptOptions): AsyncIterableIterator<S> {
+      return this.#queue.connections(options?.signal);
+    }
+
+    override [Symbol.asyncIterator](): AsyncIterableIterator<S> {
+      return this.#queue.connections(undefined);
+    }
+
+    override close(): Promise<void> {
+      return this.#queue.close();
+    }
+  } as unknown as new (
+    server: net.Server,
+    wrap: (socket: net.Socket) => S,
+    ...args: unknown[]
+  ) => L;
+}
+
+const NodeTcpListener = overNodeServer<TcpStream, TcpListener>(TcpListener as unknown as ListenerClass<TcpListener>);
+const NodeUnixListener = overNodeServer<UnixStream, UnixListener>(UnixListener as unknown as ListenerClass<UnixListener>);
+
+/** Listens, and gives bind's errors ringcore's shape (libuv binds inside listen(), so Node names them 'listen'). */
+function listening(server: net.Server, listen: () => void, context: { address: string; port?: number }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const fail = (error: NodeJS.ErrnoException): void => {
+      server.close();
+      reject(error.errno !== undefined && error.code !== 'ERR_SERVER_ALREADY_LISTEN' ? errnoException(error.errno, 'bind', context) : error);
+    };
+    server.once('error', fail);
+    server.once('listening', () => {
+      server.off('error', fail);
+      resolve();
+    });
+    listen();
+  });
+}
+
+/**
+ * A listening socket with SO_REUSEPORT, made with plain syscalls (Node 20's
+ * listen() has no reusePort): Node then listens on its fd.
+ */
+async function reusePortSocket(ring: Ring, host: string, port: number, backlog: number, ipv6Only: boolean | undefined): Promise<number> {
+  const addr = inetSockaddr(host, port);
+  const context = { address: host, port };
+  const fd = await createSocket(ring, addr.family === AF_INET6 ? AF_INET6 : AF_INET, SOCK_STREAM);
+  try {
+    setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+    if (addr.family === AF_INET6 && ipv6Only !== undefined) setIntOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, ipv6Only ? 1 : 0);
+    await bindSocket(ring, fd, addr, context);
+    await listenSocket(ring, fd, backlog, context);
+    return fd;
+  } catch (error) {
+    closeFdNow(fd);
+    throw error;
+  }
+}
+
+export async function listenTcp(options: TcpListenOptions, backlog: number, ring: Ring): Promise<TcpListener> {
+  const host = await resolveHost(options.host ?? '0.0.0.0');
+  const port = options.port ?? 0;
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: options.noDelay ?? true });
+  if (options.reusePort === true) {
+    const fd = await reusePortSocket(ring, host, port, backlog, options.ipv6Only);
+    await listening(server, () => server.listen({ fd, backlog }), { address: host, port });
+  } else {
+    await listening(server, () => server.listen({ host, port, backlog, ipv6Only: options.ipv6Only ?? false }), { address: host, port });
+  }
+  const local = server.address() as net.AddressInfo;
+  const address: SocketAddress = { address: local.address, family: local.family === 'IPv6' ? 'IPv6' : 'IPv4', port: local.port };
+  return new NodeTcpListener(server, (socket) => new NodeTcpStream(socket, ring), ring, address, options.noDelay ?? true);
+}
+
+export async function listenUnix(options: UnixListenOptions, ring: Ring): Promise<UnixListener> {
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+  await listening(server, () => server.listen({ path: options.path, backlog: options.backlog ?? 511 }), { address: options.path });
+  return new NodeUnixListener(server, (socket) => new NodeUnixStream(socket, ring), ring, options.path);
+}
+
+/** UdpSocket over a dgram socket: datagrams are queued as they come and taken by recv() or the iterator. */
+class NodeUdpSocket extends (UdpSocket as unknown as new (fd: number, ring: Ring, maxDatagram: number, bufferCount: number) => UdpSocket) {
+  readonly #socket: dgram.Socket;
+  readonly #max: number;
+  readonly #queue: Datagram[] = [];
+  readonly #waiters: Waiters;
+  #error: Error | null = null;
+  #closing: Promise<void> | null = null;
+
+  constructor(socket: dgram.Socket, ring: Ring, maxDatagram: number) {
+    super(udpFdOf(socket), ring, maxDatagram, 1);
+    this.#socket = socket;
+    this.#max = maxDatagram;
+    this.#waiters = new Waiters(socket);
+    socket.unref();
+    socket.on('message', (data: Buffer, info: dgram.RemoteInfo) => {
+      const truncated = data.length > this.#max;
+      const address: SocketAddress = { address: info.address, family: info.family === 'IPv6' ? 'IPv6' : 'IPv4', port: info.port };
+      this.#queue.push({ data: truncated ? data.subarray(0, this.#max) : data, address, truncated });
+      this.#waiters.wake();
+    });
+    socket.on('error', (error) => {
+      this.#error = error;
+      this.#waiters.wake();
+    });
+  }
+
+  #checkOpen(syscall: string): void {
+    if (this.#closing !== null) throw closedError(syscall);
+  }
+
+  override async send(data: Uint8Array | string, port: number, host = 'localhost', options?: { signal?: AbortSignal }): Promise<number> {
+    this.#checkOpen('sendmsg');
+    if (options?.signal?.aborted) throw abortError(options.signal);
+    const ip = await resolveHost(host);
+    return new Promise<number>((resolve, reject) => {
+      this.#socket.send(data, port, ip, (error, bytes) =>
+        error ? reject(errnoException((error as NodeJS.ErrnoException).errno ?? -1, 'sendmsg', { address: ip, port })) : resolve(bytes),
+      );
+    });
+  }
+
+  override async recv(options?: { signal?: AbortSignal }): Promise<Datagram> {
+    this.#checkOpen('recvmsg');
+    for (;;) {
+      const datagram = this.#queue.shift();
+      if (datagram !== undefined) return datagram;
+      if (this.#error !== null) throw this.#error;
+      if (this.#closing !== null) throw closedError('recvmsg');
+      await this.#waiters.wait(options?.signal);
+    }
+  }
+
+  /** Each datagram's data is a Buffer of its own, which also keeps the promise of a borrowed one. */
+  override datagrams(options?: DatagramOptions): AsyncIterableIterator<BorrowedDatagram> {
+    this.#checkOpen('recvmsg');
+    return this.#loop(options?.signal) as AsyncIterableIterator<BorrowedDatagram>;
+  }
+
+  async *#loop(signal: AbortSignal | undefined): AsyncGenerator<Datagram> {
+    for (;;) {
+      try {
+        yield await this.recv({ signal });
+      } catch (error) {
+        if (this.#closing !== null) return;
+        throw error;
+      }
+    }
+  }
+
+  override [Symbol.asyncIterator](): AsyncIterableIterator<Datagram> {
+    return this.datagrams();
+  }
+
+  override close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => {
+      this.#socket.close(() => resolve());
+      this.#waiters.wake();
+    });
+    return this.#closing;
+  }
+}
+
+export async function bindUdp(options: UdpBindOptions, maxDatagram: number, ring: Ring): Promise<UdpSocket> {
+  const host = await resolveHost(options.host ?? '0.0.0.0');
+  const port = options.port ?? 0;
+  const socket = dgram.createSocket({
+    type: net.isIPv6(host) ? 'udp6' : 'udp4',
+    reuseAddr: options.reusePort === true,
+    ipv6Only: options.ipv6Only,
+    recvBufferSize: options.recvBufferSize,
+  } as dgram.SocketOptions);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', (error: NodeJS.ErrnoException) => reject(errnoException(error.errno ?? -1, 'bind', { address: host, port })));
+    socket.bind({ address: host, port }, () => {
+      socket.removeAllListeners('error');
+      socket.setBroadcast(true);
+      resolve();
+    });
+  });
+  return new NodeUdpSocket(socket, ring, maxDatagram);
+}
