@@ -76,7 +76,7 @@ function machineLine(m: Machine): string {
 }
 
 function markdownTable(section: Section): string {
-  const escapeCell = (cell: string) => cell.replace(/\|/g, '\\|');
+  const _escapeCell = (cell: string) => cell.replace(/\|/g, '\\|');
   const lines = [`| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   for (const row of section.result.rows) lines.push(`| ${rowCells(row, section.result).map(escape).join(' | ')} |`);
   return lines.join('\n');
@@ -165,7 +165,7 @@ function renderSection(section: Section, latest: ScenarioResult | undefined): st
   const differs = latest !== undefined && machineLine(result.machine) !== machineLine(latest.machine);
   let steal = result.stealPercent === undefined ? '' : `, CPU steal ${result.stealPercent} %`;
   if (result.background !== undefined) steal += `, other processes' load ${result.background.mean} CPU on average (worst run ${result.background.max})`;
-  const only = result.headlineOnly ? ' Only the headline rows (a plain `npm run bench`); `--full` or `--only ' + result.name + '` measures every row.' : '';
+  const only = result.headlineOnly ? ` Only the headline rows (a plain \`npm run bench\`); \`--full\` or \`--only ${result.name}\` measures every row.` : '';
   const note =
     `Measured ${result.date}, ${result.rounds} round${result.rounds === 1 ? '' : 's'}${steal}` +
     (differs ? `, on ${machineLine(result.machine)}` : '') +

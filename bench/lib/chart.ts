@@ -69,13 +69,13 @@ export function barChart(title: string, rows: ChartRow[]): string {
     for (const bar of group.bars) {
       const w = Math.max(1, x(bar.speed) - LABELS);
       out.push(
-        `<rect class="bar" x="${LABELS}" y="${y}" width="${px(w)}" height="${BAR}" fill="${COLOURS[bar.kind]}"><title>${escape(bar.text)}</title></rect>`,
+        `<rect class="bar" x="${LABELS}" y="${y}" width="${px(w)}" height="${BAR}" fill="${COLOURS[bar.kind]}"><title>${escapeXml(bar.text)}</title></rect>`,
       );
       const cut = bar.speed > max;
       if (cut) out.push(`<text x="${px(LABELS + w - 3)}" y="${y + BAR - 2.5}" font-size="11" text-anchor="end" fill="#fff">»</text>`);
       const text = cut ? `${bar.text} · ${formatRatio(bar.speed)} »` : bar.text;
       out.push(
-        `<text x="${px(LABELS + w + 5)}" y="${y + BAR - 2.5}" font-size="10" fill="#333" stroke="#fff" stroke-width="3" paint-order="stroke">${escape(text)}</text>`,
+        `<text x="${px(LABELS + w + 5)}" y="${y + BAR - 2.5}" font-size="10" fill="#333" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(text)}</text>`,
       );
       y += BAR + GAP;
     }

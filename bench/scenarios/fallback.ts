@@ -144,9 +144,15 @@ async function nodeClient(port: number): Promise<{ exchange: Exchange; close(): 
 
 await benchMain<Params>(
   {
-    'small-files:ringcore': (p) => (checkBackend(), measureSmallFiles((path) => readFile(path) as Promise<Buffer>, p)),
+    'small-files:ringcore': (p) => {
+      checkBackend();
+      return measureSmallFiles((path) => readFile(path) as Promise<Buffer>, p);
+    },
     'small-files:node': (p) => measureSmallFiles((path) => nodeReadFile(path), p),
-    'read:ringcore': (p) => (checkBackend(), measureRead((path) => open(path) as Promise<Reader>, p)),
+    'read:ringcore': (p) => {
+      checkBackend();
+      return measureRead((path) => open(path) as Promise<Reader>, p);
+    },
     'read:node': (p) => measureRead((path) => nodeOpen(path) as Promise<Reader>, p),
     'pingpong:ringcore': (p) => measurePingPong(ringcoreClient, p),
     'pingpong:node': (p) => measurePingPong(nodeClient, p),

@@ -36,7 +36,8 @@ export class Ring {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
     if (usesNode()) {
       if (options.sqPoll) throw ioUringRequired('SQPOLL');
-      return nodeRing<Ring>(Ring.prototype); // the node backend: see src/backend/node-ring.ts
+      // biome-ignore lint/correctness/noConstructorReturn: the node backend's Ring has no kernel ring behind it (src/backend/node-ring.ts)
+      return nodeRing<Ring>(Ring.prototype);
     }
     traceFromEnvironment();
     this.uring = new IoUring(options);

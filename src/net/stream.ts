@@ -129,7 +129,10 @@ export class SocketStream implements AsyncIterable<Buffer> {
         n = await this.run(
           {
             syscall: 'read',
-            prep: (uring, sqe) => (uring.prepReadv(sqe, fd, addressOf(array), count, 0), uring.setOpFlags(sqe, flags)),
+            prep: (uring, sqe) => {
+              uring.prepReadv(sqe, fd, addressOf(array), count, 0);
+              uring.setOpFlags(sqe, flags);
+            },
             pin: [array, buffers],
           },
           options,

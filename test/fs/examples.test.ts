@@ -95,8 +95,7 @@ test('logger: lines appended in WRITEV batches, in order, after what the file he
   nodeFs.writeFileSync(log, 'first line\n');
   const out = sh(`${example(`logger ${q(log)} 20000 100`)} && ${example(`logger ${q(log)} 3001 1024`)}`);
   assert.match(out, /20000 lines appended .* in 200 WRITEV/);
-  const expected =
-    ['first line', ...Array.from({ length: 20000 }, (_, i) => logLine(i)), ...Array.from({ length: 3001 }, (_, i) => logLine(i))].join('\n') + '\n';
+  const expected = `${['first line', ...Array.from({ length: 20000 }, (_, i) => logLine(i)), ...Array.from({ length: 3001 }, (_, i) => logLine(i))].join('\n')}\n`;
   assert.equal(nodeFs.readFileSync(log, 'utf8'), expected);
 });
 

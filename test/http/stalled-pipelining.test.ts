@@ -24,8 +24,7 @@ test('a pipelining client behind a slow handler does not starve other clients, a
     fetch: (req) => (req.pathname === '/slow' ? gate.then(() => new HttpResponse('slow')) : new HttpResponse('fast')),
   });
   const COUNT = 20_000; // about 600 KB of requests: more than all the buffers together
-  const pipelined =
-    'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n' + 'GET /x HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(COUNT) + 'GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+  const pipelined = `GET /slow HTTP/1.1\r\nHost: x\r\n\r\n${'GET /x HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(COUNT)}GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
   const greedy = net.connect({ port: server.address.port, host: '127.0.0.1' });
   try {
     const answers: Buffer[] = [];
