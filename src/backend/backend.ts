@@ -10,7 +10,7 @@ import { PARAMS } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_close, SYS_io_uring_setup } from '../sys/syscalls.js';
-import { setupError } from '../ring/setup-error.js';
+import { setupError } from '../sys/setup-error.js';
 
 export type BackendName = 'io_uring' | 'node';
 

@@ -10,7 +10,7 @@ import { iovecs } from '../sys/iovec.js';
 import { native } from '../sys/native.js';
 import { SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '../sys/syscalls.js';
 import { invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
-import { setupError } from './setup-error.js';
+import { setupError } from '../sys/setup-error.js';
 import { ownRing } from './teardown.js';
 import { requireIoUring } from '../backend/backend.js';
 import { attachTrace, detachTrace, traceHook, type TraceEvent } from './trace-hook.js';

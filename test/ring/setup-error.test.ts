@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 
-import { setupError, type SetupFacts } from '../../src/ring/setup-error.js';
+import { setupError, type SetupFacts } from '../../src/sys/setup-error.js';
 import { RingcoreError } from '../../src/sys/errors.js';
 
 const base = new URL('../../src/', import.meta.url).href;
