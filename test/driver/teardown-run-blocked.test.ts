@@ -14,11 +14,7 @@ import { spawnSync } from 'node:child_process';
 const index = new URL('../../src/index.js', import.meta.url).href;
 const fsModule = new URL('../../src/fs/index.js', import.meta.url).href;
 
-// todo until the executor's wait is bounded: the fix (Submitter.waitAndFlush(maxMs), passed by ExecutorDriver)
-// touches src/op/submitter.ts and is on the branch verify-run-fix; its commit removes this todo.
-const todo = 'a worker blocked in run() cannot be terminated yet: see verify-run-fix';
-
-test('terminate() ends a worker blocked in run() on a read that never completes', { timeout: 60_000, todo }, () => {
+test('terminate() ends a worker blocked in run() on a read that never completes', { timeout: 60_000 }, () => {
   const child = spawnSync(
     process.execPath,
     [
