@@ -11,9 +11,18 @@
 // answered nothing. So the executor refuses to block then: run() rejects with
 // ERR_RINGCORE_UNSUPPORTED, naming the other ring, and hands the ring back to
 // the event-loop driver, which drives every ring.
+//
+// Each wait is bounded (WAIT_SLICE_MS): Worker.terminate() asks V8 to stop
+// running JS and the worker's loop to stop, which cannot reach a thread parked
+// in a syscall, so a worker blocked on an op that never completes could not be
+// terminated. Between waits the thread is back in JS, where the termination
+// takes effect (and the ring's teardown then cancels what is in flight).
 import { RingcoreError } from '../sys/errors.js';
 import type { Submitter } from '../op/submitter.js';
 import { Batcher, type Driver } from './driver.js';
+
+/** The longest a step blocks in io_uring_enter: how late a worker's terminate() may take effect. */
+const WAIT_SLICE_MS = 100;
 
 export class ExecutorDriver implements Driver {
   private readonly batcher: Batcher;
@@ -78,7 +87,7 @@ export class ExecutorDriver implements Driver {
         );
         return;
       }
-      this.submitter.waitAndFlush();
+      this.submitter.waitAndFlush(WAIT_SLICE_MS);
       this.scheduleStep();
     } else if (this.mainSettled) {
       this.finish();

@@ -320,13 +320,14 @@ export class Submitter implements OpHost {
   }
 
   /**
-   * Blocks in io_uring_enter until at least one CQE is ready, or until the
-   * first deadline of a queued op passes, then flushes.
+   * Blocks in io_uring_enter until at least one CQE is ready, the first
+   * deadline of a queued op passes, or `maxMs` pass, then flushes.
    */
-  waitAndFlush(): void {
+  waitAndFlush(maxMs = Infinity): void {
     if (this.uring.closed) return;
     for (;;) {
-      const ret = this.queuedDeadlines.size > 0 ? this.uring.waitFor(1, this.nearestDeadline()) : this.uring.enter(0, 1, C.IORING_ENTER_GETEVENTS);
+      const ms = Math.min(maxMs, this.queuedDeadlines.size > 0 ? this.nearestDeadline() : Infinity);
+      const ret = ms < Infinity ? this.uring.waitFor(1, ms) : this.uring.enter(0, 1, C.IORING_ENTER_GETEVENTS);
       if (ret >= 0 || ret === -EAGAIN || ret === -EBUSY || ret === -ETIME) break;
       if (ret !== -EINTR) throw errnoException(ret, 'io_uring_enter');
     }

@@ -309,9 +309,9 @@ export class IoUring {
     return this.sqPublished !== this.sqeTail && ((this.sqeTail - 1) & this.sqMask) === sqe;
   }
 
-  /** The raw io_uring_enter syscall. */
-  enter(toSubmit: number, minComplete: number, flags: number): number {
-    const ret = native.syscall(SYS_io_uring_enter, this.fd, toSubmit, minComplete, flags, 0, 0);
+  /** The raw io_uring_enter syscall (`arg`, `argSize`: IORING_ENTER_EXT_ARG's argument). */
+  enter(toSubmit: number, minComplete: number, flags: number, arg = 0, argSize = 0): number {
+    const ret = native.syscall(SYS_io_uring_enter, this.fd, toSubmit, minComplete, flags, arg, argSize);
     traceHook(this)?.({ type: 'enter', ring: this.id, toSubmit, minComplete, flags, ret });
     return ret;
   }
@@ -328,10 +328,7 @@ export class IoUring {
     storeU64(this.waitWords, TIMESPEC.tv_nsec / 4, Math.round((ms - seconds * 1000) * 1e6));
     const arg = this.waitWords.subarray(TIMESPEC.size / 4);
     storeU64(arg, GETEVENTS_ARG.ts / 4, addressOf(this.waitWords));
-    const flags = C.IORING_ENTER_GETEVENTS | C.IORING_ENTER_EXT_ARG;
-    const ret = native.syscall(SYS_io_uring_enter, this.fd, 0, minComplete, flags, addressOf(arg), GETEVENTS_ARG.size);
-    this.trace?.({ type: 'enter', ring: this.id, toSubmit: 0, minComplete, flags, ret });
-    return ret;
+    return this.enter(0, minComplete, C.IORING_ENTER_GETEVENTS | C.IORING_ENTER_EXT_ARG, addressOf(arg), GETEVENTS_ARG.size);
   }
 
   /** The SQ ring flags (IORING_SQ_NEED_WAKEUP, IORING_SQ_CQ_OVERFLOW, IORING_SQ_TASKRUN). */

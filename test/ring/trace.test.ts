@@ -193,3 +193,28 @@ test('the main entry does not load the trace layer (only its RINGCORE_TRACE chec
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a bounded wait (waitFor, IORING_ENTER_EXT_ARG) is published on diagnostics_channel like any enter', async (t) => {
+  const ring = new Ring({ entries: 4 });
+  if ((ring.uring.features & C.IORING_FEAT_EXT_ARG) === 0) {
+    t.skip('the kernel has no IORING_FEAT_EXT_ARG (Linux 5.11)');
+    await ring.close();
+    return;
+  }
+  const seen: TraceEvent[] = [];
+  const onEvent = (message: unknown) => {
+    const event = message as TraceEvent;
+    if (event.ring === ring.uring.id) seen.push(event);
+  };
+  diagnostics.subscribe(TRACE_CHANNELS.enter, onEvent);
+  try {
+    // Nothing in flight: the wait ends with -ETIME after 1 ms.
+    const ret = ring.uring.waitFor(1, 1);
+    assert.equal(ret, -os.constants.errno.ETIME);
+    assert.equal(seen.length, 1, 'the old code traced only through a listener hook, so a channel subscriber saw nothing');
+    assert.ok(seen[0]!.type === 'enter' && seen[0]!.ret === ret && (seen[0]!.flags & C.IORING_ENTER_EXT_ARG) !== 0);
+  } finally {
+    diagnostics.unsubscribe(TRACE_CHANNELS.enter, onEvent);
+  }
+  await ring.close();
+});
