@@ -9,7 +9,7 @@ import type { Dirent, BigIntStats as NodeBigIntStats, Stats as NodeStats } from 
 import type { Ring } from '../driver/ring.js';
 import { constants as osConstants } from 'node:os';
 import { ioUringRequired } from '../backend/backend.js';
-import { errnoException, type ErrorContext } from '../sys/errors.js';
+import { errnoException, invalidStateError, type ErrorContext } from '../sys/errors.js';
 import { native } from '../sys/native.js';
 import { SYS_fallocate } from '../sys/syscalls.js';
 import type { MkdirOptions, RmOptions } from '../fs/directory.js';
@@ -172,9 +172,7 @@ export class NodeFileHandle extends FileHandle {
 
   #checkOpen(): void {
     if (this.#closing === null) return;
-    const error = new Error('Invalid state: The FileHandle is closed') as Error & { code: string };
-    error.code = 'ERR_INVALID_STATE';
-    throw error;
+    throw invalidStateError('The FileHandle is closed');
   }
 
   override readableWebStream(options?: ReadableWebStreamOptions): ReadableStream<Uint8Array> {

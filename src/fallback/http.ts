@@ -3,6 +3,7 @@
 import { read } from 'node:fs';
 import type { SocketStream } from '../net/stream.js';
 import type { FileBody } from '../http/response.js';
+import { fileEndedEarlyError } from '../sys/errors.js';
 
 const STEP = 256 * 1024;
 
@@ -18,7 +19,7 @@ export async function sendFile(stream: SocketStream, file: FileBody): Promise<vo
     // A fresh buffer per step: the socket may still hold the last one.
     const buffer = Buffer.allocUnsafe(Math.min(left, STEP));
     const n = await readAt(file.fd, buffer, buffer.length, offset);
-    if (n === 0) throw new Error(`file ended ${left} bytes short of the Content-Length sent`);
+    if (n === 0) throw fileEndedEarlyError(left);
     await stream.write(buffer.subarray(0, n));
     offset += n;
     left -= n;

@@ -9,7 +9,7 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
-import { AbortError, errnoException, RingcoreError, timedOutException } from '../sys/errors.js';
+import { AbortError, errnoException, RingcoreError, timedOutException, unreachableError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import {
@@ -447,7 +447,7 @@ function overNodeServer<S, L extends Listener<S>>(Base: ListenerClass<L>) {
     }
 
     protected override wrap(): S {
-      throw new Error('unreachable: the node backend wraps net.Sockets');
+      throw unreachableError('the node backend wraps net.Sockets');
     }
 
     override get closed(): boolean {

@@ -224,6 +224,11 @@ export function noProgressError(what: string, left: number): Error {
   return new Error(`${what} returned 0 with ${left} bytes left`);
 }
 
+/** A path the code cannot take (a bug if it is ever thrown). */
+export function unreachableError(why: string): Error {
+  return new Error(`unreachable: ${why}`);
+}
+
 /** A file sent as a response body ended before the Content-Length already sent. */
 export function fileEndedEarlyError(left: number): Error {
   return new Error(`file ended ${left} bytes short of the Content-Length sent`);
