@@ -7,7 +7,7 @@
 // buffers and the process exit wait with it. The worker runs in a child
 // process, so a hang is the child's timeout, not this suite's.
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 

@@ -12,6 +12,7 @@ const index = new URL('../../src/index.js', import.meta.url).href;
 const fsModule = new URL('../../src/fs/index.js', import.meta.url).href;
 const netModule = new URL('../../src/net/index.js', import.meta.url).href;
 const timeModule = new URL('../../src/time/index.js', import.meta.url).href;
+const httpModule = new URL('../../src/http/index.js', import.meta.url).href;
 const launcher = noIoUringLauncher();
 const noLauncher = launcher === null ? 'no C compiler to build native/tools/no-io-uring.c' : false;
 
@@ -46,6 +47,21 @@ test('RINGCORE_BACKEND=node forces the node backend, without a warning; the publ
   );
   assert.deepEqual(out, { backend: 'node', read: true });
   assert.deepEqual(warningLines(stderr), []);
+});
+
+test("createServer on the node backend is node:http's own server, and serves", () => {
+  const { out } = child(
+    `import http from 'node:http';
+     import { createServer } from '${httpModule}';
+     const server = createServer((req, res) => res.end('hello ' + req.url));
+     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+     const res = await fetch('http://127.0.0.1:' + server.address().port + '/x');
+     const body = await res.text();
+     await new Promise((resolve) => server.close(resolve));
+     console.log(JSON.stringify({ native: server instanceof http.Server, status: res.status, body }));`,
+    { env: { RINGCORE_BACKEND: 'node' } },
+  );
+  assert.deepEqual(out, { native: true, status: 200, body: 'hello /x' });
 });
 
 test('backend() is io_uring where io_uring_setup works (and RINGCORE_BACKEND=io_uring changes nothing there)', (t) => {

@@ -1,6 +1,6 @@
 // createServer(): node:http's API on ringcore sockets and parser, hit by real
 // clients (fetch, node:http, raw node:net bytes, curl).
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';

@@ -3,7 +3,7 @@
 // and out, an error handler, a streamed file, a 10 MB upload, keep-alive,
 // graceful close), with real clients (fetch, curl); and a ws echo over
 // 'upgrade'.
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';

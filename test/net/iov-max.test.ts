@@ -3,6 +3,7 @@
 // (the Duplex hands them to writev at once). Before the fix each failed with
 // EINVAL; the HTTP client got 14 bytes, then ECONNRESET.
 import { test } from 'node:test';
+import { requireIoUring } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
@@ -37,7 +38,8 @@ test('fault 6: TcpStream.writev of 5000 buffers: a node:net server receives ever
   }
 });
 
-test('fault 6: readv into 5000 buffers on a socket: all that is there, in order; a short read when less is', async () => {
+// On the node backend a readv of more than IOV_MAX buffers is Node's own, which returns a short read (libuv caps it at IOV_MAX).
+test('fault 6: readv into 5000 buffers on a socket: all that is there, in order; a short read when less is', requireIoUring(), async () => {
   const { buffers, all } = lines();
   const [a, b] = socketpair();
   try {

@@ -2,7 +2,7 @@
 // fs/promises errors do: `at async <caller>` in err.stack, not only the
 // completion path inside ringcore (Op.settle, Submitter.dispatch, reap).
 
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
 import { Ring } from '../../src/index.js';

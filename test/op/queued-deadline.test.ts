@@ -3,7 +3,7 @@
 // op given 50 ms must reject with ETIMEDOUT while every one of them is still
 // in flight (before the fix it waited for them, a minute or more), and an op
 // that timed out in the queue never had an SQE written for it.
-import { test } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Ring, completionDriver, nop } from 'ringcore';
+import { Ring, backend, completionDriver, nop } from 'ringcore';
 import { copyFile, readFile, writeFile } from 'ringcore/fs';
 import { serve } from 'ringcore/http';
 import { TcpListener, TcpStream } from 'ringcore/net';
@@ -34,7 +34,9 @@ function check(name) {
 }
 
 try {
-  console.log(`smoke: ${runtime}, completion driver ${completionDriver()}`);
+  console.log(`smoke: ${runtime}, backend ${backend()}, completion driver ${completionDriver()}`);
+  // Where io_uring is refused (CI's seccomp launcher, qemu-user), the node backend must be the one running.
+  if (process.env.EXPECT_BACKEND) assert.equal(backend(), process.env.EXPECT_BACKEND);
 
   step = 'nop';
   await nop();

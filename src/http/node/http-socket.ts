@@ -11,7 +11,6 @@ import type { ServerResponse } from 'node:http';
 import type { SocketAddress } from '../../net/address.js';
 import { nodeHttpError, outOfRange } from '../../sys/errors.js';
 import { Sender } from '../../net/sender.js';
-import { usesNode } from '../../backend/backend.js';
 import type { TcpStream } from '../../net/tcp-stream.js';
 
 type Callback = (error?: Error | null) => void;
@@ -61,15 +60,14 @@ export class HttpSocket extends EventEmitter {
   private peer: SocketAddress | null | undefined = undefined;
   private local: SocketAddress | null | undefined = undefined;
   private readonly flushNow = (): void => this.flush();
-  private readonly sender: Pick<Sender, 'send'>;
+  private readonly sender: Sender;
 
   constructor(
     readonly stream: TcpStream,
     private readonly owner: SocketOwner,
   ) {
     super();
-    // The node backend has no SEND op: its stream's write() is Node's own socket write.
-    this.sender = usesNode() ? { send: async (bytes) => void (await stream.write(bytes)) } : new Sender(stream.fd, stream.ring);
+    this.sender = new Sender(stream.fd, stream.ring);
   }
 
   // ---- writing ---------------------------------------------------------------

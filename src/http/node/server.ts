@@ -7,6 +7,7 @@
 // (checked by one sweep timer for all connections), and its events.
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { usesNode } from '../../backend/backend.js';
 import type { Ring } from '../../driver/ring.js';
 import { configureRecvBuffers } from '../../net/buffer-ring.js';
 import { netRing } from '../../net/net-ring.js';
@@ -284,5 +285,14 @@ export class Server extends EventEmitter {
 
 /** node:http's createServer([options], [requestListener]), on ringcore. */
 export function createServer(options?: ServerOptions | RequestListener, requestListener?: RequestListener): Server {
+  // On the node backend (io_uring refused) the drop-in is node:http's own server.
+  if (usesNode()) return nodeHttpServer(options, requestListener) as unknown as Server;
   return new Server(options, requestListener);
+}
+
+/** node:http's server with createServer's options, minus the ring-only ones. */
+function nodeHttpServer(options?: ServerOptions | RequestListener, requestListener?: RequestListener): http.Server {
+  if (typeof options === 'function') return http.createServer({ noDelay: true }, options);
+  const { ring: _ring, connectionsCheckingInterval, noDelay = true, ...rest } = options ?? {};
+  return http.createServer({ ...rest, noDelay, ...(connectionsCheckingInterval === undefined ? {} : { connectionsCheckingInterval }) }, requestListener);
 }
