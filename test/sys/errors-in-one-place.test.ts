@@ -4,6 +4,7 @@
 // elsewhere fails here first.
 
 import { test } from 'node:test';
+import { requireIoUring } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -53,7 +54,7 @@ test('errors are built only in src/sys/errors.ts', () => {
   assert.deepEqual(built, []);
 });
 
-test('"the ring is closed" is one error, whichever layer finds the ring closed', async () => {
+test('"the ring is closed" is one error, whichever layer finds the ring closed', requireIoUring(), async () => {
   const ring = new Ring({ entries: 4 });
   await ring.close();
   const seen: unknown[] = [];
