@@ -21,6 +21,8 @@ export const netEcho: ScenarioDef = {
     'and after, and errors are counted. **Ping-pong**: one connection, 64 B back and forth, round trips/s; the ringcore ' +
     "client reads the echo from the stream's iterator (one multishot recv armed once), as node:net reads through 'data' events. " +
     '"crossed" rows run a node:net client against the ringcore server, compared with node:net on both sides. ' +
+    '"plain" rows use only `TcpStream.connect`, `await conn.read(buf)` and `await conn.write()` on both sides ' +
+    '(server: bench/servers/ringcore-plain-echo.ts), the loop a user writes first (issue 13). ' +
     'Targets (issue 4): sequential and concurrent ≤ 0.5× node:net time (2× faster), ping-pong ≥ 2× node:net.',
   plan(mode) {
     const size = SIZES[mode];
@@ -38,8 +40,11 @@ export const netEcho: ScenarioDef = {
         run('concurrent', 'node-node', 'node:net'),
         run('concurrent', 'ringcore-ringcore'),
         run('concurrent', 'node-ringcore'),
+        run('sequential', 'plain-plain', 'plain read/write'),
+        run('concurrent', 'plain-plain', 'plain read/write'),
         run('pingpong', 'node-node', 'node:net'),
         run('pingpong', 'ringcore-ringcore'),
+        run('pingpong', 'plain-plain', 'plain read/write'),
       ],
       rows: [
         {
@@ -59,11 +64,24 @@ export const netEcho: ScenarioDef = {
         },
         { label: '1000 concurrent, crossed (node client, ringcore server)', node: 'concurrent:node-node', ringcore: 'concurrent:node-ringcore' },
         {
+          label: '100 sequential, plain read(buf)/write() on both sides',
+          node: 'sequential:node-node',
+          ringcore: 'sequential:plain-plain',
+          target: { value: 2, ratio: true, text: '≤ 0.5× node:net time' },
+        },
+        {
+          label: '1000 concurrent, plain read(buf)/write() on both sides',
+          node: 'concurrent:node-node',
+          ringcore: 'concurrent:plain-plain',
+          target: { value: 2, ratio: true, text: '≤ 0.5× node:net time' },
+        },
+        {
           label: 'ping-pong, one connection',
           node: 'pingpong:node-node',
           ringcore: 'pingpong:ringcore-ringcore',
           target: { value: 2, ratio: true, text: '≥ 2× node:net' },
         },
+        { label: 'ping-pong, plain read(buf)/write() on both sides', node: 'pingpong:node-node', ringcore: 'pingpong:plain-plain' },
       ],
     };
   },

@@ -6,8 +6,8 @@
 //                (a batch); value = batch time per request. TcpExtListenOverflows
 //                (nstat) is read before and after: SYNs the server dropped.
 //   pingpong     one connection, 64 B back and forth for `seconds`; round trips/s
-// Servers: examples/echo.ts (ringcore/net) and bench/servers/node-echo.ts
-// (node:net), both with backlog 4096 and TCP_NODELAY.
+// Servers: examples/echo.ts (ringcore/net), bench/servers/ringcore-plain-echo.ts
+// (ringcore/net, read/write) and bench/servers/node-echo.ts (node:net), both with backlog 4096 and TCP_NODELAY.
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -26,8 +26,10 @@ interface Params {
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVERS = {
   ringcore: [path.join(dist, 'examples', 'run.js'), 'echo'],
+  plain: [path.join(dist, 'bench', 'servers', 'ringcore-plain-echo.js')],
   node: [path.join(dist, 'bench', 'servers', 'node-echo.js')],
 };
+type Side = keyof typeof SERVERS;
 const MESSAGE = Buffer.alloc(64, 'x');
 
 /** One exchange with a ringcore client. */
@@ -65,7 +67,7 @@ function nodeExchange(port: number): Promise<void> {
 }
 
 type Exchange = (port: number) => Promise<void>;
-const CLIENTS: Record<string, Exchange> = { ringcore: ringcoreExchange, node: nodeExchange };
+const CLIENTS: Record<Side, Exchange> = { ringcore: ringcoreExchange, plain: ringcoreExchange, node: nodeExchange };
 
 function listenOverflows(): number | undefined {
   try {
@@ -138,6 +140,38 @@ async function pingpongRingcore(port: number, seconds: number): Promise<number> 
   return rate;
 }
 
+/** Ping-pong with only write() and read(buf). */
+async function pingpongPlain(port: number, seconds: number): Promise<number> {
+  const stream = await TcpStream.connect({ host: '127.0.0.1', port });
+  const buf = Buffer.allocUnsafe(64);
+  const roundTrip = async () => {
+    await stream.write(MESSAGE);
+    let got = 0;
+    while (got < 64) {
+      const n = await stream.read(got === 0 ? buf : buf.subarray(got));
+      if (n === 0) throw new Error('EOF before the echo');
+      got += n;
+    }
+  };
+  for (let i = 0; i < 1000; i++) await roundTrip();
+  let trips = 0;
+  const start = nowNs();
+  const end = start + seconds * 1e9;
+  while ((trips & 63) !== 0 || nowNs() < end) {
+    await roundTrip();
+    trips++;
+  }
+  const rate = trips / ((nowNs() - start) / 1e9);
+  await stream.close();
+  return rate;
+}
+
+const PINGPONG: Record<Side, (port: number, seconds: number) => Promise<number>> = {
+  ringcore: pingpongRingcore,
+  plain: pingpongPlain,
+  node: pingpongNode,
+};
+
 function pingpongNode(port: number, seconds: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
@@ -166,15 +200,15 @@ function pingpongNode(port: number, seconds: number): Promise<number> {
   });
 }
 
-function variant(test: string, client: 'ringcore' | 'node', server: 'ringcore' | 'node') {
+function variant(test: string, client: Side, server: Side) {
   return async (p: Params): Promise<Measurement> => {
     const [script, ...args] = SERVERS[server];
     const proc = await startServer(process.execPath, [script!, ...args, '--host', '127.0.0.1', '--port', '0'], { stderr: 'inherit' });
     try {
-      const exchange = CLIENTS[client]!;
+      const exchange = CLIENTS[client];
       if (test === 'sequential') return await timedBatches(() => sequential(exchange, proc.port, p.requests), p);
       if (test === 'concurrent') return await timedBatches(() => concurrent(exchange, proc.port, p.requests), p);
-      const rate = client === 'ringcore' ? await pingpongRingcore(proc.port, p.seconds) : await pingpongNode(proc.port, p.seconds);
+      const rate = await PINGPONG[client](proc.port, p.seconds);
       return { value: rate, unit: 'ops/s', seconds: p.seconds };
     } finally {
       await proc.stop();
@@ -189,6 +223,7 @@ for (const test of ['sequential', 'concurrent', 'pingpong']) {
     ['node', 'node'],
     ['node', 'ringcore'],
     ['ringcore', 'node'],
+    ['plain', 'plain'],
   ] as const) {
     variants[`${test}:${client}-${server}`] = variant(test, client, server);
   }
