@@ -13,6 +13,7 @@ import { fsSmallFiles } from './fs-small-files.js';
 import { fsCopy } from './fs-copy.js';
 import { frameworks } from './frameworks.js';
 import { fallback } from './fallback.js';
+import { importCost } from './import-cost.js';
 
 export const catalog: readonly ScenarioDef[] = [
   nopLatency,
@@ -27,4 +28,5 @@ export const catalog: readonly ScenarioDef[] = [
   fsSmallFiles,
   fsCopy,
   fallback,
+  importCost,
 ];

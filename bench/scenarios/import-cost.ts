@@ -1,0 +1,36 @@
+// What importing an entry point costs: `await import(specifier)` timed inside
+// a fresh `node` process, so nothing is cached but what Node itself keeps.
+// Variants are the specifiers: 'ringcore/fs', 'ringcore/net', 'ringcore/http'
+// and the Node built-ins they stand in for ('node:fs/promises', 'node:net',
+// 'node:http'). Value: the median import time over `processes` processes.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchMain, intParam } from '../lib/child.js';
+import type { Measurement } from '../lib/types.js';
+
+interface Params {
+  processes: number;
+}
+
+// The package root: `ringcore/...` resolves there through package.json's exports.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const SPECIFIERS = ['ringcore/fs', 'ringcore/net', 'ringcore/http', 'node:fs/promises', 'node:net', 'node:http'];
+
+/** One fresh process: the ns its `await import()` took. */
+function importOnce(specifier: string): number {
+  const code = `const t = process.hrtime.bigint(); await import(${JSON.stringify(specifier)}); console.log(String(process.hrtime.bigint() - t));`;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' }).trim());
+}
+
+function variant(specifier: string) {
+  return async (p: Params): Promise<Measurement> => {
+    importOnce(specifier); // warm the page cache
+    const times: number[] = [];
+    for (let i = 0; i < p.processes; i++) times.push(importOnce(specifier));
+    times.sort((a, b) => a - b);
+    return { value: times[Math.floor(times.length / 2)]!, unit: 'ns/op', processes: p.processes, minNs: times[0] };
+  };
+}
+
+await benchMain<Params>(Object.fromEntries(SPECIFIERS.map((s) => [s, variant(s)])), (raw) => ({ processes: intParam(raw, 'processes', 20) }));
