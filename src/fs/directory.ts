@@ -4,7 +4,8 @@
 // readdir, on Node's thread pool.
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load.js';
-import { readdir as nodeReaddir } from 'node:fs/promises';
+import type * as FsPromises from 'node:fs/promises';
+import { lazyBuiltin } from '../sys/builtins.js';
 import type { Dirent } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
@@ -18,6 +19,8 @@ import { unlinkSpec } from './names.js';
 import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
 import { toCPath, type PathLike } from './path.js';
 import { statxSpec } from './stat.js';
+
+const fsPromises = lazyBuiltin<typeof FsPromises>('node:fs/promises');
 
 const { EEXIST, ENOENT, EISDIR } = osConstants.errno;
 
@@ -118,7 +121,7 @@ async function remove(ring: Ring, path: string, recursive: boolean, signal: Abor
   const stats = await ring.submit(statxSpec('lstat', C.AT_FDCWD, p.bytes, C.AT_SYMLINK_NOFOLLOW, p.text), { signal });
   if (!stats.isDirectory()) return ring.submit(unlinkSpec(p, false), { signal });
   if (!recursive) throw errnoException(-EISDIR, 'rm', { path });
-  const entries = await nodeReaddir(path);
+  const entries = await fsPromises().readdir(path);
   await Promise.all(entries.map((name) => remove(ring, `${path}/${name}`, true, signal)));
   await ring.submit(unlinkSpec(p, true), { signal });
 }
@@ -137,5 +140,5 @@ export async function readdir(path: PathLike, options?: ReaddirOptions | BufferE
   const { signal: _signal, ring: _ring, ...rest } = o;
   void _signal;
   void _ring;
-  return nodeReaddir(p.text, rest as unknown as { withFileTypes: true }) as unknown as Promise<string[] | Dirent[]>;
+  return fsPromises().readdir(p.text, rest as unknown as { withFileTypes: true }) as unknown as Promise<string[] | Dirent[]>;
 }

@@ -2,9 +2,13 @@
 // like node:fs's. Each _read is one READ of highWaterMark bytes; each _write a
 // write-all; _writev one FileHandle.writev (WRITEVs of at most IOV_MAX
 // buffers each, the rest resubmitted after a short one).
-import { Readable, Writable } from 'node:stream';
+import type * as Stream from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { lazyBuiltin } from '../sys/builtins.js';
 import type { StreamSource } from './stream-source.js';
 import { checkInteger, checkPosition } from './args.js';
+
+const stream = lazyBuiltin<typeof Stream>('node:stream');
 
 export interface ReadStreamOptions {
   /** First byte to read (default: the current position). */
@@ -34,7 +38,7 @@ export function createReadStream(handle: StreamSource, options: ReadStreamOption
   const autoClose = options.autoClose ?? true;
   const signal = options.signal;
   let remaining = end === Infinity ? Infinity : end - Math.max(position, 0) + 1;
-  return new Readable({
+  return new (stream().Readable)({
     highWaterMark: size,
     encoding: options.encoding,
     signal,
@@ -66,7 +70,7 @@ export function createWriteStream(handle: StreamSource, options: WriteStreamOpti
   let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
   const autoClose = options.autoClose ?? true;
   const signal = options.signal;
-  return new Writable({
+  return new (stream().Writable)({
     highWaterMark: options.highWaterMark ?? 16 * 1024,
     signal,
     write(chunk: Buffer, _encoding, callback) {

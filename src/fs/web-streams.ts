@@ -6,11 +6,15 @@
 // writes resubmitted), one chunk at a time; writes queue until
 // highWaterMark bytes and then writer.ready waits. Cancel and abort cancel
 // the op in flight in the kernel; the handle is closed only with autoClose.
-import { ReadableStream, WritableStream, type ReadableByteStreamController, type WritableStreamDefaultController } from 'node:stream/web';
+import type * as StreamWeb from 'node:stream/web';
+import type { ReadableStream, WritableStream, ReadableByteStreamController, WritableStreamDefaultController } from 'node:stream/web';
+import { lazyBuiltin } from '../sys/builtins.js';
 import { AbortError, invalidArgType, invalidArgValue, outOfRange } from '../sys/errors.js';
 import { checkInteger } from './args.js';
 import type { StreamSource } from './stream-source.js';
 import { checkOptions } from './options.js';
+
+const streamWeb = lazyBuiltin<typeof StreamWeb>('node:stream/web');
 
 export interface ReadableWebStreamOptions {
   /** 'bytes' (what is made in any case), as Node's option. */
@@ -99,7 +103,7 @@ export function readableWebStream(handle: StreamSource, options?: ReadableWebStr
   let remaining = end === Infinity ? Infinity : end - (o.start ?? 0) + 1;
   // Cancelled (cancel() or the caller's signal): cancels the READ in flight.
   const life = new StreamLifetime(handle, o.autoClose === true, o.signal);
-  return new ReadableStream(
+  return new (streamWeb().ReadableStream)(
     {
       type: 'bytes',
       autoAllocateChunkSize: chunkSize,
@@ -157,7 +161,7 @@ export function writableWebStream(handle: StreamSource, options?: WritableWebStr
   checkCommon(o);
   let position = o.start ?? -1;
   const life = new StreamLifetime(handle, o.autoClose === true, o.signal);
-  return new WritableStream<WebChunk>(
+  return new (streamWeb().WritableStream)<WebChunk>(
     {
       start(controller: WritableStreamDefaultController) {
         life.watch((error) => controller.error(error));

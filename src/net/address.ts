@@ -1,11 +1,15 @@
 // Socket addresses: text (host, port, path) to the sockaddr bytes the kernel
 // reads, and back. IPv4, IPv6 and Unix paths; host names go through the
 // system resolver (dns.lookup, as node:net does).
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import type * as Dns from 'node:dns/promises';
+import type * as Net from 'node:net';
+import { lazyBuiltin } from '../sys/builtins.js';
 import { AF_INET, AF_INET6, AF_UNIX } from '../sys/socket-constants.js';
 import { SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_STORAGE, SOCKADDR_UN } from '../sys/layout.js';
 import { invalidArgType, outOfRange } from '../sys/errors.js';
+
+const net = lazyBuiltin<typeof Net>('node:net');
+const dns = lazyBuiltin<typeof Dns>('node:dns/promises');
 
 /** An address as node:net reports it (`server.address()`). */
 export interface SocketAddress {
@@ -93,7 +97,7 @@ export function formatIPv6(bytes: Buffer, at: number): string {
 
 /** A sockaddr_in or sockaddr_in6 for a numeric IP address and port. */
 export function inetSockaddr(ip: string, port: number): Sockaddr {
-  const version = isIP(ip);
+  const version = net().isIP(ip);
   if (version === 4) {
     const bytes = Buffer.alloc(SOCKADDR_IN.size);
     bytes.writeUInt16LE(AF_INET, SOCKADDR_IN.sin_family);
@@ -114,8 +118,8 @@ export function inetSockaddr(ip: string, port: number): Sockaddr {
 /** A numeric IP for `host`: itself if it is one, else the resolver's first answer ('localhost' → 127.0.0.1). */
 export async function resolveHost(host: string): Promise<string> {
   if (typeof host !== 'string') throw invalidArgType('host', 'of type string', host);
-  if (isIP(host) !== 0) return host;
-  return (await lookup(host)).address;
+  if (net().isIP(host) !== 0) return host;
+  return (await dns().lookup(host)).address;
 }
 
 /** A sockaddr_un for a path (a leading '\0' makes an abstract socket). */

@@ -57,14 +57,16 @@ function runningLibc(): 'glibc' | 'musl' {
   return header !== undefined && header.glibcVersionRuntime === undefined ? 'musl' : 'glibc';
 }
 
-/** Where a binary for this process may be, best first. */
-export function nativeCandidates(): string[] {
+/**
+ * Where a binary for this process may be, best first. Lazily: the prebuilt
+ * one's name needs the libc, and finding it out reads /proc/self/maps, a cost
+ * every import would pay although a local build is usually there.
+ */
+export function* nativeCandidates(): Generator<string> {
+  yield path.join(packageRoot, 'build', 'Release', 'ringcore.node');
+  yield path.join(packageRoot, 'build', 'Debug', 'ringcore.node');
   const libc = process.platform === 'linux' && runningLibc() === 'musl' ? '-musl' : '';
-  return [
-    path.join(packageRoot, 'build', 'Release', 'ringcore.node'),
-    path.join(packageRoot, 'build', 'Debug', 'ringcore.node'),
-    path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}${libc}`, 'ringcore.node'),
-  ];
+  yield path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}${libc}`, 'ringcore.node');
 }
 
 /** The first candidate that loads; a stale or foreign build that fails to load gives way to the next. */

@@ -2,8 +2,11 @@
 // program: an old kernel, a sysctl, a container's seccomp profile, a memlock
 // limit. Each gets an error that names the cause and says how to fix it.
 import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
+import { lazyBuiltin } from '../sys/builtins.js';
 import { errnoName, RingcoreError } from '../sys/errors.js';
+
+const childProcess = lazyBuiltin<typeof ChildProcess>('node:child_process');
 
 /** What the error message is built from; read from /proc unless given (tests give it). */
 export interface SetupFacts {
@@ -33,10 +36,9 @@ export function readSetupFacts(): SetupFacts {
   return {
     ioUringDisabled: readOr(() => Number(readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8')), null),
     seccomp: Number(/^Seccomp:\s+(\d+)/m.exec(status)?.[1] ?? 0),
-    kernel: readOr(
-      () => readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
-      readOr(() => execFileSync('uname', ['-r']).toString().trim(), 'unknown'),
-    ),
+    kernel:
+      readOr(() => readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), '') ||
+      readOr(() => childProcess().execFileSync('uname', ['-r']).toString().trim(), 'unknown'),
     memlockKiB: memlock === undefined || memlock === 'unlimited' ? null : Math.floor(Number(memlock) / 1024),
   };
 }
