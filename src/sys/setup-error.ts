@@ -3,7 +3,7 @@
 // limit. Each gets an error that names the cause and says how to fix it.
 import { readFileSync } from 'node:fs';
 import type * as ChildProcess from 'node:child_process';
-import { lazyBuiltin } from '../sys/builtins.js';
+import { lazyBuiltin } from './builtins.js';
 import { errnoName, RingcoreError } from '../sys/errors.js';
 
 const childProcess = lazyBuiltin<typeof ChildProcess>('node:child_process');
