@@ -37,8 +37,17 @@ test('3 workers, each with its own default ring: 1000 NOPs and a sleep each, the
     await time.sleep(10);
     const ring = rc.defaultRing();
     parentPort.postMessage({ fd: ring.uring.fd, inFlight: ring.inFlight, completed: ring.stats.completed });
+    // Stay until every worker has its ring: a worker's ring fd is closed when it exits, and its number could be reused.
+    await new Promise((resolve) => parentPort.once('message', resolve));
   `;
-  const results = await Promise.all([0, 1, 2].map(() => finished(startWorker(body))));
+  const workers = [0, 1, 2].map(() => startWorker(body));
+  let reported = 0;
+  for (const worker of workers) {
+    worker.once('message', () => {
+      if (++reported === workers.length) for (const w of workers) w.postMessage('exit');
+    });
+  }
+  const results = await Promise.all(workers.map(finished));
   const fds = new Set<number>([mainFd]);
   for (const { code, messages } of results) {
     assert.equal(code, 0, 'the worker exited by itself, with code 0');
