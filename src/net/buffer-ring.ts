@@ -169,10 +169,12 @@ export function checkBufferRingOptions(options: BufferRingOptions | undefined, n
   if (typeof options !== 'object' || options === null) throw invalidArgType(name, 'an object', options);
   const count = options.count ?? 256;
   const size = options.size ?? 16 * 1024;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_BUFFERS || (count & (count - 1)) !== 0) {
+  if (typeof count !== 'number') throw invalidArgType(`${name}.count`, 'of type number', count);
+  if (typeof size !== 'number') throw invalidArgType(`${name}.size`, 'of type number', size);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_BUFFERS || (count & (count - 1)) !== 0) {
     throw outOfRange(`${name}.count`, `a power of two from 1 to ${MAX_BUFFERS}`, count);
   }
-  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_BUFFER_SIZE) {
+  if (!Number.isInteger(size) || size < 1 || size > MAX_BUFFER_SIZE) {
     throw outOfRange(`${name}.size`, `an integer from 1 to ${MAX_BUFFER_SIZE}`, size);
   }
   if (count * size > bufferConstants.MAX_LENGTH) {

@@ -49,6 +49,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
     private readonly options: ChunkOptions = {},
   ) {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+    if (options.borrow !== undefined && typeof options.borrow !== 'boolean') throw invalidArgType('options.borrow', 'of type boolean', options.borrow);
     this.borrow = options.borrow === true;
     const pool = recvBuffers(source.ring);
     if (pool === null) return;

@@ -171,6 +171,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   datagrams(options?: DatagramOptions): AsyncIterableIterator<Datagram>;
   datagrams(options?: DatagramOptions): AsyncIterableIterator<Datagram> {
     this.checkOpen('recvmsg');
+    if (options?.borrow !== undefined && typeof options.borrow !== 'boolean') throw invalidArgType('options.borrow', 'of type boolean', options.borrow);
     if (this.pool === null) {
       const group = acquireGroup(this.ring);
       try {

@@ -87,3 +87,21 @@ test('UDP datagrams kept across iterations stay intact (owned by default)', asyn
     await socket.close();
   }
 });
+
+test('borrow must be a boolean: anything else is a TypeError, before any recv is armed', async () => {
+  const ring = new Ring({ entries: 16 });
+  const [a, b] = socketpair({ ring });
+  const socket = await UdpSocket.bind({ host: '127.0.0.1' });
+  try {
+    for (const borrow of ['yes', 1, null]) {
+      assert.throws(() => a.chunks({ borrow } as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+      assert.throws(() => socket.datagrams({ borrow } as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    }
+    assert.equal(ring.inFlight, 0, 'no recv was armed');
+  } finally {
+    await socket.close();
+    await a.close();
+    await b.close();
+    await ring.close();
+  }
+});

@@ -66,7 +66,8 @@ test('configureRecvBuffers() refuses what the kernel or the packing cannot repre
     ]) {
       assert.throws(() => configureRecvBuffers(ring, options), RangeError, JSON.stringify(options));
     }
-    assert.throws(() => configureRecvBuffers(ring, { size: '4096' as unknown as number }), RangeError);
+    assert.throws(() => configureRecvBuffers(ring, { size: '4096' as unknown as number }), TypeError);
+    assert.throws(() => configureRecvBuffers(ring, { count: '4' as unknown as number }), TypeError);
     configureRecvBuffers(ring, { count: 2, size: 3 << 20 }); // any legal size works
   } finally {
     await ring.close();
