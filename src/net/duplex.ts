@@ -162,13 +162,13 @@ export class RingcoreDuplex extends Duplex {
     this.timer = null;
   }
 
-  /** TCP_NODELAY on the socket, where it has one (a no-op on Unix sockets). */
+  /** TCP_NODELAY on the socket, where it has setNoDelay (a TcpStream); a no-op otherwise. */
   setNoDelay(noDelay = true): this {
     this.socket.setNoDelay?.(noDelay);
     return this;
   }
 
-  /** SO_KEEPALIVE (and TCP_KEEPIDLE) on the socket, where it has one; off by default, as net.Socket. */
+  /** SO_KEEPALIVE (and TCP_KEEPIDLE) where the socket has setKeepAlive (a TcpStream); `enable` defaults to false, as net.Socket. */
   setKeepAlive(enable = false, initialDelayMs = 0): this {
     this.socket.setKeepAlive?.(enable, initialDelayMs);
     return this;
@@ -225,12 +225,12 @@ export class RingcoreDuplex extends Duplex {
     return this.inet('localAddress') ?? {};
   }
 
-  /** No-op, for net.Socket's API: the socket holds no libuv handle. */
+  /** No-op, kept for net.Socket's API. */
   ref(): this {
     return this;
   }
 
-  /** No-op, for net.Socket's API: the socket holds no libuv handle. */
+  /** No-op, kept for net.Socket's API. */
   unref(): this {
     return this;
   }
