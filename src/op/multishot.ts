@@ -21,7 +21,7 @@ import { Request, type Prep } from './request.js';
 export interface MultishotSpec<T> {
   /** The syscall name errors carry. */
   syscall: string;
-  /** Fills the SQE (with the op's multishot flag). */
+  /** Fills the SQE, the opcode's multishot flag included. */
   prep: Prep;
   /** What the SQE points into; kept alive until the final CQE. */
   pin?: unknown;
