@@ -17,7 +17,10 @@ declare const borrowed: unique symbol;
  * next() (or the end of the loop): then its bytes are overwritten. Copy it
  * (Buffer.from) to keep any of it.
  */
-export type BorrowedChunk = Buffer & { readonly [borrowed]: true };
+export type BorrowedChunk = Buffer & {
+  /** A type-only brand: no such property exists at run time. */
+  readonly [borrowed]: true;
+};
 
 /** Options for SocketStream.chunks(). */
 export interface ChunkOptions {
