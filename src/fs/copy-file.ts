@@ -31,7 +31,8 @@ export interface CopyFileOptions extends FsOptions {
 
 /**
  * Copies `src` to `dest` in the kernel (SPLICE through a pipe, or READ/WRITE with
- * `method: 'readwrite'`). `mode` takes COPYFILE_EXCL; COPYFILE_FICLONE_FORCE fails with ENOSYS.
+ * `method: 'readwrite'`). In `mode`, COPYFILE_EXCL applies, COPYFILE_FICLONE is ignored
+ * (io_uring has no clone op) and COPYFILE_FICLONE_FORCE fails with ENOSYS.
  */
 export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?: CopyFileOptions): Promise<void> {
   const from = toCPath(src, 'src');

@@ -100,7 +100,7 @@ export class RingcoreDuplex extends Duplex {
       }, callback);
   }
 
-  /** Writes buffered chunks in one vectored write. */
+  /** Writes the buffered chunks with one call to the socket's writev(). */
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
     this.writing++;
