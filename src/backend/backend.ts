@@ -12,6 +12,7 @@ import { native } from '../sys/native.js';
 import { SYS_close, SYS_io_uring_setup } from '../sys/syscalls.js';
 import { setupError } from '../sys/setup-error.js';
 
+/** Which backend does this thread's I/O: the kernel ring, or Node's own fs, net and timers (the fallback). */
 export type BackendName = 'io_uring' | 'node';
 
 /** The warning's code, for process.on('warning') and --disable-warning. */

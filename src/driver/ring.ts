@@ -12,6 +12,7 @@ import { ExecutorDriver } from './executor.js';
 import { ioUringRequired, usesNode } from '../backend/backend.js';
 import { nodeRing } from '../backend/node-ring.js';
 
+/** How to set up a Ring: the IoUring options (entries, cqEntries, sqPoll, flags, preferFlags). */
 export type RingOptions = IoUringOptions;
 
 /** This thread's open rings (module state is per isolate): run() must know whether another one is busy. */
@@ -23,6 +24,10 @@ const NOP: OpSpec<void> = {
   map: () => undefined,
 };
 
+/**
+ * An io_uring ring with its submitter and driver: starts ops and settles their
+ * promises from the completions. Close it (or `await using`) to release the ring.
+ */
 export class Ring {
   /** The io_uring instance (layer 1): raw SQEs, CQEs, register, probe. */
   readonly uring!: IoUring;
@@ -97,10 +102,12 @@ export class Ring {
     return this.submitter.waiting;
   }
 
+  /** The submitter's counters: io_uring_enter calls, SQEs submitted, CQEs reaped, stale CQEs. */
   get stats(): Readonly<SubmitterStats> {
     return this.submitter.stats;
   }
 
+  /** Whether close() has been called (true from the call on, before the ring is released). */
   get closed(): boolean {
     return this.closing !== null;
   }
@@ -164,6 +171,7 @@ export class Ring {
     return this.closing;
   }
 
+  /** close(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -9,30 +9,53 @@ import { defineDateAccessors, setDates } from './stat-dates.js';
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
 
+/** What stat(), lstat() and FileHandle.stat() give with `{ bigint: true }`: Stats' fields as bigints, plus ns times. */
 export class BigIntStats extends FileType {
+  /** Time of last access, in ms since the epoch (the ns value divided, toward zero). */
   atimeMs: bigint;
+  /** Time of last modification, in ms since the epoch (the ns value divided, toward zero). */
   mtimeMs: bigint;
+  /** Time of last status change, in ms since the epoch (the ns value divided, toward zero). */
   ctimeMs: bigint;
+  /** Time of creation, in ms since the epoch (the ns value divided, toward zero); 0 where the filesystem keeps none. */
   birthtimeMs: bigint;
+  /** Time of last access, in ns since the epoch. */
   atimeNs: bigint;
+  /** Time of last modification, in ns since the epoch. */
   mtimeNs: bigint;
+  /** Time of last status change, in ns since the epoch. */
   ctimeNs: bigint;
+  /** Time of creation, in ns since the epoch; 0 where the filesystem keeps none. */
   birthtimeNs: bigint;
+  /** Time of last access, as a Date (ms precision). */
   declare atime: Date;
+  /** Time of last modification, as a Date (ms precision). */
   declare mtime: Date;
+  /** Time of last status change, as a Date (ms precision). */
   declare ctime: Date;
+  /** Time of creation, as a Date (the epoch where the filesystem keeps none). */
   declare birthtime: Date;
 
   constructor(
+    /** ID of the device holding the file (statx stx_dev_major/minor, as makedev()). */
     public dev: bigint,
+    /** File type and permission bits (st_mode); see isFile() and the other is*() methods. */
     public mode: bigint,
+    /** Number of hard links. */
     public nlink: bigint,
+    /** Owner user ID. */
     public uid: bigint,
+    /** Owner group ID. */
     public gid: bigint,
+    /** Device ID, for a device special file (0 otherwise). */
     public rdev: bigint,
+    /** Preferred block size for I/O, in bytes. */
     public blksize: bigint,
+    /** Inode number. */
     public ino: bigint,
+    /** Size in bytes. */
     public size: bigint,
+    /** Number of 512-byte blocks allocated. */
     public blocks: bigint,
     atimeNs: bigint,
     mtimeNs: bigint,

@@ -5,6 +5,7 @@
 // there is no pool and callers use plain buffers.
 import type { Ring } from '../driver/ring.js';
 
+/** One buffer of a BufferPool. */
 export interface PoolBuffer {
   /** The registered memory. */
   readonly buffer: Buffer;
@@ -12,10 +13,12 @@ export interface PoolBuffer {
   readonly index: number;
 }
 
+/** Buffers registered with a ring (IORING_REGISTER_BUFFERS) for READ_FIXED/WRITE_FIXED; one pool per ring. */
 export class BufferPool {
   readonly #free: PoolBuffer[] = [];
   /** Buffers in the pool, and the size of each. */
   readonly count: number;
+  /** Bytes per buffer. */
   readonly size: number;
 
   private constructor(buffers: Buffer[]) {
@@ -47,6 +50,7 @@ export class BufferPool {
     this.#free.push(buffer);
   }
 
+  /** Buffers free right now. */
   get available(): number {
     return this.#free.length;
   }

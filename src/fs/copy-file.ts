@@ -21,6 +21,7 @@ import { transfer } from './transfer.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = fsConstants;
 
+/** copyFile()'s options: the common fs options (ring, signal) and how to copy. */
 export interface CopyFileOptions extends FsOptions {
   /** 'splice' (default): SPLICE through a pipe; 'readwrite': pipelined READ/WRITE through user buffers. */
   method?: 'splice' | 'readwrite';
@@ -28,6 +29,11 @@ export interface CopyFileOptions extends FsOptions {
   registered?: boolean;
 }
 
+/**
+ * Copies `src` to `dest` in the kernel (SPLICE through a pipe, or READ/WRITE with
+ * `method: 'readwrite'`). In `mode`, COPYFILE_EXCL applies, COPYFILE_FICLONE is ignored
+ * (io_uring has no clone op) and COPYFILE_FICLONE_FORCE fails with ENOSYS.
+ */
 export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?: CopyFileOptions): Promise<void> {
   const from = toCPath(src, 'src');
   const to = toCPath(dest, 'dest');

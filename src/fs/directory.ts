@@ -24,8 +24,11 @@ const fsPromises = lazyBuiltin<typeof FsPromises>('node:fs/promises');
 
 const { EEXIST, ENOENT, EISDIR } = osConstants.errno;
 
+/** mkdir()'s options. */
 export interface MkdirOptions extends FsOptions {
+  /** Create missing parents too, and accept an existing directory. Default false. */
   recursive?: boolean;
+  /** Mode of the new directories (before the umask). Default 0o777. */
   mode?: number | string;
 }
 
@@ -82,6 +85,7 @@ async function mkdirp(ring: Ring, path: string, mode: number, signal: AbortSigna
   }
 }
 
+/** Removes an empty directory (IORING_OP_UNLINKAT with AT_REMOVEDIR). */
 export async function rmdir(path: PathLike, options?: FsOptions): Promise<void> {
   const p = toCPath(path);
   const o = checkOptions<FsOptions>(options);
@@ -89,8 +93,11 @@ export async function rmdir(path: PathLike, options?: FsOptions): Promise<void> 
   await ringOf(o).submit(unlinkSpec(p, true), { signal: o.signal });
 }
 
+/** rm()'s options. */
 export interface RmOptions extends FsOptions {
+  /** Remove a directory and everything in it. Default false (a directory fails with EISDIR). */
   recursive?: boolean;
+  /** Ignore a missing path. Default false. */
   force?: boolean;
 }
 
@@ -126,9 +133,13 @@ async function remove(ring: Ring, path: string, recursive: boolean, signal: Abor
   await ring.submit(unlinkSpec(p, true), { signal });
 }
 
+/** readdir()'s options, as node:fs/promises'. */
 export interface ReaddirOptions extends FsOptions {
+  /** Give Dirent objects instead of names. Default false. */
   withFileTypes?: boolean;
+  /** Encoding of the names. Default 'utf8'. */
   encoding?: BufferEncoding | null;
+  /** List subdirectories' entries too. Default false. */
   recursive?: boolean;
 }
 

@@ -30,32 +30,55 @@ import { writeAll } from './write-all.js';
 
 const { EBADF } = constants.errno;
 
+/** What FileHandle.read() resolves with. */
 export interface ReadResult<T extends ArrayBufferView> {
+  /** Bytes read: fewer than asked near the end of the file, 0 at the end. */
   bytesRead: number;
+  /** The buffer read into (the one passed, or the one allocated). */
   buffer: T;
 }
+/** What FileHandle.write() resolves with. */
 export interface WriteResult<T> {
+  /** Bytes written: one write(2), which may be fewer than asked. */
   bytesWritten: number;
+  /** The data passed (buffer or string). */
   buffer: T;
 }
+/** FileHandle.read()'s options, as node:fs/promises'. */
 export interface ReadOptions<T extends ArrayBufferView = Buffer> extends FsOptions {
+  /** The buffer to read into. Default: a new 16 KiB Buffer. */
   buffer?: T;
+  /** Where in the buffer to start filling. Default 0. */
   offset?: number;
+  /** Bytes to read. Default: the rest of the buffer after `offset`. */
   length?: number;
+  /** File offset to read at; null, undefined or -1: the current position (which then advances). */
   position?: number | bigint | null;
 }
+/** FileHandle.write()'s options, as node:fs/promises'. */
 export interface WriteOptions extends FsOptions {
+  /** Where in the buffer the data starts. Default 0. */
   offset?: number;
+  /** Bytes to write. Default: the rest of the buffer after `offset`. */
   length?: number;
+  /** File offset to write at; null, undefined or -1: the current position (which then advances). */
   position?: number | bigint | null;
 }
+/** readFile()'s options. */
 export interface ReadFileOptions extends FsOptions {
+  /** Decode the contents to a string with this encoding. Default null: a Buffer. */
   encoding?: BufferEncoding | null;
 }
+/** writeFile()'s and appendFile()'s options. */
 export interface WriteFileOptions extends FsOptions {
+  /** How a string `data` is encoded. Default 'utf8'. */
   encoding?: BufferEncoding | null;
 }
 
+/**
+ * An open file (as node:fs/promises' FileHandle) whose reads, writes and other
+ * ops go through the ring. close() waits for the handle's ops, then closes the fd.
+ */
 export class FileHandle {
   #fd: number;
   /** What the handle's ops put in the SQE's fd field: the fd, or its registered slot when #fixed. */
@@ -328,7 +351,12 @@ export class FileHandle {
     buffers: T,
     position?: number | bigint | null,
     options?: FsOptions,
-  ): Promise<{ bytesRead: number; buffers: T }> {
+  ): Promise<{
+    /** Bytes read, filling the buffers in order. */
+    bytesRead: number;
+    /** The buffers passed. */
+    buffers: T;
+  }> {
     checkBuffers(buffers);
     const pos = checkPosition(position);
     const opts = checkOptions<FsOptions>(options);
@@ -347,7 +375,12 @@ export class FileHandle {
     buffers: T,
     position?: number | bigint | null,
     options?: FsOptions,
-  ): Promise<{ bytesWritten: number; buffers: T }> {
+  ): Promise<{
+    /** Bytes written, from the buffers in order. */
+    bytesWritten: number;
+    /** The buffers passed. */
+    buffers: T;
+  }> {
     checkBuffers(buffers);
     const pos = checkPosition(position);
     const opts = checkOptions<FsOptions>(options);
@@ -531,6 +564,7 @@ export class FileHandle {
     return this.#closing;
   }
 
+  /** close(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

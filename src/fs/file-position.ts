@@ -29,6 +29,7 @@ export function seekTo(fd: number, at: number): void {
   native.syscall(SYS_lseek, fd, at, SEEK_SET);
 }
 
+/** A FileHandle's own file position: ops at the current position get an explicit offset from it (-1 for O_APPEND or unseekable fds). */
 export class FilePosition {
   /** The next byte; -1: the kernel's position; NaN: to be read from the fd at the next use. */
   #at = NaN;

@@ -11,10 +11,12 @@ import type { Ring } from '../driver/ring.js';
 /** Slots asked for first; a smaller table if RLIMIT_NOFILE refuses it (the kernel caps the table there). */
 const SIZES = [4096, 256];
 
+/** A ring's registered-file table (IORING_REGISTER_FILES): slots handles take to use IOSQE_FIXED_FILE. */
 export class FileTable {
   readonly #ring: Ring;
   /** Free slots, lowest last (a stack). */
   readonly #free: number[] = [];
+  /** Slots in the table. */
   readonly size: number;
 
   private constructor(ring: Ring, size: number) {

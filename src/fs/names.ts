@@ -11,6 +11,7 @@ import { toCPath, type PathLike } from './path.js';
 
 const done = () => undefined;
 
+/** Renames `oldPath` to `newPath` (IORING_OP_RENAMEAT), replacing a file already there. */
 export function rename(oldPath: PathLike, newPath: PathLike, options?: FsOptions): Promise<void> {
   return twoPaths('rename', oldPath, 'oldPath', newPath, 'newPath', options, (uring, sqe, from, to) =>
     uring.prepRenameat(sqe, C.AT_FDCWD, from, C.AT_FDCWD, to, 0),
@@ -52,6 +53,7 @@ export function unlinkSpec(path: { bytes: Buffer; text: string }, removeDir: boo
   };
 }
 
+/** Removes a file or symlink (IORING_OP_UNLINKAT). */
 export async function unlink(path: PathLike, options?: FsOptions): Promise<void> {
   const p = toCPath(path);
   const o = checkOptions<FsOptions>(options);

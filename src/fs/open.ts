@@ -9,6 +9,7 @@ import { openSpec } from './ops.js';
 import { checkOptions, ringOf, type FsOptions } from './options.js';
 import { toCPath, type PathLike } from './path.js';
 
+/** open()'s options: the common fs options (ring, signal) and `fixed`. */
 export interface OpenOptions extends FsOptions {
   /**
    * Register the fd with the ring (IORING_REGISTER_FILES) so that the
@@ -18,6 +19,10 @@ export interface OpenOptions extends FsOptions {
   fixed?: boolean;
 }
 
+/**
+ * Opens `path` with IORING_OP_OPENAT (Node's flags, always O_CLOEXEC; mode default 0o666)
+ * and resolves with a FileHandle; `{ fixed: true }` also registers it with the ring.
+ */
 export async function open(path: PathLike, flags: OpenFlags = 'r', mode: number | string = 0o666, options?: OpenOptions): Promise<FileHandle> {
   const p = toCPath(path);
   const f = toOpenFlags(flags);

@@ -39,6 +39,7 @@ export function readSpec(
   };
 }
 
+/** WRITE of `length` bytes from `buffer` at `offset`, at file position `position` (-1: the current one). */
 export function writeSpec(
   fd: number,
   buffer: ArrayBufferView,
@@ -66,6 +67,7 @@ export function readFixedSpec(fd: number, buffer: Buffer, length: number, positi
   };
 }
 
+/** WRITE_FIXED: the bytes lie inside registered buffer `index`. */
 export function writeFixedSpec(
   fd: number,
   buffer: Buffer,
@@ -120,6 +122,7 @@ export function vectorSpec(
   };
 }
 
+/** FSYNC, or fdatasync with IORING_FSYNC_DATASYNC when `datasync`. */
 export function fsyncSpec(fd: number, datasync: boolean, context?: ErrorContext, fixed = false): OpSpec<void> {
   return {
     syscall: datasync ? 'fdatasync' : 'fsync',
@@ -129,6 +132,7 @@ export function fsyncSpec(fd: number, datasync: boolean, context?: ErrorContext,
   };
 }
 
+/** FALLOCATE: `mode` (FALLOC_FL_* flags) over `length` bytes from `offset`. */
 export function fallocateSpec(fd: number, mode: number, offset: number, length: number, context?: ErrorContext, fixed = false): OpSpec<void> {
   return {
     syscall: 'fallocate',
@@ -138,6 +142,7 @@ export function fallocateSpec(fd: number, mode: number, offset: number, length: 
   };
 }
 
+/** FTRUNCATE the file to `length` bytes (Linux 6.9). */
 export function ftruncateSpec(fd: number, length: number, context?: ErrorContext, fixed = false): OpSpec<void> {
   return {
     syscall: 'ftruncate',
@@ -147,6 +152,7 @@ export function ftruncateSpec(fd: number, length: number, context?: ErrorContext
   };
 }
 
+/** CLOSE of the fd. */
 export function closeSpec(fd: number, context?: ErrorContext): OpSpec<void> {
   return {
     syscall: 'close',

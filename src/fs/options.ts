@@ -4,6 +4,7 @@ import { defaultRing } from '../driver/default-ring.js';
 import { Ring } from '../driver/ring.js';
 import { AbortError, invalidArgType } from '../sys/errors.js';
 
+/** The options every fs call takes: an abort signal and the ring to use. */
 export interface FsOptions {
   /** Aborting cancels the call's ops in the kernel and rejects with an AbortError. */
   signal?: AbortSignal | undefined;

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { invalidArgType, invalidArgValue } from '../sys/errors.js';
 
+/** A path as Node's fs takes it: a string, a Buffer, or a file: URL. */
 export type PathLike = string | Buffer | URL;
 
 export interface CPath {

@@ -19,7 +19,9 @@ import { toCPath, type PathLike } from './path.js';
 import { readRange, readToEnd } from './read-all.js';
 import { fstatSpec } from './stat.js';
 
+/** readFile()'s options: encoding, signal, ring, and the open flag. */
 export interface ReadFileModuleOptions extends ReadFileOptions {
+  /** Open flags. Default 'r'. */
   flag?: string | number;
 }
 

@@ -23,6 +23,7 @@ const F_SETPIPE_SZ = 1031;
 /** The pipe size asked for: /proc/sys/fs/pipe-max-size's default. */
 const PIPE_SIZE = 1024 * 1024;
 
+/** IORING_OP_SPLICE of `length` bytes from fdIn at offIn to fdOut at offOut (-1: the current position, or a pipe). */
 export function spliceSpec(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number, context?: ErrorContext): OpSpec<number> {
   return {
     syscall: 'splice',
@@ -40,11 +41,13 @@ function makePipe(): [number, number, number] {
   return [fds[0]!, fds[1]!, size > 0 ? size : 64 * 1024];
 }
 
+/** What spliceTransfer() copies, and how. */
 export interface SpliceOptions {
   /** Bytes to copy from offset 0; Infinity: until the source ends. */
   size: number;
   /** Write at the same offsets in the destination (a file); false: at its current position. */
   positional: boolean;
+  /** Aborting cancels the ops in flight and rejects with an AbortError. */
   signal?: AbortSignal | undefined;
 }
 

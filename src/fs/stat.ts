@@ -22,25 +22,43 @@ const MASK = C.STATX_BASIC_STATS | C.STATX_BTIME;
  * running Node makes them (stat-dates.ts).
  */
 export class Stats extends FileType {
+  /** Time of last access, as a Date (ms precision). */
   declare atime: Date;
+  /** Time of last modification, as a Date (ms precision). */
   declare mtime: Date;
+  /** Time of last status change, as a Date (ms precision). */
   declare ctime: Date;
+  /** Time of creation, as a Date (the epoch where the filesystem keeps none). */
   declare birthtime: Date;
 
   constructor(
+    /** ID of the device holding the file (statx stx_dev_major/minor, as makedev()). */
     public dev: number,
+    /** File type and permission bits (st_mode); see isFile() and the other is*() methods. */
     public mode: number,
+    /** Number of hard links. */
     public nlink: number,
+    /** Owner user ID. */
     public uid: number,
+    /** Owner group ID. */
     public gid: number,
+    /** Device ID, for a device special file (0 otherwise). */
     public rdev: number,
+    /** Preferred block size for I/O, in bytes. */
     public blksize: number,
+    /** Inode number. */
     public ino: number,
+    /** Size in bytes. */
     public size: number,
+    /** Number of 512-byte blocks allocated. */
     public blocks: number,
+    /** Time of last access, in ms since the epoch. */
     public atimeMs: number,
+    /** Time of last modification, in ms since the epoch. */
     public mtimeMs: number,
+    /** Time of last status change, in ms since the epoch. */
     public ctimeMs: number,
+    /** Time of creation, in ms since the epoch; 0 where the filesystem keeps none. */
     public birthtimeMs: number,
   ) {
     super();
@@ -78,6 +96,7 @@ export function decodeStatx(buffer: Buffer): Stats {
   );
 }
 
+/** Options of stat(), lstat() and FileHandle.stat(). */
 export interface StatOptions extends FsOptions {
   /** Return BigIntStats (every field a bigint, and atimeNs...), as Node's. */
   bigint?: boolean;

@@ -10,26 +10,35 @@ import { checkInteger, checkPosition } from './args.js';
 
 const stream = lazyBuiltin<typeof Stream>('node:stream');
 
+/** createReadStream()'s options, as node:fs's. */
 export interface ReadStreamOptions {
   /** First byte to read (default: the current position). */
   start?: number;
   /** Last byte to read, inclusive (default: the end of the file). */
   end?: number;
+  /** Bytes per READ, and the stream's highWaterMark. Default 64 KiB. */
   highWaterMark?: number;
+  /** Emit strings in this encoding instead of Buffers. */
   encoding?: BufferEncoding;
   /** Close the handle when the stream ends or is destroyed (default true, as Node's). */
   autoClose?: boolean;
+  /** Aborting destroys the stream with an AbortError and cancels the READ in flight. */
   signal?: AbortSignal;
 }
 
+/** createWriteStream()'s options, as node:fs's. */
 export interface WriteStreamOptions {
   /** Where to start writing (default: the current position). */
   start?: number;
+  /** Bytes buffered before write() returns false. Default 16 KiB. */
   highWaterMark?: number;
+  /** Close the handle when the stream finishes or is destroyed (default true, as Node's). */
   autoClose?: boolean;
+  /** Aborting destroys the stream with an AbortError and cancels the WRITE in flight. */
   signal?: AbortSignal;
 }
 
+/** A node:stream Readable over an open handle, READ by READ (FileHandle.createReadStream()). */
 export function createReadStream(handle: StreamSource, options: ReadStreamOptions = {}): Readable {
   const size = options.highWaterMark ?? 64 * 1024;
   checkInteger(size, 'options.highWaterMark', 1, 2 ** 30);
@@ -66,6 +75,7 @@ export function createReadStream(handle: StreamSource, options: ReadStreamOption
   });
 }
 
+/** A node:stream Writable over an open handle; each chunk is written whole (FileHandle.createWriteStream()). */
 export function createWriteStream(handle: StreamSource, options: WriteStreamOptions = {}): Writable {
   let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
   const autoClose = options.autoClose ?? true;

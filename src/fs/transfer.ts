@@ -17,11 +17,15 @@ import { FilePosition } from './file-position.js';
 import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
 import { CHUNK, DEPTH } from './read-all.js';
 
+/** One end of a copy: an open fd, and how its errors name it. */
 export interface TransferEnd {
+  /** The open fd. */
   fd: number;
+  /** Path (or other context) its errors carry. */
   context?: ErrorContext;
 }
 
+/** What transfer() copies, and how. */
 export interface TransferOptions {
   /** Bytes to copy from offset 0 of the source; Infinity: until a read returns 0. */
   size: number;
@@ -31,8 +35,11 @@ export interface TransferOptions {
   sequentialSource?: boolean;
   /** Use the ring's registered buffers. */
   registered?: boolean;
+  /** Bytes per read. Default 256 KiB. */
   chunk?: number;
+  /** Reads in flight at once. Default 4 (1 for a sequential source). */
   depth?: number;
+  /** Aborting cancels the ops in flight and rejects with an AbortError. */
   signal?: AbortSignal | undefined;
 }
 

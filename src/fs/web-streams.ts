@@ -16,6 +16,7 @@ import { checkOptions } from './options.js';
 
 const streamWeb = lazyBuiltin<typeof StreamWeb>('node:stream/web');
 
+/** FileHandle.readableWebStream()'s options. */
 export interface ReadableWebStreamOptions {
   /** 'bytes' (what is made in any case), as Node's option. */
   type?: 'bytes';
@@ -33,6 +34,7 @@ export interface ReadableWebStreamOptions {
   signal?: AbortSignal;
 }
 
+/** FileHandle.writableWebStream()'s options. */
 export interface WritableWebStreamOptions {
   /** Where to start writing (default: the current position; O_APPEND files: the end). */
   start?: number;
@@ -147,6 +149,7 @@ export function readableWebStream(handle: StreamSource, options?: ReadableWebStr
   );
 }
 
+/** What a writable web stream accepts: bytes, or a string (written as UTF-8). */
 export type WebChunk = ArrayBufferView | ArrayBuffer | string;
 
 function toBytes(chunk: unknown): ArrayBufferView {

@@ -12,11 +12,18 @@ import { toCPath, type PathLike } from './path.js';
 import { toData, type WriteData } from './write-data.js';
 import { writeAll } from './write-all.js';
 
+/** writeFile()/appendFile() options: encoding, ring, signal, and the open's mode and flag. */
 export interface WriteFileModuleOptions extends WriteFileOptions {
+  /** Mode for a file that is created. Default 0o666. */
   mode?: number | string;
+  /** Open flags. Default 'w' for writeFile, 'a' for appendFile. */
   flag?: string | number;
 }
 
+/**
+ * Writes `data` to `path` (open, write until every byte is acknowledged, close), replacing
+ * the file by default; given a FileHandle, writes through it and leaves it open.
+ */
 export async function writeFile(path: PathLike | FileHandle, data: WriteData, options?: WriteFileModuleOptions | BufferEncoding): Promise<void> {
   const opts = typeof options === 'string' ? { encoding: options } : checkOptions<WriteFileModuleOptions>(options);
   if (path instanceof FileHandle) return path.writeFile(data, opts);
@@ -39,6 +46,7 @@ export async function writeFile(path: PathLike | FileHandle, data: WriteData, op
   await ring.submit(closeSpec(fd, context));
 }
 
+/** writeFile() with flag 'a' by default: appends `data`, creating the file if needed. */
 export async function appendFile(path: PathLike | FileHandle, data: WriteData, options?: WriteFileModuleOptions | BufferEncoding): Promise<void> {
   const opts = typeof options === 'string' ? { encoding: options } : checkOptions<WriteFileModuleOptions>(options);
   return writeFile(path, data, { ...opts, flag: opts.flag ?? 'a' });

@@ -21,6 +21,7 @@ import { HttpRequest } from './request.js';
 import { HttpResponse, toHttpResponse } from './response.js';
 import { isFileBody, serialize, type Tail } from './serialize.js';
 
+/** serve()'s `fetch`: answers a request with an HttpResponse or a WHATWG Response, or a promise of one. */
 export type Handler = (request: HttpRequest) => HttpResponse | Response | Promise<HttpResponse | Response>;
 
 /** What a connection needs from its server. */

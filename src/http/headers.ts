@@ -2,6 +2,7 @@
 // over the parser's flat [name, value, ...] array: nothing is copied or
 // indexed until asked. Names are lowercase already; lookups lowercase theirs.
 
+/** A request's headers, read like fetch's Headers; names are matched case-insensitively. */
 export class HttpHeaders implements Iterable<[string, string]> {
   constructor(private readonly list: string[]) {}
 
@@ -16,20 +17,24 @@ export class HttpHeaders implements Iterable<[string, string]> {
     return found;
   }
 
+  /** Whether a header of that name was sent. */
   has(name: string): boolean {
     const key = name.toLowerCase();
     for (let i = 0; i < this.list.length; i += 2) if (this.list[i] === key) return true;
     return false;
   }
 
+  /** Calls `callback(value, name)` for each header line in order (repeated headers separately, not joined). */
   forEach(callback: (value: string, name: string) => void): void {
     for (let i = 0; i < this.list.length; i += 2) callback(this.list[i + 1]!, this.list[i]!);
   }
 
+  /** `[name, value]` pairs in order, names lowercase, repeated headers separately. */
   *entries(): IterableIterator<[string, string]> {
     for (let i = 0; i < this.list.length; i += 2) yield [this.list[i]!, this.list[i + 1]!];
   }
 
+  /** entries(), for `for (const [name, value] of headers)`. */
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }

@@ -4,6 +4,7 @@
 // on the connection can be trusted.
 import { outOfRange } from '../sys/errors.js';
 
+/** serve()'s limits on a request's size; going over answers with the status each field names. */
 export interface Limits {
   /** Bytes of request line plus headers (and of a chunked body's trailers). Default 16 KiB; over it: 431. */
   maxHeaderBytes: number;
@@ -13,6 +14,7 @@ export interface Limits {
   maxBodyBytes: number;
 }
 
+/** The limits serve() uses where none are given. */
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxHeaderBytes: 16 * 1024,
   maxHeaderCount: 100,

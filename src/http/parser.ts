@@ -17,7 +17,9 @@ import { HttpError, type Limits } from './limits.js';
 type Latin1 = { latin1Slice(start: number, end: number): string };
 const latin1 = (buf: Buffer, start: number, end: number): string => (buf as unknown as Latin1).latin1Slice(start, end);
 
+/** One request as the parser hands it over: head fields, flat headers, and the body. */
 export interface ParsedRequest {
+  /** The method token as sent, e.g. 'GET'. */
   method: string;
   /** The request-target as sent ("/a?b", "*", or an absolute URL). */
   target: string;
@@ -73,6 +75,7 @@ const enum State {
 /** A chunk-size line longer than this (leading zeros, extensions) is refused. */
 const MAX_CHUNK_LINE = 1024;
 
+/** A strict, incremental HTTP/1.1 request parser: push() bytes in, next() whole requests out; violations throw HttpError. */
 export class RequestParser {
   /** The parser's own storage, for bytes that must outlive the chunk they came in. */
   private own: Buffer;

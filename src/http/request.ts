@@ -7,10 +7,13 @@ import { HttpHeaders } from './headers.js';
 import type { ParsedRequest } from './parser.js';
 import { bodyUsedError } from '../sys/errors.js';
 
+/** The request a serve() handler receives: shaped like fetch's Request, with the body already read. */
 export class HttpRequest {
+  /** The method as sent, e.g. 'GET'. */
   readonly method: string;
   /** The request-target exactly as sent: "/path?query", "*", or an absolute URL. */
   readonly target: string;
+  /** The request headers (names case-insensitive). */
   readonly headers: HttpHeaders;
   /** "1.1" or "1.0". */
   readonly httpVersion: string;
@@ -59,6 +62,7 @@ export class HttpRequest {
     return this.peer();
   }
 
+  /** Whether the body was taken (bytes(), arrayBuffer(), text() or json()); it can be taken once. */
   get bodyUsed(): boolean {
     return this.used;
   }
@@ -78,14 +82,17 @@ export class HttpRequest {
     }
   }
 
+  /** The body as an ArrayBuffer of its own (a copy). */
   arrayBuffer(): Promise<ArrayBuffer> {
     return this.bytes().then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
   }
 
+  /** The body decoded as UTF-8. */
   text(): Promise<string> {
     return this.bytes().then((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
   }
 
+  /** The body parsed as JSON; rejects with JSON.parse's SyntaxError if it is not. */
   json(): Promise<unknown> {
     return this.text().then((s) => JSON.parse(s) as unknown);
   }

@@ -6,28 +6,41 @@ import { outOfRange } from '../sys/errors.js';
 
 /** A byte range of an open file, sent by the kernel (file → socket) without passing through JavaScript. */
 export interface FileBody {
+  /** The open file's fd. */
   readonly fd: number;
+  /** Where in the file the range starts. */
   readonly offset: number;
+  /** Bytes to send from `offset`. */
   readonly length: number;
   /** Called once the bytes are sent (or the connection failed): close the file here. */
   done?(): void;
 }
 
+/** A response body: text (sent as UTF-8), bytes, a FileBody, or none. */
 export type HttpBody = string | Uint8Array | ArrayBuffer | FileBody | null | undefined;
 
+/** Response headers: an object, or `[name, value]` pairs (as fetch's HeadersInit). */
 export type HttpHeadersInit = Record<string, string | number> | [string, string][] | Iterable<[string, string]>;
 
+/** HttpResponse's init, as fetch's ResponseInit. */
 export interface HttpResponseInit {
+  /** 200 to 599. Default 200. */
   status?: number;
+  /** Reason phrase; default '': the standard one for the status. */
   statusText?: string;
+  /** The response headers. */
   headers?: HttpHeadersInit;
 }
 
+/** What a serve() handler returns: shaped like fetch's Response, holding its parts as given. */
 export class HttpResponse {
+  /** The status code (200 to 599). */
   readonly status: number;
+  /** The reason phrase; '' for the standard one. */
   readonly statusText: string;
   /** Flat [name, value, ...] as given (names as the caller spelled them). */
   readonly headerList: string[];
+  /** The body as given (an ArrayBuffer becomes a Uint8Array over it); null for none. */
   readonly body: string | Uint8Array | FileBody | null;
 
   constructor(body?: HttpBody, init?: HttpResponseInit) {

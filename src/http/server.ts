@@ -13,6 +13,7 @@ import { invalidArgType } from '../sys/errors.js';
 import { Connection, type ConnectionContext, type Handler } from './connection.js';
 import { resolveLimits, type Limits } from './limits.js';
 
+/** serve()'s options: only `fetch` (the handler) is required. */
 export interface ServeOptions {
   /** Default 0: any free port. */
   port?: number;
@@ -20,6 +21,7 @@ export interface ServeOptions {
   host?: string;
   /** The request handler, as in Bun.serve. */
   fetch: Handler;
+  /** Size and count limits on requests (headers, body, …); unset ones take their defaults. */
   limits?: Partial<Limits>;
   /** ms a kept-alive connection may wait for its next request. Default 5000 (as node:http's keepAliveTimeout). */
   idleTimeout?: number;
@@ -55,6 +57,7 @@ export interface ServeOptions {
   ring?: Ring;
 }
 
+/** What serve() resolves with: the bound address, the open connection count, close(). */
 export interface Server {
   /** The bound address: { address, family, port }. */
   readonly address: SocketAddress;
@@ -76,6 +79,10 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/**
+ * Starts an HTTP/1.1 server on ringcore sockets that answers each request with
+ * `options.fetch` (Bun.serve style); resolves once the socket is listening.
+ */
 export async function serve(options: ServeOptions): Promise<Server> {
   if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
   if (typeof options.fetch !== 'function') throw invalidArgType('options.fetch', 'a function', options.fetch);

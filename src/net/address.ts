@@ -13,8 +13,11 @@ const dns = lazyBuiltin<typeof Dns>('node:dns/promises');
 
 /** An address as node:net reports it (`server.address()`). */
 export interface SocketAddress {
+  /** The IP address, e.g. '127.0.0.1' or '::1'. */
   address: string;
+  /** Which IP version the address is. */
   family: 'IPv4' | 'IPv6';
+  /** The port number. */
   port: number;
 }
 

@@ -37,6 +37,7 @@ export const MAX_BUFFER_SIZE = 0x7fffffff;
  */
 const PACK = 0x80000000;
 
+/** The shape of a provided-buffer ring: how many buffers, and how big. */
 export interface BufferRingOptions {
   /** Buffers in the ring, a power of two. Default 256. */
   count?: number;
@@ -44,9 +45,16 @@ export interface BufferRingOptions {
   size?: number;
 }
 
+/**
+ * A provided-buffer ring (IORING_REGISTER_PBUF_RING): buffers the kernel picks from
+ * for recvs with IOSQE_BUFFER_SELECT, handed back to it once read.
+ */
 export class BufferRing {
+  /** Buffers in the ring (a power of two). */
   readonly count: number;
+  /** Bytes per buffer. */
   readonly size: number;
+  /** The buffer group id recvs name in sqe->buf_group. */
   readonly group: number;
   /** Buffers the kernel holds (may pick) right now. */
   available: number;

@@ -17,9 +17,14 @@ declare const borrowed: unique symbol;
  * next() (or the end of the loop): then its bytes are overwritten. Copy it
  * (Buffer.from) to keep any of it.
  */
-export type BorrowedChunk = Buffer & { readonly [borrowed]: true };
+export type BorrowedChunk = Buffer & {
+  /** A type-only brand: no such property exists at run time. */
+  readonly [borrowed]: true;
+};
 
+/** Options for SocketStream.chunks(). */
 export interface ChunkOptions {
+  /** Aborting it cancels the recv in the kernel. */
   signal?: AbortSignal | undefined;
   /** Yield BorrowedChunks (views, no copy) instead of Buffers of their own. Default false. */
   borrow?: boolean;
@@ -38,6 +43,10 @@ const FALLBACK_BYTES = 64 * 1024;
 
 const decodeChunk = (bytes: Buffer, own: boolean): Buffer => (own ? Buffer.from(bytes) : bytes);
 
+/**
+ * A socket's incoming chunks, from a multishot recv over the ring's provided buffers
+ * (or single reads on kernels without buffer rings). Ends at EOF.
+ */
 export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIterator<T> {
   private readonly reader: ProvidedRecv<Buffer> | null = null;
   private readonly borrow: boolean;
@@ -77,6 +86,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
     return this.reader?.pauses ?? 0;
   }
 
+  /** The next chunk, or done at EOF (the peer closed or shut down its write side). */
   next(): Promise<IteratorResult<T>> {
     if (this.reader !== null) return this.reader.next() as Promise<IteratorResult<T>>;
     if (this.done) return Promise.resolve({ value: undefined, done: true });
@@ -94,6 +104,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
     return { value: decodeChunk(bytes, !this.borrow) as T, done: false };
   }
 
+  /** Ends the iteration and cancels the recv; called by `break` in a `for await`. */
   return(): Promise<IteratorResult<T>> {
     this.done = true;
     this.reader?.return();
@@ -105,6 +116,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
     return this.reader?.active ?? false;
   }
 
+  /** The iterator itself. */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -13,9 +13,11 @@ import { Duplex } from 'node:stream';
 import type { SocketAddress } from './address.js';
 import type { ChunkIterator } from './chunks.js';
 
+/** Options for toDuplex() and SocketStream.toDuplex(). */
 export interface DuplexOptions {
   /** Keep the writable side open after the peer's end (net.Socket's option). Default false. */
   allowHalfOpen?: boolean;
+  /** The Duplex's highWaterMark, for both sides. Default: node:stream's. */
   highWaterMark?: number;
 }
 
@@ -32,25 +34,33 @@ export interface DuplexSource {
   setKeepAlive?(enable?: boolean, initialDelayMs?: number): void;
 }
 
+/**
+ * A node:stream Duplex over a ringcore socket, with enough of net.Socket (addresses,
+ * setTimeout, setNoDelay, destroySoon...) for node:http and other stream code.
+ */
 export class RingcoreDuplex extends Duplex {
   private incoming: ChunkIterator | null = null;
   private pumping = false;
   private timeoutMs = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Bytes received and pushed to the readable side. */
   bytesRead = 0;
   /** Bytes handed to the socket and written. */
   written = 0;
   /** Writes in the ring now. */
   private writing = 0;
+  /** Always false: the socket is connected before it is wrapped (net.Socket's field). */
   connecting = false;
 
   constructor(
+    /** The ringcore socket underneath. */
     readonly socket: DuplexSource,
     options: DuplexOptions = {},
   ) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false, highWaterMark: options.highWaterMark, decodeStrings: true });
   }
 
+  /** Starts pulling chunks from the socket's recv, until push() says the readable side is full. */
   override _read(): void {
     if (this.pumping) return;
     this.pumping = true;
@@ -77,6 +87,7 @@ export class RingcoreDuplex extends Duplex {
     }
   }
 
+  /** Writes one chunk to the socket; the callback runs once it is written. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.writing++;
     this.socket
@@ -89,6 +100,7 @@ export class RingcoreDuplex extends Duplex {
       }, callback);
   }
 
+  /** Writes the buffered chunks with one call to the socket's writev(). */
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
     this.writing++;
@@ -102,6 +114,7 @@ export class RingcoreDuplex extends Duplex {
       }, callback);
   }
 
+  /** Ending the writable side sends a FIN (shutdown('write')). */
   override _final(callback: (error?: Error | null) => void): void {
     // ENOTCONN: the peer is already gone; nothing is left to finish.
     this.socket.shutdown('write').then(
@@ -110,6 +123,7 @@ export class RingcoreDuplex extends Duplex {
     );
   }
 
+  /** Stops reading and closes the socket, after a write still in the ring has gone out. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.clearTimer();
     this.incoming?.return();
@@ -148,11 +162,13 @@ export class RingcoreDuplex extends Duplex {
     this.timer = null;
   }
 
+  /** TCP_NODELAY on the socket, where it has setNoDelay (a TcpStream); a no-op otherwise. */
   setNoDelay(noDelay = true): this {
     this.socket.setNoDelay?.(noDelay);
     return this;
   }
 
+  /** SO_KEEPALIVE (and TCP_KEEPIDLE) where the socket has setKeepAlive (a TcpStream); `enable` defaults to false, as net.Socket. */
   setKeepAlive(enable = false, initialDelayMs = 0): this {
     this.socket.setKeepAlive?.(enable, initialDelayMs);
     return this;
@@ -165,6 +181,7 @@ export class RingcoreDuplex extends Duplex {
     else this.once('finish', () => this.destroy());
   }
 
+  /** Bytes written to the socket (acknowledged by the ring, not by the peer). */
   get bytesWritten(): number {
     return this.written;
   }
@@ -178,39 +195,48 @@ export class RingcoreDuplex extends Duplex {
     }
   }
 
+  /** The peer's IP address; undefined for a socket without one (Unix). */
   get remoteAddress(): string | undefined {
     return this.inet('remoteAddress')?.address;
   }
 
+  /** The peer's port; undefined for a socket without one. */
   get remotePort(): number | undefined {
     return this.inet('remoteAddress')?.port;
   }
 
+  /** 'IPv4' or 'IPv6'; undefined for a socket without an IP address. */
   get remoteFamily(): string | undefined {
     return this.inet('remoteAddress')?.family;
   }
 
+  /** This end's IP address; undefined for a socket without one. */
   get localAddress(): string | undefined {
     return this.inet('localAddress')?.address;
   }
 
+  /** This end's port; undefined for a socket without one. */
   get localPort(): number | undefined {
     return this.inet('localAddress')?.port;
   }
 
+  /** `{ address, family, port }` of this end, as net.Socket's address(); `{}` without one. */
   address(): SocketAddress | Record<string, never> {
     return this.inet('localAddress') ?? {};
   }
 
+  /** No-op, kept for net.Socket's API. */
   ref(): this {
     return this;
   }
 
+  /** No-op, kept for net.Socket's API. */
   unref(): this {
     return this;
   }
 }
 
+/** Wraps a ringcore socket in a RingcoreDuplex (net.Socket-like node:stream Duplex). */
 export function toDuplex(socket: DuplexSource, options?: DuplexOptions): RingcoreDuplex {
   return new RingcoreDuplex(socket, options);
 }

@@ -18,7 +18,9 @@ const TRANSIENT = new Set([-EMFILE, -ENFILE, -ENOBUFS, -ENOMEM]);
 /** Errors about one connection only (it went away before it was accepted): re-arm at once. */
 const SKIP = new Set([-ECONNABORTED, -EINTR, -EAGAIN, -EPERM, -EPROTO]);
 
+/** Options for accept() and connections(). */
 export interface AcceptOptions {
+  /** Aborting it cancels the accept (or ends the connections() loop). */
   signal?: AbortSignal | undefined;
 }
 
@@ -34,21 +36,29 @@ export interface AcceptStats {
   paused: number;
 }
 
+/**
+ * A listening socket (TCP or Unix): accept() one connection, or iterate it for
+ * connections from a multishot accept. close() stops accepting and closes the socket.
+ */
 export abstract class Listener<S> implements AsyncIterable<S> {
   private closing: Promise<void> | null = null;
   private readonly stop = new AbortController();
+  /** The accept loop's counters (arms, CQEs, accepted, paused), read live. */
   readonly stats: AcceptStats = { arms: 0, cqes: 0, accepted: 0, paused: 0 };
   /** Called when a resource error (EMFILE...) pauses accepting, before the pause: a server's place to say so. */
   onPause: ((error: NodeJS.ErrnoException) => void) | null = null;
 
   constructor(
+    /** The listening socket's fd. */
     readonly fd: number,
+    /** The ring its accepts run on. */
     readonly ring: Ring,
   ) {}
 
   /** Wraps an accepted fd. */
   protected abstract wrap(fd: number): S;
 
+  /** Whether close() has been called. */
   get closed(): boolean {
     return this.closing !== null;
   }
@@ -78,6 +88,7 @@ export abstract class Listener<S> implements AsyncIterable<S> {
     return this.acceptLoop(this.signalFor(options?.signal));
   }
 
+  /** connections() without options, for `for await (const conn of listener)`. */
   [Symbol.asyncIterator](): AsyncIterableIterator<S> {
     return this.connections();
   }
@@ -137,11 +148,13 @@ export abstract class Listener<S> implements AsyncIterable<S> {
     return this.closing;
   }
 
+  /** Releases the socket once accepting has stopped; here it closes the fd. */
   protected afterClose(): Promise<void> {
     closeFdNow(this.fd);
     return Promise.resolve();
   }
 
+  /** close(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -21,7 +21,14 @@ import { MSG_NOSIGNAL } from '../sys/socket-constants.js';
 const { EINVAL } = constants.errno;
 
 /** SEND_ZC requests made, notifications received, and notifications saying the kernel copied the bytes anyway. */
-export const zeroCopyStats = { sends: 0, notifications: 0, copied: 0 };
+export const zeroCopyStats = {
+  /** SEND_ZC requests made. */
+  sends: 0,
+  /** Notification CQEs (IORING_CQE_F_NOTIF) received: the buffer is free again. */
+  notifications: 0,
+  /** Notifications reporting that the kernel copied the bytes after all. */
+  copied: 0,
+};
 
 let usageFlag = C.IORING_SEND_ZC_REPORT_USAGE;
 

@@ -15,6 +15,7 @@ import type { Listener } from './listener.js';
 import type { DuplexOptions, RingcoreDuplex } from './duplex.js';
 import type { SocketStream } from './stream.js';
 
+/** What serveHttp() returns: the accept loop's end, the open connections, and close(). */
 export interface ServeHttpHandle {
   /** Resolves when the accept loop has ended (after close(), or on an accept error, also emitted as 'error' on the server). */
   readonly done: Promise<void>;
@@ -26,6 +27,10 @@ export interface ServeHttpHandle {
   closeAllConnections(): void;
 }
 
+/**
+ * Runs a node:http (or https, http2) server on a ringcore listener: each accepted
+ * connection is emitted as 'connection' as a Duplex; the server's listening, address() and close() become the listener's.
+ */
 export function serveHttp(server: Server, listener: Listener<SocketStream & { address?(): unknown }>, options?: DuplexOptions): ServeHttpHandle {
   const connections = new Set<RingcoreDuplex>();
   const loop = (async () => {

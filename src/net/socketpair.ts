@@ -10,6 +10,7 @@ import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM } from '../sys/socket-constants.js';
 import { SYS_socketpair } from '../sys/syscalls.js';
 import { UnixStream } from './unix.js';
 
+/** Two connected Unix stream sockets (socketpair(2), AF_UNIX, SOCK_CLOEXEC), as UnixStreams on the ring. */
 export function socketpair(options?: { ring?: Ring }): [UnixStream, UnixStream] {
   const ring = options?.ring ?? netRing();
   if (usesNode()) return nodeSocketpair(ring);

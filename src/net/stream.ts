@@ -15,6 +15,7 @@ import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
 import { sendZc } from './send-zc.js';
 import { closeSocket, shutdownNow } from './socket.js';
 
+/** Options for one read, write or shutdown. */
 export interface IoOptions {
   /** Aborting cancels the op in the kernel (IORING_OP_ASYNC_CANCEL); the call rejects with an AbortError. */
   signal?: AbortSignal | undefined;
@@ -47,6 +48,10 @@ function closedError(syscall: string): RingcoreError {
   return handleClosedError(syscall, 'socket');
 }
 
+/**
+ * A connected stream socket (TCP or Unix), read and written through the ring.
+ * Iterate it for the incoming chunks; close() ends ops in flight and closes the fd.
+ */
 export class SocketStream implements AsyncIterable<Buffer> {
   private closing: Promise<void> | null = null;
   /** Ops that may be in the kernel: close() shuts the socket down first so that they end. */
@@ -62,10 +67,13 @@ export class SocketStream implements AsyncIterable<Buffer> {
   };
 
   constructor(
+    /** The socket's fd. */
     readonly fd: number,
+    /** The ring its ops run on. */
     readonly ring: Ring,
   ) {}
 
+  /** Whether close() has been called. */
   get closed(): boolean {
     return this.closing !== null;
   }
@@ -181,6 +189,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
     return iterator;
   }
 
+  /** chunks() without options, for `for await (const chunk of stream)`. */
   [Symbol.asyncIterator](): ChunkIterator {
     return this.chunks();
   }
@@ -213,6 +222,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
     return toDuplex(this, options);
   }
 
+  /** close(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

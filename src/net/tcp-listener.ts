@@ -23,6 +23,7 @@ import { Listener } from './listener.js';
 import { bindSocket, closeFdNow, createSocket, listenSocket, localName, setIntOption } from './socket.js';
 import { TcpStream } from './tcp-stream.js';
 
+/** TcpListener.bind()'s options; every field has a default. */
 export interface TcpListenOptions {
   /** Default '0.0.0.0'; '::' listens on IPv6 (and IPv4, unless ipv6Only). */
   host?: string;
@@ -36,9 +37,11 @@ export interface TcpListenOptions {
   ipv6Only?: boolean;
   /** TCP_NODELAY on accepted connections. Default true. */
   noDelay?: boolean;
+  /** The ring for the socket and its connections. Default: this thread's socket ring (netRing()). */
   ring?: Ring;
 }
 
+/** A listening TCP socket (IPv4 or IPv6) whose accepted connections are TcpStreams. */
 export class TcpListener extends Listener<TcpStream> {
   private readonly local: SocketAddress;
   private readonly noDelay: boolean;
@@ -49,6 +52,10 @@ export class TcpListener extends Listener<TcpStream> {
     this.noDelay = noDelay;
   }
 
+  /**
+   * Creates, binds and listens (SO_REUSEADDR always); resolves with the listener,
+   * or closes the socket and rejects if any step fails.
+   */
   static override async bind(options: TcpListenOptions = {}): Promise<TcpListener> {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
     const port = checkPort(options.port ?? 0);

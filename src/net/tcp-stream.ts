@@ -10,8 +10,11 @@ import { checkPort, decodeInet, inetSockaddr, resolveHost, type SocketAddress } 
 import { closeFdNow, connectSocket, localName, peerName, setIntOption } from './socket.js';
 import { SocketStream } from './stream.js';
 
+/** TcpStream.connect()'s options: `port` is required. */
 export interface ConnectOptions {
+  /** Host name or IP address. Default 'localhost'. */
   host?: string;
+  /** The port to connect to. */
   port: number;
   /** Aborting cancels the connect in the kernel. */
   signal?: AbortSignal;
@@ -19,9 +22,11 @@ export interface ConnectOptions {
   timeout?: number;
   /** Default true. */
   noDelay?: boolean;
+  /** The ring for the socket. Default: this thread's socket ring (netRing()). */
   ring?: Ring;
 }
 
+/** A TCP connection (from connect() or a TcpListener): a SocketStream with TCP's addresses and options. */
 export class TcpStream extends SocketStream {
   private local: SocketAddress | null = null;
   private remote: SocketAddress | null = null;

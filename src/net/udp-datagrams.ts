@@ -26,6 +26,7 @@ export const NAME_ROOM = SOCKADDR_IN6.size;
 /** Where the payload starts in a buffer (no ancillary data is asked for). */
 export const PAYLOAD_AT = IO_URING_RECVMSG_OUT.size + NAME_ROOM;
 
+/** One received UDP datagram: its payload, its sender, and whether it was cut short. */
 export interface Datagram<D extends Buffer = Buffer> {
   /** The payload: a Buffer of its own, or with `{ borrow: true }` a view valid until the next iteration. */
   data: D;
@@ -47,6 +48,10 @@ function decodeDatagram(buf: Buffer, own: boolean): Datagram {
   return { data: own ? Buffer.from(view) : view, address, truncated: (flags & MSG_TRUNC) !== 0 || payloadLength > view.length };
 }
 
+/**
+ * A UDP socket's datagrams, from a multishot RECVMSG over the socket's own provided
+ * buffers (single recvs on kernels without multishot RECVMSG). Made by UdpSocket.datagrams().
+ */
 export class DatagramIterator<D extends Datagram = Datagram> implements AsyncIterableIterator<D> {
   private readonly msg = Buffer.alloc(MSGHDR.size);
   private readonly reader: ProvidedRecv<Datagram>;
@@ -103,6 +108,7 @@ export class DatagramIterator<D extends Datagram = Datagram> implements AsyncIte
     return this.reader.pauses;
   }
 
+  /** The next datagram; done once the loop was left or the socket closed. */
   next(): Promise<IteratorResult<D>> {
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     if (this.singleShot) return this.nextSingle();
@@ -145,6 +151,7 @@ export class DatagramIterator<D extends Datagram = Datagram> implements AsyncIte
     return this.reader.idle();
   }
 
+  /** The iterator itself. */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -31,17 +31,23 @@ import { acquireGroup, releaseGroup } from './buffer-groups.js';
 
 export type { BorrowedDatagram, Datagram } from './udp-datagrams.js';
 
+/** Options for UdpSocket.datagrams(). */
 export interface DatagramOptions {
+  /** Aborting it cancels the recvmsg; the loop rejects with an AbortError. */
   signal?: AbortSignal;
   /** Yield datagrams whose `data` is a view of the kernel's buffer, valid until the next iteration (no copy). Default false. */
   borrow?: boolean;
 }
 
+/** UdpSocket.bind()'s options; every field has a default. */
 export interface UdpBindOptions {
   /** Default '0.0.0.0' ('::' for IPv6). */
   host?: string;
+  /** Default 0: any free port (see address()). */
   port?: number;
+  /** SO_REUSEADDR and SO_REUSEPORT: several sockets (one per thread) on one port. */
   reusePort?: boolean;
+  /** IPV6_V6ONLY for an IPv6 host. */
   ipv6Only?: boolean;
   /** The largest datagram received whole (longer ones come with `truncated: true`). Default 65535. */
   maxDatagram?: number;
@@ -49,6 +55,7 @@ export interface UdpBindOptions {
   recvBuffers?: number;
   /** SO_RCVBUF: the kernel's receive queue for this socket, in bytes (capped by net.core.rmem_max). */
   recvBufferSize?: number;
+  /** The ring for the socket. Default: this thread's socket ring (netRing()). */
   ring?: Ring;
 }
 
@@ -65,6 +72,7 @@ function message(name: Buffer, nameLength: number, data: Uint8Array): Buffer {
   return bytes;
 }
 
+/** A bound UDP socket (IPv4 or IPv6, SO_BROADCAST on): send(), recv(), or iterate it for datagrams. */
 export class UdpSocket implements AsyncIterable<Datagram> {
   private closing: Promise<void> | null = null;
   private readonly stop = new AbortController();
@@ -73,7 +81,9 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   private readonly iterators = new Set<DatagramIterator>();
 
   private constructor(
+    /** The socket's fd. */
     readonly fd: number,
+    /** The ring its ops run on. */
     readonly ring: Ring,
     private readonly maxDatagram: number,
     private readonly bufferCount: number,
@@ -81,6 +91,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     this.local = decodeInet(localName(fd).bytes)!;
   }
 
+  /** Creates and binds a UDP socket; on a failure after the socket exists, closes it and rejects. */
   static async bind(options: UdpBindOptions = {}): Promise<UdpSocket> {
     const port = checkPort(options.port ?? 0);
     const maxDatagram = options.maxDatagram ?? 65535;
@@ -108,6 +119,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     }
   }
 
+  /** The bound `{ address, family, port }`, as dgram.Socket's address(). */
   address(): SocketAddress {
     return { ...this.local };
   }
@@ -200,6 +212,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     }
   }
 
+  /** datagrams() without options, for `for await (const d of socket)`. */
   [Symbol.asyncIterator](): AsyncIterableIterator<Datagram> {
     return this.datagrams();
   }

@@ -12,15 +12,21 @@ import { Listener } from './listener.js';
 import { bindSocket, closeFdNow, connectSocket, createSocket, listenSocket, localName, peerName } from './socket.js';
 import { SocketStream } from './stream.js';
 
+/** UnixStream.connect()'s options: `path` is required. */
 export interface UnixConnectOptions {
+  /** The socket's path; a leading '\0' names an abstract socket. */
   path: string;
+  /** Aborting cancels the connect in the kernel. */
   signal?: AbortSignal;
   /** A deadline in ms (a kernel link timeout). */
   timeout?: number;
+  /** The ring for the socket. Default: this thread's socket ring (netRing()). */
   ring?: Ring;
 }
 
+/** A Unix domain stream connection: a SocketStream with path addresses. */
 export class UnixStream extends SocketStream {
+  /** Connects to the socket at `options.path` (IORING_OP_CONNECT) and resolves with the stream. */
   static async connect(options: UnixConnectOptions): Promise<UnixStream> {
     const addr = unixSockaddr(options?.path);
     const ring = options.ring ?? netRing();
@@ -42,21 +48,28 @@ export class UnixStream extends SocketStream {
   }
 }
 
+/** UnixListener.bind()'s options: `path` is required. */
 export interface UnixListenOptions {
+  /** Where to bind; a leading '\0' names an abstract socket (no file). */
   path: string;
+  /** Listen backlog. Default 511. */
   backlog?: number;
+  /** The ring for the socket and its connections. Default: this thread's socket ring (netRing()). */
   ring?: Ring;
 }
 
+/** A listening Unix domain stream socket; close() also removes its socket file. */
 export class UnixListener extends Listener<UnixStream> {
   private constructor(
     fd: number,
     ring: Ring,
+    /** The path it is bound to. */
     readonly path: string,
   ) {
     super(fd, ring);
   }
 
+  /** Creates, binds and listens; resolves with the listener, or closes the socket and rejects. */
   static override async bind(options: UnixListenOptions): Promise<UnixListener> {
     const addr = unixSockaddr(options?.path);
     const ring = options.ring ?? netRing();
@@ -73,6 +86,7 @@ export class UnixListener extends Listener<UnixStream> {
     return new UnixListener(fd, ring, options.path);
   }
 
+  /** The bound path, as net.Server's address() gives for a pipe. */
   address(): string {
     return this.path;
   }
@@ -81,6 +95,7 @@ export class UnixListener extends Listener<UnixStream> {
     return new UnixStream(fd, this.ring);
   }
 
+  /** Closes the fd and removes the socket file (not for an abstract socket). */
   protected override afterClose(): Promise<void> {
     closeFdNow(this.fd);
     if (!this.path.startsWith('\0')) {

@@ -17,10 +17,15 @@ import { watchAbort } from './abort-watch.js';
 import type { OpHost } from './op.js';
 import { Request, type Prep } from './request.js';
 
+/** What a multishot op does, as Ring.multishot() takes it. */
 export interface MultishotSpec<T> {
+  /** The syscall name errors carry. */
   syscall: string;
+  /** Fills the SQE, the opcode's multishot flag included. */
   prep: Prep;
+  /** What the SQE points into; kept alive until the final CQE. */
   pin?: unknown;
+  /** Where the op was pointed at, for its errors. */
   context?: ErrorContext;
   /** A negative res that is a value, not an error (a repeating timer's -ETIME). */
   expect?: number;
@@ -49,6 +54,7 @@ export interface MultishotHost extends OpHost {
  */
 const settleWaiters = new WeakMap<Request, (() => void)[]>();
 
+/** A multishot op: one SQE, many CQEs, each mapped to a value read with `for await`; ends at the final CQE. */
 export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   private readonly values: T[] = [];
   private valuesHead = 0;
@@ -77,6 +83,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly host: MultishotHost,
+    /** What the op does. */
     readonly spec: MultishotSpec<T>,
     signal: AbortSignal | undefined,
   ) {
@@ -198,6 +205,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     else this.host.cancel(this);
   }
 
+  /** The next value, or done once the op has ended; rejects with the op's error. One read at a time. */
   next(): Promise<IteratorResult<T>> {
     if (this.valuesHead < this.values.length) {
       const value = this.values[this.valuesHead++]!;
@@ -219,6 +227,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     });
   }
 
+  /** Stops reading and cancels the op in the kernel; called by `break` in a `for await`. */
   return(): Promise<IteratorResult<T>> {
     this.stop();
     return Promise.resolve({ value: undefined, done: true });
@@ -238,6 +247,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     });
   }
 
+  /** The op itself. */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -57,6 +57,7 @@ export interface OpSpec<T = number> {
   update?: (res: number, flags: number) => void;
 }
 
+/** Options for one op: an abort signal and a deadline. */
 export interface OpOptions {
   /** Aborting cancels the op in the kernel (IORING_OP_ASYNC_CANCEL). */
   signal?: AbortSignal | undefined;
@@ -68,10 +69,14 @@ export interface OpOptions {
   timeout?: number | undefined;
 }
 
+/** The key under which an OpPromise holds its Op. */
 export const kOp = Symbol('ringcore.op');
 
 /** A promise for an op; `[kOp]` reaches the op behind it. */
-export type OpPromise<T> = Promise<T> & { [kOp]?: Op<T> };
+export type OpPromise<T> = Promise<T> & {
+  /** The op behind the promise. */
+  [kOp]?: Op<T>;
+};
 
 // The promise executor, shared by every op: a closure per op would cost an allocation.
 const captured: { resolve: (value: unknown) => void; reject: (error: unknown) => void } = { resolve: () => {}, reject: () => {} };
@@ -80,7 +85,9 @@ function capture(resolve: (value: never) => void, reject: (error: unknown) => vo
   captured.reject = reject;
 }
 
+/** A one-shot op: one SQE whose CQE settles `promise` with the spec's mapped result, or an errno error. */
 export class Op<T = number> extends Request {
+  /** Settles with the op's result once the kernel gives it back. */
   readonly promise: OpPromise<T>;
   private readonly resolve: (value: T) => void;
   private res = 0;
@@ -89,11 +96,13 @@ export class Op<T = number> extends Request {
   private cqes = 0;
   /** CQEs still to come: the op's own, and its deadline's. */
   private pending = 1;
+  /** Whether `promise` has settled. */
   settled = false;
   /** Set when the caller aborted; the op settles once the kernel gives it back. */
   aborted = false;
   /** Not the first op of its chain: an ECANCELED means an earlier link failed. */
   linkedAfter = false;
+  /** The op's IORING_OP_LINK_TIMEOUT, when it was given a timeout. */
   deadline: LinkTimeout | null = null;
   /** Set by expire(): the ms after which a timer (not a link timeout) cancelled the op. */
   private expiredAfter = -1;
@@ -102,6 +111,7 @@ export class Op<T = number> extends Request {
 
   constructor(
     private readonly host: OpHost,
+    /** What the op does: its syscall name, SQE prep, pinned memory and result mapping. */
     readonly spec: OpSpec<T>,
     signal: AbortSignal | undefined,
   ) {

@@ -7,8 +7,11 @@ import type { IoUring } from '../ring/io-uring.js';
 /** Fills SQE `sqe`. Called once the request has its SQE and slot (whose scratch memory it may use). */
 export type Prep = (uring: IoUring, sqe: number, slot: number) => void;
 
+/** One SQE and the slot its CQEs come back to, holding what the SQE points into until its final CQE. */
 export abstract class Request {
+  /** Its slot in the table of requests in flight (the low word of user_data); -1 when it has none. */
   slot = -1;
+  /** The slot's generation when taken (the high word of user_data): tells a late CQE for an earlier owner apart. */
   generation = 0;
   /** The SQE index, once placed (valid until the next submit). */
   sqe = -1;

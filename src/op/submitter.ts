@@ -21,6 +21,7 @@ import { SlotTable } from './slots.js';
 
 const { EAGAIN, EALREADY, EBUSY, EINTR, ENOENT, ETIME } = constants.errno;
 
+/** A submitter's running counts, as Ring.stats gives them. */
 export interface SubmitterStats {
   /** io_uring_enter calls made to submit. */
   enters: number;

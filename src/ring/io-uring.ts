@@ -22,7 +22,14 @@ export interface IoUringOptions {
   /** CQ size. Default: twice `entries`. */
   cqEntries?: number;
   /** Start a kernel thread that polls the SQ (IORING_SETUP_SQPOLL). */
-  sqPoll?: boolean | { idleMs?: number; cpu?: number };
+  sqPoll?:
+    | boolean
+    | {
+        /** ms without SQEs before the polling thread sleeps (sq_thread_idle). Default 1000. */
+        idleMs?: number;
+        /** Pin the polling thread to this CPU (IORING_SETUP_SQ_AFF). */
+        cpu?: number;
+      };
   /** Extra IORING_SETUP_* flags. */
   flags?: number;
   /** IORING_SETUP_* flags wanted where the kernel has them: dropped (all together, first) if it refuses them. */
@@ -97,9 +104,13 @@ export class IoUring {
   trace: ((event: TraceEvent) => void) | null = null;
 
   // SQE array, viewed four ways.
+  /** The SQE array as bytes (opcode, flags, ...). */
   readonly sqeU8: Uint8Array;
+  /** The SQE array as 16-bit words (ioprio, buf_index, ...). */
   readonly sqeU16: Uint16Array;
+  /** The SQE array as 32-bit words (len, op flags, addresses in halves, ...). */
   readonly sqeU32: Uint32Array;
+  /** The SQE array as signed 32-bit words (fd, file_index). */
   readonly sqeI32: Int32Array;
   // Ring memory as 32-bit words; the *At fields are word indexes into it.
   private readonly sq: Uint32Array;

@@ -30,12 +30,15 @@ interface UserData {
 
 /** An SQE, as the kernel is about to read it (traced when the SQ tail is published). */
 export interface SqeEvent extends RingEvent, UserData {
+  /** Which event: an SQE. */
   type: 'sqe';
   /** IORING_OP_*. */
   opcode: number;
   /** IOSQE_* flags. */
   flags: number;
+  /** sqe->fd: the fd, or a registered file's index with IOSQE_FIXED_FILE. */
   fd: number;
+  /** sqe->len: a byte count, iovec count or other op-specific length. */
   len: number;
   /** The offset, or -1 for "the file position". */
   off: number;
@@ -43,6 +46,7 @@ export interface SqeEvent extends RingEvent, UserData {
 
 /** A CQE, as it is reaped. */
 export interface CqeEvent extends RingEvent, UserData {
+  /** Which event: a CQE. */
   type: 'cqe';
   /** The result: a count, an fd, or -errno. */
   res: number;
@@ -52,8 +56,11 @@ export interface CqeEvent extends RingEvent, UserData {
 
 /** An io_uring_enter call and what it returned. */
 export interface EnterEvent extends RingEvent {
+  /** Which event: an io_uring_enter call. */
   type: 'enter';
+  /** The SQEs it was asked to submit. */
   toSubmit: number;
+  /** The CQEs it was asked to wait for (with IORING_ENTER_GETEVENTS). */
   minComplete: number;
   /** IORING_ENTER_* flags. */
   flags: number;
@@ -85,7 +92,14 @@ export interface TracedRing {
  * per event type; the message is the TraceEvent. APM tools subscribe with
  * `diagnostics_channel.subscribe('ringcore:sqe', fn)` and need no ringcore import.
  */
-export const TRACE_CHANNELS = { sqe: 'ringcore:sqe', cqe: 'ringcore:cqe', enter: 'ringcore:enter' } as const;
+export const TRACE_CHANNELS = {
+  /** SqeEvents. */
+  sqe: 'ringcore:sqe',
+  /** CqeEvents. */
+  cqe: 'ringcore:cqe',
+  /** EnterEvents. */
+  enter: 'ringcore:enter',
+} as const;
 
 // Held here: the channels must outlive any one subscriber (Node keeps them weakly).
 const channels = {

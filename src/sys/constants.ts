@@ -16,71 +16,137 @@
 // are all derived from it.
 // ---------------------------------------------------------------------------
 
+/** Every opcode by its name without the IORING_OP_ prefix: the value the kernel reads from sqe->opcode. */
 export const OPCODES = {
+  /** IORING_OP_NOP: Does nothing; completes with res 0 (useful to wake or test the ring). */
   NOP: 0,
+  /** IORING_OP_READV: readv(2)/preadv2(2): addr = iovec array, len = count, off = offset. */
   READV: 1,
+  /** IORING_OP_WRITEV: writev(2)/pwritev2(2). */
   WRITEV: 2,
+  /** IORING_OP_FSYNC: fsync(2); fdatasync(2) with IORING_FSYNC_DATASYNC. */
   FSYNC: 3,
+  /** IORING_OP_READ_FIXED: read into a registered buffer (buf_index). */
   READ_FIXED: 4,
+  /** IORING_OP_WRITE_FIXED: write from a registered buffer (buf_index). */
   WRITE_FIXED: 5,
+  /** IORING_OP_POLL_ADD: Wait for poll events on fd (one-shot, or multishot with IORING_POLL_ADD_MULTI). */
   POLL_ADD: 6,
+  /** IORING_OP_POLL_REMOVE: Remove or update a POLL_ADD, found by its user_data. */
   POLL_REMOVE: 7,
+  /** IORING_OP_SYNC_FILE_RANGE: sync_file_range(2). */
   SYNC_FILE_RANGE: 8,
+  /** IORING_OP_SENDMSG: sendmsg(2). */
   SENDMSG: 9,
+  /** IORING_OP_RECVMSG: recvmsg(2). */
   RECVMSG: 10,
+  /** IORING_OP_TIMEOUT: A timer: completes with -ETIME when it fires, or 0 after `off` other completions. */
   TIMEOUT: 11,
+  /** IORING_OP_TIMEOUT_REMOVE: Remove or update a TIMEOUT, found by its user_data. */
   TIMEOUT_REMOVE: 12,
+  /** IORING_OP_ACCEPT: accept4(2). */
   ACCEPT: 13,
+  /** IORING_OP_ASYNC_CANCEL: Cancel in-flight requests (by user_data, fd, opcode or all). */
   ASYNC_CANCEL: 14,
+  /** IORING_OP_LINK_TIMEOUT: A timeout on the previous SQE of a link chain. */
   LINK_TIMEOUT: 15,
+  /** IORING_OP_CONNECT: connect(2). */
   CONNECT: 16,
+  /** IORING_OP_FALLOCATE: fallocate(2). */
   FALLOCATE: 17,
+  /** IORING_OP_OPENAT: openat(2). */
   OPENAT: 18,
+  /** IORING_OP_CLOSE: close(2), or release a registered file slot. */
   CLOSE: 19,
+  /** IORING_OP_FILES_UPDATE: Update registered files from an SQE (like IORING_REGISTER_FILES_UPDATE). */
   FILES_UPDATE: 20,
+  /** IORING_OP_STATX: statx(2). */
   STATX: 21,
+  /** IORING_OP_READ: read(2)/pread(2) into addr, len bytes. */
   READ: 22,
+  /** IORING_OP_WRITE: write(2)/pwrite(2) from addr, len bytes. */
   WRITE: 23,
+  /** IORING_OP_FADVISE: posix_fadvise(2). */
   FADVISE: 24,
+  /** IORING_OP_MADVISE: madvise(2). */
   MADVISE: 25,
+  /** IORING_OP_SEND: send(2). */
   SEND: 26,
+  /** IORING_OP_RECV: recv(2). */
   RECV: 27,
+  /** IORING_OP_OPENAT2: openat2(2). */
   OPENAT2: 28,
+  /** IORING_OP_EPOLL_CTL: epoll_ctl(2). */
   EPOLL_CTL: 29,
+  /** IORING_OP_SPLICE: splice(2). */
   SPLICE: 30,
+  /** IORING_OP_PROVIDE_BUFFERS: Hand the kernel buffers for a provided-buffer group (legacy, non-ring). */
   PROVIDE_BUFFERS: 31,
+  /** IORING_OP_REMOVE_BUFFERS: Take buffers back from a provided-buffer group. */
   REMOVE_BUFFERS: 32,
+  /** IORING_OP_TEE: tee(2). */
   TEE: 33,
+  /** IORING_OP_SHUTDOWN: shutdown(2). */
   SHUTDOWN: 34,
+  /** IORING_OP_RENAMEAT: renameat2(2). */
   RENAMEAT: 35,
+  /** IORING_OP_UNLINKAT: unlinkat(2) (AT_REMOVEDIR for rmdir). */
   UNLINKAT: 36,
+  /** IORING_OP_MKDIRAT: mkdirat(2). */
   MKDIRAT: 37,
+  /** IORING_OP_SYMLINKAT: symlinkat(2). */
   SYMLINKAT: 38,
+  /** IORING_OP_LINKAT: linkat(2). */
   LINKAT: 39,
+  /** IORING_OP_MSG_RING: Post a CQE (or pass a registered fd) to another ring. */
   MSG_RING: 40,
+  /** IORING_OP_FSETXATTR: fsetxattr(2). */
   FSETXATTR: 41,
+  /** IORING_OP_SETXATTR: setxattr(2). */
   SETXATTR: 42,
+  /** IORING_OP_FGETXATTR: fgetxattr(2). */
   FGETXATTR: 43,
+  /** IORING_OP_GETXATTR: getxattr(2). */
   GETXATTR: 44,
+  /** IORING_OP_SOCKET: socket(2). */
   SOCKET: 45,
+  /** IORING_OP_URING_CMD: A driver/file-specific command (->uring_cmd), e.g. NVMe passthrough, socket options. */
   URING_CMD: 46,
+  /** IORING_OP_SEND_ZC: Zero-copy send; posts a second CQE (IORING_CQE_F_NOTIF) when the buffer is free. */
   SEND_ZC: 47,
+  /** IORING_OP_SENDMSG_ZC: Zero-copy sendmsg. */
   SENDMSG_ZC: 48,
+  /** IORING_OP_READ_MULTISHOT: Multishot read into provided buffers (Linux 6.7). */
   READ_MULTISHOT: 49,
+  /** IORING_OP_WAITID: waitid(2) (Linux 6.7). */
   WAITID: 50,
+  /** IORING_OP_FUTEX_WAIT: futex wait (Linux 6.7). */
   FUTEX_WAIT: 51,
+  /** IORING_OP_FUTEX_WAKE: futex wake (Linux 6.7). */
   FUTEX_WAKE: 52,
+  /** IORING_OP_FUTEX_WAITV: futex_waitv(2) (Linux 6.7). */
   FUTEX_WAITV: 53,
+  /** IORING_OP_FIXED_FD_INSTALL: Turn a registered (direct) file into a normal fd (Linux 6.8). */
   FIXED_FD_INSTALL: 54,
+  /** IORING_OP_FTRUNCATE: ftruncate(2) (Linux 6.9). */
   FTRUNCATE: 55,
+  /** IORING_OP_BIND: bind(2) (Linux 6.11). */
   BIND: 56,
+  /** IORING_OP_LISTEN: listen(2) (Linux 6.11). */
   LISTEN: 57,
+  /** IORING_OP_RECV_ZC: Zero-copy receive into a registered zcrx area (Linux 6.15). */
   RECV_ZC: 58,
+  /** IORING_OP_EPOLL_WAIT: epoll_wait(2) (Linux 6.15). */
   EPOLL_WAIT: 59,
+  /** IORING_OP_READV_FIXED: readv with a registered buffer (Linux 6.15). */
   READV_FIXED: 60,
+  /** IORING_OP_WRITEV_FIXED: writev with a registered buffer (Linux 6.15). */
   WRITEV_FIXED: 61,
+  /** IORING_OP_PIPE: pipe2(2) (Linux 6.16). */
   PIPE: 62,
+  /** IORING_OP_NOP128: NOP in a 128-byte SQE slot, for IORING_SETUP_SQE_MIXED rings (Linux 6.19). */
   NOP128: 63,
+  /** IORING_OP_URING_CMD128: URING_CMD in a 128-byte SQE slot, for IORING_SETUP_SQE_MIXED rings (Linux 6.19). */
   URING_CMD128: 64,
 } as const;
 
@@ -318,12 +384,19 @@ export const SYSCALL_NAMES: readonly string[] = Object.freeze(OPCODE_NAME_LIST.m
 // sqe->flags: bit numbers (enum io_uring_sqe_flags_bit) and the IOSQE_* masks.
 // ---------------------------------------------------------------------------
 
+/** Bit number of IOSQE_FIXED_FILE in sqe->flags. */
 export const IOSQE_FIXED_FILE_BIT = 0;
+/** Bit number of IOSQE_IO_DRAIN in sqe->flags. */
 export const IOSQE_IO_DRAIN_BIT = 1;
+/** Bit number of IOSQE_IO_LINK in sqe->flags. */
 export const IOSQE_IO_LINK_BIT = 2;
+/** Bit number of IOSQE_IO_HARDLINK in sqe->flags. */
 export const IOSQE_IO_HARDLINK_BIT = 3;
+/** Bit number of IOSQE_ASYNC in sqe->flags. */
 export const IOSQE_ASYNC_BIT = 4;
+/** Bit number of IOSQE_BUFFER_SELECT in sqe->flags. */
 export const IOSQE_BUFFER_SELECT_BIT = 5;
+/** Bit number of IOSQE_CQE_SKIP_SUCCESS in sqe->flags. */
 export const IOSQE_CQE_SKIP_SUCCESS_BIT = 6;
 
 /** sqe->fd is an index into the registered files. */
@@ -678,12 +751,15 @@ export const IORING_FEAT_NO_IOWAIT = 1 << 17;
 
 /** Register fixed buffers (iovec array). */
 export const IORING_REGISTER_BUFFERS = 0;
+/** Undoes IORING_REGISTER_BUFFERS. */
 export const IORING_UNREGISTER_BUFFERS = 1;
 /** Register fixed files (fd array; -1 = empty slot). */
 export const IORING_REGISTER_FILES = 2;
+/** Undoes IORING_REGISTER_FILES. */
 export const IORING_UNREGISTER_FILES = 3;
 /** Signal an eventfd on every completion. */
 export const IORING_REGISTER_EVENTFD = 4;
+/** Undoes IORING_REGISTER_EVENTFD (or _ASYNC). */
 export const IORING_UNREGISTER_EVENTFD = 5;
 /** Replace a range of registered files. */
 export const IORING_REGISTER_FILES_UPDATE = 6;
@@ -693,6 +769,7 @@ export const IORING_REGISTER_EVENTFD_ASYNC = 7;
 export const IORING_REGISTER_PROBE = 8;
 /** Register the current credentials; returns a personality id. */
 export const IORING_REGISTER_PERSONALITY = 9;
+/** Undoes IORING_REGISTER_PERSONALITY (by id). */
 export const IORING_UNREGISTER_PERSONALITY = 10;
 /** Restrict the opcodes/flags a disabled ring will accept. */
 export const IORING_REGISTER_RESTRICTIONS = 11;
@@ -708,14 +785,17 @@ export const IORING_REGISTER_BUFFERS2 = 15;
 export const IORING_REGISTER_BUFFERS_UPDATE = 16;
 /** Set the io-wq CPU affinity. */
 export const IORING_REGISTER_IOWQ_AFF = 17;
+/** Undoes IORING_REGISTER_IOWQ_AFF. */
 export const IORING_UNREGISTER_IOWQ_AFF = 18;
 /** Get/set the io-wq worker limits. */
 export const IORING_REGISTER_IOWQ_MAX_WORKERS = 19;
 /** Register ring fds for IORING_ENTER_REGISTERED_RING. */
 export const IORING_REGISTER_RING_FDS = 20;
+/** Undoes IORING_REGISTER_RING_FDS. */
 export const IORING_UNREGISTER_RING_FDS = 21;
 /** Register a provided-buffer ring (struct io_uring_buf_reg). */
 export const IORING_REGISTER_PBUF_RING = 22;
+/** Undoes IORING_REGISTER_PBUF_RING (by buffer group id). */
 export const IORING_UNREGISTER_PBUF_RING = 23;
 /** Cancel synchronously (struct io_uring_sync_cancel_reg). */
 export const IORING_REGISTER_SYNC_CANCEL = 24;
@@ -725,6 +805,7 @@ export const IORING_REGISTER_FILE_ALLOC_RANGE = 25;
 export const IORING_REGISTER_PBUF_STATUS = 26;
 /** Set up NAPI busy polling (Linux 6.9). */
 export const IORING_REGISTER_NAPI = 27;
+/** Undoes IORING_REGISTER_NAPI. */
 export const IORING_UNREGISTER_NAPI = 28;
 /** Choose the clock for wait timeouts (Linux 6.12). */
 export const IORING_REGISTER_CLOCK = 29;
@@ -825,9 +906,13 @@ export const IORING_REG_WAIT_TS = 1 << 0;
 // Socket commands: sqe->cmd_op of URING_CMD on a socket (enum io_uring_socket_op).
 // ---------------------------------------------------------------------------
 
+/** Bytes waiting unread in the receive queue (as ioctl SIOCINQ). */
 export const SOCKET_URING_OP_SIOCINQ = 0;
+/** Bytes in the send queue not yet sent (as ioctl SIOCOUTQ). */
 export const SOCKET_URING_OP_SIOCOUTQ = 1;
+/** getsockopt(2): sqe->level, sqe->optname, the value at sqe->optval. */
 export const SOCKET_URING_OP_GETSOCKOPT = 2;
+/** setsockopt(2): sqe->level, sqe->optname, the value at sqe->optval. */
 export const SOCKET_URING_OP_SETSOCKOPT = 3;
 /** Read TX timestamps from the error queue (Linux 6.17). */
 export const SOCKET_URING_OP_TX_TIMESTAMP = 4;
@@ -882,6 +967,7 @@ export const AT_STATX_SYNC_AS_STAT = 0x0000;
 export const O_CLOEXEC = 0o2000000;
 /** eventfd2 flags: close on exec, and reads that never block. */
 export const EFD_CLOEXEC = O_CLOEXEC;
+/** eventfd2 flag (O_NONBLOCK): a read of a zero counter fails with EAGAIN instead of blocking. */
 export const EFD_NONBLOCK = 0o4000;
 /** statx mask: the fields stat(2) fills. */
 export const STATX_BASIC_STATS = 0x07ff;

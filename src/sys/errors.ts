@@ -6,20 +6,31 @@ import { getSystemErrorMap } from 'node:util';
 
 /** Where a failed operation was pointed at, for the error's message and fields. */
 export interface ErrorContext {
+  /** The file path (of the source, for two-path ops). */
   path?: string;
+  /** The destination path of a rename, link, symlink or copy. */
   dest?: string;
+  /** The IP address or socket path of a network op. */
   address?: string;
+  /** The port of a network op. */
   port?: number;
 }
 
 /** A kernel error, shaped as Node's: negative errno, its code, the syscall, and where it was pointed at. */
 export interface RingcoreErrnoException extends Error {
+  /** The negative errno, as Node's (e.g. -2). */
   errno: number;
+  /** The errno's name, e.g. 'ENOENT'. */
   code: string;
+  /** The syscall the op stands for, e.g. 'open'. */
   syscall: string;
+  /** The file path, when the op had one. */
   path?: string;
+  /** The destination path, for two-path ops. */
   dest?: string;
+  /** The IP address or socket path, for network ops. */
   address?: string;
+  /** The port, for network ops. */
   port?: number;
 }
 
@@ -89,7 +100,9 @@ export function linkBrokenException(syscall: string, context?: ErrorContext): Ri
 
 /** The rejection of an aborted operation, as Node's own APIs give it. */
 export class AbortError extends Error {
+  /** 'AbortError', as Node's and the DOM's. */
   override readonly name = 'AbortError';
+  /** 'ABORT_ERR', as Node's. */
   readonly code = 'ABORT_ERR';
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
     super(message, options);
@@ -116,6 +129,7 @@ export type RingcoreErrorCode =
 
 /** An error of ringcore's own, with a stable ERR_RINGCORE_* code (docs/errors.md). */
 export class RingcoreError extends Error {
+  /** Which error it is: a stable ERR_RINGCORE_* code. */
   readonly code: RingcoreErrorCode;
   /** For ERR_RINGCORE_SETUP: the errno io_uring_setup returned. */
   errno?: number;
@@ -197,8 +211,10 @@ export function unsupportedArchError(arch: string): RingcoreError {
 
 /** A request the HTTP server refuses: `status` is what the client is told before the connection closes. */
 export class HttpError extends Error {
+  /** Always 'ERR_RINGCORE_HTTP_PARSE'. */
   readonly code = 'ERR_RINGCORE_HTTP_PARSE';
   constructor(
+    /** The status the client is answered with. */
     readonly status: 400 | 413 | 431 | 501 | 505,
     message: string,
   ) {

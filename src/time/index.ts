@@ -11,6 +11,7 @@ import type { Multishot } from '../op/multishot.js';
 
 const { ETIME } = constants.errno;
 
+/** Options for sleep() and interval(). */
 export interface TimerOptions {
   /** Aborting removes the timer from the kernel and rejects with an AbortError. */
   signal?: AbortSignal;
@@ -92,6 +93,7 @@ export function timeout<T>(work: Promise<T>, ms: number, options?: { ring?: Ring
   });
 }
 
+/** interval()'s options: the timer options and a tick count. */
 export interface IntervalOptions extends TimerOptions {
   /** Stop after this many ticks (0: never). */
   count?: number;

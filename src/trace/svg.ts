@@ -12,9 +12,11 @@ import { opcodeColor } from './palette.js';
 export interface SvgOptions {
   /** Picture width in px. Default 1200. */
   width?: number;
+  /** The heading drawn at the top. Default 'ringcore timeline'. */
   title?: string;
   /** The window to draw, in µs since the timeline started. Default: everything. */
   from?: number;
+  /** End of the window, in µs since the timeline started. Default: the timeline's end. */
   to?: number;
 }
 

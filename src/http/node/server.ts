@@ -18,8 +18,11 @@ import { resolveLimits, type Limits } from '../limits.js';
 import { listenArguments, type ListenOptions } from './listen-arguments.js';
 import { NodeConnection } from './node-connection.js';
 
+/** createServer()'s options: node:http's, plus noDelay and ring. */
 export interface ServerOptions {
+  /** The request class to construct. Default: node:http's IncomingMessage. */
   IncomingMessage?: typeof IncomingMessage;
+  /** The response class to construct. Default: node:http's ServerResponse. */
   ServerResponse?: typeof ServerResponse;
   /** Bytes of request line plus headers. Default 16384 (node:http's --max-http-header-size); over it: 431. */
   maxHeaderSize?: number;
@@ -47,9 +50,13 @@ function timeoutValue(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
+/** node:http.Server's API and events on ringcore sockets; made by createServer(). */
 export class Server extends EventEmitter {
+  /** ms from a request's start until it must be fully received (0: none), as node:http. */
   requestTimeout: number;
+  /** ms from a request's start until its headers must be complete, as node:http. */
   headersTimeout: number;
+  /** ms a kept-alive connection may wait for its next request, as node:http. */
   keepAliveTimeout: number;
   /** Socket inactivity (ms) before 'timeout' (0: none, node:http's default). */
   timeout = 0;
@@ -57,7 +64,9 @@ export class Server extends EventEmitter {
   maxHeadersCount: number | null = null;
   /** Requests per keep-alive connection (0: no limit). */
   maxRequestsPerSocket = 0;
+  /** The request class this server constructs. */
   readonly IncomingMessage: typeof IncomingMessage;
+  /** The response class this server constructs. */
   readonly ServerResponse: typeof ServerResponse;
   private readonly limits: Limits;
   private readonly checkingInterval: number;
@@ -89,6 +98,7 @@ export class Server extends EventEmitter {
     if (requestListener !== undefined) this.on('request', requestListener);
   }
 
+  /** Whether the server is bound and accepting. */
   get listening(): boolean {
     return this.listener !== null;
   }
@@ -100,6 +110,7 @@ export class Server extends EventEmitter {
 
   // ---- listening ---------------------------------------------------------------
 
+  /** node:http's listen() in its forms (port, host, backlog, options, callback); 'listening' once bound. */
   listen(...args: unknown[]): this {
     const { options, callback } = listenArguments(args);
     if (this.listener !== null || this.binding) {
@@ -159,6 +170,7 @@ export class Server extends EventEmitter {
     }
   }
 
+  /** The bound `{ address, family, port }`, or null when not listening. */
   address(): SocketAddress | null {
     return this.listener?.address() ?? null;
   }
@@ -181,6 +193,7 @@ export class Server extends EventEmitter {
     this.sweeper.unref();
   }
 
+  /** Sets `timeout` (socket inactivity, ms) for this server's connections; `callback` listens for 'timeout'. */
   setTimeout(ms = 0, callback?: (socket: unknown) => void): this {
     if (typeof ms !== 'number' || !(ms >= 0)) throw outOfRange('msecs', 'a non-negative number', ms);
     this.timeout = ms;
@@ -209,10 +222,12 @@ export class Server extends EventEmitter {
     return this;
   }
 
+  /** Destroys the connections that have no request in progress. */
   closeIdleConnections(): void {
     for (const connection of this.connections) if (connection.idle) connection.socket.destroy();
   }
 
+  /** Destroys every connection, except those handed over by an upgrade or CONNECT. */
   closeAllConnections(): void {
     for (const connection of this.connections) if (!connection.handedOver) connection.socket.destroy();
   }
@@ -231,15 +246,18 @@ export class Server extends EventEmitter {
     this.emit('close');
   }
 
+  /** close(), resolved on 'close', for `await using`; does nothing when not listening. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.listener === null) return;
     await new Promise<void>((resolve) => this.close(() => resolve()));
   }
 
+  /** No-op, kept for node:http's API. */
   ref(): this {
     return this;
   }
 
+  /** No-op, kept for node:http's API. */
   unref(): this {
     return this;
   }
@@ -261,6 +279,7 @@ export class Server extends EventEmitter {
     else this.emit('error', error);
   }
 
+  /** Reports a request listener's error and answers 500 (or destroys the response if it has begun). */
   handlerFailed(error: unknown, res: ServerResponse): void {
     this.reportError(error);
     if (res.writableEnded) return;
@@ -273,6 +292,7 @@ export class Server extends EventEmitter {
     }
   }
 
+  /** Where listener errors go: console.error. */
   reportError(error: unknown): void {
     console.error('ringcore/http createServer:', error);
   }
