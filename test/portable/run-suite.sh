@@ -24,17 +24,30 @@ case $runtime in
   *) echo "usage: $0 bun|deno BINARY" >&2; exit 2 ;;
 esac
 
+run_file() {
+  if [ "$runtime" = bun ]; then
+    timeout 300 "$binary" test --timeout 60000 "./$1"
+  else
+    timeout 300 "$binary" test -A --no-check "$1"
+  fi
+}
+
+# A file that fails is run once more, and fails the run only if it fails again:
+# these runtimes' timers and sockets are scheduled differently from Node's, and
+# a test's timing margin made for Node can miss once. Each retry is listed.
 failed=()
+retried=()
 for file in $(find dist/test -name '*.test.js' | sort | grep -Ev "dist/test/($skip)\.test\.js"); do
   echo "== $runtime: $file"
-  if [ "$runtime" = bun ]; then
-    timeout 300 "$binary" test --timeout 60000 "./$file" || failed+=("$file")
-  else
-    timeout 300 "$binary" test -A --no-check "$file" || failed+=("$file")
+  if ! run_file "$file"; then
+    echo "== $runtime: $file failed; running it once more"
+    retried+=("$file")
+    run_file "$file" || failed+=("$file")
   fi
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "$runtime: failed: ${failed[*]}" >&2
   exit 1
 fi
+[ ${#retried[@]} -eq 0 ] || echo "$runtime: passed on a second run: ${retried[*]}"
 echo "$runtime: every file passed"
