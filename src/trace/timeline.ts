@@ -172,16 +172,7 @@ export class Timeline {
     const open: ChromeTraceEvent[] = [];
     for (const [ring, track] of this.rings) {
       for (const slice of track.open.values()) {
-        open.push({
-          name: slice.name,
-          ph: 'X',
-          ts: slice.start,
-          dur: round(now - slice.start),
-          pid: ring,
-          tid: LANE_TID + slice.lane,
-          cat: 'op',
-          args: { ...slice.args, res: 'in flight' },
-        });
+        open.push(sliceEvent(ring, slice, now, { res: 'in flight' }));
       }
     }
     const otherData: Record<string, unknown> = { producer: 'ringcore', pid: process.pid, recordedMs: round(now / 1000) };
@@ -223,16 +214,7 @@ export class Timeline {
   }
 
   private endSlice(ring: number, track: RingTrack, userData: number, slice: OpenSlice, now: number, result: Record<string, unknown>, final: boolean): void {
-    this.events.push({
-      name: slice.name,
-      ph: 'X',
-      ts: slice.start,
-      dur: round(now - slice.start),
-      pid: ring,
-      tid: LANE_TID + slice.lane,
-      cat: 'op',
-      args: { ...slice.args, ...result },
-    });
+    this.events.push(sliceEvent(ring, slice, now, result));
     if (final) {
       track.open.delete(userData);
       track.lanes[slice.lane] = false;
@@ -249,4 +231,18 @@ export class Timeline {
     const arg = which === 'inFlight' ? 'ops' : 'entries';
     this.events.push({ name: COUNTERS[which], ph: 'C', ts: now, pid: ring, args: { [arg]: value } });
   }
+}
+
+/** An op's slice on its lane, from its start until `now`, with `result` added to its args. */
+function sliceEvent(ring: number, slice: OpenSlice, now: number, result: Record<string, unknown>): ChromeTraceEvent {
+  return {
+    name: slice.name,
+    ph: 'X',
+    ts: slice.start,
+    dur: round(now - slice.start),
+    pid: ring,
+    tid: LANE_TID + slice.lane,
+    cat: 'op',
+    args: { ...slice.args, ...result },
+  };
 }
