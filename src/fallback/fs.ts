@@ -67,6 +67,8 @@ export class NodeFileHandle extends FileHandle {
   readonly #fh: fsp.FileHandle;
   readonly #context: ErrorContext | undefined;
   #closing: Promise<void> | null = null;
+  /** The last write: writes run one after another, so that writes at the current position land in call order, as on io_uring. */
+  #writes: Promise<unknown> = Promise.resolve();
 
   constructor(fh: fsp.FileHandle, path?: string) {
     super(fh.fd, undefined as unknown as Ring, path);
@@ -75,6 +77,13 @@ export class NodeFileHandle extends FileHandle {
   }
 
   /** Runs `work` on Node's handle, unless closing (EBADF) or aborted; errors get the handle's path. */
+  /** #run, after every write started before this one has finished. */
+  #write<T>(signal: AbortSignal | undefined, work: (fh: fsp.FileHandle) => Promise<T>): Promise<T> {
+    const done = this.#writes.then(() => this.#run('write', signal, work));
+    this.#writes = done.catch(() => {});
+    return done;
+  }
+
   #run<T>(syscall: string, signal: AbortSignal | undefined, work: (fh: fsp.FileHandle) => Promise<T>): Promise<T> {
     try {
       if (this.#closing !== null) throw errnoException(-EBADF, syscall);
@@ -108,7 +117,7 @@ export class NodeFileHandle extends FileHandle {
   }
 
   override write(...args: Args): Promise<never> {
-    return this.#run('write', signalOf(args.slice(1)), (fh) => (fh.write as (...a: Args) => Promise<never>)(...args.slice(0, 4)));
+    return this.#write(signalOf(args.slice(1)), (fh) => (fh.write as (...a: Args) => Promise<never>)(...args.slice(0, 4)));
   }
 
   override readv<T extends readonly ArrayBufferView[]>(
@@ -128,8 +137,7 @@ export class NodeFileHandle extends FileHandle {
     position?: number | bigint | null,
     options?: FsOptions,
   ): Promise<{ bytesWritten: number; buffers: T }> {
-    return this.#run(
-      'write',
+    return this.#write(
       options?.signal,
       (fh) => fh.writev(buffers as unknown as NodeJS.ArrayBufferView[], position as number) as unknown as Promise<{ bytesWritten: number; buffers: T }>,
     );
@@ -167,7 +175,7 @@ export class NodeFileHandle extends FileHandle {
 
   override writeFile(data: WriteData, options?: WriteFileOptions | BufferEncoding): Promise<void> {
     const signal = typeof options === 'object' ? options?.signal : undefined;
-    return this.#run('write', signal, (fh) => fh.writeFile(data as never, options as never));
+    return this.#write(signal, (fh) => fh.writeFile(data as never, options as never));
   }
 
   #checkOpen(): void {
