@@ -13,6 +13,7 @@ import {
   ringClosedInFlightError,
   stackless,
   timedOutException,
+  userErrno,
   type ErrorContext,
 } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
@@ -207,7 +208,8 @@ export class Op<T = number> extends Request {
   }
 
   /** The error a failed CQE (res < 0) becomes. */
-  private failure(res: number, spec: OpSpec<T>): Error {
+  private failure(kernelRes: number, spec: OpSpec<T>): Error {
+    const res = userErrno(kernelRes);
     if ((res === -ECANCELED || res === -EINTR) && this.aborted) return this.abortError();
     if (this.closedUnder) return ringClosedInFlightError(spec.syscall, errnoException(res, spec.syscall, spec.context));
     if (res === -ECANCELED && this.deadline?.fired) return timedOutException(spec.syscall, this.deadline.ms, spec.context);

@@ -63,12 +63,22 @@ function describe(errno: number, name: string): string {
 }
 
 /**
+ * The kernel's restart codes (ERESTARTSYS 512 to ERESTART_RESTARTBLOCK 516)
+ * never leave a syscall, but io_uring passes them through in a CQE for some
+ * ops (a SPLICE cancelled while an io-wq worker runs it). To userland they
+ * mean "interrupted": -EINTR.
+ */
+export function userErrno(res: number): number {
+  return res <= -512 && res >= -516 ? -constants.errno.EINTR : res;
+}
+
+/**
  * A Node-style error for a negative result `res` of `syscall`.
  * The message follows Node: "ENOENT: no such file or directory, open '/x'",
  * or for sockets "connect ECONNREFUSED 127.0.0.1:80".
  */
 export function errnoException(res: number, syscall: string, context?: ErrorContext): RingcoreErrnoException {
-  const errno = -Math.abs(res);
+  const errno = userErrno(-Math.abs(res));
   const code = errnoName(errno);
   let message: string;
   if (context?.address !== undefined) {

@@ -118,6 +118,15 @@ test('errnoException() formats paths, dests, addresses and ports as Node does', 
   assert.equal(errnoException(-constants.errno.EADDRINUSE, 'bind', { address: '::1' }).message, 'bind EADDRINUSE ::1');
 });
 
+test('the kernel-internal restart codes a CQE can carry (a cancelled SPLICE: -512) become EINTR', () => {
+  for (const res of [-512, -513, -514, -516]) {
+    const error = errnoException(res, 'splice', { path: '/a', dest: '/b' });
+    assert.equal(error.code, 'EINTR');
+    assert.equal(error.errno, -constants.errno.EINTR);
+  }
+  assert.equal(errnoException(-511, 'splice').code, 'E511', 'only the restart codes are mapped');
+});
+
 test("errno names and descriptions, libuv's and the ones it lacks", () => {
   assert.equal(errnoName(-constants.errno.ENOENT), 'ENOENT');
   assert.equal(errnoName(constants.errno.ENOENT), 'ENOENT');
