@@ -242,6 +242,37 @@ bad:
 
 // ---- watching an fd in Node's event loop -----------------------------------
 
+// Both watchers take (fd, callback); returns 0 (a TypeError is thrown) unless
+// the arguments are that.
+static int watch_arguments(napi_env env, napi_callback_info info, const char *usage, long *fd, napi_value *callback) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_valuetype type;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !arg_to_long(env, argv[0], fd) ||
+      napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
+    return 0;
+  }
+  *callback = argv[1];
+  return 1;
+}
+
+// The { ref(), unref(), close() } object both watchers hand to JS; it owns
+// one reference to `data`, dropped by `finalize` when it is collected.
+static napi_value watch_handle(napi_env env, void *data, napi_finalize finalize, napi_callback ref, napi_callback unref,
+                               napi_callback close_fn) {
+  napi_value handle, fn;
+  napi_create_object(env, &handle);
+  napi_wrap(env, handle, data, finalize, NULL, NULL);
+  napi_create_function(env, "ref", NAPI_AUTO_LENGTH, ref, data, &fn);
+  napi_set_named_property(env, handle, "ref", fn);
+  napi_create_function(env, "unref", NAPI_AUTO_LENGTH, unref, data, &fn);
+  napi_set_named_property(env, handle, "unref", fn);
+  napi_create_function(env, "close", NAPI_AUTO_LENGTH, close_fn, data, &fn);
+  napi_set_named_property(env, handle, "close", fn);
+  return handle;
+}
+
 // A watcher has two owners: libuv (until the poll handle's close callback) and
 // the JS handle object (until it is garbage collected). The last one frees it.
 typedef struct watcher {
@@ -337,16 +368,9 @@ static napi_value js_watch_close(napi_env env, napi_callback_info info) {
 // when fd is readable. The watch starts unreferenced: it does not keep the
 // process alive until ref() is called. ref/unref/close after close do nothing.
 static napi_value js_watch(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], handle, fn, name;
+  napi_value callback, handle, name;
   long fd;
-  napi_valuetype type;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2 || !arg_to_long(env, argv[0], &fd) || napi_typeof(env, argv[1], &type) != napi_ok ||
-      type != napi_function) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "watch(fd, callback) needs an fd and a function");
-    return NULL;
-  }
+  if (!watch_arguments(env, info, "watch(fd, callback) needs an fd and a function", &fd, &callback)) return NULL;
   uv_loop_t *loop;
   CHECK(env, napi_get_uv_event_loop(env, &loop));
   watcher *w = calloc(1, sizeof *w);
@@ -363,7 +387,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   w->env = env;
   w->poll.data = w;
   w->owners = 2;
-  napi_create_reference(env, argv[1], 1, &w->callback);
+  napi_create_reference(env, callback, 1, &w->callback);
   napi_create_string_utf8(env, "ringcore:watch", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &w->context);
   // A worker thread's loop must not end with our handle still open.
@@ -371,14 +395,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   uv_unref((uv_handle_t *)&w->poll);
   rc = uv_poll_start(&w->poll, UV_READABLE, on_poll);
 
-  napi_create_object(env, &handle);
-  napi_wrap(env, handle, w, finalize_watcher, NULL, NULL);
-  napi_create_function(env, "ref", NAPI_AUTO_LENGTH, js_watch_ref, w, &fn);
-  napi_set_named_property(env, handle, "ref", fn);
-  napi_create_function(env, "unref", NAPI_AUTO_LENGTH, js_watch_unref, w, &fn);
-  napi_set_named_property(env, handle, "unref", fn);
-  napi_create_function(env, "close", NAPI_AUTO_LENGTH, js_watch_close, w, &fn);
-  napi_set_named_property(env, handle, "close", fn);
+  handle = watch_handle(env, w, finalize_watcher, js_watch_ref, js_watch_unref, js_watch_close);
   if (rc != 0) {
     close_watcher(w);
     napi_throw_error(env, uv_err_name(rc), uv_strerror(rc));
@@ -811,16 +828,9 @@ static napi_value js_thread_close(napi_env env, napi_callback_info info) {
 // watchThread(fd, callback) -> { ref(), unref(), close() }: watch()'s contract,
 // kept by a thread instead of uv_poll.
 static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], handle, fn, name;
+  napi_value callback, name;
   long fd;
-  napi_valuetype type;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2 || !arg_to_long(env, argv[0], &fd) || napi_typeof(env, argv[1], &type) != napi_ok ||
-      type != napi_function) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "watchThread(fd, callback) needs an fd and a function");
-    return NULL;
-  }
+  if (!watch_arguments(env, info, "watchThread(fd, callback) needs an fd and a function", &fd, &callback)) return NULL;
   thread_watch *w = calloc(1, sizeof *w);
   if (!w) {
     napi_throw_error(env, "ERR_RINGCORE_NATIVE", "out of memory");
@@ -842,7 +852,7 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
   }
   napi_create_string_utf8(env, "ringcore:watchThread", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &w->context);
-  if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, w, finalize_tsfn, w, on_wake, &w->tsfn) != napi_ok) {
+  if (napi_create_threadsafe_function(env, callback, NULL, name, 0, 1, w, finalize_tsfn, w, on_wake, &w->tsfn) != napi_ok) {
     napi_async_destroy(env, w->context);
     close(w->epfd);
     close(w->stopfd);
@@ -862,15 +872,7 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
   }
   w->running = 1;
 
-  napi_create_object(env, &handle);
-  napi_wrap(env, handle, w, finalize_thread_handle, NULL, NULL);
-  napi_create_function(env, "ref", NAPI_AUTO_LENGTH, js_thread_ref, w, &fn);
-  napi_set_named_property(env, handle, "ref", fn);
-  napi_create_function(env, "unref", NAPI_AUTO_LENGTH, js_thread_unref, w, &fn);
-  napi_set_named_property(env, handle, "unref", fn);
-  napi_create_function(env, "close", NAPI_AUTO_LENGTH, js_thread_close, w, &fn);
-  napi_set_named_property(env, handle, "close", fn);
-  return handle;
+  return watch_handle(env, w, finalize_thread_handle, js_thread_ref, js_thread_unref, js_thread_close);
 }
 
 static napi_value init(napi_env env, napi_value exports) {
