@@ -67,7 +67,10 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
       ring: source.ring,
       pool,
       syscall: 'read',
-      prep: (uring, sqe) => uring.prepRecvMultishot(sqe, fd, pool.group, 0),
+      prep: (uring, sqe) => {
+        uring.prepRecvMultishot(sqe, fd, 0, 0, 0);
+        uring.selectBuffer(sqe, pool.group);
+      },
       // Ended with data delivered (e.g. the CQ was full): carry on at once.
       rearm: (res) => res > 0,
       decode: decodeChunk,

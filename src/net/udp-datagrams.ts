@@ -10,7 +10,6 @@
 // `truncated: true` (MSG_TRUNC in the header's flags).
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
-import * as C from '../sys/constants.js';
 import { IO_URING_RECVMSG_OUT, MSGHDR, SOCKADDR_IN6 } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';
 import { MSG_TRUNC } from '../sys/socket-constants.js';
@@ -75,10 +74,8 @@ export class DatagramIterator<D extends Datagram = Datagram> implements AsyncIte
       pool,
       syscall: 'recvmsg',
       prep: (uring, sqe) => {
-        uring.prepRecvmsg(sqe, fd, addressOf(msg), 0);
-        uring.setIoprio(sqe, C.IORING_RECV_MULTISHOT);
-        uring.addFlags(sqe, C.IOSQE_BUFFER_SELECT);
-        uring.setBufIndex(sqe, pool.group);
+        uring.prepRecvmsgMultishot(sqe, fd, addressOf(msg), 0);
+        uring.selectBuffer(sqe, pool.group);
       },
       pin: msg,
       // Ended with a datagram delivered (e.g. the CQ was full): carry on at once.

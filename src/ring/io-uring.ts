@@ -663,16 +663,29 @@ export class IoUring {
   }
 
   /**
-   * Multishot recv into buffers picked from provided-buffer group `bufGroup`
-   * (IORING_RECV_MULTISHOT in ioprio, IOSQE_BUFFER_SELECT): a CQE per chunk,
-   * each naming its buffer in cqe->flags >> IORING_CQE_BUFFER_SHIFT.
+   * Multishot recv (IORING_RECV_MULTISHOT in ioprio): a CQE per chunk, as
+   * liburing's io_uring_prep_recv_multishot. The kernel requires a provided
+   * buffer (selectBuffer()); `addr`/`len` are then 0, or cap one chunk's size.
    */
-  prepRecvMultishot(sqe: number, fd: number, bufGroup: number, msgFlags: number): void {
-    this.prepRw(sqe, C.IORING_OP_RECV, fd, 0, 0, 0);
+  prepRecvMultishot(sqe: number, fd: number, addr: number, len: number, msgFlags: number): void {
+    this.prepRw(sqe, C.IORING_OP_RECV, fd, addr, len, 0);
     this.setOpFlags(sqe, msgFlags);
     this.setIoprio(sqe, C.IORING_RECV_MULTISHOT);
+  }
+
+  /** Multishot recvmsg: a CQE per datagram, as liburing's io_uring_prep_recvmsg_multishot (needs selectBuffer()). */
+  prepRecvmsgMultishot(sqe: number, fd: number, msghdr: number, msgFlags: number): void {
+    this.prepRecvmsg(sqe, fd, msghdr, msgFlags);
+    this.setIoprio(sqe, C.IORING_RECV_MULTISHOT);
+  }
+
+  /**
+   * The kernel picks the op's buffer from provided-buffer group `group`
+   * (IOSQE_BUFFER_SELECT) and names it in cqe->flags >> IORING_CQE_BUFFER_SHIFT.
+   */
+  selectBuffer(sqe: number, group: number): void {
     this.addFlags(sqe, C.IOSQE_BUFFER_SELECT);
-    this.setBufIndex(sqe, bufGroup);
+    this.setBufIndex(sqe, group);
   }
 
   /**

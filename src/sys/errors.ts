@@ -241,8 +241,8 @@ export function invalidStateError(reason: string): Error & { code: string } {
 }
 
 /** An async iterator's next() called while the previous call has not settled: one reader at a time. */
-export function concurrentReadError(): Error {
-  return new Error('ringcore: next() called again before the previous call settled');
+export function concurrentReadError(): Error & { code: string } {
+  return invalidStateError('next() called again before the previous call settled');
 }
 
 /** A loop that must make progress got a 0 from `what` (a write, a splice) with bytes still to go: it stops rather than spin. */

@@ -80,3 +80,25 @@ test('a reset peer ends the chunk loop with ECONNRESET', async () => {
     await listener.close();
   }
 });
+
+test('a second next() before the first settled rejects with ERR_INVALID_STATE; the first still gets the data', async () => {
+  const ring = new Ring({ entries: 16 });
+  configureRecvBuffers(ring, { count: 4, size: 1024 });
+  const [a, b] = socketpair({ ring });
+  try {
+    const chunks = b.chunks();
+    const first = chunks.next();
+    await assert.rejects(chunks.next(), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ERR_INVALID_STATE');
+      assert.match(error.message, /next\(\) called again/);
+      return true;
+    });
+    await a.write('data');
+    const { value } = await first;
+    assert.equal(Buffer.from(value as Uint8Array).toString(), 'data');
+    await chunks.return?.();
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await ring.close();
+  }
+});
