@@ -106,6 +106,8 @@ export function renderReport(sections: Section[]): string {
     '',
     '<!-- Written by `npm run bench -- --publish` (bench/report.ts) from bench/results/*.json. Do not edit by hand: rerun it. -->',
     '',
+    'Where the time of each row goes, and why a missed target is missed, is written by hand in [performance.md](performance.md).',
+    '',
   ];
   if (latest !== undefined) {
     const m = latest.machine;
