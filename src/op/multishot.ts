@@ -15,16 +15,10 @@ import * as C from '../sys/constants.js';
 import { AbortError, concurrentReadError, errnoException, ringClosedInFlightError, type ErrorContext } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
 import type { OpHost } from './op.js';
-import { Request, type Prep } from './request.js';
+import { Request, type RequestSpec } from './request.js';
 
-/** What a multishot op does, as Ring.multishot() takes it. */
-export interface MultishotSpec<T> {
-  /** The syscall name errors carry. */
-  syscall: string;
-  /** Fills the SQE, the opcode's multishot flag included. */
-  prep: Prep;
-  /** What the SQE points into; kept alive until the final CQE. */
-  pin?: unknown;
+/** What a multishot op does, as Ring.multishot() takes it; `prep` sets the opcode's multishot flag. */
+export interface MultishotSpec<T> extends RequestSpec {
   /** Where the op was pointed at, for its errors. */
   context?: ErrorContext;
   /** A negative res that is a value, not an error (a repeating timer's -ETIME). */
@@ -56,6 +50,8 @@ const settleWaiters = new WeakMap<Request, (() => void)[]>();
 
 /** A multishot op: one SQE, many CQEs, each mapped to a value read with `for await`; ends at the final CQE. */
 export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
+  /** What the op does. */
+  declare readonly spec: MultishotSpec<T>;
   private readonly values: T[] = [];
   private valuesHead = 0;
   private reader: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
@@ -84,10 +80,10 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   constructor(
     private readonly host: MultishotHost,
     /** What the op does. */
-    readonly spec: MultishotSpec<T>,
+    spec: MultishotSpec<T>,
     signal: AbortSignal | undefined,
   ) {
-    super(spec.syscall, spec.prep, spec.pin);
+    super(spec);
     // It may wait for ever (an idle connection's recv): outside the CQ bound, or idle connections would fill it.
     this.unbounded = true;
     if (signal?.aborted) {

@@ -17,7 +17,7 @@ import {
   type ErrorContext,
 } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
-import { Request, type Prep } from './request.js';
+import { FIRST_FREE_BIT, Request, type RequestSpec } from './request.js';
 
 const { ECANCELED, EINTR, ETIME } = constants.errno;
 
@@ -32,13 +32,7 @@ export interface OpHost {
 }
 
 /** What an op is: its SQE, what it pins, and how its result reads. */
-export interface OpSpec<T = number> {
-  /** The syscall name errors carry ('read', 'open', 'connect'...). */
-  syscall: string;
-  /** Fills the SQE. */
-  prep: Prep;
-  /** Memory the SQE points into, kept alive until the final CQE. */
-  pin?: unknown;
+export interface OpSpec<T = number> extends RequestSpec {
   /** path/dest/address/port for errors. */
   context?: ErrorContext;
   /** Turns a successful res into the promised value. Default: res itself. */
@@ -86,23 +80,28 @@ function capture(resolve: (value: never) => void, reject: (error: unknown) => vo
   captured.reject = reject;
 }
 
+// Op.bits, above Request's.
+/** The promise has settled. */
+const SETTLED = FIRST_FREE_BIT;
+/** The caller aborted; the op settles once the kernel gives it back. */
+const ABORTED = FIRST_FREE_BIT << 1;
+/** Not the first op of its chain: an ECANCELED means an earlier link failed. */
+const LINKED_AFTER = FIRST_FREE_BIT << 2;
+/** The first of its own CQEs (the result) came. */
+const RESULT_SEEN = FIRST_FREE_BIT << 3;
+/** Its own final CQE came. */
+const OWN_DONE = FIRST_FREE_BIT << 4;
+/** Its deadline's CQE came. */
+const DEADLINE_DONE = FIRST_FREE_BIT << 5;
+
 /** A one-shot op: one SQE whose CQE settles `promise` with the spec's mapped result, or an errno error. */
 export class Op<T = number> extends Request {
+  declare readonly spec: OpSpec<T>;
   /** Settles with the op's result once the kernel gives it back. */
   readonly promise: OpPromise<T>;
   private readonly resolve: (value: T) => void;
   private res = 0;
   private flags = 0;
-  /** CQEs of its own seen so far: the first is the result. */
-  private cqes = 0;
-  /** CQEs still to come: the op's own, and its deadline's. */
-  private pending = 1;
-  /** Whether `promise` has settled. */
-  settled = false;
-  /** Set when the caller aborted; the op settles once the kernel gives it back. */
-  aborted = false;
-  /** Not the first op of its chain: an ECANCELED means an earlier link failed. */
-  linkedAfter = false;
   /** The op's IORING_OP_LINK_TIMEOUT, when it was given a timeout. */
   deadline: LinkTimeout | null = null;
   /** Set by expire(): the ms after which a timer (not a link timeout) cancelled the op. */
@@ -113,10 +112,10 @@ export class Op<T = number> extends Request {
   constructor(
     private readonly host: OpHost,
     /** What the op does: its syscall name, SQE prep, pinned memory and result mapping. */
-    readonly spec: OpSpec<T>,
+    spec: OpSpec<T>,
     signal: AbortSignal | undefined,
   ) {
-    super(spec.syscall, spec.prep, spec.pin);
+    super(spec);
     this.promise = new Promise<T>(capture);
     // Failures go through resolve too: see fail().
     this.resolve = captured.resolve as (value: T) => void;
@@ -124,10 +123,28 @@ export class Op<T = number> extends Request {
     if (signal !== undefined) this.abortLink = { unwatch: watchAbort(signal, () => this.abort(signal.reason)), reason: undefined };
   }
 
+  /** Whether `promise` has settled. */
+  get settled(): boolean {
+    return (this.bits & SETTLED) !== 0;
+  }
+
+  /** Set when the caller aborted; the op settles once the kernel gives it back. */
+  get aborted(): boolean {
+    return (this.bits & ABORTED) !== 0;
+  }
+
+  /** Not the first op of its chain: an ECANCELED means an earlier link failed. */
+  get linkedAfter(): boolean {
+    return (this.bits & LINKED_AFTER) !== 0;
+  }
+  set linkedAfter(on: boolean) {
+    this.setBit(LINKED_AFTER, on);
+  }
+
   /** The caller gave up: cancel in the kernel, or drop if not yet placed. */
   abort(reason: unknown): void {
     if (this.settled || this.aborted) return;
-    this.aborted = true;
+    this.bits |= ABORTED;
     if (this.abortLink !== null) this.abortLink.reason = reason;
     if (this.queued) this.host.dequeue(this);
     else this.host.cancel(this);
@@ -149,11 +166,11 @@ export class Op<T = number> extends Request {
     this.deadline = new LinkTimeout(this, this.host, ms);
     this.deadline.linkNext = this.linkNext;
     this.linkNext = this.deadline;
-    this.pending = 2;
   }
 
   complete(res: number, flags: number): boolean {
-    if (this.cqes++ === 0) {
+    if ((this.bits & RESULT_SEEN) === 0) {
+      this.bits |= RESULT_SEEN;
       this.res = res;
       this.flags = flags;
     } else {
@@ -161,13 +178,15 @@ export class Op<T = number> extends Request {
     }
     // More CQEs will come to this slot: keep it, and what the op pins, until the last.
     if ((flags & IORING_CQE_F_MORE) !== 0) return false;
-    if (--this.pending === 0) this.settle();
+    this.bits |= OWN_DONE;
+    if (this.deadline === null || (this.bits & DEADLINE_DONE) !== 0) this.settle();
     return true;
   }
 
   /** The deadline's CQE: -ETIME when it fired and cancelled the op. */
   deadlineDone(): void {
-    if (--this.pending === 0) this.settle();
+    this.bits |= DEADLINE_DONE;
+    if ((this.bits & OWN_DONE) !== 0) this.settle();
   }
 
   discard(error: Error | null): void {
@@ -178,7 +197,7 @@ export class Op<T = number> extends Request {
   }
 
   private finish(): void {
-    this.settled = true;
+    this.bits |= SETTLED;
     this.abortLink?.unwatch();
   }
 
@@ -256,7 +275,7 @@ export class LinkTimeout extends Request {
     /** When the deadline passes, on performance.now()'s clock. */
     readonly dueAt: number = performance.now() + ms,
   ) {
-    super('link_timeout', (uring, sqe, slot) => uring.prepLinkTimeout(sqe, host.timespec(slot, timeLeft(dueAt)), 0), null);
+    super({ syscall: 'link_timeout', prep: (uring, sqe, slot) => uring.prepLinkTimeout(sqe, host.timespec(slot, timeLeft(dueAt)), 0) });
   }
 
   /** Milliseconds until the deadline (0 once it passed). */

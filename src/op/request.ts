@@ -2,10 +2,33 @@
 // object the SQE points into (buffers, iovecs, sockaddrs, paths, timespecs)
 // for as long as its slot is taken, that is until its final CQE, whatever the
 // caller does meanwhile: the kernel never writes into memory given back.
+//
+// Every op allocates one, so it is kept small: what the SQE is comes from a
+// shared spec rather than fields of its own, and the yes/no states share one
+// word of bits (each field costs every op about a nanosecond to allocate,
+// fill and collect: docs/benchmarks.md, "Where a NOP's time goes").
 import type { IoUring } from '../ring/io-uring.js';
 
 /** Fills SQE `sqe`. Called once the request has its SQE and slot (whose scratch memory it may use). */
 export type Prep = (uring: IoUring, sqe: number, slot: number) => void;
+
+/** What a request's SQE is: shared by every request made from it. */
+export interface RequestSpec {
+  /** The syscall name errors carry ('read', 'open', 'connect'...). */
+  syscall: string;
+  /** Fills the SQE. */
+  prep: Prep;
+  /** Memory the SQE points into, kept alive until the final CQE. */
+  pin?: unknown;
+}
+
+// Request.bits. Subclasses take theirs from FIRST_FREE_BIT up.
+const QUEUED = 1;
+const CLOSED_UNDER = 2;
+const UNBOUNDED = 4;
+const CANCEL_AGAIN = 8;
+/** The lowest bit of Request.bits that subclasses may use. */
+export const FIRST_FREE_BIT = 16;
 
 /** One SQE and the slot its CQEs come back to, holding what the SQE points into until its final CQE. */
 export abstract class Request {
@@ -19,27 +42,58 @@ export abstract class Request {
   head: Request = this;
   /** The next request of an IOSQE_IO_LINK chain: placed right after this one, in the same submit. */
   linkNext: Request | null = null;
+  /** The yes/no states below, and subclasses' own, as bits. */
+  protected bits = 0;
+
+  constructor(
+    /** What the SQE is; `spec.pin` is kept alive until the final CQE. */
+    readonly spec: RequestSpec,
+  ) {}
+
+  /** The syscall name its errors carry. */
+  get syscall(): string {
+    return this.spec.syscall;
+  }
+
   /** True while queued for room, before the SQE is written. */
-  queued = false;
+  get queued(): boolean {
+    return (this.bits & QUEUED) !== 0;
+  }
+  set queued(on: boolean) {
+    this.setBit(QUEUED, on);
+  }
+
   /** Set when the ring was closed while this request was in flight. */
-  closedUnder = false;
+  get closedUnder(): boolean {
+    return (this.bits & CLOSED_UNDER) !== 0;
+  }
+  set closedUnder(on: boolean) {
+    this.setBit(CLOSED_UNDER, on);
+  }
+
   /** Waits indefinitely (multishot): not counted against the CQ bound on requests in flight (slots.ts). */
-  unbounded = false;
+  get unbounded(): boolean {
+    return (this.bits & UNBOUNDED) !== 0;
+  }
+  set unbounded(on: boolean) {
+    this.setBit(UNBOUNDED, on);
+  }
+
   /**
    * A cancel missed it (-EALREADY, -ENOENT) while it was still in flight: a
    * multishot op (an interval caught between two ticks) would go on posting,
    * so it is cancelled again at its next CQE.
    */
-  cancelAgain = false;
+  get cancelAgain(): boolean {
+    return (this.bits & CANCEL_AGAIN) !== 0;
+  }
+  set cancelAgain(on: boolean) {
+    this.setBit(CANCEL_AGAIN, on);
+  }
 
-  constructor(
-    /** The syscall name its errors carry. */
-    readonly syscall: string,
-    /** Fills the SQE. */
-    readonly prep: Prep,
-    /** What the SQE points into; kept alive until the final CQE. */
-    readonly pin: unknown,
-  ) {}
+  protected setBit(bit: number, on: boolean): void {
+    this.bits = on ? this.bits | bit : this.bits & ~bit;
+  }
 
   /** Requests in this chain, this one included. */
   get chainLength(): number {
@@ -64,11 +118,10 @@ export abstract class Request {
 /** A request whose result only the runtime cares about (ASYNC_CANCEL, TIMEOUT_REMOVE). */
 export class InternalRequest extends Request {
   constructor(
-    syscall: string,
-    prep: Prep,
+    spec: RequestSpec,
     private readonly onComplete: ((res: number) => void) | null = null,
   ) {
-    super(syscall, prep, null);
+    super(spec);
   }
 
   complete(res: number): boolean {

@@ -80,6 +80,12 @@ export class Submitter implements OpHost {
 
   /** Starts one op: validates options, then places it now or queues it. */
   submit<T>(spec: OpSpec<T>, options?: OpOptions): OpPromise<T> {
+    if (options === undefined) {
+      // The common case, without the checks options need.
+      const op = new Op<T>(this, spec, undefined);
+      this.start(op);
+      return op.promise;
+    }
     const signal = checkOptions(options);
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     // The op and its LINK_TIMEOUT are placed together: a chain that can never fit would wait forever.
@@ -179,10 +185,12 @@ export class Submitter implements OpHost {
       r.slot = slot;
       r.generation = this.slots.generation(slot);
       r.sqe = sqe;
-      r.queued = false;
-      this.disarm(r);
+      if (r.queued) {
+        r.queued = false;
+        this.disarm(r);
+      }
       try {
-        r.prep(uring, sqe, slot);
+        r.spec.prep(uring, sqe, slot);
       } catch (error) {
         this.unplace(head, r, error as Error);
         return true;
@@ -246,15 +254,11 @@ export class Submitter implements OpHost {
   // ---- OpHost --------------------------------------------------------------
 
   cancel(target: Request): void {
-    const cancel = new InternalRequest(
-      'async_cancel',
-      (uring, sqe) => uring.prepCancel(sqe, target.slot, target.generation, 0),
-      (res) => {
-        // Running (-EALREADY), or between two shots (-ENOENT: a multishot timer
-        // that fired is off the kernel's list until its task work re-arms it).
-        if ((res === -EALREADY || res === -ENOENT) && this.slots.lookup(target.slot, target.generation) === target) target.cancelAgain = true;
-      },
-    );
+    const cancel = new InternalRequest({ syscall: 'async_cancel', prep: (uring, sqe) => uring.prepCancel(sqe, target.slot, target.generation, 0) }, (res) => {
+      // Running (-EALREADY), or between two shots (-ENOENT: a multishot timer
+      // that fired is off the kernel's list until its task work re-arms it).
+      if ((res === -EALREADY || res === -ENOENT) && this.slots.lookup(target.slot, target.generation) === target) target.cancelAgain = true;
+    });
     if (!this.place(cancel, 0)) this.urgent.push(cancel);
     this.wake();
   }
