@@ -177,7 +177,7 @@ export class Submitter implements OpHost {
   private place(head: Request, reserve: number): boolean {
     const n = head.linkNext === null ? 1 : head.chainLength;
     // Requests that wait indefinitely (multishot) are outside the CQ bound: see slots.ts.
-    if ((!head.unbounded && this.slots.available - reserve < n) || this.uring.sqSpace() < n) return false;
+    if ((!head.unbounded && this.slots.available - reserve < n) || !this.uring.hasSqRoom(n)) return false;
     const uring = this.uring;
     for (let r: Request | null = head; r !== null; r = r.linkNext) {
       const slot = this.slots.acquire(r, r.unbounded);

@@ -131,6 +131,19 @@ export class IoUring {
   private sqeTail = 0;
   /** The SQ tail as last published. */
   private sqPublished = 0;
+  /**
+   * The SQ head as last read. Atomics.load is a call into V8's runtime (about
+   * 10 ns here), too dear for every SQE. The kernel only moves the head
+   * forward, so an old value counts too few free SQEs, never too many: it is
+   * read again only when it shows too little room.
+   */
+  private sqHeadSeen = 0;
+  /**
+   * The CQ head: advanced here as each CQE is read, and published to the
+   * kernel (a release store, as dear as a load) once per reap() rather than
+   * per CQE.
+   */
+  private cqHead = 0;
   private probeOps: Uint8Array | null = null;
   private registeredBuffers: ArrayBufferView[] | null = null;
 
@@ -225,6 +238,8 @@ export class IoUring {
     const arrayAt = sqOff(SQRING_OFFSETS.array) / 4;
     for (let i = 0; i < this.sqEntries; i++) this.sq[arrayAt + i] = i;
     this.sqeTail = this.sqPublished = Atomics.load(this.sq, this.sqTailAt);
+    this.sqHeadSeen = Atomics.load(this.sq, this.sqHeadAt);
+    this.cqHead = Atomics.load(this.cq, this.cqHeadAt);
     ownRing(this, {
       sqRing: this.sq.buffer as ArrayBuffer,
       cqRing: this.cq.buffer as ArrayBuffer,
@@ -253,12 +268,19 @@ export class IoUring {
 
   /** SQEs free to be handed out now. */
   sqSpace(): number {
-    return this.sqEntries - ((this.sqeTail - Atomics.load(this.sq, this.sqHeadAt)) >>> 0);
+    this.sqHeadSeen = Atomics.load(this.sq, this.sqHeadAt);
+    return this.sqEntries - ((this.sqeTail - this.sqHeadSeen) >>> 0);
+  }
+
+  /** Whether `count` SQEs can be handed out now: sqSpace() >= count, reading the kernel's head only when needed. */
+  hasSqRoom(count: number): boolean {
+    return this.sqEntries - ((this.sqeTail - this.sqHeadSeen) >>> 0) >= count || this.sqSpace() >= count;
   }
 
   /** SQEs handed out and not yet consumed by the kernel. */
   sqPending(): number {
-    return (this.sqeTail - Atomics.load(this.sq, this.sqHeadAt)) >>> 0;
+    this.sqHeadSeen = Atomics.load(this.sq, this.sqHeadAt);
+    return (this.sqeTail - this.sqHeadSeen) >>> 0;
   }
 
   /**
@@ -267,8 +289,7 @@ export class IoUring {
    */
   getSqe(): number | null {
     if (this.fd < 0) throw ringClosedError();
-    const head = Atomics.load(this.sq, this.sqHeadAt);
-    if ((this.sqeTail - head) >>> 0 >= this.sqEntries) return null;
+    if ((this.sqeTail - this.sqHeadSeen) >>> 0 >= this.sqEntries && this.sqSpace() === 0) return null;
     const index = this.sqeTail & this.sqMask;
     this.sqeTail = (this.sqeTail + 1) >>> 0;
     zeroSqe(this.sqeU32, index * SQE_WORDS);
@@ -322,6 +343,8 @@ export class IoUring {
 
   /** The raw io_uring_enter syscall (`arg`, `argSize`: IORING_ENTER_EXT_ARG's argument). */
   enter(toSubmit: number, minComplete: number, flags: number, arg = 0, argSize = 0): number {
+    // A reap handler that enters (a nested flush) gives the kernel the CQEs read so far first.
+    if (this.cq[this.cqHeadAt] !== this.cqHead) this.publishCqHead();
     const ret = native.syscall(SYS_io_uring_enter, this.fd, toSubmit, minComplete, flags, arg, argSize);
     traceHook(this)?.({ type: 'enter', ring: this.id, toSubmit, minComplete, flags, ret });
     return ret;
@@ -367,7 +390,7 @@ export class IoUring {
 
   /** CQEs ready to be reaped. */
   cqReady(): number {
-    return (Atomics.load(this.cq, this.cqTailAt) - this.cq[this.cqHeadAt]!) >>> 0;
+    return (Atomics.load(this.cq, this.cqTailAt) - this.cqHead) >>> 0;
   }
 
   /**
@@ -378,25 +401,36 @@ export class IoUring {
   reap(handle: (slot: number, generation: number, res: number, flags: number) => void, max = Infinity): number {
     const cq = this.cq;
     const tail = Atomics.load(cq, this.cqTailAt);
-    let head = cq[this.cqHeadAt]!;
+    if (tail === this.cqHead) return 0;
     let count = 0;
-    const trace = head === tail ? null : traceHook(this);
-    while (head !== tail && count < max) {
-      const at = this.cqesAt + (head & this.cqMask) * this.cqeWords;
-      const slot = cq[at]!;
-      const generation = cq[at + 1]!;
-      const res = this.cqI32[at + 2]!;
-      const flags = cq[at + 3]!;
-      head = (head + 1) >>> 0;
-      count++;
-      // Free the entry before running the handler, which may submit and reap again.
-      Atomics.store(cq, this.cqHeadAt, head);
-      if (trace !== null) {
-        trace({ type: 'cqe', ring: this.id, res, flags, userData: slot + generation * 0x1_0000_0000, slot, generation });
+    const trace = traceHook(this);
+    try {
+      // this.cqHead, not a local: a handler may reap again (a nested flush), past the CQEs read here,
+      // and perhaps past `tail`.
+      while (count < max && ((tail - this.cqHead) | 0) > 0) {
+        const head = this.cqHead;
+        const at = this.cqesAt + (head & this.cqMask) * this.cqeWords;
+        const slot = cq[at]!;
+        const generation = cq[at + 1]!;
+        const res = this.cqI32[at + 2]!;
+        const flags = cq[at + 3]!;
+        // Taken before the handler runs: it may submit and reap again.
+        this.cqHead = (head + 1) >>> 0;
+        count++;
+        if (trace !== null) {
+          trace({ type: 'cqe', ring: this.id, res, flags, userData: slot + generation * 0x1_0000_0000, slot, generation });
+        }
+        handle(slot, generation, res, flags);
       }
-      handle(slot, generation, res, flags);
+    } finally {
+      this.publishCqHead();
     }
     return count;
+  }
+
+  /** Gives the CQEs read so far back to the kernel: a release store, after every read of them. */
+  private publishCqHead(): void {
+    Atomics.store(this.cq, this.cqHeadAt, this.cqHead);
   }
 
   // ---- prep helpers: named after liburing's io_uring_prep_* ---------------
