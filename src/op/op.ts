@@ -73,11 +73,15 @@ export type OpPromise<T> = Promise<T> & {
   [kOp]?: Op<T>;
 };
 
-// The promise executor, shared by every op: a closure per op would cost an allocation.
-const captured: { resolve: (value: unknown) => void; reject: (error: unknown) => void } = { resolve: () => {}, reject: () => {} };
-function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
-  captured.resolve = resolve as (value: unknown) => void;
-  captured.reject = reject;
+// The promise executors, shared by every op: a closure per op would cost an allocation.
+// An op keeps only its resolve (failures go through it too: see fail()).
+let capturedResolve: (value: never) => void = () => {};
+let capturedReject: (error: unknown) => void = () => {};
+function captureResolve(resolve: (value: never) => void): void {
+  capturedResolve = resolve;
+}
+function captureReject(_: unknown, reject: (error: unknown) => void): void {
+  capturedReject = reject;
 }
 
 // Op.bits, above Request's.
@@ -116,9 +120,8 @@ export class Op<T = number> extends Request {
     signal: AbortSignal | undefined,
   ) {
     super(spec);
-    this.promise = new Promise<T>(capture);
-    // Failures go through resolve too: see fail().
-    this.resolve = captured.resolve as (value: T) => void;
+    this.promise = new Promise<T>(captureResolve);
+    this.resolve = capturedResolve as (value: T) => void;
     this.promise[kOp] = this;
     if (signal !== undefined) this.abortLink = { unwatch: watchAbort(signal, () => this.abort(signal.reason)), reason: undefined };
   }
@@ -246,8 +249,8 @@ export class Op<T = number> extends Request {
    * A success pays nothing for this.
    */
   private fail(error: unknown): void {
-    const later = new Promise<never>(capture);
-    const rejectLater = captured.reject;
+    const later = new Promise<never>(captureReject);
+    const rejectLater = capturedReject;
     this.resolve(later.then(undefined, rejectAtCaller) as unknown as T);
     rejectLater(error);
   }
