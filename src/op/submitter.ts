@@ -371,9 +371,11 @@ export class Submitter implements OpHost {
     let taskRun = true;
     for (;;) {
       total += this.uring.reap(this.dispatch);
-      if (this.uring.cqOverflowed()) {
+      // One read of the SQ flags for both questions: each read is a call into V8's runtime.
+      const sqFlags = this.uring.sqFlags();
+      if ((sqFlags & C.IORING_SQ_CQ_OVERFLOW) !== 0) {
         this.uring.enter(0, 0, C.IORING_ENTER_GETEVENTS);
-      } else if (taskRun && this.uring.taskRunPending()) {
+      } else if (taskRun && (sqFlags & C.IORING_SQ_TASKRUN) !== 0) {
         taskRun = false;
         this.uring.enter(0, 0, C.IORING_ENTER_GETEVENTS);
       } else {

@@ -132,10 +132,9 @@ export class IoUring {
   /** The SQ tail as last published. */
   private sqPublished = 0;
   /**
-   * The SQ head as last read. Atomics.load is a call into V8's runtime (about
-   * 10 ns here), too dear for every SQE. The kernel only moves the head
-   * forward, so an old value counts too few free SQEs, never too many: it is
-   * read again only when it shows too little room.
+   * The SQ head as last read: read again only when it shows too little room.
+   * The kernel only moves it forward, so an old value counts too few free
+   * SQEs, never too many.
    */
   private sqHeadSeen = 0;
   /**
@@ -238,7 +237,7 @@ export class IoUring {
     const arrayAt = sqOff(SQRING_OFFSETS.array) / 4;
     for (let i = 0; i < this.sqEntries; i++) this.sq[arrayAt + i] = i;
     this.sqeTail = this.sqPublished = Atomics.load(this.sq, this.sqTailAt);
-    this.sqHeadSeen = Atomics.load(this.sq, this.sqHeadAt);
+    this.sqHeadSeen = this.readSqHead();
     this.cqHead = Atomics.load(this.cq, this.cqHeadAt);
     ownRing(this, {
       sqRing: this.sq.buffer as ArrayBuffer,
@@ -266,9 +265,19 @@ export class IoUring {
 
   // ---- submission queue ---------------------------------------------------
 
+  /**
+   * The kernel's SQ head. Without SQPOLL the kernel moves it only inside our
+   * own io_uring_enter, so a plain load is enough (as liburing does); with
+   * SQPOLL its thread moves it at any time: an acquire load. Atomics.load is
+   * a call into V8's runtime here, about 10 ns, too dear for every SQE.
+   */
+  private readSqHead(): number {
+    return this.sqPoll ? Atomics.load(this.sq, this.sqHeadAt) : this.sq[this.sqHeadAt]!;
+  }
+
   /** SQEs free to be handed out now. */
   sqSpace(): number {
-    this.sqHeadSeen = Atomics.load(this.sq, this.sqHeadAt);
+    this.sqHeadSeen = this.readSqHead();
     return this.sqEntries - ((this.sqeTail - this.sqHeadSeen) >>> 0);
   }
 
@@ -279,7 +288,7 @@ export class IoUring {
 
   /** SQEs handed out and not yet consumed by the kernel. */
   sqPending(): number {
-    this.sqHeadSeen = Atomics.load(this.sq, this.sqHeadAt);
+    this.sqHeadSeen = this.readSqHead();
     return (this.sqeTail - this.sqHeadSeen) >>> 0;
   }
 
