@@ -149,20 +149,27 @@ const loops: Record<string, () => Promise<number>> = {
   setImmediate: immediates(),
 };
 const cpu: Record<string, number[]> = {};
+const system: Record<string, number[]> = {};
 for (let round = -1; round < rounds; round++) {
   for (const [name, loop] of Object.entries(loops)) {
     const before = process.cpuUsage();
     const ops = await loop();
     const used = process.cpuUsage(before);
     // Round -1 warms every loop up.
-    if (round >= 0) (cpu[name] ??= []).push(((used.user + used.system) * 1e3) / ops);
+    if (round >= 0) {
+      (cpu[name] ??= []).push(((used.user + used.system) * 1e3) / ops);
+      (system[name] ??= []).push((used.system * 1e3) / ops);
+    }
   }
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const raw = median(cpu['raw-ring']!);
-console.log(`batch ${batch}, ${rounds} rounds of ${seconds} s each; CPU ns per op, median (min); % of the raw ring's rate`);
+console.log(`batch ${batch}, ${rounds} rounds of ${seconds} s each; CPU ns per op, median (min) [of which system]; % of the raw ring's rate`);
 for (const [name, values] of Object.entries(cpu)) {
   const ns = median(values);
-  console.log(`${name.padEnd(18)} ${ns.toFixed(1).padStart(7)} (${Math.min(...values).toFixed(1)})  ${((raw / ns) * 100).toFixed(0).padStart(4)} %`);
+  const sys = median(system[name]!);
+  console.log(
+    `${name.padEnd(18)} ${ns.toFixed(1).padStart(7)} (${Math.min(...values).toFixed(1)}) [${sys.toFixed(1)}]  ${((raw / ns) * 100).toFixed(0).padStart(4)} %`,
+  );
 }
 process.exit(0);
