@@ -6,7 +6,7 @@
 // Every op allocates one, so it is kept small: what the SQE is comes from a
 // shared spec rather than fields of its own, and the yes/no states share one
 // word of bits (each field costs every op about a nanosecond to allocate,
-// fill and collect: docs/benchmarks.md, "Where a NOP's time goes").
+// fill and collect: docs/performance.md, "NOPs").
 import type { IoUring } from '../ring/io-uring.js';
 
 /** Fills SQE `sqe`. Called once the request has its SQE and slot (whose scratch memory it may use). */
