@@ -1,11 +1,12 @@
-// Where a batched NOP's time goes, and the least it can cost with one promise
-// per op. Not a scenario of `npm run bench` (no Node built-in to compare
-// with): a tool behind the NOP notes in docs/benchmarks.md.
+// Where a NOP's time goes, and the least it can cost with one promise per op.
+// Not a scenario of `npm run bench`: a tool behind the NOP notes in
+// docs/performance.md.
 //
-// One process runs four loops of the nop-batch shape (start `batch` ops,
-// `await Promise.all`, repeat), alternating them round after round so that a
-// busy spell of the machine hits all alike, and prints the CPU time per op
-// (user + system; wall time on a shared VM counts other processes' work):
+// One process runs the loops below in the nop-batch shape (start `batch` ops,
+// `await Promise.all`, repeat) or, with `awaited`, in the nop-latency shape
+// (one `await` per op), alternating them round after round so that a busy
+// spell of the machine hits all alike, and prints the CPU time per op (user +
+// system; wall time on a shared VM counts other processes' work):
 //   raw-ring          IoUring alone: SQEs, one enter, reap (the raw-ring row)
 //   promises          no ring: one promise per op, resolved in one pass on
 //                     the next tick, awaited with Promise.all
@@ -13,17 +14,34 @@
 //                     straight from the reap, with no slot table, op object,
 //                     options or error path. The floor for any runtime that
 //                     gives each op its own promise.
-//   ringcore          `ring.nop()` (the nop-batch ringcore row)
-//   setImmediate      the nop-batch row's Node yardstick: a promise per op
-//                     resolved by a setImmediate callback
+//   ringcore          `ring.nop()` (the ringcore row; with `awaited` also
+//                     ringcore-run, the same loop inside run())
+//   setImmediate      the rows' Node yardstick: a promise per op resolved
+//                     by a setImmediate callback
 //
 // node dist/bench/nop-floor.js [batch=256] [rounds=10] [seconds per loop=0.3]
-import { constants, IoUring, Ring } from 'ringcore';
+// node dist/bench/nop-floor.js awaited [rounds=10] [seconds per loop=0.3]
+import { constants, IoUring, Ring, run } from 'ringcore';
 import { clockMask, nowNs } from './lib/child.js';
 
-const [batch = 256, rounds = 10, seconds = 0.3] = process.argv.slice(2).map(Number);
+const awaited = process.argv[2] === 'awaited';
+const numbers = process.argv.slice(awaited ? 3 : 2).map(Number);
+const [batch = 256, rounds = 10, seconds = 0.3] = awaited ? [1, ...numbers] : numbers;
 const mask = clockMask(batch);
 const entries = Math.max(batch, 32);
+
+/** The nop-latency loop: one op, awaited, again until `seconds` pass. Returns the ops done. */
+async function oneAtATime(start: () => Promise<unknown>): Promise<number> {
+  const deadline = nowNs() + seconds * 1e9;
+  let ops = 0;
+  for (;;) {
+    await start();
+    if ((++ops & 255) === 0 && nowNs() >= deadline) return ops;
+  }
+}
+
+/** The loop of the shape asked for, over `start`. */
+const loopOver = (start: () => Promise<unknown>) => (awaited ? () => oneAtATime(start) : () => batches(start));
 
 /** The nop-batch loop: `batch` ops, Promise.all, again until `seconds` pass. Returns the ops done. */
 async function batches(start: () => Promise<unknown>): Promise<number> {
@@ -97,7 +115,7 @@ function promises(): () => Promise<number> {
     schedule();
     return promise;
   };
-  return () => batches(start);
+  return loopOver(start);
 }
 
 function rawRingAndPromises(): () => Promise<number> {
@@ -127,25 +145,30 @@ function rawRingAndPromises(): () => Promise<number> {
     schedule();
     return promise;
   };
-  return () => batches(start);
+  return loopOver(start);
 }
 
-function ringcore(): () => Promise<number> {
-  const ring = new Ring({ entries });
+function ringcore(ring: Ring): () => Promise<number> {
   const start = () => ring.nop();
-  return () => batches(start);
+  return loopOver(start);
+}
+
+function ringcoreRun(ring: Ring): () => Promise<number> {
+  const loop = ringcore(ring);
+  return () => run(loop, { ring });
 }
 
 function immediates(): () => Promise<number> {
   const start = () => new Promise<void>((resolve) => setImmediate(resolve));
-  return () => batches(start);
+  return loopOver(start);
 }
 
 const loops: Record<string, () => Promise<number>> = {
   'raw-ring': rawRing(),
   promises: promises(),
   'raw-ring+promises': rawRingAndPromises(),
-  ringcore: ringcore(),
+  ringcore: ringcore(new Ring({ entries })),
+  ...(awaited ? { 'ringcore-run': ringcoreRun(new Ring({ entries })) } : {}),
   setImmediate: immediates(),
 };
 const cpu: Record<string, number[]> = {};
@@ -164,7 +187,9 @@ for (let round = -1; round < rounds; round++) {
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const raw = median(cpu['raw-ring']!);
-console.log(`batch ${batch}, ${rounds} rounds of ${seconds} s each; CPU ns per op, median (min) [of which system]; % of the raw ring's rate`);
+console.log(
+  `${awaited ? 'awaited, one at a time' : `batch ${batch}`}, ${rounds} rounds of ${seconds} s each; CPU ns per op, median (min) [of which system]; % of the raw ring's rate`,
+);
 for (const [name, values] of Object.entries(cpu)) {
   const ns = median(values);
   const sys = median(system[name]!);
