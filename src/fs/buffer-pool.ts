@@ -4,6 +4,7 @@
 // buffer table); if the ring's table is taken, or registration fails (memlock),
 // there is no pool and callers use plain buffers.
 import type { Ring } from '../driver/ring.js';
+import { alignedBuffer } from './aligned-buffer.js';
 
 /** One buffer of a BufferPool. */
 export interface PoolBuffer {
@@ -33,7 +34,7 @@ export class BufferPool {
    */
   static register(ring: Ring, count: number, size: number): BufferPool | null {
     if (ring.uring.buffers !== null) return null;
-    const memory = Buffer.allocUnsafeSlow(count * size);
+    const memory = alignedBuffer(count * size);
     const buffers: Buffer[] = [];
     for (let i = 0; i < count; i++) buffers.push(memory.subarray(i * size, (i + 1) * size));
     if (ring.uring.registerBuffers(buffers) < 0) return null;

@@ -3,6 +3,7 @@
 // returns 0 (the end). readRange pipelines: several chunks in flight at once.
 import type { Ring } from '../driver/ring.js';
 import type { ErrorContext } from '../sys/errors.js';
+import { alignedBuffer } from './aligned-buffer.js';
 import { readSpec } from './ops.js';
 
 /** Bytes per read of the pipelined paths (readFile, copyFile, cat): measured, see docs/fs.md. */
@@ -47,7 +48,8 @@ export async function readRange(
   context?: ErrorContext,
   prefix?: Buffer,
 ): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(size);
+  // Big reads land page-aligned (aligned-buffer.ts); the 4 KiB extra is noise from 64 KiB on.
+  const buffer = size >= 64 * 1024 ? alignedBuffer(size) : Buffer.allocUnsafe(size);
   // Bytes already read (the probe of readFile) are copied, not read again.
   let next = prefix === undefined ? 0 : prefix.copy(buffer, 0, 0, Math.min(prefix.length, size));
   let end = size;

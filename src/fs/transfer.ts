@@ -12,6 +12,7 @@
 // than plain buffers here, so nothing sets it by default (docs/fs.md).
 import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
+import { alignedBuffer } from './aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
 import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
@@ -97,7 +98,7 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
 
   const worker = async (): Promise<void> => {
     const fixed = pool?.acquire() ?? null;
-    const buf = fixed !== null ? fixed.buffer.subarray(0, chunk) : Buffer.allocUnsafeSlow(chunk);
+    const buf = fixed !== null ? fixed.buffer.subarray(0, chunk) : alignedBuffer(chunk);
     try {
       while (failure === null && next < end) {
         const start = next;

@@ -1,0 +1,77 @@
+// The bulk paths' shape, not only their result: SPLICE chains that break
+// in the middle (a source shorter than asked, a small ring) still copy every
+// byte once, and the buffers the kernel copies into are page-aligned (a
+// destination 16 bytes into a page made the kernel's copy 3 to 6 times
+// slower on AMD EPYC: docs/benchmarks.md).
+import { after } from 'node:test';
+import { test } from '../../test-support/backend.js';
+import assert from 'node:assert/strict';
+import * as nodeFs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+import { Ring } from '../../src/index.js';
+import * as fs from '../../src/fs/index.js';
+import { addressOf } from '../../src/sys/memory.js';
+
+const MiB = 1024 * 1024;
+const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-bulk-'));
+after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
+// Not a multiple of the 1 MiB pipe: the last splice of the last chain is short by design.
+const data = randomBytes(35 * MiB + 12345);
+const src = join(dir, 'src');
+nodeFs.writeFileSync(src, data);
+
+for (const entries of [4, 16, 256]) {
+  test(`copyFile by SPLICE chains on a ring of ${entries} entries copies every byte`, async () => {
+    const ring = new Ring({ entries });
+    const dest = join(dir, `copy-${entries}`);
+    await fs.copyFile(src, dest, 0, { ring });
+    assert.ok(nodeFs.readFileSync(dest).equals(data));
+    assert.equal(ring.inFlight, 0);
+    await ring.close();
+  });
+}
+
+test('spliceTransfer told a size past the end stops at the end: the short splice breaks the chain, the rest is not copied twice', async () => {
+  const ring = new Ring();
+  const dest = join(dir, 'short');
+  await using from = await fs.open(src);
+  await using to = await fs.open(dest, 'w');
+  // 40 MiB asked for: the chain of 16 MiB starting at 32 MiB breaks at its fourth pair (3 MiB + 12345 bytes in).
+  const copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: to.fd }, { size: 40 * MiB, positional: true });
+  assert.equal(copied, data.length);
+  assert.ok(nodeFs.readFileSync(dest).equals(data));
+  assert.equal(ring.inFlight, 0);
+  await ring.close();
+});
+
+test('spliceTransfer to the current position (a cat into a regular file) writes in order', async () => {
+  const ring = new Ring();
+  const dest = join(dir, 'cat');
+  await using from = await fs.open(src);
+  const out = nodeFs.openSync(dest, 'w');
+  try {
+    nodeFs.writeSync(out, 'head:');
+    const copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: out }, { size: Infinity, positional: false });
+    nodeFs.writeSync(out, ':tail');
+    assert.equal(copied, data.length);
+  } finally {
+    nodeFs.closeSync(out);
+  }
+  assert.ok(nodeFs.readFileSync(dest).equals(Buffer.concat([Buffer.from('head:'), data, Buffer.from(':tail')])));
+  await ring.close();
+});
+
+test('registered buffers and readFile results are page-aligned', async () => {
+  const ring = new Ring();
+  await fs.copyFile(src, join(dir, 'registered'), 0, { ring, method: 'readwrite', registered: true });
+  const buffers = ring.uring.buffers ?? [];
+  assert.ok(buffers.length > 0, 'the copy registered its buffers');
+  for (const b of buffers) assert.equal(addressOf(b) % 4096, 0, `registered buffer at ${addressOf(b).toString(16)}`);
+  const content = await fs.readFile(src, { ring });
+  assert.equal(addressOf(content) % 4096, 0, 'readFile of a big file reads into a page-aligned buffer');
+  assert.ok(content.equals(data));
+  await ring.close();
+});
