@@ -21,8 +21,9 @@ import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
 import type { TransferEnd } from './transfer.js';
 
-/** fcntl(2) command to resize a pipe (<linux/fcntl.h>: F_LINUX_SPECIFIC_BASE + 7). */
+/** fcntl(2) commands to resize a pipe and read its size (<linux/fcntl.h>: F_LINUX_SPECIFIC_BASE + 7, + 8). */
 const F_SETPIPE_SZ = 1031;
+const F_GETPIPE_SZ = 1032;
 /** The pipe size asked for: /proc/sys/fs/pipe-max-size's default. */
 const PIPE_SIZE = 1024 * 1024;
 /** SPLICE pairs per linked chain: 16 MiB per trip through JavaScript with a 1 MiB pipe. */
@@ -61,19 +62,33 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
   const { signal, positional } = options;
   let end = options.size;
   let offset = 0;
+  // A chain must fit in the ring with room to spare (entries: 4 still gets a pair per chain).
+  const pairs = Math.max(1, Math.min(CHAIN_PAIRS, (ring.uring.sqEntries >> 2) - 1));
   if (!positional && fstatSync(to.fd).isFIFO()) {
-    // Straight into the destination pipe: no pipe of our own, no copy at all.
+    // Straight into the destination pipe: no pipe of our own, no copy at all. A
+    // splice moves at most what the pipe has room for (64 KiB by default), so the
+    // chain is of splices that size: each waits in the worker for its reader to
+    // make room, and one that comes back short ends the chain where it got to.
+    const capacity = native.syscall(SYS_fcntl, to.fd, F_GETPIPE_SZ);
+    const length = capacity > 0 ? capacity : 64 * 1024;
     while (offset < end) {
-      const n = await ring.submit(spliceSpec(from.fd, offset, to.fd, -1, Math.min(PIPE_SIZE, end - offset), from.context), { signal });
-      if (n === 0) break;
-      offset += n;
+      const specs: OpSpec<number>[] = [];
+      for (let at = offset; specs.length < 2 * pairs && at < end; at += length) {
+        specs.push(spliceSpec(from.fd, at, to.fd, -1, Math.min(length, end - at), from.context));
+      }
+      const results = await Promise.allSettled(ring.link(specs, { signal }) as Promise<number>[]);
+      for (const result of results) {
+        if (result.status === 'rejected') throw result.reason;
+        const asked = Math.min(length, end - offset);
+        offset += result.value;
+        if (result.value === 0) end = offset;
+        if (result.value < asked) break;
+      }
     }
     return offset;
   }
   const [pipeRead, pipeWrite, chunk] = makePipe();
   const out = (at: number) => (positional ? at : -1);
-  // A chain must fit in the ring with room to spare (entries: 4 still gets a pair per chain).
-  const pairs = Math.max(1, Math.min(CHAIN_PAIRS, (ring.uring.sqEntries >> 2) - 1));
   try {
     while (offset < end) {
       const specs: OpSpec<number>[] = [];
