@@ -1,8 +1,8 @@
-// cat of a big file to /dev/null (child: scenarios/fs-cat.ts).
+// cat of a big file to /dev/null, a pipe and a regular file (child: scenarios/fs-cat.ts).
 import { formatValue } from '../lib/format.js';
 import type { Mode, ScenarioDef, ScenarioResult } from '../lib/types.js';
 
-const SIZES: Record<Mode, { megabytes: number; repeat: number }> = {
+const SIZES: Record<Mode, { megabytes: number; repeat: number; dest?: string }> = {
   quick: { megabytes: 8, repeat: 2 },
   default: { megabytes: 100, repeat: 5 },
   full: { megabytes: 100, repeat: 5 },
@@ -20,7 +20,10 @@ export const fsCat: ScenarioDef = {
     '(`transfer()`), plain and with registered buffers. Node: a `readSync`/`writeSync` loop, a `FileHandle.read` loop, ' +
     'and `createReadStream`, each with a 128 KiB buffer. In-process rows: the median time of one cat inside a process ' +
     '(after one untimed cat). Whole-process rows: a fresh `node` doing one cat, from spawn to exit (its CPU time is in ' +
-    'the reading). Limit: coreutils `cat`, spawned (so its in-process figure includes a process start). Lower is better.',
+    'the reading). Limit: coreutils `cat`, spawned (so its in-process figure includes a process start). ' +
+    'The rows "to a pipe" and "to a file" do the same cat (ringcore and the readSync loop, in-process and whole-process) into a FIFO ' +
+    'read by a coreutils `cat` in another process (its default 64 KiB capacity; ringcore splices the file straight into it), and into ' +
+    'a new file on the same ext4 file system (deleted, and `sync` run, untimed, before each cat). Lower is better.',
   plan(mode) {
     const params = SIZES[mode];
     const names = ['readSync', 'filehandle', 'stream', 'ringcore', 'ringcore-read', 'ringcore-fixed', 'coreutils'];
@@ -39,6 +42,17 @@ export const fsCat: ScenarioDef = {
         ...(label[n] ? { label: label[n] } : {}),
       })),
     ];
+    // The same cat into a pipe and into a regular file, against the readSync loop.
+    const destinations = [
+      { dest: 'pipe', text: 'to a pipe' },
+      { dest: 'file', text: 'to a file' },
+    ] as const;
+    for (const { dest } of destinations) {
+      for (const n of ['readSync', 'ringcore']) {
+        runs.push({ id: `${n}-${dest}`, variant: n, params: { ...params, dest }, ...(label[n] ? { label: label[n] } : {}) });
+        runs.push({ id: `proc-${n}-${dest}`, variant: `proc-${n}`, params: { ...params, dest }, ...(label[n] ? { label: label[n] } : {}) });
+      }
+    }
     const limit = { run: 'coreutils', label: 'coreutils cat' };
     return {
       runs,
@@ -80,6 +94,10 @@ export const fsCat: ScenarioDef = {
           ringcore: 'proc-ringcore',
           limit: { run: 'proc-coreutils', label: 'coreutils cat' },
         },
+        ...destinations.flatMap(({ dest, text }) => [
+          { label: `cat ${text}, in-process, vs readSync loop`, node: `readSync-${dest}`, ringcore: `ringcore-${dest}` },
+          { label: `cat ${text}, whole process, vs readSync loop`, node: `proc-readSync-${dest}`, ringcore: `proc-ringcore-${dest}` },
+        ]),
       ],
     };
   },
@@ -116,6 +134,14 @@ export const fsCat: ScenarioDef = {
               `createReadStream ${ms(cpu('proc-stream'))}, coreutils cat ${ms(cpu('proc-coreutils'))}. A whole process is mostly Node starting and loading modules: ` +
               `ringcore's import (its ES module graph, the native addon, the ring's setup) costs tens of ms more than \`node:fs\`, which the cat itself does not win back on 100 MB.`,
           ]),
+      ...(['pipe', 'file'] as const)
+        .filter((dest) => run(`ringcore-${dest}`) !== undefined)
+        .map(
+          (dest) =>
+            `To ${dest === 'pipe' ? 'a pipe read by another process' : 'a new file'}, in-process: ringcore ${ms(run(`ringcore-${dest}`)?.median)}, ` +
+            `${ratio(run(`ringcore-${dest}`)?.median, run(`readSync-${dest}`)?.median)} the readSync loop (${ms(run(`readSync-${dest}`)?.median)}); whole process: ` +
+            `${ms(run(`proc-ringcore-${dest}`)?.median)} against ${ms(run(`proc-readSync-${dest}`)?.median)}.`,
+        ),
     ].join(' ');
   },
 };
