@@ -9,6 +9,7 @@ import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { execFileSync } from 'node:child_process';
 
 import { Ring, addTraceListener } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
@@ -94,5 +95,43 @@ test('many aborted readFiles and copyFiles leave no fd behind', async () => {
   for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as Error).name, 'AbortError');
   assert.equal(ring.inFlight, 0);
   assert.equal(openFds(), before);
+  await ring.close();
+});
+
+test('abort of a cat into a pipe nobody reads: the blocked splice is cancelled, nothing reaches the pipe afterwards', async () => {
+  const ring = new Ring();
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  // Our own read end, never read until the abort: the splices fill the pipe, then wait for room.
+  const readEnd = nodeFs.openSync(fifo, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK);
+  const writeEnd = nodeFs.openSync(fifo, 'w');
+  const controller = new AbortController();
+  const stop = abortAfterReads(ring, controller, 1);
+  await using from = await fs.open(src);
+  await assert.rejects(fs.spliceTransfer(ring, { fd: from.fd }, { fd: writeEnd }, { size: SIZE, positional: false, signal: controller.signal }), {
+    name: 'AbortError',
+  });
+  stop();
+  assert.equal(ring.inFlight, 0, 'the splice waiting for room was given back');
+  const drain = (): number => {
+    const buf = Buffer.alloc(1 << 20);
+    let total = 0;
+    for (;;) {
+      try {
+        const n = nodeFs.readSync(readEnd, buf);
+        if (n === 0) return total;
+        total += n;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return total;
+        throw error;
+      }
+    }
+  };
+  assert.ok(drain() > 0, 'the pipe got the splices before the abort');
+  await delay(50);
+  await ring.nop();
+  assert.equal(drain(), 0, 'nothing was spliced into the pipe after the abort');
+  nodeFs.closeSync(writeEnd);
+  nodeFs.closeSync(readEnd);
   await ring.close();
 });

@@ -10,6 +10,8 @@ import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 
 import { Ring } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
@@ -63,6 +65,32 @@ test('spliceTransfer to the current position (a cat into a regular file) writes 
   assert.ok(nodeFs.readFileSync(dest).equals(Buffer.concat([Buffer.from('head:'), data, Buffer.from(':tail')])));
   await ring.close();
 });
+
+for (const entries of [4, 256]) {
+  test(`spliceTransfer into a pipe (chains of pipe-sized splices, ring of ${entries}) delivers every byte in order`, async () => {
+    const ring = new Ring({ entries });
+    const fifo = join(dir, `fifo-${entries}`);
+    execFileSync('mkfifo', [fifo]);
+    // The reader is another process, as for `cat file | …`; its output comes back to us through its stdout.
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    reader.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const exited = once(reader, 'close');
+    await using from = await fs.open(src);
+    const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
+    let copied: number;
+    try {
+      copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: out }, { size: data.length, positional: false });
+    } finally {
+      nodeFs.closeSync(out);
+    }
+    await exited;
+    assert.equal(copied, data.length);
+    assert.ok(Buffer.concat(chunks).equals(data));
+    assert.equal(ring.inFlight, 0);
+    await ring.close();
+  });
+}
 
 test('registered buffers and readFile results are page-aligned', async () => {
   const ring = new Ring();
