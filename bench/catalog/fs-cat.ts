@@ -16,7 +16,7 @@ export const fsCat: ScenarioDef = {
     'Every byte of a 100 MB file (8 MB in quick mode) read and written to `/dev/null` (the harness owns stdout). ' +
     'The file is read once in full right before each timed cat, so it is in the page cache (this VM evicts pages idle ' +
     'for about 60 s). ringcore: what `examples/cat.ts` does, SPLICE from the file into a pipe and from the pipe to the ' +
-    'output, each pair linked with IOSQE_IO_LINK. Also shown: ringcore with pipelined READs into user buffers ' +
+    'output, the pairs linked with IOSQE_IO_LINK 16 to a chain. Also shown: ringcore with pipelined READs into user buffers ' +
     '(`transfer()`), plain and with registered buffers. Node: a `readSync`/`writeSync` loop, a `FileHandle.read` loop, ' +
     'and `createReadStream`, each with a 128 KiB buffer. In-process rows: the median time of one cat inside a process ' +
     '(after one untimed cat). Whole-process rows: a fresh `node` doing one cat, from spawn to exit (its CPU time is in ' +

@@ -7,7 +7,7 @@
 //   readSync       Node: readSync + writeSync loop, 128 KiB buffer
 //   filehandle     Node: `await fh.read()` loop (fs/promises) + writeSync
 //   stream         Node: createReadStream, each chunk writeSync'ed
-//   ringcore       what examples/cat.ts does: SPLICE file -> pipe -> out, each pair linked
+//   ringcore       what examples/cat.ts does: SPLICE file -> pipe -> out, pairs linked 16 to a chain
 //   ringcore-read  ringcore/fs transfer(): DEPTH READs in flight into user buffers, ordered WRITEs
 //   ringcore-fixed the same with registered buffers (READ_FIXED/WRITE_FIXED)
 //   coreutils      `cat file > /dev/null`, spawned (its time includes the spawn): the limit

@@ -25,7 +25,7 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, CO
 export interface CopyFileOptions extends FsOptions {
   /** 'splice' (default): SPLICE through a pipe; 'readwrite': pipelined READ/WRITE through user buffers. */
   method?: 'splice' | 'readwrite';
-  /** With 'readwrite': use the ring's registered buffers (READ_FIXED/WRITE_FIXED). Default: false (slower here, see docs/fs.md). */
+  /** With 'readwrite': use the ring's registered buffers (READ_FIXED/WRITE_FIXED). Default: false (no faster here, see docs/fs.md). */
   registered?: boolean;
 }
 

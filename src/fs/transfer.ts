@@ -8,8 +8,9 @@
 // from its offset at the start, which is moved past the copy at the end
 // (file-position.ts: the kernel loses the offset after a write cut short).
 // Registered buffers (READ_FIXED/WRITE_FIXED) are used when `registered` is set
-// and the ring's BufferPool has room; on page-cache reads they measured slower
-// than plain buffers here, so nothing sets it by default (docs/fs.md).
+// and the ring's BufferPool has room; on page-cache reads they measured no
+// faster than plain buffers (both page-aligned), so nothing sets it by default
+// (docs/fs.md).
 import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { alignedBuffer } from './aligned-buffer.js';
