@@ -103,3 +103,17 @@ test('registered buffers and readFile results are page-aligned', async () => {
   assert.ok(content.equals(data));
   await ring.close();
 });
+
+test('concurrent READ/WRITE copies, one after another and at once, each get their own chunk buffers', async () => {
+  const ring = new Ring();
+  const sources = [0, 1, 2].map((i) => {
+    const path = join(dir, `rw-src-${i}`);
+    nodeFs.writeFileSync(path, randomBytes(3 * MiB + i * 777));
+    return path;
+  });
+  for (let round = 0; round < 2; round++) {
+    await Promise.all(sources.map((path) => fs.copyFile(path, `${path}.copy`, 0, { ring, method: 'readwrite' })));
+    for (const path of sources) assert.ok(nodeFs.readFileSync(`${path}.copy`).equals(nodeFs.readFileSync(path)), `${path}, round ${round}`);
+  }
+  await ring.close();
+});
