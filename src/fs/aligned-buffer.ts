@@ -8,9 +8,15 @@ import { addressOf } from '../sys/memory.js';
 
 const PAGE = 4096;
 
-/** `size` uninitialised bytes starting on a page boundary (a view into a slightly larger block). */
+/**
+ * `size` uninitialised bytes starting on a page boundary: a view into a
+ * block one page larger. The slack around the view is zeroed, so that
+ * `buf.buffer` shows no stale memory from before.
+ */
 export function alignedBuffer(size: number): Buffer {
   const raw = Buffer.allocUnsafeSlow(size + PAGE);
   const skew = (PAGE - (addressOf(raw) % PAGE)) % PAGE;
+  raw.fill(0, 0, skew);
+  raw.fill(0, skew + size);
   return raw.subarray(skew, skew + size);
 }

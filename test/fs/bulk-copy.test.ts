@@ -101,6 +101,10 @@ test('registered buffers and readFile results are page-aligned', async () => {
   const content = await fs.readFile(src, { ring });
   assert.equal(addressOf(content) % 4096, 0, 'readFile of a big file reads into a page-aligned buffer');
   assert.ok(content.equals(data));
+  // The block around the view holds nothing from before: its slack is zeros.
+  const whole = new Uint8Array(content.buffer);
+  assert.ok(whole.subarray(0, content.byteOffset).every((b) => b === 0));
+  assert.ok(whole.subarray(content.byteOffset + content.length).every((b) => b === 0));
   await ring.close();
 });
 
