@@ -4,13 +4,17 @@
 // first use, by one io_uring_setup of a 1-entry ring (closed at once).
 // RINGCORE_BACKEND=node forces the fallback; RINGCORE_BACKEND=io_uring forbids
 // it (ring setup errors are then thrown as they are).
-import { isMainThread } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
+import { lazyBuiltin } from '../sys/builtins.js';
 import { RingcoreError } from '../sys/errors.js';
 import { PARAMS } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_close, SYS_io_uring_setup } from '../sys/syscalls.js';
 import { setupError } from '../sys/setup-error.js';
+
+// Only the fallback's warning asks which thread this is; node:worker_threads loads node:stream.
+const workerThreads = lazyBuiltin<typeof WorkerThreads>('node:worker_threads');
 
 /** Which backend does this thread's I/O: the kernel ring, or Node's own fs, net and timers (the fallback). */
 export type BackendName = 'io_uring' | 'node';
@@ -65,7 +69,7 @@ function decide(): BackendName {
  * Only the main thread warns: a worker falls back for the same reason.
  */
 function warn(cause: RingcoreError): void {
-  if (process.env.RINGCORE_QUIET === '1' || !isMainThread) return;
+  if (process.env.RINGCORE_QUIET === '1' || !workerThreads().isMainThread) return;
   const why = cause.message.replace(/^ringcore: /, '');
   process.emitWarning(`ringcore falls back to Node's fs, net and timers (backend 'node'): ${why}`, { code: FALLBACK_WARNING });
 }

@@ -3,7 +3,7 @@
 // Node's errors already have the shape ringcore's do (code, errno, syscall,
 // path, dest). A `signal` stops a call that has not started; readFile and
 // writeFile pass it on to Node, which checks it between chunks.
-import * as fsp from 'node:fs/promises';
+import type * as Fsp from 'node:fs/promises';
 import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Dirent, BigIntStats as NodeBigIntStats, Stats as NodeStats } from 'node:fs';
 import type { Ring } from '../driver/ring.js';
@@ -12,6 +12,7 @@ import { ioUringRequired } from '../backend/backend.js';
 import { errnoException, invalidStateError, type ErrorContext } from '../sys/errors.js';
 import { native } from '../sys/native.js';
 import { SYS_fallocate } from '../sys/syscalls.js';
+import { lazyBuiltin } from '../sys/builtins.js';
 import type { MkdirOptions, RmOptions } from '../fs/directory.js';
 import { BigIntStats } from '../fs/bigint-stats.js';
 import { FileHandle, type ReadFileOptions, type WriteFileOptions } from '../fs/file-handle.js';
@@ -24,6 +25,8 @@ import type { ReadableWebStreamOptions, WritableWebStreamOptions } from '../fs/w
 import type { WriteData } from '../fs/write-data.js';
 
 const { EBADF, EISDIR } = osConstants.errno;
+// Loaded on first use: the fs layer's bundle holds this module, and io_uring programs never call it.
+const fsp = lazyBuiltin<typeof Fsp>('node:fs/promises');
 
 type Args = unknown[];
 
@@ -64,13 +67,13 @@ export function withContext(error: unknown, context: ErrorContext | undefined): 
  * Streams and web streams are FileHandle's own, over read() and write().
  */
 export class NodeFileHandle extends FileHandle {
-  readonly #fh: fsp.FileHandle;
+  readonly #fh: Fsp.FileHandle;
   readonly #context: ErrorContext | undefined;
   #closing: Promise<void> | null = null;
   /** The last write: writes run one after another, so that writes at the current position land in call order, as on io_uring. */
   #writes: Promise<unknown> = Promise.resolve();
 
-  constructor(fh: fsp.FileHandle, path?: string) {
+  constructor(fh: Fsp.FileHandle, path?: string) {
     super(fh.fd, undefined as unknown as Ring, path);
     this.#fh = fh;
     this.#context = path === undefined ? undefined : { path };
@@ -78,13 +81,13 @@ export class NodeFileHandle extends FileHandle {
 
   /** Runs `work` on Node's handle, unless closing (EBADF) or aborted; errors get the handle's path. */
   /** #run, after every write started before this one has finished. */
-  #write<T>(signal: AbortSignal | undefined, work: (fh: fsp.FileHandle) => Promise<T>): Promise<T> {
+  #write<T>(signal: AbortSignal | undefined, work: (fh: Fsp.FileHandle) => Promise<T>): Promise<T> {
     const done = this.#writes.then(() => this.#run('write', signal, work));
     this.#writes = done.catch(() => {});
     return done;
   }
 
-  #run<T>(syscall: string, signal: AbortSignal | undefined, work: (fh: fsp.FileHandle) => Promise<T>): Promise<T> {
+  #run<T>(syscall: string, signal: AbortSignal | undefined, work: (fh: Fsp.FileHandle) => Promise<T>): Promise<T> {
     try {
       if (this.#closing !== null) throw errnoException(-EBADF, syscall);
       throwIfAborted(signal);
@@ -202,13 +205,13 @@ export class NodeFileHandle extends FileHandle {
 export async function open(path: PathLike, flags: string | number, mode: number | string, options: OpenOptions): Promise<FileHandle> {
   throwIfAborted(options.signal);
   if (options.fixed === true) throw ioUringRequired('open(…, { fixed: true }) (a registered file)');
-  return new NodeFileHandle(await fsp.open(path, flags, mode), typeof path === 'string' ? path : undefined);
+  return new NodeFileHandle(await fsp().open(path, flags, mode), typeof path === 'string' ? path : undefined);
 }
 
 export async function stat(path: PathLike, options: StatOptions, lstat: boolean): Promise<never> {
   throwIfAborted(options.signal);
   const bigint = options.bigint === true;
-  return toStats(await (lstat ? fsp.lstat(path, { bigint }) : fsp.stat(path, { bigint }))) as never;
+  return toStats(await (lstat ? fsp().lstat(path, { bigint }) : fsp().stat(path, { bigint }))) as never;
 }
 
 /** A Node call that takes no signal: the signal is checked before it starts. */
@@ -228,11 +231,11 @@ const textOf = (path: PathLike): string | undefined => (typeof path === 'string'
 const contextOf = (path: PathLike): ErrorContext | undefined => (typeof path === 'string' ? { path } : undefined);
 
 export function readFile(path: PathLike, options: object): Promise<never> {
-  return named(fsp.readFile(path, options) as Promise<never>, contextOf(path));
+  return named(fsp().readFile(path, options) as Promise<never>, contextOf(path));
 }
 
 export function writeFile(path: PathLike, data: WriteData, options: object): Promise<void> {
-  return named(fsp.writeFile(path, data as never, options), contextOf(path));
+  return named(fsp().writeFile(path, data as never, options), contextOf(path));
 }
 
 /**
@@ -244,43 +247,43 @@ export async function copyFile(src: PathLike, dest: PathLike, mode: number, opti
   throwIfAborted(options.signal);
   const path = textOf(src);
   const dest2 = textOf(dest);
-  await named(fsp.copyFile(src, dest, mode), path === undefined || dest2 === undefined ? undefined : { path, dest: dest2 });
+  await named(fsp().copyFile(src, dest, mode), path === undefined || dest2 === undefined ? undefined : { path, dest: dest2 });
 }
 
 export function readdir(path: PathLike, options: object | undefined): Promise<string[] | Dirent[]> {
-  return call((options as FsOptions | undefined)?.signal, () => fsp.readdir(path, options as { withFileTypes: true }));
+  return call((options as FsOptions | undefined)?.signal, () => fsp().readdir(path, options as { withFileTypes: true }));
 }
 
 /** rename or link. */
 export function twoPaths(syscall: string, first: PathLike, second: PathLike, options: FsOptions): Promise<void> {
-  return call(options.signal, () => (syscall === 'link' ? fsp.link(first, second) : fsp.rename(first, second)));
+  return call(options.signal, () => (syscall === 'link' ? fsp().link(first, second) : fsp().rename(first, second)));
 }
 
 export function unlink(path: PathLike, options: FsOptions): Promise<void> {
-  return call(options.signal, () => fsp.unlink(path));
+  return call(options.signal, () => fsp().unlink(path));
 }
 
 export function rmdir(path: PathLike, options: FsOptions): Promise<void> {
-  return call(options.signal, () => fsp.rmdir(path));
+  return call(options.signal, () => fsp().rmdir(path));
 }
 
 export function symlink(target: PathLike, path: PathLike, options: FsOptions): Promise<void> {
-  return call(options.signal, () => fsp.symlink(target, path));
+  return call(options.signal, () => fsp().symlink(target, path));
 }
 
 export function mkdir(path: PathLike, mode: number, options: MkdirOptions): Promise<string | undefined> {
-  return call(options.signal, () => fsp.mkdir(path, { mode, recursive: options.recursive === true }));
+  return call(options.signal, () => fsp().mkdir(path, { mode, recursive: options.recursive === true }));
 }
 
 /** Node's rm, except that a directory without `recursive` is EISDIR with errno and syscall, as ringcore's rm gives it. */
 export async function rm(path: PathLike, options: RmOptions): Promise<void> {
   throwIfAborted(options.signal);
   if (options.recursive !== true) {
-    const stats = await fsp.lstat(path).catch((error: { code?: string }) => {
+    const stats = await fsp().lstat(path).catch((error: { code?: string }) => {
       if (options.force === true && error.code === 'ENOENT') return null;
       throw error;
     });
     if (stats?.isDirectory()) throw errnoException(-EISDIR, 'rm', { path: String(path) });
   }
-  await fsp.rm(path, { recursive: options.recursive === true, force: options.force === true });
+  await fsp().rm(path, { recursive: options.recursive === true, force: options.force === true });
 }

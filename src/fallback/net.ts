@@ -5,8 +5,8 @@
 // real fd. Reads are pulled: a socket reads from the kernel only while its
 // buffer is below Node's high-water mark, and keeps the process alive only
 // while someone waits for it, as a ringcore socket with no op in flight.
-import * as dgram from 'node:dgram';
-import * as net from 'node:net';
+import type * as Dgram from 'node:dgram';
+import type * as Net from 'node:net';
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
 import { AbortError, errnoException, RingcoreError, timedOutException, unreachableError } from '../sys/errors.js';
@@ -25,6 +25,7 @@ import {
   SO_REUSEPORT,
 } from '../sys/socket-constants.js';
 import { SYS_socketpair } from '../sys/syscalls.js';
+import { lazyBuiltin } from '../sys/builtins.js';
 import { inetSockaddr, resolveHost, type SocketAddress } from '../net/address.js';
 import { bindSocket, closeFdNow, createSocket, listenSocket, setIntOption } from '../net/socket.js';
 import type { BorrowedChunk, ChunkIterator, ChunkOptions } from '../net/chunks.js';
@@ -36,6 +37,9 @@ import { UdpSocket, type BorrowedDatagram, type Datagram, type DatagramOptions, 
 import { UnixListener, UnixStream, type UnixConnectOptions, type UnixListenOptions } from '../net/unix.js';
 
 const { EPIPE } = constants.errno;
+// Loaded on first use: net/socketpair.ts imports this module on io_uring too, where neither is needed.
+const net = lazyBuiltin<typeof Net>('node:net');
+const dgram = lazyBuiltin<typeof Dgram>('node:dgram');
 
 type Bytes = Uint8Array | string;
 
@@ -53,7 +57,7 @@ function fdOf(handleOwner: object): number {
 }
 
 /** The fd under a dgram socket, whose `_handle` getter is deprecated (DEP0112): its state object holds the handle. */
-function udpFdOf(socket: dgram.Socket): number {
+function udpFdOf(socket: Dgram.Socket): number {
   const key = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol');
   const state = key === undefined ? undefined : (socket as unknown as Record<symbol, { handle?: { fd?: number } }>)[key];
   return state?.handle?.fd ?? -1;
@@ -106,7 +110,7 @@ const READ_AHEAD = 64 * 1024;
  * shutdown, close.
  */
 class SocketIo {
-  readonly socket: net.Socket;
+  readonly socket: Net.Socket;
   readonly #queue: Buffer[] = [];
   #queued = 0;
   #ended = false;
@@ -114,7 +118,7 @@ class SocketIo {
   #closing: Promise<void> | null = null;
   readonly #waiters: Waiters;
 
-  constructor(socket: net.Socket) {
+  constructor(socket: Net.Socket) {
     this.socket = socket;
     this.#waiters = new Waiters(socket);
     socket.unref();
@@ -269,7 +273,7 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
   return class NodeSocketStream extends (Base as StreamClass<SocketStream>) {
     readonly #io: SocketIo;
 
-    constructor(socket: net.Socket, ring: Ring) {
+    constructor(socket: Net.Socket, ring: Ring) {
       super(fdOf(socket), ring);
       this.#io = new SocketIo(socket);
     }
@@ -310,7 +314,7 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
       return this.#io.close();
     }
   } as unknown as new (
-    socket: net.Socket,
+    socket: Net.Socket,
     ring: Ring,
   ) => S;
 }
@@ -320,7 +324,7 @@ const NodeUnixStream = overNodeSocket(UnixStream as StreamClass<UnixStream>);
 
 /** Waits for a connect (or a listen): its error, the signal, or the deadline reject. */
 function connected(
-  socket: net.Socket,
+  socket: Net.Socket,
   signal: AbortSignal | undefined,
   timeout: number | undefined,
   context: { address: string; port?: number },
@@ -350,14 +354,14 @@ export async function connectTcp(options: ConnectOptions, ring: Ring): Promise<T
   if (options.signal?.aborted) throw abortError(options.signal);
   const port = options.port;
   const ip = await resolveHost(options.host ?? 'localhost');
-  const socket = net.connect({ host: ip, port, noDelay: options.noDelay ?? true, allowHalfOpen: true });
+  const socket = net().connect({ host: ip, port, noDelay: options.noDelay ?? true, allowHalfOpen: true });
   await connected(socket, options.signal, options.timeout, { address: ip, port });
   return new NodeTcpStream(socket, ring);
 }
 
 export async function connectUnix(options: UnixConnectOptions, ring: Ring): Promise<UnixStream> {
   if (options.signal?.aborted) throw abortError(options.signal);
-  const socket = net.connect({ path: options.path, allowHalfOpen: true });
+  const socket = net().connect({ path: options.path, allowHalfOpen: true });
   await connected(socket, options.signal, options.timeout, { address: options.path });
   return new NodeUnixStream(socket, ring);
 }
@@ -367,24 +371,24 @@ export function socketpair(ring: Ring): [UnixStream, UnixStream] {
   const fds = new Int32Array(2);
   const ret = native.syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, addressOf(fds));
   if (ret < 0) throw errnoException(ret, 'socketpair');
-  const end = (fd: number): UnixStream => new NodeUnixStream(new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true }), ring);
+  const end = (fd: number): UnixStream => new NodeUnixStream(new (net().Socket)({ fd, readable: true, writable: true, allowHalfOpen: true }), ring);
   return [end(fds[0]!), end(fds[1]!)];
 }
 
 /** Connections a net.Server accepted, handed out by accept() and the async iterator. */
 class AcceptQueue<S> {
-  readonly #queue: net.Socket[] = [];
+  readonly #queue: Net.Socket[] = [];
   readonly #waiters: Waiters;
   #closing: Promise<void> | null = null;
 
   constructor(
-    readonly server: net.Server,
-    private readonly wrap: (socket: net.Socket) => S,
+    readonly server: Net.Server,
+    private readonly wrap: (socket: Net.Socket) => S,
     private readonly stats: { accepted: number },
   ) {
     this.#waiters = new Waiters(server);
     server.unref();
-    server.on('connection', (socket: net.Socket) => {
+    server.on('connection', (socket: Net.Socket) => {
       this.#queue.push(socket);
       this.#waiters.wake();
     });
@@ -441,7 +445,7 @@ function overNodeServer<S, L extends Listener<S>>(Base: ListenerClass<L>) {
   return class NodeListener extends (Base as unknown as new (...args: unknown[]) => Listener<S>) {
     readonly #queue: AcceptQueue<S>;
 
-    constructor(server: net.Server, wrap: (socket: net.Socket) => S, ...args: unknown[]) {
+    constructor(server: Net.Server, wrap: (socket: Net.Socket) => S, ...args: unknown[]) {
       super(fdOf(server), ...args);
       this.#queue = new AcceptQueue(server, wrap, this.stats);
     }
@@ -470,8 +474,8 @@ function overNodeServer<S, L extends Listener<S>>(Base: ListenerClass<L>) {
       return this.#queue.close();
     }
   } as unknown as new (
-    server: net.Server,
-    wrap: (socket: net.Socket) => S,
+    server: Net.Server,
+    wrap: (socket: Net.Socket) => S,
     ...args: unknown[]
   ) => L;
 }
@@ -480,7 +484,7 @@ const NodeTcpListener = overNodeServer<TcpStream, TcpListener>(TcpListener as un
 const NodeUnixListener = overNodeServer<UnixStream, UnixListener>(UnixListener as unknown as ListenerClass<UnixListener>);
 
 /** Listens, and gives bind's errors ringcore's shape (libuv binds inside listen(), so Node names them 'listen'). */
-function listening(server: net.Server, listen: () => void, context: { address: string; port?: number }): Promise<void> {
+function listening(server: Net.Server, listen: () => void, context: { address: string; port?: number }): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException): void => {
       server.close();
@@ -519,40 +523,40 @@ async function reusePortSocket(ring: Ring, host: string, port: number, backlog: 
 export async function listenTcp(options: TcpListenOptions, backlog: number, ring: Ring): Promise<TcpListener> {
   const host = await resolveHost(options.host ?? '0.0.0.0');
   const port = options.port ?? 0;
-  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: options.noDelay ?? true });
+  const server = net().createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: options.noDelay ?? true });
   if (options.reusePort === true) {
     const fd = await reusePortSocket(ring, host, port, backlog, options.ipv6Only);
     await listening(server, () => server.listen({ fd, backlog }), { address: host, port });
   } else {
     await listening(server, () => server.listen({ host, port, backlog, ipv6Only: options.ipv6Only ?? false }), { address: host, port });
   }
-  const local = server.address() as net.AddressInfo;
+  const local = server.address() as Net.AddressInfo;
   const address: SocketAddress = { address: local.address, family: local.family === 'IPv6' ? 'IPv6' : 'IPv4', port: local.port };
   return new NodeTcpListener(server, (socket) => new NodeTcpStream(socket, ring), ring, address, options.noDelay ?? true);
 }
 
 export async function listenUnix(options: UnixListenOptions, ring: Ring): Promise<UnixListener> {
-  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+  const server = net().createServer({ allowHalfOpen: true, pauseOnConnect: true });
   await listening(server, () => server.listen({ path: options.path, backlog: options.backlog ?? 511 }), { address: options.path });
   return new NodeUnixListener(server, (socket) => new NodeUnixStream(socket, ring), ring, options.path);
 }
 
 /** UdpSocket over a dgram socket: datagrams are queued as they come and taken by recv() or the iterator. */
 class NodeUdpSocket extends (UdpSocket as unknown as new (fd: number, ring: Ring, maxDatagram: number, bufferCount: number) => UdpSocket) {
-  readonly #socket: dgram.Socket;
+  readonly #socket: Dgram.Socket;
   readonly #max: number;
   readonly #queue: Datagram[] = [];
   readonly #waiters: Waiters;
   #error: Error | null = null;
   #closing: Promise<void> | null = null;
 
-  constructor(socket: dgram.Socket, ring: Ring, maxDatagram: number) {
+  constructor(socket: Dgram.Socket, ring: Ring, maxDatagram: number) {
     super(udpFdOf(socket), ring, maxDatagram, 1);
     this.#socket = socket;
     this.#max = maxDatagram;
     this.#waiters = new Waiters(socket);
     socket.unref();
-    socket.on('message', (data: Buffer, info: dgram.RemoteInfo) => {
+    socket.on('message', (data: Buffer, info: Dgram.RemoteInfo) => {
       const truncated = data.length > this.#max;
       const address: SocketAddress = { address: info.address, family: info.family === 'IPv6' ? 'IPv6' : 'IPv4', port: info.port };
       this.#queue.push({ data: truncated ? data.subarray(0, this.#max) : data, address, truncated });
@@ -623,12 +627,12 @@ class NodeUdpSocket extends (UdpSocket as unknown as new (fd: number, ring: Ring
 export async function bindUdp(options: UdpBindOptions, maxDatagram: number, ring: Ring): Promise<UdpSocket> {
   const host = await resolveHost(options.host ?? '0.0.0.0');
   const port = options.port ?? 0;
-  const socket = dgram.createSocket({
-    type: net.isIPv6(host) ? 'udp6' : 'udp4',
+  const socket = dgram().createSocket({
+    type: net().isIPv6(host) ? 'udp6' : 'udp4',
     reuseAddr: options.reusePort === true,
     ipv6Only: options.ipv6Only,
     recvBufferSize: options.recvBufferSize,
-  } as dgram.SocketOptions);
+  } as Dgram.SocketOptions);
   await new Promise<void>((resolve, reject) => {
     socket.once('error', (error: NodeJS.ErrnoException) => reject(errnoException(error.errno ?? -1, 'bind', { address: host, port })));
     socket.bind({ address: host, port }, () => {

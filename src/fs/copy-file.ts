@@ -4,7 +4,7 @@
 // `method: 'readwrite'` the pipelined READ/WRITE copy of transfer.ts; then
 // CLOSE both. On an error or abort, all ops settle before the fds are closed.
 import { usesNode } from '../backend/backend.js';
-import { nodeFs } from '../fallback/load.js';
+import { nodeFs } from '../fallback/load-fs.js';
 import { constants as fsConstants, fchmod as nodeFchmod, ftruncate as nodeFtruncate } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { errnoException, invalidArgValue, type ErrorContext } from '../sys/errors.js';

@@ -3,7 +3,7 @@
 // no io_uring op (getdents64 is not in io_uring): it uses node:fs/promises'
 // readdir, on Node's thread pool.
 import { usesNode } from '../backend/backend.js';
-import { nodeFs } from '../fallback/load.js';
+import { nodeFs } from '../fallback/load-fs.js';
 import type * as FsPromises from 'node:fs/promises';
 import { lazyBuiltin } from '../sys/builtins.js';
 import type { Dirent } from 'node:fs';

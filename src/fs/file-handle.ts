@@ -8,6 +8,7 @@
 // Ops at the current position (position null) on a seekable file go at an
 // explicit offset the handle keeps (FilePosition), never at -1; vectored ops
 // walk their buffers in batches of IOV_MAX (IovecCursor).
+import { ftruncate } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { ReadableStream, WritableStream } from 'node:stream/web';
@@ -577,6 +578,5 @@ function checkBuffers(buffers: unknown): void {
 
 async function ftruncateFallback(fd: number, length: number, signal: AbortSignal | undefined): Promise<void> {
   throwIfAborted(signal);
-  const { ftruncate } = await import('node:fs');
   await new Promise<void>((resolve, reject) => ftruncate(fd, length, (error) => (error ? reject(error) : resolve())));
 }

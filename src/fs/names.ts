@@ -1,7 +1,7 @@
 // Ops on names rather than open files: rename (RENAMEAT), unlink (UNLINKAT),
 // symlink (SYMLINKAT), link (LINKAT). Each pins its path buffers until its CQE.
 import { usesNode } from '../backend/backend.js';
-import { nodeFs } from '../fallback/load.js';
+import { nodeFs } from '../fallback/load-fs.js';
 import * as C from '../sys/constants.js';
 import { addressOf } from '../sys/memory.js';
 import type { OpSpec } from '../op/op.js';

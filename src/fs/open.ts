@@ -1,7 +1,7 @@
 // open(): IORING_OP_OPENAT, Node's flags (always with O_CLOEXEC), a FileHandle.
 // `{ fixed: true }` also registers the handle (FileHandle.register()).
 import { usesNode } from '../backend/backend.js';
-import { nodeFs } from '../fallback/load.js';
+import { nodeFs } from '../fallback/load-fs.js';
 import { invalidArgType } from '../sys/errors.js';
 import { FileHandle } from './file-handle.js';
 import { toMode, toOpenFlags, type OpenFlags } from './flags.js';

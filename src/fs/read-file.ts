@@ -6,7 +6,7 @@
 // On an error or an abort, every op has settled before the fd is closed and
 // the promise rejects: nothing is leaked and no read lands after the return.
 import { usesNode } from '../backend/backend.js';
-import { nodeFs } from '../fallback/load.js';
+import { nodeFs } from '../fallback/load-fs.js';
 import type { Ring } from '../driver/ring.js';
 import { closeSpec, readSpec } from './ops.js';
 import { invalidArgType, fileTooLargeError, type ErrorContext } from '../sys/errors.js';

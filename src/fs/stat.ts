@@ -2,7 +2,7 @@
 // returned as an object with the fields and methods of Node's fs.Stats, or
 // with `{ bigint: true }` of its BigIntStats.
 import { usesNode } from '../backend/backend.js';
-import { nodeFs } from '../fallback/load.js';
+import { nodeFs } from '../fallback/load-fs.js';
 import * as C from '../sys/constants.js';
 import { STATX, STATX_TIMESTAMP } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';

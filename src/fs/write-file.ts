@@ -2,7 +2,7 @@
 // (a short write is resubmitted for the rest), CLOSE. On ENOSPC the bytes
 // written before stay in the file and the error is reported with the path.
 import { usesNode } from '../backend/backend.js';
-import { nodeFs } from '../fallback/load.js';
+import { nodeFs } from '../fallback/load-fs.js';
 import { FileHandle, type WriteFileOptions } from './file-handle.js';
 import { isAppend, toMode, toOpenFlags } from './flags.js';
 import { closeSpec } from './ops.js';

@@ -2,7 +2,7 @@
 // as io_uring ops where the kernel has them. Any failure after the socket
 // exists closes it before the error is thrown.
 import { usesNode } from '../backend/backend.js';
-import { nodeNet } from '../fallback/load.js';
+import { nodeNet } from '../fallback/load-net.js';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
 import { invalidArgType, outOfRange } from '../sys/errors.js';

@@ -2,7 +2,7 @@
 // deadline enforced in the kernel (IORING_OP_LINK_TIMEOUT); TCP_NODELAY is on
 // by default (as in Go and Bun: request/response protocols want it).
 import { usesNode } from '../backend/backend.js';
-import { nodeNet } from '../fallback/load.js';
+import { nodeNet } from '../fallback/load-net.js';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
 import { AF_INET, AF_INET6, IPPROTO_TCP, SOL_SOCKET, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_NODELAY } from '../sys/socket-constants.js';

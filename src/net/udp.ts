@@ -4,7 +4,7 @@
 // one multishot RECVMSG over a provided-buffer ring of the socket's own
 // (udp-datagrams.ts), registered on first iteration and unregistered on close.
 import { usesNode } from '../backend/backend.js';
-import { nodeNet } from '../fallback/load.js';
+import { nodeNet } from '../fallback/load-net.js';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
 import { invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';

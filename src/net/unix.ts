@@ -2,7 +2,7 @@
 // UnixStream.connect({ path }). A path starting with '\0' is an abstract
 // socket (no file). The listener removes its socket file when closed.
 import { usesNode } from '../backend/backend.js';
-import { nodeNet } from '../fallback/load.js';
+import { nodeNet } from '../fallback/load-net.js';
 import { unlinkSync } from 'node:fs';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';

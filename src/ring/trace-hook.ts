@@ -7,7 +7,8 @@
 // Listeners are global (all rings, the default ones included); a ring nobody
 // observes pays one null check and one `hasSubscribers` read per submit,
 // enter and reap.
-import diagnostics from 'node:diagnostics_channel';
+import type * as Diagnostics from 'node:diagnostics_channel';
+import { lazyBuiltin } from '../sys/builtins.js';
 
 /** What the hook sees: every SQE as it is submitted, every CQE as it is reaped, every io_uring_enter. */
 export type TraceEvent = SqeEvent | CqeEvent | EnterEvent;
@@ -101,19 +102,19 @@ export const TRACE_CHANNELS = {
   enter: 'ringcore:enter',
 } as const;
 
-// Held here: the channels must outlive any one subscriber (Node keeps them weakly).
-const channels = {
-  sqe: diagnostics.channel(TRACE_CHANNELS.sqe),
-  cqe: diagnostics.channel(TRACE_CHANNELS.cqe),
-  enter: diagnostics.channel(TRACE_CHANNELS.enter),
-};
+const diagnostics = lazyBuiltin<typeof Diagnostics>('node:diagnostics_channel');
+type Channels = Record<keyof typeof TRACE_CHANNELS, Diagnostics.Channel>;
+// Held here: the channels must outlive any one subscriber (Node keeps them
+// weakly). Made with the first ring, which is the first that can publish: a
+// subscriber that came earlier is found by name then.
+let channels: Channels | null = null;
 
 const listeners = new Set<TraceListener>();
 // By id: the timeline reads a ring's SQ and CQ occupancy when its events arrive.
 const rings = new Map<number, TracedRing>();
 
 function publish(event: TraceEvent): void {
-  const channel = channels[event.type];
+  const channel = channels![event.type];
   if (channel.hasSubscribers) channel.publish(event);
 }
 
@@ -129,11 +130,19 @@ function dispatch(event: TraceEvent): void {
  */
 export function traceHook(uring: TracedRing): TraceListener | null {
   if (uring.trace !== null) return uring.trace;
-  return channels.sqe.hasSubscribers || channels.cqe.hasSubscribers || channels.enter.hasSubscribers ? publish : null;
+  // attachTrace() ran for every ring, so the channels exist.
+  const all = channels!;
+  return all.sqe.hasSubscribers || all.cqe.hasSubscribers || all.enter.hasSubscribers ? publish : null;
+}
+
+function makeChannels(): Channels {
+  const { channel } = diagnostics();
+  return { sqe: channel(TRACE_CHANNELS.sqe), cqe: channel(TRACE_CHANNELS.cqe), enter: channel(TRACE_CHANNELS.enter) };
 }
 
 /** Called by TracedRing for itself: rings created while tracing is on trace too. */
 export function attachTrace(uring: TracedRing): void {
+  channels ??= makeChannels();
   rings.set(uring.id, uring);
   uring.trace = listeners.size > 0 ? dispatch : null;
 }
