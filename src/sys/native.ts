@@ -43,17 +43,17 @@ export interface Native {
 
 /**
  * The package's root: the nearest directory above this module with a
- * package.json. This module is dist/src/sys/native.js in a checkout and part
- * of a chunk in dist/bundle/ in the package's bundled entry points.
+ * package.json. This module is dist/src/sys/native.js in a checkout, and part
+ * of a chunk in dist/bundle/ in the package's bundled entry points. With none
+ * (a copied file), this module's own directory: no candidate is found there,
+ * and the error lists where it looked.
  */
 function findPackageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`ringcore: no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return here;
   }
-  return dir;
 }
 
 const packageRoot = findPackageRoot();
