@@ -56,7 +56,7 @@ test('the entry points share their modules: one Ring class, one default ring per
     import { writeFileSync, rmSync, mkdtempSync } from 'node:fs';
     import { tmpdir } from 'node:os';
     import path from 'node:path';
-    const { Ring, defaultRing } = await import('ringcore');
+    const { Ring, backend, defaultRing } = await import('ringcore');
     const { readFile } = await import('ringcore/fs');
     const dir = mkdtempSync(path.join(tmpdir(), 'ringcore-entries-'));
     const file = path.join(dir, 'f');
@@ -68,9 +68,10 @@ test('the entry points share their modules: one Ring class, one default ring per
     const after = defaultRing().stats.completed;
     ring.close();
     rmSync(dir, { recursive: true });
-    console.log(JSON.stringify({ own, viaDefault, defaultRingCompleted: after - before }));
-  `) as { own: string; viaDefault: string; defaultRingCompleted: number };
+    console.log(JSON.stringify({ own, viaDefault, backend: backend(), defaultRingCompleted: after - before }));
+  `) as { own: string; viaDefault: string; backend: string; defaultRingCompleted: number };
   assert.equal(result.own, 'shared');
   assert.equal(result.viaDefault, 'shared');
-  assert.ok(result.defaultRingCompleted > 0, "ringcore/fs's readFile ran on ringcore's default ring");
+  // On the node backend a read makes no CQE to count.
+  if (result.backend === 'io_uring') assert.ok(result.defaultRingCompleted > 0, "ringcore/fs's readFile ran on ringcore's default ring");
 });
