@@ -72,8 +72,7 @@ await build.close();
 const NAMED = /import\s*(?:([\w$]+)\s*,\s*)?\{([^}]*)\}\s*from\s*"(node:[^"]+)";?/g;
 const DEFAULT = /import\s+([\w$]+)\s+from\s*"(node:[^"]+)";?/g;
 const HELPER =
-  'import{createRequire as __createRequire}from"node:module";' +
-  'const __builtin=process.getBuiltinModule?.bind(process)??__createRequire(import.meta.url);';
+  'import{createRequire as __createRequire}from"node:module";' + 'const __builtin=process.getBuiltinModule?.bind(process)??__createRequire(import.meta.url);';
 
 function fromBuiltins(text) {
   const declarations = [];

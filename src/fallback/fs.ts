@@ -279,10 +279,12 @@ export function mkdir(path: PathLike, mode: number, options: MkdirOptions): Prom
 export async function rm(path: PathLike, options: RmOptions): Promise<void> {
   throwIfAborted(options.signal);
   if (options.recursive !== true) {
-    const stats = await fsp().lstat(path).catch((error: { code?: string }) => {
-      if (options.force === true && error.code === 'ENOENT') return null;
-      throw error;
-    });
+    const stats = await fsp()
+      .lstat(path)
+      .catch((error: { code?: string }) => {
+        if (options.force === true && error.code === 'ENOENT') return null;
+        throw error;
+      });
     if (stats?.isDirectory()) throw errnoException(-EISDIR, 'rm', { path: String(path) });
   }
   await fsp().rm(path, { recursive: options.recursive === true, force: options.force === true });

@@ -13,7 +13,11 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Runs an ES module program in a fresh node at the package root; returns its last line of output, parsed. */
 function run(program: string): unknown {
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', program], { cwd: root, encoding: 'utf8', env: { ...process.env, RINGCORE_TRACE: '' } });
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', program], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, RINGCORE_TRACE: '' },
+  });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
@@ -30,7 +34,16 @@ function loadedBy(specifier: string): string[] {
 // under node:worker_threads and node:fs's ReadStream getter), node:worker_threads (the fallback's warning),
 // node:net and node:dgram (the fallback's sockets), node:diagnostics_channel (made with the first ring),
 // node:util's argument parser and MIME type (read by node:util's namespace).
-const NEVER = ['stream', 'worker_threads', 'net', 'dgram', 'diagnostics_channel', 'internal/fs/streams', 'internal/util/parse_args/parse_args', 'internal/mime'];
+const NEVER = [
+  'stream',
+  'worker_threads',
+  'net',
+  'dgram',
+  'diagnostics_channel',
+  'internal/fs/streams',
+  'internal/util/parse_args/parse_args',
+  'internal/mime',
+];
 const EXPECTED: Record<string, readonly string[]> = {
   ringcore: NEVER,
   'ringcore/fs': NEVER,
