@@ -1,7 +1,7 @@
 // The package's entry points as ES module bundles, built from tsc's output by
 // `npm run build`. Node's ES module loader pays for every file it resolves,
 // reads and compiles (about half a millisecond each on Node 20), and an entry
-// point was 30 to 60 files (docs/benchmarks.md, "Import cost").
+// point was 30 to 60 files (docs/performance.md, "Import cost").
 //
 // - One bundle per entry of package.json's "exports", in dist/bundle/: its
 //   "types" names the tsc output it is built from (dist/src/fs/index.d.ts:
@@ -51,8 +51,9 @@ const build = await rollup({
   input,
   external: (id) => id.startsWith('node:'),
   preserveEntrySignatures: 'strict',
+  // A warning (a circular import, a missing export) is a mistake in the layout: stop.
   onwarn(warning) {
-    throw new Error(`bundle: ${warning.message}`);
+    throw new Error(`bundle: rollup warns ${warning.code}: ${warning.message}`);
   },
 });
 const { output } = await build.generate({
