@@ -15,7 +15,7 @@ import { errnoException } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_eventfd2, SYS_read, SYS_write } from '../sys/syscalls.js';
-import type { OpSpec } from '../op/op.js';
+import { InternalRequest } from '../op/request.js';
 import type { Submitter } from '../op/submitter.js';
 
 /** What listen() adds to the eventfd's count to wake the loop. */
@@ -28,12 +28,13 @@ export class CompletionSignal {
   private eventfd: number;
   /** Where a reset (a read of the eventfd) puts the count, which nobody needs. */
   private readonly counter = new BigUint64Array(1);
-  private reset: OpSpec<number> | null = null;
+  /**
+   * The reset READ, made once and placed again after each completion: the
+   * runtime's own request, with no promise to settle (one wake-up, one SQE).
+   */
+  private reset: InternalRequest | null = null;
   /** A reset READ is queued or in flight: one is enough. */
   private resetting = false;
-  private readonly resetDone = (): void => {
-    this.resetting = false;
-  };
 
   constructor(private readonly submitter: Submitter) {
     const uring = submitter.uring;
@@ -54,7 +55,9 @@ export class CompletionSignal {
     this.fd = this.eventfd = fd;
     const counter = this.counter;
     // O_NONBLOCK: should the count already be 0, the READ ends at once with EAGAIN.
-    this.reset = { syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, fd, addressOf(counter), 8, -1), pin: counter };
+    this.reset = new InternalRequest({ syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, fd, addressOf(counter), 8, -1), pin: counter }, () => {
+      this.resetting = false;
+    });
   }
 
   /**
@@ -67,7 +70,7 @@ export class CompletionSignal {
     if (this.reset === null) return;
     if (!this.resetting) {
       this.resetting = true;
-      this.submitter.submit(this.reset).then(this.resetDone, this.resetDone);
+      this.submitter.start(this.reset);
       if (this.submitter.waiting === 0) return;
     }
     native.syscall(SYS_read, this.eventfd, addressOf(this.counter), 8);

@@ -12,9 +12,10 @@ import { SYS_bind, SYS_close, SYS_getpeername, SYS_getsockname, SYS_listen, SYS_
 import { sockaddrStorage, type Sockaddr } from './address.js';
 
 /**
- * A connected stream socket: SOCKET, then CONNECT to `addr`. `timeout` covers
- * both, counted from `startedAt`: each op is given what is left, and either
- * running out rejects with connect's ETIMEDOUT. The socket is closed on any failure.
+ * A connected stream socket: socket(2), then CONNECT to `addr`. `timeout`
+ * counts from `startedAt` (a name lookup and a wait for room in the ring
+ * included): the CONNECT is given what is left, and running out rejects with
+ * connect's ETIMEDOUT. The socket is closed on any failure.
  */
 export async function connectSocket(
   ring: Ring,
@@ -28,12 +29,11 @@ export async function connectSocket(
   // An invalid timeout is passed on as is: the op layer refuses it before any SQE.
   const left = (): number | undefined => (typeof timeout === 'number' && timeout >= 0 ? Math.max(0, startedAt + timeout - performance.now()) : timeout);
   const timedOut = (error: unknown): unknown => ((error as { code?: unknown }).code === 'ETIMEDOUT' ? timedOutException('connect', timeout!, context) : error);
-  let fd: number;
-  try {
-    fd = await createSocket(ring, domain, SOCK_STREAM, { signal, timeout: left() });
-  } catch (error) {
-    throw timedOut(error);
-  }
+  // socket(2) itself, not IORING_OP_SOCKET: it never blocks, and as an op it
+  // cost a trip through the ring (an enter, a promise) of its own before the
+  // CONNECT could be written. The op layer checks signal and timeout at the CONNECT.
+  const fd = native.syscall(SYS_socket, domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw errnoException(fd, 'socket');
   try {
     await ring.submit(
       { syscall: 'connect', prep: (uring, sqe) => uring.prepConnect(sqe, fd, addressOf(addr.bytes), addr.length), pin: addr.bytes, context },
@@ -121,11 +121,21 @@ export function shutdownNow(fd: number, how: number): number {
   return native.syscall(SYS_shutdown, fd, how);
 }
 
-/** Closes fd through the ring (IORING_OP_CLOSE): ordered after ops queued before it. */
-export function closeSocket(ring: Ring, fd: number): Promise<void> {
+/**
+ * Closes fd through the ring (IORING_OP_CLOSE): ordered after ops queued
+ * before it. `idle`: none of the socket's own ops is in flight. Then, if the
+ * ring has no request waiting for the kernel either (no SQE that names fd can
+ * still be submitted after the close), close(2) at once: the same work in the
+ * kernel without a trip through the ring; ops already submitted hold the file.
+ */
+export function closeSocket(ring: Ring, fd: number, idle = false): Promise<void> {
   if (ring.closed) {
     closeFdNow(fd);
     return Promise.resolve();
+  }
+  if (idle && ring.waiting === 0 && ring.uring.sqPending() === 0) {
+    const ret = native.syscall(SYS_close, fd);
+    return ret < 0 ? Promise.reject(errnoException(ret, 'close')) : Promise.resolve();
   }
   return ring.submit({ syscall: 'close', prep: (uring, sqe) => uring.prepClose(sqe, fd), map: () => undefined });
 }

@@ -212,7 +212,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
       const active = this.pending > 0 || (this.iterator?.active ?? false);
       if (active) shutdownNow(this.fd, SHUT_RDWR);
       this.iterator?.return();
-      this.closing = closeSocket(this.ring, this.fd);
+      this.closing = closeSocket(this.ring, this.fd, !active);
     }
     return this.closing;
   }
