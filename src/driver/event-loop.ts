@@ -17,11 +17,15 @@ export class EventLoopDriver implements Driver {
   private referenced = false;
   /** Replaced (run() swapped drivers) or the ring closed: a flush scheduled before then does nothing. */
   private disposed = false;
+  /** Inside onReadable, before its flush: a request placed now goes out with that flush. */
+  private waking = false;
 
   constructor(private readonly submitter: Submitter) {
     this.signal = new CompletionSignal(submitter);
     this.batcher = new Batcher(this.flush);
-    submitter.wake = () => this.batcher.schedule();
+    submitter.wake = () => {
+      if (!this.waking) this.batcher.schedule();
+    };
     // A thread driver's watch holds fds of its own (an epoll fd, an eventfd to
     // stop its thread): made with the ring, they live exactly as long as it does.
     if (completionDriver() === 'thread' && !submitter.uring.closed) this.watch = watchCompletions(this.signal.fd, this.onReadable);
@@ -33,7 +37,13 @@ export class EventLoopDriver implements Driver {
 
   private readonly onReadable = (): void => {
     if (this.disposed) return;
-    this.signal.woke();
+    // The flush below submits what woke() queues: no flush of its own at the end of the turn.
+    this.waking = true;
+    try {
+      this.signal.woke();
+    } finally {
+      this.waking = false;
+    }
     this.batcher.loopTurned();
     this.flush();
   };

@@ -98,18 +98,27 @@ export function formatIPv6(bytes: Buffer, at: number): string {
   return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLength))}`;
 }
 
+/**
+ * Zeroed bytes from Node's Buffer pool. A Buffer.alloc() of a sockaddr's size
+ * is an ArrayBuffer of its own, whose address costs a native call (and a
+ * WeakMap entry) on every connect; the pool's slab has a cached one.
+ */
+function pooledZeros(size: number): Buffer {
+  return Buffer.allocUnsafe(size).fill(0);
+}
+
 /** A sockaddr_in or sockaddr_in6 for a numeric IP address and port. */
 export function inetSockaddr(ip: string, port: number): Sockaddr {
   const version = net().isIP(ip);
   if (version === 4) {
-    const bytes = Buffer.alloc(SOCKADDR_IN.size);
+    const bytes = pooledZeros(SOCKADDR_IN.size);
     bytes.writeUInt16LE(AF_INET, SOCKADDR_IN.sin_family);
     bytes.writeUInt16BE(port, SOCKADDR_IN.sin_port);
     parseIPv4(ip, bytes, SOCKADDR_IN.sin_addr);
     return { bytes, length: SOCKADDR_IN.size, family: AF_INET };
   }
   if (version === 6) {
-    const bytes = Buffer.alloc(SOCKADDR_IN6.size);
+    const bytes = pooledZeros(SOCKADDR_IN6.size);
     bytes.writeUInt16LE(AF_INET6, SOCKADDR_IN6.sin6_family);
     bytes.writeUInt16BE(port, SOCKADDR_IN6.sin6_port);
     parseIPv6(ip, bytes, SOCKADDR_IN6.sin6_addr);

@@ -57,13 +57,9 @@ export class SocketStream implements AsyncIterable<Buffer> {
   /** Ops that may be in the kernel: close() shuts the socket down first so that they end. */
   private pending = 0;
   private iterator: ChunkIterator | null = null;
-  private readonly settled = (value: number): number => {
+  /** Each op's spec.settled: the op layer calls it as the op settles, so no promise of ours per op. */
+  private readonly opSettled = (): void => {
     this.pending--;
-    return value;
-  };
-  private readonly failed = (error: unknown): never => {
-    this.pending--;
-    throw error;
   };
 
   constructor(
@@ -78,10 +74,18 @@ export class SocketStream implements AsyncIterable<Buffer> {
     return this.closing !== null;
   }
 
-  private run<T extends number>(spec: OpSpec<T>, options: IoOptions | undefined): Promise<T> {
+  private run<T>(spec: OpSpec<T>, options: IoOptions | undefined): Promise<T> {
     if (this.closing !== null) return Promise.reject(closedError(spec.syscall));
+    // An aborted signal rejects before any op exists (nothing to count); bad options throw.
+    if (options?.signal?.aborted === true) return this.ring.submit(spec, options);
+    spec.settled = this.opSettled;
     this.pending++;
-    return this.ring.submit(spec, options).then(this.settled, this.failed) as Promise<T>;
+    try {
+      return this.ring.submit(spec, options);
+    } catch (error) {
+      this.pending--;
+      throw error;
+    }
   }
 
   /** recv into `buf`: the bytes read, 0 at end of stream. */
@@ -100,18 +104,27 @@ export class SocketStream implements AsyncIterable<Buffer> {
 
   private sendFrom(buf: Uint8Array, offset: number, options: IoOptions | undefined): Promise<void> {
     const rest = offset === 0 ? buf : buf.subarray(offset);
-    const sent =
-      rest.byteLength >= zeroCopyThreshold
-        ? this.closing !== null
-          ? Promise.reject(closedError('write'))
-          : sendZc(this.ring, this.fd, rest, options?.signal)
-        : this.send(rest, options);
-    return sent.then((n) => (offset + n < buf.byteLength ? this.sendFrom(buf, offset + n, options) : undefined));
+    if (rest.byteLength >= zeroCopyThreshold) {
+      if (this.closing !== null) return Promise.reject(closedError('write'));
+      return sendZc(this.ring, this.fd, rest, options?.signal).then((n) => this.sent(buf, offset + n, options));
+    }
+    // One promise per write: a SEND that took everything resolves the write itself; a
+    // short one resolves it with the promise of the rest (adopted), sent from map.
+    const fd = this.fd;
+    return this.run<void | Promise<void>>(
+      {
+        syscall: 'write',
+        prep: (uring, sqe) => uring.prepSend(sqe, fd, addressOf(rest), rest.byteLength, MSG_NOSIGNAL),
+        pin: rest,
+        map: (n) => this.sent(buf, offset + n, options),
+      },
+      options,
+    ) as Promise<void>;
   }
 
-  private send(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
-    const fd = this.fd;
-    return this.run({ syscall: 'write', prep: (uring, sqe) => uring.prepSend(sqe, fd, addressOf(buf), buf.byteLength, MSG_NOSIGNAL), pin: buf }, options);
+  /** `done` bytes of `buf` are out: nothing more to do, or the promise of the rest. */
+  private sent(buf: Uint8Array, done: number, options: IoOptions | undefined): Promise<void> | undefined {
+    return done < buf.byteLength ? this.sendFrom(buf, done, options) : undefined;
   }
 
   /**

@@ -50,6 +50,12 @@ export interface OpSpec<T = number> extends RequestSpec {
    * The op settles on the CQE without IORING_CQE_F_MORE, with the first's res.
    */
   update?: (res: number, flags: number) => void;
+  /**
+   * Called once when the op settles, fulfilled or rejected, before any
+   * reaction to its promise runs: lets a handle count its ops in flight
+   * without a promise of its own per op.
+   */
+  settled?: () => void;
 }
 
 /** Options for one op: an abort signal and a deadline. */
@@ -202,6 +208,7 @@ export class Op<T = number> extends Request {
   private finish(): void {
     this.bits |= SETTLED;
     this.abortLink?.unwatch();
+    this.spec.settled?.();
   }
 
   private settle(): void {
