@@ -21,7 +21,11 @@ test('settled runs once on success and once on failure, before the awaiting code
     assert.equal(calls.length, 0);
     const data = Buffer.from('abcd');
     assert.equal(native.syscall(SYS_write, w, addressOf(data), 4), 4);
-    assert.equal(await ok.then((n) => (calls.push('resumed'), n)), 4);
+    const n = await ok.then((value) => {
+      calls.push('resumed');
+      return value;
+    });
+    assert.equal(n, 4);
     assert.deepEqual(calls, ['settled', 'resumed']);
 
     calls.length = 0;
