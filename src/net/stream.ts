@@ -9,7 +9,7 @@ import { type RingcoreError, invalidArgType, outOfRange, handleClosedError } fro
 import * as C from '../sys/constants.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { addressOf } from '../sys/memory.js';
-import { MSG_NOSIGNAL, SHUT_RD, SHUT_RDWR, SHUT_WR } from '../sys/socket-constants.js';
+import { MSG_NOSIGNAL, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR } from '../sys/socket-constants.js';
 import { ChunkIterator, type BorrowedChunk, type ChunkOptions } from './chunks.js';
 import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
 import { sendZc } from './send-zc.js';
@@ -52,6 +52,8 @@ function closedError(syscall: string): RingcoreError {
  * A connected stream socket (TCP or Unix), read and written through the ring.
  * Iterate it for the incoming chunks; close() ends ops in flight and closes the fd.
  */
+const SEND_ALL = MSG_NOSIGNAL | MSG_WAITALL;
+
 export class SocketStream implements AsyncIterable<Buffer> {
   private closing: Promise<void> | null = null;
   /** Ops that may be in the kernel: close() shuts the socket down first so that they end. */
@@ -95,7 +97,14 @@ export class SocketStream implements AsyncIterable<Buffer> {
     return this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf }, options);
   }
 
-  /** Writes all of `data` (looping on short sends), with MSG_NOSIGNAL: a closed peer gives EPIPE, never SIGPIPE. */
+  /**
+   * Writes all of `data`, with MSG_NOSIGNAL: a closed peer gives EPIPE, never
+   * SIGPIPE. MSG_WAITALL makes the kernel (5.18+) send the rest itself after
+   * a short send, each time the socket has room again, so a write larger than
+   * the socket's buffer is one op, not one trip through JavaScript per
+   * buffer-full; an older kernel ignores the flag, and the short send is
+   * sent again from here.
+   */
   write(data: Bytes, options?: IoOptions): Promise<void> {
     const buf = bytesOf(data);
     if (buf.byteLength === 0) return this.closing !== null ? Promise.reject(closedError('write')) : Promise.resolve();
@@ -114,7 +123,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
     return this.run<void | Promise<void>>(
       {
         syscall: 'write',
-        prep: (uring, sqe) => uring.prepSend(sqe, fd, addressOf(rest), rest.byteLength, MSG_NOSIGNAL),
+        prep: (uring, sqe) => uring.prepSend(sqe, fd, addressOf(rest), rest.byteLength, SEND_ALL),
         pin: rest,
         map: (n) => this.sent(buf, offset + n, options),
       },
