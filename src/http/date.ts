@@ -1,15 +1,14 @@
-// The Date header value (RFC 9110 5.6.7, IMF-fixdate), formatted at most once
+// The Date header line (RFC 9110 5.6.7, IMF-fixdate), formatted at most once
 // per second: every response carries it, and toUTCString costs about 1 µs.
 let second = -1;
-let value = '';
+let line = '';
 
-/** "Sun, 06 Nov 1994 08:49:37 GMT" for now. */
-export function httpDate(): string {
-  const now = Date.now();
-  const s = Math.floor(now / 1000);
+/** "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" for now. */
+export function httpDateLine(): string {
+  const s = Math.floor(Date.now() / 1000);
   if (s !== second) {
     second = s;
-    value = new Date(s * 1000).toUTCString();
+    line = `Date: ${new Date(s * 1000).toUTCString()}\r\n`;
   }
-  return value;
+  return line;
 }

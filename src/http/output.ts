@@ -2,6 +2,9 @@
 // and sent with one send per batch (one per pipelined batch, not per
 // response). It is reused for the connection's life and grows on demand.
 
+/** Strings up to this long are copied by a loop here: shorter than a call into C++ (Buffer's latin1Write/utf8Write) costs. */
+const SHORT = 64;
+
 // Buffer's own write methods (what buf.write(text, offset, encoding) calls after its checks): untyped in @types/node.
 type Writes = { latin1Write(text: string, offset: number): number; utf8Write(text: string, offset: number, length: number): number };
 
@@ -24,14 +27,41 @@ export class Output {
 
   /** Appends a string of single-byte characters (a response head). */
   latin1(text: string): void {
-    this.ensure(text.length);
-    this.length += (this.buf as unknown as Writes).latin1Write(text, this.length);
+    const n = text.length;
+    this.ensure(n);
+    if (n > SHORT) {
+      this.length += (this.buf as unknown as Writes).latin1Write(text, this.length);
+      return;
+    }
+    const buf = this.buf;
+    const at = this.length;
+    for (let i = 0; i < n; i++) buf[at + i] = text.charCodeAt(i);
+    this.length = at + n;
   }
 
-  /** Appends a string as UTF-8; `bytes` is its Buffer.byteLength. */
+  /** Appends a string as UTF-8; `bytes` is its Buffer.byteLength (equal to its length when it is ASCII). */
   utf8(text: string, bytes: number): void {
+    if (bytes === text.length && bytes <= SHORT) {
+      this.latin1(text);
+      return;
+    }
     this.ensure(bytes);
     this.length += (this.buf as unknown as Writes).utf8Write(text, this.length, bytes);
+  }
+
+  /** Appends a non-negative integer in decimal. */
+  decimal(value: number): void {
+    let digits = 1;
+    for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+    this.ensure(digits);
+    const buf = this.buf;
+    let at = this.length + digits;
+    this.length = at;
+    do {
+      const next = Math.floor(value / 10);
+      buf[--at] = 48 + value - next * 10;
+      value = next;
+    } while (value > 0);
   }
 
   bytes(data: Uint8Array): void {

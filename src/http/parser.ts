@@ -12,10 +12,7 @@
 // The hot path is byte comparisons over a lookup table: the end of the head
 // is found with Buffer.indexOf (native), then the head is walked once.
 import { HttpError, type Limits } from './limits.js';
-
-// Buffer's own latin1Slice (what toString('latin1') calls after its checks): untyped in @types/node.
-type Latin1 = { latin1Slice(start: number, end: number): string };
-const latin1 = (buf: Buffer, start: number, end: number): string => (buf as unknown as Latin1).latin1Slice(start, end);
+import { latin1, RecentStrings } from './recent-strings.js';
 
 /** One request as the parser hands it over: head fields, flat headers, and the body. */
 export interface ParsedRequest {
@@ -98,6 +95,9 @@ export class RequestParser {
   private chunkLeft = 0;
   private lineBytes = 0;
   private digits = 0;
+  /** Last head's target and header values (place 0: the target; then one per header line), and its header names. */
+  private readonly values = new RecentStrings(17, 96, false);
+  private readonly names = new RecentStrings(16, 32, true);
 
   constructor(private readonly limits: Limits) {
     this.own = this.buf = Buffer.allocUnsafe(4096);
@@ -293,7 +293,7 @@ export class RequestParser {
     const targetStart = ++i;
     while (buf[i]! > SP && buf[i]! < 127) i++;
     if (i === targetStart || buf[i] !== SP) throw new HttpError(400, 'malformed request target');
-    const target = latin1(buf, targetStart, i);
+    const target = this.values.get(buf, targetStart, i, 0);
     i++;
     if (buf[i] !== 72 || buf[i + 1] !== 84 || buf[i + 2] !== 84 || buf[i + 3] !== 80 || buf[i + 4] !== 47) throw new HttpError(400, 'malformed HTTP version');
     const major = buf[i + 5]! - 48;
@@ -314,11 +314,10 @@ export class RequestParser {
     while (i < blank) {
       if (buf[i] === SP || buf[i] === HT) throw new HttpError(400, 'obsolete line folding');
       const nameStart = i;
-      let upper = false;
-      for (let c = buf[i]!; TOKEN[c] === 1; c = buf[++i]!) if (c >= 65 && c <= 90) upper = true;
+      while (TOKEN[buf[i]!] === 1) i++;
       if (i === nameStart || buf[i] !== COLON) throw new HttpError(400, 'malformed header name');
-      let name = latin1(buf, nameStart, i);
-      if (upper) name = name.toLowerCase();
+      const line = headers.length >> 1;
+      const name = this.names.get(buf, nameStart, i, line);
       i++;
       while (buf[i] === SP || buf[i] === HT) i++;
       const valueStart = i;
@@ -326,7 +325,7 @@ export class RequestParser {
       if (buf[i] !== CR || buf[i + 1] !== LF) throw new HttpError(400, 'invalid character in a header value');
       let valueEnd = i;
       while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HT)) valueEnd--;
-      const value = latin1(buf, valueStart, valueEnd);
+      const value = this.values.get(buf, valueStart, valueEnd, line + 1);
       i += 2;
       if (headers.length >= this.limits.maxHeaderCount * 2) throw new HttpError(431, 'too many headers');
       headers.push(name, value);

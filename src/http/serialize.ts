@@ -3,7 +3,7 @@
 // can split the response), Content-Length, Connection, and the body when it is
 // small. Framing headers are the server's: a handler's own Content-Length or
 // Transfer-Encoding is dropped, so the body and its length always agree.
-import { httpDate } from './date.js';
+import { httpDateLine } from './date.js';
 import type { Output } from './output.js';
 import type { FileBody, HttpResponse } from './response.js';
 import { statusLine } from './status.js';
@@ -49,26 +49,43 @@ export function isFileBody(body: unknown): body is FileBody {
   return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && typeof (body as FileBody).fd === 'number';
 }
 
+/** A string body up to this long is measured here (ASCII: one byte a character) rather than by Buffer.byteLength. */
+const MEASURED = 256;
+
+/** Buffer.byteLength(text, 'utf8'), without a call into C++ for short ASCII text. */
+function utf8Length(text: string): number {
+  const n = text.length;
+  if (n > MEASURED) return Buffer.byteLength(text, 'utf8');
+  for (let i = 0; i < n; i++) if (text.charCodeAt(i) > 127) return Buffer.byteLength(text, 'utf8');
+  return n;
+}
+
 /** Appends `response` to `out`; returns the part of the body still to send after it. */
 export function serialize(out: Output, response: HttpResponse, framing: Framing): Tail {
   const { status, body } = response;
   if (response.statusText !== '') checkValue('status text', response.statusText);
-  let head = `${statusLine(status, response.statusText)}Date: ${httpDate()}\r\n`;
+  const list = response.headerList;
+  // Checked before anything is written, so that a refused header leaves `out` as it was.
+  for (let i = 0; i < list.length; i += 2) {
+    checkName(list[i]!);
+    checkValue(list[i]!, list[i + 1]!);
+  }
+  out.latin1(statusLine(status, response.statusText));
+  out.latin1(httpDateLine());
 
   let contentType = false;
-  const list = response.headerList;
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i]!;
-    const value = list[i + 1]!;
-    checkName(name);
-    checkValue(name, value);
     const n = name.length;
     if (n === 12 || n === 14 || n === 17 || n === 10 || n === 4) {
       const lower = name.toLowerCase();
       if (lower === 'content-type') contentType = true;
       else if (lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection' || lower === 'date') continue;
     }
-    head += `${name}: ${value}\r\n`;
+    out.latin1(name);
+    out.latin1(': ');
+    out.latin1(list[i + 1]!);
+    out.latin1('\r\n');
   }
 
   const noBody = status === 204 || status === 304;
@@ -76,18 +93,21 @@ export function serialize(out: Output, response: HttpResponse, framing: Framing)
   let text: string | null = null;
   if (typeof body === 'string') {
     text = body;
-    length = Buffer.byteLength(body, 'utf8');
-    if (!contentType) head += 'Content-Type: text/plain;charset=UTF-8\r\n';
+    length = utf8Length(body);
+    if (!contentType) out.latin1('Content-Type: text/plain;charset=UTF-8\r\n');
   } else if (body instanceof Uint8Array) {
     length = body.byteLength;
   } else if (body !== null) {
     length = body.length;
   }
-  if (!noBody) head += `Content-Length: ${length}\r\n`;
-  if (!framing.keepAlive) head += 'Connection: close\r\n\r\n';
-  else if (framing.minor === 0) head += 'Connection: keep-alive\r\n\r\n';
-  else head += '\r\n';
-  out.latin1(head);
+  if (!noBody) {
+    out.latin1('Content-Length: ');
+    out.decimal(length);
+    out.latin1('\r\n');
+  }
+  if (!framing.keepAlive) out.latin1('Connection: close\r\n\r\n');
+  else if (framing.minor === 0) out.latin1('Connection: keep-alive\r\n\r\n');
+  else out.latin1('\r\n');
 
   if (framing.head || noBody || length === 0) {
     if (body !== null && typeof body === 'object' && !(body instanceof Uint8Array)) body.done?.();

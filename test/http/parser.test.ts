@@ -254,3 +254,31 @@ test('a long stream of pipelined requests keeps the buffer bounded', () => {
   assert.equal(count, 10_000);
   assert.ok((parser as unknown as { own: Buffer }).own.length <= 8192);
 });
+
+test('a keep-alive head that repeats reuses its strings, and one that differs in any byte gets its own', () => {
+  const long = 'x'.repeat(200); // longer than any remembered string
+  const heads = [
+    'GET /a HTTP/1.1\r\nHost: one\r\nX-Thing: Value\r\nUser-Agent: ' + long + '\r\n\r\n',
+    'GET /a HTTP/1.1\r\nHost: one\r\nX-Thing: Value\r\nUser-Agent: ' + long + '\r\n\r\n',
+    'GET /b HTTP/1.1\r\nHOST: owe\r\nX-Thinq: Valuf\r\nUser-Agent: ' + long.slice(1) + 'y\r\n\r\n',
+    'GET /a HTTP/1.1\r\nX-Thing: one\r\nHost: Value\r\n\r\n',
+  ];
+  const parser = new RequestParser(DEFAULT_LIMITS);
+  const seen: ParsedRequest[] = [];
+  for (const head of heads) {
+    // Each head in a buffer of its own, scribbled over afterwards: nothing may point into it.
+    const chunk = Buffer.from(head, 'latin1');
+    parser.push(chunk);
+    seen.push(parser.next()!);
+    chunk.fill(0xee);
+  }
+  assert.deepEqual(
+    seen.map((r) => [r.target, ...r.headers]),
+    [
+      ['/a', 'host', 'one', 'x-thing', 'Value', 'user-agent', long],
+      ['/a', 'host', 'one', 'x-thing', 'Value', 'user-agent', long],
+      ['/b', 'host', 'owe', 'x-thinq', 'Valuf', 'user-agent', `${long.slice(1)}y`],
+      ['/a', 'x-thing', 'one', 'host', 'Value'],
+    ],
+  );
+});
