@@ -1,25 +1,28 @@
 // One HTTP/1.1 connection: bytes from a multishot recv go into the parser;
 // every complete request in them is answered in order (pipelining), the
 // responses collected in one output buffer and sent with one send per batch.
+// While handlers answer at once, a batch is answered synchronously and its
+// send is started without being waited for (the Sender calls back): the
+// connection waits only when the next batch is ready before the last one is
+// out, which is also what holds a client that does not read.
 // Keep-alive until the client or a response says close. A refused request
 // (HttpError) gets its status and a close. Deadlines (idle, slow headers) are
 // set here and enforced by the server's sweep, which shuts the socket down.
 import { usesNode } from '../backend/backend.js';
 import * as nodeHttp from '../fallback/http.js';
 import { constants } from 'node:os';
+import { Sender } from '../net/sender.js';
 import { shutdownNow } from '../net/socket.js';
-import type { SocketStream } from '../net/stream.js';
+import type { TcpStream } from '../net/tcp-stream.js';
 import type { SocketAddress } from '../net/address.js';
-import type { OpSpec } from '../op/op.js';
-import { addressOf } from '../sys/memory.js';
-import { MSG_NOSIGNAL, SHUT_RDWR } from '../sys/socket-constants.js';
+import { SHUT_RDWR } from '../sys/socket-constants.js';
 import { FileSender } from './file-send.js';
 import { HttpError, type Limits } from './limits.js';
 import { Output } from './output.js';
 import { RequestParser, type ParsedRequest } from './parser.js';
 import { HttpRequest } from './request.js';
 import { HttpResponse, toHttpResponse } from './response.js';
-import { isFileBody, serialize, type Tail } from './serialize.js';
+import { isFileBody, LARGE_BODY, serialize, type Tail } from './serialize.js';
 
 /** serve()'s `fetch`: answers a request with an HttpResponse or a WHATWG Response, or a promise of one. */
 export type Handler = (request: HttpRequest) => HttpResponse | Response | Promise<HttpResponse | Response>;
@@ -63,36 +66,48 @@ export class Connection {
   private continued = false;
   private lingering = false;
   private ended = false;
-  /** The bytes the send op in flight points at (kept alive by this reference until it completes). */
-  private sending: Buffer | null = null;
-  private readonly sendSpec: OpSpec<number> = {
-    syscall: 'write',
-    prep: (uring, sqe) => {
-      const bytes = this.sending!;
-      uring.prepSend(sqe, this.stream.fd, addressOf(bytes), bytes.length, MSG_NOSIGNAL);
-    },
-  };
-  private peerAddress: SocketAddress | null | undefined = undefined;
-  private readonly peer = (): SocketAddress | null => {
-    if (this.peerAddress === undefined) {
-      const s = this.stream as { remoteAddress?: SocketAddress | null };
-      try {
-        this.peerAddress = s.remoteAddress ?? null;
-      } catch {
-        this.peerAddress = null;
-      }
+  private readonly sender: Sender;
+  /** Called once the send in flight is over (one waiter at a time: the run loop). */
+  private whenSent: (() => void) | null = null;
+  /** Why a send failed: the connection ends, and the run loop reports it. */
+  private failure: Error | null = null;
+  /** closeIdle() came while a send was in flight: shut down once it is over. */
+  private closeAfterSend = false;
+  private readonly sent = (error: Error | null): void => {
+    this.out.clear();
+    if (error !== null) {
+      this.failure ??= error;
+      this.expire();
+    } else if (this.closeAfterSend) {
+      this.expire();
     }
-    return this.peerAddress;
+    const waiter = this.whenSent;
+    this.whenSent = null;
+    waiter?.();
+  };
+  private readonly peer = (): SocketAddress | null => {
+    try {
+      return this.stream.remoteAddress;
+    } catch {
+      return null;
+    }
   };
 
   constructor(
-    private readonly stream: SocketStream,
+    private readonly stream: TcpStream,
     private readonly context: ConnectionContext,
   ) {
     this.parser = new RequestParser(context.limits);
+    this.sender = new Sender(stream);
   }
 
-  /** Shuts the socket down (both ways): the recv ends with EOF and run() returns. */
+  /** For a closing server: shuts an idle connection down once its last response is out. */
+  closeIdle(): void {
+    if (this.sender.busy) this.closeAfterSend = true;
+    else this.expire();
+  }
+
+  /** Shuts the socket down (both ways): the recv ends with EOF and run() returns. A send in flight ends with an error. */
   expire(): void {
     this.deadline = 0;
     // Once closing, the fd number may already belong to someone else.
@@ -107,22 +122,58 @@ export class Connection {
       for await (const chunk of this.stream.chunks({ borrow: true })) {
         if (this.lingering) continue;
         this.parser.push(chunk);
-        if (!(await this.drain())) {
+        const open = this.drain();
+        if (!(open === true || (open !== false && (await open)))) {
           await this.lingerClose();
           continue;
         }
         this.schedule();
       }
+      this.throwFailure();
     } catch (error) {
-      // A peer that resets or vanishes ends only its own connection.
-      const errno = (error as NodeJS.ErrnoException).errno;
-      if (errno !== -ECONNRESET && errno !== -EPIPE && (error as { code?: string }).code !== 'ERR_RINGCORE_CLOSED') this.context.onError(error);
+      this.report(error);
     } finally {
       this.deadline = 0;
+      // The fd is closed only once no send of ours can still be placed with its number.
+      if (this.sender.busy) await this.sendDone();
+      if (this.failure !== null) this.report(this.failure);
       this.ended = true;
       this.files?.close();
       await this.stream.close().catch(() => {});
     }
+  }
+
+  /** A peer that resets or vanishes ends only its own connection, and is not an error worth reporting. */
+  private report(error: unknown): void {
+    const errno = (error as NodeJS.ErrnoException).errno;
+    if (errno !== -ECONNRESET && errno !== -EPIPE && (error as { code?: string }).code !== 'ERR_RINGCORE_CLOSED') this.context.onError(error);
+  }
+
+  /** Throws (once) the error of a send that failed. */
+  private throwFailure(): void {
+    const failure = this.failure;
+    if (failure === null) return;
+    this.failure = null;
+    throw failure;
+  }
+
+  /** Sends the output buffer and waits for it. */
+  private async sendOut(): Promise<void> {
+    if (this.out.length === 0) return;
+    this.sender.start(this.out.view(), this.sent);
+    await this.sendDone();
+    this.throwFailure();
+  }
+
+  /** Resolves once the send in flight is over. */
+  private sendDone(): Promise<void> {
+    return new Promise((resolve) => {
+      const before = this.whenSent;
+      this.whenSent = () => {
+        before?.();
+        resolve();
+      };
+    });
   }
 
   /** Sets the deadline for what the connection waits for now. */
@@ -137,16 +188,22 @@ export class Connection {
       this.deadline = now + this.context.idleTimeout;
     }
     this.idle = parser.idle;
-    if (this.idle && this.context.closing) this.expire();
+    if (this.idle && this.context.closing) this.closeIdle();
   }
 
   /**
-   * Answers every complete request buffered, in order. Returns false when the
-   * connection must close (after a refused request or a Connection: close).
+   * Answers every complete request buffered, in order: synchronously while
+   * each handler answers at once and no send is in flight, and then the
+   * batch's send is started, not waited for. Returns false when the
+   * connection must close (after a refused request or a Connection: close),
+   * or a promise of that when it had to wait.
    */
-  private async drain(): Promise<boolean> {
+  private drain(): boolean | Promise<boolean> {
     const out = this.out;
     for (;;) {
+      // The output buffer is the send's until it is over.
+      if (this.sender.busy) return this.sendDone().then(() => this.drain());
+      this.throwFailure();
       let parsed: ParsedRequest | null;
       try {
         parsed = this.parser.next();
@@ -154,50 +211,56 @@ export class Connection {
         if (!(error instanceof HttpError)) throw error;
         const response = new HttpResponse(`${error.message}\n`, { status: error.status });
         serialize(out, response, { head: false, keepAlive: false, minor: 1 });
-        await this.flush(null);
-        return false;
+        return this.flush(null).then(() => false);
       }
       if (parsed === null) break;
       if (parsed.method === 'CONNECT' && !this.context.connect) {
         // What follows a CONNECT is tunnel bytes, not requests: answer and close.
         serialize(out, new HttpResponse(NO_CONNECT, { status: 501 }), { head: false, keepAlive: false, minor: parsed.minor });
-        await this.flush(null);
-        return false;
+        return this.flush(null).then(() => false);
       }
       this.idle = false;
       this.deadline = 0; // the handler's time is not the client's
       this.headStart = 0;
       // A handler that returns its response directly costs no promise.
       const answer = this.respond(parsed);
-      const response = answer instanceof HttpResponse ? answer : await answer;
-      // Asked after the handler: a server that started closing meanwhile says so in this response.
-      // No tunnels here: after a CONNECT the handler answered, the connection closes.
-      const keepAlive = parsed.keepAlive && !this.context.closing && parsed.method !== 'CONNECT';
-      const framing = { head: parsed.method === 'HEAD', keepAlive, minor: parsed.minor };
-      let tail: Tail;
-      try {
-        tail = serialize(out, response, framing);
-      } catch (error) {
-        // A header that could split the response (CR, LF) or an invalid name: nothing of it was written.
-        this.context.onError(error);
-        if (isFileBody(response.body)) response.body.done?.();
-        tail = serialize(out, new HttpResponse('Internal Server Error\n', { status: 500 }), framing);
-      }
-      // A large body goes out now, behind what is buffered; small ones wait for the batch.
-      if (tail !== null || out.length >= 65536) await this.flush(tail);
-      if (!keepAlive) {
-        if (out.length > 0) await this.flush(null);
-        return false;
-      }
+      if (!(answer instanceof HttpResponse)) return answer.then((response) => this.answered(parsed, response)).then((open) => open && this.drain());
+      const open = this.answered(parsed, answer);
+      if (open !== true) return open === false ? false : open.then((more) => more && this.drain());
     }
-    if (out.length > 0) await this.flush(null);
     const waiting = this.parser.awaitingBody;
     if (waiting?.expectContinue && !this.continued) {
       this.continued = true;
-      await this.stream.write(CONTINUE);
-    } else if (waiting === null) {
-      this.continued = false;
+      return this.flush(null).then(() => this.stream.write(CONTINUE).then(() => true));
     }
+    if (waiting === null) this.continued = false;
+    if (out.length > 0) this.sender.start(out.view(), this.sent);
+    return true;
+  }
+
+  /**
+   * Writes the handler's response into the output buffer. True: go on with
+   * the next request; false: the connection closes (its bytes are sent); a
+   * promise when a large body or a file had to be sent first.
+   */
+  private answered(parsed: ParsedRequest, response: HttpResponse): boolean | Promise<boolean> {
+    const out = this.out;
+    // Asked after the handler: a server that started closing meanwhile says so in this response.
+    // No tunnels here: after a CONNECT the handler answered, the connection closes.
+    const keepAlive = parsed.keepAlive && !this.context.closing && parsed.method !== 'CONNECT';
+    const framing = { head: parsed.method === 'HEAD', keepAlive, minor: parsed.minor };
+    let tail: Tail;
+    try {
+      tail = serialize(out, response, framing);
+    } catch (error) {
+      // A header that could split the response (CR, LF) or an invalid name: nothing of it was written.
+      this.context.onError(error);
+      if (isFileBody(response.body)) response.body.done?.();
+      tail = serialize(out, new HttpResponse('Internal Server Error\n', { status: 500 }), framing);
+    }
+    // A large body goes out now, behind what is buffered; small ones wait for the batch.
+    if (!keepAlive) return this.flush(tail).then(() => false);
+    if (tail !== null || out.length >= LARGE_BODY) return this.flush(tail).then(() => true);
     return true;
   }
 
@@ -228,34 +291,17 @@ export class Connection {
     return new HttpResponse('Internal Server Error\n', { status: 500 });
   }
 
-  /**
-   * Sends all of `bytes`: one IORING_OP_SEND (MSG_NOSIGNAL: a gone peer is
-   * EPIPE, not a signal), again for the rest after a short send. The same
-   * as stream.write(), minus its promise chain: one op and one promise per
-   * batch, through a spec made once per connection.
-   */
-  private async send(bytes: Buffer): Promise<void> {
-    if (usesNode()) return this.stream.write(bytes);
-    let offset = 0;
-    while (offset < bytes.length) {
-      this.sending = offset === 0 ? bytes : bytes.subarray(offset);
-      offset += await this.stream.ring.submit(this.sendSpec);
-    }
-    this.sending = null;
-  }
-
-  /** Sends the output buffer, then `tail` (a large buffer in the same writev, or a file range by splice). */
+  /** Sends the output buffer, then `tail` (a large buffer in the same writev, or a file range by splice), and waits for both. */
   private async flush(tail: Tail): Promise<void> {
     const out = this.out;
     try {
       if (tail === null) {
-        await this.send(out.view());
+        await this.sendOut();
       } else if (tail instanceof Uint8Array) {
         await this.stream.writev([out.view(), tail]);
       } else if (isFileBody(tail)) {
         try {
-          if (out.length > 0) await this.send(out.view());
-          out.clear();
+          await this.sendOut();
           if (usesNode()) await nodeHttp.sendFile(this.stream, tail);
           else await (this.files ??= new FileSender(this.stream.ring)).send(this.stream.fd, tail);
         } finally {

@@ -162,7 +162,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
         state.closing = true;
         await listener.close();
         await accepting;
-        for (const connection of open) if (connection.idle) connection.expire();
+        for (const connection of open) if (connection.idle) connection.closeIdle();
         await Promise.all([...ended]);
         clearInterval(sweep);
       })();

@@ -1,48 +1,77 @@
-// Sends whole buffers on one socket with the least per-call cost: one SEND op
-// (MSG_NOSIGNAL) through a spec made once per socket, one promise per call,
-// and the rest sent again after a short send. For servers that send one
-// batch at a time (the bytes in flight are kept alive by `sending` until the
-// op completes); SocketStream.write() is the general path.
-import type { Ring } from '../driver/ring.js';
+// "Send these bytes": the one primitive servers use to write a socket when
+// they need no promise per write. start(bytes, done) sends all of `bytes`
+// (one IORING_OP_SEND with MSG_NOSIGNAL, again for the rest after a short
+// send) and calls done() once, with null or the error. One send at a time:
+// the caller hands over the next batch after done(). The bytes in flight are
+// kept alive by `sending` until the op completes; the spec is made once per
+// socket. Per batch that is one op and one promise reaction, where
+// SocketStream.write() (the general path) costs an async function and its
+// promises. On the node backend the stream's own write() does the sending.
+import { usesNode } from '../backend/backend.js';
 import type { OpSpec } from '../op/op.js';
 import { sendInFlightError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { MSG_NOSIGNAL } from '../sys/socket-constants.js';
+import type { SocketStream } from './stream.js';
+
+/** Called once a send is over: null when every byte went out, else the error that ended it. */
+export type SendDone = (error: Error | null) => void;
 
 export class Sender {
-  /** The bytes the SEND in flight points at. */
+  /** The bytes the SEND in flight points at, from `offset` on. */
   private sending: Buffer | null = null;
+  private offset = 0;
+  private done: SendDone | null = null;
   private readonly spec: OpSpec<number>;
 
-  constructor(
-    readonly fd: number,
-    readonly ring: Ring,
-  ) {
+  constructor(private readonly stream: SocketStream) {
+    const fd = stream.fd;
     this.spec = {
       syscall: 'write',
       prep: (uring, sqe) => {
         const bytes = this.sending!;
-        uring.prepSend(sqe, fd, addressOf(bytes), bytes.length, MSG_NOSIGNAL);
+        uring.prepSend(sqe, fd, addressOf(bytes) + this.offset, bytes.length - this.offset, MSG_NOSIGNAL);
       },
     };
   }
 
-  /** True while a send is in flight (one at a time). */
+  /** True from start() until its done() is called. */
   get busy(): boolean {
     return this.sending !== null;
   }
 
-  /** Sends all of `bytes` (one send at a time: the caller waits for this one before the next). */
-  async send(bytes: Buffer): Promise<void> {
+  /** Sends all of `bytes`, which must stay unchanged until `done` is called. Throws if a send is in flight. */
+  start(bytes: Buffer, done: SendDone): void {
     if (this.sending !== null) throw sendInFlightError();
-    let offset = 0;
-    try {
-      while (offset < bytes.length) {
-        this.sending = offset === 0 ? bytes : bytes.subarray(offset);
-        offset += await this.ring.submit(this.spec);
-      }
-    } finally {
-      this.sending = null;
+    this.sending = bytes;
+    this.offset = 0;
+    this.done = done;
+    if (bytes.length === 0) this.sent(0);
+    else if (usesNode()) this.stream.write(bytes).then(() => this.sent(bytes.length), this.failed);
+    else this.stream.ring.submit(this.spec).then(this.sent, this.failed);
+  }
+
+  /** start(), as a promise. */
+  send(bytes: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.start(bytes, (error) => (error === null ? resolve() : reject(error))));
+  }
+
+  private readonly sent = (n: number): void => {
+    const bytes = this.sending!;
+    this.offset += n;
+    if (this.offset < bytes.length) {
+      this.stream.ring.submit(this.spec).then(this.sent, this.failed);
+      return;
     }
+    this.finish(null);
+  };
+
+  private readonly failed = (error: Error): void => this.finish(error);
+
+  private finish(error: Error | null): void {
+    const done = this.done!;
+    this.sending = null;
+    this.done = null;
+    done(error);
   }
 }

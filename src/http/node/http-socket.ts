@@ -67,7 +67,7 @@ export class HttpSocket extends EventEmitter {
     private readonly owner: SocketOwner,
   ) {
     super();
-    this.sender = new Sender(stream.fd, stream.ring);
+    this.sender = new Sender(stream);
   }
 
   // ---- writing ---------------------------------------------------------------
