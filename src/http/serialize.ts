@@ -60,54 +60,88 @@ function utf8Length(text: string): number {
   return n;
 }
 
+const CONTENT_TYPE = 'Content-Type: text/plain;charset=UTF-8\r\n';
+
+/** The last header lines: Connection when it is not the version's default, and the blank line. */
+function ending(framing: Framing): string {
+  if (!framing.keepAlive) return 'Connection: close\r\n\r\n';
+  return framing.minor === 0 ? 'Connection: keep-alive\r\n\r\n' : '\r\n';
+}
+
+/**
+ * Heads of responses without headers of the handler's own, as bytes, by their
+ * shape (status, length, type, framing): such a head is one copy into the
+ * output buffer instead of a dozen short writes. Emptied when the Date changes.
+ */
+const heads = new Map<number, Buffer>();
+let headsDate = '';
+const MAX_HEADS = 64;
+
+function plainHead(status: number, length: number, typed: boolean, noBody: boolean, framing: Framing): Buffer {
+  const date = httpDateLine();
+  if (date !== headsDate) {
+    heads.clear();
+    headsDate = date;
+  }
+  const shape = framing.keepAlive ? (framing.minor === 0 ? 1 : 2) : 0;
+  const key = ((length * 1024 + status) * 2 + (typed ? 1 : 0)) * 4 + shape;
+  let head = heads.get(key);
+  if (head === undefined) {
+    let text = statusLine(status, '') + date;
+    if (typed) text += CONTENT_TYPE;
+    if (!noBody) text += `Content-Length: ${length}\r\n`;
+    head = Buffer.from(text + ending(framing), 'latin1');
+    if (heads.size >= MAX_HEADS) heads.clear();
+    heads.set(key, head);
+  }
+  return head;
+}
+
 /** Appends `response` to `out`; returns the part of the body still to send after it. */
 export function serialize(out: Output, response: HttpResponse, framing: Framing): Tail {
   const { status, body } = response;
-  if (response.statusText !== '') checkValue('status text', response.statusText);
-  const list = response.headerList;
-  // Checked before anything is written, so that a refused header leaves `out` as it was.
-  for (let i = 0; i < list.length; i += 2) {
-    checkName(list[i]!);
-    checkValue(list[i]!, list[i + 1]!);
-  }
-  out.latin1(statusLine(status, response.statusText));
-  out.latin1(httpDateLine());
-
-  let contentType = false;
-  for (let i = 0; i < list.length; i += 2) {
-    const name = list[i]!;
-    const n = name.length;
-    if (n === 12 || n === 14 || n === 17 || n === 10 || n === 4) {
-      const lower = name.toLowerCase();
-      if (lower === 'content-type') contentType = true;
-      else if (lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection' || lower === 'date') continue;
-    }
-    out.latin1(name);
-    out.latin1(': ');
-    out.latin1(list[i + 1]!);
-    out.latin1('\r\n');
-  }
-
   const noBody = status === 204 || status === 304;
   let length = 0;
   let text: string | null = null;
   if (typeof body === 'string') {
     text = body;
     length = utf8Length(body);
-    if (!contentType) out.latin1('Content-Type: text/plain;charset=UTF-8\r\n');
   } else if (body instanceof Uint8Array) {
     length = body.byteLength;
   } else if (body !== null) {
     length = body.length;
   }
-  if (!noBody) {
-    out.latin1('Content-Length: ');
-    out.decimal(length);
-    out.latin1('\r\n');
+  const list = response.headerList;
+  if (list.length === 0 && response.statusText === '') {
+    out.bytes(plainHead(status, length, text !== null, noBody, framing));
+  } else {
+    if (response.statusText !== '') checkValue('status text', response.statusText);
+    // Checked before anything is written, so that a refused header leaves `out` as it was.
+    for (let i = 0; i < list.length; i += 2) {
+      checkName(list[i]!);
+      checkValue(list[i]!, list[i + 1]!);
+    }
+    out.latin1(statusLine(status, response.statusText));
+    out.latin1(httpDateLine());
+    let contentType = false;
+    for (let i = 0; i < list.length; i += 2) {
+      const name = list[i]!;
+      const n = name.length;
+      if (n === 12 || n === 14 || n === 17 || n === 10 || n === 4) {
+        const lower = name.toLowerCase();
+        if (lower === 'content-type') contentType = true;
+        else if (lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection' || lower === 'date') continue;
+      }
+      out.latin1(`${name}: ${list[i + 1]!}\r\n`);
+    }
+    if (text !== null && !contentType) out.latin1(CONTENT_TYPE);
+    if (!noBody) {
+      out.latin1('Content-Length: ');
+      out.decimal(length);
+      out.latin1('\r\n');
+    }
+    out.latin1(ending(framing));
   }
-  if (!framing.keepAlive) out.latin1('Connection: close\r\n\r\n');
-  else if (framing.minor === 0) out.latin1('Connection: keep-alive\r\n\r\n');
-  else out.latin1('\r\n');
 
   if (framing.head || noBody || length === 0) {
     if (body !== null && typeof body === 'object' && !(body instanceof Uint8Array)) body.done?.();
