@@ -51,11 +51,6 @@ export class Sender {
     else this.stream.ring.submit(this.spec).then(this.sent, this.failed);
   }
 
-  /** start(), as a promise. */
-  send(bytes: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => this.start(bytes, (error) => (error === null ? resolve() : reject(error))));
-  }
-
   private readonly sent = (n: number): void => {
     const bytes = this.sending!;
     this.offset += n;

@@ -61,6 +61,8 @@ export class HttpSocket extends EventEmitter {
   private local: SocketAddress | null | undefined = undefined;
   private readonly flushNow = (): void => this.flush();
   private readonly sender: Sender;
+  /** The batch in flight: its bytes, its write callbacks, and whether they were called when it was handed over. */
+  private batch: { total: number; callbacks: Callback[]; early: boolean } = { total: 0, callbacks: [], early: true };
 
   constructor(
     readonly stream: TcpStream,
@@ -121,28 +123,32 @@ export class HttpSocket extends EventEmitter {
     // Small batches count as sent once handed over, so that the responses pipelined behind them join the next SEND.
     const early = total < HIGH_WATER_MARK;
     if (early) for (const callback of callbacks) callback();
-    const sent = parts.length === 1 ? this.sender.send(parts[0]!) : total <= 65536 ? this.sender.send(Buffer.concat(parts, total)) : this.stream.writev(parts);
-    sent.then(
-      () => {
-        this.inflightBytes = 0;
-        this.bytesWritten += total;
-        this._writableState.length = this.pendingBytes;
-        this.owner.touch();
-        if (!early) for (const callback of callbacks) callback();
-        if (this.pendingBytes > 0 || this.callbacks.length > 0) {
-          this.flush();
-        } else {
-          if (this.needDrain) this.drained();
-          if (this.ending && !this.destroyed) this.owner.finish();
-        }
-      },
-      (error: Error) => {
-        this.inflightBytes = 0;
-        if (!early) for (const callback of callbacks) callback(error);
-        this.destroy();
-      },
-    );
+    this.batch = { total, callbacks, early };
+    if (parts.length === 1) this.sender.start(parts[0]!, this.sent);
+    else if (total <= 65536) this.sender.start(Buffer.concat(parts, total), this.sent);
+    else this.stream.writev(parts).then(() => this.sent(null), this.sent);
   }
+
+  /** The batch in flight is out (error null) or failed. */
+  private readonly sent = (error: Error | null): void => {
+    const { total, callbacks, early } = this.batch;
+    this.inflightBytes = 0;
+    if (error !== null) {
+      if (!early) for (const callback of callbacks) callback(error);
+      this.destroy();
+      return;
+    }
+    this.bytesWritten += total;
+    this._writableState.length = this.pendingBytes;
+    this.owner.touch();
+    if (!early) for (const callback of callbacks) callback();
+    if (this.pendingBytes > 0 || this.callbacks.length > 0) {
+      this.flush();
+    } else {
+      if (this.needDrain) this.drained();
+      if (this.ending && !this.destroyed) this.owner.finish();
+    }
+  };
 
   private drained(): void {
     this.needDrain = false;
