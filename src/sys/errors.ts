@@ -340,5 +340,5 @@ export function nodeHttpError(code: NodeHttpErrorCode, message: string): Error &
 
 /** A second send while one is in flight: a Sender sends one batch at a time. */
 export function sendInFlightError(): Error {
-  return new Error('ringcore: Sender.send called while a send is in flight');
+  return new Error('ringcore: Sender.start called while a send is in flight');
 }
