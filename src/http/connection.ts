@@ -71,14 +71,14 @@ export class Connection {
   private whenSent: (() => void) | null = null;
   /** Why a send failed: the connection ends, and the run loop reports it. */
   private failure: Error | null = null;
-  /** closeIdle() came while a send was in flight: shut down once it is over. */
+  /** closeIdle() came while a send was in flight: shut down once it is over, unless a request came meanwhile. */
   private closeAfterSend = false;
   private readonly sent = (error: Error | null): void => {
     this.out.clear();
     if (error !== null) {
       this.failure ??= error;
       this.expire();
-    } else if (this.closeAfterSend) {
+    } else if (this.closeAfterSend && this.idle) {
       this.expire();
     }
     const waiter = this.whenSent;
@@ -201,8 +201,12 @@ export class Connection {
   private drain(): boolean | Promise<boolean> {
     const out = this.out;
     for (;;) {
-      // The output buffer is the send's until it is over.
-      if (this.sender.busy) return this.sendDone().then(() => this.drain());
+      // The output buffer is the send's until it is over. Bytes of a next request wait for it: a
+      // closing server must answer that request rather than shut the connection down under it.
+      if (this.sender.busy) {
+        if (!this.parser.idle) this.idle = false;
+        return this.sendDone().then(() => this.drain());
+      }
       this.throwFailure();
       let parsed: ParsedRequest | null;
       try {

@@ -227,3 +227,44 @@ test('IPv6: serve on ::1 and answer a node:http client there', async () => {
     await server.close();
   }
 });
+
+test('close() while responses wait in a full socket: every response the client gets is whole, and the connection ends cleanly', async () => {
+  // 60,000-byte bodies stay under LARGE_BODY, so each goes out as a batch whose send is not awaited;
+  // a client that does not read fills the socket, and such a send stays in flight. A close() then must
+  // let it finish (and answer a request already received), never shut the socket under it.
+  const body = 60_000;
+  const server = await serve({ host: '127.0.0.1', port: 0, fetch: () => new HttpResponse(Buffer.alloc(body, 'z')) });
+  const net = await import('node:net');
+  const client = net.connect(server.address.port, '127.0.0.1');
+  await new Promise((resolve) => client.once('connect', resolve));
+  client.pause();
+  const chunks: Buffer[] = [];
+  const ended = new Promise<void>((resolve, reject) => {
+    client.on('data', (c: Buffer) => chunks.push(c));
+    client.once('end', resolve);
+    client.once('error', reject);
+  });
+  // One request per write, so that each is a batch of its own; 7.2 MB of answers, more than both socket buffers hold.
+  for (let i = 0; i < 120; i++) {
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const closing = server.close();
+  await new Promise((r) => setTimeout(r, 100));
+  client.resume();
+  await ended;
+  client.end();
+  await closing;
+  const data = Buffer.concat(chunks).toString('latin1');
+  let at = 0;
+  let responses = 0;
+  while (at < data.length) {
+    const headEnd = data.indexOf('\r\n\r\n', at);
+    assert.ok(headEnd > 0, `a whole head at byte ${at} of ${data.length}`);
+    assert.match(data.slice(at, headEnd), new RegExp(`^HTTP/1.1 200 OK\\r\\n[^]*Content-Length: ${body}`));
+    assert.ok(headEnd + 4 + body <= data.length, `response ${responses + 1} is whole (${data.length - headEnd - 4} of ${body} body bytes)`);
+    at = headEnd + 4 + body;
+    responses++;
+  }
+  assert.ok(responses >= 1, 'at least one response');
+});
