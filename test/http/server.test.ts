@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 
 import { HttpResponse, serve, type ServeHandle as Server } from '../../src/http/index.js';
 import type { HttpRequest } from '../../src/http/request.js';
@@ -234,7 +235,6 @@ test('close() while responses wait in a full socket: every response the client g
   // let it finish (and answer a request already received), never shut the socket under it.
   const body = 60_000;
   const server = await serve({ host: '127.0.0.1', port: 0, fetch: () => new HttpResponse(Buffer.alloc(body, 'z')) });
-  const net = await import('node:net');
   const client = net.connect(server.address.port, '127.0.0.1');
   await new Promise((resolve) => client.once('connect', resolve));
   client.pause();
