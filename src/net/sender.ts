@@ -1,7 +1,7 @@
 // "Send these bytes": the one primitive servers use to write a socket when
 // they need no promise per write. start(bytes, done) sends all of `bytes`
-// (one IORING_OP_SEND with MSG_NOSIGNAL, again for the rest after a short
-// send) and calls done() once, with null or the error. One send at a time:
+// (one IORING_OP_SEND with SEND_ALL, again for the rest should a kernel
+// before 5.18 send short) and calls done() once, with null or the error. One send at a time:
 // the caller hands over the next batch after done(). The bytes in flight are
 // kept alive by `sending` until the op completes; the spec is made once per
 // socket. Per batch that is one op and one promise reaction, where
@@ -11,8 +11,7 @@ import { usesNode } from '../backend/backend.js';
 import type { OpSpec } from '../op/op.js';
 import { sendInFlightError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
-import { MSG_NOSIGNAL } from '../sys/socket-constants.js';
-import type { SocketStream } from './stream.js';
+import { SEND_ALL, type SocketStream } from './stream.js';
 
 /** Called once a send is over: null when every byte went out, else the error that ended it. */
 export type SendDone = (error: Error | null) => void;
@@ -30,7 +29,7 @@ export class Sender {
       syscall: 'write',
       prep: (uring, sqe) => {
         const bytes = this.sending!;
-        uring.prepSend(sqe, fd, addressOf(bytes) + this.offset, bytes.length - this.offset, MSG_NOSIGNAL);
+        uring.prepSend(sqe, fd, addressOf(bytes) + this.offset, bytes.length - this.offset, SEND_ALL);
       },
     };
   }

@@ -258,9 +258,9 @@ test('a long stream of pipelined requests keeps the buffer bounded', () => {
 test('a keep-alive head that repeats reuses its strings, and one that differs in any byte gets its own', () => {
   const long = 'x'.repeat(200); // longer than any remembered string
   const heads = [
-    'GET /a HTTP/1.1\r\nHost: one\r\nX-Thing: Value\r\nUser-Agent: ' + long + '\r\n\r\n',
-    'GET /a HTTP/1.1\r\nHost: one\r\nX-Thing: Value\r\nUser-Agent: ' + long + '\r\n\r\n',
-    'GET /b HTTP/1.1\r\nHOST: owe\r\nX-Thinq: Valuf\r\nUser-Agent: ' + long.slice(1) + 'y\r\n\r\n',
+    `GET /a HTTP/1.1\r\nHost: one\r\nX-Thing: Value\r\nUser-Agent: ${long}\r\n\r\n`,
+    `GET /a HTTP/1.1\r\nHost: one\r\nX-Thing: Value\r\nUser-Agent: ${long}\r\n\r\n`,
+    `GET /b HTTP/1.1\r\nHOST: owe\r\nX-Thinq: Valuf\r\nUser-Agent: ${long.slice(1)}y\r\n\r\n`,
     'GET /a HTTP/1.1\r\nX-Thing: one\r\nHost: Value\r\n\r\n',
   ];
   const parser = new RequestParser(DEFAULT_LIMITS);
