@@ -23,6 +23,7 @@
 // node dist/bench/nop-floor.js awaited [rounds=10] [seconds per loop=0.3]
 import { constants, IoUring, Ring, run } from 'ringcore';
 import { clockMask, nowNs } from './lib/child.js';
+import { rawNopBatch } from './lib/raw-nops.js';
 
 const awaited = process.argv[2] === 'awaited';
 const numbers = process.argv.slice(awaited ? 3 : 2).map(Number);
@@ -77,22 +78,7 @@ function nextTickBatcher(flush: () => void): () => void {
 
 function rawRing(): () => Promise<number> {
   const uring = new IoUring({ entries });
-  let reaped = 0;
-  const onCqe = () => void reaped++;
-  const iteration = () => {
-    for (let i = 0; i < batch; i++) {
-      const sqe = uring.getSqe()!;
-      uring.prepNop(sqe);
-      uring.setUserData(sqe, i, 0);
-    }
-    const target = reaped + batch;
-    uring.submit();
-    uring.reap(onCqe);
-    while (reaped < target) {
-      uring.enter(0, target - reaped, constants.IORING_ENTER_GETEVENTS);
-      uring.reap(onCqe);
-    }
-  };
+  const iteration = rawNopBatch(uring, batch);
   return async () => {
     const deadline = nowNs() + seconds * 1e9;
     let iterations = 0;

@@ -10,8 +10,9 @@
 //   ringcore      `await Promise.all(batch × ring.nop())`, event-loop driver
 //   raw-ring      IoUring alone: `batch` SQEs, one enter, reap them all. The
 //                 limit ringcore's op layer can approach.
-import { constants, IoUring, Ring } from 'ringcore';
+import { IoUring, Ring } from 'ringcore';
 import { benchMain, clockMask, intParam, nowNs, numberParam } from '../lib/child.js';
+import { rawNopBatch } from '../lib/raw-nops.js';
 import type { Measurement } from '../lib/types.js';
 
 interface Params {
@@ -70,23 +71,7 @@ await benchMain<Params>(
 
     async 'raw-ring'({ batch, seconds, warmupSeconds }) {
       const uring = new IoUring({ entries: Math.max(batch, 32) });
-      let reaped = 0;
-      const onCqe = () => void reaped++;
-      const iteration = () => {
-        for (let i = 0; i < batch; i++) {
-          const sqe = uring.getSqe()!;
-          uring.prepNop(sqe);
-          uring.setUserData(sqe, i, 0);
-        }
-        const target = reaped + batch;
-        uring.submit();
-        uring.reap(onCqe);
-        // NOPs complete inside the enter; wait only for any that did not.
-        while (reaped < target) {
-          uring.enter(0, target - reaped, constants.IORING_ENTER_GETEVENTS);
-          uring.reap(onCqe);
-        }
-      };
+      const iteration = rawNopBatch(uring, batch);
       // The same loop, synchronous: nothing to await on a bare ring.
       const loop = (seconds: number): Timed => {
         const mask = clockMask(batch);
