@@ -10,6 +10,10 @@
 // copyFile saves (docs/benchmarks.md). The linked splices are sized from the
 // file's size; a short one breaks the link, what is in the pipe is drained
 // by plain splices, and the next chain starts where the copy got to.
+// Every splice of a chain but its last skips its CQE when it moves all it was
+// asked for (IOSQE_CQE_SKIP_SUCCESS, where the kernel has it): one CQE, and
+// one wake-up of JavaScript, per chain rather than per splice
+// (docs/performance.md, "cat to a pipe and to a file").
 import { fstatSync } from 'node:fs';
 import type { Ring } from '../driver/ring.js';
 import { errnoException, noProgressError } from '../sys/errors.js';
@@ -36,6 +40,11 @@ export function spliceSpec(fdIn: number, offIn: number, fdOut: number, offOut: n
     prep: (uring, sqe) => uring.prepSplice(sqe, fdIn, offIn, fdOut, offOut, length, 0),
     context,
   };
+}
+
+/** spliceSpec() for a chain: a full splice (the only success in a link) may post no CQE. */
+function linkedSpliceSpec(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number, context?: ErrorContext): OpSpec<number> {
+  return { ...spliceSpec(fdIn, offIn, fdOut, offOut, length, context), skipSuccess: length };
 }
 
 /** A pipe (both ends O_CLOEXEC), grown to PIPE_SIZE when allowed: [read end, write end, its size]. */
@@ -74,7 +83,7 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
     while (offset < end) {
       const specs: OpSpec<number>[] = [];
       for (let at = offset; specs.length < 2 * pairs && at < end; at += length) {
-        specs.push(spliceSpec(from.fd, at, to.fd, -1, Math.min(length, end - at), from.context));
+        specs.push(linkedSpliceSpec(from.fd, at, to.fd, -1, Math.min(length, end - at), from.context));
       }
       const results = await Promise.allSettled(ring.link(specs, { signal }) as Promise<number>[]);
       for (const result of results) {
@@ -95,7 +104,7 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
       const lengths: number[] = [];
       for (let at = offset; lengths.length < pairs && at < end; ) {
         const length = Math.min(chunk, end - at);
-        specs.push(spliceSpec(from.fd, at, pipeWrite, -1, length, from.context), spliceSpec(pipeRead, -1, to.fd, out(at), length, to.context));
+        specs.push(linkedSpliceSpec(from.fd, at, pipeWrite, -1, length, from.context), linkedSpliceSpec(pipeRead, -1, to.fd, out(at), length, to.context));
         lengths.push(length);
         at += length;
       }

@@ -20,6 +20,13 @@ export interface RequestSpec {
   prep: Prep;
   /** Memory the SQE points into, kept alive until the final CQE. */
   pin?: unknown;
+  /**
+   * The res its CQE carries when it succeeds, for a request that may then
+   * post none (IOSQE_CQE_SKIP_SUCCESS): a SPLICE's length, since the kernel
+   * counts a short one as a failure. The Submitter sets the flag only inside
+   * a linked chain, where a later request's CQE tells that this one succeeded.
+   */
+  skipSuccess?: number;
 }
 
 // Request.bits. Subclasses take theirs from FIRST_FREE_BIT up.
@@ -27,8 +34,9 @@ const QUEUED = 1;
 const CLOSED_UNDER = 2;
 const UNBOUNDED = 4;
 const CANCEL_AGAIN = 8;
+const SKIPS_SUCCESS = 16;
 /** The lowest bit of Request.bits that subclasses may use. */
-export const FIRST_FREE_BIT = 16;
+export const FIRST_FREE_BIT = 32;
 
 /** One SQE and the slot its CQEs come back to, holding what the SQE points into until its final CQE. */
 export abstract class Request {
@@ -89,6 +97,19 @@ export abstract class Request {
   }
   set cancelAgain(on: boolean) {
     this.setBit(CANCEL_AGAIN, on);
+  }
+
+  /**
+   * Placed with IOSQE_CQE_SKIP_SUCCESS: a success posts no CQE, so it holds its
+   * slot (and its pins) until a later request of its chain posts one; a CQE of
+   * its own means it failed. Such requests are always the first ones of their
+   * chain (Submitter.place).
+   */
+  get skipsSuccess(): boolean {
+    return (this.bits & SKIPS_SUCCESS) !== 0;
+  }
+  set skipsSuccess(on: boolean) {
+    this.setBit(SKIPS_SUCCESS, on);
   }
 
   protected setBit(bit: number, on: boolean): void {

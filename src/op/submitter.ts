@@ -7,7 +7,10 @@
 //  - EINTR from io_uring_enter is retried, EAGAIN/EBUSY wait for completions;
 //  - a deadline keeps running while its op waits for room: a JS timer (and a
 //    check on every flush, and a bounded wait in waitAndFlush) drops an op
-//    whose deadline passed in the queue, before it ever gets an SQE.
+//    whose deadline passed in the queue, before it ever gets an SQE;
+//  - the first ops of a linked chain may skip their success CQE
+//    (IOSQE_CQE_SKIP_SUCCESS): they keep their slots until a later op of the
+//    chain posts one, which says they succeeded (completeSkipping).
 // When io_uring_enter is called is the driver's business (layer 3): it sets
 // `wake` and calls flush().
 import { constants } from 'node:os';
@@ -19,7 +22,7 @@ import { InternalRequest, type Request } from './request.js';
 import { Scratch } from './scratch.js';
 import { SlotTable } from './slots.js';
 
-const { EAGAIN, EALREADY, EBUSY, EINTR, ENOENT, ETIME } = constants.errno;
+const { EAGAIN, EALREADY, EBUSY, ECANCELED, EINTR, ENOENT, ETIME } = constants.errno;
 
 /** A submitter's running counts, as Ring.stats gives them. */
 export interface SubmitterStats {
@@ -38,6 +41,12 @@ export class Submitter implements OpHost {
   /** Called when requests are waiting to be submitted; the driver arranges a flush(). */
   wake: () => void = () => {};
   readonly stats: SubmitterStats = { enters: 0, submitted: 0, completed: 0, stale: 0 };
+  /**
+   * Whether chained ops with a `skipSuccess` skip their success CQE: where the
+   * kernel can (IORING_FEAT_CQE_SKIP, Linux 5.17). Off, every op posts its CQE,
+   * as on older kernels (tests turn it off to run that path).
+   */
+  skipCqes: boolean;
   /** Slots held back for cancellations, so that an abort never waits behind a full table. */
   private readonly reserved: number;
   private queue: Request[] = [];
@@ -55,6 +64,7 @@ export class Submitter implements OpHost {
     this.slots = new SlotTable(uring.cqEntries);
     // Never all of them: a 1-entry CQ reserving its only slot could place nothing.
     this.reserved = Math.min(Math.max(1, Math.min(8, uring.cqEntries >> 3)), uring.cqEntries - 1);
+    this.skipCqes = (uring.features & C.IORING_FEAT_CQE_SKIP) !== 0;
   }
 
   /** Requests holding a slot: placed, and not yet given back by their final CQE. */
@@ -115,6 +125,7 @@ export class Submitter implements OpHost {
         specs.length,
       );
     }
+    specs.forEach(checkSkipSuccess);
     if (signal?.aborted) return specs.map(() => Promise.reject(new AbortError(undefined, { cause: signal.reason })));
     const ops = specs.map((spec) => new Op(this, spec, signal));
     for (let i = 1; i < ops.length; i++) {
@@ -172,13 +183,17 @@ export class Submitter implements OpHost {
 
   /**
    * Gives `head` and its chain SQEs and slots, all or none. `reserve` slots
-   * are left free (for cancellations) unless it is 0.
+   * are left free (for cancellations) unless it is 0. The chain's first
+   * requests skip their success CQE while each has a `skipSuccess` and an op
+   * (not its own link timeout) after it whose CQE will vouch for it; only a
+   * prefix, so that a CQE from one of them always means that one failed.
    */
   private place(head: Request, reserve: number): boolean {
     const n = head.linkNext === null ? 1 : head.chainLength;
     // Requests that wait indefinitely (multishot) are outside the CQ bound: see slots.ts.
     if ((!head.unbounded && this.slots.available - reserve < n) || !this.uring.hasSqRoom(n)) return false;
     const uring = this.uring;
+    let skipping = this.skipCqes && head.linkNext !== null;
     for (let r: Request | null = head; r !== null; r = r.linkNext) {
       const slot = this.slots.acquire(r, r.unbounded);
       const sqe = uring.getSqe()!;
@@ -196,7 +211,11 @@ export class Submitter implements OpHost {
         return true;
       }
       uring.setUserData(sqe, slot, r.generation);
-      if (r.linkNext !== null) uring.addFlags(sqe, C.IOSQE_IO_LINK);
+      if (r.linkNext !== null) {
+        skipping &&= r.spec.skipSuccess !== undefined && !(r.linkNext instanceof LinkTimeout);
+        r.skipsSuccess = skipping;
+        uring.addFlags(sqe, skipping ? C.IOSQE_IO_LINK | C.IOSQE_CQE_SKIP_SUCCESS : C.IOSQE_IO_LINK);
+      }
     }
     return true;
   }
@@ -392,12 +411,38 @@ export class Submitter implements OpHost {
       this.stats.stale++;
       return;
     }
+    if (request.head.skipsSuccess) this.completeSkipping(request, res, flags);
+    else this.complete(request, slot, res, flags);
+  };
+
+  /** Hands `request` a CQE for `slot`; `request.slot` may have moved on by the return (a multishot op that re-armed). */
+  private complete(request: Request, slot: number, res: number, flags: number): void {
     if (request.complete(res, flags)) this.slots.release(slot);
     else if (request.cancelAgain) {
       request.cancelAgain = false;
       this.cancel(request);
     }
-  };
+  }
+
+  /**
+   * A CQE from a chain whose first requests skip their success CQE. Those
+   * before `request` succeeded: one that failed would have posted its CQE, and
+   * the kernel would have posted none for the rest of the chain
+   * (REQ_F_SKIP_LINK_CQES). So they complete first, in order, with the res of
+   * a success. If `request` is one of them, its CQE says it failed (a short
+   * SPLICE included), and the requests after it, which the kernel fails
+   * without running them or posting their CQEs, complete here as cancelled.
+   */
+  private completeSkipping(request: Request, res: number, flags: number): void {
+    for (let r = request.head; r !== request && r.skipsSuccess; r = r.linkNext!) {
+      if (this.slots.lookup(r.slot, r.generation) === r) this.complete(r, r.slot, r.spec.skipSuccess!, 0);
+    }
+    this.complete(request, request.slot, res, flags);
+    if (!request.skipsSuccess) return;
+    for (let r = request.linkNext; r !== null; r = r.linkNext) {
+      if (this.slots.lookup(r.slot, r.generation) === r) this.complete(r, r.slot, -ECANCELED, 0);
+    }
+  }
 
   // ---- closing ---------------------------------------------------------------
 
@@ -432,6 +477,14 @@ export class Submitter implements OpHost {
       this.flush();
     });
   }
+}
+
+/** A spec's skipSuccess must be a res a CQE can carry for a success. */
+function checkSkipSuccess(spec: OpSpec<unknown>, index: number): void {
+  const skip = spec.skipSuccess;
+  if (skip === undefined) return;
+  if (typeof skip !== 'number') throw invalidArgType(`specs[${index}].skipSuccess`, 'of type number', skip);
+  if (!Number.isInteger(skip) || skip < 0 || skip > 0x7fffffff) throw outOfRange(`specs[${index}].skipSuccess`, 'an integer from 0 to 2 ** 31 - 1', skip);
 }
 
 function checkOptions(options: OpOptions | undefined): AbortSignal | undefined {
