@@ -11,9 +11,9 @@
 // file's size; a short one breaks the link, what is in the pipe is drained
 // by plain splices, and the next chain starts where the copy got to.
 // Every splice of a chain but its last skips its CQE when it moves all it was
-// asked for (IOSQE_CQE_SKIP_SUCCESS, where the kernel has it): one CQE, and
-// one wake-up of JavaScript, per chain rather than per splice
-// (docs/performance.md, "cat to a pipe and to a file").
+// asked for (IOSQE_CQE_SKIP_SUCCESS, where the kernel has it): one CQE for
+// JavaScript to handle per chain rather than per splice (docs/performance.md,
+// "cat to a pipe and to a file").
 import { fstatSync } from 'node:fs';
 import type { Ring } from '../driver/ring.js';
 import { errnoException, noProgressError } from '../sys/errors.js';
