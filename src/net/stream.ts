@@ -48,13 +48,13 @@ function closedError(syscall: string): RingcoreError {
   return handleClosedError(syscall, 'socket');
 }
 
+/** A SEND's flags: no SIGPIPE, and the kernel sends the rest of a short send itself (see write()). */
+export const SEND_ALL = MSG_NOSIGNAL | MSG_WAITALL;
+
 /**
  * A connected stream socket (TCP or Unix), read and written through the ring.
  * Iterate it for the incoming chunks; close() ends ops in flight and closes the fd.
  */
-/** A SEND's flags: no SIGPIPE, and the kernel sends the rest of a short send itself (see write()). */
-export const SEND_ALL = MSG_NOSIGNAL | MSG_WAITALL;
-
 export class SocketStream implements AsyncIterable<Buffer> {
   private closing: Promise<void> | null = null;
   /** Ops that may be in the kernel: close() shuts the socket down first so that they end. */

@@ -146,6 +146,7 @@ export class Op<T = number> extends Request {
   get linkedAfter(): boolean {
     return (this.bits & LINKED_AFTER) !== 0;
   }
+  /** @internal */
   set linkedAfter(on: boolean) {
     this.setBit(LINKED_AFTER, on);
   }

@@ -67,6 +67,7 @@ export abstract class Request {
   get queued(): boolean {
     return (this.bits & QUEUED) !== 0;
   }
+  /** @internal */
   set queued(on: boolean) {
     this.setBit(QUEUED, on);
   }
@@ -75,6 +76,7 @@ export abstract class Request {
   get closedUnder(): boolean {
     return (this.bits & CLOSED_UNDER) !== 0;
   }
+  /** @internal */
   set closedUnder(on: boolean) {
     this.setBit(CLOSED_UNDER, on);
   }
@@ -83,6 +85,7 @@ export abstract class Request {
   get unbounded(): boolean {
     return (this.bits & UNBOUNDED) !== 0;
   }
+  /** @internal */
   set unbounded(on: boolean) {
     this.setBit(UNBOUNDED, on);
   }
@@ -95,6 +98,7 @@ export abstract class Request {
   get cancelAgain(): boolean {
     return (this.bits & CANCEL_AGAIN) !== 0;
   }
+  /** @internal */
   set cancelAgain(on: boolean) {
     this.setBit(CANCEL_AGAIN, on);
   }
@@ -108,10 +112,12 @@ export abstract class Request {
   get skipsSuccess(): boolean {
     return (this.bits & SKIPS_SUCCESS) !== 0;
   }
+  /** @internal */
   set skipsSuccess(on: boolean) {
     this.setBit(SKIPS_SUCCESS, on);
   }
 
+  /** @internal Sets or clears one of the state bits. */
   protected setBit(bit: number, on: boolean): void {
     this.bits = on ? this.bits | bit : this.bits & ~bit;
   }
