@@ -49,6 +49,19 @@ async function ringcoreExchange(port: number): Promise<void> {
   }
 }
 
+/** 1000 warm-up round trips, then round trips for `seconds` (whole blocks of 64): their rate per second. */
+async function tripsPerSecond(roundTrip: () => Promise<void>, seconds: number): Promise<number> {
+  for (let i = 0; i < 1000; i++) await roundTrip();
+  let trips = 0;
+  const start = nowNs();
+  const end = start + seconds * 1e9;
+  while ((trips & 63) !== 0 || nowNs() < end) {
+    await roundTrip();
+    trips++;
+  }
+  return trips / ((nowNs() - start) / 1e9);
+}
+
 /** One exchange with a node:net client. */
 function nodeExchange(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -127,15 +140,7 @@ async function pingpongRingcore(port: number, seconds: number): Promise<number> 
       got += value.length;
     }
   };
-  for (let i = 0; i < 1000; i++) await roundTrip();
-  let trips = 0;
-  const start = nowNs();
-  const end = start + seconds * 1e9;
-  while ((trips & 63) !== 0 || nowNs() < end) {
-    await roundTrip();
-    trips++;
-  }
-  const rate = trips / ((nowNs() - start) / 1e9);
+  const rate = await tripsPerSecond(roundTrip, seconds);
   await stream.close();
   return rate;
 }
@@ -153,15 +158,7 @@ async function pingpongPlain(port: number, seconds: number): Promise<number> {
       got += n;
     }
   };
-  for (let i = 0; i < 1000; i++) await roundTrip();
-  let trips = 0;
-  const start = nowNs();
-  const end = start + seconds * 1e9;
-  while ((trips & 63) !== 0 || nowNs() < end) {
-    await roundTrip();
-    trips++;
-  }
-  const rate = trips / ((nowNs() - start) / 1e9);
+  const rate = await tripsPerSecond(roundTrip, seconds);
   await stream.close();
   return rate;
 }
