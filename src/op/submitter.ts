@@ -335,7 +335,14 @@ export class Submitter implements OpHost {
       // SQ would otherwise hold them, cancellations included, until some CQE).
       const submitted = this.uring.sqPending() > 0 ? this.enterSubmit() : 0;
       const reaped = this.reapAll();
-      if (this.waiting === 0 || (placed === 0 && submitted === 0 && reaped === 0)) break;
+      if (this.waiting === 0) break;
+      if (placed === 0 && submitted === 0 && reaped === 0) {
+        // SQPOLL with the SQ full: the thread will take SQEs soon, with no CQE to say so. Wait
+        // for it in the kernel; retrying at once would spin against the thread for the CPU.
+        if (!this.uring.sqPoll || this.uring.sqSpace() > 0) break;
+        const ret = this.uring.waitForSqRoom();
+        if (ret < 0 && ret !== -EINTR && ret !== -EAGAIN && ret !== -EBUSY) throw errnoException(ret, 'io_uring_enter');
+      }
     }
     if (this.closing && this.slots.used === 0 && this.idle !== null) {
       this.idle();

@@ -316,17 +316,33 @@ export class IoUring {
 
   /** submit(), then wait until at least `waitNr` CQEs are ready. */
   submitAndWait(waitNr: number): number {
-    const toSubmit = this.publish();
     if (this.sqPoll) {
+      // The thread consumes SQEs on its own time: what is new is what this call submits
+      // (as liburing counts), not what the thread has yet to take, or a caller waiting
+      // for room would take "submitted" for progress and spin.
+      const published = (this.sqeTail - this.sqPublished) >>> 0;
+      this.publish();
       let flags = 0;
       if (Atomics.load(this.sq, this.sqFlagsAt) & C.IORING_SQ_NEED_WAKEUP) flags |= C.IORING_ENTER_SQ_WAKEUP;
       if (waitNr > 0) flags |= C.IORING_ENTER_GETEVENTS;
-      if (flags === 0) return toSubmit;
-      const ret = this.enter(toSubmit, waitNr, flags);
-      return ret < 0 ? ret : toSubmit;
+      if (flags === 0) return published;
+      const ret = this.enter(published, waitNr, flags);
+      return ret < 0 ? ret : published;
     }
+    const toSubmit = this.publish();
     if (toSubmit === 0 && waitNr === 0) return 0;
     return this.enter(toSubmit, waitNr, waitNr > 0 || this.setupFlags & C.IORING_SETUP_DEFER_TASKRUN ? C.IORING_ENTER_GETEVENTS : 0);
+  }
+
+  /**
+   * SQPOLL: blocks until the kernel thread has taken at least one SQE of a full
+   * SQ (IORING_ENTER_SQ_WAIT, waking the thread if it sleeps). Returns 0 or -errno.
+   */
+  waitForSqRoom(): number {
+    let flags = C.IORING_ENTER_SQ_WAIT;
+    if (Atomics.load(this.sq, this.sqFlagsAt) & C.IORING_SQ_NEED_WAKEUP) flags |= C.IORING_ENTER_SQ_WAKEUP;
+    const ret = this.enter(0, 0, flags);
+    return ret < 0 ? ret : 0;
   }
 
   /** Makes the SQEs handed out visible to the kernel; returns how many are pending. */

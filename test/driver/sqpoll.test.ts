@@ -52,6 +52,10 @@ test('SQPOLL ring under backpressure: 2000 ops through 16 entries', { timeout: 1
     await Promise.all(Array.from({ length: 2000 }, () => ring.nop().then(() => done++)));
     assert.equal(done, 2000);
     assert.equal(ring.waiting, 0);
+    // Each SQE counted once: a full SQ is waited for in the kernel (IORING_ENTER_SQ_WAIT),
+    // not re-"submitted" in a loop that spins against the SQ thread for the CPU.
+    assert.equal(ring.stats.submitted, 2000);
+    assert.ok(ring.stats.enters <= 2000, `${ring.stats.enters} submit calls for 2000 SQEs`);
   } finally {
     await ring.close();
   }
