@@ -342,7 +342,7 @@ export class IoUring {
     let flags = C.IORING_ENTER_SQ_WAIT;
     if (Atomics.load(this.sq, this.sqFlagsAt) & C.IORING_SQ_NEED_WAKEUP) flags |= C.IORING_ENTER_SQ_WAKEUP;
     const ret = this.enter(0, 0, flags);
-    return ret < 0 ? ret : 0;
+    return Math.min(ret, 0);
   }
 
   /** Makes the SQEs handed out visible to the kernel; returns how many are pending. */
