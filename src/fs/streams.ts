@@ -5,7 +5,7 @@
 import type * as Stream from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
 import { lazyBuiltin } from '../sys/builtins.js';
-import type { StreamSource } from './stream-source.js';
+import { checkStreamSource, type StreamSource } from './stream-source.js';
 import { checkInteger, checkPosition } from './args.js';
 
 const stream = lazyBuiltin<typeof Stream>('node:stream');
@@ -40,6 +40,7 @@ export interface WriteStreamOptions {
 
 /** A node:stream Readable over an open handle, READ by READ (FileHandle.createReadStream()). */
 export function createReadStream(handle: StreamSource, options: ReadStreamOptions = {}): Readable {
+  checkStreamSource(handle);
   const size = options.highWaterMark ?? 64 * 1024;
   checkInteger(size, 'options.highWaterMark', 1, 2 ** 30);
   let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
@@ -77,6 +78,7 @@ export function createReadStream(handle: StreamSource, options: ReadStreamOption
 
 /** A node:stream Writable over an open handle; each chunk is written whole (FileHandle.createWriteStream()). */
 export function createWriteStream(handle: StreamSource, options: WriteStreamOptions = {}): Writable {
+  checkStreamSource(handle);
   let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
   const autoClose = options.autoClose ?? true;
   const signal = options.signal;

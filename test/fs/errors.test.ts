@@ -116,6 +116,21 @@ test('bad arguments reject with TypeError/RangeError (as node:fs/promises) befor
   await ring.close();
 });
 
+test('createReadStream/createWriteStream take a handle: a path (as node:fs takes) is a TypeError at the call, not a crash later', async () => {
+  // Before, createWriteStream('/path') returned a stream whose first write failed and whose
+  // destroy() then threw an uncaught "handle.close is not a function", ending the process.
+  const path = join(dir, 'stream-args');
+  const invalid = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: /"handle" argument must be a FileHandle/ };
+  assert.throws(() => fs.createWriteStream(path as never), invalid);
+  assert.throws(() => fs.createReadStream(path as never), invalid);
+  assert.throws(() => fs.createWriteStream({ write() {} } as never), invalid);
+  assert.equal(nodeFs.existsSync(path), false, 'nothing was opened or written');
+  // A handle still makes a working stream.
+  const stream = fs.createWriteStream(await fs.open(path, 'w'));
+  await new Promise<void>((resolve, reject) => stream.on('error', reject).end('written', resolve));
+  assert.equal(nodeFs.readFileSync(path, 'utf8'), 'written');
+});
+
 test('an aborted signal rejects with AbortError; a cancelled open closes its fd', async () => {
   const path = join(dir, 'abort');
   nodeFs.writeFileSync(path, 'x');
