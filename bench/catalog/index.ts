@@ -7,6 +7,7 @@ import { nopLatency } from './nop-latency.js';
 import { netEcho } from './net-echo.js';
 import { netIdle } from './net-idle.js';
 import { netSendZc } from './net-send-zc.js';
+import { netRecv } from './net-recv.js';
 import { fsCat } from './fs-cat.js';
 import { fsRandomRead } from './fs-random-read.js';
 import { fsSmallFiles } from './fs-small-files.js';
@@ -21,6 +22,7 @@ export const catalog: readonly ScenarioDef[] = [
   netEcho,
   netIdle,
   netSendZc,
+  netRecv,
   httpHello,
   frameworks,
   fsCat,
