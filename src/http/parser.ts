@@ -95,6 +95,8 @@ export class RequestParser {
   private chunkLeft = 0;
   private lineBytes = 0;
   private digits = 0;
+  /** The trailer lines of the last chunked body, as flat name/value pairs (names lowercased); null when it had none. */
+  private trailerLines: string[] | null = null;
   /** Last head's target and header values (place 0: the target; then one per header line), and its header names. */
   private readonly values = new RecentStrings(17, 96, false);
   private readonly names = new RecentStrings(16, 32, true);
@@ -216,6 +218,13 @@ export class RequestParser {
     return done;
   }
 
+  /** Streaming bodies: the trailers of the body takeBody() just completed (flat pairs, names lowercased), once; null when none. */
+  takeTrailers(): string[] | null {
+    const lines = this.trailerLines;
+    this.trailerLines = null;
+    return lines;
+  }
+
   /** The bytes pushed but not parsed (a copy): what follows an upgrade's head. */
   remaining(): Buffer {
     return Buffer.from(this.buf.subarray(this.start, this.end));
@@ -245,6 +254,7 @@ export class RequestParser {
   private finish(): ParsedRequest {
     const request = this.current!;
     request.body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.total);
+    this.trailerLines = null; // whole-request parsing checks trailers and drops them
     this.current = null;
     this.parts = [];
     this.state = State.Head;
@@ -488,8 +498,10 @@ export class RequestParser {
         // A trailer line is a header line: name ":" value, no folding, no controls.
         let i = this.lineStart;
         while (TOKEN[buf[i]!] === 1) i++;
+        const colon = i;
         if (i === this.lineStart || buf[i] !== COLON) throw new HttpError(400, 'malformed trailer');
         for (i++; i < lf - 1; i++) if (VALUE[buf[i]!] !== 1) throw new HttpError(400, 'invalid character in a trailer');
+        this.keepTrailer(colon, lf - 1);
       }
       this.lineBytes += lf + 1 - this.lineStart;
       if (this.lineBytes > this.limits.maxHeaderBytes) throw new HttpError(431, 'trailers too large');
@@ -499,6 +511,16 @@ export class RequestParser {
     this.scanned = this.end;
     if (this.lineBytes + this.end - this.lineStart > this.limits.maxHeaderBytes) throw new HttpError(431, 'trailers too large');
     return false;
+  }
+
+  /** Keeps the trailer line at lineStart (its colon and CR given), value trimmed as a header's (rare: no string cache). */
+  private keepTrailer(colon: number, cr: number): void {
+    const buf = this.buf;
+    let from = colon + 1;
+    let to = cr;
+    while (from < to && (buf[from] === SP || buf[from] === HT)) from++;
+    while (to > from && (buf[to - 1] === SP || buf[to - 1] === HT)) to--;
+    (this.trailerLines ??= []).push(latin1(buf, this.lineStart, colon).toLowerCase(), latin1(buf, from, to));
   }
 }
 

@@ -395,22 +395,143 @@ test('listen() forms, address(), close() in node:http terms (ERR_SERVER_NOT_RUNN
   assert.equal(signalled.listening, false);
 
   // Default host: the IPv6 any-address (or IPv4's), as node:http; Symbol.asyncDispose closes.
+  let disposed: Server;
   {
     await using disposable = createServer((_req, res) => res.end('d'));
+    disposed = disposable;
     await listening(disposable, 0);
     assert.match(disposable.address()!.address, /^(::|0\.0\.0\.0)$/);
     assert.equal(await (await fetch(`http://127.0.0.1:${disposable.address()!.port}/`)).text(), 'd');
   }
+  assert.equal(disposed.listening, false, 'leaving the block closed the server');
+
+  // An options object must name its port, as node:http's listen() says.
+  assert.throws(() => createServer().listen({ host: '127.0.0.1' }), { code: 'ERR_INVALID_ARG_VALUE' });
 });
 
-test('maxRequestsPerSocket: the last allowed response says Connection: close', async () => {
-  const server = createServer((_req, res) => res.end('r'));
+test("a port in use: 'error' with EADDRINUSE, as node:http; not listening", async () => {
+  const holder = createServer();
+  const port = await listening(holder);
+  try {
+    const second = createServer();
+    second.listen(port, '127.0.0.1');
+    const [error] = (await once(second, 'error')) as [NodeJS.ErrnoException];
+    assert.equal(error.code, 'EADDRINUSE');
+    assert.equal(second.listening, false);
+    assert.equal(second.address(), null);
+  } finally {
+    await closed(holder);
+  }
+});
+
+test('maxRequestsPerSocket: the last allowed response says Connection: close; one more gets 503 in its turn', async () => {
+  const server = createServer((req, res) => {
+    // The first response is slow: what is pipelined behind it waits for it.
+    setTimeout(() => res.end(`r${req.url}`), req.url === '/1' ? 50 : 0);
+  });
   server.maxRequestsPerSocket = 2;
+  const dropped: string[] = [];
+  server.on('dropRequest', (req: http.IncomingMessage) => dropped.push(req.url!));
   const port = await listening(server);
   try {
-    const { data } = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const { data } = await exchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.deepEqual(statuses(data), [200, 200]);
     assert.match(data.split('HTTP/1.1 200')[2]!, /connection: close/i);
+
+    // As node:http: the third request's 503 follows the two answers (it used to go out first, alone).
+    const three = await exchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.deepEqual(statuses(three.data), [200, 200, 503]);
+    assert.ok(three.data.indexOf('r/1') < three.data.indexOf('r/2'), 'in order');
+    assert.deepEqual(dropped, ['/3']);
+  } finally {
+    await closed(server);
+  }
+});
+
+test('request trailers reach req.trailers; maxHeadersCount keeps that many headers', async () => {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end(JSON.stringify({ headers: req.headers, trailers: req.trailers, raw: req.rawTrailers })));
+  });
+  const port = await listening(server);
+  try {
+    const { data } = await exchange(
+      port,
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 9 \r\nX-Other:a b\r\n\r\n',
+    );
+    const seen = JSON.parse(data.slice(data.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual(seen.trailers, { 'x-sum': '9', 'x-other': 'a b' });
+    assert.deepEqual(seen.raw, ['x-sum', '9', 'x-other', 'a b']);
+
+    server.maxHeadersCount = 2;
+    const few = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(JSON.parse(few.data.slice(few.data.indexOf('\r\n\r\n') + 4)).headers, { host: 'x', a: '1' });
+  } finally {
+    await closed(server);
+  }
+});
+
+test('a body that turns bad after the handler began is answered 400 (when the response has not begun), as node:http', async () => {
+  const errors: string[] = [];
+  const server = createServer((req, res) => {
+    req.on('error', (error) => errors.push(error.message));
+    req.resume();
+    req.on('end', () => res.end('never'));
+  });
+  const port = await listening(server);
+  try {
+    const { data } = await exchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n');
+    assert.deepEqual(statuses(data), [400]);
+    assert.ok(!data.includes('never'));
+    await until(() => errors.length === 1, 2000, "the request's error");
+  } finally {
+    await closed(server);
+  }
+});
+
+test("socket inactivity: a 'timeout' listener on the socket alone does not keep it (node:http destroys it); one on the response does", async () => {
+  let socketTimeouts = 0;
+  const server = createServer((req, res) => {
+    if (req.url === '/socket') {
+      // A lasting listener (setTimeout's callback is a once listener): only node:http's own rule ends the connection.
+      req.socket.setTimeout(150);
+      req.socket.on('timeout', () => socketTimeouts++);
+      return; // never answers
+    }
+    res.setTimeout(150, () => res.end('answered on timeout'));
+  });
+  const port = await listening(server);
+  try {
+    const bySocket = await Promise.race([
+      exchange(port, 'GET /socket HTTP/1.1\r\nHost: x\r\n\r\n'),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000)),
+    ]);
+    assert.ok(bySocket !== null, 'the server closed the connection');
+    assert.equal(bySocket.data, '');
+    assert.equal(socketTimeouts, 1);
+
+    const byResponse = await exchange(port, 'GET /res HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(statuses(byResponse.data), [200]);
+    assert.ok(byResponse.data.endsWith('answered on timeout'));
+  } finally {
+    server.closeAllConnections();
+    await closed(server);
+  }
+});
+
+test('closeIdleConnections() alone ends idle keep-alive connections and leaves the server listening', async () => {
+  const server = createServer((_req, res) => res.end('ok'));
+  const port = await listening(server);
+  try {
+    const idle = net.connect(port, '127.0.0.1');
+    idle.on('error', () => {});
+    idle.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await once(idle, 'data');
+    const ended = once(idle, 'close');
+    server.closeIdleConnections();
+    await ended;
+    assert.equal(server.listening, true);
+    assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'ok');
   } finally {
     await closed(server);
   }

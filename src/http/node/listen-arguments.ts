@@ -1,7 +1,7 @@
 // node:http's listen() forms, made into one options object:
 // listen([port[, host[, backlog]]][, callback]) and listen(options[, callback]),
 // where a port may be a numeric string. (Unix paths and handles are not served.)
-import { invalidArgType, nodeHttpError } from '../../sys/errors.js';
+import { invalidArgType, invalidArgValue, nodeHttpError } from '../../sys/errors.js';
 
 export interface ListenOptions {
   port: number;
@@ -34,6 +34,10 @@ export function listenArguments(args: unknown[]): { options: ListenOptions; call
     const given = first as Record<string, unknown>;
     if (given.path !== undefined || given.fd !== undefined || given.handle !== undefined || '_handle' in given) {
       throw invalidArgType('options', 'a port and host (Unix paths and handles are not supported by ringcore/http)', first);
+    }
+    // As node:http: an options object must name its port (listen({}) is a mistake, not "any port").
+    if (typeof given.port !== 'number' && typeof given.port !== 'string') {
+      throw invalidArgValue('options', JSON.stringify(first), 'must have the property "port"');
     }
     const signal = given.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an AbortSignal', signal);

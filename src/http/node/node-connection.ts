@@ -185,6 +185,9 @@ export class NodeConnection implements SocketOwner {
           parts.length = 0;
           if (!complete) return;
           req.complete = true;
+          // Once complete, node:http's _addHeaderLines fills req.trailers / req.rawTrailers.
+          const trailers = parser.takeTrailers();
+          if (trailers !== null) req._addHeaderLines(trailers, this.keptLines(trailers.length));
           req.push(null);
           this.body = null;
           this.phase = Phase.Idle;
@@ -213,17 +216,18 @@ export class NodeConnection implements SocketOwner {
   /** A request the parser refused: 'clientError', or (without listeners) its status, then close. */
   private refuse(error: HttpError & { status: number }): void {
     this.paused = false;
-    if (this.body !== null) {
-      this.body.destroy(error);
-      this.body = null;
-    }
+    const body = this.body;
+    this.body = null;
     if (this.server.listenerCount('clientError') > 0) {
       this.server.emit('clientError', error, this.socket);
       if (!this.socket.destroyed && !this.closing) this.startClosing();
-      return;
+    } else {
+      // As node:http: the status goes out unless the response that owns the socket has begun.
+      if (this.responding !== true && this.socket.writable) this.socket.write(statusOnly(error.status));
+      this.socket.end();
     }
-    if (this.active.length === 0 && this.socket.writable) this.socket.write(statusOnly(error.status));
-    this.socket.end();
+    // Last: destroying an unfinished request destroys its socket (node:http's IncomingMessage), and the answer is written by now.
+    if (body !== null && !body.destroyed) body.destroy(error);
   }
 
   /** The timeouts' answer (node:http's): 408 when no response has begun, then close. */
@@ -270,13 +274,6 @@ export class NodeConnection implements SocketOwner {
     this.fill(req, parsed);
     this.requests++;
     const max = server.maxRequestsPerSocket;
-    if (max > 0 && this.requests > max) {
-      // As node:http: past maxRequestsPerSocket, 503 and close.
-      socket.write(statusOnly(503));
-      socket.end();
-      this.closing = true;
-      return;
-    }
     if (parsed.body === null) {
       req.complete = true;
       req.push(null);
@@ -288,13 +285,18 @@ export class NodeConnection implements SocketOwner {
     res.shouldKeepAlive = parsed.keepAlive && !server.closing;
     res._keepAliveTimeout = server.keepAliveTimeout;
     res._maxRequestsPerSocket = max;
-    if (max > 0 && this.requests === max) (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached = true;
+    if (max > 0 && this.requests >= max) (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached = true;
     this.active.push({ req, res });
     if (this.active.length === 1) res.assignSocket(socket);
     res.on('finish', () => this.finished(req, res));
 
     try {
-      if (expect !== undefined) {
+      if (max > 0 && this.requests > max) {
+        // As node:http: past maxRequestsPerSocket, 'dropRequest' and a 503, in its turn behind the responses before it.
+        server.emit('dropRequest', req, socket);
+        res.writeHead(503);
+        res.end();
+      } else if (expect !== undefined) {
         if (parsed.expectContinue || /^100-continue$/i.test(expect)) {
           if (minor === 1) res._expect_continue = true;
           if (server.listenerCount('checkContinue') > 0) server.emit('checkContinue', req, res);
@@ -322,9 +324,14 @@ export class NodeConnection implements SocketOwner {
     req.httpVersionMajor = 1;
     req.httpVersionMinor = parsed.minor;
     req.httpVersion = parsed.minor === 1 ? '1.1' : '1.0';
-    const max = this.server.maxHeadersCount ?? 2000;
     const headers = parsed.headers;
-    req._addHeaderLines(headers, max > 0 ? Math.min(headers.length, max * 2) : headers.length);
+    req._addHeaderLines(headers, this.keptLines(headers.length));
+  }
+
+  /** How many of `length` flat header entries are kept: maxHeadersCount headers (node:http's default 2000; 0: all). */
+  private keptLines(length: number): number {
+    const max = this.server.maxHeadersCount ?? 2000;
+    return max > 0 ? Math.min(length, max * 2) : length;
   }
 
   /** A response has finished: the next one in line gets the socket, as in node:http's resOnFinish. */
@@ -335,8 +342,10 @@ export class NodeConnection implements SocketOwner {
     if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
     res.detachSocket(this.socket);
     process.nextTick(closeResponse, res);
-    // (Newer Node versions say Connection: close at maxRequestsPerSocket without setting _last.)
-    if (res._last || (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached === true) {
+    // (Newer Node versions say Connection: close at maxRequestsPerSocket without setting _last;
+    // the 503s of requests pipelined past it still go out, in turn, before the close.)
+    const lastAllowed = (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached === true;
+    if (res._last || (lastAllowed && active.length === 0)) {
       this.socket.destroySoon();
     } else if (active.length === 0) {
       if (this.phase === Phase.Idle) this.since = Date.now();
@@ -446,13 +455,15 @@ export class NodeConnection implements SocketOwner {
   private inactive(): void {
     const first = this.active[0];
     const req = this.body ?? first?.req;
+    // node:http's own socket 'timeout' listener comes first: it destroys the socket unless the request,
+    // the response or the server handles the timeout; a listener on the socket alone does not keep it.
     const handled = [
-      this.socket.emit('timeout'),
       req !== undefined && !req.complete && req.emit('timeout', this.socket),
       first?.res.emit('timeout', this.socket),
       this.server.emit('timeout', this.socket),
     ];
     if (!handled.includes(true)) this.socket.destroy();
+    this.socket.emit('timeout');
   }
 }
 
