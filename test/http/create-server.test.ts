@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 
+import { addTraceListener, constants as C } from '../../src/index.js';
 import { createServer, type Server } from '../../src/http/index.js';
 import { netRing, recvBuffers } from '../../src/net/index.js';
 import { exchange, statuses } from '../../test-support/http.js';
@@ -168,6 +169,40 @@ test('100-continue: answered by default, or by a checkContinue listener; other e
     const refused = await exchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\n');
     assert.deepEqual(statuses(refused.data), [403]);
   } finally {
+    await closed(server);
+  }
+});
+
+test('inside: one multishot RECV per connection, one SEND for a batch of pipelined responses, no net.Socket', async () => {
+  const onNetSocket = new Set<boolean>();
+  const server = createServer((req, res) => {
+    onNetSocket.add(req.socket instanceof net.Socket);
+    res.end(`hi ${req.url}`);
+  });
+  const port = await listening(server);
+  const ring = netRing();
+  const sqes: number[] = [];
+  const stop = addTraceListener((event) => {
+    if (event.type === 'sqe' && event.ring === ring.uring.id) sqes.push(event.opcode);
+  });
+  const client = net.connect(port, '127.0.0.1');
+  try {
+    await once(client, 'connect');
+    let data = '';
+    client.setEncoding('latin1').on('data', (d: string) => (data += d));
+    const answered = (): number => (data.match(/hi \//g) ?? []).length;
+    client.write('GET /p HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(10));
+    await until(() => answered() === 10, 5000, 'ten responses');
+    client.write('GET /q HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => answered() === 11, 5000, 'the eleventh response');
+    stop();
+    const count = (opcode: number): number => sqes.filter((op) => op === opcode).length;
+    assert.equal(count(C.IORING_OP_RECV), 1, 'one multishot RECV served both turns');
+    assert.equal(count(C.IORING_OP_SEND), 2, 'ten pipelined responses in one SEND, then one for the last request');
+    assert.deepEqual([...onNetSocket], [false]);
+  } finally {
+    stop();
+    client.destroy();
     await closed(server);
   }
 });

@@ -28,6 +28,8 @@ export interface SocketOwner {
 }
 
 const HIGH_WATER_MARK = 16 * 1024;
+/** Rounds of write callbacks run before one SEND (each round can bring in the next pipelined response). */
+const MAX_EARLY_ROUNDS = 1024;
 
 function destroyedError(): Error {
   return nodeHttpError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed');
@@ -61,8 +63,8 @@ export class HttpSocket extends EventEmitter {
   private local: SocketAddress | null | undefined = undefined;
   private readonly flushNow = (): void => this.flush();
   private readonly sender: Sender;
-  /** The batch in flight: its bytes, its write callbacks, and whether they were called when it was handed over. */
-  private batch: { total: number; callbacks: Callback[]; early: boolean } = { total: 0, callbacks: [], early: true };
+  /** The batch in flight: its bytes, and the write callbacks that wait for it (a large batch's). */
+  private batch: { total: number; callbacks: Callback[] } = { total: 0, callbacks: [] };
 
   constructor(
     readonly stream: TcpStream,
@@ -108,6 +110,15 @@ export class HttpSocket extends EventEmitter {
   private flush(): void {
     this.scheduled = false;
     if (this.inflightBytes > 0) return;
+    // A small batch counts as sent once handed over, so its callbacks run first: a response that
+    // finishes hands the socket to the next pipelined one, whose bytes then join this same SEND.
+    // (Bounded in rounds too: a callback that always writes again cannot hold the turn.)
+    for (let round = 0; round < MAX_EARLY_ROUNDS && this.callbacks.length > 0 && this.pendingBytes < HIGH_WATER_MARK; round++) {
+      const early = this.callbacks;
+      this.callbacks = [];
+      for (const callback of early) callback();
+      if (this.inflightBytes > 0) return; // a callback's destroy() flushed already
+    }
     const parts = this.pending;
     const callbacks = this.callbacks;
     const total = this.pendingBytes;
@@ -120,10 +131,8 @@ export class HttpSocket extends EventEmitter {
       return;
     }
     this.inflightBytes = total;
-    // Small batches count as sent once handed over, so that the responses pipelined behind them join the next SEND.
-    const early = total < HIGH_WATER_MARK;
-    if (early) for (const callback of callbacks) callback();
-    this.batch = { total, callbacks, early };
+    // The callbacks left (a large batch's) wait for the SEND.
+    this.batch = { total, callbacks };
     if (parts.length === 1) this.sender.start(parts[0]!, this.sent);
     else if (total <= 65536) this.sender.start(Buffer.concat(parts, total), this.sent);
     else this.stream.writev(parts).then(() => this.sent(null), this.sent);
@@ -131,17 +140,17 @@ export class HttpSocket extends EventEmitter {
 
   /** The batch in flight is out (error null) or failed. */
   private readonly sent = (error: Error | null): void => {
-    const { total, callbacks, early } = this.batch;
+    const { total, callbacks } = this.batch;
     this.inflightBytes = 0;
     if (error !== null) {
-      if (!early) for (const callback of callbacks) callback(error);
+      for (const callback of callbacks) callback(error);
       this.destroy();
       return;
     }
     this.bytesWritten += total;
     this._writableState.length = this.pendingBytes;
     this.owner.touch();
-    if (!early) for (const callback of callbacks) callback();
+    for (const callback of callbacks) callback();
     if (this.pendingBytes > 0 || this.callbacks.length > 0) {
       this.flush();
     } else {
