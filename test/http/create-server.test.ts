@@ -32,14 +32,21 @@ function curl(args: string[]): Promise<string> {
 
 test('requests and responses are node:http objects; bodies in and out; keep-alive; curl', async (t) => {
   const seen: string[] = [];
+  const finished: string[] = [];
   const server = createServer((req, res) => {
     seen.push(`${req instanceof http.IncomingMessage} ${res instanceof http.ServerResponse} ${typeof req.socket.remoteAddress} ${req.headers['x-a']}`);
+    const socket = req.socket;
+    seen.push(`${typeof socket.remotePort} ${(socket as { encrypted?: boolean }).encrypted} ${socket.setNoDelay(true) === socket} ${res.socket === socket}`);
+    res.on('finish', () => finished.push(req.url!));
     let body = '';
     req.setEncoding('utf8').on('data', (d: string) => (body += d));
     req.on('end', () => {
       res.setHeader('x-peer', String(req.socket.remoteAddress));
       assert.equal(res.getHeader('x-peer'), '127.0.0.1');
       assert.ok(res.hasHeader('X-Peer'));
+      res.setHeader('x-gone', '1');
+      res.removeHeader('x-gone');
+      assert.deepEqual(Object.keys(res.getHeaders()), ['x-peer']);
       res.end(`${req.method} ${req.url} ${body}`);
     });
   });
@@ -49,7 +56,11 @@ test('requests and responses are node:http objects; bodies in and out; keep-aliv
     assert.equal(r.status, 200);
     assert.equal(await r.text(), 'POST /a?b=1 hello');
     assert.equal(r.headers.get('x-peer'), '127.0.0.1');
+    assert.equal(r.headers.get('x-gone'), null);
     assert.equal(seen[0], 'true true string A');
+    // As on a plain net.Socket: a numeric remotePort, encrypted undefined, setNoDelay() chains; res.socket is the same.
+    assert.equal(seen[1], 'number undefined true true');
+    assert.deepEqual(finished, ['/a?b=1'], "res 'finish'");
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const sockets = new Set<net.Socket>();
@@ -223,6 +234,8 @@ test('bad input is refused as strictly as ringcore/http (400/431/501/505, no smu
       [`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
       ['POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501],
       ['GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505],
+      ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n', 413],
+      ['GET / HTTP/1.1\r\n\r\n', 400],
     ];
     for (const [request, status] of cases) {
       const { data } = await exchange(port, request);
@@ -372,6 +385,16 @@ test('response bodies stream with backpressure (write() says false, drain follow
   } finally {
     await closed(server);
   }
+});
+
+test("the timeouts' and limits' defaults are node:http's", () => {
+  const ours = createServer();
+  const node = http.createServer();
+  for (const key of ['requestTimeout', 'headersTimeout', 'keepAliveTimeout', 'timeout', 'maxHeadersCount', 'maxRequestsPerSocket'] as const) {
+    assert.equal(ours[key], node[key], key);
+  }
+  const tight = createServer({ requestTimeout: 1000 });
+  assert.equal(tight.headersTimeout, http.createServer({ requestTimeout: 1000 }).headersTimeout, 'headersTimeout follows a short requestTimeout');
 });
 
 test('listen() forms, address(), close() in node:http terms (ERR_SERVER_NOT_RUNNING, idle and all connections, signal, asyncDispose)', async () => {
