@@ -482,6 +482,26 @@ test("a port in use: 'error' with EADDRINUSE, as node:http; not listening", asyn
   }
 });
 
+test('close() with a request in progress: its response says Connection: close, then the connection ends and close calls back', async () => {
+  let started!: () => void;
+  const inProgress = new Promise<void>((resolve) => (started = resolve));
+  const server = createServer((_req, res) => {
+    started();
+    setTimeout(() => res.end('late'), 100);
+  });
+  const port = await listening(server);
+  const answer = exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await inProgress;
+  let calledBack = false;
+  const done = closed(server).then(() => (calledBack = true));
+  const { data } = await answer;
+  assert.match(data, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(data, /\r\nConnection: close\r\n/i);
+  assert.ok(data.endsWith('late'));
+  await done;
+  assert.ok(calledBack);
+});
+
 test('maxRequestsPerSocket: the last allowed response says Connection: close; one more gets 503 in its turn', async () => {
   const server = createServer((req, res) => {
     // The first response is slow: what is pipelined behind it waits for it.

@@ -355,6 +355,11 @@ export class NodeConnection implements SocketOwner {
     }
   }
 
+  /** The server is closing: the responses whose head has not gone out yet say Connection: close (and the connection ends after them). */
+  lastResponses(): void {
+    for (const { res } of this.active) if (!res.headersSent) res.shouldKeepAlive = false;
+  }
+
   /** 'upgrade' / 'connect': the socket leaves HTTP; the listener gets a Duplex over it and the bytes after the head. */
   private handOver(parsed: ParsedRequest): void {
     this.upgraded = true;

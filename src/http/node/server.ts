@@ -219,6 +219,7 @@ export class Server extends EventEmitter {
       process.nextTick(() => this.closeIfDrained());
     }
     this.closeIdleConnections();
+    for (const connection of this.connections) connection.lastResponses();
     return this;
   }
 
