@@ -218,6 +218,34 @@ test('inside: one multishot RECV per connection, one SEND for a batch of pipelin
   }
 });
 
+test("a 'finish' listener that throws (the process survives it) does not hold back the batch's SEND", async () => {
+  // In a child: the throw is an uncaught exception, which the program survives with a handler (as node:http's would).
+  const http = new URL('../../src/http/index.js', import.meta.url).href;
+  const program = `
+    import net from 'node:net';
+    import { once } from 'node:events';
+    const { createServer } = await import(${JSON.stringify(http)});
+    process.on('uncaughtException', () => {});
+    const server = createServer((req, res) => {
+      res.on('finish', () => { throw new Error('from a finish listener'); });
+      res.end('body ' + req.url);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = net.connect(server.address().port, '127.0.0.1');
+    let data = '';
+    client.on('data', (d) => (data += d));
+    client.write('GET /a HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nGET /b HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n');
+    const deadline = Date.now() + 5000;
+    while (!data.includes('body /b') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    console.log((data.match(/body \\/\\w/g) ?? []).join(','));
+    process.exit(0);`;
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--input-type=module', '-e', program], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+  );
+  assert.equal(out.trim(), 'body /a,body /b');
+});
+
 test('bad input is refused as strictly as ringcore/http (400/431/501/505, no smuggling), and clientError can answer it', async () => {
   let handled = 0;
   const server = createServer((_req, res) => {

@@ -116,7 +116,7 @@ export class HttpSocket extends EventEmitter {
     for (let round = 0; round < MAX_EARLY_ROUNDS && this.callbacks.length > 0 && this.pendingBytes < HIGH_WATER_MARK; round++) {
       const early = this.callbacks;
       this.callbacks = [];
-      for (const callback of early) callback();
+      this.runEarly(early);
       if (this.inflightBytes > 0) return; // a callback's destroy() flushed already
     }
     const parts = this.pending;
@@ -136,6 +136,21 @@ export class HttpSocket extends EventEmitter {
     if (parts.length === 1) this.sender.start(parts[0]!, this.sent);
     else if (total <= 65536) this.sender.start(Buffer.concat(parts, total), this.sent);
     else this.stream.writev(parts).then(() => this.sent(null), this.sent);
+  }
+
+  /** Runs write callbacks before their SEND; should one throw (a 'finish' listener), the rest and the SEND still follow, a microtask later. */
+  private runEarly(callbacks: Callback[]): void {
+    let called = 0;
+    try {
+      while (called < callbacks.length) callbacks[called++]!();
+    } catch (error) {
+      this.callbacks = callbacks.slice(called).concat(this.callbacks);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(this.flushNow);
+      }
+      throw error;
+    }
   }
 
   /** The batch in flight is out (error null) or failed. */
