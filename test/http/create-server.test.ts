@@ -625,6 +625,26 @@ test("socket inactivity: a 'timeout' listener on the socket alone does not keep 
   }
 });
 
+test("a socket timeout shorter than the server's is checked often enough (the sweep shortens for it)", async () => {
+  // Server timeouts that alone would check every 30 s (connectionsCheckingInterval's default).
+  const server = createServer({ requestTimeout: 0, headersTimeout: 600_000, keepAliveTimeout: 600_000 }, (req, res) => {
+    req.socket.setTimeout(100);
+    res.setTimeout(100, () => res.end('timed out'));
+  });
+  const port = await listening(server);
+  try {
+    const answer = await Promise.race([
+      exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000)),
+    ]);
+    assert.ok(answer !== null, 'the 100 ms timeout came within 10 s (it used to wait for the 30 s sweep)');
+    assert.ok(answer.data.endsWith('timed out'));
+  } finally {
+    server.closeAllConnections();
+    await closed(server);
+  }
+});
+
 test('closeIdleConnections() alone ends idle keep-alive connections and leaves the server listening', async () => {
   const server = createServer((_req, res) => res.end('ok'));
   const port = await listening(server);

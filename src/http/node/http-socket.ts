@@ -21,6 +21,8 @@ export interface SocketOwner {
   resume(): void;
   /** Bytes were sent or received: the idle clock restarts. */
   touch(): void;
+  /** setTimeout(ms) was called: the checks must come often enough for it. */
+  timeoutSet(ms: number): void;
   /** Closes the connection (after the bytes already written have gone out). */
   close(): void;
   /** Ends gracefully: FIN after what was written, then a lingering close. */
@@ -272,6 +274,7 @@ export class HttpSocket extends EventEmitter {
   setTimeout(ms: number, callback?: () => void): this {
     if (typeof ms !== 'number' || !(ms >= 0)) throw outOfRange('msecs', 'a non-negative number', ms);
     this.timeout = ms;
+    this.owner.timeoutSet(ms);
     if (callback !== undefined) {
       if (ms === 0) this.removeListener('timeout', callback);
       else this.once('timeout', callback);

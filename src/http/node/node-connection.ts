@@ -42,6 +42,7 @@ export interface ConnectionHost extends EventEmitter {
   handlerFailed(error: unknown, res: ServerResponse): void;
   reportError(error: unknown): void;
   forget(connection: NodeConnection): void;
+  socketTimeoutSet(ms: number): void;
 }
 
 /** What the connection waits for now (the server's sweep applies the matching timeout). */
@@ -405,6 +406,10 @@ export class NodeConnection implements SocketOwner {
 
   touch(): void {
     this.lastActivity = Date.now();
+  }
+
+  timeoutSet(ms: number): void {
+    this.server.socketTimeoutSet(ms);
   }
 
   /** Ends now (destroy): the recv ends with EOF, and run() closes the socket and reports 'close'. */

@@ -76,6 +76,9 @@ export class Server extends EventEmitter {
   private binding = false;
   private readonly connections = new Set<NodeConnection>();
   private sweeper: NodeJS.Timeout | null = null;
+  /** The sweep's period now (ms), and the shortest socket timeout set on a connection (socket.setTimeout). */
+  private sweepPeriod = 0;
+  private shortestSocketTimeout = Number.POSITIVE_INFINITY;
   private closingNow = false;
 
   constructor(options?: ServerOptions | RequestListener, requestListener?: RequestListener) {
@@ -181,9 +184,10 @@ export class Server extends EventEmitter {
   private sweep(): void {
     const shortest = Math.min(
       ...[this.headersTimeout, this.requestTimeout, this.keepAliveTimeout, this.timeout].filter((t) => t > 0),
+      this.shortestSocketTimeout,
       this.checkingInterval * 4,
     );
-    const period = Math.max(10, Math.min(this.checkingInterval || 1000, shortest / 4));
+    const period = (this.sweepPeriod = Math.max(10, Math.min(this.checkingInterval || 1000, shortest / 4)));
     this.sweeper = setTimeout(() => {
       const now = Date.now();
       for (const connection of this.connections) connection.sweep(now);
@@ -193,10 +197,21 @@ export class Server extends EventEmitter {
     this.sweeper.unref();
   }
 
+  /** A connection's socket timeout was set to `ms`: the sweep comes often enough for it (a quarter of it) from now on. */
+  socketTimeoutSet(ms: number): void {
+    if (ms <= 0 || ms >= this.shortestSocketTimeout) return;
+    this.shortestSocketTimeout = ms;
+    if (this.sweeper !== null && this.sweepPeriod > Math.max(10, ms / 4)) {
+      clearTimeout(this.sweeper);
+      this.sweep();
+    }
+  }
+
   /** Sets `timeout` (socket inactivity, ms) for this server's connections; `callback` listens for 'timeout'. */
   setTimeout(ms = 0, callback?: (socket: unknown) => void): this {
     if (typeof ms !== 'number' || !(ms >= 0)) throw outOfRange('msecs', 'a non-negative number', ms);
     this.timeout = ms;
+    this.socketTimeoutSet(ms);
     if (callback !== undefined) this.on('timeout', callback);
     for (const connection of this.connections) connection.socket.timeout = ms;
     return this;
