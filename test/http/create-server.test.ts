@@ -530,6 +530,32 @@ test('close() with a request in progress: its response says Connection: close, t
   assert.ok(calledBack);
 });
 
+test('close() while a request head is arriving: that request is answered (Connection: close), then the server closes', async () => {
+  const server = createServer((_req, res) => res.end('answered'));
+  let accepted: net.Socket | null = null;
+  server.on('connection', (socket: net.Socket) => (accepted = socket));
+  const port = await listening(server);
+  const client = net.connect(port, '127.0.0.1');
+  client.on('error', () => {});
+  let data = '';
+  client.setEncoding('latin1').on('data', (d: string) => (data += d));
+  await once(client, 'connect');
+  client.write('GET / HTTP/1.1\r\nHost: x\r\n');
+  await until(() => (accepted?.bytesRead ?? 0) > 0, 5000, 'the first part of the head');
+  let calledBack = false;
+  const done = closed(server).then(() => (calledBack = true));
+  // Until the head arrives the connection is busy, not idle: close() leaves it open.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(client.destroyed, false);
+  client.write('\r\n');
+  await once(client, 'close');
+  assert.match(data, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(data, /\r\nConnection: close\r\n/i);
+  assert.ok(data.endsWith('answered'));
+  await done;
+  assert.ok(calledBack);
+});
+
 test('maxRequestsPerSocket: the last allowed response says Connection: close; one more gets 503 in its turn', async () => {
   const server = createServer((req, res) => {
     // The first response is slow: what is pipelined behind it waits for it.

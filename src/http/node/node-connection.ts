@@ -120,9 +120,9 @@ export class NodeConnection implements SocketOwner {
     void this.run();
   }
 
-  /** No request in progress: closeIdleConnections() and a closing server may end it now. */
+  /** No request in progress (none being answered, none partly received): closeIdleConnections() and a closing server may end it now. */
   get idle(): boolean {
-    return !this.upgraded && this.active.length === 0 && this.phase !== Phase.Body && this.body === null;
+    return !this.upgraded && this.active.length === 0 && this.phase !== Phase.Body && this.body === null && !this.parser.inHead;
   }
 
   /** Handed over by 'upgrade' or 'connect': no longer HTTP, and not the server's to close (as in node:http). */
