@@ -556,6 +556,31 @@ test('close() while a request head is arriving: that request is answered (Connec
   assert.ok(calledBack);
 });
 
+test("a client that goes away mid-request: req 'aborted', res 'close', req 'error' (ECONNRESET), req 'close', in node:http's order", async () => {
+  const events: string[] = [];
+  let started = false;
+  const server = createServer((req, res) => {
+    started = true;
+    req.on('aborted', () => events.push('req aborted'));
+    req.on('error', (error: NodeJS.ErrnoException) => events.push(`req error ${error.code}`));
+    req.on('close', () => events.push('req close'));
+    res.on('close', () => events.push(`res close ${res.writableFinished}`));
+    req.resume();
+  });
+  const port = await listening(server);
+  try {
+    const client = net.connect(port, '127.0.0.1');
+    client.on('error', () => {});
+    client.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc');
+    await until(() => started, 5000, 'the request');
+    client.destroy();
+    await until(() => events.length === 4, 5000, 'the four events');
+    assert.deepEqual(events, ['req aborted', 'res close false', 'req error ECONNRESET', 'req close']);
+  } finally {
+    await closed(server);
+  }
+});
+
 test('maxRequestsPerSocket: the last allowed response says Connection: close; one more gets 503 in its turn', async () => {
   const server = createServer((req, res) => {
     // The first response is slow: what is pipelined behind it waits for it.

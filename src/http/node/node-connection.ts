@@ -166,10 +166,13 @@ export class NodeConnection implements SocketOwner {
       failed = true;
     }
     await this.stream.close().catch(() => {});
-    this.socket.closed(failed);
+    // As node:http's socketOnClose: the requests are aborted first, then the socket's 'close' reaches the responses.
+    // (Marked destroyed first, so that an unfinished request's destroy does not destroy the socket again.)
+    this.socket.destroyed = true;
     for (const { req } of this.active.splice(0)) if (!req.destroyed) req.destroy(connectionReset('aborted'));
     if (this.body !== null && !this.body.destroyed) this.body.destroy(connectionReset('aborted'));
     this.body = null;
+    this.socket.closed(failed);
     this.server.forget(this);
   }
 
