@@ -46,7 +46,7 @@ function decide(): BackendName {
   const setting = process.env.RINGCORE_BACKEND ?? '';
   if (setting === 'io_uring') return (chosen = 'io_uring');
   if (setting === 'node') {
-    refusal = new RingcoreError('ERR_RINGCORE_SETUP', 'ringcore: the node backend was chosen with RINGCORE_BACKEND=node');
+    refusal = new RingcoreError('ERR_RINGCORE_SETUP', 'ringcore: RINGCORE_BACKEND=node is set');
     return (chosen = 'node');
   }
   if (setting !== '' && setting !== 'auto') {
@@ -79,9 +79,20 @@ function warn(cause: RingcoreError): void {
  * fallback: `cause` is why io_uring is not in use.
  */
 export function ioUringRequired(what: string): RingcoreError {
-  return new RingcoreError('ERR_RINGCORE_IO_URING_REQUIRED', `ringcore: ${what} needs io_uring, and this thread uses the node backend (see docs/fallback.md)`, {
-    cause: fallbackCause() ?? undefined,
-  });
+  const cause = fallbackCause();
+  // The cause's first sentence ("io_uring_setup failed with EPERM"), so the message alone says why; the rest is in `cause`.
+  const why =
+    cause === null
+      ? ''
+      : `: ${cause.message
+          .replace(/^ringcore: /, '')
+          .split('. ')[0]!
+          .replace(/\.$/, '')}`;
+  return new RingcoreError(
+    'ERR_RINGCORE_IO_URING_REQUIRED',
+    `ringcore: ${what} needs io_uring, and this thread uses the node backend${why} (see docs/fallback.md)`,
+    { cause: cause ?? undefined },
+  );
 }
 
 /** Throws ioUringRequired(what) under the fallback. */

@@ -3,6 +3,7 @@
 // the pages of the buffer on every op. One pool per ring (a ring holds one
 // buffer table); if the ring's table is taken, or registration fails (memlock),
 // there is no pool and callers use plain buffers.
+import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
 import { alignedBuffer } from './aligned-buffer.js';
 
@@ -31,8 +32,10 @@ export class BufferPool {
   /**
    * Registers `count` buffers of `size` bytes with `ring`. Returns null when
    * the kernel refuses (the ring already has buffers, or RLIMIT_MEMLOCK).
+   * Throws ERR_RINGCORE_IO_URING_REQUIRED on the node backend.
    */
   static register(ring: Ring, count: number, size: number): BufferPool | null {
+    requireIoUring('registered buffers (BufferPool.register())');
     if (ring.uring.buffers !== null) return null;
     const memory = alignedBuffer(count * size);
     const buffers: Buffer[] = [];
