@@ -103,11 +103,22 @@ class Waiters {
 /** Bytes a socket reads ahead of its reader before it is paused (Node's own default high-water mark). */
 const READ_AHEAD = 64 * 1024;
 
+/** A read waiting for bytes: `take` maps what it gets (a chunk, or null at end of stream) to what its promise gives. */
+interface PendingRead {
+  readonly max: number;
+  readonly take: (chunk: Buffer | null) => void;
+  readonly fail: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
 /**
  * The I/O of one stream socket: reads from chunks queued by 'data' (the
  * socket is paused while READ_AHEAD bytes wait: flowing mode costs less than
  * 'readable' and read()), writes that resolve once the kernel has the bytes,
- * shutdown, close.
+ * shutdown, close. A waiting read is handed its bytes by the event that
+ * brings them, one promise per read: this layer is the whole cost of the
+ * node backend over node:net (docs/performance.md, "The node backend").
  */
 class SocketIo {
   readonly socket: Net.Socket;
@@ -116,27 +127,36 @@ class SocketIo {
   #ended = false;
   #error: Error | null = null;
   #closing: Promise<void> | null = null;
-  readonly #waiters: Waiters;
+  /** Reads waiting for bytes, oldest first; the socket keeps the process alive while there are any. */
+  readonly #pending: PendingRead[] = [];
+  /** One entry per write whose callback Node has yet to call, in order; null for a write that resolved at once. */
+  readonly #writes: ({ resolve: () => void; reject: (error: unknown) => void } | null)[] = [];
+  /** Every write's callback: Node calls them once each, in write order; one function, not a closure per write. */
+  readonly #written = (error?: Error | null): void => {
+    const write = this.#writes.shift();
+    if (write == null) return;
+    if (error) write.reject(typeof (error as NodeJS.ErrnoException).errno === 'number' ? error : errnoException(-EPIPE, 'write'));
+    else write.resolve();
+  };
 
   constructor(socket: Net.Socket) {
     this.socket = socket;
-    this.#waiters = new Waiters(socket);
     socket.unref();
-    const wake = (): void => this.#waiters.wake();
+    const serve = (): void => this.#serve();
     socket.on('data', (chunk: Buffer) => {
       this.#queue.push(chunk);
       if ((this.#queued += chunk.length) >= READ_AHEAD) socket.pause();
-      wake();
+      serve();
     });
     socket.on('end', () => {
       this.#ended = true;
-      wake();
+      serve();
     });
     socket.on('error', (error) => {
       this.#error = error;
-      wake();
+      serve();
     });
-    socket.on('close', wake);
+    socket.on('close', serve);
     // An accepted socket starts paused (pauseOnConnect): it reads from the moment it is handed out.
     socket.resume();
   }
@@ -145,33 +165,95 @@ class SocketIo {
     return this.#closing !== null;
   }
 
-  /** The next bytes, at most `max` (0: what is there); null at end of stream. */
-  async chunk(max: number, signal: AbortSignal | undefined): Promise<Buffer | null> {
-    if (this.#closing !== null) throw closedError('read');
-    for (;;) {
-      // A read that was waiting when close() was called ends as at EOF, as the io_uring recv ended by shutdown.
-      if (this.#closing !== null) return null;
-      let chunk = this.#queue.shift();
-      if (chunk !== undefined) {
-        if (max > 0 && chunk.length > max) {
-          this.#queue.unshift(chunk.subarray(max));
-          chunk = chunk.subarray(0, max);
-        }
-        if ((this.#queued -= chunk.length) < READ_AHEAD && this.socket.isPaused()) this.socket.resume();
-        return chunk;
+  /**
+   * The next bytes now, at most `max` (0: what is there): a chunk, null at
+   * end of stream, undefined when none have come yet. Throws the socket's error.
+   */
+  #takeNow(max: number): Buffer | null | undefined {
+    // A read that was waiting when close() was called ends as at EOF, as the io_uring recv ended by shutdown.
+    if (this.#closing !== null) return null;
+    let chunk = this.#queue.shift();
+    if (chunk !== undefined) {
+      if (max > 0 && chunk.length > max) {
+        this.#queue.unshift(chunk.subarray(max));
+        chunk = chunk.subarray(0, max);
       }
-      if (this.#error !== null) throw this.#error;
-      if (this.#ended || this.socket.destroyed) return null;
-      await this.#waiters.wait(signal);
+      if ((this.#queued -= chunk.length) < READ_AHEAD && this.socket.isPaused()) this.socket.resume();
+      return chunk;
+    }
+    if (this.#error !== null) throw this.#error;
+    if (this.#ended || this.socket.destroyed) return null;
+    return undefined;
+  }
+
+  /** Hands the waiting reads, oldest first, what has come (bytes, the end, an error, a close). */
+  #serve(): void {
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    while (pending.length > 0) {
+      const read = pending[0]!;
+      let chunk: Buffer | null | undefined;
+      try {
+        chunk = this.#takeNow(read.max);
+      } catch (error) {
+        this.#settled(read);
+        read.fail(error);
+        continue;
+      }
+      if (chunk === undefined) return;
+      this.#settled(read);
+      read.take(chunk);
     }
   }
 
-  async read(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
-    if (buf.byteLength === 0) return 0;
-    const chunk = await this.chunk(buf.byteLength, options?.signal);
-    if (chunk === null) return 0;
-    buf.set(chunk);
-    return chunk.length;
+  /** Takes `read` off the waiting list (the first, or anywhere when aborted). */
+  #settled(read: PendingRead): void {
+    const pending = this.#pending;
+    const i = pending[0] === read ? 0 : pending.indexOf(read);
+    if (i < 0) return;
+    pending.splice(i, 1);
+    if (read.onAbort !== undefined) read.signal!.removeEventListener('abort', read.onAbort);
+    if (pending.length === 0) this.socket.unref();
+  }
+
+  /** The next bytes, at most `max` (0: what is there), given to `map` (null at end of stream). */
+  #read<T>(max: number, signal: AbortSignal | undefined, map: (chunk: Buffer | null) => T): Promise<T> {
+    if (this.#closing !== null) return Promise.reject(closedError('read'));
+    // Bytes already here go to a read only when none waits before it.
+    if (this.#pending.length === 0) {
+      try {
+        const chunk = this.#takeNow(max);
+        if (chunk !== undefined) return Promise.resolve(map(chunk));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    return new Promise<T>((resolve, reject) => {
+      const read: PendingRead = { max, take: (chunk) => resolve(map(chunk)), fail: reject, signal, onAbort: undefined };
+      if (signal !== undefined) {
+        read.onAbort = () => {
+          this.#settled(read);
+          reject(abortError(signal));
+        };
+        signal.addEventListener('abort', read.onAbort, { once: true });
+      }
+      if (this.#pending.push(read) === 1) this.socket.ref();
+    });
+  }
+
+  /** The next bytes, at most `max` (0: what is there); null at end of stream. */
+  chunk(max: number, signal: AbortSignal | undefined): Promise<Buffer | null> {
+    return this.#read(max, signal, (chunk) => chunk);
+  }
+
+  read(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
+    if (buf.byteLength === 0) return Promise.resolve(0);
+    return this.#read(buf.byteLength, options?.signal, (chunk) => {
+      if (chunk === null) return 0;
+      buf.set(chunk);
+      return chunk.length;
+    });
   }
 
   async readv(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
@@ -193,15 +275,16 @@ class SocketIo {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal));
     if (typeof data !== 'string' && data.byteLength === 0) return Promise.resolve();
+    const socket = this.socket;
     // After a failed write (Node destroys the socket) or shutdown('write'), the kernel would say EPIPE.
-    if (this.socket.destroyed || this.socket.writableEnded) return Promise.reject(errnoException(-EPIPE, 'write'));
-    return new Promise<void>((resolve, reject) => {
-      this.socket.write(data, (error) =>
-        error ? reject(typeof (error as NodeJS.ErrnoException).errno === 'number' ? error : errnoException(-EPIPE, 'write')) : resolve(),
-      );
-      // Nothing left in Node's buffer: libuv wrote it all to the kernel already, which is when ringcore's write resolves.
-      if (this.socket.writableLength === 0) resolve();
-    });
+    if (socket.destroyed || socket.writableEnded) return Promise.reject(errnoException(-EPIPE, 'write'));
+    socket.write(data, this.#written);
+    // Nothing left in Node's buffer: libuv wrote it all to the kernel already, which is when ringcore's write resolves.
+    if (socket.writableLength === 0) {
+      this.#writes.push(null);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => this.#writes.push({ resolve, reject }));
   }
 
   writev(buffers: Bytes[], options: IoOptions | undefined): Promise<void> {
@@ -249,7 +332,7 @@ class SocketIo {
     if (this.#closing !== null) return Promise.reject(closedError('shutdown'));
     if (how === 'read' || how === 'both') {
       this.#ended = true;
-      this.#waiters.wake();
+      this.#serve();
     }
     if (how === 'read') return Promise.resolve();
     return new Promise<void>((resolve) => this.socket.end(resolve));
@@ -260,7 +343,7 @@ class SocketIo {
     if (this.#closing === null) {
       this.socket.destroy();
       this.#closing = Promise.resolve();
-      this.#waiters.wake();
+      this.#serve();
     }
     return this.#closing;
   }
