@@ -33,10 +33,12 @@ function onNodeBackend(body: string): unknown {
   return JSON.parse(r.stdout);
 }
 
-test('a read that waits for bytes costs one promise, handed its bytes by the data event', () => {
+test('a read that waits for bytes costs one promise, handed its bytes by the data event', (t) => {
   const out = onNodeBackend(`
     let promises = 0;
     createHook({ init(id, type) { if (type === 'PROMISE') promises++; } }).enable();
+    new Promise(() => {});
+    if (promises === 0) return 'unseen';
     const buf = Buffer.alloc(4);
     const rounds = [];
     for (let i = 0; i < 4; i++) {
@@ -47,7 +49,9 @@ test('a read that waits for bytes costs one promise, handed its bytes by the dat
       const n = await read;
       rounds.push({ n, text: buf.toString(), atCall, total: promises });
     }
-    return rounds;`) as { n: number; text: string; atCall: number; total: number }[];
+    return rounds;`) as { n: number; text: string; atCall: number; total: number }[] | 'unseen';
+  // Bun's async_hooks reports no promises (JavaScriptCore has no promise hooks).
+  if (out === 'unseen') return void t.skip("this runtime's async_hooks does not report promises");
   for (const [i, round] of out.entries()) {
     assert.equal(round.n, 4);
     assert.equal(round.text, `p${i}ng`);
