@@ -103,14 +103,28 @@ class Waiters {
 /** Bytes a socket reads ahead of its reader before it is paused (Node's own default high-water mark). */
 const READ_AHEAD = 64 * 1024;
 
-/** A read waiting for bytes: `take` maps what it gets (a chunk, or null at end of stream) to what its promise gives. */
+/**
+ * A read waiting for bytes. With `into`, its promise gives the count copied
+ * there (0 at end of stream); without, the chunk itself (null at end of stream).
+ */
 interface PendingRead {
   readonly max: number;
-  readonly take: (chunk: Buffer | null) => void;
-  readonly fail: (error: unknown) => void;
+  readonly into: Uint8Array | null;
+  readonly resolve: (value: number | Buffer | null) => void;
+  readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
+
+/** What a read's promise gives for `chunk`: see PendingRead. */
+function readResult(into: Uint8Array | null, chunk: Buffer | null): number | Buffer | null {
+  if (into === null) return chunk;
+  if (chunk === null) return 0;
+  into.set(chunk);
+  return chunk.length;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * The I/O of one stream socket: reads from chunks queued by 'data' (the
@@ -189,7 +203,6 @@ class SocketIo {
   /** Hands the waiting reads, oldest first, what has come (bytes, the end, an error, a close). */
   #serve(): void {
     const pending = this.#pending;
-    if (pending.length === 0) return;
     while (pending.length > 0) {
       const read = pending[0]!;
       let chunk: Buffer | null | undefined;
@@ -197,40 +210,43 @@ class SocketIo {
         chunk = this.#takeNow(read.max);
       } catch (error) {
         this.#settled(read);
-        read.fail(error);
+        read.reject(error);
         continue;
       }
       if (chunk === undefined) return;
       this.#settled(read);
-      read.take(chunk);
+      read.resolve(readResult(read.into, chunk));
     }
   }
 
   /** Takes `read` off the waiting list (the first, or anywhere when aborted). */
   #settled(read: PendingRead): void {
     const pending = this.#pending;
-    const i = pending[0] === read ? 0 : pending.indexOf(read);
-    if (i < 0) return;
-    pending.splice(i, 1);
+    if (pending[0] === read) pending.shift();
+    else {
+      const i = pending.indexOf(read);
+      if (i < 0) return;
+      pending.splice(i, 1);
+    }
     if (read.onAbort !== undefined) read.signal!.removeEventListener('abort', read.onAbort);
     if (pending.length === 0) this.socket.unref();
   }
 
-  /** The next bytes, at most `max` (0: what is there), given to `map` (null at end of stream). */
-  #read<T>(max: number, signal: AbortSignal | undefined, map: (chunk: Buffer | null) => T): Promise<T> {
+  /** The next bytes, at most `max` (0: what is there), as readResult() gives them. */
+  #read(max: number, into: Uint8Array | null, signal: AbortSignal | undefined): Promise<number | Buffer | null> {
     if (this.#closing !== null) return Promise.reject(closedError('read'));
     // Bytes already here go to a read only when none waits before it.
     if (this.#pending.length === 0) {
       try {
         const chunk = this.#takeNow(max);
-        if (chunk !== undefined) return Promise.resolve(map(chunk));
+        if (chunk !== undefined) return Promise.resolve(readResult(into, chunk));
       } catch (error) {
         return Promise.reject(error);
       }
     }
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    return new Promise<T>((resolve, reject) => {
-      const read: PendingRead = { max, take: (chunk) => resolve(map(chunk)), fail: reject, signal, onAbort: undefined };
+    return new Promise((resolve, reject) => {
+      const read: PendingRead = { max, into, resolve, reject, signal, onAbort: undefined };
       if (signal !== undefined) {
         read.onAbort = () => {
           this.#settled(read);
@@ -244,16 +260,12 @@ class SocketIo {
 
   /** The next bytes, at most `max` (0: what is there); null at end of stream. */
   chunk(max: number, signal: AbortSignal | undefined): Promise<Buffer | null> {
-    return this.#read(max, signal, (chunk) => chunk);
+    return this.#read(max, null, signal) as Promise<Buffer | null>;
   }
 
   read(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
     if (buf.byteLength === 0) return Promise.resolve(0);
-    return this.#read(buf.byteLength, options?.signal, (chunk) => {
-      if (chunk === null) return 0;
-      buf.set(chunk);
-      return chunk.length;
-    });
+    return this.#read(buf.byteLength, buf, options?.signal) as Promise<number>;
   }
 
   async readv(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
@@ -282,7 +294,7 @@ class SocketIo {
     // Nothing left in Node's buffer: libuv wrote it all to the kernel already, which is when ringcore's write resolves.
     if (socket.writableLength === 0) {
       this.#writes.push(null);
-      return Promise.resolve();
+      return RESOLVED;
     }
     return new Promise<void>((resolve, reject) => this.#writes.push({ resolve, reject }));
   }
