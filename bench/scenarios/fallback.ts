@@ -5,14 +5,12 @@
 //   read         FileHandle.read of 64 KiB chunks through a file; ns per read
 //   pingpong     one TCP connection to an in-process node:net echo server,
 //                64 B back and forth for `seconds`; round trips/s
-import * as net from 'node:net';
 import { open as nodeOpen, readFile as nodeReadFile } from 'node:fs/promises';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { backend } from 'ringcore';
 import { open, readFile } from 'ringcore/fs';
-import { TcpStream } from 'ringcore/net';
 import { benchMain, intParam, nowNs, numberParam } from '../lib/child.js';
+import { checkBackend, echoServer, nodeClient, type PingPongClient, ringcoreClient, smallFiles } from '../lib/fallback-clients.js';
 import { benchDir, warm } from '../lib/files.js';
 import type { Measurement } from '../lib/types.js';
 
@@ -24,18 +22,6 @@ interface Params {
   repeat: number;
   megabytes: number;
   seconds: number;
-}
-
-function checkBackend(): void {
-  if (backend() !== 'node') throw new Error(`expected the node backend, got ${backend()}`);
-}
-
-function smallFiles(count: number): string[] {
-  const dir = join(benchDir, `small-${count}`);
-  mkdirSync(dir, { recursive: true });
-  const paths = Array.from({ length: count }, (_, i) => join(dir, `f${i}`));
-  for (const [i, path] of paths.entries()) if (!existsSync(path)) writeFileSync(path, Buffer.alloc(4096, i & 0xff));
-  return paths;
 }
 
 async function measureSmallFiles(read: (path: string) => Promise<Buffer>, { count, repeat }: Params): Promise<Measurement> {
@@ -79,15 +65,9 @@ async function measureRead(openFile: (path: string) => Promise<Reader>, { megaby
   return { value: times[times.length >> 1]! / reads, unit: 'ns/op', ops: reads };
 }
 
-type Exchange = (message: Buffer) => Promise<void>;
-
-async function measurePingPong(
-  connect: (port: number) => Promise<{ exchange: Exchange; close(): void | Promise<void> }>,
-  { seconds }: Params,
-): Promise<Measurement> {
-  const server = net.createServer({ noDelay: true }, (socket) => socket.on('data', (data) => socket.write(data)));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = await connect((server.address() as net.AddressInfo).port);
+async function measurePingPong(connect: (port: number) => Promise<PingPongClient>, { seconds }: Params): Promise<Measurement> {
+  const server = await echoServer();
+  const client = await connect(server.port);
   const message = Buffer.alloc(64, 'x');
   for (let i = 0; i < 1000; i++) await client.exchange(message); // untimed: JIT
   let trips = 0;
@@ -102,44 +82,6 @@ async function measurePingPong(
   await client.close();
   server.close();
   return { value: trips / ((now - start) / 1e9), unit: 'ops/s', trips };
-}
-
-async function ringcoreClient(port: number): Promise<{ exchange: Exchange; close(): Promise<void> }> {
-  checkBackend();
-  const stream = await TcpStream.connect({ host: '127.0.0.1', port });
-  const buf = Buffer.allocUnsafe(64);
-  return {
-    async exchange(message) {
-      await stream.write(message);
-      for (let got = 0; got < message.length; ) {
-        const n = await stream.read(buf.subarray(got));
-        if (n === 0) throw new Error('EOF before the echo');
-        got += n;
-      }
-    },
-    close: () => stream.close(),
-  };
-}
-
-async function nodeClient(port: number): Promise<{ exchange: Exchange; close(): void }> {
-  const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  let waiting: { left: number; resolve: () => void } | null = null;
-  socket.on('data', (chunk: Buffer) => {
-    if (waiting !== null && (waiting.left -= chunk.length) <= 0) {
-      const { resolve } = waiting;
-      waiting = null;
-      resolve();
-    }
-  });
-  return {
-    exchange: (message) =>
-      new Promise<void>((resolve) => {
-        waiting = { left: message.length, resolve };
-        socket.write(message);
-      }),
-    close: () => socket.destroy(),
-  };
 }
 
 await benchMain<Params>(
