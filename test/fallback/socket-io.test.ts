@@ -56,7 +56,7 @@ test('a read that waits for bytes costs one promise, handed its bytes by the dat
     assert.equal(round.n, 4);
     assert.equal(round.text, `p${i}ng`);
     if (i === 0) continue; // the first read also pays for what is set up on first use
-    // The read's own promise; with async_hooks on, V8 adds one for the test's await. (It was 6: an async read, an async chunk and a waiter.)
+    // The read's own promise; with async_hooks on, V8 adds one for the test's await. (It was 6 counted so: an async read, an async chunk and a waiter.)
     assert.equal(round.atCall, 1, JSON.stringify(out));
     assert.ok(round.total <= 2, JSON.stringify(out));
   }
