@@ -4,7 +4,7 @@
 // node-gyp, the last resort. In a checkout (src/ present) it always builds, so
 // a change to the C source takes effect on `npm install`.
 // `npm install --ignore-scripts` skips this: the loader finds the prebuilt binary at import.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,10 @@ const checkout = existsSync(path.join(root, 'src', 'sys', 'native.ts'));
 
 if (!checkout) {
   try {
-    const { nativeFile } = await import('../dist/src/sys/native.js');
-    console.log(`ringcore: using ${path.relative(root, nativeFile)}`);
+    // The package's own entry point loads the addon as a program would (the package ships no other JavaScript of its own).
+    await import('../dist/bundle/index.js');
+    const loaded = /\S*\/ringcore\.node$/m.exec(readFileSync('/proc/self/maps', 'latin1'))?.[0];
+    console.log(`ringcore: using ${loaded === undefined ? 'a binary that loads here' : path.relative(root, loaded)}`);
     process.exit(0);
   } catch (error) {
     if (error?.code !== 'ERR_RINGCORE_NATIVE_MISSING') throw error;

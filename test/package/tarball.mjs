@@ -15,7 +15,7 @@
 //   --node     the runtime that runs it (default: this node); npm itself always runs on this node
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,13 @@ function pack() {
     'the tarball ships source maps',
   );
   return path.join(work, filename);
+}
+
+/** Every installed .js/.mjs file that names a source map (none is shipped, so any would dangle). */
+function sourceMapReferences(dir) {
+  return readdirSync(dir, { recursive: true })
+    .filter((name) => /\.m?js$/.test(name))
+    .filter((name) => /^\/\/# sourceMappingURL=/m.test(readFileSync(path.join(dir, name), 'utf8')));
 }
 
 function npm(cwd, args, env) {
@@ -121,6 +128,7 @@ const cases = {
     const install = npm(dir, ['install', '--ignore-scripts', tarball], bare);
     assert.equal(install.status, 0, install.output);
     assert.ok(!existsSync(path.join(installed(dir), 'build')));
+    assert.deepEqual(sourceMapReferences(installed(dir)), [], 'files name source maps the package does not ship');
     return runProgram(dir, bare);
   },
   'install-script': () => {
