@@ -63,7 +63,7 @@ function udpFdOf(socket: Dgram.Socket): number {
   return state?.handle?.fd ?? -1;
 }
 
-/** Resolves when `wake()` is called: one waiter queue for reads, accepts and datagrams. */
+/** Resolves when `wake()` is called: the waiters of accepts and datagrams (a stream socket hands reads their bytes itself). */
 class Waiters {
   #list: (() => void)[] = [];
   constructor(private readonly holder: { ref(): unknown; unref(): unknown }) {}
