@@ -76,9 +76,9 @@ function machineLine(m: Machine): string {
 }
 
 function markdownTable(section: Section): string {
-  const _escapeCell = (cell: string) => cell.replace(/\|/g, '\\|');
+  const escapeCell = (cell: string) => cell.replace(/\|/g, '\\|');
   const lines = [`| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
-  for (const row of section.result.rows) lines.push(`| ${rowCells(row, section.result).map(escape).join(' | ')} |`);
+  for (const row of section.result.rows) lines.push(`| ${rowCells(row, section.result).map(escapeCell).join(' | ')} |`);
   return lines.join('\n');
 }
 
