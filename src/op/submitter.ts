@@ -330,6 +330,8 @@ export class Submitter implements OpHost {
     if (this.uring.closed) return;
     if (this.queuedDeadlines.size > 0) this.expireOverdue();
     for (;;) {
+      // SQPOLL: whether the thread had taken every SQE when drain() looked for room.
+      const sqEmpty = this.uring.sqPoll && this.uring.sqPending() === 0;
       const placed = this.waiting > 0 ? this.drain() : 0;
       // A submit frees SQEs, so it is progress for waiting requests too (a full
       // SQ would otherwise hold them, cancellations included, until some CQE).
@@ -337,9 +339,13 @@ export class Submitter implements OpHost {
       const reaped = this.reapAll();
       if (this.waiting === 0) break;
       if (placed === 0 && submitted === 0 && reaped === 0) {
-        // SQPOLL with the SQ full: the thread will take SQEs soon, with no CQE to say so. Wait
-        // for it in the kernel; retrying at once would spin against the thread for the CPU.
-        if (!this.uring.sqPoll || this.uring.sqSpace() > 0) break;
+        // SQPOLL with SQEs the thread had not taken: requests may wait for the room they hold
+        // (a full SQ, or less room than a chain needs), and no CQE will say when it is free.
+        // Wait for the thread in the kernel (unless it has taken them since drain(): then go
+        // round again). Retrying at once would spin against it for the CPU, and returning
+        // would leave the requests waiting for an unrelated CQE, perhaps for ever.
+        if (!this.uring.sqPoll || sqEmpty) break;
+        if (this.uring.sqPending() === 0) continue;
         const ret = this.uring.waitForSqRoom();
         if (ret < 0 && ret !== -EINTR && ret !== -EAGAIN && ret !== -EBUSY) throw errnoException(ret, 'io_uring_enter');
       }

@@ -52,6 +52,11 @@ const W = {
 const H = { ioprio: SQE.ioprio >> 1, bufIndex: SQE.buf_index >> 1, personality: SQE.personality >> 1 } as const;
 const SQE_WORDS = SQE.size >> 2;
 const MAX_ENTRIES = 32768;
+/**
+ * SQPOLL: how long waitForSqRoom() blocks, at most, for the kernel thread to take
+ * SQEs from an SQ that is not full (it usually takes them within microseconds).
+ */
+const SQ_TAKE_WAIT_MS = 0.5;
 // Setup flags that help when the kernel has them, dropped one by one, newest
 // first, when it does not. COOP_TASKRUN: a completion that needs our task's
 // context (a socket recv, say) waits for our next syscall instead of kicking
@@ -335,14 +340,18 @@ export class IoUring {
   }
 
   /**
-   * SQPOLL: blocks until the kernel thread has taken at least one SQE of a full
-   * SQ (IORING_ENTER_SQ_WAIT, waking the thread if it sleeps). Returns 0 or -errno.
+   * SQPOLL: blocks while the kernel thread takes SQEs it has not taken yet (waking
+   * it if it sleeps). A full SQ is waited for until the thread has taken some
+   * (IORING_ENTER_SQ_WAIT). That wait returns at once on an SQ that is not full,
+   * though a chain may need more room than is left: then the wait is for a CQE or
+   * SQ_TAKE_WAIT_MS, the CPU left to the thread meanwhile. Returns 0 or -errno.
    */
   waitForSqRoom(): number {
-    let flags = C.IORING_ENTER_SQ_WAIT;
-    if (Atomics.load(this.sq, this.sqFlagsAt) & C.IORING_SQ_NEED_WAKEUP) flags |= C.IORING_ENTER_SQ_WAKEUP;
-    const ret = this.enter(0, 0, flags);
-    return Math.min(ret, 0);
+    const wakeup = Atomics.load(this.sq, this.sqFlagsAt) & C.IORING_SQ_NEED_WAKEUP ? C.IORING_ENTER_SQ_WAKEUP : 0;
+    // Kernels before 5.11 (no EXT_ARG, where SQPOLL needs root) have no bounded wait: SQ_WAIT only.
+    if (this.sqSpace() === 0 || (this.features & C.IORING_FEAT_EXT_ARG) === 0) return Math.min(this.enter(0, 0, C.IORING_ENTER_SQ_WAIT | wakeup), 0);
+    const ret = this.waitFor(1, SQ_TAKE_WAIT_MS, wakeup);
+    return ret === -constants.errno.ETIME ? 0 : Math.min(ret, 0);
   }
 
   /** Makes the SQEs handed out visible to the kernel; returns how many are pending. */
@@ -380,14 +389,14 @@ export class IoUring {
    * -ETIME when the time passes first). Kernels without IORING_FEAT_EXT_ARG
    * (before 5.11) wait with no limit.
    */
-  waitFor(minComplete: number, ms: number): number {
-    if ((this.features & C.IORING_FEAT_EXT_ARG) === 0) return this.enter(0, minComplete, C.IORING_ENTER_GETEVENTS);
+  waitFor(minComplete: number, ms: number, flags = 0): number {
+    if ((this.features & C.IORING_FEAT_EXT_ARG) === 0) return this.enter(0, minComplete, C.IORING_ENTER_GETEVENTS | flags);
     const seconds = Math.floor(ms / 1000);
     storeU64(this.waitWords, TIMESPEC.tv_sec / 4, seconds);
     storeU64(this.waitWords, TIMESPEC.tv_nsec / 4, Math.round((ms - seconds * 1000) * 1e6));
     const arg = this.waitWords.subarray(TIMESPEC.size / 4);
     storeU64(arg, GETEVENTS_ARG.ts / 4, addressOf(this.waitWords));
-    return this.enter(0, minComplete, C.IORING_ENTER_GETEVENTS | C.IORING_ENTER_EXT_ARG, addressOf(arg), GETEVENTS_ARG.size);
+    return this.enter(0, minComplete, C.IORING_ENTER_GETEVENTS | C.IORING_ENTER_EXT_ARG | flags, addressOf(arg), GETEVENTS_ARG.size);
   }
 
   /** The SQ ring flags (IORING_SQ_NEED_WAKEUP, IORING_SQ_CQ_OVERFLOW, IORING_SQ_TASKRUN). */

@@ -60,3 +60,41 @@ test('SQPOLL ring under backpressure: 2000 ops through 16 entries', { timeout: 1
     await ring.close();
   }
 });
+
+test('SQPOLL: a linked chain that needs more SQ room than is left is placed once the thread takes what is ahead of it', { timeout: 60_000 }, async (t) => {
+  let ring: Ring;
+  try {
+    // The thread sleeps 1 ms after its last SQE, so each round's submit has to wake it first.
+    ring = new Ring({ entries: 4, sqPoll: { idleMs: 1 } });
+  } catch (error) {
+    t.skip(`the kernel refused IORING_SETUP_SQPOLL: ${(error as Error).message}`);
+    return;
+  }
+  const nop = { syscall: 'nop', prep: (uring: Ring['uring'], sqe: number) => uring.prepNop(sqe) };
+  try {
+    for (let round = 0; round < 20; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const stop = new AbortController();
+      // Three ops that complete only when aborted take 3 of the 4 SQEs; the chain of two waits
+      // for the thread to take them. No CQE comes meanwhile to say so: before the fix the
+      // chain waited for one (here for ever) whenever the thread had not taken them by the
+      // time the flush looked for room again.
+      const held = [1, 2, 3].map(() => sleep(60_000, { ring, signal: stop.signal }).catch(() => {}));
+      const chain = ring.link([nop, nop]);
+      let watchdog: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        Promise.all(chain).then(() => 'placed'),
+        new Promise((resolve) => {
+          watchdog = setTimeout(resolve, 5000, `still waiting (waiting ${ring.waiting}, SQ room ${ring.uring.sqSpace()})`);
+        }),
+      ]);
+      clearTimeout(watchdog);
+      stop.abort();
+      await Promise.all(held);
+      await Promise.all(chain);
+      assert.equal(outcome, 'placed', `round ${round}`);
+    }
+  } finally {
+    await ring.close();
+  }
+});
