@@ -305,7 +305,8 @@ export class Submitter implements OpHost {
     const op = (promise as OpPromise<unknown>)[kOp];
     if (op === undefined || op.settled || op.deadline !== null || op.linkNext !== null) return false;
     if (op.queued) {
-      if (this.maxChain < 2) return false;
+      // The deadline joins the op's chain: one too long to place would hold the queue until it expired.
+      if (op.head.chainLength >= this.maxChain) return false;
       op.withDeadline(ms);
       op.deadline!.queued = true;
       this.armQueued(op.deadline!);

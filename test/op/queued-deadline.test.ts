@@ -88,6 +88,28 @@ test('fault 4: a linked chain whose deadline passes in the queue is dropped whol
   }
 });
 
+test('timeout() on the last op of a queued chain as long as the ring allows does not make it too long to place', { timeout: 20_000 }, async () => {
+  const ring = new Ring({ entries: 4 });
+  const nop = { syscall: 'nop', prep: (uring: Ring['uring'], sqe: number) => uring.prepNop(sqe) };
+  try {
+    const first = ring.link([nop, nop, nop, nop]); // the whole SQ
+    const chain = ring.link([nop, nop, nop, nop]); // queued behind it
+    assert.equal(ring.waiting, 1);
+    // Before the fix the LINK_TIMEOUT joined the queued chain, 5 SQEs for a 4-entry SQ: it never
+    // fitted, held every op queued behind it, and rejected with ETIMEDOUT when the deadline passed.
+    const last = timeout(chain[3]!, 5000, { ring });
+    const behind = ring.nop();
+    const outcomes = await Promise.allSettled([...first, ...chain.slice(0, 3), last, behind]);
+    assert.deepEqual(
+      outcomes.map((outcome) => (outcome.status === 'fulfilled' ? 'ok' : (outcome.reason as NodeJS.ErrnoException).code)),
+      Array(9).fill('ok'),
+    );
+    assert.equal(ring.waiting, 0);
+  } finally {
+    await ring.close();
+  }
+});
+
 test('fault 4: TcpStream.connect({ timeout: 50 }) counts the wait for room in the ring', { timeout: 20_000 }, async () => {
   const server = createServer((socket) => socket.end());
   server.listen(0, '127.0.0.1');
