@@ -290,6 +290,9 @@ export class Submitter implements OpHost {
       this.disarm(r);
       r.discard(r === target ? null : linkBrokenException(r.syscall));
     }
+    // Requests queued behind it may fit where it did not (a chain needs more room than one op),
+    // and no CQE may come to say so: drain the queue again.
+    if (this.waiting > 0) this.wake();
   }
 
   timespec(slot: number, ms: number): number {

@@ -151,6 +151,33 @@ test('aborting an op still waiting for room rejects it, and it never gets an SQE
   }
 });
 
+test('aborting a queued chain lets the ops queued behind it have the room it could not use', { timeout: 10_000 }, async () => {
+  // 4 entries: 8 slots, 7 for ops (one is kept for cancellations). Five long sleeps leave room for 2.
+  const ring = new Ring({ entries: 4 });
+  const fill = new AbortController();
+  const sleeps = Array.from({ length: 5 }, () => sleep(60_000, { ring, signal: fill.signal }).catch(() => {}));
+  try {
+    await turn();
+    assert.equal(ring.inFlight, 5);
+    const controller = new AbortController();
+    const chain = ring.link([NOP_SPEC, NOP_SPEC, NOP_SPEC], { signal: controller.signal }); // needs 3: queued
+    const behind = ring.nop(); // would fit, but waits behind the chain
+    await turn(); // the flush that queued them is over: the abort comes later, on its own
+    assert.equal(ring.waiting, 2);
+    controller.abort('gave up waiting');
+    await Promise.allSettled(chain);
+    // Before the fix nothing drained the queue after the abort: the NOP waited for a
+    // sleep to complete (a minute here; the test's timeout ends it first).
+    await behind;
+    assert.equal(ring.waiting, 0);
+    assert.equal(ring.inFlight, 5);
+  } finally {
+    fill.abort();
+    await Promise.all(sleeps);
+    await ring.close();
+  }
+});
+
 test('one signal for many ops aborts them all, through one listener', { timeout: 5_000 }, async () => {
   const ring = new Ring({ entries: 8 });
   const warnings: Error[] = [];
