@@ -97,6 +97,9 @@ export class CompletionSignal {
 
   dispose(): void {
     if (this.eventfd < 0) return;
+    // A reset still waiting for a slot would READ the fd number after it is closed below,
+    // from whatever file reuses it (8 bytes of a pipe, or the next driver's eventfd).
+    if (this.reset?.queued) this.submitter.dequeue(this.reset);
     // A ring takes one eventfd: let the next driver (after run(), say) register its own.
     const uring = this.submitter.uring;
     if (!uring.closed) uring.register(C.IORING_UNREGISTER_EVENTFD, null, 0);

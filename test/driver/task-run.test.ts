@@ -5,7 +5,7 @@
 // still deliver a completion that arrives while the loop sleeps.
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
-import { readdirSync, writeSync, closeSync } from 'node:fs';
+import { readdirSync, readSync, writeSync, closeSync } from 'node:fs';
 import { release } from 'node:os';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
@@ -147,6 +147,48 @@ test('a DEFER_TASKRUN ring whose slots are all taken does not spin on its eventf
   } finally {
     await ring.close();
     await Promise.all([ticking, ...sleeps]);
+  }
+});
+
+test('a DEFER_TASKRUN ring: an eventfd reset still waiting for a slot when run() takes over reads nothing after its fd is closed', {
+  timeout: 10_000,
+}, async () => {
+  // 4 entries: 7 slots for ops. A short sleep wakes the loop through the eventfd while the
+  // long sleeps fill the table, so the reset READ of the eventfd waits behind them in the queue.
+  const ring = new Ring({ entries: 4, flags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER });
+  const stop = new AbortController();
+  const sleeps = [sleep(30, { ring, signal: stop.signal }), ...Array.from({ length: 10 }, () => sleep(60_000, { ring, signal: stop.signal }))].map((p) =>
+    p.catch(() => {}),
+  );
+  const reads: number[] = [];
+  const untrace = addTraceListener((event) => {
+    if (event.type === 'sqe' && event.ring === ring.uring.id && event.opcode === C.IORING_OP_READ) reads.push(event.fd);
+  });
+  try {
+    await sleep(200);
+    assert.ok(ring.waiting > 0, 'the long sleeps wait for slots');
+    await ring.run(async () => {
+      // run() closed the event-loop driver's eventfd: a pipe made now takes its fd number.
+      const [r, w] = pipe();
+      try {
+        writeSync(w, 'ABCDEFGH12345678');
+        stop.abort();
+        await Promise.all(sleeps);
+        await sleep(10, { ring });
+        // Before the fix the queued reset was placed once the sleeps made room, and read
+        // the first 8 bytes out of the pipe.
+        const back = Buffer.alloc(16);
+        const n = readSync(r, back);
+        assert.equal(back.subarray(0, n).toString(), 'ABCDEFGH12345678');
+        assert.ok(!reads.includes(r), `a READ of fd ${r} reached the kernel`);
+      } finally {
+        closeSync(r);
+        closeSync(w);
+      }
+    });
+  } finally {
+    untrace();
+    await ring.close();
   }
 });
 
