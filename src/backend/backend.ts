@@ -6,7 +6,7 @@
 // it (ring setup errors are then thrown as they are).
 import type * as WorkerThreads from 'node:worker_threads';
 import { lazyBuiltin } from '../sys/builtins.js';
-import { RingcoreError } from '../sys/errors.js';
+import { errnoName, RingcoreError } from '../sys/errors.js';
 import { PARAMS } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
@@ -25,6 +25,8 @@ export const FALLBACK_WARNING = 'RINGCORE_FALLBACK';
 let chosen: BackendName | null = null;
 /** Why io_uring is not used: the setup error, or the RINGCORE_BACKEND setting. */
 let refusal: RingcoreError | null = null;
+/** The same in a few words, for the messages of io_uring-only APIs ("io_uring_setup failed with EPERM"). */
+let refusalBrief = '';
 
 /** 'io_uring', or 'node' when this thread performs I/O through Node's fs, net and timers. */
 export function backend(): BackendName {
@@ -46,7 +48,8 @@ function decide(): BackendName {
   const setting = process.env.RINGCORE_BACKEND ?? '';
   if (setting === 'io_uring') return (chosen = 'io_uring');
   if (setting === 'node') {
-    refusal = new RingcoreError('ERR_RINGCORE_SETUP', 'ringcore: RINGCORE_BACKEND=node is set');
+    refusalBrief = 'RINGCORE_BACKEND=node is set';
+    refusal = new RingcoreError('ERR_RINGCORE_SETUP', `ringcore: ${refusalBrief}`);
     return (chosen = 'node');
   }
   if (setting !== '' && setting !== 'auto') {
@@ -59,6 +62,7 @@ function decide(): BackendName {
     return (chosen = 'io_uring');
   }
   refusal = setupError(fd, 1);
+  refusalBrief = `io_uring is not available: io_uring_setup failed with ${errnoName(fd)}`;
   warn(refusal);
   return (chosen = 'node');
 }
@@ -80,14 +84,8 @@ function warn(cause: RingcoreError): void {
  */
 export function ioUringRequired(what: string): RingcoreError {
   const cause = fallbackCause();
-  // The cause's first sentence ("io_uring_setup failed with EPERM"), so the message alone says why; the rest is in `cause`.
-  const why =
-    cause === null
-      ? ''
-      : `: ${cause.message
-          .replace(/^ringcore: /, '')
-          .split('. ')[0]!
-          .replace(/\.$/, '')}`;
+  // The cause in brief, so the message alone says why; the whole story is in `cause`.
+  const why = cause === null ? '' : `: ${refusalBrief}`;
   return new RingcoreError(
     'ERR_RINGCORE_IO_URING_REQUIRED',
     `ringcore: ${what} needs io_uring, and this thread uses the node backend${why} (see docs/fallback.md)`,
