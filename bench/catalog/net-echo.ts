@@ -2,10 +2,28 @@
 // (child: scenarios/net-echo.ts; servers: examples/echo.ts, bench/servers/node-echo.ts).
 import type { Mode, ScenarioDef, ScenarioResult } from '../lib/types.js';
 
-const SIZES: Record<Mode, { sequential: object; concurrent: object; pingpong: object }> = {
-  quick: { sequential: { requests: 20, batches: 2 }, concurrent: { requests: 200, batches: 1 }, pingpong: { seconds: 0.2 } },
-  default: { sequential: { requests: 100, batches: 10 }, concurrent: { requests: 1000, batches: 5 }, pingpong: { seconds: 1 } },
-  full: { sequential: { requests: 100, batches: 10 }, concurrent: { requests: 1000, batches: 5 }, pingpong: { seconds: 1 } },
+// Sequential batches are timed after `warmup` exchanges: V8's JIT takes some 2000 to 4000 short
+// connections to settle on both sides (docs/performance.md, "100 sequential requests"), so the
+// steady-state rows warm up with 3000 and the "fresh processes" rows with one batch.
+const SIZES: Record<Mode, { sequential: object; fresh: object; concurrent: object; pingpong: object }> = {
+  quick: {
+    sequential: { requests: 20, batches: 2, warmup: 200 },
+    fresh: { requests: 20, batches: 2, warmup: 20 },
+    concurrent: { requests: 200, batches: 1 },
+    pingpong: { seconds: 0.2 },
+  },
+  default: {
+    sequential: { requests: 100, batches: 10, warmup: 3000 },
+    fresh: { requests: 100, batches: 10, warmup: 100 },
+    concurrent: { requests: 1000, batches: 5 },
+    pingpong: { seconds: 1 },
+  },
+  full: {
+    sequential: { requests: 100, batches: 10, warmup: 3000 },
+    fresh: { requests: 100, batches: 10, warmup: 100 },
+    concurrent: { requests: 1000, batches: 5 },
+    pingpong: { seconds: 1 },
+  },
 };
 
 export const netEcho: ScenarioDef = {
@@ -16,7 +34,9 @@ export const netEcho: ScenarioDef = {
     'Client and server are separate processes on 127.0.0.1; the server is `examples/echo.ts` (ringcore/net: one ' +
     'multishot accept, a multishot recv per connection) or a node:net echo server, both with backlog 4096 and ' +
     'TCP_NODELAY. **Sequential**: connect, send 64 B, read the 64 B echo, close, 100 times one after the other ' +
-    '(the figure is the median batch over 10 batches, per request). **Concurrent**: 1000 connections opened at ' +
+    '(the figure is the median batch over 10 batches, per request), timed after 3000 warm-up exchanges, once ' +
+    'V8\'s JIT has settled in both processes; the "fresh processes" row times the same batches after only 100, ' +
+    'as a short-lived program sees them. **Concurrent**: 1000 connections opened at ' +
     'once, one exchange each (median of 5 batches, per request); `nstat TcpExtListenOverflows` is read before ' +
     'and after, and errors are counted. **Ping-pong**: one connection, 64 B back and forth, round trips/s; the ringcore ' +
     "client reads the echo from the stream's iterator (one multishot recv armed once), as node:net reads through 'data' events. " +
@@ -32,11 +52,18 @@ export const netEcho: ScenarioDef = {
       params: size[test] as Record<string, unknown>,
       ...(label !== undefined ? { label } : {}),
     });
+    const fresh = (pair: string, label?: string) => ({
+      ...run('sequential', pair, label),
+      id: `sequential-fresh:${pair}`,
+      params: size.fresh as Record<string, unknown>,
+    });
     return {
       runs: [
         run('sequential', 'node-node', 'node:net'),
         run('sequential', 'ringcore-ringcore'),
         run('sequential', 'node-ringcore'),
+        fresh('node-node', 'node:net'),
+        fresh('ringcore-ringcore'),
         run('concurrent', 'node-node', 'node:net'),
         run('concurrent', 'ringcore-ringcore'),
         run('concurrent', 'node-ringcore'),
@@ -55,6 +82,7 @@ export const netEcho: ScenarioDef = {
           target: { value: 2, ratio: true, text: '≤ 0.5× node:net time' },
         },
         { label: '100 sequential, crossed (node client, ringcore server)', node: 'sequential:node-node', ringcore: 'sequential:node-ringcore' },
+        { label: '100 sequential, fresh processes (JIT warming up)', node: 'sequential-fresh:node-node', ringcore: 'sequential-fresh:ringcore-ringcore' },
         {
           label: '1000 concurrent requests',
           node: 'concurrent:node-node',

@@ -1,7 +1,8 @@
 // TCP echo exchanges, client and server in separate processes. Variants are
 // `<test>:<client>-<server>`, client and server each 'ringcore' or 'node':
 //   sequential   connect, send 64 B, read the 64 B echo, close; `requests`
-//                times one after the other (a batch); value = time per request
+//                times one after the other (a batch); value = time per request,
+//                timed after `warmup` exchanges
 //   concurrent   `requests` connections opened at once, one exchange each
 //                (a batch); value = batch time per request. TcpExtListenOverflows
 //                (nstat) is read before and after: SYNs the server dropped.
@@ -20,6 +21,8 @@ import type { Measurement } from '../lib/types.js';
 interface Params {
   requests: number;
   batches: number;
+  /** Exchanges before the timed batches (whole batches, at least one). */
+  warmup: number;
   seconds: number;
 }
 
@@ -103,7 +106,8 @@ async function concurrent(exchange: Exchange, port: number, n: number): Promise<
 
 // biome-ignore lint/suspicious/noConfusingVoidType: the exchanges return a count, or nothing
 async function timedBatches(run: () => Promise<number | void>, p: Params): Promise<Measurement> {
-  await run(); // warm-up: JIT, first connections
+  // Warm-up: the JIT of both processes, the first connections.
+  for (let done = 0; done === 0 || done < p.warmup; done += p.requests) await run();
   const overflowsBefore = listenOverflows();
   const times: number[] = [];
   let errors = 0;
@@ -229,5 +233,6 @@ for (const test of ['sequential', 'concurrent', 'pingpong']) {
 await benchMain<Params>(variants, (raw) => ({
   requests: intParam(raw, 'requests', 100),
   batches: intParam(raw, 'batches', 10),
+  warmup: intParam(raw, 'warmup', 100),
   seconds: numberParam(raw, 'seconds', 2),
 }));
