@@ -1,6 +1,11 @@
 // A listening TCP socket, IPv4 or IPv6: socket → setsockopt → bind → listen,
 // as io_uring ops where the kernel has them. Any failure after the socket
 // exists closes it before the error is thrown.
+//
+// TCP_NODELAY is set once, on the listening socket: Linux makes each accepted
+// socket as a copy of its listener (sk_clone_lock copies the whole tcp_sock,
+// and tcp_create_openreq_child leaves `nonagle` as copied), so every
+// connection starts with it, without a setsockopt(2) per connection.
 import { usesNode } from '../backend/backend.js';
 import { nodeNet } from '../fallback/load-net.js';
 import { netRing } from './net-ring.js';
@@ -44,12 +49,10 @@ export interface TcpListenOptions {
 /** A listening TCP socket (IPv4 or IPv6) whose accepted connections are TcpStreams. */
 export class TcpListener extends Listener<TcpStream> {
   private readonly local: SocketAddress;
-  private readonly noDelay: boolean;
 
-  private constructor(fd: number, ring: Ring, local: SocketAddress, noDelay: boolean) {
+  private constructor(fd: number, ring: Ring, local: SocketAddress) {
     super(fd, ring);
     this.local = local;
-    this.noDelay = noDelay;
   }
 
   /**
@@ -71,10 +74,12 @@ export class TcpListener extends Listener<TcpStream> {
       setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
       if (options.reusePort) setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1);
       if (addr.family === AF_INET6 && options.ipv6Only !== undefined) setIntOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, options.ipv6Only ? 1 : 0);
+      // Inherited by every accepted socket (see the header).
+      if (options.noDelay ?? true) setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
       await bindSocket(ring, fd, addr, context);
       await listenSocket(ring, fd, backlog, context);
       const local = decodeInet(localName(fd).bytes)!;
-      return new TcpListener(fd, ring, local, options.noDelay ?? true);
+      return new TcpListener(fd, ring, local);
     } catch (error) {
       closeFdNow(fd);
       throw error;
@@ -87,13 +92,7 @@ export class TcpListener extends Listener<TcpStream> {
   }
 
   protected override wrap(fd: number): TcpStream {
-    if (this.noDelay) {
-      try {
-        setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-      } catch {
-        // The peer may already have gone (EINVAL after a reset): its reads will say so.
-      }
-    }
+    // TCP_NODELAY (or not) came with the socket, from the listener.
     return new TcpStream(fd, this.ring);
   }
 }

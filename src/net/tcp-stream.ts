@@ -38,7 +38,8 @@ export class TcpStream extends SocketStream {
     const startedAt = performance.now();
     const ring = options.ring ?? netRing();
     if (usesNode()) return (await nodeNet()).connectTcp(options, ring);
-    const ip = await resolveHost(options.host ?? 'localhost');
+    const host = resolveHost(options.host ?? 'localhost');
+    const ip = typeof host === 'string' ? host : await host;
     const addr = inetSockaddr(ip, port);
     const domain = addr.family === AF_INET6 ? AF_INET6 : AF_INET;
     const fd = await connectSocket(ring, domain, addr, { address: ip, port }, { signal: options.signal, timeout: options.timeout }, startedAt);

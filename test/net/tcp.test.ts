@@ -144,6 +144,33 @@ test('setNoDelay and setKeepAlive set the socket options (checked with getsockop
   }
 });
 
+test('TCP_NODELAY is set once, on the listener: accepted sockets inherit it (Linux copies the listener), and noDelay: false leaves Nagle on', async () => {
+  for (const [noDelay, want] of [
+    [undefined, 1],
+    [false, 0],
+  ] as const) {
+    for (const host of ['127.0.0.1', '::1']) {
+      const listener = await TcpListener.bind({ host, noDelay });
+      try {
+        assert.equal(intOption(listener.fd, IPPROTO_TCP, TCP_NODELAY), want, `listener ${host} noDelay ${noDelay}`);
+        // Both accept paths: one accept and the multishot loop.
+        const client = await nodeConnect(listener.address().port, host);
+        const one = await listener.accept();
+        const connections = listener.connections();
+        const second = await nodeConnect(listener.address().port, host);
+        const looped = (await connections.next()).value!;
+        for (const conn of [one, looped]) assert.equal(intOption(conn.fd, IPPROTO_TCP, TCP_NODELAY), want, `accepted ${host} noDelay ${noDelay}`);
+        client.destroy();
+        second.destroy();
+        await Promise.all([one.close(), looped.close()]);
+        await connections.return?.();
+      } finally {
+        await listener.close();
+      }
+    }
+  }
+});
+
 test('signal: aborting a read cancels it in the kernel (AbortError), and the stream still works', async () => {
   const listener = await TcpListener.bind({ host: '127.0.0.1' });
   try {
