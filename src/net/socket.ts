@@ -14,36 +14,34 @@ import { sockaddrStorage, type Sockaddr } from './address.js';
 /**
  * A connected stream socket: socket(2), then CONNECT to `addr`. `timeout`
  * counts from `startedAt` (a name lookup and a wait for room in the ring
- * included): the CONNECT is given what is left, and running out rejects with
- * connect's ETIMEDOUT. The socket is closed on any failure.
+ * included; default: now): the CONNECT is given what is left, and running
+ * out rejects with connect's ETIMEDOUT. The socket is closed on any failure.
+ * Not an async function: the CONNECT's own promise resolves with the fd, and
+ * one reaction handles a failure (a connect is one promise fewer).
  */
-export async function connectSocket(
-  ring: Ring,
-  domain: number,
-  addr: Sockaddr,
-  context: ErrorContext,
-  options: OpOptions,
-  startedAt = performance.now(),
-): Promise<number> {
+export function connectSocket(ring: Ring, domain: number, addr: Sockaddr, context: ErrorContext, options: OpOptions, startedAt?: number): Promise<number> {
   const { signal, timeout } = options;
-  // An invalid timeout is passed on as is: the op layer refuses it before any SQE.
-  const left = (): number | undefined => (typeof timeout === 'number' && timeout >= 0 ? Math.max(0, startedAt + timeout - performance.now()) : timeout);
-  const timedOut = (error: unknown): unknown => ((error as { code?: unknown }).code === 'ETIMEDOUT' ? timedOutException('connect', timeout!, context) : error);
   // socket(2) itself, not IORING_OP_SOCKET: it never blocks, and as an op it
   // cost a trip through the ring (an enter, a promise) of its own before the
   // CONNECT could be written. The op layer checks signal and timeout at the CONNECT.
   const fd = native.syscall(SYS_socket, domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw errnoException(fd, 'socket');
+  if (fd < 0) return Promise.reject(errnoException(fd, 'socket'));
+  // An invalid timeout is passed on as is: the op layer refuses it before any SQE.
+  const left = typeof timeout === 'number' && timeout >= 0 && startedAt !== undefined ? Math.max(0, startedAt + timeout - performance.now()) : timeout;
+  let connecting: Promise<number>;
   try {
-    await ring.submit(
-      { syscall: 'connect', prep: (uring, sqe) => uring.prepConnect(sqe, fd, addressOf(addr.bytes), addr.length), pin: addr.bytes, context },
-      { signal, timeout: left() },
+    connecting = ring.submit(
+      { syscall: 'connect', prep: (uring, sqe) => uring.prepConnect(sqe, fd, addressOf(addr.bytes), addr.length), pin: addr.bytes, context, map: () => fd },
+      { signal, timeout: left },
     );
   } catch (error) {
     closeFdNow(fd);
-    throw timedOut(error);
+    throw error;
   }
-  return fd;
+  return connecting.then(undefined, (error: unknown) => {
+    closeFdNow(fd);
+    throw (error as { code?: unknown }).code === 'ETIMEDOUT' ? timedOutException('connect', timeout!, context) : error;
+  });
 }
 
 /** Closes an fd now (a raw close). Errors are ignored: used where the fd is given up. */

@@ -35,7 +35,7 @@ export class TcpStream extends SocketStream {
   static async connect(options: ConnectOptions): Promise<TcpStream> {
     const port = checkPort(options?.port);
     // The deadline counts from here: the name lookup, and the socket's wait for room in the ring, included.
-    const startedAt = performance.now();
+    const startedAt = options.timeout === undefined ? undefined : performance.now();
     const ring = options.ring ?? netRing();
     if (usesNode()) return (await nodeNet()).connectTcp(options, ring);
     const host = resolveHost(options.host ?? 'localhost');
