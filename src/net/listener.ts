@@ -85,7 +85,13 @@ export abstract class Listener<S> implements AsyncIterable<S> {
 
   /** Connections as they come, from one multishot accept re-armed as needed. */
   connections(options?: AcceptOptions): AsyncIterableIterator<S> {
-    return this.acceptLoop(this.signalFor(options?.signal));
+    const signal = this.signalFor(options?.signal);
+    return new AcceptLoop(
+      this,
+      signal,
+      () => this.arm(signal),
+      (fd) => this.wrap(fd),
+    );
   }
 
   /** connections() without options, for `for await (const conn of listener)`. */
@@ -113,32 +119,6 @@ export abstract class Listener<S> implements AsyncIterable<S> {
     );
   }
 
-  private async *acceptLoop(signal: AbortSignal): AsyncGenerator<S> {
-    let pause = 5;
-    for (;;) {
-      const op = this.arm(signal);
-      try {
-        for await (const fd of op) {
-          pause = 5;
-          this.stats.accepted++;
-          yield this.wrap(fd);
-        }
-        return; // cancelled or closed
-      } catch (error) {
-        this.stats.cqes++;
-        const errno = (error as NodeJS.ErrnoException).errno ?? 0;
-        if (this.closing !== null) return;
-        if (signal.aborted) throw error;
-        if (SKIP.has(errno)) continue;
-        if (!TRANSIENT.has(errno)) throw error;
-        this.stats.paused++;
-        this.onPause?.(error as NodeJS.ErrnoException);
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        pause = Math.min(pause * 2, 200);
-      }
-    }
-  }
-
   /** Stops accepting (cancelling accepts in flight) and closes the socket. */
   close(): Promise<void> {
     if (this.closing === null) {
@@ -157,5 +137,93 @@ export abstract class Listener<S> implements AsyncIterable<S> {
   /** close(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * connections(): a multishot accept read one connection at a time, re-armed
+ * when the kernel ends it (at once after an error about one connection, after
+ * a pause after a resource error). Written as an iterator rather than an
+ * async generator: a generator's `yield` awaits the value and resumes the
+ * generator through promises of its own, two more promises and two
+ * resumptions per connection. Like a generator, it serves overlapping next()
+ * calls one after the other.
+ */
+class AcceptLoop<S> implements AsyncIterableIterator<S> {
+  private op: Multishot<number> | null = null;
+  private finished = false;
+  /** The next() being served (or the pause after a resource error): a next() meanwhile waits for it. */
+  private busy: Promise<IteratorResult<S>> | null = null;
+  /** The next pause after a resource error, in ms. */
+  private pause = 5;
+  private readonly took = (result: IteratorResult<number>): IteratorResult<S> => {
+    this.busy = null;
+    if (result.done === true) return this.finish(); // cancelled or closed
+    this.pause = 5;
+    this.listener.stats.accepted++;
+    return { value: this.wrap(result.value), done: false };
+  };
+  private readonly failed = (error: NodeJS.ErrnoException): IteratorResult<S> | Promise<IteratorResult<S>> => {
+    this.busy = null;
+    // A rejection is the op's end: the next step arms a new one.
+    this.op = null;
+    const { listener } = this;
+    listener.stats.cqes++;
+    const errno = error.errno ?? 0;
+    if (listener.closed) return this.finish();
+    if (this.signal.aborted || !(SKIP.has(errno) || TRANSIENT.has(errno))) {
+      this.finish();
+      throw error;
+    }
+    if (SKIP.has(errno)) return this.next();
+    listener.stats.paused++;
+    listener.onPause?.(error);
+    const pause = this.pause;
+    this.pause = Math.min(pause * 2, 200);
+    const resumed = new Promise((resolve) => setTimeout(resolve, pause)).then(() => {
+      this.busy = null;
+      return this.next();
+    });
+    this.busy = resumed;
+    return resumed;
+  };
+
+  constructor(
+    private readonly listener: Listener<S>,
+    private readonly signal: AbortSignal,
+    private readonly arm: () => Multishot<number>,
+    private readonly wrap: (fd: number) => S,
+  ) {}
+
+  next(): Promise<IteratorResult<S>> {
+    if (this.busy !== null) {
+      const after = (): Promise<IteratorResult<S>> => this.next();
+      return this.busy.then(after, after);
+    }
+    if (this.finished) return Promise.resolve(DONE);
+    const op = (this.op ??= this.arm());
+    const step = op.next().then(this.took, this.failed);
+    this.busy = step;
+    return step;
+  }
+
+  /** Stops accepting: the multishot accept is cancelled; a connection it still brings is closed. */
+  return(): Promise<IteratorResult<S>> {
+    this.finish();
+    return Promise.resolve(DONE);
+  }
+
+  private finish(): IteratorResult<S> {
+    this.finished = true;
+    const op = this.op;
+    this.op = null;
+    if (op !== null) void op.return();
+    return DONE;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 }

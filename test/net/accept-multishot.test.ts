@@ -90,3 +90,53 @@ test('an aborted signal ends the accept loop with an AbortError', async () => {
     await listener.close();
   }
 });
+
+/** A node:net connection to `port`, once connected. */
+function connectTo(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+test('connections(): overlapping next() calls are served one after the other, each with a connection of its own', async () => {
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  try {
+    const loop = listener.connections();
+    const first = loop.next();
+    const second = loop.next();
+    const clients = [await connectTo(listener.address().port), await connectTo(listener.address().port)];
+    const results = await Promise.all([first, second]);
+    assert.ok(results.every((r) => r.done === false));
+    const ports = results.map((r) => r.value!.remoteAddress!.port).sort();
+    assert.deepEqual(ports, clients.map((c) => c.localPort!).sort());
+    await Promise.all(results.map((r) => r.value!.close()));
+    await loop.return!();
+    assert.deepEqual(await loop.next(), { value: undefined, done: true });
+    for (const c of clients) c.destroy();
+  } finally {
+    await listener.close();
+  }
+});
+
+test('connections(): return() while a next() waits ends that next() at once; a connection that comes later is not taken (nor leaked)', async () => {
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  try {
+    const loop = listener.connections();
+    const waiting = loop.next();
+    // Let the multishot accept reach the kernel first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const ended = loop.return!();
+    // An async generator queued return() behind the pending next(), which took this connection.
+    const client = await connectTo(listener.address().port);
+    assert.deepEqual(await waiting, { value: undefined, done: true });
+    assert.deepEqual(await ended, { value: undefined, done: true });
+    // The listener still accepts, through a new loop.
+    const again = await listener.accept();
+    assert.equal(again.remoteAddress!.port, client.localPort);
+    await again.close();
+    client.destroy();
+  } finally {
+    await listener.close();
+  }
+});
