@@ -7,6 +7,7 @@ import net from 'node:net';
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { TcpListener } from '../../src/net/index.js';
 import { SQE } from '../../src/sys/layout.js';
+import { nodeConnect } from '../../test-support/net.js';
 
 test('one SQE accepts many connections: one ACCEPT SQE with IORING_ACCEPT_MULTISHOT in ioprio', async () => {
   const ring = new Ring({ entries: 64 });
@@ -91,21 +92,13 @@ test('an aborted signal ends the accept loop with an AbortError', async () => {
   }
 });
 
-/** A node:net connection to `port`, once connected. */
-function connectTo(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1' }, () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
 test('connections(): overlapping next() calls are served one after the other, each with a connection of its own', async () => {
   const listener = await TcpListener.bind({ host: '127.0.0.1' });
   try {
     const loop = listener.connections();
     const first = loop.next();
     const second = loop.next();
-    const clients = [await connectTo(listener.address().port), await connectTo(listener.address().port)];
+    const clients = [await nodeConnect(listener.address().port), await nodeConnect(listener.address().port)];
     const results = await Promise.all([first, second]);
     assert.ok(results.every((r) => r.done === false));
     const ports = results.map((r) => r.value!.remoteAddress!.port).sort();
@@ -128,7 +121,7 @@ test('connections(): return() while a next() waits ends that next() at once; a c
     await new Promise((resolve) => setImmediate(resolve));
     const ended = loop.return!();
     // An async generator queued return() behind the pending next(), which took this connection.
-    const client = await connectTo(listener.address().port);
+    const client = await nodeConnect(listener.address().port);
     assert.deepEqual(await waiting, { value: undefined, done: true });
     assert.deepEqual(await ended, { value: undefined, done: true });
     // The listener still accepts, through a new loop.
