@@ -147,7 +147,7 @@ const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true
  * when the kernel ends it (at once after an error about one connection, after
  * a pause after a resource error). Written as an iterator rather than an
  * async generator: a generator's `yield` awaits the value and resumes the
- * generator through promises of its own, two more promises and two
+ * generator through promises of its own: 3 promises (an async_hooks count) and two
  * resumptions per connection. Like a generator, it serves overlapping next()
  * calls one after the other.
  */
