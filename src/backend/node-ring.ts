@@ -1,6 +1,6 @@
 // What `new Ring()` is under the node backend: nop(), close(), closed, run()
 // and the counters keep their meaning; everything that reaches the ring
-// itself (uring, submitter, submit, link, multishot) throws
+// itself (uring, submitter, submit, submitWith, link, multishot) throws
 // ERR_RINGCORE_IO_URING_REQUIRED, and supports() is false for every opcode.
 // Its prototype chain goes through Ring.prototype (linked on first use, since
 // Ring's module imports this one), so `instanceof Ring` holds.
@@ -37,6 +37,10 @@ class NodeRing {
 
   submit(): never {
     throw ioUringRequired('Ring.submit() of a custom op');
+  }
+
+  submitWith(): never {
+    throw ioUringRequired('Ring.submitWith() of a custom op');
   }
 
   link(): never {

@@ -2,7 +2,7 @@
 import * as C from '../sys/constants.js';
 import { invalidArgType, RingcoreError, ringClosedError } from '../sys/errors.js';
 import { IoUring, type IoUringOptions } from '../ring/io-uring.js';
-import type { OpOptions, OpPromise, OpSpec } from '../op/op.js';
+import type { OpCallback, OpOptions, OpPromise, OpSpec } from '../op/op.js';
 import { Multishot, type MultishotSpec } from '../op/multishot.js';
 import { Submitter, type SubmitterStats } from '../op/submitter.js';
 import { traceFromEnvironment } from '../trace/env.js';
@@ -59,6 +59,14 @@ export class Ring {
   /** Starts any op: `spec.prep` fills the SQE (see IoUring's prep* helpers). */
   submit<T = number>(spec: OpSpec<T>, options?: OpOptions): OpPromise<T> {
     return this.submitter.submit(spec, options);
+  }
+
+  /**
+   * submit() settled by callback: `done(null, value)` or `done(error)`,
+   * called once from the reap of the op's CQE; no promise is made.
+   */
+  submitWith<T = number>(spec: OpSpec<T>, done: OpCallback<T>, options?: OpOptions): void {
+    this.submitter.submitWith(spec, done, options);
   }
 
   /**

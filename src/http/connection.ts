@@ -14,6 +14,8 @@ import { constants } from 'node:os';
 import { Sender } from '../net/sender.js';
 import { shutdownNow } from '../net/socket.js';
 import type { TcpStream } from '../net/tcp-stream.js';
+import type { BorrowedChunk, ChunkIterator } from '../net/chunks.js';
+import type { MultishotSink } from '../op/multishot.js';
 import type { SocketAddress } from '../net/address.js';
 import { SHUT_RDWR } from '../sys/socket-constants.js';
 import { FileSender } from './file-send.js';
@@ -119,15 +121,14 @@ export class Connection {
     this.deadline = Date.now() + this.context.idleTimeout;
     try {
       // Borrowed chunks: the parser copies what it keeps before asking for the next one.
-      for await (const chunk of this.stream.chunks({ borrow: true })) {
-        if (this.lingering) continue;
-        this.parser.push(chunk);
-        const open = this.drain();
-        if (!(open === true || (open !== false && (await open)))) {
-          await this.lingerClose();
-          continue;
+      const chunks = this.stream.chunks({ borrow: true });
+      if (chunks.byCallback === true) {
+        await this.receive(chunks);
+      } else {
+        for await (const chunk of chunks) {
+          const step = this.take(chunk);
+          if (step !== true) await step;
         }
-        this.schedule();
       }
       this.throwFailure();
     } catch (error) {
@@ -141,6 +142,54 @@ export class Connection {
       this.files?.close();
       await this.stream.close().catch(() => {});
     }
+  }
+
+  /**
+   * The receive loop by callback (the multishot recv hands each chunk over
+   * as its CQE is reaped): no promise per chunk. Each chunk is taken before
+   * the next is asked for, as `for await` would. Resolves at EOF; rejects
+   * with the recv's error or what taking a chunk threw.
+   */
+  private receive(chunks: ChunkIterator<BorrowedChunk>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const fail = (error: unknown): void => {
+        chunks.return();
+        reject(error);
+      };
+      const next = (): void => chunks.read(sink);
+      const sink: MultishotSink<BorrowedChunk> = {
+        value: (chunk) => {
+          let step: true | Promise<void>;
+          try {
+            step = this.take(chunk);
+          } catch (error) {
+            fail(error);
+            return;
+          }
+          if (step === true) next();
+          else step.then(next, fail);
+        },
+        end: (error) => (error === null ? resolve() : reject(error)),
+      };
+      next();
+    });
+  }
+
+  /** Takes one chunk: true when done with it, or a promise when it had to wait (a send, a handler, a close). */
+  private take(chunk: BorrowedChunk): true | Promise<void> {
+    if (this.lingering) return true;
+    this.parser.push(chunk);
+    const open = this.drain();
+    if (open === true) {
+      this.schedule();
+      return true;
+    }
+    return this.settleTake(open);
+  }
+
+  private async settleTake(open: false | Promise<boolean>): Promise<void> {
+    if (open === false || !(await open)) await this.lingerClose();
+    else this.schedule();
   }
 
   /** A peer that resets or vanishes ends only its own connection, and is not an error worth reporting. */

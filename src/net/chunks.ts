@@ -7,7 +7,8 @@
 // next() (or the loop's end). Kernels without buffer rings get a loop of
 // plain recvs into one Buffer of the iterator's own.
 import type { Ring } from '../driver/ring.js';
-import { invalidArgType } from '../sys/errors.js';
+import type { MultishotSink } from '../op/multishot.js';
+import { invalidArgType, unreachableError } from '../sys/errors.js';
 import { recvBuffers } from './buffer-ring.js';
 import { ProvidedRecv } from './provided-recv.js';
 
@@ -94,6 +95,21 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
     if (this.reader !== null) return this.reader.next() as Promise<IteratorResult<T>>;
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return this.nextFallback();
+  }
+
+  /** Whether read() may be used: chunks come from a multishot recv (kernels with buffer rings). */
+  get byCallback(): boolean {
+    return this.reader !== null;
+  }
+
+  /**
+   * next() by callback, for servers: `sink.value` gets the next chunk (a
+   * borrowed one is valid until the next read), `sink.end` null at EOF or
+   * the recv's error. No promise per chunk. Only where byCallback is true.
+   */
+  read(sink: MultishotSink<T>): void {
+    if (this.reader === null) throw unreachableError('read() without a multishot recv (see byCallback)');
+    this.reader.read(sink as MultishotSink<Buffer>);
   }
 
   private async nextFallback(): Promise<IteratorResult<T>> {

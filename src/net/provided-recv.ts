@@ -17,7 +17,7 @@
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
 import { watchAbort } from '../op/abort-watch.js';
-import type { Multishot } from '../op/multishot.js';
+import type { Multishot, MultishotSink } from '../op/multishot.js';
 import type { Prep } from '../op/request.js';
 import * as C from '../sys/constants.js';
 import { concurrentReadError } from '../sys/errors.js';
@@ -60,8 +60,15 @@ export class ProvidedRecv<T> {
   /** Borrowed mode: the buffer of the value last handed out (packed), returned on the next call. */
   private held = -1;
   private done = false;
-  /** A next() is pending on the op or on a buffer. */
+  /** A read is pending on the op or on a buffer. */
   private reading = false;
+  /** Who gets the value the pending read brings. */
+  private sink: MultishotSink<T> | null = null;
+  /** What reads from the op: the op's values and end, turned into ours. */
+  private readonly fromOp: MultishotSink<number | T> = {
+    value: (value) => this.took(value),
+    end: (error) => this.ended(error),
+  };
   /** Set while next() waits for a buffer after ENOBUFS. */
   private wake: (() => void) | null = null;
   private readonly unwatch: (() => void) | null = null;
@@ -155,42 +162,76 @@ export class ProvidedRecv<T> {
 
   /** The next value; done at end of stream. Rejects with the recv's error (ENOBUFS excepted). */
   next(): Promise<IteratorResult<T>> {
-    if (this.reading) return Promise.reject(concurrentReadError());
+    return new Promise((resolve, reject) => {
+      this.read({
+        value: (value) => resolve({ value, done: false }),
+        end: (error) => (error === null ? resolve({ value: undefined, done: true }) : reject(error)),
+      });
+    });
+  }
+
+  /**
+   * Hands the next value to `sink` (at once if one is waiting, else when it
+   * is received), or the end: null at end of stream, else the recv's error
+   * (ENOBUFS excepted). next() with a callback: no promise per value. A
+   * borrowed value is valid until the next read. Throws if a read is pending.
+   */
+  read(sink: MultishotSink<T>): void {
+    if (this.reading) throw concurrentReadError();
     this.giveBack();
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    if (this.done) {
+      sink.end(null);
+      return;
+    }
     // No op here means the last one ran out of buffers and one is back (or the signal aborted: the new op ends at once).
     const op = (this.op ??= this.start());
     this.reading = true;
-    return op.next().then(
-      (result) => {
+    this.sink = sink;
+    op.read(this.fromOp);
+  }
+
+  /** The op's next value: a value of ours, a borrowed buffer (packed), or (negative) the end of the stream. */
+  private took(value: number | T): void {
+    const sink = this.sink!;
+    this.sink = null;
+    this.reading = false;
+    if (typeof value !== 'number') {
+      sink.value(value);
+    } else if (value < 0) {
+      this.finish();
+      sink.end(null);
+    } else {
+      this.held = value;
+      sink.value(this.spec.decode(this.spec.pool.bytes(value), false));
+    }
+  }
+
+  /** The op ended: with the stream, or (ENOBUFS) for want of a buffer, when a new one starts once one is back. */
+  private ended(error: unknown): void {
+    const sink = this.sink!;
+    this.sink = null;
+    this.reading = false;
+    if (error === null) {
+      this.finish();
+      sink.end(null);
+      return;
+    }
+    if (this.op !== null) this.retire(this.op);
+    if (this.done) {
+      sink.end(null);
+    } else if ((error as NodeJS.ErrnoException).errno !== -ENOBUFS) {
+      this.finish();
+      sink.end(error);
+    } else {
+      // Out of buffers: start again when one is back.
+      this.reading = true;
+      this.wake = () => {
+        this.wake = null;
         this.reading = false;
-        if (result.done) return this.finish();
-        const value = result.value;
-        if (typeof value !== 'number') return { value, done: false };
-        if (value < 0) return this.finish();
-        this.held = value;
-        return { value: this.spec.decode(this.spec.pool.bytes(value), false), done: false };
-      },
-      (error: NodeJS.ErrnoException) => {
-        this.reading = false;
-        this.retire(op);
-        if (this.done) return { value: undefined, done: true };
-        if (error.errno !== -ENOBUFS) {
-          this.finish();
-          throw error;
-        }
-        // Out of buffers: start again when one is back.
-        this.reading = true;
-        return new Promise<IteratorResult<T>>((resolve) => {
-          this.wake = () => {
-            this.wake = null;
-            this.reading = false;
-            resolve(this.next());
-          };
-          this.spec.pool.whenAvailable(() => this.wake?.());
-        });
-      },
-    );
+        this.read(sink);
+      };
+      this.spec.pool.whenAvailable(() => this.wake?.());
+    }
   }
 
   private giveBack(): void {

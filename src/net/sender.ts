@@ -4,7 +4,7 @@
 // before 5.18 send short) and calls done() once, with null or the error. One send at a time:
 // the caller hands over the next batch after done(). The bytes in flight are
 // kept alive by `sending` until the op completes; the spec is made once per
-// socket. Per batch that is one op and one promise reaction, where
+// socket. Per batch that is one op settled by callback (no promise), where
 // SocketStream.write() (the general path) costs an async function and its
 // promises. On the node backend the stream's own write() does the sending.
 import { usesNode } from '../backend/backend.js';
@@ -47,14 +47,20 @@ export class Sender {
     this.done = done;
     if (bytes.length === 0) this.sent(0);
     else if (usesNode()) this.stream.write(bytes).then(() => this.sent(bytes.length), this.failed);
-    else this.stream.ring.submit(this.spec).then(this.sent, this.failed);
+    else this.stream.ring.submitWith(this.spec, this.completed);
   }
+
+  /** The SEND's outcome (settled by callback: no promise per send). */
+  private readonly completed = (error: Error | null, n?: number): void => {
+    if (error !== null) this.finish(error);
+    else this.sent(n!);
+  };
 
   private readonly sent = (n: number): void => {
     const bytes = this.sending!;
     this.offset += n;
     if (this.offset < bytes.length) {
-      this.stream.ring.submit(this.spec).then(this.sent, this.failed);
+      this.stream.ring.submitWith(this.spec, this.completed);
       return;
     }
     this.finish(null);

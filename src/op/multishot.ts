@@ -1,4 +1,5 @@
-// A multishot op: one SQE, many CQEs, read as an async iterator. Its life
+// A multishot op: one SQE, many CQEs, read as an async iterator, or by
+// callback (read(sink): no promise per value, for servers). Its life
 // (and its slot, and what it pins) ends at the first CQE without
 // IORING_CQE_F_MORE; `rearm` may then start it again (multishot accept and
 // recv stop when the kernel runs short of something and must be re-armed).
@@ -12,7 +13,7 @@
 // values hold (provided buffers), whatever its peer sends.
 import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
-import { AbortError, concurrentReadError, errnoException, ringClosedInFlightError, type ErrorContext } from '../sys/errors.js';
+import { AbortError, concurrentReadError, errnoException, ringClosedInFlightError, throwLater, type ErrorContext } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
 import type { OpHost } from './op.js';
 import { Request, type RequestSpec } from './request.js';
@@ -38,6 +39,21 @@ export interface MultishotSpec<T> extends RequestSpec {
 
 const { ECANCELED } = constants.errno;
 
+/**
+ * A reader that takes the values by callback (Multishot.read): no promise per
+ * value. Called synchronously, from inside the reap of the CQE when the value
+ * was not yet there. Neither method may throw: an exception is reported as
+ * uncaught, since no caller of it could handle it.
+ */
+export interface MultishotSink<T> {
+  /** The next value. It may call read() again before returning (the next queued value comes after it returns). */
+  value(value: T): void;
+  /** The op has ended: null when it simply ended (or was stopped), else its error. */
+  end(error: unknown): void;
+}
+
+const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true });
+
 export interface MultishotHost extends OpHost {
   start(head: Request): void;
 }
@@ -54,7 +70,10 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   declare readonly spec: MultishotSpec<T>;
   private readonly values: T[] = [];
   private valuesHead = 0;
-  private reader: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
+  /** The reader waiting for a value (next()'s promise, or read()'s sink). */
+  private reader: MultishotSink<T> | null = null;
+  /** read() is handing queued values over: a read() from inside a sink only registers. */
+  private delivering = false;
   private error: unknown = null;
   /** The kernel posted the final CQE and nothing re-armed it. */
   private ended = false;
@@ -154,10 +173,14 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   private push(value: T): void {
     if (this.stopped) {
       this.spec.release?.(value);
-    } else if (this.reader !== null) {
+    } else if (this.reader !== null && !this.delivering) {
       const reader = this.reader;
       this.reader = null;
-      reader.resolve({ value, done: false });
+      try {
+        reader.value(value);
+      } catch (error) {
+        throwLater(error);
+      }
     } else {
       this.values.push(value);
       const highWater = this.spec.highWater;
@@ -180,12 +203,15 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     }
     if (this.aborted) error = new AbortError(undefined, { cause: this.abortReason });
     this.error = error;
-    if (this.reader !== null) {
+    if (this.reader !== null && !this.delivering) {
       const reader = this.reader;
       this.reader = null;
-      if (error !== null) reader.reject(error);
-      else reader.resolve({ value: undefined, done: true });
       this.error = null;
+      try {
+        reader.end(error);
+      } catch (thrown) {
+        throwLater(thrown);
+      }
     }
   }
 
@@ -203,24 +229,45 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
 
   /** The next value, or done once the op has ended; rejects with the op's error. One read at a time. */
   next(): Promise<IteratorResult<T>> {
-    if (this.valuesHead < this.values.length) {
-      const value = this.values[this.valuesHead++]!;
-      if (this.valuesHead === this.values.length) {
-        this.values.length = 0;
-        this.valuesHead = 0;
-      }
-      if (this.paused) this.resumeIfDrained();
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.ended || (this.stopped && !this.aborted)) {
-      const error = this.error;
-      this.error = null;
-      return error !== null ? Promise.reject(error) : Promise.resolve({ value: undefined, done: true });
-    }
-    if (this.reader !== null) return Promise.reject(concurrentReadError());
     return new Promise((resolve, reject) => {
-      this.reader = { resolve, reject };
+      this.read({ value: (value) => resolve({ value, done: false }), end: (error) => (error === null ? resolve(DONE) : reject(error)) });
     });
+  }
+
+  /**
+   * Hands the next value to `sink` (at once if one is queued, else when its
+   * CQE is reaped), or the op's end. One read at a time: throws if a read is
+   * pending. What next() does, with a callback instead of a promise.
+   */
+  read(sink: MultishotSink<T>): void {
+    if (this.reader !== null) throw concurrentReadError();
+    this.reader = sink;
+    // Called from a sink below: the loop there hands over what is queued, without recursion.
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let reader: MultishotSink<T> | null = sink; reader !== null; reader = this.reader) {
+        if (this.valuesHead < this.values.length) {
+          const value = this.values[this.valuesHead++]!;
+          if (this.valuesHead === this.values.length) {
+            this.values.length = 0;
+            this.valuesHead = 0;
+          }
+          if (this.paused) this.resumeIfDrained();
+          this.reader = null;
+          reader.value(value);
+        } else if (this.ended || (this.stopped && !this.aborted)) {
+          const error = this.error;
+          this.error = null;
+          this.reader = null;
+          reader.end(error);
+        } else {
+          break;
+        }
+      }
+    } finally {
+      this.delivering = false;
+    }
   }
 
   /** Stops reading and cancels the op in the kernel; called by `break` in a `for await`. */

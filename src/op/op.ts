@@ -1,4 +1,5 @@
-// An operation in flight: one request whose final CQE settles a promise.
+// An operation in flight: one request whose final CQE settles a promise, or
+// calls a callback (Submitter.submitWith: no promise, for servers' sends).
 // Most ops post one CQE. Some post more: SEND_ZC posts its result, then a
 // notification once the kernel has let go of the buffer. The first CQE holds
 // the result; the op keeps its slot, and with it every pin, until the CQE
@@ -12,6 +13,7 @@ import {
   rejectAtCaller,
   ringClosedInFlightError,
   stackless,
+  throwLater,
   timedOutException,
   userErrno,
   type ErrorContext,
@@ -70,6 +72,14 @@ export interface OpOptions {
   timeout?: number | undefined;
 }
 
+/**
+ * How an op settled by callback reports, once: (null, value), or (error)
+ * with the same Node-style error its promise would reject with. Called from
+ * the reap of its CQE (or, for an op that never got an SQE, where it was
+ * dropped); it must not throw (an exception is reported as uncaught).
+ */
+export type OpCallback<T> = (error: Error | null, value?: T) => void;
+
 /** The key under which an OpPromise holds its Op. */
 export const kOp = Symbol('ringcore.op');
 
@@ -104,12 +114,12 @@ const OWN_DONE = FIRST_FREE_BIT << 4;
 /** Its deadline's CQE came. */
 const DEADLINE_DONE = FIRST_FREE_BIT << 5;
 
-/** A one-shot op: one SQE whose CQE settles `promise` with the spec's mapped result, or an errno error. */
+/** A one-shot op: one SQE whose CQE settles `promise` (or calls `callback`) with the spec's mapped result, or an errno error. */
 export class Op<T = number> extends Request {
   declare readonly spec: OpSpec<T>;
-  /** Settles with the op's result once the kernel gives it back. */
-  readonly promise: OpPromise<T>;
-  private readonly resolve: (value: T) => void;
+  /** Settles with the op's result once the kernel gives it back; null for an op settled by callback. */
+  readonly promise: OpPromise<T> | null = null;
+  private readonly resolve: ((value: T) => void) | null = null;
   private res = 0;
   private flags = 0;
   /** The op's IORING_OP_LINK_TIMEOUT, when it was given a timeout. */
@@ -124,11 +134,15 @@ export class Op<T = number> extends Request {
     /** What the op does: its syscall name, SQE prep, pinned memory and result mapping. */
     spec: OpSpec<T>,
     signal: AbortSignal | undefined,
+    /** Settles the op instead of a promise: none is made. */
+    private readonly callback: OpCallback<T> | null = null,
   ) {
     super(spec);
-    this.promise = new Promise<T>(captureResolve);
-    this.resolve = capturedResolve as (value: T) => void;
-    this.promise[kOp] = this;
+    if (callback === null) {
+      this.promise = new Promise<T>(captureResolve);
+      this.resolve = capturedResolve as (value: T) => void;
+      this.promise[kOp] = this;
+    }
     if (signal !== undefined) this.abortLink = { unwatch: watchAbort(signal, () => this.abort(signal.reason)), reason: undefined };
   }
 
@@ -224,17 +238,28 @@ export class Op<T = number> extends Request {
         return;
       }
       // Even when aborted: the op completed first, and its result is not thrown away.
-      if (spec.map === undefined) this.resolve(res as T);
-      else {
-        try {
-          this.resolve(spec.map(res, this.flags));
-        } catch (error) {
-          this.fail(error);
-        }
+      let value: T;
+      try {
+        value = spec.map === undefined ? (res as T) : spec.map(res, this.flags);
+      } catch (error) {
+        this.fail(error);
+        return;
       }
+      if (this.resolve !== null) this.resolve(value);
+      else this.call(null, value);
       return;
     }
-    this.fail(stackless(() => this.failure(res, spec)));
+    // A promise's rejection takes its stack at the caller (fail()); a callback's where it is made.
+    this.fail(this.callback === null ? stackless(() => this.failure(res, spec)) : this.failure(res, spec));
+  }
+
+  /** Calls the callback of an op settled by one; what it throws cannot interrupt the reap. */
+  private call(error: Error | null, value?: T): void {
+    try {
+      this.callback!(error, value);
+    } catch (thrown) {
+      throwLater(thrown);
+    }
   }
 
   /** The error a failed CQE (res < 0) becomes. */
@@ -257,6 +282,10 @@ export class Op<T = number> extends Request {
    * A success pays nothing for this.
    */
   private fail(error: unknown): void {
+    if (this.resolve === null) {
+      this.call(error as Error);
+      return;
+    }
     const later = new Promise<never>(captureReject);
     const rejectLater = capturedReject;
     this.resolve(later.then(undefined, rejectAtCaller) as unknown as T);

@@ -17,7 +17,7 @@ import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
 import { AbortError, errnoException, linkBrokenException, RingcoreError, invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
 import type { IoUring } from '../ring/io-uring.js';
-import { LinkTimeout, Op, kOp, type OpHost, type OpOptions, type OpPromise, type OpSpec } from './op.js';
+import { LinkTimeout, Op, kOp, type OpCallback, type OpHost, type OpOptions, type OpPromise, type OpSpec } from './op.js';
 import { InternalRequest, type Request } from './request.js';
 import { Scratch } from './scratch.js';
 import { SlotTable } from './slots.js';
@@ -94,18 +94,44 @@ export class Submitter implements OpHost {
       // The common case, without the checks options need.
       const op = new Op<T>(this, spec, undefined);
       this.start(op);
-      return op.promise;
+      return op.promise!;
     }
     const signal = checkOptions(options);
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    return this.startWith(spec, options, signal, null).promise!;
+  }
+
+  /**
+   * submit() settled by callback instead of a promise: `done` is called
+   * once, from the reap of the op's CQE, with (null, value) or the error the
+   * promise would have rejected with. Bad options throw here; an
+   * already-aborted signal calls `done` with an AbortError in a microtask.
+   */
+  submitWith<T>(spec: OpSpec<T>, done: OpCallback<T>, options?: OpOptions): void {
+    if (typeof done !== 'function') throw invalidArgType('done', 'a function', done);
+    if (options === undefined) {
+      this.start(new Op<T>(this, spec, undefined, done));
+      return;
+    }
+    const signal = checkOptions(options);
+    if (signal?.aborted) {
+      const error = new AbortError(undefined, { cause: signal.reason });
+      queueMicrotask(() => done(error));
+      return;
+    }
+    this.startWith(spec, options, signal, done);
+  }
+
+  /** Makes and starts an op with its options (checked): its deadline, its signal. */
+  private startWith<T>(spec: OpSpec<T>, options: OpOptions, signal: AbortSignal | undefined, done: OpCallback<T> | null): Op<T> {
     // The op and its LINK_TIMEOUT are placed together: a chain that can never fit would wait forever.
-    if (options?.timeout !== undefined && this.maxChain < 2) {
+    if (options.timeout !== undefined && this.maxChain < 2) {
       throw new RingcoreError('ERR_RINGCORE_UNSUPPORTED', `a deadline (options.timeout) needs room for 2 linked ops; this ring has room for ${this.maxChain}`);
     }
-    const op = new Op<T>(this, spec, signal);
-    if (options?.timeout !== undefined) op.withDeadline(options.timeout);
+    const op = new Op<T>(this, spec, signal, done);
+    if (options.timeout !== undefined) op.withDeadline(options.timeout);
     this.start(op);
-    return op.promise;
+    return op;
   }
 
   /**
@@ -135,7 +161,7 @@ export class Submitter implements OpHost {
     }
     if (options?.timeout !== undefined) ops[ops.length - 1]!.withDeadline(options.timeout);
     this.start(ops[0]!);
-    return ops.map((op) => op.promise);
+    return ops.map((op) => op.promise!);
   }
 
   /** Places `head` (and its chain) now if there is room and nobody is ahead of it; otherwise queues it. */

@@ -309,6 +309,17 @@ export function rejectAtCaller(error: unknown): never {
   throw error;
 }
 
+/**
+ * Reports an exception thrown by a callback the runtime called while reaping
+ * (an op's or a multishot reader's): no caller could take it, so it becomes
+ * an uncaught exception, after the reap, which it must not interrupt.
+ */
+export function throwLater(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}
+
 /** Builds an error without taking a stack (microseconds each): for errors rejectAtCaller will give one. */
 export function stackless<T>(build: () => T): T {
   // Frozen by some sandboxes (SES): then the stack is taken twice, as before.
