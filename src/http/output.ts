@@ -11,6 +11,8 @@ type Writes = { latin1Write(text: string, offset: number): number; utf8Write(tex
 export class Output {
   private buf: Buffer;
   length = 0;
+  /** The last view() made: the next one is the same object while the buffer and the length are (responses of one size, as a hello world's). */
+  private last: Buffer | null = null;
 
   constructor(size = 4096) {
     this.buf = Buffer.allocUnsafe(size);
@@ -23,6 +25,7 @@ export class Output {
     const grown = Buffer.allocUnsafe(size);
     this.buf.copy(grown, 0, 0, this.length);
     this.buf = grown;
+    this.last = null;
   }
 
   /** Appends a string of single-byte characters (a response head). */
@@ -72,7 +75,9 @@ export class Output {
 
   /** The bytes written so far: valid until the next write or clear(). */
   view(): Buffer {
-    return this.buf.subarray(0, this.length);
+    const last = this.last;
+    if (last !== null && last.length === this.length) return last;
+    return (this.last = this.buf.subarray(0, this.length));
   }
 
   clear(): void {

@@ -10,9 +10,11 @@
 // by Content-Length or chunked; anything else has no body.
 //
 // The hot path is byte comparisons over a lookup table: the end of the head
-// is found with Buffer.indexOf (native), then the head is walked once.
+// is found by a scan for LF, then the head is walked once, or not at all when
+// it repeats the connection's last one (repeated-head.ts).
 import { HttpError, type Limits } from './limits.js';
 import { latin1, RecentStrings } from './recent-strings.js';
+import { RepeatedHead, type HeadFields } from './repeated-head.js';
 
 /** One request as the parser hands it over: head fields, flat headers, and the body. */
 export interface ParsedRequest {
@@ -100,6 +102,8 @@ export class RequestParser {
   /** Last head's target and header values (place 0: the target; then one per header line), and its header names. */
   private readonly values = new RecentStrings(17, 96, false);
   private readonly names = new RecentStrings(16, 32, true);
+  /** The last head, to answer one that repeats it without parsing it again. */
+  private readonly repeated = new RepeatedHead();
 
   constructor(private readonly limits: Limits) {
     this.own = this.buf = Buffer.allocUnsafe(4096);
@@ -270,8 +274,8 @@ export class RequestParser {
     if (this.scanned < this.start) this.scanned = this.lineStart = this.start;
     let from = this.scanned;
     for (;;) {
-      const lf = buf.indexOf(LF, from);
-      if (lf < 0 || lf >= this.end) break;
+      const lf = findLf(buf, from, this.end);
+      if (lf < 0) break;
       if (lf === this.lineStart || buf[lf - 1] !== CR) throw new HttpError(400, 'bare LF in the request head');
       if (lf - 1 === this.lineStart && this.lineStart === this.start) {
         // RFC 9112 2.2: empty lines before a request line are ignored.
@@ -292,8 +296,44 @@ export class RequestParser {
     return null;
   }
 
-  /** Parses the head in buf[start, blank), where `blank` is the start of the empty line. */
+  /** The request of the head in buf[start, blank), where `blank` is the start of the empty line; sets up its body. */
   private parseHeadBytes(start: number, blank: number): ParsedRequest {
+    const kept = this.repeated.match(this.buf, start, blank);
+    let fields: Readonly<HeadFields>;
+    let headers: string[];
+    if (kept !== null) {
+      fields = kept;
+      headers = kept.headers.slice();
+    } else {
+      fields = this.parseFields(start, blank);
+      headers = fields.headers;
+      this.repeated.keep(this.buf, start, blank, fields);
+    }
+    const { chunked, contentLength, expectContinue } = fields;
+    const request: ParsedRequest = {
+      method: fields.method,
+      target: fields.target,
+      minor: fields.minor,
+      headers,
+      keepAlive: fields.keepAlive,
+      expectContinue: false,
+      body: null,
+    };
+    if (chunked) {
+      this.startBody(request, expectContinue);
+      this.state = State.ChunkSize;
+      this.chunkLeft = this.lineBytes = this.digits = this.total = 0;
+    } else if (contentLength > 0) {
+      this.startBody(request, expectContinue);
+      this.state = State.Length;
+      this.chunkLeft = contentLength;
+      this.total = 0;
+    }
+    return request;
+  }
+
+  /** Parses and checks the head in buf[start, blank); throws HttpError for one that must be refused. */
+  private parseFields(start: number, blank: number): HeadFields {
     const buf = this.buf;
     // Request line: method SP target SP HTTP/1.x CRLF
     let i = start;
@@ -383,18 +423,7 @@ export class RequestParser {
     if (contentLength > this.limits.maxBodyBytes) throw new HttpError(413, 'request body too large');
 
     const keepAlive = !close && (minor === 1 || keepAliveToken);
-    const request: ParsedRequest = { method, target, minor, headers, keepAlive, expectContinue: false, body: null };
-    if (chunked) {
-      this.startBody(request, expectContinue);
-      this.state = State.ChunkSize;
-      this.chunkLeft = this.lineBytes = this.digits = this.total = 0;
-    } else if (contentLength > 0) {
-      this.startBody(request, expectContinue);
-      this.state = State.Length;
-      this.chunkLeft = contentLength;
-      this.total = 0;
-    }
-    return request;
+    return { method, target, minor, headers, keepAlive, expectContinue, chunked, contentLength };
   }
 
   private startBody(request: ParsedRequest, expectContinue: boolean): void {
@@ -490,8 +519,8 @@ export class RequestParser {
     const buf = this.buf;
     let from = this.scanned;
     for (;;) {
-      const lf = buf.indexOf(LF, from);
-      if (lf < 0 || lf >= this.end) break;
+      const lf = findLf(buf, from, this.end);
+      if (lf < 0) break;
       if (lf === this.lineStart || buf[lf - 1] !== CR) throw new HttpError(400, 'bare LF in the trailers');
       const empty = lf - 1 === this.lineStart;
       if (!empty) {
@@ -525,6 +554,16 @@ export class RequestParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The first LF in buf[from, end), or -1. A loop here rather than
+ * Buffer.indexOf: a head's lines are short, and each indexOf is a call into
+ * C++ that costs more than scanning a line in JavaScript.
+ */
+function findLf(buf: Buffer, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (buf[i] === LF) return i;
+  return -1;
+}
 
 /** Content-Length: 1*DIGIT, nothing else (no sign, no spaces inside, no list). */
 function parseLength(value: string): number {

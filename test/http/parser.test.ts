@@ -282,3 +282,43 @@ test('a keep-alive head that repeats reuses its strings, and one that differs in
     ],
   );
 });
+
+test('a head that repeats the last one is answered from it (repeated-head.ts): same fields, its own headers array, the same framing', () => {
+  const parser = new RequestParser(DEFAULT_LIMITS);
+  const take = (text: string): ParsedRequest[] => {
+    const chunk = Buffer.from(text, 'latin1');
+    parser.push(chunk);
+    const out: ParsedRequest[] = [];
+    for (let r = parser.next(); r !== null; r = parser.next()) out.push(r);
+    chunk.fill(0xee); // the network's buffers are reused
+    return out;
+  };
+  const head = 'POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\n';
+  const [first] = take(`${head}abc`);
+  first!.headers.push('x-added-by', 'a handler'); // what a handler does to its request must not reach the next one
+  const [second, third] = take(`${head}def${head}ghi`);
+  for (const [r, body] of [
+    [second!, 'def'],
+    [third!, 'ghi'],
+  ] as const) {
+    assert.equal(r.method, 'POST');
+    assert.equal(r.target, '/up');
+    assert.deepEqual(r.headers, ['host', 'x', 'content-length', '3', 'connection', 'keep-alive']);
+    assert.equal(r.keepAlive, true);
+    assert.equal(r.body?.toString(), body, 'the body framed by the remembered Content-Length');
+  }
+  assert.notEqual(second!.headers, third!.headers);
+  // One byte different: parsed afresh.
+  const [other] = take('POST /uq HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nxyz');
+  assert.equal(other!.target, '/uq');
+  assert.equal(other!.keepAlive, false);
+  assert.equal(other!.body?.toString(), 'xyz');
+  // A chunked head with Expect: 100-continue, twice: both wait for their body and ask for a 100.
+  const chunked = 'PUT /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n';
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(take(chunked), []);
+    assert.equal(parser.awaitingBody?.expectContinue, true, `round ${round}`);
+    const [done] = take('2\r\nhi\r\n0\r\n\r\n');
+    assert.equal(done!.body?.toString(), 'hi');
+  }
+});

@@ -1,0 +1,59 @@
+// The last request head of a connection, kept with what it parsed to. A
+// keep-alive client sends the same head again and again (the same target,
+// Host, User-Agent, Accept...), and comparing its bytes with one copy costs
+// less than parsing them again: a parse walks the bytes through the token
+// tables and looks each string up in RecentStrings (two tables of their own
+// per connection), and with hundreds of connections served in turn, what a
+// connection touches has left the CPU's caches by its next request. Only
+// heads that parsed without error are kept; the limits do not change on a
+// connection, so the same bytes would pass the same checks.
+
+/** What a head parses to, apart from the framing state it sets. */
+export interface HeadFields {
+  method: string;
+  target: string;
+  minor: number;
+  /** Flat name/value pairs; a replayed head hands out a copy. */
+  headers: string[];
+  keepAlive: boolean;
+  /** Expect: 100-continue was sent by an HTTP/1.1 client. */
+  expectContinue: boolean;
+  chunked: boolean;
+  /** -1 when absent. */
+  contentLength: number;
+}
+
+/** Heads longer than this are not kept (their copy would cost each connection more memory than it saves). */
+const MAX_KEPT = 2048;
+
+export class RepeatedHead {
+  private bytes: Uint8Array | null = null;
+  private length = -1;
+  private fields: HeadFields | null = null;
+
+  /**
+   * The fields of the head in buf[start, end) if its bytes are those of the
+   * last head kept, else null. They are the kept ones: read them, and hand
+   * out a copy of their headers.
+   */
+  match(buf: Uint8Array, start: number, end: number): Readonly<HeadFields> | null {
+    const n = end - start;
+    if (n !== this.length) return null;
+    const bytes = this.bytes!;
+    for (let i = 0; i < n; i++) if (bytes[i] !== buf[start + i]) return null;
+    return this.fields;
+  }
+
+  /** Keeps buf[start, end) and what it parsed to (a copy of its headers: the request's own may be changed by its handler). */
+  keep(buf: Uint8Array, start: number, end: number, fields: HeadFields): void {
+    const n = end - start;
+    if (n > MAX_KEPT) {
+      this.length = -1;
+      return;
+    }
+    if (this.bytes === null || this.bytes.length < n) this.bytes = new Uint8Array(Math.max(64, n + 63) & ~63);
+    this.bytes.set(buf.subarray(start, end));
+    this.length = n;
+    this.fields = { ...fields, headers: fields.headers.slice() };
+  }
+}

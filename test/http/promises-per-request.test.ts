@@ -1,0 +1,63 @@
+// A keep-alive request answered synchronously costs ringcore/http no promise:
+// the multishot recv hands each chunk to the connection by callback
+// (ChunkIterator.read), and the response's SEND is settled by callback
+// (Ring.submitWith). Before, each request made about five: the recv's
+// next(), the reader's then, the `for await` step, and the SEND's promise
+// and its reaction. Counted with async_hooks, over requests sent one after
+// another by a node:net client that makes none of its own.
+import { test } from '../../test-support/backend.js';
+import assert from 'node:assert/strict';
+import { createHook } from 'node:async_hooks';
+import net from 'node:net';
+
+import { HttpResponse, serve } from '../../src/http/index.js';
+
+test('keep-alive GETs with a synchronous handler make no promise per request', { timeout: 30_000 }, async () => {
+  const server = await serve({ host: '127.0.0.1', port: 0, fetch: () => new HttpResponse('Hello, World!') });
+  const socket = net.connect({ port: server.address.port, host: '127.0.0.1' });
+  try {
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const request = 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n';
+    /** Sends `count` requests one at a time (each when the last response is in); resolves once all are answered. */
+    const requests = (count: number): Promise<void> =>
+      new Promise((resolve, reject) => {
+        let answered = 0;
+        let buffered = '';
+        const onData = (data: Buffer) => {
+          buffered += data.toString('latin1');
+          for (let end = buffered.indexOf('Hello, World!'); end >= 0; end = buffered.indexOf('Hello, World!')) {
+            buffered = buffered.slice(end + 13);
+            if (++answered === count) {
+              socket.off('data', onData).off('error', reject);
+              resolve();
+              return;
+            }
+            socket.write(request);
+          }
+        };
+        socket.on('data', onData).once('error', reject);
+        socket.write(request);
+      });
+    await requests(200); // warm-up: the connection and the JIT settle
+    let promises = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (type === 'PROMISE') promises++;
+      },
+    });
+    const count = 500;
+    let counted: number;
+    hook.enable();
+    try {
+      await requests(count);
+    } finally {
+      hook.disable();
+      counted = promises;
+    }
+    // The await above and the requests() promise are the test's own: a few, not one per request.
+    assert.ok(counted < count / 10, `${counted} promises for ${count} requests (about 5 per request before)`);
+  } finally {
+    socket.destroy();
+    await server.close();
+  }
+});

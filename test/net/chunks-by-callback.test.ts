@@ -1,0 +1,159 @@
+// ChunkIterator.read(sink): a socket's chunks by callback (what ringcore/http's
+// connections read with: no promise per chunk), through ProvidedRecv.read and
+// Multishot.read. Same guarantees as next(): in order, one read at a time,
+// end at EOF, the recv's errors, and the bounded queue that pauses the recv
+// while the reader does not ask for more (issue #9: a stalled reader must not
+// take the ring's buffers).
+import { test } from '../../test-support/backend.js';
+import assert from 'node:assert/strict';
+import { setImmediate as turn } from 'node:timers/promises';
+
+import { Ring } from '../../src/index.js';
+import { recvBuffers, socketpair, type BorrowedChunk } from '../../src/net/index.js';
+import type { MultishotSink } from '../../src/op/multishot.js';
+
+async function until(what: string, condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(condition(), what);
+}
+
+test('chunks come by callback in order; queued ones are handed over in a loop, not by recursion; EOF ends', { timeout: 20_000 }, async (t) => {
+  const ring = new Ring({ entries: 64 });
+  const [a, b] = socketpair({ ring });
+  try {
+    const chunks = b.chunks({ borrow: true });
+    if (recvBuffers(ring) === null) {
+      t.skip('no provided buffer rings (Linux < 5.19): chunks come from plain reads, by promise only');
+      return;
+    }
+    const got: string[] = [];
+    let depth = 0;
+    let deepest = 0;
+    let more = false;
+    let ended: unknown = 'not yet';
+    const sink: MultishotSink<BorrowedChunk> = {
+      value: (chunk) => {
+        deepest = Math.max(deepest, ++depth);
+        got.push(chunk.toString()); // borrowed: copied before the next read
+        if (more) chunks.read(sink);
+        depth--;
+      },
+      end: (error) => {
+        ended = error;
+      },
+    };
+    chunks.read(sink);
+    await a.write(Buffer.from('a'));
+    await until('the first chunk came', () => got.length === 1);
+    // Nobody reads now: what comes next waits in the op's queue.
+    for (const part of ['b', 'c', 'd']) {
+      await a.write(Buffer.from(part));
+      await turn();
+    }
+    await turn();
+    more = true;
+    chunks.read(sink);
+    assert.equal(got.join(''), 'abcd', 'the queued chunks were handed over at once, within read()');
+    assert.equal(deepest, 1, 'a read() from inside the sink does not nest the next delivery');
+    assert.equal(ended, 'not yet');
+    await a.close();
+    await until('EOF ended the reader', () => ended !== 'not yet');
+    assert.equal(ended, null);
+    assert.equal(chunks.active, false);
+  } finally {
+    await a.close();
+    await b.close();
+    await ring.close();
+  }
+});
+
+test('one read at a time: a second read() while one is pending throws ERR_INVALID_STATE', async (t) => {
+  const ring = new Ring({ entries: 64 });
+  const [a, b] = socketpair({ ring });
+  try {
+    const chunks = b.chunks({ borrow: true });
+    if (recvBuffers(ring) === null) {
+      t.skip('no provided buffer rings (Linux < 5.19)');
+      return;
+    }
+    const sink: MultishotSink<BorrowedChunk> = { value: () => {}, end: () => {} };
+    chunks.read(sink);
+    assert.throws(() => chunks.read(sink), { code: 'ERR_INVALID_STATE' });
+    chunks.return();
+  } finally {
+    await a.close();
+    await b.close();
+    await ring.close();
+  }
+});
+
+test('an abort ends a pending read with an AbortError, and the recv is gone from the kernel', async (t) => {
+  const ring = new Ring({ entries: 64 });
+  const [a, b] = socketpair({ ring });
+  try {
+    const controller = new AbortController();
+    const chunks = b.chunks({ borrow: true, signal: controller.signal });
+    if (recvBuffers(ring) === null) {
+      t.skip('no provided buffer rings (Linux < 5.19)');
+      return;
+    }
+    const ended = new Promise<unknown>((resolve) => chunks.read({ value: () => resolve('a value'), end: resolve }));
+    await turn();
+    controller.abort();
+    const error = (await ended) as Error & { code?: string };
+    assert.equal(error?.name, 'AbortError');
+    assert.equal(error.code, 'ABORT_ERR');
+    await until('the recv left the kernel', () => ring.inFlight === 0);
+  } finally {
+    await a.close();
+    await b.close();
+    await ring.close();
+  }
+});
+
+for (const borrow of [true, false]) {
+  test(`a callback reader that stops asking holds few of the ring's buffers; nothing is lost (${borrow ? 'borrowed' : 'owned'})`, {
+    timeout: 60_000,
+  }, async (t) => {
+    const ring = new Ring({ entries: 256, cqEntries: 1024 });
+    const [a, b] = socketpair({ ring });
+    try {
+      const chunks = b.chunks({ borrow });
+      if (recvBuffers(ring) === null) {
+        t.skip('no provided buffer rings (Linux < 5.19)');
+        return;
+      }
+      const size = 8 << 20;
+      const payload = Buffer.allocUnsafe(size);
+      for (let i = 0; i < size; i += 4) payload.writeUInt32LE((i * 2246822519) >>> 0, i);
+      const sending = a.write(payload).then(() => a.close());
+      const parts: Buffer[] = [];
+      let more = false;
+      let done: (error: unknown) => void = () => {};
+      const ended = new Promise((resolve) => (done = resolve));
+      const sink: MultishotSink<Buffer> = {
+        value: (chunk) => {
+          parts.push(Buffer.from(chunk));
+          if (more) chunks.read(sink);
+        },
+        end: (error) => done(error),
+      };
+      chunks.read(sink);
+      await until('the first chunk came', () => parts.length === 1);
+      // Let the data come in while nobody asks for it (no assertion on this time).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const pool = recvBuffers(ring)!;
+      assert.ok(pool.available >= pool.count - 5, `a stalled reader holds at most a few buffers (${pool.available} of ${pool.count} free)`);
+      more = true;
+      chunks.read(sink);
+      assert.equal(await ended, null);
+      await sending;
+      assert.ok(Buffer.concat(parts).equals(payload), 'every byte came, in order');
+      assert.equal(pool.available, pool.count, 'every buffer is back');
+    } finally {
+      await a.close();
+      await b.close();
+      await ring.close();
+    }
+  });
+}
