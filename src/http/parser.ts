@@ -14,20 +14,10 @@
 // it repeats the connection's last one (repeated-head.ts).
 import { HttpError, type Limits } from './limits.js';
 import { latin1, RecentStrings } from './recent-strings.js';
-import { RepeatedHead, type HeadFields } from './repeated-head.js';
+import { RepeatedHead, type HeadFields, type RequestHead } from './repeated-head.js';
 
 /** One request as the parser hands it over: head fields, flat headers, and the body. */
-export interface ParsedRequest {
-  /** The method token as sent, e.g. 'GET'. */
-  method: string;
-  /** The request-target as sent ("/a?b", "*", or an absolute URL). */
-  target: string;
-  /** HTTP/1.<minor>: 0 or 1. */
-  minor: number;
-  /** Flat name/value pairs, names lowercased, in order: [n0, v0, n1, v1, ...]. */
-  headers: string[];
-  /** The connection may carry another request after this one. */
-  keepAlive: boolean;
+export interface ParsedRequest extends RequestHead {
   /** The client sent `Expect: 100-continue` and waits for a 100 before the body. */
   expectContinue: boolean;
   /** The decoded body; null when the request has none. */
@@ -309,7 +299,7 @@ export class RequestParser {
       headers = fields.headers;
       this.repeated.keep(this.buf, start, blank, fields);
     }
-    const { chunked, contentLength, expectContinue } = fields;
+    const { chunked, contentLength, asksContinue } = fields;
     const request: ParsedRequest = {
       method: fields.method,
       target: fields.target,
@@ -320,11 +310,11 @@ export class RequestParser {
       body: null,
     };
     if (chunked) {
-      this.startBody(request, expectContinue);
+      this.startBody(request, asksContinue);
       this.state = State.ChunkSize;
       this.chunkLeft = this.lineBytes = this.digits = this.total = 0;
     } else if (contentLength > 0) {
-      this.startBody(request, expectContinue);
+      this.startBody(request, asksContinue);
       this.state = State.Length;
       this.chunkLeft = contentLength;
       this.total = 0;
@@ -423,7 +413,7 @@ export class RequestParser {
     if (contentLength > this.limits.maxBodyBytes) throw new HttpError(413, 'request body too large');
 
     const keepAlive = !close && (minor === 1 || keepAliveToken);
-    return { method, target, minor, headers, keepAlive, expectContinue, chunked, contentLength };
+    return { method, target, minor, headers, keepAlive, asksContinue: expectContinue, chunked, contentLength };
   }
 
   private startBody(request: ParsedRequest, expectContinue: boolean): void {

@@ -8,16 +8,24 @@
 // heads that parsed without error are kept; the limits do not change on a
 // connection, so the same bytes would pass the same checks.
 
-/** What a head parses to, apart from the framing state it sets. */
-export interface HeadFields {
+/** What a request's head says about it. */
+export interface RequestHead {
+  /** The method token as sent, e.g. 'GET'. */
   method: string;
+  /** The request-target as sent ("/a?b", "*", or an absolute URL). */
   target: string;
+  /** HTTP/1.<minor>: 0 or 1. */
   minor: number;
-  /** Flat name/value pairs; a replayed head hands out a copy. */
+  /** Flat name/value pairs, names lowercased, in order: [n0, v0, n1, v1, ...]. */
   headers: string[];
+  /** The connection may carry another request after this one. */
   keepAlive: boolean;
-  /** Expect: 100-continue was sent by an HTTP/1.1 client. */
-  expectContinue: boolean;
+}
+
+/** What a head parses to: the request's fields and how its body is framed. */
+export interface HeadFields extends RequestHead {
+  /** Expect: 100-continue, from an HTTP/1.1 client. */
+  asksContinue: boolean;
   chunked: boolean;
   /** -1 when absent. */
   contentLength: number;

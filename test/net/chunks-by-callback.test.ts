@@ -6,11 +6,29 @@
 // take the ring's buffers).
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
 
-import { Ring } from '../../src/index.js';
-import { recvBuffers, socketpair, type BorrowedChunk } from '../../src/net/index.js';
+import { Ring, type RingOptions } from '../../src/index.js';
+import { recvBuffers, socketpair, type BorrowedChunk, type UnixStream } from '../../src/net/index.js';
 import type { MultishotSink } from '../../src/op/multishot.js';
+
+/** Runs `body` with a ring and a socketpair on it, closed after; skips where the kernel has no provided buffer rings. */
+async function withPair(t: TestContext, options: RingOptions, body: (ring: Ring, a: UnixStream, b: UnixStream) => Promise<void>): Promise<void> {
+  const ring = new Ring({ entries: 64, ...options });
+  const [a, b] = socketpair({ ring });
+  try {
+    if (recvBuffers(ring) === null) {
+      t.skip('no provided buffer rings (Linux < 5.19): chunks come from plain reads, by promise only');
+      return;
+    }
+    await body(ring, a, b);
+  } finally {
+    await a.close();
+    await b.close();
+    await ring.close();
+  }
+}
 
 async function until(what: string, condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -18,14 +36,8 @@ async function until(what: string, condition: () => boolean): Promise<void> {
 }
 
 test('chunks come by callback in order; queued ones are handed over in a loop, not by recursion; EOF ends', { timeout: 20_000 }, async (t) => {
-  const ring = new Ring({ entries: 64 });
-  const [a, b] = socketpair({ ring });
-  try {
+  await withPair(t, {}, async (_ring, a, b) => {
     const chunks = b.chunks({ borrow: true });
-    if (recvBuffers(ring) === null) {
-      t.skip('no provided buffer rings (Linux < 5.19): chunks come from plain reads, by promise only');
-      return;
-    }
     const got: string[] = [];
     let depth = 0;
     let deepest = 0;
@@ -60,43 +72,23 @@ test('chunks come by callback in order; queued ones are handed over in a loop, n
     await until('EOF ended the reader', () => ended !== 'not yet');
     assert.equal(ended, null);
     assert.equal(chunks.active, false);
-  } finally {
-    await a.close();
-    await b.close();
-    await ring.close();
-  }
+  });
 });
 
 test('one read at a time: a second read() while one is pending throws ERR_INVALID_STATE', async (t) => {
-  const ring = new Ring({ entries: 64 });
-  const [a, b] = socketpair({ ring });
-  try {
+  await withPair(t, {}, async (_ring, _a, b) => {
     const chunks = b.chunks({ borrow: true });
-    if (recvBuffers(ring) === null) {
-      t.skip('no provided buffer rings (Linux < 5.19)');
-      return;
-    }
     const sink: MultishotSink<BorrowedChunk> = { value: () => {}, end: () => {} };
     chunks.read(sink);
     assert.throws(() => chunks.read(sink), { code: 'ERR_INVALID_STATE' });
     chunks.return();
-  } finally {
-    await a.close();
-    await b.close();
-    await ring.close();
-  }
+  });
 });
 
 test('an abort ends a pending read with an AbortError, and the recv is gone from the kernel', async (t) => {
-  const ring = new Ring({ entries: 64 });
-  const [a, b] = socketpair({ ring });
-  try {
+  await withPair(t, {}, async (ring, _a, b) => {
     const controller = new AbortController();
     const chunks = b.chunks({ borrow: true, signal: controller.signal });
-    if (recvBuffers(ring) === null) {
-      t.skip('no provided buffer rings (Linux < 5.19)');
-      return;
-    }
     const ended = new Promise<unknown>((resolve) => chunks.read({ value: () => resolve('a value'), end: resolve }));
     await turn();
     controller.abort();
@@ -104,25 +96,15 @@ test('an abort ends a pending read with an AbortError, and the recv is gone from
     assert.equal(error?.name, 'AbortError');
     assert.equal(error.code, 'ABORT_ERR');
     await until('the recv left the kernel', () => ring.inFlight === 0);
-  } finally {
-    await a.close();
-    await b.close();
-    await ring.close();
-  }
+  });
 });
 
 for (const borrow of [true, false]) {
   test(`a callback reader that stops asking holds few of the ring's buffers; nothing is lost (${borrow ? 'borrowed' : 'owned'})`, {
     timeout: 60_000,
   }, async (t) => {
-    const ring = new Ring({ entries: 256, cqEntries: 1024 });
-    const [a, b] = socketpair({ ring });
-    try {
+    await withPair(t, { entries: 256, cqEntries: 1024 }, async (ring, a, b) => {
       const chunks = b.chunks({ borrow });
-      if (recvBuffers(ring) === null) {
-        t.skip('no provided buffer rings (Linux < 5.19)');
-        return;
-      }
       const size = 8 << 20;
       const payload = Buffer.allocUnsafe(size);
       for (let i = 0; i < size; i += 4) payload.writeUInt32LE((i * 2246822519) >>> 0, i);
@@ -150,10 +132,6 @@ for (const borrow of [true, false]) {
       await sending;
       assert.ok(Buffer.concat(parts).equals(payload), 'every byte came, in order');
       assert.equal(pool.available, pool.count, 'every buffer is back');
-    } finally {
-      await a.close();
-      await b.close();
-      await ring.close();
-    }
+    });
   });
 }

@@ -31,15 +31,26 @@ function submitWith(ring: Ring, spec: Parameters<Ring['submitWith']>[0], options
   return { calls, settled, returned };
 }
 
+/** Runs `body` with a ring of `entries` and a pipe, and closes them after. */
+async function withPipe(entries: number, body: (ring: Ring, r: number, w: number) => Promise<void>): Promise<void> {
+  const ring = new Ring({ entries });
+  const [r, w] = pipe();
+  try {
+    await body(ring, r, w);
+  } finally {
+    native.syscall(SYS_close, r);
+    native.syscall(SYS_close, w);
+    if (!ring.closed) await ring.close();
+  }
+}
+
 function writeTo(fd: number, text: string): void {
   const data = Buffer.from(text);
   assert.equal(native.syscall(SYS_write, fd, addressOf(data), data.length), data.length);
 }
 
 test('success: the callback gets (null, value) once, from the reap, after the settled hook; no promise is made', async () => {
-  const ring = new Ring({ entries: 8 });
-  const [r, w] = pipe();
-  try {
+  await withPipe(8, async (ring, r, w) => {
     const order: string[] = [];
     const buffer = Buffer.alloc(4);
     const { calls, settled, returned } = submitWith(ring, { ...readSpec(r, buffer), settled: () => order.push('settled') });
@@ -55,16 +66,11 @@ test('success: the callback gets (null, value) once, from the reap, after the se
     await turn();
     assert.equal(calls.length, 1);
     assert.equal(ring.inFlight, 0);
-  } finally {
-    native.syscall(SYS_close, r);
-    native.syscall(SYS_close, w);
-    await ring.close();
-  }
+  });
 });
 
 test('a failed op calls back with the Node-style error its promise would reject with, stack included', async () => {
-  const ring = new Ring({ entries: 8 });
-  try {
+  await withPipe(8, async (ring) => {
     const { settled, calls } = submitWith(ring, readSpec(-1, Buffer.alloc(4)));
     const { error, value } = await settled;
     const viaPromise = (await ring.submit(readSpec(-1, Buffer.alloc(4))).catch((e: unknown) => e)) as NodeJS.ErrnoException;
@@ -77,14 +83,11 @@ test('a failed op calls back with the Node-style error its promise would reject 
     assert.match(String(error.stack), /EBADF/);
     await turn();
     assert.equal(calls.length, 1);
-  } finally {
-    await ring.close();
-  }
+  });
 });
 
 test('a map that throws calls back with what it threw', async () => {
-  const ring = new Ring({ entries: 8 });
-  try {
+  await withPipe(8, async (ring) => {
     const boom = new Error('boom');
     const { settled } = submitWith(ring, {
       syscall: 'nop',
@@ -94,15 +97,11 @@ test('a map that throws calls back with what it threw', async () => {
       },
     });
     assert.equal((await settled).error, boom);
-  } finally {
-    await ring.close();
-  }
+  });
 });
 
 test('abort in flight: AbortError once the kernel gave the op back, and its buffer is never written after', async () => {
-  const ring = new Ring({ entries: 8 });
-  const [r, w] = pipe();
-  try {
+  await withPipe(8, async (ring, r, w) => {
     const buffer = Buffer.alloc(8);
     const controller = new AbortController();
     const { settled, calls } = submitWith(ring, readSpec(r, buffer), { signal: controller.signal });
@@ -118,16 +117,11 @@ test('abort in flight: AbortError once the kernel gave the op back, and its buff
     await turn();
     assert.equal(buffer.toString('hex'), '0000000000000000', 'nothing read into the buffer after the abort');
     assert.equal(calls.length, 1);
-  } finally {
-    native.syscall(SYS_close, r);
-    native.syscall(SYS_close, w);
-    await ring.close();
-  }
+  });
 });
 
 test('an already-aborted signal calls back with an AbortError after submitWith returns, no SQE written', async () => {
-  const ring = new Ring({ entries: 8 });
-  try {
+  await withPipe(8, async (ring) => {
     const submitted = ring.stats.submitted;
     let called = false;
     ring.submitWith({ syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe) }, () => (called = true), { signal: AbortSignal.abort() });
@@ -136,15 +130,11 @@ test('an already-aborted signal calls back with an AbortError after submitWith r
     assert.equal(error?.name, 'AbortError');
     assert.equal(called, true);
     assert.equal(ring.stats.submitted, submitted);
-  } finally {
-    await ring.close();
-  }
+  });
 });
 
 test('a deadline calls back with ETIMEDOUT', async () => {
-  const ring = new Ring({ entries: 8 });
-  const [r, w] = pipe();
-  try {
+  await withPipe(8, async (ring, r) => {
     const { settled, calls } = submitWith(ring, readSpec(r, Buffer.alloc(4)), { timeout: 10 });
     const { error } = await settled;
     assert.equal(error?.code, 'ETIMEDOUT');
@@ -152,18 +142,12 @@ test('a deadline calls back with ETIMEDOUT', async () => {
     assert.equal(ring.inFlight, 0);
     await turn();
     assert.equal(calls.length, 1);
-  } finally {
-    native.syscall(SYS_close, r);
-    native.syscall(SYS_close, w);
-    await ring.close();
-  }
+  });
 });
 
 test('closing the ring with an op in flight, and one queued for room, calls each back once with ERR_RINGCORE_CLOSED', async () => {
   // 2 SQEs, 4 slots of which 1 is kept for cancellations: the fourth read waits for room.
-  const ring = new Ring({ entries: 2 });
-  const [r, w] = pipe();
-  try {
+  await withPipe(2, async (ring, r) => {
     const ops = Array.from({ length: 4 }, () => submitWith(ring, readSpec(r, Buffer.alloc(4))));
     await turn();
     assert.equal(ring.waiting, 1);
@@ -171,21 +155,15 @@ test('closing the ring with an op in flight, and one queued for room, calls each
     const outcomes = await Promise.all(ops.map((op) => op.settled));
     for (const { error } of outcomes) assert.equal(error?.code, 'ERR_RINGCORE_CLOSED');
     for (const op of ops) assert.equal(op.calls.length, 1);
-  } finally {
-    native.syscall(SYS_close, r);
-    native.syscall(SYS_close, w);
-  }
+  });
 });
 
 test('bad arguments throw before any SQE: a callback that is not a function, a bad timeout', async () => {
-  const ring = new Ring({ entries: 8 });
-  try {
+  await withPipe(8, async (ring) => {
     const nop = { syscall: 'nop', prep: (u: Ring['uring'], sqe: number) => u.prepNop(sqe) };
     assert.throws(() => ring.submitWith(nop, 'no' as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => ring.submitWith(nop, () => {}, { timeout: -1 }), { name: 'RangeError' });
     assert.equal(ring.stats.submitted, 0);
     assert.equal(ring.inFlight, 0);
-  } finally {
-    await ring.close();
-  }
+  });
 });
