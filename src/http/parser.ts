@@ -10,8 +10,8 @@
 // by Content-Length or chunked; anything else has no body.
 //
 // The hot path is byte comparisons over a lookup table: the end of the head
-// is found by a scan for LF, then the head is walked once, or not at all when
-// it repeats the connection's last one (repeated-head.ts).
+// is found with Buffer.indexOf (native), then the head is walked once, or not
+// at all when it repeats the connection's last one (repeated-head.ts).
 import { HttpError, type Limits } from './limits.js';
 import { latin1, RecentStrings } from './recent-strings.js';
 import { RepeatedHead, type HeadFields, type RequestHead } from './repeated-head.js';
@@ -264,8 +264,8 @@ export class RequestParser {
     if (this.scanned < this.start) this.scanned = this.lineStart = this.start;
     let from = this.scanned;
     for (;;) {
-      const lf = findLf(buf, from, this.end);
-      if (lf < 0) break;
+      const lf = buf.indexOf(LF, from);
+      if (lf < 0 || lf >= this.end) break;
       if (lf === this.lineStart || buf[lf - 1] !== CR) throw new HttpError(400, 'bare LF in the request head');
       if (lf - 1 === this.lineStart && this.lineStart === this.start) {
         // RFC 9112 2.2: empty lines before a request line are ignored.
@@ -509,8 +509,8 @@ export class RequestParser {
     const buf = this.buf;
     let from = this.scanned;
     for (;;) {
-      const lf = findLf(buf, from, this.end);
-      if (lf < 0) break;
+      const lf = buf.indexOf(LF, from);
+      if (lf < 0 || lf >= this.end) break;
       if (lf === this.lineStart || buf[lf - 1] !== CR) throw new HttpError(400, 'bare LF in the trailers');
       const empty = lf - 1 === this.lineStart;
       if (!empty) {
@@ -544,16 +544,6 @@ export class RequestParser {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/**
- * The first LF in buf[from, end), or -1. A loop here rather than
- * Buffer.indexOf: a head's lines are short, and each indexOf is a call into
- * C++ that costs more than scanning a line in JavaScript.
- */
-function findLf(buf: Buffer, from: number, end: number): number {
-  for (let i = from; i < end; i++) if (buf[i] === LF) return i;
-  return -1;
-}
 
 /** Content-Length: 1*DIGIT, nothing else (no sign, no spaces inside, no list). */
 function parseLength(value: string): number {
