@@ -141,6 +141,7 @@ test('io_uring-only APIs throw ERR_RINGCORE_IO_URING_REQUIRED naming the reason,
      };
      await check('IoUring', () => new IoUring());
      await check('submit', () => defaultRing().submit({ syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe) }));
+     await check('submitWith', () => defaultRing().submitWith({ syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe) }, () => {}));
      await check('link', () => defaultRing().link([]));
      await check('uring', () => defaultRing().uring);
      await check('sqPoll', () => new Ring({ sqPoll: true }));
@@ -162,6 +163,7 @@ test('io_uring-only APIs throw ERR_RINGCORE_IO_URING_REQUIRED naming the reason,
   assert.deepEqual(out, {
     IoUring: required,
     submit: required,
+    submitWith: required,
     link: required,
     uring: required,
     sqPoll: required,
