@@ -10,6 +10,7 @@ import { addressOf } from '../../src/sys/memory.js';
 import { native } from '../../src/sys/native.js';
 import { SYS_getsockopt } from '../../src/sys/syscalls.js';
 import { leakedSince, nodeConnect, openFds, readAll } from '../../test-support/net.js';
+import { requireIoUring } from '../../test-support/backend.js';
 
 function intOption(fd: number, level: number, name: number): number {
   const value = new Int32Array(1);
@@ -145,6 +146,8 @@ test('setNoDelay and setKeepAlive set the socket options (checked with getsockop
 });
 
 test('TCP_NODELAY is set once, on the listener: accepted sockets inherit it (Linux copies the listener), and noDelay: false leaves Nagle on', async () => {
+  // The node backend's listener is node:net's, which sets the option on each accepted socket instead.
+  const onRing = requireIoUring().skip === false;
   for (const [noDelay, want] of [
     [undefined, 1],
     [false, 0],
@@ -152,7 +155,7 @@ test('TCP_NODELAY is set once, on the listener: accepted sockets inherit it (Lin
     for (const host of ['127.0.0.1', '::1']) {
       const listener = await TcpListener.bind({ host, noDelay });
       try {
-        assert.equal(intOption(listener.fd, IPPROTO_TCP, TCP_NODELAY), want, `listener ${host} noDelay ${noDelay}`);
+        if (onRing) assert.equal(intOption(listener.fd, IPPROTO_TCP, TCP_NODELAY), want, `listener ${host} noDelay ${noDelay}`);
         // Both accept paths: one accept and the multishot loop.
         const client = await nodeConnect(listener.address().port, host);
         const one = await listener.accept();
