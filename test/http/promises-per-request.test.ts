@@ -12,7 +12,7 @@ import net from 'node:net';
 
 import { HttpResponse, serve } from '../../src/http/index.js';
 
-test('keep-alive GETs with a synchronous handler make no promise per request', { timeout: 30_000 }, async () => {
+test('keep-alive GETs with a synchronous handler make no promise per request', { timeout: 30_000 }, async (t) => {
   const server = await serve({ host: '127.0.0.1', port: 0, fetch: () => new HttpResponse('Hello, World!') });
   const socket = net.connect({ port: server.address.port, host: '127.0.0.1' });
   try {
@@ -53,6 +53,11 @@ test('keep-alive GETs with a synchronous handler make no promise per request', {
     } finally {
       hook.disable();
       counted = promises;
+    }
+    // requests() makes a promise of its own: a hook that saw none cannot count (Bun's and Deno's async_hooks).
+    if (counted === 0) {
+      t.skip('async_hooks does not report promises in this runtime');
+      return;
     }
     // The await above and the requests() promise are the test's own: a few, not one per request.
     assert.ok(counted < count / 10, `${counted} promises for ${count} requests (about 5 per request before)`);
