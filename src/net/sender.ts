@@ -21,9 +21,6 @@ export class Sender {
   private sending: Buffer | null = null;
   private offset = 0;
   private done: SendDone | null = null;
-  /** The last bytes sent and their address: a server sends the same output buffer (often the same view of it) again and again. */
-  private lastBytes: Buffer | null = null;
-  private lastAddress = 0;
   private readonly spec: OpSpec<number>;
 
   constructor(private readonly stream: SocketStream) {
@@ -32,11 +29,7 @@ export class Sender {
       syscall: 'write',
       prep: (uring, sqe) => {
         const bytes = this.sending!;
-        if (bytes !== this.lastBytes) {
-          this.lastBytes = bytes;
-          this.lastAddress = addressOf(bytes);
-        }
-        uring.prepSend(sqe, fd, this.lastAddress + this.offset, bytes.length - this.offset, SEND_ALL);
+        uring.prepSend(sqe, fd, addressOf(bytes) + this.offset, bytes.length - this.offset, SEND_ALL);
       },
     };
   }
