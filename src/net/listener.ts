@@ -7,7 +7,7 @@
 // and starts accepting again when fds free up.
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
-import type { Multishot } from '../op/multishot.js';
+import type { Multishot, MultishotSink } from '../op/multishot.js';
 import { handleClosedError } from '../sys/errors.js';
 import { SOCK_CLOEXEC } from '../sys/socket-constants.js';
 import { closeFdNow } from './socket.js';
@@ -141,6 +141,7 @@ export abstract class Listener<S> implements AsyncIterable<S> {
 }
 
 const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true });
+const noop = (): void => {};
 
 /**
  * connections(): a multishot accept read one connection at a time, re-armed
@@ -148,27 +149,76 @@ const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true
  * a pause after a resource error). Written as an iterator rather than an
  * async generator: a generator's `yield` awaits the value and resumes the
  * generator through promises of its own: 3 promises (an async_hooks count) and two
- * resumptions per connection. Like a generator, it serves overlapping next()
- * calls one after the other.
+ * resumptions per connection. It reads the op by callback (Multishot.read), so a
+ * connection costs the one promise next() must return. Like a generator, it
+ * serves overlapping next() calls one after the other.
  */
-class AcceptLoop<S> implements AsyncIterableIterator<S> {
+class AcceptLoop<S> implements AsyncIterableIterator<S>, MultishotSink<number> {
   private op: Multishot<number> | null = null;
   private finished = false;
   /** The next() being served (or the pause after a resource error): a next() meanwhile waits for it. */
   private busy: Promise<IteratorResult<S>> | null = null;
+  /** Settle the next() being served. */
+  private resolve: (result: IteratorResult<S> | Promise<IteratorResult<S>>) => void = noop;
+  private reject: (error: unknown) => void = noop;
   /** The next pause after a resource error, in ms. */
   private pause = 5;
-  private readonly took = (result: IteratorResult<number>): IteratorResult<S> => {
+
+  constructor(
+    private readonly listener: Listener<S>,
+    private readonly signal: AbortSignal,
+    private readonly arm: () => Multishot<number>,
+    private readonly wrap: (fd: number) => S,
+  ) {}
+
+  next(): Promise<IteratorResult<S>> {
+    if (this.busy !== null) {
+      const after = (): Promise<IteratorResult<S>> => this.next();
+      return this.busy.then(after, after);
+    }
+    if (this.finished) return Promise.resolve(DONE);
+    const op = (this.op ??= this.arm());
+    const step = new Promise<IteratorResult<S>>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.busy = step;
+    op.read(this);
+    return step;
+  }
+
+  /** A connection (MultishotSink): wraps it for the next() being served. */
+  value(fd: number): void {
+    const { resolve, reject } = this;
     this.busy = null;
-    if (result.done === true) return this.finish(); // cancelled or closed
     this.pause = 5;
     this.listener.stats.accepted++;
-    return { value: this.wrap(result.value), done: false };
-  };
-  private readonly failed = (error: NodeJS.ErrnoException): IteratorResult<S> | Promise<IteratorResult<S>> => {
+    try {
+      resolve({ value: this.wrap(fd), done: false });
+    } catch (error) {
+      reject(error);
+    }
+  }
+
+  /** The op ended (MultishotSink): done when cancelled or closed, else arm again, pause, or fail. */
+  end(error: unknown): void {
+    // Taken first: failed() may start the next step, which replaces them.
+    const { resolve, reject } = this;
     this.busy = null;
+    if (error === null) {
+      resolve(this.finish());
+      return;
+    }
     // A rejection is the op's end: the next step arms a new one.
     this.op = null;
+    try {
+      resolve(this.failed(error as NodeJS.ErrnoException));
+    } catch (thrown) {
+      reject(thrown);
+    }
+  }
+
+  private failed(error: NodeJS.ErrnoException): IteratorResult<S> | Promise<IteratorResult<S>> {
     const { listener } = this;
     listener.stats.cqes++;
     const errno = error.errno ?? 0;
@@ -188,25 +238,6 @@ class AcceptLoop<S> implements AsyncIterableIterator<S> {
     });
     this.busy = resumed;
     return resumed;
-  };
-
-  constructor(
-    private readonly listener: Listener<S>,
-    private readonly signal: AbortSignal,
-    private readonly arm: () => Multishot<number>,
-    private readonly wrap: (fd: number) => S,
-  ) {}
-
-  next(): Promise<IteratorResult<S>> {
-    if (this.busy !== null) {
-      const after = (): Promise<IteratorResult<S>> => this.next();
-      return this.busy.then(after, after);
-    }
-    if (this.finished) return Promise.resolve(DONE);
-    const op = (this.op ??= this.arm());
-    const step = op.next().then(this.took, this.failed);
-    this.busy = step;
-    return step;
   }
 
   /** Stops accepting: the multishot accept is cancelled; a connection it still brings is closed. */
