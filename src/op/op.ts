@@ -75,8 +75,9 @@ export interface OpOptions {
 /**
  * How an op settled by callback reports, once: (null, value), or (error)
  * with the same Node-style error its promise would reject with. Called from
- * the reap of its CQE (or, for an op that never got an SQE, where it was
- * dropped); it must not throw (an exception is reported as uncaught).
+ * the reap of its CQE (or, for an op that never got an SQE, in a microtask
+ * after it was dropped: never before submitWith returns); it must not throw
+ * (an exception is reported as uncaught).
  */
 export type OpCallback<T> = (error: Error | null, value?: T) => void;
 
@@ -217,7 +218,11 @@ export class Op<T = number> extends Request {
     if (this.settled) return;
     this.finish();
     if (error === null && this.expiredAfter >= 0) error = timedOutException(this.spec.syscall, this.expiredAfter, this.spec.context);
-    this.fail(error ?? this.abortError());
+    const failure = error ?? this.abortError();
+    // Dropped where it was started (a closed ring, a prep that threw): a callback must not
+    // run inside submitWith, whose caller has not yet set up for it (a promise never would).
+    if (this.callback !== null) queueMicrotask(() => this.call(failure));
+    else this.fail(failure);
   }
 
   private finish(): void {

@@ -105,7 +105,8 @@ export class Submitter implements OpHost {
    * submit() settled by callback instead of a promise: `done` is called
    * once, from the reap of the op's CQE, with (null, value) or the error the
    * promise would have rejected with. Bad options throw here; an
-   * already-aborted signal calls `done` with an AbortError in a microtask.
+   * already-aborted signal, a closed ring or a prep that throws calls `done`
+   * in a microtask, never before submitWith returns.
    */
   submitWith<T>(spec: OpSpec<T>, done: OpCallback<T>, options?: OpOptions): void {
     if (typeof done !== 'function') throw invalidArgType('done', 'a function', done);

@@ -158,6 +158,28 @@ test('closing the ring with an op in flight, and one queued for room, calls each
   });
 });
 
+test('an op dropped where it is started (a closed ring, a prep that throws) calls back after submitWith returns, once', async () => {
+  await withPipe(8, async (ring) => {
+    const throwing = {
+      syscall: 'nop',
+      prep: () => {
+        throw new Error('prep failure (expected by the test)');
+      },
+    };
+    const failed = submitWith(ring, throwing);
+    assert.equal(failed.calls.length, 0, 'a prep that threw: not called back inside submitWith');
+    assert.equal((await failed.settled).error?.message, 'prep failure (expected by the test)');
+    const closing = ring.close();
+    const late = submitWith(ring, { syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe) });
+    assert.equal(late.calls.length, 0, 'a closed ring: not called back inside submitWith');
+    assert.equal((await late.settled).error?.code, 'ERR_RINGCORE_CLOSED');
+    await closing;
+    await turn();
+    assert.equal(failed.calls.length, 1);
+    assert.equal(late.calls.length, 1);
+  });
+});
+
 test('bad arguments throw before any SQE: a callback that is not a function, a bad timeout', async () => {
   await withPipe(8, async (ring) => {
     const nop = { syscall: 'nop', prep: (u: Ring['uring'], sqe: number) => u.prepNop(sqe) };
