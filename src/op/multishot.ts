@@ -255,12 +255,21 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
           }
           if (this.paused) this.resumeIfDrained();
           this.reader = null;
-          reader.value(value);
+          // As in push(): a throw must not leave values queued behind a reader that registered (the next CQE would pass them).
+          try {
+            reader.value(value);
+          } catch (error) {
+            throwLater(error);
+          }
         } else if (this.ended || (this.stopped && !this.aborted)) {
           const error = this.error;
           this.error = null;
           this.reader = null;
-          reader.end(error);
+          try {
+            reader.end(error);
+          } catch (thrown) {
+            throwLater(thrown);
+          }
         } else {
           break;
         }

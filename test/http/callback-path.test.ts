@@ -39,3 +39,34 @@ test('a ring closed while a handler runs: its Connection: close response does no
   await server.close();
   client.destroy();
 });
+
+test('pipelined heads that repeat but for one header value, or in length, split at every byte: each parsed as sent, in order, bodies intact', {
+  timeout: 60_000,
+}, async () => {
+  const server = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    onError: () => {},
+    fetch: async (req) => {
+      const body = await req.text();
+      const seen = `${req.target}|${req.headers.get('x-v')}|${req.headers.get('x-added')}|${body}`;
+      // A handler that changes its request's headers must not change the next request's.
+      (req.headers.raw() as string[]).push('x-added', 'by-handler');
+      return new HttpResponse(seen);
+    },
+  });
+  try {
+    const head = (v: string, length: number): string => `POST /p HTTP/1.1\r\nHost: h\r\nX-V: ${v}\r\nContent-Length: ${length}\r\n\r\n`;
+    const stream = `${head('a', 3)}one${head('a', 3)}two${head('b', 3)}thr${head('bb', 4)}four${head('bb', 4)}five${head('a', 3)}six`;
+    const last = 'GET /end HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n';
+    const expected = ['/p|a|null|one', '/p|a|null|two', '/p|b|null|thr', '/p|bb|null|four', '/p|bb|null|five', '/p|a|null|six', '/end|null|null|'];
+    for (let cut = 1; cut < stream.length; cut++) {
+      const { data } = await exchange(server.address.port, [stream.slice(0, cut), stream.slice(cut) + last], 1);
+      assert.deepEqual(statuses(data), [200, 200, 200, 200, 200, 200, 200], `cut at ${cut}`);
+      const bodies = data.split(/HTTP\/1\.1 200 OK\r\n[^]*?\r\n\r\n/).slice(1);
+      assert.deepEqual(bodies, expected, `cut at ${cut}`);
+    }
+  } finally {
+    await server.close();
+  }
+});

@@ -25,6 +25,23 @@ test('IPv4 and IPv6 addresses survive a round trip through sockaddr bytes', () =
   }
 });
 
+test('the sockaddr cache never mixes up addresses, ports or families, across its evictions', () => {
+  // More addresses than the cache holds (64), and more ports of one address, each asked for twice.
+  const asked: [string, number][] = [];
+  for (let i = 0; i < 150; i++) asked.push([`10.0.${i >> 8}.${i & 255}`, 1000 + i], [`fd00::1:${i.toString(16)}`, 1000 + i], ['127.0.0.1', 2000 + i]);
+  for (let round = 0; round < 2; round++) {
+    for (const [ip, port] of asked) {
+      const back = decodeInet(inetSockaddr(ip, port).bytes)!;
+      assert.deepEqual([back.address, back.port, back.family], [ip, port, ip.includes(':') ? 'IPv6' : 'IPv4']);
+    }
+  }
+  // One address in two spellings, and one port on both families: distinct, each right.
+  assert.equal(decodeInet(inetSockaddr('0:0:0:0:0:0:0:1', 9).bytes)!.address, '::1');
+  assert.equal(decodeInet(inetSockaddr('::1', 9).bytes)!.family, 'IPv6');
+  assert.equal(decodeInet(inetSockaddr('127.0.0.1', 9).bytes)!.family, 'IPv4');
+  assert.equal(inetSockaddr('127.0.0.1', 9), inetSockaddr('127.0.0.1', 9), 'a repeated address and port reuses its sockaddr');
+});
+
 test('formatIPv6 follows RFC 5952 (longest zero run compressed, lower case)', () => {
   const bytes = Buffer.alloc(16);
   bytes.writeUInt16BE(0x2001, 0);

@@ -135,3 +135,52 @@ for (const borrow of [true, false]) {
     });
   });
 }
+
+test('a sink that throws while read() hands over queued chunks: reported as uncaught, and no chunk comes out of order', { timeout: 20_000 }, async () => {
+  // In a child: the throw is an uncaught exception, which the program survives with a handler.
+  const src = (path: string): string => JSON.stringify(new URL(`../../src/${path}`, import.meta.url).href);
+  const program = `
+    const { Ring } = await import(${src('index.js')});
+    const { recvBuffers, socketpair } = await import(${src('net/index.js')});
+    const uncaught = [];
+    process.on('uncaughtException', (error) => uncaught.push(error.message));
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const ring = new Ring({ entries: 64 });
+    const [a, b] = socketpair({ ring });
+    if (recvBuffers(ring) === null) { console.log(JSON.stringify({ skip: true })); process.exit(0); }
+    const chunks = b.chunks();
+    const got = [];
+    let threw = false;
+    const sink = {
+      value: (chunk) => {
+        got.push(chunk.toString());
+        if (got.length === 1) return;
+        chunks.read(sink);
+        if (!threw) { threw = true; throw new Error('the sink threw'); }
+      },
+      end: () => {},
+    };
+    chunks.read(sink);
+    await a.write(Buffer.from('a'));
+    while (got.length < 1) await turn();
+    // Nobody reads: these wait in the op's queue, one chunk each.
+    for (const part of ['b', 'c', 'd']) { await a.write(Buffer.from(part)); for (let i = 0; i < 3; i++) await turn(); }
+    const queued = chunks.reader.op.unread;
+    let thrownAtCaller = null;
+    try { chunks.read(sink); } catch (error) { thrownAtCaller = error.message; }
+    await a.write(Buffer.from('e'));
+    const deadline = Date.now() + 5000;
+    while (got.join('').length < 5 && Date.now() < deadline) await turn();
+    console.log(JSON.stringify({ queued, got: got.join(''), uncaught, thrownAtCaller }));
+    process.exit(0);`;
+  const { execFile } = await import('node:child_process');
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--input-type=module', '-e', program], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+  );
+  const result = JSON.parse(out) as { skip?: boolean; queued: number; got: string; uncaught: string[]; thrownAtCaller: string | null };
+  if (result.skip) return;
+  assert.ok(result.queued >= 2, `chunks were queued when read() was called (${result.queued})`);
+  assert.equal(result.got, 'abcde', 'every chunk, in order');
+  assert.equal(result.thrownAtCaller, null, 'the throw does not unwind read() with chunks still queued');
+  assert.deepEqual(result.uncaught, ['the sink threw']);
+});
