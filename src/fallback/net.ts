@@ -371,6 +371,10 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
     constructor(socket: Net.Socket, ring: Ring) {
       super(fdOf(socket), ring);
       this.#io = new SocketIo(socket);
+      // Read live, -1 once gone: libuv closes the fd the moment Node destroys the socket (a reset, an
+      // error), and the next accepted socket may get its number at once. A shutdown(2) by fd after
+      // that (Connection.expire) would end that other client's connection.
+      Object.defineProperty(this, 'fd', { get: () => fdOf(socket), enumerable: true, configurable: true });
     }
 
     override get closed(): boolean {

@@ -8,9 +8,13 @@ import net from 'node:net';
 import { Ring } from '../../src/index.js';
 import { HttpResponse, serve } from '../../src/http/index.js';
 import { exchange, statuses } from '../../test-support/http.js';
-import { test } from '../../test-support/backend.js';
+import { test } from 'node:test';
+import { requireIoUring } from '../../test-support/backend.js';
 
-test('a ring closed while a handler runs: its Connection: close response does not leave the connection hanging', { timeout: 20_000 }, async () => {
+test('a ring closed while a handler runs: its Connection: close response does not leave the connection hanging', {
+  timeout: 20_000,
+  ...requireIoUring(),
+}, async () => {
   const ring = new Ring({ entries: 64 });
   let entered: () => void = () => {};
   const handlerRuns = new Promise<void>((resolve) => (entered = resolve));
@@ -65,6 +69,75 @@ test('pipelined heads that repeat but for one header value, or in length, split 
       const bodies = data.split(/HTTP\/1\.1 200 OK\r\n[\s\S]*?\r\n\r\n/).slice(1);
       assert.deepEqual(bodies, expected, `cut at ${cut}`);
     }
+  } finally {
+    await server.close();
+  }
+});
+
+test('pipelined requests, then a half-close: the EOF waits behind them; async and sync answers go out in request order, then the server closes', async () => {
+  const gates = new Map<string, () => void>();
+  const server = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    onError: () => {},
+    fetch: (req) => {
+      if (req.pathname === '/sync') return new HttpResponse('sync');
+      const answer = new HttpResponse(`body ${req.pathname}`);
+      return new Promise<HttpResponse>((resolve) => gates.set(req.pathname, () => resolve(answer)));
+    },
+  });
+  try {
+    const client = net.connect({ port: server.address.port, host: '127.0.0.1' });
+    const received: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => received.push(chunk));
+    const closed = new Promise((resolve) => client.on('close', resolve));
+    client.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /sync HTTP/1.1\r\nHost: x\r\n\r\n');
+    client.end('GET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n');
+    // The handlers are called one after the other: answer each once it has been called.
+    for (const path of ['/a', '/b', '/c']) {
+      while (!gates.has(path)) await new Promise((resolve) => setImmediate(resolve));
+      gates.get(path)!();
+    }
+    await closed;
+    const data = Buffer.concat(received).toString('latin1');
+    assert.deepEqual(statuses(data), [200, 200, 200, 200]);
+    assert.deepEqual(
+      [...data.matchAll(/\r\n\r\n(body \/\w|sync)/g)].map((m) => m[1]),
+      ['body /a', 'sync', 'body /b', 'body /c'],
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+test("a client that resets while a large response is going out ends only its own connection (never the next client's), reported as nothing", {
+  timeout: 30_000,
+}, async () => {
+  const errors: unknown[] = [];
+  const server = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    onError: (error) => errors.push(error),
+    fetch: (req) => (req.pathname === '/big' ? new HttpResponse(Buffer.alloc(8 << 20, 'b')) : new HttpResponse('small')),
+  });
+  try {
+    const port = server.address.port;
+    // Each client is accepted while the last one's connection is still failing its sends: its fd number may be the one just freed.
+    for (let round = 0; round < 3; round++) {
+      const client = net.connect({ port, host: '127.0.0.1' });
+      client.on('error', () => {});
+      client.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /small HTTP/1.1\r\nHost: x\r\n\r\n');
+      const first = await new Promise((resolve) => {
+        client.once('data', () => resolve('data'));
+        client.once('close', () => resolve('closed'));
+      });
+      assert.equal(first, 'data', `client ${round}: its response came before its connection ended`);
+      client.resetAndDestroy();
+    }
+    const { data } = await exchange(port, 'GET /small HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(statuses(data), [200]);
+    while (server.connections > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(errors, []);
   } finally {
     await server.close();
   }
