@@ -142,3 +142,39 @@ test("a client that resets while a large response is going out ends only its own
     await server.close();
   }
 });
+
+test('a receive buffer ring that keeps running dry (2 buffers of 64 bytes): several clients pipelining bodies get every answer whole, in order', {
+  timeout: 60_000,
+  ...requireIoUring(),
+}, async () => {
+  const ring = new Ring({ entries: 64 });
+  const server = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    ring,
+    recvBuffers: { count: 2, size: 64 },
+    onError: () => {},
+    fetch: async (req) => {
+      const body = await req.text();
+      return new HttpResponse(`${req.pathname}=${body.length}:${body.slice(-3)}`);
+    },
+  });
+  try {
+    const port = server.address.port;
+    const request = (i: number): string => {
+      const body = `${'x'.repeat(100 + i * 37)}${String(i).padStart(3, '0')}`;
+      return `POST /r${i} HTTP/1.1\r\nHost: h\r\nX-Pad: ${'p'.repeat(i)}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    };
+    const clients = Array.from({ length: 4 }, async (_, c) => {
+      const requests = Array.from({ length: 20 }, (_, i) => request(i + c));
+      const { data } = await exchange(port, `${requests.join('')}GET /end HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`);
+      const bodies = data.split(/HTTP\/1\.1 200 OK\r\n[\s\S]*?\r\n\r\n/).slice(1);
+      const expected = Array.from({ length: 20 }, (_, i) => `/r${i + c}=${103 + (i + c) * 37}:${String(i + c).padStart(3, '0')}`);
+      assert.deepEqual(bodies, [...expected, '/end=0:'], `client ${c}`);
+    });
+    await Promise.all(clients);
+  } finally {
+    await server.close();
+    await ring.close();
+  }
+});
