@@ -267,6 +267,8 @@ export class Connection {
         return this.flush(null).then(() => false);
       }
       if (parsed === null) break;
+      // A 100 sent was for this request's body: the next request that waits for its body gets its own.
+      this.continued = false;
       if (parsed.method === 'CONNECT' && !this.context.connect) {
         // What follows a CONNECT is tunnel bytes, not requests: answer and close.
         serialize(out, new HttpResponse(NO_CONNECT, { status: 501 }), { head: false, keepAlive: false, minor: parsed.minor });
@@ -286,7 +288,6 @@ export class Connection {
       this.continued = true;
       return this.flush(null).then(() => this.stream.write(CONTINUE).then(() => true));
     }
-    if (waiting === null) this.continued = false;
     if (out.length > 0) this.sender.start(out.view(), this.sent);
     return true;
   }

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { Ring } from '../../src/index.js';
 import { HttpResponse, serve } from '../../src/http/index.js';
 import { exchange, statuses } from '../../test-support/http.js';
+import { until } from '../../test-support/net.js';
 import { test } from 'node:test';
 import { requireIoUring } from '../../test-support/backend.js';
 
@@ -176,5 +177,29 @@ test('a receive buffer ring that keeps running dry (2 buffers of 64 bytes): seve
   } finally {
     await server.close();
     await ring.close();
+  }
+});
+
+test('Expect: 100-continue, twice on one connection, the second head arriving with the first body: each gets its 100', async () => {
+  const server = await serve({ host: '127.0.0.1', port: 0, onError: () => {}, fetch: async (req) => new HttpResponse(`got ${await req.text()}`) });
+  const client = net.connect({ port: server.address.port, host: '127.0.0.1' });
+  try {
+    let data = '';
+    client.setEncoding('latin1');
+    client.on('data', (chunk: string) => (data += chunk));
+    const count = (text: string): number => data.split(text).length - 1;
+    const head = 'POST /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n';
+    client.write(head);
+    await until(() => count('100 Continue') === 1, 5000, 'the first 100 Continue');
+    // The first body and the next head in one write: the second head waits for a 100 of its own.
+    client.write(`abc${head}`);
+    await until(() => count('100 Continue') === 2, 5000, 'the second 100 Continue');
+    client.write('def');
+    await until(() => count('got ') === 2, 5000, 'both answers');
+    assert.deepEqual(statuses(data), [100, 200, 100, 200]);
+    assert.match(data, /got abc[\s\S]*got def$/);
+  } finally {
+    client.destroy();
+    await server.close();
   }
 });
