@@ -3,6 +3,7 @@
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
+import { execFile, spawnSync } from 'node:child_process';
 import net from 'node:net';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
@@ -175,4 +176,43 @@ test('connections(): a connection costs the one promise its next() returns (the 
     await loop.return!();
     await listener.close();
   }
+});
+
+test('connections(): return() during the pause after EMFILE ends the waiting next(), arms nothing more, and loses no queued connection', {
+  timeout: 30_000,
+}, async (t) => {
+  if (spawnSync('prlimit', ['--version']).error) return void t.skip('prlimit (util-linux) is not installed');
+  // In a child with few fds: it runs out of them on purpose.
+  const netIndex = JSON.stringify(new URL('../../src/net/index.js', import.meta.url).href);
+  const program = `
+    import fs from 'node:fs';
+    import net from 'node:net';
+    const { TcpListener } = await import(${netIndex});
+    const listener = await TcpListener.bind({ host: '127.0.0.1' });
+    let pauses = 0;
+    listener.onPause = () => pauses++;
+    const client = net.connect({ port: listener.address().port, host: '127.0.0.1' });
+    await new Promise((resolve) => client.once('connect', resolve)); // in the listen backlog
+    const spare = [];
+    for (;;) {
+      try { spare.push(fs.openSync('/dev/null', 'r')); } catch { break; }
+    }
+    const loop = listener.connections();
+    const pending = loop.next();
+    while (pauses === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const returned = await loop.return();
+    const result = await pending;
+    const arms = listener.stats.arms;
+    for (const fd of spare) fs.closeSync(fd);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past several pauses: nothing may re-arm
+    const accepted = await listener.accept();
+    console.log(JSON.stringify({ returned, result, armsAfter: listener.stats.arms - arms, peer: accepted.remoteAddress.port === client.localPort, next: await loop.next() }));
+    process.exit(0);`;
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('prlimit', ['--nofile=64:64', process.execPath, '--input-type=module', '-e', program], (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+  const got = JSON.parse(out);
+  assert.deepEqual(got, { returned: { done: true }, result: { done: true }, armsAfter: 0, peer: true, next: { done: true } });
 });
