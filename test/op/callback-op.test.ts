@@ -5,6 +5,7 @@
 // so the memory it points at is never written after the callback.
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { setImmediate as turn } from 'node:timers/promises';
 
 import { Ring } from '../../src/index.js';
@@ -178,6 +179,34 @@ test('an op dropped where it is started (a closed ring, a prep that throws) call
     assert.equal(failed.calls.length, 1);
     assert.equal(late.calls.length, 1);
   });
+});
+
+test('a callback that throws is reported as uncaught after the reap, which goes on: every other op of it is called back, once', async () => {
+  // In a child: the throw is an uncaught exception, which the program survives with a handler.
+  const index = JSON.stringify(new URL('../../src/index.js', import.meta.url).href);
+  const program = `
+    const { Ring } = await import(${index});
+    const uncaught = [];
+    process.on('uncaughtException', (error) => uncaught.push(error.message));
+    const ring = new Ring({ entries: 16 });
+    const calls = new Array(8).fill(0);
+    const nop = { syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe) };
+    for (let i = 0; i < 8; i++) {
+      ring.submitWith(nop, () => {
+        calls[i]++;
+        if (i === 2) throw new Error('callback ' + i + ' threw');
+      });
+    }
+    while (calls.some((n) => n === 0)) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    console.log(JSON.stringify({ calls, uncaught, inFlight: ring.inFlight }));
+    await ring.close();`;
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--input-type=module', '-e', program], (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+  assert.deepEqual(JSON.parse(out), { calls: [1, 1, 1, 1, 1, 1, 1, 1], uncaught: ['callback 2 threw'], inFlight: 0 });
 });
 
 test('bad arguments throw before any SQE: a callback that is not a function, a bad timeout', async () => {
