@@ -8,6 +8,13 @@
 // kernel reads; the application hands a buffer (back) by writing an entry at
 // `tail` and publishing tail + 1. The kernel reports the buffer it used in
 // cqe->flags >> IORING_CQE_BUFFER_SHIFT.
+//
+// Buffers of HANDOFF_SIZE and more are allocations of their own rather than
+// parts of one slab, so that one the kernel filled can be handed to the reader
+// for good (handOff) and a fresh one put in its place: a large chunk then
+// costs an allocation, as a read(2) into a new Buffer does, instead of an
+// allocation and a copy. Smaller buffers (many, for many connections) stay
+// in one slab, where a Buffer of their own would cost more than their bytes.
 import { constants as bufferConstants } from 'node:buffer';
 import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
@@ -15,6 +22,7 @@ import * as C from '../sys/constants.js';
 import { errnoException, invalidArgType, outOfRange, providedBufferMismatchError } from '../sys/errors.js';
 import { IO_URING_BUF, IO_URING_BUF_REG, IO_URING_BUF_RING } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
+import { native } from '../sys/native.js';
 
 const PAGE = 4096;
 /** The buffer group ringcore/net registers on each ring (sqe->buf_group). */
@@ -36,6 +44,8 @@ export const MAX_BUFFER_SIZE = 0x7fffffff;
  * stays below 2^46: exact in a double. Only pack() makes such numbers.
  */
 const PACK = 0x80000000;
+/** Buffers from this size on are allocations of their own, and may be handed off (see the header). */
+export const HANDOFF_SIZE = 8 * 1024;
 
 /** The shape of a provided-buffer ring: how many buffers, and how big. */
 export interface BufferRingOptions {
@@ -63,8 +73,12 @@ export class BufferRing {
   private readonly tailWord: Uint16Array;
   private tail = 0;
   private readonly mask: number;
-  private readonly memory: Buffer;
+  /** The buffers in one slab (size < HANDOFF_SIZE), else null. */
+  private readonly memory: Buffer | null;
   private readonly base: number;
+  /** The buffers by id when each is an allocation of its own (size >= HANDOFF_SIZE), else null. */
+  private readonly buffers: Buffer[] | null;
+  private readonly addresses: number[];
   private waiters: (() => void)[] = [];
   // Kept alive as long as the ring: the kernel reads this memory.
   private readonly ringMemory: ArrayBuffer;
@@ -83,8 +97,18 @@ export class BufferRing {
     this.entries = new Uint32Array(this.ringMemory, offset, bytes / 4);
     this.entries16 = new Uint16Array(this.ringMemory, offset, bytes / 2);
     this.tailWord = new Uint16Array(this.ringMemory, offset + IO_URING_BUF_RING.tail, 1);
-    this.memory = Buffer.allocUnsafeSlow(this.count * this.size);
-    this.base = addressOf(this.memory);
+    if (size >= HANDOFF_SIZE) {
+      this.memory = null;
+      this.base = 0;
+      this.buffers = [];
+      this.addresses = [];
+      for (let bid = 0; bid < count; bid++) this.renew(bid);
+    } else {
+      this.memory = Buffer.allocUnsafeSlow(this.count * this.size);
+      this.base = addressOf(this.memory);
+      this.buffers = null;
+      this.addresses = [];
+    }
 
     const reg = new Uint32Array(IO_URING_BUF_REG.size / 4);
     storeU64(reg, IO_URING_BUF_REG.ring_addr / 4, start + offset);
@@ -100,7 +124,7 @@ export class BufferRing {
   /** Writes buffer `bid` at the local tail (not yet visible to the kernel). */
   private put(bid: number): void {
     const w = ((this.tail & this.mask) * IO_URING_BUF.size) / 4;
-    storeU64(this.entries, w + IO_URING_BUF.addr / 4, this.base + bid * this.size);
+    storeU64(this.entries, w + IO_URING_BUF.addr / 4, this.buffers === null ? this.base + bid * this.size : this.addresses[bid]!);
     this.entries[w + IO_URING_BUF.len / 4] = this.size;
     // bid is the low half of the word whose high half is entry 0's tail: write it as 16 bits.
     this.entries16[w * 2 + IO_URING_BUF.bid / 2] = bid;
@@ -128,8 +152,33 @@ export class BufferRing {
   /** The bytes a number taken() returned stands for: a view valid until recycle(). */
   bytes(packed: number): Buffer {
     const bid = Math.floor(packed / PACK);
+    if (this.buffers !== null) return this.buffers[bid]!.subarray(0, packed % PACK);
     const at = bid * this.size;
-    return this.memory.subarray(at, at + (packed % PACK));
+    return this.memory!.subarray(at, at + (packed % PACK));
+  }
+
+  /** Gives bid a new allocation of its own (not yet visible to the kernel). */
+  private renew(bid: number): void {
+    const buffer = Buffer.allocUnsafeSlow(this.size);
+    this.buffers![bid] = buffer;
+    // Not addressOf(): its cache would hold an entry for every buffer ever handed off.
+    this.addresses[bid] = native.address(buffer);
+  }
+
+  /**
+   * The bytes of `packed` (a number taken() returned) as memory the caller
+   * owns for good, with a new buffer given to the kernel in its place; or
+   * null, and nothing done, when the buffer is part of the slab or less than
+   * half full (a copy then costs less memory than the whole buffer).
+   */
+  handOff(packed: number): Buffer | null {
+    const length = packed % PACK;
+    if (this.buffers === null || length < this.size >> 1) return null;
+    const bid = Math.floor(packed / PACK);
+    const bytes = this.buffers[bid]!.subarray(0, length);
+    this.renew(bid);
+    this.recycle(packed);
+    return bytes;
   }
 
   /** Gives the buffer of `packed` (a number taken() returned) back to the kernel. */

@@ -75,6 +75,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
       // Ended with data delivered (e.g. the CQ was full): carry on at once.
       rearm: (res) => res > 0,
       decode: decodeChunk,
+      adopt: (bytes) => bytes,
       borrow: this.borrow,
       signal: options.signal,
     });

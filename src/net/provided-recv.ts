@@ -42,6 +42,8 @@ export interface ProvidedRecvSpec<T> {
   rearm: (res: number) => boolean;
   /** Makes a value of a buffer's bytes: with `own`, a copy of what it keeps (the buffer goes back at once); else views. */
   decode: (bytes: Buffer, own: boolean) => T;
+  /** Makes a value of bytes that are its own for good (a buffer the pool handed off): no copy. Without it, values are decoded. */
+  adopt?: (bytes: Buffer) => T;
   borrow: boolean;
   /** Unread values at which the recv pauses. Default: highWaterFor(pool, borrow). */
   highWater?: number;
@@ -114,7 +116,7 @@ export class ProvidedRecv<T> {
   }
 
   private start(): Multishot<number | T> {
-    const { pool, decode, borrow } = this.spec;
+    const { pool, decode, borrow, adopt } = this.spec;
     const highWater = this.spec.highWater ?? highWaterFor(pool, borrow);
     let op: Multishot<number | T> | null = null;
     op = this.spec.ring.multishot<number | T>(
@@ -129,6 +131,9 @@ export class ProvidedRecv<T> {
           // Lent while few wait unread. Beyond that (one burst can fill every buffer of the
           // ring before the pause takes effect) the value is copied out like an owned one.
           if (borrow && op !== null && op.unread < highWater) return packed;
+          // A full enough buffer becomes the value itself, and the kernel gets a new one.
+          const own = adopt === undefined ? null : pool.handOff(packed);
+          if (own !== null) return adopt!(own);
           try {
             return decode(pool.bytes(packed), true);
           } finally {
