@@ -44,6 +44,14 @@ export const MAX_BUFFER_SIZE = 0x7fffffff;
  * stays below 2^46: exact in a double. Only pack() makes such numbers.
  */
 const PACK = 0x80000000;
+/**
+ * A stream's receive buffers by default: each full one is a chunk, and each
+ * chunk costs a recv in the kernel and a trip through JavaScript, so fewer,
+ * larger chunks cost less CPU per MiB (docs/performance.md, "Receiving a
+ * flooded stream"); 256 of them, so that many connections rarely run the
+ * ring dry (ENOBUFS). Pages become resident only as the kernel fills them.
+ */
+const DEFAULT_BUFFER_SIZE = 32 * 1024;
 /** Buffers from this size on are allocations of their own, and may be handed off (see the header). */
 export const HANDOFF_SIZE = 8 * 1024;
 
@@ -51,7 +59,7 @@ export const HANDOFF_SIZE = 8 * 1024;
 export interface BufferRingOptions {
   /** Buffers in the ring, a power of two. Default 256. */
   count?: number;
-  /** Bytes per buffer. Default 16 KiB. */
+  /** Bytes per buffer. Default 32 KiB. */
   size?: number;
 }
 
@@ -168,14 +176,14 @@ export class BufferRing {
   /**
    * The bytes of `packed` (a number taken() returned) as memory the caller
    * owns for good, with a new buffer given to the kernel in its place; or
-   * null, and nothing done, when the buffer is part of the slab or less than
-   * half full (a copy then costs less memory than the whole buffer).
+   * null, and nothing done, when the buffer is part of the slab or not full.
+   * Only a full one: its ArrayBuffer then holds these bytes and nothing else
+   * (a part-filled one would show, past the chunk, whatever malloc left there).
    */
   handOff(packed: number): Buffer | null {
-    const length = packed % PACK;
-    if (this.buffers === null || length < this.size >> 1) return null;
+    if (this.buffers === null || packed % PACK !== this.size) return null;
     const bid = Math.floor(packed / PACK);
-    const bytes = this.buffers[bid]!.subarray(0, length);
+    const bytes = this.buffers[bid]!;
     this.renew(bid);
     this.recycle(packed);
     return bytes;
@@ -225,7 +233,7 @@ export function checkBufferRingOptions(options: BufferRingOptions | undefined, n
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null) throw invalidArgType(name, 'an object', options);
   const count = options.count ?? 256;
-  const size = options.size ?? 16 * 1024;
+  const size = options.size ?? DEFAULT_BUFFER_SIZE;
   if (typeof count !== 'number') throw invalidArgType(`${name}.count`, 'of type number', count);
   if (typeof size !== 'number') throw invalidArgType(`${name}.size`, 'of type number', size);
   if (!Number.isInteger(count) || count < 1 || count > MAX_BUFFERS || (count & (count - 1)) !== 0) {

@@ -131,7 +131,7 @@ export class ProvidedRecv<T> {
           // Lent while few wait unread. Beyond that (one burst can fill every buffer of the
           // ring before the pause takes effect) the value is copied out like an owned one.
           if (borrow && op !== null && op.unread < highWater) return packed;
-          // A full enough buffer becomes the value itself, and the kernel gets a new one.
+          // A full buffer becomes the value itself, and the kernel gets a new one.
           const own = adopt === undefined ? null : pool.handOff(packed);
           if (own !== null) return adopt!(own);
           try {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 
 import { Ring } from '../../src/index.js';
-import { configureRecvBuffers, socketpair, UdpSocket, type BorrowedChunk } from '../../src/net/index.js';
+import { configureRecvBuffers, recvBuffers, socketpair, UdpSocket, type BorrowedChunk } from '../../src/net/index.js';
 
 function pattern(size: number): Buffer {
   const b = Buffer.allocUnsafe(size);
@@ -105,3 +105,36 @@ test('borrow must be a boolean: anything else is a TypeError, before any recv is
     await ring.close();
   }
 });
+
+// Full buffers of 8 KiB and more are handed to the reader for good and replaced by new ones (src/net/buffer-ring.ts,
+// handOff), instead of copied: a kept chunk must still never be written again, though its buffer id comes back many times.
+for (const borrow of [false, true]) {
+  test(`full buffers handed off, not copied: chunks kept over many reuses of each buffer id stay intact (${borrow ? 'borrowed' : 'owned'})`, async () => {
+    const ring = new Ring({ entries: 64 });
+    const size = 16 * 1024;
+    configureRecvBuffers(ring, { count: 4, size });
+    const [a, b] = socketpair({ ring });
+    try {
+      const payload = pattern(4 << 20);
+      const writing = a.write(payload).then(() => a.shutdown('write'));
+      const kept: Buffer[] = [];
+      let full = 0;
+      const chunks = b.chunks({ borrow });
+      for await (const chunk of chunks) {
+        // A handed-off chunk is the whole buffer, an allocation of its own holding exactly these bytes.
+        if (chunk.length === size && chunk.byteOffset === 0 && chunk.buffer.byteLength === size) full++;
+        // Owned chunks are kept as they are; borrowed ones (lent views, or buffers handed off beyond the few lent) copied.
+        kept.push(borrow ? Buffer.from(chunk) : chunk);
+        if (kept.length % 16 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await writing;
+      assert.ok(kept.length > 64, `each of the 4 buffer ids came back many times (${kept.length} chunks)`);
+      assert.ok(full > 0, 'some chunks are whole buffers');
+      assert.ok(Buffer.concat(kept).equals(payload), 'the kept chunks are the bytes sent');
+      assert.equal(recvBuffers(ring)!.available, 4, 'every buffer is back in the ring');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await ring.close();
+    }
+  });
+}
