@@ -3,7 +3,7 @@
 // floods one TCP connection on 127.0.0.1 with `bytes` bytes; this process
 // reads them and counts them. Variants:
 //   owned     ringcore: `for await (const chunk of stream)`, each chunk a Buffer of its own
-//             (copied out of the provided buffer, which goes straight back to the kernel)
+//             (a full provided buffer handed off and replaced, else copied out of it)
 //   borrowed  ringcore: `stream.chunks({ borrow: true })`, views of the provided buffers, no copy
 //   node      node:net: 'data' events (a Buffer of its own per read, as Node gives)
 // The first quarter of the stream (16 MiB at most) is a warm-up; over the rest,

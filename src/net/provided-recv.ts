@@ -6,12 +6,14 @@
 //    recv in the kernel beyond that), so a consumer that stops reading stops
 //    its peer, not the ring.
 //  - Owned by default: each value is decoded (copied) out of its buffer when
-//    its CQE arrives and the buffer goes straight back to the kernel, so a
-//    stalled consumer holds none of the ring-wide buffers. With `borrow`,
-//    a value is a view of the buffer instead, which goes back when the next
-//    value is asked for (or the reader stops): no copy. At most `highWater`
-//    unread values hold buffers; values beyond are copied out, so a stalled
-//    borrower cannot take the ring's buffers either.
+//    its CQE arrives and the buffer goes straight back to the kernel, or,
+//    with `adopt`, a full buffer is handed off as the value and a new one
+//    takes its place; so a stalled consumer holds none of the ring-wide
+//    buffers. With `borrow`, a value is a view of the buffer instead, which
+//    goes back when the next value is asked for (or the reader stops): no
+//    copy. At most `highWater` unread values hold buffers; values beyond are
+//    copied out or handed off, so a stalled borrower cannot take the ring's
+//    buffers either.
 //  - ENOBUFS (every buffer out) is not an error: the recv starts again once a
 //    buffer is back.
 import { constants } from 'node:os';
