@@ -53,7 +53,7 @@ const PACK = 0x80000000;
  */
 const DEFAULT_BUFFER_SIZE = 32 * 1024;
 /** Buffers from this size on are allocations of their own, and may be handed off (see the header). */
-export const HANDOFF_SIZE = 8 * 1024;
+const HANDOFF_SIZE = 8 * 1024;
 
 /** The shape of a provided-buffer ring: how many buffers, and how big. */
 export interface BufferRingOptions {
