@@ -14,7 +14,7 @@ export class Output {
   /** The last view() made: the next one is the same object while the buffer and the length are (responses of one size, as a hello world's). */
   private last: Buffer | null = null;
 
-  constructor(size = 4096) {
+  constructor(size = 1024) {
     this.buf = Buffer.allocUnsafe(size);
   }
 

@@ -11,10 +11,13 @@
 //
 // The hot path is byte comparisons over a lookup table: the end of the head
 // is found with Buffer.indexOf (native), then the head is walked once, or not
-// at all when it repeats the connection's last one (repeated-head.ts).
+// at all when it repeats a recent one (repeated-head.ts, shared by the
+// parsers of one server). What a parser owns is made when first needed: a
+// keep-alive connection whose requests each arrive whole and repeat a known
+// head owns no buffer and no string table of its own.
 import { HttpError, type Limits } from './limits.js';
 import { latin1, RecentStrings } from './recent-strings.js';
-import { RepeatedHead, type HeadFields, type RequestHead } from './repeated-head.js';
+import { repeatedHeadsFor, type HeadFields, type RepeatedHeads, type RequestHead } from './repeated-head.js';
 
 /** One request as the parser hands it over: head fields, flat headers, and the body. */
 export interface ParsedRequest extends RequestHead {
@@ -61,13 +64,18 @@ const enum State {
   Trailer,
 }
 
+/** What `own` holds until bytes must outlive a chunk: nothing. */
+const NONE = Buffer.alloc(0);
+/** The parser's own storage when first made. */
+const OWN_BYTES = 4096;
+
 /** A chunk-size line longer than this (leading zeros, extensions) is refused. */
 const MAX_CHUNK_LINE = 1024;
 
 /** A strict, incremental HTTP/1.1 request parser: push() bytes in, next() whole requests out; violations throw HttpError. */
 export class RequestParser {
-  /** The parser's own storage, for bytes that must outlive the chunk they came in. */
-  private own: Buffer;
+  /** The parser's own storage, for bytes that must outlive the chunk they came in (NONE until then). */
+  private own: Buffer = NONE;
   /** What is being parsed: `own`, or a pushed chunk parsed where it is (borrowed). */
   private buf: Buffer;
   private borrowed = false;
@@ -89,14 +97,16 @@ export class RequestParser {
   private digits = 0;
   /** The trailer lines of the last chunked body, as flat name/value pairs (names lowercased); null when it had none. */
   private trailerLines: string[] | null = null;
-  /** Last head's target and header values (place 0: the target; then one per header line), and its header names. */
-  private readonly values = new RecentStrings(17, 96, false);
-  private readonly names = new RecentStrings(16, 32, true);
-  /** The last head, to answer one that repeats it without parsing it again. */
-  private readonly repeated = new RepeatedHead();
+  /** Last head's target and header values (place 0: the target; then one per header line), and its header names; made by the first parse. */
+  private values: RecentStrings | null = null;
+  private names: RecentStrings | null = null;
+  /** Recent heads, to answer one that repeats without parsing it again: shared by the parsers under the same limits. */
+  private readonly repeated: RepeatedHeads;
 
+  /** `limits` must not change while a parser uses them (the heads that passed them are shared). */
   constructor(private readonly limits: Limits) {
-    this.own = this.buf = Buffer.allocUnsafe(4096);
+    this.buf = NONE;
+    this.repeated = repeatedHeadsFor(limits);
   }
 
   /** True when no part of a request is buffered: the connection is between requests. */
@@ -138,7 +148,7 @@ export class RequestParser {
   /** Copies what is left of a borrowed chunk into the parser's own storage. */
   private unborrow(): void {
     const live = this.end - this.start;
-    if (live > this.own.length) this.own = Buffer.allocUnsafe(Math.max(live, this.own.length * 2));
+    if (live > this.own.length) this.own = Buffer.allocUnsafe(Math.max(live, OWN_BYTES, this.own.length * 2));
     if (live > 0) this.buf.copy(this.own, 0, this.start, this.end);
     this.scanned -= this.start;
     this.lineStart -= this.start;
@@ -153,7 +163,7 @@ export class RequestParser {
     if (live + length <= this.buf.length && this.start > 0) {
       this.buf.copyWithin(0, this.start, this.end);
     } else {
-      let size = this.buf.length * 2;
+      let size = Math.max(OWN_BYTES, this.buf.length * 2);
       while (size < live + length) size *= 2;
       const grown = Buffer.allocUnsafe(size);
       this.buf.copy(grown, 0, this.start, this.end);
@@ -333,7 +343,9 @@ export class RequestParser {
     const targetStart = ++i;
     while (buf[i]! > SP && buf[i]! < 127) i++;
     if (i === targetStart || buf[i] !== SP) throw new HttpError(400, 'malformed request target');
-    const target = this.values.get(buf, targetStart, i, 0);
+    const values = (this.values ??= new RecentStrings(17, 96, false));
+    const names = (this.names ??= new RecentStrings(16, 32, true));
+    const target = values.get(buf, targetStart, i, 0);
     i++;
     if (buf[i] !== 72 || buf[i + 1] !== 84 || buf[i + 2] !== 84 || buf[i + 3] !== 80 || buf[i + 4] !== 47) throw new HttpError(400, 'malformed HTTP version');
     const major = buf[i + 5]! - 48;
@@ -357,7 +369,7 @@ export class RequestParser {
       while (TOKEN[buf[i]!] === 1) i++;
       if (i === nameStart || buf[i] !== COLON) throw new HttpError(400, 'malformed header name');
       const line = headers.length >> 1;
-      const name = this.names.get(buf, nameStart, i, line);
+      const name = names.get(buf, nameStart, i, line);
       i++;
       while (buf[i] === SP || buf[i] === HT) i++;
       const valueStart = i;
@@ -365,7 +377,7 @@ export class RequestParser {
       if (buf[i] !== CR || buf[i + 1] !== LF) throw new HttpError(400, 'invalid character in a header value');
       let valueEnd = i;
       while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HT)) valueEnd--;
-      const value = this.values.get(buf, valueStart, valueEnd, line + 1);
+      const value = values.get(buf, valueStart, valueEnd, line + 1);
       i += 2;
       if (headers.length >= this.limits.maxHeaderCount * 2) throw new HttpError(431, 'too many headers');
       headers.push(name, value);
