@@ -322,3 +322,55 @@ test('a head that repeats the last one is answered from it (repeated-head.ts): s
     assert.equal(done!.body?.toString(), 'hi');
   }
 });
+
+test('heads are shared by the parsers of one set of limits, never across limits; heads that land on one entry of the table each parse right', () => {
+  const take = (parser: RequestParser, text: string): ParsedRequest => {
+    const chunk = Buffer.from(text, 'latin1');
+    parser.push(chunk);
+    const request = parser.next()!;
+    chunk.fill(0xee); // the network's buffers are reused
+    return request;
+  };
+  const generous: Limits = { ...DEFAULT_LIMITS };
+  const strict: Limits = { ...DEFAULT_LIMITS, maxHeaderCount: 2 };
+  const head = 'GET /shared HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n\r\n';
+  const first = new RequestParser(generous);
+  const second = new RequestParser(generous);
+  const a = take(first, head);
+  a.headers.push('x-added-by', 'a handler'); // what a handler does to its request must not reach another connection
+  const b = take(second, head); // answered from the head the first parser kept
+  assert.deepEqual(b.headers, ['host', 'x', 'a', '1', 'b', '2']);
+  assert.notEqual(a.headers, b.headers);
+  // The same bytes under stricter limits are checked again, not taken from the generous table.
+  assert.throws(
+    () => take(new RequestParser(strict), head),
+    (e: unknown) => e instanceof HttpError && e.status === 431,
+  );
+  // Many heads of one length that differ in a byte: whichever share an entry, each is its own request.
+  const parsers = [new RequestParser(generous), new RequestParser(generous)];
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 64; i++) {
+      const target = `/p${String(i).padStart(2, '0')}`;
+      const r = take(parsers[i & 1]!, `GET ${target} HTTP/1.1\r\nHost: h${i % 10}\r\n\r\n`);
+      assert.equal(r.target, target);
+      assert.deepEqual(r.headers, ['host', `h${i % 10}`]);
+    }
+  }
+});
+
+test('a parser owns no buffer until bytes must outlive their chunk, and then keeps them whole', () => {
+  const parser = new RequestParser(DEFAULT_LIMITS);
+  const body = 'b'.repeat(10_000); // larger than the parser's first buffer
+  const text = `POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const requests: ParsedRequest[] = [];
+  // In pieces of 7 bytes, each scribbled over once pushed (the network's buffers are reused).
+  for (let at = 0; at < text.length; at += 7) {
+    const chunk = Buffer.from(text.slice(at, at + 7), 'latin1');
+    parser.push(chunk);
+    for (let r = parser.next(); r !== null; r = parser.next()) requests.push(r);
+    chunk.fill(0xee);
+  }
+  assert.equal(requests.length, 1);
+  assert.equal(requests[0]!.body?.toString(), body);
+  assert.equal(parser.idle, true);
+});

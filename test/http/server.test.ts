@@ -113,6 +113,24 @@ test('limits: oversized headers 431, too many headers 431, big body 413, each wi
   });
 });
 
+test('connections share the heads they parse (repeated-head.ts) but not across servers: a head one server kept is checked again by a stricter one', async () => {
+  const echoHeaders = (req: HttpRequest) => new HttpResponse(`${req.target} ${req.headers.raw().join(',')}`);
+  await withServer({ fetch: echoHeaders }, async (generous) => {
+    await withServer({ fetch: echoHeaders, limits: { maxHeaderCount: 2 } }, async (strict) => {
+      const head = (close: boolean) => `GET /same HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
+      // Two requests on each of two connections to the generous server: the same answers every time.
+      for (let i = 0; i < 2; i++) {
+        const { data } = await exchange(generous.address.port, head(false) + head(true));
+        assert.deepEqual(statuses(data), [200, 200]);
+        assert.equal(data.split('/same host,x,a,1,b,2').length - 1, 2, data);
+        assert.equal(data.split('/same host,x,a,1,b,2,connection,close').length - 1, 1, data);
+      }
+      const refused = await exchange(strict.address.port, head(false));
+      assert.deepEqual(statuses(refused.data), [431]);
+    });
+  });
+});
+
 test('slowloris: a client that sends its head slowly is dropped at the headers timeout', async () => {
   await withServer({ headersTimeout: 300, idleTimeout: 5000 }, async (server) => {
     // One byte every 50 ms: each byte is progress, but the head never completes in time.
