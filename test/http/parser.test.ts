@@ -374,3 +374,23 @@ test('a parser owns no buffer until bytes must outlive their chunk, and then kee
   assert.equal(requests[0]!.body?.toString(), body);
   assert.equal(parser.idle, true);
 });
+
+test('parsers whose requests arrive whole and repeat a known head own no buffer or string table (the per-connection footprint, docs/performance.md)', () => {
+  const limits: Limits = { ...DEFAULT_LIMITS };
+  const head = Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n', 'latin1');
+  new RequestParser(limits).push(head); // a first parse under these limits makes the shared table
+  const parsers: RequestParser[] = [];
+  const before = process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < 1000; i++) {
+    const parser = new RequestParser(limits);
+    for (let round = 0; round < 2; round++) {
+      parser.push(Buffer.from(head));
+      assert.equal(parser.next()?.target, '/');
+      assert.equal(parser.next(), null);
+    }
+    parsers.push(parser);
+  }
+  // Each made its own 4 KiB buffer and two string tables (6 KiB in all) before; the chunks above are garbage.
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grown < 1000 * 1024, `array buffers grew by ${grown} bytes for ${parsers.length} parsers`);
+});
