@@ -5,7 +5,7 @@
 // there is no pool and callers use plain buffers.
 import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
-import { alignedBuffer } from './aligned-buffer.js';
+import { alignedBuffer } from '../sys/aligned-buffer.js';
 
 /** One buffer of a BufferPool. */
 export interface PoolBuffer {

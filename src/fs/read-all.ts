@@ -3,7 +3,7 @@
 // returns 0 (the end). readRange pipelines: several chunks in flight at once.
 import type { Ring } from '../driver/ring.js';
 import type { ErrorContext } from '../sys/errors.js';
-import { alignedBuffer } from './aligned-buffer.js';
+import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { readSpec } from './ops.js';
 
 /** Bytes per read of the pipelined paths (readFile, copyFile, cat): measured, see docs/fs.md. */

@@ -13,7 +13,7 @@
 // (docs/fs.md).
 import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
-import { alignedBuffer } from './aligned-buffer.js';
+import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
 import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';

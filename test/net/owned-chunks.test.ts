@@ -9,6 +9,8 @@ import dgram from 'node:dgram';
 
 import { Ring } from '../../src/index.js';
 import { configureRecvBuffers, recvBuffers, socketpair, UdpSocket, type BorrowedChunk } from '../../src/net/index.js';
+import { CACHE_LINE, PAGE } from '../../src/sys/aligned-buffer.js';
+import { native } from '../../src/sys/native.js';
 
 function pattern(size: number): Buffer {
   const b = Buffer.allocUnsafe(size);
@@ -50,7 +52,7 @@ test('{ borrow: true } yields views (BorrowedChunk) that a copy keeps', async ()
     let views = 0;
     for await (const chunk of chunks) {
       const borrowed: BorrowedChunk = chunk;
-      if (borrowed.buffer.byteLength === 4 * 256) views++; // a window on the ring's 4 × 256 bytes
+      if (borrowed.buffer.byteLength === 4 * 256 + PAGE) views++; // a window on the ring's 4 × 256 bytes (page-aligned: a page of slack)
       copies.push(Buffer.from(borrowed));
     }
     await writing;
@@ -121,8 +123,17 @@ for (const borrow of [false, true]) {
       let full = 0;
       const chunks = b.chunks({ borrow });
       for await (const chunk of chunks) {
-        // A handed-off chunk is the whole buffer, an allocation of its own holding exactly these bytes.
-        if (chunk.length === size && chunk.byteOffset === 0 && chunk.buffer.byteLength === size) full++;
+        // A handed-off chunk is the whole buffer, an allocation of its own holding these bytes and zeroed slack,
+        // on a cache line (the kernel's copy into memory at 16 modulo 32 costs up to twice the CPU).
+        if (chunk.length === size && chunk.buffer.byteLength === size + CACHE_LINE) {
+          full++;
+          assert.equal(native.address(chunk) % CACHE_LINE, 0, 'a receive buffer starts on a cache line');
+          const all = new Uint8Array(chunk.buffer);
+          assert.ok(
+            all.subarray(0, chunk.byteOffset).every((x) => x === 0) && all.subarray(chunk.byteOffset + size).every((x) => x === 0),
+            'the slack is zeroed',
+          );
+        }
         // Owned chunks are kept as they are; borrowed ones (lent views, or buffers handed off beyond the few lent) copied.
         kept.push(borrow ? Buffer.from(chunk) : chunk);
         if (kept.length % 16 === 0) await new Promise((r) => setImmediate(r));
