@@ -11,13 +11,13 @@
 //
 // The hot path is byte comparisons over a lookup table: the end of the head
 // is found with Buffer.indexOf (native), then the head is walked once, or not
-// at all when it repeats a recent one (repeated-head.ts, shared by the
-// parsers of one server). What a parser owns is made when first needed: a
-// keep-alive connection whose requests each arrive whole and repeat a known
-// head owns no buffer and no string table of its own.
+// at all when it repeats the connection's last one (repeated-head.ts). What a
+// parser owns is made when first needed: a keep-alive connection whose
+// requests each arrive whole and repeat its first head owns that head's copy,
+// and no buffer or string table.
 import { HttpError, type Limits } from './limits.js';
 import { latin1, RecentStrings } from './recent-strings.js';
-import { repeatedHeadsFor, type HeadFields, type RepeatedHeads, type RequestHead } from './repeated-head.js';
+import { RepeatedHead, type HeadFields, type RequestHead } from './repeated-head.js';
 
 /** One request as the parser hands it over: head fields, flat headers, and the body. */
 export interface ParsedRequest extends RequestHead {
@@ -69,6 +69,10 @@ const NONE = Buffer.alloc(0);
 /** The parser's own storage when first made. */
 const OWN_BYTES = 4096;
 
+/** Strings made afresh every time: a connection's first head, before it is worth remembering any. Holds no state. */
+const FRESH_VALUES = new RecentStrings(0, 0, false);
+const FRESH_NAMES = new RecentStrings(0, 0, true);
+
 /** A chunk-size line longer than this (leading zeros, extensions) is refused. */
 const MAX_CHUNK_LINE = 1024;
 
@@ -97,16 +101,14 @@ export class RequestParser {
   private digits = 0;
   /** The trailer lines of the last chunked body, as flat name/value pairs (names lowercased); null when it had none. */
   private trailerLines: string[] | null = null;
-  /** Last head's target and header values (place 0: the target; then one per header line), and its header names; made by the first parse. */
+  /** Last head's target and header values (place 0: the target; then one per header line), and its header names; made by the second head parsed. */
   private values: RecentStrings | null = null;
   private names: RecentStrings | null = null;
-  /** Recent heads, to answer one that repeats without parsing it again: shared by the parsers under the same limits. */
-  private readonly repeated: RepeatedHeads;
+  /** The last head, to answer one that repeats it without parsing it again; made by the first. */
+  private repeated: RepeatedHead | null = null;
 
-  /** `limits` must not change while a parser uses them (the heads that passed them are shared). */
   constructor(private readonly limits: Limits) {
     this.buf = NONE;
-    this.repeated = repeatedHeadsFor(limits);
   }
 
   /** True when no part of a request is buffered: the connection is between requests. */
@@ -298,7 +300,7 @@ export class RequestParser {
 
   /** The request of the head in buf[start, blank), where `blank` is the start of the empty line; sets up its body. */
   private parseHeadBytes(start: number, blank: number): ParsedRequest {
-    const kept = this.repeated.match(this.buf, start, blank);
+    const kept = this.repeated === null ? null : this.repeated.match(this.buf, start, blank);
     let fields: Readonly<HeadFields>;
     let headers: string[];
     if (kept !== null) {
@@ -307,7 +309,7 @@ export class RequestParser {
     } else {
       fields = this.parseFields(start, blank);
       headers = fields.headers;
-      this.repeated.keep(this.buf, start, blank, fields);
+      (this.repeated ??= new RepeatedHead()).keep(this.buf, start, blank, fields);
     }
     const { chunked, contentLength, asksContinue } = fields;
     const request: ParsedRequest = {
@@ -343,8 +345,10 @@ export class RequestParser {
     const targetStart = ++i;
     while (buf[i]! > SP && buf[i]! < 127) i++;
     if (i === targetStart || buf[i] !== SP) throw new HttpError(400, 'malformed request target');
-    const values = (this.values ??= new RecentStrings(17, 96, false));
-    const names = (this.names ??= new RecentStrings(16, 32, true));
+    // A connection's first head has nothing to repeat: its strings are made afresh.
+    const first = this.repeated === null;
+    const values = first ? FRESH_VALUES : (this.values ??= new RecentStrings(17, 96, false));
+    const names = first ? FRESH_NAMES : (this.names ??= new RecentStrings(16, 32, true));
     const target = values.get(buf, targetStart, i, 0);
     i++;
     if (buf[i] !== 72 || buf[i + 1] !== 84 || buf[i + 2] !== 84 || buf[i + 3] !== 80 || buf[i + 4] !== 47) throw new HttpError(400, 'malformed HTTP version');

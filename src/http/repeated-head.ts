@@ -1,15 +1,18 @@
-// Recent request heads, kept with what they parsed to, shared by every
-// connection parsed under the same limits (in practice: one server's
-// connections on one thread). Clients send the same head again and again (the
-// same target, Host, User-Agent, Accept...), on one connection and across
-// connections, and comparing a head's bytes with one copy costs less than
-// parsing them again: a parse walks the bytes through the token tables and
-// looks each string up in RecentStrings. Shared rather than per connection
-// because with hundreds of connections served in turn, what each connection
-// owns has left the CPU's caches by its next request, while one table that
-// every connection reads stays in them (docs/performance.md, "Session 7").
-// Only heads that parsed without error are kept, and a table serves one set
-// of limits, so the same bytes would pass the same checks.
+// The last request head of a connection, kept with what it parsed to. A
+// keep-alive client sends the same head again and again (the same target,
+// Host, User-Agent, Accept...), and comparing its bytes with one copy costs
+// less than parsing them again: a parse walks the bytes through the token
+// tables and looks each string up in RecentStrings, and with hundreds of
+// connections served in turn, what a connection touches has left the CPU's
+// caches by its next request. Only heads that parsed without error are kept;
+// the limits do not change on a connection, so the same bytes would pass the
+// same checks.
+//
+// One per connection, never shared between connections: a head answered from
+// another client's copy is answered faster, so a client could time whether
+// someone else sent a given head (its target, its cookies) recently, as
+// compression and shared header tables have let attackers do before. A
+// shared table also saved no CPU measurably (docs/performance.md, "Session 7").
 
 /** What a request's head says about it. */
 export interface RequestHead {
@@ -34,55 +37,37 @@ export interface HeadFields extends RequestHead {
   contentLength: number;
 }
 
-/** Heads longer than this are not kept (each copy costs memory for as long as the table lives). */
+/** Heads longer than this are not kept (their copy would cost each connection more memory than it saves). */
 const MAX_KEPT = 2048;
-/** Heads kept per table (a power of two): a head's length and a few of its bytes pick its entry. */
-const ENTRIES = 16;
 
-/** Recent heads and their fields, looked up by their bytes. */
-export class RepeatedHeads {
-  private readonly bytes: (Uint8Array | null)[] = new Array<Uint8Array | null>(ENTRIES).fill(null);
-  private readonly lengths = new Int32Array(ENTRIES).fill(-1);
-  private readonly fields: (HeadFields | null)[] = new Array<HeadFields | null>(ENTRIES).fill(null);
-
-  /** The entry of buf[start, end): heads of different lengths or different bytes near their end land apart. */
-  private entry(buf: Uint8Array, start: number, end: number): number {
-    const n = end - start;
-    return (n ^ (n >> 4) ^ buf[end - 1]! ^ (buf[end - 3]! << 1) ^ (buf[start + (n >> 1)]! << 2)) & (ENTRIES - 1);
-  }
+export class RepeatedHead {
+  private bytes: Uint8Array | null = null;
+  private length = -1;
+  private fields: HeadFields | null = null;
 
   /**
-   * The fields of the head in buf[start, end) if its bytes are those of a
-   * head kept, else null. They are the kept ones, shared: read them, and
-   * hand out a copy of their headers.
+   * The fields of the head in buf[start, end) if its bytes are those of the
+   * last head kept, else null. They are the kept ones: read them, and hand
+   * out a copy of their headers.
    */
   match(buf: Uint8Array, start: number, end: number): Readonly<HeadFields> | null {
     const n = end - start;
-    const at = this.entry(buf, start, end);
-    if (this.lengths[at] !== n) return null;
-    const bytes = this.bytes[at]!;
+    if (n !== this.length) return null;
+    const bytes = this.bytes!;
     for (let i = 0; i < n; i++) if (bytes[i] !== buf[start + i]) return null;
-    return this.fields[at]!;
+    return this.fields;
   }
 
   /** Keeps buf[start, end) and what it parsed to (a copy of its headers: the request's own may be changed by its handler). */
   keep(buf: Uint8Array, start: number, end: number, fields: HeadFields): void {
     const n = end - start;
-    if (n > MAX_KEPT || n < 1) return;
-    const at = this.entry(buf, start, end);
-    let bytes = this.bytes[at]!;
-    if (bytes === null || bytes.length < n) this.bytes[at] = bytes = new Uint8Array(Math.max(64, n + 63) & ~63);
-    bytes.set(buf.subarray(start, end));
-    this.lengths[at] = n;
-    this.fields[at] = { ...fields, headers: fields.headers.slice() };
+    if (n > MAX_KEPT) {
+      this.length = -1;
+      return;
+    }
+    if (this.bytes === null || this.bytes.length < n) this.bytes = new Uint8Array(Math.max(64, n + 63) & ~63);
+    this.bytes.set(buf.subarray(start, end));
+    this.length = n;
+    this.fields = { ...fields, headers: fields.headers.slice() };
   }
-}
-
-const tables = new WeakMap<object, RepeatedHeads>();
-
-/** The table of heads shared by the parsers that check against `limits` (the same object). */
-export function repeatedHeadsFor(limits: object): RepeatedHeads {
-  let table = tables.get(limits);
-  if (table === undefined) tables.set(limits, (table = new RepeatedHeads()));
-  return table;
 }

@@ -113,7 +113,7 @@ test('limits: oversized headers 431, too many headers 431, big body 413, each wi
   });
 });
 
-test('connections share the heads they parse (repeated-head.ts) but not across servers: a head one server kept is checked again by a stricter one', async () => {
+test('the same heads on two connections, then on a stricter server: each request answered as sent, and refused (431) where the limits say so', async () => {
   const echoHeaders = (req: HttpRequest) => new HttpResponse(`${req.target} ${req.headers.raw().join(',')}`);
   await withServer({ fetch: echoHeaders }, async (generous) => {
     await withServer({ fetch: echoHeaders, limits: { maxHeaderCount: 2 } }, async (strict) => {
