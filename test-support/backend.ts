@@ -37,6 +37,15 @@ export const test = ((...args: TestArgs) => {
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * Why a test that starts a child with `process.execPath` and Node's own flags
+ * (`--input-type=module -e`) cannot run here, or false: under Deno that binary
+ * is deno (docs/architecture.md, "The test suite on Bun and Deno").
+ */
+export function nodeChildSkip(): string | false {
+  return 'deno' in process.versions ? "starts a child with process.execPath and Node's flags; under Deno that binary is deno" : false;
+}
+
 /** The seccomp launcher (native/tools/no-io-uring.c), built with cc into build/ if missing; null without a compiler. */
 export function noIoUringLauncher(): string | null {
   const binary = `${root}/build/no-io-uring`;

@@ -141,7 +141,12 @@ export abstract class Listener<S> implements AsyncIterable<S> {
 }
 
 const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true });
-const noop = (): void => {};
+
+/** A next() not yet answered. */
+interface Waiter<S> {
+  resolve(result: IteratorResult<S>): void;
+  reject(error: unknown): void;
+}
 
 /**
  * connections(): a multishot accept read one connection at a time, re-armed
@@ -151,16 +156,17 @@ const noop = (): void => {};
  * generator through promises of its own: 3 promises (an async_hooks count) and two
  * resumptions per connection. It reads the op by callback (Multishot.read), so a
  * connection costs the one promise next() must return. Like a generator, it
- * serves overlapping next() calls one after the other.
+ * answers overlapping next() calls in the order they were made.
  */
 class AcceptLoop<S> implements AsyncIterableIterator<S>, MultishotSink<number> {
   private op: Multishot<number> | null = null;
   private finished = false;
-  /** The next() being served (or the pause after a resource error): a next() meanwhile waits for it. */
-  private busy: Promise<IteratorResult<S>> | null = null;
-  /** Settle the next() being served. */
-  private resolve: (result: IteratorResult<S> | Promise<IteratorResult<S>>) => void = noop;
-  private reject: (error: unknown) => void = noop;
+  /** The next() calls not yet answered, oldest first; the first is being served. */
+  private readonly waiting: Waiter<S>[] = [];
+  /** The op holds this sink (a read is pending). */
+  private reading = false;
+  /** The pause after a resource error, while it runs. */
+  private paused: NodeJS.Timeout | null = null;
   /** The next pause after a resource error, in ms. */
   private pause = 5;
 
@@ -172,86 +178,101 @@ class AcceptLoop<S> implements AsyncIterableIterator<S>, MultishotSink<number> {
   ) {}
 
   next(): Promise<IteratorResult<S>> {
-    if (this.busy !== null) {
-      const after = (): Promise<IteratorResult<S>> => this.next();
-      return this.busy.then(after, after);
-    }
     if (this.finished) return Promise.resolve(DONE);
-    const op = (this.op ??= this.arm());
-    const step = new Promise<IteratorResult<S>>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      if (this.waiting.length === 1) this.serve();
     });
-    this.busy = step;
-    op.read(this);
-    return step;
   }
 
-  /** A connection (MultishotSink): wraps it for the next() being served. */
+  /** Reads the next connection for the oldest waiting next(). */
+  private serve(): void {
+    this.reading = true;
+    (this.op ??= this.arm()).read(this);
+  }
+
+  /** A connection (MultishotSink): wraps it for the oldest waiting next(), then serves the next one. */
   value(fd: number): void {
-    const { resolve, reject } = this;
-    this.busy = null;
+    this.reading = false;
+    const waiter = this.waiting.shift();
+    if (waiter === undefined) {
+      // Brought after the loop ended (return()): nobody will take it.
+      closeFdNow(fd);
+      return;
+    }
     this.pause = 5;
     this.listener.stats.accepted++;
     try {
-      resolve({ value: this.wrap(fd), done: false });
+      waiter.resolve({ value: this.wrap(fd), done: false });
     } catch (error) {
-      reject(error);
+      waiter.reject(error);
     }
+    if (this.waiting.length > 0 && !this.finished) this.serve();
   }
 
   /** The op ended (MultishotSink): done when cancelled or closed, else arm again, pause, or fail. */
   end(error: unknown): void {
-    // Taken first: failed() may start the next step, which replaces them.
-    const { resolve, reject } = this;
-    this.busy = null;
-    if (error === null) {
-      resolve(this.finish());
-      return;
+    this.reading = false;
+    // A rejection is the op's end: the next read arms a new one.
+    if (error !== null) {
+      this.op = null;
+      this.listener.stats.cqes++;
     }
-    // A rejection is the op's end: the next step arms a new one.
-    this.op = null;
-    try {
-      resolve(this.failed(error as NodeJS.ErrnoException));
-    } catch (thrown) {
-      reject(thrown);
+    const { listener } = this;
+    const errno = (error as NodeJS.ErrnoException | null)?.errno ?? 0;
+    if (error === null || listener.closed || this.finished) {
+      this.stop(null);
+    } else if (this.signal.aborted || !(SKIP.has(errno) || TRANSIENT.has(errno))) {
+      this.stop(error);
+    } else if (SKIP.has(errno)) {
+      this.serve();
+    } else {
+      this.pauseAfter(error as NodeJS.ErrnoException);
     }
   }
 
-  private failed(error: NodeJS.ErrnoException): IteratorResult<S> | Promise<IteratorResult<S>> {
+  /** A resource error (EMFILE...): says so, and reads again after a pause that doubles each time, up to 200 ms. */
+  private pauseAfter(error: NodeJS.ErrnoException): void {
     const { listener } = this;
-    listener.stats.cqes++;
-    const errno = error.errno ?? 0;
-    if (listener.closed) return this.finish();
-    if (this.signal.aborted || !(SKIP.has(errno) || TRANSIENT.has(errno))) {
-      this.finish();
-      throw error;
-    }
-    if (SKIP.has(errno)) return this.next();
     listener.stats.paused++;
     listener.onPause?.(error);
     const pause = this.pause;
     this.pause = Math.min(pause * 2, 200);
-    const resumed = new Promise((resolve) => setTimeout(resolve, pause)).then(() => {
-      this.busy = null;
-      return this.next();
-    });
-    this.busy = resumed;
-    return resumed;
+    this.paused = setTimeout(() => {
+      this.paused = null;
+      this.serve();
+    }, pause);
   }
 
   /** Stops accepting: the multishot accept is cancelled; a connection it still brings is closed. */
   return(): Promise<IteratorResult<S>> {
     this.finish();
+    // Waiting in a pause, or with no read pending: nothing will end them but this. Else the op's end will.
+    if (this.paused !== null) {
+      clearTimeout(this.paused);
+      this.paused = null;
+      this.stop(null);
+    } else if (!this.reading) {
+      this.stop(null);
+    }
     return Promise.resolve(DONE);
   }
 
-  private finish(): IteratorResult<S> {
+  /** Ends the loop: the oldest waiting next() rejects with `error` (if any), the others are done. */
+  private stop(error: unknown): void {
+    this.finish();
+    const waiting = this.waiting.splice(0);
+    for (let i = 0; i < waiting.length; i++) {
+      if (i === 0 && error !== null) waiting[i]!.reject(error);
+      else waiting[i]!.resolve(DONE);
+    }
+  }
+
+  private finish(): void {
     this.finished = true;
     const op = this.op;
     this.op = null;
     if (op !== null) void op.return();
-    return DONE;
   }
 
   [Symbol.asyncIterator](): this {
