@@ -49,7 +49,8 @@ const PACK = 0x80000000;
  * chunk costs a recv in the kernel and a trip through JavaScript, so fewer,
  * larger chunks cost less CPU per MiB (docs/performance.md, "Receiving a
  * flooded stream"); 256 of them, so that many connections rarely run the
- * ring dry (ENOBUFS). Pages become resident only as the kernel fills them.
+ * ring dry (ENOBUFS). Most of their pages become resident only as the
+ * kernel fills them (the first and last of each are touched when it is made).
  */
 const DEFAULT_BUFFER_SIZE = 32 * 1024;
 /** Buffers from this size on are allocations of their own, and may be handed off (see the header). */
