@@ -2,9 +2,10 @@
 // drawing from the ring's provided buffers (provided-recv.ts), bounded and
 // re-armed as needed. By default each chunk is a Buffer of its own (a full
 // buffer handed off and replaced in the ring, else a copy, the buffer going
-// straight back), as Node's streams give: it may be kept. `chunks({ borrow: true })` yields BorrowedChunks
-// instead: views of the kernel's buffer, no copy, valid only until the next
-// next() (or the loop's end). Kernels without buffer rings get a loop of
+// straight back), as Node's streams give: it may be kept.
+// `chunks({ borrow: true })` yields BorrowedChunks instead: views of the
+// kernel's buffer, no copy, valid only until the next next() (or the loop's
+// end). Kernels without buffer rings get a loop of
 // plain recvs into one Buffer of the iterator's own.
 import type { Ring } from '../driver/ring.js';
 import type { MultishotSink } from '../op/multishot.js';
