@@ -213,12 +213,12 @@ class AcceptLoop<S> implements AsyncIterableIterator<S>, MultishotSink<number> {
   /** The op ended (MultishotSink): done when cancelled or closed, else arm again, pause, or fail. */
   end(error: unknown): void {
     this.reading = false;
+    const { listener } = this;
     // A rejection is the op's end: the next read arms a new one.
     if (error !== null) {
       this.op = null;
-      this.listener.stats.cqes++;
+      listener.stats.cqes++;
     }
-    const { listener } = this;
     const errno = (error as NodeJS.ErrnoException | null)?.errno ?? 0;
     if (error === null || listener.closed || this.finished) {
       this.stop(null);

@@ -54,6 +54,24 @@ export interface MultishotSink<T> {
 
 const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true });
 
+/** Gives a sink its value; what it throws is reported as uncaught (nobody here could handle it), and the caller goes on. */
+function handValue<T>(sink: MultishotSink<T>, value: T): void {
+  try {
+    sink.value(value);
+  } catch (error) {
+    throwLater(error);
+  }
+}
+
+/** Tells a sink the op has ended; what it throws is reported as uncaught, as in handValue. */
+function handEnd(sink: MultishotSink<unknown>, error: unknown): void {
+  try {
+    sink.end(error);
+  } catch (thrown) {
+    throwLater(thrown);
+  }
+}
+
 export interface MultishotHost extends OpHost {
   start(head: Request): void;
 }
@@ -176,11 +194,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     } else if (this.reader !== null && !this.delivering) {
       const reader = this.reader;
       this.reader = null;
-      try {
-        reader.value(value);
-      } catch (error) {
-        throwLater(error);
-      }
+      handValue(reader, value);
     } else {
       this.values.push(value);
       const highWater = this.spec.highWater;
@@ -207,11 +221,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
       const reader = this.reader;
       this.reader = null;
       this.error = null;
-      try {
-        reader.end(error);
-      } catch (thrown) {
-        throwLater(thrown);
-      }
+      handEnd(reader, error);
     }
   }
 
@@ -255,21 +265,13 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
           }
           if (this.paused) this.resumeIfDrained();
           this.reader = null;
-          // As in push(): a throw must not leave values queued behind a reader that registered (the next CQE would pass them).
-          try {
-            reader.value(value);
-          } catch (error) {
-            throwLater(error);
-          }
+          // Caught, as in push(): a throw must not leave values queued behind a reader that registered (the next CQE would pass them).
+          handValue(reader, value);
         } else if (this.ended || (this.stopped && !this.aborted)) {
           const error = this.error;
           this.error = null;
           this.reader = null;
-          try {
-            reader.end(error);
-          } catch (thrown) {
-            throwLater(thrown);
-          }
+          handEnd(reader, error);
         } else {
           break;
         }
