@@ -3,6 +3,7 @@
 // system resolver (dns.lookup, as node:net does).
 import type * as Dns from 'node:dns/promises';
 import type * as Net from 'node:net';
+import type * as Os from 'node:os';
 import { lazyBuiltin } from '../sys/builtins.js';
 import { AF_INET, AF_INET6, AF_UNIX } from '../sys/socket-constants.js';
 import { SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_STORAGE, SOCKADDR_UN } from '../sys/layout.js';
@@ -10,6 +11,7 @@ import { invalidArgType, outOfRange } from '../sys/errors.js';
 
 const net = lazyBuiltin<typeof Net>('node:net');
 const dns = lazyBuiltin<typeof Dns>('node:dns/promises');
+const os = lazyBuiltin<typeof Os>('node:os');
 
 /** An address as node:net reports it (`server.address()`). */
 export interface SocketAddress {
@@ -40,7 +42,7 @@ function parseIPv4(text: string, out: Buffer, at: number): void {
   for (let i = 0; i < 4; i++) out[at + i] = Number(parts[i]);
 }
 
-/** The 16 bytes of an IPv6 address (`::` compression and a trailing IPv4 part allowed). */
+/** The 16 bytes of an IPv6 address (`::` compression and a trailing IPv4 part allowed), without its zone. */
 function parseIPv6(text: string, out: Buffer, at: number): void {
   const zone = text.indexOf('%');
   if (zone >= 0) text = text.slice(0, zone);
@@ -68,6 +70,27 @@ function parseIPv6(text: string, out: Buffer, at: number): void {
     words.push(...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail);
   }
   for (let i = 0; i < 8; i++) out.writeUInt16BE(words[i] ?? 0, at + i * 2);
+}
+
+/**
+ * The interface a zone names (`fe80::1%eth0`; `%2` by its index): what a
+ * link-local address means nothing without. The kernel takes it as
+ * sin6_scope_id. An unknown name gives 0, as in Node: the kernel then
+ * refuses a link-local address (EINVAL), naming it.
+ */
+function zoneIndex(zone: string): number {
+  if (/^\d+$/.test(zone)) return Number(zone) >>> 0;
+  // A link-local address's scope id is its interface's index.
+  for (const entry of os().networkInterfaces()[zone] ?? []) if (entry.family === 'IPv6' && entry.scopeid) return entry.scopeid;
+  return 0;
+}
+
+/** The zone to print for a scope id: the interface's name (as Node prints it), else the number. */
+function zoneName(index: number): string {
+  for (const [name, entries] of Object.entries(os().networkInterfaces())) {
+    if (entries?.some((entry) => entry.family === 'IPv6' && entry.scopeid === index)) return name;
+  }
+  return String(index);
 }
 
 /** RFC 5952 text for 16 address bytes: lower case, the longest run of zero words as `::`. */
@@ -122,6 +145,8 @@ function makeInetSockaddr(ip: string, port: number): Sockaddr {
     bytes.writeUInt16LE(AF_INET6, SOCKADDR_IN6.sin6_family);
     bytes.writeUInt16BE(port, SOCKADDR_IN6.sin6_port);
     parseIPv6(ip, bytes, SOCKADDR_IN6.sin6_addr);
+    const zone = ip.indexOf('%');
+    if (zone >= 0) bytes.writeUInt32LE(zoneIndex(ip.slice(zone + 1)), SOCKADDR_IN6.sin6_scope_id);
     return { bytes, length: SOCKADDR_IN6.size, family: AF_INET6 };
   }
   throw invalidArgType('host', 'an IP address', ip);
@@ -201,7 +226,9 @@ export function decodeInet(bytes: Buffer): SocketAddress | null {
     };
   }
   if (family === AF_INET6) {
-    return { address: formatIPv6(bytes, SOCKADDR_IN6.sin6_addr), family: 'IPv6', port: bytes.readUInt16BE(SOCKADDR_IN6.sin6_port) };
+    const scope = bytes.readUInt32LE(SOCKADDR_IN6.sin6_scope_id);
+    const address = formatIPv6(bytes, SOCKADDR_IN6.sin6_addr);
+    return { address: scope === 0 ? address : `${address}%${zoneName(scope)}`, family: 'IPv6', port: bytes.readUInt16BE(SOCKADDR_IN6.sin6_port) };
   }
   return null;
 }

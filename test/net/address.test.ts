@@ -1,6 +1,7 @@
 // Socket address encoding: text to sockaddr bytes and back (no kernel needed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import os from 'node:os';
 
 import { decodeInet, decodeUnix, formatIPv6, inetSockaddr, unixSockaddr } from '../../src/net/address.js';
 
@@ -40,6 +41,21 @@ test('the sockaddr cache never mixes up addresses, ports or families, across its
   assert.equal(decodeInet(inetSockaddr('::1', 9).bytes)!.family, 'IPv6');
   assert.equal(decodeInet(inetSockaddr('127.0.0.1', 9).bytes)!.family, 'IPv4');
   assert.equal(inetSockaddr('127.0.0.1', 9), inetSockaddr('127.0.0.1', 9), 'a repeated address and port reuses its sockaddr');
+});
+
+test('an IPv6 zone names the interface: its index goes into sin6_scope_id, and comes back as its name', (t) => {
+  const linkLocal = Object.entries(os.networkInterfaces()).flatMap(([name, entries]) =>
+    (entries ?? []).filter((e) => e.family === 'IPv6' && e.scopeid).map((e) => ({ name, index: e.scopeid! })),
+  )[0];
+  if (linkLocal === undefined) return t.skip('no interface here has an IPv6 link-local address');
+  for (const zone of [linkLocal.name, String(linkLocal.index)]) {
+    const addr = inetSockaddr(`fe80::1%${zone}`, 80);
+    assert.equal(addr.bytes.readUInt32LE(24), linkLocal.index, `sin6_scope_id for %${zone}`);
+    assert.equal(decodeInet(addr.bytes)!.address, `fe80::1%${linkLocal.name}`);
+  }
+  // Node's rule for a name no interface has: no scope (the kernel then refuses the address).
+  assert.equal(inetSockaddr('fe80::1%no-such-interface', 80).bytes.readUInt32LE(24), 0);
+  assert.equal(decodeInet(inetSockaddr('fe80::1', 80).bytes)!.address, 'fe80::1');
 });
 
 test('formatIPv6 follows RFC 5952 (longest zero run compressed, lower case)', () => {

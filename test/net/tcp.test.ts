@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import os from 'node:os';
 
 import { Ring } from '../../src/index.js';
 import { TcpListener, TcpStream } from '../../src/net/index.js';
@@ -86,6 +87,35 @@ test('IPv6: listen on ::1, connect, exchange bytes, addresses are IPv6', async (
     const buf = Buffer.alloc(2);
     assert.equal(await conn.read(buf), 2);
     assert.equal(buf.toString(), 'v6');
+    await Promise.all([client.close(), conn.close()]);
+  } finally {
+    await listener.close();
+  }
+});
+
+test('IPv6 link-local with a zone (fe80::…%eth0): bind, connect, exchange bytes; addresses carry the zone as in node:net', async (t) => {
+  const found = Object.entries(os.networkInterfaces())
+    .flatMap(([name, entries]) => (entries ?? []).filter((e) => e.family === 'IPv6' && e.scopeid).map((e) => `${e.address.split('%')[0]}%${name}`))
+    .at(0);
+  if (found === undefined) return t.skip('no interface here has an IPv6 link-local address');
+  const listener = await TcpListener.bind({ host: found });
+  try {
+    assert.equal(listener.address().address, found);
+    const accepted = listener.accept();
+    const client = await TcpStream.connect({ host: found, port: listener.address().port });
+    const conn = await accepted;
+    assert.equal(conn.remoteAddress?.address, found);
+    assert.equal(client.remoteAddress?.address, found);
+    await client.write('zone');
+    const buf = Buffer.alloc(4);
+    assert.equal(await conn.read(buf), 4);
+    assert.equal(buf.toString(), 'zone');
+    // node:net agrees on the address text, and can connect to the listener with it.
+    const peer = net.connect({ host: found, port: listener.address().port });
+    await new Promise<void>((resolve, reject) => peer.once('connect', resolve).once('error', reject));
+    assert.equal(peer.remoteAddress, found);
+    peer.destroy();
+    await (await listener.accept()).close();
     await Promise.all([client.close(), conn.close()]);
   } finally {
     await listener.close();
