@@ -146,9 +146,11 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   complete(res: number, flags: number): boolean {
     this.cqes++;
     const ok = res >= 0 || res === this.spec.expect;
+    const more = (flags & C.IORING_CQE_F_MORE) !== 0;
+    // Off before the value goes out: a reader that stops on the last value (EOF) must not cancel an op the kernel has ended.
+    if (!more) this.active = false;
     if (ok) this.push(this.spec.map(res, flags));
-    if ((flags & C.IORING_CQE_F_MORE) !== 0) return false;
-    this.active = false;
+    if (more) return false;
     // Not stopped and not closed, a cancel can only be a pause's (even one that waited for an
     // SQE until the op had been re-armed, and so hit the new arm): pause, never end.
     const cancelled = res === -ECANCELED;
@@ -157,8 +159,11 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     if (this.stopped) this.end(null);
     else if (this.closedUnder) this.end(ringClosedInFlightError(this.spec.syscall));
     else if (pausing && (cancelled || this.spec.rearm?.(res) === true)) this.pause();
-    else if (this.spec.rearm?.(res)) this.arm();
-    else this.end(ok ? null : errnoException(res, this.spec.syscall, this.spec.context));
+    else if (this.spec.rearm?.(res)) {
+      // Its last value may have filled the queue (push() pauses only an op still in the kernel).
+      if (this.unread >= (this.spec.highWater ?? Number.POSITIVE_INFINITY)) this.pause();
+      else this.arm();
+    } else this.end(ok ? null : errnoException(res, this.spec.syscall, this.spec.context));
     return true;
   }
 

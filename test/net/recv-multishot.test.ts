@@ -4,8 +4,9 @@
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
-import { Ring } from '../../src/index.js';
+import { Ring, constants as C } from '../../src/index.js';
 import { configureRecvBuffers, recvBuffers, socketpair, TcpListener, TcpStream } from '../../src/net/index.js';
+import { record } from '../../test-support/kernel.js';
 
 test('a tiny buffer ring runs dry (ENOBUFS): the recv is re-armed and every byte arrives in order', async () => {
   const ring = new Ring({ entries: 64 });
@@ -29,6 +30,32 @@ test('a tiny buffer ring runs dry (ENOBUFS): the recv is re-armed and every byte
     assert.equal(recvBuffers(ring)!.available, 2, 'every buffer is back in the ring');
   } finally {
     await Promise.all([a.close(), b.close()]);
+    await ring.close();
+  }
+});
+
+test('a chunk loop that runs to EOF cancels nothing: the recv the kernel ended is not cancelled again (owned and borrowed)', async (t) => {
+  const ring = new Ring({ entries: 16 });
+  const trace = record(ring);
+  try {
+    for (const borrow of [false, true]) {
+      const [a, b] = socketpair({ ring });
+      const chunks = b.chunks({ borrow });
+      await a.write('hello');
+      assert.equal(String((await chunks.next()).value), 'hello');
+      // The EOF comes to a reader already waiting for it (an echo server's loop), in a CQE of its own.
+      const last = chunks.next();
+      await a.shutdown('write');
+      assert.deepEqual(await last, { value: undefined, done: true });
+      await Promise.all([a.close(), b.close()]);
+    }
+    const opcodes = trace.events.flatMap((e) => (e.type === 'sqe' ? [e.opcode] : []));
+    if (!opcodes.includes(C.IORING_OP_RECV)) return t.skip('no multishot recv on this kernel (no buffer rings): nothing to cancel');
+    assert.equal(opcodes.filter((op) => op === C.IORING_OP_RECV).length, 2, 'one multishot recv per loop');
+    assert.ok(!opcodes.includes(C.IORING_OP_ASYNC_CANCEL), 'no ASYNC_CANCEL after the final CQE');
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    trace.stop();
     await ring.close();
   }
 });
