@@ -93,7 +93,7 @@ test('IPv6: listen on ::1, connect, exchange bytes, addresses are IPv6', async (
   }
 });
 
-test('IPv6 link-local with a zone (fe80::…%eth0): bind, connect, exchange bytes; addresses carry the zone as in node:net', async (t) => {
+test('IPv6 link-local with a zone (fe80::…%eth0): bind, connect, exchange bytes; addresses carry the zone', async (t) => {
   const found = Object.entries(os.networkInterfaces())
     .flatMap(([name, entries]) => (entries ?? []).filter((e) => e.family === 'IPv6' && e.scopeid).map((e) => `${e.address.split('%')[0]}%${name}`))
     .at(0);
@@ -110,12 +110,6 @@ test('IPv6 link-local with a zone (fe80::…%eth0): bind, connect, exchange byte
     const buf = Buffer.alloc(4);
     assert.equal(await conn.read(buf), 4);
     assert.equal(buf.toString(), 'zone');
-    // node:net agrees on the address text, and can connect to the listener with it.
-    const peer = net.connect({ host: found, port: listener.address().port });
-    await new Promise<void>((resolve, reject) => peer.once('connect', resolve).once('error', reject));
-    assert.equal(peer.remoteAddress, found);
-    peer.destroy();
-    await (await listener.accept()).close();
     await Promise.all([client.close(), conn.close()]);
   } finally {
     await listener.close();
