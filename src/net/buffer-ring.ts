@@ -179,7 +179,8 @@ export class BufferRing {
   /**
    * The bytes of `packed` (a number taken() returned) as memory the caller
    * owns for good, with a new buffer given to the kernel in its place; or
-   * null, and nothing done, when the buffer is part of the slab or not full.
+   * null, and nothing done, when the buffer is part of the slab or not full
+   * (or no replacement could be allocated).
    * Only a full one: its ArrayBuffer then holds these bytes and zeroed slack
    * (a part-filled one would show, past the chunk, whatever malloc left there).
    */
@@ -187,7 +188,13 @@ export class BufferRing {
     if (this.buffers === null || packed % PACK !== this.size) return null;
     const bid = Math.floor(packed / PACK);
     const bytes = this.buffers[bid]!;
-    this.renew(bid);
+    try {
+      this.renew(bid);
+    } catch {
+      // No memory for a replacement: not handed off. The caller copies instead, and gives this
+      // buffer back even if that fails too; leaving it out of the ring would lose its id for good.
+      return null;
+    }
     this.recycle(packed);
     return bytes;
   }

@@ -3,8 +3,9 @@
 // corrupted data. Chunks are now Buffers of their own by default; the
 // zero-copy view is an opt-in (`{ borrow: true }`, typed BorrowedChunk).
 // Provided buffer rings and the ring's CQ bound: io_uring only; on the node backend these skip (test-support/backend.ts).
-import { test } from '../../test-support/backend.js';
+import { nodeChildSkip, test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 
 import { Ring } from '../../src/index.js';
@@ -149,3 +150,53 @@ for (const borrow of [false, true]) {
     }
   });
 }
+
+test('a full buffer whose replacement cannot be allocated (out of memory) is copied instead, and its buffer id goes back to the ring', {
+  timeout: 30_000,
+  skip: nodeChildSkip(),
+}, async (t) => {
+  if (spawnSync('prlimit', ['--version']).error) return void t.skip('prlimit (util-linux) is not installed');
+  // In a child whose address space is then capped (RLIMIT_AS, soft limit) a little above what it uses: the
+  // 4 MiB replacement of a full 4 MiB buffer cannot be allocated. Handing the buffer off anyway left its id
+  // out of the ring for good: every such failure cost the ring a buffer, until recvs waited for ever.
+  const url = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
+  const program = `
+    import { execFileSync } from 'node:child_process';
+    import { readFileSync } from 'node:fs';
+    const { Ring } = await import(${url('../../src/index.js')});
+    const { configureRecvBuffers, recvBuffers, socketpair } = await import(${url('../../src/net/index.js')});
+    const { setIntOption } = await import(${url('../../src/net/socket.js')});
+    const { SOL_SOCKET, SO_SNDBUF } = await import(${url('../../src/sys/socket-constants.js')});
+    const ring = new Ring({ entries: 64 });
+    configureRecvBuffers(ring, { count: 2, size: 4 << 20 });
+    const [a, b] = socketpair({ ring });
+    setIntOption(a.fd, SOL_SOCKET, SO_SNDBUF, 4 << 20);
+    const pool = recvBuffers(ring);
+    await a.write(Buffer.alloc(6 << 20, 7)); // queued whole in the socket: the first recv fills a buffer
+    const errors = [];
+    process.on('uncaughtException', (error) => errors.push(String(error)));
+    const hard = /^Max address space\\s+\\S+\\s+(\\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))[1];
+    const used = Number(/VmSize:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+    const chunks = b.chunks();
+    execFileSync('prlimit', ['--pid=' + process.pid, '--as=' + (used + (2 << 20)) + ':']);
+    const first = chunks.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    execFileSync('prlimit', ['--pid=' + process.pid, '--as=' + hard + ':']);
+    await a.shutdown('write');
+    for (let r = await first; !r.done; r = await chunks.next());
+    console.log(JSON.stringify({ errors, available: pool.available }));
+    process.exit(0);`;
+  const { out, err } = await new Promise<{ out: string; err: string }>((resolve) =>
+    // A young generation of 1 MiB: V8's collections under the cap fit in what is left.
+    execFile(process.execPath, ['--max-semi-space-size=1', '--input-type=module', '-e', program], { timeout: 20_000 }, (_error, stdout, stderr) =>
+      resolve({ out: stdout, err: stderr }),
+    ),
+  );
+  if (out === '' && /FATAL ERROR: .*out of memory/.test(err))
+    return void t.skip(`V8 itself ran out of memory under the cap here: ${err.split('\n').find((l) => l.includes('FATAL'))}`);
+  assert.notEqual(out, '', err);
+  const got = JSON.parse(out);
+  assert.deepEqual(got.errors, ['RangeError: Array buffer allocation failed'], 'the allocation failed under the cap (what the test is about)');
+  assert.equal(got.available, 2, 'both buffers are back in the ring');
+});
