@@ -286,3 +286,55 @@ test('close() while responses wait in a full socket: every response the client g
   }
   assert.ok(responses >= 1, 'at least one response');
 });
+
+test("pipelined responses of many sizes, each with bytes of its own, to a client that stalls: every body is its own (the output buffer, 1 KiB from Node's pool at first, grows and is never written while a send of it is in flight)", async () => {
+  const bodyOf = (i: number, size: number) => Buffer.alloc(size, 97 + (i % 26));
+  const sizes = [0, 10, 900, 1000, 1100, 2000, 5000, 17_000, 70_000];
+  const server = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    fetch: (req) => {
+      const [, , i, size, mode] = req.pathname.split('/');
+      // A header whose length varies too, so that heads and bodies land at ever different offsets.
+      const answer = () => new HttpResponse(bodyOf(Number(i), Number(size)), { headers: { 'x-i': i!, 'x-pad': 'p'.repeat(Number(i) % 700) } });
+      return mode === 'async' ? new Promise((resolve) => setImmediate(() => resolve(answer()))) : answer();
+    },
+  });
+  try {
+    const count = 300;
+    let requests = '';
+    for (let i = 0; i < count; i++) {
+      const size = sizes[(i * 7) % sizes.length]!;
+      requests += `GET /n/${i}/${size}/${i % 5 === 0 ? 'async' : 'sync'} HTTP/1.1\r\nHost: x\r\n${i === count - 1 ? 'Connection: close\r\n' : ''}\r\n`;
+    }
+    const client = net.connect(server.address.port, '127.0.0.1');
+    await new Promise((resolve) => client.once('connect', resolve));
+    // Not reading at first: the socket fills, and the server's sends stay in flight while requests keep coming.
+    client.pause();
+    for (let at = 0; at < requests.length; at += 3000) client.write(requests.slice(at, at + 3000));
+    await new Promise((r) => setTimeout(r, 200));
+    const chunks: Buffer[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      client.on('data', (c: Buffer) => chunks.push(c));
+      client.once('end', resolve);
+      client.once('error', reject);
+    });
+    client.resume();
+    await ended;
+    const data = Buffer.concat(chunks);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const headEnd = data.indexOf('\r\n\r\n', at);
+      assert.ok(headEnd > 0, `response ${i}: a whole head`);
+      const head = data.subarray(at, headEnd).toString('latin1');
+      const size = sizes[(i * 7) % sizes.length]!;
+      assert.match(head, new RegExp(`\\r\\nx-i: ${i}(\\r\\n|$)`, 'i'), `response ${i} in order`);
+      assert.match(head, new RegExp(`\\r\\nContent-Length: ${size}(\\r\\n|$)`, 'i'));
+      assert.ok(data.subarray(headEnd + 4, headEnd + 4 + size).equals(bodyOf(i, size)), `response ${i}: its own body`);
+      at = headEnd + 4 + size;
+    }
+    assert.equal(at, data.length, 'nothing after the last response');
+  } finally {
+    await server.close();
+  }
+});
