@@ -135,6 +135,9 @@ for (const borrow of [false, true]) {
             'the slack is zeroed',
           );
         }
+        // A part-filled buffer is never handed off (past the chunk, its memory holds whatever was there before):
+        // an owned chunk shorter than a buffer is a copy, never one of the ring's buffers.
+        if (!borrow && chunk.length < size) assert.notEqual(chunk.buffer.byteLength, size + CACHE_LINE, 'a short chunk is a copy');
         // Owned chunks are kept as they are; borrowed ones (lent views, or buffers handed off beyond the few lent) copied.
         kept.push(borrow ? Buffer.from(chunk) : chunk);
         if (kept.length % 16 === 0) await new Promise((r) => setImmediate(r));
