@@ -172,10 +172,17 @@ export class Ring {
    */
   close(): Promise<void> {
     openRings.delete(this);
-    this.closing ??= this.submitter.drainForClose().then(() => {
-      this.driver.dispose();
-      this.uring.close();
-    });
+    if (this.closing !== null) return this.closing;
+    // Kept before the drain starts: it ends readers and reaps at once, and one of them that closes
+    // the ring again must get this promise, not start a second drain whose end this one never sees.
+    let drained!: (done: Promise<void>) => void;
+    this.closing = new Promise<void>((resolve) => (drained = resolve));
+    drained(
+      this.submitter.drainForClose().then(() => {
+        this.driver.dispose();
+        this.uring.close();
+      }),
+    );
     return this.closing;
   }
 

@@ -113,3 +113,38 @@ test('creating and closing 20 rings leaks no fd and no mapping', async () => {
   assert.equal(openFds(), fdsBefore);
   assert.equal(ringMappings(), mapsBefore, 'the rings were unmapped at close, not at some later GC');
 });
+
+test('close() called again from a callback that the close itself runs (a reader told its op ended): every call gets the one promise, and it resolves', {
+  timeout: 10_000,
+}, async () => {
+  const settles = (p: Promise<void>) => Promise.race([p.then(() => 'resolved'), new Promise((r) => setTimeout(() => r('still pending'), 2000))]);
+  for (const where of ['waiting for room', 'in flight']) {
+    const ring = new Ring({ entries: 2 });
+    try {
+      // Sleeps take every slot ops may use: the interval after them waits for room, and close() drops it,
+      // ending its reader at once. Else the interval is in the kernel, and close() cancels it.
+      const sleeps = where === 'waiting for room' ? Array.from({ length: 8 }, () => sleep(10_000, { ring })) : [];
+      for (const p of sleeps) p.catch(() => {});
+      const ticks = interval(10_000, { ring });
+      let fromCallback: Promise<void> | null = null;
+      let ended: unknown = 'not yet';
+      ticks.read({
+        value: () => {},
+        end: (error) => {
+          ended = error;
+          fromCallback = ring.close();
+        },
+      });
+      await turn();
+      if (where === 'waiting for room') assert.ok(ring.waiting > 1, 'the interval waits for room, behind sleeps');
+      else assert.equal(ring.waiting, 0, 'the interval is in the kernel');
+      const closing = ring.close();
+      assert.equal((ended as { code?: string }).code, 'ERR_RINGCORE_CLOSED', `${where}: the reader was told, from inside close()`);
+      assert.equal(fromCallback, closing, `${where}: the same promise`);
+      assert.equal(await settles(closing), 'resolved', `${where}: close() resolves`);
+    } finally {
+      // Whatever failed above: no interval may keep the test process alive.
+      void ring.close();
+    }
+  }
+});
