@@ -118,7 +118,7 @@ test('close() called again from a callback that the close itself runs (a reader 
   timeout: 10_000,
 }, async () => {
   const settles = (p: Promise<void>) => Promise.race([p.then(() => 'resolved'), new Promise((r) => setTimeout(() => r('still pending'), 2000))]);
-  for (const where of ['waiting for room', 'in flight']) {
+  for (const where of ['in flight', 'waiting for room']) {
     const ring = new Ring({ entries: 2 });
     try {
       // Sleeps take every slot ops may use: the interval after them waits for room, and close() drops it,
@@ -140,8 +140,9 @@ test('close() called again from a callback that the close itself runs (a reader 
       else assert.equal(ring.waiting, 0, 'the interval is in the kernel');
       const closing = ring.close();
       assert.equal((ended as { code?: string }).code, 'ERR_RINGCORE_CLOSED', `${where}: the reader was told, from inside close()`);
-      assert.equal(fromCallback, closing, `${where}: the same promise`);
       assert.equal(await settles(closing), 'resolved', `${where}: close() resolves`);
+      assert.equal(await settles(fromCallback!), 'resolved', `${where}: the close() from the callback resolves too`);
+      assert.equal(fromCallback, closing, `${where}: the same promise`);
     } finally {
       // Whatever failed above: no interval may keep the test process alive.
       void ring.close();

@@ -187,3 +187,35 @@ test('a sink that throws while read() hands over queued chunks: reported as unca
   assert.equal(result.thrownAtCaller, null, 'the throw does not unwind read() with chunks still queued');
   assert.deepEqual(result.uncaught, ['the sink threw']);
 });
+
+test('ring.close() from inside a sink, the next read registered: the chunks already received come in order, then the read ends with ERR_RINGCORE_CLOSED, and close() resolves', {
+  timeout: 20_000,
+}, async (t) => {
+  await withPair(t, {}, async (ring, a, b) => {
+    const chunks = b.chunks();
+    const payload = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + (i >> 11)) & 0xff;
+    const parts: Buffer[] = [];
+    let closing: Promise<void> | null = null;
+    let done: (error: unknown) => void = () => {};
+    const ended = new Promise<unknown>((resolve) => (done = resolve));
+    const sink: MultishotSink<Buffer> = {
+      value: (chunk) => {
+        parts.push(chunk);
+        chunks.read(sink);
+        closing ??= ring.close();
+      },
+      end: (error) => done(error),
+    };
+    chunks.read(sink);
+    const writing = a.write(payload).catch(() => {});
+    const error = (await ended) as { code?: string };
+    assert.equal(error?.code, 'ERR_RINGCORE_CLOSED');
+    await closing;
+    assert.equal(ring.closed, true);
+    assert.ok(parts.length >= 1);
+    const got = Buffer.concat(parts);
+    assert.ok(got.equals(payload.subarray(0, got.length)), `the ${got.length} bytes received are the first ones sent, in order`);
+    await writing;
+  });
+});

@@ -23,10 +23,7 @@ test('alignedBuffer: `size` bytes on a multiple of the alignment, in a block `al
         const before = all.subarray(0, buf.byteOffset);
         const after = all.subarray(buf.byteOffset + size);
         assert.equal(before.length + after.length, alignment);
-        assert.ok(
-          before.every((x) => x === 0) && after.every((x) => x === 0),
-          `size ${size}, alignment ${alignment}: the slack is zeroed`,
-        );
+        assert.ok(before.every((x) => x === 0) && after.every((x) => x === 0), `size ${size}, alignment ${alignment}: the slack is zeroed`);
       }
     }
   }
