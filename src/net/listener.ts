@@ -60,7 +60,9 @@ export abstract class Listener<S> implements AsyncIterable<S> {
 
   /** Whether close() has been called. */
   get closed(): boolean {
-    return this.closing !== null;
+    // Aborted first thing in close(): already true for what that abort runs at once (an accept loop whose
+    // accept had not reached the kernel is told it ended, and must end, not fail with an AbortError).
+    return this.stop.signal.aborted;
   }
 
   private signalFor(signal: AbortSignal | undefined): AbortSignal {

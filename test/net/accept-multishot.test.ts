@@ -8,6 +8,7 @@ import net from 'node:net';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { TcpListener, type TcpStream } from '../../src/net/index.js';
+import { sleep } from '../../src/time/index.js';
 import { SQE } from '../../src/sys/layout.js';
 import { nodeConnect } from '../../test-support/net.js';
 
@@ -78,6 +79,26 @@ test('the accept loop ends cleanly when the listener is closed', async () => {
   await listener.close();
   assert.equal(await loop, 1);
   c.destroy();
+});
+
+test('close() while the multishot accept waits for room in a full ring: the waiting next() is done, not an AbortError (as when the accept is in the kernel)', async () => {
+  const ring = new Ring({ entries: 2 });
+  const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
+  try {
+    // Sleeps take every slot: the accept loop's multishot accept waits behind them, and close() drops it at once.
+    const sleeps = Array.from({ length: 8 }, () => sleep(10_000, { ring }).catch(() => {}));
+    const loop = listener.connections();
+    const pending = loop.next();
+    assert.ok(ring.waiting > 1, 'the accept waits for room');
+    await listener.close();
+    assert.deepEqual(await pending, { value: undefined, done: true });
+    assert.deepEqual(await loop.next(), { value: undefined, done: true });
+    await ring.close();
+    await Promise.all(sleeps);
+  } finally {
+    await listener.close();
+    await ring.close();
+  }
 });
 
 test('an aborted signal ends the accept loop with an AbortError', async () => {
