@@ -7,8 +7,9 @@
 // and starts accepting again when fds free up.
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
+import { watchAbort } from '../op/abort-watch.js';
 import type { Multishot, MultishotSink } from '../op/multishot.js';
-import { handleClosedError } from '../sys/errors.js';
+import { AbortError, handleClosedError } from '../sys/errors.js';
 import { SOCK_CLOEXEC } from '../sys/socket-constants.js';
 import { closeFdNow } from './socket.js';
 
@@ -169,6 +170,8 @@ class AcceptLoop<S> implements AsyncIterableIterator<S>, MultishotSink<number> {
   private reading = false;
   /** The pause after a resource error, while it runs. */
   private paused: NodeJS.Timeout | null = null;
+  /** Stops watching the signal for a close() or an abort during the pause (the listener closed: done; else an AbortError, as the op ends with). */
+  private unwatchPause: (() => void) | null = null;
   /** The next pause after a resource error, in ms. */
   private pause = 5;
 
@@ -241,22 +244,30 @@ class AcceptLoop<S> implements AsyncIterableIterator<S>, MultishotSink<number> {
     const pause = this.pause;
     this.pause = Math.min(pause * 2, 200);
     this.paused = setTimeout(() => {
-      this.paused = null;
+      this.endPause();
       this.serve();
     }, pause);
+    // No op in the kernel meanwhile to tell the waiting next() calls: close() or an abort ends them here.
+    this.unwatchPause = watchAbort(this.signal, () => {
+      if (this.endPause()) this.stop(this.listener.closed ? null : new AbortError(undefined, { cause: this.signal.reason }));
+    });
+  }
+
+  /** Ends the pause, if one runs; false if none did. */
+  private endPause(): boolean {
+    if (this.paused === null) return false;
+    clearTimeout(this.paused);
+    this.paused = null;
+    this.unwatchPause?.();
+    this.unwatchPause = null;
+    return true;
   }
 
   /** Stops accepting: the multishot accept is cancelled; a connection it still brings is closed. */
   return(): Promise<IteratorResult<S>> {
     this.finish();
     // Waiting in a pause, or with no read pending: nothing will end them but this. Else the op's end will.
-    if (this.paused !== null) {
-      clearTimeout(this.paused);
-      this.paused = null;
-      this.stop(null);
-    } else if (!this.reading) {
-      this.stop(null);
-    }
+    if (this.endPause() || !this.reading) this.stop(null);
     return Promise.resolve(DONE);
   }
 

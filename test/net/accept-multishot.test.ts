@@ -271,3 +271,54 @@ test('connections(): return() during the pause after EMFILE ends the waiting nex
   const got = JSON.parse(out);
   assert.deepEqual(got, { returned: { done: true }, result: { done: true }, armsAfter: 0, peer: true, next: { done: true } });
 });
+
+test('connections(): close(), or an abort of its signal, during the pause after EMFILE ends the waiting next() at once (done, or an AbortError) and arms nothing more', {
+  timeout: 30_000,
+  skip: nodeChildSkip(),
+}, async (t) => {
+  if (spawnSync('prlimit', ['--version']).error) return void t.skip('prlimit (util-linux) is not installed');
+  // In a child with few fds: it runs out of them on purpose. Before, the waiting next() ended only when the
+  // pause was over and the loop armed a new accept (which the closed listener's signal then dropped).
+  const netIndex = JSON.stringify(new URL('../../src/net/index.js', import.meta.url).href);
+  const program = `
+    import fs from 'node:fs';
+    import net from 'node:net';
+    const { TcpListener } = await import(${netIndex});
+    const results = {};
+    for (const how of ['close', 'abort']) {
+      const listener = await TcpListener.bind({ host: '127.0.0.1' });
+      let pauses = 0;
+      listener.onPause = () => pauses++;
+      const client = net.connect({ port: listener.address().port, host: '127.0.0.1' }).on('error', () => {}); // reset when the listener closes
+      await new Promise((resolve) => client.once('connect', resolve)); // in the listen backlog
+      const spare = [];
+      for (;;) {
+        try { spare.push(fs.openSync('/dev/null', 'r')); } catch { break; }
+      }
+      const controller = new AbortController();
+      const loop = listener.connections({ signal: controller.signal });
+      const pending = loop.next().then((result) => result, (error) => error.name);
+      while (pauses === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      const arms = listener.stats.arms;
+      if (how === 'close') await listener.close();
+      else controller.abort();
+      const result = await pending;
+      const armsAtEnd = listener.stats.arms - arms;
+      for (const fd of spare) fs.closeSync(fd);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // past several pauses: nothing may re-arm
+      results[how] = { result, armsAtEnd, armsAfter: listener.stats.arms - arms, next: await loop.next() };
+      client.destroy();
+      await listener.close();
+    }
+    console.log(JSON.stringify(results));
+    process.exit(0);`;
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('prlimit', ['--nofile=64:64', process.execPath, '--input-type=module', '-e', program], (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+  assert.deepEqual(JSON.parse(out), {
+    close: { result: { done: true }, armsAtEnd: 0, armsAfter: 0, next: { done: true } },
+    abort: { result: 'AbortError', armsAtEnd: 0, armsAfter: 0, next: { done: true } },
+  });
+});
