@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
 import { execFile, spawnSync } from 'node:child_process';
 import net from 'node:net';
+import type { TestContext } from 'node:test';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { TcpListener, type TcpStream } from '../../src/net/index.js';
@@ -232,43 +233,62 @@ test('connections(): a connection costs the one promise its next() returns (the 
   }
 });
 
-test('connections(): return() during the pause after EMFILE ends the waiting next(), arms nothing more, and loses no queued connection', {
-  timeout: 30_000,
-  skip: nodeChildSkip(),
-}, async (t) => {
+/**
+ * Runs `body` in a child with 64 fds (prlimit), after a preamble that defines
+ * pausedLoop(options): a listener with a client in its backlog, every fd
+ * taken, and connections(options) with one next() waiting in the pause after
+ * EMFILE. `body` prints its result as JSON, which this returns.
+ */
+async function outOfFds(t: TestContext, body: string): Promise<unknown> {
   if (spawnSync('prlimit', ['--version']).error) return void t.skip('prlimit (util-linux) is not installed');
-  // In a child with few fds: it runs out of them on purpose.
   const netIndex = JSON.stringify(new URL('../../src/net/index.js', import.meta.url).href);
   const program = `
     import fs from 'node:fs';
     import net from 'node:net';
     const { TcpListener } = await import(${netIndex});
-    const listener = await TcpListener.bind({ host: '127.0.0.1' });
-    let pauses = 0;
-    listener.onPause = () => pauses++;
-    const client = net.connect({ port: listener.address().port, host: '127.0.0.1' });
-    await new Promise((resolve) => client.once('connect', resolve)); // in the listen backlog
-    const spare = [];
-    for (;;) {
-      try { spare.push(fs.openSync('/dev/null', 'r')); } catch { break; }
+    async function pausedLoop(options) {
+      const listener = await TcpListener.bind({ host: '127.0.0.1' });
+      let pauses = 0;
+      listener.onPause = () => pauses++;
+      const client = net.connect({ port: listener.address().port, host: '127.0.0.1' }).on('error', () => {}); // reset if the listener closes
+      await new Promise((resolve) => client.once('connect', resolve)); // in the listen backlog
+      const spare = [];
+      for (;;) {
+        try { spare.push(fs.openSync('/dev/null', 'r')); } catch { break; }
+      }
+      const loop = listener.connections(options);
+      const pending = loop.next().then((result) => result, (error) => error.name);
+      while (pauses === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      const freeFds = () => { for (const fd of spare) fs.closeSync(fd); };
+      return { listener, client, loop, pending, freeFds };
     }
-    const loop = listener.connections();
-    const pending = loop.next();
-    while (pauses === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-    const returned = await loop.return();
-    const result = await pending;
-    const arms = listener.stats.arms;
-    for (const fd of spare) fs.closeSync(fd);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // past several pauses: nothing may re-arm
-    const accepted = await listener.accept();
-    console.log(JSON.stringify({ returned, result, armsAfter: listener.stats.arms - arms, peer: accepted.remoteAddress.port === client.localPort, next: await loop.next() }));
+    ${body}
     process.exit(0);`;
   const out = await new Promise<string>((resolve, reject) =>
     execFile('prlimit', ['--nofile=64:64', process.execPath, '--input-type=module', '-e', program], (error, stdout, stderr) =>
       error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
     ),
   );
-  const got = JSON.parse(out);
+  return JSON.parse(out);
+}
+
+test('connections(): return() during the pause after EMFILE ends the waiting next(), arms nothing more, and loses no queued connection', {
+  timeout: 30_000,
+  skip: nodeChildSkip(),
+}, async (t) => {
+  const got = await outOfFds(
+    t,
+    `
+    const { listener, client, loop, pending, freeFds } = await pausedLoop();
+    const returned = await loop.return();
+    const result = await pending;
+    const arms = listener.stats.arms;
+    freeFds();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past several pauses: nothing may re-arm
+    const accepted = await listener.accept();
+    console.log(JSON.stringify({ returned, result, armsAfter: listener.stats.arms - arms, peer: accepted.remoteAddress.port === client.localPort, next: await loop.next() }));`,
+  );
+  if (got === undefined) return;
   assert.deepEqual(got, { returned: { done: true }, result: { done: true }, armsAfter: 0, peer: true, next: { done: true } });
 });
 
@@ -276,48 +296,30 @@ test('connections(): close(), or an abort of its signal, during the pause after 
   timeout: 30_000,
   skip: nodeChildSkip(),
 }, async (t) => {
-  if (spawnSync('prlimit', ['--version']).error) return void t.skip('prlimit (util-linux) is not installed');
-  // In a child with few fds: it runs out of them on purpose. Before, the waiting next() ended only when the
-  // pause was over and the loop armed a new accept (which the closed listener's signal then dropped).
-  const netIndex = JSON.stringify(new URL('../../src/net/index.js', import.meta.url).href);
-  const program = `
-    import fs from 'node:fs';
-    import net from 'node:net';
-    const { TcpListener } = await import(${netIndex});
+  // Before, the waiting next() ended only when the pause was over and the loop armed a new accept (which the
+  // closed listener's signal then dropped).
+  const got = await outOfFds(
+    t,
+    `
     const results = {};
     for (const how of ['close', 'abort']) {
-      const listener = await TcpListener.bind({ host: '127.0.0.1' });
-      let pauses = 0;
-      listener.onPause = () => pauses++;
-      const client = net.connect({ port: listener.address().port, host: '127.0.0.1' }).on('error', () => {}); // reset when the listener closes
-      await new Promise((resolve) => client.once('connect', resolve)); // in the listen backlog
-      const spare = [];
-      for (;;) {
-        try { spare.push(fs.openSync('/dev/null', 'r')); } catch { break; }
-      }
       const controller = new AbortController();
-      const loop = listener.connections({ signal: controller.signal });
-      const pending = loop.next().then((result) => result, (error) => error.name);
-      while (pauses === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      const { listener, client, loop, pending, freeFds } = await pausedLoop({ signal: controller.signal });
       const arms = listener.stats.arms;
       if (how === 'close') await listener.close();
       else controller.abort();
       const result = await pending;
       const armsAtEnd = listener.stats.arms - arms;
-      for (const fd of spare) fs.closeSync(fd);
+      freeFds();
       await new Promise((resolve) => setTimeout(resolve, 300)); // past several pauses: nothing may re-arm
       results[how] = { result, armsAtEnd, armsAfter: listener.stats.arms - arms, next: await loop.next() };
       client.destroy();
       await listener.close();
     }
-    console.log(JSON.stringify(results));
-    process.exit(0);`;
-  const out = await new Promise<string>((resolve, reject) =>
-    execFile('prlimit', ['--nofile=64:64', process.execPath, '--input-type=module', '-e', program], (error, stdout, stderr) =>
-      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-    ),
+    console.log(JSON.stringify(results));`,
   );
-  assert.deepEqual(JSON.parse(out), {
+  if (got === undefined) return;
+  assert.deepEqual(got, {
     close: { result: { done: true }, armsAtEnd: 0, armsAfter: 0, next: { done: true } },
     abort: { result: 'AbortError', armsAtEnd: 0, armsAfter: 0, next: { done: true } },
   });
