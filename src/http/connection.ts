@@ -18,6 +18,7 @@ import type { BorrowedChunk, ChunkIterator } from '../net/chunks.js';
 import type { MultishotSink } from '../op/multishot.js';
 import type { SocketAddress } from '../net/address.js';
 import { SHUT_RDWR } from '../sys/socket-constants.js';
+import { turnNow } from './clock.js';
 import { FileSender } from './file-send.js';
 import { HttpError, type Limits } from './limits.js';
 import { Output } from './output.js';
@@ -29,7 +30,11 @@ import { isFileBody, LARGE_BODY, serialize, type Tail } from './serialize.js';
 /** serve()'s `fetch`: answers a request with an HttpResponse or a WHATWG Response, or a promise of one. */
 export type Handler = (request: HttpRequest) => HttpResponse | Response | Promise<HttpResponse | Response>;
 
-/** What a connection needs from its server. */
+/**
+ * What a connection needs from its server. Plain data fields, read on every
+ * request: an accessor here made each read a generic property load (V8 left
+ * the server's object literal with a getter to its slow path).
+ */
 export interface ConnectionContext {
   handler: Handler;
   limits: Limits;
@@ -39,8 +44,8 @@ export interface ConnectionContext {
   headersTimeout: number;
   /** Reports a handler's exception (the client gets a 500). */
   onError(error: unknown): void;
-  /** True once the server is closing: answer what is in progress, then close. */
-  readonly closing: boolean;
+  /** True once the server is closing (set by its close()): answer what is in progress, then close. */
+  closing: boolean;
   /** Hand CONNECT requests to the handler (serve({ connect: true })); otherwise they are answered 501. */
   connect: boolean;
 }
@@ -118,7 +123,7 @@ export class Connection {
 
   /** Serves requests until the connection ends; never rejects. */
   async run(): Promise<void> {
-    this.deadline = Date.now() + this.context.idleTimeout;
+    this.deadline = turnNow() + this.context.idleTimeout;
     try {
       // Borrowed chunks: the parser copies what it keeps before asking for the next one.
       const chunks = this.stream.chunks({ borrow: true });
@@ -209,7 +214,7 @@ export class Connection {
   /** Sends the output buffer and waits for it. */
   private async sendOut(): Promise<void> {
     if (this.out.length === 0) return;
-    this.sender.start(this.out.view(), this.sent);
+    this.sender.start(this.out.view(), this.sent, this.out.address());
     await this.sendDone();
     this.throwFailure();
   }
@@ -227,7 +232,7 @@ export class Connection {
 
   /** Sets the deadline for what the connection waits for now. */
   private schedule(): void {
-    const now = Date.now();
+    const now = turnNow();
     const parser = this.parser;
     if (parser.inHead) {
       if (this.headStart === 0) this.headStart = now;
@@ -288,7 +293,7 @@ export class Connection {
       this.continued = true;
       return this.flush(null).then(() => this.stream.write(CONTINUE).then(() => true));
     }
-    if (out.length > 0) this.sender.start(out.view(), this.sent);
+    if (out.length > 0) this.sender.start(out.view(), this.sent, out.address());
     return true;
   }
 
@@ -376,7 +381,7 @@ export class Connection {
   private async lingerClose(): Promise<void> {
     this.lingering = true;
     this.idle = true;
-    this.deadline = Date.now() + LINGER_MS;
+    this.deadline = turnNow() + LINGER_MS;
     await this.stream.shutdown('write').catch(() => {});
   }
 }

@@ -1,6 +1,7 @@
 // A connection's output buffer: responses are serialized into it back to back
 // and sent with one send per batch (one per pipelined batch, not per
 // response). It is reused for the connection's life and grows on demand.
+import { addressOf } from '../sys/memory.js';
 
 /** Strings up to this long are copied by a loop here: shorter than a call into C++ (Buffer's latin1Write/utf8Write) costs. */
 const SHORT = 64;
@@ -13,6 +14,8 @@ export class Output {
   length = 0;
   /** The last view() made: the next one is the same object while the buffer and the length are (responses of one size, as a hello world's). */
   private last: Buffer | null = null;
+  /** addressOf(buf), once asked; -1 until then (and after the buffer grows). */
+  private bufAddress = -1;
 
   constructor(size = 1024) {
     this.buf = Buffer.allocUnsafe(size);
@@ -26,6 +29,7 @@ export class Output {
     this.buf.copy(grown, 0, 0, this.length);
     this.buf = grown;
     this.last = null;
+    this.bufAddress = -1;
   }
 
   /** Appends a string of single-byte characters (a response head). */
@@ -78,6 +82,12 @@ export class Output {
     const last = this.last;
     if (last !== null && last.length === this.length) return last;
     return (this.last = this.buf.subarray(0, this.length));
+  }
+
+  /** The address of the bytes view() returns, for a SEND (looked up once per buffer, not per send). */
+  address(): number {
+    if (this.bufAddress < 0) this.bufAddress = addressOf(this.buf);
+    return this.bufAddress;
   }
 
   clear(): void {

@@ -274,6 +274,16 @@ export class RequestParser {
     const buf = this.buf;
     // After a body the scan starts afresh where the next request does.
     if (this.scanned < this.start) this.scanned = this.lineStart = this.start;
+    // A head that repeats the last one, all there: no search for its end either (its bytes passed every check before).
+    const repeated = this.repeated;
+    if (repeated !== null) {
+      const blank = repeated.matchWhole(buf, this.start, this.end);
+      if (blank >= 0) {
+        const request = this.startRequest(repeated.fields!, true);
+        this.start = this.scanned = this.lineStart = blank + 2;
+        return request;
+      }
+    }
     let from = this.scanned;
     for (;;) {
       const lf = buf.indexOf(LF, from);
@@ -298,25 +308,25 @@ export class RequestParser {
     return null;
   }
 
-  /** The request of the head in buf[start, blank), where `blank` is the start of the empty line; sets up its body. */
+  /**
+   * The request of the head in buf[start, blank), where `blank` is the start
+   * of the empty line; sets up its body. (A head that repeats the last one
+   * never comes here: parseHead matched it first.)
+   */
   private parseHeadBytes(start: number, blank: number): ParsedRequest {
-    const kept = this.repeated === null ? null : this.repeated.match(this.buf, start, blank);
-    let fields: Readonly<HeadFields>;
-    let headers: string[];
-    if (kept !== null) {
-      fields = kept;
-      headers = kept.headers.slice();
-    } else {
-      fields = this.parseFields(start, blank);
-      headers = fields.headers;
-      (this.repeated ??= new RepeatedHead()).keep(this.buf, start, blank, fields);
-    }
+    const fields = this.parseFields(start, blank);
+    (this.repeated ??= new RepeatedHead()).keep(this.buf, start, blank, fields);
+    return this.startRequest(fields, false);
+  }
+
+  /** The request of a parsed head (`kept`: the repeated head's fields, whose headers it must not share); sets up its body. */
+  private startRequest(fields: Readonly<HeadFields>, kept: boolean): ParsedRequest {
     const { chunked, contentLength, asksContinue } = fields;
     const request: ParsedRequest = {
       method: fields.method,
       target: fields.target,
       minor: fields.minor,
-      headers,
+      headers: kept ? fields.headers.slice() : fields.headers,
       keepAlive: fields.keepAlive,
       expectContinue: false,
       body: null,

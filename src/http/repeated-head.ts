@@ -40,22 +40,27 @@ export interface HeadFields extends RequestHead {
 /** Heads longer than this are not kept (their copy would cost each connection more memory than it saves). */
 const MAX_KEPT = 2048;
 
+const CR = 13;
+const LF = 10;
+
 export class RepeatedHead {
   private bytes: Uint8Array | null = null;
+  /** The kept head's length, its blank line excluded; -1 when none is kept. */
   private length = -1;
-  private fields: HeadFields | null = null;
+  /** What the kept head parsed to: read them, and hand out a copy of their headers. */
+  fields: HeadFields | null = null;
 
   /**
-   * The fields of the head in buf[start, end) if its bytes are those of the
-   * last head kept, else null. They are the kept ones: read them, and hand
-   * out a copy of their headers.
+   * Whether the bytes from buf[start] (up to `end`) begin with the kept head
+   * and the blank line after it: then where that blank line starts, else -1.
    */
-  match(buf: Uint8Array, start: number, end: number): Readonly<HeadFields> | null {
-    const n = end - start;
-    if (n !== this.length) return null;
+  matchWhole(buf: Uint8Array, start: number, end: number): number {
+    const n = this.length;
+    if (n < 0 || end - start < n + 2) return -1;
     const bytes = this.bytes!;
-    for (let i = 0; i < n; i++) if (bytes[i] !== buf[start + i]) return null;
-    return this.fields;
+    for (let i = 0; i < n; i++) if (bytes[i] !== buf[start + i]) return -1;
+    const blank = start + n;
+    return buf[blank] === CR && buf[blank + 1] === LF ? blank : -1;
   }
 
   /** Keeps buf[start, end) and what it parsed to (a copy of its headers: the request's own may be changed by its handler). */

@@ -92,7 +92,6 @@ export async function serve(options: ServeOptions): Promise<Server> {
   if (options.connect !== undefined && typeof options.connect !== 'boolean') throw invalidArgType('options.connect', 'a boolean', options.connect);
   // Checked before any ring, registration or socket exists.
   const recvBuffers = checkBufferRingOptions(options.recvBuffers ?? { count: 4096, size: 4096 }, 'options.recvBuffers');
-  const state = { closing: false };
   const context: ConnectionContext = {
     handler: options.fetch,
     limits: resolveLimits(options.limits),
@@ -100,9 +99,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     headersTimeout,
     onError,
     connect: options.connect ?? false,
-    get closing() {
-      return state.closing;
-    },
+    closing: false,
   };
 
   const ring = options.ring ?? netRing();
@@ -148,7 +145,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       ended.add(done);
     }
   })().catch((error: unknown) => {
-    if (!state.closing) onError(error);
+    if (!context.closing) onError(error);
   });
 
   let closing: Promise<void> | null = null;
@@ -159,7 +156,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     },
     close() {
       closing ??= (async () => {
-        state.closing = true;
+        context.closing = true;
         await listener.close();
         await accepting;
         for (const connection of open) if (connection.idle) connection.closeIdle();
