@@ -72,9 +72,11 @@ export class Output {
   }
 
   bytes(data: Uint8Array): void {
-    this.ensure(data.byteLength);
+    // Read once: on a Buffer, V8's optimized code reads byteLength through a generic property load.
+    const n = data.byteLength;
+    this.ensure(n);
     this.buf.set(data, this.length);
-    this.length += data.byteLength;
+    this.length += n;
   }
 
   /** The bytes written so far: valid until the next write or clear(). */

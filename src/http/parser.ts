@@ -285,7 +285,8 @@ export class RequestParser {
       }
     }
     let from = this.scanned;
-    for (;;) {
+    // Nothing new to look at (the batch's last request was complete): no call into indexOf.
+    while (from < this.end) {
       const lf = buf.indexOf(LF, from);
       if (lf < 0 || lf >= this.end) break;
       if (lf === this.lineStart || buf[lf - 1] !== CR) throw new HttpError(400, 'bare LF in the request head');

@@ -84,6 +84,9 @@ export class BufferRing {
   private readonly mask: number;
   /** The buffers in one slab (size < HANDOFF_SIZE), else null. */
   private readonly memory: Buffer | null;
+  /** The slab's ArrayBuffer and where the slab starts in it: bytes() makes its views from them. */
+  private readonly slab: ArrayBuffer | null;
+  private readonly slabOffset: number;
   private readonly base: number;
   /** The buffers by id when each is an allocation of its own (size >= HANDOFF_SIZE), else null. */
   private readonly buffers: Buffer[] | null;
@@ -108,6 +111,8 @@ export class BufferRing {
     this.tailWord = new Uint16Array(this.ringMemory, offset + IO_URING_BUF_RING.tail, 1);
     if (size >= HANDOFF_SIZE) {
       this.memory = null;
+      this.slab = null;
+      this.slabOffset = 0;
       this.base = 0;
       this.buffers = [];
       this.addresses = [];
@@ -115,6 +120,8 @@ export class BufferRing {
     } else {
       // Page-aligned, so that each buffer whose size is a multiple of 64 starts on a cache line (aligned-buffer.ts).
       this.memory = alignedBuffer(this.count * this.size);
+      this.slab = this.memory.buffer as ArrayBuffer;
+      this.slabOffset = this.memory.byteOffset;
       this.base = addressOf(this.memory);
       this.buffers = null;
       this.addresses = [];
@@ -163,8 +170,9 @@ export class BufferRing {
   bytes(packed: number): Buffer {
     const bid = Math.floor(packed / PACK);
     if (this.buffers !== null) return this.buffers[bid]!.subarray(0, packed % PACK);
-    const at = bid * this.size;
-    return this.memory!.subarray(at, at + (packed % PACK));
+    // Buffer.from(arrayBuffer, offset, length), not subarray(): a Buffer's subarray goes through
+    // the species constructor (Buffer, then FastBuffer), about a quarter dearer per view.
+    return Buffer.from(this.slab!, this.slabOffset + bid * this.size, packed % PACK);
   }
 
   /** Gives bid a new allocation of its own (not yet visible to the kernel). */
