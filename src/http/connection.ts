@@ -156,32 +156,11 @@ export class Connection {
    * with the recv's error or what taking a chunk threw.
    */
   private receive(chunks: ChunkIterator<BorrowedChunk>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const fail = (error: unknown): void => {
-        chunks.return();
-        reject(error);
-      };
-      const next = (): void => chunks.read(sink);
-      const sink: MultishotSink<BorrowedChunk> = {
-        value: (chunk) => {
-          let step: true | Promise<void>;
-          try {
-            step = this.take(chunk);
-          } catch (error) {
-            fail(error);
-            return;
-          }
-          if (step === true) next();
-          else step.then(next, fail);
-        },
-        end: (error) => (error === null ? resolve() : reject(error)),
-      };
-      next();
-    });
+    return new Promise((resolve, reject) => new Receiver(this, chunks, resolve, reject).next());
   }
 
-  /** Takes one chunk: true when done with it, or a promise when it had to wait (a send, a handler, a close). */
-  private take(chunk: BorrowedChunk): true | Promise<void> {
+  /** @internal Takes one chunk (from Receiver): true when done with it, or a promise when it had to wait (a send, a handler, a close). */
+  take(chunk: BorrowedChunk): true | Promise<void> {
     if (this.lingering) return true;
     this.parser.push(chunk);
     const open = this.drain();
@@ -383,5 +362,51 @@ export class Connection {
     this.idle = true;
     this.deadline = turnNow() + LINGER_MS;
     await this.stream.shutdown('write').catch(() => {});
+  }
+}
+
+/**
+ * A connection's receive loop by callback (Connection.receive): takes each
+ * chunk, then asks for the next. A class, not an object of closures: the
+ * recv calls the same method for every connection, which V8 calls directly,
+ * where a closure per connection is called through its generic Call builtin
+ * after loading that connection's function object and context (cold, with
+ * hundreds of connections served in turn).
+ */
+class Receiver implements MultishotSink<BorrowedChunk> {
+  /** next() as a function, for a take that had to wait (made then). */
+  private resume: (() => void) | null = null;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly chunks: ChunkIterator<BorrowedChunk>,
+    private readonly resolve: () => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  next(): void {
+    this.chunks.read(this);
+  }
+
+  value(chunk: BorrowedChunk): void {
+    let step: true | Promise<void>;
+    try {
+      step = this.connection.take(chunk);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (step === true) this.next();
+    else step.then((this.resume ??= () => this.next()), (error: unknown) => this.fail(error));
+  }
+
+  end(error: unknown): void {
+    if (error === null) this.resolve();
+    else this.reject(error);
+  }
+
+  private fail(error: unknown): void {
+    this.chunks.return();
+    this.reject(error);
   }
 }

@@ -19,7 +19,7 @@
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
 import { watchAbort } from '../op/abort-watch.js';
-import type { Multishot, MultishotSink } from '../op/multishot.js';
+import type { Multishot, MultishotSink, MultishotSpec } from '../op/multishot.js';
 import type { Prep } from '../op/request.js';
 import * as C from '../sys/constants.js';
 import { concurrentReadError } from '../sys/errors.js';
@@ -69,10 +69,7 @@ export class ProvidedRecv<T> {
   /** Who gets the value the pending read brings. */
   private sink: MultishotSink<T> | null = null;
   /** What reads from the op: the op's values and end, turned into ours. */
-  private readonly fromOp: MultishotSink<number | T> = {
-    value: (value) => this.took(value),
-    end: (error) => this.ended(error),
-  };
+  private readonly fromOp = new FromOp<T>(this);
   /** Set while next() waits for a buffer after ENOBUFS. */
   private wake: (() => void) | null = null;
   private readonly unwatch: (() => void) | null = null;
@@ -118,38 +115,9 @@ export class ProvidedRecv<T> {
   }
 
   private start(): Multishot<number | T> {
-    const { pool, decode, borrow, adopt } = this.spec;
-    const highWater = this.spec.highWater ?? highWaterFor(pool, borrow);
-    let op: Multishot<number | T> | null = null;
-    op = this.spec.ring.multishot<number | T>(
-      {
-        syscall: this.spec.syscall,
-        prep: this.spec.prep,
-        // The buffers stay alive until the final CQE, even if the group is unregistered first.
-        pin: [this.spec.pin, pool],
-        map: (res, flags) => {
-          if ((flags & C.IORING_CQE_F_BUFFER) === 0) return -1; // end of stream: no buffer used
-          const packed = pool.taken(res, flags);
-          // Lent while few wait unread. Beyond that (one burst can fill every buffer of the
-          // ring before the pause takes effect) the value is copied out like an owned one.
-          if (borrow && op !== null && op.unread < highWater) return packed;
-          // A full buffer becomes the value itself, and the kernel gets a new one.
-          const own = adopt === undefined ? null : pool.handOff(packed);
-          if (own !== null) return adopt!(own);
-          try {
-            return decode(pool.bytes(packed), true);
-          } finally {
-            pool.recycle(packed);
-          }
-        },
-        rearm: this.spec.rearm,
-        release: (value) => {
-          if (typeof value === 'number' && value >= 0) pool.recycle(value);
-        },
-        highWater,
-      },
-      { signal: this.spec.signal },
-    );
+    const spec = new RecvOpSpec(this.spec);
+    const op = this.spec.ring.multishot<number | T>(spec, { signal: this.spec.signal });
+    spec.op = op;
     return op;
   }
 
@@ -197,8 +165,8 @@ export class ProvidedRecv<T> {
     op.read(this.fromOp);
   }
 
-  /** The op's next value: a value of ours, a borrowed buffer (packed), or (negative) the end of the stream. */
-  private took(value: number | T): void {
+  /** @internal The op's next value (from FromOp): a value of ours, a borrowed buffer (packed), or (negative) the end of the stream. */
+  took(value: number | T): void {
     const sink = this.sink!;
     this.sink = null;
     this.reading = false;
@@ -213,8 +181,8 @@ export class ProvidedRecv<T> {
     }
   }
 
-  /** The op ended: with the stream, or (ENOBUFS) for want of a buffer, when a new one starts once one is back. */
-  private ended(error: unknown): void {
+  /** @internal The op ended (from FromOp): with the stream, or (ENOBUFS) for want of a buffer, when a new one starts once one is back. */
+  ended(error: unknown): void {
     const sink = this.sink!;
     this.sink = null;
     this.reading = false;
@@ -271,5 +239,73 @@ export class ProvidedRecv<T> {
   /** Resolves once no recv of this reader is in the kernel. */
   idle(): Promise<void> {
     return this.op?.settled() ?? Promise.resolve();
+  }
+}
+
+/**
+ * What reads a ProvidedRecv's op. A class, as the recv's spec below, and not
+ * an object of closures: the op calls the same method for every reader,
+ * which V8 calls directly, where a closure per reader is called through its
+ * generic Call builtin after loading that reader's function object and
+ * context, cold with hundreds of connections served in turn.
+ */
+class FromOp<T> implements MultishotSink<number | T> {
+  constructor(private readonly reader: ProvidedRecv<T>) {}
+
+  value(value: number | T): void {
+    this.reader.took(value);
+  }
+
+  end(error: unknown): void {
+    this.reader.ended(error);
+  }
+}
+
+/** The multishot recv of a ProvidedRecv: its SQE, and how each CQE becomes a value (see FromOp for why a class). */
+class RecvOpSpec<T> implements MultishotSpec<number | T> {
+  readonly syscall: string;
+  readonly prep: Prep;
+  /** The buffers stay alive until the final CQE, even if the group is unregistered first. */
+  readonly pin: unknown;
+  readonly rearm: (res: number) => boolean;
+  readonly highWater: number;
+  private readonly pool: BufferRing;
+  private readonly borrow: boolean;
+  private readonly decode: (bytes: Buffer, own: boolean) => T;
+  private readonly adopt: ((bytes: Buffer) => T) | undefined;
+  /** The op made from this spec (set once it exists). */
+  op: Multishot<number | T> | null = null;
+
+  constructor(spec: ProvidedRecvSpec<T>) {
+    this.syscall = spec.syscall;
+    this.prep = spec.prep;
+    this.pin = [spec.pin, spec.pool];
+    this.rearm = spec.rearm;
+    this.highWater = spec.highWater ?? highWaterFor(spec.pool, spec.borrow);
+    this.pool = spec.pool;
+    this.borrow = spec.borrow;
+    this.decode = spec.decode;
+    this.adopt = spec.adopt;
+  }
+
+  map(res: number, flags: number): number | T {
+    if ((flags & C.IORING_CQE_F_BUFFER) === 0) return -1; // end of stream: no buffer used
+    const pool = this.pool;
+    const packed = pool.taken(res, flags);
+    // Lent while few wait unread. Beyond that (one burst can fill every buffer of the
+    // ring before the pause takes effect) the value is copied out like an owned one.
+    if (this.borrow && this.op !== null && this.op.unread < this.highWater) return packed;
+    // A full buffer becomes the value itself, and the kernel gets a new one.
+    const own = this.adopt === undefined ? null : pool.handOff(packed);
+    if (own !== null) return this.adopt!(own);
+    try {
+      return this.decode(pool.bytes(packed), true);
+    } finally {
+      pool.recycle(packed);
+    }
+  }
+
+  release(value: number | T): void {
+    if (typeof value === 'number' && value >= 0) this.pool.recycle(value);
   }
 }
