@@ -13,8 +13,9 @@ export class HttpRequest {
   readonly method: string;
   /** The request-target exactly as sent: "/path?query", "*", or an absolute URL. */
   readonly target: string;
-  /** The request headers (names case-insensitive). */
-  readonly headers: HttpHeaders;
+  /** The parser's flat [name, value, ...] headers, read through `headers`. */
+  private readonly headerList: string[];
+  private headerView: HttpHeaders | null = null;
   /** "1.1" or "1.0". */
   readonly httpVersion: string;
   private readonly bodyBytes: Buffer | null;
@@ -28,9 +29,14 @@ export class HttpRequest {
   ) {
     this.method = parsed.method;
     this.target = parsed.target;
-    this.headers = new HttpHeaders(parsed.headers);
+    this.headerList = parsed.headers;
     this.httpVersion = parsed.minor === 1 ? '1.1' : '1.0';
     this.bodyBytes = parsed.body;
+  }
+
+  /** The request headers (names case-insensitive); made on first use: a handler that reads none costs no object for them. */
+  get headers(): HttpHeaders {
+    return (this.headerView ??= new HttpHeaders(this.headerList));
   }
 
   /** The absolute URL, as fetch's `request.url`: scheme, Host header, target. */
