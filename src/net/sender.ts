@@ -9,7 +9,6 @@
 // promises. On the node backend the stream's own write() does the sending.
 import { usesNode } from '../backend/backend.js';
 import type { OpSpec } from '../op/op.js';
-import type { IoUring } from '../ring/io-uring.js';
 import { sendInFlightError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { SEND_ALL, type SocketStream } from './stream.js';
@@ -24,17 +23,20 @@ export class Sender {
   /** The address of `sending` (its first byte); -1 until looked up. */
   private address = -1;
   private done: SendDone | null = null;
-  private readonly spec: SendSpec;
+  private readonly spec: OpSpec<number>;
 
   constructor(private readonly stream: SocketStream) {
-    this.spec = new SendSpec(this, stream.fd);
-  }
-
-  /** @internal Fills the SEND's SQE (from SendSpec): the rest of the bytes in flight. */
-  prepSend(uring: IoUring, sqe: number, fd: number): void {
-    const bytes = this.sending!;
-    if (this.address < 0) this.address = addressOf(bytes);
-    uring.prepSend(sqe, fd, this.address + this.offset, bytes.length - this.offset, SEND_ALL);
+    const fd = stream.fd;
+    // A literal of the same shape as most ops' specs (a class of its own made the Submitter's
+    // read of spec.prep megamorphic at c=1000: dearer than this closure's call; docs/performance.md).
+    this.spec = {
+      syscall: 'write',
+      prep: (uring, sqe) => {
+        const bytes = this.sending!;
+        if (this.address < 0) this.address = addressOf(bytes);
+        uring.prepSend(sqe, fd, this.address + this.offset, bytes.length - this.offset, SEND_ALL);
+      },
+    };
   }
 
   /** True from start() until its done() is called. */
@@ -81,25 +83,5 @@ export class Sender {
     this.sending = null;
     this.done = null;
     done(error);
-  }
-}
-
-/**
- * A Sender's op: a class, not an object with a closure per socket, so that
- * the Submitter's call of prep() is the same method for every socket (a
- * direct call) rather than a per-socket function object and context to load,
- * cold with hundreds of connections served in turn, called through V8's
- * generic Call builtin.
- */
-class SendSpec implements OpSpec<number> {
-  readonly syscall = 'write';
-
-  constructor(
-    private readonly sender: Sender,
-    private readonly fd: number,
-  ) {}
-
-  prep(uring: IoUring, sqe: number): void {
-    this.sender.prepSend(uring, sqe, this.fd);
   }
 }

@@ -323,6 +323,30 @@ test('a head that repeats the last one is answered from it (repeated-head.ts): s
   }
 });
 
+test('a head is answered from the kept one only when all of it and its blank line are there: bytes that extend it, end it otherwise or precede it parse as a fresh parser parses them', () => {
+  const kept = 'GET /a HTTP/1.1\r\nHost: x\r\n\r\n';
+  const variants = [
+    kept,
+    `${kept}${kept}`,
+    'GET /a HTTP/1.1\r\nHost: x\r\nX-More: 1\r\n\r\n', // the kept bytes, then another header line
+    'GET /a HTTP/1.1\r\nHost: x\r\n\rX\r\n\r\n', // a CR that is not the blank line's
+    'GET /a HTTP/1.1\r\nHost: x\r\n\n', // a bare LF where the blank line would be
+    '\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n', // an empty line before it
+    'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n',
+  ];
+  const summary = (o: Outcome) => JSON.stringify({ requests: o.requests.map((r) => ({ ...r, body: null })), status: o.error?.status ?? null });
+  for (const variant of variants) {
+    const expected = summary(feed([Buffer.from(variant, 'latin1')]));
+    const bytes = Buffer.from(variant, 'latin1');
+    for (let i = 0; i <= bytes.length; i++) {
+      const pieces = [Buffer.from(kept, 'latin1'), bytes.subarray(0, i), bytes.subarray(i)].filter((b) => b.length > 0);
+      const got = feed(pieces);
+      assert.equal(got.requests[0]?.target, '/a', 'the first head parsed, and is kept');
+      assert.equal(summary({ requests: got.requests.slice(1), error: got.error }), expected, `${JSON.stringify(variant)} split at ${i}`);
+    }
+  }
+});
+
 test('no head is shared between connections: each parser parses a head another connection sent, and keeps its own (a shared copy would let a client time whether another sent it)', () => {
   const take = (parser: RequestParser, text: string): ParsedRequest => {
     const chunk = Buffer.from(text, 'latin1');

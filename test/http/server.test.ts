@@ -154,6 +154,18 @@ test('an idle keep-alive connection is closed at the idle timeout', async () => 
   });
 });
 
+test('the Date header advances on a kept-alive connection (the server reads its clock once per batch, not once per process)', async () => {
+  await withServer({}, async (server) => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const { data } = await exchange(server.address.port, ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'], 1100);
+    const after = Date.now();
+    const dates = [...data.matchAll(/\r\nDate: ([^\r]+)\r\n/g)].map((m) => Date.parse(m[1]!));
+    assert.equal(dates.length, 2, data);
+    assert.ok(dates[1]! - dates[0]! >= 1000, `the second response's Date is a second later: ${data}`);
+    for (const date of dates) assert.ok(date >= before && date <= after, `${new Date(date).toUTCString()} within the exchange`);
+  });
+});
+
 test('a handler that throws gives 500 and the connection goes on; header injection is refused', async () => {
   const errors: unknown[] = [];
   await withServer({ onError: (e) => errors.push(e) }, async (server) => {
