@@ -15,7 +15,7 @@ import { Sender } from '../net/sender.js';
 import { shutdownNow } from '../net/socket.js';
 import type { TcpStream } from '../net/tcp-stream.js';
 import type { BorrowedChunk, ChunkIterator } from '../net/chunks.js';
-import type { MultishotSink } from '../op/multishot.js';
+import type { InPlaceSink } from '../net/provided-recv.js';
 import type { SocketAddress } from '../net/address.js';
 import { SHUT_RDWR } from '../sys/socket-constants.js';
 import { turnNow } from './clock.js';
@@ -159,10 +159,22 @@ export class Connection {
     return new Promise((resolve, reject) => new Receiver(this, chunks, resolve, reject).next());
   }
 
-  /** @internal Takes one chunk (from Receiver): true when done with it, or a promise when it had to wait (a send, a handler, a close). */
+  /** @internal Takes one chunk (from Receiver, or the `for await` loop): true when done with it, or a promise when it had to wait (a send, a handler, a close). */
   take(chunk: BorrowedChunk): true | Promise<void> {
     if (this.lingering) return true;
     this.parser.push(chunk);
+    return this.answer();
+  }
+
+  /** @internal take() of a chunk lent where it lies: bytes [start, end) of `memory` (from Receiver). */
+  takeIn(memory: Buffer, start: number, end: number): true | Promise<void> {
+    if (this.lingering) return true;
+    this.parser.pushIn(memory, start, end);
+    return this.answer();
+  }
+
+  /** Answers what the chunk just pushed completed; what take() returns. */
+  private answer(): true | Promise<void> {
     const open = this.drain();
     if (open === true) {
       this.schedule();
@@ -373,7 +385,7 @@ export class Connection {
  * after loading that connection's function object and context (cold, with
  * hundreds of connections served in turn).
  */
-class Receiver implements MultishotSink<BorrowedChunk> {
+class Receiver implements InPlaceSink<BorrowedChunk> {
   /** next() as a function, for a take that had to wait (made then). */
   private resume: (() => void) | null = null;
 
@@ -385,7 +397,8 @@ class Receiver implements MultishotSink<BorrowedChunk> {
   ) {}
 
   next(): void {
-    this.chunks.read(this);
+    // Borrowed chunks come where they lie (valueIn), with no Buffer made for each.
+    this.chunks.readInPlace(this);
   }
 
   value(chunk: BorrowedChunk): void {
@@ -396,6 +409,22 @@ class Receiver implements MultishotSink<BorrowedChunk> {
       this.fail(error);
       return;
     }
+    this.after(step);
+  }
+
+  valueIn(memory: Buffer, start: number, end: number): void {
+    let step: true | Promise<void>;
+    try {
+      step = this.connection.takeIn(memory, start, end);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.after(step);
+  }
+
+  /** Asks for the next chunk once the last is taken. */
+  private after(step: true | Promise<void>): void {
     if (step === true) this.next();
     else step.then((this.resume ??= () => this.next()), (error: unknown) => this.fail(error));
   }

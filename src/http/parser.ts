@@ -133,18 +133,39 @@ export class RequestParser {
    * when each chunk holds whole requests, no byte is copied at all.
    */
   push(chunk: Uint8Array): void {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.pushIn(bytes, 0, bytes.length);
+  }
+
+  /**
+   * push() of bytes [start, end) of `memory`, where they lie (a server's
+   * receive buffers: no view made per chunk). The same terms: those bytes
+   * must stay unchanged until next() returns null. The rest of `memory` is
+   * never read.
+   */
+  pushIn(memory: Buffer, start: number, end: number): void {
     if (this.borrowed) this.unborrow();
-    const length = chunk.byteLength;
     if (this.start === this.end) {
-      this.buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, length);
+      this.buf = memory;
       this.borrowed = true;
-      this.start = this.scanned = this.lineStart = 0;
-      this.end = length;
+      this.start = this.scanned = this.lineStart = start;
+      this.end = end;
       return;
     }
+    const length = end - start;
     if (this.end + length > this.buf.length) this.makeRoom(length);
-    this.buf.set(chunk, this.end);
+    memory.copy(this.buf, this.end, start, end);
     this.end += length;
+  }
+
+  /**
+   * buf, ending at `end`, for indexOf: it searches to the end of its buffer,
+   * and past `end` lie bytes that are not ours (the rest of the kernel's
+   * buffers, when a chunk was pushed in place). A view only when needed.
+   */
+  private searchable(): Buffer {
+    const buf = this.buf;
+    return buf.length === this.end ? buf : buf.subarray(0, this.end);
   }
 
   /** Copies what is left of a borrowed chunk into the parser's own storage. */
@@ -286,9 +307,10 @@ export class RequestParser {
     }
     let from = this.scanned;
     // Nothing new to look at (the batch's last request was complete): no call into indexOf.
+    const search = from < this.end ? this.searchable() : buf;
     while (from < this.end) {
-      const lf = buf.indexOf(LF, from);
-      if (lf < 0 || lf >= this.end) break;
+      const lf = search.indexOf(LF, from);
+      if (lf < 0) break;
       if (lf === this.lineStart || buf[lf - 1] !== CR) throw new HttpError(400, 'bare LF in the request head');
       if (lf - 1 === this.lineStart && this.lineStart === this.start) {
         // RFC 9112 2.2: empty lines before a request line are ignored.
@@ -534,10 +556,11 @@ export class RequestParser {
   /** The trailer section after the last chunk: lines until an empty one. Checked, counted, dropped. */
   private readTrailers(): boolean {
     const buf = this.buf;
+    const search = this.searchable();
     let from = this.scanned;
     for (;;) {
-      const lf = buf.indexOf(LF, from);
-      if (lf < 0 || lf >= this.end) break;
+      const lf = search.indexOf(LF, from);
+      if (lf < 0) break;
       if (lf === this.lineStart || buf[lf - 1] !== CR) throw new HttpError(400, 'bare LF in the trailers');
       const empty = lf - 1 === this.lineStart;
       if (!empty) {

@@ -175,6 +175,21 @@ export class BufferRing {
     return Buffer.from(this.slab!, this.slabOffset + bid * this.size, packed % PACK);
   }
 
+  /** The memory the bytes of `packed` lie in (the slab, or the buffer's own allocation): bytes() without a view, with startOf() and lengthOf(). */
+  memoryOf(packed: number): Buffer {
+    return this.buffers === null ? this.memory! : this.buffers[Math.floor(packed / PACK)]!;
+  }
+
+  /** Where in memoryOf(packed) its bytes start. */
+  startOf(packed: number): number {
+    return this.buffers === null ? Math.floor(packed / PACK) * this.size : 0;
+  }
+
+  /** How many bytes `packed` holds. */
+  lengthOf(packed: number): number {
+    return packed % PACK;
+  }
+
   /** Gives bid a new allocation of its own (not yet visible to the kernel). */
   private renew(bid: number): void {
     // On a cache line: the kernel's copy into a buffer at 16 modulo 32 costs up to twice the CPU (aligned-buffer.ts).

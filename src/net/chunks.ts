@@ -11,7 +11,7 @@ import type { Ring } from '../driver/ring.js';
 import type { MultishotSink } from '../op/multishot.js';
 import { invalidArgType, unreachableError } from '../sys/errors.js';
 import { recvBuffers } from './buffer-ring.js';
-import { ProvidedRecv } from './provided-recv.js';
+import { ProvidedRecv, type InPlaceSink } from './provided-recv.js';
 
 declare const borrowed: unique symbol;
 /**
@@ -112,6 +112,17 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
   read(sink: MultishotSink<T>): void {
     if (this.reader === null) throw unreachableError('read() without a multishot recv (see byCallback)');
     this.reader.read(sink as MultishotSink<Buffer>);
+  }
+
+  /**
+   * read() for a parser that takes bytes where the kernel put them, for
+   * servers: a borrowed chunk comes to `sink.valueIn(memory, start, end)`,
+   * no Buffer made for it (only chunks({ borrow: true }) lends them; other
+   * chunks still come to `sink.value`). Only where byCallback is true.
+   */
+  readInPlace(sink: InPlaceSink<T>): void {
+    if (this.reader === null) throw unreachableError('readInPlace() without a multishot recv (see byCallback)');
+    this.reader.readInPlace(sink as InPlaceSink<Buffer>);
   }
 
   private async nextFallback(): Promise<IteratorResult<T>> {

@@ -32,6 +32,15 @@ const OWNED_BYTES = 64 * 1024;
 /** Buffers a borrowing reader may hold unread, at most. */
 const BORROWED_BUFFERS = 4;
 
+/**
+ * A reader that takes borrowed bytes where the kernel put them: no view
+ * (and so no object) per value. See ProvidedRecv.readInPlace.
+ */
+export interface InPlaceSink<T> extends MultishotSink<T> {
+  /** The next value, borrowed: bytes [start, end) of `memory`, valid until the next read (the rest of `memory` is not the reader's). */
+  valueIn(memory: Buffer, start: number, end: number): void;
+}
+
 export interface ProvidedRecvSpec<T> {
   ring: Ring;
   pool: BufferRing;
@@ -68,6 +77,8 @@ export class ProvidedRecv<T> {
   private reading = false;
   /** Who gets the value the pending read brings. */
   private sink: MultishotSink<T> | null = null;
+  /** The pending read is readInPlace()'s: a borrowed value goes to sink.valueIn. */
+  private inPlace = false;
   /** What reads from the op: the op's values and end, turned into ours. */
   private readonly fromOp = new FromOp<T>(this);
   /** Set while next() waits for a buffer after ENOBUFS. */
@@ -152,6 +163,20 @@ export class ProvidedRecv<T> {
    * borrowed value is valid until the next read. Throws if a read is pending.
    */
   read(sink: MultishotSink<T>): void {
+    this.readWith(sink, false);
+  }
+
+  /**
+   * read() for a reader that takes a borrowed value where it lies, as
+   * (memory, start, end) given to sink.valueIn, instead of decode()'s view
+   * of it: a server's parser then makes no object per chunk. Values that are
+   * not borrowed (copied beyond highWater, handed off) come to sink.value.
+   */
+  readInPlace(sink: InPlaceSink<T>): void {
+    this.readWith(sink, true);
+  }
+
+  private readWith(sink: MultishotSink<T>, inPlace: boolean): void {
     if (this.reading) throw concurrentReadError();
     this.giveBack();
     if (this.done) {
@@ -162,6 +187,7 @@ export class ProvidedRecv<T> {
     const op = (this.op ??= this.start());
     this.reading = true;
     this.sink = sink;
+    this.inPlace = inPlace;
     op.read(this.fromOp);
   }
 
@@ -177,7 +203,13 @@ export class ProvidedRecv<T> {
       sink.end(null);
     } else {
       this.held = value;
-      sink.value(this.spec.decode(this.spec.pool.bytes(value), false));
+      const pool = this.spec.pool;
+      if (!this.inPlace) {
+        sink.value(this.spec.decode(pool.bytes(value), false));
+      } else {
+        const start = pool.startOf(value);
+        (sink as InPlaceSink<T>).valueIn(pool.memoryOf(value), start, start + pool.lengthOf(value));
+      }
     }
   }
 
@@ -200,10 +232,11 @@ export class ProvidedRecv<T> {
     } else {
       // Out of buffers: start again when one is back.
       this.reading = true;
+      const inPlace = this.inPlace;
       this.wake = () => {
         this.wake = null;
         this.reading = false;
-        this.read(sink);
+        this.readWith(sink, inPlace);
       };
       this.spec.pool.whenAvailable(() => this.wake?.());
     }

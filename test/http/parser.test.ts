@@ -11,14 +11,23 @@ import { DEFAULT_LIMITS, HttpError, type Limits } from '../../src/http/limits.js
 
 type Outcome = { requests: ParsedRequest[]; error: HttpError | null };
 
-function feed(pieces: Buffer[], limits: Limits = DEFAULT_LIMITS): Outcome {
+/** Bytes around a piece pushed in place (pushIn): line ends, so that a search that strays past the piece finds them. */
+const AROUND = 48;
+
+function feed(pieces: Buffer[], limits: Limits = DEFAULT_LIMITS, inPlace = false): Outcome {
   const parser = new RequestParser(limits);
   const requests: ParsedRequest[] = [];
   try {
     for (const piece of pieces) {
       // A copy, scribbled over once the parser is done with it: the network's buffers are reused too.
-      const chunk = Buffer.from(piece);
-      parser.push(chunk);
+      // In place: the piece inside a larger memory, as a server's receive buffers hold it.
+      const chunk = inPlace ? Buffer.alloc(piece.length + 2 * AROUND, '\r\n') : Buffer.from(piece);
+      if (inPlace) {
+        piece.copy(chunk, AROUND);
+        parser.pushIn(chunk, AROUND, AROUND + piece.length);
+      } else {
+        parser.push(chunk);
+      }
       for (let r = parser.next(); r !== null; r = parser.next()) requests.push(r);
       chunk.fill(0xee);
     }
@@ -41,6 +50,11 @@ function parseAll(text: string | Buffer, limits?: Limits): Outcome {
   }
   const single = [...bytes].map((b) => Buffer.from([b]));
   assert.equal(summary(feed(single, limits)), expected, 'one byte at a time');
+  // Pushed in place (pushIn), between bytes that are not the request's: whole, and split in two.
+  assert.equal(summary(feed([bytes], limits, true)), expected, 'in place');
+  for (let i = 1; i < bytes.length; i++) {
+    assert.equal(summary(feed([bytes.subarray(0, i), bytes.subarray(i)], limits, true)), expected, `in place, split at byte ${i}`);
+  }
   return whole;
 }
 

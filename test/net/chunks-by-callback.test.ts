@@ -12,6 +12,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { Ring, type RingOptions } from '../../src/index.js';
 import { recvBuffers, socketpair, type BorrowedChunk, type UnixStream } from '../../src/net/index.js';
 import type { MultishotSink } from '../../src/op/multishot.js';
+import type { InPlaceSink } from '../../src/net/provided-recv.js';
 
 /** Runs `body` with a ring and a socketpair on it, closed after; skips where the kernel has no provided buffer rings. */
 async function withPair(t: TestContext, options: RingOptions, body: (ring: Ring, a: UnixStream, b: UnixStream) => Promise<void>): Promise<void> {
@@ -217,5 +218,42 @@ test('ring.close() from inside a sink, the next read registered: the chunks alre
     const got = Buffer.concat(parts);
     assert.ok(got.equals(payload.subarray(0, got.length)), `the ${got.length} bytes received are the first ones sent, in order`);
     await writing;
+  });
+});
+
+test('readInPlace: borrowed chunks come as (memory, start, end) of the ring buffer they lie in, in order, with no view made; EOF ends', {
+  timeout: 20_000,
+}, async (t) => {
+  await withPair(t, {}, async (ring, a, b) => {
+    const chunks = b.chunks({ borrow: true });
+    const pool = recvBuffers(ring)!;
+    const got: string[] = [];
+    let views = 0;
+    let ended: unknown = 'not yet';
+    const sink: InPlaceSink<BorrowedChunk> = {
+      valueIn: (memory, start, end) => {
+        assert.ok(start >= 0 && end >= start && end <= memory.length);
+        assert.ok(end - start <= pool.size, 'within one buffer of the ring');
+        got.push(memory.toString('latin1', start, end)); // borrowed: copied before the next read
+        chunks.readInPlace(sink);
+      },
+      value: () => {
+        views++;
+        chunks.readInPlace(sink);
+      },
+      end: (error) => {
+        ended = error;
+      },
+    };
+    chunks.readInPlace(sink);
+    for (const part of ['GET ', '/ HTTP/1.1\r\n', 'Host: x\r\n\r\n']) {
+      await a.write(Buffer.from(part));
+      await until(`"${part}" came`, () => got.join('').endsWith(part));
+    }
+    assert.equal(got.join(''), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.equal(views, 0, 'no chunk came as a Buffer');
+    await a.close();
+    await until('EOF ended the reader', () => ended !== 'not yet');
+    assert.equal(ended, null);
   });
 });
