@@ -168,6 +168,22 @@ export class RequestParser {
     return buf.length === this.end ? buf : buf.subarray(0, this.end);
   }
 
+  /**
+   * Done with a borrowed chunk: lets go of it, keeping a copy of what is
+   * left of it, if anything. Nothing is, when chunks hold whole requests:
+   * that case is kept small, so that V8 inlines it into the connection's
+   * loop and leaves unborrow(), and its budget, to the rare one.
+   */
+  private letGo(): void {
+    if (this.start !== this.end) {
+      this.unborrow();
+      return;
+    }
+    this.buf = this.own;
+    this.borrowed = false;
+    this.start = this.end = this.scanned = this.lineStart = 0;
+  }
+
   /** Copies what is left of a borrowed chunk into the parser's own storage. */
   private unborrow(): void {
     const live = this.end - this.start;
@@ -206,7 +222,7 @@ export class RequestParser {
   next(): ParsedRequest | null {
     const request = this.parse();
     // Needing more bytes: keep what is left, since the chunk goes back to the kernel.
-    if (request === null && this.borrowed) this.unborrow();
+    if (request === null && this.borrowed) this.letGo();
     return request;
   }
 
@@ -217,7 +233,7 @@ export class RequestParser {
    */
   nextHead(): ParsedRequest | null {
     const request = this.parseHead();
-    if (request === null && this.borrowed) this.unborrow();
+    if (request === null && this.borrowed) this.letGo();
     return request;
   }
 
