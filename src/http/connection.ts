@@ -7,7 +7,8 @@
 // out, which is also what holds a client that does not read.
 // Keep-alive until the client or a response says close. A refused request
 // (HttpError) gets its status and a close. Deadlines (idle, slow headers) are
-// set here and enforced by the server's sweep, which shuts the socket down.
+// set here, from the batch's clock (clock.ts), and enforced by the server's
+// sweep, which shuts the socket down.
 import { usesNode } from '../backend/backend.js';
 import * as nodeHttp from '../fallback/http.js';
 import { constants } from 'node:os';

@@ -9,7 +9,8 @@
 //    its CQE arrives and the buffer goes straight back to the kernel, or,
 //    with `adopt`, a full buffer is handed off as the value and a new one
 //    takes its place; so a stalled consumer holds none of the ring-wide
-//    buffers. With `borrow`, a value is a view of the buffer instead, which
+//    buffers. With `borrow`, a value is a view of the buffer instead (or,
+//    read with readInPlace, the buffer's memory and the value's range), which
 //    goes back when the next value is asked for (or the reader stops): no
 //    copy. At most `highWater` unread values hold buffers; values beyond are
 //    copied out or handed off, so a stalled borrower cannot take the ring's
