@@ -5,9 +5,12 @@
 // event-loop turn. The reading is dropped by a process.nextTick callback,
 // which runs once the callback (or tick, or microtask run) that took it is
 // done, so it is never older than the JavaScript that has run since: no
-// timer, no I/O wait, can come between it and its use. Date.now() per
-// request cost about 0.1 µs of a hello world's ~3 µs of JavaScript
-// (docs/performance.md, "Session 8").
+// timer, no I/O wait, can come between it and its use. But a handler's own
+// synchronous work can be long (a second, more): once one has run, the
+// reading is read again (rereadClock), so that no response's Date and no
+// deadline lags behind it; a batch's reading is shared by what serve() does
+// between two handlers. Date.now() per request cost about 0.1 µs of a hello
+// world's ~3 µs of JavaScript (docs/performance.md, "Session 8").
 
 let reading = 0;
 let fresh = false;
@@ -25,4 +28,9 @@ export function turnNow(): number {
     process.nextTick(drop);
   }
   return reading;
+}
+
+/** Reads the clock again, if a reading is kept: code that may have run long (a handler) ran since it was taken. Its tick is already on its way. */
+export function rereadClock(): void {
+  if (fresh) reading = Date.now();
 }

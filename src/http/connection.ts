@@ -19,7 +19,7 @@ import type { BorrowedChunk, ChunkIterator } from '../net/chunks.js';
 import type { InPlaceSink } from '../net/provided-recv.js';
 import type { SocketAddress } from '../net/address.js';
 import { SHUT_RDWR } from '../sys/socket-constants.js';
-import { turnNow } from './clock.js';
+import { rereadClock, turnNow } from './clock.js';
 import { FileSender } from './file-send.js';
 import { HttpError, type Limits } from './limits.js';
 import { Output } from './output.js';
@@ -296,6 +296,8 @@ export class Connection {
    */
   private answered(parsed: ParsedRequest, response: HttpResponse): boolean | Promise<boolean> {
     const out = this.out;
+    // The handler ran since the batch's reading, for as long as it liked: this response's Date, and the deadlines after it, read the clock again.
+    rereadClock();
     // Asked after the handler: a server that started closing meanwhile says so in this response.
     // No tunnels here: after a CONNECT the handler answered, the connection closes.
     const keepAlive = parsed.keepAlive && !this.context.closing && parsed.method !== 'CONNECT';

@@ -166,6 +166,33 @@ test('the Date header advances on a kept-alive connection (the server reads its 
   });
 });
 
+test('a handler that runs long synchronously: its response dated after it, and the keep-alive idle timeout counted from its end', async () => {
+  // The server reads its clock once per batch; this batch is two pipelined requests whose second handler
+  // blocks for longer than the idle timeout. Its Date and the connection's deadline must not come from the
+  // reading taken before it (the Date a second early; the connection shut down as soon as the batch ended).
+  let blockEnd = 0;
+  const block = (req: HttpRequest): HttpResponse => {
+    if (req.pathname === '/block') {
+      const until = Date.now() + 1300;
+      while (Date.now() < until); // synchronous work, longer than the idle timeout
+      blockEnd = Date.now();
+    }
+    return new HttpResponse('ok');
+  };
+  await withServer({ idleTimeout: 1000, fetch: block }, async (server) => {
+    const pipelined = 'GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /block HTTP/1.1\r\nHost: x\r\n\r\n';
+    // The third request comes 400 ms after the block ended: well within the idle timeout.
+    const { data } = await exchange(server.address.port, [pipelined, 'GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'], 1700);
+    const dates = [...data.matchAll(/\r\nDate: ([^\r]+)\r\n/g)].map((m) => Date.parse(m[1]!));
+    assert.ok(dates.length >= 2, data);
+    assert.ok(
+      dates[1]! >= Math.floor(blockEnd / 1000) * 1000,
+      `the blocking request's Date (${new Date(dates[1]!).toUTCString()}) is not before its handler ended (${new Date(blockEnd).toUTCString()})`,
+    );
+    assert.deepEqual(statuses(data), [200, 200, 200], `the kept-alive connection answers the next request: ${data}`);
+  });
+});
+
 test('a handler that throws gives 500 and the connection goes on; header injection is refused', async () => {
   const errors: unknown[] = [];
   await withServer({ onError: (e) => errors.push(e) }, async (server) => {
