@@ -2,6 +2,7 @@
 // reads, and back. IPv4, IPv6 and Unix paths; host names go through the
 // system resolver (dns.lookup, as node:net does).
 import type * as Dns from 'node:dns/promises';
+import type * as Fs from 'node:fs';
 import type * as Net from 'node:net';
 import type * as Os from 'node:os';
 import { lazyBuiltin } from '../sys/builtins.js';
@@ -12,6 +13,7 @@ import { invalidArgType, outOfRange } from '../sys/errors.js';
 const net = lazyBuiltin<typeof Net>('node:net');
 const dns = lazyBuiltin<typeof Dns>('node:dns/promises');
 const os = lazyBuiltin<typeof Os>('node:os');
+const fs = lazyBuiltin<typeof Fs>('node:fs');
 
 /** An address as node:net reports it (`server.address()`). */
 export interface SocketAddress {
@@ -79,16 +81,41 @@ function parseIPv6(text: string, out: Buffer, at: number): void {
  * refuses a link-local address (EINVAL), naming it.
  */
 function zoneIndex(zone: string): number {
-  if (/^\d+$/.test(zone)) return Number(zone) >>> 0;
-  // A link-local address's scope id is its interface's index.
-  for (const entry of os().networkInterfaces()[zone] ?? []) if (entry.family === 'IPv6' && entry.scopeid) return entry.scopeid;
-  return 0;
+  if (/^\d+$/.test(zone)) {
+    const index = Number(zone);
+    return index <= 0xffffffff ? index : 0;
+  }
+  return interfaceIndex(zone);
 }
 
-/** The zone to print for a scope id: the interface's name (as Node prints it), else the number. */
+/** An interface name as the kernel allows one (IFNAMSIZ - 1 bytes, no '/', not '.' or '..'): only such a name is looked up in sysfs. */
+const INTERFACE_NAME = /^(?!\.\.?$)[^/\0]{1,15}$/;
+
+/**
+ * if_nametoindex(3), as Node does for a zone: every interface has an index,
+ * with a link-local address or not (lo, an interface with global addresses
+ * only). Without sysfs, the interfaces that list a link-local address.
+ */
+function interfaceIndex(name: string): number {
+  if (!INTERFACE_NAME.test(name)) return 0;
+  try {
+    return Number.parseInt(fs().readFileSync(`/sys/class/net/${name}/ifindex`, 'latin1'), 10) || 0;
+  } catch {
+    const interfaces = os().networkInterfaces();
+    // Own names only: a zone such as `constructor` must not find Object.prototype's.
+    for (const entry of Object.hasOwn(interfaces, name) ? (interfaces[name] ?? []) : []) if (entry.family === 'IPv6' && entry.scopeid) return entry.scopeid;
+    return 0;
+  }
+}
+
+/** The zone to print for a scope id: the interface's name (as Node prints it, if_indextoname), else the number. */
 function zoneName(index: number): string {
-  for (const [name, entries] of Object.entries(os().networkInterfaces())) {
-    if (entries?.some((entry) => entry.family === 'IPv6' && entry.scopeid === index)) return name;
+  try {
+    for (const name of fs().readdirSync('/sys/class/net')) if (interfaceIndex(name) === index) return name;
+  } catch {
+    for (const [name, entries] of Object.entries(os().networkInterfaces())) {
+      if (entries?.some((entry) => entry.family === 'IPv6' && entry.scopeid === index)) return name;
+    }
   }
   return String(index);
 }

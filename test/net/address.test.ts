@@ -1,6 +1,7 @@
 // Socket address encoding: text to sockaddr bytes and back (no kernel needed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 import { decodeInet, decodeUnix, formatIPv6, inetSockaddr, unixSockaddr } from '../../src/net/address.js';
@@ -56,6 +57,12 @@ test('an IPv6 zone names the interface: its index goes into sin6_scope_id, and c
   // Node's rule for a name no interface has: no scope (the kernel then refuses the address).
   assert.equal(inetSockaddr('fe80::1%no-such-interface', 80).bytes.readUInt32LE(24), 0);
   assert.equal(decodeInet(inetSockaddr('fe80::1', 80).bytes)!.address, 'fe80::1');
+  // lo: no link-local address, but an index (1), printed back by name.
+  const lo = inetSockaddr('fe80::1%lo', 80).bytes;
+  assert.equal(lo.readUInt32LE(24), Number(readFileSync('/sys/class/net/lo/ifindex', 'latin1')));
+  assert.equal(decodeInet(lo)!.address, 'fe80::1%lo');
+  // Not an interface: no scope, and no error.
+  for (const zone of ['constructor', 'toString', '..', '4294967296']) assert.equal(inetSockaddr(`fe80::1%${zone}`, 80).bytes.readUInt32LE(24), 0, zone);
 });
 
 test('formatIPv6 follows RFC 5952 (longest zero run compressed, lower case)', () => {

@@ -116,6 +116,23 @@ test('IPv6 link-local with a zone (fe80::…%eth0): bind, connect, exchange byte
   }
 });
 
+test('a zone names any interface, as node:net reads it (if_nametoindex): lo has no link-local address but an index; a name no interface has, even `constructor`, is no scope', async () => {
+  // What node:net answers for each (fe80::1 is on no interface here): the kernel's error for a scoped address
+  // it does not have, and EINVAL for a link-local one with no scope. A zone looked up among the interfaces
+  // with a link-local address gave lo no scope (EINVAL), and `constructor` found Object's (a TypeError).
+  for (const [zone, code] of [
+    ['lo', 'EADDRNOTAVAIL'],
+    ['constructor', 'EINVAL'],
+    ['no-such-if', 'EINVAL'],
+  ] as const) {
+    await assert.rejects(TcpListener.bind({ host: `fe80::1%${zone}` }), (error: NodeJS.ErrnoException) => {
+      assert.equal(error.code, code, `fe80::1%${zone}: ${error}`);
+      assert.equal(error.syscall, 'bind');
+      return true;
+    });
+  }
+});
+
 test('readv() and writev() move several buffers in one op', async () => {
   const listener = await TcpListener.bind({ host: '127.0.0.1' });
   try {
