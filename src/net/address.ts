@@ -108,10 +108,22 @@ function interfaceIndex(name: string): number {
   }
 }
 
+/** Interface names by index, as zoneName found them, and when: trusted for ZONE_NAME_MS (an interface may be renamed, an index reused). */
+const zoneNames = new Map<number, { name: string; at: number }>();
+const ZONE_NAME_MS = 1000;
+
 /** The zone to print for a scope id: the interface's name (as Node prints it, if_indextoname), else the number. */
 function zoneName(index: number): string {
+  // A datagram's sender is decoded per datagram: the scan of sysfs (some 50 µs per interface) not every time.
+  const now = Date.now();
+  const known = zoneNames.get(index);
+  if (known !== undefined && now - known.at < ZONE_NAME_MS) return known.name;
   try {
-    for (const name of fs().readdirSync('/sys/class/net')) if (interfaceIndex(name) === index) return name;
+    for (const name of fs().readdirSync('/sys/class/net')) {
+      if (interfaceIndex(name) !== index) continue;
+      zoneNames.set(index, { name, at: now });
+      return name;
+    }
   } catch {
     for (const [name, entries] of Object.entries(os().networkInterfaces())) {
       if (entries?.some((entry) => entry.family === 'IPv6' && entry.scopeid === index)) return name;
