@@ -44,6 +44,10 @@ export interface ChunkSource {
 const FALLBACK_BYTES = 64 * 1024;
 
 const decodeChunk = (bytes: Buffer, own: boolean): Buffer => (own ? Buffer.from(bytes) : bytes);
+/** A full buffer the pool handed off is the chunk itself. */
+const adoptChunk = (bytes: Buffer): Buffer => bytes;
+/** A recv that ended with data delivered (e.g. the CQ was full) carries on at once. */
+const rearmAfterData = (res: number): boolean => res > 0;
 
 /**
  * A socket's incoming chunks, from a multishot recv over the ring's provided buffers
@@ -54,16 +58,21 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
   private readonly borrow: boolean;
   private done = false;
   private fallback: Buffer | null = null;
+  /** The fallback's read options (kernels without buffer rings); the multishot recv keeps none. */
+  private readonly options: ChunkOptions | null = null;
 
   constructor(
     private readonly source: ChunkSource,
-    private readonly options: ChunkOptions = {},
+    options: ChunkOptions = {},
   ) {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
     if (options.borrow !== undefined && typeof options.borrow !== 'boolean') throw invalidArgType('options.borrow', 'of type boolean', options.borrow);
     this.borrow = options.borrow === true;
     const pool = recvBuffers(source.ring);
-    if (pool === null) return;
+    if (pool === null) {
+      this.options = options;
+      return;
+    }
     const fd = source.fd;
     this.reader = new ProvidedRecv<Buffer>({
       ring: source.ring,
@@ -73,10 +82,9 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
         uring.prepRecvMultishot(sqe, fd, 0, 0, 0);
         uring.selectBuffer(sqe, pool.group);
       },
-      // Ended with data delivered (e.g. the CQ was full): carry on at once.
-      rearm: (res) => res > 0,
+      rearm: rearmAfterData,
       decode: decodeChunk,
-      adopt: (bytes) => bytes,
+      adopt: adoptChunk,
       borrow: this.borrow,
       signal: options.signal,
     });
@@ -127,7 +135,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
 
   private async nextFallback(): Promise<IteratorResult<T>> {
     const buf = (this.fallback ??= Buffer.allocUnsafeSlow(FALLBACK_BYTES));
-    const n = await this.source.read(buf, this.options);
+    const n = await this.source.read(buf, this.options ?? undefined);
     if (n === 0) {
       this.done = true;
       return { value: undefined, done: true };

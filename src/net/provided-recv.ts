@@ -68,7 +68,15 @@ function highWaterFor(pool: BufferRing, borrow: boolean): number {
   return Math.max(2, Math.ceil(OWNED_BYTES / pool.size));
 }
 
-export class ProvidedRecv<T> {
+/**
+ * Reads its op by callback itself (it is the op's MultishotSink: value() and
+ * end()), a class and not an object of closures: the op calls the same
+ * method for every reader, which V8 calls directly, where a closure per
+ * reader is called through its generic Call builtin after loading that
+ * reader's function object and context, cold with hundreds of connections
+ * served in turn; and an idle connection holds no extra object for it.
+ */
+export class ProvidedRecv<T> implements MultishotSink<number | T> {
   /** The recv in the kernel (or paused); null after ENOBUFS until a buffer is back. */
   private op: Multishot<number | T> | null = null;
   /** Borrowed mode: the buffer of the value last handed out (packed), returned on the next call. */
@@ -80,8 +88,6 @@ export class ProvidedRecv<T> {
   private sink: MultishotSink<T> | null = null;
   /** The pending read is readInPlace()'s: a borrowed value goes to sink.valueIn. */
   private inPlace = false;
-  /** What reads from the op: the op's values and end, turned into ours. */
-  private readonly fromOp = new FromOp<T>(this);
   /** Set while next() waits for a buffer after ENOBUFS. */
   private wake: (() => void) | null = null;
   private readonly unwatch: (() => void) | null = null;
@@ -149,12 +155,7 @@ export class ProvidedRecv<T> {
 
   /** The next value; done at end of stream. Rejects with the recv's error (ENOBUFS excepted). */
   next(): Promise<IteratorResult<T>> {
-    return new Promise((resolve, reject) => {
-      this.read({
-        value: (value) => resolve({ value, done: false }),
-        end: (error) => (error === null ? resolve({ value: undefined, done: true }) : reject(error)),
-      });
-    });
+    return new Promise((resolve, reject) => this.read(new NextSink(resolve, reject)));
   }
 
   /**
@@ -189,11 +190,11 @@ export class ProvidedRecv<T> {
     this.reading = true;
     this.sink = sink;
     this.inPlace = inPlace;
-    op.read(this.fromOp);
+    op.read(this);
   }
 
-  /** @internal The op's next value (from FromOp): a value of ours, a borrowed buffer (packed), or (negative) the end of the stream. */
-  took(value: number | T): void {
+  /** @internal The op's next value (MultishotSink): a value of ours, a borrowed buffer (packed), or (negative) the end of the stream. */
+  value(value: number | T): void {
     const sink = this.sink!;
     this.sink = null;
     this.reading = false;
@@ -214,8 +215,8 @@ export class ProvidedRecv<T> {
     }
   }
 
-  /** @internal The op ended (from FromOp): with the stream, or (ENOBUFS) for want of a buffer, when a new one starts once one is back. */
-  ended(error: unknown): void {
+  /** @internal The op ended (MultishotSink): with the stream, or (ENOBUFS) for want of a buffer, when a new one starts once one is back. */
+  end(error: unknown): void {
     const sink = this.sink!;
     this.sink = null;
     this.reading = false;
@@ -276,26 +277,24 @@ export class ProvidedRecv<T> {
   }
 }
 
-/**
- * What reads a ProvidedRecv's op. A class, as the recv's spec below, and not
- * an object of closures: the op calls the same method for every reader,
- * which V8 calls directly, where a closure per reader is called through its
- * generic Call builtin after loading that reader's function object and
- * context, cold with hundreds of connections served in turn.
- */
-class FromOp<T> implements MultishotSink<number | T> {
-  constructor(private readonly reader: ProvidedRecv<T>) {}
+/** What next() reads with: a class, so that a pending next() (every idle connection's) holds no closures of its own. */
+class NextSink<T> implements MultishotSink<T> {
+  constructor(
+    private readonly resolve: (result: IteratorResult<T>) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
 
-  value(value: number | T): void {
-    this.reader.took(value);
+  value(value: T): void {
+    this.resolve({ value, done: false });
   }
 
   end(error: unknown): void {
-    this.reader.ended(error);
+    if (error === null) this.resolve({ value: undefined, done: true });
+    else this.reject(error);
   }
 }
 
-/** The multishot recv of a ProvidedRecv: its SQE, and how each CQE becomes a value (see FromOp for why a class). */
+/** The multishot recv of a ProvidedRecv: its SQE, and how each CQE becomes a value (see ProvidedRecv for why a class). */
 class RecvOpSpec<T> implements MultishotSpec<number | T> {
   readonly syscall: string;
   readonly prep: Prep;
@@ -313,7 +312,7 @@ class RecvOpSpec<T> implements MultishotSpec<number | T> {
   constructor(spec: ProvidedRecvSpec<T>) {
     this.syscall = spec.syscall;
     this.prep = spec.prep;
-    this.pin = [spec.pin, spec.pool];
+    this.pin = spec.pin === undefined ? spec.pool : [spec.pin, spec.pool];
     this.rearm = spec.rearm;
     this.highWater = spec.highWater ?? highWaterFor(spec.pool, spec.borrow);
     this.pool = spec.pool;

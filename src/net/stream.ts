@@ -60,10 +60,11 @@ export class SocketStream implements AsyncIterable<Buffer> {
   /** Ops that may be in the kernel: close() shuts the socket down first so that they end. */
   private pending = 0;
   private iterator: ChunkIterator | null = null;
-  /** Each op's spec.settled: the op layer calls it as the op settles, so no promise of ours per op. */
-  private readonly opSettled = (): void => {
-    this.pending--;
-  };
+  /**
+   * Each op's spec.settled: the op layer calls it as the op settles, so no
+   * promise of ours per op. Made by the first op: an idle connection has none.
+   */
+  private opSettled: (() => void) | null = null;
 
   constructor(
     /** The socket's fd. */
@@ -81,7 +82,9 @@ export class SocketStream implements AsyncIterable<Buffer> {
     if (this.closing !== null) return Promise.reject(closedError(spec.syscall));
     // An aborted signal rejects before any op exists (nothing to count); bad options throw.
     if (options?.signal?.aborted === true) return this.ring.submit(spec, options);
-    spec.settled = this.opSettled;
+    spec.settled = this.opSettled ??= () => {
+      this.pending--;
+    };
     this.pending++;
     try {
       return this.ring.submit(spec, options);
