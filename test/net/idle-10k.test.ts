@@ -27,9 +27,13 @@ test('10,000 idle connections to the echo server: all held, all echo afterwards,
   let client: Awaited<ReturnType<typeof startIdleClient>> | null = null;
   try {
     // Warm-up: the first connections make the socket ring and its receive buffers.
+    const fdsBeforeWarm = fdCountOf(pid);
     const warm = await startIdleClient(server.port, 10, prefix);
     assert.deepEqual(await warm.echo(), { ok: 10, wrong: 0, lost: 0 });
     await warm.quit();
+    // The server closes the warm-up's connections when it reads their EOF, which may come after
+    // quit(): wait for that (5 s at most), or the fds counted below would include them.
+    for (let i = 0; i < 100 && fdCountOf(pid) > fdsBeforeWarm; i++) await new Promise((r) => setTimeout(r, 50));
     const threadsBefore = threadNames(pid);
     const rssBefore = rssBytes(pid);
     const fdsBefore = fdCountOf(pid);
