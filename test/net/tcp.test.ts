@@ -74,15 +74,17 @@ test('TcpStream.connect() to a node:net server; write() writes all of a large bu
   }
 });
 
-test('IPv6: listen on ::1, connect, exchange bytes, addresses are IPv6', async () => {
-  const listener = await TcpListener.bind({ host: '::1', ipv6Only: true });
+/** Listens on `host`, connects to it and sends bytes across; every address either end reports is `host`, IPv6. */
+async function exchangeOn(host: string): Promise<void> {
+  const listener = await TcpListener.bind({ host, ipv6Only: true });
   try {
     assert.equal(listener.address().family, 'IPv6');
-    assert.equal(listener.address().address, '::1');
+    assert.equal(listener.address().address, host);
     const accepted = listener.accept();
-    const client = await TcpStream.connect({ host: '::1', port: listener.address().port });
+    const client = await TcpStream.connect({ host, port: listener.address().port });
     const conn = await accepted;
-    assert.equal(conn.remoteAddress?.address, '::1');
+    assert.equal(conn.remoteAddress?.address, host);
+    assert.equal(client.remoteAddress?.address, host);
     await client.write('v6');
     const buf = Buffer.alloc(2);
     assert.equal(await conn.read(buf), 2);
@@ -91,29 +93,16 @@ test('IPv6: listen on ::1, connect, exchange bytes, addresses are IPv6', async (
   } finally {
     await listener.close();
   }
-});
+}
+
+test('IPv6: listen on ::1, connect, exchange bytes, addresses are IPv6', () => exchangeOn('::1'));
 
 test('IPv6 link-local with a zone (fe80::…%eth0): bind, connect, exchange bytes; addresses carry the zone', async (t) => {
   const found = Object.entries(os.networkInterfaces())
     .flatMap(([name, entries]) => (entries ?? []).filter((e) => e.family === 'IPv6' && e.scopeid).map((e) => `${e.address.split('%')[0]}%${name}`))
     .at(0);
   if (found === undefined) return t.skip('no interface here has an IPv6 link-local address');
-  const listener = await TcpListener.bind({ host: found });
-  try {
-    assert.equal(listener.address().address, found);
-    const accepted = listener.accept();
-    const client = await TcpStream.connect({ host: found, port: listener.address().port });
-    const conn = await accepted;
-    assert.equal(conn.remoteAddress?.address, found);
-    assert.equal(client.remoteAddress?.address, found);
-    await client.write('zone');
-    const buf = Buffer.alloc(4);
-    assert.equal(await conn.read(buf), 4);
-    assert.equal(buf.toString(), 'zone');
-    await Promise.all([client.close(), conn.close()]);
-  } finally {
-    await listener.close();
-  }
+  await exchangeOn(found);
 });
 
 test('a zone names any interface, as node:net reads it (if_nametoindex): lo has no link-local address but an index; a name no interface has, even `constructor`, is no scope', async () => {
