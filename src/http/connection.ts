@@ -132,7 +132,7 @@ export class Connection {
         await this.receive(chunks);
       } else {
         for await (const chunk of chunks) {
-          const step = this.take(chunk);
+          const step = this.takeIn(chunk, 0, chunk.length);
           if (step !== true) await step;
         }
       }
@@ -160,22 +160,14 @@ export class Connection {
     return new Promise((resolve, reject) => new Receiver(this, chunks, resolve, reject).next());
   }
 
-  /** @internal Takes one chunk (from Receiver, or the `for await` loop): true when done with it, or a promise when it had to wait (a send, a handler, a close). */
-  take(chunk: BorrowedChunk): true | Promise<void> {
-    if (this.lingering) return true;
-    this.parser.push(chunk);
-    return this.answer();
-  }
-
-  /** @internal take() of a chunk lent where it lies: bytes [start, end) of `memory` (from Receiver). */
+  /**
+   * @internal Takes one chunk, lent where it lies: bytes [start, end) of
+   * `memory` (from Receiver, or the `for await` loop). True when done with
+   * it, or a promise when it had to wait (a send, a handler, a close).
+   */
   takeIn(memory: Buffer, start: number, end: number): true | Promise<void> {
     if (this.lingering) return true;
     this.parser.pushIn(memory, start, end);
-    return this.answer();
-  }
-
-  /** Answers what the chunk just pushed completed; what take() returns. */
-  private answer(): true | Promise<void> {
     const open = this.drain();
     if (open === true) {
       this.schedule();
@@ -405,14 +397,7 @@ class Receiver implements InPlaceSink<BorrowedChunk> {
   }
 
   value(chunk: BorrowedChunk): void {
-    let step: true | Promise<void>;
-    try {
-      step = this.connection.take(chunk);
-    } catch (error) {
-      this.fail(error);
-      return;
-    }
-    this.after(step);
+    this.valueIn(chunk, 0, chunk.length);
   }
 
   valueIn(memory: Buffer, start: number, end: number): void {

@@ -114,16 +114,20 @@ const ZONE_NAME_MS = 1000;
 
 /** The zone to print for a scope id: the interface's name (as Node prints it, if_indextoname), else the number. */
 function zoneName(index: number): string {
-  // A datagram's sender is decoded per datagram: the scan of sysfs (some 50 µs per interface) not every time.
+  // A datagram's sender is decoded per datagram: the scan of sysfs (some 50 µs per interface) not every time,
+  // whatever it found (an index no interface has too).
   const now = Date.now();
   const known = zoneNames.get(index);
   if (known !== undefined && now - known.at < ZONE_NAME_MS) return known.name;
+  const name = interfaceName(index);
+  zoneNames.set(index, { name, at: now });
+  return name;
+}
+
+/** if_indextoname(3): the name of the interface with this index, else the number. */
+function interfaceName(index: number): string {
   try {
-    for (const name of fs().readdirSync('/sys/class/net')) {
-      if (interfaceIndex(name) !== index) continue;
-      zoneNames.set(index, { name, at: now });
-      return name;
-    }
+    for (const name of fs().readdirSync('/sys/class/net')) if (interfaceIndex(name) === index) return name;
   } catch {
     for (const [name, entries] of Object.entries(os().networkInterfaces())) {
       if (entries?.some((entry) => entry.family === 'IPv6' && entry.scopeid === index)) return name;
