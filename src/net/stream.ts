@@ -10,6 +10,7 @@ import * as C from '../sys/constants.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { addressOf } from '../sys/memory.js';
 import { MSG_NOSIGNAL, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR } from '../sys/socket-constants.js';
+import { CallOrder } from './call-order.js';
 import { ChunkIterator, type BorrowedChunk, type ChunkOptions } from './chunks.js';
 import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
 import { sendZc } from './send-zc.js';
@@ -65,6 +66,9 @@ export class SocketStream implements AsyncIterable<Buffer> {
    * promise of ours per op. Made by the first op: an idle connection has none.
    */
   private opSettled: (() => void) | null = null;
+  /** Reads start in call order, and so do writes (with shutdown('write')): see call-order.ts. Made by the first call. */
+  private reads: CallOrder | null = null;
+  private writes: CallOrder | null = null;
 
   constructor(
     /** The socket's fd. */
@@ -98,7 +102,10 @@ export class SocketStream implements AsyncIterable<Buffer> {
   read(buf: Uint8Array, options?: IoOptions): Promise<number> {
     checkView(buf);
     const fd = this.fd;
-    return this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf }, options);
+    return (this.reads ??= new CallOrder()).run(
+      () => this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf }, options),
+      options,
+    );
   }
 
   /**
@@ -112,7 +119,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
   write(data: Bytes, options?: IoOptions): Promise<void> {
     const buf = bytesOf(data);
     if (buf.byteLength === 0) return this.closing !== null ? Promise.reject(closedError('write')) : Promise.resolve();
-    return this.sendFrom(buf, 0, options);
+    return (this.writes ??= new CallOrder()).run(() => this.sendFrom(buf, 0, options), options);
   }
 
   private sendFrom(buf: Uint8Array, offset: number, options: IoOptions | undefined): Promise<void> {
@@ -149,7 +156,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
   readv(buffers: Uint8Array[], options?: IoOptions): Promise<number> {
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
     buffers.forEach(checkView);
-    return this.readvBatches(buffers, options);
+    return (this.reads ??= new CallOrder()).run(() => this.readvBatches(buffers, options), options);
   }
 
   private async readvBatches(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
@@ -185,7 +192,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
   /** writev: writes all of `buffers`, in order, IOV_MAX at most per WRITEV; what a short write left is sent next. */
   writev(buffers: Bytes[], options?: IoOptions): Promise<void> {
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
-    return this.writevBatches(buffers.map(bytesOf), options);
+    const views = buffers.map(bytesOf);
+    return (this.writes ??= new CallOrder()).run(() => this.writevBatches(views, options), options);
   }
 
   private async writevBatches(views: Uint8Array[], options: IoOptions | undefined): Promise<void> {
@@ -225,7 +233,9 @@ export class SocketStream implements AsyncIterable<Buffer> {
     const value = how === 'write' ? SHUT_WR : how === 'read' ? SHUT_RD : how === 'both' ? SHUT_RDWR : -1;
     if (value < 0) throw invalidArgType('how', "'write', 'read' or 'both'", how);
     const fd = this.fd;
-    return this.run({ syscall: 'shutdown', prep: (uring, sqe) => uring.prepShutdown(sqe, fd, value) }, options).then(() => undefined);
+    const shut = () => this.run({ syscall: 'shutdown', prep: (uring, sqe) => uring.prepShutdown(sqe, fd, value) }, options).then(() => undefined);
+    // FIN goes after the writes called before it, as node:net's end().
+    return value === SHUT_RD ? shut() : (this.writes ??= new CallOrder()).run(shut, options);
   }
 
   /**

@@ -531,7 +531,8 @@ function checkSkipSuccess(spec: OpSpec<unknown>, index: number): void {
   if (!Number.isInteger(skip) || skip < 0 || skip > 0x7fffffff) throw outOfRange(`specs[${index}].skipSuccess`, 'an integer from 0 to 2 ** 31 - 1', skip);
 }
 
-function checkOptions(options: OpOptions | undefined): AbortSignal | undefined {
+/** Checks an op's options (TypeError/RangeError) and gives their signal. */
+export function checkOptions(options: OpOptions | undefined): AbortSignal | undefined {
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
   const { signal, timeout } = options;

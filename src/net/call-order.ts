@@ -1,0 +1,73 @@
+// A stream's writes (and its write-side shutdown) start one at a time, in the
+// order they were called, and so do its reads. The kernel keeps no order
+// between two ops in flight on one socket: each SEND that finds the socket
+// full waits for room on its own, the kernel retries the one that waited
+// last first, and their bytes interleave; a SHUTDOWN placed behind a waiting
+// SEND overtakes it, so the peer reads EOF before the data (and the SEND
+// fails with EPIPE); of two RECVs waiting, the later gets the first bytes.
+// node:net queues a socket's writes the same way. A call that finds nothing
+// ahead of it starts at once, so awaited calls pay one promise reaction.
+import { AbortError } from '../sys/errors.js';
+import type { OpOptions } from '../op/op.js';
+import { checkOptions } from '../op/submitter.js';
+
+/** A call that waits for the one ahead of it. */
+interface Waiting {
+  start: () => Promise<unknown>;
+  resolve: (result: Promise<unknown>) => void;
+  reject: (error: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+export class CallOrder {
+  /** Whether a call has started and not yet settled. */
+  private busy = false;
+  private readonly waiting: Waiting[] = [];
+  private readonly release = (): void => {
+    this.busy = false;
+    this.startNext();
+  };
+
+  /**
+   * Runs `start` now if no call is in progress, else once every call made
+   * before it has settled. Bad options throw now either way; an abort while
+   * it waits rejects it at once, and it never starts.
+   */
+  run<T>(start: () => Promise<T>, options: OpOptions | undefined): Promise<T> {
+    if (!this.busy && this.waiting.length === 0) return this.hold(start);
+    const signal = checkOptions(options);
+    if (signal?.aborted === true) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    return new Promise<T>((resolve, reject) => {
+      const entry: Waiting = { start, resolve: resolve as Waiting['resolve'], reject, signal, onAbort: undefined };
+      if (signal !== undefined) {
+        entry.onAbort = () => {
+          const at = this.waiting.indexOf(entry);
+          if (at >= 0) this.waiting.splice(at, 1);
+          reject(new AbortError(undefined, { cause: signal.reason }));
+        };
+        signal.addEventListener('abort', entry.onAbort, { once: true });
+      }
+      this.waiting.push(entry);
+    });
+  }
+
+  private hold<T>(start: () => Promise<T>): Promise<T> {
+    const call = start();
+    this.busy = true;
+    call.then(this.release, this.release);
+    return call;
+  }
+
+  private startNext(): void {
+    const entry = this.waiting.shift();
+    if (entry === undefined) return;
+    if (entry.onAbort !== undefined) entry.signal!.removeEventListener('abort', entry.onAbort);
+    try {
+      entry.resolve(this.hold(entry.start));
+    } catch (error) {
+      entry.reject(error);
+      this.startNext();
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// Calls that overlap on one stream, as a careless caller makes them: writes
+// not awaited, a shutdown right behind them, two reads at once. The kernel
+// keeps no order between ops in flight on one socket (src/net/call-order.ts),
+// so each of these lost or reordered bytes before the stream put its calls
+// in order. Runs on both backends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { TcpListener, type TcpStream, socketpair } from '../../src/net/index.js';
+import { requireIoUring } from '../../test-support/backend.js';
+
+/** A ringcore stream and a node:net client socket connected to it. */
+async function connected(): Promise<{ stream: TcpStream; client: net.Socket; close(): Promise<void> }> {
+  const listener = await TcpListener.bind({ host: '127.0.0.1', port: 0 });
+  const client = net.connect({ host: '127.0.0.1', port: listener.address().port });
+  const stream = await listener.accept();
+  await listener.close();
+  return {
+    stream,
+    client,
+    async close() {
+      client.destroy();
+      await stream.close();
+    },
+  };
+}
+
+/** Everything the client receives until the peer's FIN. */
+function receiveAll(client: net.Socket): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  return new Promise((resolve, reject) => {
+    client.on('data', (chunk: Buffer) => chunks.push(chunk));
+    client.on('end', () => resolve(Buffer.concat(chunks)));
+    client.on('error', reject);
+  });
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('writes that are not awaited arrive whole and in call order, and shutdown() sends FIN after them', async () => {
+  const { stream, client, close } = await connected();
+  try {
+    // Each write is larger than the socket takes at once, and the reader starts late: every SEND waits for room.
+    const size = 4 << 20;
+    const parts = Array.from({ length: 6 }, (_, i) => Buffer.alloc(size, 0x41 + i));
+    client.pause();
+    const received = receiveAll(client);
+    const writes = [
+      stream.write(parts[0]!),
+      stream.writev([parts[1]!, parts[2]!]),
+      stream.write(parts[3]!),
+      stream.writev([parts[4]!]),
+      stream.write(parts[5]!),
+    ];
+    const fin = stream.shutdown('write');
+    await delay(50);
+    client.resume();
+    await Promise.all([...writes, fin]);
+    const got = await received;
+    assert.equal(got.length, parts.length * size, 'every byte arrived before EOF');
+    for (let i = 0; i < parts.length; i++) {
+      const part = got.subarray(i * size, (i + 1) * size);
+      assert.ok(part.equals(parts[i]!), `write ${i} arrived whole, in its place`);
+    }
+  } finally {
+    await close();
+  }
+});
+
+test('overlapping reads are filled in call order', async () => {
+  const [a, b] = socketpair();
+  try {
+    for (let i = 0; i < 20; i++) {
+      const first = Buffer.alloc(4);
+      const second = Buffer.alloc(4);
+      const reads = [b.read(first), b.read(second)];
+      await delay(1);
+      await a.write('1111');
+      await delay(1);
+      await a.write('2222');
+      assert.deepEqual(await Promise.all(reads), [4, 4]);
+      assert.equal(first.toString(), '1111', `round ${i}: the first read got the first bytes`);
+      assert.equal(second.toString(), '2222');
+    }
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+// On the node backend a write is handed to node:net at once, and node:net cannot take it back (docs/fallback.md).
+test('a write aborted while it waits behind another rejects at once and sends nothing; the next still goes out', requireIoUring(), async () => {
+  const { stream, client, close } = await connected();
+  try {
+    const size = 8 << 20;
+    client.pause();
+    const received = receiveAll(client);
+    const big = stream.write(Buffer.alloc(size, 0x61));
+    const ac = new AbortController();
+    const aborted = stream.write(Buffer.alloc(1024, 0x62), { signal: ac.signal });
+    const last = stream.write(Buffer.alloc(1024, 0x63));
+    ac.abort();
+    await assert.rejects(aborted, { name: 'AbortError' });
+    // Bad options are refused at the call, even for a write that would wait.
+    assert.throws(() => stream.write('x', { signal: 'no' as never }), TypeError);
+    client.resume();
+    await Promise.all([big, last]);
+    await stream.shutdown('write');
+    const got = await received;
+    assert.equal(got.length, size + 1024);
+    assert.equal(got.indexOf(0x62), -1, 'nothing of the aborted write was sent');
+    assert.ok(got.subarray(size).equals(Buffer.alloc(1024, 0x63)), 'the write after it came next');
+  } finally {
+    await close();
+  }
+});
+
+test('close() with writes waiting behind one in flight settles every one of them', async () => {
+  const { stream, client, close } = await connected();
+  try {
+    client.pause();
+    const writes = Array.from({ length: 4 }, (_, i) => stream.write(Buffer.alloc(8 << 20, i)));
+    await delay(20);
+    await stream.close();
+    const results = await Promise.allSettled(writes);
+    assert.equal(results.length, 4);
+    for (const r of results.slice(1)) assert.equal(r.status, 'rejected', 'a write that had not started does not start after close()');
+  } finally {
+    await close();
+  }
+});
