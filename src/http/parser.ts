@@ -197,6 +197,21 @@ export class RequestParser {
     this.borrowed = false;
   }
 
+  /**
+   * Forgets every byte pushed and the request in progress, keeping no view
+   * of a pushed chunk: after a refusal, whose chunk may go back to whoever
+   * lent it while the connection is still closing.
+   */
+  discard(): void {
+    this.buf = this.own;
+    this.borrowed = false;
+    this.start = this.end = this.scanned = this.lineStart = 0;
+    this.state = State.Head;
+    this.current = null;
+    this.parts.length = 0;
+    this.total = 0;
+  }
+
   private makeRoom(length: number): void {
     const live = this.end - this.start;
     if (live + length <= this.buf.length && this.start > 0) {
@@ -217,7 +232,8 @@ export class RequestParser {
   /**
    * The next complete request, or null when more bytes are needed. Throws an
    * HttpError (400, 413, 431, 501, 505) for a request that must be refused;
-   * the parser is unusable after that, as is the connection.
+   * the parser is unusable after that, as is the connection, and may still
+   * hold the pushed chunk where it lies: discard() lets go of it.
    */
   next(): ParsedRequest | null {
     const request = this.parse();

@@ -6,7 +6,7 @@
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import net from 'node:net';
+import type net from 'node:net';
 
 import { createServer } from '../../src/http/index.js';
 import { nodeConnect, until } from '../../test-support/net.js';

@@ -105,6 +105,8 @@ export class NodeConnection implements SocketOwner {
   private wake: (() => void) | null = null;
   private upgraded = false;
   private closing = false;
+  /** The parser refused a request: nothing more the client sends is parsed (see refuse()). */
+  private refused = false;
   private ended = false;
 
   constructor(
@@ -148,7 +150,7 @@ export class NodeConnection implements SocketOwner {
         const chunk = result.value;
         this.socket.bytesRead += chunk.length;
         this.lastActivity = Date.now();
-        if (this.closing) continue;
+        if (this.closing || this.refused) continue;
         this.parser.push(chunk);
         this.consume();
         if (this.upgraded) return;
@@ -219,6 +221,10 @@ export class NodeConnection implements SocketOwner {
 
   /** A request the parser refused: 'clientError', or (without listeners) its status, then close. */
   private refuse(error: HttpError & { status: number }): void {
+    // Until the answer is out and the connection closes, chunks still come, and are dropped: the
+    // parser lets go of the refused one now, which goes back to the kernel as the next is taken.
+    this.refused = true;
+    this.parser.discard();
     this.paused = false;
     const body = this.body;
     this.body = null;
