@@ -17,13 +17,16 @@
 //    buffers either.
 //  - ENOBUFS (every buffer out) is not an error: the recv starts again once a
 //    buffer is back.
+//  - No gap: a value that cannot be copied out of its buffer (out of memory)
+//    becomes the reader's error in its place, and the stream ends there; the
+//    buffer goes back either way.
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
 import { watchAbort } from '../op/abort-watch.js';
 import type { Multishot, MultishotSink, MultishotSpec } from '../op/multishot.js';
 import type { Prep } from '../op/request.js';
 import * as C from '../sys/constants.js';
-import { concurrentReadError } from '../sys/errors.js';
+import { concurrentReadError, receivedLostError } from '../sys/errors.js';
 import type { BufferRing } from './buffer-ring.js';
 
 const { ENOBUFS } = constants.errno;
@@ -32,6 +35,14 @@ const { ENOBUFS } = constants.errno;
 const OWNED_BYTES = 64 * 1024;
 /** Buffers a borrowing reader may hold unread, at most. */
 const BORROWED_BUFFERS = 4;
+
+/** Bytes received that could not be made a value (no memory for the copy): the reader gets `error` in their place. */
+class Lost {
+  constructor(readonly error: Error) {}
+}
+
+/** What the multishot recv yields: a value, a borrowed buffer (packed; negative: the end of the stream), or a value lost. */
+type Received<T> = number | T | Lost;
 
 /**
  * A reader that takes borrowed bytes where the kernel put them: no view
@@ -76,9 +87,9 @@ function highWaterFor(pool: BufferRing, borrow: boolean): number {
  * reader's function object and context, cold with hundreds of connections
  * served in turn; and an idle connection holds no extra object for it.
  */
-export class ProvidedRecv<T> implements MultishotSink<number | T> {
+export class ProvidedRecv<T> implements MultishotSink<Received<T>> {
   /** The recv in the kernel (or paused); null after ENOBUFS until a buffer is back. */
-  private op: Multishot<number | T> | null = null;
+  private op: Multishot<Received<T>> | null = null;
   /** Borrowed mode: the buffer of the value last handed out (packed), returned on the next call. */
   private held = -1;
   private done = false;
@@ -132,9 +143,9 @@ export class ProvidedRecv<T> implements MultishotSink<number | T> {
     return this.done && this.op === null;
   }
 
-  private start(): Multishot<number | T> {
+  private start(): Multishot<Received<T>> {
     const spec = new RecvOpSpec(this.spec);
-    const op = this.spec.ring.multishot<number | T>(spec, { signal: this.spec.signal });
+    const op = this.spec.ring.multishot<Received<T>>(spec, { signal: this.spec.signal });
     spec.op = op;
     return op;
   }
@@ -145,7 +156,7 @@ export class ProvidedRecv<T> implements MultishotSink<number | T> {
   }
 
   /** Forgets an op that has ended, keeping its counts. */
-  private retire(op: Multishot<number | T>): void {
+  private retire(op: Multishot<Received<T>>): void {
     if (this.op !== op) return;
     this.pastArms += op.arms;
     this.pastCqes += op.cqes;
@@ -193,13 +204,19 @@ export class ProvidedRecv<T> implements MultishotSink<number | T> {
     op.read(this);
   }
 
-  /** @internal The op's next value (MultishotSink): a value of ours, a borrowed buffer (packed), or (negative) the end of the stream. */
-  value(value: number | T): void {
+  /** @internal The op's next value (MultishotSink): a value of ours, a borrowed buffer (packed), (negative) the end of the stream, or a value lost. */
+  value(value: Received<T>): void {
     const sink = this.sink!;
     this.sink = null;
     this.reading = false;
     if (typeof value !== 'number') {
-      sink.value(value);
+      if (!(value instanceof Lost)) {
+        sink.value(value);
+        return;
+      }
+      // Going on would leave a gap in the stream: it ends with the error instead (the recv is cancelled).
+      this.finish();
+      sink.end(value.error);
     } else if (value < 0) {
       this.finish();
       sink.end(null);
@@ -259,7 +276,7 @@ export class ProvidedRecv<T> implements MultishotSink<number | T> {
     return { value: undefined, done: true };
   }
 
-  private stop(op: Multishot<number | T>): void {
+  private stop(op: Multishot<Received<T>>): void {
     void op.return();
     void op.settled().then(() => this.retire(op));
   }
@@ -295,7 +312,7 @@ class NextSink<T> implements MultishotSink<T> {
 }
 
 /** The multishot recv of a ProvidedRecv: its SQE, and how each CQE becomes a value (see ProvidedRecv for why a class). */
-class RecvOpSpec<T> implements MultishotSpec<number | T> {
+class RecvOpSpec<T> implements MultishotSpec<Received<T>> {
   readonly syscall: string;
   readonly prep: Prep;
   /** The buffers stay alive until the final CQE, even if the group is unregistered first. */
@@ -307,7 +324,7 @@ class RecvOpSpec<T> implements MultishotSpec<number | T> {
   private readonly decode: (bytes: Buffer, own: boolean) => T;
   private readonly adopt: ((bytes: Buffer) => T) | undefined;
   /** The op made from this spec (set once it exists). */
-  op: Multishot<number | T> | null = null;
+  op: Multishot<Received<T>> | null = null;
 
   constructor(spec: ProvidedRecvSpec<T>) {
     this.syscall = spec.syscall;
@@ -321,7 +338,7 @@ class RecvOpSpec<T> implements MultishotSpec<number | T> {
     this.adopt = spec.adopt;
   }
 
-  map(res: number, flags: number): number | T {
+  map(res: number, flags: number): Received<T> {
     if ((flags & C.IORING_CQE_F_BUFFER) === 0) return -1; // end of stream: no buffer used
     const pool = this.pool;
     const packed = pool.taken(res, flags);
@@ -333,12 +350,16 @@ class RecvOpSpec<T> implements MultishotSpec<number | T> {
     if (own !== null) return this.adopt!(own);
     try {
       return this.decode(pool.bytes(packed), true);
+    } catch (error) {
+      // No memory for the copy (nor, to get here, for a replacement): thrown from here, it would
+      // escape the reap as uncaught and the stream would go on without these bytes.
+      return new Lost(receivedLostError(this.syscall, res, error));
     } finally {
       pool.recycle(packed);
     }
   }
 
-  release(value: number | T): void {
+  release(value: Received<T>): void {
     if (typeof value === 'number' && value >= 0) this.pool.recycle(value);
   }
 }

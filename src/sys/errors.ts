@@ -135,7 +135,8 @@ export type RingcoreErrorCode =
   | 'ERR_RINGCORE_NATIVE'
   | 'ERR_RINGCORE_NATIVE_MISSING'
   | 'ERR_RINGCORE_HTTP_PARSE'
-  | 'ERR_RINGCORE_IO_URING_REQUIRED';
+  | 'ERR_RINGCORE_IO_URING_REQUIRED'
+  | 'ERR_RINGCORE_OUT_OF_MEMORY';
 
 /** An error of ringcore's own, with a stable ERR_RINGCORE_* code (docs/errors.md). */
 export class RingcoreError extends Error {
@@ -202,6 +203,15 @@ export function ringClosedInFlightError(syscall: string, cause?: unknown): Ringc
 /** ERR_RINGCORE_CLOSED for a call on a handle that was closed: "send: the socket is closed". */
 export function handleClosedError(syscall: string, handle: 'socket' | 'listener'): RingcoreError {
   return new RingcoreError('ERR_RINGCORE_CLOSED', `${syscall}: the ${handle} is closed`);
+}
+
+/**
+ * ERR_RINGCORE_OUT_OF_MEMORY: bytes received could not be copied out of the
+ * ring's buffer (`cause`: the allocation's RangeError); the stream ends with
+ * this error in their place rather than go on without them.
+ */
+export function receivedLostError(syscall: string, bytes: number, cause: unknown): RingcoreError {
+  return new RingcoreError('ERR_RINGCORE_OUT_OF_MEMORY', `${syscall}: no memory for ${bytes} bytes received; the stream ends here`, { cause });
 }
 
 /** ERR_RINGCORE_NATIVE_MISSING: no native addon loads; `tried` says where the loader looked and why each failed. */
