@@ -4,7 +4,9 @@
 // When the kernel ends it (a CQE without IORING_CQE_F_MORE), it is armed
 // again; after a resource error (EMFILE, ENFILE, ENOBUFS, ENOMEM) only after
 // a pause, so that a process out of fds keeps serving the connections it has
-// and starts accepting again when fds free up.
+// and starts accepting again when fds free up. An error about one connection
+// is skipped; any other error ends the loop with it (as node:net emits it),
+// since accepting again would fail the same way, at once, for ever.
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
 import { watchAbort } from '../op/abort-watch.js';
@@ -13,11 +15,22 @@ import { AbortError, handleClosedError } from '../sys/errors.js';
 import { SOCK_CLOEXEC } from '../sys/socket-constants.js';
 import { closeFdNow } from './socket.js';
 
-const { EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED, EINTR, EAGAIN, EPERM, EPROTO } = constants.errno;
+const { EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED, EINTR, EAGAIN, EPROTO } = constants.errno;
 /** Errors after which accepting can succeed later: pause and re-arm. */
 const TRANSIENT = new Set([-EMFILE, -ENFILE, -ENOBUFS, -ENOMEM]);
-/** Errors about one connection only (it went away before it was accepted): re-arm at once. */
-const SKIP = new Set([-ECONNABORTED, -EINTR, -EAGAIN, -EPERM, -EPROTO]);
+/**
+ * Errors about one connection only (it went away before it was accepted, or
+ * the wait for it was interrupted): re-arm at once. Not EPERM: on Linux it
+ * comes from an LSM (SELinux, AppArmor, BPF) judging the listening socket and
+ * the process, before any connection is taken, so it would come back at once
+ * on every re-arm: a spin.
+ */
+const SKIP = new Set([-ECONNABORTED, -EINTR, -EAGAIN, -EPROTO]);
+
+/** What the accept loop does after an accept failed with `errno` (negative): skip it, pause and retry, or end with it. */
+export function acceptErrorCourse(errno: number): 'skip' | 'pause' | 'end' {
+  return SKIP.has(errno) ? 'skip' : TRANSIENT.has(errno) ? 'pause' : 'end';
+}
 
 /** Options for accept() and connections(). */
 export interface AcceptOptions {
@@ -224,16 +237,14 @@ class AcceptLoop<S> implements AsyncIterableIterator<S>, MultishotSink<number> {
       this.op = null;
       listener.stats.cqes++;
     }
-    const errno = (error as NodeJS.ErrnoException | null)?.errno ?? 0;
     if (error === null || listener.closed || this.finished) {
       this.stop(null);
-    } else if (this.signal.aborted || !(SKIP.has(errno) || TRANSIENT.has(errno))) {
-      this.stop(error);
-    } else if (SKIP.has(errno)) {
-      this.serve();
-    } else {
-      this.pauseAfter(error as NodeJS.ErrnoException);
+      return;
     }
+    const course = this.signal.aborted ? 'end' : acceptErrorCourse((error as NodeJS.ErrnoException).errno ?? 0);
+    if (course === 'end') this.stop(error);
+    else if (course === 'skip') this.serve();
+    else this.pauseAfter(error as NodeJS.ErrnoException);
   }
 
   /** A resource error (EMFILE...): says so, and reads again after a pause that doubles each time, up to 200 ms. */

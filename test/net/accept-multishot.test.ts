@@ -4,13 +4,20 @@ import { nodeChildSkip, test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
 import { execFile, spawnSync } from 'node:child_process';
+import { constants as fsConstants } from 'node:fs';
 import net from 'node:net';
+import { constants } from 'node:os';
 import type { TestContext } from 'node:test';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { TcpListener, type TcpStream } from '../../src/net/index.js';
 import { sleep } from '../../src/time/index.js';
 import { SQE } from '../../src/sys/layout.js';
+import { acceptErrorCourse } from '../../src/net/listener.js';
+import { shutdownNow } from '../../src/net/socket.js';
+import { native } from '../../src/sys/native.js';
+import { SHUT_RD } from '../../src/sys/socket-constants.js';
+import { SYS_fcntl } from '../../src/sys/syscalls.js';
 import { nodeConnect } from '../../test-support/net.js';
 
 test('one SQE accepts many connections: one ACCEPT SQE with IORING_ACCEPT_MULTISHOT in ioprio', async () => {
@@ -323,4 +330,57 @@ test('connections(): close(), or an abort of its signal, during the pause after 
     close: { result: { done: true }, armsAtEnd: 0, armsAfter: 0, next: { done: true } },
     abort: { result: 'AbortError', armsAtEnd: 0, armsAfter: 0, next: { done: true } },
   });
+});
+
+test('an accept error that would come back at once ends the loop with it, Node-style, after one arm: shutdown(SHUT_RD) of the listening socket (EINVAL)', async () => {
+  const ring = new Ring({ entries: 64 });
+  const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
+  try {
+    const iterator = listener.connections();
+    const waiting = iterator.next();
+    // The multishot accept is in the kernel (submitted) before the socket stops listening.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(listener.stats.arms, 1);
+    assert.equal(shutdownNow(listener.fd, SHUT_RD), 0);
+    await assert.rejects(waiting, { code: 'EINVAL', errno: -constants.errno.EINVAL, syscall: 'accept' });
+    const submitted = ring.stats.submitted;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(await iterator.next(), { value: undefined, done: true }, 'the loop has ended');
+    assert.equal(listener.stats.arms, 1, 'not armed again');
+    assert.equal(ring.stats.submitted, submitted, 'nothing submitted after the error');
+  } finally {
+    await listener.close();
+    await ring.close();
+  }
+});
+
+test('a listening socket made non-blocking (O_NONBLOCK, as a handle from elsewhere may be) gets no EAGAIN re-arms: one arm accepts', async () => {
+  const ring = new Ring({ entries: 64 });
+  const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
+  const F_GETFL = 3;
+  const F_SETFL = 4;
+  const flags = native.syscall(SYS_fcntl, listener.fd, F_GETFL, 0);
+  assert.ok(flags >= 0);
+  assert.equal(native.syscall(SYS_fcntl, listener.fd, F_SETFL, flags | fsConstants.O_NONBLOCK), 0);
+  try {
+    const iterator = listener.connections();
+    const waiting = iterator.next();
+    const client = await nodeConnect(listener.address().port);
+    const first = await waiting;
+    assert.equal(first.done, false);
+    await (first.value as TcpStream).close();
+    client.destroy();
+    assert.deepEqual({ arms: listener.stats.arms, accepted: listener.stats.accepted }, { arms: 1, accepted: 1 });
+    await iterator.return!();
+  } finally {
+    await listener.close();
+    await ring.close();
+  }
+});
+
+test("the accept loop's course by errno: one connection's error is skipped, a resource error pauses, anything else (EPERM: an LSM's denial, which comes back on every arm) ends it", () => {
+  const { ECONNABORTED, EPROTO, EINTR, EAGAIN, EMFILE, ENFILE, ENOBUFS, ENOMEM, EPERM, EINVAL, EBADF, ENOTSOCK, EOPNOTSUPP } = constants.errno;
+  for (const errno of [ECONNABORTED, EPROTO, EINTR, EAGAIN]) assert.equal(acceptErrorCourse(-errno), 'skip', `errno ${errno}`);
+  for (const errno of [EMFILE, ENFILE, ENOBUFS, ENOMEM]) assert.equal(acceptErrorCourse(-errno), 'pause', `errno ${errno}`);
+  for (const errno of [EPERM, EINVAL, EBADF, ENOTSOCK, EOPNOTSUPP, 0]) assert.equal(acceptErrorCourse(-errno), 'end', `errno ${errno}`);
 });
