@@ -431,3 +431,21 @@ test('parsers whose requests arrive whole and repeat their first head own its co
   const grown = process.memoryUsage().arrayBuffers - before;
   assert.ok(grown < 1000 * 1024, `array buffers grew by ${grown} bytes for ${parsers.length} parsers`);
 });
+
+test('after a refusal, discard() lets go of the chunk pushed where it lies: what is later written into that memory is never parsed', () => {
+  const parser = new RequestParser({ ...DEFAULT_LIMITS });
+  // A receive buffer lent to the parser, as a server's borrowed chunk.
+  const lent = Buffer.from('GET /\x01 HTTP/1.1\r\nHost: a\r\n\r\n', 'latin1');
+  parser.push(lent);
+  assert.throws(
+    () => parser.nextHead(),
+    (error: unknown) => error instanceof HttpError && error.status === 400,
+  );
+  parser.discard();
+  assert.equal(parser.inHead, false);
+  // The buffer goes back and is filled with someone else's request of the same length.
+  lent.write('GET /other HTTP/1.1\r\nHost: b\r\n\r\n'.slice(0, lent.length), 'latin1');
+  parser.push(Buffer.from('GET /mine HTTP/1.1\r\nHost: a\r\n\r\n'));
+  assert.equal(parser.nextHead()?.target, '/mine');
+  assert.equal(parser.nextHead(), null);
+});
