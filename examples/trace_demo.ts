@@ -1,9 +1,11 @@
 // The white box, drawn: records a short run of files, sockets and timers as a
-// timeline, then writes it twice: trace.json (Chrome trace events: open it in
+// timeline, then writes it twice, in the directory given (default
+// $TMPDIR/ringcore-trace): trace.json (Chrome trace events: open it in
 // ui.perfetto.dev → "Open trace file", or chrome://tracing → "Load") and
 // trace.svg (the same events drawn by ringcore itself, for any browser).
 //
-// What runs, all on the thread's default ring:
+// What runs, on the thread's default ring (the sockets on ringcore/net's own
+// ring, netRing(): a second track group):
 //   - a 30 ms sleep, armed first: one TIMEOUT slice across the whole picture;
 //   - a batch of 8 NOPs: 8 SQEs, one io_uring_enter;
 //   - a 1 MiB file written with writeFile, then read back as 4 concurrent
