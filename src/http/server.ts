@@ -49,10 +49,8 @@ export interface ServeOptions {
   recvBuffers?: BufferRingOptions;
   /**
    * The ring for the server's sockets. Default: this thread's socket ring
-   * (ringcore/net's netRing(), 16384 CQ entries). Each open connection keeps
-   * one multishot recv in flight, and a ring holds at most as many ops as
-   * its CQ has entries: the default ring's 512 would cap the server at about
-   * 500 concurrent connections.
+   * (ringcore/net's netRing(), 16384 CQ entries, DEFER_TASKRUN: socket
+   * completions are posted in one batch per enter; docs/net.md, "Which ring").
    */
   ring?: Ring;
 }

@@ -1,13 +1,13 @@
 // The ring sockets use when none is given: one per thread, made on first use,
 // with a completion queue sized for connections.
 //
-// Why not the thread's default ring: in-flight ops are capped at the CQ size
-// (so that completions can never overflow it), and a socket op can wait on
-// the network indefinitely: every connection with a recv armed holds a slot.
-// With a CQ of 512, a server with 1000 connections, or a client and server
-// that each fill their slots with waiting reads, stop making progress. This
-// ring's CQ has room for NET_CQ_ENTRIES waiting ops (16384: 10,000 idle
-// connections with a multishot recv each), at about 1 MiB of memory.
+// Why not the thread's default ring: single-shot ops in flight are capped at
+// the CQ size (so that completions can never overflow it), and a socket op can
+// wait on the network indefinitely. Multishot recvs and accepts are outside
+// that cap (docs/net.md, "How many connections"), single-shot reads are not:
+// with a CQ of 512, a client and server that each fill their slots with
+// waiting reads stop making progress. This ring's CQ has room for
+// NET_CQ_ENTRIES waiting single-shot ops (16384), at about 1 MiB of memory.
 //
 // It asks for DEFER_TASKRUN (Linux 6.1+): socket completions wait for the
 // thread's next enter and are posted in one batch there, instead of each
