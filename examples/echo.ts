@@ -7,7 +7,7 @@
 // out) before its buffer is handed back to the kernel by asking for the next
 // chunk, so the view is never used after it is lent.
 //
-//   npm run example -- echo [--host 127.0.0.1] [--port 0]
+//   npm run example -- echo [--host 127.0.0.1] [--port 0] [--backlog 4096]
 //   then: echo hi | nc -q1 127.0.0.1 PORT
 import { parseArgs } from 'node:util';
 import { TcpListener, type TcpStream } from 'ringcore/net';

@@ -7,7 +7,7 @@
 // them (thread per core). The first worker picks the port; the others join it.
 //
 //   npm run example -- http_server [--host 127.0.0.1] [--port 0] [--workers N]
-//        [--idle-timeout ms] [--headers-timeout ms] [--max-header-bytes n] [--max-body-bytes n]
+//        [--idle-timeout ms] [--headers-timeout ms] [--max-header-bytes n] [--max-body-bytes n] [--max-header-count n]
 //   then: curl http://127.0.0.1:PORT/
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
