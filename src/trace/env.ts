@@ -24,13 +24,22 @@ export function traceFromEnvironment(): void {
     const gauge = ring && { sqEntries: ring.sqEntries, cqEntries: ring.cqEntries, sqPending: ring.sqPending(), cqReady: ring.cqReady() };
     early.push({ event, time: performance.now(), ring: gauge });
   });
+  // A process that exits before the import lands (process.exit() right after its first ops) cannot
+  // wait for it: it is told on stderr what was not written, rather than left with no trace and no word.
+  const exitedEarly = () => {
+    if (early.length > 0)
+      process.stderr.write(`ringcore: RINGCORE_TRACE: the process exited before the tracer had loaded; ${early.length} events were not written\n`);
+  };
+  process.once('exit', exitedEarly);
   import('./from-env.js').then(
     ({ applyTraceMode }) => {
+      process.removeListener('exit', exitedEarly);
       // Both in one synchronous step: no event falls between the replay and the live listener.
       applyTraceMode(mode, early);
       stopKeeping();
     },
     (error: unknown) => {
+      process.removeListener('exit', exitedEarly);
       stopKeeping();
       process.emitWarning(`ringcore: RINGCORE_TRACE could not be applied: ${String(error)}`);
     },

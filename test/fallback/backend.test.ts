@@ -154,6 +154,9 @@ test('io_uring-only APIs throw ERR_RINGCORE_IO_URING_REQUIRED naming the reason,
      try { BufferPool.register(defaultRing(), 4, 4096); } catch (e) { seen.bufferPoolSays = e.message.split(', and')[0]; }
      await check('recvBuffers', () => configureRecvBuffers(netRing(), { count: 64 }));
      await check('sendZc', () => setZeroCopyThreshold(4096));
+     const { Server } = await import('${httpModule}');
+     await check('httpServer', () => new Promise((resolve, reject) => new Server().on('error', reject).listen(0, resolve)));
+     try { await new Promise((resolve, reject) => new Server().on('error', reject).listen(0, resolve)); } catch (e) { seen.httpServerSays = e.message.split(' needs')[0]; }
      const ring = new Ring();
      seen.ring = { isRing: ring instanceof Ring, supports: ring.supports('READ'), nop: await ring.nop(), closed: (await ring.close(), ring.closed) };
      console.log(JSON.stringify(seen));`,
@@ -173,6 +176,8 @@ test('io_uring-only APIs throw ERR_RINGCORE_IO_URING_REQUIRED naming the reason,
     bufferPoolSays: 'ringcore: registered buffers (BufferPool.register()) needs io_uring',
     recvBuffers: required,
     sendZc: required,
+    httpServer: required,
+    httpServerSays: 'ringcore: ringcore/http Server (createServer() gives node:http on the node backend)',
     ring: { isRing: true, supports: false, closed: true },
   });
 });

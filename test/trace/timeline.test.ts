@@ -153,3 +153,14 @@ test('Timeline: an op still in flight is drawn up to now', () => {
   assert.equal(open?.dur, 2000);
   assert.equal(open?.args?.res, 'in flight');
 });
+
+test('RINGCORE_TRACE=1 in a process that exits at once: the events are printed, or stderr says they were not', () => {
+  // process.exit() right after the first op can beat the tracer's import; before, nothing at all came out.
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', `import { nop } from '${index}'; await nop(); process.exit(0);`], {
+    encoding: 'utf8',
+    timeout: 10_000,
+    env: { ...process.env, RINGCORE_TRACE: '1' },
+  });
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stderr, /NOP|events were not written/);
+});

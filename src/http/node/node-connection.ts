@@ -242,6 +242,9 @@ export class NodeConnection implements SocketOwner {
 
   /** The timeouts' answer (node:http's): 408 when no response has begun, then close. */
   timedOut(): void {
+    // As after a refusal: what the client sends while the 408 goes out is not parsed (no request after it).
+    this.refused = true;
+    this.parser.discard();
     const error = nodeHttpError('ERR_HTTP_REQUEST_TIMEOUT', 'Request timeout');
     if (this.server.listenerCount('clientError') > 0) {
       this.server.emit('clientError', error, this.socket);

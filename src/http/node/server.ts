@@ -7,7 +7,7 @@
 // (checked by one sweep timer for all connections), and its events.
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
-import { usesNode } from '../../backend/backend.js';
+import { requireIoUring, usesNode } from '../../backend/backend.js';
 import type { Ring } from '../../driver/ring.js';
 import { configureRecvBuffers } from '../../net/buffer-ring.js';
 import { netRing } from '../../net/net-ring.js';
@@ -133,6 +133,8 @@ export class Server extends EventEmitter {
   private async bind(options: ListenOptions): Promise<void> {
     let listener: TcpListener;
     try {
+      // The Server class itself, on the node backend (createServer() gives node:http's there): say so, not the buffers.
+      requireIoUring('ringcore/http Server (createServer() gives node:http on the node backend)');
       const ring = this.ring ?? netRing();
       configureRecvBuffers(ring, { count: 4096, size: 4096 });
       const common = { port: options.port, backlog: options.backlog, reusePort: options.reusePort, ipv6Only: options.ipv6Only, noDelay: this.noDelay, ring };
