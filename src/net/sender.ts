@@ -3,12 +3,13 @@
 // (one IORING_OP_SEND with SEND_ALL, again for the rest should a kernel
 // before 5.18 send short) and calls done() once, with null or the error. One send at a time:
 // the caller hands over the next batch after done(). The bytes in flight are
-// kept alive by `sending` until the op completes; the spec is made once per
-// socket. Per batch that is one op settled by callback (no promise), where
+// kept alive by `sending` until the op completes; the op is made once per
+// socket and started again for each send (Submitter.reusableWith). Per batch
+// that is one op start settled by callback (no promise, no new Op), where
 // SocketStream.write() (the general path) costs an async function and its
 // promises. On the node backend the stream's own write() does the sending.
 import { usesNode } from '../backend/backend.js';
-import type { OpSpec } from '../op/op.js';
+import type { Op, OpSpec } from '../op/op.js';
 import { sendInFlightError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { SEND_ALL, type SocketStream } from './stream.js';
@@ -23,13 +24,14 @@ export class Sender {
   /** The address of `sending` (its first byte); -1 until looked up. */
   private address = -1;
   private done: SendDone | null = null;
-  private readonly spec: OpSpec<number>;
+  /** The one SEND op, started again per send; null on the node backend. */
+  private readonly op: Op<number> | null = null;
 
   constructor(private readonly stream: SocketStream) {
     const fd = stream.fd;
     // A literal of the same shape as most ops' specs (a class of its own made the Submitter's
     // read of spec.prep megamorphic at c=1000: dearer than this closure's call; docs/performance.md).
-    this.spec = {
+    const spec: OpSpec<number> = {
       syscall: 'write',
       prep: (uring, sqe) => {
         const bytes = this.sending!;
@@ -37,6 +39,7 @@ export class Sender {
         uring.prepSend(sqe, fd, this.address + this.offset, bytes.length - this.offset, SEND_ALL);
       },
     };
+    if (!usesNode()) this.op = stream.ring.submitter.reusableWith(spec, this.completed);
   }
 
   /** True from start() until its done() is called. */
@@ -57,7 +60,7 @@ export class Sender {
     this.done = done;
     if (bytes.length === 0) this.sent(0);
     else if (usesNode()) this.stream.write(bytes).then(() => this.sent(bytes.length), this.failed);
-    else this.stream.ring.submitWith(this.spec, this.completed);
+    else this.stream.ring.submitter.startAgain(this.op!);
   }
 
   /** The SEND's outcome (settled by callback: no promise per send). */
@@ -70,7 +73,7 @@ export class Sender {
     const bytes = this.sending!;
     this.offset += n;
     if (this.offset < bytes.length) {
-      this.stream.ring.submitWith(this.spec, this.completed);
+      this.stream.ring.submitter.startAgain(this.op!);
       return;
     }
     this.finish(null);

@@ -11,6 +11,7 @@ import {
   errnoException,
   linkBrokenException,
   rejectAtCaller,
+  reusableOpInFlightError,
   ringClosedInFlightError,
   stackless,
   throwLater,
@@ -114,6 +115,8 @@ const RESULT_SEEN = FIRST_FREE_BIT << 3;
 const OWN_DONE = FIRST_FREE_BIT << 4;
 /** Its deadline's CQE came. */
 const DEADLINE_DONE = FIRST_FREE_BIT << 5;
+/** Made by Submitter.reusableWith: started again, once settled, by Submitter.startAgain. */
+const REUSABLE = FIRST_FREE_BIT << 6;
 
 /** A one-shot op: one SQE whose CQE settles `promise` (or calls `callback`) with the spec's mapped result, or an errno error. */
 export class Op<T = number> extends Request {
@@ -164,6 +167,27 @@ export class Op<T = number> extends Request {
   /** @internal */
   set linkedAfter(on: boolean) {
     this.setBit(LINKED_AFTER, on);
+  }
+
+  /**
+   * @internal Makes a callback op without signal or deadline reusable
+   * (Submitter.reusableWith): it starts out settled, that is idle.
+   */
+  makeReusable(): void {
+    this.bits |= REUSABLE | SETTLED;
+  }
+
+  /**
+   * @internal Readies a reusable op to be placed again: its state is that of
+   * a new op. Throws unless it is reusable and settled (not queued, holding no
+   * slot it will be called back for). Its slot and generation are the next
+   * placing's own, so a late CQE for an earlier start is stale.
+   */
+  rearm(): void {
+    if ((this.bits & (REUSABLE | SETTLED)) !== (REUSABLE | SETTLED)) throw reusableOpInFlightError(this.spec.syscall);
+    this.bits = REUSABLE;
+    this.res = 0;
+    this.flags = 0;
   }
 
   /** The caller gave up: cancel in the kernel, or drop if not yet placed. */

@@ -123,6 +123,30 @@ export class Submitter implements OpHost {
     this.startWith(spec, options, signal, done);
   }
 
+  /**
+   * submitWith() for an owner that runs one op of a kind at a time (a
+   * socket's sends): makes the op once, idle; each startAgain(op) starts it,
+   * and once `done` has been called (or from inside `done`) it may be
+   * started again. Per start that saves making an Op; everything else is a
+   * new op's: a slot and generation of its own per placing (a late CQE for
+   * an earlier start is stale), the wait for room in a full ring, the
+   * close. It takes no signal and no deadline, so the only cancel it meets
+   * is the ring's close, which also makes every later start call back with
+   * the close's error: no cancel can reach a later start.
+   */
+  reusableWith<T>(spec: OpSpec<T>, done: OpCallback<T>): Op<T> {
+    if (typeof done !== 'function') throw invalidArgType('done', 'a function', done);
+    const op = new Op<T>(this, spec, undefined, done);
+    op.makeReusable();
+    return op;
+  }
+
+  /** Starts an op made by reusableWith(); throws if it is still queued or in flight. */
+  startAgain<T>(op: Op<T>): void {
+    op.rearm();
+    this.start(op);
+  }
+
   /** Makes and starts an op with its options (checked): its deadline, its signal. */
   private startWith<T>(spec: OpSpec<T>, options: OpOptions, signal: AbortSignal | undefined, done: OpCallback<T> | null): Op<T> {
     // The op and its LINK_TIMEOUT are placed together: a chain that can never fit would wait forever.

@@ -359,6 +359,11 @@ export function nodeHttpError(code: NodeHttpErrorCode, message: string): Error &
   return error;
 }
 
+/** A reusable op (Submitter.reusableWith) started again before its callback: it runs one start at a time. */
+export function reusableOpInFlightError(syscall: string): Error {
+  return new Error(`ringcore: a reusable ${syscall} op was started again while in flight`);
+}
+
 /** A second send while one is in flight: a Sender sends one batch at a time. */
 export function sendInFlightError(): Error {
   return new Error('ringcore: Sender.start called while a send is in flight');
