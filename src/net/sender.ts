@@ -10,6 +10,7 @@
 // promises. On the node backend the stream's own write() does the sending.
 import { usesNode } from '../backend/backend.js';
 import type { Op, OpSpec } from '../op/op.js';
+import type { Submitter } from '../op/submitter.js';
 import { sendInFlightError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { SEND_ALL, type SocketStream } from './stream.js';
@@ -26,6 +27,8 @@ export class Sender {
   private done: SendDone | null = null;
   /** The one SEND op, started again per send; null on the node backend. */
   private readonly op: Op<number> | null = null;
+  /** Where the op starts (kept here: a send then reads nothing of the stream's). */
+  private readonly submitter: Submitter | null = null;
 
   constructor(private readonly stream: SocketStream) {
     const fd = stream.fd;
@@ -39,7 +42,10 @@ export class Sender {
         uring.prepSend(sqe, fd, this.address + this.offset, bytes.length - this.offset, SEND_ALL);
       },
     };
-    if (!usesNode()) this.op = stream.ring.submitter.reusableWith(spec, this.completed);
+    if (!usesNode()) {
+      this.submitter = stream.ring.submitter;
+      this.op = this.submitter.reusableWith(spec, this.completed);
+    }
   }
 
   /** True from start() until its done() is called. */
@@ -60,7 +66,7 @@ export class Sender {
     this.done = done;
     if (bytes.length === 0) this.sent(0);
     else if (usesNode()) this.stream.write(bytes).then(() => this.sent(bytes.length), this.failed);
-    else this.stream.ring.submitter.startAgain(this.op!);
+    else this.submitter!.startAgain(this.op!);
   }
 
   /** The SEND's outcome (settled by callback: no promise per send). */
@@ -73,7 +79,7 @@ export class Sender {
     const bytes = this.sending!;
     this.offset += n;
     if (this.offset < bytes.length) {
-      this.stream.ring.submitter.startAgain(this.op!);
+      this.submitter!.startAgain(this.op!);
       return;
     }
     this.finish(null);

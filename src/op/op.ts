@@ -185,9 +185,8 @@ export class Op<T = number> extends Request {
    */
   rearm(): void {
     if ((this.bits & (REUSABLE | SETTLED)) !== (REUSABLE | SETTLED)) throw reusableOpInFlightError(this.spec.syscall);
+    // res and flags need no reset: the first CQE of the start writes them before anything reads them.
     this.bits = REUSABLE;
-    this.res = 0;
-    this.flags = 0;
   }
 
   /** The caller gave up: cancel in the kernel, or drop if not yet placed. */
