@@ -16,19 +16,12 @@ export class Output {
   private last: Buffer | null = null;
   /** addressOf(buf), once asked; -1 until then (and after the buffer grows). */
   private bufAddress = -1;
-  /**
-   * The cached head (an object never written to) whose bytes `buf` still
-   * holds from offset 0: written by the last batch and not overwritten since.
-   * Every write starts at `length`, so only one that starts at 0 can undo it.
-   */
-  private headAtStart: Uint8Array | null = null;
 
   constructor(size = 1024) {
     this.buf = Buffer.allocUnsafe(size);
   }
 
   private ensure(extra: number): void {
-    if (this.length === 0) this.headAtStart = null;
     if (this.length + extra <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.length + extra) size *= 2;
@@ -84,25 +77,6 @@ export class Output {
     this.ensure(n);
     this.buf.set(data, this.length);
     this.length += n;
-  }
-
-  /**
-   * Appends a cached response head, which must never change once made: a
-   * batch that starts with the head its buffer already starts with (a
-   * keep-alive connection answered one request at a time with the same
-   * response) keeps those bytes instead of copying them again.
-   */
-  head(data: Uint8Array): void {
-    if (this.length === 0) {
-      if (data === this.headAtStart) {
-        this.length = data.byteLength;
-        return;
-      }
-      this.bytes(data);
-      this.headAtStart = data;
-      return;
-    }
-    this.bytes(data);
   }
 
   /** The bytes written so far: valid until the next write or clear(). */

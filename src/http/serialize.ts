@@ -71,9 +71,7 @@ function ending(framing: Framing): string {
 /**
  * Heads of responses without headers of the handler's own, as bytes, by their
  * shape (status, length, type, framing): such a head is one copy into the
- * output buffer instead of a dozen short writes, or none when the buffer
- * still starts with it (Output.head). Emptied when the Date changes; a head
- * is never written to once made.
+ * output buffer instead of a dozen short writes. Emptied when the Date changes.
  */
 const heads = new Map<number, Buffer>();
 let headsDate = '';
@@ -115,7 +113,7 @@ export function serialize(out: Output, response: HttpResponse, framing: Framing)
   }
   const list = response.headerList;
   if (list.length === 0 && response.statusText === '') {
-    out.head(plainHead(status, length, text !== null, noBody, framing));
+    out.bytes(plainHead(status, length, text !== null, noBody, framing));
   } else {
     if (response.statusText !== '') checkValue('status text', response.statusText);
     // Checked before anything is written, so that a refused header leaves `out` as it was.
