@@ -2,11 +2,12 @@
 // not take them for test files).
 import assert from 'node:assert/strict';
 
-import { addTraceListener, type OpOptions, type OpSpec, type Ring, type TraceEvent } from '../src/index.js';
+import { addTraceListener, constants as C, Ring, type OpOptions, type OpSpec, type TraceEvent } from '../src/index.js';
 import { interval } from '../src/time/index.js';
 import { addressOf } from '../src/sys/memory.js';
 import { native } from '../src/sys/native.js';
-import { SYS_pipe2 } from '../src/sys/syscalls.js';
+import { SYS_close, SYS_pipe2, SYS_write } from '../src/sys/syscalls.js';
+import { until } from './net.js';
 
 /** O_CLOEXEC (the same on x86_64 and arm64). */
 const O_CLOEXEC = 0o2000000;
@@ -46,4 +47,54 @@ export async function hasMultishotTimeout(ring: Ring): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code === 'EINVAL') return false;
     throw error;
   }
+}
+
+/** Runs `body` with a ring of `entries` and a pipe, and closes them after. */
+export async function withPipe(entries: number, body: (ring: Ring, r: number, w: number) => Promise<void>): Promise<void> {
+  const ring = new Ring({ entries });
+  const [r, w] = pipe();
+  try {
+    await body(ring, r, w);
+  } finally {
+    native.syscall(SYS_close, r);
+    native.syscall(SYS_close, w);
+    if (!ring.closed) await ring.close();
+  }
+}
+
+/** write(2) of `text` to fd through the native shim, all of it. */
+export function writeTo(fd: number, text: string): void {
+  const data = Buffer.from(text);
+  assert.equal(native.syscall(SYS_write, fd, addressOf(data), data.length), data.length);
+}
+
+type SqeEvent = Extract<TraceEvent, { type: 'sqe' }>;
+
+/**
+ * Waits until a READ has been submitted after `earlier` (its SQE traced in
+ * `events`), checks that it took `earlier`'s slot with a new generation (the
+ * free list is LIFO), and returns its SQE event.
+ */
+export async function readInSlotOf(events: TraceEvent[], earlier: SqeEvent): Promise<SqeEvent> {
+  await until(() => events.some((e) => e.type === 'enter'), 5000, 'the read to be submitted');
+  const current = events.find((e): e is SqeEvent => e.type === 'sqe' && e.opcode === C.IORING_OP_READ);
+  assert.ok(current !== undefined);
+  assert.equal(current.slot, earlier.slot, 'the slot was reused');
+  assert.notEqual(current.generation, earlier.generation, 'with a new generation');
+  return current;
+}
+
+/**
+ * Posts a CQE carrying `earlier`'s user_data (slot and generation), by a NOP
+ * written straight into the raw ring, and waits until the ring has counted
+ * it stale: a late CQE for whoever held that slot before.
+ */
+export async function postStaleCqe(ring: Ring, earlier: SqeEvent): Promise<void> {
+  const staleBefore = ring.stats.stale;
+  const sqe = ring.uring.getSqe()!;
+  ring.uring.prepNop(sqe);
+  ring.uring.setUserData(sqe, earlier.slot, earlier.generation);
+  assert.equal(ring.uring.submit(), 1);
+  await until(() => ring.stats.stale > staleBefore, 5000, 'the stale CQE to be reaped');
+  assert.equal(ring.stats.stale, staleBefore + 1);
 }

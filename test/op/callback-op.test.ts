@@ -8,11 +8,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { setImmediate as turn } from 'node:timers/promises';
 
-import { Ring } from '../../src/index.js';
-import { addressOf } from '../../src/sys/memory.js';
-import { native } from '../../src/sys/native.js';
-import { SYS_close, SYS_write } from '../../src/sys/syscalls.js';
-import { pipe, readSpec } from '../../test-support/kernel.js';
+import type { Ring } from '../../src/index.js';
+import { readSpec, withPipe, writeTo } from '../../test-support/kernel.js';
 
 type Outcome = { error: (Error & { code?: string; errno?: number; syscall?: string }) | null; value: number | undefined };
 
@@ -30,24 +27,6 @@ function submitWith(ring: Ring, spec: Parameters<Ring['submitWith']>[0], options
     options,
   );
   return { calls, settled, returned };
-}
-
-/** Runs `body` with a ring of `entries` and a pipe, and closes them after. */
-async function withPipe(entries: number, body: (ring: Ring, r: number, w: number) => Promise<void>): Promise<void> {
-  const ring = new Ring({ entries });
-  const [r, w] = pipe();
-  try {
-    await body(ring, r, w);
-  } finally {
-    native.syscall(SYS_close, r);
-    native.syscall(SYS_close, w);
-    if (!ring.closed) await ring.close();
-  }
-}
-
-function writeTo(fd: number, text: string): void {
-  const data = Buffer.from(text);
-  assert.equal(native.syscall(SYS_write, fd, addressOf(data), data.length), data.length);
 }
 
 test('success: the callback gets (null, value) once, from the reap, after the settled hook; no promise is made', async () => {

@@ -12,29 +12,10 @@ import { Ring, constants as C } from '../../src/index.js';
 import { kOp, type Op, type OpCallback, type OpSpec } from '../../src/op/op.js';
 import { addressOf } from '../../src/sys/memory.js';
 import { native } from '../../src/sys/native.js';
-import { SYS_close, SYS_write } from '../../src/sys/syscalls.js';
-import { pipe, readSpec, record } from '../../test-support/kernel.js';
-import { until } from '../../test-support/net.js';
+import { SYS_close } from '../../src/sys/syscalls.js';
+import { pipe, postStaleCqe, readInSlotOf, readSpec, record, withPipe, writeTo } from '../../test-support/kernel.js';
 
 type Outcome = { error: (Error & { code?: string }) | null; value: number | undefined };
-
-/** Runs `body` with a ring of `entries` and a pipe, and closes them after. */
-async function withPipe(entries: number, body: (ring: Ring, r: number, w: number) => Promise<void>): Promise<void> {
-  const ring = new Ring({ entries });
-  const [r, w] = pipe();
-  try {
-    await body(ring, r, w);
-  } finally {
-    native.syscall(SYS_close, r);
-    native.syscall(SYS_close, w);
-    if (!ring.closed) await ring.close();
-  }
-}
-
-function writeTo(fd: number, text: string): void {
-  const data = Buffer.from(text);
-  assert.equal(native.syscall(SYS_write, fd, addressOf(data), data.length), data.length);
-}
 
 /** A reusable op whose outcomes are pushed to `outcomes`; `next` resolves with the next one. */
 function reusable(ring: Ring, spec: OpSpec<number>, onOutcome?: (outcome: Outcome) => void) {
@@ -149,19 +130,9 @@ test("a late CQE for an earlier start's slot is stale: it does not settle the st
 
       outcome = next();
       ring.submitter.startAgain(op);
-      await until(() => events.some((e) => e.type === 'enter'), 5000, 'the second start to be submitted');
-      const second = events.find((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_READ);
-      assert.ok(second?.type === 'sqe');
-      assert.equal(second.slot, first.slot, 'the second start took the same slot (the free list is LIFO)');
-      assert.notEqual(second.generation, first.generation, 'with a new generation');
-
+      await readInSlotOf(events, first);
       // A CQE carrying the first start's user_data, straight through the raw ring.
-      const staleBefore = ring.stats.stale;
-      const sqe = ring.uring.getSqe()!;
-      ring.uring.prepNop(sqe);
-      ring.uring.setUserData(sqe, first.slot, first.generation);
-      assert.equal(ring.uring.submit(), 1);
-      await until(() => ring.stats.stale > staleBefore, 5000, 'the stale CQE to be reaped');
+      await postStaleCqe(ring, first);
       assert.equal(outcomes.length, 1, 'the second start was not settled by the stale CQE');
       assert.equal(ring.inFlight, 1);
 

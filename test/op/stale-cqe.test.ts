@@ -8,8 +8,7 @@ import { closeSync, writeSync } from 'node:fs';
 
 import { Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
 import { addressOf } from '../../src/sys/memory.js';
-import { pipe } from '../../test-support/kernel.js';
-import { until } from '../../test-support/net.js';
+import { pipe, postStaleCqe, readInSlotOf } from '../../test-support/kernel.js';
 
 test('a stale CQE for a reused slot is dropped and does not settle the new owner', { timeout: 10_000 }, async () => {
   const ring = new Ring({ entries: 4 });
@@ -30,21 +29,10 @@ test('a stale CQE for a reused slot is dropped and does not settle the new owner
     const reading = ring
       .submit({ syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, readFd, addressOf(buffer), buffer.length, -1), pin: buffer })
       .finally(() => (settled = true));
-    await until(() => events.some((e) => e.type === 'enter'), 5000, 'the read to be submitted');
-    const current = events.find((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_READ);
-    assert.ok(current?.type === 'sqe');
-    assert.equal(current.slot, old.slot, 'the slot was reused');
-    assert.notEqual(current.generation, old.generation, 'with a new generation');
+    const current = await readInSlotOf(events, old);
 
     // Post a CQE with the old owner's user_data, straight through the raw ring.
-    const staleBefore = ring.stats.stale;
-    const sqe = ring.uring.getSqe()!;
-    ring.uring.prepNop(sqe);
-    ring.uring.setUserData(sqe, old.slot, old.generation);
-    assert.equal(ring.uring.submit(), 1);
-
-    await until(() => ring.stats.stale > staleBefore, 5000, 'the stale CQE to be reaped');
-    assert.equal(ring.stats.stale, staleBefore + 1);
+    await postStaleCqe(ring, old);
     assert.equal(settled, false, 'the read was not settled by the stale CQE');
     assert.equal(ring.inFlight, 1);
 
