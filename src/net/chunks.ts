@@ -11,7 +11,7 @@ import type { Ring } from '../driver/ring.js';
 import type { MultishotSink } from '../op/multishot.js';
 import { invalidArgType, unreachableError } from '../sys/errors.js';
 import { recvBuffers } from './buffer-ring.js';
-import { ProvidedRecv, type InPlaceSink } from './provided-recv.js';
+import { ProvidedRecv, type InPlaceSink, type UnreadKeeper } from './provided-recv.js';
 
 declare const borrowed: unique symbol;
 /**
@@ -32,8 +32,8 @@ export interface ChunkOptions {
   borrow?: boolean;
 }
 
-/** What a chunk iterator needs from its stream. */
-export interface ChunkSource {
+/** What a chunk iterator needs from its stream; it keeps what a loop that ended early had received. */
+export interface ChunkSource extends UnreadKeeper<Buffer> {
   readonly ring: Ring;
   readonly fd: number;
   /** A single recv into `buf`, for kernels without buffer rings. */
@@ -64,11 +64,13 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
   constructor(
     private readonly source: ChunkSource,
     options: ChunkOptions = {},
+    /** Read with source.read(), not a multishot recv (the source has bytes to hand out first). */
+    plain = false,
   ) {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
     if (options.borrow !== undefined && typeof options.borrow !== 'boolean') throw invalidArgType('options.borrow', 'of type boolean', options.borrow);
     this.borrow = options.borrow === true;
-    const pool = recvBuffers(source.ring);
+    const pool = plain ? null : recvBuffers(source.ring);
     if (pool === null) {
       this.options = options;
       return;
@@ -87,6 +89,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
       adopt: adoptChunk,
       borrow: this.borrow,
       signal: options.signal,
+      keeper: source,
     });
   }
 
@@ -149,6 +152,16 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
     this.done = true;
     this.reader?.return();
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Stopped, with its multishot recv not yet ended in the kernel: what it still receives goes to source.keepUnread. */
+  get stopping(): boolean {
+    return this.reader?.stopping ?? false;
+  }
+
+  /** Resolves once no recv of this iterator is in the kernel. */
+  idle(): Promise<void> {
+    return this.reader?.idle() ?? Promise.resolve();
   }
 
   /** True while a multishot recv may be in the kernel. */

@@ -53,6 +53,12 @@ export interface InPlaceSink<T> extends MultishotSink<T> {
   valueIn(memory: Buffer, start: number, end: number): void;
 }
 
+/** Who gets what a reader received but never read (see ProvidedRecvSpec.keeper). */
+export interface UnreadKeeper<T> {
+  /** A value received, or the error of bytes that could not be copied out, in the order they came. */
+  keepUnread(value: T | Error): void;
+}
+
 export interface ProvidedRecvSpec<T> {
   ring: Ring;
   pool: BufferRing;
@@ -68,6 +74,12 @@ export interface ProvidedRecvSpec<T> {
   /** Makes a value of bytes that are its own for good (a buffer the pool handed off): no copy. Without it, values are decoded. */
   adopt?: (bytes: Buffer) => T;
   borrow: boolean;
+  /**
+   * Gets what was received but never read, in order, once the reader stopped
+   * (return(), an abort): values (copied out of their buffers), or the error
+   * of bytes that could not be. Without one, they are dropped.
+   */
+  keeper?: UnreadKeeper<T>;
   /** Unread values at which the recv pauses. Default: highWaterFor(pool, borrow). */
   highWater?: number;
   signal: AbortSignal | undefined;
@@ -136,6 +148,11 @@ export class ProvidedRecv<T> implements MultishotSink<Received<T>> {
   /** True while a recv may be in the kernel (or is paused). */
   get active(): boolean {
     return this.op !== null;
+  }
+
+  /** Stopped, and its recv not yet ended in the kernel: what it still brings goes to spec.keep. */
+  get stopping(): boolean {
+    return this.op?.stopping ?? false;
   }
 
   /** Finished, and nothing of it left in the kernel. */
@@ -323,6 +340,7 @@ class RecvOpSpec<T> implements MultishotSpec<Received<T>> {
   private readonly borrow: boolean;
   private readonly decode: (bytes: Buffer, own: boolean) => T;
   private readonly adopt: ((bytes: Buffer) => T) | undefined;
+  private readonly keeper: UnreadKeeper<T> | undefined;
   /** The op made from this spec (set once it exists). */
   op: Multishot<Received<T>> | null = null;
 
@@ -336,6 +354,7 @@ class RecvOpSpec<T> implements MultishotSpec<Received<T>> {
     this.borrow = spec.borrow;
     this.decode = spec.decode;
     this.adopt = spec.adopt;
+    this.keeper = spec.keeper;
   }
 
   map(res: number, flags: number): Received<T> {
@@ -348,18 +367,29 @@ class RecvOpSpec<T> implements MultishotSpec<Received<T>> {
     // A full buffer becomes the value itself, and the kernel gets a new one.
     const own = this.adopt === undefined ? null : pool.handOff(packed);
     if (own !== null) return this.adopt!(own);
-    try {
-      return this.decode(pool.bytes(packed), true);
-    } catch (error) {
-      // No memory for the copy (nor, to get here, for a replacement): thrown from here, it would
-      // escape the reap as uncaught and the stream would go on without these bytes.
-      return new Lost(receivedLostError(this.syscall, res, error));
-    } finally {
-      pool.recycle(packed);
-    }
+    // No memory for the copy (nor, to get here, for a replacement): thrown from here, it would
+    // escape the reap as uncaught and the stream would go on without these bytes.
+    const value = this.copyOut(packed);
+    pool.recycle(packed);
+    return value instanceof Error ? new Lost(value) : value;
   }
 
   release(value: Received<T>): void {
-    if (typeof value === 'number' && value >= 0) this.pool.recycle(value);
+    const keeper = this.keeper;
+    if (typeof value !== 'number') {
+      keeper?.keepUnread(value instanceof Lost ? value.error : value);
+    } else if (value >= 0) {
+      keeper?.keepUnread(this.copyOut(value));
+      this.pool.recycle(value);
+    }
+  }
+
+  /** A borrowed buffer's bytes as a value of their own, or the error of bytes that could not be copied. */
+  private copyOut(packed: number): T | Error {
+    try {
+      return this.decode(this.pool.bytes(packed), true);
+    } catch (error) {
+      return receivedLostError(this.syscall, this.pool.lengthOf(packed), error);
+    }
   }
 }

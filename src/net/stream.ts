@@ -69,6 +69,12 @@ export class SocketStream implements AsyncIterable<Buffer> {
   /** Reads start in call order, and so do writes (with shutdown('write')): see call-order.ts. Made by the first call. */
   private reads: CallOrder | null = null;
   private writes: CallOrder | null = null;
+  /**
+   * What a chunk loop received and never yielded (it ended early: a break,
+   * an abort), in order, with the error of bytes that could not be copied:
+   * reads and the next loop take these first. null when there are none.
+   */
+  private unread: (Buffer | Error)[] | null = null;
 
   constructor(
     /** The socket's fd. */
@@ -102,10 +108,51 @@ export class SocketStream implements AsyncIterable<Buffer> {
   read(buf: Uint8Array, options?: IoOptions): Promise<number> {
     checkView(buf);
     const fd = this.fd;
-    return (this.reads ??= new CallOrder()).run(
-      () => this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf }, options),
-      options,
-    );
+    const recv = (): Promise<number> =>
+      this.afterChunks(
+        [buf],
+        () => this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf }, options),
+      );
+    return (this.reads ??= new CallOrder()).run(recv, options);
+  }
+
+  /**
+   * `read` once what an ended chunk loop received is out of the way: its
+   * bytes first (into `buffers`, as one read), and a read starts only when
+   * its multishot recv has ended in the kernel, which would otherwise take
+   * bytes past this read.
+   */
+  private afterChunks(buffers: Uint8Array[], read: () => Promise<number>): Promise<number> {
+    if (this.unread !== null) return this.closing !== null ? Promise.reject(closedError('read')) : this.takeUnread(buffers);
+    const iterator = this.iterator;
+    if (iterator?.stopping === true) return iterator.idle().then(() => this.afterChunks(buffers, read));
+    return read();
+  }
+
+  /** Fills `buffers` from this.unread: the bytes, or the rejection of a loss that comes before any. */
+  private takeUnread(buffers: Uint8Array[]): Promise<number> {
+    const unread = this.unread!;
+    let n = 0;
+    for (const buf of buffers) {
+      let at = 0;
+      while (at < buf.byteLength && unread.length > 0 && !(unread[0] instanceof Error)) {
+        const head = unread[0] as Buffer;
+        const take = Math.min(head.length, buf.byteLength - at);
+        buf.set(take === head.length ? head : head.subarray(0, take), at);
+        at += take;
+        if (take === head.length) unread.shift();
+        else unread[0] = head.subarray(take);
+      }
+      n += at;
+    }
+    const lost = n === 0 && unread[0] instanceof Error ? (unread.shift() as Error) : null;
+    if (unread.length === 0) this.unread = null;
+    return lost !== null ? Promise.reject(lost) : Promise.resolve(n);
+  }
+
+  /** @internal A chunk loop that ended early hands over what it received and did not yield (UnreadKeeper). */
+  keepUnread(value: Buffer | Error): void {
+    if (this.closing === null) (this.unread ??= []).push(value);
   }
 
   /**
@@ -156,7 +203,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
   readv(buffers: Uint8Array[], options?: IoOptions): Promise<number> {
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
     buffers.forEach(checkView);
-    return (this.reads ??= new CallOrder()).run(() => this.readvBatches(buffers, options), options);
+    return (this.reads ??= new CallOrder()).run(() => this.afterChunks(buffers, () => this.readvBatches(buffers, options)), options);
   }
 
   private async readvBatches(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
@@ -218,7 +265,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
   chunks(options?: ChunkOptions): ChunkIterator;
   chunks(options?: ChunkOptions): ChunkIterator<Buffer> {
     if (this.closing !== null) throw closedError('read');
-    const iterator = new ChunkIterator(this, options);
+    // After a loop that ended early, reads hand out what it received first (afterChunks).
+    const iterator = new ChunkIterator(this, options, this.unread !== null || this.iterator?.stopping === true);
     this.iterator = iterator;
     return iterator;
   }

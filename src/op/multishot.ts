@@ -167,6 +167,11 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     return true;
   }
 
+  /** Stopped by its reader (return(), an abort) and not yet ended in the kernel: values may still come (to spec.release). */
+  get stopping(): boolean {
+    return this.stopped && !this.ended;
+  }
+
   /** Unread values in the queue. */
   get unread(): number {
     return this.values.length - this.valuesHead;

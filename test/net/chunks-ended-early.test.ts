@@ -1,0 +1,93 @@
+// A chunk loop that ends early (a break, an abort of its signal) and a read
+// after it, as a careless caller writes them: read a header with
+// `for await`, break, then read() the rest. The multishot recv behind the
+// loop had already received bytes it never yielded; they were dropped, and
+// the read after it went on past them as if nothing was missing. Now the
+// stream keeps them, and reads and the next loop take them first.
+// Runs on both backends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type SocketStream, socketpair } from '../../src/net/index.js';
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The writer sends `parts`, one at a time with a pause between, so each comes as a chunk of its own. */
+async function sendApart(writer: SocketStream, parts: string[]): Promise<void> {
+  for (const part of parts) {
+    await writer.write(part);
+    await delay(2);
+  }
+}
+
+/** Every byte read() gives until EOF. */
+async function readToEnd(stream: SocketStream, into = Buffer.alloc(3)): Promise<string> {
+  let text = '';
+  for (;;) {
+    const n = await stream.read(into);
+    if (n === 0) return text;
+    text += into.toString('latin1', 0, n);
+  }
+}
+
+const PARTS = ['head', 'AAAA', 'BBBB', 'CCCC'];
+
+test('read() after a break gets the bytes the loop had received and not yielded', async () => {
+  for (let round = 0; round < 5; round++) {
+    const [a, b] = socketpair();
+    try {
+      const loop = b[Symbol.asyncIterator]();
+      const head = loop.next();
+      // The rest arrives while the loop's body would run: the recv behind the loop takes it.
+      await sendApart(a, PARTS);
+      const first = await head;
+      await loop.return!();
+      await a.shutdown('write');
+      // A small buffer: one chunk kept takes several reads.
+      assert.equal((first.value as Buffer).toString() + (await readToEnd(b)), PARTS.join(''), `round ${round}`);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }
+});
+
+test('a second loop after a break of a borrowing one starts where the first stopped', async () => {
+  const [a, b] = socketpair();
+  try {
+    let text = '';
+    const sending = sendApart(a, PARTS);
+    for await (const chunk of b.chunks({ borrow: true })) {
+      text += chunk.toString();
+      await sending;
+      break;
+    }
+    await a.shutdown('write');
+    for await (const chunk of b) text += chunk.toString();
+    assert.equal(text, PARTS.join(''));
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('readv() after the loop signal aborts gets what the loop had received', async () => {
+  const [a, b] = socketpair();
+  try {
+    const ac = new AbortController();
+    const loop = b.chunks({ signal: ac.signal });
+    const first = await Promise.all([loop.next(), sendApart(a, PARTS)]);
+    ac.abort();
+    await a.shutdown('write');
+    let text = (first[0].value as Buffer).toString();
+    const parts = [Buffer.alloc(5), Buffer.alloc(2)];
+    for (;;) {
+      const n = await b.readv(parts);
+      if (n === 0) break;
+      text += Buffer.concat(parts).toString('latin1', 0, n);
+    }
+    assert.equal(text, PARTS.join(''));
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
