@@ -29,6 +29,11 @@ export class CallOrder {
     this.startNext();
   };
 
+  /** Whether a call has started and not settled, or waits. */
+  get active(): boolean {
+    return this.busy || this.waiting.length > 0;
+  }
+
   /**
    * Runs `start` now if no call is in progress, else once every call made
    * before it has settled. Bad options throw now either way; an abort while

@@ -26,7 +26,7 @@ export interface DuplexSource {
   chunks(): ChunkIterator;
   write(data: Uint8Array): Promise<void>;
   writev(data: Uint8Array[]): Promise<void>;
-  shutdown(how: 'write' | 'both'): Promise<void>;
+  shutdown(how: 'write'): Promise<void>;
   close(): Promise<void>;
   localAddress?: SocketAddress | string | null;
   remoteAddress?: SocketAddress | string | null;
@@ -47,8 +47,6 @@ export class RingcoreDuplex extends Duplex {
   bytesRead = 0;
   /** Bytes handed to the socket and written. */
   written = 0;
-  /** Writes in the ring now. */
-  private writing = 0;
   /** Always false: the socket is connected before it is wrapped (net.Socket's field). */
   connecting = false;
 
@@ -89,29 +87,21 @@ export class RingcoreDuplex extends Duplex {
 
   /** Writes one chunk to the socket; the callback runs once it is written. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.writing++;
-    this.socket
-      .write(chunk)
-      .finally(() => this.writing--)
-      .then(() => {
-        this.written += chunk.length;
-        this.activity();
-        callback();
-      }, callback);
+    this.socket.write(chunk).then(() => {
+      this.written += chunk.length;
+      this.activity();
+      callback();
+    }, callback);
   }
 
   /** Writes the buffered chunks with one call to the socket's writev(). */
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
-    this.writing++;
-    this.socket
-      .writev(buffers)
-      .finally(() => this.writing--)
-      .then(() => {
-        for (const b of buffers) this.written += b.length;
-        this.activity();
-        callback();
-      }, callback);
+    this.socket.writev(buffers).then(() => {
+      for (const b of buffers) this.written += b.length;
+      this.activity();
+      callback();
+    }, callback);
   }
 
   /** Ending the writable side sends a FIN (shutdown('write')). */
@@ -123,20 +113,18 @@ export class RingcoreDuplex extends Duplex {
     );
   }
 
-  /** Stops reading and closes the socket, after a write still in the ring has gone out. */
+  /**
+   * Stops reading and closes the socket. A write still in the ring (node:http's 408 or 400, written
+   * just before a destroy) has its first try before the close ends it (SocketStream.close()), and
+   * one that waits for a peer that does not read is ended, not waited for.
+   */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.clearTimer();
     this.incoming?.return();
-    const close = (): void => {
-      this.socket.close().then(
-        () => callback(error),
-        () => callback(error),
-      );
-    };
-    // A write still in the ring (node:http's 408 or 400, written just before a destroy) goes out first:
-    // the io_uring SHUTDOWN is queued behind it, where close() would shut the socket down at once.
-    if (this.writing > 0) this.socket.shutdown('both').then(close, close);
-    else close();
+    this.socket.close().then(
+      () => callback(error),
+      () => callback(error),
+    );
   }
 
   // ---- net.Socket look-alikes -------------------------------------------------

@@ -109,9 +109,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
     checkView(buf);
     const fd = this.fd;
     const recv = (): Promise<number> =>
-      this.afterChunks(
-        [buf],
-        () => this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf }, options),
+      this.afterChunks([buf], () =>
+        this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf }, options),
       );
     return (this.reads ??= new CallOrder()).run(recv, options);
   }
@@ -287,13 +286,38 @@ export class SocketStream implements AsyncIterable<Buffer> {
   }
 
   /**
+   * @internal Ends the connection both ways now, with an IORING_OP_SHUTDOWN
+   * placed at once, not behind the writes that wait (shutdown('both') waits
+   * for them, which a peer that stops reading makes for ever). A shutdown(2)
+   * would overtake the SENDs already placed in the ring; the op runs after
+   * their first try, so what the socket takes of them then goes out (a write
+   * just before a destroy, as write(2) then close(2) sends it), and the rest
+   * is ended. Rejects (ENOTCONN) when the peer is gone.
+   */
+  cutOff(): Promise<void> {
+    const fd = this.fd;
+    return this.ring.submit({ syscall: 'shutdown', prep: (uring, sqe) => uring.prepShutdown(sqe, fd, SHUT_RDWR), map: () => undefined });
+  }
+
+  /**
    * Closes the socket (IORING_OP_CLOSE). Reads and writes still in the kernel
-   * are ended first (a shutdown), so the peer sees the close at once.
+   * are ended first (a shutdown), so the peer sees the close at once; writes
+   * called before it get their first try first, and what the socket takes
+   * then goes out.
    * Calling it again returns the same promise.
    */
   close(): Promise<void> {
     if (this.closing === null) {
       const active = this.pending > 0 || (this.iterator?.active ?? false);
+      if (this.writes?.active === true && !this.ring.closed) {
+        // The kernel looks the fd up when the SHUTDOWN runs (in a worker): the CLOSE goes after it.
+        const shut = this.cutOff();
+        this.iterator?.return();
+        const fd = this.fd;
+        const close = () => closeSocket(this.ring, fd);
+        this.closing = shut.then(close, close);
+        return this.closing;
+      }
       if (active) shutdownNow(this.fd, SHUT_RDWR);
       this.iterator?.return();
       this.closing = closeSocket(this.ring, this.fd, !active);

@@ -755,3 +755,31 @@ test("flushHeaders, statusMessage, res 'close', checkExpectation, server 'timeou
     await closed(server);
   }
 });
+
+// The timeout only guards against a hang: the socket's destroy waited for the response's write, which a client that never reads never lets end.
+test('res.destroy() while a large body is in flight to a client that does not read closes the connection', { timeout: 20_000 }, async () => {
+  let socketClosed!: () => void;
+  const closedOnServer = new Promise<void>((resolve) => (socketClosed = resolve));
+  const server = createServer((_req, res) => {
+    res.socket!.on('close', socketClosed);
+    res.writeHead(200, { 'content-length': String(64 << 20) });
+    res.write(Buffer.alloc(64 << 20, 0x61));
+    setTimeout(() => res.destroy(), 20);
+  });
+  const port = await listening(server);
+  const client = net.connect({ host: '127.0.0.1', port });
+  try {
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await once(client, 'data');
+    client.pause();
+    await closedOnServer;
+    client.resume();
+    let received = 0;
+    client.on('data', (chunk: Buffer) => (received += chunk.length));
+    await new Promise((resolve) => client.on('close', resolve));
+    assert.ok(received < 64 << 20, 'the body was cut short, and the client saw the connection end');
+  } finally {
+    client.destroy();
+    await closed(server);
+  }
+});

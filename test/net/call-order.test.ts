@@ -129,3 +129,18 @@ test('close() with writes waiting behind one in flight settles every one of them
     await close();
   }
 });
+
+test('a write not awaited before close() goes out, as write(2) then close(2) sends it', async () => {
+  for (let round = 0; round < 5; round++) {
+    const { stream, client, close } = await connected();
+    try {
+      const received = receiveAll(client);
+      const write = stream.write('last words');
+      await stream.close();
+      await write;
+      assert.equal((await received).toString(), 'last words', `round ${round}`);
+    } finally {
+      await close();
+    }
+  }
+});

@@ -1,6 +1,7 @@
 // stream.toDuplex(): a node:stream Duplex with backpressure and half-close.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 
@@ -92,4 +93,28 @@ test('net.Socket look-alikes: remoteAddress, remotePort, setTimeout emits timeou
   } finally {
     await listener.close();
   }
+});
+
+// The timeout only guards against a hang: destroy() waited for the write, which a peer that never reads never lets end.
+test('destroy() with a write in flight to a peer that does not read closes the socket', { timeout: 20_000 }, async () => {
+  const [a, b] = socketpair();
+  const duplex = a.toDuplex();
+  duplex.on('error', () => {});
+  duplex.write(Buffer.alloc(32 << 20, 0x61));
+  // Let the write reach the kernel and fill the socket, then give up on the peer.
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  duplex.destroy();
+  await once(duplex, 'close');
+  assert.equal(a.closed, true);
+  // The peer reads what came, then the end.
+  const buf = Buffer.alloc(1 << 20);
+  let total = 0;
+  for (;;) {
+    const n = await b.read(buf).catch(() => 0);
+    if (n === 0) break;
+    total += n;
+  }
+  assert.ok(total < 32 << 20, `the peer got part of the write (${total} bytes), then the end`);
+  await b.close();
 });

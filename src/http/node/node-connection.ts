@@ -428,9 +428,10 @@ export class NodeConnection implements SocketOwner {
   close(): void {
     if (this.ended) return;
     this.startClosing();
-    // A SEND still in the ring goes first: the io_uring SHUTDOWN is queued behind it (and fails it if the peer stopped reading).
+    // A SEND still in the ring has its first try: the io_uring SHUTDOWN is placed behind it (and fails it if the peer stopped
+    // reading). Not shutdown('both'), which would wait for it.
     if (this.socket.flushed) shutdownNow(this.stream.fd, SHUT_RDWR);
-    else this.stream.shutdown('both').catch(() => {});
+    else this.stream.cutOff().catch(() => {});
   }
 
   /** Ends gracefully: FIN after the last response, then reads (and drops) what the client still sends for a while. */
