@@ -31,10 +31,20 @@ async function readToEnd(stream: SocketStream, into = Buffer.alloc(3)): Promise<
 
 const PARTS = ['head', 'AAAA', 'BBBB', 'CCCC'];
 
+/** Runs `body` with a fresh socket pair (a writes, b reads), closed after. */
+async function withPair(body: (a: SocketStream, b: SocketStream) => Promise<void>): Promise<void> {
+  const [a, b] = socketpair();
+  try {
+    await body(a, b);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
 test('read() after a break gets the bytes the loop had received and not yielded', async () => {
   for (let round = 0; round < 5; round++) {
-    const [a, b] = socketpair();
-    try {
+    await withPair(async (a, b) => {
       const loop = b[Symbol.asyncIterator]();
       const head = loop.next();
       // The rest arrives while the loop's body would run: the recv behind the loop takes it.
@@ -44,16 +54,12 @@ test('read() after a break gets the bytes the loop had received and not yielded'
       await a.shutdown('write');
       // A small buffer: one chunk kept takes several reads.
       assert.equal((first.value as Buffer).toString() + (await readToEnd(b)), PARTS.join(''), `round ${round}`);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    });
   }
 });
 
-test('a second loop after a break of a borrowing one starts where the first stopped', async () => {
-  const [a, b] = socketpair();
-  try {
+test('a second loop after a break of a borrowing one starts where the first stopped', () =>
+  withPair(async (a, b) => {
     let text = '';
     const sending = sendApart(a, PARTS);
     for await (const chunk of b.chunks({ borrow: true })) {
@@ -64,15 +70,10 @@ test('a second loop after a break of a borrowing one starts where the first stop
     await a.shutdown('write');
     for await (const chunk of b) text += chunk.toString();
     assert.equal(text, PARTS.join(''));
-  } finally {
-    await a.close();
-    await b.close();
-  }
-});
+  }));
 
-test('readv() after the loop signal aborts gets what the loop had received', async () => {
-  const [a, b] = socketpair();
-  try {
+test('readv() after the loop signal aborts gets what the loop had received', () =>
+  withPair(async (a, b) => {
     const ac = new AbortController();
     const loop = b.chunks({ signal: ac.signal });
     const first = await Promise.all([loop.next(), sendApart(a, PARTS)]);
@@ -86,8 +87,4 @@ test('readv() after the loop signal aborts gets what the loop had received', asy
       text += Buffer.concat(parts).toString('latin1', 0, n);
     }
     assert.equal(text, PARTS.join(''));
-  } finally {
-    await a.close();
-    await b.close();
-  }
-});
+  }));
