@@ -57,6 +57,14 @@ export interface AcceptStats {
 export abstract class Listener<S> implements AsyncIterable<S> {
   private closing: Promise<void> | null = null;
   private readonly stop = new AbortController();
+  /**
+   * Connections accepted and never handed out (a loop that ended early, an
+   * aborted accept), oldest first: accept() and the next loop take them
+   * first. Null when there are none.
+   */
+  private kept: number[] | null = null;
+  /** Until the final CQE of every multishot accept a loop that ended early cancelled: what they still bring is kept. */
+  private ending: Promise<void> | null = null;
   /** The accept loop's counters (arms, CQEs, accepted, paused), read live. */
   readonly stats: AcceptStats = { arms: 0, cqes: 0, accepted: 0, paused: 0 };
   /** Called when a resource error (EMFILE...) pauses accepting, before the pause: a server's place to say so. */
@@ -86,17 +94,55 @@ export abstract class Listener<S> implements AsyncIterable<S> {
   /** Accepts one connection (IORING_OP_ACCEPT with SOCK_CLOEXEC). */
   async accept(options?: AcceptOptions): Promise<S> {
     if (this.closing !== null) throw handleClosedError('accept', 'listener');
+    // An ACCEPT placed while a cancelled multishot accept still runs could take a connection after one it brings.
+    while (this.kept === null && this.ending !== null) {
+      await this.ending;
+      if (this.closing !== null) throw handleClosedError('accept', 'listener');
+    }
+    const kept = this.takeKept();
     const fd = this.fd;
-    const connFd = await this.ring.submit(
-      {
-        syscall: 'accept',
-        prep: (uring, sqe) => uring.prepAccept(sqe, fd, 0, 0, SOCK_CLOEXEC),
-        release: closeFdNow,
-      },
-      { signal: this.signalFor(options?.signal) },
-    );
+    const connFd =
+      kept >= 0
+        ? kept
+        : await this.ring.submit(
+            {
+              syscall: 'accept',
+              prep: (uring, sqe) => uring.prepAccept(sqe, fd, 0, 0, SOCK_CLOEXEC),
+              release: this.keep,
+            },
+            { signal: this.signalFor(options?.signal) },
+          );
     this.stats.accepted++;
     return this.wrap(connFd);
+  }
+
+  /** @internal A connection accepted and not handed out: kept for the next accept, or closed once the listener is. */
+  readonly keep = (fd: number): void => {
+    if (this.closing !== null) closeFdNow(fd);
+    else (this.kept ??= []).push(fd);
+  };
+
+  /** @internal The oldest kept connection's fd, or -1. */
+  takeKept(): number {
+    const kept = this.kept;
+    if (kept === null) return -1;
+    const fd = kept.shift()!;
+    if (kept.length === 0) this.kept = null;
+    return fd;
+  }
+
+  /** @internal Until `op` (a loop's multishot accept, cancelled) has ended, accepts wait for it: see `ending`. */
+  endingUntil(op: Multishot<number>): void {
+    const settled = op.settled();
+    const ending: Promise<void> = Promise.all([this.ending, settled]).then(() => {
+      if (this.ending === ending) this.ending = null;
+    });
+    this.ending = ending;
+  }
+
+  /** @internal What a new loop waits for before arming its accept (null: nothing). */
+  get endingAccepts(): Promise<void> | null {
+    return this.ending;
   }
 
   /** Connections as they come, from one multishot accept re-armed as needed. */
@@ -129,7 +175,7 @@ export abstract class Listener<S> implements AsyncIterable<S> {
         },
         // A final CQE that still carried a connection: carry on at once.
         rearm: (res) => res >= 0,
-        release: closeFdNow,
+        release: this.keep,
       },
       { signal },
     );
@@ -140,6 +186,7 @@ export abstract class Listener<S> implements AsyncIterable<S> {
     if (this.closing === null) {
       this.stop.abort();
       this.closing = this.afterClose();
+      for (let fd = this.takeKept(); fd >= 0; fd = this.takeKept()) closeFdNow(fd);
     }
     return this.closing;
   }
@@ -203,9 +250,26 @@ class AcceptLoop<S> implements AsyncIterableIterator<S>, MultishotSink<number> {
     });
   }
 
-  /** Reads the next connection for the oldest waiting next(). */
+  /** Reads the next connection for the oldest waiting next(): one a loop before this one left first. */
   private serve(): void {
     this.reading = true;
+    if (this.op === null) {
+      const { listener } = this;
+      const kept = listener.takeKept();
+      if (kept >= 0) {
+        this.value(kept);
+        return;
+      }
+      const ending = listener.endingAccepts;
+      if (ending !== null && !listener.closed) {
+        void ending.then(() => {
+          this.reading = false;
+          if (this.finished) this.stop(null);
+          else this.serve();
+        });
+        return;
+      }
+    }
     (this.op ??= this.arm()).read(this);
   }
 
@@ -214,8 +278,8 @@ class AcceptLoop<S> implements AsyncIterableIterator<S>, MultishotSink<number> {
     this.reading = false;
     const waiter = this.waiting.shift();
     if (waiter === undefined) {
-      // Brought after the loop ended (return()): nobody will take it.
-      closeFdNow(fd);
+      // Brought after the loop ended (return()): the next accept takes it.
+      this.listener.keep(fd);
       return;
     }
     this.pause = 5;
@@ -296,7 +360,10 @@ class AcceptLoop<S> implements AsyncIterableIterator<S>, MultishotSink<number> {
     this.finished = true;
     const op = this.op;
     this.op = null;
-    if (op !== null) void op.return();
+    if (op !== null) {
+      void op.return();
+      this.listener.endingUntil(op);
+    }
   }
 
   [Symbol.asyncIterator](): this {

@@ -257,3 +257,33 @@ test('listeners and streams on an explicit ring; closing everything leaves no fd
   await ring.close();
   assert.deepEqual(leakedSince(before), []);
 });
+
+// The timeout only guards against a hang: accept() waited for ever when the loop had closed the connections it took.
+test('an accept loop that ends early loses no connection it had accepted: accept() and the next loop get them', { timeout: 20_000 }, async () => {
+  const listener = await TcpListener.bind({ host: '127.0.0.1', port: 0 });
+  const port = listener.address().port;
+  const clients: net.Socket[] = [];
+  try {
+    // A burst: the multishot accept takes them all while the loop's body runs for the first.
+    for (let i = 0; i < 8; i++) clients.push(await nodeConnect(port));
+    const ports = new Set(clients.map((c) => c.localPort));
+    const closedByServer: number[] = [];
+    for (const c of clients) c.on('close', () => closedByServer.push(c.localPort!));
+    const accepted: TcpStream[] = [];
+    for await (const conn of listener) {
+      accepted.push(conn);
+      break;
+    }
+    for (let i = 0; i < 3; i++) accepted.push(await listener.accept());
+    for await (const conn of listener) {
+      accepted.push(conn);
+      if (accepted.length === clients.length) break;
+    }
+    assert.deepEqual(new Set(accepted.map((c) => c.remoteAddress!.port)), ports, 'each client accepted once');
+    assert.deepEqual(closedByServer, [], 'no client was closed by the server');
+    await Promise.all(accepted.map((c) => c.close()));
+  } finally {
+    for (const c of clients) c.destroy();
+    await listener.close();
+  }
+});
