@@ -16,7 +16,7 @@ import { MSG_TRUNC } from '../sys/socket-constants.js';
 import { decodeInet, type SocketAddress } from './address.js';
 import type { BufferRing } from './buffer-ring.js';
 import type { BorrowedChunk } from './chunks.js';
-import { ProvidedRecv } from './provided-recv.js';
+import { ProvidedRecv, type UnreadKeeper } from './provided-recv.js';
 
 const { EINVAL } = constants.errno;
 
@@ -47,6 +47,12 @@ function decodeDatagram(buf: Buffer, own: boolean): Datagram {
   return { data: own ? Buffer.from(view) : view, address, truncated: (flags & MSG_TRUNC) !== 0 || payloadLength > view.length };
 }
 
+/** Where a loop that ended early leaves the datagrams it had received, and the next loop takes them from (the socket). */
+export interface DatagramKeeper extends UnreadKeeper<Datagram> {
+  /** The oldest datagram kept, if any. */
+  takeKept(): Datagram | undefined;
+}
+
 /**
  * A UDP socket's datagrams, from a multishot RECVMSG over the socket's own provided
  * buffers (single recvs on kernels without multishot RECVMSG). Made by UdpSocket.datagrams().
@@ -65,6 +71,8 @@ export class DatagramIterator<D extends Datagram = Datagram> implements AsyncIte
     /** One plain recvmsg, for kernels without multishot RECVMSG. */
     private readonly fallback: (signal: AbortSignal | undefined) => Promise<Datagram>,
     private readonly signal: AbortSignal | undefined,
+    /** Gets what this loop received and did not yield, and has what a loop before it left: yielded first. */
+    private readonly keeper: DatagramKeeper,
     borrow = false,
   ) {
     const msg = this.msg;
@@ -85,6 +93,7 @@ export class DatagramIterator<D extends Datagram = Datagram> implements AsyncIte
       // The pool is this socket's alone: as many datagrams may wait as it has buffers.
       highWater: pool.count,
       signal,
+      keeper,
     });
     // Armed now, as a datagram socket's recv queue is short: the kernel drops what does not fit.
     this.reader.arm();
@@ -108,6 +117,8 @@ export class DatagramIterator<D extends Datagram = Datagram> implements AsyncIte
   /** The next datagram; done once the loop was left or the socket closed. */
   next(): Promise<IteratorResult<D>> {
     if (this.done) return Promise.resolve({ value: undefined, done: true });
+    const kept = this.keeper.takeKept();
+    if (kept !== undefined) return Promise.resolve({ value: kept as D, done: false });
     if (this.singleShot) return this.nextSingle();
     return (this.reader.next() as Promise<IteratorResult<D>>).catch((error: NodeJS.ErrnoException) => {
       if (error.errno === -EINVAL && this.reader.arms === 1 && this.reader.cqes === 1) {

@@ -79,6 +79,8 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   private readonly local: SocketAddress;
   private pool: BufferRing | null = null;
   private readonly iterators = new Set<DatagramIterator>();
+  /** Datagrams a loop that ended early had received and not yielded, oldest first: recv() and the next loop take them first. */
+  private kept: Datagram[] | null = null;
 
   private constructor(
     /** The socket's fd. */
@@ -160,6 +162,8 @@ export class UdpSocket implements AsyncIterable<Datagram> {
    */
   async recv(options?: { signal?: AbortSignal }): Promise<Datagram> {
     this.checkOpen('recvmsg');
+    const kept = this.takeKept();
+    if (kept !== undefined) return kept;
     const name = sockaddrStorage();
     const data = Buffer.allocUnsafe(this.maxDatagram);
     const msg = message(name, name.length, data);
@@ -195,7 +199,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
       }
     }
     for (const old of this.iterators) if (old.over) this.iterators.delete(old);
-    const iterator = new DatagramIterator(this.ring, this.fd, this.pool, (signal) => this.recv({ signal }), options?.signal, options?.borrow === true);
+    const iterator = new DatagramIterator(this.ring, this.fd, this.pool, (signal) => this.recv({ signal }), options?.signal, this, options?.borrow === true);
     this.iterators.add(iterator);
     return iterator;
   }
@@ -210,6 +214,20 @@ export class UdpSocket implements AsyncIterable<Datagram> {
         throw error;
       }
     }
+  }
+
+  /** @internal A datagram a loop that ended early had received (DatagramKeeper); one that could not be copied out is dropped, as UDP may. */
+  keepUnread(value: Datagram | Error): void {
+    if (this.closing === null && !(value instanceof Error)) (this.kept ??= []).push(value);
+  }
+
+  /** @internal The oldest datagram kept (DatagramKeeper). */
+  takeKept(): Datagram | undefined {
+    const kept = this.kept;
+    if (kept === null) return undefined;
+    const datagram = kept.shift();
+    if (kept.length === 0) this.kept = null;
+    return datagram;
   }
 
   /** datagrams() without options, for `for await (const d of socket)`. */

@@ -91,3 +91,36 @@ test('socketpair(): two connected streams; shutdown("write") gives the other sid
   assert.equal(await b.read(buf), 0);
   await Promise.all([a.close(), b.close()]);
 });
+
+test('UDP: datagrams a loop had received when it ended early go to recv() and the next loop, not away', async () => {
+  const rx = await UdpSocket.bind({ host: '127.0.0.1', port: 0 });
+  const tx = dgram.createSocket('udp4');
+  const send = (text: string) => new Promise((resolve) => tx.send(text, rx.address().port, '127.0.0.1', resolve));
+  try {
+    for (const withRecv of [true, false]) {
+      const loop = rx.datagrams({ borrow: !withRecv });
+      for (let i = 0; i < 5; i++) await send(String(i));
+      // The loop's multishot recvmsg takes them all; its body runs for the first, then leaves.
+      const first = await loop.next();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await loop.return!();
+      await send('end');
+      const got = [(first.value as { data: Buffer }).data.toString()];
+      if (withRecv) {
+        for (let d = await rx.recv(); ; d = await rx.recv()) {
+          got.push(d.data.toString());
+          if (got.at(-1) === 'end') break;
+        }
+      } else {
+        for await (const d of rx) {
+          got.push(d.data.toString());
+          if (got.at(-1) === 'end') break;
+        }
+      }
+      assert.deepEqual(got, ['0', '1', '2', '3', '4', 'end'], withRecv ? 'recv() after the break' : 'a second loop');
+    }
+  } finally {
+    tx.close();
+    await rx.close();
+  }
+});
