@@ -264,9 +264,11 @@ export class SocketStream implements AsyncIterable<Buffer> {
   chunks(options?: ChunkOptions): ChunkIterator;
   chunks(options?: ChunkOptions): ChunkIterator<Buffer> {
     if (this.closing !== null) throw closedError('read');
-    // After a loop that ended early, reads hand out what it received first (afterChunks).
-    const iterator = new ChunkIterator(this, options, this.unread !== null || this.iterator?.stopping === true);
-    this.iterator = iterator;
+    // After a loop that ended early, reads hand out what it received first (afterChunks): this one reads
+    // through read(), and the one that ended stays this.iterator, for afterChunks to wait for its recv's end.
+    const plain = this.unread !== null || this.iterator?.stopping === true;
+    const iterator = new ChunkIterator(this, options, plain);
+    if (!plain) this.iterator = iterator;
     return iterator;
   }
 
