@@ -107,25 +107,30 @@ export class SocketStream implements AsyncIterable<Buffer> {
   /** recv into `buf`: the bytes read, 0 at end of stream. */
   read(buf: Uint8Array, options?: IoOptions): Promise<number> {
     checkView(buf);
+    return (this.reads ??= new CallOrder()).run(() => this.recv(buf, options), options);
+  }
+
+  /** One RECV into `buf`, once what an ended chunk loop left is out of the way (afterChunks). */
+  private recv(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
+    if (this.chunksLeftSomething) return this.afterChunks([buf], () => this.recv(buf, options));
     const fd = this.fd;
-    const recv = (): Promise<number> =>
-      this.afterChunks([buf], () =>
-        this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf }, options),
-      );
-    return (this.reads ??= new CallOrder()).run(recv, options);
+    return this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf }, options);
+  }
+
+  /** Whether a chunk loop that ended early left bytes, or its multishot recv is still in the kernel. */
+  private get chunksLeftSomething(): boolean {
+    return this.unread !== null || this.iterator?.stopping === true;
   }
 
   /**
    * `read` once what an ended chunk loop received is out of the way: its
    * bytes first (into `buffers`, as one read), and a read starts only when
    * its multishot recv has ended in the kernel, which would otherwise take
-   * bytes past this read.
+   * bytes past this read. `read` checks again (chunksLeftSomething).
    */
   private afterChunks(buffers: Uint8Array[], read: () => Promise<number>): Promise<number> {
     if (this.unread !== null) return this.closing !== null ? Promise.reject(closedError('read')) : this.takeUnread(buffers);
-    const iterator = this.iterator;
-    if (iterator?.stopping === true) return iterator.idle().then(() => this.afterChunks(buffers, read));
-    return read();
+    return this.iterator!.idle().then(read);
   }
 
   /** Fills `buffers` from this.unread: the bytes, or the rejection of a loss that comes before any. */
@@ -202,10 +207,11 @@ export class SocketStream implements AsyncIterable<Buffer> {
   readv(buffers: Uint8Array[], options?: IoOptions): Promise<number> {
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
     buffers.forEach(checkView);
-    return (this.reads ??= new CallOrder()).run(() => this.afterChunks(buffers, () => this.readvBatches(buffers, options)), options);
+    return (this.reads ??= new CallOrder()).run(() => this.readvBatches(buffers, options), options);
   }
 
   private async readvBatches(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
+    if (this.chunksLeftSomething) return this.afterChunks(buffers, () => this.readvBatches(buffers, options));
     const cursor = new IovecCursor(buffers);
     const fd = this.fd;
     do {
@@ -318,11 +324,13 @@ export class SocketStream implements AsyncIterable<Buffer> {
         const fd = this.fd;
         const close = () => closeSocket(this.ring, fd);
         this.closing = shut.then(close, close);
-        return this.closing;
+      } else {
+        if (active) shutdownNow(this.fd, SHUT_RDWR);
+        this.iterator?.return();
+        this.closing = closeSocket(this.ring, this.fd, !active);
       }
-      if (active) shutdownNow(this.fd, SHUT_RDWR);
-      this.iterator?.return();
-      this.closing = closeSocket(this.ring, this.fd, !active);
+      // What the loop's return() just handed over (keepUnread) is nobody's now: reads after close() reject.
+      this.unread = null;
     }
     return this.closing;
   }
