@@ -1,23 +1,16 @@
 // Addresses of JS memory, for the pointers an SQE carries.
 //
-// The address of an ArrayBuffer's backing store never changes while the
-// buffer is alive, so it is looked up natively once per ArrayBuffer and
-// cached: steady-state ops (Buffers from Node's pool, reused buffers) pay no
-// native call. Keeping the buffer alive while the kernel uses it is the op
-// layer's job (pinning), not this file's.
+// Asked of the shim on every call: a native call (napi_get_typedarray_info)
+// costs about 80 ns, less than caching the answer per ArrayBuffer in a
+// WeakMap did (a fresh buffer's entry, set and later swept, cost ~0.5 µs;
+// docs/performance.md, "The cost of one short connection"). Keeping the
+// buffer alive while the kernel uses it is the op layer's job (pinning),
+// not this file's.
 import { native } from './native.js';
-
-const bases = new WeakMap<ArrayBufferLike, number>();
 
 /** The address of the first byte of `view`. */
 export function addressOf(view: ArrayBufferView): number {
-  const buffer = view.buffer;
-  let base = bases.get(buffer);
-  if (base === undefined) {
-    base = native.address(view) - view.byteOffset;
-    bases.set(buffer, base);
-  }
-  return base + view.byteOffset;
+  return native.address(view);
 }
 
 const TWO_32 = 0x1_0000_0000;
