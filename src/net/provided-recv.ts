@@ -328,45 +328,44 @@ class NextSink<T> implements MultishotSink<T> {
   }
 }
 
-/** The multishot recv of a ProvidedRecv: its SQE, and how each CQE becomes a value (see ProvidedRecv for why a class). */
+/**
+ * The multishot recv of a ProvidedRecv: its SQE, and how each CQE becomes a
+ * value (see ProvidedRecv for why a class). It reads what it needs from the
+ * reader's own spec rather than copying it: one per connection, so each field
+ * is a field of every idle connection. Holding that spec pins the pool (and
+ * `pin`) until the final CQE, even if the group is unregistered first.
+ */
 class RecvOpSpec<T> implements MultishotSpec<Received<T>> {
-  readonly syscall: string;
-  readonly prep: Prep;
-  /** The buffers stay alive until the final CQE, even if the group is unregistered first. */
-  readonly pin: unknown;
-  readonly rearm: (res: number) => boolean;
   readonly highWater: number;
-  private readonly pool: BufferRing;
-  private readonly borrow: boolean;
-  private readonly decode: (bytes: Buffer, own: boolean) => T;
-  private readonly adopt: ((bytes: Buffer) => T) | undefined;
-  private readonly keeper: UnreadKeeper<T> | undefined;
   /** The op made from this spec (set once it exists). */
   op: Multishot<Received<T>> | null = null;
 
-  constructor(spec: ProvidedRecvSpec<T>) {
-    this.syscall = spec.syscall;
-    this.prep = spec.prep;
-    this.pin = spec.pin === undefined ? spec.pool : [spec.pin, spec.pool];
-    this.rearm = spec.rearm;
-    this.highWater = spec.highWater ?? highWaterFor(spec.pool, spec.borrow);
-    this.pool = spec.pool;
-    this.borrow = spec.borrow;
-    this.decode = spec.decode;
-    this.adopt = spec.adopt;
-    this.keeper = spec.keeper;
+  constructor(private readonly source: ProvidedRecvSpec<T>) {
+    this.highWater = source.highWater ?? highWaterFor(source.pool, source.borrow);
+  }
+
+  get syscall(): string {
+    return this.source.syscall;
+  }
+
+  get prep(): Prep {
+    return this.source.prep;
+  }
+
+  get rearm(): (res: number) => boolean {
+    return this.source.rearm;
   }
 
   map(res: number, flags: number): Received<T> {
     if ((flags & C.IORING_CQE_F_BUFFER) === 0) return -1; // end of stream: no buffer used
-    const pool = this.pool;
+    const { pool, borrow, adopt } = this.source;
     const packed = pool.taken(res, flags);
     // Lent while few wait unread. Beyond that (one burst can fill every buffer of the
     // ring before the pause takes effect) the value is copied out like an owned one.
-    if (this.borrow && this.op !== null && this.op.unread < this.highWater) return packed;
+    if (borrow && this.op !== null && this.op.unread < this.highWater) return packed;
     // A full buffer becomes the value itself, and the kernel gets a new one.
-    const own = this.adopt === undefined ? null : pool.handOff(packed);
-    if (own !== null) return this.adopt!(own);
+    const own = adopt === undefined ? null : pool.handOff(packed);
+    if (own !== null) return adopt!(own);
     // No memory for the copy (nor, to get here, for a replacement): thrown from here, it would
     // escape the reap as uncaught and the stream would go on without these bytes.
     const value = this.copyOut(packed);
@@ -375,21 +374,22 @@ class RecvOpSpec<T> implements MultishotSpec<Received<T>> {
   }
 
   release(value: Received<T>): void {
-    const keeper = this.keeper;
+    const keeper = this.source.keeper;
     if (typeof value !== 'number') {
       keeper?.keepUnread(value instanceof Lost ? value.error : value);
     } else if (value >= 0) {
       keeper?.keepUnread(this.copyOut(value));
-      this.pool.recycle(value);
+      this.source.pool.recycle(value);
     }
   }
 
   /** A borrowed buffer's bytes as a value of their own, or the error of bytes that could not be copied. */
   private copyOut(packed: number): T | Error {
+    const { decode, pool, syscall } = this.source;
     try {
-      return this.decode(this.pool.bytes(packed), true);
+      return decode(pool.bytes(packed), true);
     } catch (error) {
-      return receivedLostError(this.syscall, this.pool.lengthOf(packed), error);
+      return receivedLostError(syscall, pool.lengthOf(packed), error);
     }
   }
 }

@@ -16,7 +16,7 @@ import * as C from '../sys/constants.js';
 import { AbortError, concurrentReadError, errnoException, ringClosedInFlightError, throwLater, type ErrorContext } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
 import type { OpHost } from './op.js';
-import { Request, type RequestSpec } from './request.js';
+import { FIRST_FREE_BIT, Request, type RequestSpec } from './request.js';
 
 /** What a multishot op does, as Ring.multishot() takes it; `prep` sets the opcode's multishot flag. */
 export interface MultishotSpec<T> extends RequestSpec {
@@ -38,6 +38,15 @@ export interface MultishotSpec<T> extends RequestSpec {
 }
 
 const { ECANCELED } = constants.errno;
+
+// Multishot's states, as bits of Request.bits above Request's own.
+const DELIVERING = FIRST_FREE_BIT;
+const ENDED = FIRST_FREE_BIT << 1;
+const STOPPED = FIRST_FREE_BIT << 2;
+const ABORTED = FIRST_FREE_BIT << 3;
+const ACTIVE = FIRST_FREE_BIT << 4;
+const PAUSING = FIRST_FREE_BIT << 5;
+const PAUSED = FIRST_FREE_BIT << 6;
 
 /**
  * A reader that takes the values by callback (Multishot.read): no promise per
@@ -90,29 +99,67 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   private valuesHead = 0;
   /** The reader waiting for a value (next()'s promise, or read()'s sink). */
   private reader: MultishotSink<T> | null = null;
-  /** read() is handing queued values over: a read() from inside a sink only registers. */
-  private delivering = false;
   private error: unknown = null;
-  /** The kernel posted the final CQE and nothing re-armed it. */
-  private ended = false;
-  /** The reader stopped (return(), break, abort): cancel and discard. */
-  private stopped = false;
   private abortReason: unknown;
-  private aborted = false;
   /** Stops watching the caller's signal (none without one). */
   private readonly unwatch: (() => void) | undefined;
-  /** Whether the op holds an SQE or slot right now. */
-  private active = false;
-  /** The queue reached highWater: a cancel is on its way to the kernel. */
-  private pausing = false;
-  /** Paused: the kernel ended the op; arm() again once the reader catches up. */
-  private paused = false;
   /** Times the op was paused because its reader fell behind. */
   pauses = 0;
   /** Start-ups, the first one included: a count for examples and tests. */
   arms = 0;
   /** CQEs received over the op's life. */
   cqes = 0;
+
+  // The yes/no states are bits of Request.bits, not fields: every idle connection holds a Multishot.
+  /** read() is handing queued values over: a read() from inside a sink only registers. */
+  private get delivering(): boolean {
+    return (this.bits & DELIVERING) !== 0;
+  }
+  private set delivering(on: boolean) {
+    this.setBit(DELIVERING, on);
+  }
+  /** The kernel posted the final CQE and nothing re-armed it. */
+  private get ended(): boolean {
+    return (this.bits & ENDED) !== 0;
+  }
+  private set ended(on: boolean) {
+    this.setBit(ENDED, on);
+  }
+  /** The reader stopped (return(), break, abort): cancel and discard. */
+  private get stopped(): boolean {
+    return (this.bits & STOPPED) !== 0;
+  }
+  private set stopped(on: boolean) {
+    this.setBit(STOPPED, on);
+  }
+  /** The caller's signal aborted it: it ends with an AbortError. */
+  private get aborted(): boolean {
+    return (this.bits & ABORTED) !== 0;
+  }
+  private set aborted(on: boolean) {
+    this.setBit(ABORTED, on);
+  }
+  /** Whether the op holds an SQE or slot right now. */
+  private get active(): boolean {
+    return (this.bits & ACTIVE) !== 0;
+  }
+  private set active(on: boolean) {
+    this.setBit(ACTIVE, on);
+  }
+  /** The queue reached highWater: a cancel is on its way to the kernel. */
+  private get pausing(): boolean {
+    return (this.bits & PAUSING) !== 0;
+  }
+  private set pausing(on: boolean) {
+    this.setBit(PAUSING, on);
+  }
+  /** Paused: the kernel ended the op; arm() again once the reader catches up. */
+  private get paused(): boolean {
+    return (this.bits & PAUSED) !== 0;
+  }
+  private set paused(on: boolean) {
+    this.setBit(PAUSED, on);
+  }
 
   constructor(
     private readonly host: MultishotHost,
