@@ -95,7 +95,8 @@ const settleWaiters = new WeakMap<Request, (() => void)[]>();
 export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   /** What the op does. */
   declare readonly spec: MultishotSpec<T>;
-  private readonly values: T[] = [];
+  /** The values not yet read, from valuesHead on; made by the first value that has to wait (an idle connection has none). */
+  private values: T[] | null = null;
   private valuesHead = 0;
   /** The reader waiting for a value (next()'s promise, or read()'s sink). */
   private reader: MultishotSink<T> | null = null;
@@ -221,7 +222,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
 
   /** Unread values in the queue. */
   get unread(): number {
-    return this.values.length - this.valuesHead;
+    return this.values === null ? 0 : this.values.length - this.valuesHead;
   }
 
   /** The op has ended in the kernel while its reader is behind: wait for it (or carry on if it caught up meanwhile). */
@@ -253,7 +254,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
       this.reader = null;
       handValue(reader, value);
     } else {
-      this.values.push(value);
+      (this.values ??= []).push(value);
       const highWater = this.spec.highWater;
       if (highWater !== undefined && this.active && !this.pausing && this.unread >= highWater) {
         // The reader fell behind: stop the kernel producing more until it catches up.
@@ -286,8 +287,11 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   private stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    for (let i = this.valuesHead; i < this.values.length; i++) this.spec.release?.(this.values[i]!);
-    this.values.length = 0;
+    const values = this.values;
+    if (values !== null) {
+      for (let i = this.valuesHead; i < values.length; i++) this.spec.release?.(values[i]!);
+      values.length = 0;
+    }
     this.valuesHead = 0;
     if (!this.active) this.end(null);
     else if (this.queued) this.host.dequeue(this);
@@ -314,10 +318,11 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     this.delivering = true;
     try {
       for (let reader: MultishotSink<T> | null = sink; reader !== null; reader = this.reader) {
-        if (this.valuesHead < this.values.length) {
-          const value = this.values[this.valuesHead++]!;
-          if (this.valuesHead === this.values.length) {
-            this.values.length = 0;
+        const values = this.values;
+        if (values !== null && this.valuesHead < values.length) {
+          const value = values[this.valuesHead++]!;
+          if (this.valuesHead === values.length) {
+            values.length = 0;
             this.valuesHead = 0;
           }
           if (this.paused) this.resumeIfDrained();
