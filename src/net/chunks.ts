@@ -10,8 +10,9 @@
 import type { Ring } from '../driver/ring.js';
 import type { MultishotSink } from '../op/multishot.js';
 import { invalidArgType, unreachableError } from '../sys/errors.js';
-import { recvBuffers } from './buffer-ring.js';
-import { ProvidedRecv, type InPlaceSink, type UnreadKeeper } from './provided-recv.js';
+import type { IoUring } from '../ring/io-uring.js';
+import { recvBuffers, type BufferRing } from './buffer-ring.js';
+import { ProvidedRecv, type InPlaceSink, type ProvidedRecvSpec, type UnreadKeeper } from './provided-recv.js';
 
 declare const borrowed: unique symbol;
 /**
@@ -44,10 +45,46 @@ export interface ChunkSource extends UnreadKeeper<Buffer> {
 const FALLBACK_BYTES = 64 * 1024;
 
 const decodeChunk = (bytes: Buffer, own: boolean): Buffer => (own ? Buffer.from(bytes) : bytes);
-/** A full buffer the pool handed off is the chunk itself. */
-const adoptChunk = (bytes: Buffer): Buffer => bytes;
-/** A recv that ended with data delivered (e.g. the CQ was full) carries on at once. */
-const rearmAfterData = (res: number): boolean => res > 0;
+
+/**
+ * The multishot recv of a chunk loop, as its ProvidedRecv takes it: a class,
+ * so that its prep and the rest are methods, not a closure (and its context)
+ * per connection, which every idle connection would hold.
+ */
+class ChunkRecvSpec implements ProvidedRecvSpec<Buffer> {
+  constructor(
+    readonly ring: Ring,
+    readonly pool: BufferRing,
+    private readonly fd: number,
+    readonly borrow: boolean,
+    readonly signal: AbortSignal | undefined,
+    /** The stream: it keeps what a loop that ended early received. */
+    readonly keeper: UnreadKeeper<Buffer>,
+  ) {}
+
+  get syscall(): string {
+    return 'read';
+  }
+
+  prep(uring: IoUring, sqe: number): void {
+    uring.prepRecvMultishot(sqe, this.fd, 0, 0, 0);
+    uring.selectBuffer(sqe, this.pool.group);
+  }
+
+  /** A recv that ended with data delivered (e.g. the CQ was full) carries on at once. */
+  rearm(res: number): boolean {
+    return res > 0;
+  }
+
+  decode(bytes: Buffer, own: boolean): Buffer {
+    return decodeChunk(bytes, own);
+  }
+
+  /** A full buffer the pool handed off is the chunk itself. */
+  adopt(bytes: Buffer): Buffer {
+    return bytes;
+  }
+}
 
 /**
  * A socket's incoming chunks, from a multishot recv over the ring's provided buffers
@@ -75,22 +112,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
       this.options = options;
       return;
     }
-    const fd = source.fd;
-    this.reader = new ProvidedRecv<Buffer>({
-      ring: source.ring,
-      pool,
-      syscall: 'read',
-      prep: (uring, sqe) => {
-        uring.prepRecvMultishot(sqe, fd, 0, 0, 0);
-        uring.selectBuffer(sqe, pool.group);
-      },
-      rearm: rearmAfterData,
-      decode: decodeChunk,
-      adopt: adoptChunk,
-      borrow: this.borrow,
-      signal: options.signal,
-      keeper: source,
-    });
+    this.reader = new ProvidedRecv<Buffer>(new ChunkRecvSpec(source.ring, pool, source.fd, this.borrow, options.signal, source));
   }
 
   /** Multishot recvs started (1 plus re-arms after ENOBUFS or a pause). */

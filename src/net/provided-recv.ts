@@ -25,6 +25,7 @@ import type { Ring } from '../driver/ring.js';
 import { watchAbort } from '../op/abort-watch.js';
 import type { Multishot, MultishotSink, MultishotSpec } from '../op/multishot.js';
 import type { Prep } from '../op/request.js';
+import type { IoUring } from '../ring/io-uring.js';
 import * as C from '../sys/constants.js';
 import { concurrentReadError, receivedLostError } from '../sys/errors.js';
 import type { BufferRing } from './buffer-ring.js';
@@ -348,24 +349,26 @@ class RecvOpSpec<T> implements MultishotSpec<Received<T>> {
     return this.source.syscall;
   }
 
-  get prep(): Prep {
-    return this.source.prep;
+  // Called on the source: its prep and rearm may be methods.
+  prep(uring: IoUring, sqe: number, slot: number): void {
+    this.source.prep(uring, sqe, slot);
   }
 
-  get rearm(): (res: number) => boolean {
-    return this.source.rearm;
+  rearm(res: number): boolean {
+    return this.source.rearm(res);
   }
 
   map(res: number, flags: number): Received<T> {
     if ((flags & C.IORING_CQE_F_BUFFER) === 0) return -1; // end of stream: no buffer used
-    const { pool, borrow, adopt } = this.source;
+    const source = this.source;
+    const pool = source.pool;
     const packed = pool.taken(res, flags);
     // Lent while few wait unread. Beyond that (one burst can fill every buffer of the
     // ring before the pause takes effect) the value is copied out like an owned one.
-    if (borrow && this.op !== null && this.op.unread < this.highWater) return packed;
+    if (source.borrow && this.op !== null && this.op.unread < this.highWater) return packed;
     // A full buffer becomes the value itself, and the kernel gets a new one.
-    const own = adopt === undefined ? null : pool.handOff(packed);
-    if (own !== null) return adopt!(own);
+    const own = source.adopt === undefined ? null : pool.handOff(packed);
+    if (own !== null) return source.adopt!(own);
     // No memory for the copy (nor, to get here, for a replacement): thrown from here, it would
     // escape the reap as uncaught and the stream would go on without these bytes.
     const value = this.copyOut(packed);
@@ -385,11 +388,11 @@ class RecvOpSpec<T> implements MultishotSpec<Received<T>> {
 
   /** A borrowed buffer's bytes as a value of their own, or the error of bytes that could not be copied. */
   private copyOut(packed: number): T | Error {
-    const { decode, pool, syscall } = this.source;
+    const source = this.source;
     try {
-      return decode(pool.bytes(packed), true);
+      return source.decode(source.pool.bytes(packed), true);
     } catch (error) {
-      return receivedLostError(syscall, pool.lengthOf(packed), error);
+      return receivedLostError(source.syscall, source.pool.lengthOf(packed), error);
     }
   }
 }
