@@ -5,6 +5,7 @@
 import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
+import type { IoUring } from '../ring/io-uring.js';
 import { type RingcoreError, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import * as C from '../sys/constants.js';
 import { IovecCursor } from '../sys/iovec.js';
@@ -51,6 +52,57 @@ function closedError(syscall: string): RingcoreError {
 
 /** A SEND's flags: no SIGPIPE, and the kernel sends the rest of a short send itself (see write()). */
 export const SEND_ALL = MSG_NOSIGNAL | MSG_WAITALL;
+
+// A read's RECV and a write's SEND are classes: one object per op, where an
+// object literal made three (the spec, its prep closure, and that closure's
+// context), each allocated, filled and collected on every read and write.
+
+/** The RECV of one read into `pin`. */
+class RecvSpec implements OpSpec<number> {
+  /** Set by SocketStream.run. */
+  settled: (() => void) | undefined = undefined;
+
+  constructor(
+    private readonly fd: number,
+    /** The buffer read into: kept alive until the CQE. */
+    readonly pin: Uint8Array,
+  ) {}
+
+  get syscall(): string {
+    return 'read';
+  }
+
+  prep(uring: IoUring, sqe: number): void {
+    uring.prepRecv(sqe, this.fd, addressOf(this.pin), this.pin.byteLength, 0);
+  }
+}
+
+/** The SEND of `pin`, the bytes of `buf` from `offset` on; a short one sends the rest from map. */
+class SendSpec implements OpSpec<void | Promise<void>> {
+  /** Set by SocketStream.run. */
+  settled: (() => void) | undefined = undefined;
+
+  constructor(
+    private readonly stream: SocketStream,
+    /** What this SEND sends: kept alive until the CQE. */
+    readonly pin: Uint8Array,
+    private readonly buf: Uint8Array,
+    private readonly offset: number,
+    private readonly options: IoOptions | undefined,
+  ) {}
+
+  get syscall(): string {
+    return 'write';
+  }
+
+  prep(uring: IoUring, sqe: number): void {
+    uring.prepSend(sqe, this.stream.fd, addressOf(this.pin), this.pin.byteLength, SEND_ALL);
+  }
+
+  map(n: number): Promise<void> | undefined {
+    return this.stream.sent(this.buf, this.offset + n, this.options);
+  }
+}
 
 /**
  * A connected stream socket (TCP or Unix), read and written through the ring.
@@ -113,8 +165,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
   /** One RECV into `buf`, once what an ended chunk loop left is out of the way (afterChunks). */
   private recv(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
     if (this.chunksLeftSomething) return this.afterChunks([buf], () => this.recv(buf, options));
-    const fd = this.fd;
-    return this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepRecv(sqe, fd, addressOf(buf), buf.byteLength, 0), pin: buf }, options);
+    return this.run(new RecvSpec(this.fd, buf), options);
   }
 
   /** Whether a chunk loop that ended early left bytes, or its multishot recv is still in the kernel. */
@@ -173,28 +224,20 @@ export class SocketStream implements AsyncIterable<Buffer> {
     return (this.writes ??= new CallOrder()).run(() => this.sendFrom(buf, 0, options), options);
   }
 
-  private sendFrom(buf: Uint8Array, offset: number, options: IoOptions | undefined): Promise<void> {
+  /** @internal Sends `buf` from `offset` on (SendSpec sends the rest of a short SEND through here). */
+  sendFrom(buf: Uint8Array, offset: number, options: IoOptions | undefined): Promise<void> {
     const rest = offset === 0 ? buf : buf.subarray(offset);
     if (rest.byteLength >= zeroCopyThreshold) {
       if (this.closing !== null) return Promise.reject(closedError('write'));
       return sendZc(this.ring, this.fd, rest, options?.signal).then((n) => this.sent(buf, offset + n, options));
     }
     // One promise per write: a SEND that took everything resolves the write itself; a
-    // short one resolves it with the promise of the rest (adopted), sent from map.
-    const fd = this.fd;
-    return this.run<void | Promise<void>>(
-      {
-        syscall: 'write',
-        prep: (uring, sqe) => uring.prepSend(sqe, fd, addressOf(rest), rest.byteLength, SEND_ALL),
-        pin: rest,
-        map: (n) => this.sent(buf, offset + n, options),
-      },
-      options,
-    ) as Promise<void>;
+    // short one resolves it with the promise of the rest (adopted), sent from its map.
+    return this.run<void | Promise<void>>(new SendSpec(this, rest, buf, offset, options), options) as Promise<void>;
   }
 
-  /** `done` bytes of `buf` are out: nothing more to do, or the promise of the rest. */
-  private sent(buf: Uint8Array, done: number, options: IoOptions | undefined): Promise<void> | undefined {
+  /** @internal `done` bytes of `buf` are out: nothing more to do, or the promise of the rest. */
+  sent(buf: Uint8Array, done: number, options: IoOptions | undefined): Promise<void> | undefined {
     return done < buf.byteLength ? this.sendFrom(buf, done, options) : undefined;
   }
 
