@@ -6,7 +6,8 @@
 // SEND overtakes it, so the peer reads EOF before the data (and the SEND
 // fails with EPIPE); of two RECVs waiting, the later gets the first bytes.
 // node:net queues a socket's writes the same way. A call that finds nothing
-// ahead of it starts at once, so awaited calls pay one promise reaction.
+// ahead of it starts at once, so awaited calls pay one promise reaction, and
+// nothing else is made for it (no closure, no queue).
 import { AbortError } from '../sys/errors.js';
 import type { OpOptions } from '../op/op.js';
 import { checkOptions } from '../op/submitter.js';
@@ -23,7 +24,8 @@ interface Waiting {
 export class CallOrder {
   /** Whether a call has started and not yet settled. */
   private busy = false;
-  private readonly waiting: Waiting[] = [];
+  /** The calls that wait, oldest first: made by the first that has to (most streams never overlap two calls). */
+  private waiting: Waiting[] | null = null;
   private readonly release = (): void => {
     this.busy = false;
     this.startNext();
@@ -31,7 +33,22 @@ export class CallOrder {
 
   /** Whether a call has started and not settled, or waits. */
   get active(): boolean {
-    return this.busy || this.waiting.length > 0;
+    return this.busy || this.waiting !== null;
+  }
+
+  /**
+   * Whether a call made now starts at once: then the caller starts it and
+   * hands it to started(), and makes no closure for a start that waits.
+   */
+  get idle(): boolean {
+    return !this.busy && this.waiting === null;
+  }
+
+  /** A call started at once (idle was true): the calls made after it wait for it to settle. */
+  started<T>(call: Promise<T>): Promise<T> {
+    this.busy = true;
+    call.then(this.release, this.release);
+    return call;
   }
 
   /**
@@ -40,36 +57,33 @@ export class CallOrder {
    * it waits rejects it at once, and it never starts.
    */
   run<T>(start: () => Promise<T>, options: OpOptions | undefined): Promise<T> {
-    if (!this.busy && this.waiting.length === 0) return this.hold(start);
+    if (this.idle) return this.started(start());
     const signal = checkOptions(options);
     if (signal?.aborted === true) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     return new Promise<T>((resolve, reject) => {
       const entry: Waiting = { start, resolve: resolve as Waiting['resolve'], reject, signal, onAbort: undefined };
       if (signal !== undefined) {
         entry.onAbort = () => {
-          const at = this.waiting.indexOf(entry);
-          if (at >= 0) this.waiting.splice(at, 1);
+          const waiting = this.waiting;
+          const at = waiting === null ? -1 : waiting.indexOf(entry);
+          if (at >= 0) waiting!.splice(at, 1);
+          if (waiting?.length === 0) this.waiting = null;
           reject(new AbortError(undefined, { cause: signal.reason }));
         };
         signal.addEventListener('abort', entry.onAbort, { once: true });
       }
-      this.waiting.push(entry);
+      (this.waiting ??= []).push(entry);
     });
   }
 
-  private hold<T>(start: () => Promise<T>): Promise<T> {
-    const call = start();
-    this.busy = true;
-    call.then(this.release, this.release);
-    return call;
-  }
-
   private startNext(): void {
-    const entry = this.waiting.shift();
-    if (entry === undefined) return;
+    const waiting = this.waiting;
+    if (waiting === null) return;
+    const entry = waiting.shift()!;
+    if (waiting.length === 0) this.waiting = null;
     if (entry.onAbort !== undefined) entry.signal!.removeEventListener('abort', entry.onAbort);
     try {
-      entry.resolve(this.hold(entry.start));
+      entry.resolve(this.started(entry.start()));
     } catch (error) {
       entry.reject(error);
       this.startNext();

@@ -159,7 +159,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
   /** recv into `buf`: the bytes read, 0 at end of stream. */
   read(buf: Uint8Array, options?: IoOptions): Promise<number> {
     checkView(buf);
-    return (this.reads ??= new CallOrder()).run(() => this.recv(buf, options), options);
+    const reads = (this.reads ??= new CallOrder());
+    return reads.idle ? reads.started(this.recv(buf, options)) : reads.run(() => this.recv(buf, options), options);
   }
 
   /** One RECV into `buf`, once what an ended chunk loop left is out of the way (afterChunks). */
@@ -221,7 +222,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
   write(data: Bytes, options?: IoOptions): Promise<void> {
     const buf = bytesOf(data);
     if (buf.byteLength === 0) return this.closing !== null ? Promise.reject(closedError('write')) : Promise.resolve();
-    return (this.writes ??= new CallOrder()).run(() => this.sendFrom(buf, 0, options), options);
+    const writes = (this.writes ??= new CallOrder());
+    return writes.idle ? writes.started(this.sendFrom(buf, 0, options)) : writes.run(() => this.sendFrom(buf, 0, options), options);
   }
 
   /** @internal Sends `buf` from `offset` on (SendSpec sends the rest of a short SEND through here). */

@@ -115,6 +115,34 @@ test('a write aborted while it waits behind another rejects at once and sends no
   }
 });
 
+// The queue of waiting calls exists only while one waits: the abort of the only one
+// must leave the order idle again, or every later write would wait for ever.
+test('after the only waiting write is aborted, later writes start and arrive in order', requireIoUring(), async () => {
+  const { stream, client, close } = await connected();
+  try {
+    const size = 8 << 20;
+    client.pause();
+    const received = receiveAll(client);
+    const big = stream.write(Buffer.alloc(size, 0x61));
+    const ac = new AbortController();
+    const aborted = stream.write(Buffer.alloc(1024, 0x62), { signal: ac.signal });
+    ac.abort();
+    await assert.rejects(aborted, { name: 'AbortError' });
+    client.resume();
+    await big;
+    // Nothing waits now: each of these starts at once or behind the one before it.
+    await stream.write(Buffer.alloc(1024, 0x63));
+    await Promise.all([stream.write(Buffer.alloc(1024, 0x64)), stream.write(Buffer.alloc(1024, 0x65))]);
+    await stream.shutdown('write');
+    const got = await received;
+    assert.equal(got.length, size + 3 * 1024);
+    assert.equal(got.indexOf(0x62), -1, 'nothing of the aborted write was sent');
+    assert.ok(got.subarray(size).equals(Buffer.concat([0x63, 0x64, 0x65].map((b) => Buffer.alloc(1024, b)))), 'the later writes came in call order');
+  } finally {
+    await close();
+  }
+});
+
 test('close() with writes waiting behind one in flight settles every one of them', async () => {
   const { stream, client, close } = await connected();
   try {
