@@ -39,13 +39,21 @@ export interface MultishotSpec<T> extends RequestSpec {
 
 const { ECANCELED } = constants.errno;
 
-// Multishot's states, as bits of Request.bits above Request's own.
+// Multishot's yes/no states, as bits of Request.bits above Request's own, not
+// fields: every idle connection holds a Multishot.
+/** read() is handing queued values over: a read() from inside a sink only registers. */
 const DELIVERING = FIRST_FREE_BIT;
+/** The kernel posted the final CQE and nothing re-armed it. */
 const ENDED = FIRST_FREE_BIT << 1;
+/** The reader stopped (return(), break, abort): cancel and discard. */
 const STOPPED = FIRST_FREE_BIT << 2;
+/** The caller's signal aborted it: it ends with an AbortError. */
 const ABORTED = FIRST_FREE_BIT << 3;
+/** The op holds an SQE or slot right now. */
 const ACTIVE = FIRST_FREE_BIT << 4;
+/** The queue reached highWater: a cancel is on its way to the kernel. */
 const PAUSING = FIRST_FREE_BIT << 5;
+/** Paused: the kernel ended the op; arm() again once the reader catches up. */
 const PAUSED = FIRST_FREE_BIT << 6;
 
 /**
@@ -111,57 +119,6 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   /** CQEs received over the op's life. */
   cqes = 0;
 
-  // The yes/no states are bits of Request.bits, not fields: every idle connection holds a Multishot.
-  /** read() is handing queued values over: a read() from inside a sink only registers. */
-  private get delivering(): boolean {
-    return (this.bits & DELIVERING) !== 0;
-  }
-  private set delivering(on: boolean) {
-    this.setBit(DELIVERING, on);
-  }
-  /** The kernel posted the final CQE and nothing re-armed it. */
-  private get ended(): boolean {
-    return (this.bits & ENDED) !== 0;
-  }
-  private set ended(on: boolean) {
-    this.setBit(ENDED, on);
-  }
-  /** The reader stopped (return(), break, abort): cancel and discard. */
-  private get stopped(): boolean {
-    return (this.bits & STOPPED) !== 0;
-  }
-  private set stopped(on: boolean) {
-    this.setBit(STOPPED, on);
-  }
-  /** The caller's signal aborted it: it ends with an AbortError. */
-  private get aborted(): boolean {
-    return (this.bits & ABORTED) !== 0;
-  }
-  private set aborted(on: boolean) {
-    this.setBit(ABORTED, on);
-  }
-  /** Whether the op holds an SQE or slot right now. */
-  private get active(): boolean {
-    return (this.bits & ACTIVE) !== 0;
-  }
-  private set active(on: boolean) {
-    this.setBit(ACTIVE, on);
-  }
-  /** The queue reached highWater: a cancel is on its way to the kernel. */
-  private get pausing(): boolean {
-    return (this.bits & PAUSING) !== 0;
-  }
-  private set pausing(on: boolean) {
-    this.setBit(PAUSING, on);
-  }
-  /** Paused: the kernel ended the op; arm() again once the reader catches up. */
-  private get paused(): boolean {
-    return (this.bits & PAUSED) !== 0;
-  }
-  private set paused(on: boolean) {
-    this.setBit(PAUSED, on);
-  }
-
   constructor(
     private readonly host: MultishotHost,
     /** What the op does. */
@@ -173,11 +130,11 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     this.unbounded = true;
     if (signal?.aborted) {
       // No 'abort' event will come: take the reason now, for the AbortError's cause.
-      this.aborted = true;
+      this.setBit(ABORTED, true);
       this.abortReason = signal.reason;
     } else if (signal !== undefined) {
       this.unwatch = watchAbort(signal, () => {
-        this.aborted = true;
+        this.setBit(ABORTED, true);
         this.abortReason = signal.reason;
         this.stop();
       });
@@ -187,7 +144,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   /** Places the op (called once by whoever creates it). */
   arm(): void {
     this.arms++;
-    this.active = true;
+    this.setBit(ACTIVE, true);
     this.host.start(this);
   }
 
@@ -196,15 +153,15 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     const ok = res >= 0 || res === this.spec.expect;
     const more = (flags & C.IORING_CQE_F_MORE) !== 0;
     // Off before the value goes out: a reader that stops on the last value (EOF) must not cancel an op the kernel has ended.
-    if (!more) this.active = false;
+    if (!more) this.setBit(ACTIVE, false);
     if (ok) this.push(this.spec.map(res, flags));
     if (more) return false;
     // Not stopped and not closed, a cancel can only be a pause's (even one that waited for an
     // SQE until the op had been re-armed, and so hit the new arm): pause, never end.
     const cancelled = res === -ECANCELED;
-    const pausing = this.pausing || cancelled;
-    this.pausing = false;
-    if (this.stopped) this.end(null);
+    const pausing = this.has(PAUSING) || cancelled;
+    this.setBit(PAUSING, false);
+    if (this.has(STOPPED)) this.end(null);
     else if (this.closedUnder) this.end(ringClosedInFlightError(this.spec.syscall));
     else if (pausing && (cancelled || this.spec.rearm?.(res) === true)) this.pause();
     else if (this.spec.rearm?.(res)) {
@@ -217,7 +174,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
 
   /** Stopped by its reader (return(), an abort) and not yet ended in the kernel: values may still come (to spec.release). */
   get stopping(): boolean {
-    return this.stopped && !this.ended;
+    return this.has(STOPPED) && !this.has(ENDED);
   }
 
   /** Unread values in the queue. */
@@ -227,55 +184,55 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
 
   /** The op has ended in the kernel while its reader is behind: wait for it (or carry on if it caught up meanwhile). */
   private pause(): void {
-    this.paused = true;
+    this.setBit(PAUSED, true);
     this.pauses++;
     this.resumeIfDrained();
   }
 
   private resumeIfDrained(): void {
-    if (this.paused && !this.stopped && this.unread <= (this.spec.highWater ?? 0) >> 1) {
-      this.paused = false;
+    if (this.has(PAUSED) && !this.has(STOPPED) && this.unread <= (this.spec.highWater ?? 0) >> 1) {
+      this.setBit(PAUSED, false);
       this.arm();
     }
   }
 
   discard(error: Error | null): void {
-    this.active = false;
+    this.setBit(ACTIVE, false);
     // null: dropped by the caller. end() turns that into an AbortError if it was
     // an abort; after return() (a break) the iterator is simply done.
     this.end(error);
   }
 
   private push(value: T): void {
-    if (this.stopped) {
+    if (this.has(STOPPED)) {
       this.spec.release?.(value);
-    } else if (this.reader !== null && !this.delivering) {
+    } else if (this.reader !== null && !this.has(DELIVERING)) {
       const reader = this.reader;
       this.reader = null;
       handValue(reader, value);
     } else {
       (this.values ??= []).push(value);
       const highWater = this.spec.highWater;
-      if (highWater !== undefined && this.active && !this.pausing && this.unread >= highWater) {
+      if (highWater !== undefined && this.has(ACTIVE) && !this.has(PAUSING) && this.unread >= highWater) {
         // The reader fell behind: stop the kernel producing more until it catches up.
-        this.pausing = true;
+        this.setBit(PAUSING, true);
         this.host.cancel(this);
       }
     }
   }
 
   private end(error: unknown): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.has(ENDED)) return;
+    this.setBit(ENDED, true);
     this.unwatch?.();
     const waiters = settleWaiters.get(this);
     if (waiters !== undefined) {
       settleWaiters.delete(this);
       for (const wake of waiters) wake();
     }
-    if (this.aborted) error = new AbortError(undefined, { cause: this.abortReason });
+    if (this.has(ABORTED)) error = new AbortError(undefined, { cause: this.abortReason });
     this.error = error;
-    if (this.reader !== null && !this.delivering) {
+    if (this.reader !== null && !this.has(DELIVERING)) {
       const reader = this.reader;
       this.reader = null;
       this.error = null;
@@ -285,15 +242,15 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
 
   /** Stops the op: cancels it in the kernel, or drops it if still queued. */
   private stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.has(STOPPED)) return;
+    this.setBit(STOPPED, true);
     const values = this.values;
     if (values !== null) {
       for (let i = this.valuesHead; i < values.length; i++) this.spec.release?.(values[i]!);
       values.length = 0;
     }
     this.valuesHead = 0;
-    if (!this.active) this.end(null);
+    if (!this.has(ACTIVE)) this.end(null);
     else if (this.queued) this.host.dequeue(this);
     else this.host.cancel(this);
   }
@@ -314,8 +271,8 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     if (this.reader !== null) throw concurrentReadError();
     this.reader = sink;
     // Called from a sink below: the loop there hands over what is queued, without recursion.
-    if (this.delivering) return;
-    this.delivering = true;
+    if (this.has(DELIVERING)) return;
+    this.setBit(DELIVERING, true);
     try {
       for (let reader: MultishotSink<T> | null = sink; reader !== null; reader = this.reader) {
         const values = this.values;
@@ -325,11 +282,11 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
             values.length = 0;
             this.valuesHead = 0;
           }
-          if (this.paused) this.resumeIfDrained();
+          if (this.has(PAUSED)) this.resumeIfDrained();
           this.reader = null;
           // Caught, as in push(): a throw must not leave values queued behind a reader that registered (the next CQE would pass them).
           handValue(reader, value);
-        } else if (this.ended || (this.stopped && !this.aborted)) {
+        } else if (this.has(ENDED) || (this.has(STOPPED) && !this.has(ABORTED))) {
           const error = this.error;
           this.error = null;
           this.reader = null;
@@ -339,7 +296,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
         }
       }
     } finally {
-      this.delivering = false;
+      this.setBit(DELIVERING, false);
     }
   }
 
@@ -355,7 +312,7 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
    * as a buffer group its owner wants to unregister. return() resolves sooner.
    */
   settled(): Promise<void> {
-    if (this.ended) return Promise.resolve();
+    if (this.has(ENDED)) return Promise.resolve();
     return new Promise((resolve) => {
       const waiters = settleWaiters.get(this);
       if (waiters === undefined) settleWaiters.set(this, [resolve]);

@@ -117,6 +117,11 @@ export abstract class Request {
     this.setBit(SKIPS_SUCCESS, on);
   }
 
+  /** @internal Whether one of the state bits is set. */
+  protected has(bit: number): boolean {
+    return (this.bits & bit) !== 0;
+  }
+
   /** @internal Sets or clears one of the state bits. */
   protected setBit(bit: number, on: boolean): void {
     this.bits = on ? this.bits | bit : this.bits & ~bit;

@@ -88,16 +88,26 @@ test('overlapping reads are filled in call order', async () => {
   }
 });
 
+const BIG = 8 << 20;
+
+/**
+ * With the client not reading: a write of BIG bytes of 'a' that waits for
+ * room, and behind it a write of 1 KiB of 'b' that `ac` aborts.
+ */
+function bigWriteAndOneBehind(stream: TcpStream, client: net.Socket) {
+  client.pause();
+  const received = receiveAll(client);
+  const big = stream.write(Buffer.alloc(BIG, 0x61));
+  const ac = new AbortController();
+  const aborted = stream.write(Buffer.alloc(1024, 0x62), { signal: ac.signal });
+  return { received, big, ac, aborted };
+}
+
 // On the node backend a write is handed to node:net at once, and node:net cannot take it back (docs/fallback.md).
 test('a write aborted while it waits behind another rejects at once and sends nothing; the next still goes out', requireIoUring(), async () => {
   const { stream, client, close } = await connected();
   try {
-    const size = 8 << 20;
-    client.pause();
-    const received = receiveAll(client);
-    const big = stream.write(Buffer.alloc(size, 0x61));
-    const ac = new AbortController();
-    const aborted = stream.write(Buffer.alloc(1024, 0x62), { signal: ac.signal });
+    const { received, big, ac, aborted } = bigWriteAndOneBehind(stream, client);
     const last = stream.write(Buffer.alloc(1024, 0x63));
     ac.abort();
     await assert.rejects(aborted, { name: 'AbortError' });
@@ -107,9 +117,9 @@ test('a write aborted while it waits behind another rejects at once and sends no
     await Promise.all([big, last]);
     await stream.shutdown('write');
     const got = await received;
-    assert.equal(got.length, size + 1024);
+    assert.equal(got.length, BIG + 1024);
     assert.equal(got.indexOf(0x62), -1, 'nothing of the aborted write was sent');
-    assert.ok(got.subarray(size).equals(Buffer.alloc(1024, 0x63)), 'the write after it came next');
+    assert.ok(got.subarray(BIG).equals(Buffer.alloc(1024, 0x63)), 'the write after it came next');
   } finally {
     await close();
   }
@@ -120,12 +130,7 @@ test('a write aborted while it waits behind another rejects at once and sends no
 test('after the only waiting write is aborted, later writes start and arrive in order', requireIoUring(), async () => {
   const { stream, client, close } = await connected();
   try {
-    const size = 8 << 20;
-    client.pause();
-    const received = receiveAll(client);
-    const big = stream.write(Buffer.alloc(size, 0x61));
-    const ac = new AbortController();
-    const aborted = stream.write(Buffer.alloc(1024, 0x62), { signal: ac.signal });
+    const { received, big, ac, aborted } = bigWriteAndOneBehind(stream, client);
     ac.abort();
     await assert.rejects(aborted, { name: 'AbortError' });
     client.resume();
@@ -135,9 +140,9 @@ test('after the only waiting write is aborted, later writes start and arrive in 
     await Promise.all([stream.write(Buffer.alloc(1024, 0x64)), stream.write(Buffer.alloc(1024, 0x65))]);
     await stream.shutdown('write');
     const got = await received;
-    assert.equal(got.length, size + 3 * 1024);
+    assert.equal(got.length, BIG + 3 * 1024);
     assert.equal(got.indexOf(0x62), -1, 'nothing of the aborted write was sent');
-    assert.ok(got.subarray(size).equals(Buffer.concat([0x63, 0x64, 0x65].map((b) => Buffer.alloc(1024, b)))), 'the later writes came in call order');
+    assert.ok(got.subarray(BIG).equals(Buffer.concat([0x63, 0x64, 0x65].map((b) => Buffer.alloc(1024, b)))), 'the later writes came in call order');
   } finally {
     await close();
   }
