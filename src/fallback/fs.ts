@@ -79,17 +79,23 @@ export class NodeFileHandle extends FileHandle {
     this.#context = path === undefined ? undefined : { path };
   }
 
-  /** Runs `work` on Node's handle, unless closing (EBADF) or aborted; errors get the handle's path. */
-  /** #run, after every write started before this one has finished. */
+  /**
+   * #run, after every write started before this one has finished. Whether
+   * the handle is closed is asked now, not when its turn comes: a write made
+   * before close() is written (close() waits for it), as on io_uring and
+   * with Node's own FileHandle; it used to fail with EBADF, unseen when not awaited.
+   */
   #write<T>(signal: AbortSignal | undefined, work: (fh: Fsp.FileHandle) => Promise<T>): Promise<T> {
-    const done = this.#writes.then(() => this.#run('write', signal, work));
+    if (this.#closing !== null) return Promise.reject(errnoException(-EBADF, 'write'));
+    const done = this.#writes.then(() => this.#run('write', signal, work, true));
     this.#writes = done.catch(() => {});
     return done;
   }
 
-  #run<T>(syscall: string, signal: AbortSignal | undefined, work: (fh: Fsp.FileHandle) => Promise<T>): Promise<T> {
+  /** Runs `work` on Node's handle, unless closing (EBADF; not asked again for a write already queued) or aborted; errors get the handle's path. */
+  #run<T>(syscall: string, signal: AbortSignal | undefined, work: (fh: Fsp.FileHandle) => Promise<T>, queued = false): Promise<T> {
     try {
-      if (this.#closing !== null) throw errnoException(-EBADF, syscall);
+      if (this.#closing !== null && !queued) throw errnoException(-EBADF, syscall);
       throwIfAborted(signal);
       return work(this.#fh).catch((error: unknown) => {
         throw withContext(error, this.#context);
@@ -197,7 +203,8 @@ export class NodeFileHandle extends FileHandle {
   }
 
   override close(): Promise<void> {
-    this.#closing ??= this.#fh.close();
+    // After the writes queued before it (Node's close waits only for the calls it has already started).
+    this.#closing ??= this.#writes.then(() => this.#fh.close());
     return this.#closing;
   }
 }

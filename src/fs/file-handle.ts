@@ -469,10 +469,16 @@ export class FileHandle {
     const work = Promise.resolve().then(() => {
       throwIfAborted(opts.signal);
       const at = this.#position.take(0);
-      return readToEnd(this.#ring, this.#target, opts.signal, this.#context, undefined, this.#fixed, at).then((data) => {
-        this.#position.settle(at, 0, data.length);
-        return data;
-      });
+      return readToEnd(this.#ring, this.#target, opts.signal, this.#context, undefined, this.#fixed, at).then(
+        (data) => {
+          this.#position.settle(at, 0, data.length);
+          return data;
+        },
+        (error: unknown) => {
+          this.#position.settle(at, 0, 0); // every range taken is settled, or the position waits for it for good
+          throw error;
+        },
+      );
     });
     return this.#track(work).then((data) => (opts.encoding == null ? data : data.toString(opts.encoding)));
   }

@@ -33,6 +33,14 @@ export function seekTo(fd: number, at: number): void {
 export class FilePosition {
   /** The next byte; -1: the kernel's position; NaN: to be read from the fd at the next use. */
   #at = NaN;
+  /** Ranges taken and not yet settled. */
+  #open = 0;
+  /** Where the first of those ranges started. */
+  #base = 0;
+  /** The furthest byte an op of those ranges moved (#base when none moved any). */
+  #reach = 0;
+  /** One of those ops moved less than its range. */
+  #short = false;
 
   constructor(private readonly fd: number) {}
 
@@ -45,17 +53,29 @@ export class FilePosition {
     if (Number.isNaN(this.#at)) this.#at = ownPositionOf(this.fd);
     if (this.#at < 0) return -1;
     const at = this.#at;
+    if (this.#open++ === 0) {
+      this.#base = this.#reach = at;
+      this.#short = false;
+    }
     this.#at = at + length;
     return at;
   }
 
   /**
    * The op that took `length` bytes at `at` moved `done` (fewer on a short
-   * read, the end of the file, or an error): the next op continues right
-   * after them, unless another op took a range since.
+   * read, the end of the file, or an error; more for a read to the end,
+   * which takes 0). Once every range taken has settled, the position is just
+   * past the furthest byte moved: ranges taken after one that came back
+   * short (reads started together past the end of the file) moved nothing
+   * there, and a position left at their end put the next write past a hole
+   * of zeros and made the next read skip what the file grew by.
    */
   settle(at: number, length: number, done: number): void {
-    if (at >= 0 && this.#at === at + length) this.#at = at + done;
+    if (at < 0 || this.#open === 0) return;
+    if (done > 0) this.#reach = Math.max(this.#reach, at + done);
+    if (done < length) this.#short = true;
+    if (--this.#open > 0 || !(this.#at >= 0)) return; // released meanwhile: the fd's offset is read again
+    this.#at = this.#short ? this.#reach : Math.max(this.#at, this.#reach);
   }
 
   /**

@@ -151,3 +151,19 @@ test("fault 7: O_APPEND handles append at the kernel's position, after writes ma
   await handle.close();
   assert.equal(nodeFs.readFileSync(path, 'utf8'), 'one\ntwo\nthree\nfour\n');
 });
+
+test('reads at the current position started together past the end leave the position at the end: no hole before the next write, nothing skipped when the file grows', async () => {
+  const path = join(dir, 'reads-past-end');
+  nodeFs.writeFileSync(path, '0123456789');
+  const handle = await fs.open(path, 'r+');
+  // The first gets the 10 bytes, the second (taken at 100) nothing: as two read(2)s, the position is 10.
+  const [a, b] = await Promise.all([handle.read(Buffer.alloc(100), 0, 100, null), handle.read(Buffer.alloc(100), 0, 100, null)]);
+  assert.deepEqual([a.bytesRead, b.bytesRead], [10, 0]);
+  await handle.write('X');
+  assert.equal(nodeFs.readFileSync(path, 'latin1'), '0123456789X'); // was 0123456789, 189 zeros, X
+  await Promise.all([handle.read(Buffer.alloc(100), 0, 100, null), handle.read(Buffer.alloc(100), 0, 100, null)]);
+  nodeFs.appendFileSync(path, 'grown');
+  const next = await handle.read(Buffer.alloc(100), 0, 100, null);
+  assert.equal(next.buffer.toString('latin1', 0, next.bytesRead), 'grown'); // was '' (read at 211)
+  await handle.close();
+});

@@ -1,0 +1,56 @@
+// Careless calls, the same on both backends: each case runs in a child with
+// RINGCORE_BACKEND=node and with io_uring (where the kernel gives it), and
+// both must print what node:fs/promises (or Node's own module) gives.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { backend } from '../../src/index.js';
+
+const fsModule = new URL('../../src/fs/index.js', import.meta.url).href;
+const dir = mkdtempSync(join(tmpdir(), 'ringcore-careless-'));
+
+/** Runs `body` (an ES module; `api` is the module under test, `dir` a fresh directory) on each backend and on Node's own; stdout is parsed as JSON. */
+function onEach(module: string, nodeModule: string, body: string): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  const runs: [string, string, string | undefined][] = [
+    ['node:', nodeModule, undefined],
+    ['node backend', module, 'node'],
+  ];
+  if (backend() === 'io_uring') runs.push(['io_uring', module, 'io_uring']);
+  for (const [name, from, which] of runs) {
+    const work = mkdtempSync(join(dir, 'run-'));
+    const env = { ...process.env, RINGCORE_BACKEND: which, RINGCORE_QUIET: '1', NODE_OPTIONS: undefined };
+    const source = `const api = await import(${JSON.stringify(from)}); const dir = ${JSON.stringify(work)};\n${body}`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', source], { env, encoding: 'utf8' });
+    assert.equal(r.status, 0, `${name} child failed:\n${r.stderr}`);
+    results[name] = JSON.parse(r.stdout);
+  }
+  return results;
+}
+
+test('writes not awaited before close() are in the file, on both backends, as with node:fs', () => {
+  const results = onEach(
+    fsModule,
+    'node:fs/promises',
+    `import { readFileSync } from 'node:fs';
+     const path = dir + '/f';
+     const seen = {};
+     let fh = await api.open(path, 'w');
+     const writes = [fh.write('hello '), fh.write(Buffer.from('world')), fh.writev([Buffer.from('!')])];
+     await fh.close();
+     seen.writes = await Promise.all(writes.map((w) => w.then((r) => r.bytesWritten, (e) => e.code)));
+     seen.after = await fh.write('late').then(() => 'written', (e) => e.code);
+     seen.content = readFileSync(path, 'utf8');
+     fh = await api.open(path, 'w');
+     const whole = fh.writeFile('all of it');
+     await fh.close();
+     seen.writeFile = await whole.then(() => 'ok', (e) => e.code);
+     seen.writeFileContent = readFileSync(path, 'utf8');
+     console.log(JSON.stringify(seen));`,
+  );
+  const expected = { writes: [6, 5, 1], after: 'EBADF', content: 'hello world!', writeFile: 'ok', writeFileContent: 'all of it' };
+  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // node backend before the fix: writes EBADF, content ''
+});
