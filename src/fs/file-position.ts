@@ -35,9 +35,7 @@ export class FilePosition {
   #at = NaN;
   /** Ranges taken and not yet settled. */
   #open = 0;
-  /** Where the first of those ranges started. */
-  #base = 0;
-  /** The furthest byte an op of those ranges moved (#base when none moved any). */
+  /** The furthest byte an op of those ranges moved (where the first started, when none moved any). */
   #reach = 0;
   /** One of those ops moved less than its range. */
   #short = false;
@@ -54,7 +52,7 @@ export class FilePosition {
     if (this.#at < 0) return -1;
     const at = this.#at;
     if (this.#open++ === 0) {
-      this.#base = this.#reach = at;
+      this.#reach = at;
       this.#short = false;
     }
     this.#at = at + length;
