@@ -202,7 +202,7 @@ export class NodeFileHandle extends FileHandle {
     return super.writableWebStream(options);
   }
 
-  override close(): Promise<void> {
+  protected override closeNow(): Promise<void> {
     // After the writes queued before it (Node's close waits only for the calls it has already started).
     this.#closing ??= this.#writes.then(() => this.#fh.close());
     return this.#closing;

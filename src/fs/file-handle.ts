@@ -25,6 +25,7 @@ import { checkOptions, throwIfAborted, type FsOptions } from './options.js';
 import { readToEnd } from './read-all.js';
 import { checkStatOptions, fstatSpec, type StatOptions, type Stats } from './stat.js';
 import { createReadStream, createWriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
+import { kHold, StreamHolds } from './stream-source.js';
 import { readableWebStream, writableWebStream, type ReadableWebStreamOptions, type WritableWebStreamOptions } from './web-streams.js';
 import { toData, type WriteData } from './write-data.js';
 import { writeAll } from './write-all.js';
@@ -96,6 +97,9 @@ export class FileHandle {
   #closing: Promise<void> | null = null;
   /** Where ops at the current position go. */
   readonly #position: FilePosition;
+  /** The Node streams made over the handle, which close() ends first. */
+  readonly #streams = new StreamHolds();
+  #afterStreams: Promise<void> | null = null;
 
   constructor(fd: number, ring: Ring, path?: string) {
     this.#fd = fd;
@@ -553,11 +557,25 @@ export class FileHandle {
     throw invalidStateError(reason);
   }
 
+  /** For the stream adapters: see StreamHolds. */
+  [kHold](end: () => void): () => void {
+    return this.#streams.hold(end);
+  }
+
   /**
    * Waits for this handle's ops in flight, then IORING_OP_CLOSE. Calling it
-   * again returns the same promise.
+   * again returns the same promise. Node streams made over the handle hold
+   * it, as Node's do: they are ended first (a write stream writes all it
+   * was given; a read stream is destroyed), and the handle takes calls
+   * until they have let go.
    */
   close(): Promise<void> {
+    if (this.#closing === null && this.#streams.held) return (this.#afterStreams ??= this.#streams.letGo().then(() => this.closeNow()));
+    return this.closeNow();
+  }
+
+  /** close(), once no stream holds the handle (the node backend's handle overrides it). */
+  protected closeNow(): Promise<void> {
     this.#closing ??= (async () => {
       if (this.#pending > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
       // Every op naming the slot has settled: none is queued or in the kernel.

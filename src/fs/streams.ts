@@ -5,7 +5,7 @@
 import type * as Stream from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
 import { lazyBuiltin } from '../sys/builtins.js';
-import { checkStreamSource, type StreamSource } from './stream-source.js';
+import { checkStreamSource, kHold, type StreamSource } from './stream-source.js';
 import { checkInteger, checkPosition } from './args.js';
 
 const stream = lazyBuiltin<typeof Stream>('node:stream');
@@ -48,7 +48,8 @@ export function createReadStream(handle: StreamSource, options: ReadStreamOption
   const autoClose = options.autoClose ?? true;
   const signal = options.signal;
   let remaining = end === Infinity ? Infinity : end - Math.max(position, 0) + 1;
-  return new (stream().Readable)({
+  let release = (): void => {};
+  const readable = new (stream().Readable)({
     highWaterMark: size,
     encoding: options.encoding,
     signal,
@@ -67,6 +68,7 @@ export function createReadStream(handle: StreamSource, options: ReadStreamOption
       );
     },
     destroy(error, callback) {
+      release();
       if (!autoClose) return callback(error);
       handle.close().then(
         () => callback(error),
@@ -74,6 +76,9 @@ export function createReadStream(handle: StreamSource, options: ReadStreamOption
       );
     },
   });
+  // Closing the handle stops the stream (no 'error': its reads would fail with EBADF), as with Node's.
+  release = handle[kHold]?.(() => readable.destroy()) ?? release;
+  return readable;
 }
 
 /** A node:stream Writable over an open handle; each chunk is written whole (FileHandle.createWriteStream()). */
@@ -82,7 +87,8 @@ export function createWriteStream(handle: StreamSource, options: WriteStreamOpti
   let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
   const autoClose = options.autoClose ?? true;
   const signal = options.signal;
-  return new (stream().Writable)({
+  let release = (): void => {};
+  const writable = new (stream().Writable)({
     highWaterMark: options.highWaterMark ?? 16 * 1024,
     signal,
     write(chunk: Buffer, _encoding, callback) {
@@ -103,10 +109,12 @@ export function createWriteStream(handle: StreamSource, options: WriteStreamOpti
       }, callback);
     },
     final(callback) {
+      release();
       if (!autoClose) return callback();
       handle.close().then(() => callback(), callback);
     },
     destroy(error, callback) {
+      release();
       if (!autoClose) return callback(error);
       handle.close().then(
         () => callback(error),
@@ -114,6 +122,12 @@ export function createWriteStream(handle: StreamSource, options: WriteStreamOpti
       );
     },
   });
+  // Closing the handle ends the stream, and the fd is closed after the writes it was given (they failed with EBADF), as with Node's.
+  release =
+    handle[kHold]?.(() => {
+      if (!writable.writableEnded && !writable.destroyed) writable.end();
+    }) ?? release;
+  return writable;
 }
 
 /** Every byte of `buffer` through the handle (so that close() waits for it), resubmitting short writes. */

@@ -54,3 +54,34 @@ test('writes not awaited before close() are in the file, on both backends, as wi
   const expected = { writes: [6, 5, 1], after: 'EBADF', content: 'hello world!', writeFile: 'ok', writeFileContent: 'all of it' };
   for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // node backend before the fix: writes EBADF, content ''
 });
+
+test("close() of a handle under its streams: a write stream writes all it was given and finishes, a read stream closes without 'error', as node:fs's", () => {
+  const results = onEach(
+    fsModule,
+    'node:fs/promises',
+    `import { readFileSync, writeFileSync } from 'node:fs';
+     import { once } from 'node:events';
+     const path = dir + '/f';
+     const seen = { errors: [] };
+     let fh = await api.open(path, 'w');
+     const ws = fh.createWriteStream({ autoClose: false });
+     ws.on('error', (e) => seen.errors.push('write stream ' + e.code));
+     for (let i = 0; i < 100; i++) ws.write(Buffer.alloc(1000, 0x30 + (i % 10)));
+     ws.end('end');
+     const finished = once(ws, 'finish').then(() => 'finish');
+     await fh.close();
+     seen.closedAfter = await Promise.race([finished, 'not yet']);
+     seen.size = readFileSync(path).length;
+     writeFileSync(path, Buffer.alloc(1 << 20));
+     fh = await api.open(path, 'r');
+     const rs = fh.createReadStream({ highWaterMark: 1024 });
+     rs.on('error', (e) => seen.errors.push('read stream ' + e.code));
+     await once(rs, 'readable');
+     await fh.close();
+     await new Promise((resolve) => setTimeout(resolve, 20));
+     seen.readDestroyed = rs.destroyed;
+     console.log(JSON.stringify(seen));`,
+  );
+  const expected = { errors: [], closedAfter: 'finish', size: 100003, readDestroyed: true };
+  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // before: 'write stream EBADF', the file cut short
+});
