@@ -23,6 +23,7 @@ import { rereadClock, turnNow } from './clock.js';
 import { FileSender } from './file-send.js';
 import { HttpError, type Limits } from './limits.js';
 import { Output } from './output.js';
+import { PeerWatch } from './peer-watch.js';
 import { RequestParser, type ParsedRequest } from './parser.js';
 import { HttpRequest } from './request.js';
 import { HttpResponse, toHttpResponse } from './response.js';
@@ -81,6 +82,9 @@ export class Connection {
   private failure: Error | null = null;
   /** closeIdle() came while a send was in flight: shut down once it is over, unless a request came meanwhile. */
   private closeAfterSend = false;
+  /** While a handler's answer is awaited: gives up on it (the client left). */
+  private abandon: (() => void) | null = null;
+  private peerWatch: PeerWatch | null = null;
   private readonly sent = (error: Error | null): void => {
     this.out.clear();
     if (error !== null) {
@@ -122,6 +126,45 @@ export class Connection {
     if (!this.ended) shutdownNow(this.stream.fd, SHUT_RDWR);
   }
 
+  /** For the server's sweep: a handler still running gets its client watched (see peer-watch.ts). */
+  watchPeer(): void {
+    const abandon = this.abandon;
+    if (abandon === null || this.peerWatch !== null || this.ended || usesNode()) return;
+    this.peerWatch = new PeerWatch(this.stream.ring, this.stream.fd, () => {
+      if (this.abandon === abandon) abandon();
+    });
+  }
+
+  private stopWatch(): void {
+    this.peerWatch?.stop();
+    this.peerWatch = null;
+  }
+
+  /**
+   * The handler's answer, or null if the client leaves first (FIN or reset,
+   * as node:http drops the response then); a file body answered after that
+   * is given back (done()).
+   */
+  private waitFor(answer: Promise<HttpResponse>): Promise<HttpResponse | null> {
+    return new Promise((resolve) => {
+      const abandon = (): void => {
+        this.abandon = null;
+        this.stopWatch();
+        resolve(null);
+      };
+      this.abandon = abandon;
+      void answer.then((response) => {
+        if (this.abandon !== abandon) {
+          if (isFileBody(response.body)) response.body.done?.();
+          return;
+        }
+        this.abandon = null;
+        this.stopWatch();
+        resolve(response);
+      });
+    });
+  }
+
   /** Serves requests until the connection ends; never rejects. */
   async run(): Promise<void> {
     this.deadline = turnNow() + this.context.idleTimeout;
@@ -141,6 +184,7 @@ export class Connection {
       this.report(error);
     } finally {
       this.deadline = 0;
+      this.stopWatch();
       // The fd is closed only once no send of ours can still be placed with its number.
       if (this.sender.busy) await this.sendDone();
       if (this.failure !== null) this.report(this.failure);
@@ -268,7 +312,11 @@ export class Connection {
       this.headStart = 0;
       // A handler that returns its response directly costs no promise.
       const answer = this.respond(parsed);
-      if (!(answer instanceof HttpResponse)) return answer.then((response) => this.answered(parsed, response)).then((open) => open && this.drain());
+      if (!(answer instanceof HttpResponse)) {
+        return this.waitFor(answer)
+          .then((response) => response !== null && this.answered(parsed, response))
+          .then((open) => open && this.drain());
+      }
       const open = this.answered(parsed, answer);
       if (open !== true) return open === false ? false : open.then((more) => more && this.drain());
     }

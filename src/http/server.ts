@@ -128,7 +128,11 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const period = Math.max(10, Math.min(1000, Math.min(idleTimeout, headersTimeout) / 4));
   const sweep = setInterval(() => {
     const now = Date.now();
-    for (const connection of open) if (connection.deadline !== 0 && now >= connection.deadline) connection.expire();
+    for (const connection of open) {
+      if (connection.deadline === 0)
+        connection.watchPeer(); // a handler runs: did its client leave?
+      else if (now >= connection.deadline) connection.expire();
+    }
   }, period);
   sweep.unref();
 

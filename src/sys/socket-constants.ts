@@ -1,4 +1,4 @@
-// Socket constants from <sys/socket.h>, <netinet/in.h>, <netinet/tcp.h> and
+// Socket constants from <sys/socket.h>, <netinet/in.h>, <netinet/tcp.h>, <poll.h> and
 // <linux/in6.h>, as on x86_64 and aarch64 Linux (they are the same on both).
 // test/sys/socket-constants.test.ts compares each one with the C headers.
 
@@ -20,6 +20,9 @@ export const IPPROTO_IP = 0;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
+
+/** poll(2) event (<poll.h>): the peer shut its writing side down (FIN) or the connection is gone. */
+export const POLLRDHUP = 0x2000;
 
 /** SOL_SOCKET options. */
 export const SO_REUSEADDR = 2;

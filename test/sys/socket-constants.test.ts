@@ -1,6 +1,6 @@
 // Checks src/sys/socket-constants.ts against the C headers: every export is
 // printed by a program compiled against <sys/socket.h>, <netinet/in.h>,
-// <netinet/tcp.h> and compared.
+// <netinet/tcp.h>, <poll.h> and compared.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -20,6 +20,7 @@ test('every socket constant matches the C headers', (t) => {
     '#include <sys/socket.h>',
     '#include <netinet/in.h>',
     '#include <netinet/tcp.h>',
+    '#include <poll.h>',
     '#include <stdio.h>',
     'int main(void) {',
     ...names.map((n) => `  printf("%s %lld\\n", "${n}", (long long)(${n}));`),

@@ -1,0 +1,82 @@
+// serve(): a client that leaves while its handler runs. The connection reads
+// nothing while it waits for a handler, so a client that had gone was never
+// seen: a handler that never answered kept the connection (and its fd) for
+// good, and server.close() never resolved. node:http drops the response and
+// closes on the client's FIN; so does serve() now (PeerWatch). Without a
+// client that left, a slow handler is still answered.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { openSync } from 'node:fs';
+
+import { HttpResponse, serve } from '../../src/http/index.js';
+import type { HttpRequest } from '../../src/http/request.js';
+import { backend } from '../../src/index.js';
+import { netRing } from '../../src/net/net-ring.js';
+import { leakedSince, openFds, until } from '../../test-support/net.js';
+
+const skip = backend() === 'node' ? 'the node backend does not watch a client while its handler runs (docs/fallback.md)' : false;
+
+/** Sends one request on a fresh connection; resolves with the socket once it is written. */
+async function requestOn(port: number, path: string): Promise<net.Socket> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  await new Promise((resolve) => socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`, resolve));
+  return socket;
+}
+
+test('a handler that never answers: the client leaves (FIN, or reset), the connection ends and close() resolves', { skip, timeout: 30_000 }, async () => {
+  const started: string[] = [];
+  netRing(); // the thread's socket ring (and its eventfd) stay: made before the count
+  const before = openFds();
+  const server = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    fetch: (req: HttpRequest) => {
+      started.push(req.pathname);
+      return new Promise<HttpResponse>(() => {});
+    },
+  });
+  const port = server.address.port;
+  const gone = await requestOn(port, '/fin');
+  const reset = await requestOn(port, '/reset');
+  await until(() => started.length === 2, 10_000, 'both handlers to start');
+  gone.end(); // FIN
+  reset.resetAndDestroy(); // RST
+  await until(() => server.connections === 0, 20_000, 'the connections to end'); // timed out before: they stayed for good
+  await server.close();
+  await until(() => leakedSince(before).length === 0, 5000, `no fd left open (${leakedSince(before).join(', ')})`);
+});
+
+test('a file body answered after its client left is given back (done()), and a slow handler whose client stays is answered', {
+  skip,
+  timeout: 30_000,
+}, async () => {
+  let answerLate!: () => void;
+  const late = new Promise<void>((resolve) => (answerLate = resolve));
+  let done = 0;
+  const server = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    fetch: async (req: HttpRequest) => {
+      await late;
+      if (req.pathname === '/file') return new HttpResponse({ fd: openSync(new URL(import.meta.url), 'r'), offset: 0, length: 10, done: () => void done++ });
+      return new HttpResponse('answered');
+    },
+  });
+  const port = server.address.port;
+  const leaving = await requestOn(port, '/file');
+  const staying = await requestOn(port, '/stays');
+  let received = '';
+  staying.on('data', (d: Buffer) => (received += d.toString('latin1')));
+  await until(() => server.connections === 2, 10_000, 'two connections');
+  leaving.end();
+  await until(() => server.connections === 1, 20_000, 'the connection of the client that left to end');
+  answerLate();
+  await until(() => received.endsWith('answered'), 10_000, 'the answer to the client that stayed');
+  assert.match(received, /^HTTP\/1\.1 200 OK\r\n/);
+  await until(() => done === 1, 5000, "the abandoned file body's done()");
+  staying.destroy();
+  await server.close();
+});
