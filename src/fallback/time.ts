@@ -10,15 +10,34 @@ function checkSignal(signal: unknown): AbortSignal | undefined {
   return signal;
 }
 
+/**
+ * Node's timers fire after 1 ms when given more than this (a
+ * TimeoutOverflowWarning); the kernel's wait the whole time, and so do these,
+ * in steps of at most this long.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   checkSignal(signal);
-  return afterMs(ms, undefined, signal === undefined ? undefined : { signal });
+  const options = signal === undefined ? undefined : { signal };
+  return ms <= MAX_TIMER_MS ? afterMs(ms, undefined, options) : sleepInSteps(ms, options);
+}
+
+async function sleepInSteps(ms: number, options: { signal: AbortSignal } | undefined): Promise<void> {
+  const due = performance.now() + ms;
+  for (let left = ms; left > 0; left = due - performance.now()) await afterMs(Math.min(left, MAX_TIMER_MS), undefined, options);
 }
 
 /** Races `work` against a timer (nothing to cancel: there is no kernel op). */
 export function timeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(timedOutException('timeout', ms)), ms);
+    const due = performance.now() + ms;
+    const expire = (): void => {
+      const left = due - performance.now();
+      if (left > 0) timer = setTimeout(expire, Math.min(left, MAX_TIMER_MS));
+      else reject(timedOutException('timeout', ms));
+    };
+    let timer = setTimeout(expire, Math.min(ms, MAX_TIMER_MS));
     work.then(
       (value) => {
         clearTimeout(timer);
@@ -39,6 +58,13 @@ export function interval(ms: number, count: number, signal: AbortSignal | undefi
 
 async function* ticks(ms: number, count: number, signal: AbortSignal | undefined): AsyncGenerator<number> {
   let n = 0;
+  if (ms > MAX_TIMER_MS) {
+    for (const options = signal === undefined ? undefined : { signal }; count === 0 || n < count; ) {
+      await sleepInSteps(ms, options);
+      yield ++n;
+    }
+    return;
+  }
   for await (const _ of everyMs(ms, undefined, signal === undefined ? undefined : { signal })) {
     void _;
     yield ++n;

@@ -19,9 +19,16 @@ export interface TimerOptions {
   ring?: Ring;
 }
 
+/**
+ * The longest delay: a timespec made of a bigger one wrapped around (1e300 ms
+ * fired at once, 1e22 ms failed with EINVAL), and past 2^53 a delay of ms is
+ * not exact anyway. About 285,000 years.
+ */
+const MAX_MS = Number.MAX_SAFE_INTEGER;
+
 function checkMs(ms: unknown, name = 'ms'): number {
   if (typeof ms !== 'number') throw invalidArgType(name, 'of type number', ms);
-  if (!(ms >= 0) || !Number.isFinite(ms)) throw outOfRange(name, 'a finite number >= 0', ms);
+  if (!(ms >= 0 && ms <= MAX_MS)) throw outOfRange(name, `a finite number >= 0 && <= ${MAX_MS}`, ms);
   return ms;
 }
 

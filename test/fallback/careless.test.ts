@@ -10,15 +10,14 @@ import { test } from 'node:test';
 import { backend } from '../../src/index.js';
 
 const fsModule = new URL('../../src/fs/index.js', import.meta.url).href;
+const timeModule = new URL('../../src/time/index.js', import.meta.url).href;
 const dir = mkdtempSync(join(tmpdir(), 'ringcore-careless-'));
 
-/** Runs `body` (an ES module; `api` is the module under test, `dir` a fresh directory) on each backend and on Node's own; stdout is parsed as JSON. */
-function onEach(module: string, nodeModule: string, body: string): Record<string, unknown> {
+/** Runs `body` (an ES module; `api` is the module under test, `dir` a fresh directory) on each backend and on Node's own (when it has one); stdout is parsed as JSON. */
+function onEach(module: string, nodeModule: string | null, body: string): Record<string, unknown> {
   const results: Record<string, unknown> = {};
-  const runs: [string, string, string | undefined][] = [
-    ['node:', nodeModule, undefined],
-    ['node backend', module, 'node'],
-  ];
+  const runs: [string, string, string | undefined][] = [['node backend', module, 'node']];
+  if (nodeModule !== null) runs.push(['node:', nodeModule, undefined]);
   if (backend() === 'io_uring') runs.push(['io_uring', module, 'io_uring']);
   for (const [name, from, which] of runs) {
     const work = mkdtempSync(join(dir, 'run-'));
@@ -84,4 +83,26 @@ test("close() of a handle under its streams: a write stream writes all it was gi
   );
   const expected = { errors: [], closedAfter: 'finish', size: 100003, readDestroyed: true };
   for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // before: 'write stream EBADF', the file cut short
+});
+
+test("timers longer than Node's 2^31-1 ms wait on both backends (Node's fire after 1 ms); delays past 2^53 ms are a RangeError", () => {
+  const results = onEach(
+    timeModule,
+    null,
+    `const order = [];
+     const stop = new AbortController();
+     const long = api.sleep(2 ** 31, { signal: stop.signal }).then(() => order.push('sleep fired'), (e) => order.push('sleep ' + e.name));
+     api.timeout(new Promise(() => {}), 2 ** 32).catch((e) => order.push('timeout ' + e.code));
+     const ticks = api.interval(2 ** 31 + 0.5, { signal: stop.signal })[Symbol.asyncIterator]();
+     const tick = ticks.next().then(() => order.push('interval ticked'), (e) => order.push('interval ' + e.name));
+     await new Promise((resolve) => setTimeout(resolve, 50)); // Node's timers run in order: one of 1 ms fires before this
+     order.push('50 ms later');
+     stop.abort();
+     await Promise.all([long, tick]);
+     const refused = [1e22, 1e300, Number.MAX_VALUE].map((ms) => { try { api.sleep(ms); return 'accepted'; } catch (e) { return e.code; } });
+     console.log(JSON.stringify({ order: order.sort(), refused })); // '50 ms later' sorts first
+     process.exit(0);`,
+  );
+  const expected = { order: ['50 ms later', 'interval AbortError', 'sleep AbortError'], refused: ['ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE'] };
+  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // before: node backend 'sleep fired', 'timeout ETIMEDOUT' first; io_uring 1e300 accepted (and fired at once), 1e22 EINVAL
 });
