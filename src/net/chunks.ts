@@ -9,7 +9,7 @@
 // plain recvs into one Buffer of the iterator's own.
 import type { Ring } from '../driver/ring.js';
 import type { MultishotSink } from '../op/multishot.js';
-import { invalidArgType, unreachableError } from '../sys/errors.js';
+import { invalidArgType, receivedLostError, unreachableError } from '../sys/errors.js';
 import type { IoUring } from '../ring/io-uring.js';
 import { recvBuffers, type BufferRing } from './buffer-ring.js';
 import { ProvidedRecv, type InPlaceSink, type ProvidedRecvSpec, type UnreadKeeper } from './provided-recv.js';
@@ -166,7 +166,14 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
       return { value: undefined, done: true };
     }
     const bytes = buf.subarray(0, n);
-    return { value: decodeChunk(bytes, !this.borrow) as T, done: false };
+    try {
+      return { value: decodeChunk(bytes, !this.borrow) as T, done: false };
+    } catch (error) {
+      // No memory for the copy: those bytes have left the socket. The stream ends with the error in their
+      // place, as the multishot path's does; a RangeError alone let the next read go on past a gap.
+      this.done = true;
+      throw receivedLostError('read', n, error);
+    }
   }
 
   /** Ends the iteration and cancels the recv; called by `break` in a `for await`. */

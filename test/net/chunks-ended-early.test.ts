@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type SocketStream, socketpair } from '../../src/net/index.js';
+import { requireIoUring } from '../../test-support/backend.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -88,3 +89,48 @@ test('readv() after the loop signal aborts gets what the loop had received', () 
     }
     assert.equal(text, PARTS.join(''));
   }));
+
+test(
+  "a loop made after one that ended early, out of memory for a chunk's copy: it ends with ERR_RINGCORE_OUT_OF_MEMORY in that chunk's place, and nothing after (no gap)",
+  requireIoUring(),
+  async () => {
+    // Such a loop reads through read() into a buffer of its own and copies each chunk out. An allocation that
+    // fails is made to happen here (Buffer.from throws, as it does out of memory, for the chunk of 'Z's): the
+    // RangeError used to reach the loop with the stream still going, and the next next() gave the bytes after
+    // the lost ones. The multishot path ends the stream there (test/net/owned-chunks.test.ts); so does this one.
+    await withPair(async (a, b) => {
+      const first = b[Symbol.asyncIterator]();
+      const head = first.next();
+      await sendApart(a, PARTS);
+      await head;
+      await first.return!(); // what it had received is kept: the next loop reads through read()
+      const loop = b.chunks();
+      let received = '';
+      while (received.length < 12) received += ((await loop.next()).value as Buffer).toString('latin1');
+      assert.equal(received, 'AAAABBBBCCCC');
+      const from = Buffer.from;
+      Buffer.from = function (this: unknown, ...args: unknown[]) {
+        const source = args[0];
+        if (Buffer.isBuffer(source) && source.includes(0x5a)) throw new RangeError('Array buffer allocation failed');
+        return (from as (...a: unknown[]) => Buffer).apply(this, args);
+      } as typeof Buffer.from;
+      let failure = null as { code?: string; cause?: unknown } | null;
+      try {
+        await sendApart(a, ['ZZZZ', 'tail']);
+        await a.shutdown('write');
+        for (;;) {
+          const r = await loop.next();
+          if (r.done) break;
+          received += r.value.toString('latin1');
+        }
+      } catch (error) {
+        failure = error as typeof failure;
+      } finally {
+        Buffer.from = from;
+      }
+      assert.equal(failure?.code, 'ERR_RINGCORE_OUT_OF_MEMORY', `got ${String(failure)} after ${JSON.stringify(received)}`); // was the RangeError
+      assert.ok(failure?.cause instanceof RangeError);
+      assert.deepEqual(await loop.next(), { value: undefined, done: true }); // was 'tail': the Z's lost, the stream going on
+    });
+  },
+);
