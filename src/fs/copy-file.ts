@@ -10,7 +10,8 @@ import { constants as osConstants } from 'node:os';
 import { errnoException, invalidArgValue, type ErrorContext } from '../sys/errors.js';
 import type { Ring } from '../driver/ring.js';
 import { checkInteger } from './args.js';
-import { closeSpec, ftruncateSpec } from './ops.js';
+import { ftruncateSpec } from './ops.js';
+import { closeFd } from './close-fd.js';
 import { openFd } from './open.js';
 import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
 import { toCPath, type PathLike } from './path.js';
@@ -61,7 +62,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
     });
     const destStats = await ring.submit(fstatSpec(destFd, to.text), { signal: opts.signal });
     if (destStats.dev === stats.dev && destStats.ino === stats.ino) {
-      await Promise.all([ring.submit(closeSpec(srcFd, context)), ring.submit(closeSpec(destFd, context))]);
+      await Promise.all([closeFd(ring, srcFd, context), closeFd(ring, destFd, context)]);
       return;
     }
     if (destStats.size > 0) await truncateFd(ring, destFd, opts.signal, context);
@@ -79,10 +80,10 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
       await spliceTransfer(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, signal: opts.signal });
     }
   } catch (error) {
-    await Promise.all([ring.submit(closeSpec(srcFd)), destFd >= 0 ? ring.submit(closeSpec(destFd)) : null]).catch(() => {});
+    await Promise.all([closeFd(ring, srcFd), destFd >= 0 ? closeFd(ring, destFd) : null]).catch(() => {});
     throw error;
   }
-  await Promise.all([ring.submit(closeSpec(srcFd, context)), ring.submit(closeSpec(destFd, context))]);
+  await Promise.all([closeFd(ring, srcFd, context), closeFd(ring, destFd, context)]);
 }
 
 /** An open error of the source, reported as Node's copyfile reports it: "copyfile 'src' -> 'dest'". */

@@ -17,7 +17,8 @@ import type { OpSpec } from '../op/op.js';
 import { errnoException, invalidArgType, invalidStateError, type ErrorContext } from '../sys/errors.js';
 import { checkBuffer, checkInteger, checkPosition, checkRange } from './args.js';
 import { IovecCursor } from '../sys/iovec.js';
-import { closeSpec, fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, vectorSpec, writeSpec } from './ops.js';
+import { fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, vectorSpec, writeSpec } from './ops.js';
+import { closeFd } from './close-fd.js';
 import { FilePosition } from './file-position.js';
 import type { BigIntStats } from './bigint-stats.js';
 import { fileTableOf, type FileTable } from './file-table.js';
@@ -584,7 +585,7 @@ export class FileHandle {
         this.#fixed = false;
         this.#target = this.#fd;
       }
-      await this.#ring.submit(closeSpec(this.#fd, this.#context));
+      await closeFd(this.#ring, this.#fd, this.#context);
     })();
     return this.#closing;
   }

@@ -8,7 +8,8 @@
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import type { Ring } from '../driver/ring.js';
-import { closeSpec, readSpec } from './ops.js';
+import { readSpec } from './ops.js';
+import { closeFd } from './close-fd.js';
 import { invalidArgType, fileTooLargeError, type ErrorContext } from '../sys/errors.js';
 import { MAX_IO } from './args.js';
 import { FileHandle, type ReadFileOptions } from './file-handle.js';
@@ -44,10 +45,10 @@ export async function readFile(path: PathLike | FileHandle, options?: ReadFileMo
   try {
     data = await readOpen(ring, fd, opts.signal, context);
   } catch (error) {
-    await ring.submit(closeSpec(fd, context)).catch(() => {});
+    await closeFd(ring, fd, context).catch(() => {});
     throw error;
   }
-  await ring.submit(closeSpec(fd, context));
+  await closeFd(ring, fd, context);
   return opts.encoding == null ? data : data.toString(opts.encoding);
 }
 

@@ -5,7 +5,7 @@ import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import { FileHandle, type WriteFileOptions } from './file-handle.js';
 import { isAppend, toMode, toOpenFlags } from './flags.js';
-import { closeSpec } from './ops.js';
+import { closeFd } from './close-fd.js';
 import { openFd } from './open.js';
 import { checkOptions, ringOf, throwIfAborted } from './options.js';
 import { toCPath, type PathLike } from './path.js';
@@ -40,10 +40,10 @@ export async function writeFile(path: PathLike | FileHandle, data: WriteData, op
     // From offset 0 as Node does ('w' truncated the file); O_APPEND files take the current position (-1).
     await writeAll(ring, fd, buffer, 0, buffer.byteLength, isAppend(flags) ? -1 : 0, opts.signal, context);
   } catch (error) {
-    await ring.submit(closeSpec(fd, context)).catch(() => {});
+    await closeFd(ring, fd, context).catch(() => {});
     throw error;
   }
-  await ring.submit(closeSpec(fd, context));
+  await closeFd(ring, fd, context);
 }
 
 /** writeFile() with flag 'a' by default: appends `data`, creating the file if needed. */

@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 
 import * as fs from '../../src/fs/index.js';
+import { Ring } from '../../src/index.js';
+import { requireIoUring } from '../../test-support/backend.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ringcore-fs-rw-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -201,4 +203,22 @@ test('copyFile onto itself or a hard link of itself loses nothing; onto a bigger
   assert.ok(nodeFs.readFileSync(big).equals(data));
   assert.equal(nodeFs.statSync(big).mode & 0o777, 0o640);
   await assert.rejects(fs.copyFile(path, big, nodeFs.constants.COPYFILE_EXCL), { code: 'EEXIST', syscall: 'copyfile', path, dest: big });
+});
+
+test('a ring closed before the handles and calls on it: their fds are closed all the same (close(2)), none left open', requireIoUring(), async () => {
+  const path = join(dir, 'ring-closed-first');
+  nodeFs.writeFileSync(path, Buffer.alloc(1 << 20, 1));
+  const fds = () => nodeFs.readdirSync('/proc/self/fd').length;
+  const before = fds(); // the ring's own fds go with it
+  const ring = new Ring({ entries: 8 });
+  const handle = await fs.open(path, 'r', 0o666, { ring });
+  const reading = fs.readFile(path, { ring }).then(
+    (data) => data.length,
+    (error: { code?: string }) => error.code,
+  );
+  await new Promise((resolve) => setImmediate(resolve)); // its open has completed; its reads may have too
+  await ring.close();
+  assert.ok(([1 << 20, 'ERR_RINGCORE_CLOSED'] as unknown[]).includes(await reading));
+  await handle.close(); // rejected with ERR_RINGCORE_CLOSED before, the fd left open
+  assert.equal(fds(), before, 'no fd of a handle or a readFile left open'); // was before + 2
 });

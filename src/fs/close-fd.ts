@@ -1,0 +1,18 @@
+// closeFd(): how every fd ringcore/fs opened is closed, after its ops.
+import type { Ring } from '../driver/ring.js';
+import { errnoException, type ErrorContext } from '../sys/errors.js';
+import { native } from '../sys/native.js';
+import { SYS_close } from '../sys/syscalls.js';
+import { closeSpec } from './ops.js';
+
+/**
+ * IORING_OP_CLOSE of `fd` (the caller waited for its ops); on a ring already
+ * closed, close(2) at once. The ring refuses new ops then, and the fd of a
+ * handle (or of a readFile) whose ring was closed first was never closed: a
+ * leak for the life of the process.
+ */
+export function closeFd(ring: Ring, fd: number, context?: ErrorContext): Promise<void> {
+  if (!ring.closed) return ring.submit(closeSpec(fd, context));
+  const ret = native.syscall(SYS_close, fd);
+  return ret < 0 ? Promise.reject(errnoException(ret, 'close', context)) : Promise.resolve();
+}
