@@ -15,11 +15,12 @@ import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
 import { errnoException, invalidArgType, invalidStateError, type ErrorContext } from '../sys/errors.js';
-import { checkBuffer, checkInteger, checkPosition, checkRange } from './args.js';
+import { checkBuffer, checkInteger, checkPosition } from './args.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, vectorSpec, writeSpec } from './ops.js';
 import { closeFd } from './close-fd.js';
 import { FilePosition } from './file-position.js';
+import { readCall, writeCall } from './io-call.js';
 import type { BigIntStats } from './bigint-stats.js';
 import { fileTableOf, type FileTable } from './file-table.js';
 import { checkOptions, throwIfAborted, type FsOptions } from './options.js';
@@ -228,30 +229,9 @@ export class FileHandle {
     position: number | bigint | null | undefined,
     options: FsOptions | undefined,
   ): Promise<ReadResult<T>> {
-    let buffer: T;
-    let opts: ReadOptions<T>;
-    let offset: unknown;
-    if (bufferOrOptions === undefined || (!ArrayBuffer.isView(bufferOrOptions) && typeof bufferOrOptions === 'object')) {
-      opts = checkOptions<ReadOptions<T>>(bufferOrOptions);
-      buffer = (opts.buffer ?? Buffer.alloc(16384)) as T;
-      offset = opts.offset;
-      length = opts.length;
-      position = opts.position;
-    } else {
-      buffer = bufferOrOptions;
-      if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') {
-        opts = checkOptions<ReadOptions<T>>(offsetOrOptions);
-        offset = opts.offset;
-        length = opts.length;
-        position = opts.position;
-      } else {
-        opts = checkOptions<ReadOptions<T>>(options);
-        offset = offsetOrOptions;
-      }
-    }
-    checkBuffer(buffer);
-    const [off, len] = checkRange(buffer, offset, length);
-    const pos = checkPosition(position);
+    const call = readCall(bufferOrOptions, offsetOrOptions, length, position, options);
+    const buffer = call.buffer as T;
+    const { off, len, pos, signal } = call;
     if (this.#closing !== null) return this.#closed('read');
     if (len === 0) return Promise.resolve({ bytesRead: 0, buffer });
     const at = pos < 0 ? this.#position.take(len) : pos;
@@ -261,7 +241,7 @@ export class FileHandle {
       if (pos < 0) this.#position.settle(at, len, bytesRead);
       return { bytesRead, buffer };
     };
-    return this.#trackOp(this.#current(this.#ring.submit(spec, opts.signal === undefined ? undefined : { signal: opts.signal }), pos < 0 ? at : -1, len));
+    return this.#trackOp(this.#current(this.#ring.submit(spec, signal === undefined ? undefined : { signal }), pos < 0 ? at : -1, len));
   }
 
   /**
@@ -305,36 +285,7 @@ export class FileHandle {
     position: number | bigint | null | undefined,
     options: FsOptions | undefined,
   ): Promise<WriteResult<T>> {
-    let buffer: ArrayBufferView;
-    let off: number;
-    let len: number;
-    let pos: number;
-    let opts: FsOptions;
-    if (typeof data === 'string') {
-      // write(string, position?, encoding?, options?)
-      const encoding = lengthOrEncoding ?? 'utf8';
-      if (typeof encoding !== 'string' || !Buffer.isEncoding(encoding)) throw invalidArgType('encoding', 'a valid encoding', encoding);
-      buffer = Buffer.from(data, encoding);
-      off = 0;
-      len = buffer.byteLength;
-      pos = checkPosition(offsetOrOptions as unknown);
-      opts = checkOptions<FsOptions>(position === undefined || position === null ? options : (position as unknown));
-    } else {
-      buffer = checkBuffer(data);
-      let offset: unknown = offsetOrOptions;
-      let length: unknown = lengthOrEncoding;
-      if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') {
-        const o = checkOptions<WriteOptions>(offsetOrOptions);
-        offset = o.offset;
-        length = o.length;
-        position = o.position;
-        opts = o;
-      } else {
-        opts = checkOptions<FsOptions>(options);
-      }
-      [off, len] = checkRange(buffer, offset, length);
-      pos = checkPosition(position);
-    }
+    const { buffer, off, len, pos, signal } = writeCall(data, offsetOrOptions, lengthOrEncoding, position, options);
     if (this.#closing !== null) return this.#closed('write');
     if (len === 0) return Promise.resolve({ bytesWritten: 0, buffer: data });
     const at = pos < 0 ? this.#position.take(len) : pos;
@@ -343,7 +294,7 @@ export class FileHandle {
       if (pos < 0) this.#position.settle(at, len, bytesWritten);
       return { bytesWritten, buffer: data };
     };
-    return this.#trackOp(this.#current(this.#ring.submit(spec, opts.signal === undefined ? undefined : { signal: opts.signal }), pos < 0 ? at : -1, len));
+    return this.#trackOp(this.#current(this.#ring.submit(spec, signal === undefined ? undefined : { signal }), pos < 0 ? at : -1, len));
   }
 
   /**

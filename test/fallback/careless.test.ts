@@ -106,3 +106,31 @@ test("timers longer than Node's 2^31-1 ms wait on both backends (Node's fire aft
   const expected = { order: ['50 ms later', 'interval AbortError', 'sleep AbortError'], refused: ['ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE'] };
   for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // before: node backend 'sleep fired', 'timeout ETIMEDOUT' first; io_uring 1e300 accepted (and fired at once), 1e22 EINVAL
 });
+
+test('read() and write() arguments are checked alike on both backends, before any I/O (Node 20 aborts the process on a length of 1.5)', () => {
+  const results = onEach(
+    fsModule,
+    null,
+    `import { readFileSync } from 'node:fs';
+     const path = dir + '/f';
+     const fh = await api.open(path, 'w+');
+     const code = (p) => p.then((r) => r.bytesRead ?? r.bytesWritten, (e) => e.code);
+     const b = Buffer.alloc(4);
+     const seen = {
+       refused: await Promise.all([
+         code(fh.read(b, 0, 1.5, 0)), code(fh.read(b, 0, 4, 1.5)), code(fh.read(b, 0, 4, -2)), code(fh.read(b, { length: 2 ** 40 })),
+         code(fh.write(b, 0, 1.5)), code(fh.write(b, 0, 4, -2)), code(fh.write('ab', 0.5)),
+       ]),
+       wrote: await code(fh.write('abcdef', null)),
+       string: (await fh.write('gh', 6, 'latin1')).buffer,
+       view: await code(fh.write(Buffer.from('xyz'), { offset: 1, length: 2, position: 0 })),
+       read: await fh.read({ buffer: Buffer.alloc(8), position: 0 }).then((r) => r.buffer.toString('latin1', 0, r.bytesRead)),
+     };
+     await fh.close();
+     seen.content = readFileSync(path, 'latin1');
+     console.log(JSON.stringify(seen));`,
+  );
+  const refused = Array(7).fill('ERR_OUT_OF_RANGE');
+  const expected = { refused, wrote: 6, string: 'gh', view: 2, read: 'yzcdefgh', content: 'yzcdefgh' };
+  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // node backend before: the child aborted (Assertion failed: args[3]->IsInt32())
+});
