@@ -22,6 +22,7 @@ import { throwIfAborted } from '../fs/options.js';
 import type { PathLike } from '../fs/path.js';
 import { checkStatOptions, Stats, type StatOptions } from '../fs/stat.js';
 import { readCall, writeCall, type IoCall } from '../fs/io-call.js';
+import { checkAllocation, checkPosition } from '../fs/args.js';
 import type { ReadableWebStreamOptions, WritableWebStreamOptions } from '../fs/web-streams.js';
 import type { WriteData } from '../fs/write-data.js';
 
@@ -30,6 +31,16 @@ const { EBADF, EISDIR } = osConstants.errno;
 const fsp = lazyBuiltin<typeof Fsp>('node:fs/promises');
 
 type Args = unknown[];
+
+/** A readv/writev position checked as on io_uring (Node takes -2 or 1.5 as the current one): Node's form (undefined: the current one), or the rejection. */
+function positionOf(position: unknown): number | undefined | Promise<never> {
+  try {
+    const at = checkPosition(position);
+    return at < 0 ? undefined : at;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 /** ringcore's Stats (or BigIntStats) from Node's: one class whichever backend made it. */
 export function toStats(s: NodeStats | NodeBigIntStats): Stats | BigIntStats {
@@ -145,10 +156,12 @@ export class NodeFileHandle extends FileHandle {
     position?: number | bigint | null,
     options?: FsOptions,
   ): Promise<{ bytesRead: number; buffers: T }> {
+    const at = positionOf(position);
+    if (at instanceof Promise) return at;
     return this.#run(
       'read',
       options?.signal,
-      (fh) => fh.readv(buffers as unknown as NodeJS.ArrayBufferView[], position as number) as unknown as Promise<{ bytesRead: number; buffers: T }>,
+      (fh) => fh.readv(buffers as unknown as NodeJS.ArrayBufferView[], at) as unknown as Promise<{ bytesRead: number; buffers: T }>,
     );
   }
 
@@ -157,9 +170,11 @@ export class NodeFileHandle extends FileHandle {
     position?: number | bigint | null,
     options?: FsOptions,
   ): Promise<{ bytesWritten: number; buffers: T }> {
+    const at = positionOf(position);
+    if (at instanceof Promise) return at;
     return this.#write(
       options?.signal,
-      (fh) => fh.writev(buffers as unknown as NodeJS.ArrayBufferView[], position as number) as unknown as Promise<{ bytesWritten: number; buffers: T }>,
+      (fh) => fh.writev(buffers as unknown as NodeJS.ArrayBufferView[], at) as unknown as Promise<{ bytesWritten: number; buffers: T }>,
     );
   }
 
@@ -182,6 +197,11 @@ export class NodeFileHandle extends FileHandle {
 
   /** fallocate(2) called directly (Node has none): it blocks this thread while the file system reserves the blocks. */
   override allocate(offset: number, length: number, mode = 0, options?: FsOptions): Promise<void> {
+    try {
+      checkAllocation(offset, length, mode);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#run('fallocate', options?.signal, async (fh) => {
       const res = native.syscall(SYS_fallocate, fh.fd, mode, offset, length);
       if (res < 0) throw errnoException(res, 'fallocate');

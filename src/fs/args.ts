@@ -36,3 +36,10 @@ export function checkRange(buffer: ArrayBufferView, offset: unknown, length: unk
   const len = length === undefined || length === null ? size - off : checkInteger(length, 'length', 0, Math.min(size - off, MAX_IO));
   return [off, len];
 }
+
+/** FileHandle.allocate()'s offset, length and FALLOC_FL_* mode. */
+export function checkAllocation(offset: unknown, length: unknown, mode: unknown): void {
+  checkInteger(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+  checkInteger(length, 'length', 1, Number.MAX_SAFE_INTEGER);
+  checkInteger(mode, 'mode', 0, 0xffffffff);
+}

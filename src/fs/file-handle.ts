@@ -15,7 +15,7 @@ import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
 import { errnoException, invalidArgType, invalidStateError, type ErrorContext } from '../sys/errors.js';
-import { checkBuffer, checkInteger, checkPosition } from './args.js';
+import { checkAllocation, checkBuffer, checkInteger, checkPosition } from './args.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, vectorSpec, writeSpec } from './ops.js';
 import { closeFd } from './close-fd.js';
@@ -409,9 +409,7 @@ export class FileHandle {
 
   /** FALLOCATE: reserve `length` bytes from `offset` (mode: FALLOC_FL_* flags, 0 extends the file). */
   async allocate(offset: number, length: number, mode = 0, options?: FsOptions): Promise<void> {
-    checkInteger(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
-    checkInteger(length, 'length', 1, Number.MAX_SAFE_INTEGER);
-    checkInteger(mode, 'mode', 0, 0xffffffff);
+    checkAllocation(offset, length, mode);
     const opts = checkOptions<FsOptions>(options);
     if (this.#closing !== null) return this.#closed('fallocate');
     return this.#track(this.#ring.submit(fallocateSpec(this.#target, mode, offset, length, this.#context, this.#fixed), { signal: opts.signal }));

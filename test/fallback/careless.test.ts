@@ -107,7 +107,7 @@ test("timers longer than Node's 2^31-1 ms wait on both backends (Node's fire aft
   for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // before: node backend 'sleep fired', 'timeout ETIMEDOUT' first; io_uring 1e300 accepted (and fired at once), 1e22 EINVAL
 });
 
-test('read() and write() arguments are checked alike on both backends, before any I/O (Node 20 aborts the process on a length of 1.5)', () => {
+test('read(), write(), readv(), writev() and allocate() arguments are checked alike on both backends, before any I/O (Node 20 aborts the process on a length of 1.5)', () => {
   const results = onEach(
     fsModule,
     null,
@@ -120,6 +120,7 @@ test('read() and write() arguments are checked alike on both backends, before an
        refused: await Promise.all([
          code(fh.read(b, 0, 1.5, 0)), code(fh.read(b, 0, 4, 1.5)), code(fh.read(b, 0, 4, -2)), code(fh.read(b, { length: 2 ** 40 })),
          code(fh.write(b, 0, 1.5)), code(fh.write(b, 0, 4, -2)), code(fh.write('ab', 0.5)),
+         code(fh.readv([b], 1.5)), code(fh.writev([b], -2)), fh.allocate(0, 1.5).then(() => 'ok', (e) => e.code),
        ]),
        wrote: await code(fh.write('abcdef', null)),
        string: (await fh.write('gh', 6, 'latin1')).buffer,
@@ -130,7 +131,7 @@ test('read() and write() arguments are checked alike on both backends, before an
      seen.content = readFileSync(path, 'latin1');
      console.log(JSON.stringify(seen));`,
   );
-  const refused = Array(7).fill('ERR_OUT_OF_RANGE');
+  const refused = Array(10).fill('ERR_OUT_OF_RANGE');
   const expected = { refused, wrote: 6, string: 'gh', view: 2, read: 'yzcdefgh', content: 'yzcdefgh' };
   for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // node backend before: the child aborted (Assertion failed: args[3]->IsInt32())
 });
