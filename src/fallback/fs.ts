@@ -32,6 +32,15 @@ const fsp = lazyBuiltin<typeof Fsp>('node:fs/promises');
 
 type Args = unknown[];
 
+/** A read's or write's arguments checked as on io_uring, or the rejection. */
+function ioCall(parse: typeof readCall, args: Args): IoCall | Promise<never> {
+  try {
+    return parse(args[0], args[1], args[2], args[3], args[4]);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** A readv/writev position checked as on io_uring (Node takes -2 or 1.5 as the current one): Node's form (undefined: the current one), or the rejection. */
 function positionOf(position: unknown): number | undefined | Promise<never> {
   try {
@@ -126,23 +135,15 @@ export class NodeFileHandle extends FileHandle {
 
   // Checked as on io_uring before Node sees them: Node 20 aborts the process on a length of 1.5.
   override read(...args: Args): Promise<never> {
-    let call: IoCall;
-    try {
-      call = readCall(args[0], args[1], args[2], args[3], args[4]);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const call = ioCall(readCall, args);
+    if (call instanceof Promise) return call;
     const { buffer, off, len, pos, signal } = call;
     return this.#run('read', signal, (fh) => fh.read(buffer as NodeJS.ArrayBufferView, off, len, pos < 0 ? null : pos) as Promise<never>);
   }
 
   override write(...args: Args): Promise<never> {
-    let call: IoCall;
-    try {
-      call = writeCall(args[0], args[1], args[2], args[3], args[4]);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const call = ioCall(writeCall, args);
+    if (call instanceof Promise) return call;
     const { buffer, off, len, pos, signal } = call;
     const data = args[0];
     return this.#write(signal, async (fh) => {

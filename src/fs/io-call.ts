@@ -23,32 +23,24 @@ interface RangeOptions extends FsOptions {
   position?: unknown;
 }
 
+/** The call's range and position in `view`, checked. */
+function checked(view: ArrayBufferView, offset: unknown, length: unknown, position: unknown, signal: AbortSignal | undefined): IoCall {
+  const [off, len] = checkRange(view, offset, length);
+  return { buffer: view, off, len, pos: checkPosition(position), signal };
+}
+
+/** The call's range and position from its options object. */
+const fromOptions = (view: ArrayBufferView, o: RangeOptions): IoCall => checked(view, o.offset, o.length, o.position, o.signal);
+
 /** read(buffer, offset?, length?, position?, options?), read(buffer, options) or read(options). */
 export function readCall(bufferOrOptions: unknown, offsetOrOptions: unknown, length: unknown, position: unknown, options: unknown): IoCall {
-  let buffer: unknown;
-  let opts: RangeOptions;
-  let offset: unknown;
   if (bufferOrOptions === undefined || (!ArrayBuffer.isView(bufferOrOptions) && typeof bufferOrOptions === 'object')) {
-    opts = checkOptions<RangeOptions>(bufferOrOptions);
-    buffer = opts.buffer ?? Buffer.alloc(16384);
-    offset = opts.offset;
-    length = opts.length;
-    position = opts.position;
-  } else {
-    buffer = bufferOrOptions;
-    if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') {
-      opts = checkOptions<RangeOptions>(offsetOrOptions);
-      offset = opts.offset;
-      length = opts.length;
-      position = opts.position;
-    } else {
-      opts = checkOptions<RangeOptions>(options);
-      offset = offsetOrOptions;
-    }
+    const o = checkOptions<RangeOptions>(bufferOrOptions);
+    return fromOptions(checkBuffer(o.buffer ?? Buffer.alloc(16384)), o);
   }
-  const view = checkBuffer(buffer);
-  const [off, len] = checkRange(view, offset, length);
-  return { buffer: view, off, len, pos: checkPosition(position), signal: opts.signal };
+  const view = checkBuffer(bufferOrOptions);
+  if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') return fromOptions(view, checkOptions<RangeOptions>(offsetOrOptions));
+  return checked(view, offsetOrOptions, length, position, checkOptions<FsOptions>(options).signal);
 }
 
 /** write(buffer, offset?, length?, position?, options?), write(buffer, options), or write(string, position?, encoding?, options?). */
@@ -61,18 +53,7 @@ export function writeCall(data: unknown, offsetOrOptions: unknown, lengthOrEncod
     const opts = checkOptions<FsOptions>(position === undefined || position === null ? options : position);
     return { buffer, off: 0, len: buffer.byteLength, pos, signal: opts.signal };
   }
-  const buffer = checkBuffer(data);
-  let offset: unknown = offsetOrOptions;
-  let length: unknown = lengthOrEncoding;
-  let opts: RangeOptions;
-  if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') {
-    opts = checkOptions<RangeOptions>(offsetOrOptions);
-    offset = opts.offset;
-    length = opts.length;
-    position = opts.position;
-  } else {
-    opts = checkOptions<FsOptions>(options);
-  }
-  const [off, len] = checkRange(buffer, offset, length);
-  return { buffer, off, len, pos: checkPosition(position), signal: opts.signal };
+  const view = checkBuffer(data);
+  if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') return fromOptions(view, checkOptions<RangeOptions>(offsetOrOptions));
+  return checked(view, offsetOrOptions, lengthOrEncoding, position, checkOptions<FsOptions>(options).signal);
 }
