@@ -5,6 +5,7 @@
 import type * as Stream from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
 import { lazyBuiltin } from '../sys/builtins.js';
+import { outOfRange } from '../sys/errors.js';
 import { checkStreamSource, kHold, type StreamSource } from './stream-source.js';
 import { checkInteger, checkPosition } from './args.js';
 
@@ -45,6 +46,8 @@ export function createReadStream(handle: StreamSource, options: ReadStreamOption
   checkInteger(size, 'options.highWaterMark', 1, 2 ** 30);
   let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
   const end = options.end === undefined ? Infinity : checkInteger(options.end, 'options.end', 0, Number.MAX_SAFE_INTEGER);
+  // As node:fs: a range that ends before it starts is a mistake, not an empty file.
+  if (position >= 0 && end < position) throw outOfRange('options.start', `<= "options.end" (${end})`, position);
   const autoClose = options.autoClose ?? true;
   const signal = options.signal;
   let remaining = end === Infinity ? Infinity : end - Math.max(position, 0) + 1;

@@ -125,6 +125,10 @@ test('createReadStream/createWriteStream take a handle: a path (as node:fs takes
   assert.throws(() => fs.createReadStream(path as never), invalid);
   assert.throws(() => fs.createWriteStream({ write() {} } as never), invalid);
   assert.equal(nodeFs.existsSync(path), false, 'nothing was opened or written');
+  // A range that ends before it starts is a RangeError, as node:fs's (it was an empty stream).
+  const reader = await fs.open(new URL(import.meta.url));
+  assert.throws(() => reader.createReadStream({ start: 10, end: 5 }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+  await reader.close();
   // A handle still makes a working stream.
   const stream = fs.createWriteStream(await fs.open(path, 'w'));
   await new Promise<void>((resolve, reject) => stream.on('error', reject).end('written', resolve));
