@@ -11,7 +11,7 @@ import type { ReadableStream, WritableStream, ReadableByteStreamController, Writ
 import { lazyBuiltin } from '../sys/builtins.js';
 import { AbortError, invalidArgType, invalidArgValue, outOfRange } from '../sys/errors.js';
 import { checkInteger } from './args.js';
-import type { StreamSource } from './stream-source.js';
+import { kHold, type StreamSource } from './stream-source.js';
 import { checkOptions } from './options.js';
 
 const streamWeb = lazyBuiltin<typeof StreamWeb>('node:stream/web');
@@ -62,12 +62,18 @@ class StreamLifetime {
   readonly stop = new AbortController();
   finished = false;
   private unwatch = (): void => {};
+  private release = (): void => {};
 
   constructor(
     private readonly handle: StreamSource,
     private readonly autoClose: boolean,
     private readonly signal: AbortSignal | undefined,
   ) {}
+
+  /** Holds the handle (see StreamHolds): its close() calls `end` first, and closes the fd once finish() lets go. */
+  hold(end: () => void): void {
+    this.release = this.handle[kHold]?.(end) ?? this.release;
+  }
 
   watch(fail: (error: AbortError) => void): void {
     const signal = this.signal;
@@ -90,6 +96,7 @@ class StreamLifetime {
     if (this.finished) return;
     this.finished = true;
     this.unwatch();
+    this.release();
     if (this.autoClose) await this.handle.close();
   }
 }
@@ -111,6 +118,14 @@ export function readableWebStream(handle: StreamSource, options?: ReadableWebStr
       autoAllocateChunkSize: chunkSize,
       start(c: ReadableByteStreamController) {
         life.watch((error) => c.error(error));
+        // Closing the handle ends the stream (reads are done, no EBADF), as Node's readableWebStream is cancelled.
+        life.hold(() => {
+          if (life.finished) return;
+          life.stop.abort();
+          void life.finish().catch(() => {});
+          c.close();
+          c.byobRequest?.respond(0);
+        });
       },
       async pull(c) {
         // A read() waiting: its request holds the reader's buffer or a fresh chunk (autoAllocateChunkSize).

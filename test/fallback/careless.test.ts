@@ -135,3 +135,30 @@ test('read(), write(), readv(), writev() and allocate() arguments are checked al
   const expected = { refused, wrote: 6, string: 'gh', view: 2, read: 'yzcdefgh', content: 'yzcdefgh' };
   for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // node backend before: the child aborted (Assertion failed: args[3]->IsInt32())
 });
+
+test("close() of a handle under its readableWebStream ends the stream (reads are done, no EBADF), as node:fs's", () => {
+  const results = onEach(
+    fsModule,
+    'node:fs/promises',
+    `import { writeFileSync } from 'node:fs';
+     const path = dir + '/f';
+     writeFileSync(path, Buffer.alloc(1 << 20, 1));
+     const outcome = (p) => p.then((r) => (r.done ? 'done' : 'value'), (e) => 'error ' + e.code);
+     const seen = {};
+     let fh = await api.open(path);
+     let reader = fh.readableWebStream({ type: 'bytes' }).getReader();
+     seen.first = await outcome(reader.read());
+     seen.closed = await fh.close().then(() => 'closed', (e) => e.code);
+     seen.after = [await outcome(reader.read()), await outcome(reader.read())];
+     fh = await api.open(path);
+     reader = fh.readableWebStream({ type: 'bytes' }).getReader();
+     await reader.read();
+     const waiting = outcome(reader.read());
+     seen.closedWhileReading = await fh.close().then(() => 'closed', (e) => e.code);
+     seen.waiting = ['value', 'done'].includes(await waiting) ? 'value or done' : await waiting;
+     seen.afterWaiting = await outcome(reader.read());
+     console.log(JSON.stringify(seen));`,
+  );
+  const expected = { first: 'value', closed: 'closed', after: ['done', 'done'], closedWhileReading: 'closed', waiting: 'value or done', afterWaiting: 'done' };
+  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // before: 'error EBADF' after the close
+});
