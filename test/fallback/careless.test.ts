@@ -13,8 +13,12 @@ const fsModule = new URL('../../src/fs/index.js', import.meta.url).href;
 const timeModule = new URL('../../src/time/index.js', import.meta.url).href;
 const dir = mkdtempSync(join(tmpdir(), 'ringcore-careless-'));
 
-/** Runs `body` (an ES module; `api` is the module under test, `dir` a fresh directory) on each backend and on Node's own (when it has one); stdout is parsed as JSON. */
-function onEach(module: string, nodeModule: string | null, body: string): Record<string, unknown> {
+/**
+ * Runs `body` (an ES module; `api` is the module under test, `dir` a fresh
+ * directory, `path` a file in it) on each backend and on Node's own (when it
+ * has one), and checks that each prints `expected` (as JSON).
+ */
+function sameOnEach(module: string, nodeModule: string | null, body: string, expected: unknown): void {
   const results: Record<string, unknown> = {};
   const runs: [string, string, string | undefined][] = [['node backend', module, 'node']];
   if (nodeModule !== null) runs.push(['node:', nodeModule, undefined]);
@@ -22,20 +26,19 @@ function onEach(module: string, nodeModule: string | null, body: string): Record
   for (const [name, from, which] of runs) {
     const work = mkdtempSync(join(dir, 'run-'));
     const env = { ...process.env, RINGCORE_BACKEND: which, RINGCORE_QUIET: '1', NODE_OPTIONS: undefined };
-    const source = `const api = await import(${JSON.stringify(from)}); const dir = ${JSON.stringify(work)};\n${body}`;
+    const source = `const api = await import(${JSON.stringify(from)}); const dir = ${JSON.stringify(work)}; const path = dir + '/f';\n${body}`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', source], { env, encoding: 'utf8' });
     assert.equal(r.status, 0, `${name} child failed:\n${r.stderr}`);
     results[name] = JSON.parse(r.stdout);
   }
-  return results;
+  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name);
 }
 
 test('writes not awaited before close() are in the file, on both backends, as with node:fs', () => {
-  const results = onEach(
+  sameOnEach(
     fsModule,
     'node:fs/promises',
     `import { readFileSync } from 'node:fs';
-     const path = dir + '/f';
      const seen = {};
      let fh = await api.open(path, 'w');
      const writes = [fh.write('hello '), fh.write(Buffer.from('world')), fh.writev([Buffer.from('!')])];
@@ -49,18 +52,16 @@ test('writes not awaited before close() are in the file, on both backends, as wi
      seen.writeFile = await whole.then(() => 'ok', (e) => e.code);
      seen.writeFileContent = readFileSync(path, 'utf8');
      console.log(JSON.stringify(seen));`,
-  );
-  const expected = { writes: [6, 5, 1], after: 'EBADF', content: 'hello world!', writeFile: 'ok', writeFileContent: 'all of it' };
-  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // node backend before the fix: writes EBADF, content ''
+    { writes: [6, 5, 1], after: 'EBADF', content: 'hello world!', writeFile: 'ok', writeFileContent: 'all of it' },
+  ); // node backend before the fix: writes EBADF, content ''
 });
 
 test("close() of a handle under its streams: a write stream writes all it was given and finishes, a read stream closes without 'error', as node:fs's", () => {
-  const results = onEach(
+  sameOnEach(
     fsModule,
     'node:fs/promises',
     `import { readFileSync, writeFileSync } from 'node:fs';
      import { once } from 'node:events';
-     const path = dir + '/f';
      const seen = { errors: [] };
      let fh = await api.open(path, 'w');
      const ws = fh.createWriteStream({ autoClose: false });
@@ -80,13 +81,12 @@ test("close() of a handle under its streams: a write stream writes all it was gi
      await new Promise((resolve) => setTimeout(resolve, 20));
      seen.readDestroyed = rs.destroyed;
      console.log(JSON.stringify(seen));`,
-  );
-  const expected = { errors: [], closedAfter: 'finish', size: 100003, readDestroyed: true };
-  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // before: 'write stream EBADF', the file cut short
+    { errors: [], closedAfter: 'finish', size: 100003, readDestroyed: true },
+  ); // before: 'write stream EBADF', the file cut short
 });
 
 test("timers longer than Node's 2^31-1 ms wait on both backends (Node's fire after 1 ms); delays past 2^53 ms are a RangeError", () => {
-  const results = onEach(
+  sameOnEach(
     timeModule,
     null,
     `const order = [];
@@ -102,17 +102,15 @@ test("timers longer than Node's 2^31-1 ms wait on both backends (Node's fire aft
      const refused = [1e22, 1e300, Number.MAX_VALUE].map((ms) => { try { api.sleep(ms); return 'accepted'; } catch (e) { return e.code; } });
      console.log(JSON.stringify({ order: order.sort(), refused })); // '50 ms later' sorts first
      process.exit(0);`,
-  );
-  const expected = { order: ['50 ms later', 'interval AbortError', 'sleep AbortError'], refused: ['ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE'] };
-  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // before: node backend 'sleep fired', 'timeout ETIMEDOUT' first; io_uring 1e300 accepted (and fired at once), 1e22 EINVAL
+    { order: ['50 ms later', 'interval AbortError', 'sleep AbortError'], refused: ['ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE'] },
+  ); // before: node backend 'sleep fired', 'timeout ETIMEDOUT' first; io_uring 1e300 accepted (and fired at once), 1e22 EINVAL
 });
 
 test('read(), write(), readv(), writev() and allocate() arguments are checked alike on both backends, before any I/O (Node 20 aborts the process on a length of 1.5)', () => {
-  const results = onEach(
+  sameOnEach(
     fsModule,
     null,
     `import { readFileSync } from 'node:fs';
-     const path = dir + '/f';
      const fh = await api.open(path, 'w+');
      const code = (p) => p.then((r) => r.bytesRead ?? r.bytesWritten, (e) => e.code);
      const b = Buffer.alloc(4);
@@ -130,18 +128,15 @@ test('read(), write(), readv(), writev() and allocate() arguments are checked al
      await fh.close();
      seen.content = readFileSync(path, 'latin1');
      console.log(JSON.stringify(seen));`,
-  );
-  const refused = Array(10).fill('ERR_OUT_OF_RANGE');
-  const expected = { refused, wrote: 6, string: 'gh', view: 2, read: 'yzcdefgh', content: 'yzcdefgh' };
-  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // node backend before: the child aborted (Assertion failed: args[3]->IsInt32())
+    { refused: Array(10).fill('ERR_OUT_OF_RANGE'), wrote: 6, string: 'gh', view: 2, read: 'yzcdefgh', content: 'yzcdefgh' },
+  ); // node backend before: the child aborted (Assertion failed: args[3]->IsInt32())
 });
 
 test("close() of a handle under its readableWebStream ends the stream (reads are done, no EBADF), as node:fs's", () => {
-  const results = onEach(
+  sameOnEach(
     fsModule,
     'node:fs/promises',
     `import { writeFileSync } from 'node:fs';
-     const path = dir + '/f';
      writeFileSync(path, Buffer.alloc(1 << 20, 1));
      const outcome = (p) => p.then((r) => (r.done ? 'done' : 'value'), (e) => 'error ' + e.code);
      const seen = {};
@@ -158,7 +153,6 @@ test("close() of a handle under its readableWebStream ends the stream (reads are
      seen.waiting = ['value', 'done'].includes(await waiting) ? 'value or done' : await waiting;
      seen.afterWaiting = await outcome(reader.read());
      console.log(JSON.stringify(seen));`,
-  );
-  const expected = { first: 'value', closed: 'closed', after: ['done', 'done'], closedWhileReading: 'closed', waiting: 'value or done', afterWaiting: 'done' };
-  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, expected, name); // before: 'error EBADF' after the close
+    { first: 'value', closed: 'closed', after: ['done', 'done'], closedWhileReading: 'closed', waiting: 'value or done', afterWaiting: 'done' },
+  ); // before: 'error EBADF' after the close
 });
