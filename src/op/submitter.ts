@@ -390,10 +390,12 @@ export class Submitter implements OpHost {
       const placed = this.waiting > 0 ? this.drain() : 0;
       // A submit frees SQEs, so it is progress for waiting requests too (a full
       // SQ would otherwise hold them, cancellations included, until some CQE).
-      const submitted = this.uring.sqPending() > 0 ? this.enterSubmit() : 0;
+      // reapAll() may submit as well.
+      const submittedBefore = this.stats.submitted;
+      if (this.uring.sqPending() > 0) this.enterSubmit();
       const reaped = this.reapAll();
       if (this.waiting === 0) break;
-      if (placed === 0 && submitted === 0 && reaped === 0) {
+      if (placed === 0 && this.stats.submitted === submittedBefore && reaped === 0) {
         // SQPOLL with SQEs the thread had not taken: requests may wait for the room they hold
         // (a full SQ, or less room than a chain needs), and no CQE will say when it is free.
         // Wait for the thread in the kernel (unless it has taken them since drain(): then go
@@ -455,6 +457,13 @@ export class Submitter implements OpHost {
     // Completions held back: by a full CQ (overflow: drained to the end), or by
     // task work that COOP_TASKRUN left for our next syscall (run once here, so
     // that a steady stream of it cannot keep the caller from its continuations).
+    // A DEFER_TASKRUN ring runs a bounded batch of task work per enter (40
+    // pipe reads in test/driver/submit-between-task-runs.test.ts on Linux
+    // 6.18) and leaves the rest: the enter that runs the rest
+    // also submits what the completions reaped so far placed (a server's
+    // responses), which would otherwise wait until those of the rest had been
+    // handled too. The same enter either way; the responses just leave in two
+    // bursts instead of one (docs/performance.md, "Session 10").
     let taskRun = true;
     for (;;) {
       total += this.uring.reap(this.dispatch);
@@ -464,7 +473,8 @@ export class Submitter implements OpHost {
         this.uring.enter(0, 0, C.IORING_ENTER_GETEVENTS);
       } else if (taskRun && (sqFlags & C.IORING_SQ_TASKRUN) !== 0) {
         taskRun = false;
-        this.uring.enter(0, 0, C.IORING_ENTER_GETEVENTS);
+        if (this.uring.sqPending() > 0) this.enterSubmit();
+        else this.uring.enter(0, 0, C.IORING_ENTER_GETEVENTS);
       } else {
         break;
       }
