@@ -1,6 +1,7 @@
 // Helpers shared by the tests (kept outside test/ so that `node --test` does
 // not take them for test files).
 import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 
 import { addTraceListener, constants as C, Ring, type OpOptions, type OpSpec, type TraceEvent } from '../src/index.js';
 import { interval } from '../src/time/index.js';
@@ -97,4 +98,14 @@ export async function postStaleCqe(ring: Ring, earlier: SqeEvent): Promise<void>
   assert.equal(ring.uring.submit(), 1);
   await until(() => ring.stats.stale > staleBefore, 5000, 'the stale CQE to be reaped');
   assert.equal(ring.stats.stale, staleBefore + 1);
+}
+
+/** A ring made with DEFER_TASKRUN (and SINGLE_ISSUER), or null after skipping `t` with the reason when the kernel refuses it. */
+export function deferTaskRunRing(t: TestContext, entries: number): Ring | null {
+  try {
+    return new Ring({ entries, flags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER });
+  } catch (error) {
+    t.skip(`DEFER_TASKRUN refused (Linux < 6.1): ${(error as Error).message}`);
+    return null;
+  }
 }

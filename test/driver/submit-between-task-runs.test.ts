@@ -7,21 +7,16 @@ import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { closeSync, writeSync } from 'node:fs';
 
-import { Ring, constants as C, type OpSpec, type TraceEvent } from '../../src/index.js';
+import { constants as C, type OpSpec, type TraceEvent } from '../../src/index.js';
 import { sleep } from '../../src/time/index.js';
-import { pipe, readSpec, record } from '../../test-support/kernel.js';
+import { deferTaskRunRing, pipe, readSpec, record } from '../../test-support/kernel.js';
 
 const NOP: OpSpec<number> = { syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe) };
 const READS = 200;
 
 test('SQEs placed by the first completions of a flush are submitted by the enter that runs the rest of the task work', { timeout: 20_000 }, async (t) => {
-  let ring: Ring;
-  try {
-    ring = new Ring({ entries: 512, flags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER });
-  } catch (error) {
-    t.skip(`DEFER_TASKRUN refused (Linux < 6.1): ${(error as Error).message}`);
-    return;
-  }
+  const ring = deferTaskRunRing(t, 512);
+  if (ring === null) return;
   const pipes = Array.from({ length: READS }, () => pipe());
   const buffers = pipes.map(() => Buffer.alloc(1));
   try {

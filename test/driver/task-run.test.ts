@@ -10,7 +10,7 @@ import { release } from 'node:os';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
-import { pipe, read } from '../../test-support/kernel.js';
+import { deferTaskRunRing, pipe, read } from '../../test-support/kernel.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 
@@ -61,13 +61,8 @@ test('an SQPOLL ring is made without COOP_TASKRUN, which the kernel refuses ther
 
 test('a DEFER_TASKRUN ring delivers late completions in the event loop and under run()', { timeout: 10_000 }, async (t) => {
   const before = openFds();
-  let ring: Ring;
-  try {
-    ring = new Ring({ entries: 8, flags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER });
-  } catch (error) {
-    t.skip(`DEFER_TASKRUN refused (Linux < 6.1): ${(error as Error).message}`);
-    return;
-  }
+  const ring = deferTaskRunRing(t, 8);
+  if (ring === null) return;
   try {
     await lateRead(ring);
     await sleep(5, { ring });

@@ -8,17 +8,12 @@
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 
-import { Ring, constants as C } from '../../src/index.js';
 import { interval } from '../../src/time/index.js';
+import { deferTaskRunRing } from '../../test-support/kernel.js';
 
 test('stopping an interval caught between two ticks ends it; the ring then closes', { timeout: 10_000 }, async (t) => {
-  let ring: Ring;
-  try {
-    ring = new Ring({ entries: 8, flags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER });
-  } catch (error) {
-    t.skip(`DEFER_TASKRUN refused (Linux < 6.1): ${(error as Error).message}`);
-    return;
-  }
+  const ring = deferTaskRunRing(t, 8);
+  if (ring === null) return;
   try {
     for (let round = 0; round < 5; round++) {
       const ticks = interval(1, { ring });
