@@ -463,7 +463,7 @@ export class Submitter implements OpHost {
     // also submits what the completions reaped so far placed (a server's
     // responses), which would otherwise wait until those of the rest had been
     // handled too. The same enter either way; the responses just leave in two
-    // bursts instead of one (docs/performance.md, "Session 10").
+    // bursts instead of one (docs/performance.md, "Session 10: the tail at c=256").
     let taskRun = true;
     for (;;) {
       total += this.uring.reap(this.dispatch);
