@@ -2,7 +2,6 @@
 // bench/results/*.json when publishing, bench/out/benchmarks.md otherwise.
 // It renders whatever scenarios it is given, in catalog order: a new scenario
 // adds its rows by existing, with nothing to change here.
-import { writeFileSync } from 'node:fs';
 import { barChart } from './lib/chart.js';
 import { formatRatio, formatSpread, formatValue } from './lib/format.js';
 import { NOISY_SPREAD, type Machine, type RowResult, type ScenarioDef, type ScenarioResult } from './lib/types.js';
@@ -17,7 +16,7 @@ const FAMILY_TITLES: Record<string, string> = { core: 'Core', files: 'Files', ne
 /** Without a `family`, a scenario's name prefix says it (fs-cat → files); anything else is core. */
 const FAMILY_PREFIXES: Record<string, string> = { fs: 'files', net: 'network', http: 'http' };
 
-export const familyOf = (def: ScenarioDef): string => def.family ?? FAMILY_PREFIXES[def.name.split('-')[0]!] ?? 'core';
+const familyOf = (def: ScenarioDef): string => def.family ?? FAMILY_PREFIXES[def.name.split('-')[0]!] ?? 'core';
 
 export interface Family {
   family: string;
@@ -178,8 +177,4 @@ function renderSection(section: Section, latest: ScenarioResult | undefined): st
   const reading = def.reading?.(result);
   if (reading) out.push(`**Reading.** ${reading}`, '');
   return out;
-}
-
-export function writeReport(file: string, sections: Section[]): void {
-  writeFileSync(file, renderReport(sections));
 }

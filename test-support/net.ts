@@ -2,11 +2,6 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 
-/** Open fds of this process. */
-export function fdCount(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
 /** This process's open fds, as "fd -> target" strings. */
 export function openFds(): Set<string> {
   const out = new Set<string>();

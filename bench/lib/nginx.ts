@@ -32,7 +32,7 @@ export interface NginxServer {
 }
 
 /** A port nobody listens on now (the kernel picks it). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

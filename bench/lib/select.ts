@@ -19,7 +19,7 @@ export interface Selection {
 }
 
 /** The plan's headline rows and the runs they name (Node, ringcore, limit), in plan order. */
-export function headlineOf(plan: Plan): Plan {
+function headlineOf(plan: Plan): Plan {
   const rows = plan.rows.filter((row) => row.headline === true);
   const needed = new Set(rows.flatMap((row) => [row.node, row.ringcore, ...(row.limit !== undefined && 'run' in row.limit ? [row.limit.run] : [])]));
   return { runs: plan.runs.filter((run) => needed.has(run.id)), rows };

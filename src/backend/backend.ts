@@ -20,7 +20,7 @@ const workerThreads = lazyBuiltin<typeof WorkerThreads>('node:worker_threads');
 export type BackendName = 'io_uring' | 'node';
 
 /** The warning's code, for process.on('warning') and --disable-warning. */
-export const FALLBACK_WARNING = 'RINGCORE_FALLBACK';
+const FALLBACK_WARNING = 'RINGCORE_FALLBACK';
 
 let chosen: BackendName | null = null;
 /** Why io_uring is not used: the setup error, or the RINGCORE_BACKEND setting. */

@@ -52,7 +52,7 @@ function positionOf(position: unknown): number | undefined | Promise<never> {
 }
 
 /** ringcore's Stats (or BigIntStats) from Node's: one class whichever backend made it. */
-export function toStats(s: NodeStats | NodeBigIntStats): Stats | BigIntStats {
+function toStats(s: NodeStats | NodeBigIntStats): Stats | BigIntStats {
   if (typeof s.dev === 'bigint') {
     const b = s as NodeBigIntStats;
     return new BigIntStats(b.dev, b.mode, b.nlink, b.uid, b.gid, b.rdev, b.blksize, b.ino, b.size, b.blocks, b.atimeNs, b.mtimeNs, b.ctimeNs, b.birthtimeNs);
@@ -66,7 +66,7 @@ export function toStats(s: NodeStats | NodeBigIntStats): Stats | BigIntStats {
  * handle's path, or the module function's path and dest). Errors that
  * already carry a path, and library errors, pass unchanged.
  */
-export function withContext(error: unknown, context: ErrorContext | undefined): unknown {
+function withContext(error: unknown, context: ErrorContext | undefined): unknown {
   const e = error as NodeJS.ErrnoException;
   if (context === undefined || typeof e?.errno !== 'number' || typeof e.syscall !== 'string' || e.path !== undefined) return error;
   return errnoException(e.errno, e.syscall, context);

@@ -17,7 +17,7 @@ const SEEK_CUR = 1;
  * The fd's offset now, or -1 when ops on it must go at the kernel's position
  * (-1 in the SQE): O_APPEND files, and fds lseek refuses (ESPIPE).
  */
-export function ownPositionOf(fd: number): number {
+function ownPositionOf(fd: number): number {
   const flags = native.syscall(SYS_fcntl, fd, F_GETFL, 0);
   if (flags < 0 || (flags & constants.O_APPEND) !== 0) return -1;
   const at = native.syscall(SYS_lseek, fd, 0, SEEK_CUR);
@@ -25,7 +25,7 @@ export function ownPositionOf(fd: number): number {
 }
 
 /** Moves the fd's offset to `at` (for whoever uses the fd next: Node's fs, a child's stdio). */
-export function seekTo(fd: number, at: number): void {
+function seekTo(fd: number, at: number): void {
   native.syscall(SYS_lseek, fd, at, SEEK_SET);
 }
 

@@ -15,7 +15,7 @@ export const DEPTH = 4;
  * Reads into `buffer[offset, offset + length)` from file position `position`
  * until it is full or the file ends. Resolves with the bytes read.
  */
-export async function readFull(
+async function readFull(
   ring: Ring,
   fd: number,
   buffer: ArrayBufferView,

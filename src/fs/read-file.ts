@@ -64,7 +64,7 @@ const PROBE = 16 * 1024;
  * regular one is then read into a buffer of its size, DEPTH chunks in flight;
  * anything else (a pipe, /proc) is read until a READ returns 0.
  */
-export async function readOpen(ring: Ring, fd: number, signal: AbortSignal | undefined, context: ErrorContext): Promise<Buffer> {
+async function readOpen(ring: Ring, fd: number, signal: AbortSignal | undefined, context: ErrorContext): Promise<Buffer> {
   const probe = Buffer.allocUnsafe(PROBE);
   const n = await ring.submit(readSpec(fd, probe, 0, PROBE, -1, context), { signal });
   if (n < PROBE) {

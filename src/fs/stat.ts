@@ -73,7 +73,7 @@ function makedev(major: number, minor: number): number {
 }
 
 /** Decodes the struct statx the kernel wrote into `buffer`. */
-export function decodeStatx(buffer: Buffer): Stats {
+function decodeStatx(buffer: Buffer): Stats {
   const u32 = (at: number) => buffer.readUInt32LE(at);
   const u64 = (at: number) => buffer.readUInt32LE(at) + buffer.readUInt32LE(at + 4) * 2 ** 32;
   const ms = (at: number) => Number(buffer.readBigInt64LE(at + STATX_TIMESTAMP.tv_sec)) * 1000 + u32(at + STATX_TIMESTAMP.tv_nsec) / 1e6;

@@ -31,13 +31,13 @@ export const NET_BUFFER_GROUP = 0x6e74;
  * The kernel's limit on a buffer ring's entries (IORING_MAX_... for
  * io_uring_buf_reg.ring_entries, a power of two); buffer ids are u16.
  */
-export const MAX_BUFFERS = 32768;
+const MAX_BUFFERS = 32768;
 /**
  * The largest buffer: io_uring_buf.len is a u32, but a recv's CQE res is an
  * s32 (bytes or -errno), so a longer buffer could report a length the CQE
  * cannot carry.
  */
-export const MAX_BUFFER_SIZE = 0x7fffffff;
+const MAX_BUFFER_SIZE = 0x7fffffff;
 /**
  * A received chunk travels as one number: bid * PACK + length. PACK is 2^31
  * (above any length, see MAX_BUFFER_SIZE), and bid < 2^15, so the product

@@ -21,7 +21,7 @@ import { ProvidedRecv, type UnreadKeeper } from './provided-recv.js';
 const { EINVAL } = constants.errno;
 
 /** Room reserved for the source address in each buffer: a sockaddr_in6 (a sockaddr_in fits). */
-export const NAME_ROOM = SOCKADDR_IN6.size;
+const NAME_ROOM = SOCKADDR_IN6.size;
 /** Where the payload starts in a buffer (no ancillary data is asked for). */
 export const PAYLOAD_AT = IO_URING_RECVMSG_OUT.size + NAME_ROOM;
 

@@ -20,8 +20,3 @@ export function storeU64(words: Uint32Array, index: number, value: number): void
   words[index] = value >>> 0;
   words[index + 1] = Math.floor(value / TWO_32) >>> 0;
 }
-
-/** Reads two little-endian 32-bit words as one number (exact below 2^53). */
-export function loadU64(words: Uint32Array, index: number): number {
-  return words[index]! + words[index + 1]! * TWO_32;
-}

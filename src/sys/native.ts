@@ -76,7 +76,7 @@ function runningLibc(): 'glibc' | 'musl' {
  * one's name needs the libc, and finding it out reads /proc/self/maps, a cost
  * every import would pay although a local build is usually there.
  */
-export function* nativeCandidates(): Generator<string> {
+function* nativeCandidates(): Generator<string> {
   yield path.join(packageRoot, 'build', 'Release', 'ringcore.node');
   yield path.join(packageRoot, 'build', 'Debug', 'ringcore.node');
   const libc = process.platform === 'linux' && runningLibc() === 'musl' ? '-musl' : '';
@@ -84,7 +84,7 @@ export function* nativeCandidates(): Generator<string> {
 }
 
 /** The first candidate that loads; a stale or foreign build that fails to load gives way to the next. */
-function load(): { native: Native; file: string } {
+function load(): Native {
   const tried: string[] = [];
   for (const file of nativeCandidates()) {
     if (!existsSync(file)) {
@@ -95,7 +95,7 @@ function load(): { native: Native; file: string } {
       // What require() does for a .node file, without the CommonJS loader's resolution around it (about 1.5 ms).
       const module = { exports: {} };
       process.dlopen(module, file);
-      return { native: module.exports as Native, file };
+      return module.exports as Native;
     } catch (error) {
       tried.push(`${file} (${(error as Error).message.split('\n')[0]})`);
     }
@@ -103,8 +103,5 @@ function load(): { native: Native; file: string } {
   throw nativeMissingError(tried);
 }
 
-const loaded = load();
 /** The loaded shim. */
-export const native: Native = loaded.native;
-/** The binary in use. */
-export const nativeFile: string = loaded.file;
+export const native: Native = load();

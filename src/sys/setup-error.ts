@@ -29,7 +29,7 @@ function readOr<T>(read: () => T, fallback: T): T {
 }
 
 /** Reads the facts setupError() explains a failure with, from /proc (and uname). */
-export function readSetupFacts(): SetupFacts {
+function readSetupFacts(): SetupFacts {
   const status = readOr(() => readFileSync('/proc/self/status', 'utf8'), '');
   const limits = readOr(() => readFileSync('/proc/self/limits', 'utf8'), '');
   const memlock = /^Max locked memory\s+(\S+)/m.exec(limits)?.[1];
