@@ -21,37 +21,40 @@ function onFile(fixed: boolean, prep: Prep): Prep {
   };
 }
 
-/** READ of `length` bytes into `buffer` at `offset`, from file position `position` (-1: the current one). */
-export function readSpec(
+/** readSpec and writeSpec: `length` bytes at `buffer`'s `offset`, at file position `position` (-1: the current one). */
+type TransferSpec = (
   fd: number,
   buffer: ArrayBufferView,
   offset: number,
   length: number,
   position: number,
   context?: ErrorContext,
-  fixed = false,
-): OpSpec<number> {
-  return {
-    syscall: 'read',
-    prep: onFile(fixed, (uring, sqe) => uring.prepRead(sqe, fd, addressOf(buffer) + offset, length, position)),
-    pin: buffer,
-    context,
-  };
-}
+  fixed?: boolean,
+) => OpSpec<number>;
 
-/** WRITE of `length` bytes from `buffer` at `offset`, at file position `position` (-1: the current one). */
-export function writeSpec(
+/** READ into `buffer`. */
+export const readSpec: TransferSpec = (fd, buffer, offset, length, position, context, fixed = false) =>
+  transferSpec(true, fd, buffer, offset, length, position, context, fixed);
+
+/** WRITE from `buffer`. */
+export const writeSpec: TransferSpec = (fd, buffer, offset, length, position, context, fixed = false) =>
+  transferSpec(false, fd, buffer, offset, length, position, context, fixed);
+
+/** READ (`read`) or WRITE of one range of `buffer`. */
+function transferSpec(
+  read: boolean,
   fd: number,
   buffer: ArrayBufferView,
   offset: number,
   length: number,
   position: number,
-  context?: ErrorContext,
-  fixed = false,
+  context: ErrorContext | undefined,
+  fixed: boolean,
 ): OpSpec<number> {
+  const opcode = read ? C.IORING_OP_READ : C.IORING_OP_WRITE;
   return {
-    syscall: 'write',
-    prep: onFile(fixed, (uring, sqe) => uring.prepWrite(sqe, fd, addressOf(buffer) + offset, length, position)),
+    syscall: read ? 'read' : 'write',
+    prep: onFile(fixed, (uring, sqe) => uring.prepRw(sqe, opcode, fd, addressOf(buffer) + offset, length, position)),
     pin: buffer,
     context,
   };
@@ -114,9 +117,10 @@ export function vectorSpec(
   fixed = false,
 ): OpSpec<number> {
   const { array, count } = batch;
+  const opcode = read ? C.IORING_OP_READV : C.IORING_OP_WRITEV;
   return {
     syscall: read ? 'read' : 'write',
-    prep: onFile(fixed, (uring, sqe) => (read ? uring.prepReadv : uring.prepWritev).call(uring, sqe, fd, addressOf(array), count, position)),
+    prep: onFile(fixed, (uring, sqe) => uring.prepRw(sqe, opcode, fd, addressOf(array), count, position)),
     pin: [array, pin],
     context,
   };
