@@ -12,22 +12,21 @@ export const CHUNK = 256 * 1024;
 export const DEPTH = 4;
 
 /**
- * Reads into `buffer[offset, offset + length)` from file position `position`
+ * Reads bytes `[at, at + length)` of the file into the same range of `buffer`,
  * until it is full or the file ends. Resolves with the bytes read.
  */
 async function readFull(
   ring: Ring,
   fd: number,
   buffer: ArrayBufferView,
-  offset: number,
+  at: number,
   length: number,
-  position: number,
   signal: AbortSignal | undefined,
-  context?: ErrorContext,
+  context: ErrorContext | undefined,
 ): Promise<number> {
   let done = 0;
   while (done < length) {
-    const n = await ring.submit(readSpec(fd, buffer, offset + done, length - done, position < 0 ? -1 : position + done, context), { signal });
+    const n = await ring.submit(readSpec(fd, buffer, at + done, length - done, at + done, context), { signal });
     if (n === 0) break;
     done += n;
   }
@@ -60,7 +59,7 @@ export async function readRange(
       const length = Math.min(CHUNK, end - start);
       next += length;
       try {
-        const got = await readFull(ring, fd, buffer, start, length, start, signal, context);
+        const got = await readFull(ring, fd, buffer, start, length, signal, context);
         if (got < length) end = Math.min(end, start + got);
       } catch (error) {
         failure ??= { error };
