@@ -314,12 +314,7 @@ export class FileHandle {
     /** The buffers passed. */
     buffers: T;
   }> {
-    checkBuffers(buffers);
-    const pos = checkPosition(position);
-    const opts = checkOptions<FsOptions>(options);
-    if (this.#closing !== null) return this.#closed('read');
-    const bytesRead = await this.#track(this.#vectored(true, buffers, pos, opts.signal));
-    return { bytesRead, buffers };
+    return { bytesRead: await this.#vectorCall(true, buffers, position, options), buffers };
   }
 
   /**
@@ -338,12 +333,21 @@ export class FileHandle {
     /** The buffers passed. */
     buffers: T;
   }> {
+    return { bytesWritten: await this.#vectorCall(false, buffers, position, options), buffers };
+  }
+
+  /** readv() and writev(): checks the arguments, then runs #vectored, counted as pending. */
+  #vectorCall(
+    read: boolean,
+    buffers: readonly ArrayBufferView[],
+    position: number | bigint | null | undefined,
+    options: FsOptions | undefined,
+  ): Promise<number> {
     checkBuffers(buffers);
     const pos = checkPosition(position);
     const opts = checkOptions<FsOptions>(options);
-    if (this.#closing !== null) return this.#closed('write');
-    const bytesWritten = await this.#track(this.#vectored(false, buffers, pos, opts.signal));
-    return { bytesWritten, buffers };
+    if (this.#closing !== null) return this.#closed(read ? 'read' : 'write');
+    return this.#track(this.#vectored(read, buffers, pos, opts.signal));
   }
 
   /** READVs or WRITEVs over `buffers`, at most IOV_MAX iovecs each; resolves with the bytes moved. */
