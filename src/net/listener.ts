@@ -60,9 +60,9 @@ export abstract class Listener<S> implements AsyncIterable<S> {
   /**
    * Connections accepted and never handed out (a loop that ended early, an
    * aborted accept), oldest first: accept() and the next loop take them
-   * first. Null when there are none.
+   * first.
    */
-  private kept: number[] | null = null;
+  private readonly kept: number[] = [];
   /** Until the final CQE of every multishot accept a loop that ended early cancelled: what they still bring is kept. */
   private ending: Promise<void> | null = null;
   /** The accept loop's counters (arms, CQEs, accepted, paused), read live. */
@@ -95,7 +95,7 @@ export abstract class Listener<S> implements AsyncIterable<S> {
   async accept(options?: AcceptOptions): Promise<S> {
     if (this.closing !== null) throw handleClosedError('accept', 'listener');
     // An ACCEPT placed while a cancelled multishot accept still runs could take a connection after one it brings.
-    while (this.kept === null && this.ending !== null) {
+    while (this.kept.length === 0 && this.ending !== null) {
       await this.ending;
       if (this.closing !== null) throw handleClosedError('accept', 'listener');
     }
@@ -119,16 +119,12 @@ export abstract class Listener<S> implements AsyncIterable<S> {
   /** @internal A connection accepted and not handed out: kept for the next accept, or closed once the listener is. */
   readonly keep = (fd: number): void => {
     if (this.closing !== null) closeFdNow(fd);
-    else (this.kept ??= []).push(fd);
+    else this.kept.push(fd);
   };
 
   /** @internal The oldest kept connection's fd, or -1. */
   takeKept(): number {
-    const kept = this.kept;
-    if (kept === null) return -1;
-    const fd = kept.shift()!;
-    if (kept.length === 0) this.kept = null;
-    return fd;
+    return this.kept.length > 0 ? this.kept.shift()! : -1;
   }
 
   /** @internal Until `op` (a loop's multishot accept, cancelled) has ended, accepts wait for it: see `ending`. */
@@ -186,7 +182,7 @@ export abstract class Listener<S> implements AsyncIterable<S> {
     if (this.closing === null) {
       this.stop.abort();
       this.closing = this.afterClose();
-      for (let fd = this.takeKept(); fd >= 0; fd = this.takeKept()) closeFdNow(fd);
+      for (const fd of this.kept.splice(0)) closeFdNow(fd);
     }
     return this.closing;
   }

@@ -80,7 +80,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   private pool: BufferRing | null = null;
   private readonly iterators = new Set<DatagramIterator>();
   /** Datagrams a loop that ended early had received and not yielded, oldest first: recv() and the next loop take them first. */
-  private kept: Datagram[] | null = null;
+  private readonly kept: Datagram[] = [];
 
   private constructor(
     /** The socket's fd. */
@@ -218,16 +218,13 @@ export class UdpSocket implements AsyncIterable<Datagram> {
 
   /** @internal A datagram a loop that ended early had received (DatagramKeeper); one that could not be copied out is dropped, as UDP may. */
   keepUnread(value: Datagram | Error): void {
-    if (this.closing === null && !(value instanceof Error)) (this.kept ??= []).push(value);
+    if (this.closing === null && !(value instanceof Error)) this.kept.push(value);
   }
 
   /** @internal The oldest datagram kept (DatagramKeeper). */
   takeKept(): Datagram | undefined {
-    const kept = this.kept;
-    if (kept === null) return undefined;
-    const datagram = kept.shift();
-    if (kept.length === 0) this.kept = null;
-    return datagram;
+    // Asked on every next() of a loop: the empty case is one load.
+    return this.kept.length === 0 ? undefined : this.kept.shift();
   }
 
   /** datagrams() without options, for `for await (const d of socket)`. */
