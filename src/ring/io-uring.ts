@@ -570,9 +570,7 @@ export class IoUring {
 
   /** Removes the timeout whose user_data is (slot, generation). */
   prepTimeoutRemove(sqe: number, slot: number, generation: number, timeoutFlags: number): void {
-    this.prepRw(sqe, C.IORING_OP_TIMEOUT_REMOVE, -1, 0, 0, 0);
-    this.storeTarget(sqe, slot, generation);
-    this.setOpFlags(sqe, timeoutFlags);
+    this.prepAimedAt(sqe, C.IORING_OP_TIMEOUT_REMOVE, slot, generation, timeoutFlags);
   }
 
   /** A deadline for the SQE before it, which must carry IOSQE_IO_LINK. */
@@ -583,9 +581,7 @@ export class IoUring {
 
   /** Cancels the op whose user_data is (slot, generation). */
   prepCancel(sqe: number, slot: number, generation: number, cancelFlags: number): void {
-    this.prepRw(sqe, C.IORING_OP_ASYNC_CANCEL, -1, 0, 0, 0);
-    this.storeTarget(sqe, slot, generation);
-    this.setOpFlags(sqe, cancelFlags);
+    this.prepAimedAt(sqe, C.IORING_OP_ASYNC_CANCEL, slot, generation, cancelFlags);
   }
 
   /** Cancels ops on fd (all of them with IORING_ASYNC_CANCEL_ALL). */
@@ -594,10 +590,13 @@ export class IoUring {
     this.setOpFlags(sqe, cancelFlags | C.IORING_ASYNC_CANCEL_FD);
   }
 
-  private storeTarget(sqe: number, slot: number, generation: number): void {
+  /** An op on another op, named by its user_data (slot, generation) in sqe->addr. */
+  private prepAimedAt(sqe: number, opcode: number, slot: number, generation: number, opFlags: number): void {
+    this.prepRw(sqe, opcode, -1, 0, 0, 0);
     const w = sqe * SQE_WORDS + W.addr;
     this.sqeU32[w] = slot;
     this.sqeU32[w + 1] = generation;
+    this.setOpFlags(sqe, opFlags);
   }
 
   /** openat(dirfd, path, flags, mode); `path` is the address of a NUL-terminated string. Completes with the new fd. */
