@@ -4,16 +4,14 @@
 // the same name with the same value. Also checks the derived opcode tables,
 // the flag groups, and src/sys/syscalls.ts against <sys/syscall.h>.
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 
 import * as C from '../../src/sys/constants.js';
 import { OPCODES, OPCODE_NAMES, SYSCALL_NAMES } from '../../src/sys/constants.js';
 import { SYSCALLS, SYSCALL_TABLES, type SyscallName } from '../../src/sys/syscalls.js';
+import { cHeaders } from '../../test-support/c-headers.js';
 
 const exported = C as unknown as Readonly<Record<string, unknown>>;
 
@@ -33,49 +31,15 @@ function deliberatelyOmitted(name: string): boolean {
 // Compiler and header availability.
 // ---------------------------------------------------------------------------
 
-const workDir = mkdtempSync(join(tmpdir(), 'ringcore-constants-'));
-after(() => rmSync(workDir, { recursive: true, force: true }));
-
-const INCLUDES = [
+const c = cHeaders('constants', [
   '#include <linux/io_uring.h>',
   '#include <linux/time_types.h>',
   '#include <sys/uio.h>',
   '#include <sys/syscall.h>',
   '#include <stddef.h>',
   '#include <stdio.h>',
-].join('\n');
-
-function run(cmd: string, args: readonly string[]): { ok: boolean; stdout: string; stderr: string; error?: Error } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return { ok: !r.error && r.status === 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
-}
-
-function unavailable(): string | undefined {
-  const version = run('cc', ['--version']);
-  if (version.error) return `no C compiler: cc: ${version.error.message}`;
-  if (!version.ok) return `cc --version failed: ${version.stderr.trim()}`;
-  const src = join(workDir, 'headers.c');
-  writeFileSync(src, `${INCLUDES}\nint main(void) { return 0; }\n`);
-  const pre = run('cc', ['-E', src]);
-  if (!pre.ok) return `kernel headers missing (install linux-libc-dev): ${pre.stderr.trim().split('\n')[0]}`;
-  return undefined;
-}
-
-const skipReason = unavailable();
-if (skipReason !== undefined) console.log(`constants tests skipped: ${skipReason}`);
-
-/** Compiles and runs a program whose main() body is `body`; returns its stdout. */
-function runC(name: string, body: string): string {
-  const program = `${INCLUDES}\nint main(void) {\n${body}\n  return 0;\n}\n`;
-  const cFile = join(workDir, `${name}.c`);
-  const exe = join(workDir, name);
-  writeFileSync(cFile, program);
-  const cc = run('cc', ['-std=gnu11', '-o', exe, cFile]);
-  if (!cc.ok) throw new Error(`compiling ${name}.c failed:\n${cc.stderr}`);
-  const out = run(exe, []);
-  if (!out.ok) throw new Error(`${name} failed: ${out.stderr}`);
-  return out.stdout;
-}
+]);
+const { skipReason } = c;
 
 // ---------------------------------------------------------------------------
 // Enumerate the installed header's constants.
@@ -83,21 +47,15 @@ function runC(name: string, body: string): string {
 
 /** Object-like #defines seen by the compiler (cc -dM -E). */
 function headerMacros(): string[] {
-  const src = join(workDir, 'headers.c');
-  const dm = run('cc', ['-dM', '-E', src]);
-  if (!dm.ok) throw new Error(`cc -dM -E failed:\n${dm.stderr}`);
   const names: string[] = [];
-  for (const m of dm.stdout.matchAll(/^#define ([A-Za-z_]\w*) +\S/gm)) names.push(m[1]!);
+  for (const m of c.preprocess(['-dM', '-E']).matchAll(/^#define ([A-Za-z_]\w*) +\S/gm)) names.push(m[1]!);
   return names;
 }
 
 /** Members of every enum in the preprocessed headers (cc -E). */
 function headerEnumMembers(): string[] {
-  const src = join(workDir, 'headers.c');
-  const pre = run('cc', ['-E', '-P', src]);
-  if (!pre.ok) throw new Error(`cc -E failed:\n${pre.stderr}`);
   const names: string[] = [];
-  for (const block of pre.stdout.matchAll(/\benum\b\s*\w*\s*\{([^}]*)\}/g)) {
+  for (const block of c.preprocess(['-E', '-P']).matchAll(/\benum\b\s*\w*\s*\{([^}]*)\}/g)) {
     for (const item of block[1]!.split(',')) {
       const m = /^\s*([A-Za-z_]\w*)/.exec(item);
       if (m) names.push(m[1]!);
@@ -118,7 +76,7 @@ function readHeaderConstants(): HeaderConstants {
   const body = names
     .map((n) => `  if ((${n}) < 0) printf("%s %lld\\n", "${n}", (long long)(${n}));\n` + `  else printf("%s %llu\\n", "${n}", (unsigned long long)(${n}));`)
     .join('\n');
-  const out = runC('constants_print', body);
+  const out = c.compileAndRun('constants_print', body);
   const values = new Map<string, bigint>();
   for (const line of out.trim().split('\n')) {
     const [name, value] = line.split(' ');
@@ -300,7 +258,7 @@ const SYSCALL_NAME_LIST = Object.keys(SYSCALL_TABLES.x64) as SyscallName[];
 test(`syscalls.ts matches <sys/syscall.h> for this machine (${process.arch})`, (t) => {
   if (skipReason !== undefined) return void t.skip(skipReason);
   const body = SYSCALL_NAME_LIST.map((n) => `  printf("%s %ld\\n", "${n}", (long)SYS_${n});`).join('\n');
-  const out = runC('syscalls_print', body);
+  const out = c.compileAndRun('syscalls_print', body);
   const fromC: Record<string, number> = {};
   for (const line of out.trim().split('\n')) {
     const [name, value] = line.split(' ');

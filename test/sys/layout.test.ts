@@ -6,14 +6,11 @@
 // must be listed in NEWER_FIELDS (added after the installed header's kernel) or
 // have an older spelling in ALIASES, so a misspelt key still fails.
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import * as layout from '../../src/sys/layout.js';
+import { cHeaders } from '../../test-support/c-headers.js';
 
 type LayoutName =
   | 'SQE'
@@ -110,10 +107,7 @@ function layoutOf(name: LayoutName): Readonly<Record<string, number>> {
 // Compiler and header availability.
 // ---------------------------------------------------------------------------
 
-const workDir = mkdtempSync(join(tmpdir(), 'ringcore-layout-'));
-after(() => rmSync(workDir, { recursive: true, force: true }));
-
-const INCLUDES = [
+const c = cHeaders('layout', [
   '#include <linux/io_uring.h>',
   '#include <linux/time_types.h>',
   '#include <linux/stat.h>',
@@ -123,27 +117,8 @@ const INCLUDES = [
   '#include <netinet/in.h>',
   '#include <stddef.h>',
   '#include <stdio.h>',
-].join('\n');
-
-function run(cmd: string, args: readonly string[]): { ok: boolean; stdout: string; stderr: string; error?: Error } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return { ok: !r.error && r.status === 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
-}
-
-/** Why the C side cannot run here, or undefined if it can. */
-function unavailable(): string | undefined {
-  const version = run('cc', ['--version']);
-  if (version.error) return `no C compiler: cc: ${version.error.message}`;
-  if (!version.ok) return `cc --version failed: ${version.stderr.trim()}`;
-  const src = join(workDir, 'headers.c');
-  writeFileSync(src, `${INCLUDES}\nint main(void) { return 0; }\n`);
-  const pre = run('cc', ['-E', src]);
-  if (!pre.ok) return `kernel headers missing (install linux-libc-dev): ${pre.stderr.trim().split('\n')[0]}`;
-  return undefined;
-}
-
-const skipReason = unavailable();
-if (skipReason !== undefined) console.log(`layout tests skipped: ${skipReason}`);
+]);
+const { skipReason } = c;
 
 // ---------------------------------------------------------------------------
 // A small parser for struct bodies in preprocessed C.
@@ -252,10 +227,7 @@ interface CResult {
 }
 
 function build(): CResult {
-  const src = join(workDir, 'layout.c');
-  writeFileSync(src, `${INCLUDES}\nint main(void) { return 0; }\n`);
-  const pre = run('cc', ['-E', '-P', src]);
-  if (!pre.ok) throw new Error(`cc -E failed:\n${pre.stderr}`);
+  const pre = c.preprocess(['-E', '-P']);
 
   const compared = {} as { [K in LayoutName]: Map<string, string> };
   const skipped: string[] = [];
@@ -263,13 +235,13 @@ function build(): CResult {
   const lines: string[] = [];
   const emit = (key: string, expr: string) => lines.push(`  printf("\\"%s\\": %zu,\\n", "${key}", (size_t)(${expr}));`);
 
-  const sqeRoot = parseStruct(pre.stdout, STRUCTS.SQE);
+  const sqeRoot = parseStruct(pre, STRUCTS.SQE);
   const opFlagsUnion = findBlockWith(sqeRoot, 'rw_flags')?.fields ?? [];
   for (const f of opFlagsUnion) emit(`SQE_UNION.${f}`, `offsetof(struct io_uring_sqe, ${f})`);
 
   for (const name of LAYOUT_NAMES) {
     const tag = STRUCTS[name];
-    const fields = allFields(parseStruct(pre.stdout, tag));
+    const fields = allFields(parseStruct(pre, tag));
     const map = new Map<string, string>();
     emit(`${name}.size`, `sizeof(struct ${tag})`);
     for (const key of Object.keys(layoutOf(name))) {
@@ -288,15 +260,8 @@ function build(): CResult {
     compared[name] = map;
   }
 
-  const program = `${INCLUDES}\nint main(void) {\n  printf("{\\n");\n${lines.join('\n')}\n  printf("\\"end\\": 0}\\n");\n  return 0;\n}\n`;
-  const cFile = join(workDir, 'layout_print.c');
-  const exe = join(workDir, 'layout_print');
-  writeFileSync(cFile, program);
-  const cc = run('cc', ['-std=gnu11', '-o', exe, cFile]);
-  if (!cc.ok) throw new Error(`compiling the layout program failed:\n${cc.stderr}\n--- program ---\n${program}`);
-  const out = run(exe, []);
-  if (!out.ok) throw new Error(`the layout program failed: ${out.stderr}`);
-  return { plan: { compared, skipped, unknown, opFlagsUnion }, values: JSON.parse(out.stdout) as Record<string, number> };
+  const out = c.compileAndRun('layout_print', `  printf("{\\n");\n${lines.join('\n')}\n  printf("\\"end\\": 0}\\n");`);
+  return { plan: { compared, skipped, unknown, opFlagsUnion }, values: JSON.parse(out) as Record<string, number> };
 }
 
 const result: CResult | undefined = skipReason === undefined ? build() : undefined;
