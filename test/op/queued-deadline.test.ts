@@ -14,11 +14,10 @@ import { sleep, timeout } from '../../src/time/index.js';
 import { record } from '../../test-support/kernel.js';
 
 /**
- * A 4-entry ring whose every op slot holds a sleep of a minute, more sleeps
+ * Fills a 4-entry ring: every op slot holds a sleep of a minute, more sleeps
  * queued behind them; `woke()` counts those that completed (none should).
  */
-function fullRing(): { ring: Ring; woke: () => number; release: () => Promise<void> } {
-  const ring = new Ring({ entries: 4 });
+function fillWithSleeps(ring: Ring): { woke: () => number; stop: () => Promise<void> } {
   const stop = new AbortController();
   let woke = 0;
   const sleeps = Array.from({ length: 20 }, () =>
@@ -29,11 +28,23 @@ function fullRing(): { ring: Ring; woke: () => number; release: () => Promise<vo
   );
   assert.ok(ring.waiting > 0, 'the ring is full: sleeps are queued');
   return {
-    ring,
     woke: () => woke,
-    release: async () => {
+    stop: async () => {
       stop.abort();
       await Promise.all(sleeps);
+    },
+  };
+}
+
+/** A new 4-entry ring, full (fillWithSleeps); `release()` ends the sleeps and closes it. */
+function fullRing(): { ring: Ring; woke: () => number; release: () => Promise<void> } {
+  const ring = new Ring({ entries: 4 });
+  const { woke, stop } = fillWithSleeps(ring);
+  return {
+    ring,
+    woke,
+    release: async () => {
+      await stop();
       await ring.close();
     },
   };
@@ -138,21 +149,13 @@ test('fault 4: under run(), which blocks in the kernel, a queued deadline still 
   const ring = new Ring({ entries: 4 });
   try {
     const outcome = await ring.run(async () => {
-      const stop = new AbortController();
-      let woke = 0;
-      const sleeps = Array.from({ length: 20 }, () =>
-        sleep(60_000, { ring, signal: stop.signal }).then(
-          () => void woke++,
-          () => {},
-        ),
-      );
+      const sleeps = fillWithSleeps(ring);
       const error = await ring.nop({ timeout: 50 }).then(
         () => null,
         (e: unknown) => e,
       );
-      const stillFull = woke === 0;
-      stop.abort();
-      await Promise.all(sleeps);
+      const stillFull = sleeps.woke() === 0;
+      await sleeps.stop();
       return { error, stillFull };
     });
     assert.equal((outcome.error as NodeJS.ErrnoException | null)?.code, 'ETIMEDOUT');
