@@ -63,6 +63,18 @@ export async function withPipe(entries: number, body: (ring: Ring, r: number, w:
   }
 }
 
+/** withPipe, with the ring's trace events recorded while `body` runs. */
+export function withTracedPipe(entries: number, body: (ring: Ring, r: number, w: number, events: TraceEvent[]) => Promise<void>): Promise<void> {
+  return withPipe(entries, async (ring, r, w) => {
+    const { events, stop } = record(ring);
+    try {
+      await body(ring, r, w, events);
+    } finally {
+      stop();
+    }
+  });
+}
+
 /** write(2) of `text` to fd through the native shim, all of it. */
 export function writeTo(fd: number, text: string): void {
   const data = Buffer.from(text);

@@ -4,12 +4,11 @@
 
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
-import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 
 import { Ring, constants as C, type OpSpec } from '../../src/index.js';
 import { addressOf } from '../../src/sys/memory.js';
-import { pipe, record, readSpec } from '../../test-support/kernel.js';
+import { readSpec, withTracedPipe } from '../../test-support/kernel.js';
 
 const nopSpec = (): OpSpec<unknown> => ({ syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe) });
 const writeSpec = (fd: number, data: Buffer): OpSpec<unknown> => ({
@@ -59,11 +58,8 @@ test('a failed open in a chain cancels the read linked after it', async () => {
   }
 });
 
-test('a successful chain runs in order, in one submit: write then read the same pipe', async () => {
-  const ring = new Ring({ entries: 8 });
-  const [readFd, writeFd] = pipe();
-  const { events, stop } = record(ring);
-  try {
+test('a successful chain runs in order, in one submit: write then read the same pipe', () =>
+  withTracedPipe(8, async (ring, readFd, writeFd, events) => {
     const order: string[] = [];
     const buffer = Buffer.alloc(16);
     const ops = ring.link([writeSpec(writeFd, Buffer.from('abc')), writeSpec(writeFd, Buffer.from('def')), readSpec(readFd, buffer)]);
@@ -80,19 +76,10 @@ test('a successful chain runs in order, in one submit: write then read the same 
     );
     const enters = events.filter((e) => e.type === 'enter' && e.toSubmit > 0);
     assert.equal(enters.length, 1, 'the chain went in one submit');
-  } finally {
-    stop();
-    await ring.close();
-    closeSync(readFd);
-    closeSync(writeFd);
-  }
-});
+  }));
 
-test('link(..., {timeout}) puts a LINK_TIMEOUT on the last op', { timeout: 5_000 }, async () => {
-  const ring = new Ring({ entries: 8 });
-  const [readFd, writeFd] = pipe();
-  const { events, stop } = record(ring);
-  try {
+test('link(..., {timeout}) puts a LINK_TIMEOUT on the last op', { timeout: 5_000 }, () =>
+  withTracedPipe(8, async (ring, readFd, _writeFd, events) => {
     const buffer = Buffer.alloc(4);
     const [first, blocked] = ring.link([nopSpec(), readSpec(readFd, buffer)], { timeout: 30 });
     assert.equal(await first, 0);
@@ -110,13 +97,8 @@ test('link(..., {timeout}) puts a LINK_TIMEOUT on the last op', { timeout: 5_000
     const fast = ring.link([nopSpec(), nopSpec()], { timeout: 1000 });
     assert.deepEqual(await Promise.all(fast), [0, 0]);
     assert.equal(ring.inFlight, 0);
-  } finally {
-    stop();
-    await ring.close();
-    closeSync(readFd);
-    closeSync(writeFd);
-  }
-});
+  }),
+);
 
 test('link() argument checks', async () => {
   const ring = new Ring({ entries: 2 });

@@ -4,20 +4,14 @@
 
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
-import { closeSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 
-import { Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
+import { Ring, constants as C } from '../../src/index.js';
 import { addressOf } from '../../src/sys/memory.js';
-import { pipe, postStaleCqe, readInSlotOf } from '../../test-support/kernel.js';
+import { postStaleCqe, readInSlotOf, withTracedPipe } from '../../test-support/kernel.js';
 
-test('a stale CQE for a reused slot is dropped and does not settle the new owner', { timeout: 10_000 }, async () => {
-  const ring = new Ring({ entries: 4 });
-  const [readFd, writeFd] = pipe();
-  const events: TraceEvent[] = [];
-  const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id) events.push(event);
-  });
-  try {
+test('a stale CQE for a reused slot is dropped and does not settle the new owner', { timeout: 10_000 }, () =>
+  withTracedPipe(4, async (ring, readFd, writeFd, events) => {
     await ring.nop();
     const old = events.find((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_NOP);
     assert.ok(old?.type === 'sqe');
@@ -43,13 +37,8 @@ test('a stale CQE for a reused slot is dropped and does not settle the new owner
     const own = events.find((e) => e.type === 'cqe' && e.slot === current.slot && e.generation === current.generation);
     assert.ok(own?.type === 'cqe' && own.res === 4);
     assert.equal(ring.inFlight, 0);
-  } finally {
-    stop();
-    await ring.close();
-    closeSync(readFd);
-    closeSync(writeFd);
-  }
-});
+  }),
+);
 
 test('a CQE for a slot number past the table is stale too', async () => {
   const ring = new Ring({ entries: 2 });
