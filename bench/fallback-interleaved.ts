@@ -14,7 +14,8 @@
 import { open as nodeOpen, readFile as nodeReadFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { open, readFile } from 'ringcore/fs';
-import { checkBackend, echoServer, nodeClient, nodePullClient, type PingPongClient, ringcoreClient, smallFiles } from './lib/fallback-clients.js';
+import { checkBackend, echoServer, nodeClient, nodePullClient, type PingPongClient, ringcoreClient } from './lib/fallback-clients.js';
+import { smallFiles } from './lib/small-files.js';
 import { ensureFile, warm } from './lib/files.js';
 
 // Read when ringcore is first used, which is after this line.

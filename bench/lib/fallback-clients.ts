@@ -1,12 +1,9 @@
-// The ping-pong clients and the small files of the node-backend rows, shared
+// The ping-pong clients of the node-backend rows, shared
 // by the fallback scenario (scenarios/fallback.ts, a process per variant) and
 // fallback-interleaved.ts (every side in one process, interleaved).
 import * as net from 'node:net';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { backend } from 'ringcore';
 import { TcpStream } from 'ringcore/net';
-import { benchDir } from './files.js';
 
 /** One round trip: send `message`, resolve once its echo is back. */
 export type Exchange = (message: Buffer) => Promise<void>;
@@ -19,15 +16,6 @@ export interface PingPongClient {
 /** Throws unless ringcore runs on its node backend here (RINGCORE_BACKEND=node). */
 export function checkBackend(): void {
   if (backend() !== 'node') throw new Error(`expected the node backend, got ${backend()}`);
-}
-
-/** 1000 files of 4 KiB (`count` of them), made once. */
-export function smallFiles(count: number): string[] {
-  const dir = join(benchDir, `small-${count}`);
-  mkdirSync(dir, { recursive: true });
-  const paths = Array.from({ length: count }, (_, i) => join(dir, `f${i}`));
-  for (const [i, path] of paths.entries()) if (!existsSync(path)) writeFileSync(path, Buffer.alloc(4096, i & 0xff));
-  return paths;
 }
 
 /** An in-process node:net echo server. */

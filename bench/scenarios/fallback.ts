@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, readFile } from 'ringcore/fs';
 import { benchMain, intParam, nowNs, numberParam } from '../lib/child.js';
-import { checkBackend, echoServer, nodeClient, type PingPongClient, ringcoreClient, smallFiles } from '../lib/fallback-clients.js';
+import { checkBackend, echoServer, nodeClient, type PingPongClient, ringcoreClient } from '../lib/fallback-clients.js';
+import { readSmallFiles } from '../lib/small-files.js';
 import { benchDir, warm } from '../lib/files.js';
 import type { Measurement } from '../lib/types.js';
 
@@ -22,21 +23,6 @@ interface Params {
   repeat: number;
   megabytes: number;
   seconds: number;
-}
-
-async function measureSmallFiles(read: (path: string) => Promise<Buffer>, { count, repeat }: Params): Promise<Measurement> {
-  const paths = smallFiles(count);
-  await Promise.all(paths.map(read)); // untimed: JIT
-  const times: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    warm(...paths);
-    const start = nowNs();
-    const contents = await Promise.all(paths.map(read));
-    times.push(nowNs() - start);
-    if (contents.some((c) => c.length !== 4096)) throw new Error('short read');
-  }
-  times.sort((a, b) => a - b);
-  return { value: times[times.length >> 1]! / count, unit: 'ns/op', ops: count };
 }
 
 type Reader = { read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>; close(): Promise<void> };
@@ -88,9 +74,9 @@ await benchMain<Params>(
   {
     'small-files:ringcore': (p) => {
       checkBackend();
-      return measureSmallFiles((path) => readFile(path) as Promise<Buffer>, p);
+      return readSmallFiles((path) => readFile(path) as Promise<Buffer>, p.count, p.repeat);
     },
-    'small-files:node': (p) => measureSmallFiles((path) => nodeReadFile(path), p),
+    'small-files:node': (p) => readSmallFiles((path) => nodeReadFile(path), p.count, p.repeat),
     'read:ringcore': (p) => {
       checkBackend();
       return measureRead((path) => open(path) as Promise<Reader>, p);

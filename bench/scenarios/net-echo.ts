@@ -11,11 +11,10 @@
 // (ringcore/net, read/write) and bench/servers/node-echo.ts (node:net), both with backlog 4096 and TCP_NODELAY.
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TcpStream } from 'ringcore/net';
 import { benchMain, intParam, nowNs, numberParam } from '../lib/child.js';
 import { startServer } from '../../test-support/server.js';
+import { ECHO_SERVERS } from '../lib/echo-servers.js';
 import type { Measurement } from '../lib/types.js';
 
 interface Params {
@@ -26,13 +25,7 @@ interface Params {
   seconds: number;
 }
 
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SERVERS = {
-  ringcore: [path.join(dist, 'examples', 'run.js'), 'echo'],
-  plain: [path.join(dist, 'bench', 'servers', 'ringcore-plain-echo.js')],
-  node: [path.join(dist, 'bench', 'servers', 'node-echo.js')],
-};
-type Side = keyof typeof SERVERS;
+type Side = keyof typeof ECHO_SERVERS;
 const MESSAGE = Buffer.alloc(64, 'x');
 
 /** One exchange with a ringcore client. */
@@ -203,7 +196,7 @@ function pingpongNode(port: number, seconds: number): Promise<number> {
 
 function variant(test: string, client: Side, server: Side) {
   return async (p: Params): Promise<Measurement> => {
-    const [script, ...args] = SERVERS[server];
+    const [script, ...args] = ECHO_SERVERS[server];
     const proc = await startServer(process.execPath, [script!, ...args, '--host', '127.0.0.1', '--port', '0'], { stderr: 'inherit' });
     try {
       const exchange = CLIENTS[client];

@@ -7,10 +7,9 @@
 // they idle for `idleMs`, VmRSS is read again; value = the difference per
 // connection. Then every connection echoes once (errors are counted) and
 // VmRSS is read a third time. Both processes get their fds with prlimit.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { benchMain, intParam } from '../lib/child.js';
 import { startServer } from '../../test-support/server.js';
+import { ECHO_SERVERS } from '../lib/echo-servers.js';
 import type { Measurement } from '../lib/types.js';
 import { fdCountOf, nofilePrefix, rssBytes, startIdleClient, threadNames } from '../../test-support/idle.js';
 
@@ -19,19 +18,13 @@ interface Params {
   idleMs: number;
 }
 
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SERVERS = {
-  ringcore: [path.join(dist, 'examples', 'run.js'), 'echo'],
-  node: [path.join(dist, 'bench', 'servers', 'node-echo.js')],
-};
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function variant(server: 'ringcore' | 'node') {
   return async (p: Params): Promise<Measurement> => {
     const limit = nofilePrefix(p.connections + 1000);
     if ('skip' in limit) throw new Error(limit.skip);
-    const [script, ...args] = SERVERS[server];
+    const [script, ...args] = ECHO_SERVERS[server];
     const [command, ...prefixArgs] = [...limit.prefix, process.execPath];
     const proc = await startServer(command!, [...prefixArgs, script!, ...args, '--host', '127.0.0.1', '--port', '0'], { stderr: 'inherit' });
     const pid = proc.child.pid!;
