@@ -31,12 +31,21 @@
 #define SYS_io_uring_enter 426  // the same on every architecture's generic table
 #endif
 
-#define CHECK(env, call)                                                        \
-  do {                                                                          \
-    if ((call) != napi_ok) {                                                    \
-      napi_throw_error((env), "ERR_RINGCORE_NATIVE", #call " failed");          \
-      return NULL;                                                              \
-    }                                                                           \
+// Throws a TypeError for a call's bad arguments; returns NULL, for the caller to return.
+static napi_value bad_arguments(napi_env env, const char *usage) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
+  return NULL;
+}
+
+// Throws an Error for a step of the shim that failed; returns NULL, for the caller to return.
+static napi_value native_failure(napi_env env, const char *what) {
+  napi_throw_error(env, "ERR_RINGCORE_NATIVE", what);
+  return NULL;
+}
+
+#define CHECK(env, call)                                                 \
+  do {                                                                   \
+    if ((call) != napi_ok) return native_failure((env), #call " failed"); \
   } while (0)
 
 static napi_value make_number(napi_env env, double value) {
@@ -76,15 +85,9 @@ static napi_value js_syscall(napi_env env, napi_callback_info info) {
   napi_value argv[7];
   long args[7] = {0};
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "syscall needs a number");
-    return NULL;
-  }
+  if (argc < 1) return bad_arguments(env, "syscall needs a number");
   for (size_t i = 0; i < argc; i++) {
-    if (!arg_to_long(env, argv[i], &args[i])) {
-      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "syscall arguments must be numbers or bigints");
-      return NULL;
-    }
+    if (!arg_to_long(env, argv[i], &args[i])) return bad_arguments(env, "syscall arguments must be numbers or bigints");
   }
   long ret = syscall(args[0], args[1], args[2], args[3], args[4], args[5], args[6]);
   return make_number(env, ret < 0 ? -(double)errno : (double)ret);
@@ -111,11 +114,17 @@ static void release_mapping(mapping *m) {
   }
 }
 
+// The live (not yet unmapped) mapping that starts at addr, or NULL. Call with mappings_lock held.
+static mapping *live_mapping_at(void *addr) {
+  mapping *m = mappings;
+  while (m && (m->addr != addr || m->unmapped)) m = m->next;
+  return m;
+}
+
 // Unmaps the live mapping that starts at addr, if any. Returns 0, or -EINVAL.
 static int release_mapping_at(void *addr) {
   pthread_mutex_lock(&mappings_lock);
-  mapping *m = mappings;
-  while (m && (m->addr != addr || m->unmapped)) m = m->next;
+  mapping *m = live_mapping_at(addr);
   if (m) release_mapping(m);
   pthread_mutex_unlock(&mappings_lock);
   return m ? 0 : -EINVAL;
@@ -154,8 +163,7 @@ static napi_value js_mmap(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3 || !arg_to_long(env, argv[0], &fd) || !arg_to_long(env, argv[1], &offset) ||
       !arg_to_long(env, argv[2], &length) || length <= 0) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "mmap(fd, offset, length) needs numbers");
-    return NULL;
+    return bad_arguments(env, "mmap(fd, offset, length) needs numbers");
   }
   void *addr = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, (int)fd, offset);
   if (addr == MAP_FAILED) return make_number(env, -(double)errno);
@@ -173,8 +181,7 @@ static napi_value js_mmap(napi_env env, napi_callback_info info) {
   if (napi_create_external_arraybuffer(env, addr, (size_t)length, finalize_mapping, m, &buffer) != napi_ok) {
     munmap(addr, (size_t)length);
     free(m);
-    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "napi_create_external_arraybuffer failed");
-    return NULL;
+    return native_failure(env, "napi_create_external_arraybuffer failed");
   }
   pthread_mutex_lock(&mappings_lock);
   m->next = mappings;
@@ -192,20 +199,15 @@ static napi_value js_unmap(napi_env env, napi_callback_info info) {
   size_t length;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1 || napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "unmap needs an ArrayBuffer from mmap");
-    return NULL;
+    return bad_arguments(env, "unmap needs an ArrayBuffer from mmap");
   }
   pthread_mutex_lock(&mappings_lock);
-  mapping *m = mappings;
-  while (m && (m->addr != data || m->unmapped)) m = m->next;
+  mapping *m = live_mapping_at(data);
   pthread_mutex_unlock(&mappings_lock);
   if (!m) return make_number(env, -(double)EINVAL);
   // Unmapped first, so that the finalizer the detach may run knows it was not garbage.
   int ret = release_mapping_at(data);
-  if (napi_detach_arraybuffer(env, argv[0]) != napi_ok) {
-    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "napi_detach_arraybuffer failed");
-    return NULL;
-  }
+  if (napi_detach_arraybuffer(env, argv[0]) != napi_ok) return native_failure(env, "napi_detach_arraybuffer failed");
   return make_number(env, ret);
 }
 
@@ -236,8 +238,7 @@ static napi_value js_address(napi_env env, napi_callback_info info) {
   }
   return make_number(env, (double)(uintptr_t)data);
 bad:
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "address needs an ArrayBuffer, TypedArray or DataView");
-  return NULL;
+  return bad_arguments(env, "address needs an ArrayBuffer, TypedArray or DataView");
 }
 
 // ---- watching an fd in Node's event loop -----------------------------------
@@ -374,10 +375,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   uv_loop_t *loop;
   CHECK(env, napi_get_uv_event_loop(env, &loop));
   watcher *w = calloc(1, sizeof *w);
-  if (!w) {
-    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "out of memory");
-    return NULL;
-  }
+  if (!w) return native_failure(env, "out of memory");
   int rc = uv_poll_init(loop, &w->poll, (int)fd);
   if (rc != 0) {
     free(w);
@@ -625,14 +623,10 @@ static napi_value js_own(napi_env env, napi_callback_info info) {
   long fd;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1 || !arg_to_long(env, argv[0], &fd) || fd < 0 || (argc > 1 && argc < 7)) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "own(fd[, layout, sqRing, cqRing, sqes, cancelSqe, drainSqe])");
-    return NULL;
+    return bad_arguments(env, "own(fd[, layout, sqRing, cqRing, sqes, cancelSqe, drainSqe])");
   }
   owned *o = calloc(1, sizeof *o);
-  if (!o) {
-    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "out of memory");
-    return NULL;
-  }
+  if (!o) return native_failure(env, "out of memory");
   o->env = env;
   o->fd = (int)fd;
   if (argc == 7) {
@@ -650,16 +644,14 @@ static napi_value js_own(napi_env env, napi_callback_info info) {
     }
     if (!ok || !o->sqe_cancel || !o->sqe_drain) {
       free_owned(o);
-      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "own(): a ring needs its layout, its three mappings and two SQEs");
-      return NULL;
+      return bad_arguments(env, "own(): a ring needs its layout, its three mappings and two SQEs");
     }
     memcpy(o->sqe_cancel, cancel, cancel_bytes);
     memcpy(o->sqe_drain, drain, drain_bytes);
   }
   if (napi_add_env_cleanup_hook(env, teardown_owned, o) != napi_ok) {
     free_owned(o);
-    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "napi_add_env_cleanup_hook failed");
-    return NULL;
+    return native_failure(env, "napi_add_env_cleanup_hook failed");
   }
   pthread_mutex_lock(&owned_lock);
   o->next = owned_list;
@@ -675,10 +667,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   long fd;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || !arg_to_long(env, argv[0], &fd)) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "close(fd) needs a number");
-    return NULL;
-  }
+  if (argc < 1 || !arg_to_long(env, argv[0], &fd)) return bad_arguments(env, "close(fd) needs a number");
   owned *o = unlink_owned(env, (int)fd);
   if (o) {
     napi_remove_env_cleanup_hook(env, teardown_owned, o);
@@ -832,10 +821,7 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
   long fd;
   if (!watch_arguments(env, info, "watchThread(fd, callback) needs an fd and a function", &fd, &callback)) return NULL;
   thread_watch *w = calloc(1, sizeof *w);
-  if (!w) {
-    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "out of memory");
-    return NULL;
-  }
+  if (!w) return native_failure(env, "out of memory");
   w->env = env;
   w->fd = (int)fd;
   w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -847,8 +833,7 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
     if (w->epfd >= 0) close(w->epfd);
     if (w->stopfd >= 0) close(w->stopfd);
     free(w);
-    napi_throw_error(env, "ERR_RINGCORE_NATIVE", strerror(error));
-    return NULL;
+    return native_failure(env, strerror(error));
   }
   napi_create_string_utf8(env, "ringcore:watchThread", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &w->context);
@@ -857,8 +842,7 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
     close(w->epfd);
     close(w->stopfd);
     free(w);
-    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "napi_create_threadsafe_function failed");
-    return NULL;
+    return native_failure(env, "napi_create_threadsafe_function failed");
   }
   w->owners = 2;
   // Like watch(): it does not keep the process alive until ref().
@@ -867,8 +851,7 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
   if (pthread_create(&w->thread, NULL, wait_for_fd, w) != 0) {
     close_thread_watch(w);
     release_thread_watch(w);  // the JS handle that will not exist
-    napi_throw_error(env, "ERR_RINGCORE_NATIVE", "pthread_create failed");
-    return NULL;
+    return native_failure(env, "pthread_create failed");
   }
   w->running = 1;
 
