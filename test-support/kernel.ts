@@ -6,12 +6,10 @@ import type { TestContext } from 'node:test';
 import { addTraceListener, constants as C, Ring, type OpOptions, type OpSpec, type TraceEvent } from '../src/index.js';
 import { interval } from '../src/time/index.js';
 import { addressOf } from '../src/sys/memory.js';
+import { O_CLOEXEC } from '../src/sys/constants.js';
 import { native } from '../src/sys/native.js';
 import { SYS_close, SYS_pipe2, SYS_write } from '../src/sys/syscalls.js';
 import { until } from './net.js';
-
-/** O_CLOEXEC (the same on x86_64 and arm64). */
-const O_CLOEXEC = 0o2000000;
 
 /** pipe2(2) through the native shim: [read end, write end]. An empty pipe is a read that blocks until written. */
 export function pipe(): [number, number] {

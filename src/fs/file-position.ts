@@ -6,12 +6,10 @@
 // Files opened with O_APPEND, and fds that cannot seek (pipes, sockets,
 // terminals), keep -1: the kernel appends, or there is no offset to lose.
 import { constants } from 'node:fs';
+import { F_GETFL, SEEK_CUR, SEEK_SET } from '../sys/constants.js';
 import { native } from '../sys/native.js';
 import { SYS_fcntl, SYS_lseek } from '../sys/syscalls.js';
 
-const F_GETFL = 3;
-const SEEK_SET = 0;
-const SEEK_CUR = 1;
 
 /**
  * The fd's offset now, or -1 when ops on it must go at the kernel's position

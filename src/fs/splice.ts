@@ -20,14 +20,11 @@ import { errnoException, noProgressError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_close, SYS_fcntl, SYS_pipe2 } from '../sys/syscalls.js';
-import { O_CLOEXEC } from '../sys/constants.js';
+import { F_GETPIPE_SZ, F_SETPIPE_SZ, O_CLOEXEC } from '../sys/constants.js';
 import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
 import type { TransferEnd } from './transfer.js';
 
-/** fcntl(2) commands to resize a pipe and read its size (<linux/fcntl.h>: F_LINUX_SPECIFIC_BASE + 7, + 8). */
-const F_SETPIPE_SZ = 1031;
-const F_GETPIPE_SZ = 1032;
 /** The pipe size asked for: /proc/sys/fs/pipe-max-size's default. */
 const PIPE_SIZE = 1024 * 1024;
 /** SPLICE pairs per linked chain: 16 MiB per trip through JavaScript with a 1 MiB pipe. */

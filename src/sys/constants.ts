@@ -947,8 +947,10 @@ export const ZCRX_CTRL_FLUSH_RQ = 0;
 export const ZCRX_CTRL_EXPORT = 1;
 
 // ---------------------------------------------------------------------------
-// Path and file flags the file ops pass through (from <linux/fcntl.h>,
-// <asm-generic/fcntl.h>, <linux/stat.h>). The same on x86_64 and arm64.
+// Path and file flags the file ops pass through, and the fcntl/lseek/splice
+// values ringcore's own syscalls use (from <linux/fcntl.h>,
+// <asm-generic/fcntl.h>, <linux/stat.h>, <linux/fs.h>). The same on x86_64
+// and arm64; test/sys/constants.test.ts compares them with the C headers.
 // ---------------------------------------------------------------------------
 
 /** sqe->fd of OPENAT/STATX/MKDIRAT/UNLINKAT/RENAMEAT/...: relative paths are from the working directory. */
@@ -975,3 +977,17 @@ export const STATX_BASIC_STATS = 0x07ff;
 export const STATX_BTIME = 0x0800;
 /** RENAMEAT: fail with EEXIST if the new path exists. */
 export const RENAME_NOREPLACE = 1 << 0;
+/** fcntl(2): read the file status flags (O_APPEND, O_NONBLOCK...). */
+export const F_GETFL = 3;
+/** fcntl(2): set the file status flags. */
+export const F_SETFL = 4;
+/** fcntl(2): resize a pipe (F_LINUX_SPECIFIC_BASE + 7). */
+export const F_SETPIPE_SZ = 1031;
+/** fcntl(2): a pipe's size (F_LINUX_SPECIFIC_BASE + 8). */
+export const F_GETPIPE_SZ = 1032;
+/** lseek(2): to the offset given. */
+export const SEEK_SET = 0;
+/** lseek(2): relative to the current offset. */
+export const SEEK_CUR = 1;
+/** splice(2): move pages rather than copy them, where the kernel can. */
+export const SPLICE_F_MOVE = 1;

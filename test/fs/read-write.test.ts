@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 
 import * as fs from '../../src/fs/index.js';
 import { Ring } from '../../src/index.js';
+import { O_CLOEXEC } from '../../src/sys/constants.js';
 import { requireIoUring } from '../../test-support/backend.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ringcore-fs-rw-'));
@@ -119,7 +120,7 @@ test('open accepts Node string flags and numeric flags, and sets O_CLOEXEC', asy
   await assert.rejects(fs.open(path, 'wx'), { code: 'EEXIST', path });
   await using r = await fs.open(path, nodeFs.constants.O_RDONLY);
   const flags = nodeFs.readFileSync(`/proc/self/fdinfo/${r.fd}`, 'utf8').match(/flags:\s+(\d+)/)![1]!;
-  assert.ok((parseInt(flags, 8) & 0o2000000) !== 0, `O_CLOEXEC in ${flags}`);
+  assert.ok((parseInt(flags, 8) & O_CLOEXEC) !== 0, `O_CLOEXEC in ${flags}`);
   assert.throws(() => fs.toOpenFlags('nope'), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
   for (const [flag, expected] of [
     ['r', 0],

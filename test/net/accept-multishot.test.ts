@@ -18,6 +18,7 @@ import { shutdownNow } from '../../src/net/socket.js';
 import { native } from '../../src/sys/native.js';
 import { SHUT_RD } from '../../src/sys/socket-constants.js';
 import { SYS_fcntl } from '../../src/sys/syscalls.js';
+import { F_GETFL, F_SETFL } from '../../src/sys/constants.js';
 import { nodeConnect } from '../../test-support/net.js';
 
 test('one SQE accepts many connections: one ACCEPT SQE with IORING_ACCEPT_MULTISHOT in ioprio', async () => {
@@ -357,8 +358,6 @@ test('an accept error that would come back at once ends the loop with it, Node-s
 test('a listening socket made non-blocking (O_NONBLOCK, as a handle from elsewhere may be) gets no EAGAIN re-arms: one arm accepts', async () => {
   const ring = new Ring({ entries: 64 });
   const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
-  const F_GETFL = 3;
-  const F_SETFL = 4;
   const flags = native.syscall(SYS_fcntl, listener.fd, F_GETFL, 0);
   assert.ok(flags >= 0);
   assert.equal(native.syscall(SYS_fcntl, listener.fd, F_SETFL, flags | fsConstants.O_NONBLOCK), 0);

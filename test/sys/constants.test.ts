@@ -250,6 +250,35 @@ test('composite masks equal the OR of their parts', () => {
 });
 
 // ---------------------------------------------------------------------------
+// The other numbers constants.ts keeps: path, file, fcntl, lseek and splice
+// values, from the libc headers.
+// ---------------------------------------------------------------------------
+
+/** Every numeric export that is not io_uring's own (those are checked above). */
+const OTHER_NAMES = Object.keys(C).filter((n) => /^[A-Z][A-Z0-9_]*$/.test(n) && typeof exported[n] === 'number' && !IO_URING_NAME.test(n));
+const libc = cHeaders('file-constants', [
+  '#define _GNU_SOURCE',
+  '#include <fcntl.h>',
+  '#include <stdio.h>',
+  '#include <unistd.h>',
+  '#include <sys/eventfd.h>',
+  '#include <sys/stat.h>',
+  '#include <sys/uio.h>',
+]);
+
+test('the path, file, fcntl, lseek and splice constants match the C headers', (t) => {
+  if (libc.skipReason !== undefined) return void t.skip(libc.skipReason);
+  assert.ok(OTHER_NAMES.includes('AT_FDCWD') && OTHER_NAMES.includes('F_SETPIPE_SZ'), OTHER_NAMES.join());
+  const out = libc.compileAndRun('file_constants_print', OTHER_NAMES.map((n) => `  printf("%s %lld\\n", "${n}", (long long)(${n}));`).join('\n'));
+  const fromC: Record<string, number> = {};
+  for (const line of out.trim().split('\n')) {
+    const [name, value] = line.split(' ');
+    fromC[name!] = Number(value);
+  }
+  assert.deepEqual(Object.fromEntries(OTHER_NAMES.map((n) => [n, exported[n]])), fromC);
+});
+
+// ---------------------------------------------------------------------------
 // syscalls.ts
 // ---------------------------------------------------------------------------
 

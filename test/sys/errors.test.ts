@@ -10,6 +10,7 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 
 import { Ring, RingcoreError, errnoException } from '../../src/index.js';
 import { AbortError, errnoName, linkBrokenException, timedOutException } from '../../src/sys/errors.js';
+import { AT_FDCWD } from '../../src/sys/constants.js';
 import { addressOf } from '../../src/sys/memory.js';
 import { requireIoUring } from '../../test-support/backend.js';
 
@@ -26,7 +27,6 @@ function nodeError(fn: () => unknown): NodeJS.ErrnoException {
   assert.fail('expected Node to throw');
 }
 
-const AT_FDCWD = -100;
 /** An fd number no test has open. */
 const BAD_FD = 987_654;
 
