@@ -425,7 +425,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
 enum {
   L_SQ_HEAD, L_SQ_TAIL, L_SQ_MASK, L_SQ_ENTRIES, L_SQ_ARRAY, L_SQE_SIZE, L_SQE_USER_DATA,
   L_CQ_HEAD, L_CQ_TAIL, L_CQ_MASK, L_CQES, L_CQE_SIZE, L_CQE_USER_DATA, L_CQE_RES,
-  L_SUBMIT_FLAGS, L_ROOM_FLAGS, L_WAIT_FLAGS, L_SQPOLL, L_COUNT
+  L_SUBMIT_FLAGS, L_ROOM_FLAGS, L_WAIT_FLAGS, L_SQ_POLL, L_COUNT
 };
 #define NO_SQ_ARRAY 0xffffffffu
 // A misbehaving ring (it should not happen) must not hang the thread's exit for ever
@@ -522,7 +522,7 @@ static int push_sqe(owned *o, const uint8_t *sqe) {
     int ret = ring_enter(o->fd, pending, 0, L[L_SUBMIT_FLAGS]);
     if (ret == -EBUSY || ret == -EAGAIN) flush_cqes(o);
     else if (ret < 0) return ret;
-    else if (L[L_SQPOLL]) return 0;  // its kernel thread consumes them, woken by the enter
+    else if (L[L_SQ_POLL]) return 0;  // its kernel thread consumes them, woken by the enter
   }
 }
 

@@ -10,7 +10,6 @@ import { F_GETFL, SEEK_CUR, SEEK_SET } from '../sys/constants.js';
 import { native } from '../sys/native.js';
 import { SYS_fcntl, SYS_lseek } from '../sys/syscalls.js';
 
-
 /**
  * The fd's offset now, or -1 when ops on it must go at the kernel's position
  * (-1 in the SQE): O_APPEND files, and fds lseek refuses (ESPIPE).

@@ -26,8 +26,8 @@ interface OwnedRing {
   prepCancel(sqe: number, slot: number, generation: number, cancelFlags: number): void;
 }
 
-/** The order of the layout words: the enum in native/ringcore.c. */
-const FIELDS = [
+/** @internal The order of the layout words: the enum in native/ringcore.c (test/ring/teardown-layout checks it). */
+export const FIELDS = [
   'sqHead',
   'sqTail',
   'sqMask',
@@ -48,8 +48,8 @@ const FIELDS = [
   'sqPoll',
 ] as const;
 
-/** The SQ ring has no indirection array (IORING_SETUP_NO_SQARRAY). */
-const NO_SQ_ARRAY = 0xffffffff;
+/** @internal The SQ ring has no indirection array (IORING_SETUP_NO_SQARRAY): native/ringcore.c's NO_SQ_ARRAY. */
+export const NO_SQ_ARRAY = 0xffffffff;
 /** user_data slots no op can have (slots are below the CQ size): the teardown's own two SQEs. */
 const CANCEL_TAG = 0xfffffffe;
 const DRAIN_TAG = 0xffffffff;
