@@ -20,9 +20,10 @@ import {
   type ErrorContext,
 } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
+import { LinkTimeout } from './link-timeout.js';
 import { FIRST_FREE_BIT, Request, type RequestSpec } from './request.js';
 
-const { ECANCELED, EINTR, ETIME } = constants.errno;
+const { ECANCELED, EINTR } = constants.errno;
 
 /** What the op layer needs from whoever places requests. */
 export interface OpHost {
@@ -323,43 +324,4 @@ export class Op<T = number> extends Request {
   private abortError(): AbortError {
     return new AbortError(undefined, { cause: this.abortLink?.reason });
   }
-}
-
-/**
- * IORING_OP_LINK_TIMEOUT: the SQE after an op, cancelling it when the
- * deadline passes first. The deadline counts from when it was set, not from
- * when the op got its SQE: the kernel is given only the time left, and while
- * the op waits for room a JS timer (armed by the Submitter) expires it there.
- */
-export class LinkTimeout extends Request {
-  fired = false;
-  /** While the op is queued: the timer that expires it in the queue. */
-  queueTimer: ReturnType<typeof setTimeout> | null = null;
-
-  constructor(
-    readonly op: Pick<Op<unknown>, 'deadlineDone' | 'expire'>,
-    host: OpHost,
-    readonly ms: number,
-    /** When the deadline passes, on performance.now()'s clock. */
-    readonly dueAt: number = performance.now() + ms,
-  ) {
-    super({ syscall: 'link_timeout', prep: (uring, sqe, slot) => uring.prepLinkTimeout(sqe, host.timespec(slot, timeLeft(dueAt)), 0) });
-  }
-
-  /** Milliseconds until the deadline (0 once it passed). */
-  get left(): number {
-    return timeLeft(this.dueAt);
-  }
-
-  complete(res: number): boolean {
-    this.fired = res === -ETIME;
-    this.op.deadlineDone();
-    return true;
-  }
-
-  discard(): void {}
-}
-
-function timeLeft(dueAt: number): number {
-  return Math.max(0, dueAt - performance.now());
 }

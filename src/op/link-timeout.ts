@@ -1,0 +1,54 @@
+// A deadline on one op: IORING_OP_LINK_TIMEOUT, the SQE linked right after
+// it, cancelling it when the deadline passes first. The deadline counts from
+// when it was set, not from when the op got its SQE: the kernel is given only
+// the time left, and while the op waits for room a JS timer (armed by the
+// Submitter) expires it there.
+import { constants } from 'node:os';
+import { Request } from './request.js';
+
+const { ETIME } = constants.errno;
+
+/** The op a deadline is on (an Op): told when the deadline's CQE came, or expired while queued. */
+export interface DeadlineTarget {
+  deadlineDone(): void;
+  expire(ms: number): void;
+}
+
+/** Writes a timespec of `ms` into the slot's scratch memory and returns its address (OpHost.timespec). */
+interface TimespecHost {
+  timespec(slot: number, ms: number): number;
+}
+
+/** IORING_OP_LINK_TIMEOUT for the op before it in its chain. */
+export class LinkTimeout extends Request {
+  fired = false;
+  /** While the op is queued: the timer that expires it in the queue. */
+  queueTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    readonly op: DeadlineTarget,
+    host: TimespecHost,
+    readonly ms: number,
+    /** When the deadline passes, on performance.now()'s clock. */
+    readonly dueAt: number = performance.now() + ms,
+  ) {
+    super({ syscall: 'link_timeout', prep: (uring, sqe, slot) => uring.prepLinkTimeout(sqe, host.timespec(slot, timeLeft(dueAt)), 0) });
+  }
+
+  /** Milliseconds until the deadline (0 once it passed). */
+  get left(): number {
+    return timeLeft(this.dueAt);
+  }
+
+  complete(res: number): boolean {
+    this.fired = res === -ETIME;
+    this.op.deadlineDone();
+    return true;
+  }
+
+  discard(): void {}
+}
+
+function timeLeft(dueAt: number): number {
+  return Math.max(0, dueAt - performance.now());
+}
