@@ -27,6 +27,8 @@ export interface CHeaders {
   preprocess(args: readonly string[]): string;
   /** Compiles and runs a program of the includes and `int main(void) { body return 0; }`; returns its stdout. */
   compileAndRun(name: string, body: string): string;
+  /** The value of each of `names` (macros or enum members, as signed 64-bit numbers), from a program named `name`. */
+  valuesOf(name: string, names: readonly string[]): Record<string, number>;
 }
 
 /** Compiles against `includes` (`#include` lines) in a directory named after `prefix`. */
@@ -64,6 +66,15 @@ export function cHeaders(prefix: string, includes: readonly string[]): CHeaders 
       const out = run(exe, []);
       if (!out.ok) throw new Error(`${name} failed: ${out.stderr}`);
       return out.stdout;
+    },
+    valuesOf(name, names) {
+      const out = this.compileAndRun(name, names.map((n) => `  printf("%s %lld\\n", "${n}", (long long)(${n}));`).join('\n'));
+      const values: Record<string, number> = {};
+      for (const line of out.trim().split('\n')) {
+        const [key, value] = line.split(' ');
+        values[key!] = Number(value);
+      }
+      return values;
     },
   };
 }
