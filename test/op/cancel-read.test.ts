@@ -5,19 +5,13 @@
 
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
-import { closeSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 
-import { AbortError, Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
-import { pipe, read } from '../../test-support/kernel.js';
+import { AbortError, constants as C, type TraceEvent } from '../../src/index.js';
+import { read, withPipe, withTracedPipe } from '../../test-support/kernel.js';
 
-test('an aborted pipe read neither consumes later data nor writes into its buffer', { timeout: 5_000 }, async () => {
-  const ring = new Ring({ entries: 8 });
-  const [readFd, writeFd] = pipe();
-  const events: TraceEvent[] = [];
-  const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id) events.push(event);
-  });
-  try {
+test('an aborted pipe read neither consumes later data nor writes into its buffer', { timeout: 5_000 }, () =>
+  withTracedPipe(8, async (ring, readFd, writeFd, events) => {
     const stale = Buffer.alloc(64, 0xaa);
     const controller = new AbortController();
     const reason = new Error('stop reading');
@@ -46,18 +40,11 @@ test('an aborted pipe read neither consumes later data nor writes into its buffe
       stale.every((byte) => byte === 0xaa),
       'the aborted read wrote nothing into its buffer',
     );
-  } finally {
-    stop();
-    await ring.close();
-    closeSync(readFd);
-    closeSync(writeFd);
-  }
-});
+  }),
+);
 
-test('many aborted reads on one pipe, then a write: only the fresh read gets the data', { timeout: 5_000 }, async () => {
-  const ring = new Ring({ entries: 16 });
-  const [readFd, writeFd] = pipe();
-  try {
+test('many aborted reads on one pipe, then a write: only the fresh read gets the data', { timeout: 5_000 }, () =>
+  withPipe(16, async (ring, readFd, writeFd) => {
     const controller = new AbortController();
     const buffers = Array.from({ length: 10 }, () => Buffer.alloc(16, 0x55));
     const reads = buffers.map((buffer) => read(ring, readFd, buffer, { signal: controller.signal }));
@@ -69,9 +56,5 @@ test('many aborted reads on one pipe, then a write: only the fresh read gets the
     assert.equal(await read(ring, readFd, fresh), 16);
     assert.equal(fresh.toString(), 'x'.repeat(16));
     assert.ok(buffers.every((buffer) => buffer.every((byte) => byte === 0x55)));
-  } finally {
-    await ring.close();
-    closeSync(readFd);
-    closeSync(writeFd);
-  }
-});
+  }),
+);

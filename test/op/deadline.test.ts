@@ -4,11 +4,11 @@
 
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
-import { closeSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
 
 import { Ring, RingcoreError, constants as C } from '../../src/index.js';
-import { pipe, read, record } from '../../test-support/kernel.js';
+import { read, record, withPipe } from '../../test-support/kernel.js';
 
 test('nop({timeout: 100}) resolves; its LINK_TIMEOUT is removed by the kernel', async () => {
   const ring = new Ring({ entries: 8 });
@@ -30,10 +30,8 @@ test('nop({timeout: 100}) resolves; its LINK_TIMEOUT is removed by the kernel', 
   }
 });
 
-test('a pipe read with {timeout: 30} that gets no data rejects with ETIMEDOUT', { timeout: 5_000 }, async () => {
-  const ring = new Ring({ entries: 8 });
-  const [readFd, writeFd] = pipe();
-  try {
+test('a pipe read with {timeout: 30} that gets no data rejects with ETIMEDOUT', { timeout: 5_000 }, () =>
+  withPipe(8, async (ring, readFd, writeFd) => {
     const buffer = Buffer.alloc(8, 0x11);
     await assert.rejects(read(ring, readFd, buffer, { timeout: 30 }), (error: NodeJS.ErrnoException) => {
       assert.equal(error.code, 'ETIMEDOUT');
@@ -49,17 +47,11 @@ test('a pipe read with {timeout: 30} that gets no data rejects with ETIMEDOUT', 
     assert.equal(await read(ring, readFd, fresh, { timeout: 1000 }), 5);
     assert.equal(fresh.subarray(0, 5).toString(), 'later');
     assert.ok(buffer.every((byte) => byte === 0x11));
-  } finally {
-    await ring.close();
-    closeSync(readFd);
-    closeSync(writeFd);
-  }
-});
+  }),
+);
 
-test('a deadline runs while its op waits in the queue of a full ring', { timeout: 5_000 }, async () => {
-  const ring = new Ring({ entries: 2 });
-  const [readFd, writeFd] = pipe();
-  try {
+test('a deadline runs while its op waits in the queue of a full ring', { timeout: 5_000 }, () =>
+  withPipe(2, async (ring, readFd) => {
     const buffer = Buffer.alloc(8);
     const ops = Array.from({ length: 6 }, () => read(ring, readFd, buffer, { timeout: 30 }));
     assert.ok(ring.waiting > 0);
@@ -67,12 +59,8 @@ test('a deadline runs while its op waits in the queue of a full ring', { timeout
     await Promise.all(ops.map((p) => assert.rejects(p, { code: 'ETIMEDOUT' })));
     assert.equal(ring.inFlight, 0);
     assert.equal(ring.waiting, 0);
-  } finally {
-    await ring.close();
-    closeSync(readFd);
-    closeSync(writeFd);
-  }
-});
+  }),
+);
 
 test('{timeout} is checked: a number >= 0, and only on rings with room for the linked pair', async () => {
   const ring = new Ring({ entries: 4 });

@@ -12,7 +12,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 
 import { Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { sleep, timeout } from '../../src/time/index.js';
-import { pipe, read, record } from '../../test-support/kernel.js';
+import { pipe, read, record, withTracedPipe } from '../../test-support/kernel.js';
 import { requireIoUring } from '../../test-support/backend.js';
 
 /** The tests that look at SQEs, CQEs and the ring skip on the node backend (docs/fallback.md). */
@@ -51,11 +51,8 @@ test('timeout(sleep(10), 1000) resolves, and leaves nothing in flight', { timeou
   }
 });
 
-test('timeout() on an op already submitted: the kernel cancels it, and it rejects ETIMEDOUT', { skip: ioUring.skip, timeout: 5_000 }, async () => {
-  const ring = new Ring({ entries: 8 });
-  const [readFd, writeFd] = pipe();
-  const { events, stop } = record(ring);
-  try {
+test('timeout() on an op already submitted: the kernel cancels it, and it rejects ETIMEDOUT', { skip: ioUring.skip, timeout: 5_000 }, () =>
+  withTracedPipe(8, async (ring, readFd, writeFd, events) => {
     const buffer = Buffer.alloc(8, 0x22);
     const submittedBefore = ring.stats.submitted;
     const reading = read(ring, readFd, buffer);
@@ -74,13 +71,8 @@ test('timeout() on an op already submitted: the kernel cancels it, and it reject
     writeSync(writeFd, 'ok');
     assert.equal(await read(ring, readFd, Buffer.alloc(8)), 2);
     assert.ok(buffer.every((byte) => byte === 0x22));
-  } finally {
-    stop();
-    await ring.close();
-    closeSync(readFd);
-    closeSync(writeFd);
-  }
-});
+  }),
+);
 
 test('timeout() on an op of another ring cancels that op, not whatever sits in this ring', { skip: ioUring.skip, timeout: 5_000 }, async () => {
   const ring = new Ring({ entries: 8 });
