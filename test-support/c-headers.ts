@@ -31,11 +31,12 @@ export interface CHeaders {
   valuesOf(name: string, names: readonly string[]): Record<string, number>;
 }
 
-/** Compiles against `includes` (`#include` lines) in a directory named after `prefix`. */
+/** Compiles against `includes` (`#include` lines; <stdio.h> is added) in a directory named after `prefix`. */
 export function cHeaders(prefix: string, includes: readonly string[]): CHeaders {
   const workDir = mkdtempSync(join(tmpdir(), `ringcore-${prefix}-`));
   after(() => rmSync(workDir, { recursive: true, force: true }));
-  const head = includes.join('\n');
+  // <stdio.h> last: every program prints its values, and a feature macro the caller defines must come first.
+  const head = [...includes, '#include <stdio.h>'].join('\n');
   const headers = join(workDir, 'headers.c');
   writeFileSync(headers, `${head}\nint main(void) { return 0; }\n`);
 

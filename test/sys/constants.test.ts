@@ -37,7 +37,6 @@ const c = cHeaders('constants', [
   '#include <sys/uio.h>',
   '#include <sys/syscall.h>',
   '#include <stddef.h>',
-  '#include <stdio.h>',
 ]);
 const { skipReason } = c;
 
@@ -259,7 +258,6 @@ const OTHER_NAMES = Object.keys(C).filter((n) => /^[A-Z][A-Z0-9_]*$/.test(n) && 
 const libc = cHeaders('file-constants', [
   '#define _GNU_SOURCE',
   '#include <fcntl.h>',
-  '#include <stdio.h>',
   '#include <unistd.h>',
   '#include <sys/eventfd.h>',
   '#include <sys/stat.h>',

@@ -116,7 +116,6 @@ const c = cHeaders('layout', [
   '#include <sys/un.h>',
   '#include <netinet/in.h>',
   '#include <stddef.h>',
-  '#include <stdio.h>',
 ]);
 const { skipReason } = c;
 

@@ -13,7 +13,6 @@ const c = cHeaders('socket-constants', [
   '#include <netinet/in.h>',
   '#include <netinet/tcp.h>',
   '#include <poll.h>',
-  '#include <stdio.h>',
 ]);
 
 test('every socket constant matches the C headers', (t) => {
