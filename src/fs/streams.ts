@@ -70,18 +70,28 @@ export function createReadStream(handle: StreamSource, options: ReadStreamOption
         (error: Error) => this.destroy(error),
       );
     },
-    destroy(error, callback) {
-      release();
-      if (!autoClose) return callback(error);
-      handle.close().then(
-        () => callback(error),
-        (closeError: Error) => callback(error ?? closeError),
-      );
-    },
+    destroy: destroyWith(handle, autoClose, () => release()),
   });
   // Closing the handle stops the stream (no 'error': its reads would fail with EBADF), as with Node's.
   release = handle[kHold]?.(() => readable.destroy()) ?? release;
   return readable;
+}
+
+/**
+ * A stream's destroy(): lets go of the handle (`release`, read when called: the
+ * hold is taken after the stream is made) and closes it unless autoClose is off;
+ * the stream's own error wins over the close's.
+ */
+function destroyWith(handle: StreamSource, autoClose: boolean, release: () => void) {
+  return (error: Error | null, callback: (error?: Error | null) => void): void => {
+    release();
+    if (!autoClose) callback(error);
+    else
+      handle.close().then(
+        () => callback(error),
+        (closeError: Error) => callback(error ?? closeError),
+      );
+  };
 }
 
 /** A node:stream Writable over an open handle; each chunk is written whole (FileHandle.createWriteStream()). */
@@ -116,14 +126,7 @@ export function createWriteStream(handle: StreamSource, options: WriteStreamOpti
       if (!autoClose) return callback();
       handle.close().then(() => callback(), callback);
     },
-    destroy(error, callback) {
-      release();
-      if (!autoClose) return callback(error);
-      handle.close().then(
-        () => callback(error),
-        (closeError: Error) => callback(error ?? closeError),
-      );
-    },
+    destroy: destroyWith(handle, autoClose, () => release()),
   });
   // Closing the handle ends the stream, and the fd is closed after the writes it was given (they failed with EBADF), as with Node's.
   release =
