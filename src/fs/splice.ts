@@ -45,7 +45,7 @@ function linkedSpliceSpec(fdIn: number, offIn: number, fdOut: number, offOut: nu
 }
 
 /** A pipe (both ends O_CLOEXEC), grown to PIPE_SIZE when allowed: [read end, write end, its size]. */
-function makePipe(): [number, number, number] {
+export function makePipe(): [number, number, number] {
   const fds = new Int32Array(2);
   const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
   if (ret < 0) throw errnoException(ret, 'pipe');

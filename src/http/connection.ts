@@ -21,7 +21,7 @@ import type { SocketAddress } from '../net/address.js';
 import { SHUT_RDWR } from '../sys/socket-constants.js';
 import { rereadClock, turnNow } from './clock.js';
 import { FileSender } from './file-send.js';
-import { HttpError, type Limits } from './limits.js';
+import { HttpError, LINGER_MS, type Limits } from './limits.js';
 import { Output } from './output.js';
 import { PeerWatch } from './peer-watch.js';
 import { RequestParser, type ParsedRequest } from './parser.js';
@@ -52,8 +52,6 @@ export interface ConnectionContext {
   connect: boolean;
 }
 
-/** A lingering close reads (and drops) what the client still sends for at most this long, so that our last response is not lost to a reset. */
-const LINGER_MS = 2000;
 const { ECONNRESET, EPIPE } = constants.errno;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 /**

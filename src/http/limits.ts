@@ -31,4 +31,7 @@ export function resolveLimits(given: Partial<Limits> | undefined): Limits {
   return limits;
 }
 
+/** A lingering close reads (and drops) what the client still sends for at most this long, so that the last response is not lost to a reset. */
+export const LINGER_MS = 2000;
+
 export { HttpError } from '../sys/errors.js';

@@ -17,7 +17,7 @@
 // and no buffer or string table.
 import { HttpError, type Limits } from './limits.js';
 import { latin1, RecentStrings } from './recent-strings.js';
-import { RepeatedHead, type HeadFields, type RequestHead } from './repeated-head.js';
+import { CR, LF, RepeatedHead, type HeadFields, type RequestHead } from './repeated-head.js';
 
 /** One request as the parser hands it over: head fields, flat headers, and the body. */
 export interface ParsedRequest extends RequestHead {
@@ -27,8 +27,6 @@ export interface ParsedRequest extends RequestHead {
   body: Buffer | null;
 }
 
-const CR = 13;
-const LF = 10;
 const SP = 32;
 const HT = 9;
 const COLON = 58;

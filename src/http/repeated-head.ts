@@ -40,8 +40,9 @@ export interface HeadFields extends RequestHead {
 /** Heads longer than this are not kept (their copy would cost each connection more memory than it saves). */
 const MAX_KEPT = 2048;
 
-const CR = 13;
-const LF = 10;
+/** The bytes that end a head's lines (the parser's too). */
+export const CR = 13;
+export const LF = 10;
 
 export class RepeatedHead {
   private bytes: Uint8Array | null = null;

@@ -9,8 +9,7 @@
 // ahead of it starts at once, so awaited calls pay one promise reaction, and
 // nothing else is made for it (no closure, no queue).
 import { AbortError } from '../sys/errors.js';
-import type { OpOptions } from '../op/op.js';
-import { checkOptions } from '../op/submitter.js';
+import { checkOptions, type OpOptions } from '../op/op.js';
 
 /** A call that waits for the one ahead of it. */
 interface Waiting {

@@ -9,7 +9,9 @@ import { IORING_CQE_F_MORE } from '../sys/constants.js';
 import {
   AbortError,
   errnoException,
+  invalidArgType,
   linkBrokenException,
+  outOfRange,
   rejectAtCaller,
   reusableOpInFlightError,
   ringClosedInFlightError,
@@ -72,6 +74,19 @@ export interface OpOptions {
    * time left) once the op has its SQE, and by a timer before that.
    */
   timeout?: number | undefined;
+}
+
+/** Checks an op's options (TypeError/RangeError) and gives their signal. */
+export function checkOptions(options: OpOptions | undefined): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+  const { signal, timeout } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'number') throw invalidArgType('options.timeout', 'of type number', timeout);
+    if (!(timeout >= 0) || !Number.isFinite(timeout)) throw outOfRange('options.timeout', 'a finite number >= 0', timeout);
+  }
+  return signal;
 }
 
 /**

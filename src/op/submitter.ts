@@ -18,7 +18,7 @@ import * as C from '../sys/constants.js';
 import { AbortError, errnoException, linkBrokenException, RingcoreError, invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
 import type { IoUring } from '../ring/io-uring.js';
 import { LinkTimeout } from './link-timeout.js';
-import { Op, kOp, type OpCallback, type OpHost, type OpOptions, type OpPromise, type OpSpec } from './op.js';
+import { Op, checkOptions, kOp, type OpCallback, type OpHost, type OpOptions, type OpPromise, type OpSpec } from './op.js';
 import { InternalRequest, type Request } from './request.js';
 import { Scratch } from './scratch.js';
 import { SlotTable } from './slots.js';
@@ -564,17 +564,4 @@ function checkSkipSuccess(spec: OpSpec<unknown>, index: number): void {
   if (skip === undefined) return;
   if (typeof skip !== 'number') throw invalidArgType(`specs[${index}].skipSuccess`, 'of type number', skip);
   if (!Number.isInteger(skip) || skip < 0 || skip > 0x7fffffff) throw outOfRange(`specs[${index}].skipSuccess`, 'an integer from 0 to 2 ** 31 - 1', skip);
-}
-
-/** Checks an op's options (TypeError/RangeError) and gives their signal. */
-export function checkOptions(options: OpOptions | undefined): AbortSignal | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
-  const { signal, timeout } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
-  if (timeout !== undefined) {
-    if (typeof timeout !== 'number') throw invalidArgType('options.timeout', 'of type number', timeout);
-    if (!(timeout >= 0) || !Number.isFinite(timeout)) throw outOfRange('options.timeout', 'a finite number >= 0', timeout);
-  }
-  return signal;
 }

@@ -989,5 +989,3 @@ export const F_GETPIPE_SZ = 1032;
 export const SEEK_SET = 0;
 /** lseek(2): relative to the current offset. */
 export const SEEK_CUR = 1;
-/** splice(2): move pages rather than copy them, where the kernel can. */
-export const SPLICE_F_MOVE = 1;

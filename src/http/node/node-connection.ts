@@ -14,7 +14,7 @@ import { constants } from 'node:os';
 import { toDuplex, type RingcoreDuplex } from '../../net/duplex.js';
 import type { ChunkIterator, ChunkOptions } from '../../net/chunks.js';
 import type { TcpStream } from '../../net/tcp-stream.js';
-import { HttpError, type Limits } from '../limits.js';
+import { HttpError, LINGER_MS, type Limits } from '../limits.js';
 import { RequestParser, type ParsedRequest } from '../parser.js';
 import { HttpSocket, type SocketOwner } from './http-socket.js';
 import { shutdownNow } from '../../net/socket.js';
@@ -24,8 +24,6 @@ import { nodeHttpError } from '../../sys/errors.js';
 const { ECONNRESET, EPIPE } = constants.errno;
 /** Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views, no copy. */
 const BORROWED: ChunkOptions = { borrow: true };
-/** A lingering close reads (and drops) what the client still sends for at most this long, so that the last response is not lost to a reset. */
-const LINGER_MS = 2000;
 
 /** What a connection needs from its server (createServer's Server). */
 export interface ConnectionHost extends EventEmitter {
