@@ -19,6 +19,12 @@ export function pipe(): [number, number] {
   return [fds[0]!, fds[1]!];
 }
 
+/** close(2) of both ends of a pipe() through the native shim (Deno's node:fs refuses fds it did not open). */
+export function closePipe([r, w]: [number, number]): void {
+  native.syscall(SYS_close, r);
+  native.syscall(SYS_close, w);
+}
+
 /** A READ of `buffer.length` bytes from fd at its current position. */
 export function readSpec(fd: number, buffer: Buffer): OpSpec<number> {
   return { syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, fd, addressOf(buffer), buffer.length, -1), pin: buffer };
@@ -55,8 +61,7 @@ export async function withPipe(entries: number, body: (ring: Ring, r: number, w:
   try {
     await body(ring, r, w);
   } finally {
-    native.syscall(SYS_close, r);
-    native.syscall(SYS_close, w);
+    closePipe([r, w]);
     if (!ring.closed) await ring.close();
   }
 }

@@ -5,11 +5,10 @@
 // the second part has been handled: replies leave in batches half the size.
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
-import { closeSync, writeSync } from 'node:fs';
 
 import { constants as C, type OpSpec, type TraceEvent } from '../../src/index.js';
 import { sleep } from '../../src/time/index.js';
-import { deferTaskRunRing, pipe, readSpec, record } from '../../test-support/kernel.js';
+import { closePipe, deferTaskRunRing, pipe, readSpec, record, writeTo } from '../../test-support/kernel.js';
 
 const NOP: OpSpec<number> = { syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe) };
 const READS = 200;
@@ -38,7 +37,7 @@ test('SQEs placed by the first completions of a flush are submitted by the enter
     await sleep(20, { ring }); // every read is waiting in the kernel
     const trace = record(ring);
     // All reads become ready at once: their task work queues up for the next enter.
-    for (const [, w] of pipes) writeSync(w, 'x');
+    for (const [, w] of pipes) writeTo(w, 'x');
     await ring.nop();
     await allAnswered;
     trace.stop();
@@ -67,10 +66,7 @@ test('SQEs placed by the first completions of a flush are submitted by the enter
     const published = kinds.slice(firstRead, nextEnter).filter((k) => k === 'nop-sqe').length;
     assert.equal(published, readsBefore, `the ${readsBefore} NOPs placed by the first ${readsBefore} completions go out with the next enter`);
   } finally {
-    for (const [r, w] of pipes) {
-      closeSync(r);
-      closeSync(w);
-    }
+    for (const fds of pipes) closePipe(fds);
     await ring.close();
   }
 });
