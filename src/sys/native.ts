@@ -84,7 +84,7 @@ function* nativeCandidates(): Generator<string> {
 }
 
 /** The first candidate that loads; a stale or foreign build that fails to load gives way to the next. */
-function load(): Native {
+function load(): { native: Native; file: string } {
   const tried: string[] = [];
   for (const file of nativeCandidates()) {
     if (!existsSync(file)) {
@@ -95,7 +95,7 @@ function load(): Native {
       // What require() does for a .node file, without the CommonJS loader's resolution around it (about 1.5 ms).
       const module = { exports: {} };
       process.dlopen(module, file);
-      return module.exports as Native;
+      return { native: module.exports as Native, file };
     } catch (error) {
       tried.push(`${file} (${(error as Error).message.split('\n')[0]})`);
     }
@@ -103,5 +103,8 @@ function load(): Native {
   throw nativeMissingError(tried);
 }
 
+const loaded = load();
 /** The loaded shim. */
-export const native: Native = load();
+export const native: Native = loaded.native;
+/** The binary in use (.ci/arm64-qemu checks that the prebuilt one for the platform is the one loaded). */
+export const nativeFile: string = loaded.file;
