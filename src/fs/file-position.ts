@@ -56,6 +56,12 @@ export class FilePosition {
     return at;
   }
 
+  /** Whether ops go at offsets taken from here (false: at the kernel's position, -1). */
+  seekable(): boolean {
+    if (Number.isNaN(this.#at)) this.#at = ownPositionOf(this.fd);
+    return this.#at >= 0;
+  }
+
   /**
    * The op that took `length` bytes at `at` moved `done` (fewer on a short
    * read, the end of the file, or an error; more for a read to the end,

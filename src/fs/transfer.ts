@@ -1,12 +1,23 @@
-// The pipelined copy behind copyFile and the cat example: DEPTH workers (2),
-// each with its own page-aligned buffer of CHUNK bytes (1 MiB), read consecutive chunks of the source and write them
-// out. Reads are full (short reads are completed), writes are complete
-// (short writes resubmitted). To a file the writes go at the chunk's own
-// offset, in any order; to a stream (a pipe, a terminal: `position: null`)
-// they are made one after the other, in chunk order. A "stream" that is a
-// regular file (stdout redirected to a file) still gets explicit offsets,
-// from its offset at the start, which is moved past the copy at the end
-// (file-position.ts: the kernel loses the offset after a write cut short).
+// The pipelined copy behind copyFile's READ/WRITE path and the cat example:
+// DEPTH workers (2), each with its own page-aligned buffer of CHUNK bytes
+// (1 MiB), read consecutive chunks of the source and write them out. Reads
+// are full (short reads are completed), writes are complete (short writes
+// resubmitted).
+// When every write has an offset of its own (a file at the chunk's offset, or
+// a "stream" that is a regular file or /dev/null, from its offset at the
+// start, moved past the copy at the end: file-position.ts, since the kernel
+// loses the offset after a write cut short), the order of the writes does not
+// matter, and a worker links CHAIN_PAIRS READ/WRITE pairs into one chain
+// (IOSQE_IO_LINK) that reuses its one buffer: the kernel runs them back to
+// back, and only the chain's last op posts a CQE when all succeed
+// (IOSQE_CQE_SKIP_SUCCESS): one trip through JavaScript per 4 MiB instead of
+// two per MiB (docs/performance.md, "Session 11: pipelined READ"). A short read
+// (the end of the file) or a short write breaks the link; the rest of that
+// pair is finished with plain ops and the next chain starts after it.
+// To a pipe, a socket or a terminal (`position: -1`), and from a sequential
+// source, every op goes through JavaScript: a read of the next chunk overlaps
+// the write of this one, and the writes are made one after the other, in
+// chunk order.
 // Registered buffers (READ_FIXED/WRITE_FIXED) are used when `registered` is set
 // and the ring's BufferPool has room; on page-cache reads they measured no
 // faster than plain buffers (both page-aligned), so nothing sets it by default
@@ -17,6 +28,7 @@ import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
 import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
+import type { OpSpec } from '../op/op.js';
 
 /**
  * Bytes per read, and reads in flight. Cached pages are copied inline in the
@@ -26,6 +38,13 @@ import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
  */
 const CHUNK = 1024 * 1024;
 const DEPTH = 2;
+/**
+ * READ/WRITE pairs per linked chain, where the writes have offsets of their
+ * own. The kernel runs a chain of cached reads inside one enter, so a chain
+ * is also how long the thread is away from its event loop: 4 MiB, about
+ * 0.5 ms of copying on this VM.
+ */
+const CHAIN_PAIRS = 4;
 /**
  * Chunk buffers kept for the next transfer of this thread (at most DEPTH, 2 MiB):
  * a fresh 1 MiB buffer costs 256 page faults and their zeroing, about 1 ms per cat.
@@ -72,21 +91,39 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
   let lastWrite: Promise<void> = Promise.resolve();
   // Where ordered writes go (stream output only): -1 for a pipe or terminal.
   const output = positional ? null : new FilePosition(to.fd);
+  // Every write has an offset of its own: their order does not matter, so reads and writes are chained.
+  const chained = !options.sequentialSource && (output === null || output.seekable());
+  // A chain must fit in the ring with room to spare, next to the other workers' chains.
+  const pairs = Math.max(1, Math.min(CHAIN_PAIRS, (ring.uring.sqEntries >> 2) - 1));
 
-  const readChunk = async (buf: Buffer, fixed: PoolBuffer | null, start: number, length: number): Promise<number> => {
-    let got = 0;
+  /** READ of `length` bytes at buf[got], from `position` (-1: the source's own). */
+  const readOp = (buf: Buffer, fixed: PoolBuffer | null, got: number, length: number, position: number): OpSpec<number> =>
+    fixed !== null
+      ? readFixedSpec(from.fd, buf.subarray(got), length, position, fixed.index, from.context)
+      : readSpec(from.fd, buf.subarray(got), 0, length, position, from.context);
+
+  /** WRITE of buf[done, done + length) at `position` (-1: the kernel's). */
+  const writeOp = (buf: Buffer, fixed: PoolBuffer | null, done: number, length: number, position: number): OpSpec<number> =>
+    fixed !== null ? writeFixedSpec(to.fd, buf, done, length, position, fixed.index, to.context) : writeSpec(to.fd, buf, done, length, position, to.context);
+
+  /** Reads buf[got, length) from `start` on: until full or the source's end; resolves with the bytes in buf. */
+  const readRest = async (buf: Buffer, fixed: PoolBuffer | null, start: number, got: number, length: number): Promise<number> => {
     while (got < length) {
       const position = options.sequentialSource ? -1 : start + got;
-      const target = buf.subarray(got);
-      const spec =
-        fixed !== null
-          ? readFixedSpec(from.fd, target, length - got, position, fixed.index, from.context)
-          : readSpec(from.fd, target, 0, length - got, position, from.context);
-      const n = await ring.submit(spec, { signal });
+      const n = await ring.submit(readOp(buf, fixed, got, length - got, position), { signal });
       if (n === 0) break;
       got += n;
     }
     return got;
+  };
+
+  /** Writes buf[done, length) to `at` on (-1: the kernel's position). */
+  const writeRest = async (buf: Buffer, fixed: PoolBuffer | null, at: number, done: number, length: number): Promise<void> => {
+    while (done < length) {
+      const n = await ring.submit(writeOp(buf, fixed, done, length - done, at < 0 ? -1 : at + done), { signal });
+      if (n === 0) throw noProgressError('write', length - done);
+      done += n;
+    }
   };
 
   const writeChunk = async (buf: Buffer, fixed: PoolBuffer | null, start: number, length: number): Promise<void> => {
@@ -94,20 +131,84 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
     const at = output === null ? start : output.take(length);
     let done = 0;
     try {
-      while (done < length) {
-        const position = at < 0 ? -1 : at + done;
-        const spec =
-          fixed !== null
-            ? writeFixedSpec(to.fd, buf, done, length - done, position, fixed.index, to.context)
-            : writeSpec(to.fd, buf, done, length - done, position, to.context);
-        const n = await ring.submit(spec, { signal });
-        if (n === 0) throw noProgressError('write', length - done);
-        done += n;
-      }
+      await writeRest(buf, fixed, at, 0, length);
+      done = length;
     } finally {
       output?.settle(at, length, done);
     }
     copied += length;
+  };
+
+  /** One chunk through JavaScript: read it, wait for its turn (stream output), write it. */
+  const copyChunk = async (buf: Buffer, fixed: PoolBuffer | null): Promise<void> => {
+    const start = next;
+    const length = Math.min(chunk, end - start);
+    next += length;
+    const myTurn = lastWrite;
+    let done!: () => void;
+    if (!positional) {
+      lastWrite = new Promise<void>((resolve) => (done = resolve));
+    }
+    try {
+      const got = await readRest(buf, fixed, start, 0, length);
+      if (got < length) end = Math.min(end, start + got);
+      if (!positional) await myTurn;
+      if (failure === null && got > 0) await writeChunk(buf, fixed, start, got);
+    } finally {
+      if (!positional) done();
+    }
+  };
+
+  /**
+   * Up to `pairs` chunks from `next` on, each a READ into buf linked to its
+   * WRITE, in chains; a pair the kernel cut short (which broke its chain) is
+   * finished with plain ops, and the next chain starts after it.
+   */
+  const copyRun = async (buf: Buffer, fixed: PoolBuffer | null): Promise<void> => {
+    const start = next;
+    const lengths: number[] = [];
+    let total = 0;
+    while (lengths.length < pairs && start + total < end) {
+      const length = Math.min(chunk, end - start - total);
+      lengths.push(length);
+      total += length;
+    }
+    next = start + total;
+    // Where the run's writes go: the chunk's own offset, or a range of the output's taken in chunk order.
+    const at = output === null ? start : output.take(total);
+    let offset = 0;
+    try {
+      for (let p = 0; p < lengths.length && start + offset < end; ) {
+        const specs: OpSpec<number>[] = [];
+        for (let q = p, o = offset; q < lengths.length; o += lengths[q]!, q++) {
+          const length = lengths[q]!;
+          specs.push({ ...readOp(buf, fixed, 0, length, start + o), skipSuccess: length }, { ...writeOp(buf, fixed, 0, length, at + o), skipSuccess: length });
+        }
+        const results = await Promise.allSettled(ring.link(specs, { signal }) as Promise<number>[]);
+        for (let i = 0; p < lengths.length; i += 2) {
+          const length = lengths[p++]!;
+          const [read, write] = [results[i]!, results[i + 1]!];
+          if (read.status === 'rejected') throw read.reason;
+          let written: number;
+          if (write.status === 'fulfilled') written = write.value;
+          else if (read.value === length)
+            throw write.reason; // the write failed by itself (ENOSPC, EPIPE...)
+          else written = 0; // a short read broke the link
+          const got = read.value < length ? await readRest(buf, fixed, start + offset, read.value, length) : length;
+          await writeRest(buf, fixed, at + offset, written, got);
+          offset += got;
+          copied += got;
+          if (got < length) {
+            end = Math.min(end, start + offset);
+            return;
+          }
+          // Anything short broke the link: the rest of the chain was cancelled, and the next one starts here.
+          if (read.value < length || written < length) break;
+        }
+      }
+    } finally {
+      output?.settle(at, total, offset);
+    }
   };
 
   const worker = async (): Promise<void> => {
@@ -116,23 +217,10 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
     const buf = fixed !== null ? fixed.buffer.subarray(0, chunk) : (spare ?? alignedBuffer(chunk));
     try {
       while (failure === null && next < end) {
-        const start = next;
-        const length = Math.min(chunk, end - start);
-        next += length;
-        const myTurn = lastWrite;
-        let done!: () => void;
-        if (!positional) {
-          lastWrite = new Promise<void>((resolve) => (done = resolve));
-        }
         try {
-          const got = await readChunk(buf, fixed, start, length);
-          if (got < length) end = Math.min(end, start + got);
-          if (!positional) await myTurn;
-          if (failure === null && got > 0) await writeChunk(buf, fixed, start, got);
+          await (chained ? copyRun(buf, fixed) : copyChunk(buf, fixed));
         } catch (error) {
           failure ??= { error };
-        } finally {
-          if (!positional) done();
         }
       }
     } finally {

@@ -16,6 +16,7 @@ import { once } from 'node:events';
 import { Ring } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { addressOf } from '../../src/sys/memory.js';
+import { IORING_FEAT_CQE_SKIP } from '../../src/sys/constants.js';
 
 const MiB = 1024 * 1024;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-bulk-'));
@@ -91,6 +92,71 @@ for (const entries of [4, 256]) {
     await ring.close();
   });
 }
+
+for (const entries of [4, 16, 256]) {
+  for (const registered of [false, true]) {
+    test(`transfer() to a file chains its READ/WRITE pairs (ring of ${entries}${registered ? ', registered buffers' : ''}): a size past the end stops at the end, every byte copied once, one CQE per chain`, async () => {
+      const ring = new Ring({ entries });
+      const dest = join(dir, `chained-${entries}-${registered}`);
+      await using from = await fs.open(src);
+      await using to = await fs.open(dest, 'w');
+      const before = { ...ring.stats };
+      // 40 MiB asked for: the short READ at the end (12345 bytes of 1 MiB) breaks its chain; nothing after it is written.
+      const copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: 40 * MiB, positional: true, registered });
+      assert.equal(copied, data.length);
+      assert.ok(nodeFs.readFileSync(dest).equals(data));
+      assert.equal(ring.inFlight, 0);
+      const submitted = ring.stats.submitted - before.submitted;
+      const completed = ring.stats.completed - before.completed;
+      // 36 chunks, a READ and a WRITE each: linked, only a chain's last op (or a short one) posts a CQE.
+      assert.ok(submitted >= 72, `${submitted} SQEs`);
+      if (ring.uring.features & IORING_FEAT_CQE_SKIP) assert.ok(completed <= submitted / 2 + 2, `${completed} CQEs for ${submitted} SQEs`);
+      await ring.close();
+    });
+  }
+}
+
+test('transfer() to the current position of a regular file (a cat into a file) is chained and writes in order, and leaves the offset after the copy', async () => {
+  const ring = new Ring();
+  const dest = join(dir, 'transfer-cat');
+  await using from = await fs.open(src);
+  const out = nodeFs.openSync(dest, 'w');
+  try {
+    nodeFs.writeSync(out, 'head:');
+    const before = ring.stats.completed;
+    const copied = await fs.transfer(ring, { fd: from.fd }, { fd: out }, { size: Infinity, positional: false });
+    assert.ok(ring.stats.completed - before < 36, `${ring.stats.completed - before} CQEs for 36 chunks read and written`);
+    nodeFs.writeSync(out, ':tail');
+    assert.equal(copied, data.length);
+  } finally {
+    nodeFs.closeSync(out);
+  }
+  assert.ok(nodeFs.readFileSync(dest).equals(Buffer.concat([Buffer.from('head:'), data, Buffer.from(':tail')])));
+  await ring.close();
+});
+
+test('transfer() into a pipe (no offsets: each op through JavaScript, writes in chunk order) delivers every byte in order', async () => {
+  const ring = new Ring();
+  const fifo = join(dir, 'transfer-fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const chunks: Buffer[] = [];
+  reader.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const exited = once(reader, 'close');
+  await using from = await fs.open(src);
+  const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
+  let copied: number;
+  try {
+    copied = await fs.transfer(ring, { fd: from.fd }, { fd: out }, { size: data.length, positional: false });
+  } finally {
+    nodeFs.closeSync(out);
+  }
+  await exited;
+  assert.equal(copied, data.length);
+  assert.ok(Buffer.concat(chunks).equals(data));
+  assert.equal(ring.inFlight, 0);
+  await ring.close();
+});
 
 test('registered buffers and readFile results are page-aligned', async () => {
   const ring = new Ring();
