@@ -50,45 +50,62 @@ test('spliceTransfer told a size past the end stops at the end: the short splice
   await ring.close();
 });
 
-test('spliceTransfer to the current position (a cat into a regular file) writes in order', async () => {
-  const ring = new Ring();
-  const dest = join(dir, 'cat');
+/**
+ * Copies `src` with `copy` to the current position of a regular file between two writes of
+ * Node's (a cat in `{ echo head; cat src; echo tail; } > file`), and checks that all three
+ * landed in order: the copy started at the fd's offset and left it after the copy.
+ */
+async function catIntoFile(name: string, copy: (from: number, out: number) => Promise<number>): Promise<void> {
+  const dest = join(dir, name);
   await using from = await fs.open(src);
   const out = nodeFs.openSync(dest, 'w');
   try {
     nodeFs.writeSync(out, 'head:');
-    const copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: out }, { size: Infinity, positional: false });
+    const copied = await copy(from.fd, out);
     nodeFs.writeSync(out, ':tail');
     assert.equal(copied, data.length);
   } finally {
     nodeFs.closeSync(out);
   }
   assert.ok(nodeFs.readFileSync(dest).equals(Buffer.concat([Buffer.from('head:'), data, Buffer.from(':tail')])));
+}
+
+test('spliceTransfer to the current position (a cat into a regular file) writes in order', async () => {
+  const ring = new Ring();
+  await catIntoFile('cat', (from, out) => fs.spliceTransfer(ring, { fd: from }, { fd: out }, { size: Infinity, positional: false }));
   await ring.close();
 });
+
+/**
+ * Copies `src` with `copy` into a FIFO read by a `cat` in another process (as for `cat file | …`),
+ * and checks that the reader got every byte, in order.
+ */
+async function intoFifo(name: string, ring: Ring, copy: (from: number, out: number) => Promise<number>): Promise<void> {
+  const fifo = join(dir, name);
+  execFileSync('mkfifo', [fifo]);
+  // Its output comes back to us through its stdout.
+  const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const chunks: Buffer[] = [];
+  reader.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const exited = once(reader, 'close');
+  await using from = await fs.open(src);
+  const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
+  let copied: number;
+  try {
+    copied = await copy(from.fd, out);
+  } finally {
+    nodeFs.closeSync(out);
+  }
+  await exited;
+  assert.equal(copied, data.length);
+  assert.ok(Buffer.concat(chunks).equals(data));
+  assert.equal(ring.inFlight, 0);
+}
 
 for (const entries of [4, 256]) {
   test(`spliceTransfer into a pipe (chains of pipe-sized splices, ring of ${entries}) delivers every byte in order`, async () => {
     const ring = new Ring({ entries });
-    const fifo = join(dir, `fifo-${entries}`);
-    execFileSync('mkfifo', [fifo]);
-    // The reader is another process, as for `cat file | …`; its output comes back to us through its stdout.
-    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const chunks: Buffer[] = [];
-    reader.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const exited = once(reader, 'close');
-    await using from = await fs.open(src);
-    const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
-    let copied: number;
-    try {
-      copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: out }, { size: data.length, positional: false });
-    } finally {
-      nodeFs.closeSync(out);
-    }
-    await exited;
-    assert.equal(copied, data.length);
-    assert.ok(Buffer.concat(chunks).equals(data));
-    assert.equal(ring.inFlight, 0);
+    await intoFifo(`fifo-${entries}`, ring, (from, out) => fs.spliceTransfer(ring, { fd: from }, { fd: out }, { size: data.length, positional: false }));
     await ring.close();
   });
 }
@@ -118,43 +135,18 @@ for (const entries of [4, 16, 256]) {
 
 test('transfer() to the current position of a regular file (a cat into a file) is chained and writes in order, and leaves the offset after the copy', async () => {
   const ring = new Ring();
-  const dest = join(dir, 'transfer-cat');
-  await using from = await fs.open(src);
-  const out = nodeFs.openSync(dest, 'w');
-  try {
-    nodeFs.writeSync(out, 'head:');
+  await catIntoFile('transfer-cat', async (from, out) => {
     const before = ring.stats.completed;
-    const copied = await fs.transfer(ring, { fd: from.fd }, { fd: out }, { size: Infinity, positional: false });
+    const copied = await fs.transfer(ring, { fd: from }, { fd: out }, { size: Infinity, positional: false });
     assert.ok(ring.stats.completed - before < 36, `${ring.stats.completed - before} CQEs for 36 chunks read and written`);
-    nodeFs.writeSync(out, ':tail');
-    assert.equal(copied, data.length);
-  } finally {
-    nodeFs.closeSync(out);
-  }
-  assert.ok(nodeFs.readFileSync(dest).equals(Buffer.concat([Buffer.from('head:'), data, Buffer.from(':tail')])));
+    return copied;
+  });
   await ring.close();
 });
 
 test('transfer() into a pipe (no offsets: each op through JavaScript, writes in chunk order) delivers every byte in order', async () => {
   const ring = new Ring();
-  const fifo = join(dir, 'transfer-fifo');
-  execFileSync('mkfifo', [fifo]);
-  const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const chunks: Buffer[] = [];
-  reader.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const exited = once(reader, 'close');
-  await using from = await fs.open(src);
-  const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
-  let copied: number;
-  try {
-    copied = await fs.transfer(ring, { fd: from.fd }, { fd: out }, { size: data.length, positional: false });
-  } finally {
-    nodeFs.closeSync(out);
-  }
-  await exited;
-  assert.equal(copied, data.length);
-  assert.ok(Buffer.concat(chunks).equals(data));
-  assert.equal(ring.inFlight, 0);
+  await intoFifo('transfer-fifo', ring, (from, out) => fs.transfer(ring, { fd: from }, { fd: out }, { size: data.length, positional: false }));
   await ring.close();
 });
 
