@@ -133,6 +133,21 @@ for (const entries of [4, 16, 256]) {
   }
 }
 
+test('transfer() chains on a kernel that posts every CQE (no IOSQE_CQE_SKIP_SUCCESS): the short READ at the end still stops the copy there', async () => {
+  const ring = new Ring();
+  ring.submitter.skipCqes = false;
+  const dest = join(dir, 'chained-every-cqe');
+  await using from = await fs.open(src);
+  await using to = await fs.open(dest, 'w');
+  const before = { ...ring.stats };
+  const copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: 40 * MiB, positional: true });
+  assert.equal(copied, data.length);
+  assert.ok(nodeFs.readFileSync(dest).equals(data));
+  assert.equal(ring.stats.completed - before.completed, ring.stats.submitted - before.submitted);
+  assert.equal(ring.inFlight, 0);
+  await ring.close();
+});
+
 test('transfer() to the current position of a regular file (a cat into a file) is chained and writes in order, and leaves the offset after the copy', async () => {
   const ring = new Ring();
   await catIntoFile('transfer-cat', async (from, out) => {
