@@ -80,8 +80,14 @@ export class Connection {
   private failure: Error | null = null;
   /** closeIdle() came while a send was in flight: shut down once it is over, unless a request came meanwhile. */
   private closeAfterSend = false;
-  /** While a handler's answer is awaited: gives up on it (the client left). */
-  private abandon: (() => void) | null = null;
+  /** The request whose handler's promise is awaited: its answer carries the connection on (answer()). */
+  private answering: ParsedRequest | null = null;
+  /** The client left while a handler ran: its answer is dropped when it comes, and nothing more is done. */
+  private left = false;
+  /** answer() and a handler's rejection as callbacks: made by the first async handler, then reused for every request. */
+  private onAnswer: ((result: unknown) => boolean | Promise<boolean>) | null = null;
+  private onThrow: ((error: unknown) => boolean | Promise<boolean>) | null = null;
+  private receiver: Receiver | null = null;
   private peerWatch: PeerWatch | null = null;
   private readonly sent = (error: Error | null): void => {
     this.out.clear();
@@ -126,11 +132,8 @@ export class Connection {
 
   /** For the server's sweep: a handler still running gets its client watched (see peer-watch.ts). */
   watchPeer(): void {
-    const abandon = this.abandon;
-    if (abandon === null || this.peerWatch !== null || this.ended || usesNode()) return;
-    this.peerWatch = new PeerWatch(this.stream.ring, this.stream.fd, () => {
-      if (this.abandon === abandon) abandon();
-    });
+    if (this.answering === null || this.peerWatch !== null || this.ended || usesNode()) return;
+    this.peerWatch = new PeerWatch(this.stream.ring, this.stream.fd, () => this.leave());
   }
 
   private stopWatch(): void {
@@ -139,28 +142,17 @@ export class Connection {
   }
 
   /**
-   * The handler's answer, or null if the client leaves first (FIN or reset,
-   * as node:http drops the response then); a file body answered after that
-   * is given back (done()).
+   * The client left while its handler runs (FIN or reset): as node:http, the
+   * response to come is dropped and the connection ends now. The receive
+   * loop, held by the handler's promise (which may never settle), is stopped
+   * here, so run() goes on to close the socket.
    */
-  private waitFor(answer: Promise<HttpResponse>): Promise<HttpResponse | null> {
-    return new Promise((resolve) => {
-      const abandon = (): void => {
-        this.abandon = null;
-        this.stopWatch();
-        resolve(null);
-      };
-      this.abandon = abandon;
-      void answer.then((response) => {
-        if (this.abandon !== abandon) {
-          if (isFileBody(response.body)) response.body.done?.();
-          return;
-        }
-        this.abandon = null;
-        this.stopWatch();
-        resolve(response);
-      });
-    });
+  private leave(): void {
+    if (this.answering === null) return;
+    this.answering = null;
+    this.left = true;
+    this.stopWatch();
+    this.receiver?.stop();
   }
 
   /** Serves requests until the connection ends; never rejects. */
@@ -168,15 +160,7 @@ export class Connection {
     this.deadline = turnNow() + this.context.idleTimeout;
     try {
       // Borrowed chunks: the parser copies what it keeps before asking for the next one.
-      const chunks = this.stream.chunks({ borrow: true });
-      if (chunks.byCallback === true) {
-        await this.receive(chunks);
-      } else {
-        for await (const chunk of chunks) {
-          const step = this.takeIn(chunk, 0, chunk.length);
-          if (step !== true) await step;
-        }
-      }
+      await this.receive(this.stream.chunks({ borrow: true }));
       this.throwFailure();
     } catch (error) {
       this.report(error);
@@ -195,17 +179,21 @@ export class Connection {
   /**
    * The receive loop by callback (the multishot recv hands each chunk over
    * as its CQE is reaped): no promise per chunk. Each chunk is taken before
-   * the next is asked for, as `for await` would. Resolves at EOF; rejects
-   * with the recv's error or what taking a chunk threw.
+   * the next is asked for, as `for await` would. Resolves at EOF or when the
+   * client left during a handler (leave()); rejects with the recv's error or
+   * what taking a chunk threw.
    */
   private receive(chunks: ChunkIterator<BorrowedChunk>): Promise<void> {
-    return new Promise((resolve, reject) => new Receiver(this, chunks, resolve, reject).next());
+    return new Promise((resolve, reject) => {
+      this.receiver = new Receiver(this, chunks, resolve, reject);
+      this.receiver.next();
+    });
   }
 
   /**
    * @internal Takes one chunk, lent where it lies: bytes [start, end) of
-   * `memory` (from Receiver, or the `for await` loop). True when done with
-   * it, or a promise when it had to wait (a send, a handler, a close).
+   * `memory` (from Receiver). True when done with it, or a promise when it
+   * had to wait (a send, a handler, a close).
    */
   takeIn(memory: Buffer, start: number, end: number): true | Promise<void> {
     if (this.lingering) return true;
@@ -219,8 +207,10 @@ export class Connection {
   }
 
   private async settleTake(open: false | Promise<boolean>): Promise<void> {
-    if (open === false || !(await open)) await this.lingerClose();
-    else this.schedule();
+    // After leave() the socket is the closing run()'s: a late answer only says false here.
+    if (open === false || !(await open)) {
+      if (!this.left) await this.lingerClose();
+    } else this.schedule();
   }
 
   /** A peer that resets or vanishes ends only its own connection, and is not an error worth reporting. */
@@ -308,12 +298,12 @@ export class Connection {
       this.idle = false;
       this.deadline = 0; // the handler's time is not the client's
       this.headStart = 0;
-      // A handler that returns its response directly costs no promise.
+      // A handler that returns its response directly costs no promise. One that returns a promise:
+      // the loop goes on from that promise's reaction (answer()), by callbacks made once per connection.
       const answer = this.respond(parsed);
       if (!(answer instanceof HttpResponse)) {
-        return this.waitFor(answer)
-          .then((response) => response !== null && this.answered(parsed, response))
-          .then((open) => open && this.drain());
+        this.answering = parsed;
+        return answer.then((this.onAnswer ??= (result) => this.answer(result)), (this.onThrow ??= (error) => this.answer(this.failed(error))));
       }
       const open = this.answered(parsed, answer);
       if (open !== true) return open === false ? false : open.then((more) => more && this.drain());
@@ -325,6 +315,26 @@ export class Connection {
     }
     if (out.length > 0) this.sender.start(out.view(), this.sent, out.address());
     return true;
+  }
+
+  /**
+   * A handler's promise settled: its answer is written, then the next
+   * requests buffered are answered. Dropped if the client left meanwhile
+   * (leave()), a file body given back (done()). What is not an HttpResponse
+   * is converted (a WHATWG Response) or refused (a 500) first, by settle().
+   */
+  private answer(result: unknown): boolean | Promise<boolean> {
+    const parsed = this.answering;
+    if (parsed === null) {
+      if (result instanceof HttpResponse && isFileBody(result.body)) result.body.done?.();
+      return false;
+    }
+    if (!(result instanceof HttpResponse)) return this.settle(result as Response).then(this.onAnswer!);
+    this.answering = null;
+    this.stopWatch();
+    const open = this.answered(parsed, result);
+    if (open === true) return this.drain();
+    return open === false ? false : open.then((more) => more && this.drain());
   }
 
   /**
@@ -355,11 +365,15 @@ export class Connection {
     return true;
   }
 
-  /** Runs the handler; its exception is a 500 (and is reported), never the connection's end. */
-  private respond(parsed: ParsedRequest): HttpResponse | Promise<HttpResponse> {
+  /**
+   * Runs the handler; its exception is a 500 (and is reported), never the
+   * connection's end. A promise it returns is handed back as it is: what it
+   * resolves with is checked by answer().
+   */
+  private respond(parsed: ParsedRequest): HttpResponse | Promise<unknown> {
     try {
       const returned = this.context.handler(new HttpRequest(parsed, 'http', this.peer));
-      if (returned instanceof HttpResponse) return returned;
+      if (returned instanceof HttpResponse || returned instanceof Promise) return returned;
       return this.settle(returned);
     } catch (error) {
       return this.failed(error);
@@ -424,11 +438,16 @@ export class Connection {
  * recv calls the same method for every connection, which V8 calls directly,
  * where a closure per connection is called through its generic Call builtin
  * after loading that connection's function object and context (cold, with
- * hundreds of connections served in turn).
+ * hundreds of connections served in turn). Without a multishot recv (the node
+ * backend, kernels without buffer rings) each chunk is the iterator's next().
  */
 class Receiver implements InPlaceSink<BorrowedChunk> {
-  /** next() as a function, for a take that had to wait (made then). */
+  /** next() and fail() as functions, for a take that had to wait (made then, kept). */
   private resume: (() => void) | null = null;
+  private failed: ((error: unknown) => void) | null = null;
+  /** Without a multishot recv: value() and end() as next()'s callbacks. */
+  private took: ((result: IteratorResult<BorrowedChunk>) => void) | null = null;
+  private stopped = false;
 
   constructor(
     private readonly connection: Connection,
@@ -438,8 +457,17 @@ class Receiver implements InPlaceSink<BorrowedChunk> {
   ) {}
 
   next(): void {
+    if (this.stopped) return;
     // Borrowed chunks come where they lie (valueIn), with no Buffer made for each.
-    this.chunks.readInPlace(this);
+    if (this.chunks.byCallback) this.chunks.readInPlace(this);
+    else this.chunks.next().then((this.took ??= (result) => (result.done === true ? this.end(null) : this.value(result.value))), this.fails());
+  }
+
+  /** Ends the loop now (the connection's client left), whatever a take still waits for: run() goes on to close. */
+  stop(): void {
+    this.stopped = true;
+    this.chunks.return();
+    this.resolve();
   }
 
   value(chunk: BorrowedChunk): void {
@@ -460,7 +488,7 @@ class Receiver implements InPlaceSink<BorrowedChunk> {
   /** Asks for the next chunk once the last is taken. */
   private after(step: true | Promise<void>): void {
     if (step === true) this.next();
-    else step.then((this.resume ??= () => this.next()), (error: unknown) => this.fail(error));
+    else step.then((this.resume ??= () => this.next()), this.fails());
   }
 
   end(error: unknown): void {
@@ -468,7 +496,12 @@ class Receiver implements InPlaceSink<BorrowedChunk> {
     else this.reject(error);
   }
 
+  private fails(): (error: unknown) => void {
+    return (this.failed ??= (error) => this.fail(error));
+  }
+
   private fail(error: unknown): void {
+    if (this.stopped) return;
     this.chunks.return();
     this.reject(error);
   }
