@@ -61,6 +61,13 @@ const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
  */
 const NO_CONNECT = 'CONNECT is not supported by this server\n';
 
+/** drain()'s word that a handler's promise holds the connection: that handler's answer carries the receive loop on. */
+const HELD = null;
+/** Whether the connection goes on after what was buffered is answered: true, false (it closes), or HELD. */
+type Open = boolean | typeof HELD;
+/** What a take leaves to the receive loop: read on now (true), once the promise settles with true, or never (HELD: answer() goes on). */
+type Step = true | typeof HELD | Promise<true | typeof HELD>;
+
 export class Connection {
   /** When the sweep shuts this connection down (ms since the epoch); 0 while a handler runs. */
   deadline = 0;
@@ -80,13 +87,11 @@ export class Connection {
   private failure: Error | null = null;
   /** closeIdle() came while a send was in flight: shut down once it is over, unless a request came meanwhile. */
   private closeAfterSend = false;
-  /** The request whose handler's promise is awaited: its answer carries the connection on (answer()). */
+  /** The request whose handler's promise holds the connection: its answer carries the receive loop on (answer()). */
   private answering: ParsedRequest | null = null;
-  /** The client left while a handler ran: its answer is dropped when it comes, and nothing more is done. */
-  private left = false;
   /** answer() and a handler's rejection as callbacks: made by the first async handler, then reused for every request. */
-  private onAnswer: ((result: unknown) => boolean | Promise<boolean>) | null = null;
-  private onThrow: ((error: unknown) => boolean | Promise<boolean>) | null = null;
+  private onAnswer: ((result: unknown) => void) | null = null;
+  private onThrow: ((error: unknown) => void) | null = null;
   private receiver: Receiver | null = null;
   private peerWatch: PeerWatch | null = null;
   private readonly sent = (error: Error | null): void => {
@@ -150,7 +155,6 @@ export class Connection {
   private leave(): void {
     if (this.answering === null) return;
     this.answering = null;
-    this.left = true;
     this.stopWatch();
     this.receiver?.stop();
   }
@@ -192,25 +196,30 @@ export class Connection {
 
   /**
    * @internal Takes one chunk, lent where it lies: bytes [start, end) of
-   * `memory` (from Receiver). True when done with it, or a promise when it
-   * had to wait (a send, a handler, a close).
+   * `memory` (from Receiver). A Step: the next chunk may be read now, or
+   * once a promise settles, or (HELD) a handler's answer carries on.
    */
-  takeIn(memory: Buffer, start: number, end: number): true | Promise<void> {
+  takeIn(memory: Buffer, start: number, end: number): Step {
     if (this.lingering) return true;
     this.parser.pushIn(memory, start, end);
-    const open = this.drain();
+    return this.settle(this.drain());
+  }
+
+  /** What follows answering what was buffered: the deadline for the next request, or the graceful close. */
+  private settle(open: Open | Promise<Open>): Step {
     if (open === true) {
       this.schedule();
       return true;
     }
-    return this.settleTake(open);
+    return open === HELD ? HELD : this.settleLater(open);
   }
 
-  private async settleTake(open: false | Promise<boolean>): Promise<void> {
-    // After leave() the socket is the closing run()'s: a late answer only says false here.
-    if (open === false || !(await open)) {
-      if (!this.left) await this.lingerClose();
-    } else this.schedule();
+  private async settleLater(open: false | Promise<Open>): Promise<true | typeof HELD> {
+    const result = open === false ? false : await open;
+    if (result === HELD) return HELD;
+    if (result) this.schedule();
+    else await this.lingerClose();
+    return true;
   }
 
   /** A peer that resets or vanishes ends only its own connection, and is not an error worth reporting. */
@@ -266,9 +275,10 @@ export class Connection {
    * each handler answers at once and no send is in flight, and then the
    * batch's send is started, not waited for. Returns false when the
    * connection must close (after a refused request or a Connection: close),
-   * or a promise of that when it had to wait.
+   * HELD when a handler returned a promise, or a promise of those when it
+   * had to wait.
    */
-  private drain(): boolean | Promise<boolean> {
+  private drain(): Open | Promise<Open> {
     const out = this.out;
     for (;;) {
       // The output buffer is the send's until it is over. Bytes of a next request wait for it: a
@@ -298,12 +308,13 @@ export class Connection {
       this.idle = false;
       this.deadline = 0; // the handler's time is not the client's
       this.headStart = 0;
-      // A handler that returns its response directly costs no promise. One that returns a promise:
-      // the loop goes on from that promise's reaction (answer()), by callbacks made once per connection.
+      // A handler that returns its response directly costs no promise. One that returns a promise holds
+      // the connection: its reaction (answer(), by callbacks made once per connection) carries the loop on.
       const answer = this.respond(parsed);
       if (!(answer instanceof HttpResponse)) {
         this.answering = parsed;
-        return answer.then((this.onAnswer ??= (result) => this.answer(result)), (this.onThrow ??= (error) => this.answer(this.failed(error))));
+        void answer.then((this.onAnswer ??= (result) => this.answer(result)), (this.onThrow ??= (error) => this.answer(this.failed(error))));
+        return HELD;
       }
       const open = this.answered(parsed, answer);
       if (open !== true) return open === false ? false : open.then((more) => more && this.drain());
@@ -318,23 +329,34 @@ export class Connection {
   }
 
   /**
-   * A handler's promise settled: its answer is written, then the next
-   * requests buffered are answered. Dropped if the client left meanwhile
-   * (leave()), a file body given back (done()). What is not an HttpResponse
-   * is converted (a WHATWG Response) or refused (a 500) first, by settle().
+   * A handler's promise settled: its answer is written, the next requests
+   * buffered are answered, and the receive loop goes on. Dropped if the
+   * client left meanwhile (leave()), a file body given back (done()). What
+   * is not an HttpResponse is converted (a WHATWG Response) or refused (a
+   * 500) first, by adopt().
    */
-  private answer(result: unknown): boolean | Promise<boolean> {
+  private answer(result: unknown): void {
     const parsed = this.answering;
     if (parsed === null) {
       if (result instanceof HttpResponse && isFileBody(result.body)) result.body.done?.();
-      return false;
+      return;
     }
-    if (!(result instanceof HttpResponse)) return this.settle(result as Response).then(this.onAnswer!);
+    if (!(result instanceof HttpResponse)) {
+      void this.adopt(result as Response).then(this.onAnswer!);
+      return;
+    }
     this.answering = null;
     this.stopWatch();
-    const open = this.answered(parsed, result);
-    if (open === true) return this.drain();
-    return open === false ? false : open.then((more) => more && this.drain());
+    const receiver = this.receiver!;
+    let step: Step;
+    try {
+      const open = this.answered(parsed, result);
+      step = this.settle(open === true ? this.drain() : open === false ? false : open.then((more) => more && this.drain()));
+    } catch (error) {
+      receiver.fail(error);
+      return;
+    }
+    receiver.after(step);
   }
 
   /**
@@ -374,13 +396,14 @@ export class Connection {
     try {
       const returned = this.context.handler(new HttpRequest(parsed, 'http', this.peer));
       if (returned instanceof HttpResponse || returned instanceof Promise) return returned;
-      return this.settle(returned);
+      return this.adopt(returned);
     } catch (error) {
       return this.failed(error);
     }
   }
 
-  private async settle(returned: Promise<HttpResponse | Response> | Response): Promise<HttpResponse> {
+  /** A handler's answer that is not an HttpResponse: converted (a WHATWG Response, or a thenable's value) or refused (a 500). */
+  private async adopt(returned: Promise<HttpResponse | Response> | Response): Promise<HttpResponse> {
     try {
       const result = await returned;
       if (result instanceof HttpResponse) return result;
@@ -442,8 +465,8 @@ export class Connection {
  * backend, kernels without buffer rings) each chunk is the iterator's next().
  */
 class Receiver implements InPlaceSink<BorrowedChunk> {
-  /** next() and fail() as functions, for a take that had to wait (made then, kept). */
-  private resume: (() => void) | null = null;
+  /** after() and fail() as functions, for a take that had to wait (made then, kept). */
+  private resume: ((step: true | typeof HELD) => void) | null = null;
   private failed: ((error: unknown) => void) | null = null;
   /** Without a multishot recv: value() and end() as next()'s callbacks. */
   private took: ((result: IteratorResult<BorrowedChunk>) => void) | null = null;
@@ -475,7 +498,7 @@ class Receiver implements InPlaceSink<BorrowedChunk> {
   }
 
   valueIn(memory: Buffer, start: number, end: number): void {
-    let step: true | Promise<void>;
+    let step: Step;
     try {
       step = this.connection.takeIn(memory, start, end);
     } catch (error) {
@@ -485,10 +508,10 @@ class Receiver implements InPlaceSink<BorrowedChunk> {
     this.after(step);
   }
 
-  /** Asks for the next chunk once the last is taken. */
-  private after(step: true | Promise<void>): void {
+  /** @internal Asks for the next chunk once the last is taken (the connection's answer() calls it too). */
+  after(step: Step): void {
     if (step === true) this.next();
-    else step.then((this.resume ??= () => this.next()), this.fails());
+    else if (step !== HELD) step.then((this.resume ??= (next) => this.after(next)), this.fails());
   }
 
   end(error: unknown): void {
@@ -500,7 +523,8 @@ class Receiver implements InPlaceSink<BorrowedChunk> {
     return (this.failed ??= (error) => this.fail(error));
   }
 
-  private fail(error: unknown): void {
+  /** @internal Ends the loop with an error (what taking a chunk, or a handler's answer, threw). */
+  fail(error: unknown): void {
     if (this.stopped) return;
     this.chunks.return();
     this.reject(error);

@@ -80,3 +80,28 @@ test('a file body answered after its client left is given back (done()), and a s
   staying.destroy();
   await server.close();
 });
+
+test('pipelined requests: the client leaves while the second handler runs (its connection held from the first answer): the connection ends', {
+  skip,
+  timeout: 30_000,
+}, async () => {
+  const started: string[] = [];
+  const server = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    fetch: async (req: HttpRequest) => {
+      started.push(req.pathname);
+      if (req.pathname === '/never') return new Promise<HttpResponse>(() => {});
+      return new HttpResponse('first');
+    },
+  });
+  const socket = net.connect(server.address.port, '127.0.0.1');
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => started.length === 2, 10_000, 'the second handler to start');
+  socket.end();
+  await until(() => server.connections === 0, 20_000, 'the connection to end');
+  assert.deepEqual(started, ['/first', '/never']);
+  await server.close();
+});

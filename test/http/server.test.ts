@@ -207,6 +207,29 @@ test('a handler that throws gives 500 and the connection goes on; header injecti
   });
 });
 
+test('async handlers: a WHATWG Response, a rejection and a value that is no response, answered in order on one connection (201, 500, 500) and reported', async () => {
+  const errors: unknown[] = [];
+  const fetch = async (req: HttpRequest): Promise<HttpResponse> => {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (req.pathname === '/whatwg') return new Response('from a WHATWG Response', { status: 201 }) as unknown as HttpResponse;
+    if (req.pathname === '/reject') throw new Error('async handler failure (expected by the test)');
+    if (req.pathname === '/wrong') return 42 as unknown as HttpResponse;
+    return new HttpResponse(`async ${req.pathname}`);
+  };
+  await withServer({ fetch, onError: (e) => errors.push(e) }, async (server) => {
+    const { data } = await exchange(
+      server.address.port,
+      ['/whatwg', '/reject', '/wrong', '/last'].map((p, i) => `GET ${p} HTTP/1.1\r\nHost: x\r\n${i === 3 ? 'Connection: close\r\n' : ''}\r\n`).join(''),
+    );
+    assert.deepEqual(statuses(data), [201, 500, 500, 200]);
+    assert.match(data, /\r\n\r\nfrom a WHATWG Response/);
+    assert.match(data, /async \/last$/);
+    assert.equal(errors.length, 2);
+    assert.match(String(errors[0]), /async handler failure/);
+    assert.ok(errors[1] instanceof TypeError, String(errors[1]));
+  });
+});
+
 test('responses: WHATWG Response objects, 204 without a length, large bodies', async () => {
   await withServer({}, async (server) => {
     const { data } = await exchange(
