@@ -16,6 +16,7 @@
 // requests each arrive whole and repeat its first head owns that head's copy,
 // and no buffer or string table.
 import { HttpError, type Limits } from './limits.js';
+import { ParserInput } from './parser-input.js';
 import { latin1, RecentStrings } from './recent-strings.js';
 import { CR, LF, RepeatedHead, type HeadFields, type RequestHead } from './repeated-head.js';
 
@@ -62,11 +63,6 @@ const enum State {
   Trailer,
 }
 
-/** What `own` holds until bytes must outlive a chunk: nothing. */
-const NONE = Buffer.alloc(0);
-/** The parser's own storage when first made. */
-const OWN_BYTES = 4096;
-
 /** Strings made afresh every time: a connection's first head, before it is worth remembering any. Holds no state. */
 const FRESH_VALUES = new RecentStrings(0, 0, false);
 const FRESH_NAMES = new RecentStrings(0, 0, true);
@@ -75,18 +71,7 @@ const FRESH_NAMES = new RecentStrings(0, 0, true);
 const MAX_CHUNK_LINE = 1024;
 
 /** A strict, incremental HTTP/1.1 request parser: push() bytes in, next() whole requests out; violations throw HttpError. */
-export class RequestParser {
-  /** The parser's own storage, for bytes that must outlive the chunk they came in (NONE until then). */
-  private own: Buffer = NONE;
-  /** What is being parsed: `own`, or a pushed chunk parsed where it is (borrowed). */
-  private buf: Buffer;
-  private borrowed = false;
-  /** The first byte not yet consumed, and the end of the bytes pushed. */
-  private start = 0;
-  private end = 0;
-  /** Head: where the search for the blank line resumes, and where the current line starts. */
-  private scanned = 0;
-  private lineStart = 0;
+export class RequestParser extends ParserInput {
   private state = State.Head;
   /** The request whose body is being read. */
   private current: ParsedRequest | null = null;
@@ -106,7 +91,7 @@ export class RequestParser {
   private repeated: RepeatedHead | null = null;
 
   constructor(private readonly limits: Limits) {
-    this.buf = NONE;
+    super();
   }
 
   /** True when no part of a request is buffered: the connection is between requests. */
@@ -125,77 +110,6 @@ export class RequestParser {
   }
 
   /**
-   * Appends bytes from the network. The chunk may be parsed where it is: it
-   * must stay unchanged until next() returns null (by then whatever the
-   * parser still needs of it has been copied). When nothing is pending, as
-   * when each chunk holds whole requests, no byte is copied at all.
-   */
-  push(chunk: Uint8Array): void {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.pushIn(bytes, 0, bytes.length);
-  }
-
-  /**
-   * push() of bytes [start, end) of `memory`, where they lie (a server's
-   * receive buffers: no view made per chunk). The same terms: those bytes
-   * must stay unchanged until next() returns null. The rest of `memory` is
-   * never read.
-   */
-  pushIn(memory: Buffer, start: number, end: number): void {
-    if (this.borrowed) this.unborrow();
-    if (this.start === this.end) {
-      this.buf = memory;
-      this.borrowed = true;
-      this.start = this.scanned = this.lineStart = start;
-      this.end = end;
-      return;
-    }
-    const length = end - start;
-    if (this.end + length > this.buf.length) this.makeRoom(length);
-    memory.copy(this.buf, this.end, start, end);
-    this.end += length;
-  }
-
-  /**
-   * buf, ending at `end`, for indexOf: it searches to the end of its buffer,
-   * and past `end` lie bytes that are not ours (the rest of the kernel's
-   * buffers, when a chunk was pushed in place). A view only when needed.
-   */
-  private searchable(): Buffer {
-    const buf = this.buf;
-    return buf.length === this.end ? buf : buf.subarray(0, this.end);
-  }
-
-  /**
-   * Done with a borrowed chunk: lets go of it, keeping a copy of what is
-   * left of it, if anything. Nothing is, when chunks hold whole requests:
-   * that case is kept small, so that V8 inlines it into the connection's
-   * loop and leaves unborrow(), and its budget, to the rare one.
-   */
-  private letGo(): void {
-    if (this.start !== this.end) {
-      this.unborrow();
-      return;
-    }
-    this.buf = this.own;
-    this.borrowed = false;
-    this.start = this.end = this.scanned = this.lineStart = 0;
-  }
-
-  /** Copies what is left of a borrowed chunk into the parser's own storage. */
-  private unborrow(): void {
-    const live = this.end - this.start;
-    if (live > this.own.length) this.own = Buffer.allocUnsafe(Math.max(live, OWN_BYTES, this.own.length * 2));
-    if (live > 0) this.buf.copy(this.own, 0, this.start, this.end);
-    this.scanned -= this.start;
-    this.lineStart -= this.start;
-    this.start = 0;
-    this.end = live;
-    this.buf = this.own;
-    this.borrowed = false;
-  }
-
-  /**
    * Forgets every byte pushed and the request in progress, keeping no view
    * of a pushed chunk: after a refusal, whose chunk may go back to whoever
    * lent it while the connection is still closing.
@@ -208,23 +122,6 @@ export class RequestParser {
     this.current = null;
     this.parts.length = 0;
     this.total = 0;
-  }
-
-  private makeRoom(length: number): void {
-    const live = this.end - this.start;
-    if (live + length <= this.buf.length && this.start > 0) {
-      this.buf.copyWithin(0, this.start, this.end);
-    } else {
-      let size = Math.max(OWN_BYTES, this.buf.length * 2);
-      while (size < live + length) size *= 2;
-      const grown = Buffer.allocUnsafe(size);
-      this.buf.copy(grown, 0, this.start, this.end);
-      this.own = this.buf = grown;
-    }
-    this.scanned -= this.start;
-    this.lineStart -= this.start;
-    this.end = live;
-    this.start = 0;
   }
 
   /**

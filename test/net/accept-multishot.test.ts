@@ -13,7 +13,7 @@ import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { TcpListener, type TcpStream } from '../../src/net/index.js';
 import { sleep } from '../../src/time/index.js';
 import { SQE } from '../../src/sys/layout.js';
-import { acceptErrorCourse } from '../../src/net/listener.js';
+import { acceptErrorCourse } from '../../src/net/accept-loop.js';
 import { shutdownNow } from '../../src/net/socket.js';
 import { native } from '../../src/sys/native.js';
 import { SHUT_RD } from '../../src/sys/socket-constants.js';
