@@ -148,15 +148,15 @@ export class Connection {
 
   /**
    * The client left while its handler runs (FIN or reset): as node:http, the
-   * response to come is dropped and the connection ends now. The receive
-   * loop, held by the handler's promise (which may never settle), is stopped
-   * here, so run() goes on to close the socket.
+   * response to come is dropped and the connection closes. The receive loop,
+   * held by the handler's promise (which may never settle), goes on from
+   * here: to the graceful close, as after a Connection: close.
    */
   private leave(): void {
     if (this.answering === null) return;
     this.answering = null;
     this.stopWatch();
-    this.receiver?.stop();
+    this.receiver!.after(this.settle(false));
   }
 
   /** Serves requests until the connection ends; never rejects. */
@@ -183,9 +183,8 @@ export class Connection {
   /**
    * The receive loop by callback (the multishot recv hands each chunk over
    * as its CQE is reaped): no promise per chunk. Each chunk is taken before
-   * the next is asked for, as `for await` would. Resolves at EOF or when the
-   * client left during a handler (leave()); rejects with the recv's error or
-   * what taking a chunk threw.
+   * the next is asked for, as `for await` would. Resolves at EOF; rejects
+   * with the recv's error or what taking a chunk threw.
    */
   private receive(chunks: ChunkIterator<BorrowedChunk>): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -470,7 +469,6 @@ class Receiver implements InPlaceSink<BorrowedChunk> {
   private failed: ((error: unknown) => void) | null = null;
   /** Without a multishot recv: value() and end() as next()'s callbacks. */
   private took: ((result: IteratorResult<BorrowedChunk>) => void) | null = null;
-  private stopped = false;
 
   constructor(
     private readonly connection: Connection,
@@ -480,17 +478,9 @@ class Receiver implements InPlaceSink<BorrowedChunk> {
   ) {}
 
   next(): void {
-    if (this.stopped) return;
     // Borrowed chunks come where they lie (valueIn), with no Buffer made for each.
     if (this.chunks.byCallback) this.chunks.readInPlace(this);
     else this.chunks.next().then((this.took ??= (result) => (result.done === true ? this.end(null) : this.value(result.value))), this.fails());
-  }
-
-  /** Ends the loop now (the connection's client left), whatever a take still waits for: run() goes on to close. */
-  stop(): void {
-    this.stopped = true;
-    this.chunks.return();
-    this.resolve();
   }
 
   value(chunk: BorrowedChunk): void {
@@ -525,7 +515,6 @@ class Receiver implements InPlaceSink<BorrowedChunk> {
 
   /** @internal Ends the loop with an error (what taking a chunk, or a handler's answer, threw). */
   fail(error: unknown): void {
-    if (this.stopped) return;
     this.chunks.return();
     this.reject(error);
   }
