@@ -86,15 +86,11 @@ test('pipelined requests: the client leaves while the second handler runs (its c
   timeout: 30_000,
 }, async () => {
   const started: string[] = [];
-  const server = await serve({
-    host: '127.0.0.1',
-    port: 0,
-    fetch: async (req: HttpRequest) => {
-      started.push(req.pathname);
-      if (req.pathname === '/never') return new Promise<HttpResponse>(() => {});
-      return new HttpResponse('first');
-    },
-  });
+  const fetch = async (req: HttpRequest): Promise<HttpResponse> => {
+    started.push(req.pathname);
+    return req.pathname === '/never' ? new Promise<HttpResponse>(() => {}) : new HttpResponse('first');
+  };
+  const server = await serve({ host: '127.0.0.1', port: 0, fetch });
   const socket = net.connect(server.address.port, '127.0.0.1');
   socket.on('error', () => {});
   await new Promise((resolve) => socket.once('connect', resolve));
