@@ -7,7 +7,6 @@ import { constants } from 'node:os';
 import { watchAbort } from '../op/abort-watch.js';
 import type { Multishot, MultishotSink } from '../op/multishot.js';
 import { AbortError } from '../sys/errors.js';
-import type { Listener } from './listener.js';
 
 const { EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED, EINTR, EAGAIN, EPROTO } = constants.errno;
 /** Errors after which accepting can succeed later: pause and re-arm. */
@@ -24,6 +23,34 @@ const SKIP = new Set([-ECONNABORTED, -EINTR, -EAGAIN, -EPROTO]);
 /** What the accept loop does after an accept failed with `errno` (negative): skip it, pause and retry, or end with it. */
 export function acceptErrorCourse(errno: number): 'skip' | 'pause' | 'end' {
   return SKIP.has(errno) ? 'skip' : TRANSIENT.has(errno) ? 'pause' : 'end';
+}
+
+/** Counts for tools and examples: how many SQEs the accept loop used, and the CQEs they gave. */
+export interface AcceptStats {
+  /** Multishot accepts armed (1 + re-arms). */
+  arms: number;
+  /** CQEs received, one per accepted connection (plus the final one of each arm). */
+  cqes: number;
+  /** Connections accepted. */
+  accepted: number;
+  /** Resource errors (EMFILE...) that paused accepting. */
+  paused: number;
+}
+
+/** What the loop uses of its listener (Listener, listener.ts): connections kept, accepts still ending, the counters. */
+export interface AcceptingListener {
+  /** Whether the listener's close() has been called. */
+  readonly closed: boolean;
+  readonly stats: AcceptStats;
+  onPause: ((error: NodeJS.ErrnoException) => void) | null;
+  /** The oldest kept connection's fd, or -1. */
+  takeKept(): number;
+  /** What a new loop waits for before arming its accept (null: nothing). */
+  readonly endingAccepts: Promise<void> | null;
+  /** A connection accepted and not handed out: kept for the next accept, or closed once the listener is. */
+  keep(fd: number): void;
+  /** Until `op` (a loop's multishot accept, cancelled) has ended, accepts wait for it. */
+  endingUntil(op: Multishot<number>): void;
 }
 
 const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true });
@@ -59,7 +86,7 @@ export class AcceptLoop<S> implements AsyncIterableIterator<S>, MultishotSink<nu
   private pause = 5;
 
   constructor(
-    private readonly listener: Listener<S>,
+    private readonly listener: AcceptingListener,
     private readonly signal: AbortSignal,
     private readonly arm: () => Multishot<number>,
     private readonly wrap: (fd: number) => S,

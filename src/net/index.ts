@@ -4,7 +4,8 @@
 export { TcpListener, type TcpListenOptions } from './tcp-listener.js';
 export { TcpStream, type ConnectOptions } from './tcp-stream.js';
 export { SocketStream, setZeroCopyThreshold, type IoOptions } from './stream.js';
-export { Listener, type AcceptOptions, type AcceptStats } from './listener.js';
+export type { AcceptStats } from './accept-loop.js';
+export { Listener, type AcceptOptions } from './listener.js';
 export { UnixListener, UnixStream, type UnixConnectOptions, type UnixListenOptions } from './unix.js';
 export { UdpSocket, type BorrowedDatagram, type Datagram, type DatagramOptions, type UdpBindOptions } from './udp.js';
 export { DatagramIterator } from './udp-datagrams.js';

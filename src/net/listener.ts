@@ -11,7 +11,7 @@ import type { Ring } from '../driver/ring.js';
 import type { Multishot } from '../op/multishot.js';
 import { handleClosedError } from '../sys/errors.js';
 import { SOCK_CLOEXEC } from '../sys/socket-constants.js';
-import { AcceptLoop } from './accept-loop.js';
+import { AcceptLoop, type AcceptingListener, type AcceptStats } from './accept-loop.js';
 import { closeFdNow } from './socket.js';
 
 /** Options for accept() and connections(). */
@@ -20,23 +20,11 @@ export interface AcceptOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Counts for tools and examples: how many SQEs the accept loop used, and the CQEs they gave. */
-export interface AcceptStats {
-  /** Multishot accepts armed (1 + re-arms). */
-  arms: number;
-  /** CQEs received, one per accepted connection (plus the final one of each arm). */
-  cqes: number;
-  /** Connections accepted. */
-  accepted: number;
-  /** Resource errors (EMFILE...) that paused accepting. */
-  paused: number;
-}
-
 /**
  * A listening socket (TCP or Unix): accept() one connection, or iterate it for
  * connections from a multishot accept. close() stops accepting and closes the socket.
  */
-export abstract class Listener<S> implements AsyncIterable<S> {
+export abstract class Listener<S> implements AsyncIterable<S>, AcceptingListener {
   private closing: Promise<void> | null = null;
   private readonly stop = new AbortController();
   /**
