@@ -312,6 +312,8 @@ export class Connection {
       const answer = this.respond(parsed);
       if (!(answer instanceof HttpResponse)) {
         this.answering = parsed;
+        // The batch's answers so far leave now, not once this handler answers (which may take long).
+        if (out.length > 0) this.sender.start(out.view(), this.sent, out.address());
         void answer.then((this.onAnswer ??= (result) => this.answer(result)), (this.onThrow ??= (error) => this.answer(this.failed(error))));
         return HELD;
       }
@@ -342,6 +344,11 @@ export class Connection {
     }
     if (!(result instanceof HttpResponse)) {
       void this.adopt(result as Response).then(this.onAnswer!);
+      return;
+    }
+    // The output buffer is the send's until it is over (drain() sent the earlier answers when it held).
+    if (this.sender.busy) {
+      void this.sendDone().then(() => this.answer(result));
       return;
     }
     this.answering = null;

@@ -111,6 +111,39 @@ test('pipelined requests, then a half-close: the EOF waits behind them; async an
   }
 });
 
+test('pipelined: a sync answer leaves before the next handler (async) answers, not with it', { timeout: 30_000 }, async () => {
+  let release: (() => void) | null = null;
+  const server = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    fetch: (req) => {
+      if (req.pathname === '/sync') return new HttpResponse('sync');
+      return new Promise<HttpResponse>((resolve) => (release = () => resolve(new HttpResponse('slow'))));
+    },
+  });
+  try {
+    const client = net.connect({ port: server.address.port, host: '127.0.0.1' });
+    let received = '';
+    const gotSync = new Promise<void>((resolve) =>
+      client.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        if (received.includes('sync')) resolve();
+      }),
+    );
+    client.write('GET /sync HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    // The slow handler answers only once the first response has arrived: before the fix that was never.
+    const first = await Promise.race([gotSync.then(() => 'sync'), new Promise((resolve) => setTimeout(resolve, 5000, 'timed out'))]);
+    assert.equal(first, 'sync', 'the first response came while the second handler was still running');
+    while (release === null) await new Promise((resolve) => setImmediate(resolve));
+    (release as () => void)();
+    while (!received.includes('slow')) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(statuses(received), [200, 200]);
+    client.destroy();
+  } finally {
+    await server.close();
+  }
+});
+
 test("a client that resets while a large response is going out ends only its own connection (never the next client's), reported as nothing", {
   timeout: 30_000,
 }, async () => {
