@@ -11,7 +11,9 @@ import { constants as osConstants } from 'node:os';
 import { ioUringRequired } from '../backend/backend.js';
 import { errnoException, invalidStateError, type ErrorContext } from '../sys/errors.js';
 import { native } from '../sys/native.js';
-import { SYS_fallocate } from '../sys/syscalls.js';
+import { SYS_fallocate, SYS_lseek } from '../sys/syscalls.js';
+import { SEEK_CUR } from '../sys/constants.js';
+import { IOV_MAX } from '../sys/iovec.js';
 import { lazyBuiltin } from '../sys/builtins.js';
 import type { MkdirOptions, RmOptions } from '../fs/directory.js';
 import { BigIntStats } from '../fs/bigint-stats.js';
@@ -49,6 +51,32 @@ function positionOf(position: unknown): number | undefined | Promise<never> {
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * readv into more than IOV_MAX buffers, which Node's own reads only the first
+ * IOV_MAX of (libuv caps the list): READVs of IOV_MAX buffers each, as on
+ * io_uring (FileHandle.#vectored). A short step ends the call, as a short
+ * readv(2) does; at the current position only a seekable file goes past the
+ * first step (the next step from a pipe could wait for bytes that never
+ * come). An error after some bytes resolves with their count.
+ */
+async function readvInSteps(fh: Fsp.FileHandle, buffers: NodeJS.ArrayBufferView[], position: number | undefined): Promise<number> {
+  let done = 0;
+  for (let first = 0; first < buffers.length; first += IOV_MAX) {
+    const step = buffers.slice(first, first + IOV_MAX);
+    const room = step.reduce((sum, b) => sum + b.byteLength, 0);
+    let n: number;
+    try {
+      ({ bytesRead: n } = await fh.readv(step, position === undefined ? undefined : position + done));
+    } catch (error) {
+      if (done === 0) throw error;
+      break;
+    }
+    done += n;
+    if (n < room || (position === undefined && native.syscall(SYS_lseek, fh.fd, 0, SEEK_CUR) < 0)) break;
+  }
+  return done;
 }
 
 /** ringcore's Stats (or BigIntStats) from Node's: one class whichever backend made it. */
@@ -97,9 +125,9 @@ export class NodeFileHandle extends FileHandle {
    * before close() is written (close() waits for it), as on io_uring and
    * with Node's own FileHandle; it used to fail with EBADF, unseen when not awaited.
    */
-  #write<T>(signal: AbortSignal | undefined, work: (fh: Fsp.FileHandle) => Promise<T>): Promise<T> {
-    if (this.#closing !== null) return Promise.reject(errnoException(-EBADF, 'write'));
-    const done = this.#writes.then(() => this.#run('write', signal, work, true));
+  #write<T>(signal: AbortSignal | undefined, work: (fh: Fsp.FileHandle) => Promise<T>, syscall = 'write'): Promise<T> {
+    if (this.#closing !== null) return Promise.reject(errnoException(-EBADF, syscall));
+    const done = this.#writes.then(() => this.#run(syscall, signal, work, true));
     this.#writes = done.catch(() => {});
     return done;
   }
@@ -159,11 +187,11 @@ export class NodeFileHandle extends FileHandle {
   ): Promise<{ bytesRead: number; buffers: T }> {
     const at = positionOf(position);
     if (at instanceof Promise) return at;
-    return this.#run(
-      'read',
-      options?.signal,
-      (fh) => fh.readv(buffers as unknown as NodeJS.ArrayBufferView[], at) as unknown as Promise<{ bytesRead: number; buffers: T }>,
-    );
+    const views = buffers as unknown as NodeJS.ArrayBufferView[];
+    if (views.length <= IOV_MAX)
+      return this.#run('read', options?.signal, (fh) => fh.readv(views, at) as unknown as Promise<{ bytesRead: number; buffers: T }>);
+    // Queued as a write is, so that close() waits for its later steps (it waits only for the Node calls in flight).
+    return this.#write(options?.signal, async (fh) => ({ bytesRead: await readvInSteps(fh, views, at), buffers }), 'read');
   }
 
   override writev<T extends readonly ArrayBufferView[]>(

@@ -158,6 +158,13 @@ class SocketIo {
     socket.unref();
     const serve = (): void => this.#serve();
     socket.on('data', (chunk: Buffer) => {
+      // The common case, a read waiting and nothing queued: it takes the chunk at once, without the queue.
+      const read = this.#pending[0];
+      if (read !== undefined && this.#queued === 0 && (read.max === 0 || chunk.length <= read.max)) {
+        this.#settled(read);
+        read.resolve(readResult(read.into, chunk));
+        return;
+      }
       this.#queue.push(chunk);
       if ((this.#queued += chunk.length) >= READ_AHEAD) socket.pause();
       serve();
@@ -350,6 +357,25 @@ class SocketIo {
     return new Promise<void>((resolve) => this.socket.end(resolve));
   }
 
+  /**
+   * Calls `left()` once when the peer ends its side (FIN: 'end', after the
+   * bytes before it) or the socket fails or closes, unless stop() comes
+   * first: serve()'s PeerWatch on this backend (src/http/peer-watch.ts).
+   */
+  watchPeer(left: () => void): { stop(): void } {
+    const socket = this.socket;
+    const stop = (): void => {
+      socket.off('end', fire).off('error', fire).off('close', fire);
+    };
+    const fire = (): void => {
+      stop();
+      left();
+    };
+    if (this.#ended || this.#error !== null || socket.destroyed) queueMicrotask(fire);
+    else socket.on('end', fire).on('error', fire).on('close', fire);
+    return { stop };
+  }
+
   /** destroy() closes the fd at once (libuv's uv_close); the 'close' event only follows a turn later. */
   close(): Promise<void> {
     if (this.#closing === null) {
@@ -368,13 +394,25 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
   return class NodeSocketStream extends (Base as StreamClass<SocketStream>) {
     readonly #io: SocketIo;
 
+    static {
+      // `fd` is read live, -1 once gone: libuv closes the fd the moment Node destroys the socket (a
+      // reset, an error), and the next accepted socket may get its number at once. A shutdown(2) by
+      // fd after that (Connection.expire) would end that other client's connection. An accessor on
+      // the prototype, whose setter takes the base constructor's `this.fd = fd`: made on each
+      // instance (defineProperty), it turned every stream into a dictionary-mode object, and each
+      // read and write paid a slow property lookup (docs/performance.md, "Session 11: node backend").
+      Object.defineProperty(NodeSocketStream.prototype, 'fd', {
+        get(this: NodeSocketStream): number {
+          return fdOf(this.#io.socket);
+        },
+        set() {},
+        configurable: true,
+      });
+    }
+
     constructor(socket: Net.Socket, ring: Ring) {
-      super(fdOf(socket), ring);
+      super(-1, ring);
       this.#io = new SocketIo(socket);
-      // Read live, -1 once gone: libuv closes the fd the moment Node destroys the socket (a reset, an
-      // error), and the next accepted socket may get its number at once. A shutdown(2) by fd after
-      // that (Connection.expire) would end that other client's connection.
-      Object.defineProperty(this, 'fd', { get: () => fdOf(socket), enumerable: true, configurable: true });
     }
 
     override get closed(): boolean {
@@ -412,10 +450,20 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
     override close(): Promise<void> {
       return this.#io.close();
     }
+
+    /** See SocketIo.watchPeer. */
+    watchPeer(left: () => void): { stop(): void } {
+      return this.#io.watchPeer(left);
+    }
   } as unknown as new (
     socket: Net.Socket,
     ring: Ring,
   ) => S;
+}
+
+/** serve()'s PeerWatch for a stream of this backend: `left()` once its client leaves (see SocketIo.watchPeer). */
+export function watchPeer(stream: SocketStream, left: () => void): { stop(): void } {
+  return (stream as unknown as { watchPeer(left: () => void): { stop(): void } }).watchPeer(left);
 }
 
 const NodeTcpStream = overNodeSocket(TcpStream as StreamClass<TcpStream>);

@@ -11,6 +11,7 @@
 // sweep, which shuts the socket down.
 import { usesNode } from '../backend/backend.js';
 import * as nodeHttp from '../fallback/http.js';
+import { watchPeer as watchNodePeer } from '../fallback/net.js';
 import { constants } from 'node:os';
 import { Sender } from '../net/sender.js';
 import { shutdownNow } from '../net/socket.js';
@@ -93,7 +94,8 @@ export class Connection {
   private onAnswer: ((result: unknown) => void) | null = null;
   private onThrow: ((error: unknown) => void) | null = null;
   private receiver: Receiver | null = null;
-  private peerWatch: PeerWatch | null = null;
+  /** PeerWatch on io_uring; the socket's events on the node backend (fallback/net.ts). */
+  private peerWatch: { stop(): void } | null = null;
   private readonly sent = (error: Error | null): void => {
     this.out.clear();
     if (error !== null) {
@@ -137,8 +139,9 @@ export class Connection {
 
   /** For the server's sweep: a handler still running gets its client watched (see peer-watch.ts). */
   watchPeer(): void {
-    if (this.answering === null || this.peerWatch !== null || this.ended || usesNode()) return;
-    this.peerWatch = new PeerWatch(this.stream.ring, this.stream.fd, () => this.leave());
+    if (this.answering === null || this.peerWatch !== null || this.ended) return;
+    const left = (): void => this.leave();
+    this.peerWatch = usesNode() ? watchNodePeer(this.stream, left) : new PeerWatch(this.stream.ring, this.stream.fd, left);
   }
 
   private stopWatch(): void {

@@ -6,7 +6,9 @@
 // closes. Here a one-shot IORING_OP_POLL_ADD for POLLRDHUP (FIN, reset: the
 // kernel adds POLLHUP and POLLERR) reads the socket's state without taking
 // its bytes. It is armed only for a handler still running at the server's
-// sweep, so a request answered at once costs nothing more.
+// sweep, so a request answered at once costs nothing more. On the node
+// backend the socket's own 'end', 'error' and 'close' events say the same
+// (fallback/net.ts, SocketIo.watchPeer).
 import type { Ring } from '../driver/ring.js';
 import { POLLRDHUP } from '../sys/socket-constants.js';
 

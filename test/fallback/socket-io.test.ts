@@ -11,7 +11,7 @@ import { test } from 'node:test';
 const netModule = new URL('../../src/net/index.js', import.meta.url).href;
 
 /** Runs `body` in a fresh node on the node backend, with `stream` connected to `peer` (a node:net socket); stdout is parsed as JSON. */
-function onNodeBackend(body: string): unknown {
+function onNodeBackend(body: string, flags: string[] = []): unknown {
   const script = `
     import net from 'node:net';
     import { createHook } from 'node:async_hooks';
@@ -28,7 +28,7 @@ function onNodeBackend(body: string): unknown {
     server.close();
     console.log(JSON.stringify(out));`;
   const env = { ...process.env, RINGCORE_BACKEND: 'node', NODE_OPTIONS: undefined };
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `child failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -127,4 +127,18 @@ test("a waiting read rejects with the socket's error when the peer resets", () =
     peer.resetAndDestroy();
     return { waiting: await waiting };`);
   assert.deepEqual(out, { waiting: 'ECONNRESET' });
+});
+
+test('a stream keeps fast properties (its live fd is a prototype accessor), and its fd is -1 once Node destroyed the socket', () => {
+  // Before: fd was defined on each stream (defineProperty), which made it a dictionary-mode object, every read and write a slow lookup.
+  const out = onNodeBackend(
+    `
+    const open = { fast: %HasFastProperties(stream), fd: stream.fd >= 0 };
+    const waiting = stream.read(Buffer.alloc(8)).catch((e) => e.code);
+    peer.resetAndDestroy();
+    await waiting;
+    return { open, reset: stream.fd };`,
+    ['--allow-natives-syntax'],
+  );
+  assert.deepEqual(out, { open: { fast: true, fd: true }, reset: -1 });
 });

@@ -2,8 +2,9 @@
 // nothing while it waits for a handler, so a client that had gone was never
 // seen: a handler that never answered kept the connection (and its fd) for
 // good, and server.close() never resolved. node:http drops the response and
-// closes on the client's FIN; so does serve() now (PeerWatch). Without a
-// client that left, a slow handler is still answered.
+// closes on the client's FIN; so does serve() now (PeerWatch; on the node
+// backend the socket's 'end' and 'close': test/fallback/suites.test.ts runs
+// this file there). Without a client that left, a slow handler is still answered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -11,11 +12,8 @@ import { openSync } from 'node:fs';
 
 import { HttpResponse, serve } from '../../src/http/index.js';
 import type { HttpRequest } from '../../src/http/request.js';
-import { backend } from '../../src/index.js';
 import { netRing } from '../../src/net/net-ring.js';
 import { leakedSince, openFds, until } from '../../test-support/net.js';
-
-const skip = backend() === 'node' ? 'the node backend does not watch a client while its handler runs (docs/fallback.md)' : false;
 
 /** Sends one request on a fresh connection; resolves with the socket once it is written. */
 async function requestOn(port: number, path: string): Promise<net.Socket> {
@@ -26,7 +24,7 @@ async function requestOn(port: number, path: string): Promise<net.Socket> {
   return socket;
 }
 
-test('a handler that never answers: the client leaves (FIN, or reset), the connection ends and close() resolves', { skip, timeout: 30_000 }, async () => {
+test('a handler that never answers: the client leaves (FIN, or reset), the connection ends and close() resolves', { timeout: 30_000 }, async () => {
   const started: string[] = [];
   netRing(); // the thread's socket ring (and its eventfd) stay: made before the count
   const before = openFds();
@@ -49,10 +47,7 @@ test('a handler that never answers: the client leaves (FIN, or reset), the conne
   await until(() => leakedSince(before).length === 0, 5000, `no fd left open (${leakedSince(before).join(', ')})`);
 });
 
-test('a file body answered after its client left is given back (done()), and a slow handler whose client stays is answered', {
-  skip,
-  timeout: 30_000,
-}, async () => {
+test('a file body answered after its client left is given back (done()), and a slow handler whose client stays is answered', { timeout: 30_000 }, async () => {
   let answerLate!: () => void;
   const late = new Promise<void>((resolve) => (answerLate = resolve));
   let done = 0;
@@ -82,7 +77,6 @@ test('a file body answered after its client left is given back (done()), and a s
 });
 
 test('pipelined requests: the client leaves while the second handler runs (its connection held from the first answer): the connection ends', {
-  skip,
   timeout: 30_000,
 }, async () => {
   const started: string[] = [];
