@@ -3,6 +3,7 @@
 // Node's errors already have the shape ringcore's do (code, errno, syscall,
 // path, dest). A `signal` stops a call that has not started; readFile and
 // writeFile pass it on to Node, which checks it between chunks.
+import type * as Fs from 'node:fs';
 import type * as Fsp from 'node:fs/promises';
 import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Dirent, BigIntStats as NodeBigIntStats, Stats as NodeStats } from 'node:fs';
@@ -31,6 +32,10 @@ import type { WriteData } from '../fs/write-data.js';
 const { EBADF, EISDIR } = osConstants.errno;
 // Loaded on first use: the fs layer's bundle holds this module, and io_uring programs never call it.
 const fsp = lazyBuiltin<typeof Fsp>('node:fs/promises');
+// The callback API where it costs less CPU than the promise one: Node 20's fs/promises readFile is an
+// async loop (open, fstat, reads, close, each awaited), its FileHandle.read two async functions deep
+// (docs/performance.md, "Session 11: node backend").
+const fsCallbacks = lazyBuiltin<typeof Fs>('node:fs');
 
 type Args = unknown[];
 
@@ -112,6 +117,10 @@ export class NodeFileHandle extends FileHandle {
   #closing: Promise<void> | null = null;
   /** The last write: writes run one after another, so that writes at the current position land in call order, as on io_uring. */
   #writes: Promise<unknown> = Promise.resolve();
+  /** read()s in flight: made with fs.read on the fd, Node's FileHandle does not count them, so close() waits for them here. */
+  #reads = 0;
+  /** Called when the last read in flight is over (set by a close() that waits for them). */
+  #readsOver: (() => void) | null = null;
 
   constructor(fh: Fsp.FileHandle, path?: string) {
     super(fh.fd, undefined as unknown as Ring, path);
@@ -132,17 +141,22 @@ export class NodeFileHandle extends FileHandle {
     return done;
   }
 
-  /** Runs `work` on Node's handle, unless closing (EBADF; not asked again for a write already queued) or aborted; errors get the handle's path. */
+  /** Runs `work` on Node's handle, unless #checkStart refuses; errors get the handle's path. */
   #run<T>(syscall: string, signal: AbortSignal | undefined, work: (fh: Fsp.FileHandle) => Promise<T>, queued = false): Promise<T> {
     try {
-      if (this.#closing !== null && !queued) throw errnoException(-EBADF, syscall);
-      throwIfAborted(signal);
+      this.#checkStart(syscall, signal, queued);
       return work(this.#fh).catch((error: unknown) => {
         throw withContext(error, this.#context);
       });
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Throws unless a call may start: EBADF once closing (not asked again for a write already queued), AbortError once aborted. */
+  #checkStart(syscall: string, signal: AbortSignal | undefined, queued = false): void {
+    if (this.#closing !== null && !queued) throw errnoException(-EBADF, syscall);
+    throwIfAborted(signal);
   }
 
   override get fd(): number {
@@ -161,12 +175,28 @@ export class NodeFileHandle extends FileHandle {
     return -1;
   }
 
-  // Checked as on io_uring before Node sees them: Node 20 aborts the process on a length of 1.5.
+  /**
+   * fs.read on the handle's fd: one promise, where Node's FileHandle.read
+   * makes five. Checked as on io_uring before Node sees them: Node 20 aborts
+   * the process on a length of 1.5.
+   */
   override read(...args: Args): Promise<never> {
     const call = ioCall(readCall, args);
     if (call instanceof Promise) return call;
     const { buffer, off, len, pos, signal } = call;
-    return this.#run('read', signal, (fh) => fh.read(buffer as NodeJS.ArrayBufferView, off, len, pos < 0 ? null : pos) as Promise<never>);
+    try {
+      this.#checkStart('read', signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#reads++;
+    return new Promise((resolve, reject) => {
+      fsCallbacks().read(this.#fh.fd, buffer as NodeJS.ArrayBufferView, off, len, pos < 0 ? null : pos, (error, bytesRead) => {
+        if (--this.#reads === 0) this.#readsOver?.();
+        if (error === null) resolve({ bytesRead, buffer } as never);
+        else reject(withContext(error, this.#context));
+      });
+    });
   }
 
   override write(...args: Args): Promise<never> {
@@ -263,9 +293,16 @@ export class NodeFileHandle extends FileHandle {
   }
 
   protected override closeNow(): Promise<void> {
-    // After the writes queued before it (Node's close waits only for the calls it has already started).
-    this.#closing ??= this.#writes.then(() => this.#fh.close());
+    // After the writes queued before it and the reads in flight (Node's close waits only for the calls of its FileHandle).
+    this.#closing ??= this.#writes.then(() => this.#readsDone()).then(() => this.#fh.close());
     return this.#closing;
+  }
+
+  #readsDone(): Promise<void> | undefined {
+    if (this.#reads === 0) return undefined;
+    return new Promise<void>((resolve) => {
+      this.#readsOver = resolve;
+    });
   }
 }
 
@@ -297,8 +334,12 @@ function named<T>(work: Promise<T>, context: ErrorContext | undefined): Promise<
 const textOf = (path: PathLike): string | undefined => (typeof path === 'string' ? path : undefined);
 const contextOf = (path: PathLike): ErrorContext | undefined => (typeof path === 'string' ? { path } : undefined);
 
+/** fs.readFile's callback form: a third of the CPU of fs/promises' for a small file. A number is no path here (fs.readFile would read that fd): fs/promises' TypeError. */
 export function readFile(path: PathLike, options: object): Promise<never> {
-  return named(fsp().readFile(path, options) as Promise<never>, contextOf(path));
+  if (typeof path !== 'string' && !(path instanceof URL) && !Buffer.isBuffer(path)) return fsp().readFile(path, options) as Promise<never>;
+  return new Promise((resolve, reject) => {
+    fsCallbacks().readFile(path, options, (error, data) => (error === null ? resolve(data as never) : reject(withContext(error, contextOf(path)))));
+  });
 }
 
 export function writeFile(path: PathLike, data: WriteData, options: object): Promise<void> {
