@@ -125,6 +125,12 @@ function readResult(into: Uint8Array | null, chunk: Buffer | null): number | Buf
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const NOTHING = Buffer.alloc(0);
+
+/** A write's error as the kernel would give it: Node's own when it has an errno, else EPIPE (the socket was destroyed under it). */
+function writeError(error: Error): Error {
+  return typeof (error as NodeJS.ErrnoException).errno === 'number' ? error : errnoException(-EPIPE, 'write');
+}
 
 /**
  * The I/O of one stream socket: reads from chunks queued by 'data' (the
@@ -143,16 +149,6 @@ class SocketIo {
   #closing: Promise<void> | null = null;
   /** Reads waiting for bytes, oldest first; the socket keeps the process alive while there are any. */
   readonly #pending: PendingRead[] = [];
-  /** One entry per write whose callback Node has yet to call, in order; null for a write that resolved at once. */
-  readonly #writes: ({ resolve: () => void; reject: (error: unknown) => void } | null)[] = [];
-  /** Every write's callback: Node calls them once each, in write order; one function, not a closure per write. */
-  readonly #written = (error?: Error | null): void => {
-    const write = this.#writes.shift();
-    if (write == null) return;
-    if (error) write.reject(typeof (error as NodeJS.ErrnoException).errno === 'number' ? error : errnoException(-EPIPE, 'write'));
-    else write.resolve();
-  };
-
   constructor(socket: Net.Socket) {
     this.socket = socket;
     socket.unref();
@@ -290,28 +286,47 @@ class SocketIo {
   }
 
   write(data: Bytes, options: IoOptions | undefined): Promise<void> {
-    if (this.#closing !== null) return Promise.reject(closedError('write'));
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortError(signal));
-    if (typeof data !== 'string' && data.byteLength === 0) return Promise.resolve();
-    const socket = this.socket;
-    // After a failed write (Node destroys the socket) or shutdown('write'), the kernel would say EPIPE.
-    if (socket.destroyed || socket.writableEnded) return Promise.reject(errnoException(-EPIPE, 'write'));
-    socket.write(data, this.#written);
-    // Nothing left in Node's buffer: libuv wrote it all to the kernel already, which is when ringcore's write resolves.
-    if (socket.writableLength === 0) {
-      this.#writes.push(null);
-      return RESOLVED;
-    }
-    return new Promise<void>((resolve, reject) => this.#writes.push({ resolve, reject }));
+    const refused = this.#refuseWrite(options);
+    if (refused !== null) return refused;
+    if (typeof data !== 'string' && data.byteLength === 0) return RESOLVED;
+    this.socket.write(data);
+    return this.#handedOver();
   }
 
   writev(buffers: Bytes[], options: IoOptions | undefined): Promise<void> {
-    if (buffers.length <= 1) return buffers.length === 0 ? Promise.resolve() : this.write(buffers[0]!, options);
-    this.socket.cork();
-    const writes = buffers.map((b) => this.write(b, options));
-    this.socket.uncork();
-    return Promise.all(writes).then(() => undefined);
+    const refused = this.#refuseWrite(options);
+    if (refused !== null) return refused;
+    const socket = this.socket;
+    socket.cork();
+    for (const b of buffers) if (typeof b === 'string' || b.byteLength > 0) socket.write(b);
+    socket.uncork();
+    return this.#handedOver();
+  }
+
+  /** Why a write may not start (a rejection), or null. */
+  #refuseWrite(options: IoOptions | undefined): Promise<never> | null {
+    if (this.#closing !== null) return Promise.reject(closedError('write'));
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    // After a failed write (Node destroys the socket) or shutdown('write'), the kernel would say EPIPE.
+    if (this.socket.destroyed || this.socket.writableEnded) return Promise.reject(errnoException(-EPIPE, 'write'));
+    return null;
+  }
+
+  /**
+   * Resolves once the kernel has every byte written so far. Writes pass Node
+   * no callback: one costs a nextTick and an object per write (Node calls
+   * none when a write goes out at once and nothing waits on it).
+   */
+  #handedOver(): Promise<void> {
+    const socket = this.socket;
+    if (socket.writableLength === 0) {
+      // Gone to the kernel at once (libuv's try_write), or failed at once.
+      const failed = socket.errored;
+      return failed === null ? RESOLVED : Promise.reject(writeError(failed));
+    }
+    // Still in Node's buffer: the callback of an empty write after it comes once it is out (Node calls back in write order).
+    return new Promise<void>((resolve, reject) => socket.write(NOTHING, (error) => (error ? reject(writeError(error)) : resolve())));
   }
 
   /** Each chunk is a Buffer of its own, which also keeps the promise of a borrowed one (`{ borrow: true }`). */
