@@ -323,7 +323,7 @@ class SocketIo {
     if (socket.writableLength === 0) {
       // Gone to the kernel at once (libuv's try_write), or failed at once.
       const failed = socket.errored;
-      return failed === null ? RESOLVED : Promise.reject(writeError(failed));
+      return failed == null ? RESOLVED : Promise.reject(writeError(failed));
     }
     // Still in Node's buffer: the callback of an empty write after it comes once it is out (Node calls back in write order).
     return new Promise<void>((resolve, reject) => socket.write(NOTHING, (error) => (error ? reject(writeError(error)) : resolve())));
