@@ -125,6 +125,45 @@ function readResult(into: Uint8Array | null, chunk: Buffer | null): number | Buf
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/** The first `n` bytes of `buffer`, in a Buffer of their own. */
+function copyOut(buffer: Buffer, n: number): Buffer {
+  const chunk = Buffer.allocUnsafe(n);
+  buffer.copy(chunk, 0, 0, n);
+  return chunk;
+}
+
+/** What Node reads into for every socket of this thread made with DirectReads (see there). */
+let sharedReadBuffer: Buffer | undefined;
+
+/**
+ * Reads without a Buffer and a 'data' event each: Node's `onread` option,
+ * for the sockets made here (connect, socketpair; a net.Server's sockets
+ * cannot have it). Node reads into one buffer, shared by the thread's
+ * sockets, and calls back at once; the bytes are copied out before the next
+ * read. A 64 B ping-pong costs 10 % less CPU so (docs/performance.md,
+ * "Session 11: node backend").
+ */
+class DirectReads {
+  #io: SocketIo | null = null;
+  /** Bytes read before the SocketIo was made (none expected: it is made in the connect's own turn). */
+  #early: Buffer[] = [];
+  readonly option = {
+    buffer: (sharedReadBuffer ??= Buffer.allocUnsafeSlow(READ_AHEAD)),
+    // true: go on reading (SocketIo pauses the socket itself past READ_AHEAD).
+    callback: (n: number, buffer: Uint8Array): boolean => {
+      if (this.#io !== null) this.#io.receivedInto(buffer as Buffer, n);
+      else this.#early.push(copyOut(buffer as Buffer, n));
+      return true;
+    },
+  };
+
+  /** From now on `io` takes the bytes; returns those that came before. */
+  attach(io: SocketIo): Buffer[] {
+    this.#io = io;
+    return this.#early.splice(0);
+  }
+}
 const NOTHING = Buffer.alloc(0);
 
 /** A write's error as the kernel would give it: Node's own when it has an errno, else EPIPE (the socket was destroyed under it). */
@@ -149,22 +188,12 @@ class SocketIo {
   #closing: Promise<void> | null = null;
   /** Reads waiting for bytes, oldest first; the socket keeps the process alive while there are any. */
   readonly #pending: PendingRead[] = [];
-  constructor(socket: Net.Socket) {
+  /** `direct`: the socket was made with DirectReads' `onread` (no 'data' events then). */
+  constructor(socket: Net.Socket, direct: DirectReads | null) {
     this.socket = socket;
     socket.unref();
     const serve = (): void => this.#serve();
-    socket.on('data', (chunk: Buffer) => {
-      // The common case, a read waiting and nothing queued: it takes the chunk at once, without the queue.
-      const read = this.#pending[0];
-      if (read !== undefined && this.#queued === 0 && (read.max === 0 || chunk.length <= read.max)) {
-        this.#settled(read);
-        read.resolve(readResult(read.into, chunk));
-        return;
-      }
-      this.#queue.push(chunk);
-      if ((this.#queued += chunk.length) >= READ_AHEAD) socket.pause();
-      serve();
-    });
+    socket.on('data', (chunk: Buffer) => this.#received(chunk));
     socket.on('end', () => {
       this.#ended = true;
       serve();
@@ -174,8 +203,40 @@ class SocketIo {
       serve();
     });
     socket.on('close', serve);
+    if (direct !== null) {
+      for (const chunk of direct.attach(this)) this.#received(chunk);
+    }
     // An accepted socket starts paused (pauseOnConnect): it reads from the moment it is handed out.
     socket.resume();
+  }
+
+  /** A chunk of its own: to the first waiting read when nothing is queued before it (the common case), else queued. */
+  #received(chunk: Buffer): void {
+    const read = this.#pending[0];
+    if (read !== undefined && this.#queued === 0 && (read.max === 0 || chunk.length <= read.max)) {
+      this.#settled(read);
+      read.resolve(readResult(read.into, chunk));
+      return;
+    }
+    this.#queue.push(chunk);
+    if ((this.#queued += chunk.length) >= READ_AHEAD) this.socket.pause();
+    this.#serve();
+  }
+
+  /**
+   * `n` bytes Node read into DirectReads' shared buffer: copied straight into
+   * a read waiting with its buffer when nothing is queued, else copied out
+   * as a chunk of their own (the buffer takes the next read).
+   */
+  receivedInto(buffer: Buffer, n: number): void {
+    const read = this.#pending[0];
+    if (read !== undefined && read.into !== null && this.#queued === 0 && n <= read.max) {
+      buffer.copy(read.into, 0, 0, n);
+      this.#settled(read);
+      read.resolve(n);
+      return;
+    }
+    this.#received(copyOut(buffer, n));
   }
 
   get closed(): boolean {
@@ -425,9 +486,10 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
       });
     }
 
-    constructor(socket: Net.Socket, ring: Ring) {
+    /** `direct`: the socket was made with its `onread` option (connect, socketpair). */
+    constructor(socket: Net.Socket, ring: Ring, direct: DirectReads | null = null) {
       super(-1, ring);
-      this.#io = new SocketIo(socket);
+      this.#io = new SocketIo(socket, direct);
     }
 
     override get closed(): boolean {
@@ -473,6 +535,7 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
   } as unknown as new (
     socket: Net.Socket,
     ring: Ring,
+    direct?: DirectReads | null,
   ) => S;
 }
 
@@ -516,16 +579,18 @@ export async function connectTcp(options: ConnectOptions, ring: Ring): Promise<T
   if (options.signal?.aborted) throw abortError(options.signal);
   const port = options.port;
   const ip = await resolveHost(options.host ?? 'localhost');
-  const socket = net().connect({ host: ip, port, noDelay: options.noDelay ?? true, allowHalfOpen: true });
+  const direct = new DirectReads();
+  const socket = net().connect({ host: ip, port, noDelay: options.noDelay ?? true, allowHalfOpen: true, onread: direct.option });
   await connected(socket, options.signal, options.timeout, { address: ip, port });
-  return new NodeTcpStream(socket, ring);
+  return new NodeTcpStream(socket, ring, direct);
 }
 
 export async function connectUnix(options: UnixConnectOptions, ring: Ring): Promise<UnixStream> {
   if (options.signal?.aborted) throw abortError(options.signal);
-  const socket = net().connect({ path: options.path, allowHalfOpen: true });
+  const direct = new DirectReads();
+  const socket = net().connect({ path: options.path, allowHalfOpen: true, onread: direct.option });
   await connected(socket, options.signal, options.timeout, { address: options.path });
-  return new NodeUnixStream(socket, ring);
+  return new NodeUnixStream(socket, ring, direct);
 }
 
 /** Two connected Unix streams: socketpair(2) (no io_uring in it), each end adopted by a net.Socket. */
@@ -533,7 +598,12 @@ export function socketpair(ring: Ring): [UnixStream, UnixStream] {
   const fds = new Int32Array(2);
   const ret = native.syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, addressOf(fds));
   if (ret < 0) throw errnoException(ret, 'socketpair');
-  const end = (fd: number): UnixStream => new NodeUnixStream(new (net().Socket)({ fd, readable: true, writable: true, allowHalfOpen: true }), ring);
+  const end = (fd: number): UnixStream => {
+    const direct = new DirectReads();
+    // onread is one of net.Socket's options too (Node's own docs and code), not in @types/node's SocketConstructorOpts.
+    const options = { fd, readable: true, writable: true, allowHalfOpen: true, onread: direct.option } as Net.SocketConstructorOpts;
+    return new NodeUnixStream(new (net().Socket)(options), ring, direct);
+  };
   return [end(fds[0]!), end(fds[1]!)];
 }
 

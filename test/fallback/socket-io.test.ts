@@ -142,3 +142,30 @@ test('a stream keeps fast properties (its live fd is a prototype accessor), and 
   );
   assert.deepEqual(out, { open: { fast: true, fd: true }, reset: -1 });
 });
+
+test("a connected socket reads through Node's onread into one shared buffer: 1 MiB sent while no read waits (paused past 64 KiB) comes whole, by read() and by chunks()", () => {
+  const out = onNodeBackend(`
+    const sent = Buffer.alloc(1 << 20);
+    for (let i = 0; i < sent.length; i++) sent[i] = (i * 7 + (i >> 11)) & 255;
+    peer.write(sent);
+    await new Promise((r) => setTimeout(r, 100));
+    const got = Buffer.alloc(sent.length);
+    let at = 0;
+    while (at < 512 * 1024) at += await stream.read(got.subarray(at, Math.min(at + 1000, 512 * 1024)));
+    for await (const chunk of stream) {
+      chunk.copy(got, at);
+      at += chunk.length;
+      if (at === sent.length) break;
+    }
+    // The other direction too: a socketpair's ends are made with onread as well.
+    const { socketpair } = await import(${JSON.stringify(netModule)});
+    const [a, b] = socketpair();
+    await a.write(sent.subarray(0, 200000));
+    const back = Buffer.alloc(200000);
+    let n = 0;
+    while (n < back.length) n += await b.read(back.subarray(n));
+    await a.close();
+    await b.close();
+    return { whole: at === sent.length && got.equals(sent), pair: back.equals(sent.subarray(0, 200000)) };`);
+  assert.deepEqual(out, { whole: true, pair: true });
+});
