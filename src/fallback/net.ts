@@ -172,12 +172,13 @@ function writeError(error: Error): Error {
 }
 
 /**
- * The I/O of one stream socket: reads from chunks queued by 'data' (the
- * socket is paused while READ_AHEAD bytes wait: flowing mode costs less than
- * 'readable' and read()), writes that resolve once the kernel has the bytes,
- * shutdown, close. A waiting read is handed its bytes by the event that
- * brings them, one promise per read: this layer is the whole cost of the
- * node backend over node:net (docs/performance.md, "The node backend").
+ * The I/O of one stream socket: reads from chunks queued by 'data', or for
+ * a socket made here by Node's onread (DirectReads); the socket is paused
+ * while READ_AHEAD bytes wait (flowing mode costs less than 'readable' and
+ * read()). Writes resolve once the kernel has the bytes; shutdown, close. A
+ * waiting read is handed its bytes by the event that brings them, one
+ * promise per read: this layer is the whole cost of the node backend over
+ * node:net (docs/performance.md, "The node backend" and "Session 11: node backend").
  */
 class SocketIo {
   readonly socket: Net.Socket;
