@@ -156,3 +156,27 @@ test("close() of a handle under its readableWebStream ends the stream (reads are
     { first: 'value', closed: 'closed', after: ['done', 'done'], closedWhileReading: 'closed', waiting: 'value or done', afterWaiting: 'done' },
   ); // before: 'error EBADF' after the close
 });
+
+test('a read waiting on a FIFO when close() is called completes first, then close() resolves, on both backends, as with node:fs', () => {
+  // The node backend reads with fs.read on the fd, which Node's FileHandle does not count: its close() waits for them itself.
+  // Before that, close() resolved while the read still waited: ['closed', 'write', 'read hello'].
+  sameOnEach(
+    fsModule,
+    'node:fs/promises',
+    `import { spawnSync } from 'node:child_process';
+     import { open as nodeOpen } from 'node:fs/promises';
+     spawnSync('mkfifo', [path]);
+     const [fh, writer] = await Promise.all([api.open(path, 'r'), nodeOpen(path, 'w')]);
+     const order = [];
+     const read = fh.read(Buffer.alloc(5), 0, 5, null).then((r) => order.push('read ' + r.buffer.toString('latin1', 0, r.bytesRead)), (e) => order.push('read ' + e.code));
+     await new Promise((r) => setTimeout(r, 50)); // the read waits in the kernel (the order holds without this wait too)
+     const closing = fh.close().then(() => order.push('closed'));
+     await new Promise((r) => setTimeout(r, 50));
+     order.push('write');
+     await writer.write('hello');
+     await Promise.all([read, closing]);
+     await writer.close();
+     console.log(JSON.stringify({ order, after: await fh.read(Buffer.alloc(1), 0, 1, 0).then(() => 'read', (e) => e.code) }));`,
+    { order: ['write', 'read hello', 'closed'], after: 'EBADF' },
+  );
+});
