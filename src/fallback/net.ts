@@ -453,13 +453,30 @@ class SocketIo {
     return { stop };
   }
 
-  /** destroy() closes the fd at once (libuv's uv_close); the 'close' event only follows a turn later. */
+  /** Ends now: destroy() closes the fd at once (libuv's uv_close); the 'close' event only follows a turn later. */
+  destroy(): Promise<void> {
+    if (!this.socket.destroyed) this.socket.destroy();
+    this.#closing ??= Promise.resolve();
+    this.#serve();
+    return this.#closing;
+  }
+
+  /** The writes called before it go out first (end(): they, then FIN), then the fd is closed; reads end at once. */
   close(): Promise<void> {
-    if (this.#closing === null) {
-      this.socket.destroy();
-      this.#closing = Promise.resolve();
-      this.#serve();
-    }
+    if (this.#closing !== null) return this.#closing;
+    const socket = this.socket;
+    if (socket.writableLength === 0 || socket.destroyed) return this.destroy();
+    this.#closing = new Promise<void>((resolve) => {
+      const done = (): void => {
+        socket.off('close', done);
+        if (!socket.destroyed) socket.destroy();
+        resolve();
+      };
+      socket.once('close', done);
+      if (socket.writableEnded) socket.once('finish', done);
+      else socket.end(done);
+    });
+    this.#serve();
     return this.#closing;
   }
 }
@@ -532,6 +549,10 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
     /** See SocketIo.watchPeer. */
     watchPeer(left: () => void): { stop(): void } {
       return this.#io.watchPeer(left);
+    }
+
+    override destroy(): Promise<void> {
+      return this.#io.destroy();
     }
   } as unknown as new (
     socket: Net.Socket,

@@ -179,7 +179,7 @@ export class Connection {
       if (this.failure !== null) this.report(this.failure);
       this.ended = true;
       this.files?.close();
-      await this.stream.close().catch(() => {});
+      await this.stream.destroy().catch(() => {});
     }
   }
 

@@ -193,6 +193,14 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
     return this.reader?.idle() ?? Promise.resolve();
   }
 
+  /**
+   * A multishot loop that may still yield (not ended, not left): the
+   * stream's own reads would race its recv for the bytes (SocketStream.read()).
+   */
+  get live(): boolean {
+    return this.reader !== null && !this.reader.finished;
+  }
+
   /** True while a multishot recv may be in the kernel. */
   get active(): boolean {
     return this.reader?.active ?? false;

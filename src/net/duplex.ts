@@ -27,7 +27,8 @@ export interface DuplexSource {
   write(data: Uint8Array): Promise<void>;
   writev(data: Uint8Array[]): Promise<void>;
   shutdown(how: 'write'): Promise<void>;
-  close(): Promise<void>;
+  /** Ends the connection now, never waiting for a peer that does not read (SocketStream.destroy()). */
+  destroy(): Promise<void>;
   localAddress?: SocketAddress | string | null;
   remoteAddress?: SocketAddress | string | null;
   setNoDelay?(noDelay?: boolean): void;
@@ -115,13 +116,13 @@ export class RingcoreDuplex extends Duplex {
 
   /**
    * Stops reading and closes the socket. A write still in the ring (node:http's 408 or 400, written
-   * just before a destroy) has its first try before the close ends it (SocketStream.close()), and
+   * just before a destroy) has its first try before the close ends it (SocketStream.destroy()), and
    * one that waits for a peer that does not read is ended, not waited for.
    */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.clearTimer();
     this.incoming?.return();
-    this.socket.close().then(
+    this.socket.destroy().then(
       () => callback(error),
       () => callback(error),
     );

@@ -156,6 +156,11 @@ export class ProvidedRecv<T> implements MultishotSink<Received<T>> {
     return this.op?.stopping ?? false;
   }
 
+  /** Finished (the end, an error, return(), or its signal aborted): it yields nothing more. */
+  get finished(): boolean {
+    return this.done || this.spec.signal?.aborted === true;
+  }
+
   /** Finished, and nothing of it left in the kernel. */
   get over(): boolean {
     return this.done && this.op === null;

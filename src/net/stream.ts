@@ -6,7 +6,7 @@ import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
 import type { IoUring } from '../ring/io-uring.js';
-import { type RingcoreError, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
+import { type RingcoreError, chunkLoopReadingError, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import * as C from '../sys/constants.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { addressOf } from '../sys/memory.js';
@@ -109,7 +109,13 @@ class SendSpec implements OpSpec<void | Promise<void>> {
  * Iterate it for the incoming chunks; close() ends ops in flight and closes the fd.
  */
 export class SocketStream implements AsyncIterable<Buffer> {
+  /** Set by close() or destroy(): new calls reject from then on. */
   private closing: Promise<void> | null = null;
+  /**
+   * The shutdown and CLOSE of the fd, once started (destroy(), or close()
+   * once the writes called before it are out): from then on no op is placed.
+   */
+  private ending: Promise<void> | null = null;
   /** Ops that may be in the kernel: close() shuts the socket down first so that they end. */
   private pending = 0;
   private iterator: ChunkIterator | null = null;
@@ -141,7 +147,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
   }
 
   private run<T>(spec: OpSpec<T>, options: IoOptions | undefined): Promise<T> {
-    if (this.closing !== null) return Promise.reject(closedError(spec.syscall));
+    if (this.ending !== null) return Promise.reject(closedError(spec.syscall));
     // An aborted signal rejects before any op exists (nothing to count); bad options throw.
     if (options?.signal?.aborted === true) return this.ring.submit(spec, options);
     spec.settled = this.opSettled ??= () => {
@@ -159,6 +165,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
   /** recv into `buf`: the bytes read, 0 at end of stream. */
   read(buf: Uint8Array, options?: IoOptions): Promise<number> {
     checkView(buf);
+    if (this.closing !== null) return Promise.reject(closedError('read'));
+    if (this.iterator?.live === true) return Promise.reject(chunkLoopReadingError('read()'));
     const reads = (this.reads ??= new CallOrder());
     return reads.idle ? reads.started(this.recv(buf, options)) : reads.run(() => this.recv(buf, options), options);
   }
@@ -221,7 +229,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
    */
   write(data: Bytes, options?: IoOptions): Promise<void> {
     const buf = bytesOf(data);
-    if (buf.byteLength === 0) return this.closing !== null ? Promise.reject(closedError('write')) : Promise.resolve();
+    if (this.closing !== null) return Promise.reject(closedError('write'));
+    if (buf.byteLength === 0) return Promise.resolve();
     const writes = (this.writes ??= new CallOrder());
     return writes.idle ? writes.started(this.sendFrom(buf, 0, options)) : writes.run(() => this.sendFrom(buf, 0, options), options);
   }
@@ -230,7 +239,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
   sendFrom(buf: Uint8Array, offset: number, options: IoOptions | undefined): Promise<void> {
     const rest = offset === 0 ? buf : buf.subarray(offset);
     if (rest.byteLength >= zeroCopyThreshold) {
-      if (this.closing !== null) return Promise.reject(closedError('write'));
+      if (this.ending !== null) return Promise.reject(closedError('write'));
       return sendZc(this.ring, this.fd, rest, options?.signal).then((n) => this.sent(buf, offset + n, options));
     }
     // One promise per write: a SEND that took everything resolves the write itself; a
@@ -252,6 +261,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
   readv(buffers: Uint8Array[], options?: IoOptions): Promise<number> {
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
     buffers.forEach(checkView);
+    if (this.closing !== null) return Promise.reject(closedError('read'));
+    if (this.iterator?.live === true) return Promise.reject(chunkLoopReadingError('readv()'));
     return (this.reads ??= new CallOrder()).run(() => this.readvBatches(buffers, options), options);
   }
 
@@ -290,6 +301,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
   writev(buffers: Bytes[], options?: IoOptions): Promise<void> {
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
     const views = buffers.map(bytesOf);
+    if (this.closing !== null) return Promise.reject(closedError('write'));
     return (this.writes ??= new CallOrder()).run(() => this.writevBatches(views, options), options);
   }
 
@@ -315,6 +327,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
   chunks(options?: ChunkOptions): ChunkIterator;
   chunks(options?: ChunkOptions): ChunkIterator<Buffer> {
     if (this.closing !== null) throw closedError('read');
+    if (this.iterator?.live === true) throw chunkLoopReadingError('chunks()');
     // After a loop that ended early, reads hand out what it received first (afterChunks): this one reads
     // through read(), and the one that ended stays this.iterator, for afterChunks to wait for its recv's end.
     const plain = this.unread !== null || this.iterator?.stopping === true;
@@ -332,6 +345,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
   shutdown(how: 'write' | 'read' | 'both' = 'write', options?: IoOptions): Promise<void> {
     const value = how === 'write' ? SHUT_WR : how === 'read' ? SHUT_RD : how === 'both' ? SHUT_RDWR : -1;
     if (value < 0) throw invalidArgType('how', "'write', 'read' or 'both'", how);
+    if (this.closing !== null) return Promise.reject(closedError('shutdown'));
     const fd = this.fd;
     const shut = () => this.run({ syscall: 'shutdown', prep: (uring, sqe) => uring.prepShutdown(sqe, fd, value) }, options).then(() => undefined);
     // FIN goes after the writes called before it, as node:net's end().
@@ -353,31 +367,75 @@ export class SocketStream implements AsyncIterable<Buffer> {
   }
 
   /**
-   * Closes the socket (IORING_OP_CLOSE). Reads and writes still in the kernel
-   * are ended first (a shutdown), so the peer sees the close at once; writes
-   * called before it get their first try first, and what the socket takes
-   * then goes out.
-   * Calling it again returns the same promise.
+   * Closes the socket, losing nothing that was written: the writes (and a
+   * shutdown('write')) called before it go out first, in call order, as
+   * node:net's end() then destroy(); then the fd is shut down (the peer gets
+   * FIN) and closed (IORING_OP_CLOSE). Reads and chunk loops end at once.
+   * Calls made after it reject (ERR_RINGCORE_CLOSED). A peer that stops
+   * reading holds it up as it holds those writes: give them a `signal`, or
+   * call destroy() to end everything now. Calling it again returns the same
+   * promise; it resolves once the fd is closed, whether the writes succeeded
+   * or not (each write's own promise says that).
    */
   close(): Promise<void> {
     if (this.closing === null) {
-      const active = this.pending > 0 || (this.iterator?.active ?? false);
-      if (this.writes?.active === true && !this.ring.closed) {
-        // The kernel looks the fd up when the SHUTDOWN runs (in a worker): the CLOSE goes after it.
-        const shut = this.cutOff();
-        this.iterator?.return();
-        const fd = this.fd;
-        const close = () => closeSocket(this.ring, fd);
-        this.closing = shut.then(close, close);
+      const writes = this.writes;
+      if (writes?.active === true && !this.ring.closed) {
+        this.stopReading();
+        this.closing = writes.run(() => this.end(false), undefined);
       } else {
-        if (active) shutdownNow(this.fd, SHUT_RDWR);
-        this.iterator?.return();
-        this.closing = closeSocket(this.ring, this.fd, !active);
+        this.closing = this.end(false);
       }
-      // What the loop's return() just handed over (keepUnread) is nobody's now: reads after close() reject.
-      this.unread = null;
     }
     return this.closing;
+  }
+
+  /**
+   * Ends the connection now and closes the fd (node:net's destroy()): never
+   * waits for a peer that does not read. A write in flight has its first
+   * try (what the socket takes then goes out, as write(2) then close(2)
+   * sends it) and the rest is ended; writes that have not started reject
+   * (ERR_RINGCORE_CLOSED). Resolves once the fd is closed; also ends a
+   * close() that waits for its writes.
+   */
+  destroy(): Promise<void> {
+    const ending = this.end(this.writes?.active === true && !this.ring.closed);
+    this.closing ??= ending;
+    return ending;
+  }
+
+  /** Reads in flight end (a chunk loop's recv is cancelled, a read() gets 0); the writes go on. */
+  private stopReading(): void {
+    this.iterator?.return();
+    if (this.reads?.active === true) shutdownNow(this.fd, SHUT_RD);
+    // What the loop's return() just handed over (keepUnread) is nobody's now: reads after close() reject.
+    this.unread = null;
+  }
+
+  /**
+   * Shuts the socket down and closes the fd, once (this.ending). Ops still in
+   * the kernel are ended first, so that the peer sees the close at once.
+   * `writesInFlight`: a write has started and not settled, so the shutdown is
+   * an IORING_OP_SHUTDOWN behind its SEND (cutOff()), and the CLOSE goes
+   * after that: the kernel looks the fd up when the SHUTDOWN runs.
+   */
+  private end(writesInFlight: boolean): Promise<void> {
+    if (this.ending === null) {
+      const fd = this.fd;
+      if (writesInFlight) {
+        const shut = this.cutOff();
+        this.iterator?.return();
+        const close = () => closeSocket(this.ring, fd);
+        this.ending = shut.then(close, close);
+      } else {
+        const active = this.pending > 0 || (this.iterator?.active ?? false);
+        if (active) shutdownNow(fd, SHUT_RDWR);
+        this.iterator?.return();
+        this.ending = closeSocket(this.ring, fd, !active);
+      }
+      this.unread = null;
+    }
+    return this.ending;
   }
 
   /** A node:stream Duplex over this socket, with backpressure and half-close. */

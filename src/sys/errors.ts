@@ -255,6 +255,15 @@ export function concurrentReadError(): Error & { code: string } {
   return invalidStateError('next() called again before the previous call settled');
 }
 
+/**
+ * A socket's read(), readv() or chunks() while a chunk loop reads it: the
+ * kernel would hand each arriving chunk to whichever recv it wakes, so the
+ * bytes would come out of order between the two.
+ */
+export function chunkLoopReadingError(call: string): Error & { code: string } {
+  return invalidStateError(`${call} while a chunk loop reads the socket (leave the loop first: what it received and did not yield goes to the next read)`);
+}
+
 /** A loop that must make progress got a 0 from `what` (a write, a splice) with bytes still to go: it stops rather than spin. */
 export function noProgressError(what: string, left: number): Error {
   return new Error(`${what} returned 0 with ${left} bytes left`);

@@ -148,28 +148,28 @@ test('after the only waiting write is aborted, later writes start and arrive in 
   }
 });
 
-test('close() with writes waiting behind one in flight settles every one of them', async () => {
+test('destroy() with writes waiting behind one in flight settles every one of them (close() would wait for them: the peer does not read)', async () => {
   const { stream, client, close } = await connected();
   try {
     client.pause();
     const writes = Array.from({ length: 4 }, (_, i) => stream.write(Buffer.alloc(8 << 20, i)));
     await delay(20);
-    await stream.close();
+    await stream.destroy();
     const results = await Promise.allSettled(writes);
     assert.equal(results.length, 4);
-    for (const r of results.slice(1)) assert.equal(r.status, 'rejected', 'a write that had not started does not start after close()');
+    for (const r of results.slice(1)) assert.equal(r.status, 'rejected', 'a write that had not started does not start after destroy()');
   } finally {
     await close();
   }
 });
 
-test('a write not awaited before close() goes out, as write(2) then close(2) sends it', async () => {
+test('a write not awaited before destroy() goes out, as write(2) then close(2) sends it', async () => {
   for (let round = 0; round < 5; round++) {
     const { stream, client, close } = await connected();
     try {
       const received = receiveAll(client);
       const write = stream.write('last words');
-      await stream.close();
+      await stream.destroy();
       await write;
       assert.equal((await received).toString(), 'last words', `round ${round}`);
     } finally {

@@ -165,7 +165,7 @@ export class NodeConnection implements SocketOwner {
     if (this.body !== null && !this.body.complete) {
       failed = true;
     }
-    await this.stream.close().catch(() => {});
+    await this.stream.destroy().catch(() => {});
     // As node:http's socketOnClose: the requests are aborted first, then the socket's 'close' reaches the responses.
     // (Marked destroyed first, so that an unfinished request's destroy does not destroy the socket again.)
     this.socket.destroyed = true;
@@ -383,7 +383,7 @@ export class NodeConnection implements SocketOwner {
       write: (data) => stream.write(data),
       writev: (data) => stream.writev(data),
       shutdown: (how) => stream.shutdown(how),
-      close: () => stream.close(),
+      destroy: () => stream.destroy(),
       get localAddress() {
         return stream.localAddress;
       },

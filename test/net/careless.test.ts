@@ -1,0 +1,165 @@
+// Careless use of a connection loses nothing: writes not awaited before
+// close() go out (in call order, then FIN), on TCP and Unix sockets, with
+// SEND_ZC too, and on both backends; destroy() still ends at once for a peer
+// that never reads. Each case runs in a child, so that the unhandled
+// rejection the old close() gave a write kills only the child.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { backend } from '../../src/index.js';
+
+const netModule = new URL('../../src/net/index.js', import.meta.url).href;
+const dir = mkdtempSync(join(tmpdir(), 'ringcore-net-careless-'));
+
+/** Runs `body` (an ES module: `api` is ringcore/net, `dir` a fresh directory) on each backend; each must print `expected`. */
+function onEachBackend(body: string, expected: unknown, backends: string[] = ['node', 'io_uring']): void {
+  for (const which of backends) {
+    if (which === 'io_uring' && backend() !== 'io_uring') {
+      console.log('# io_uring run skipped: the kernel has no io_uring here');
+      continue;
+    }
+    const work = mkdtempSync(join(dir, 'run-'));
+    const env = { ...process.env, RINGCORE_BACKEND: which, RINGCORE_QUIET: '1', NODE_OPTIONS: undefined };
+    const source = `const api = await import(${JSON.stringify(netModule)}); const dir = ${JSON.stringify(work)};\n${body}`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', source], { env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, `${which} child failed (${r.signal ?? r.status}):\n${r.stderr}`);
+    assert.deepEqual(JSON.parse(r.stdout), expected, which);
+  }
+}
+
+/** A node:net server that keeps what each connection sent, and how it ended. */
+const countingServer = `
+  import net from 'node:net';
+  function collect(server) {
+    const got = [];
+    server.on('connection', (s) => {
+      const chunks = [];
+      s.on('data', (d) => chunks.push(d));
+      s.on('error', (e) => got.push({ error: e.code }));
+      s.on('end', () => got.push(Buffer.concat(chunks)));
+    });
+    return got;
+  }
+  const until = async (test) => { while (!test()) await new Promise((resolve) => setTimeout(resolve, 5)); };
+  /** What came, as runs of one byte: [[byte, count], ...]. */
+  const runs = (bytes) => {
+    const out = [];
+    for (const b of bytes) { const last = out[out.length - 1]; if (last?.[0] === b) last[1]++; else out.push([b, 1]); }
+    return out;
+  };
+  const settled = (p) => p.then(() => 'ok', (e) => e.code);
+  let connections = 1;
+`;
+
+/**
+ * Three writes not awaited, then close(): prints what each gave and what the
+ * server got from `conn` (and `extra`'s fields), once `connections` have ended.
+ */
+const twoWritesThenClose = (extra = '') => `
+  const a = Buffer.alloc(100_000, 0x61), b = Buffer.alloc(100_000, 0x62), c = Buffer.alloc(50_000, 0x63);
+  const writes = [conn.write(a), conn.write(b), conn.writev([c, 'end'])];
+  const closed = await settled(conn.close());
+  const after = await settled(conn.write('late'));
+  await until(() => got.length === connections);
+  const ours = got.find((g) => g[0] !== 0x7a) ?? got[0];
+  console.log(JSON.stringify({ closed, writes: await Promise.all(writes.map(settled)), after, got: runs(ours) ${extra} }));
+  process.exit(0);
+`;
+const expectedTwoWrites = {
+  closed: 'ok',
+  writes: ['ok', 'ok', 'ok'],
+  after: 'ERR_RINGCORE_CLOSED',
+  got: [
+    [0x61, 100_000],
+    [0x62, 100_000],
+    [0x63, 50_000],
+    [0x65, 1],
+    [0x6e, 1],
+    [0x64, 1],
+  ],
+};
+
+test('TCP: writes not awaited before close() all go out, in call order, then FIN; a write after close() rejects', () => {
+  onEachBackend(
+    `${countingServer}
+     const server = net.createServer();
+     const got = collect(server);
+     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+     const conn = await api.TcpStream.connect({ host: '127.0.0.1', port: server.address().port });
+     ${twoWritesThenClose()}`,
+    expectedTwoWrites,
+  ); // before: the second write rejected ERR_RINGCORE_CLOSED (unhandled: the child died), the server got 100000 bytes
+});
+
+test('Unix socket: writes not awaited before close() all go out, in call order, then FIN', () => {
+  onEachBackend(
+    `${countingServer}
+     const server = net.createServer();
+     const got = collect(server);
+     const path = dir + '/s.sock';
+     await new Promise((resolve) => server.listen(path, resolve));
+     const conn = await api.UnixStream.connect({ path });
+     ${twoWritesThenClose()}`,
+    expectedTwoWrites,
+  );
+});
+
+test('SEND_ZC writes not awaited before close() all go out too', () => {
+  onEachBackend(
+    `${countingServer}
+     api.setZeroCopyThreshold(1);
+     const server = net.createServer();
+     const got = collect(server);
+     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+     const conn = await api.TcpStream.connect({ host: '127.0.0.1', port: server.address().port });
+     ${twoWritesThenClose()}`,
+    expectedTwoWrites,
+    ['io_uring'],
+  );
+});
+
+test('close() while a chunk loop and a read() wait: they end, and the writes called before it still go out', () => {
+  onEachBackend(
+    `${countingServer}
+     const server = net.createServer();
+     const got = collect(server);
+     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+     const conn = await api.TcpStream.connect({ host: '127.0.0.1', port: server.address().port });
+     const other = await api.TcpStream.connect({ host: '127.0.0.1', port: server.address().port });
+     const loop = (async () => { for await (const _ of conn) return 'chunk'; return 'ended'; })();
+     const read = other.read(Buffer.alloc(10)).then((n) => 'read ' + n, (e) => e.code);
+     other.write(Buffer.alloc(100_000, 0x7a));
+     connections = 2;
+     const otherClosed = await settled(other.close());
+     ${twoWritesThenClose(', loop: await loop, read: await read, otherClosed')}`,
+    { ...expectedTwoWrites, loop: 'ended', read: 'read 0', otherClosed: 'ok' },
+  );
+});
+
+/** Two writes of 16 MiB to a peer that never reads, close() (which waits for them), then destroy(). */
+const destroyUnderClose = (extra: string) => `${countingServer}
+  const server = net.createServer((s) => { s.pause(); s.on('error', () => {}); });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const conn = await api.TcpStream.connect({ host: '127.0.0.1', port: server.address().port });
+  const big = Buffer.alloc(16 << 20, 1);
+  const writes = [conn.write(big), conn.write(big)];
+  const closing = conn.close();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const destroyed = await settled(conn.destroy());
+  const closed = await settled(closing);
+  const [inFlight, waiting] = await Promise.all(writes.map(settled));
+  console.log(JSON.stringify({ destroyed, closed, waitingFailed: waiting !== 'ok' ${extra} }));
+  server.close();
+  process.exit(0);`;
+
+test('destroy() ends at once when the peer never reads: a waiting write rejects, a close() that waits for the writes resolves', () => {
+  // A close() with no destroy() here would wait for ever: the peer never reads.
+  onEachBackend(destroyUnderClose(''), { destroyed: 'ok', closed: 'ok', waitingFailed: true });
+  // The node backend cannot tell: node:net calls a write's callback without an error once the socket is destroyed.
+  onEachBackend(destroyUnderClose(', inFlightFailed: inFlight !== "ok"'), { destroyed: 'ok', closed: 'ok', waitingFailed: true, inFlightFailed: true }, [
+    'io_uring',
+  ]);
+});
