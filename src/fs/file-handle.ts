@@ -19,6 +19,7 @@ import { checkAllocation, checkBuffer, checkInteger, checkPosition } from './arg
 import { IovecCursor } from '../sys/iovec.js';
 import { fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, vectorSpec, writeSpec } from './ops.js';
 import { closeFd } from './close-fd.js';
+import { closeWhenCollected, forget, type HeldFd } from './collected-handle.js';
 import { FilePosition } from './file-position.js';
 import { readCall, writeCall } from './io-call.js';
 import type { BigIntStats } from './bigint-stats.js';
@@ -102,6 +103,8 @@ export class FileHandle {
   /** The Node streams made over the handle, which close() ends first. */
   readonly #streams = new StreamHolds();
   #afterStreams: Promise<void> | null = null;
+  /** What closes the fd if the handle is collected unclosed (collected-handle.ts); null on the node backend. */
+  readonly #held: HeldFd | null;
 
   constructor(fd: number, ring: Ring, path?: string) {
     this.#fd = fd;
@@ -109,6 +112,8 @@ export class FileHandle {
     this.#target = fd;
     this.#ring = ring;
     this.#context = path === undefined ? undefined : { path };
+    // The node backend's handle has no ring: Node's own FileHandle under it closes its fd on collection.
+    this.#held = ring === undefined ? null : closeWhenCollected(this, fd);
   }
 
   /**
@@ -144,6 +149,10 @@ export class FileHandle {
     this.#table = table;
     this.#target = slot;
     this.#fixed = true;
+    if (this.#held !== null) {
+      this.#held.table = table;
+      this.#held.slot = slot;
+    }
     return true;
   }
 
@@ -237,8 +246,10 @@ export class FileHandle {
     const at = pos < 0 ? this.#position.take(len) : pos;
     // The hot path: the result object is made by the op itself (no extra promise hop).
     const spec = readSpec(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<ReadResult<T>>;
+    // Not `this`: the settled op's promise keeps its spec, and a caller may keep that promise; the handle may go.
+    const filePosition = this.#position;
     spec.map = (bytesRead) => {
-      if (pos < 0) this.#position.settle(at, len, bytesRead);
+      if (pos < 0) filePosition.settle(at, len, bytesRead);
       return { bytesRead, buffer };
     };
     return this.#trackOp(this.#current(this.#ring.submit(spec, signal === undefined ? undefined : { signal }), pos < 0 ? at : -1, len));
@@ -290,8 +301,10 @@ export class FileHandle {
     if (len === 0) return Promise.resolve({ bytesWritten: 0, buffer: data });
     const at = pos < 0 ? this.#position.take(len) : pos;
     const spec = writeSpec(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<WriteResult<T>>;
+    // Not `this`: the settled op's promise keeps its spec, and a caller may keep that promise; the handle may go.
+    const filePosition = this.#position;
     spec.map = (bytesWritten) => {
-      if (pos < 0) this.#position.settle(at, len, bytesWritten);
+      if (pos < 0) filePosition.settle(at, len, bytesWritten);
       return { bytesWritten, buffer: data };
     };
     return this.#trackOp(this.#current(this.#ring.submit(spec, signal === undefined ? undefined : { signal }), pos < 0 ? at : -1, len));
@@ -530,6 +543,7 @@ export class FileHandle {
 
   /** close(), once no stream holds the handle (the node backend's handle overrides it). */
   protected closeNow(): Promise<void> {
+    if (this.#closing === null && this.#held !== null) forget(this);
     this.#closing ??= (async () => {
       if (this.#pending > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
       // Every op naming the slot has settled: none is queued or in the kernel.
