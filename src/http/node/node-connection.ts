@@ -157,7 +157,8 @@ export class NodeConnection implements SocketOwner {
       failed = true;
       const errno = (error as NodeJS.ErrnoException).errno;
       const code = (error as { code?: string }).code;
-      if (errno !== -ECONNRESET && errno !== -EPIPE && code !== 'ERR_RINGCORE_CLOSED' && code !== 'ECANCELED') this.server.reportError(error);
+      if (errno === -ECONNRESET) this.reset(error as Error);
+      else if (errno !== -EPIPE && code !== 'ERR_RINGCORE_CLOSED' && code !== 'ECANCELED') this.server.reportError(error);
     }
     this.ended = true;
     this.iterator?.return();
@@ -174,6 +175,19 @@ export class NodeConnection implements SocketOwner {
     this.body = null;
     this.socket.closed(failed);
     this.server.forget(this);
+  }
+
+  /**
+   * The client reset the connection (its recv failed with ECONNRESET): as
+   * node:http's socketOnError, 'clientError' with the error and the socket,
+   * which is destroyed already (not writable: no answer can go out), whether
+   * a request was in progress or the connection was idle between requests.
+   * Without a listener nothing more is done: the requests are aborted next.
+   */
+  private reset(error: Error): void {
+    this.socket.destroyed = true;
+    this.socket.readable = this.socket.writable = false;
+    if (this.server.listenerCount('clientError') > 0) this.server.emit('clientError', error, this.socket);
   }
 
   /** Parses what is buffered: starts each request, feeds its body. */
