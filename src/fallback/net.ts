@@ -803,6 +803,9 @@ class NodeUdpSocket extends (UdpSocket as unknown as new (fd: number, ring: Ring
   readonly #waiters: Waiters;
   #error: Error | null = null;
   #closing: Promise<void> | null = null;
+  /** send() calls not yet settled: close() waits for them (node:dgram's close() drops them, their callbacks never called). */
+  #sends = 0;
+  #sent: (() => void) | null = null;
 
   constructor(socket: Dgram.Socket, ring: Ring, maxDatagram: number) {
     super(udpFdOf(socket), ring, maxDatagram, 1);
@@ -829,12 +832,17 @@ class NodeUdpSocket extends (UdpSocket as unknown as new (fd: number, ring: Ring
   override async send(data: Uint8Array | string, port: number, host = 'localhost', options?: { signal?: AbortSignal }): Promise<number> {
     this.#checkOpen('sendmsg');
     if (options?.signal?.aborted) throw abortError(options.signal);
-    const ip = await resolveHost(host);
-    return new Promise<number>((resolve, reject) => {
-      this.#socket.send(data, port, ip, (error, bytes) =>
-        error ? reject(errnoException((error as NodeJS.ErrnoException).errno ?? -1, 'sendmsg', { address: ip, port })) : resolve(bytes),
-      );
-    });
+    this.#sends++;
+    try {
+      const ip = await resolveHost(host);
+      return await new Promise<number>((resolve, reject) => {
+        this.#socket.send(data, port, ip, (error, bytes) =>
+          error ? reject(errnoException((error as NodeJS.ErrnoException).errno ?? -1, 'sendmsg', { address: ip, port })) : resolve(bytes),
+        );
+      });
+    } finally {
+      if (--this.#sends === 0) this.#sent?.();
+    }
   }
 
   override async recv(options?: { signal?: AbortSignal }): Promise<Datagram> {
@@ -870,10 +878,10 @@ class NodeUdpSocket extends (UdpSocket as unknown as new (fd: number, ring: Ring
   }
 
   override close(): Promise<void> {
-    this.#closing ??= new Promise<void>((resolve) => {
-      this.#socket.close(() => resolve());
-      this.#waiters.wake();
-    });
+    if (this.#closing !== null) return this.#closing;
+    const sent = this.#sends === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#sent = resolve));
+    this.#closing = sent.then(() => new Promise<void>((resolve) => this.#socket.close(() => resolve())));
+    this.#waiters.wake();
     return this.#closing;
   }
 }

@@ -81,6 +81,9 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   private readonly iterators = new Set<DatagramIterator>();
   /** Datagrams a loop that ended early had received and not yielded, oldest first: recv() and the next loop take them first. */
   private readonly kept: Datagram[] = [];
+  /** send() calls not yet settled (counted from the call, a name lookup included): close() lets them go out first. */
+  private sends = 0;
+  private sent: (() => void) | null = null;
 
   private constructor(
     /** The socket's fd. */
@@ -134,25 +137,34 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     if (this.closing !== null) throw handleClosedError(syscall, 'socket');
   }
 
-  /** Sends one datagram to host:port; resolves with the bytes sent. */
+  /**
+   * Sends one datagram to host:port; resolves with the bytes sent. A send
+   * called before close() goes out (close() waits for it: a datagram never
+   * waits for its peer); node:dgram drops it, without a word.
+   */
   async send(data: Uint8Array | string, port: number, host = 'localhost', options?: { signal?: AbortSignal }): Promise<number> {
     this.checkOpen('sendmsg');
     checkPort(port);
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     if (!(buf instanceof Uint8Array)) throw invalidArgType('data', 'a string, Buffer or Uint8Array', data);
-    const ip = await resolveHost(host);
-    const addr = inetSockaddr(ip, port);
-    const msg = message(addr.bytes, addr.length, buf);
-    const fd = this.fd;
-    return this.ring.submit(
-      {
-        syscall: 'sendmsg',
-        prep: (uring, sqe) => uring.prepSendmsg(sqe, fd, addressOf(msg), 0),
-        pin: [msg, addr.bytes, buf],
-        context: { address: ip, port },
-      },
-      { signal: this.signalFor(options?.signal) },
-    );
+    this.sends++;
+    try {
+      const ip = await resolveHost(host);
+      const addr = inetSockaddr(ip, port);
+      const msg = message(addr.bytes, addr.length, buf);
+      const fd = this.fd;
+      return await this.ring.submit(
+        {
+          syscall: 'sendmsg',
+          prep: (uring, sqe) => uring.prepSendmsg(sqe, fd, addressOf(msg), 0),
+          pin: [msg, addr.bytes, buf],
+          context: { address: ip, port },
+        },
+        options?.signal === undefined ? undefined : { signal: options.signal },
+      );
+    } finally {
+      if (--this.sends === 0) this.sent?.();
+    }
   }
 
   /**
@@ -234,7 +246,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
 
   /**
    * Ends iterators (their recvmsg is cancelled), cancels receives in flight,
-   * closes the socket, then unregisters the buffer ring once the kernel has
+   * lets the sends called before it go out, closes the socket, then unregisters the buffer ring once the kernel has
    * let go of every recvmsg.
    */
   close(): Promise<void> {
@@ -243,7 +255,8 @@ export class UdpSocket implements AsyncIterable<Datagram> {
       const iterators = [...this.iterators];
       this.iterators.clear();
       for (const iterator of iterators) void iterator.return();
-      this.closing = Promise.all(iterators.map((i) => i.idle()))
+      const sent = this.sends === 0 ? undefined : new Promise<void>((resolve) => (this.sent = resolve));
+      this.closing = Promise.all([sent, ...iterators.map((i) => i.idle())])
         .then(() => closeSocket(this.ring, this.fd))
         .finally(() => {
           const pool = this.pool;

@@ -163,3 +163,23 @@ test('destroy() ends at once when the peer never reads: a waiting write rejects,
     'io_uring',
   ]);
 });
+
+test('UDP: sends not awaited before close() go out (node:dgram drops them without a word); a send after close() rejects', () => {
+  onEachBackend(
+    `${countingServer}
+     import dgram from 'node:dgram';
+     const receiver = dgram.createSocket('udp4');
+     const got = [];
+     receiver.on('message', (m) => got.push(m.toString()));
+     await new Promise((resolve) => receiver.bind(0, '127.0.0.1', resolve));
+     const port = receiver.address().port;
+     const socket = await api.UdpSocket.bind({ host: '127.0.0.1' });
+     const sends = [socket.send('one', port, '127.0.0.1'), socket.send('two', port, 'localhost'), socket.send('three', port, '127.0.0.1')];
+     const closed = await settled(socket.close());
+     const after = await settled(socket.send('late', port, '127.0.0.1'));
+     await until(() => got.length === 3);
+     console.log(JSON.stringify({ closed, sends: await Promise.all(sends.map(settled)), after, got: got.sort() }));
+     process.exit(0);`,
+    { closed: 'ok', sends: ['ok', 'ok', 'ok'], after: 'ERR_RINGCORE_CLOSED', got: ['one', 'three', 'two'] },
+  ); // before: io_uring rejected each send with an AbortError (unhandled: the child died); the node backend's never settled
+});
