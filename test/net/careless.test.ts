@@ -54,6 +54,14 @@ const countingServer = `
   let connections = 1;
 `;
 
+/** A node:net server that collects (`got`), and `conn`, a ringcore TcpStream connected to it. */
+const tcpClient = `
+  const server = net.createServer();
+  const got = collect(server);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const conn = await api.TcpStream.connect({ host: '127.0.0.1', port: server.address().port });
+`;
+
 /**
  * Three writes not awaited, then close(): prints what each gave and what the
  * server got from `conn` (and `extra`'s fields), once `connections` have ended.
@@ -85,10 +93,7 @@ const expectedTwoWrites = {
 test('TCP: writes not awaited before close() all go out, in call order, then FIN; a write after close() rejects', () => {
   onEachBackend(
     `${countingServer}
-     const server = net.createServer();
-     const got = collect(server);
-     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-     const conn = await api.TcpStream.connect({ host: '127.0.0.1', port: server.address().port });
+     ${tcpClient}
      ${twoWritesThenClose()}`,
     expectedTwoWrites,
   ); // before: the second write rejected ERR_RINGCORE_CLOSED (unhandled: the child died), the server got 100000 bytes
@@ -111,10 +116,7 @@ test('SEND_ZC writes not awaited before close() all go out too', () => {
   onEachBackend(
     `${countingServer}
      api.setZeroCopyThreshold(1);
-     const server = net.createServer();
-     const got = collect(server);
-     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-     const conn = await api.TcpStream.connect({ host: '127.0.0.1', port: server.address().port });
+     ${tcpClient}
      ${twoWritesThenClose()}`,
     expectedTwoWrites,
     ['io_uring'],
@@ -124,10 +126,7 @@ test('SEND_ZC writes not awaited before close() all go out too', () => {
 test('close() while a chunk loop and a read() wait: they end, and the writes called before it still go out', () => {
   onEachBackend(
     `${countingServer}
-     const server = net.createServer();
-     const got = collect(server);
-     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-     const conn = await api.TcpStream.connect({ host: '127.0.0.1', port: server.address().port });
+     ${tcpClient}
      const other = await api.TcpStream.connect({ host: '127.0.0.1', port: server.address().port });
      const loop = (async () => { for await (const _ of conn) return 'chunk'; return 'ended'; })();
      const read = other.read(Buffer.alloc(10)).then((n) => 'read ' + n, (e) => e.code);
