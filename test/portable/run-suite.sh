@@ -11,8 +11,9 @@ binary=$2
 # Both: stat times compared with the runtime's own node:fs, process.arch reassigned,
 # the process's threads counted; createServer, which is built on Node's own
 # node:http internals (IncomingMessage/ServerResponse bookkeeping) that Bun's
-# and Deno's node:http reimplement.
-skip='fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|http/create-server|http/frameworks'
+# and Deno's node:http reimplement; fallback/suites, which runs files again in a
+# `node --test` child.
+skip='fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|http/create-server|http/frameworks|http/client-reset|fallback/suites'
 case $runtime in
   # Bun: an fd count that expects one fd per ring (the thread driver holds three);
   # async stack traces are V8's (JavaScriptCore names the awaiting callers differently).
@@ -20,7 +21,7 @@ case $runtime in
   # Deno: children started with process.execPath and Node's flags; node:fs
   # given fds it did not open; error objects compared with Deno's node:fs;
   # signals interrupting an enter; worker fds expected to be distinct.
-  deno) skip="$skip|package/entry-points|driver/exit|driver/teardown|fs/examples|ring/setup-error|ring/trace|op/slot-reuse|trace/timeline|fs/eacces|op/cancel-read|op/deadline|op/link|op/stale-cqe|time/timeout|driver/task-run|fs/read-write|driver/close|fs/errors|driver/eintr|driver/workers|driver/teardown-run-blocked|fallback/backend|fallback/socket-io|driver/completion-driver|http/connection-cap|fs/file-position|op/skip-success|fallback/careless" ;;
+  deno) skip="$skip|package/entry-points|driver/exit|driver/teardown|fs/examples|ring/setup-error|ring/trace|op/slot-reuse|trace/timeline|fs/eacces|op/cancel-read|op/deadline|op/link|op/stale-cqe|time/timeout|driver/task-run|fs/read-write|driver/close|fs/errors|driver/eintr|driver/workers|driver/teardown-run-blocked|fallback/backend|fallback/socket-io|driver/completion-driver|http/connection-cap|fs/file-position|op/skip-success|fallback/careless|net/careless|fs/collected-handle" ;;
   *) echo "usage: $0 bun|deno BINARY" >&2; exit 2 ;;
 esac
 
