@@ -617,6 +617,10 @@ export async function connectUnix(options: UnixConnectOptions, ring: Ring): Prom
 
 /** Two connected Unix streams: socketpair(2) (no io_uring in it), each end adopted by a net.Socket. */
 export function socketpair(ring: Ring): [UnixStream, UnixStream] {
+  // Bun's net.Socket cannot adopt an fd: its ends would fail their first write (EPIPE) and never read.
+  if ((process.versions as Record<string, string | undefined>).bun !== undefined) {
+    throw new RingcoreError('ERR_RINGCORE_UNSUPPORTED', "socketpair() needs io_uring under Bun: Bun's net.Socket cannot adopt an fd");
+  }
   const fds = new Int32Array(2);
   const ret = native.syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, addressOf(fds));
   if (ret < 0) throw errnoException(ret, 'socketpair');
