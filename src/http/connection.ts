@@ -153,13 +153,16 @@ export class Connection {
    * The client left while its handler runs (FIN or reset): as node:http, the
    * response to come is dropped and the connection closes. The receive loop,
    * held by the handler's promise (which may never settle), goes on from
-   * here: to the graceful close, as after a Connection: close.
+   * here: to the graceful close, as after a Connection: close. The answers
+   * before the held one (drain() started their send) go out first: a client
+   * that half-closed still reads them, and the FIN (an IORING_OP_SHUTDOWN,
+   * which does not wait for the Sender's SEND) would cut that send off.
    */
   private leave(): void {
     if (this.answering === null) return;
     this.answering = null;
     this.stopWatch();
-    this.receiver!.after(this.settle(false));
+    this.receiver!.after(this.settle(this.sender.busy ? this.sendDone().then(() => false) : false));
   }
 
   /** Serves requests until the connection ends; never rejects. */

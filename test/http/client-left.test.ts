@@ -13,7 +13,9 @@ import { openSync } from 'node:fs';
 import { HttpResponse, serve } from '../../src/http/index.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { netRing } from '../../src/net/net-ring.js';
-import { leakedSince, openFds, until } from '../../test-support/net.js';
+import { leakedSince, openFds, readAll, until } from '../../test-support/net.js';
+import { setIntOption } from '../../src/net/socket.js';
+import { SO_RCVBUF, SO_SNDBUF, SOL_SOCKET } from '../../src/sys/socket-constants.js';
 
 /** Sends one request on a fresh connection; resolves with the socket once it is written. */
 async function requestOn(port: number, path: string): Promise<net.Socket> {
@@ -94,4 +96,81 @@ test('pipelined requests: the client leaves while the second handler runs (its c
   await until(() => server.connections === 0, 20_000, 'the connection to end');
   assert.deepEqual(started, ['/first', '/never']);
   await server.close();
+});
+
+/** The fd numbers of this process's sockets. */
+function socketFds(): Set<number> {
+  const fds = new Set<number>();
+  for (const entry of openFds()) {
+    const [fd, target] = entry.split(' -> ');
+    if (target!.startsWith('socket:')) fds.add(Number(fd));
+  }
+  return fds;
+}
+
+test('pipelined: the answers before a held handler still go out, whole, when the client half-closes and reads them only later', {
+  timeout: 30_000,
+}, async () => {
+  // Before: the client's FIN made the server shut its side down (lingering close) with those answers'
+  // send still waiting for room in the socket: it failed (EPIPE), and the client got a cut response.
+  const fill = 'f'.repeat(50_000);
+  const body = 'm'.repeat(60_000); // stays in the output buffer (below LARGE_BODY) until the held handler
+  const started: string[] = [];
+  const fetch = (req: HttpRequest): HttpResponse | Promise<HttpResponse> => {
+    started.push(req.pathname);
+    return req.pathname === '/never' ? new Promise<HttpResponse>(() => {}) : new HttpResponse(req.pathname === '/fill' ? fill : body);
+  };
+  // A short idle timeout: the sweep, which watches a held handler's client, runs every 50 ms.
+  const server = await serve({ host: '127.0.0.1', port: 0, idleTimeout: 200, fetch });
+  const socketsBefore = socketFds();
+  // The client reads nothing until told to (Node's onread: a read into a 1-byte buffer, then a pause).
+  let reading = false;
+  const chunks: Buffer[] = [];
+  const small = Buffer.alloc(1);
+  const large = Buffer.alloc(65536);
+  const onread = {
+    buffer: () => (reading ? large : small),
+    callback: (n: number, buf: Buffer) => {
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+      return reading;
+    },
+  };
+  const socket = net.connect({ port: server.address.port, host: '127.0.0.1', onread } as net.NetConnectOpts);
+  try {
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const clientFd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
+    await until(() => server.connections === 1, 10_000, 'the connection');
+    const serverFds = [...socketFds()].filter((fd) => !socketsBefore.has(fd) && fd !== clientFd);
+    assert.equal(serverFds.length, 1, 'the server side of the connection');
+    // Small buffers both ways: the 60 kB answer cannot all be in the kernel while the client does not read.
+    setIntOption(serverFds[0]!, SOL_SOCKET, SO_SNDBUF, 4096);
+    setIntOption(clientFd, SOL_SOCKET, SO_RCVBUF, 4096);
+    // A first answer the client does not read fills its receive buffer.
+    socket.write('GET /fill HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => started.length === 1, 10_000, 'the first handler');
+    socket.write('GET /mid HTTP/1.1\r\nHost: x\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => started.length === 3, 10_000, 'the held handler to start');
+    socket.end(); // FIN: the sweep's watch sees the client leave
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // sweeps enough for the watch to fire and be acted on
+    const received = new Promise((resolve) => socket.once('end', resolve));
+    reading = true;
+    socket.resume();
+    await received;
+    const text = Buffer.concat(chunks).toString('latin1');
+    // Both answers whole, one after the other: the bodies' lengths say where each ends.
+    const answers = text
+      .split(/HTTP\/1\.1 200 OK\r\n/)
+      .slice(1)
+      .map((answer) => answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual(
+      answers.map((answer) => answer.length),
+      [fill.length, body.length],
+    ); // before: [50000], the second answer lost whole
+    assert.equal(answers[1], body);
+    assert.deepEqual(started, ['/fill', '/mid', '/never']);
+  } finally {
+    socket.destroy();
+    await server.close();
+  }
 });
