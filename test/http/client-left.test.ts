@@ -13,7 +13,7 @@ import { openSync } from 'node:fs';
 import { HttpResponse, serve } from '../../src/http/index.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { netRing } from '../../src/net/net-ring.js';
-import { leakedSince, openFds, readAll, until } from '../../test-support/net.js';
+import { leakedSince, openFds, until } from '../../test-support/net.js';
 import { setIntOption } from '../../src/net/socket.js';
 import { SO_RCVBUF, SO_SNDBUF, SOL_SOCKET } from '../../src/sys/socket-constants.js';
 
