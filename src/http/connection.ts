@@ -162,7 +162,18 @@ export class Connection {
     if (this.answering === null) return;
     this.answering = null;
     this.stopWatch();
-    this.receiver!.after(this.settle(this.sender.busy ? this.sendDone().then(() => false) : false));
+    this.receiver!.after(this.settle(this.sender.busy ? this.clientReads().then(() => false) : false));
+  }
+
+  /**
+   * The send in flight is over. It waits for the client to read: the idle
+   * deadline holds meanwhile (deadline is 0 while a handler holds the
+   * connection), so that a client that never reads is shut down by the
+   * sweep, as one that does not read a batch's answers.
+   */
+  private clientReads(): Promise<void> {
+    this.deadline = turnNow() + this.context.idleTimeout;
+    return this.sendDone();
   }
 
   /** Serves requests until the connection ends; never rejects. */
@@ -354,7 +365,7 @@ export class Connection {
     }
     // The output buffer is the send's until it is over (drain() sent the earlier answers when it held).
     if (this.sender.busy) {
-      void this.sendDone().then(() => this.answer(result));
+      void this.clientReads().then(() => this.answer(result));
       return;
     }
     this.answering = null;

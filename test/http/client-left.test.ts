@@ -11,6 +11,7 @@ import net from 'node:net';
 import { openSync } from 'node:fs';
 
 import { HttpResponse, serve } from '../../src/http/index.js';
+import type { Server } from '../../src/http/server.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { netRing } from '../../src/net/net-ring.js';
 import { leakedSince, openFds, until } from '../../test-support/net.js';
@@ -108,22 +109,19 @@ function socketFds(): Set<number> {
   return fds;
 }
 
-test('pipelined: the answers before a held handler still go out, whole, when the client half-closes and reads them only later', {
-  timeout: 30_000,
-}, async () => {
-  // Before: the client's FIN made the server shut its side down (lingering close) with those answers'
-  // send still waiting for room in the socket: it failed (EPIPE), and the client got a cut response.
-  const fill = 'f'.repeat(50_000);
-  const body = 'm'.repeat(60_000); // stays in the output buffer (below LARGE_BODY) until the held handler
-  const started: string[] = [];
-  const fetch = (req: HttpRequest): HttpResponse | Promise<HttpResponse> => {
-    started.push(req.pathname);
-    return req.pathname === '/never' ? new Promise<HttpResponse>(() => {}) : new HttpResponse(req.pathname === '/fill' ? fill : body);
-  };
-  // A short idle timeout: the sweep, which watches a held handler's client, runs every 50 ms.
-  const server = await serve({ host: '127.0.0.1', port: 0, idleTimeout: 200, fetch });
+/** Answers bigger than the kernel holds while the client does not read: the first fills the client's buffer, the second stays in the server's output buffer (below LARGE_BODY). */
+const FILL = 'f'.repeat(50_000);
+const BODY = 'm'.repeat(60_000);
+
+/**
+ * A client of `server` that reads nothing until read() is called (Node's
+ * onread: a read into a 1-byte buffer, then a pause), with 4 kB socket
+ * buffers on both ends. It asks for /fill (answered, unread), then for
+ * /mid and `held` pipelined: /mid's answer waits in a SEND that cannot
+ * finish, when `held`'s handler holds the connection.
+ */
+async function unreadAnswerBeforeHeld(server: Server, started: string[], held: string) {
   const socketsBefore = socketFds();
-  // The client reads nothing until told to (Node's onread: a read into a 1-byte buffer, then a pause).
   let reading = false;
   const chunks: Buffer[] = [];
   const small = Buffer.alloc(1);
@@ -136,41 +134,87 @@ test('pipelined: the answers before a held handler still go out, whole, when the
     },
   };
   const socket = net.connect({ port: server.address.port, host: '127.0.0.1', onread } as net.NetConnectOpts);
-  try {
-    socket.on('error', () => {});
-    await new Promise((resolve) => socket.once('connect', resolve));
-    const clientFd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
-    await until(() => server.connections === 1, 10_000, 'the connection');
-    const serverFds = [...socketFds()].filter((fd) => !socketsBefore.has(fd) && fd !== clientFd);
-    assert.equal(serverFds.length, 1, 'the server side of the connection');
-    // Small buffers both ways: the 60 kB answer cannot all be in the kernel while the client does not read.
-    setIntOption(serverFds[0]!, SOL_SOCKET, SO_SNDBUF, 4096);
-    setIntOption(clientFd, SOL_SOCKET, SO_RCVBUF, 4096);
-    // A first answer the client does not read fills its receive buffer.
-    socket.write('GET /fill HTTP/1.1\r\nHost: x\r\n\r\n');
-    await until(() => started.length === 1, 10_000, 'the first handler');
-    socket.write('GET /mid HTTP/1.1\r\nHost: x\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n');
-    await until(() => started.length === 3, 10_000, 'the held handler to start');
-    socket.end(); // FIN: the sweep's watch sees the client leave
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // sweeps enough for the watch to fire and be acted on
-    const received = new Promise((resolve) => socket.once('end', resolve));
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  await until(() => server.connections === 1, 10_000, 'the connection');
+  // The new sockets (the client's, the server's): small buffers both ways.
+  const fds = [...socketFds()].filter((fd) => !socketsBefore.has(fd));
+  assert.ok(fds.length >= 2, 'the two ends of the connection');
+  for (const fd of fds) {
+    setIntOption(fd, SOL_SOCKET, SO_SNDBUF, 4096);
+    setIntOption(fd, SOL_SOCKET, SO_RCVBUF, 4096);
+  }
+  socket.write('GET /fill HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => started.length === 1, 10_000, 'the first handler');
+  socket.write(`GET /mid HTTP/1.1\r\nHost: x\r\n\r\nGET ${held} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  await until(() => started.length === 3, 10_000, 'the held handler to start');
+  /** Reads everything until the end; the bodies of the 200 answers received. */
+  const read = async (): Promise<string[]> => {
+    const ended = new Promise((resolve) => socket.once('end', resolve));
     reading = true;
     socket.resume();
-    await received;
+    await ended;
     const text = Buffer.concat(chunks).toString('latin1');
-    // Both answers whole, one after the other: the bodies' lengths say where each ends.
-    const answers = text
+    return text
       .split(/HTTP\/1\.1 200 OK\r\n/)
       .slice(1)
       .map((answer) => answer.slice(answer.indexOf('\r\n\r\n') + 4));
+  };
+  return { socket, read };
+}
+
+test('pipelined: the answers before a held handler still go out, whole, when the client half-closes and reads them only later', {
+  timeout: 30_000,
+}, async () => {
+  // Before: the client's FIN made the server shut its side down (lingering close) with those answers'
+  // send still waiting for room in the socket: it failed (EPIPE), and the client got a cut response.
+  const started: string[] = [];
+  const fetch = (req: HttpRequest): HttpResponse | Promise<HttpResponse> => {
+    started.push(req.pathname);
+    return req.pathname === '/never' ? new Promise<HttpResponse>(() => {}) : new HttpResponse(req.pathname === '/fill' ? FILL : BODY);
+  };
+  // The sweep, which watches a held handler's client, runs every 50 ms (a quarter of the shorter timeout);
+  // the idle timeout, which ends a client that reads nothing for that long, is far away.
+  const server = await serve({ host: '127.0.0.1', port: 0, headersTimeout: 200, idleTimeout: 60_000, fetch });
+  let client: Awaited<ReturnType<typeof unreadAnswerBeforeHeld>> | undefined;
+  try {
+    client = await unreadAnswerBeforeHeld(server, started, '/never');
+    client.socket.end(); // FIN: the sweep's watch sees the client leave
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // sweeps enough for the watch to fire and be acted on
+    const answers = await client.read();
     assert.deepEqual(
       answers.map((answer) => answer.length),
-      [fill.length, body.length],
+      [FILL.length, BODY.length],
     ); // before: [50000], the second answer lost whole
-    assert.equal(answers[1], body);
+    assert.equal(answers[1], BODY);
     assert.deepEqual(started, ['/fill', '/mid', '/never']);
   } finally {
-    socket.destroy();
+    client?.socket.destroy();
+    await server.close();
+  }
+});
+
+test('pipelined: a held handler answers while the answers before it wait for a client that reads nothing: the idle timeout ends the connection', {
+  timeout: 30_000,
+}, async () => {
+  // Before: the connection waited for that send with no deadline (0 while a handler holds it): it and
+  // its fd stayed for good, and server.close() never resolved.
+  const started: string[] = [];
+  let answerLate!: () => void;
+  const late = new Promise<void>((resolve) => (answerLate = resolve));
+  const fetch = (req: HttpRequest): HttpResponse | Promise<HttpResponse> => {
+    started.push(req.pathname);
+    return req.pathname === '/late' ? late.then(() => new HttpResponse('late')) : new HttpResponse(req.pathname === '/fill' ? FILL : BODY);
+  };
+  const server = await serve({ host: '127.0.0.1', port: 0, idleTimeout: 200, fetch });
+  let client: Awaited<ReturnType<typeof unreadAnswerBeforeHeld>> | undefined;
+  try {
+    client = await unreadAnswerBeforeHeld(server, started, '/late');
+    answerLate();
+    await until(() => server.connections === 0, 10_000, 'the idle timeout to end the connection of a client that reads nothing');
+    assert.deepEqual(started, ['/fill', '/mid', '/late']);
+  } finally {
+    client?.socket.destroy();
     await server.close();
   }
 });
