@@ -5,6 +5,9 @@
 // pump stops calling next(), the chunk iterator's bounded queue fills and the
 // recv pauses in the kernel, so the peer is slowed, not buffered (chunks are
 // owned copies: their provided buffers went straight back to the kernel).
+// As net.Socket, reading starts at once (up to highWaterMark), and the peer's
+// end is noticed even by code that never reads: with nothing left unread,
+// 'end' follows, so a socket that was ended by us closes once the peer ends.
 // Writing awaits each write before taking the next (backpressure through
 // highWaterMark); ending sends a FIN (shutdown('write')), and with
 // allowHalfOpen false (net.Socket's default) the end of the peer's data ends
@@ -57,6 +60,7 @@ export class RingcoreDuplex extends Duplex {
     options: DuplexOptions = {},
   ) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false, highWaterMark: options.highWaterMark, decodeStrings: true });
+    this.read(0);
   }
 
   /** Starts pulling chunks from the socket's recv, until push() says the readable side is full. */
@@ -74,6 +78,8 @@ export class RingcoreDuplex extends Duplex {
         if (this.destroyed) return;
         if (result.done) {
           this.push(null);
+          // Ends a readable side nobody reads ('end' only comes from a read), as net.Socket does at EOF.
+          this.read(0);
           return;
         }
         this.bytesRead += result.value.length;

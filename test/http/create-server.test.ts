@@ -783,3 +783,28 @@ test('res.destroy() while a large body is in flight to a client that does not re
     await closed(server);
   }
 });
+
+// An 'upgrade' listener that refuses with socket.end(answer) and never reads: as net.Socket, the
+// duplex notices the client's FIN, closes, and the server forgets the connection (its close() ends).
+// The timeout only guards against a hang: the old duplex never read, so it never closed.
+test("an 'upgrade' refused with socket.end() and never read closes once the client ends; server.close() completes", { timeout: 20_000 }, async () => {
+  const server = createServer(() => {});
+  const socketClosed = new Promise<void>((resolve) =>
+    server.on('upgrade', (_req, socket) => {
+      socket.once('close', () => resolve());
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }),
+  );
+  const port = await listening(server);
+  const client = net.connect(port, '127.0.0.1');
+  let answer = '';
+  client.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+  // The client ends its side when the server's end arrives (a node:net default: allowHalfOpen false).
+  const clientClosed = once(client, 'close');
+  client.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+  await clientClosed;
+  assert.match(answer, /^HTTP\/1\.1 403 Forbidden\r\n/);
+  await socketClosed;
+  assert.equal(server.connectionCount, 0);
+  await closed(server);
+});

@@ -78,6 +78,29 @@ test('half-close: end() sends FIN, and with allowHalfOpen the other direction ke
   }
 });
 
+// As net.Socket: reading starts at once and the peer's end is noticed without a reader, so a duplex
+// that only writes and ends closes once the peer ends too (the old one never read: it stayed open).
+// The timeout only guards against that hang.
+test('a duplex that writes, ends and never reads closes once the peer ends', { timeout: 20_000 }, async () => {
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  try {
+    const client = await nodeConnect(listener.address().port);
+    const stream = await listener.accept();
+    const duplex = stream.toDuplex();
+    const closed = once(duplex, 'close');
+    const fromServer = readAll(client);
+    duplex.end('goodbye');
+    // The client sees all of it, then ends its own side in turn.
+    assert.equal((await fromServer).toString(), 'goodbye');
+    client.end();
+    await closed;
+    assert.equal(duplex.readableEnded, true);
+    assert.equal(stream.closed, true);
+  } finally {
+    await listener.close();
+  }
+});
+
 test('net.Socket look-alikes: remoteAddress, remotePort, setTimeout emits timeout', async () => {
   const listener = await TcpListener.bind({ host: '127.0.0.1' });
   try {
