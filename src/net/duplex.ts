@@ -14,7 +14,6 @@
 // ours too. Destroying closes the socket.
 import { Duplex } from 'node:stream';
 import type { SocketAddress } from './address.js';
-import type { ChunkIterator } from './chunks.js';
 
 /** Options for toDuplex() and SocketStream.toDuplex(). */
 export interface DuplexOptions {
@@ -24,9 +23,15 @@ export interface DuplexOptions {
   highWaterMark?: number;
 }
 
+/** The chunks the adapter reads: Buffers it may keep (a ChunkIterator without `borrow`). */
+export interface DuplexChunks {
+  next(): Promise<IteratorResult<Buffer>>;
+  return(): Promise<IteratorResult<Buffer>>;
+}
+
 /** What the adapter needs from a socket (a SocketStream, or a TcpStream with addresses). */
 export interface DuplexSource {
-  chunks(): ChunkIterator;
+  chunks(): DuplexChunks;
   write(data: Uint8Array): Promise<void>;
   writev(data: Uint8Array[]): Promise<void>;
   shutdown(how: 'write'): Promise<void>;
@@ -43,7 +48,7 @@ export interface DuplexSource {
  * setTimeout, setNoDelay, destroySoon...) for node:http and other stream code.
  */
 export class RingcoreDuplex extends Duplex {
-  private incoming: ChunkIterator | null = null;
+  private incoming: DuplexChunks | null = null;
   private pumping = false;
   private timeoutMs = 0;
   private timer: NodeJS.Timeout | null = null;

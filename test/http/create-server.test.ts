@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 
 import { addTraceListener, constants as C } from '../../src/index.js';
 import { createServer, type Server } from '../../src/http/index.js';
@@ -806,5 +806,45 @@ test("an 'upgrade' refused with socket.end() and never read closes once the clie
   assert.match(answer, /^HTTP\/1\.1 403 Forbidden\r\n/);
   await socketClosed;
   assert.equal(server.connectionCount, 0);
+  await closed(server);
+});
+
+// A CONNECT tunnel piped into a destination that keeps the Buffers it is given (as a socket's write
+// queue does, here until the end): they must be the tunnel's own. It was handed the connection's
+// borrowed chunks, views of the ring's provided buffers, overwritten once those came round again
+// (after 16 MiB through the ring): the tunnelled bytes arrived corrupted.
+test("'connect': a tunnel piped into a destination that keeps its chunks delivers the client's bytes intact", async () => {
+  const size = 24 * 1024 * 1024;
+  const sent = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 4) sent.writeUInt32BE(i, i);
+  const received: Buffer[] = [];
+  const server = createServer(() => {});
+  const tunnelled = new Promise<Buffer>((resolve) =>
+    server.on('connect', (_req, socket, head: Buffer) => {
+      received.push(head);
+      // The destination takes each chunk a turn later and keeps the Buffer it was given.
+      const slow = new Writable({
+        highWaterMark: 64 * 1024,
+        write(chunk: Buffer, _encoding, callback) {
+          received.push(chunk);
+          setImmediate(callback);
+        },
+      });
+      slow.on('finish', () => resolve(Buffer.concat(received)));
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      socket.pipe(slow);
+    }),
+  );
+  const port = await listening(server);
+  const client = net.connect(port, '127.0.0.1');
+  client.on('data', () => {});
+  client.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+  await once(client, 'data');
+  client.end(sent);
+  const got = await tunnelled;
+  assert.equal(got.length, size);
+  assert.ok(got.equals(sent), 'the tunnelled bytes are the ones sent');
+  client.destroy();
+  server.closeAllConnections();
   await closed(server);
 });

@@ -393,7 +393,11 @@ export class NodeConnection implements SocketOwner {
     const stream = this.stream;
     const iterator = this.iterator!;
     const duplex: RingcoreDuplex = toDuplex({
-      chunks: () => iterator,
+      // The connection's chunks are borrowed (overwritten at the next read); the duplex keeps what it pushes: copies.
+      chunks: () => ({
+        next: () => iterator.next().then((result) => (result.done ? result : { done: false, value: Buffer.from(result.value) })),
+        return: () => iterator.return(),
+      }),
       write: (data) => stream.write(data),
       writev: (data) => stream.writev(data),
       shutdown: (how) => stream.shutdown(how),
