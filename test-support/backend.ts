@@ -9,6 +9,7 @@ import { test as nodeTest } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { backend } from '../src/index.js';
 import { fallbackCause } from '../src/backend/backend.js';
+import { runtime } from '../src/sys/runtime.js';
 
 let reason: string | false | undefined;
 
@@ -43,7 +44,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * is deno (docs/architecture.md, "The test suite on Bun and Deno").
  */
 export function nodeChildSkip(): string | false {
-  return 'deno' in process.versions ? "starts a child with process.execPath and Node's flags; under Deno that binary is deno" : false;
+  return runtime === 'deno' ? "starts a child with process.execPath and Node's flags; under Deno that binary is deno" : false;
 }
 
 /** The seccomp launcher (native/tools/no-io-uring.c), built with cc into build/ if missing; null without a compiler. */

@@ -10,6 +10,7 @@
 // thread driver is tested on Node that way).
 import { RingcoreError } from '../sys/errors.js';
 import { native, type Watch } from '../sys/native.js';
+import { runtime } from '../sys/runtime.js';
 
 /** `'poll'`: uv_poll in the runtime's libuv loop; `'thread'`: a waiting thread and a threadsafe function. */
 export type CompletionDriver = 'poll' | 'thread';
@@ -26,9 +27,8 @@ export function completionDriver(): CompletionDriver {
     }
     chosen = forced;
   } else {
-    const versions = process.versions as Record<string, string | undefined>;
-    const noUvPoll = versions.bun !== undefined || versions.deno !== undefined || 'Deno' in globalThis;
-    chosen = noUvPoll ? 'thread' : 'poll';
+    // Only Node gives an addon uv_poll.
+    chosen = runtime === 'node' ? 'poll' : 'thread';
   }
   return chosen;
 }

@@ -25,6 +25,7 @@ import {
   SO_REUSEPORT,
 } from '../sys/socket-constants.js';
 import { SYS_socketpair } from '../sys/syscalls.js';
+import { runtime } from '../sys/runtime.js';
 import { lazyBuiltin } from '../sys/builtins.js';
 import { inetSockaddr, resolveHost, type SocketAddress } from '../net/address.js';
 import { bindSocket, closeFdNow, createSocket, listenSocket, setIntOption } from '../net/socket.js';
@@ -618,7 +619,7 @@ export async function connectUnix(options: UnixConnectOptions, ring: Ring): Prom
 /** Two connected Unix streams: socketpair(2) (no io_uring in it), each end adopted by a net.Socket. */
 export function socketpair(ring: Ring): [UnixStream, UnixStream] {
   // Bun's net.Socket cannot adopt an fd: its ends would fail their first write (EPIPE) and never read.
-  if ((process.versions as Record<string, string | undefined>).bun !== undefined) {
+  if (runtime === 'bun') {
     throw new RingcoreError('ERR_RINGCORE_UNSUPPORTED', "socketpair() needs io_uring under Bun: Bun's net.Socket cannot adopt an fd");
   }
   const fds = new Int32Array(2);

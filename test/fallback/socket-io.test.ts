@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { runtime } from '../../src/sys/runtime.js';
 
 const netModule = new URL('../../src/net/index.js', import.meta.url).href;
 
@@ -129,7 +130,7 @@ test("a waiting read rejects with the socket's error when the peer resets", () =
   assert.deepEqual(out, { waiting: 'ECONNRESET' });
 });
 
-const notV8 = 'bun' in process.versions ? '%HasFastProperties is V8 syntax; Bun runs JavaScriptCore' : false;
+const notV8 = runtime === 'bun' ? '%HasFastProperties is V8 syntax; Bun runs JavaScriptCore' : false;
 
 test('a stream keeps fast properties (its live fd is a prototype accessor), and its fd is -1 once Node destroyed the socket', { skip: notV8 }, () => {
   // Before: fd was defined on each stream (defineProperty), which made it a dictionary-mode object, every read and write a slow lookup.

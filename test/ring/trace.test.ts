@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 
 import { Ring, TRACE_CHANNELS, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
 import { traceFormatter } from '../../src/trace/index.js';
+import { runtime } from '../../src/sys/runtime.js';
 
 const index = new URL('../../src/index.js', import.meta.url).href;
 const time = new URL('../../src/time/index.js', import.meta.url).href;
@@ -162,7 +163,7 @@ test('diagnostics_channel subscribers get each SQE, enter and CQE, with no liste
 });
 
 // Counted with node:module's loader hooks, which Bun and Deno do not run.
-const loaderHooks = process.versions.bun !== undefined || 'Deno' in globalThis ? 'needs node:module loader hooks (Node only)' : false;
+const loaderHooks = runtime !== 'node' ? 'needs node:module loader hooks (Node only)' : false;
 
 test('the main entry does not load the trace layer (only its RINGCORE_TRACE check)', { skip: loaderHooks }, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ringcore-modules-'));
