@@ -12,27 +12,15 @@ import type { Ring } from '../driver/ring.js';
 import { AbortError, errnoException, RingcoreError, timedOutException, unreachableError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
-import {
-  AF_INET,
-  AF_INET6,
-  AF_UNIX,
-  IPPROTO_IPV6,
-  IPV6_V6ONLY,
-  SOCK_CLOEXEC,
-  SOCK_STREAM,
-  SOL_SOCKET,
-  SO_REUSEADDR,
-  SO_REUSEPORT,
-} from '../sys/socket-constants.js';
+import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM } from '../sys/socket-constants.js';
 import { SYS_socketpair } from '../sys/syscalls.js';
 import { runtime } from '../sys/runtime.js';
 import { lazyBuiltin } from '../sys/builtins.js';
-import { inetSockaddr, resolveHost, type SocketAddress } from '../net/address.js';
-import { bindSocket, closeFdNow, createSocket, listenSocket, setIntOption } from '../net/socket.js';
+import { resolveHost, type SocketAddress } from '../net/address.js';
 import type { BorrowedChunk, ChunkIterator, ChunkOptions } from '../net/chunks.js';
 import type { AcceptOptions, Listener } from '../net/listener.js';
 import type { IoOptions, SocketStream } from '../net/stream.js';
-import { TcpListener, type TcpListenOptions } from '../net/tcp-listener.js';
+import { listeningTcpSocket, TcpListener, type TcpListenOptions } from '../net/tcp-listener.js';
 import { TcpStream, type ConnectOptions } from '../net/tcp-stream.js';
 import { UdpSocket, type BorrowedDatagram, type Datagram, type DatagramOptions, type UdpBindOptions } from '../net/udp.js';
 import { UnixListener, UnixStream, type UnixConnectOptions, type UnixListenOptions } from '../net/unix.js';
@@ -758,33 +746,13 @@ function listening(server: Net.Server, listen: () => void, context: { address: s
   });
 }
 
-/**
- * A listening socket with SO_REUSEPORT, made with plain syscalls (Node 20's
- * listen() has no reusePort): Node then listens on its fd.
- */
-async function reusePortSocket(ring: Ring, host: string, port: number, backlog: number, ipv6Only: boolean | undefined): Promise<number> {
-  const addr = inetSockaddr(host, port);
-  const context = { address: host, port };
-  const fd = await createSocket(ring, addr.family === AF_INET6 ? AF_INET6 : AF_INET, SOCK_STREAM);
-  try {
-    setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-    setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1);
-    if (addr.family === AF_INET6 && ipv6Only !== undefined) setIntOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, ipv6Only ? 1 : 0);
-    await bindSocket(ring, fd, addr, context);
-    await listenSocket(ring, fd, backlog, context);
-    return fd;
-  } catch (error) {
-    closeFdNow(fd);
-    throw error;
-  }
-}
-
 export async function listenTcp(options: TcpListenOptions, backlog: number, ring: Ring): Promise<TcpListener> {
   const host = await resolveHost(options.host ?? '0.0.0.0');
   const port = options.port ?? 0;
   const server = net().createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: options.noDelay ?? true });
   if (options.reusePort === true) {
-    const fd = await reusePortSocket(ring, host, port, backlog, options.ipv6Only);
+    // Made with plain syscalls (Node 20's listen() has no reusePort): Node then listens on its fd.
+    const fd = await listeningTcpSocket(ring, host, port, backlog, { reusePort: true, ipv6Only: options.ipv6Only, noDelay: false });
     await listening(server, () => server.listen({ fd, backlog }), { address: host, port });
   } else {
     await listening(server, () => server.listen({ host, port, backlog, ipv6Only: options.ipv6Only ?? false }), { address: host, port });

@@ -46,6 +46,35 @@ export interface TcpListenOptions {
   ring?: Ring;
 }
 
+/**
+ * The listening socket's fd, for host (an IP address) and port: socket, SO_REUSEADDR, the options
+ * asked for, bind, listen. Closes it and rejects if a step fails. The node backend makes its
+ * reusePort socket with it too.
+ */
+export async function listeningTcpSocket(
+  ring: Ring,
+  host: string,
+  port: number,
+  backlog: number,
+  options: { reusePort?: boolean; ipv6Only?: boolean; noDelay: boolean },
+): Promise<number> {
+  const addr = inetSockaddr(host, port);
+  const context = { address: host, port };
+  const fd = await createSocket(ring, addr.family === AF_INET6 ? AF_INET6 : AF_INET, SOCK_STREAM);
+  try {
+    setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (options.reusePort) setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+    if (addr.family === AF_INET6 && options.ipv6Only !== undefined) setIntOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, options.ipv6Only ? 1 : 0);
+    if (options.noDelay) setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    await bindSocket(ring, fd, addr, context);
+    await listenSocket(ring, fd, backlog, context);
+    return fd;
+  } catch (error) {
+    closeFdNow(fd);
+    throw error;
+  }
+}
+
 /** A listening TCP socket (IPv4 or IPv6) whose accepted connections are TcpStreams. */
 export class TcpListener extends Listener<TcpStream> {
   private readonly local: SocketAddress;
@@ -67,17 +96,13 @@ export class TcpListener extends Listener<TcpStream> {
     const ring = options.ring ?? netRing();
     if (usesNode()) return (await nodeNet()).listenTcp(options, backlog, ring);
     const host = await resolveHost(options.host ?? '0.0.0.0');
-    const addr = inetSockaddr(host, port);
-    const context = { address: host, port };
-    const fd = await createSocket(ring, addr.family === AF_INET6 ? AF_INET6 : AF_INET, SOCK_STREAM);
+    // Inherited by every accepted socket (see the header).
+    const fd = await listeningTcpSocket(ring, host, port, backlog, {
+      reusePort: options.reusePort,
+      ipv6Only: options.ipv6Only,
+      noDelay: options.noDelay ?? true,
+    });
     try {
-      setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-      if (options.reusePort) setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1);
-      if (addr.family === AF_INET6 && options.ipv6Only !== undefined) setIntOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, options.ipv6Only ? 1 : 0);
-      // Inherited by every accepted socket (see the header).
-      if (options.noDelay ?? true) setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-      await bindSocket(ring, fd, addr, context);
-      await listenSocket(ring, fd, backlog, context);
       const local = decodeInet(localName(fd).bytes)!;
       return new TcpListener(fd, ring, local);
     } catch (error) {
