@@ -1,4 +1,5 @@
-// closeFd(): how every fd ringcore/fs opened is closed, after its ops.
+// closeFd(): how every fd ringcore/fs opened is closed, after its ops; and
+// closeAfter(), for a call that opens an fd, uses it and closes it.
 import type { Ring } from '../driver/ring.js';
 import { errnoException, type ErrorContext } from '../sys/errors.js';
 import { native } from '../sys/native.js';
@@ -15,4 +16,20 @@ export function closeFd(ring: Ring, fd: number, context?: ErrorContext): Promise
   if (!ring.closed) return ring.submit(closeSpec(fd, context));
   const ret = native.syscall(SYS_close, fd);
   return ret < 0 ? Promise.reject(errnoException(ret, 'close', context)) : Promise.resolve();
+}
+
+/**
+ * Runs `use` (the ops on `fd`) and waits for it, then closes `fd`, after a failure
+ * too: then the close's own error is dropped and `use`'s is the one that rejects.
+ */
+export async function closeAfter<T>(ring: Ring, fd: number, context: ErrorContext, use: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await use();
+  } catch (error) {
+    await closeFd(ring, fd, context).catch(() => {});
+    throw error;
+  }
+  await closeFd(ring, fd, context);
+  return result;
 }

@@ -9,7 +9,7 @@ import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import type { Ring } from '../driver/ring.js';
 import { readSpec } from './ops.js';
-import { closeFd } from './close-fd.js';
+import { closeAfter } from './close-fd.js';
 import { invalidArgType, fileTooLargeError, type ErrorContext } from '../sys/errors.js';
 import { MAX_IO } from './args.js';
 import { FileHandle, type ReadFileOptions } from './file-handle.js';
@@ -41,14 +41,7 @@ export async function readFile(path: PathLike | FileHandle, options?: ReadFileMo
   const ring = ringOf(opts);
   const fd = await openFd(p, flags, 0o666, opts);
   const context = { path: p.text };
-  let data: Buffer;
-  try {
-    data = await readOpen(ring, fd, opts.signal, context);
-  } catch (error) {
-    await closeFd(ring, fd, context).catch(() => {});
-    throw error;
-  }
-  await closeFd(ring, fd, context);
+  const data = await closeAfter(ring, fd, context, () => readOpen(ring, fd, opts.signal, context));
   return opts.encoding == null ? data : data.toString(opts.encoding);
 }
 

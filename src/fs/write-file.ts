@@ -5,7 +5,7 @@ import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import { FileHandle, type WriteFileOptions } from './file-handle.js';
 import { isAppend, toMode, toOpenFlags } from './flags.js';
-import { closeFd } from './close-fd.js';
+import { closeAfter } from './close-fd.js';
 import { openFd } from './open.js';
 import { checkOptions, ringOf, throwIfAborted } from './options.js';
 import { toCPath, type PathLike } from './path.js';
@@ -36,14 +36,8 @@ export async function writeFile(path: PathLike | FileHandle, data: WriteData, op
   const ring = ringOf(opts);
   const fd = await openFd(p, flags, mode, opts);
   const context = { path: p.text };
-  try {
-    // From offset 0 as Node does ('w' truncated the file); O_APPEND files take the current position (-1).
-    await writeAll(ring, fd, buffer, 0, buffer.byteLength, isAppend(flags) ? -1 : 0, opts.signal, context);
-  } catch (error) {
-    await closeFd(ring, fd, context).catch(() => {});
-    throw error;
-  }
-  await closeFd(ring, fd, context);
+  // From offset 0 as Node does ('w' truncated the file); O_APPEND files take the current position (-1).
+  await closeAfter(ring, fd, context, () => writeAll(ring, fd, buffer, 0, buffer.byteLength, isAppend(flags) ? -1 : 0, opts.signal, context));
 }
 
 /** writeFile() with flag 'a' by default: appends `data`, creating the file if needed. */
