@@ -41,7 +41,7 @@ const MAX_BUFFER_SIZE = 0x7fffffff;
 /**
  * A received chunk travels as one number: bid * PACK + length. PACK is 2^31
  * (above any length, see MAX_BUFFER_SIZE), and bid < 2^15, so the product
- * stays below 2^46: exact in a double. Only pack() makes such numbers.
+ * stays below 2^46: exact in a double. Only taken() makes such numbers.
  */
 const PACK = 0x80000000;
 /**
