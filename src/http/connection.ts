@@ -166,10 +166,11 @@ export class Connection {
   }
 
   /**
-   * The send in flight is over. It waits for the client to read: the idle
-   * deadline holds meanwhile (deadline is 0 while a handler holds the
-   * connection), so that a client that never reads is shut down by the
-   * sweep, as one that does not read a batch's answers.
+   * Resolves once the send in flight is over (leave() and answer() wait for
+   * it), which waits for the client to read: the idle deadline holds
+   * meanwhile (deadline is 0 while a handler holds the connection), so that
+   * a client that never reads is shut down by the sweep, as one that does
+   * not read a batch's answers.
    */
   private clientReads(): Promise<void> {
     this.deadline = turnNow() + this.context.idleTimeout;
