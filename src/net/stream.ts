@@ -2,15 +2,20 @@
 // vectored I/O, a multishot-recv iterator, shutdown and close. Each call is
 // one io_uring op (RECV, SEND, READV, WRITEV, SHUTDOWN, CLOSE) and takes a
 // `signal`; a write that the kernel takes in part is resubmitted for the rest.
+// A large write first tries a non-blocking send(2) and is an op only for
+// what did not fit (DIRECT_SEND_MIN).
+import { constants } from 'node:os';
 import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
 import type { IoUring } from '../ring/io-uring.js';
-import { type RingcoreError, chunkLoopReadingError, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
+import { type RingcoreError, chunkLoopReadingError, errnoException, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import * as C from '../sys/constants.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { addressOf } from '../sys/memory.js';
-import { MSG_NOSIGNAL, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR } from '../sys/socket-constants.js';
+import { native } from '../sys/native.js';
+import { SYS_sendto } from '../sys/syscalls.js';
+import { MSG_DONTWAIT, MSG_NOSIGNAL, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR } from '../sys/socket-constants.js';
 import { CallOrder } from './call-order.js';
 import { ChunkIterator, type BorrowedChunk, type ChunkOptions } from './chunks.js';
 import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
@@ -50,8 +55,19 @@ function closedError(syscall: string): RingcoreError {
   return handleClosedError(syscall, 'socket');
 }
 
+const { EAGAIN } = constants.errno;
+
 /** A SEND's flags: no SIGPIPE, and the kernel sends the rest of a short send itself (see write()). */
 export const SEND_ALL = MSG_NOSIGNAL | MSG_WAITALL;
+
+/**
+ * Writes of at least this many bytes first try a non-blocking send(2) on the
+ * loop's thread (see sendFrom). Below it a write stays one SEND, which shares
+ * an enter with the other ops of the turn; above it the copy is most of the
+ * cost and the SEND's round trip (an enter, a CQE, often a wake-up) is what
+ * the direct try saves (docs/performance.md, "Session 12").
+ */
+export const DIRECT_SEND_MIN = 16 * 1024;
 
 // A read's RECV and a write's SEND are classes: one object per op, where an
 // object literal made three (the spec, its prep closure, and that closure's
@@ -225,7 +241,9 @@ export class SocketStream implements AsyncIterable<Buffer> {
    * a short send, each time the socket has room again, so a write larger than
    * the socket's buffer is one op, not one trip through JavaScript per
    * buffer-full; an older kernel ignores the flag, and the short send is
-   * sent again from here.
+   * sent again from here. A write of DIRECT_SEND_MIN bytes or more first
+   * sends what the socket takes at once with a non-blocking send(2), as
+   * libuv does, and resolves without an op when that was everything.
    */
   write(data: Bytes, options?: IoOptions): Promise<void> {
     const buf = bytesOf(data);
@@ -242,9 +260,24 @@ export class SocketStream implements AsyncIterable<Buffer> {
       if (this.ending !== null) return Promise.reject(closedError('write'));
       return sendZc(this.ring, this.fd, rest, options?.signal).then((n) => this.sent(buf, offset + n, options));
     }
+    let from = offset;
+    let left = rest;
+    if (rest.byteLength >= DIRECT_SEND_MIN && this.ending === null && options?.signal?.aborted !== true) {
+      // As libuv writes: send what fits now, without waiting; only the rest (or
+      // a full socket) goes to the ring, whose SEND waits for room. Writes
+      // start one at a time (CallOrder), so no earlier SEND of this socket is
+      // in flight and the bytes stay in order. An error is the SEND's would-be
+      // error: the first report of a reset clears it from the socket.
+      const n = native.syscall(SYS_sendto, this.fd, addressOf(rest), rest.byteLength, MSG_NOSIGNAL | MSG_DONTWAIT, 0, 0);
+      if (n === rest.byteLength) return Promise.resolve();
+      if (n > 0) {
+        from = offset + n;
+        left = buf.subarray(from);
+      } else if (n !== -EAGAIN) return Promise.reject(errnoException(n, 'write'));
+    }
     // One promise per write: a SEND that took everything resolves the write itself; a
     // short one resolves it with the promise of the rest (adopted), sent from its map.
-    return this.run<void | Promise<void>>(new SendSpec(this, rest, buf, offset, options), options) as Promise<void>;
+    return this.run<void | Promise<void>>(new SendSpec(this, left, buf, from, options), options) as Promise<void>;
   }
 
   /** @internal `done` bytes of `buf` are out: nothing more to do, or the promise of the rest. */

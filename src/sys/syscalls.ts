@@ -32,7 +32,8 @@ export type SyscallName =
   | 'gettid'
   | 'eventfd2'
   | 'madvise'
-  | 'fallocate';
+  | 'fallocate'
+  | 'sendto';
 
 export type SyscallTable = { readonly [K in SyscallName]: number };
 
@@ -64,6 +65,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     eventfd2: 290,
     madvise: 28,
     fallocate: 285,
+    sendto: 44,
   },
   arm64: {
     io_uring_setup: 425,
@@ -91,6 +93,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     eventfd2: 19,
     madvise: 233,
     fallocate: 47,
+    sendto: 206,
   },
 };
 
@@ -127,3 +130,4 @@ export const SYS_gettid = SYSCALLS.gettid;
 export const SYS_eventfd2 = SYSCALLS.eventfd2;
 export const SYS_madvise = SYSCALLS.madvise;
 export const SYS_fallocate = SYSCALLS.fallocate;
+export const SYS_sendto = SYSCALLS.sendto;
