@@ -7,7 +7,7 @@
 import { constants } from 'node:os';
 import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
-import type { OpSpec } from '../op/op.js';
+import { checkOptions, type OpSpec } from '../op/op.js';
 import type { IoUring } from '../ring/io-uring.js';
 import { type RingcoreError, chunkLoopReadingError, errnoException, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import * as C from '../sys/constants.js';
@@ -262,7 +262,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
     }
     let from = offset;
     let left = rest;
-    if (rest.byteLength >= DIRECT_SEND_MIN && this.ending === null && options?.signal?.aborted !== true) {
+    if (rest.byteLength >= DIRECT_SEND_MIN && this.ending === null && checkOptions(options)?.aborted !== true) {
       // As libuv writes: send what fits now, without waiting; only the rest (or
       // a full socket) goes to the ring, whose SEND waits for room. Writes
       // start one at a time (CallOrder), so no earlier SEND of this socket is

@@ -75,6 +75,29 @@ test('a large write the socket takes at once is no op: a non-blocking send(2), a
   }
 });
 
+test('a large write with bad options throws before sending a byte, as a small one does', async () => {
+  const ring = new Ring({ entries: 16 });
+  const [a, b] = socketpair({ ring });
+  try {
+    const payload = counting(DIRECT_SEND_MIN * 2, 0);
+    const bad = [{ signal: 'no' }, { timeout: -1 }, 7] as unknown as object[];
+    for (const options of bad) {
+      assert.throws(
+        () => a.write(payload, options as never),
+        (e: NodeJS.ErrnoException) => e instanceof TypeError || e instanceof RangeError,
+      );
+    }
+    // Nothing reached the peer: its first bytes are those of a good write made after.
+    await a.write(Buffer.from('after'));
+    const got = Buffer.alloc(5);
+    assert.equal(await b.read(got), 5);
+    assert.equal(got.toString(), 'after');
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await ring.close();
+  }
+});
+
 test('large writes to a TCP peer that reads slowly: part sent at once, the rest (or a full socket) waits in one SEND, every byte in order', async () => {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
