@@ -72,10 +72,18 @@ function aptInstall(packages) {
   });
 }
 
-/** The target's gcc, installed when missing (`gcc` is the native one on its own architecture). */
+/**
+ * The target's gcc, installed when missing (`gcc` is the native one on its own architecture).
+ * A cross gcc also needs the target's glibc headers (libc6-dev-<arch>-cross), which Debian
+ * only recommends, and aptInstall skips recommends.
+ */
 function compiler(target) {
   const cc = `${target.triplet}-gcc`;
-  if (!has(cc)) aptInstall([hostDebArch() === target.deb ? 'gcc' : `gcc-${target.triplet.replaceAll('_', '-')}`]);
+  const native = hostDebArch() === target.deb;
+  const missing = [];
+  if (!has(cc)) missing.push(native ? 'gcc' : `gcc-${target.triplet.replaceAll('_', '-')}`);
+  if (!native && !existsSync(`/usr/${target.triplet}/include/errno.h`)) missing.push(`libc6-dev-${target.deb}-cross`);
+  if (missing.length > 0) aptInstall(missing);
   return cc;
 }
 
