@@ -425,6 +425,64 @@ test("the timeouts' and limits' defaults are node:http's", () => {
   assert.equal(tight.headersTimeout, http.createServer({ requestTimeout: 1000 }).headersTimeout, 'headersTimeout follows a short requestTimeout');
 });
 
+test("keepAliveTimeoutBuffer: an idle connection is kept that long past keepAliveTimeout (node:http's 1000 ms)", async () => {
+  // node:http closes an idle kept-alive connection keepAliveTimeout + 1000 ms after its last response
+  // (a setting since Node 24.6, a constant before), so that a client reusing it just before the
+  // announced timeout does not meet a close.
+  const node = http.createServer() as http.Server & { keepAliveTimeoutBuffer?: number };
+  assert.equal(createServer().keepAliveTimeoutBuffer, node.keepAliveTimeoutBuffer ?? 1000);
+  const server = createServer({ keepAliveTimeout: 1, keepAliveTimeoutBuffer: 600_000 }, (_req, res) => res.end('ok'));
+  const port = await listening(server);
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  try {
+    const responses: string[] = [];
+    socket.setEncoding('latin1').on('data', (d: string) => responses.push(d));
+    const socketClosed = once(socket, 'close');
+    socket.write('GET /1 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => responses.join('').includes('ok'));
+    // Many times keepAliveTimeout (the server checks every 10 ms here): still open, and it answers.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(socket.destroyed, false, 'closed at keepAliveTimeout, before the buffer');
+    socket.write('GET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => statuses(responses.join('')).length === 2);
+    // Without the buffer, the idle connection is closed.
+    server.keepAliveTimeoutBuffer = 0;
+    await socketClosed;
+  } finally {
+    socket.destroy();
+    await closed(server);
+  }
+});
+
+test("maxConnections refuses connections over it with 'drop', as net.Server; getConnections()", async () => {
+  const server = createServer((_req, res) => res.end('ok'));
+  server.maxConnections = 1;
+  const drops: Record<string, unknown>[] = [];
+  server.on('drop', (data: Record<string, unknown>) => drops.push(data));
+  const port = await listening(server);
+  const first = net.connect({ port, host: '127.0.0.1' });
+  try {
+    first.setEncoding('latin1');
+    first.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await once(first, 'data');
+    const count = await new Promise<number>((resolve, reject) => server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
+    assert.equal(count, 1);
+    const refused = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.equal(refused.data, '', 'a connection over maxConnections is closed unanswered');
+    await until(() => drops.length === 1);
+    assert.equal(drops[0]!.localPort, port);
+    assert.equal(drops[0]!.remoteAddress, '127.0.0.1');
+    assert.equal(drops[0]!.remoteFamily, 'IPv4');
+    first.destroy();
+    await until(() => server.connectionCount === 0);
+    const later = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(statuses(later.data), [200], 'served again once under maxConnections');
+  } finally {
+    first.destroy();
+    await closed(server);
+  }
+});
+
 test('listen() forms, address(), close() in node:http terms (ERR_SERVER_NOT_RUNNING, idle and all connections, signal, asyncDispose)', async () => {
   const fresh = createServer();
   await assert.rejects(closed(fresh), { code: 'ERR_SERVER_NOT_RUNNING' });

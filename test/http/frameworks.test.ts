@@ -134,7 +134,7 @@ test('Fastify 5: serverFactory; app.close() closes the server', async () => {
   const app = Fastify({
     serverFactory: (handler) => {
       server = createServer(handler as RequestListener);
-      return server as never;
+      return server;
     },
   });
   await app.register(fastifyStatic, { root: dir, prefix: '/static/' });
@@ -201,7 +201,7 @@ test('Hono: @hono/node-server with createServer', async () => {
   app.onError((error, c) => c.json({ handled: error.message }, 500));
   let ready!: () => void;
   const listening = new Promise<void>((resolve) => (ready = resolve));
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', createServer: createServer as never }, () => ready()) as unknown as Server;
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', createServer }, () => ready()) as unknown as Server;
   assert.ok(server instanceof (await import('../../src/http/index.js')).Server);
   await listening;
   const base = `http://127.0.0.1:${server.address()!.port}`;

@@ -32,6 +32,7 @@ export interface ConnectionHost extends EventEmitter {
   readonly maxHeadersCount: number | null;
   readonly maxRequestsPerSocket: number;
   readonly keepAliveTimeout: number;
+  readonly keepAliveTimeoutBuffer: number;
   readonly headersTimeout: number;
   readonly requestTimeout: number;
   readonly timeout: number;
@@ -482,7 +483,8 @@ export class NodeConnection implements SocketOwner {
         if (server.requestTimeout > 0 && elapsed >= server.requestTimeout) this.timedOut();
         break;
       case Phase.Idle:
-        if (this.active.length === 0 && server.keepAliveTimeout > 0 && elapsed >= server.keepAliveTimeout) this.socket.destroy();
+        if (this.active.length === 0 && server.keepAliveTimeout > 0 && elapsed >= server.keepAliveTimeout + server.keepAliveTimeoutBuffer)
+          this.socket.destroy();
         break;
       case Phase.Closing:
         if (elapsed >= LINGER_MS) this.close();

@@ -7,12 +7,14 @@
 // (checked by one sweep timer for all connections), and its events.
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { requireIoUring, usesNode } from '../../backend/backend.js';
 import type { Ring } from '../../driver/ring.js';
 import { configureRecvBuffers } from '../../net/buffer-ring.js';
 import { netRing } from '../../net/net-ring.js';
 import type { SocketAddress } from '../../net/address.js';
 import { TcpListener } from '../../net/tcp-listener.js';
+import type { TcpStream } from '../../net/tcp-stream.js';
 import { invalidArgType, nodeHttpError, outOfRange } from '../../sys/errors.js';
 import { resolveLimits, type Limits } from '../limits.js';
 import { listenArguments, type ListenOptions } from './listen-arguments.js';
@@ -32,6 +34,8 @@ export interface ServerOptions {
   headersTimeout?: number;
   /** ms; default 5000, as node:http. */
   keepAliveTimeout?: number;
+  /** ms an idle kept-alive connection is kept past keepAliveTimeout; default 1000, as node:http. */
+  keepAliveTimeoutBuffer?: number;
   /** The longest the timeouts are checked apart (ms). Default 30000, as node:http. */
   connectionsCheckingInterval?: number;
   /** TCP_NODELAY on accepted connections. Default true. */
@@ -56,8 +60,15 @@ export class Server extends EventEmitter {
   requestTimeout: number;
   /** ms from a request's start until its headers must be complete, as node:http. */
   headersTimeout: number;
-  /** ms a kept-alive connection may wait for its next request, as node:http. */
+  /** ms a kept-alive connection may wait for its next request (the `Keep-Alive: timeout` responses announce), as node:http. */
   keepAliveTimeout: number;
+  /**
+   * ms added to keepAliveTimeout before an idle connection is closed (default 1000), as node:http:
+   * a client that reuses the connection just before the announced timeout must not meet a close.
+   */
+  keepAliveTimeoutBuffer: number;
+  /** Connections beyond this many are closed at once, with a 'drop' event, as net.Server's (default: no limit). */
+  maxConnections = Number.POSITIVE_INFINITY;
   /** Socket inactivity (ms) before 'timeout' (0: none, node:http's default). */
   timeout = 0;
   /** Headers kept per request (node:http's default 2000; 0: no limit). */
@@ -74,7 +85,7 @@ export class Server extends EventEmitter {
   private readonly ring: Ring | undefined;
   private listener: TcpListener | null = null;
   private binding = false;
-  private readonly connections = new Set<NodeConnection>();
+  private readonly openConnections = new Set<NodeConnection>();
   private sweeper: NodeJS.Timeout | null = null;
   /** The sweep's period now (ms), and the shortest socket timeout set on a connection (socket.setTimeout). */
   private sweepPeriod = 0;
@@ -94,6 +105,7 @@ export class Server extends EventEmitter {
     this.requestTimeout = timeoutValue('requestTimeout', options.requestTimeout, 300_000);
     this.headersTimeout = timeoutValue('headersTimeout', options.headersTimeout, Math.min(60_000, this.requestTimeout || 60_000));
     this.keepAliveTimeout = timeoutValue('keepAliveTimeout', options.keepAliveTimeout, 5000);
+    this.keepAliveTimeoutBuffer = timeoutValue('keepAliveTimeoutBuffer', options.keepAliveTimeoutBuffer, 1000);
     this.checkingInterval = timeoutValue('connectionsCheckingInterval', options.connectionsCheckingInterval, 30_000);
     this.noDelay = options.noDelay ?? true;
     this.ring = options.ring;
@@ -166,13 +178,52 @@ export class Server extends EventEmitter {
   private async accept(listener: TcpListener): Promise<void> {
     try {
       for await (const stream of listener) {
+        if (this.openConnections.size >= this.maxConnections) {
+          this.drop(stream);
+          continue;
+        }
         const connection = new NodeConnection(stream, this, this.limits);
-        this.connections.add(connection);
+        this.openConnections.add(connection);
         this.emit('connection', connection.socket);
       }
     } catch (error) {
       if (this.listener === listener) this.emit('error', error);
     }
+  }
+
+  /** A connection over maxConnections: 'drop' with its addresses, as net.Server's, then closed. */
+  private drop(stream: TcpStream): void {
+    const addresses = (get: () => SocketAddress | null) => {
+      try {
+        return get();
+      } catch {
+        return null; // the peer has gone already (ENOTCONN)
+      }
+    };
+    const local = addresses(() => stream.localAddress);
+    const remote = addresses(() => stream.remoteAddress);
+    void stream.destroy();
+    this.emit('drop', {
+      localAddress: local?.address,
+      localPort: local?.port,
+      localFamily: local?.family,
+      remoteAddress: remote?.address,
+      remotePort: remote?.port,
+      remoteFamily: remote?.family,
+    });
+  }
+
+  /** The connections open now (net.Server's deprecated field, which @types/node still declares). */
+  get connections(): number {
+    return this.openConnections.size;
+  }
+
+  /** net.Server's: `callback(null, count)` with the connections open now. */
+  getConnections(callback: (error: Error | null, count: number) => void): this {
+    if (typeof callback !== 'function') throw invalidArgType('callback', 'a function', callback);
+    const count = this.openConnections.size;
+    process.nextTick(() => callback(null, count));
+    return this;
   }
 
   /** The bound `{ address, family, port }`, or null when not listening. */
@@ -192,8 +243,8 @@ export class Server extends EventEmitter {
     const period = (this.sweepPeriod = Math.max(10, Math.min(this.checkingInterval || 1000, shortest / 4)));
     this.sweeper = setTimeout(() => {
       const now = Date.now();
-      for (const connection of this.connections) connection.sweep(now);
-      if (this.listener !== null || this.connections.size > 0) this.sweep();
+      for (const connection of this.openConnections) connection.sweep(now);
+      if (this.listener !== null || this.openConnections.size > 0) this.sweep();
       else this.sweeper = null;
     }, period);
     this.sweeper.unref();
@@ -209,13 +260,18 @@ export class Server extends EventEmitter {
     }
   }
 
-  /** Sets `timeout` (socket inactivity, ms) for this server's connections; `callback` listens for 'timeout'. */
-  setTimeout(ms = 0, callback?: (socket: unknown) => void): this {
+  /**
+   * Sets `timeout` (socket inactivity, ms) for this server's connections; `callback` listens for 'timeout'.
+   * The socket it gets is the connection's net.Socket look-alike, typed as node:http types `req.socket`.
+   */
+  setTimeout(msOrCallback: number | ((socket: Socket) => void) = 0, callback?: (socket: Socket) => void): this {
+    if (typeof msOrCallback === 'function') return this.setTimeout(this.timeout, msOrCallback);
+    const ms = msOrCallback;
     if (typeof ms !== 'number' || !(ms >= 0)) throw outOfRange('msecs', 'a non-negative number', ms);
     this.timeout = ms;
     this.socketTimeoutSet(ms);
     if (callback !== undefined) this.on('timeout', callback);
-    for (const connection of this.connections) connection.socket.timeout = ms;
+    for (const connection of this.openConnections) connection.socket.timeout = ms;
     return this;
   }
 
@@ -236,28 +292,28 @@ export class Server extends EventEmitter {
       process.nextTick(() => this.closeIfDrained());
     }
     this.closeIdleConnections();
-    for (const connection of this.connections) connection.lastResponses();
+    for (const connection of this.openConnections) connection.lastResponses();
     return this;
   }
 
   /** Destroys the connections that have no request in progress. */
   closeIdleConnections(): void {
-    for (const connection of this.connections) if (connection.idle) connection.socket.destroy();
+    for (const connection of this.openConnections) if (connection.idle) connection.socket.destroy();
   }
 
   /** Destroys every connection, except those handed over by an upgrade or CONNECT. */
   closeAllConnections(): void {
-    for (const connection of this.connections) if (!connection.handedOver) connection.socket.destroy();
+    for (const connection of this.openConnections) if (!connection.handedOver) connection.socket.destroy();
   }
 
   /** A connection has ended (or an upgraded one closed). */
   forget(connection: NodeConnection): void {
-    this.connections.delete(connection);
+    this.openConnections.delete(connection);
     if (this.closingNow) this.closeIfDrained();
   }
 
   private closeIfDrained(): void {
-    if (this.listener !== null || this.binding || this.connections.size > 0 || !this.closingNow) return;
+    if (this.listener !== null || this.binding || this.openConnections.size > 0 || !this.closingNow) return;
     this.closingNow = false;
     if (this.sweeper !== null) clearTimeout(this.sweeper);
     this.sweeper = null;
@@ -317,7 +373,7 @@ export class Server extends EventEmitter {
 
   /** The connections open now (for tests and tools). */
   get connectionCount(): number {
-    return this.connections.size;
+    return this.openConnections.size;
   }
 }
 
