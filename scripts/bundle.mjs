@@ -20,6 +20,8 @@
 //   Node. `import * as x` (a namespace wants every export) stays an import.
 // - esbuild minifies whitespace and syntax; names are kept, so stack traces
 //   name the source's functions. No source maps: the package ships no sources.
+//   Lines are cut at about 120 characters: Node prints the source line of an
+//   uncaught error, and a bundle on one line printed whole (tens of KB).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +102,14 @@ function fromBuiltins(text) {
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 for (const chunk of output) {
-  const { code } = await esbuild.transform(chunk.code, { format: 'esm', target: 'node20', minifyWhitespace: true, minifySyntax: true, legalComments: 'none' });
+  // lineLimit: an uncaught error prints its source line, and one line per file printed the whole chunk (67 KB).
+  const { code } = await esbuild.transform(chunk.code, {
+    format: 'esm',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    lineLimit: 120,
+  });
   writeFileSync(path.join(outdir, chunk.fileName), fromBuiltins(code));
 }

@@ -6,7 +6,7 @@
 // both use the same default ring.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -87,4 +87,17 @@ test('the entry points share their modules: one Ring class, one default ring per
   assert.equal(result.viaDefault, 'shared');
   // On the node backend a read makes no CQE to count.
   if (result.backend === 'io_uring') assert.ok(result.defaultRingCompleted > 0, "ringcore/fs's readFile ran on ringcore's default ring");
+});
+
+test('an uncaught error thrown in a bundle prints a short source line, not the whole bundle', () => {
+  // The runtime prints the source line of an uncaught error's top frame; a bundle on one line printed tens of KB.
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', "const { Ring } = await import('ringcore'); new Ring({ entries: 'x' });"], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  assert.notEqual(child.status, 0);
+  assert.match(child.stderr, /TypeError: The "entries" argument must be of type number/);
+  // Node prints the line under `file:///…/dist/bundle/x.js:N`, Bun the lines around it, numbered.
+  const longest = Math.max(...child.stderr.split('\n').map((line) => line.length));
+  assert.ok(longest <= 400, `a line of ${longest} characters in:\n${child.stderr.slice(0, 1000)}`);
 });
