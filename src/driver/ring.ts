@@ -1,7 +1,7 @@
 // Ring: an io_uring instance with ops, promises and a driver. What users hold.
 import * as C from '../sys/constants.js';
 import { invalidArgType, RingcoreError, ringClosedError } from '../sys/errors.js';
-import { IoUring, type IoUringOptions } from '../ring/io-uring.js';
+import { IoUring, checkIoUringOptions, type IoUringOptions } from '../ring/io-uring.js';
 import type { OpCallback, OpOptions, OpPromise, OpSpec } from '../op/op.js';
 import { Multishot, type MultishotSpec } from '../op/multishot.js';
 import { Submitter, type SubmitterStats } from '../op/submitter.js';
@@ -39,6 +39,7 @@ export class Ring {
 
   constructor(options: RingOptions = {}) {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+    checkIoUringOptions(options);
     if (usesNode()) {
       if (options.sqPoll) throw ioUringRequired('SQPOLL');
       // biome-ignore lint/correctness/noConstructorReturn: the node backend's Ring has no kernel ring behind it (src/backend/node-ring.ts)

@@ -38,6 +38,28 @@ export interface IoUringOptions {
 
 export type { TraceEvent } from './trace-hook.js';
 
+/**
+ * Checks a ring's sizes and preferFlags, before any setup; on the node backend too (new Ring()), so that
+ * a wrong argument fails the same way wherever the program runs.
+ */
+export function checkIoUringOptions(options: IoUringOptions): { entries: number; cqEntries: number | undefined; prefer: number } {
+  const entries = options.entries ?? 256;
+  // Wrong types are TypeErrors, as in Node's own argument checks; wrong numbers RangeErrors.
+  if (typeof entries !== 'number') throw invalidArgType('entries', 'of type number', entries);
+  if (!Number.isInteger(entries) || entries < 1 || entries > MAX_ENTRIES) {
+    throw outOfRange('entries', `an integer from 1 to ${MAX_ENTRIES}`, entries);
+  }
+  const cqEntries = options.cqEntries;
+  if (cqEntries !== undefined && typeof cqEntries !== 'number') throw invalidArgType('cqEntries', 'of type number', cqEntries);
+  if (cqEntries !== undefined && (!Number.isInteger(cqEntries) || cqEntries < entries || cqEntries > 2 * MAX_ENTRIES)) {
+    throw outOfRange('cqEntries', `an integer from entries (${entries}) to ${2 * MAX_ENTRIES}`, cqEntries);
+  }
+  const prefer = options.preferFlags ?? 0;
+  if (typeof prefer !== 'number') throw invalidArgType('preferFlags', 'of type number', prefer);
+  if (!Number.isInteger(prefer) || prefer < 0 || prefer > 0xffffffff) throw outOfRange('preferFlags', 'a 32-bit flag mask', prefer);
+  return { entries, cqEntries, prefer };
+}
+
 /** The words of SQE and CQE fields, as indexes into Uint32Array/Uint16Array views. */
 const W = {
   off: SQE.off >> 2,
@@ -153,17 +175,7 @@ export class IoUring {
 
   constructor(options: IoUringOptions = {}) {
     requireIoUring('IoUring');
-    const entries = options.entries ?? 256;
-    // Wrong types are TypeErrors, as in Node's own argument checks; wrong numbers RangeErrors.
-    if (typeof entries !== 'number') throw invalidArgType('entries', 'of type number', entries);
-    if (!Number.isInteger(entries) || entries < 1 || entries > MAX_ENTRIES) {
-      throw outOfRange('entries', `an integer from 1 to ${MAX_ENTRIES}`, entries);
-    }
-    const cqEntries = options.cqEntries;
-    if (cqEntries !== undefined && typeof cqEntries !== 'number') throw invalidArgType('cqEntries', 'of type number', cqEntries);
-    if (cqEntries !== undefined && (!Number.isInteger(cqEntries) || cqEntries < entries || cqEntries > 2 * MAX_ENTRIES)) {
-      throw outOfRange('cqEntries', `an integer from entries (${entries}) to ${2 * MAX_ENTRIES}`, cqEntries);
-    }
+    const { entries, cqEntries, prefer } = checkIoUringOptions(options);
     let flags = (options.flags ?? 0) >>> 0;
     const params = new Uint32Array(PARAMS.size / 4);
     if (cqEntries !== undefined) {
@@ -180,9 +192,6 @@ export class IoUring {
       }
     }
 
-    const prefer = options.preferFlags ?? 0;
-    if (typeof prefer !== 'number') throw invalidArgType('preferFlags', 'of type number', prefer);
-    if (!Number.isInteger(prefer) || prefer < 0 || prefer > 0xffffffff) throw outOfRange('preferFlags', 'a 32-bit flag mask', prefer);
     const droppable = [prefer >>> 0, ...OPTIONAL_FLAGS];
     let fd = -1;
     let optional = droppable.reduce((all, flag) => all | flag, 0);

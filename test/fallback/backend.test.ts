@@ -49,6 +49,18 @@ test('RINGCORE_BACKEND=node forces the node backend, without a warning; the publ
   assert.deepEqual(warningLines(stderr), []);
 });
 
+test('new Ring() checks its options on the node backend too: the same TypeError and RangeError as on io_uring', () => {
+  const { out } = child(
+    `import { Ring } from '${index}';
+     const codes = [{ entries: 'x' }, { entries: 0 }, { entries: 8, cqEntries: 4 }, { preferFlags: -1 }].map((options) => {
+       try { new Ring(options); return 'no error'; } catch (e) { return e.name + ' ' + e.code; }
+     });
+     console.log(JSON.stringify(codes));`,
+    { env: { RINGCORE_BACKEND: 'node' } },
+  );
+  assert.deepEqual(out, ['TypeError ERR_INVALID_ARG_TYPE', 'RangeError ERR_OUT_OF_RANGE', 'RangeError ERR_OUT_OF_RANGE', 'RangeError ERR_OUT_OF_RANGE']);
+});
+
 test("createServer on the node backend is node:http's own server, and serves", () => {
   const { out } = child(
     `import http from 'node:http';
