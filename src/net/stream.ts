@@ -363,7 +363,9 @@ export class SocketStream implements AsyncIterable<Buffer> {
     if (this.iterator?.live === true) throw chunkLoopReadingError('chunks()');
     // After a loop that ended early, reads hand out what it received first (afterChunks): this one reads
     // through read(), and the one that ended stays this.iterator, for afterChunks to wait for its recv's end.
-    const plain = this.unread !== null || this.iterator?.stopping === true;
+    // Reads called before it that have not settled go first too: a multishot recv armed now would race
+    // them for the bytes, and a read called before the loop could get bytes that came after the loop's.
+    const plain = this.unread !== null || this.iterator?.stopping === true || this.reads?.active === true;
     const iterator = new ChunkIterator(this, options, plain);
     if (!plain) this.iterator = iterator;
     return iterator;

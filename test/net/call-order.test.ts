@@ -177,3 +177,27 @@ test('a write not awaited before destroy() goes out, as write(2) then close(2) s
     }
   }
 });
+
+// Found by test/net/random-careless.test.ts (seed 18): chunks() armed its
+// multishot recv at once, which raced the reads called before it for the
+// bytes, and the earlier read got bytes that came after the loop's.
+test('a chunk loop started while a read waits takes the bytes after that read', async () => {
+  const [a, b] = socketpair();
+  try {
+    const first = Buffer.alloc(4);
+    const read = a.read(first);
+    const loop = a.chunks();
+    const next = loop.next();
+    await b.write('1111');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await b.write('2222');
+    assert.equal(await read, 4);
+    assert.equal(first.toString(), '1111');
+    const chunk = await next;
+    assert.equal(chunk.done, false);
+    assert.equal(chunk.value?.toString(), '2222');
+    await loop.return();
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
