@@ -22,6 +22,8 @@ import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
 import { sendZc } from './send-zc.js';
 import { closeSocket, shutdownNow } from './socket.js';
 
+function noop(): void {}
+
 /** Options for one read, write or shutdown. */
 export interface IoOptions {
   /** Aborting cancels the op in the kernel (IORING_OP_ASYNC_CANCEL); the call rejects with an AbortError. */
@@ -149,6 +151,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
    * reads and the next loop take these first. null when there are none.
    */
   private unread: (Buffer | Error)[] | null = null;
+  /** Settles once the SHUTDOWN ops in flight have run (see shutting()); null when there are none. */
+  private shutdowns: Promise<void> | null = null;
 
   constructor(
     /** The socket's fd. */
@@ -382,7 +386,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
     if (value < 0) throw invalidArgType('how', "'write', 'read' or 'both'", how);
     if (this.closing !== null) return Promise.reject(closedError('shutdown'));
     const fd = this.fd;
-    const shut = () => this.run({ syscall: 'shutdown', prep: (uring, sqe) => uring.prepShutdown(sqe, fd, value) }, options).then(() => undefined);
+    const shut = () => this.shutting(this.run({ syscall: 'shutdown', prep: (uring, sqe) => uring.prepShutdown(sqe, fd, value) }, options)).then(() => undefined);
     // FIN goes after the writes called before it, as node:net's end().
     return value === SHUT_RD ? shut() : (this.writes ??= new CallOrder()).run(shut, options);
   }
@@ -398,7 +402,24 @@ export class SocketStream implements AsyncIterable<Buffer> {
    */
   cutOff(): Promise<void> {
     const fd = this.fd;
-    return this.ring.submit({ syscall: 'shutdown', prep: (uring, sqe) => uring.prepShutdown(sqe, fd, SHUT_RDWR), map: () => undefined });
+    return this.shutting(this.ring.submit({ syscall: 'shutdown', prep: (uring, sqe) => uring.prepShutdown(sqe, fd, SHUT_RDWR), map: () => undefined }));
+  }
+
+  /**
+   * Counts `op`, a SHUTDOWN, in this.shutdowns until it settles. The kernel
+   * runs IORING_OP_SHUTDOWN in its worker threads, and looks the fd up only
+   * there: a CLOSE placed after it runs first, and the SHUTDOWN then fails
+   * (EBADF) or shuts down whatever socket has taken the fd number since.
+   * end() closes the fd once they have run.
+   */
+  private shutting<T>(op: Promise<T>): Promise<T> {
+    const done = op.then(noop, noop);
+    const all = this.shutdowns === null ? done : Promise.all([this.shutdowns, done]).then(noop);
+    this.shutdowns = all;
+    void all.then(() => {
+      if (this.shutdowns === all) this.shutdowns = null;
+    });
+    return op;
   }
 
   /**
@@ -458,15 +479,18 @@ export class SocketStream implements AsyncIterable<Buffer> {
     if (this.ending === null) {
       const fd = this.fd;
       if (writesInFlight) {
-        const shut = this.cutOff();
+        void this.cutOff().catch(noop);
         this.iterator?.return();
         const close = () => closeSocket(this.ring, fd);
-        this.ending = shut.then(close, close);
+        // cutOff() counts in this.shutdowns, with any shutdown() still in the kernel.
+        this.ending = this.shutdowns!.then(close);
       } else {
         const active = this.pending > 0 || (this.iterator?.active ?? false);
         if (active) shutdownNow(fd, SHUT_RDWR);
         this.iterator?.return();
-        this.ending = closeSocket(this.ring, fd, !active);
+        // A SHUTDOWN still in the kernel looks the fd up when it runs: the CLOSE waits for it.
+        const shutdowns = this.shutdowns;
+        this.ending = shutdowns === null ? closeSocket(this.ring, fd, !active) : shutdowns.then(() => closeSocket(this.ring, fd));
       }
       this.unread = null;
     }

@@ -201,3 +201,24 @@ test('a chunk loop started while a read waits takes the bytes after that read', 
     await Promise.all([a.close(), b.close()]);
   }
 });
+
+// Found by test/net/random-careless.test.ts (seed 155): the kernel runs
+// IORING_OP_SHUTDOWN in a worker thread and looks the fd up only there, so
+// the CLOSE close() placed after it ran first: the shutdown failed with
+// EBADF, or shut down the socket that had taken the fd number since.
+test("shutdown('read') not awaited, then close(): the shutdown runs on this socket, never after the close", async () => {
+  const codes = new Set<string>();
+  for (let i = 0; i < 50; i++) {
+    const [a, b] = socketpair();
+    const shut = a.shutdown('read').then(
+      () => 'ok',
+      (error: NodeJS.ErrnoException) => error.code ?? String(error),
+    );
+    const reading = a.read(Buffer.alloc(8)).catch(() => 0);
+    await a.close();
+    codes.add(await shut);
+    await reading;
+    await b.close();
+  }
+  assert.deepEqual([...codes], ['ok']);
+});
