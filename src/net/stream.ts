@@ -386,7 +386,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
     if (value < 0) throw invalidArgType('how', "'write', 'read' or 'both'", how);
     if (this.closing !== null) return Promise.reject(closedError('shutdown'));
     const fd = this.fd;
-    const shut = () => this.shutting(this.run({ syscall: 'shutdown', prep: (uring, sqe) => uring.prepShutdown(sqe, fd, value) }, options)).then(() => undefined);
+    const shut = () =>
+      this.shutting(this.run({ syscall: 'shutdown', prep: (uring, sqe) => uring.prepShutdown(sqe, fd, value) }, options)).then(() => undefined);
     // FIN goes after the writes called before it, as node:net's end().
     return value === SHUT_RD ? shut() : (this.writes ??= new CallOrder()).run(shut, options);
   }
