@@ -187,6 +187,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
     checkView(buf);
     if (this.closing !== null) return Promise.reject(closedError('read'));
     if (this.iterator?.live === true) return Promise.reject(chunkLoopReadingError('read()'));
+    // A RECV of 0 bytes waits for bytes to come (and takes none), where read(2) and readv() return 0 at once.
+    if (buf.byteLength === 0) return Promise.resolve(0);
     const reads = (this.reads ??= new CallOrder());
     return reads.idle ? reads.started(this.recv(buf, options)) : reads.run(() => this.recv(buf, options), options);
   }

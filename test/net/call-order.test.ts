@@ -222,3 +222,18 @@ test("shutdown('read') not awaited, then close(): the shutdown runs on this sock
   }
   assert.deepEqual([...codes], ['ok']);
 });
+
+// Found by test/net/random-careless.test.ts: a RECV of 0 bytes waits in
+// the kernel until bytes come, so read() of an empty buffer on an idle
+// connection held up every read called after it (readv() and the node
+// backend gave 0 at once).
+test('read() into an empty buffer resolves 0 without waiting for bytes', async () => {
+  const [a, b] = socketpair();
+  try {
+    const empty = a.read(Buffer.alloc(0));
+    const turn = new Promise((resolve) => setImmediate(() => resolve('still waiting')));
+    assert.equal(await Promise.race([empty, turn]), 0);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
