@@ -9,7 +9,7 @@ import type * as Dgram from 'node:dgram';
 import type * as Net from 'node:net';
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
-import { AbortError, errnoException, RingcoreError, timedOutException, unreachableError } from '../sys/errors.js';
+import { AbortError, errnoException, invalidArgType, RingcoreError, timedOutException, unreachableError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM } from '../sys/socket-constants.js';
@@ -31,6 +31,20 @@ const net = lazyBuiltin<typeof Net>('node:net');
 const dgram = lazyBuiltin<typeof Dgram>('node:dgram');
 
 type Bytes = Uint8Array | string;
+
+// The argument checks of SocketStream (net/stream.ts), made before anything else as there: a bad
+// argument throws the same TypeError on both backends, whether the socket is open or closed.
+function checkData(data: unknown): void {
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw invalidArgType('data', 'a string, Buffer or Uint8Array', data);
+}
+
+function checkView(buf: unknown): void {
+  if (!(buf instanceof Uint8Array)) throw invalidArgType('buffer', 'a Buffer or Uint8Array', buf);
+}
+
+function checkArray(buffers: unknown): void {
+  if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
+}
 
 function closedError(syscall: string): RingcoreError {
   return new RingcoreError('ERR_RINGCORE_CLOSED', `${syscall}: the socket is closed`);
@@ -318,11 +332,12 @@ class SocketIo {
   }
 
   read(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
-    if (buf.byteLength === 0) return Promise.resolve(0);
+    if (buf.byteLength === 0) return this.#closing !== null ? Promise.reject(closedError('read')) : Promise.resolve(0);
     return this.#read(buf.byteLength, buf, options?.signal) as Promise<number>;
   }
 
   async readv(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
+    if (this.#closing !== null) throw closedError('read');
     const total = buffers.reduce((sum, b) => sum + b.byteLength, 0);
     const chunk = total === 0 ? null : await this.chunk(total, options?.signal);
     if (chunk === null) return 0;
@@ -504,18 +519,24 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
     }
 
     override read(buf: Uint8Array, options?: IoOptions): Promise<number> {
+      checkView(buf);
       return this.#io.read(buf, options);
     }
 
     override write(data: Bytes, options?: IoOptions): Promise<void> {
+      checkData(data);
       return this.#io.write(data, options);
     }
 
     override readv(buffers: Uint8Array[], options?: IoOptions): Promise<number> {
+      checkArray(buffers);
+      buffers.forEach(checkView);
       return this.#io.readv(buffers, options);
     }
 
     override writev(buffers: Bytes[], options?: IoOptions): Promise<void> {
+      checkArray(buffers);
+      buffers.forEach(checkData);
       return this.#io.writev(buffers, options);
     }
 
@@ -528,6 +549,7 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
     }
 
     override shutdown(how: 'write' | 'read' | 'both' = 'write'): Promise<void> {
+      if (how !== 'write' && how !== 'read' && how !== 'both') throw invalidArgType('how', "'write', 'read' or 'both'", how);
       return this.#io.shutdown(how);
     }
 

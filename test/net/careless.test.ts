@@ -182,3 +182,43 @@ test('UDP: sends not awaited before close() go out (node:dgram drops them withou
     { closed: 'ok', sends: ['ok', 'ok', 'ok'], after: 'ERR_RINGCORE_CLOSED', got: ['one', 'three', 'two'] },
   ); // before: io_uring rejected each send with an AbortError (unhandled: the child died); the node backend's never settled
 });
+
+// Found by test/net/random-careless.test.ts: the node backend checked no
+// argument of a stream call, so write(123) after close() rejected
+// ERR_RINGCORE_CLOSED (and went to node:net before it), and a zero-byte
+// read after close() resolved 0.
+test('bad arguments throw ERR_INVALID_ARG_TYPE, open or closed, and a zero-byte read after close() rejects, on both backends', () => {
+  onEachBackend(
+    `
+    const [a, b] = api.socketpair();
+    const code = (call) => {
+      try {
+        return call().then(() => 'ok', (e) => e.code);
+      } catch (e) {
+        return 'throws ' + e.code;
+      }
+    };
+    const calls = () => [
+      () => a.write(123),
+      () => a.read('x'),
+      () => a.readv('x'),
+      () => a.readv([1]),
+      () => a.writev([1]),
+      () => a.shutdown('x'),
+      () => a.read(Buffer.alloc(0)),
+      () => a.readv([Buffer.alloc(0)]),
+    ];
+    const out = { open: [], closed: [] };
+    for (const call of calls()) out.open.push(await code(call));
+    await a.close();
+    for (const call of calls()) out.closed.push(await code(call));
+    await b.close();
+    console.log(JSON.stringify(out));
+    process.exit(0);
+  `,
+    {
+      open: Array(6).fill('throws ERR_INVALID_ARG_TYPE').concat(['ok', 'ok']),
+      closed: Array(6).fill('throws ERR_INVALID_ARG_TYPE').concat(['ERR_RINGCORE_CLOSED', 'ERR_RINGCORE_CLOSED']),
+    },
+  );
+});
