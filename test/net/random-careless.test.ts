@@ -191,13 +191,15 @@ interface Run {
   writes: [WriteRec[], WriteRec[]];
   reads: [ReadRec[], ReadRec[]];
   problems: string[];
+  /** A TCP connection (else a socketpair). */
+  tcp: boolean;
 }
 
 /** Runs `plan` on the two ends of a fresh connection; the problems found (empty when the model holds). */
-async function runPlan(plan: Plan, connect: () => Promise<[SocketStream, SocketStream]>): Promise<Run> {
+async function runPlan(plan: Plan, connect: () => Promise<[SocketStream, SocketStream]>, tcp: boolean): Promise<Run> {
   const [s0, s1] = await connect();
   const streams = [s0, s1];
-  const run: Run = { plan, log: [], records: [], writes: [[], []], reads: [[], []], problems: [] };
+  const run: Run = { plan, log: [], records: [], writes: [[], []], reads: [[], []], problems: [], tcp };
   const stopped = [false, false]; // close, destroy or shutdown('read'|'both') called
   const closed = [false, false]; // close or destroy called
   const chunkLoops: [Promise<unknown>[], Promise<unknown>[]] = [[], []];
@@ -404,11 +406,25 @@ async function runPlan(plan: Plan, connect: () => Promise<[SocketStream, SocketS
   await Promise.all([script(0), script(1)]);
   // Once both ends have closed, every call settles.
   const all = Promise.all(run.records.map((r) => r.promise));
-  const settled = await Promise.race([all.then(() => true), sleep(10_000).then(() => false)]);
+  let settled = await Promise.race([all.then(() => true), sleep(5_000).then(() => false)]);
   if (!settled) {
-    const pending = run.records.filter((r) => r.outcome === undefined).map((r) => `${r.side}#${r.index} ${r.what}`);
-    run.problems.push(`calls still pending 10 s after both ends closed: ${pending.join(', ')}`);
+    const pending = run.records.filter((r) => r.outcome === undefined);
+    // Both ends in close(), each waiting for its writes, which the other no longer reads: the wait
+    // close() documents (destroy() ends it). Anything else pending is a hang.
+    const waitingClose = [0, 1].every((side) => pending.some((r) => r.side === side && r.what.startsWith('close()')));
+    // A write given a signal (aborted by now) must have ended, and let its close() go on.
+    const onlyWrites = pending.every(
+      (r) => r.what.startsWith('close()') || (r.what.startsWith('write') && !r.what.includes('signal')) || r.what.startsWith("shutdown('write')"),
+    );
+    if (!(waitingClose && onlyWrites))
+      run.problems.push(`calls still pending 5 s after both ends closed: ${pending.map((r) => `${r.side}#${r.index} ${r.what}`).join(', ')}`);
+    run.log.push('destroy() of both ends');
     await Promise.all([s0.destroy(), s1.destroy()]);
+    settled = await Promise.race([all.then(() => true), sleep(5_000).then(() => false)]);
+    if (!settled) {
+      const left = run.records.filter((r) => r.outcome === undefined).map((r) => `${r.side}#${r.index} ${r.what}`);
+      run.problems.push(`calls still pending after destroy() of both ends: ${left.join(', ')}`);
+    }
   }
   check(run);
   return run;
@@ -462,10 +478,16 @@ function check(run: Run): void {
     }
     const got = Buffer.concat(parts);
     const writes = run.writes[writer]!;
-    // An RST (the writer closed with bytes unread, as TCP does) drops what was still on its way: the
-    // reader sees ECONNRESET on some call, and what it got is still in order, but need not be complete.
-    const reset = records.some((r) => r.side === reader && r.outcome?.ok === false && r.outcome.code === 'ECONNRESET');
-    const complete = eofAt >= 0 && !reset;
+    // An RST (the writer closed, or shut down its reading, with bytes unread, as TCP does) drops what was
+    // still on its way, written or not: the reader sees ECONNRESET on some call (or, on TCP, EPIPE or
+    // ENOTCONN once the reset is taken), and what it got is still in order, but need not be complete.
+    const resetCodes = run.tcp ? ['ECONNRESET', 'EPIPE', 'ENOTCONN'] : ['ECONNRESET'];
+    const reset = records.some((r) => r.side === reader && r.outcome?.ok === false && resetCodes.includes(r.outcome.code));
+    // On TCP, a writer that closes with bytes it never read sends an RST too (whichever backend saw what).
+    const sentToWriter = run.writes[reader]!.reduce((n, w) => n + (w.rec.outcome?.ok === true ? w.bytes.length : 0), 0);
+    const writerRead = run.reads[writer]!.reduce((n, r) => n + r.parts.reduce((m, p) => m + p.length, 0), 0);
+    const writerReset = run.tcp && writerRead < sentToWriter;
+    const complete = eofAt >= 0 && !reset && !writerReset;
     if (!matches(got, 0, writes, 0, complete)) {
       const summary = writes.map(
         (w) => `${w.rec.index}:${w.bytes.length}${w.rec.outcome?.ok ? '' : `(${w.rec.outcome?.ok === false ? w.rec.outcome.code : 'pending'})`}`,
@@ -538,7 +560,7 @@ async function runAll(kind: 'pair' | 'tcp'): Promise<{ seeds: number; ops: Set<s
   };
   process.on('unhandledRejection', onUnhandled);
   // One run first, so that what the first connection opens for good (the ring, its buffers) is counted before.
-  await runPlan({ ops: [[], []], finale: ['close', 'close'] }, connect);
+  await runPlan({ ops: [[], []], finale: ['close', 'close'] }, connect, kind === 'tcp');
   const before = openFds();
   let seeds = 0;
   try {
@@ -548,7 +570,7 @@ async function runAll(kind: 'pair' | 'tcp'): Promise<{ seeds: number; ops: Set<s
       seeds++;
       const plan = makePlan(seed);
       for (const side of plan.ops) for (const op of side) ops.add(op.kind);
-      const run = await runPlan(plan, connect);
+      const run = await runPlan(plan, connect, kind === 'tcp');
       // Let a rejection nobody handled show up, and this run's fds close.
       await new Promise((resolve) => setImmediate(resolve));
       await sleep(0);
