@@ -8,7 +8,8 @@
 //   filehandle     Node: `await fh.read()` loop (fs/promises) + writeSync
 //   stream         Node: createReadStream, each chunk writeSync'ed
 //   ringcore       what examples/cat.ts does: SPLICE file -> pipe -> out, pairs linked 16 to a chain
-//   ringcore-read  ringcore/fs transfer(): DEPTH READs in flight into user buffers, ordered WRITEs
+//   ringcore-read  ringcore/fs transfer() until the end (no stat first, as a user's cat): READ/WRITE pairs
+//                  linked in chains, two workers
 //   ringcore-fixed the same with registered buffers (READ_FIXED/WRITE_FIXED)
 //   coreutils      `cat file > /dev/null`, spawned (its time includes the spawn): the limit
 // Whole-process variants (value: wall ns from spawn to exit; cpuNs: the process's CPU):
@@ -118,13 +119,11 @@ const cats: Record<string, Cat> = {
   },
   async 'ringcore-read'(path, out) {
     await using handle = await open(path);
-    const stats = await handle.stat();
-    return await transfer(defaultRing(), { fd: handle.fd }, { fd: out }, { size: stats.size, positional: false, registered: false });
+    return await transfer(defaultRing(), { fd: handle.fd }, { fd: out }, { size: Infinity, positional: false, registered: false });
   },
   async 'ringcore-fixed'(path, out) {
     await using handle = await open(path);
-    const stats = await handle.stat();
-    return await transfer(defaultRing(), { fd: handle.fd }, { fd: out }, { size: stats.size, positional: false, registered: true });
+    return await transfer(defaultRing(), { fd: handle.fd }, { fd: out }, { size: Infinity, positional: false, registered: true });
   },
 };
 

@@ -18,6 +18,13 @@
 // source, every op goes through JavaScript: a read of the next chunk overlaps
 // the write of this one, and the writes are made one after the other, in
 // chunk order.
+// Until the end (`size: Infinity`) from a file read at offsets, reads running
+// side by side past the end could see the file grow between them and leave a
+// hole in the output, so chunks are taken by several workers only below the
+// source's size, and past it by one worker at a time. The size comes from a
+// STATX sent with the first worker's first reads, not before them: STATX
+// always goes to an io-wq worker, whose wake-up the copy does not wait for
+// (docs/performance.md, "Session 12: cat without waiting for STATX").
 // Registered buffers (READ_FIXED/WRITE_FIXED) are used when `registered` is set
 // and the ring's BufferPool has room; on page-cache reads they measured no
 // faster than plain buffers (both page-aligned), so nothing sets it by default
@@ -27,6 +34,7 @@ import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
+import { fstatSpec } from './stat.js';
 import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
 import type { OpSpec } from '../op/op.js';
 
@@ -61,7 +69,10 @@ export interface TransferEnd {
 
 /** What transfer() copies, and how. */
 export interface TransferOptions {
-  /** Bytes to copy from offset 0 of the source; Infinity: until a read returns 0. */
+  /**
+   * Bytes to copy from offset 0 of the source; Infinity: until a read returns 0
+   * (no stat needed first: the source's size is asked for alongside the first reads).
+   */
   size: number;
   /** true: write at the chunk's offset (a file); false: at the current position, in order (a stream). */
   positional: boolean;
@@ -85,6 +96,21 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
   const pool = options.registered && chunk <= CHUNK ? poolFor(ring, DEPTH * 2, CHUNK) : null;
   let end = options.size;
   let next = 0;
+  // Chunks below `known` are there to read, and are taken by any worker; at
+  // and past it, by the `tail` worker only, one run after the other.
+  let known = end;
+  let tail = false;
+  // The source's size, until the end of a file read by several workers: asked for now, known later.
+  let sizing: Promise<void> | null = null;
+  if (end === Infinity && depth > 1) {
+    known = 0;
+    sizing = ring.submit(fstatSpec(from.fd), { signal }).then(
+      (stats) => {
+        if (stats.isFile()) known = stats.size; // 0 for /proc files, whose reads all go through the tail
+      },
+      () => {}, // a source that cannot be read fails its reads too
+    );
+  }
   let copied = 0;
   let failure: { error: unknown } | null = null;
   // The tail of the chain of ordered writes (stream output only).
@@ -140,9 +166,9 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
   };
 
   /** One chunk through JavaScript: read it, wait for its turn (stream output), write it. */
-  const copyChunk = async (buf: Buffer, fixed: PoolBuffer | null): Promise<void> => {
+  const copyChunk = async (buf: Buffer, fixed: PoolBuffer | null, limit: number): Promise<void> => {
     const start = next;
-    const length = Math.min(chunk, end - start);
+    const length = Math.min(chunk, limit - start);
     next += length;
     const myTurn = lastWrite;
     let done!: () => void;
@@ -164,12 +190,12 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
    * WRITE, in chains; a pair the kernel cut short (which broke its chain) is
    * finished with plain ops, and the next chain starts after it.
    */
-  const copyRun = async (buf: Buffer, fixed: PoolBuffer | null): Promise<void> => {
+  const copyRun = async (buf: Buffer, fixed: PoolBuffer | null, limit: number): Promise<void> => {
     const start = next;
     const lengths: number[] = [];
     let total = 0;
-    while (lengths.length < pairs && start + total < end) {
-      const length = Math.min(chunk, end - start - total);
+    while (lengths.length < pairs && start + total < limit) {
+      const length = Math.min(chunk, limit - start - total);
       lengths.push(length);
       total += length;
     }
@@ -217,10 +243,21 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
     const buf = fixed !== null ? fixed.buffer.subarray(0, chunk) : (spare ?? alignedBuffer(chunk));
     try {
       while (failure === null && next < end) {
+        // Below the known size: a run up to it. Past it: the tail's, up to the end, unless another worker has the tail.
+        const below = next < known;
+        if (!below && tail) {
+          if (sizing === null) break; // the tail's worker goes on alone
+          await sizing;
+          sizing = null;
+          continue;
+        }
+        if (!below) tail = true;
         try {
-          await (chained ? copyRun(buf, fixed) : copyChunk(buf, fixed));
+          await (chained ? copyRun(buf, fixed, below ? known : end) : copyChunk(buf, fixed, below ? known : end));
         } catch (error) {
           failure ??= { error };
+        } finally {
+          if (!below) tail = false;
         }
       }
     } finally {
