@@ -516,7 +516,10 @@ export class RequestParser extends ParserInput {
     let to = cr;
     while (from < to && (buf[from] === SP || buf[from] === HT)) from++;
     while (to > from && (buf[to - 1] === SP || buf[to - 1] === HT)) to--;
-    (this.trailerLines ??= []).push(latin1(buf, this.lineStart, colon).toLowerCase(), latin1(buf, from, to));
+    const name = latin1(buf, this.lineStart, colon).toLowerCase();
+    // Framing after the body (RFC 9110 6.5.1): meaningless here, and a smuggled length to whoever merges trailers into the head.
+    if (name === 'content-length' || name === 'transfer-encoding') throw new HttpError(400, `${name} in the trailers`);
+    (this.trailerLines ??= []).push(name, latin1(buf, from, to));
   }
 }
 

@@ -221,6 +221,9 @@ test('bad chunk framing is 400', () => {
   refused(`${head}3\r\nabc\n0\r\n\r\n`, 400);
   refused(`${head}3;a=\x00\r\nabc\r\n0\r\n\r\n`, 400); // control in an extension
   refused(`${head}3\r\nabc\r\n0\r\nBad Trailer\r\n\r\n`, 400);
+  // framing fields in the trailers (RFC 9110 6.5.1): a length that whoever merges trailers into the head would trust
+  refused(`${head}3\r\nabc\r\n0\r\nContent-Length: 10\r\n\r\n`, 400);
+  refused(`${head}3\r\nabc\r\n0\r\nX-T: 1\r\ntransfer-ENCODING: chunked\r\n\r\n`, 400);
   refused(`${head}${'0'.repeat(2000)}1\r\na\r\n0\r\n\r\n`, 400); // endless leading zeros
   assert.equal(one(`${head}${'0'.repeat(10)}3\r\nabc\r\n0\r\n\r\n`).body?.toString(), 'abc');
 });
