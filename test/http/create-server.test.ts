@@ -639,6 +639,32 @@ test("a client that goes away mid-request: req 'aborted', res 'close', req 'erro
   }
 });
 
+test('nothing after a request that closes the connection is processed (RFC 9112 9.6): Connection: close, HTTP/1.0', async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.url!);
+    res.end(req.url);
+  });
+  const port = await listening(server);
+  try {
+    const closing = await exchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.deepEqual(statuses(closing.data), [200], closing.data);
+    assert.match(closing.data, /Connection: close/);
+    const old = await exchange(port, 'GET /3 HTTP/1.0\r\n\r\nGET /4 HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.deepEqual(statuses(old.data), [200], old.data);
+    // Also when what follows arrives later, and a body comes first.
+    const later = await exchange(
+      port,
+      ['POST /5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\na', 'bGET /6 HTTP/1.1\r\nHost: x\r\n\r\n'],
+      20,
+    );
+    assert.deepEqual(statuses(later.data), [200], later.data);
+    assert.deepEqual(seen, ['/1', '/3', '/5']);
+  } finally {
+    await closed(server);
+  }
+});
+
 test('maxRequestsPerSocket: the last allowed response says Connection: close; one more gets 503 in its turn', async () => {
   const server = createServer((req, res) => {
     // The first response is slow: what is pipelined behind it waits for it.

@@ -106,6 +106,8 @@ export class NodeConnection implements SocketOwner {
   private closing = false;
   /** The parser refused a request: nothing more the client sends is parsed (see refuse()). */
   private refused = false;
+  /** A request without keep-alive was read: RFC 9112 9.6, nothing after it on the connection is processed. */
+  private lastRead = false;
   private ended = false;
 
   constructor(
@@ -213,6 +215,11 @@ export class NodeConnection implements SocketOwner {
           this.since = this.lastActivity;
           continue;
         }
+        if (this.lastRead) {
+          // What follows a request without keep-alive is dropped, not answered.
+          parser.discard();
+          return;
+        }
         const parsed = parser.nextHead();
         if (parsed === null) {
           if (parser.inHead && this.phase === Phase.Idle) {
@@ -223,6 +230,7 @@ export class NodeConnection implements SocketOwner {
         }
         if (this.phase === Phase.Idle) this.since = this.lastActivity;
         this.phase = parsed.body === null ? Phase.Idle : Phase.Body;
+        if (!parsed.keepAlive) this.lastRead = true;
         this.dispatch(parsed);
         if (this.upgraded || this.closing) return;
       }
