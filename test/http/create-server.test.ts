@@ -639,6 +639,45 @@ test("a client that goes away mid-request: req 'aborted', res 'close', req 'erro
   }
 });
 
+/** Sends `request`, then half-closes (shutdown(SHUT_WR)); resolves with all bytes until the server closes. */
+function halfClosed(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    let data = '';
+    client.on('data', (d: Buffer) => (data += d.toString('latin1')));
+    client.on('error', reject);
+    client.on('close', () => resolve(data));
+    client.once('connect', () => client.end(request));
+  });
+}
+
+test('a client that half-closes after its requests gets their answers, then the close; one that half-closes mid-request gets 400, as node:http', async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('latin1').on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      seen.push(`${req.url} ${body}`);
+      res.end(`${req.url} ${body}`);
+    });
+  });
+  const port = await listening(server);
+  try {
+    const two = await halfClosed(port, 'POST /1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.deepEqual(statuses(two), [200, 200], two);
+    assert.match(two, /\/1 abc[\s\S]*\/2 $/);
+    const old = await halfClosed(port, 'GET /3 HTTP/1.0\r\n\r\n');
+    assert.deepEqual(statuses(old), [200], old);
+    // Cut short, in the body or in the head: the request can never complete.
+    assert.deepEqual(statuses(await halfClosed(port, 'POST /4 HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabcde')), [400]);
+    assert.deepEqual(statuses(await halfClosed(port, 'POST /5 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab')), [400]);
+    assert.deepEqual(statuses(await halfClosed(port, 'POST /6 HTTP/1.1\r\nHost: x\r\nContent-Le')), [400]);
+    assert.deepEqual(seen, ['/1 abc', '/2 ', '/3 ']);
+  } finally {
+    await closed(server);
+  }
+});
+
 test('nothing after a request that closes the connection is processed (RFC 9112 9.6): Connection: close, HTTP/1.0', async () => {
   const seen: string[] = [];
   const server = createServer((req, res) => {

@@ -109,6 +109,9 @@ export class NodeConnection implements SocketOwner {
   /** A request without keep-alive was read: RFC 9112 9.6, nothing after it on the connection is processed. */
   private lastRead = false;
   private ended = false;
+  /** finish() or close() was called: the connection is on its way out (what run() waits for after the client's EOF). */
+  private leaving = false;
+  private left: (() => void) | null = null;
 
   constructor(
     private readonly stream: TcpStream,
@@ -147,7 +150,10 @@ export class NodeConnection implements SocketOwner {
         while (this.paused && !this.closing) await new Promise<void>((resolve) => (this.wake = resolve));
         const result = await iterator.next();
         if (this.upgraded) return;
-        if (result.done) break;
+        if (result.done) {
+          await this.clientEnded();
+          break;
+        }
         const chunk = result.value;
         this.socket.bytesRead += chunk.length;
         this.lastActivity = Date.now();
@@ -191,6 +197,28 @@ export class NodeConnection implements SocketOwner {
     this.socket.destroyed = true;
     this.socket.readable = this.socket.writable = false;
     if (this.server.listenerCount('clientError') > 0) this.server.emit('clientError', error, this.socket);
+  }
+
+  /**
+   * The client half-closed (EOF). As node:http's socketOnEnd: a request cut
+   * short is refused (400), and the responses it is owed still go out
+   * before the connection closes; it closes after the last of them. Waits
+   * until the connection is on its way out.
+   */
+  private async clientEnded(): Promise<void> {
+    if (!this.closing && !this.refused) {
+      if (this.body !== null || this.parser.inHead) {
+        // node:http's parser.finish(): HPE_INVALID_EOF_STATE.
+        const error = clientError(new HttpError(400, 'the client closed the connection in the middle of a request'));
+        this.refuse(Object.defineProperty(error, 'code', { value: 'HPE_INVALID_EOF_STATE' }), false);
+      } else if (this.active.length > 0) {
+        // As node:http (which still says keep-alive in them): the connection ends after the last.
+        this.active[this.active.length - 1]!.res._last = true;
+      } else {
+        return;
+      }
+    }
+    if (!this.leaving) await new Promise<void>((resolve) => (this.left = resolve));
   }
 
   /** Parses what is buffered: starts each request, feeds its body. */
@@ -240,15 +268,19 @@ export class NodeConnection implements SocketOwner {
     }
   }
 
-  /** A request the parser refused: 'clientError', or (without listeners) its status, then close. */
-  private refuse(error: HttpError & { status: number }): void {
+  /**
+   * A request the parser refused: 'clientError', or (without listeners) its status, then close.
+   * `abortBody` false: the request whose body was arriving is left to be aborted when the connection
+   * closes (ECONNRESET 'aborted'), as node:http does after the client's EOF.
+   */
+  private refuse(error: HttpError & { status: number }, abortBody = true): void {
     // Until the answer is out and the connection closes, chunks still come, and are dropped: the
     // parser lets go of the refused one now, which goes back to the kernel as the next is taken.
     this.refused = true;
     this.parser.discard();
     this.paused = false;
-    const body = this.body;
-    this.body = null;
+    const body = abortBody ? this.body : null;
+    if (abortBody) this.body = null;
     if (this.server.listenerCount('clientError') > 0) {
       this.server.emit('clientError', error, this.socket);
       if (!this.socket.destroyed && !this.closing) this.startClosing();
@@ -453,6 +485,7 @@ export class NodeConnection implements SocketOwner {
   close(): void {
     if (this.ended) return;
     this.startClosing();
+    this.leave();
     // A SEND still in the ring has its first try: the io_uring SHUTDOWN is placed behind it (and fails it if the peer stopped
     // reading). Not shutdown('both'), which would wait for it.
     if (this.socket.flushed) shutdownNow(this.stream.fd, SHUT_RDWR);
@@ -463,7 +496,15 @@ export class NodeConnection implements SocketOwner {
   finish(): void {
     if (this.ended) return;
     this.startClosing();
+    this.leave();
     this.stream.shutdown('write').catch(() => {});
+  }
+
+  private leave(): void {
+    this.leaving = true;
+    const left = this.left;
+    this.left = null;
+    left?.();
   }
 
   private startClosing(): void {
