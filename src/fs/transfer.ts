@@ -14,6 +14,9 @@
 // two per MiB (docs/performance.md, "Session 11: pipelined READ"). A short read
 // (the end of the file) or a short write breaks the link; the rest of that
 // pair is finished with plain ops and the next chain starts after it.
+// A source that grows while it is copied (size: Infinity): a worker may read
+// past the end another one found, what was appended in between; the bytes
+// between are then filled in at the end, so the output never has a hole.
 // To a pipe, a socket or a terminal (`position: -1`), and from a sequential
 // source, every op goes through JavaScript: a read of the next chunk overlaps
 // the write of this one, and the writes are made one after the other, in
@@ -112,6 +115,9 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
     );
   }
   let copied = 0;
+  // Just past the furthest byte of the source written out, and where the output's byte for source offset 0 is (chained runs).
+  let high = 0;
+  let base = 0;
   let failure: { error: unknown } | null = null;
   // The tail of the chain of ordered writes (stream output only).
   let lastWrite: Promise<void> = Promise.resolve();
@@ -202,6 +208,7 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
     next = start + total;
     // Where the run's writes go: the chunk's own offset, or a range of the output's taken in chunk order.
     const at = output === null ? start : output.take(total);
+    base = at - start;
     let offset = 0;
     try {
       for (let p = 0; p < lengths.length && start + offset < end; ) {
@@ -224,6 +231,7 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
           await writeRest(buf, fixed, at + offset, written, got);
           offset += got;
           copied += got;
+          high = Math.max(high, start + offset);
           if (got < length) {
             end = Math.min(end, start + offset);
             return;
@@ -234,6 +242,28 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
       }
     } finally {
       output?.settle(at, total, offset);
+    }
+  };
+
+  /**
+   * Copies [from, to) of the source, one chunk at a time, and resolves with
+   * where the copy ends. A worker wrote past the end another one found: the
+   * source grew between their reads (a writer appending while it is copied),
+   * and the bytes between were never written. Filled in, the output is a copy
+   * of the source's first bytes, with no hole of zeros in it.
+   */
+  const fillGap = async (from: number, to: number): Promise<number> => {
+    const buf = chunk === CHUNK ? (spares.pop() ?? alignedBuffer(chunk)) : alignedBuffer(chunk);
+    try {
+      while (from < to) {
+        const got = await readRest(buf, null, from, 0, Math.min(chunk, to - from));
+        if (got === 0) break; // the source shrank too: nothing to fill with
+        await writeRest(buf, null, from + base, 0, got);
+        from += got;
+      }
+      return from < to ? from : to;
+    } finally {
+      if (buf.length === CHUNK && spares.length < DEPTH) spares.push(buf);
     }
   };
 
@@ -270,6 +300,13 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
   const workers: Promise<void>[] = [];
   for (let i = 0; i < depth && i * chunk < Math.max(end, 1); i++) workers.push(worker());
   await Promise.all(workers);
+  if (failure === null && high > end) {
+    try {
+      copied = await fillGap(end, high);
+    } catch (error) {
+      failure = { error };
+    }
+  }
   // Whoever writes to the fd next (the shell's next command) continues after the copy.
   output?.release();
   if (failure !== null) throw (failure as { error: unknown }).error;

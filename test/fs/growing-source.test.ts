@@ -1,0 +1,138 @@
+// transfer() of a source that a writer appends to while it is copied. Two
+// workers copy ranges of the source side by side; one finds the end of the
+// file and the other, a moment later, reads past it what the writer appended
+// meanwhile. Writing that out left a hole of zeros (or, into a pipe, bytes
+// missing) between the end the first found and the range of the second. What
+// a careful user expects, as of Node's copyFile or a pipeline: every byte
+// there at the start, in order, and of what was appended, a prefix or
+// nothing, never a gap.
+//
+// The writer is made to append at the worst moment, deterministically: right
+// after a READ came back with 0 (the copy reached the end), which a trace
+// listener sees as its CQE is reaped, before any JavaScript of the copy runs.
+import { after } from 'node:test';
+import { test } from '../../test-support/backend.js';
+import assert from 'node:assert/strict';
+import * as nodeFs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Ring } from '../../src/index.js';
+import * as fs from '../../src/fs/index.js';
+import { addTraceListener } from '../../src/trace/index.js';
+import { IORING_OP_READ } from '../../src/sys/constants.js';
+import { makePipe } from '../../src/fs/splice.js';
+
+const KiB = 1024;
+const CHUNK = 64 * KiB;
+const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-growing-'));
+after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
+
+/** Bytes that tell their offset (no run of zeros): a hole or a shift shows. */
+function pattern(length: number, seed: number): Buffer {
+  const buf = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) buf[i] = ((i * 7 + seed) % 251) + 1;
+  return buf;
+}
+
+/**
+ * Copies a 300 KiB source with transfer() (size: Infinity, 64 KiB chunks, two
+ * workers) into what `open` gives, appending 300 KiB to the source the first
+ * time a READ of the copy returns 0; resolves with the source as it ends and
+ * the bytes transfer() reported.
+ */
+async function copyGrowing(name: string, output: (ring: Ring) => Promise<{ fd: number; positional: boolean; done: () => Promise<Buffer> }>) {
+  const src = join(dir, `${name}.src`);
+  nodeFs.writeFileSync(src, pattern(300 * KiB, 1));
+  const ring = new Ring();
+  const reads = new Set<number>();
+  let appended = false;
+  const stop = addTraceListener((event) => {
+    if (event.ring !== ring.uring.id) return;
+    if (event.type === 'sqe' && event.opcode === IORING_OP_READ) reads.add(event.userData);
+    if (event.type === 'cqe' && reads.delete(event.userData) && event.res === 0 && !appended) {
+      appended = true;
+      nodeFs.appendFileSync(src, pattern(300 * KiB, 2));
+    }
+  });
+  try {
+    const from = await fs.open(src);
+    const to = await output(ring);
+    let copied: number;
+    try {
+      copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: to.positional, chunk: CHUNK });
+    } finally {
+      await from.close();
+    }
+    const written = await to.done();
+    assert.ok(appended, 'the source grew while it was copied');
+    assert.equal(ring.inFlight, 0);
+    return { source: nodeFs.readFileSync(src), written, copied };
+  } finally {
+    stop();
+    await ring.close();
+  }
+}
+
+/** The copy is the source's first bytes, all that it had at the start at least, and transfer() says how many. */
+function assertPrefixCopy(result: { source: Buffer; written: Buffer; copied: number }): void {
+  const { source, written, copied } = result;
+  assert.equal(copied, written.length);
+  assert.ok(written.length >= 300 * KiB, `${written.length} bytes: less than the source had at the start`);
+  assert.ok(written.length <= source.length);
+  let same = 0;
+  while (same < written.length && written[same] === source[same]) same++;
+  assert.equal(same, written.length, `the copy differs from the source at byte ${same} of ${written.length}`);
+}
+
+test('transfer() to a file at the source offsets: what the source grew by leaves no hole', async () => {
+  const dest = join(dir, 'positional.dest');
+  const result = await copyGrowing('positional', async () => {
+    const to = await fs.open(dest, 'w');
+    return { fd: to.fd, positional: true, done: async () => (await to.close(), nodeFs.readFileSync(dest)) };
+  });
+  assertPrefixCopy(result);
+});
+
+test('transfer() to a file at its current position: the copy lands whole after what was there', async () => {
+  const dest = join(dir, 'stream.dest');
+  const head = Buffer.from('head\n');
+  const result = await copyGrowing('stream', async () => {
+    const fd = nodeFs.openSync(dest, 'w');
+    nodeFs.writeSync(fd, head);
+    return {
+      fd,
+      positional: false,
+      done: async () => {
+        // The fd's offset is left just past the copy.
+        nodeFs.writeSync(fd, 'tail\n');
+        nodeFs.closeSync(fd);
+        const all = nodeFs.readFileSync(dest);
+        assert.ok(all.subarray(0, head.length).equals(head));
+        assert.equal(all.subarray(all.length - 5).toString(), 'tail\n');
+        return all.subarray(head.length, all.length - 5);
+      },
+    };
+  });
+  assertPrefixCopy(result);
+});
+
+// Chunks through JavaScript, written in order (the output cannot seek).
+test('transfer() into a pipe: no bytes go missing between two chunks', async () => {
+  const result = await copyGrowing('pipe', async () => {
+    // The pipe holds 1 MiB where allowed: the whole copy fits without a reader.
+    const [readEnd, writeEnd, size] = makePipe();
+    assert.ok(size >= 1024 * KiB, `a pipe of ${size} bytes`);
+    return {
+      fd: writeEnd,
+      positional: false,
+      done: async () => {
+        nodeFs.closeSync(writeEnd);
+        const all = nodeFs.readFileSync(readEnd);
+        nodeFs.closeSync(readEnd);
+        return all;
+      },
+    };
+  });
+  assertPrefixCopy(result);
+});
