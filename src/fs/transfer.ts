@@ -261,7 +261,7 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
         await writeRest(buf, null, from + base, 0, got);
         from += got;
       }
-      return from < to ? from : to;
+      return Math.min(from, to);
     } finally {
       if (buf.length === CHUNK && spares.length < DEPTH) spares.push(buf);
     }

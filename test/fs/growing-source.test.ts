@@ -89,7 +89,14 @@ test('transfer() to a file at the source offsets: what the source grew by leaves
   const dest = join(dir, 'positional.dest');
   const result = await copyGrowing('positional', async () => {
     const to = await fs.open(dest, 'w');
-    return { fd: to.fd, positional: true, done: async () => (await to.close(), nodeFs.readFileSync(dest)) };
+    return {
+      fd: to.fd,
+      positional: true,
+      done: async () => {
+        await to.close();
+        return nodeFs.readFileSync(dest);
+      },
+    };
   });
   assertPrefixCopy(result);
 });
