@@ -99,6 +99,16 @@ export interface MultishotHost extends OpHost {
  */
 const settleWaiters = new WeakMap<Request, (() => void)[]>();
 
+/**
+ * next() and return() calls made while a next() was still waiting, by op, in
+ * the order made: each starts when the one before it has settled, as an async
+ * generator (Node's timers/promises setInterval) queues them. Off the
+ * instance, as settleWaiters.
+ */
+const queuedCalls = new WeakMap<Request, (() => void)[]>();
+/** next()'s sinks: a call is queued behind one of them, never behind a read() sink (which takes every value: refused). */
+const nextSinks = new WeakSet<MultishotSink<unknown>>();
+
 /** A multishot op: one SQE, many CQEs, each mapped to a value read with `for await`; ends at the final CQE. */
 export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   /** What the op does. */
@@ -255,11 +265,46 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     else this.host.cancel(this);
   }
 
-  /** The next value, or done once the op has ended; rejects with the op's error. One read at a time. */
+  /**
+   * The next value, or done once the op has ended; rejects with the op's
+   * error. Calls made while one waits are answered after it, in order, as an
+   * async generator answers them: each its own value; after an error or the
+   * end, done.
+   */
   next(): Promise<IteratorResult<T>> {
     return new Promise((resolve, reject) => {
-      this.read({ value: (value) => resolve({ value, done: false }), end: (error) => (error === null ? resolve(DONE) : reject(error)) });
+      const sink: MultishotSink<T> = {
+        value: (value) => {
+          resolve({ value, done: false });
+          this.startQueued();
+        },
+        end: (error) => {
+          if (error === null) resolve(DONE);
+          else reject(error);
+          this.startQueued();
+        },
+      };
+      nextSinks.add(sink);
+      this.whenFree(() => this.read(sink));
     });
+  }
+
+  /** Runs `call` now, or, while a read is pending, after the calls queued before it. */
+  private whenFree(call: () => void): void {
+    const queue = queuedCalls.get(this);
+    // Free, or behind a read() sink: at once (a read refuses a second reader).
+    if (queue === undefined && (this.reader === null || !nextSinks.has(this.reader))) return call();
+    if (queue === undefined) queuedCalls.set(this, [call]);
+    else queue.push(call);
+  }
+
+  /** A read has been answered: start the call queued next. */
+  private startQueued(): void {
+    const queue = queuedCalls.get(this);
+    if (queue === undefined) return;
+    const call = queue.shift()!;
+    if (queue.length === 0) queuedCalls.delete(this);
+    call();
   }
 
   /**
@@ -300,10 +345,20 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     }
   }
 
-  /** Stops reading and cancels the op in the kernel; called by `break` in a `for await`. */
+  /**
+   * Stops reading and cancels the op in the kernel; called by `break` in a
+   * `for await`. Made while next() calls wait, it comes after them, as an
+   * async generator's return() does (they get their values first); an abort
+   * ends them all at once.
+   */
   return(): Promise<IteratorResult<T>> {
-    this.stop();
-    return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.whenFree(() => {
+        this.stop();
+        resolve(DONE);
+        this.startQueued();
+      });
+    });
   }
 
   /**
