@@ -46,6 +46,17 @@ function checkArray(buffers: unknown): void {
   if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
 }
 
+/** A write whose bytes node:net still holds: where they end in what the socket was given; cut: destroy() dropped some. */
+interface UnsentWrite {
+  end: number;
+  cut: boolean;
+}
+
+/** A write's size as node:net counts it in writableLength (a string's length: sockets do not decode strings). */
+function lengthOf(data: Bytes): number {
+  return typeof data === 'string' ? data.length : data.byteLength;
+}
+
 function closedError(syscall: string): RingcoreError {
   return new RingcoreError('ERR_RINGCORE_CLOSED', `${syscall}: the socket is closed`);
 }
@@ -192,6 +203,10 @@ class SocketIo {
   #closing: Promise<void> | null = null;
   /** Reads waiting for bytes, oldest first; the socket keeps the process alive while there are any. */
   readonly #pending: PendingRead[] = [];
+  /** What the writes gave node:net, in its units (a string's length, a buffer's bytes): the end of each write's bytes in that stream. */
+  #written = 0;
+  /** Writes still in node:net's buffer, by where their bytes end in that stream: destroy() rejects those it cuts short. */
+  #unsent: Set<UnsentWrite> | null = null;
   /** `direct`: the socket was made with DirectReads' `onread` (no 'data' events then). */
   constructor(socket: Net.Socket, direct: DirectReads | null) {
     this.socket = socket;
@@ -356,6 +371,7 @@ class SocketIo {
     if (refused !== null) return refused;
     if (typeof data !== 'string' && data.byteLength === 0) return RESOLVED;
     this.socket.write(data);
+    this.#written += lengthOf(data);
     return this.#handedOver();
   }
 
@@ -364,7 +380,11 @@ class SocketIo {
     if (refused !== null) return refused;
     const socket = this.socket;
     socket.cork();
-    for (const b of buffers) if (typeof b === 'string' || b.byteLength > 0) socket.write(b);
+    for (const b of buffers) {
+      if (typeof b !== 'string' && b.byteLength === 0) continue;
+      socket.write(b);
+      this.#written += lengthOf(b);
+    }
     socket.uncork();
     return this.#handedOver();
   }
@@ -392,7 +412,30 @@ class SocketIo {
       return failed == null ? RESOLVED : Promise.reject(writeError(failed));
     }
     // Still in Node's buffer: the callback of an empty write after it comes once it is out (Node calls back in write order).
-    return new Promise<void>((resolve, reject) => socket.write(NOTHING, (error) => (error ? reject(writeError(error)) : resolve())));
+    return new Promise<void>((resolve, reject) => {
+      const unsent: UnsentWrite = { end: this.#written, cut: false };
+      (this.#unsent ??= new Set()).add(unsent);
+      socket.write(NOTHING, (error) => {
+        this.#unsent?.delete(unsent);
+        if (unsent.cut) reject(closedError('write'));
+        else if (error) reject(writeError(error));
+        else resolve();
+      });
+    });
+  }
+
+  /**
+   * destroy() drops what node:net still holds, and then calls the callback of
+   * a write in flight without an error (a write it cuts short would resolve
+   * as if sent): such writes are marked, and reject, as on io_uring, with
+   * ERR_RINGCORE_CLOSED when their callback comes.
+   */
+  #cutUnsent(): void {
+    const unsent = this.#unsent;
+    if (unsent === null || unsent.size === 0) return;
+    // The writes' bytes up to here are in the kernel: the last writableLength of them are not.
+    const sent = this.#written - this.socket.writableLength;
+    for (const write of unsent) if (write.end > sent) write.cut = true;
   }
 
   /** Each chunk is a Buffer of its own, which also keeps the promise of a borrowed one (`{ borrow: true }`). */
@@ -459,7 +502,10 @@ class SocketIo {
 
   /** Ends now: destroy() closes the fd at once (libuv's uv_close); the 'close' event only follows a turn later. */
   destroy(): Promise<void> {
-    if (!this.socket.destroyed) this.socket.destroy();
+    if (!this.socket.destroyed) {
+      this.#cutUnsent();
+      this.socket.destroy();
+    }
     this.#closing ??= Promise.resolve();
     this.#serve();
     return this.#closing;

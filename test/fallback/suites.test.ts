@@ -5,12 +5,14 @@
 //                     (Node's own readv reads only the first IOV_MAX)
 //   http/client-left  serve() notices a client that leaves while its handler
 //                     runs ('end', 'close' of the socket)
+//   net/destroy-cuts-write  a write destroy() cuts short rejects (node:net
+//                     calls its callback without an error)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
-for (const file of ['fs/iov-max', 'http/client-left']) {
+for (const file of ['fs/iov-max', 'http/client-left', 'net/destroy-cuts-write']) {
   test(`${file}.test on the node backend`, () => {
     const path = fileURLToPath(new URL(`../${file}.test.js`, import.meta.url));
     const env = { ...process.env, RINGCORE_BACKEND: 'node', NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined };
