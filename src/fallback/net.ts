@@ -199,7 +199,16 @@ class SocketIo {
   readonly #queue: Buffer[] = [];
   #queued = 0;
   #ended = false;
+  /**
+   * The socket's error that no read or write has reported yet. The kernel
+   * reports a socket's pending error (sk_err: a reset's ECONNRESET) once, to
+   * the first read or write that asks; after it, writes get EPIPE and reads
+   * the end of the stream. node:net keeps it for ever: it is taken from here
+   * by the first op, as on io_uring.
+   */
   #error: Error | null = null;
+  /** An error a write's callback has already reported (its 'error' event is not kept then). */
+  #reported: Error | null = null;
   #closing: Promise<void> | null = null;
   /** Reads waiting for bytes, oldest first; the socket keeps the process alive while there are any. */
   readonly #pending: PendingRead[] = [];
@@ -218,7 +227,7 @@ class SocketIo {
       serve();
     });
     socket.on('error', (error) => {
-      this.#error = error;
+      if (error !== this.#reported) this.#error = error;
       serve();
     });
     socket.on('close', serve);
@@ -278,9 +287,27 @@ class SocketIo {
       if ((this.#queued -= chunk.length) < READ_AHEAD && this.socket.isPaused()) this.socket.resume();
       return chunk;
     }
-    if (this.#error !== null) throw this.#error;
+    const error = this.#takeError();
+    if (error !== null) throw error;
     if (this.#ended || this.socket.destroyed) return null;
     return undefined;
+  }
+
+  /** The socket's error if no op has reported it yet (then no later op does), else null. */
+  #takeError(): Error | null {
+    const error = this.#error;
+    if (error !== null) {
+      this.#error = null;
+      this.#reported = error;
+    }
+    return error;
+  }
+
+  /** A write's callback reported `error`: no later op reports it again. */
+  #writeFailed(error: Error): Error {
+    if (this.#error === error) this.#error = null;
+    this.#reported = error;
+    return writeError(error);
   }
 
   /** Hands the waiting reads, oldest first, what has come (bytes, the end, an error, a close). */
@@ -394,7 +421,11 @@ class SocketIo {
     if (this.#closing !== null) return Promise.reject(closedError('write'));
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    // After a failed write (Node destroys the socket) or shutdown('write'), the kernel would say EPIPE.
+    // After a reset no op has reported yet, the kernel gives its error (ECONNRESET) to this write.
+    if (this.socket.destroyed && this.#error !== null && typeof (this.#error as NodeJS.ErrnoException).errno === 'number') {
+      return Promise.reject(errnoException((this.#takeError() as NodeJS.ErrnoException).errno!, 'write'));
+    }
+    // After a failed write (Node destroys the socket), a reported error, or shutdown('write'), the kernel would say EPIPE.
     if (this.socket.destroyed || this.socket.writableEnded) return Promise.reject(errnoException(-EPIPE, 'write'));
     return null;
   }
@@ -409,7 +440,7 @@ class SocketIo {
     if (socket.writableLength === 0) {
       // Gone to the kernel at once (libuv's try_write), or failed at once.
       const failed = socket.errored;
-      return failed == null ? RESOLVED : Promise.reject(writeError(failed));
+      return failed == null ? RESOLVED : Promise.reject(this.#writeFailed(failed));
     }
     // Still in Node's buffer: the callback of an empty write after it comes once it is out (Node calls back in write order).
     return new Promise<void>((resolve, reject) => {
@@ -418,7 +449,7 @@ class SocketIo {
       socket.write(NOTHING, (error) => {
         this.#unsent?.delete(unsent);
         if (unsent.cut) reject(closedError('write'));
-        else if (error) reject(writeError(error));
+        else if (error) reject(this.#writeFailed(error));
         else resolve();
       });
     });

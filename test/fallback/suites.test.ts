@@ -7,12 +7,14 @@
 //                     runs ('end', 'close' of the socket)
 //   net/destroy-cuts-write  a write destroy() cuts short rejects (node:net
 //                     calls its callback without an error)
+//   net/peer-reset    a reset is reported once, to the first read or write,
+//                     as the kernel reports it (node:net keeps it for ever)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
-for (const file of ['fs/iov-max', 'http/client-left', 'net/destroy-cuts-write']) {
+for (const file of ['fs/iov-max', 'http/client-left', 'net/destroy-cuts-write', 'net/peer-reset']) {
   test(`${file}.test on the node backend`, () => {
     const path = fileURLToPath(new URL(`../${file}.test.js`, import.meta.url));
     const env = { ...process.env, RINGCORE_BACKEND: 'node', NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined };
