@@ -22,6 +22,9 @@ import * as fs from '../../src/fs/index.js';
 import { addTraceListener } from '../../src/trace/index.js';
 import { IORING_OP_READ } from '../../src/sys/constants.js';
 import { makePipe } from '../../src/fs/splice.js';
+import { native } from '../../src/sys/native.js';
+import { addressOf } from '../../src/sys/memory.js';
+import { SYS_close, SYS_read } from '../../src/sys/syscalls.js';
 
 const KiB = 1024;
 const CHUNK = 64 * KiB;
@@ -71,6 +74,18 @@ async function copyGrowing(name: string, output: (ring: Ring) => Promise<{ fd: n
   } finally {
     stop();
     await ring.close();
+  }
+}
+
+/** What is left in a pipe whose write end is closed. */
+function readToEnd(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const buf = Buffer.alloc(64 * KiB);
+    const n = native.syscall(SYS_read, fd, addressOf(buf), buf.length);
+    assert.ok(n >= 0, `read: ${n}`);
+    if (n === 0) return Buffer.concat(chunks);
+    chunks.push(buf.subarray(0, n));
   }
 }
 
@@ -134,9 +149,10 @@ test('transfer() into a pipe: no bytes go missing between two chunks', async () 
       fd: writeEnd,
       positional: false,
       done: async () => {
-        nodeFs.closeSync(writeEnd);
-        const all = nodeFs.readFileSync(readEnd);
-        nodeFs.closeSync(readEnd);
+        // Closed and read with system calls: Deno's node:fs refuses fds it did not open.
+        native.syscall(SYS_close, writeEnd);
+        const all = readToEnd(readEnd);
+        native.syscall(SYS_close, readEnd);
         return all;
       },
     };

@@ -34,11 +34,12 @@ function outcome(promise: Promise<IteratorResult<unknown>>, values: unknown[]): 
 async function sideBySide(
   ms: number,
   scenario: (ticks: Ticks, values: unknown[], abort: () => void) => Promise<Outcome[]>,
-): Promise<{ node: Outcome[]; ringcore: Outcome[]; values: unknown[] }> {
+): Promise<{ node: Outcome[] | null; ringcore: Outcome[]; values: unknown[] }> {
   const nodeStop = new AbortController();
   const ringcoreStop = new AbortController();
   const [node, ringcore, values] = await Promise.all([
-    scenario(nodeSetInterval(ms, 'tick', { signal: nodeStop.signal }) as Ticks, [], () => nodeStop.abort()),
+    // Bun's own setInterval never answers a second next() made while one waits: nothing to compare with there.
+    'bun' in process.versions ? null : scenario(nodeSetInterval(ms, 'tick', { signal: nodeStop.signal }) as Ticks, [], () => nodeStop.abort()),
     (async () => {
       const values: unknown[] = [];
       return [await scenario(interval(ms, { signal: ringcoreStop.signal }), values, () => ringcoreStop.abort()), values] as const;
@@ -63,8 +64,9 @@ test('three next() at once: each gets a tick of its own, in order (was ERR_INVAL
     await ticks.return!();
     return outcomes;
   });
-  assert.deepEqual(node, ['value', 'value', 'value']);
-  assert.deepEqual(ringcore, node);
+  const expected = ['value', 'value', 'value'];
+  if (node !== null) assert.deepEqual(node, expected, 'Node');
+  assert.deepEqual(ringcore, expected, 'ringcore');
   assert.deepEqual(values, [1, 2, 3]);
 });
 
@@ -75,8 +77,9 @@ test('return() made while two next() wait comes after them: both get their tick,
     const calls = [ticks.next(), ticks.next(), ticks.return!(), ticks.next()];
     return Promise.all(calls.map((call) => outcome(call, values)));
   });
-  assert.deepEqual(node, ['value', 'value', 'done', 'done']);
-  assert.deepEqual(ringcore, node);
+  const expected = ['value', 'value', 'done', 'done'];
+  if (node !== null) assert.deepEqual(node, expected, 'Node');
+  assert.deepEqual(ringcore, expected, 'ringcore');
   assert.deepEqual(values, [1, 2]);
 });
 
@@ -90,8 +93,9 @@ test('an abort while two next() wait rejects the first with an AbortError and en
     outcomes.push(await outcome(ticks.next(), values));
     return outcomes;
   });
-  assert.deepEqual(node, ['AbortError ABORT_ERR', 'done', 'done']);
-  assert.deepEqual(ringcore, node);
+  const expected = ['AbortError ABORT_ERR', 'done', 'done'];
+  if (node !== null) assert.deepEqual(node, expected, 'Node');
+  assert.deepEqual(ringcore, expected, 'ringcore');
 });
 
 test('count: 2 and three next() at once: ticks 1 and 2, then done', { timeout: 10_000 }, async (t) => {
