@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
 import { invalidArgType, outOfRange, timedOutException } from '../sys/errors.js';
 import { defaultRing } from '../driver/default-ring.js';
-import type { Ring } from '../driver/ring.js';
+import { Ring } from '../driver/ring.js';
 import { kOp, type OpPromise } from '../op/op.js';
 import { usesNode } from '../backend/backend.js';
 import * as nodeTime from '../fallback/time.js';
@@ -33,12 +33,25 @@ function checkMs(ms: unknown, name = 'ms'): number {
 }
 
 /**
+ * A TypeError for options that are not an object (Node's timers/promises
+ * refuses them; they were ignored, a `signal` in them never seen) or a `ring`
+ * that is not a Ring (it failed deep inside, with no code).
+ */
+function checkOptions(options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
+  const { ring } = options as TimerOptions;
+  if (ring !== undefined && !(ring instanceof Ring)) throw invalidArgType('options.ring', 'an instance of Ring', ring);
+}
+
+/**
  * Resolves after `ms` milliseconds: an IORING_OP_TIMEOUT, whose expiry (-ETIME)
  * is its normal completion, not an error. The time counts from the call: a
  * timer that waited for room in a full ring is given only what is left.
  */
 export function sleep(ms: number, options?: TimerOptions): Promise<void> {
   checkMs(ms);
+  checkOptions(options);
   if (usesNode()) return nodeTime.sleep(ms, options?.signal);
   const ring = options?.ring ?? defaultRing();
   const submitter = ring.submitter;
@@ -69,6 +82,7 @@ export function sleep(ms: number, options?: TimerOptions): Promise<void> {
 export function timeout<T>(work: Promise<T>, ms: number, options?: { ring?: Ring }): Promise<T> {
   if (!(work instanceof Promise)) throw invalidArgType('work', 'a Promise', work);
   checkMs(ms);
+  checkOptions(options);
   if (usesNode()) return nodeTime.timeout(work, ms);
   const ring = options?.ring ?? defaultRing();
   if (ring.submitter.attachDeadline(work, ms)) return work;
@@ -116,6 +130,7 @@ export interface IntervalOptions extends TimerOptions {
  */
 export function interval(ms: number, options?: IntervalOptions): Multishot<number> {
   checkMs(ms);
+  checkOptions(options);
   const count = options?.count ?? 0;
   if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) throw outOfRange('options.count', 'an integer >= 0', count);
   if (usesNode()) return nodeTime.interval(ms, count, options?.signal) as unknown as Multishot<number>;
