@@ -293,7 +293,10 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   private whenFree(call: () => void): void {
     const queue = queuedCalls.get(this);
     // Free, or behind a read() sink: at once (a read refuses a second reader).
-    if (queue === undefined && (this.reader === null || !nextSinks.has(this.reader))) return call();
+    if (queue === undefined && (this.reader === null || !nextSinks.has(this.reader))) {
+      call();
+      return;
+    }
     if (queue === undefined) queuedCalls.set(this, [call]);
     else queue.push(call);
   }
