@@ -209,6 +209,13 @@ class SocketIo {
   #error: Error | null = null;
   /** An error a write's callback has already reported (its 'error' event is not kept then). */
   #reported: Error | null = null;
+  /**
+   * A failed write's error, when it came before the end of the stream: node:net
+   * destroys the socket for it, closing the fd with whatever the peer sent still
+   * unread in the kernel (io_uring would go on reading it). Reads report it from
+   * then on, so that no reader takes the lost bytes for the end of the stream.
+   */
+  #readLost: Error | null = null;
   #closing: Promise<void> | null = null;
   /** Reads waiting for bytes, oldest first; the socket keeps the process alive while there are any. */
   readonly #pending: PendingRead[] = [];
@@ -289,6 +296,7 @@ class SocketIo {
     }
     const error = this.#takeError();
     if (error !== null) throw error;
+    if (this.#readLost !== null) throw this.#readLost;
     if (this.#ended || this.socket.destroyed) return null;
     return undefined;
   }
@@ -307,7 +315,9 @@ class SocketIo {
   #writeFailed(error: Error): Error {
     if (this.#error === error) this.#error = null;
     this.#reported = error;
-    return writeError(error);
+    const failed = writeError(error);
+    if (!this.#ended && (error as NodeJS.ErrnoException).code !== 'ECONNRESET') this.#readLost ??= failed;
+    return failed;
   }
 
   /** Hands the waiting reads, oldest first, what has come (bytes, the end, an error, a close). */
