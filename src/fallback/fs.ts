@@ -21,13 +21,13 @@ import { BigIntStats } from '../fs/bigint-stats.js';
 import { FileHandle, type ReadFileOptions, type WriteFileOptions } from '../fs/file-handle.js';
 import type { OpenOptions } from '../fs/open.js';
 import type { FsOptions } from '../fs/options.js';
-import { throwIfAborted } from '../fs/options.js';
+import { checkOptions, throwIfAborted } from '../fs/options.js';
 import type { PathLike } from '../fs/path.js';
 import { checkStatOptions, Stats, type StatOptions } from '../fs/stat.js';
 import { readCall, writeCall, type IoCall } from '../fs/io-call.js';
-import { checkAllocation, checkPosition } from '../fs/args.js';
+import { checkAllocation, checkBuffers, checkEncoding, checkInteger, checkPosition } from '../fs/args.js';
 import type { ReadableWebStreamOptions, WritableWebStreamOptions } from '../fs/web-streams.js';
-import type { WriteData } from '../fs/write-data.js';
+import { toData, type WriteData } from '../fs/write-data.js';
 
 const { EBADF, EISDIR } = osConstants.errno;
 // Loaded on first use: the fs layer's bundle holds this module, and io_uring programs never call it.
@@ -48,9 +48,25 @@ function ioCall(parse: typeof readCall, args: Args): IoCall | Promise<never> {
   }
 }
 
-/** A readv/writev position checked as on io_uring (Node takes -2 or 1.5 as the current one): Node's form (undefined: the current one), or the rejection. */
-function positionOf(position: unknown): number | undefined | Promise<never> {
+/**
+ * The other arguments of a call checked as on io_uring, before whether the
+ * handle is closed is asked (a bad argument rejects with its TypeError or
+ * RangeError on a closed handle too), and as a rejection, never a throw.
+ */
+function argsError(check: () => void): Promise<never> | null {
   try {
+    check();
+    return null;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** A readv/writev position and buffers checked as on io_uring (Node takes -2 or 1.5 as the current one): Node's form (undefined: the current one), or the rejection. */
+function positionOf(position: unknown, buffers: unknown, options: unknown): number | undefined | Promise<never> {
+  try {
+    checkBuffers(buffers);
+    checkOptions(options);
     const at = checkPosition(position);
     return at < 0 ? undefined : at;
   } catch (error) {
@@ -215,9 +231,11 @@ export class NodeFileHandle extends FileHandle {
     position?: number | bigint | null,
     options?: FsOptions,
   ): Promise<{ bytesRead: number; buffers: T }> {
-    const at = positionOf(position);
+    const at = positionOf(position, buffers, options);
     if (at instanceof Promise) return at;
     const views = buffers as unknown as NodeJS.ArrayBufferView[];
+    // No buffers: 0 bytes, as on io_uring (readv(2) of no iovecs is EINVAL).
+    if (views.length === 0) return this.#run('read', options?.signal, async () => ({ bytesRead: 0, buffers }));
     if (views.length <= IOV_MAX)
       return this.#run('read', options?.signal, (fh) => fh.readv(views, at) as unknown as Promise<{ bytesRead: number; buffers: T }>);
     // Queued as a write is, so that close() waits for its later steps (it waits only for the Node calls in flight).
@@ -229,7 +247,7 @@ export class NodeFileHandle extends FileHandle {
     position?: number | bigint | null,
     options?: FsOptions,
   ): Promise<{ bytesWritten: number; buffers: T }> {
-    const at = positionOf(position);
+    const at = positionOf(position, buffers, options);
     if (at instanceof Promise) return at;
     return this.#write(
       options?.signal,
@@ -238,19 +256,30 @@ export class NodeFileHandle extends FileHandle {
   }
 
   override stat(options?: StatOptions): Promise<never> {
-    const opts = checkStatOptions(options);
+    let opts: StatOptions = {};
+    const bad = argsError(() => (opts = checkStatOptions(options)));
+    if (bad !== null) return bad;
     return this.#run('fstat', opts.signal, async (fh) => toStats(await fh.stat({ bigint: opts.bigint === true })) as never);
   }
 
   override sync(options?: FsOptions): Promise<void> {
+    const bad = argsError(() => checkOptions(options));
+    if (bad !== null) return bad;
     return this.#run('fsync', options?.signal, (fh) => fh.sync());
   }
 
   override datasync(options?: FsOptions): Promise<void> {
+    const bad = argsError(() => checkOptions(options));
+    if (bad !== null) return bad;
     return this.#run('fdatasync', options?.signal, (fh) => fh.datasync());
   }
 
   override truncate(len = 0, options?: FsOptions): Promise<void> {
+    const bad = argsError(() => {
+      checkInteger(len, 'len', 0, Number.MAX_SAFE_INTEGER);
+      checkOptions(options);
+    });
+    if (bad !== null) return bad;
     return this.#run('ftruncate', options?.signal, (fh) => fh.truncate(len));
   }
 
@@ -268,11 +297,21 @@ export class NodeFileHandle extends FileHandle {
   }
 
   override readFile(options?: ReadFileOptions | BufferEncoding): Promise<never> {
+    const bad = argsError(() => {
+      const opts = typeof options === 'string' ? { encoding: options } : checkOptions<ReadFileOptions>(options);
+      if (opts.encoding != null) checkEncoding(opts.encoding);
+    });
+    if (bad !== null) return bad;
     const signal = typeof options === 'object' ? options?.signal : undefined;
     return this.#run('read', signal, (fh) => fh.readFile(options as never) as Promise<never>);
   }
 
   override writeFile(data: WriteData, options?: WriteFileOptions | BufferEncoding): Promise<void> {
+    const bad = argsError(() => {
+      const opts = typeof options === 'string' ? { encoding: options } : checkOptions<WriteFileOptions>(options);
+      toData(data, opts.encoding ?? 'utf8');
+    });
+    if (bad !== null) return bad;
     const signal = typeof options === 'object' ? options?.signal : undefined;
     return this.#write(signal, (fh) => fh.writeFile(data as never, options as never));
   }

@@ -1,6 +1,6 @@
 // Argument checks shared by the FileHandle methods, done before any SQE is
 // written: wrong types are TypeErrors, wrong numbers RangeErrors (Node's codes).
-import { invalidArgType, outOfRange } from '../sys/errors.js';
+import { invalidArgType, invalidArgValue, outOfRange } from '../sys/errors.js';
 
 /** Node's kIoMaxLength: the largest single read or write, and the largest file readFile returns. */
 export const MAX_IO = 2 ** 31 - 1;
@@ -8,6 +8,18 @@ export const MAX_IO = 2 ** 31 - 1;
 export function checkBuffer(buffer: unknown, name = 'buffer'): ArrayBufferView {
   if (!ArrayBuffer.isView(buffer)) throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', buffer);
   return buffer;
+}
+
+/** readFile()'s and writeFile()'s encoding: Node's ERR_INVALID_ARG_VALUE for one Buffer does not know. */
+export function checkEncoding(encoding: unknown): BufferEncoding {
+  if (typeof encoding !== 'string' || !Buffer.isEncoding(encoding)) throw invalidArgValue('encoding', encoding, 'is invalid encoding');
+  return encoding;
+}
+
+/** readv()'s and writev()'s list of buffers. */
+export function checkBuffers(buffers: unknown): void {
+  if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an instance of Array', buffers);
+  buffers.forEach((b, i) => checkBuffer(b, `buffers[${i}]`));
 }
 
 export function checkInteger(value: unknown, name: string, min: number, max: number): number {

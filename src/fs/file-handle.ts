@@ -14,8 +14,8 @@ import type { Readable, Writable } from 'node:stream';
 import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
-import { errnoException, invalidArgType, invalidStateError, type ErrorContext } from '../sys/errors.js';
-import { checkAllocation, checkBuffer, checkInteger, checkPosition } from './args.js';
+import { errnoException, invalidStateError, type ErrorContext } from '../sys/errors.js';
+import { checkAllocation, checkBuffers, checkEncoding, checkInteger, checkPosition } from './args.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, vectorSpec, writeSpec } from './ops.js';
 import { closeFd } from './close-fd.js';
@@ -435,7 +435,7 @@ export class FileHandle {
   /** Reads from the current position to the end of the file. */
   async readFile(options?: ReadFileOptions | BufferEncoding): Promise<Buffer | string> {
     const opts = typeof options === 'string' ? { encoding: options } : checkOptions<ReadFileOptions>(options);
-    if (opts.encoding != null && !Buffer.isEncoding(opts.encoding)) throw invalidArgType('options.encoding', 'a valid encoding', opts.encoding);
+    if (opts.encoding != null) checkEncoding(opts.encoding);
     if (this.#closing !== null) return this.#closed('read');
     const work = Promise.resolve().then(() => {
       throwIfAborted(opts.signal);
@@ -561,11 +561,6 @@ export class FileHandle {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function checkBuffers(buffers: unknown): void {
-  if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an instance of Array', buffers);
-  buffers.forEach((b, i) => checkBuffer(b, `buffers[${i}]`));
 }
 
 async function ftruncateFallback(fd: number, length: number, signal: AbortSignal | undefined): Promise<void> {

@@ -10,8 +10,8 @@ import { nodeFs } from '../fallback/load-fs.js';
 import type { Ring } from '../driver/ring.js';
 import { readSpec } from './ops.js';
 import { closeAfter } from './close-fd.js';
-import { invalidArgType, fileTooLargeError, type ErrorContext } from '../sys/errors.js';
-import { MAX_IO } from './args.js';
+import { fileTooLargeError, type ErrorContext } from '../sys/errors.js';
+import { checkEncoding, MAX_IO } from './args.js';
 import { FileHandle, type ReadFileOptions } from './file-handle.js';
 import { toOpenFlags } from './flags.js';
 import { openFd } from './open.js';
@@ -32,7 +32,7 @@ export async function readFile(path: PathLike | FileHandle, options: (ReadFileMo
 export async function readFile(path: PathLike | FileHandle, options?: ReadFileModuleOptions | BufferEncoding | null): Promise<Buffer | string>;
 export async function readFile(path: PathLike | FileHandle, options?: ReadFileModuleOptions | BufferEncoding | null): Promise<Buffer | string> {
   const opts = typeof options === 'string' ? { encoding: options } : checkOptions<ReadFileModuleOptions>(options);
-  if (opts.encoding != null && !Buffer.isEncoding(opts.encoding)) throw invalidArgType('options.encoding', 'a valid encoding', opts.encoding);
+  if (opts.encoding != null) checkEncoding(opts.encoding);
   if (path instanceof FileHandle) return path.readFile(opts);
   if (usesNode()) return (await nodeFs()).readFile(path, opts);
   const p = toCPath(path);

@@ -180,3 +180,58 @@ test('a read waiting on a FIFO when close() is called completes first, then clos
     { order: ['write', 'read hello', 'closed'], after: 'EBADF' },
   );
 });
+
+test('bad arguments reject (never throw) with the same code on both backends, on an open or a closed handle; a bad encoding is ERR_INVALID_ARG_VALUE, as Node', () => {
+  sameOnEach(
+    fsModule,
+    null,
+    `const code = (f) => { try { return f().then(() => 'ok', (e) => e.code); } catch (e) { return 'threw ' + e.code; } };
+     const calls = (fh) => [
+       () => fh.stat('x'), () => fh.sync('x'), () => fh.datasync('x'), () => fh.truncate('x'), () => fh.truncate(-1),
+       () => fh.readv('x'), () => fh.readv([1]), () => fh.writev([1]), () => fh.writev([Buffer.alloc(1)], 'x'),
+       () => fh.writeFile(123), () => fh.appendFile(123), () => fh.writeFile('x', 'bogus'), () => fh.readFile('bogus'),
+     ];
+     const fh = await api.open(path, 'w+');
+     const open = await Promise.all(calls(fh).map(code));
+     const empty = await fh.readv([]).then((r) => r.bytesRead, (e) => e.code);
+     await fh.close();
+     const closed = await Promise.all(calls(fh).map(code));
+     const module = await Promise.all([code(() => api.readFile(path, 'bogus')), code(() => api.writeFile(path, 'x', 'bogus'))]);
+     console.log(JSON.stringify({ open, closed, empty, module }));`,
+    {
+      open: [
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_OUT_OF_RANGE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_VALUE',
+        'ERR_INVALID_ARG_VALUE',
+      ],
+      closed: [
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_OUT_OF_RANGE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_TYPE',
+        'ERR_INVALID_ARG_VALUE',
+        'ERR_INVALID_ARG_VALUE',
+      ],
+      empty: 0,
+      module: ['ERR_INVALID_ARG_VALUE', 'ERR_INVALID_ARG_VALUE'],
+    },
+  ); // before: node backend stat('x') threw, sync('x')/datasync('x')/truncate(-1) resolved, the closed handle's EBADF, readv([]) EINVAL;
+  // both backends ERR_INVALID_ARG_TYPE for a bad encoding
+});
