@@ -242,6 +242,8 @@ export class FileHandle {
     const buffer = call.buffer as T;
     const { off, len, pos, signal } = call;
     if (this.#closing !== null) return this.#closed('read');
+    // Before a range is taken: a call that never starts must not move the position past bytes it did not read.
+    throwIfAborted(signal);
     if (len === 0) return Promise.resolve({ bytesRead: 0, buffer });
     const at = pos < 0 ? this.#position.take(len) : pos;
     // The hot path: the result object is made by the op itself (no extra promise hop).
@@ -298,6 +300,8 @@ export class FileHandle {
   ): Promise<WriteResult<T>> {
     const { buffer, off, len, pos, signal } = writeCall(data, offsetOrOptions, lengthOrEncoding, position, options);
     if (this.#closing !== null) return this.#closed('write');
+    // Before a range is taken: an aborted write left a hole of zeros before the next one.
+    throwIfAborted(signal);
     if (len === 0) return Promise.resolve({ bytesWritten: 0, buffer: data });
     const at = pos < 0 ? this.#position.take(len) : pos;
     const spec = writeSpec(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<WriteResult<T>>;
@@ -365,6 +369,7 @@ export class FileHandle {
 
   /** READVs or WRITEVs over `buffers`, at most IOV_MAX iovecs each; resolves with the bytes moved. */
   async #vectored(read: boolean, buffers: readonly ArrayBufferView[], pos: number, signal: AbortSignal | undefined): Promise<number> {
+    throwIfAborted(signal); // before a range is taken, as #read and #write
     const cursor = new IovecCursor(buffers);
     if (cursor.finished) return 0;
     const at = pos < 0 ? this.#position.take(cursor.total) : pos;

@@ -235,3 +235,32 @@ test('bad arguments reject (never throw) with the same code on both backends, on
   ); // before: node backend stat('x') threw, sync('x')/datasync('x')/truncate(-1) resolved, the closed handle's EBADF, readv([]) EINVAL;
   // both backends ERR_INVALID_ARG_TYPE for a bad encoding
 });
+
+test('a read or write at the current position given an aborted signal moves nothing: the calls after it continue where the handle was, on both backends', () => {
+  sameOnEach(
+    fsModule,
+    null,
+    `import { readFileSync, writeFileSync } from 'node:fs';
+     const aborted = () => ({ signal: AbortSignal.abort() });
+     const code = (p) => p.then(() => 'ok', (e) => e.code);
+     let fh = await api.open(path, 'w+');
+     const writes = [
+       fh.write(Buffer.from('AAAA'), aborted()), fh.write(Buffer.from('BBBB')), fh.writev([Buffer.from('VV')], null, aborted()),
+       fh.write('CC'), fh.write('XX', null, 'latin1', aborted()), fh.writeFile('DD', aborted()), fh.write('EE'),
+     ];
+     const wrote = await Promise.all(writes.map(code));
+     await fh.close();
+     const content = readFileSync(path, 'latin1');
+     writeFileSync(path, 'abcdefghij');
+     fh = await api.open(path, 'r');
+     const read = (signal) => fh.read(Buffer.alloc(3), 0, 3, null, signal).then((r) => r.buffer.toString(), (e) => e.code);
+     const reads = await Promise.all([read(aborted()), read(), fh.readv([Buffer.alloc(2)], null, aborted()).then(() => 'ok', (e) => e.code), read()]);
+     await fh.close();
+     console.log(JSON.stringify({ wrote, content, reads }));`,
+    {
+      wrote: ['ABORT_ERR', 'ok', 'ABORT_ERR', 'ok', 'ABORT_ERR', 'ABORT_ERR', 'ok'],
+      content: 'BBBBCCEE',
+      reads: ['ABORT_ERR', 'abc', 'ABORT_ERR', 'def'],
+    },
+  ); // before: io_uring left the aborted writes' ranges as holes of zeros ('\0\0\0\0BBBB\0\0CC\0\0EE') and the reads skipped 'abc'
+});

@@ -72,9 +72,9 @@ const isAppendByte = (b: number): boolean => b >= 65 && b <= 90;
 
 type Op =
   | { kind: 'pwrite'; h: number; at: number; size: number; vectored: boolean; abort: boolean; wait: boolean }
-  | { kind: 'cwrite'; size: number; how: 'write' | 'writev' | 'writeFile' | 'string'; wait: boolean }
+  | { kind: 'cwrite'; size: number; how: 'write' | 'writev' | 'writeFile' | 'string'; abort: boolean; wait: boolean }
   | { kind: 'pread'; h: number; at: number; size: number; vectored: boolean; abort: boolean; wait: boolean }
-  | { kind: 'cread'; size: number; vectored: boolean; wait: boolean }
+  | { kind: 'cread'; size: number; vectored: boolean; abort: boolean; wait: boolean }
   | { kind: 'simple'; h: number; call: 'stat' | 'sync' | 'datasync' | 'truncate'; abort: boolean; wait: boolean }
   | { kind: 'path'; call: 'readFile' | 'appendFile' | 'writeFile'; size: number; wait: boolean }
   | { kind: 'close'; h: number; wait: boolean }
@@ -121,9 +121,10 @@ function makePlan(seed: number): Op[] {
     const h = r() < 0.5 ? 0 : 1;
     const at = (): number => Math.floor(r() * (BASE + 8192));
     if (x < 0.2) ops.push({ kind: 'pwrite', h, at: at(), size: size(r), vectored: r() < 0.3, abort: r() < 0.06, wait });
-    else if (x < 0.36) ops.push({ kind: 'cwrite', size: size(r), how: pick(['write', 'write', 'writev', 'writeFile', 'string'] as const), wait });
+    else if (x < 0.36)
+      ops.push({ kind: 'cwrite', size: size(r), how: pick(['write', 'write', 'writev', 'writeFile', 'string'] as const), abort: r() < 0.08, wait });
     else if (x < 0.52) ops.push({ kind: 'pread', h, at: at(), size: size(r), vectored: r() < 0.3, abort: r() < 0.06, wait });
-    else if (x < 0.66) ops.push({ kind: 'cread', size: size(r), vectored: r() < 0.3, wait });
+    else if (x < 0.66) ops.push({ kind: 'cread', size: size(r), vectored: r() < 0.3, abort: r() < 0.08, wait });
     else if (x < 0.74) ops.push({ kind: 'simple', h, call: pick(['stat', 'sync', 'datasync', 'truncate'] as const), abort: r() < 0.1, wait });
     else if (x < 0.8) ops.push({ kind: 'path', call: pick(['readFile', 'readFile', 'appendFile', 'writeFile'] as const), size: size(r), wait });
     else if (x < 0.85) ops.push({ kind: 'close', h, wait });
@@ -253,20 +254,21 @@ async function runPlan(plan: Op[], dir: string, seed: number): Promise<Run> {
       case 'cwrite': {
         const fh = handles[0]!;
         const bytes = makeData(op.size);
-        const rec = track(0, `${op.how}(${op.size}) at the current position`, () =>
+        const o = signal(op.abort);
+        const rec = track(0, `${op.how}(${op.size}${op.abort ? ', aborted' : ''}) at the current position`, () =>
           op.how === 'write'
-            ? fh.write(bytes)
+            ? fh.write(bytes, o)
             : op.how === 'writev'
-              ? fh.writev(split(bytes))
+              ? fh.writev(split(bytes), null, o)
               : op.how === 'writeFile'
-                ? fh.writeFile(bytes)
-                : fh.write(bytes.toString('latin1'), null, 'latin1'),
+                ? fh.writeFile(bytes, o)
+                : fh.write(bytes.toString('latin1'), null, 'latin1', o),
         );
         const w = { at: cwriteAt, bytes, rec };
-        // A call after close() takes no range; the others land one after the other.
-        if (!closed[0]) cwriteAt += op.size;
+        // A call after close(), or with an aborted signal, takes no range; the others land one after the other.
+        if (!closed[0] && !op.abort) cwriteAt += op.size;
         run.writes.push(w);
-        if (!closed[0]) run.cwrites.push(w);
+        if (!closed[0] && !op.abort) run.cwrites.push(w);
         await settleOrPause(rec, op.wait);
         break;
       }
@@ -289,11 +291,12 @@ async function runPlan(plan: Op[], dir: string, seed: number): Promise<Run> {
         const fh = handles[1]!;
         const len = Math.min(op.size, CREAD_BUDGET - creadTaken);
         if (len <= 0) break;
-        if (!closed[1]) creadTaken += len;
+        if (!closed[1] && !op.abort) creadTaken += len;
         const buf = Buffer.alloc(len);
         const entry: ReadRec = { want: len, got: Buffer.alloc(0), rec: undefined as unknown as Rec };
-        entry.rec = track(1, `${op.vectored ? 'readv' : 'read'}(${len}) at the current position`, async () => {
-          const n = op.vectored ? (await fh.readv(split(buf))).bytesRead : (await fh.read(buf, 0, len, null)).bytesRead;
+        const o = signal(op.abort);
+        entry.rec = track(1, `${op.vectored ? 'readv' : 'read'}(${len}${op.abort ? ', aborted' : ''}) at the current position`, async () => {
+          const n = op.vectored ? (await fh.readv(split(buf), null, o)).bytesRead : (await fh.read(buf, 0, len, null, o)).bytesRead;
           entry.got = Buffer.from(buf.subarray(0, n));
           return n;
         });
