@@ -46,10 +46,13 @@ function checkArray(buffers: unknown): void {
   if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
 }
 
-/** A write whose bytes node:net still holds: where they end in what the socket was given; cut: destroy() dropped some. */
+/**
+ * A write whose bytes node:net still holds: where they end in what the socket was given; what
+ * destroy() found: null before it, true when it dropped some of them, false when all were in the kernel.
+ */
 interface UnsentWrite {
   end: number;
-  cut: boolean;
+  cut: boolean | null;
 }
 
 /** A write's size as node:net counts it in writableLength (a string's length: sockets do not decode strings). */
@@ -454,12 +457,14 @@ class SocketIo {
     }
     // Still in Node's buffer: the callback of an empty write after it comes once it is out (Node calls back in write order).
     return new Promise<void>((resolve, reject) => {
-      const unsent: UnsentWrite = { end: this.#written, cut: false };
+      const unsent: UnsentWrite = { end: this.#written, cut: null };
       (this.#unsent ??= new Set()).add(unsent);
       socket.write(NOTHING, (error) => {
         this.#unsent?.delete(unsent);
-        if (unsent.cut) reject(closedError('write'));
-        else if (error) reject(this.#writeFailed(error));
+        // After destroy(), what it found decides: node:net calls back without an error (Node 20) or with
+        // libuv's ECANCELED for the whole writev (Node 22+), whether this write's bytes had gone or not.
+        if (unsent.cut === true) reject(closedError('write'));
+        else if (error && unsent.cut === null) reject(this.#writeFailed(error));
         else resolve();
       });
     });
@@ -467,16 +472,18 @@ class SocketIo {
 
   /**
    * destroy() drops what node:net still holds, and then calls the callback of
-   * a write in flight without an error (a write it cuts short would resolve
-   * as if sent): such writes are marked, and reject, as on io_uring, with
-   * ERR_RINGCORE_CLOSED when their callback comes.
+   * the writev in flight without an error (Node 20: a write it cuts short would
+   * resolve as if sent) or with ECANCELED (Node 22+: a write whose bytes had all
+   * gone would reject). Each write is judged here instead: one cut short rejects,
+   * as on io_uring, with ERR_RINGCORE_CLOSED when its callback comes; the others
+   * resolve.
    */
   #cutUnsent(): void {
     const unsent = this.#unsent;
     if (unsent === null || unsent.size === 0) return;
     // The writes' bytes up to here are in the kernel: the last writableLength of them are not.
     const sent = this.#written - this.socket.writableLength;
-    for (const write of unsent) if (write.end > sent) write.cut = true;
+    for (const write of unsent) write.cut = write.end > sent;
   }
 
   /** Each chunk is a Buffer of its own, which also keeps the promise of a borrowed one (`{ borrow: true }`). */
