@@ -24,7 +24,6 @@
 // explores further). The same seeds run again on the node backend (a child
 // with RINGCORE_BACKEND=node), and the outcomes the model fixes must match.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,29 +32,12 @@ import { fileURLToPath } from 'node:url';
 import { backend } from '../../src/index.js';
 import { appendFile, open, readFile, writeFile, type FileHandle } from '../../src/fs/index.js';
 import { openFds, until } from '../../test-support/net.js';
+import { isNodeBackendChild, nodeBackendChildSkip, onlySeeds, prng, reportToParent, runOnNodeBackend } from '../../test-support/random.js';
 
-const CHILD = process.env.RINGCORE_RANDOM_CARELESS_CHILD === '1';
 const COUNT = Number(process.env.RANDOM_CARELESS_COUNT ?? 150);
 const BASE = 65536;
 /** Handle 1's current-position reads stop taking bytes before BASE: they never come back short. */
 const CREAD_BUDGET = BASE - 8192;
-
-function onlySeeds(): Set<number> | null {
-  const list = process.env.RANDOM_CARELESS_SEEDS;
-  return list ? new Set(list.split(',').map(Number)) : null;
-}
-
-/** mulberry32: a small seeded PRNG, so that a seed gives the same sequence of calls everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hashByte(k: number, j: number): number {
   let h = Math.imul(k * 1000003 + 1, 2654435761) ^ Math.imul(j + 1, 40503);
@@ -508,9 +490,9 @@ async function runAll(): Promise<{ seeds: number; ops: Set<string>; failures: st
   return { seeds, ops, failures, fixed: fixedBySeed };
 }
 
-if (CHILD) {
+if (isNodeBackendChild) {
   const result = await runAll();
-  writeFileSync(process.env.RINGCORE_RANDOM_CARELESS_OUT!, `${JSON.stringify({ backend: backend(), ...result, ops: [...result.ops] })}\n`);
+  reportToParent({ ...result, ops: [...result.ops] });
   process.exit(0);
 } else {
   let ours: Awaited<ReturnType<typeof runAll>> | undefined;
@@ -520,28 +502,8 @@ if (CHILD) {
     assert.deepEqual(ours.failures, [], ours.failures.join('\n\n'));
   });
 
-  const skip =
-    backend() !== 'io_uring'
-      ? 'this process runs on the node backend already'
-      : 'bun' in process.versions || 'deno' in process.versions
-        ? 'starts a Node child with RINGCORE_BACKEND=node'
-        : false;
-  test('the node backend keeps the model on the same seeds, with the same fixed outcomes', { skip }, () => {
-    const file = fileURLToPath(import.meta.url);
-    const out = join(mkdtempSync(join(tmpdir(), 'ringcore-fs-careless-out-')), 'result.json');
-    const env = {
-      ...process.env,
-      RINGCORE_BACKEND: 'node',
-      RINGCORE_QUIET: '1',
-      RINGCORE_RANDOM_CARELESS_CHILD: '1',
-      RINGCORE_RANDOM_CARELESS_OUT: out,
-      NODE_OPTIONS: undefined,
-      NODE_TEST_CONTEXT: undefined,
-    };
-    const r = spawnSync(process.execPath, [file], { env, encoding: 'utf8', timeout: 120_000 });
-    assert.equal(r.status, 0, `the node-backend child failed (${r.signal ?? r.status}):\n${r.stdout}\n${r.stderr}`);
-    const child = JSON.parse(readFileSync(out, 'utf8'));
-    assert.equal(child.backend, 'node');
+  test('the node backend keeps the model on the same seeds, with the same fixed outcomes', { skip: nodeBackendChildSkip() }, () => {
+    const child = runOnNodeBackend<{ failures: string[]; fixed: Record<string, unknown> }>(fileURLToPath(import.meta.url));
     assert.deepEqual(child.failures, [], `node backend:\n${child.failures.join('\n\n')}`);
     if (ours === undefined) return;
     for (const [seed, fixedHere] of Object.entries(ours.fixed)) assert.deepEqual(child.fixed[seed], fixedHere, `seed ${seed}: the backends differ`);

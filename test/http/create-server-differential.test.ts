@@ -16,18 +16,7 @@ import http from 'node:http';
 import net from 'node:net';
 
 import { createServer } from '../../src/http/index.js';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../test-support/random.js';
 
 type Rand = () => number;
 const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
@@ -224,7 +213,7 @@ function randomRequest(r: Rand, last: boolean, closeLast: boolean): { bytes: Buf
 }
 
 function generated(seed: number): Case {
-  const r = rng(seed);
+  const r = prng(seed);
   const count = pick(r, [1, 1, 2, 3, 5, 8]);
   const halfClose = r() < 0.4;
   const requests: Buffer[] = [];

@@ -18,37 +18,16 @@
 // node backend (in a child, with RINGCORE_BACKEND=node), and the outcomes the
 // model fixes must match.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { backend } from '../../src/index.js';
 import { socketpair, TcpListener, TcpStream, type SocketStream } from '../../src/net/index.js';
 import { openFds, until } from '../../test-support/net.js';
+import { isNodeBackendChild, nodeBackendChildSkip, onlySeeds, prng, reportToParent, runOnNodeBackend } from '../../test-support/random.js';
 
-const CHILD = process.env.RINGCORE_RANDOM_CARELESS_CHILD === '1';
 // RANDOM_CARELESS_COUNT=2000 explores further (not in CI: a few seconds is the budget there).
 const SEEDS_PAIR = Number(process.env.RANDOM_CARELESS_COUNT ?? 160);
 const SEEDS_TCP = Number(process.env.RANDOM_CARELESS_COUNT ?? 100);
-
-function onlySeeds(): Set<number> | null {
-  const list = process.env.RANDOM_CARELESS_SEEDS;
-  return list ? new Set(list.split(',').map(Number)) : null;
-}
-
-/** mulberry32: a small seeded PRNG, so that a seed gives the same sequence of calls everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The j-th byte of side `side`'s k-th write: each write's bytes differ from its neighbours'. */
 function dataByte(side: number, k: number, j: number, ascii: boolean): number {
@@ -597,14 +576,10 @@ async function runAll(kind: 'pair' | 'tcp'): Promise<{ seeds: number; ops: Set<s
   return { seeds, ops, failures, fixed: fixedBySeed };
 }
 
-if (CHILD) {
+if (isNodeBackendChild) {
   const pair = await runAll('pair');
   const tcp = await runAll('tcp');
-  // To a file: a write to a pipe is asynchronous, and process.exit() would cut it short.
-  writeFileSync(
-    process.env.RINGCORE_RANDOM_CARELESS_OUT!,
-    `${JSON.stringify({ backend: backend(), pair: { ...pair, ops: [...pair.ops] }, tcp: { ...tcp, ops: [...tcp.ops] } })}\n`,
-  );
+  reportToParent({ pair: { ...pair, ops: [...pair.ops] }, tcp: { ...tcp, ops: [...tcp.ops] } });
   process.exit(0);
 } else {
   const results: { [kind: string]: Awaited<ReturnType<typeof runAll>> } = {};
@@ -617,28 +592,8 @@ if (CHILD) {
     });
   }
 
-  const skip =
-    backend() !== 'io_uring'
-      ? 'this process runs on the node backend already'
-      : 'bun' in process.versions || 'deno' in process.versions
-        ? 'starts a Node child with RINGCORE_BACKEND=node'
-        : false;
-  test('the node backend keeps the model on the same seeds, with the same fixed outcomes', { skip }, () => {
-    const file = fileURLToPath(import.meta.url);
-    const out = join(mkdtempSync(join(tmpdir(), 'ringcore-random-careless-')), 'result.json');
-    const env = {
-      ...process.env,
-      RINGCORE_BACKEND: 'node',
-      RINGCORE_QUIET: '1',
-      RINGCORE_RANDOM_CARELESS_CHILD: '1',
-      RINGCORE_RANDOM_CARELESS_OUT: out,
-      NODE_OPTIONS: undefined,
-      NODE_TEST_CONTEXT: undefined,
-    };
-    const r = spawnSync(process.execPath, [file], { env, encoding: 'utf8', timeout: 120_000 });
-    assert.equal(r.status, 0, `the node-backend child failed (${r.signal ?? r.status}):\n${r.stdout}\n${r.stderr}`);
-    const child = JSON.parse(readFileSync(out, 'utf8'));
-    assert.equal(child.backend, 'node');
+  test('the node backend keeps the model on the same seeds, with the same fixed outcomes', { skip: nodeBackendChildSkip() }, () => {
+    const child = runOnNodeBackend<{ [kind: string]: { failures: string[]; fixed: { [seed: string]: unknown } } }>(fileURLToPath(import.meta.url));
     for (const kind of ['pair', 'tcp']) {
       assert.deepEqual(child[kind].failures, [], `node backend, ${kind}:\n${child[kind].failures.join('\n\n')}`);
       const ours = results[kind];
