@@ -13,7 +13,7 @@ binary=$2
 # node:http internals (IncomingMessage/ServerResponse bookkeeping) that Bun's
 # and Deno's node:http reimplement; fallback/suites, which runs files again in a
 # `node --test` child.
-skip='fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|http/create-server|http/frameworks|http/client-reset|fallback/suites'
+skip='fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|http/create-server|http/frameworks|http/client-reset|http/create-server-differential|fallback/suites'
 case $runtime in
   # Bun: an fd count that expects one fd per ring (the thread driver holds three);
   # async stack traces are V8's (JavaScriptCore names the awaiting callers differently).
