@@ -48,11 +48,13 @@ function checkArray(buffers: unknown): void {
 
 /**
  * A write whose bytes node:net still holds: where they end in what the socket was given; what
- * destroy() found: null before it, true when it dropped some of them, false when all were in the kernel.
+ * destroy() found: null before it, true when it dropped some of them, false when all were in the kernel;
+ * whether its signal ended it first (it has rejected, and close() does not wait for its bytes).
  */
 interface UnsentWrite {
   end: number;
   cut: boolean | null;
+  aborted: boolean;
 }
 
 /** A write's size as node:net counts it in writableLength (a string's length: sockets do not decode strings). */
@@ -220,6 +222,8 @@ class SocketIo {
    */
   #readLost: Error | null = null;
   #closing: Promise<void> | null = null;
+  /** Set while close() waits for the writes before it: ends that wait now (the fd is closed, what is left dropped). */
+  #closeNow: (() => void) | null = null;
   /** Reads waiting for bytes, oldest first; the socket keeps the process alive while there are any. */
   readonly #pending: PendingRead[] = [];
   /** What the writes gave node:net, in its units (a string's length, a buffer's bytes): the end of each write's bytes in that stream. */
@@ -412,7 +416,7 @@ class SocketIo {
     if (typeof data !== 'string' && data.byteLength === 0) return RESOLVED;
     this.socket.write(data);
     this.#written += lengthOf(data);
-    return this.#handedOver();
+    return this.#handedOver(options?.signal);
   }
 
   writev(buffers: Bytes[], options: IoOptions | undefined): Promise<void> {
@@ -426,7 +430,7 @@ class SocketIo {
       this.#written += lengthOf(b);
     }
     socket.uncork();
-    return this.#handedOver();
+    return this.#handedOver(options?.signal);
   }
 
   /** Why a write may not start (a rejection), or null. */
@@ -447,8 +451,14 @@ class SocketIo {
    * Resolves once the kernel has every byte written so far. Writes pass Node
    * no callback: one costs a nextTick and an object per write (Node calls
    * none when a write goes out at once and nothing waits on it).
+   *
+   * An abort while node:net still holds some of its bytes rejects the write
+   * at once (AbortError), as the cancelled SEND does on io_uring, whatever
+   * part went before staying sent. node:net cannot take bytes back: the rest
+   * still goes out if the peer reads before the socket is closed, but close()
+   * no longer waits for it (it would wait for ever for a peer that never reads).
    */
-  #handedOver(): Promise<void> {
+  #handedOver(signal: AbortSignal | undefined): Promise<void> {
     const socket = this.socket;
     if (socket.writableLength === 0) {
       // Gone to the kernel at once (libuv's try_write), or failed at once.
@@ -457,10 +467,18 @@ class SocketIo {
     }
     // Still in Node's buffer: the callback of an empty write after it comes once it is out (Node calls back in write order).
     return new Promise<void>((resolve, reject) => {
-      const unsent: UnsentWrite = { end: this.#written, cut: null };
+      const unsent: UnsentWrite = { end: this.#written, cut: null, aborted: false };
       (this.#unsent ??= new Set()).add(unsent);
+      const onAbort = (): void => {
+        unsent.aborted = true;
+        reject(abortError(signal!));
+        this.#closeIfOnlyAborted();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       socket.write(NOTHING, (error) => {
         this.#unsent?.delete(unsent);
+        signal?.removeEventListener('abort', onAbort);
+        if (unsent.aborted) return;
         // After destroy(), what it found decides: node:net calls back without an error (Node 20) or with
         // libuv's ECANCELED for the whole writev (Node 22+), whether this write's bytes had gone or not.
         if (unsent.cut === true) reject(closedError('write'));
@@ -484,6 +502,20 @@ class SocketIo {
     // The writes' bytes up to here are in the kernel: the last writableLength of them are not.
     const sent = this.#written - this.socket.writableLength;
     for (const write of unsent) write.cut = write.end > sent;
+  }
+
+  /** Whether every byte node:net still holds belongs to aborted writes: close() need not wait for them. */
+  #onlyAbortedUnsent(): boolean {
+    const unsent = this.#unsent;
+    if (unsent === null) return false;
+    const sent = this.#written - this.socket.writableLength;
+    for (const write of unsent) if (!write.aborted && write.end > sent) return false;
+    return true;
+  }
+
+  /** An abort came: a close() waiting only for aborted writes' bytes closes now. */
+  #closeIfOnlyAborted(): void {
+    if (this.#closeNow !== null && this.#onlyAbortedUnsent()) this.#closeNow();
   }
 
   /** Each chunk is a Buffer of its own, which also keeps the promise of a borrowed one (`{ borrow: true }`). */
@@ -563,13 +595,18 @@ class SocketIo {
   close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
     const socket = this.socket;
-    if (socket.writableLength === 0 || socket.destroyed) return this.destroy();
+    if (socket.writableLength === 0 || socket.destroyed || this.#onlyAbortedUnsent()) return this.destroy();
     this.#closing = new Promise<void>((resolve) => {
       const done = (): void => {
-        socket.off('close', done);
-        if (!socket.destroyed) socket.destroy();
+        this.#closeNow = null;
+        socket.off('close', done).off('finish', done);
+        if (!socket.destroyed) {
+          this.#cutUnsent();
+          socket.destroy();
+        }
         resolve();
       };
+      this.#closeNow = done;
       socket.once('close', done);
       if (socket.writableEnded) socket.once('finish', done);
       else socket.end(done);
