@@ -1,4 +1,4 @@
-// What the seeded random tests share (test/net/random-careless,
+// What the seeded random tests share (test/op/random-careless, test/net/random-careless,
 // test/fs/random-careless, test/http/create-server-differential): a PRNG
 // that gives the same calls for a seed on every runtime and backend, the
 // seeds chosen for a rerun, and the run of the same file again in a child on
