@@ -1,7 +1,8 @@
 // copyFile of a big file (page cache warm). value: ns per copy. Before each
 // copy the destination is deleted and `sync` run (untimed), so that no copy
 // pays for the writeback of the previous one.
-//   ringcore           ringcore/fs copyFile (SPLICE through a pipe, pairs linked 16 to a chain)
+//   ringcore           ringcore/fs copyFile (copy_file_range on a libuv pool thread, as Node's)
+//   ringcore-splice    copyFile with method 'splice' (SPLICE through a pipe, pairs linked 16 to a chain)
 //   ringcore-readwrite copyFile with method 'readwrite' (pipelined READ/WRITE)
 //   promises           node:fs/promises copyFile (libuv: copy_file_range / sendfile in the kernel)
 import { execSync } from 'node:child_process';
@@ -40,6 +41,7 @@ async function measure(copy: (src: string, dest: string) => Promise<void>, { meg
 await benchMain<Params>(
   {
     ringcore: (p) => measure((s, d) => copyFile(s, d), p),
+    'ringcore-splice': (p) => measure((s, d) => copyFile(s, d, 0, { method: 'splice' }), p),
     'ringcore-readwrite': (p) => measure((s, d) => copyFile(s, d, 0, { method: 'readwrite' }), p),
     promises: (p) => measure((s, d) => nodeCopyFile(s, d), p),
   },

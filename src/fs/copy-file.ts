@@ -1,13 +1,15 @@
-// copyFile(src, dest, mode): OPENAT both, STATX the source, then SPLICE
-// through a pipe (splice.ts: one copy in the kernel instead of two through
-// user memory; it measured faster, see docs/fs.md), or with
-// `method: 'readwrite'` the pipelined READ/WRITE copy of transfer.ts; then
+// copyFile(src, dest, mode): OPENAT both, STATX the source, then
+// copy_file_range on a libuv pool thread (copy-range.ts: io_uring has no copy
+// op, and this measured fastest, docs/performance.md "Session 13"), after
+// FICLONE when the mode asks for it; where copy_file_range cannot copy (EXDEV,
+// EINVAL...), or with `method: 'splice'`, SPLICE through a pipe (splice.ts);
+// with `method: 'readwrite'` the pipelined READ/WRITE copy of transfer.ts; then
 // CLOSE both. On an error or abort, all ops settle before the fds are closed.
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import { constants as fsConstants, fchmod as nodeFchmod, ftruncate as nodeFtruncate } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { errnoException, invalidArgValue, type ErrorContext } from '../sys/errors.js';
+import { AbortError, errnoException, invalidArgValue, type ErrorContext } from '../sys/errors.js';
 import type { Ring } from '../driver/ring.js';
 import { checkInteger } from './args.js';
 import { ftruncateSpec } from './ops.js';
@@ -17,6 +19,7 @@ import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.
 import { toCPath, type PathLike } from './path.js';
 import { O_CLOEXEC } from '../sys/constants.js';
 import { fstatSpec } from './stat.js';
+import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
 import { spliceTransfer } from './splice.js';
 import { transfer } from './transfer.js';
 
@@ -24,16 +27,20 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, CO
 
 /** copyFile()'s options: the common fs options (ring, signal) and how to copy. */
 export interface CopyFileOptions extends FsOptions {
-  /** 'splice' (default): SPLICE through a pipe; 'readwrite': pipelined READ/WRITE through user buffers. */
+  /**
+   * Unset (default): copy_file_range on a thread-pool thread, as Node's copyFile, falling back to
+   * SPLICE where it cannot copy; 'splice': SPLICE through a pipe; 'readwrite': pipelined READ/WRITE through user buffers.
+   */
   method?: 'splice' | 'readwrite';
   /** With 'readwrite': use the ring's registered buffers (READ_FIXED/WRITE_FIXED). Default: false (no faster here, see docs/fs.md). */
   registered?: boolean;
 }
 
 /**
- * Copies `src` to `dest` in the kernel (SPLICE through a pipe, or READ/WRITE with
- * `method: 'readwrite'`). In `mode`, COPYFILE_EXCL applies, COPYFILE_FICLONE is ignored
- * (io_uring has no clone op) and COPYFILE_FICLONE_FORCE fails with ENOSYS.
+ * Copies `src` to `dest` in the kernel (copy_file_range off the JS thread, SPLICE through
+ * a pipe, or READ/WRITE with `method: 'readwrite'`). In `mode`, COPYFILE_EXCL applies,
+ * COPYFILE_FICLONE tries a clone (reflink) first and COPYFILE_FICLONE_FORCE only a clone,
+ * failing where the filesystem has none (EOPNOTSUPP on ext4, as Node's).
  */
 export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?: CopyFileOptions): Promise<void> {
   const from = toCPath(src, 'src');
@@ -42,9 +49,9 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
   const opts = checkOptions<CopyFileOptions>(options);
   if (opts.method !== undefined && opts.method !== 'splice' && opts.method !== 'readwrite') throw invalidArgValue('options.method', opts.method);
   const context = { path: from.text, dest: to.text };
-  // A clone (reflink) has no io_uring op; only the forced one must fail.
-  if (mode & COPYFILE_FICLONE_FORCE) throw errnoException(-osConstants.errno.ENOSYS, 'copyfile', context);
   if (usesNode()) return (await nodeFs()).copyFile(src, dest, mode, opts);
+  // A clone (reflink) has no io_uring op: a binary without copyFileRange cannot do the forced one.
+  if (mode & COPYFILE_FICLONE_FORCE && !canCopyRange()) throw errnoException(-osConstants.errno.ENOSYS, 'copyfile', context);
   throwIfAborted(opts.signal);
   const ring = ringOf(opts);
   const srcFd = await openFd(from, O_RDONLY | O_CLOEXEC, 0, opts).catch((error: Error & { syscall?: string }) => {
@@ -69,16 +76,24 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
     // An existing destination takes the source's mode, as with Node (no io_uring op: Node's fchmod).
     if ((destStats.mode & 0o7777) !== (stats.mode & 0o7777)) await fchmod(destFd, stats.mode & 0o7777);
     const size = stats.isFile() && stats.size > 0 ? stats.size : Infinity;
-    if (opts.method === 'readwrite' || !ring.supports('SPLICE')) {
-      await transfer(
-        ring,
-        { fd: srcFd, context },
-        { fd: destFd, context },
-        { size, positional: true, registered: opts.registered ?? false, signal: opts.signal },
-      );
-    } else {
-      await spliceTransfer(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, signal: opts.signal });
+    const clone = mode & COPYFILE_FICLONE_FORCE ? 2 : mode & COPYFILE_FICLONE ? 1 : 0;
+    if (opts.method === undefined && canCopyRange() && (size !== Infinity || clone === 2)) {
+      // copy_file_range on a pool thread, as Node's copyFile (the fastest here: docs/performance.md, "Session 13").
+      const { status } = await copyRange(srcFd, destFd, size === Infinity ? 0 : size, clone, opts.signal);
+      if (status === 1) throw new AbortError(undefined, { cause: opts.signal?.reason });
+      if (status === 0) {
+        await Promise.all([closeFd(ring, srcFd, context), closeFd(ring, destFd, context)]);
+        return;
+      }
+      // Between two filesystems (EXDEV), or files it does not handle (EINVAL...): copy as below, from the start.
+      if (clone === 2 || !copyRangeUnsupported(status)) throw errnoException(status, 'copyfile', context);
     }
+    const copied =
+      opts.method === 'readwrite' || !ring.supports('SPLICE')
+        ? transfer(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, registered: opts.registered ?? false, signal: opts.signal })
+        : spliceTransfer(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, signal: opts.signal });
+    // Asked for no method, the copy is copyFile's: its errors say so, as Node's (ENOSPC, EIO...).
+    await (opts.method === undefined ? copied.catch((error: unknown) => Promise.reject(asCopyfile(error, context))) : copied);
   } catch (error) {
     await Promise.all([closeFd(ring, srcFd), destFd >= 0 ? closeFd(ring, destFd) : null]).catch(() => {});
     throw error;
@@ -90,6 +105,12 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
 function withDest(error: Error & { syscall?: string; dest?: string; path?: string }, dest: string): Error {
   if (typeof (error as { errno?: unknown }).errno !== 'number' || error.path === undefined) return error;
   return errnoException((error as unknown as { errno: number }).errno, 'copyfile', { path: error.path, dest });
+}
+
+/** A kernel error of the copy itself, with syscall 'copyfile' (what Node reports for copy_file_range's). */
+function asCopyfile(error: unknown, context: ErrorContext): unknown {
+  const errno = (error as { errno?: unknown }).errno;
+  return typeof errno === 'number' ? errnoException(errno, 'copyfile', context) : error;
 }
 
 function withSource(error: Error & { path?: string }, src: string, dest: string): Error {

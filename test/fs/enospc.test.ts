@@ -61,8 +61,8 @@ test('FileHandle.write reports bytes written, then ENOSPC; copyFile reports ENOS
   nodeFs.writeFileSync(src, randomBytes(2 * 1024 * 1024));
   try {
     const dest = join(mountPoint, 'copy');
-    // On the node backend, Node's copyFile (one copy_file_range loop in libuv) names the syscall 'copyfile'.
-    await assert.rejects(fs.copyFile(src, dest), { code: 'ENOSPC', syscall: backend() === 'node' ? 'copyfile' : 'splice', path: src, dest });
+    // Across filesystems copy_file_range refuses and the copy falls back (SPLICE); its error is still copyFile's, as Node's.
+    await assert.rejects(fs.copyFile(src, dest), { code: 'ENOSPC', syscall: 'copyfile', path: src, dest });
     await assert.rejects(fs.copyFile(src, dest, 0, { method: 'readwrite' }), {
       code: 'ENOSPC',
       syscall: backend() === 'node' ? 'copyfile' : 'write',
@@ -71,5 +71,28 @@ test('FileHandle.write reports bytes written, then ENOSPC; copyFile reports ENOS
     });
   } finally {
     nodeFs.unlinkSync(src);
+  }
+});
+
+test('copyFile within the full tmpfs (copy_file_range itself fails): ENOSPC as Node reports it, the copied prefix intact', async (t) => {
+  if (skip !== undefined) return void t.skip(skip);
+  for (const name of nodeFs.readdirSync(mountPoint)) nodeFs.rmSync(join(mountPoint, name)); // the earlier tests' files
+  const src = join(mountPoint, 'src');
+  const data = randomBytes(700 * 1024);
+  nodeFs.writeFileSync(src, data);
+  try {
+    const dest = join(mountPoint, 'copy');
+    const expected = await nodeFs.promises.copyFile(src, dest).then(
+      () => assert.fail('node:fs copied 1.4 MB into a 1 MB tmpfs'),
+      (error: NodeJS.ErrnoException) => error,
+    );
+    nodeFs.rmSync(dest, { force: true });
+    await assert.rejects(fs.copyFile(src, dest), { code: expected.code, errno: expected.errno, syscall: 'copyfile', path: src, dest });
+    const copied = nodeFs.readFileSync(dest);
+    assert.ok(copied.length < data.length, `${copied.length} bytes copied`);
+    assert.ok(copied.equals(data.subarray(0, copied.length)), 'what was copied is the start of the source');
+  } finally {
+    nodeFs.rmSync(src, { force: true });
+    nodeFs.rmSync(join(mountPoint, 'copy'), { force: true });
   }
 });

@@ -1,0 +1,48 @@
+// A whole-file copy in the kernel with copy_file_range(2) (after FICLONE when
+// asked), run by the native shim on a thread of libuv's pool, as Node's own
+// copyFile runs it. io_uring has no copy op; its SPLICE pairs copy the same
+// bytes through a pipe of our own, and measured slower here than one
+// copy_file_range loop on one thread (docs/performance.md, "Session 13").
+// An abort sets a flag the native loop reads between its 16 MiB calls.
+import { native } from '../sys/native.js';
+import { constants } from 'node:os';
+
+/** What copyRange() did: bytes copied, and 0, -errno, or 1 (aborted). */
+export interface CopyRangeResult {
+  copied: number;
+  status: number;
+  /** 1: cloned (a reflink), -1: the clone failed (status is its error), 0: not tried or not used. */
+  cloned: number;
+}
+
+/** Whether this binary has copyFileRange (a prebuilt binary may predate it). */
+export function canCopyRange(): boolean {
+  return typeof native.copyFileRange === 'function';
+}
+
+/**
+ * Copies bytes [0, length) of srcFd to the same offsets of destFd off the JS thread.
+ * clone: 0 copy, 1 FICLONE then copy, 2 FICLONE only. Never rejects: errors are in the
+ * result. When it settles the pool thread is done with both fds.
+ */
+export function copyRange(srcFd: number, destFd: number, length: number, clone: 0 | 1 | 2, signal: AbortSignal | undefined): Promise<CopyRangeResult> {
+  // Aborted while the opens or the fchmod were on their way: the native loop stops before copying.
+  const flags = new Int32Array([signal?.aborted ? 1 : 0]);
+  const abort = () => {
+    Atomics.store(flags, 0, 1);
+  };
+  signal?.addEventListener('abort', abort, { once: true });
+  return new Promise((resolve) => {
+    native.copyFileRange!(srcFd, destFd, length, clone, flags, (copied, status, cloned) => {
+      signal?.removeEventListener('abort', abort);
+      resolve({ copied, status, cloned });
+    });
+  });
+}
+
+/** copy_file_range's errors that mean "not between these two files": copy some other way. */
+const { EXDEV, EINVAL, ENOSYS, EOPNOTSUPP } = constants.errno;
+
+export function copyRangeUnsupported(status: number): boolean {
+  return status === -EXDEV || status === -EINVAL || status === -ENOSYS || status === -EOPNOTSUPP;
+}
