@@ -88,6 +88,8 @@ test('copyFile within the full tmpfs (copy_file_range itself fails): ENOSPC as N
     );
     nodeFs.rmSync(dest, { force: true });
     await assert.rejects(fs.copyFile(src, dest), { code: expected.code, errno: expected.errno, syscall: 'copyfile', path: src, dest });
+    // Node's copyFile (the node backend) removes the destination after an error; ringcore's leaves what it copied.
+    if (backend() === 'node') return assert.ok(!nodeFs.existsSync(dest));
     const copied = nodeFs.readFileSync(dest);
     assert.ok(copied.length < data.length, `${copied.length} bytes copied`);
     assert.ok(copied.equals(data.subarray(0, copied.length)), 'what was copied is the start of the source');
