@@ -20,7 +20,7 @@ import { errnoException, noProgressError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_close, SYS_fcntl, SYS_pipe2 } from '../sys/syscalls.js';
-import { F_GETPIPE_SZ, F_SETPIPE_SZ, O_CLOEXEC } from '../sys/constants.js';
+import { F_GETPIPE_SZ, F_SETPIPE_SZ, O_CLOEXEC, POLLOUT } from '../sys/constants.js';
 import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
 import type { TransferEnd } from './transfer.js';
@@ -42,6 +42,21 @@ export function spliceSpec(fdIn: number, offIn: number, fdOut: number, offOut: n
 /** spliceSpec() for a chain: a full splice (the only success in a link) may post no CQE. */
 function linkedSpliceSpec(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number, context?: ErrorContext): OpSpec<number> {
   return { ...spliceSpec(fdIn, offIn, fdOut, offOut, length, context), skipSuccess: length };
+}
+
+/**
+ * Whether a splice failed for want of room in a non-blocking destination (an
+ * O_NONBLOCK pipe or socket, or any end opened O_NONBLOCK: splice(2) then
+ * takes SPLICE_F_NONBLOCK for both). The copy waits for room and goes on,
+ * as a write to such a pipe through io_uring does (io_uring polls for it).
+ */
+function wantsRoom(result: PromiseSettledResult<number>): boolean {
+  return result.status === 'rejected' && (result.reason as { code?: unknown }).code === 'EAGAIN';
+}
+
+/** Resolves when `fd` has room to write (IORING_OP_POLL_ADD for POLLOUT; POLLERR and POLLHUP end it too, and the next splice says why). */
+async function roomIn(ring: Ring, fd: number, signal: AbortSignal | undefined, context?: ErrorContext): Promise<void> {
+  await ring.submit({ syscall: 'poll', prep: (uring, sqe) => uring.prepPollAdd(sqe, fd, POLLOUT), context }, { signal });
 }
 
 /** A pipe (both ends O_CLOEXEC), grown to PIPE_SIZE when allowed: [read end, write end, its size]. */
@@ -84,6 +99,11 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
       }
       const results = await Promise.allSettled(ring.link(specs, { signal }) as Promise<number>[]);
       for (const result of results) {
+        if (wantsRoom(result)) {
+          // The pipe is full and non-blocking: the rest of the chain was cancelled; go on from here once it has room.
+          await roomIn(ring, to.fd, signal, to.context);
+          break;
+        }
         if (result.status === 'rejected') throw result.reason;
         const asked = Math.min(length, end - offset);
         offset += result.value;
@@ -113,13 +133,18 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
         const n = a.value;
         let drained: number;
         if (b.status === 'fulfilled') drained = b.value;
-        else if (n === length)
+        else if (n === length && !wantsRoom(b))
           throw b.reason; // the splice out failed by itself (ENOSPC, EPIPE...)
-        else drained = 0; // a short splice in broke the link
+        else drained = 0; // a short splice in broke the link, or the destination had no room
         while (drained < n) {
-          const m = await ring.submit(spliceSpec(pipeRead, -1, to.fd, out(offset + drained), n - drained, to.context), { signal });
-          if (m === 0) throw noProgressError('splice out of the pipe', n - drained);
-          drained += m;
+          const [m] = await Promise.allSettled([ring.submit(spliceSpec(pipeRead, -1, to.fd, out(offset + drained), n - drained, to.context), { signal })]);
+          if (wantsRoom(m!)) {
+            await roomIn(ring, to.fd, signal, to.context);
+            continue;
+          }
+          if (m!.status === 'rejected') throw m!.reason;
+          if (m!.value === 0) throw noProgressError('splice out of the pipe', n - drained);
+          drained += m!.value;
         }
         offset += n;
         if (n === 0) end = offset;

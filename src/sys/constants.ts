@@ -985,6 +985,8 @@ export const F_SETFL = 4;
 export const F_SETPIPE_SZ = 1031;
 /** fcntl(2): a pipe's size (F_LINUX_SPECIFIC_BASE + 8). */
 export const F_GETPIPE_SZ = 1032;
+/** poll(2) event (<poll.h>): writing will not block (a full pipe has room again). */
+export const POLLOUT = 0x0004;
 /** lseek(2): to the offset given. */
 export const SEEK_SET = 0;
 /** lseek(2): relative to the current offset. */

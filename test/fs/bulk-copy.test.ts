@@ -16,6 +16,9 @@ import { once } from 'node:events';
 import { Ring } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { addressOf } from '../../src/sys/memory.js';
+import { native } from '../../src/sys/native.js';
+import { SYS_socketpair } from '../../src/sys/syscalls.js';
+import { AF_UNIX, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM } from '../../src/sys/socket-constants.js';
 import { IORING_FEAT_CQE_SKIP } from '../../src/sys/constants.js';
 
 const MiB = 1024 * 1024;
@@ -156,6 +159,76 @@ test('transfer() to the current position of a regular file (a cat into a file) i
     assert.ok(ring.stats.completed - before < 36, `${ring.stats.completed - before} CQEs for 36 chunks read and written`);
     return copied;
   });
+  await ring.close();
+});
+
+/**
+ * Opens the write end of `fifo` O_NONBLOCK once `reader` (started by the caller) has its read end open
+ * (until then a non-blocking open fails with ENXIO).
+ */
+async function openNonBlocking(fifo: string): Promise<number> {
+  for (;;) {
+    try {
+      return nodeFs.openSync(fifo, nodeFs.constants.O_WRONLY | nodeFs.constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
+// A shell may hand a cat a non-blocking stdout. The reader here waits before its
+// first read, so the destination fills up and the splices find no room (EAGAIN).
+for (const dest of ['fifo', 'socket'] as const) {
+  test(`spliceTransfer into a non-blocking ${dest === 'fifo' ? 'pipe (spliced straight in)' : 'socket (through its own pipe)'} read late by another process waits for room and delivers every byte in order`, async () => {
+    const ring = new Ring();
+    let out: number;
+    let reader: ReturnType<typeof spawn>;
+    if (dest === 'fifo') {
+      const fifo = join(dir, 'nonblocking-fifo');
+      execFileSync('mkfifo', [fifo]);
+      reader = spawn('sh', ['-c', 'sleep 0.3; exec cat "$0"', fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+      out = await openNonBlocking(fifo);
+    } else {
+      // socketpair(2): the reader's end is its stdin, ours is O_NONBLOCK.
+      const fds = new Int32Array(2);
+      assert.equal(native.syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, addressOf(fds)), 0);
+      reader = spawn('sh', ['-c', 'sleep 0.3; exec cat'], { stdio: [fds[1]!, 'pipe', 'inherit'] });
+      nodeFs.closeSync(fds[1]!);
+      out = fds[0]!;
+    }
+    const chunks: Buffer[] = [];
+    reader.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const exited = once(reader, 'close');
+    try {
+      await using from = await fs.open(src);
+      assert.equal(await fs.spliceTransfer(ring, { fd: from.fd }, { fd: out }, { size: data.length, positional: false }), data.length);
+    } finally {
+      nodeFs.closeSync(out);
+    }
+    await exited;
+    assert.equal(Buffer.concat(chunks).length, data.length);
+    assert.ok(Buffer.concat(chunks).equals(data));
+    assert.equal(ring.inFlight, 0);
+    await ring.close();
+  });
+}
+
+test('spliceTransfer into a pipe whose reader goes away rejects with EPIPE, nothing left in flight', async () => {
+  const ring = new Ring();
+  const fifo = join(dir, 'epipe-fifo');
+  execFileSync('mkfifo', [fifo]);
+  // Reads 64 KiB, then exits with the rest unread.
+  const reader = spawn('head', ['-c', '65536', fifo], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
+  try {
+    await using from = await fs.open(src);
+    await assert.rejects(fs.spliceTransfer(ring, { fd: from.fd }, { fd: out }, { size: data.length, positional: false }), { code: 'EPIPE', syscall: 'splice' });
+  } finally {
+    nodeFs.closeSync(out);
+  }
+  await once(reader, 'close');
+  assert.equal(ring.inFlight, 0);
   await ring.close();
 });
 
