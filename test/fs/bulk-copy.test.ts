@@ -180,7 +180,11 @@ async function openNonBlocking(fifo: string): Promise<number> {
 // A shell may hand a cat a non-blocking stdout. The reader here waits before its
 // first read, so the destination fills up and the splices find no room (EAGAIN).
 for (const dest of ['fifo', 'socket'] as const) {
-  test(`spliceTransfer into a non-blocking ${dest === 'fifo' ? 'pipe (spliced straight in)' : 'socket (through its own pipe)'} read late by another process waits for room and delivers every byte in order`, async () => {
+  // Deno's child_process takes no raw fd as a child's stdio (EBADF), which the socket's reader needs.
+  const skip = dest === 'socket' && 'Deno' in globalThis ? 'Deno cannot hand a raw fd to a child as its stdin' : false;
+  test(`spliceTransfer into a non-blocking ${dest === 'fifo' ? 'pipe (spliced straight in)' : 'socket (through its own pipe)'} read late by another process waits for room and delivers every byte in order`, {
+    skip,
+  }, async () => {
     const ring = new Ring();
     let out: number;
     let reader: ReturnType<typeof spawn>;
@@ -220,6 +224,7 @@ test('spliceTransfer into a pipe whose reader goes away rejects with EPIPE, noth
   execFileSync('mkfifo', [fifo]);
   // Reads 64 KiB, then exits with the rest unread.
   const reader = spawn('head', ['-c', '65536', fifo], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = once(reader, 'exit');
   const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
   try {
     await using from = await fs.open(src);
@@ -227,7 +232,7 @@ test('spliceTransfer into a pipe whose reader goes away rejects with EPIPE, noth
   } finally {
     nodeFs.closeSync(out);
   }
-  await once(reader, 'close');
+  await exited;
   assert.equal(ring.inFlight, 0);
   await ring.close();
 });
