@@ -259,12 +259,13 @@ const libc = cHeaders('file-constants', [
   '#define _GNU_SOURCE',
   '#include <fcntl.h>',
   '#include <unistd.h>',
+  '#include <poll.h>',
   '#include <sys/eventfd.h>',
   '#include <sys/stat.h>',
   '#include <sys/uio.h>',
 ]);
 
-test('the path, file, fcntl, lseek and splice constants match the C headers', (t) => {
+test('the path, file, fcntl, lseek, poll and splice constants match the C headers', (t) => {
   if (libc.skipReason !== undefined) return void t.skip(libc.skipReason);
   assert.ok(OTHER_NAMES.includes('AT_FDCWD') && OTHER_NAMES.includes('F_SETPIPE_SZ'), OTHER_NAMES.join());
   const fromC = libc.valuesOf('file_constants_print', OTHER_NAMES);
