@@ -263,13 +263,21 @@ export class Submitter implements OpHost {
         return true;
       }
       uring.setUserData(sqe, slot, r.generation);
-      if (r.linkNext !== null) {
-        skipping &&= r.spec.skipSuccess !== undefined && !(r.linkNext instanceof LinkTimeout);
-        r.skipsSuccess = skipping;
-        uring.addFlags(sqe, skipping ? C.IOSQE_IO_LINK | C.IOSQE_CQE_SKIP_SUCCESS : C.IOSQE_IO_LINK);
-      }
+      if (r.linkNext !== null) skipping = this.link(r, skipping);
     }
     return true;
+  }
+
+  /**
+   * Links `r` to the next request of its chain; returns whether the chain still
+   * skips success CQEs after it. Out of line: place() is inlined into every
+   * op's start, and V8 inlines a bounded amount of bytecode per function.
+   */
+  private link(r: Request, skipping: boolean): boolean {
+    skipping &&= r.spec.skipSuccess !== undefined && !(r.linkNext instanceof LinkTimeout);
+    r.skipsSuccess = skipping;
+    this.uring.addFlags(r.sqe, skipping ? C.IOSQE_IO_LINK | C.IOSQE_CQE_SKIP_SUCCESS : C.IOSQE_IO_LINK);
+    return skipping;
   }
 
   /**
