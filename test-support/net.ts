@@ -1,24 +1,5 @@
 // Helpers for the socket tests.
-import { readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-
-/** This process's open fds, as "fd -> target" strings. */
-export function openFds(): Set<string> {
-  const out = new Set<string>();
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      out.add(`${fd} -> ${readlinkSync(`/proc/self/fd/${fd}`)}`);
-    } catch {
-      // closed while listing (the readdir's own fd)
-    }
-  }
-  return out;
-}
-
-/** Fds open now that were not open in `before` (sockets and rings leak this way). */
-export function leakedSince(before: Set<string>): string[] {
-  return [...openFds()].filter((fd) => !before.has(fd));
-}
 
 /** Connects with node:net and resolves once connected. */
 export function nodeConnect(port: number, host = '127.0.0.1'): Promise<net.Socket> {

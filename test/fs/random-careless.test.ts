@@ -31,7 +31,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { backend } from '../../src/index.js';
 import { appendFile, open, readFile, writeFile, type FileHandle } from '../../src/fs/index.js';
-import { openFds, until } from '../../test-support/net.js';
+import { leakedAfterWaiting, openFds } from '../../test-support/fds.js';
 import { isNodeBackendChild, nodeBackendChildSkip, onlySeeds, prng, reportToParent, runOnNodeBackend } from '../../test-support/random.js';
 
 const COUNT = Number(process.env.RANDOM_CARELESS_COUNT ?? 150);
@@ -482,11 +482,8 @@ async function runAll(): Promise<{ seeds: number; ops: Set<string>; failures: st
     process.off('unhandledRejection', onUnhandled);
     rmSync(dir, { recursive: true, force: true });
   }
-  try {
-    await until(() => [...openFds()].filter((fd) => !before.has(fd)).length === 0, 5000, 'fds to close');
-  } catch {
-    failures.push(`fds left open: ${[...openFds()].filter((fd) => !before.has(fd)).join(', ')}`);
-  }
+  const leaked = await leakedAfterWaiting(before);
+  if (leaked.length > 0) failures.push(`fds left open: ${leaked.join(', ')}`);
   return { seeds, ops, failures, fixed: fixedBySeed };
 }
 

@@ -14,7 +14,8 @@ import { HttpResponse, serve } from '../../src/http/index.js';
 import type { Server } from '../../src/http/server.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { netRing } from '../../src/net/net-ring.js';
-import { leakedSince, openFds, until } from '../../test-support/net.js';
+import { leakedAfterWaiting, openFds } from '../../test-support/fds.js';
+import { until } from '../../test-support/net.js';
 import { setIntOption } from '../../src/net/socket.js';
 import { SO_RCVBUF, SO_SNDBUF, SOL_SOCKET } from '../../src/sys/socket-constants.js';
 
@@ -47,7 +48,7 @@ test('a handler that never answers: the client leaves (FIN, or reset), the conne
   reset.resetAndDestroy(); // RST
   await until(() => server.connections === 0, 20_000, 'the connections to end'); // timed out before: they stayed for good
   await server.close();
-  await until(() => leakedSince(before).length === 0, 5000, `no fd left open (${leakedSince(before).join(', ')})`);
+  assert.deepEqual(await leakedAfterWaiting(before), [], 'no fd left open');
 });
 
 test('a file body answered after its client left is given back (done()), and a slow handler whose client stays is answered', { timeout: 30_000 }, async () => {

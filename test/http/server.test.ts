@@ -9,7 +9,8 @@ import net from 'node:net';
 import { HttpResponse, serve, type ServeHandle as Server } from '../../src/http/index.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { exchange, statuses } from '../../test-support/http.js';
-import { leakedSince, openFds, until } from '../../test-support/net.js';
+import { leakedAfterWaiting, openFds } from '../../test-support/fds.js';
+import { until } from '../../test-support/net.js';
 
 function handler(req: HttpRequest): HttpResponse | Promise<HttpResponse> {
   const path = req.pathname;
@@ -268,8 +269,7 @@ test('node:http clients with a keep-alive agent: 200 requests over a few sockets
     agent.destroy();
     await until(() => server.connections === 0, 2000, 'connections to close');
   });
-  await until(() => leakedSince(before).length === 0, 2000, 'fds to close');
-  assert.deepEqual(leakedSince(before), []);
+  assert.deepEqual(await leakedAfterWaiting(before, 2000), []);
 });
 
 test('close() ends idle connections at once and lets a busy one finish its response', async () => {

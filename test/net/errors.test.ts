@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 
 import { TcpListener, TcpStream, UnixListener, UnixStream } from '../../src/net/index.js';
-import { leakedSince, nodeConnect, openFds } from '../../test-support/net.js';
+import { leakedSince, openFds } from '../../test-support/fds.js';
+import { nodeConnect } from '../../test-support/net.js';
 
 /** A port nothing listens on: bound, then closed. */
 async function deadPort(): Promise<number> {

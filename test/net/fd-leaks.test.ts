@@ -6,7 +6,8 @@ import http from 'node:http';
 
 import { netRing } from '../../src/net/index.js';
 import { serveHttp, socketpair, TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream } from '../../src/net/index.js';
-import { leakedSince, nodeConnect, openFds, until } from '../../test-support/net.js';
+import { leakedAfterWaiting, openFds } from '../../test-support/fds.js';
+import { nodeConnect, until } from '../../test-support/net.js';
 
 test('every API, and every error path, closes what it opened', async () => {
   netRing(); // the thread's ring lives on: made before counting
@@ -74,6 +75,5 @@ test('every API, and every error path, closes what it opened', async () => {
     await accepting;
     await until(() => handle.connections.size === 0, 2000, 'http connections to close');
   }
-  await until(() => leakedSince(before).length === 0, 2000, `fds to close: ${leakedSince(before).join(', ')}`).catch(() => {});
-  assert.deepEqual(leakedSince(before), []);
+  assert.deepEqual(await leakedAfterWaiting(before, 2000), []);
 });

@@ -22,7 +22,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { backend } from '../../src/index.js';
 import { socketpair, TcpListener, TcpStream, type SocketStream } from '../../src/net/index.js';
-import { openFds, until } from '../../test-support/net.js';
+import { leakedAfterWaiting, openFds } from '../../test-support/fds.js';
 import { isNodeBackendChild, nodeBackendChildSkip, onlySeeds, prng, reportToParent, runOnNodeBackend } from '../../test-support/random.js';
 
 // RANDOM_CARELESS_COUNT=2000 explores further (not in CI: a few seconds is the budget there).
@@ -568,11 +568,8 @@ async function runAll(kind: 'pair' | 'tcp'): Promise<{ seeds: number; ops: Set<s
     await listener?.close();
     process.off('unhandledRejection', onUnhandled);
   }
-  try {
-    await until(() => [...openFds()].filter((fd) => !before.has(fd)).length === 0, 5000, 'fds to close');
-  } catch {
-    failures.push(`fds left open: ${[...openFds()].filter((fd) => !before.has(fd)).join(', ')}`);
-  }
+  const leaked = await leakedAfterWaiting(before);
+  if (leaked.length > 0) failures.push(`fds left open: ${leaked.join(', ')}`);
   return { seeds, ops, failures, fixed: fixedBySeed };
 }
 

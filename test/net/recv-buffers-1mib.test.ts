@@ -13,7 +13,7 @@ import net from 'node:net';
 import { Ring } from '../../src/index.js';
 import { serve, HttpResponse } from '../../src/http/index.js';
 import { configureRecvBuffers, recvBuffers, TcpListener } from '../../src/net/index.js';
-import { leakedSince, openFds } from '../../test-support/net.js';
+import { leakedSince, openFds } from '../../test-support/fds.js';
 
 test('4 × 1 MiB receive buffers: 24 MiB over TCP arrive intact, every buffer back afterwards', { timeout: 120_000 }, async () => {
   const ring = new Ring({ entries: 64 });

@@ -10,7 +10,8 @@ import { IPPROTO_TCP, SOL_SOCKET, SO_KEEPALIVE, TCP_NODELAY } from '../../src/sy
 import { addressOf } from '../../src/sys/memory.js';
 import { native } from '../../src/sys/native.js';
 import { SYS_getsockopt } from '../../src/sys/syscalls.js';
-import { leakedSince, nodeConnect, openFds, readAll } from '../../test-support/net.js';
+import { leakedSince, openFds } from '../../test-support/fds.js';
+import { nodeConnect, readAll } from '../../test-support/net.js';
 import { requireIoUring } from '../../test-support/backend.js';
 
 function intOption(fd: number, level: number, name: number): number {

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 
 import { DatagramIterator, netRing, UdpSocket } from '../../src/net/index.js';
-import { leakedSince, openFds, until } from '../../test-support/net.js';
+import { leakedSince, openFds } from '../../test-support/fds.js';
+import { until } from '../../test-support/net.js';
 
 /** The kernel's count of datagrams dropped because a socket's receive queue was full (IPv4 + IPv6). */
 function rcvbufErrors(): number {

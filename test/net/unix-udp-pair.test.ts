@@ -7,7 +7,7 @@ import net from 'node:net';
 
 import { netRing } from '../../src/net/index.js';
 import { socketpair, UdpSocket, UnixListener, UnixStream } from '../../src/net/index.js';
-import { leakedSince, openFds } from '../../test-support/net.js';
+import { leakedSince, openFds } from '../../test-support/fds.js';
 
 test('UnixListener + UnixStream exchange bytes; a node:net client connects too; close() removes the file', async () => {
   const path = `/tmp/ringcore-unix-${process.pid}.sock`;
