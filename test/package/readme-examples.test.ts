@@ -6,11 +6,11 @@
 // the fs example opens, an `expressApp`, and free ports for the fixed ones
 // (other programs on the machine may hold them). The long-running examples
 // (servers, a UDP loop) are driven until they answer, then stopped.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,13 +36,22 @@ function block(marker: string): string {
   return found[0]!;
 }
 
-// Inside the package, so that `import 'ringcore'` resolves to this package (self-reference through "exports").
-const scripts = mkdtempSync(path.join(root, 'dist', 'readme-examples-'));
-const cwd = mkdtempSync(path.join(tmpdir(), 'ringcore-readme-'));
-process.on('exit', () => {
-  rmSync(scripts, { recursive: true, force: true });
-  rmSync(cwd, { recursive: true, force: true });
-});
+const skip = nodeChildSkip();
+
+// The snippets and the files they open live in a temporary folder, never in
+// the package (a killed run, or a runtime whose 'exit' does not fire, left
+// them in dist/), with node_modules links as an installed package has them:
+// `import 'ringcore'` resolves through this package's "exports", and the
+// Express example's `import 'express'` to the one this package has. Made
+// only when the tests run: Deno, which skips them, fires neither 'exit' nor
+// after(). rmSync removes the links, not what they point to.
+const cwd = skip ? '' : mkdtempSync(path.join(tmpdir(), 'ringcore-readme-'));
+if (!skip) {
+  mkdirSync(path.join(cwd, 'node_modules'));
+  symlinkSync(root, path.join(cwd, 'node_modules', 'ringcore'));
+  symlinkSync(path.join(root, 'node_modules', 'express'), path.join(cwd, 'node_modules', 'express'));
+  after(() => rmSync(cwd, { recursive: true, force: true }));
+}
 
 /** The snippet as tsc compiles it for Node 20 (ES2022 rewrites `await using`), in a file ready to run. */
 function program(name: string, source: string): string {
@@ -51,7 +60,7 @@ function program(name: string, source: string): string {
     reportDiagnostics: true,
   });
   assert.deepEqual(diagnostics?.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')) ?? [], [], `${name} does not compile`);
-  const file = path.join(scripts, `${name}.mjs`);
+  const file = path.join(cwd, `${name}.mjs`);
   writeFileSync(file, outputText);
   return file;
 }
@@ -106,8 +115,6 @@ function stop(child: ChildProcess): Promise<void> {
     child.kill();
   });
 }
-
-const skip = nodeChildSkip();
 
 test("README's Usage example runs and prints 'done'", { skip }, () => {
   const result = run(program('usage', block("import { Ring, nop, run } from 'ringcore';")));
