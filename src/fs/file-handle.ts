@@ -21,7 +21,7 @@ import { fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, vectorSpec, writeSpe
 import { closeFd } from './close-fd.js';
 import { closeWhenCollected, forget, type HeldFd } from './collected-handle.js';
 import { FilePosition } from './file-position.js';
-import { readCall, writeCall, type IoCall } from './io-call.js';
+import { readCall, writeCall } from './io-call.js';
 import type { BigIntStats } from './bigint-stats.js';
 import { fileTableOf, type FileTable } from './file-table.js';
 import { checkOptions, throwIfAborted, type FsOptions } from './options.js';
@@ -225,11 +225,36 @@ export class FileHandle {
   ): Promise<ReadResult<T>> {
     // Like node:fs/promises, bad arguments reject (before any SQE) rather than throw.
     try {
-      const call = readCall(bufferOrOptions, offsetOrOptions, length, position, options);
-      return this.#transfer(true, call, call.buffer) as Promise<ReadResult<T>>;
+      return this.#read(bufferOrOptions, offsetOrOptions, length, position, options);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  #read<T extends ArrayBufferView>(
+    bufferOrOptions: T | ReadOptions<T> | undefined,
+    offsetOrOptions: number | ReadOptions<T> | null | undefined,
+    length: number | null | undefined,
+    position: number | bigint | null | undefined,
+    options: FsOptions | undefined,
+  ): Promise<ReadResult<T>> {
+    const call = readCall(bufferOrOptions, offsetOrOptions, length, position, options);
+    const buffer = call.buffer as T;
+    const { off, len, pos, signal } = call;
+    if (this.#closing !== null) return this.#closed('read');
+    // Before a range is taken: a call that never starts must not move the position past bytes it did not read.
+    throwIfAborted(signal);
+    if (len === 0) return Promise.resolve({ bytesRead: 0, buffer });
+    const at = pos < 0 ? this.#position.take(len) : pos;
+    // The hot path: the result object is made by the op itself (no extra promise hop).
+    const spec = readSpec(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<ReadResult<T>>;
+    // Not `this`: the settled op's promise keeps its spec, and a caller may keep that promise; the handle may go.
+    const filePosition = this.#position;
+    spec.map = (bytesRead) => {
+      if (pos < 0) filePosition.settle(at, len, bytesRead);
+      return { bytesRead, buffer };
+    };
+    return this.#trackOp(this.#current(this.#ring.submit(spec, signal === undefined ? undefined : { signal }), pos < 0 ? at : -1, len));
   }
 
   /**
@@ -254,35 +279,37 @@ export class FileHandle {
     options?: FsOptions,
   ): Promise<WriteResult<T>> {
     try {
-      return this.#transfer(false, writeCall(data, offsetOrOptions, lengthOrEncoding, position, options), data) as Promise<WriteResult<T>>;
+      return this.#write(
+        data,
+        offsetOrOptions as number | WriteOptions | null | undefined,
+        lengthOrEncoding,
+        position as number | bigint | null | undefined,
+        options,
+      );
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /**
-   * read() and write() once their arguments are checked: one READ or WRITE of
-   * the call's range, resolving with the bytes moved and `returned` (the buffer
-   * read into, or the data passed to write(), a string not its encoding). At
-   * the current position (pos -1) the range is taken now and settled when the
-   * op completes, so that calls not awaited follow one another.
-   */
-  #transfer(read: boolean, call: IoCall, returned: unknown): Promise<ReadResult<ArrayBufferView> | WriteResult<unknown>> {
-    const { buffer, off, len, pos, signal } = call;
-    if (this.#closing !== null) return this.#closed(read ? 'read' : 'write');
-    // Before a range is taken: a call that never starts must not move the position (a read past bytes it did not read, a write leaving a hole of zeros before the next one).
+  #write<T extends ArrayBufferView | string>(
+    data: T,
+    offsetOrOptions: number | WriteOptions | null | undefined,
+    lengthOrEncoding: number | BufferEncoding | null | undefined,
+    position: number | bigint | null | undefined,
+    options: FsOptions | undefined,
+  ): Promise<WriteResult<T>> {
+    const { buffer, off, len, pos, signal } = writeCall(data, offsetOrOptions, lengthOrEncoding, position, options);
+    if (this.#closing !== null) return this.#closed('write');
+    // Before a range is taken: an aborted write left a hole of zeros before the next one.
     throwIfAborted(signal);
-    if (len === 0) return Promise.resolve(read ? { bytesRead: 0, buffer: returned as ArrayBufferView } : { bytesWritten: 0, buffer: returned });
+    if (len === 0) return Promise.resolve({ bytesWritten: 0, buffer: data });
     const at = pos < 0 ? this.#position.take(len) : pos;
-    // The hot path: the result object is made by the op itself (no extra promise hop).
-    const spec = (read ? readSpec : writeSpec)(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<
-      ReadResult<ArrayBufferView> | WriteResult<unknown>
-    >;
+    const spec = writeSpec(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<WriteResult<T>>;
     // Not `this`: the settled op's promise keeps its spec, and a caller may keep that promise; the handle may go.
     const filePosition = this.#position;
-    spec.map = (moved) => {
-      if (pos < 0) filePosition.settle(at, len, moved);
-      return read ? { bytesRead: moved, buffer: returned as ArrayBufferView } : { bytesWritten: moved, buffer: returned };
+    spec.map = (bytesWritten) => {
+      if (pos < 0) filePosition.settle(at, len, bytesWritten);
+      return { bytesWritten, buffer: data };
     };
     return this.#trackOp(this.#current(this.#ring.submit(spec, signal === undefined ? undefined : { signal }), pos < 0 ? at : -1, len));
   }
