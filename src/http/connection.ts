@@ -17,7 +17,6 @@ import { Sender } from '../net/sender.js';
 import { shutdownNow } from '../net/socket.js';
 import type { TcpStream } from '../net/tcp-stream.js';
 import type { BorrowedChunk, ChunkIterator } from '../net/chunks.js';
-import type { InPlaceSink } from '../net/provided-recv.js';
 import type { SocketAddress } from '../net/address.js';
 import { SHUT_RDWR } from '../sys/socket-constants.js';
 import { rereadClock, turnNow } from './clock.js';
@@ -28,6 +27,7 @@ import { PeerWatch } from './peer-watch.js';
 import { RequestParser, type ParsedRequest } from './parser.js';
 import { HttpRequest } from './request.js';
 import { HttpResponse, toHttpResponse } from './response.js';
+import { HELD, Receiver, type Step } from './receiver.js';
 import { isFileBody, LARGE_BODY, serialize, type Tail } from './serialize.js';
 
 /** serve()'s `fetch`: answers a request with an HttpResponse or a WHATWG Response, or a promise of one. */
@@ -62,12 +62,8 @@ const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
  */
 const NO_CONNECT = 'CONNECT is not supported by this server\n';
 
-/** drain()'s word that a handler's promise holds the connection: that handler's answer carries the receive loop on. */
-const HELD = null;
 /** Whether the connection goes on after what was buffered is answered: true, false (it closes), or HELD. */
 type Open = boolean | typeof HELD;
-/** What a take leaves to the receive loop: read on now (true), once the promise settles with true, or never (HELD: answer() goes on). */
-type Step = true | typeof HELD | Promise<true | typeof HELD>;
 
 export class Connection {
   /** When the sweep shuts this connection down (ms since the epoch); 0 while a handler runs. */
@@ -476,71 +472,5 @@ export class Connection {
     this.idle = true;
     this.deadline = turnNow() + LINGER_MS;
     await this.stream.shutdown('write').catch(() => {});
-  }
-}
-
-/**
- * A connection's receive loop by callback (Connection.receive): takes each
- * chunk, then asks for the next. A class, not an object of closures: the
- * recv calls the same method for every connection, which V8 calls directly,
- * where a closure per connection is called through its generic Call builtin
- * after loading that connection's function object and context (cold, with
- * hundreds of connections served in turn). Without a multishot recv (the node
- * backend, kernels without buffer rings) each chunk is the iterator's next().
- */
-class Receiver implements InPlaceSink<BorrowedChunk> {
-  /** after() and fail() as functions, for a take that had to wait (made then, kept). */
-  private resume: ((step: true | typeof HELD) => void) | null = null;
-  private failed: ((error: unknown) => void) | null = null;
-  /** Without a multishot recv: value() and end() as next()'s callbacks. */
-  private took: ((result: IteratorResult<BorrowedChunk>) => void) | null = null;
-
-  constructor(
-    private readonly connection: Connection,
-    private readonly chunks: ChunkIterator<BorrowedChunk>,
-    private readonly resolve: () => void,
-    private readonly reject: (error: unknown) => void,
-  ) {}
-
-  next(): void {
-    // Borrowed chunks come where they lie (valueIn), with no Buffer made for each.
-    if (this.chunks.byCallback) this.chunks.readInPlace(this);
-    else this.chunks.next().then((this.took ??= (result) => (result.done === true ? this.end(null) : this.value(result.value))), this.fails());
-  }
-
-  value(chunk: BorrowedChunk): void {
-    this.valueIn(chunk, 0, chunk.length);
-  }
-
-  valueIn(memory: Buffer, start: number, end: number): void {
-    let step: Step;
-    try {
-      step = this.connection.takeIn(memory, start, end);
-    } catch (error) {
-      this.fail(error);
-      return;
-    }
-    this.after(step);
-  }
-
-  /** @internal Asks for the next chunk once the last is taken (the connection's answer() calls it too). */
-  after(step: Step): void {
-    if (step === true) this.next();
-    else if (step !== HELD) step.then((this.resume ??= (next) => this.after(next)), this.fails());
-  }
-
-  end(error: unknown): void {
-    if (error === null) this.resolve();
-    else this.reject(error);
-  }
-
-  private fails(): (error: unknown) => void {
-    return (this.failed ??= (error) => this.fail(error));
-  }
-
-  /** @internal Ends the loop with an error (what taking a chunk, or a handler's answer, threw). */
-  fail(error: unknown): void {
-    this.chunks.return();
-    this.reject(error);
   }
 }
