@@ -30,7 +30,7 @@ import { native } from '../../src/sys/native.js';
 import { SYS_close, SYS_read, SYS_write } from '../../src/sys/syscalls.js';
 import { test } from '../../test-support/backend.js';
 import { pipe } from '../../test-support/kernel.js';
-import { openFds } from '../../test-support/net.js';
+import { leakedSince, openFds } from '../../test-support/fds.js';
 import { onlySeeds, prng } from '../../test-support/random.js';
 
 const COUNT = Number(process.env.RANDOM_CARELESS_COUNT ?? 80);
@@ -286,10 +286,5 @@ test('random careless sequences on a small ring: every op settles once, rightly;
   }
   assert.deepEqual(failures, []);
   assert.deepEqual(unhandled, [], 'no rejection went unhandled');
-  const now = openFds();
-  assert.deepEqual(
-    [...now].filter((fd) => !before.has(fd)),
-    [],
-    'no fd left open',
-  );
+  assert.deepEqual(leakedSince(before), [], 'no fd left open');
 });
