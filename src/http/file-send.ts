@@ -5,7 +5,6 @@
 // step moves 1 MiB (two ops) instead of the default 64 KiB.
 import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
-import { makePipe, spliceSpec } from '../fs/splice.js';
 import { errnoException, fileEndedEarlyError } from '../sys/errors.js';
 import { native } from '../sys/native.js';
 import { SYS_close } from '../sys/syscalls.js';
@@ -13,28 +12,35 @@ import type { FileBody } from './response.js';
 
 const { EPIPE } = constants.errno;
 
+// fs/splice.js is loaded by the first file body, not with ringcore/http: in the
+// package's bundles it lives in the fs chunk (62 kB), which ringcore/http would
+// otherwise read and compile at import for these two functions
+// (docs/performance.md, "Import cost", session 13).
+type SpliceModule = typeof import('../fs/splice.js');
+let spliceModule: SpliceModule | undefined;
+const loadSplice = async (): Promise<SpliceModule> => (spliceModule ??= await import('../fs/splice.js'));
+
 export class FileSender {
   /** [read end, write end, its size], made on first use. */
   private pipe: [number, number, number] | null = null;
 
   constructor(private readonly ring: Ring) {}
 
-  private splice(fdIn: number, offIn: number, fdOut: number, length: number): Promise<number> {
-    return this.ring.submit(spliceSpec(fdIn, offIn, fdOut, -1, length));
-  }
-
   /** Sends file.length bytes from file.offset to `socket`. Rejects if the file is shorter than promised. */
   async send(socket: number, file: FileBody): Promise<void> {
+    const { makePipe, spliceSpec } = spliceModule ?? (await loadSplice());
+    const ring = this.ring;
+    const splice = (fdIn: number, offIn: number, fdOut: number, length: number): Promise<number> => ring.submit(spliceSpec(fdIn, offIn, fdOut, -1, length));
     const [pipeOut, pipeIn, capacity] = (this.pipe ??= makePipe());
     let offset = file.offset;
     let left = file.length;
     while (left > 0) {
-      const n = await this.splice(file.fd, offset, pipeIn, Math.min(left, capacity));
+      const n = await splice(file.fd, offset, pipeIn, Math.min(left, capacity));
       if (n === 0) throw fileEndedEarlyError(left);
       offset += n;
       left -= n;
       for (let inPipe = n; inPipe > 0; ) {
-        const sent = await this.splice(pipeOut, -1, socket, inPipe);
+        const sent = await splice(pipeOut, -1, socket, inPipe);
         if (sent === 0) throw errnoException(-EPIPE, 'splice'); // the peer is gone
         inPipe -= sent;
       }

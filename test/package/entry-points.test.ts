@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import Module from 'node:module';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -61,6 +62,51 @@ for (const [specifier, never] of Object.entries(EXPECTED)) {
       never.filter((m) => loaded.includes(m)),
       [],
     );
+  });
+}
+
+/** The package's files (dist/bundle/, without the chunk's hash) that importing `specifier` reads, seen by a module.register load hook. */
+function filesOf(specifier: string): string[] {
+  const hooks = `
+    let port;
+    export function initialize(data) { port = data.port; }
+    export async function load(url, context, next) {
+      port.postMessage(url);
+      return next(url, context);
+    }`;
+  return run(`
+    import { register } from 'node:module';
+    import { MessageChannel } from 'node:worker_threads';
+    const { port1, port2 } = new MessageChannel();
+    const urls = [];
+    const end = 'data:text/javascript,export default 1;';
+    const ended = new Promise((resolve) => port1.on('message', (url) => (url === end ? resolve() : urls.push(url))));
+    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}), { data: { port: port2 }, transferList: [port2] });
+    await import(${JSON.stringify(specifier)});
+    // The hooks thread posts in load order: this module's URL comes after every file the import read.
+    await import(end);
+    await ended;
+    port1.close();
+    const files = urls.filter((url) => url.includes('/dist/bundle/')).map((url) => url.slice(url.lastIndexOf('/') + 1).replace(/-[\\w-]{8}\\.js$|\\.js$/, ''));
+    console.log(JSON.stringify(files.sort()));
+  `) as string[];
+}
+
+// Each entry point reads its own bundle and the chunks of the layers it is built on, no more: ringcore/http
+// reads the fs layer's chunk only when it first sends a file body (http/file-send.ts), and the node backend's
+// fs (fallback-fs) is read only under that backend (docs/performance.md, "Import cost").
+const FILES: Record<string, readonly string[]> = {
+  ringcore: ['core', 'index'],
+  'ringcore/fs': ['core', 'fs', 'fs'],
+  'ringcore/net': ['core', 'net', 'net'],
+  'ringcore/http': ['core', 'http', 'net'],
+};
+
+for (const [specifier, files] of Object.entries(FILES)) {
+  test(`import('${specifier}') reads ${files.join(', ')} from dist/bundle/`, {
+    skip: ('bun' in process.versions || !('register' in Module)) && 'no working module.register here (Bun has a stub)',
+  }, () => {
+    assert.deepEqual(filesOf(specifier), files);
   });
 }
 
