@@ -93,8 +93,8 @@ function filesOf(specifier: string): string[] {
 }
 
 // Each entry point reads its own bundle and the chunks of the layers it is built on, no more: ringcore/http
-// reads the fs layer's chunk only when it first sends a file body (http/file-send.ts), and the node backend's
-// fs (fallback-fs) is read only under that backend (docs/performance.md, "Import cost").
+// reads the fs layer's chunk only when it first sends a file body (http/file-send.ts; docs/performance.md,
+// "Import cost").
 const FILES: Record<string, readonly string[]> = {
   ringcore: ['core', 'index'],
   'ringcore/fs': ['core', 'fs', 'fs'],
