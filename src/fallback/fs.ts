@@ -8,7 +8,6 @@ import type * as Fsp from 'node:fs/promises';
 import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Dirent, BigIntStats as NodeBigIntStats, Stats as NodeStats } from 'node:fs';
 import type { Ring } from '../driver/ring.js';
-import { constants as osConstants } from 'node:os';
 import { ioUringRequired } from '../backend/backend.js';
 import { errnoException, invalidStateError, type ErrorContext } from '../sys/errors.js';
 import { native } from '../sys/native.js';
@@ -28,8 +27,8 @@ import { readCall, writeCall, type IoCall } from '../fs/io-call.js';
 import { checkAllocation, checkBuffers, checkEncoding, checkInteger, checkPosition } from '../fs/args.js';
 import type { ReadableWebStreamOptions, WritableWebStreamOptions } from '../fs/web-streams.js';
 import { toData, type WriteData } from '../fs/write-data.js';
+import { EBADF, EISDIR } from '../sys/errno.js';
 
-const { EBADF, EISDIR } = osConstants.errno;
 // Loaded on first use: the fs layer's bundle holds this module, and io_uring programs never call it.
 const fsp = lazyBuiltin<typeof Fsp>('node:fs/promises');
 // The callback API where it costs less CPU than the promise one: Node 20's fs/promises readFile is an

@@ -7,7 +7,6 @@
 // while someone waits for it, as a ringcore socket with no op in flight.
 import type * as Dgram from 'node:dgram';
 import type * as Net from 'node:net';
-import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
 import { AbortError, errnoException, invalidArgType, RingcoreError, timedOutException, unreachableError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
@@ -24,8 +23,8 @@ import { listeningTcpSocket, TcpListener, type TcpListenOptions } from '../net/t
 import { TcpStream, type ConnectOptions } from '../net/tcp-stream.js';
 import { UdpSocket, type BorrowedDatagram, type Datagram, type DatagramOptions, type UdpBindOptions } from '../net/udp.js';
 import { UnixListener, UnixStream, type UnixConnectOptions, type UnixListenOptions } from '../net/unix.js';
+import { EPIPE } from '../sys/errno.js';
 
-const { EPIPE } = constants.errno;
 // Loaded on first use: net/socketpair.ts imports this module on io_uring too, where neither is needed.
 const net = lazyBuiltin<typeof Net>('node:net');
 const dgram = lazyBuiltin<typeof Dgram>('node:dgram');

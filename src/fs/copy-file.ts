@@ -8,7 +8,6 @@
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import { constants as fsConstants, fchmod as nodeFchmod, ftruncate as nodeFtruncate } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { AbortError, errnoException, invalidArgValue, type ErrorContext } from '../sys/errors.js';
 import type { Ring } from '../driver/ring.js';
 import { checkInteger } from './args.js';
@@ -22,6 +21,7 @@ import { fstatSpec } from './stat.js';
 import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
 import { spliceTransfer } from './splice.js';
 import { transfer } from './transfer.js';
+import { EISDIR, ENOSYS } from '../sys/errno.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = fsConstants;
 
@@ -51,7 +51,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
   const context = { path: from.text, dest: to.text };
   if (usesNode()) return (await nodeFs()).copyFile(src, dest, mode, opts);
   // A clone (reflink) has no io_uring op: a binary without copyFileRange cannot do the forced one.
-  if (mode & COPYFILE_FICLONE_FORCE && !canCopyRange()) throw errnoException(-osConstants.errno.ENOSYS, 'copyfile', context);
+  if (mode & COPYFILE_FICLONE_FORCE && !canCopyRange()) throw errnoException(-ENOSYS, 'copyfile', context);
   throwIfAborted(opts.signal);
   const ring = ringOf(opts);
   const srcFd = await openFd(from, O_RDONLY | O_CLOEXEC, 0, opts).catch((error: Error & { syscall?: string }) => {
@@ -60,7 +60,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
   let destFd = -1;
   try {
     const stats = await ring.submit(fstatSpec(srcFd, from.text), { signal: opts.signal });
-    if (stats.isDirectory()) throw errnoException(-osConstants.errno.EISDIR, 'copyfile', context);
+    if (stats.isDirectory()) throw errnoException(-EISDIR, 'copyfile', context);
     // As libuv does: no O_TRUNC at open, so that copying a file onto itself
     // (or onto a hard link of itself) is caught before anything is lost.
     const flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode & COPYFILE_EXCL ? O_EXCL : 0);

@@ -5,7 +5,7 @@
 // copy_file_range loop on one thread (docs/performance.md, "Session 13").
 // An abort sets a flag the native loop reads between its 16 MiB calls.
 import { native } from '../sys/native.js';
-import { constants } from 'node:os';
+import { EINVAL, ENOSYS, EOPNOTSUPP, EXDEV } from '../sys/errno.js';
 
 /** What copyRange() did: bytes copied, and 0, -errno, or 1 (aborted). */
 export interface CopyRangeResult {
@@ -41,7 +41,6 @@ export function copyRange(srcFd: number, destFd: number, length: number, clone: 
 }
 
 /** copy_file_range's errors that mean "not between these two files": copy some other way. */
-const { EXDEV, EINVAL, ENOSYS, EOPNOTSUPP } = constants.errno;
 
 export function copyRangeUnsupported(status: number): boolean {
   return status === -EXDEV || status === -EINVAL || status === -ENOSYS || status === -EOPNOTSUPP;

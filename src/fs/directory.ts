@@ -7,7 +7,6 @@ import { nodeFs } from '../fallback/load-fs.js';
 import type * as FsPromises from 'node:fs/promises';
 import { lazyBuiltin } from '../sys/builtins.js';
 import type { Dirent } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
 import * as C from '../sys/constants.js';
 import { errnoException, invalidArgType } from '../sys/errors.js';
@@ -19,10 +18,9 @@ import { unlinkSpec } from './names.js';
 import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
 import { toCPath, type PathLike } from './path.js';
 import { statxSpec } from './stat.js';
+import { EEXIST, EISDIR, ENOENT } from '../sys/errno.js';
 
 const fsPromises = lazyBuiltin<typeof FsPromises>('node:fs/promises');
-
-const { EEXIST, ENOENT, EISDIR } = osConstants.errno;
 
 /** mkdir()'s options. */
 export interface MkdirOptions extends FsOptions {

@@ -9,7 +9,6 @@
 // explicit offset the handle keeps (FilePosition), never at -1; vectored ops
 // walk their buffers in batches of IOV_MAX (IovecCursor).
 import { ftruncate } from 'node:fs';
-import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Ring } from '../driver/ring.js';
@@ -32,8 +31,7 @@ import { kHold, StreamHolds } from './stream-source.js';
 import { readableWebStream, writableWebStream, type ReadableWebStreamOptions, type WritableWebStreamOptions } from './web-streams.js';
 import { toData, type WriteData } from './write-data.js';
 import { writeAll } from './write-all.js';
-
-const { EBADF } = constants.errno;
+import { EBADF } from '../sys/errno.js';
 
 /** What FileHandle.read() resolves with. */
 export interface ReadResult<T extends ArrayBufferView> {

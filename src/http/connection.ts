@@ -12,7 +12,6 @@
 import { usesNode } from '../backend/backend.js';
 import * as nodeHttp from '../fallback/http.js';
 import { watchPeer as watchNodePeer } from '../fallback/net.js';
-import { constants } from 'node:os';
 import { Sender } from '../net/sender.js';
 import { shutdownNow } from '../net/socket.js';
 import type { TcpStream } from '../net/tcp-stream.js';
@@ -29,6 +28,7 @@ import { HttpRequest } from './request.js';
 import { HttpResponse, toHttpResponse } from './response.js';
 import { HELD, Receiver, type Step } from './receiver.js';
 import { isFileBody, LARGE_BODY, serialize, type Tail } from './serialize.js';
+import { ECONNRESET, EPIPE } from '../sys/errno.js';
 
 /** serve()'s `fetch`: answers a request with an HttpResponse or a WHATWG Response, or a promise of one. */
 export type Handler = (request: HttpRequest) => HttpResponse | Response | Promise<HttpResponse | Response>;
@@ -53,7 +53,6 @@ export interface ConnectionContext {
   connect: boolean;
 }
 
-const { ECONNRESET, EPIPE } = constants.errno;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 /**
  * CONNECT unless the server opted in: a 2xx would tell any proxy in front

@@ -3,14 +3,12 @@
 // kernel moves page references, not copies, and no JS buffer is involved.
 // One pipe per connection, made on first use and enlarged to 1 MiB so that a
 // step moves 1 MiB (two ops) instead of the default 64 KiB.
-import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
 import { errnoException, fileEndedEarlyError } from '../sys/errors.js';
 import { native } from '../sys/native.js';
 import { SYS_close } from '../sys/syscalls.js';
 import type { FileBody } from './response.js';
-
-const { EPIPE } = constants.errno;
+import { EPIPE } from '../sys/errno.js';
 
 // fs/splice.js is loaded by the first file body, not with ringcore/http: in the
 // package's bundles it lives in the fs chunk (62 kB), which ringcore/http would

@@ -3,12 +3,11 @@
 // file because its course after each end of the op (re-arm at once, pause and
 // retry after a resource error, or end) is a concept of its own, apart from
 // the listening socket and its one-shot accept() (listener.ts).
-import { constants } from 'node:os';
 import { watchAbort } from '../op/abort-watch.js';
 import type { Multishot, MultishotSink } from '../op/multishot.js';
 import { AbortError } from '../sys/errors.js';
+import { EAGAIN, ECONNABORTED, EINTR, EMFILE, ENFILE, ENOBUFS, ENOMEM, EPROTO } from '../sys/errno.js';
 
-const { EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED, EINTR, EAGAIN, EPROTO } = constants.errno;
 /** Errors after which accepting can succeed later: pause and re-arm. */
 const TRANSIENT = new Set([-EMFILE, -ENFILE, -ENOBUFS, -ENOMEM]);
 /**

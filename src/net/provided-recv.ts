@@ -20,7 +20,6 @@
 //  - No gap: a value that cannot be copied out of its buffer (out of memory)
 //    becomes the reader's error in its place, and the stream ends there; the
 //    buffer goes back either way.
-import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
 import { watchAbort } from '../op/abort-watch.js';
 import type { Multishot, MultishotSink, MultishotSpec } from '../op/multishot.js';
@@ -29,8 +28,7 @@ import type { IoUring } from '../ring/io-uring.js';
 import * as C from '../sys/constants.js';
 import { concurrentReadError, receivedLostError } from '../sys/errors.js';
 import type { BufferRing } from './buffer-ring.js';
-
-const { ENOBUFS } = constants.errno;
+import { ENOBUFS } from '../sys/errno.js';
 
 /** Bytes an owned reader lets wait unread before it pauses the recv (about a socket's default read size in Node). */
 const OWNED_BYTES = 64 * 1024;

@@ -11,14 +11,12 @@
 // (IORING_NOTIF_USAGE_ZC_COPIED, as it does on loopback); zeroCopyStats counts
 // both. A kernel without the flag refuses it with EINVAL: the send is made
 // again without it, and so are all later ones.
-import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
 import * as C from '../sys/constants.js';
 import { addressOf } from '../sys/memory.js';
 import { MSG_NOSIGNAL } from '../sys/socket-constants.js';
-
-const { EINVAL } = constants.errno;
+import { EINVAL } from '../sys/errno.js';
 
 /** SEND_ZC requests made, notifications received, and notifications saying the kernel copied the bytes anyway. */
 export const zeroCopyStats = {

@@ -4,7 +4,6 @@
 // `signal`; a write that the kernel takes in part is resubmitted for the rest.
 // A large write first tries a non-blocking send(2) and is an op only for
 // what did not fit (DIRECT_SEND_MIN).
-import { constants } from 'node:os';
 import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
 import { checkOptions, type OpSpec } from '../op/op.js';
@@ -21,6 +20,7 @@ import { ChunkIterator, type BorrowedChunk, type ChunkOptions } from './chunks.j
 import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
 import { sendZc } from './send-zc.js';
 import { closeSocket, shutdownNow } from './socket.js';
+import { EAGAIN } from '../sys/errno.js';
 
 function noop(): void {}
 
@@ -56,8 +56,6 @@ function checkView(buf: unknown): Uint8Array {
 function closedError(syscall: string): RingcoreError {
   return handleClosedError(syscall, 'socket');
 }
-
-const { EAGAIN } = constants.errno;
 
 /** A SEND's flags: no SIGPIPE, and the kernel sends the rest of a short send itself (see write()). */
 export const SEND_ALL = MSG_NOSIGNAL | MSG_WAITALL;

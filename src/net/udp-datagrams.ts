@@ -8,7 +8,6 @@
 // buffer goes straight back; with `{ borrow: true }` it is a view, valid until
 // the next iteration. A datagram longer than a buffer holds comes with
 // `truncated: true` (MSG_TRUNC in the header's flags).
-import { constants } from 'node:os';
 import type { Ring } from '../driver/ring.js';
 import { IO_URING_RECVMSG_OUT, MSGHDR, SOCKADDR_IN6 } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';
@@ -17,8 +16,7 @@ import { decodeInet, type SocketAddress } from './address.js';
 import type { BufferRing } from './buffer-ring.js';
 import type { BorrowedChunk } from './chunks.js';
 import { ProvidedRecv, type UnreadKeeper } from './provided-recv.js';
-
-const { EINVAL } = constants.errno;
+import { EINVAL } from '../sys/errno.js';
 
 /** Room reserved for the source address in each buffer: a sockaddr_in6 (a sockaddr_in fits). */
 const NAME_ROOM = SOCKADDR_IN6.size;

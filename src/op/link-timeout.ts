@@ -3,10 +3,8 @@
 // when it was set, not from when the op got its SQE: the kernel is given only
 // the time left, and while the op waits for room a JS timer (armed by the
 // Submitter) expires it there.
-import { constants } from 'node:os';
 import { Request } from './request.js';
-
-const { ETIME } = constants.errno;
+import { ETIME } from '../sys/errno.js';
 
 /** The op a deadline is on (an Op): told when the deadline's CQE came, or expired while queued. */
 export interface DeadlineTarget {

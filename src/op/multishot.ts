@@ -11,12 +11,12 @@
 // again when the reader has taken the queue down to half. A reader that stops
 // reading therefore holds a bounded amount of memory, and of anything the
 // values hold (provided buffers), whatever its peer sends.
-import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
 import { AbortError, concurrentReadError, errnoException, ringClosedInFlightError, throwLater, type ErrorContext } from '../sys/errors.js';
 import { watchAbort } from './abort-watch.js';
 import type { OpHost } from './op.js';
 import { FIRST_FREE_BIT, Request, type RequestSpec } from './request.js';
+import { ECANCELED } from '../sys/errno.js';
 
 /** What a multishot op does, as Ring.multishot() takes it; `prep` sets the opcode's multishot flag. */
 export interface MultishotSpec<T> extends RequestSpec {
@@ -36,8 +36,6 @@ export interface MultishotSpec<T> extends RequestSpec {
   /** Unread values at which the op is paused (cancelled, re-armed once half are read). Default: no bound. */
   highWater?: number;
 }
-
-const { ECANCELED } = constants.errno;
 
 // Multishot's yes/no states, as bits of Request.bits above Request's own, not
 // fields: every idle connection holds a Multishot.

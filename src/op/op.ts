@@ -4,7 +4,6 @@
 // notification once the kernel has let go of the buffer. The first CQE holds
 // the result; the op keeps its slot, and with it every pin, until the CQE
 // without IORING_CQE_F_MORE, and settles only then (spec.update sees the rest).
-import { constants } from 'node:os';
 import { IORING_CQE_F_MORE } from '../sys/constants.js';
 import {
   AbortError,
@@ -24,8 +23,7 @@ import {
 import { watchAbort } from './abort-watch.js';
 import { LinkTimeout } from './link-timeout.js';
 import { FIRST_FREE_BIT, Request, type RequestSpec } from './request.js';
-
-const { ECANCELED, EINTR } = constants.errno;
+import { ECANCELED, EINTR } from '../sys/errno.js';
 
 /** What the op layer needs from whoever places requests. */
 export interface OpHost {

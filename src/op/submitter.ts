@@ -13,7 +13,6 @@
 //    chain posts one, which says they succeeded (completeSkipping).
 // When io_uring_enter is called is the driver's business (layer 3): it sets
 // `wake` and calls flush().
-import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
 import { AbortError, errnoException, linkBrokenException, RingcoreError, invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
 import type { IoUring } from '../ring/io-uring.js';
@@ -22,8 +21,7 @@ import { Op, checkOptions, kOp, type OpCallback, type OpHost, type OpOptions, ty
 import { InternalRequest, type Request } from './request.js';
 import { Scratch } from './scratch.js';
 import { SlotTable } from './slots.js';
-
-const { EAGAIN, EALREADY, EBUSY, ECANCELED, EINTR, ENOENT, ETIME } = constants.errno;
+import { EAGAIN, EALREADY, EBUSY, ECANCELED, EINTR, ENOENT, ETIME } from '../sys/errno.js';
 
 /** A submitter's running counts, as Ring.stats gives them. */
 export interface SubmitterStats {

@@ -2,7 +2,6 @@
 // out SQEs, fills them (prep*), submits them with io_uring_enter, and reads
 // CQEs back. Results are numbers and negative errnos, as in liburing; errors
 // are thrown only for misuse and for a ring that cannot be set up.
-import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
 import { CQE, CQRING_OFFSETS, FILES_UPDATE, GETEVENTS_ARG, PARAMS, PROBE, PROBE_OP, RSRC_REGISTER, SQE, SQRING_OFFSETS, TIMESPEC } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
@@ -14,6 +13,7 @@ import { setupError } from '../sys/setup-error.js';
 import { ownRing } from './teardown.js';
 import { requireIoUring } from '../backend/backend.js';
 import { attachTrace, detachTrace, traceHook, type TraceEvent } from './trace-hook.js';
+import { EINVAL, ETIME } from '../sys/errno.js';
 
 /** How to set up a ring; every field has a default. */
 export interface IoUringOptions {
@@ -199,7 +199,7 @@ export class IoUring {
     for (;;) {
       params[PARAMS.flags / 4] = flags | optional;
       fd = native.syscall(SYS_io_uring_setup, entries, addressOf(params));
-      if (fd !== -constants.errno.EINVAL || optional === 0) break;
+      if (fd !== -EINVAL || optional === 0) break;
       // An older kernel rejects flags it does not know: drop the optional ones, newest first.
       const drop = droppable.find((flag) => (optional & flag) !== 0)!;
       optional &= ~drop;
@@ -360,7 +360,7 @@ export class IoUring {
     // Kernels before 5.11 (no EXT_ARG, where SQPOLL needs root) have no bounded wait: SQ_WAIT only.
     if (this.sqSpace() === 0 || (this.features & C.IORING_FEAT_EXT_ARG) === 0) return Math.min(this.enter(0, 0, C.IORING_ENTER_SQ_WAIT | wakeup), 0);
     const ret = this.waitFor(1, SQ_TAKE_WAIT_MS, wakeup);
-    return ret === -constants.errno.ETIME ? 0 : Math.min(ret, 0);
+    return ret === -ETIME ? 0 : Math.min(ret, 0);
   }
 
   /** Makes the SQEs handed out visible to the kernel; returns how many are pending. */
@@ -840,7 +840,7 @@ export class IoUring {
     arg[RSRC_REGISTER.nr / 4] = count;
     arg[RSRC_REGISTER.flags / 4] = C.IORING_RSRC_REGISTER_SPARSE;
     const ret = this.register(C.IORING_REGISTER_FILES2, arg, RSRC_REGISTER.size);
-    if (ret !== -constants.errno.EINVAL) return ret;
+    if (ret !== -EINVAL) return ret;
     return this.registerFiles(new Array<number>(count).fill(-1));
   }
 

@@ -1,8 +1,10 @@
 // Every error ringcore creates is made here, so they all look alike and look
 // like Node's own: kernel errors carry errno/code/syscall (and path, dest,
 // address, port where known); library errors carry a stable ERR_RINGCORE_* code.
-import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
+import type * as Os from 'node:os';
+import { lazyBuiltin } from './builtins.js';
+import { ECANCELED, EINTR, ETIMEDOUT } from './errno.js';
 
 /** Where a failed operation was pointed at, for the error's message and fields. */
 export interface ErrorContext {
@@ -34,9 +36,17 @@ export interface RingcoreErrnoException extends Error {
   port?: number;
 }
 
-const errnoNames = new Map<number, string>();
-for (const [name, value] of Object.entries(constants.errno)) {
-  if (!errnoNames.has(value)) errnoNames.set(value, name);
+const os = lazyBuiltin<typeof Os>('node:os');
+let errnoNames: Map<number, string> | undefined;
+
+/** errno → name, from node:os on the first error (loading node:os cost every import about 0.7 ms). */
+function errnoNameTable(): Map<number, string> {
+  if (errnoNames !== undefined) return errnoNames;
+  errnoNames = new Map();
+  for (const [name, value] of Object.entries(os().constants.errno)) {
+    if (!errnoNames.has(value)) errnoNames.set(value, name);
+  }
+  return errnoNames;
 }
 
 // Descriptions for errnos libuv has no name for (io_uring reports some of them).
@@ -52,7 +62,7 @@ let systemErrors: Map<number, [string, string]> | undefined;
 
 /** The errno's name, e.g. errnoName(-2) === 'ENOENT'. Accepts either sign. */
 export function errnoName(errno: number): string {
-  return errnoNames.get(Math.abs(errno)) ?? `E${Math.abs(errno)}`;
+  return errnoNameTable().get(Math.abs(errno)) ?? `E${Math.abs(errno)}`;
 }
 
 function describe(errno: number, name: string): string {
@@ -69,7 +79,7 @@ function describe(errno: number, name: string): string {
  * mean "interrupted": -EINTR.
  */
 export function userErrno(res: number): number {
-  return res <= -512 && res >= -516 ? -constants.errno.EINTR : res;
+  return res <= -512 && res >= -516 ? -EINTR : res;
 }
 
 /**
@@ -103,7 +113,7 @@ export function errnoException(res: number, syscall: string, context?: ErrorCont
 
 /** An op that never ran because an earlier op in its IOSQE_IO_LINK chain failed. */
 export function linkBrokenException(syscall: string, context?: ErrorContext): RingcoreErrnoException {
-  const error = errnoException(-constants.errno.ECANCELED, syscall, context);
+  const error = errnoException(-ECANCELED, syscall, context);
   error.message += ' (not run: an earlier operation in its linked chain failed)';
   return error;
 }
@@ -121,7 +131,7 @@ export class AbortError extends Error {
 
 /** An op given a deadline (a link timeout) that passed before the op completed. */
 export function timedOutException(syscall: string, ms: number, context?: ErrorContext): RingcoreErrnoException {
-  const error = errnoException(-constants.errno.ETIMEDOUT, syscall, context);
+  const error = errnoException(-ETIMEDOUT, syscall, context);
   error.message += ` (deadline of ${ms} ms passed)`;
   return error;
 }

@@ -1,5 +1,4 @@
 // ringcore/time: timers that live in the kernel (IORING_OP_TIMEOUT).
-import { constants } from 'node:os';
 import * as C from '../sys/constants.js';
 import { invalidArgType, outOfRange, timedOutException } from '../sys/errors.js';
 import { defaultRing } from '../driver/default-ring.js';
@@ -8,8 +7,7 @@ import { kOp, type OpPromise } from '../op/op.js';
 import { usesNode } from '../backend/backend.js';
 import * as nodeTime from '../fallback/time.js';
 import type { Multishot } from '../op/multishot.js';
-
-const { ETIME } = constants.errno;
+import { ETIME } from '../sys/errno.js';
 
 /** Options for sleep() and interval(). */
 export interface TimerOptions {

@@ -34,8 +34,10 @@ function loadedBy(specifier: string): string[] {
 // Each is loaded on the first call that needs it, never by the import: node:stream (fs's streams; also
 // under node:worker_threads and node:fs's ReadStream getter), node:worker_threads (the fallback's warning),
 // node:net and node:dgram (the fallback's sockets), node:diagnostics_channel (made with the first ring),
-// node:util's argument parser and MIME type (read by node:util's namespace).
+// node:util's argument parser and MIME type (read by node:util's namespace), node:os (errno names, on the
+// first error; the errno values are src/sys/errno.ts).
 const NEVER = [
+  'os',
   'stream',
   'worker_threads',
   'net',

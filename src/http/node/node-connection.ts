@@ -10,7 +10,6 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { constants } from 'node:os';
 import { toDuplex, type RingcoreDuplex } from '../../net/duplex.js';
 import type { ChunkIterator, ChunkOptions } from '../../net/chunks.js';
 import type { TcpStream } from '../../net/tcp-stream.js';
@@ -20,8 +19,8 @@ import { HttpSocket, type SocketOwner } from './http-socket.js';
 import { shutdownNow } from '../../net/socket.js';
 import { SHUT_RDWR } from '../../sys/socket-constants.js';
 import { nodeHttpError } from '../../sys/errors.js';
+import { ECONNRESET, EPIPE } from '../../sys/errno.js';
 
-const { ECONNRESET, EPIPE } = constants.errno;
 /** Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views, no copy. */
 const BORROWED: ChunkOptions = { borrow: true };
 
