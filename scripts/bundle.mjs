@@ -16,8 +16,18 @@
 //   ES import of a built-in makes its namespace, which reads every export and
 //   so runs every lazy getter: node:fs's ReadStream loads node:stream,
 //   node:util's MIMEType its parser. __builtin is process.getBuiltinModule
-//   (Node ≥ 20.16 and 22.3, Bun, Deno), or createRequire's require on older
-//   Node. `import * as x` (a namespace wants every export) stays an import.
+//   (Node ≥ 20.16 and 22.3, Bun, Deno), or on older Node createRequire's
+//   require, which compat/require.js (below) leaves on globalThis.
+//   `import * as x` (a namespace wants every export) stays an import.
+// - Node before 20.16 has no process.getBuiltinModule, and a bundle cannot
+//   reach node:module only there: a static import costs every Node 1 ms (its
+//   namespace loads the source-map module), and a top-level await would make
+//   `require('ringcore')` (require of an ES module, Node ≥ 20.19 and 22.12)
+//   throw ERR_REQUIRE_ASYNC_MODULE. So each entry has a second file,
+//   compat/<entry>.js: it imports compat/require.js, which imports
+//   node:module, then re-exports the entry. package.json's exports give Node
+//   the plain bundles under the "module-sync" condition (Node ≥ 20.19 and
+//   22.10, all with process.getBuiltinModule), and compat/ as "default".
 // - esbuild minifies whitespace and syntax; names are kept, so stack traces
 //   name the source's functions. No source maps: the package ships no sources.
 //   Lines are cut at about 120 characters: Node prints the source line of an
@@ -44,8 +54,13 @@ const input = {};
 for (const target of Object.values(exports)) {
   if (typeof target !== 'object') continue;
   const from = /^\.\/dist\/src\/(.+)\.d\.ts$/.exec(target.types);
-  const to = /^\.\/dist\/bundle\/([^/]+)\.js$/.exec(target.default);
-  if (!from || !to) throw new Error(`bundle: the exports entry ${target.types} -> ${target.default} is not dist/src/*.d.ts -> dist/bundle/*.js`);
+  const to = /^\.\/dist\/bundle\/([^/]+)\.js$/.exec(target['module-sync']);
+  const keys = Object.keys(target).join();
+  if (!from || !to || target.default !== `./dist/bundle/compat/${to[1]}.js` || keys !== 'types,module-sync,default') {
+    throw new Error(
+      `bundle: the exports entry ${JSON.stringify(target)} is not { types: dist/src/X.d.ts, module-sync: dist/bundle/Y.js, default: dist/bundle/compat/Y.js }`,
+    );
+  }
   input[to[1]] = path.join(built, `${from[1]}.js`);
 }
 
@@ -74,8 +89,8 @@ await build.close();
 // An import of a built-in as esbuild prints it: `import{a as b,c}from"node:x";`, `import d from"node:x";`.
 const NAMED = /import\s*(?:([\w$]+)\s*,\s*)?\{([^}]*)\}\s*from\s*"(node:[^"]+)";?/g;
 const DEFAULT = /import\s+([\w$]+)\s+from\s*"(node:[^"]+)";?/g;
-const HELPER =
-  'import{createRequire as __createRequire}from"node:module";' + 'const __builtin=process.getBuiltinModule?.bind(process)??__createRequire(import.meta.url);';
+const REQUIRE = 'Symbol.for("ringcore.require")';
+const HELPER = `const __builtin=process.getBuiltinModule?.bind(process)??globalThis[${REQUIRE}];`;
 
 function fromBuiltins(text) {
   const declarations = [];
@@ -112,4 +127,13 @@ for (const chunk of output) {
     lineLimit: 120,
   });
   writeFileSync(path.join(outdir, chunk.fileName), fromBuiltins(code));
+}
+// The entries for Node before 20.19 and 22.10 (no "module-sync" condition), some without process.getBuiltinModule.
+mkdirSync(path.join(outdir, 'compat'));
+writeFileSync(
+  path.join(outdir, 'compat', 'require.js'),
+  `import{createRequire}from"node:module";process.getBuiltinModule||(globalThis[${REQUIRE}]??=createRequire(import.meta.url));\n`,
+);
+for (const name of Object.keys(input)) {
+  writeFileSync(path.join(outdir, 'compat', `${name}.js`), `import"./require.js";export*from"../${name}.js";\n`);
 }

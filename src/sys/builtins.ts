@@ -3,14 +3,24 @@
 // an entry point is imported: each costs milliseconds to load, paid by every
 // import otherwise (docs/benchmarks.md, "Import cost"). The load is
 // synchronous, so the calls that need one stay synchronous.
-import { createRequire } from 'node:module';
+type LoadBuiltin = (name: string) => unknown;
 
-/** process.getBuiltinModule (Node ≥ 20.16 and 22.3, Bun, Deno); older Node gets createRequire's require on first use. */
-const getBuiltin = (process as { getBuiltinModule?: (name: string) => unknown }).getBuiltinModule?.bind(process);
-let requireBuiltin: ((name: string) => unknown) | undefined = getBuiltin;
+/**
+ * process.getBuiltinModule (Node ≥ 20.16 and 22.3, Bun, Deno), else the
+ * `require` that the package's compat entries (dist/bundle/compat/, built by
+ * scripts/bundle.mjs for older Node) leave under this symbol. No import of
+ * node:module here: its namespace costs every import 1 ms.
+ */
+const loadBuiltin: LoadBuiltin | undefined =
+  (process as { getBuiltinModule?: LoadBuiltin }).getBuiltinModule?.bind(process) ??
+  (globalThis as Record<symbol, LoadBuiltin | undefined>)[Symbol.for('ringcore.require')];
 
 /** A getter that loads the built-in `name` on its first call and returns it. */
 export function lazyBuiltin<T>(name: `node:${string}`): () => T {
   let loaded: T | undefined;
-  return () => (loaded ??= (requireBuiltin ??= createRequire(import.meta.url))(name) as T);
+  return () => {
+    if (loadBuiltin === undefined)
+      throw new Error(`ringcore: no process.getBuiltinModule to load ${name} (Node before 20.16: import the package's entry points)`);
+    return (loaded ??= loadBuiltin(name) as T);
+  };
 }

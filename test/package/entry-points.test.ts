@@ -35,9 +35,12 @@ function loadedBy(specifier: string): string[] {
 // under node:worker_threads and node:fs's ReadStream getter), node:worker_threads (the fallback's warning),
 // node:net and node:dgram (the fallback's sockets), node:diagnostics_channel (made with the first ring),
 // node:util's argument parser and MIME type (read by node:util's namespace), node:os (errno names, on the
-// first error; the errno values are src/sys/errno.ts).
+// first error; the errno values are src/sys/errno.ts). Nor, where process.getBuiltinModule exists, node:module
+// (and the source-map module its namespace loads).
+const MODERN = 'getBuiltinModule' in process;
 const NEVER = [
   'os',
+  ...(MODERN ? ['module', 'internal/source_map/source_map'] : []),
   'stream',
   'worker_threads',
   'net',
@@ -89,7 +92,7 @@ function filesOf(specifier: string): string[] {
     await import(end);
     await ended;
     port1.close();
-    const files = urls.filter((url) => url.includes('/dist/bundle/')).map((url) => url.slice(url.lastIndexOf('/') + 1).replace(/-[\\w-]{8}\\.js$|\\.js$/, ''));
+    const files = urls.filter((url) => url.includes('/dist/bundle/')).map((url) => url.slice(url.lastIndexOf('/dist/bundle/') + 13).replace(/-[\\w-]{8}\\.js$|\\.js$/, ''));
     console.log(JSON.stringify(files.sort()));
   `) as string[];
 }
@@ -108,7 +111,9 @@ for (const [specifier, files] of Object.entries(FILES)) {
   test(`import('${specifier}') reads ${files.join(', ')} from dist/bundle/`, {
     skip: ('bun' in process.versions || !('register' in Module)) && 'no working module.register here (Bun has a stub)',
   }, () => {
-    assert.deepEqual(filesOf(specifier), files);
+    // Node before 20.16 (no "module-sync" condition) reads the compat entry too (scripts/bundle.mjs).
+    const compat = MODERN ? [] : [`compat/${specifier === 'ringcore' ? 'index' : specifier.slice('ringcore/'.length)}`, 'compat/require'];
+    assert.deepEqual(filesOf(specifier), [...files, ...compat].sort());
   });
 }
 
@@ -135,6 +140,38 @@ test('the entry points share their modules: one Ring class, one default ring per
   assert.equal(result.viaDefault, 'shared');
   // On the node backend a read makes no CQE to count.
   if (result.backend === 'io_uring') assert.ok(result.defaultRingCompleted > 0, "ringcore/fs's readFile ran on ringcore's default ring");
+});
+
+test('on Node without process.getBuiltinModule, the compat entry points load the built-ins through node:module', {
+  skip: !('moduleLoadList' in process) && 'Node only',
+}, () => {
+  // Node before 20.16 has neither process.getBuiltinModule nor the "module-sync" condition (20.19), which
+  // --no-experimental-require-module turns off; the first import then resolves to dist/bundle/compat/.
+  const out = execFileSync(
+    process.execPath,
+    [
+      ...(process.allowedNodeEnvironmentFlags.has('--experimental-require-module') ? ['--no-experimental-require-module'] : []),
+      '--input-type=module',
+      '-e',
+      `delete process.getBuiltinModule;
+      const { readFile } = await import('ringcore/fs');
+      const { TcpStream } = await import('ringcore/net');
+      // errnoName loads node:os on this first error.
+      const missing = await readFile('no-such-file').catch((error) => error.code);
+      console.log(JSON.stringify({
+        resolved: import.meta.resolve('ringcore/fs'),
+        name: JSON.parse(await readFile('package.json', 'utf8')).name,
+        stream: typeof TcpStream,
+        missing,
+      }));`,
+    ],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, RINGCORE_TRACE: '' } },
+  );
+  const result = JSON.parse(out.trim().split('\n').at(-1)!) as { resolved: string; name: string; stream: string; missing: string };
+  assert.match(result.resolved, /\/dist\/bundle\/compat\/fs\.js$/);
+  assert.equal(result.name, 'ringcore');
+  assert.equal(result.stream, 'function');
+  assert.equal(result.missing, 'ENOENT');
 });
 
 test('an uncaught error thrown in a bundle prints a short source line, not the whole bundle', () => {
