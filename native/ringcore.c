@@ -867,10 +867,12 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
 
 // ---- copying a file in the kernel ------------------------------------------
 //
-// copyFileRange(srcFd, destFd, length, clone, flags, callback): on a thread of
-// libuv's pool, tries ioctl(FICLONE) first when clone is 1 (a reflink: no data
-// copied) or 2 (the clone or nothing), then copies bytes [0, length) with
-// copy_file_range at the same offsets in both files, as libuv's copyfile does.
+// copyFileRange(srcFd, destFd, length, clone, flags, callback[, destOffset]): on
+// a thread of libuv's pool, tries ioctl(FICLONE) first when clone is 1 (a
+// reflink: no data copied) or 2 (the clone or nothing), then copies bytes
+// [0, length) of the source with copy_file_range to the same offsets of the
+// destination, as libuv's copyfile does, or from destOffset on (transfer() to
+// a file at its current position). Neither fd's file offset moves.
 // flags is an Int32Array the caller keeps: the loop stops before its next call
 // once flags[0] is nonzero (an abort). Each call moves at most COPY_CHUNK bytes,
 // so an abort is seen within one chunk. callback(copied, status, cloned) runs
@@ -885,7 +887,7 @@ typedef struct copy_work {
   napi_ref flags_ref;
   volatile int32_t *flags;
   int src, dest, clone;
-  int64_t length, copied;
+  int64_t length, copied, dest_offset;
   int status, cloned;
 } copy_work;
 
@@ -903,7 +905,7 @@ static void copy_execute(napi_env env, void *data) {
       return;
     }
   }
-  loff_t in = 0, out = 0;
+  loff_t in = 0, out = c->dest_offset;
   while (c->copied < c->length) {
     if (__atomic_load_n(c->flags, __ATOMIC_ACQUIRE)) {
       c->status = 1;
@@ -937,13 +939,13 @@ static void copy_complete(napi_env env, napi_status status, void *data) {
 }
 
 static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  long src, dest, length, clone;
+  size_t argc = 7;
+  napi_value argv[7];
+  long src, dest, length, clone, dest_offset = 0;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 6 || !arg_to_long(env, argv[0], &src) || !arg_to_long(env, argv[1], &dest) || !arg_to_long(env, argv[2], &length) ||
-      !arg_to_long(env, argv[3], &clone) || length < 0)
-    return bad_arguments(env, "copyFileRange(srcFd, destFd, length, clone, flags, callback)");
+      !arg_to_long(env, argv[3], &clone) || length < 0 || (argc > 6 && (!arg_to_long(env, argv[6], &dest_offset) || dest_offset < 0)))
+    return bad_arguments(env, "copyFileRange(srcFd, destFd, length, clone, flags, callback[, destOffset])");
   bool is_typed;
   napi_typedarray_type type;
   size_t count;
@@ -960,6 +962,7 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
   c->src = (int)src;
   c->dest = (int)dest;
   c->length = length;
+  c->dest_offset = dest_offset;
   c->clone = (int)clone;
   c->flags = flags;
   napi_value name;

@@ -21,11 +21,19 @@ export function canCopyRange(): boolean {
 }
 
 /**
- * Copies bytes [0, length) of srcFd to the same offsets of destFd off the JS thread.
+ * Copies bytes [0, length) of srcFd to the same offsets of destFd (or from `destOffset` on) off the JS thread;
+ * the source's end stops it earlier. Neither fd's file offset moves.
  * clone: 0 copy, 1 FICLONE then copy, 2 FICLONE only. Never rejects: errors are in the
  * result. When it settles the pool thread is done with both fds.
  */
-export function copyRange(srcFd: number, destFd: number, length: number, clone: 0 | 1 | 2, signal: AbortSignal | undefined): Promise<CopyRangeResult> {
+export function copyRange(
+  srcFd: number,
+  destFd: number,
+  length: number,
+  clone: 0 | 1 | 2,
+  signal: AbortSignal | undefined,
+  destOffset = 0,
+): Promise<CopyRangeResult> {
   // Aborted while the opens or the fchmod were on their way: the native loop stops before copying.
   const flags = new Int32Array([signal?.aborted ? 1 : 0]);
   const abort = () => {
@@ -33,10 +41,18 @@ export function copyRange(srcFd: number, destFd: number, length: number, clone: 
   };
   signal?.addEventListener('abort', abort, { once: true });
   return new Promise((resolve) => {
-    native.copyFileRange!(srcFd, destFd, length, clone, flags, (copied, status, cloned) => {
-      signal?.removeEventListener('abort', abort);
-      resolve({ copied, status, cloned });
-    });
+    native.copyFileRange!(
+      srcFd,
+      destFd,
+      length,
+      clone,
+      flags,
+      (copied, status, cloned) => {
+        signal?.removeEventListener('abort', abort);
+        resolve({ copied, status, cloned });
+      },
+      destOffset,
+    );
   });
 }
 

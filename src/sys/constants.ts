@@ -971,6 +971,8 @@ export const O_CLOEXEC = 0o2000000;
 export const EFD_CLOEXEC = O_CLOEXEC;
 /** eventfd2 flag (O_NONBLOCK): a read of a zero counter fails with EAGAIN instead of blocking. */
 export const EFD_NONBLOCK = 0o4000;
+/** statx mask: the file type (stx_mode's S_IFMT bits). */
+export const STATX_TYPE = 0x0001;
 /** statx mask: the fields stat(2) fills. */
 export const STATX_BASIC_STATS = 0x07ff;
 /** statx mask: the birth time. */

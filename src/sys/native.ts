@@ -41,7 +41,8 @@ export interface Native {
   close(fd: number): number;
   /**
    * On a libuv thread-pool thread: ioctl(FICLONE) first when `clone` is 1 (or only it, when 2),
-   * then copy_file_range of bytes [0, length) at the same offsets, stopping before its next
+   * then copy_file_range of bytes [0, length) at the same offsets (or from `destOffset` on in
+   * the destination; neither fd's offset moves), stopping before its next
    * call once flags[0] is nonzero. Then `callback(copied, status, cloned)`: status 0, -errno, or
    * 1 (stopped by flags[0]); cloned 1 (cloned), -1 (the clone failed: status is its error) or 0.
    * Absent from binaries built before it (a prebuilt one may be older than the JavaScript).
@@ -53,6 +54,7 @@ export interface Native {
     clone: 0 | 1 | 2,
     flags: Int32Array,
     callback: (copied: number, status: number, cloned: number) => void,
+    destOffset?: number,
   ): void;
 }
 

@@ -33,7 +33,8 @@ export type SyscallName =
   | 'eventfd2'
   | 'madvise'
   | 'fallocate'
-  | 'sendto';
+  | 'sendto'
+  | 'statx';
 
 export type SyscallTable = { readonly [K in SyscallName]: number };
 
@@ -66,6 +67,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     madvise: 28,
     fallocate: 285,
     sendto: 44,
+    statx: 332,
   },
   arm64: {
     io_uring_setup: 425,
@@ -94,6 +96,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     madvise: 233,
     fallocate: 47,
     sendto: 206,
+    statx: 291,
   },
 };
 
@@ -131,3 +134,4 @@ export const SYS_eventfd2 = SYSCALLS.eventfd2;
 export const SYS_madvise = SYSCALLS.madvise;
 export const SYS_fallocate = SYSCALLS.fallocate;
 export const SYS_sendto = SYSCALLS.sendto;
+export const SYS_statx = SYSCALLS.statx;
