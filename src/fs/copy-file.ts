@@ -90,7 +90,12 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
     }
     const copied =
       opts.method === 'readwrite' || !ring.supports('SPLICE')
-        ? transfer(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, registered: opts.registered ?? false, signal: opts.signal })
+        ? transfer(
+            ring,
+            { fd: srcFd, context },
+            { fd: destFd, context },
+            { size, positional: true, method: 'readwrite', registered: opts.registered ?? false, signal: opts.signal },
+          )
         : spliceTransfer(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, signal: opts.signal });
     // Asked for no method, the copy is copyFile's: its errors say so, as Node's (ENOSPC, EIO...).
     await (opts.method === undefined ? copied.catch((error: unknown) => Promise.reject(asCopyfile(error, context))) : copied);

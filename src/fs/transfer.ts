@@ -28,12 +28,20 @@
 // STATX sent with the first worker's first reads, not before them: STATX
 // always goes to an io-wq worker, whose wake-up the copy does not wait for
 // (docs/performance.md, "Session 12: cat without waiting for STATX").
+// From a regular file to a regular file (the default options: no method,
+// registered buffers, chunk or depth asked for), the bytes are copied in the kernel
+// instead, by copy_file_range on a libuv pool thread (copy-range.ts), at the
+// same offsets as the READ/WRITE copy would write them; where it cannot copy
+// (EXDEV, EINVAL... or any error: the READ/WRITE copy reports it with its
+// syscall and path) the copy starts again as below
+// (docs/performance.md, "Session 13: cat to a file").
 // Registered buffers (READ_FIXED/WRITE_FIXED) are used when `registered` is set
 // and the ring's BufferPool has room; on page-cache reads they measured no
 // faster than plain buffers (both page-aligned), so nothing sets it by default
 // (docs/fs.md).
 import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
+import { rangeTransfer } from './range-transfer.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
@@ -81,6 +89,11 @@ export interface TransferOptions {
   positional: boolean;
   /** The source is read at the current position (a pipe or stdin), one read at a time. */
   sequentialSource?: boolean;
+  /**
+   * Unset (default): between two regular files, copy_file_range on a pool thread where it can copy,
+   * READ/WRITE otherwise; 'readwrite': always READ/WRITE through user buffers.
+   */
+  method?: 'readwrite';
   /** Use the ring's registered buffers. */
   registered?: boolean;
   /** Bytes per read. Default 1 MiB. */
@@ -93,6 +106,21 @@ export interface TransferOptions {
 
 /** Copies; resolves with the bytes copied. Every op has settled when it resolves or rejects. */
 export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions): Promise<number> {
+  if (inKernel(options)) {
+    const copied = await rangeTransfer(from.fd, to.fd, options);
+    if (copied !== null) return copied;
+  }
+  return pipelined(ring, from, to, options);
+}
+
+/** Whether the options leave the choice of copy to transfer(): none of the READ/WRITE copy's own asked for. */
+function inKernel(options: TransferOptions): boolean {
+  const { method, sequentialSource, registered, chunk, depth } = options;
+  return method === undefined && !sequentialSource && !registered && chunk === undefined && depth === undefined;
+}
+
+/** The READ/WRITE copy (the comment at the top). */
+async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions): Promise<number> {
   const chunk = options.chunk ?? CHUNK;
   const depth = options.sequentialSource ? 1 : (options.depth ?? DEPTH);
   const { signal, positional } = options;

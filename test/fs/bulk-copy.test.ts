@@ -115,14 +115,14 @@ for (const entries of [4, 256]) {
 
 for (const entries of [4, 16, 256]) {
   for (const registered of [false, true]) {
-    test(`transfer() to a file chains its READ/WRITE pairs (ring of ${entries}${registered ? ', registered buffers' : ''}): a size past the end stops at the end, every byte copied once, one CQE per chain`, async () => {
+    test(`transfer() (method: readwrite) to a file chains its READ/WRITE pairs (ring of ${entries}${registered ? ', registered buffers' : ''}): a size past the end stops at the end, every byte copied once, one CQE per chain`, async () => {
       const ring = new Ring({ entries });
       const dest = join(dir, `chained-${entries}-${registered}`);
       await using from = await fs.open(src);
       await using to = await fs.open(dest, 'w');
       const before = { ...ring.stats };
       // 40 MiB asked for: the short READ at the end (12345 bytes of 1 MiB) breaks its chain; nothing after it is written.
-      const copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: 40 * MiB, positional: true, registered });
+      const copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: 40 * MiB, positional: true, method: 'readwrite', registered });
       assert.equal(copied, data.length);
       assert.ok(nodeFs.readFileSync(dest).equals(data));
       assert.equal(ring.inFlight, 0);
@@ -136,14 +136,14 @@ for (const entries of [4, 16, 256]) {
   }
 }
 
-test('transfer() chains on a kernel that posts every CQE (no IOSQE_CQE_SKIP_SUCCESS): the short READ at the end still stops the copy there', async () => {
+test('transfer() (method: readwrite) chains on a kernel that posts every CQE (no IOSQE_CQE_SKIP_SUCCESS): the short READ at the end still stops the copy there', async () => {
   const ring = new Ring();
   ring.submitter.skipCqes = false;
   const dest = join(dir, 'chained-every-cqe');
   await using from = await fs.open(src);
   await using to = await fs.open(dest, 'w');
   const before = { ...ring.stats };
-  const copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: 40 * MiB, positional: true });
+  const copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: 40 * MiB, positional: true, method: 'readwrite' });
   assert.equal(copied, data.length);
   assert.ok(nodeFs.readFileSync(dest).equals(data));
   assert.equal(ring.stats.completed - before.completed, ring.stats.submitted - before.submitted);
@@ -151,11 +151,11 @@ test('transfer() chains on a kernel that posts every CQE (no IOSQE_CQE_SKIP_SUCC
   await ring.close();
 });
 
-test('transfer() to the current position of a regular file (a cat into a file) is chained and writes in order, and leaves the offset after the copy', async () => {
+test('transfer() (method: readwrite) to the current position of a regular file (a cat into a file) is chained and writes in order, and leaves the offset after the copy', async () => {
   const ring = new Ring();
   await catIntoFile('transfer-cat', async (from, out) => {
     const before = ring.stats.completed;
-    const copied = await fs.transfer(ring, { fd: from }, { fd: out }, { size: Infinity, positional: false });
+    const copied = await fs.transfer(ring, { fd: from }, { fd: out }, { size: Infinity, positional: false, method: 'readwrite' });
     assert.ok(ring.stats.completed - before < 36, `${ring.stats.completed - before} CQEs for 36 chunks read and written`);
     return copied;
   });

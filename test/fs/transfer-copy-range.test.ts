@@ -1,0 +1,240 @@
+// transfer() from a regular file to a regular file copies with copy_file_range
+// on a libuv pool thread (copy-range.ts) unless asked for READ/WRITE
+// (`method: 'readwrite'`, registered buffers, a chunk or a depth). Each case
+// is run both ways on fresh files and must come out the same: the bytes, the
+// count, and both fds' offsets afterwards. Where copy_file_range cannot copy
+// (tmpfs to this filesystem: EXDEV; /proc) the READ/WRITE copy does it.
+import { after } from 'node:test';
+import { test } from '../../test-support/backend.js';
+import assert from 'node:assert/strict';
+import * as nodeFs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import { Ring, addTraceListener, constants as C } from '../../src/index.js';
+import * as fs from '../../src/fs/index.js';
+import { native } from '../../src/sys/native.js';
+import { SYS_lseek } from '../../src/sys/syscalls.js';
+import { SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
+
+const MiB = 1024 * 1024;
+const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-transfer-range-'));
+after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
+
+const offsetOf = (fd: number): number => native.syscall(SYS_lseek, fd, 0, SEEK_CUR);
+
+/** The opcodes of the SQEs `ring` is given while `work` runs. */
+async function opcodesDuring(ring: Ring, work: () => Promise<unknown>): Promise<Set<number>> {
+  const seen = new Set<number>();
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id && event.type === 'sqe') seen.add(event.opcode);
+  });
+  try {
+    await work();
+  } finally {
+    stop();
+  }
+  return seen;
+}
+
+interface Case {
+  name: string;
+  /** Bytes in the source. */
+  length: number;
+  size: number;
+  positional: boolean;
+  /** What the destination holds before, and where its offset is then. */
+  head: number;
+  at: number;
+}
+
+interface Result {
+  copied: number;
+  output: Buffer;
+  srcOffset: number;
+  destOffset: number;
+}
+
+/** Runs one case on fresh files: the source's offset left at 7, the destination's at `at`. */
+async function run(ring: Ring, c: Case, data: Buffer, method: 'readwrite' | undefined, tag: string): Promise<Result> {
+  const src = join(dir, `${tag}-src`);
+  const dest = join(dir, `${tag}-dest`);
+  nodeFs.writeFileSync(src, data);
+  nodeFs.writeFileSync(dest, Buffer.alloc(c.head, 0x2e));
+  await using from = await fs.open(src);
+  await using to = await fs.open(dest, 'r+');
+  native.syscall(SYS_lseek, from.fd, 7, SEEK_SET);
+  native.syscall(SYS_lseek, to.fd, c.at, SEEK_SET);
+  const copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: c.size, positional: c.positional, method });
+  const result = { copied, output: nodeFs.readFileSync(dest), srcOffset: offsetOf(from.fd), destOffset: offsetOf(to.fd) };
+  assert.equal(ring.inFlight, 0);
+  return result;
+}
+
+const cases: Case[] = [
+  { name: 'to its end into a new file at its position (a cat)', length: 19 * MiB + 4321, size: Infinity, positional: false, head: 0, at: 0 },
+  { name: 'to its end after what the file held (a cat appending by its offset)', length: 3 * MiB + 5, size: Infinity, positional: false, head: 4099, at: 4099 },
+  { name: 'to its end at an offset inside what the file held', length: 70_000, size: Infinity, positional: false, head: 100_000, at: 1000 },
+  { name: 'a size past the end, at the position', length: 5 * MiB + 1, size: 8 * MiB, positional: false, head: 3, at: 3 },
+  { name: 'a size shorter than the source, at the position', length: 5 * MiB + 1, size: 2 * MiB + 17, positional: false, head: 0, at: 0 },
+  { name: 'positional, the whole source', length: 17 * MiB + 3, size: 17 * MiB + 3, positional: true, head: 0, at: 0 },
+  { name: 'positional, over a longer file, the destination offset elsewhere', length: 2 * MiB, size: 2 * MiB, positional: true, head: 3 * MiB, at: 12345 },
+  { name: 'positional, to its end', length: 4 * MiB + 9, size: Infinity, positional: true, head: 0, at: 0 },
+  { name: 'an empty source', length: 0, size: Infinity, positional: false, head: 10, at: 10 },
+];
+
+for (const [i, c] of cases.entries()) {
+  test(`transfer() file to file, ${c.name}: the same bytes, count and offsets by copy_file_range as by READ/WRITE`, async () => {
+    const ring = new Ring();
+    try {
+      const data = randomBytes(c.length);
+      const theirs = await run(ring, c, data, 'readwrite', `case-${i}-rw`);
+      const ours = await run(ring, c, data, undefined, `case-${i}-range`);
+      assert.equal(ours.copied, theirs.copied);
+      assert.equal(ours.srcOffset, 7, 'the source offset does not move');
+      assert.equal(ours.srcOffset, theirs.srcOffset);
+      assert.equal(ours.destOffset, theirs.destOffset);
+      assert.ok(ours.output.equals(theirs.output), 'the same output');
+      // And what that is: the source's first bytes, at the position or at the source's offsets.
+      const expected = Math.min(c.size, c.length);
+      assert.equal(ours.copied, expected);
+      const start = c.positional ? 0 : c.at;
+      assert.ok(ours.output.subarray(start, start + expected).equals(data.subarray(0, expected)));
+      assert.equal(ours.output.length, Math.max(c.head, start + expected));
+      assert.equal(ours.destOffset, c.positional ? c.at : c.at + expected);
+    } finally {
+      await ring.close();
+    }
+  });
+}
+
+test('transfer() file to file puts no READ/WRITE on the ring; method readwrite, registered buffers or a chunk size still do', async () => {
+  const ring = new Ring();
+  try {
+    const data = randomBytes(6 * MiB + 11);
+    const src = join(dir, 'trace-src');
+    nodeFs.writeFileSync(src, data);
+    await using from = await fs.open(src);
+    for (const [name, options, inKernel] of [
+      ['default, to the end', { size: Infinity, positional: false }, true],
+      ['default, positional', { size: data.length, positional: true }, true],
+      ['readwrite', { size: Infinity, positional: false, method: 'readwrite' }, false],
+      ['registered', { size: Infinity, positional: false, registered: true }, false],
+      ['chunk', { size: Infinity, positional: false, chunk: 256 * 1024 }, false],
+    ] as const) {
+      const dest = join(dir, `trace-${name}`);
+      await using to = await fs.open(dest, 'w');
+      let copied = -1;
+      const seen = await opcodesDuring(ring, async () => {
+        copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, options);
+      });
+      assert.equal(copied, data.length, name);
+      assert.ok(nodeFs.readFileSync(dest).equals(data), name);
+      const reads = seen.has(C.IORING_OP_READ) || seen.has(C.IORING_OP_READ_FIXED);
+      const writes = seen.has(C.IORING_OP_WRITE) || seen.has(C.IORING_OP_WRITE_FIXED);
+      assert.equal(reads, !inKernel, `${name}: READ`);
+      assert.equal(writes, !inKernel, `${name}: WRITE`);
+      if (inKernel) assert.ok(!seen.has(C.IORING_OP_STATX), `${name}: no STATX either`);
+    }
+  } finally {
+    await ring.close();
+  }
+});
+
+test('across filesystems (tmpfs to this one) copy_file_range refuses (EXDEV) and transfer() copies by READ/WRITE, the same bytes and offsets', async (t) => {
+  const shm = '/dev/shm';
+  if (!nodeFs.existsSync(shm) || nodeFs.statSync(shm).dev === nodeFs.statSync(dir).dev) return void t.skip('no /dev/shm on another filesystem');
+  const shmDir = nodeFs.mkdtempSync(join(shm, 'ringcore-transfer-range-'));
+  const ring = new Ring();
+  try {
+    const data = randomBytes(5 * MiB + 3);
+    nodeFs.writeFileSync(join(shmDir, 'f'), data);
+    const dest = join(dir, 'from-shm');
+    nodeFs.writeFileSync(dest, 'head:');
+    await using from = await fs.open(join(shmDir, 'f'));
+    await using to = await fs.open(dest, 'r+');
+    native.syscall(SYS_lseek, to.fd, 5, SEEK_SET);
+    let copied = -1;
+    const seen = await opcodesDuring(ring, async () => {
+      copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: false });
+    });
+    assert.ok(seen.has(C.IORING_OP_READ) && seen.has(C.IORING_OP_WRITE), 'the fallback read and wrote');
+    assert.equal(copied, data.length);
+    assert.ok(nodeFs.readFileSync(dest).equals(Buffer.concat([Buffer.from('head:'), data])));
+    assert.equal(offsetOf(to.fd), 5 + data.length);
+    assert.equal(offsetOf(from.fd), 0);
+  } finally {
+    await ring.close();
+    nodeFs.rmSync(shmDir, { recursive: true, force: true });
+  }
+});
+
+test('from a /proc file (a regular file of size 0 that copy_file_range does not copy) transfer() copies what a read returns', async () => {
+  const ring = new Ring();
+  try {
+    const expected = nodeFs.readFileSync('/proc/self/mountinfo');
+    const dest = join(dir, 'from-proc');
+    await using from = await fs.open('/proc/self/mountinfo');
+    await using to = await fs.open(dest, 'w');
+    const copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: false });
+    assert.ok(copied > 0);
+    assert.equal(copied, nodeFs.statSync(dest).size);
+    // The mounts of this process do not change while the test runs.
+    assert.ok(nodeFs.readFileSync(dest).equals(expected));
+  } finally {
+    await ring.close();
+  }
+});
+
+test('an abort in the middle of a file-to-file transfer() rejects with AbortError once nothing writes any more, the offset after what was written', async () => {
+  const size = 160 * MiB;
+  const src = join(dir, 'abort-src');
+  nodeFs.writeFileSync(src, Buffer.alloc(size, 0x5a));
+  const ring = new Ring();
+  let aborted = 0;
+  try {
+    await using from = await fs.open(src);
+    // The abort is made once the destination has its first bytes; if the copy wins the race it must be whole.
+    for (let attempt = 0; attempt < 6 && aborted < 2; attempt++) {
+      const dest = join(dir, `abort-dest-${attempt}`);
+      await using to = await fs.open(dest, 'w');
+      const controller = new AbortController();
+      let done = false;
+      const copying = fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: false, signal: controller.signal });
+      copying.then(
+        () => (done = true),
+        () => (done = true),
+      );
+      while (!done && !controller.signal.aborted) {
+        if (nodeFs.statSync(dest).size > 0) controller.abort(new Error('enough'));
+        else await new Promise((resolve) => setImmediate(resolve));
+      }
+      let error: unknown = null;
+      const copied = await copying.catch((e: unknown) => {
+        error = e;
+        return -1;
+      });
+      assert.equal(ring.inFlight, 0);
+      const written = nodeFs.statSync(dest).size;
+      if (error === null) {
+        assert.equal(copied, size, 'a copy that resolved is whole');
+        assert.equal(written, size);
+      } else {
+        aborted++;
+        assert.equal((error as Error).name, 'AbortError');
+        assert.equal((error as { code?: string }).code, 'ABORT_ERR');
+        assert.ok(written < size, `stopped in the middle (${written} of ${size} bytes)`);
+        assert.equal(offsetOf(to.fd), written, 'the offset is after what was written');
+        await delay(50);
+        assert.equal(nodeFs.statSync(dest).size, written, 'nothing written after the rejection');
+      }
+      nodeFs.rmSync(dest);
+    }
+    assert.ok(aborted > 0, 'an abort landed in the middle of a copy');
+  } finally {
+    await ring.close();
+    nodeFs.rmSync(src);
+  }
+});
