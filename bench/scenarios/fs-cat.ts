@@ -9,7 +9,7 @@
 //   stream         Node: createReadStream, each chunk writeSync'ed
 //   ringcore       what examples/cat.ts does: SPLICE file -> pipe -> out, pairs linked 16 to a chain
 //   ringcore-read  ringcore/fs transfer() until the end (no stat first, as a user's cat): READ/WRITE pairs
-//                  linked in chains, two workers
+//                  linked in chains, two workers (to a regular file: copy_file_range on a pool thread)
 //   ringcore-fixed the same with registered buffers (READ_FIXED/WRITE_FIXED)
 //   coreutils      `cat file > /dev/null`, spawned (its time includes the spawn): the limit
 // Whole-process variants (value: wall ns from spawn to exit; cpuNs: the process's CPU):
