@@ -29,13 +29,16 @@ export interface RangeOptions {
  * only with an AbortError, once the pool thread is done with both fds.
  */
 export async function rangeTransfer(fromFd: number, toFd: number, options: RangeOptions): Promise<number | null> {
+  // A size the native call cannot take (negative, fractional, NaN) is the READ/WRITE copy's to handle, as before.
+  const { size } = options;
+  if (!(size === Infinity || (Number.isSafeInteger(size) && size >= 0))) return null;
   if (!canCopyRange() || !isRegularFile(fromFd) || !isRegularFile(toFd)) return null;
   const output = options.positional ? null : new FilePosition(toFd);
   // O_APPEND: copy_file_range refuses the fd (EBADF).
   if (output !== null && !output.seekable()) return null;
   const at = output === null ? 0 : output.take(0);
   // Until the end: copy_file_range stops there (returns 0), as a READ does.
-  const length = options.size === Infinity ? Number.MAX_SAFE_INTEGER : options.size;
+  const length = size === Infinity ? Number.MAX_SAFE_INTEGER : size;
   const { copied, status } = await copyRange(fromFd, toFd, length, 0, options.signal, at);
   if (status !== 0 && status !== 1) return null;
   // The stream's position: just past what was copied (settle() of a range of 0 that moved `copied`).

@@ -110,6 +110,39 @@ for (const [i, c] of cases.entries()) {
   });
 }
 
+test('transfer() file to file into an O_APPEND file, and into one open read-only: what READ/WRITE does (appended; EBADF from write)', async () => {
+  const ring = new Ring();
+  try {
+    const data = randomBytes(MiB + 77);
+    const src = join(dir, 'odd-src');
+    nodeFs.writeFileSync(src, data);
+    await using from = await fs.open(src);
+    const outcomes: Record<string, unknown>[] = [];
+    for (const method of [undefined, 'readwrite'] as const) {
+      const appended = join(dir, `append-${method}`);
+      nodeFs.writeFileSync(appended, 'head:');
+      await using to = await fs.open(appended, 'a');
+      assert.equal(await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: false, method }), data.length);
+      assert.ok(nodeFs.readFileSync(appended).equals(Buffer.concat([Buffer.from('head:'), data])), `${method}: appended`);
+      const readOnly = join(dir, `read-only-${method}`);
+      nodeFs.writeFileSync(readOnly, '');
+      await using ro = await fs.open(readOnly, 'r');
+      const context = { path: readOnly };
+      const error = await fs.transfer(ring, { fd: from.fd }, { fd: ro.fd, context }, { size: Infinity, positional: false, method }).then(
+        () => null,
+        (e: NodeJS.ErrnoException) => e,
+      );
+      assert.ok(error !== null, `${method}: rejected`);
+      outcomes.push({ code: error.code, syscall: error.syscall, path: error.path === readOnly });
+      assert.equal(ring.inFlight, 0);
+    }
+    assert.deepEqual(outcomes[0], outcomes[1]);
+    assert.deepEqual(outcomes[0], { code: 'EBADF', syscall: 'write', path: true });
+  } finally {
+    await ring.close();
+  }
+});
+
 test('transfer() file to file puts no READ/WRITE on the ring; method readwrite, registered buffers or a chunk size still do', async () => {
   const ring = new Ring();
   try {
