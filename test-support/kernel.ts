@@ -43,6 +43,20 @@ export function record(ring: Ring): { events: TraceEvent[]; stop: () => void } {
   return { events, stop };
 }
 
+/** The opcodes of the SQEs `ring` is given while `work` runs. */
+export async function opcodesDuring(ring: Ring, work: () => Promise<unknown>): Promise<Set<number>> {
+  const seen = new Set<number>();
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id && event.type === 'sqe') seen.add(event.opcode);
+  });
+  try {
+    await work();
+  } finally {
+    stop();
+  }
+  return seen;
+}
+
 /** Whether the kernel has multishot timeouts (IORING_TIMEOUT_MULTISHOT, Linux 6.4): older ones reject them with EINVAL. */
 export async function hasMultishotTimeout(ring: Ring): Promise<boolean> {
   try {

@@ -11,27 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import * as fs from '../../src/fs/index.js';
-import { Ring, addTraceListener, backend, constants as C } from '../../src/index.js';
+import { Ring, backend, constants as C } from '../../src/index.js';
 import { requireIoUring } from '../../test-support/backend.js';
+import { opcodesDuring } from '../../test-support/kernel.js';
 import { runtime } from '../../src/sys/runtime.js';
 
 const { COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = nodeFs.constants;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-copy-range-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
-
-/** The opcodes of the SQEs `ring` is given while `work` runs. */
-async function opcodesDuring(ring: Ring, work: () => Promise<unknown>): Promise<Set<number>> {
-  const seen = new Set<number>();
-  const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id && event.type === 'sqe') seen.add(event.opcode);
-  });
-  try {
-    await work();
-  } finally {
-    stop();
-  }
-  return seen;
-}
 
 /** What a promise settled with, as a comparable record. */
 async function outcome(p: Promise<unknown>): Promise<Record<string, unknown>> {

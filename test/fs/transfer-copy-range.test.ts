@@ -6,6 +6,7 @@
 // (tmpfs to this filesystem: EXDEV; /proc) the READ/WRITE copy does it.
 import { after } from 'node:test';
 import { test } from '../../test-support/backend.js';
+import { opcodesDuring } from '../../test-support/kernel.js';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { Ring, addTraceListener, constants as C } from '../../src/index.js';
+import { Ring, constants as C } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { native } from '../../src/sys/native.js';
 import { SYS_lseek } from '../../src/sys/syscalls.js';
@@ -24,20 +25,6 @@ const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-transfer-range-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
 
 const offsetOf = (fd: number): number => native.syscall(SYS_lseek, fd, 0, SEEK_CUR);
-
-/** The opcodes of the SQEs `ring` is given while `work` runs. */
-async function opcodesDuring(ring: Ring, work: () => Promise<unknown>): Promise<Set<number>> {
-  const seen = new Set<number>();
-  const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id && event.type === 'sqe') seen.add(event.opcode);
-  });
-  try {
-    await work();
-  } finally {
-    stop();
-  }
-  return seen;
-}
 
 interface Case {
   name: string;
