@@ -18,6 +18,7 @@ import type { TcpStream } from '../net/tcp-stream.js';
 import type { BorrowedChunk, ChunkIterator } from '../net/chunks.js';
 import type { SocketAddress } from '../net/address.js';
 import { SHUT_RDWR } from '../sys/socket-constants.js';
+import { unreachableError } from '../sys/errors.js';
 import { rereadClock, turnNow } from './clock.js';
 import { FileSender } from './file-send.js';
 import { HttpError, LINGER_MS, type Limits } from './limits.js';
@@ -53,6 +54,17 @@ export interface ConnectionContext {
   connect: boolean;
 }
 
+/** A request's remoteAddress, asked of its own stream. */
+function peerOf(stream: TcpStream): () => SocketAddress | null {
+  return () => {
+    try {
+      return stream.remoteAddress;
+    } catch {
+      return null;
+    }
+  };
+}
+
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 /**
  * CONNECT unless the server opted in: a 2xx would tell any proxy in front
@@ -71,12 +83,16 @@ export class Connection {
   idle = true;
   private readonly parser: RequestParser;
   private readonly out = new Output();
+  /** Handler answers still to come to answer() (a promise's reaction, or one waiting for a send): a connection that leaves any is not reused. */
+  private waiting = 0;
+  /** A peer watch was made: not reused either (its callback is this connection's). */
+  private watched = false;
   private files: FileSender | null = null;
   private headStart = 0;
   private continued = false;
   private lingering = false;
   private ended = false;
-  private readonly sender: Sender;
+  private sender: Sender;
   /** Called once the send in flight is over (one waiter at a time: the run loop). */
   private whenSent: (() => void) | null = null;
   /** Why a send failed: the connection ends, and the run loop reports it. */
@@ -103,20 +119,52 @@ export class Connection {
     this.whenSent = null;
     waiter?.();
   };
-  private readonly peer = (): SocketAddress | null => {
-    try {
-      return this.stream.remoteAddress;
-    } catch {
-      return null;
-    }
-  };
+  /** The requests' remoteAddress: one per stream, so that a request kept past its connection never reads the next client's. */
+  private peer: () => SocketAddress | null;
 
   constructor(
-    private readonly stream: TcpStream,
+    private stream: TcpStream,
     private readonly context: ConnectionContext,
   ) {
     this.parser = new RequestParser(context.limits);
     this.sender = new Sender(stream);
+    this.peer = peerOf(stream);
+  }
+
+  /**
+   * Whether this connection, now ended, may serve another client
+   * (connection-pool.ts): nothing of it can still be called back (a
+   * handler's answer to come, a peer watch), which would reach that client.
+   */
+  get reusable(): boolean {
+    return this.ended && this.waiting === 0 && !this.watched;
+  }
+
+  /**
+   * The same objects for a new client's stream (the server's pool): a new
+   * connection then allocates no parser, output or sender, and what it
+   * touches per request is already in the old generation. Everything of
+   * the last client is reset; only storage is kept.
+   */
+  reuse(stream: TcpStream): this {
+    if (!this.reusable) throw unreachableError('Connection.reuse() of a connection that is not reusable');
+    this.stream = stream;
+    if (this.sender.ring === stream.ring) this.sender.rebind(stream);
+    else this.sender = new Sender(stream);
+    this.peer = peerOf(stream);
+    this.parser.reset();
+    this.out.reset();
+    this.deadline = 0;
+    this.idle = true;
+    this.files = null;
+    this.headStart = 0;
+    this.continued = this.lingering = this.ended = this.closeAfterSend = false;
+    this.whenSent = null;
+    this.failure = null;
+    this.answering = null;
+    this.receiver = null;
+    this.peerWatch = null;
+    return this;
   }
 
   /** For a closing server: shuts an idle connection down once its last response is out. */
@@ -135,6 +183,7 @@ export class Connection {
   /** For the server's sweep: a handler still running gets its client watched (see peer-watch.ts). */
   watchPeer(): void {
     if (this.answering === null || this.peerWatch !== null || this.ended) return;
+    this.watched = true;
     const left = (): void => this.leave();
     this.peerWatch = usesNode() ? watchNodePeer(this.stream, left) : new PeerWatch(this.stream.ring, this.stream.fd, left);
   }
@@ -325,6 +374,7 @@ export class Connection {
       const answer = this.respond(parsed);
       if (!(answer instanceof HttpResponse)) {
         this.answering = parsed;
+        this.waiting++;
         // The batch's answers so far leave now, not once this handler answers (which may take long).
         if (out.length > 0) this.sender.start(out.view(), this.sent, out.address());
         void answer.then((this.onAnswer ??= (result) => this.answer(result)), (this.onThrow ??= (error) => this.answer(this.failed(error))));
@@ -350,17 +400,20 @@ export class Connection {
    * 500) first, by adopt().
    */
   private answer(result: unknown): void {
+    this.waiting--;
     const parsed = this.answering;
     if (parsed === null) {
       if (result instanceof HttpResponse && isFileBody(result.body)) result.body.done?.();
       return;
     }
     if (!(result instanceof HttpResponse)) {
+      this.waiting++;
       void this.adopt(result as Response).then(this.onAnswer!);
       return;
     }
     // The output buffer is the send's until it is over (drain() sent the earlier answers when it held).
     if (this.sender.busy) {
+      this.waiting++;
       void this.clientReads().then(() => this.answer(result));
       return;
     }

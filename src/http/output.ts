@@ -9,6 +9,9 @@ const SHORT = 64;
 // Buffer's own write methods (what buf.write(text, offset, encoding) calls after its checks): untyped in @types/node.
 type Writes = { latin1Write(text: string, offset: number): number; utf8Write(text: string, offset: number, length: number): number };
 
+/** A connection's output buffer to begin with (cut from Node's shared Buffer pool); it grows for larger batches. */
+const FIRST_BYTES = 1024;
+
 export class Output {
   private buf: Buffer;
   length = 0;
@@ -17,7 +20,7 @@ export class Output {
   /** addressOf(buf), once asked; -1 until then (and after the buffer grows). */
   private bufAddress = -1;
 
-  constructor(size = 1024) {
+  constructor(size = FIRST_BYTES) {
     this.buf = Buffer.allocUnsafe(size);
   }
 
@@ -94,5 +97,14 @@ export class Output {
 
   clear(): void {
     this.length = 0;
+  }
+
+  /** Empty, for the server's next connection; a buffer grown past `size` (a large batch's) is given up for a new one of that size. */
+  reset(size = FIRST_BYTES): void {
+    this.length = 0;
+    if (this.buf.length <= size) return;
+    this.buf = Buffer.allocUnsafe(size);
+    this.last = null;
+    this.bufAddress = -1;
   }
 }

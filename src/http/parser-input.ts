@@ -58,6 +58,18 @@ export abstract class ParserInput {
   }
 
   /**
+   * Forgets every byte pushed (a pooled parser, before its next connection).
+   * Storage grown past its first size is dropped, so that a pool does not
+   * keep one large request's memory.
+   */
+  protected clearInput(): void {
+    if (this.own.length > OWN_BYTES) this.own = NONE;
+    this.buf = this.own;
+    this.borrowed = false;
+    this.start = this.end = this.scanned = this.lineStart = 0;
+  }
+
+  /**
    * buf, ending at `end`, for indexOf: it searches to the end of its buffer,
    * and past `end` lie bytes that are not ours (the rest of the kernel's
    * buffers, when a chunk was pushed in place). A view only when needed.

@@ -125,6 +125,25 @@ export class RequestParser extends ParserInput {
   }
 
   /**
+   * As a new parser, for the server's next connection (connection-pool.ts):
+   * no byte, request, body part or trailer of the last connection is kept,
+   * and nothing it parsed is remembered (its strings and its last head: a
+   * head answered faster because another client sent it would let a client
+   * time what others send). The tables' storage is kept, to be filled again.
+   */
+  reset(): void {
+    this.clearInput();
+    this.state = State.Head;
+    this.current = null;
+    this.parts = [];
+    this.total = this.chunkLeft = this.lineBytes = this.digits = 0;
+    this.trailerLines = null;
+    this.values?.forget();
+    this.names?.forget();
+    this.repeated?.forget();
+  }
+
+  /**
    * The next complete request, or null when more bytes are needed. Throws an
    * HttpError (400, 413, 431, 501, 505) for a request that must be refused;
    * the parser is unusable after that, as is the connection, and may still
@@ -305,8 +324,8 @@ export class RequestParser extends ParserInput {
     const targetStart = ++i;
     while (buf[i]! > SP && buf[i]! < 127) i++;
     if (i === targetStart || buf[i] !== SP) throw new HttpError(400, 'malformed request target');
-    // A connection's first head has nothing to repeat: its strings are made afresh.
-    const first = this.repeated === null;
+    // A connection's first head has nothing to repeat: its strings are made afresh (reset() forgets the last connection's).
+    const first = this.repeated === null || this.repeated.fields === null;
     const values = first ? FRESH_VALUES : (this.values ??= new RecentStrings(17, 96, false));
     const names = first ? FRESH_NAMES : (this.names ??= new RecentStrings(16, 32, true));
     const target = values.get(buf, targetStart, i, 0);

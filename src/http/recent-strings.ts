@@ -33,6 +33,12 @@ export class RecentStrings {
     this.strings = new Array<string>(places).fill('');
   }
 
+  /** Remembers nothing any more (a pooled parser's, before its next connection): no string of one client is handed to another. */
+  forget(): void {
+    this.lengths.fill(-1);
+    this.strings.fill('');
+  }
+
   /** buf[start, end) as a string (lowercased if so made), reused from last time at `place` when the bytes repeat. */
   get(buf: Buffer, start: number, end: number, place: number): string {
     const n = end - start;

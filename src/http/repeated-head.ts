@@ -64,6 +64,12 @@ export class RepeatedHead {
     return buf[blank] === CR && buf[blank + 1] === LF ? blank : -1;
   }
 
+  /** Keeps nothing any more (a pooled parser's, before its next connection): the bytes' storage stays, for the next head. */
+  forget(): void {
+    this.length = -1;
+    this.fields = null;
+  }
+
   /** Keeps buf[start, end) and what it parsed to (a copy of its headers: the request's own may be changed by its handler). */
   keep(buf: Uint8Array, start: number, end: number, fields: HeadFields): void {
     const n = end - start;

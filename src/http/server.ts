@@ -10,7 +10,8 @@ import { checkBufferRingOptions, configureRecvBuffers, type BufferRingOptions } 
 import { TcpListener } from '../net/tcp-listener.js';
 import type { SocketAddress } from '../net/address.js';
 import { invalidArgType } from '../sys/errors.js';
-import { Connection, type ConnectionContext, type Handler } from './connection.js';
+import type { Connection, ConnectionContext, Handler } from './connection.js';
+import { ConnectionPool } from './connection-pool.js';
 import { resolveLimits, type Limits } from './limits.js';
 
 /** serve()'s options: only `fetch` (the handler) is required. */
@@ -110,6 +111,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     ring,
   });
   const open = new Set<Connection>();
+  const pool = new ConnectionPool(context);
   const ended = new Set<Promise<void>>();
   // Out of fds (or kernel memory): the listener pauses and retries, as Go and nginx do; new
   // clients wait in the backlog (the kernel refuses them once it is full). Said once per period.
@@ -138,11 +140,12 @@ export async function serve(options: ServeOptions): Promise<Server> {
 
   const accepting = (async () => {
     for await (const stream of listener) {
-      const connection = new Connection(stream, context);
+      const connection = pool.take(stream);
       open.add(connection);
       const done = connection.run().finally(() => {
         open.delete(connection);
         ended.delete(done);
+        pool.give(connection);
       });
       ended.add(done);
     }

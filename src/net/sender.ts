@@ -11,7 +11,7 @@
 import { usesNode } from '../backend/backend.js';
 import type { Op, OpSpec } from '../op/op.js';
 import type { Submitter } from '../op/submitter.js';
-import { sendInFlightError } from '../sys/errors.js';
+import { sendInFlightError, unreachableError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { SEND_ALL, type SocketStream } from './stream.js';
 
@@ -30,8 +30,11 @@ export class Sender {
   /** Where the op starts (kept here: a send then reads nothing of the stream's). */
   private readonly submitter: Submitter | null = null;
 
-  constructor(private readonly stream: SocketStream) {
-    const fd = stream.fd;
+  /** The socket's fd, read by the op's prep: rebind() changes it. */
+  private fd: number;
+
+  constructor(private stream: SocketStream) {
+    this.fd = stream.fd;
     // A literal of the same shape as most ops' specs (a class of its own made the Submitter's
     // read of spec.prep megamorphic at c=1000: dearer than this closure's call; docs/performance.md).
     const spec: OpSpec<number> = {
@@ -39,13 +42,30 @@ export class Sender {
       prep: (uring, sqe) => {
         const bytes = this.sending!;
         if (this.address < 0) this.address = addressOf(bytes);
-        uring.prepSend(sqe, fd, this.address + this.offset, bytes.length - this.offset, SEND_ALL);
+        uring.prepSend(sqe, this.fd, this.address + this.offset, bytes.length - this.offset, SEND_ALL);
       },
     };
     if (!usesNode()) {
       this.submitter = stream.ring.submitter;
       this.op = this.submitter.reusableWith(spec, this.completed);
     }
+  }
+
+  /**
+   * Sends on another socket of the same ring from now on (a server reusing
+   * its per-connection objects): the op is kept. Only between sends.
+   */
+  rebind(stream: SocketStream): void {
+    if (this.sending !== null) throw sendInFlightError();
+    if (stream.ring !== this.stream.ring) throw unreachableError('Sender.rebind() to a socket of another ring');
+    this.stream = stream;
+    this.fd = stream.fd;
+    this.address = -1;
+  }
+
+  /** The ring its SENDs go to. */
+  get ring(): SocketStream['ring'] {
+    return this.stream.ring;
   }
 
   /** True from start() until its done() is called. */
