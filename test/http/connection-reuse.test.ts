@@ -60,7 +60,16 @@ async function quiet(server: Server): Promise<void> {
 
 /** B's request, and what its handler must have seen. */
 const NEXT = 'POST /b HTTP/1.1\r\nHost: b\r\nX-Client: b\r\nContent-Length: 2\r\n\r\nhi';
-const SEEN = { method: 'POST', target: '/b', headers: [['host', 'b'], ['x-client', 'b'], ['content-length', '2']], body: 'hi' };
+const SEEN = {
+  method: 'POST',
+  target: '/b',
+  headers: [
+    ['host', 'b'],
+    ['x-client', 'b'],
+    ['content-length', '2'],
+  ],
+  body: 'hi',
+};
 
 // What A leaves behind when it goes: sent bytes, and whether it waits for something first.
 const leftovers: { name: string; sends: string; waitsFor?: (text: string) => boolean }[] = [
@@ -147,12 +156,15 @@ test('node:http clients one after another, each with headers of its own, each se
       // A new connection each time (no agent), some with a body and some left half-sent before.
       const agent = new http.Agent({ keepAlive: false });
       const seen = await new Promise<string>((resolve, reject) => {
-        const req = http.request({ port, host: '127.0.0.1', method: i % 2 ? 'POST' : 'GET', path: `/n${i}`, agent, headers: { [`x-only-${i}`]: String(i) } }, (res) => {
-          let body = '';
-          res.setEncoding('latin1');
-          res.on('data', (d: string) => (body += d));
-          res.on('end', () => resolve(body));
-        });
+        const req = http.request(
+          { port, host: '127.0.0.1', method: i % 2 ? 'POST' : 'GET', path: `/n${i}`, agent, headers: { [`x-only-${i}`]: String(i) } },
+          (res) => {
+            let body = '';
+            res.setEncoding('latin1');
+            res.on('data', (d: string) => (body += d));
+            res.on('end', () => resolve(body));
+          },
+        );
         req.on('error', reject);
         req.end(i % 2 ? `body ${i}` : undefined);
       });
