@@ -971,3 +971,24 @@ test("'connect': a tunnel piped into a destination that keeps its chunks deliver
   server.closeAllConnections();
   await closed(server);
 });
+
+test('a bad request pipelined behind good ones is refused in its turn, after their responses', async () => {
+  // Found by test/http/random-careless.test.ts (seed 100004): the 400 went out at once and the
+  // responses owed to the complete requests before it, their handlers still reading, were lost.
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => setTimeout(() => res.end(`got ${Buffer.concat(parts).length}`), 5));
+  });
+  const port = await listening(server, 0, '127.0.0.1');
+  try {
+    const { data } = await exchange(
+      port,
+      'POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /b HTTP/1.1\r\nHost: x\r\n\r\nPOST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 4, 5\r\n\r\nabcd',
+    );
+    assert.deepEqual(statuses(data), [200, 200, 400]);
+    assert.match(data, /got 5[\s\S]*got 0[\s\S]*400 Bad Request/);
+  } finally {
+    await closed(server);
+  }
+});

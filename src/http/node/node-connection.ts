@@ -105,6 +105,8 @@ export class NodeConnection implements SocketOwner {
   private closing = false;
   /** The parser refused a request: nothing more the client sends is parsed (see refuse()). */
   private refused = false;
+  /** A refused request's status (no 'clientError' listener), held until the responses owed before it are out (finished()); 0: none. */
+  private refusedStatus = 0;
   /** A request without keep-alive was read: RFC 9112 9.6, nothing after it on the connection is processed. */
   private lastRead = false;
   private ended = false;
@@ -278,11 +280,15 @@ export class NodeConnection implements SocketOwner {
     this.refused = true;
     this.parser.discard();
     this.paused = false;
+    // Every request before the refused one is whole: pipelined requests are answered in order, its status after theirs.
+    const afterOwed = this.body === null && this.active.length > 0;
     const body = abortBody ? this.body : null;
     if (abortBody) this.body = null;
     if (this.server.listenerCount('clientError') > 0) {
       this.server.emit('clientError', error, this.socket);
       if (!this.socket.destroyed && !this.closing) this.startClosing();
+    } else if (afterOwed) {
+      this.refusedStatus = error.status;
     } else {
       // As node:http: the status goes out unless the response that owns the socket has begun.
       if (this.responding !== true && this.socket.writable) this.socket.write(statusOnly(error.status));
@@ -412,6 +418,9 @@ export class NodeConnection implements SocketOwner {
     const lastAllowed = (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached === true;
     if (res._last || (lastAllowed && active.length === 0)) {
       this.socket.destroySoon();
+    } else if (active.length === 0 && this.refusedStatus !== 0) {
+      if (this.socket.writable) this.socket.write(statusOnly(this.refusedStatus));
+      this.socket.end();
     } else if (active.length === 0) {
       if (this.phase === Phase.Idle) this.since = Date.now();
       if (this.server.closing && this.idle) this.socket.end();
