@@ -37,7 +37,7 @@ import { runtime } from '../../src/sys/runtime.js';
 import { leakedAfterWaiting, openFds } from '../../test-support/fds.js';
 import { onlySeeds, prng } from '../../test-support/random.js';
 
-const COUNT = Number(process.env.RANDOM_CARELESS_COUNT ?? 40);
+const COUNT = Number(process.env.RANDOM_CARELESS_COUNT ?? 24);
 /** Seeds that once failed, run whatever the count (see the commits that fixed them). */
 // createServer 100004: a bad request pipelined behind good ones was answered 400 at once, and their responses lost.
 const REGRESSIONS: { [kind: string]: number[] } = { serve: [], createServer: [100004] };
