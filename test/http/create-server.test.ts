@@ -992,3 +992,30 @@ test('a bad request pipelined behind good ones is refused in its turn, after the
     await closed(server);
   }
 });
+
+test('a client that half-closes in the middle of a request still gets the responses owed before it', async () => {
+  // Found by test/http/random-careless.test.ts (seeds 100070, 100105): the 400 for the request cut short
+  // went out at once and the connection ended, cutting off or dropping the earlier requests' late answers.
+  const server = createServer((req, res) => {
+    req.resume();
+    if (req.url === '/late') setTimeout(() => res.end('late'), 50);
+    else req.on('end', () => res.end('body'));
+  });
+  const port = await listening(server, 0, '127.0.0.1');
+  try {
+    const { data } = await new Promise<{ data: string }>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write('GET /late HTTP/1.1\r\nHost: x\r\n\r\nPOST /cut HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789');
+        socket.end();
+      });
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve({ data: Buffer.concat(chunks).toString('latin1') }));
+    });
+    assert.deepEqual(statuses(data), [200, 400]);
+    assert.match(data, /\r\n\r\nlateHTTP\/1\.1 400 /);
+  } finally {
+    await closed(server);
+  }
+});

@@ -562,10 +562,12 @@ async function runConnection(kind: Kind, port: number, plan: ConnPlan, stop: Abo
   // A half-close in the middle of a request: that request may get its answer (a handler that did not wait for the
   // body) or a 400 (docs/http.md); nothing after it.
   const cutRequest = plan.ending === 'half-close-mid-request' && !sentAll ? expectedBefore : -1;
-  const answerable = cutRequest >= 0 ? cutRequest + 1 : expected.length;
+  // (createServer: a 400 may follow that request's own answer, as node:http's socketOnEnd writes it.)
+  const answerable = cutRequest >= 0 ? cutRequest + 2 : expected.length;
   for (let k = 0; k < received.length; k++) {
     const got = received[k]!;
-    const want = k < answerable ? expected[k] : undefined;
+    if (k === cutRequest + 1 && cutRequest >= 0 && got.status === 400 && kind === 'createServer' && received[cutRequest]!.status !== 400) continue;
+    const want = k < answerable && k <= cutRequest + (cutRequest >= 0 ? 0 : expected.length) ? expected[k] : undefined;
     if (want === undefined) {
       problems.push(`response ${k} (${got.status}) answers no request the server should answer`);
       break;

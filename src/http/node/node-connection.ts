@@ -107,6 +107,8 @@ export class NodeConnection implements SocketOwner {
   private refused = false;
   /** A refused request's status (no 'clientError' listener), held until the responses owed before it are out (finished()); 0: none. */
   private refusedStatus = 0;
+  /** The request the client's EOF cut short, left in `active` (refuse() with abortBody false): its answer, if it comes, replaces the status. */
+  private refusedCut: Incoming | null = null;
   /** A request without keep-alive was read: RFC 9112 9.6, nothing after it on the connection is processed. */
   private lastRead = false;
   private ended = false;
@@ -280,22 +282,26 @@ export class NodeConnection implements SocketOwner {
     this.refused = true;
     this.parser.discard();
     this.paused = false;
-    // Every request before the refused one is whole: pipelined requests are answered in order, its status after theirs.
-    const afterOwed = this.body === null && this.active.length > 0;
-    const body = abortBody ? this.body : null;
+    // The requests before the refused one (or the one the client's EOF cut short) are whole: pipelined
+    // requests are answered in order, its status after theirs.
+    const body = this.body;
+    const cut = !abortBody && body !== null && this.active.some((a) => a.req === body) ? body : null;
+    const afterOwed = this.active.length > (cut !== null ? 1 : 0) && (body === null || cut !== null);
+    const aborted = abortBody ? body : null;
     if (abortBody) this.body = null;
     if (this.server.listenerCount('clientError') > 0) {
       this.server.emit('clientError', error, this.socket);
       if (!this.socket.destroyed && !this.closing) this.startClosing();
     } else if (afterOwed) {
       this.refusedStatus = error.status;
+      this.refusedCut = cut;
     } else {
       // As node:http: the status goes out unless the response that owns the socket has begun.
       if (this.responding !== true && this.socket.writable) this.socket.write(statusOnly(error.status));
       this.socket.end();
     }
     // Last: destroying an unfinished request destroys its socket (node:http's IncomingMessage), and the answer is written by now.
-    if (body !== null && !body.destroyed) body.destroy(error);
+    if (aborted !== null && !aborted.destroyed) aborted.destroy(error);
   }
 
   /** The timeouts' answer (node:http's): 408 when no response has begun, then close. */
@@ -418,8 +424,9 @@ export class NodeConnection implements SocketOwner {
     const lastAllowed = (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached === true;
     if (res._last || (lastAllowed && active.length === 0)) {
       this.socket.destroySoon();
-    } else if (active.length === 0 && this.refusedStatus !== 0) {
-      if (this.socket.writable) this.socket.write(statusOnly(this.refusedStatus));
+    } else if (this.refusedStatus !== 0 && (active.length === 0 || (active[0]!.req === this.refusedCut && !active[0]!.res.writableEnded))) {
+      // The responses owed before a refused request are out: its status (none if the request cut short got its answer), then the close.
+      if (this.socket.writable && (active.length > 0 || this.refusedCut === null)) this.socket.write(statusOnly(this.refusedStatus));
       this.socket.end();
     } else if (active.length === 0) {
       if (this.phase === Phase.Idle) this.since = Date.now();
