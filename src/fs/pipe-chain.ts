@@ -1,0 +1,110 @@
+// A file into a small pipe (a FIFO or a shell's `|`, 64 KiB unless its owner
+// grew it), for spliceTransfer(): READ/WRITE pairs of CHUNK bytes through one
+// page-aligned buffer, CHAIN_PAIRS pairs linked into a chain. Each READ has
+// IOSQE_ASYNC, so the chain runs in one io-wq worker, where the linked WRITE
+// is issued blocking: it hands the whole MiB to the reader, 64 KiB at a time,
+// inside the kernel. A SPLICE into such a pipe moves at most what the pipe has
+// room for, so the same copy by SPLICE is 1526 requests per 100 MB, each
+// freed by task work that wakes the JavaScript thread's epoll_pwait; this is
+// 200 (docs/performance.md, "Session 14: cat"). It copies the bytes once more
+// than SPLICE (into the buffer), which the wake-ups saved outweigh.
+// Reads are at offsets (the source's own offset does not move), writes at the
+// pipe's position, in order: one chain at a time. Only a chain's last op posts
+// a CQE when all succeed (IOSQE_CQE_SKIP_SUCCESS); a short READ (the end of
+// the file) or a short or failed WRITE breaks the link, that pair is finished
+// with plain WRITEs (waiting for POLLOUT if the pipe is non-blocking), and the
+// next chain starts after it.
+import type { Ring } from '../driver/ring.js';
+import { alignedBuffer } from '../sys/aligned-buffer.js';
+import { IOSQE_ASYNC } from '../sys/constants.js';
+import { noProgressError, type ErrorContext } from '../sys/errors.js';
+import type { OpSpec } from '../op/op.js';
+import { readSpec, writeSpec } from './ops.js';
+import { roomIn, wantsRoom } from './room.js';
+import type { TransferEnd } from './transfer.js';
+
+/** Bytes per READ/WRITE pair: 1 MiB stays in L2 between the two copies; 4 MiB cost more CPU per cat. */
+export const PIPE_CHUNK = 1024 * 1024;
+/** Pairs per chain: 16 MiB per trip through JavaScript. */
+const CHAIN_PAIRS = 16;
+/** The buffer of the last copy, kept for the next (a fresh one costs 256 page faults, about 1 ms). */
+let spare: Buffer | null = null;
+
+/** The ops' errors read as spliceTransfer()'s always have (syscall 'splice'): which ops copy is its own business. */
+const asSplice = (spec: OpSpec<number>): OpSpec<number> => ({ ...spec, syscall: 'splice' });
+
+/** WRITE of buf[done, done + length) into the pipe. */
+const pipeWriteSpec = (to: TransferEnd, buf: Buffer, done: number, length: number): OpSpec<number> =>
+  asSplice(writeSpec(to.fd, buf, done, length, -1, to.context));
+
+/** READ with IOSQE_ASYNC: runs in an io-wq worker, and so does the chain behind it. */
+function workerReadSpec(fd: number, buf: Buffer, length: number, position: number, context?: ErrorContext): OpSpec<number> {
+  const spec = asSplice(readSpec(fd, buf, 0, length, position, context));
+  const prep = spec.prep;
+  return {
+    ...spec,
+    prep: (uring, sqe, slot) => {
+      prep(uring, sqe, slot);
+      uring.addFlags(sqe, IOSQE_ASYNC);
+    },
+    skipSuccess: length,
+  };
+}
+
+/** Copies `from` (a file, from offset 0, `size` bytes or until it ends) into the pipe `to`; resolves with the bytes copied. Every op has settled when it settles. */
+export async function chainIntoPipe(ring: Ring, from: TransferEnd, to: TransferEnd, size: number, signal: AbortSignal | undefined): Promise<number> {
+  const buf = spare ?? alignedBuffer(PIPE_CHUNK);
+  spare = null;
+  // A chain must fit in the ring with room to spare (entries: 4 still gets a pair per chain).
+  const pairs = Math.max(1, Math.min(CHAIN_PAIRS, (ring.uring.sqEntries >> 2) - 1));
+  let end = size;
+  let offset = 0;
+
+  /** Writes buf[done, length) into the pipe. */
+  const writeRest = async (done: number, length: number): Promise<void> => {
+    while (done < length) {
+      const [result] = await Promise.allSettled([ring.submit(pipeWriteSpec(to, buf, done, length - done), { signal })]);
+      if (wantsRoom(result!)) {
+        await roomIn(ring, to.fd, signal, to.context);
+        continue;
+      }
+      if (result!.status === 'rejected') throw result!.reason;
+      if (result!.value === 0) throw noProgressError('splice', length - done);
+      done += result!.value;
+    }
+  };
+
+  try {
+    while (offset < end) {
+      const specs: OpSpec<number>[] = [];
+      const lengths: number[] = [];
+      for (let at = offset; lengths.length < pairs && at < end; ) {
+        const length = Math.min(PIPE_CHUNK, end - at);
+        specs.push(workerReadSpec(from.fd, buf, length, at, from.context), { ...pipeWriteSpec(to, buf, 0, length), skipSuccess: length });
+        lengths.push(length);
+        at += length;
+      }
+      const results = await Promise.allSettled(ring.link(specs, { signal }) as Promise<number>[]);
+      for (let p = 0; p < lengths.length; p++) {
+        const length = lengths[p]!;
+        const [read, write] = [results[2 * p]!, results[2 * p + 1]!];
+        if (read.status === 'rejected') throw read.reason;
+        const n = read.value;
+        let written: number;
+        if (write.status === 'fulfilled') written = write.value;
+        else if (n === length && !wantsRoom(write))
+          throw write.reason; // the write failed by itself (EPIPE...)
+        else written = 0; // a short read broke the link, or the pipe had no room
+        // The buffer holds this pair's bytes until they are out: the rest of the chain was cancelled if any was short.
+        await writeRest(written, n);
+        offset += n;
+        if (n === 0) end = offset;
+        if (n < length || written < n) break;
+      }
+    }
+    return offset;
+  } finally {
+    // Every op has settled: the kernel no longer uses the buffer.
+    spare ??= buf;
+  }
+}
