@@ -26,6 +26,7 @@ import type { OpSpec } from '../op/op.js';
 import type { TransferEnd } from './transfer.js';
 import { roomIn, wantsRoom } from './room.js';
 import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
+import { isRegularFile } from './regular-file.js';
 
 /** The pipe size asked for: /proc/sys/fs/pipe-max-size's default. */
 const PIPE_SIZE = 1024 * 1024;
@@ -64,7 +65,7 @@ function intoPipeByChains(fdIn: number, fdOut: number): boolean {
   const inFlags = native.syscall(SYS_fcntl, fdIn, F_GETFL, 0);
   const outFlags = native.syscall(SYS_fcntl, fdOut, F_GETFL, 0);
   if (inFlags < 0 || outFlags < 0 || (inFlags & constants.O_DIRECT) !== 0 || (outFlags & constants.O_NONBLOCK) !== 0) return false;
-  return fstatSync(fdIn).isFile();
+  return isRegularFile(fdIn);
 }
 
 /** What spliceTransfer() copies, and how. */

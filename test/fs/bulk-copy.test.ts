@@ -17,9 +17,10 @@ import { Ring } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { addressOf } from '../../src/sys/memory.js';
 import { native } from '../../src/sys/native.js';
-import { SYS_socketpair } from '../../src/sys/syscalls.js';
+import { SYS_fcntl, SYS_lseek, SYS_socketpair } from '../../src/sys/syscalls.js';
+import { chainIntoPipe } from '../../src/fs/pipe-chain.js';
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM } from '../../src/sys/socket-constants.js';
-import { IORING_FEAT_CQE_SKIP } from '../../src/sys/constants.js';
+import { F_SETPIPE_SZ, IORING_FEAT_CQE_SKIP, SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
 
 const MiB = 1024 * 1024;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-bulk-'));
@@ -135,6 +136,82 @@ for (const entries of [4, 16, 256]) {
     });
   }
 }
+
+// Into a pipe smaller than a MiB, spliceTransfer copies by READ/WRITE chains of 1 MiB
+// (pipe-chain.ts); into a pipe of 1 MiB (its owner grew it), by SPLICE as before. Both
+// deliver the file, in order, and leave the source's own offset where it was (both read
+// at offsets from 0).
+for (const pipeSize of [0, MiB]) {
+  test(`spliceTransfer into a ${pipeSize === 0 ? 'default (64 KiB) pipe: READ/WRITE chains, 2 requests per MiB' : '1 MiB pipe: SPLICE, as before'}; same bytes, the source's offset untouched`, async () => {
+    const ring = new Ring();
+    const before = ring.stats.submitted;
+    await intoFifo(`fifo-size-${pipeSize}`, ring, (from, out) => {
+      if (pipeSize !== 0) assert.equal(native.syscall(SYS_fcntl, out, F_SETPIPE_SZ, pipeSize), pipeSize);
+      native.syscall(SYS_lseek, from, 1234, SEEK_SET);
+      return fs.spliceTransfer(ring, { fd: from }, { fd: out }, { size: data.length, positional: false }).finally(() => {
+        assert.equal(native.syscall(SYS_lseek, from, 0, SEEK_CUR), 1234);
+      });
+    });
+    const submitted = ring.stats.submitted - before;
+    // 36 MiB: 72 READ/WRITE requests, against at least 561 splices of 64 KiB (at least 36 of 1 MiB, and
+    // more when the reader drains the pipe as it fills: a splice moves what has room when it runs).
+    if (pipeSize === 0) assert.ok(submitted <= 80, `${submitted} SQEs`);
+    else assert.ok(submitted >= 36, `${submitted} SQEs`);
+    await ring.close();
+  });
+}
+
+test('spliceTransfer into a small pipe, aborted while its chain waits for a slow reader: rejects with AbortError, nothing left in flight, the reader got a prefix of the file', async () => {
+  const ring = new Ring();
+  const fifo = join(dir, 'abort-fifo');
+  execFileSync('mkfifo', [fifo]);
+  // Opens the pipe at once (so our open returns), reads nothing for 0.5 s, then everything.
+  const reader = spawn('sh', ['-c', 'exec 3<"$0"; sleep 0.5; exec cat <&3', fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const chunks: Buffer[] = [];
+  reader.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const exited = once(reader, 'close');
+  const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
+  const controller = new AbortController();
+  try {
+    await using from = await fs.open(src);
+    setTimeout(() => controller.abort(), 100);
+    await assert.rejects(fs.spliceTransfer(ring, { fd: from.fd }, { fd: out }, { size: data.length, positional: false, signal: controller.signal }), {
+      name: 'AbortError',
+    });
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    nodeFs.closeSync(out);
+  }
+  await exited;
+  const got = Buffer.concat(chunks);
+  assert.ok(got.length < data.length, `${got.length} bytes delivered`);
+  assert.ok(got.equals(data.subarray(0, got.length)));
+  await ring.close();
+});
+
+// spliceTransfer sends a non-blocking pipe to SPLICE (the test above with a late reader);
+// the chains themselves still finish what a WRITE that found no room (EAGAIN) or room for
+// part (a short write) left, after waiting for POLLOUT.
+test('READ/WRITE chains into a non-blocking pipe read late by another process wait for room and deliver every byte in order', async () => {
+  const ring = new Ring();
+  const fifo = join(dir, 'nonblocking-chain-fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = spawn('sh', ['-c', 'sleep 0.3; exec cat "$0"', fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = await openNonBlocking(fifo);
+  const chunks: Buffer[] = [];
+  reader.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const exited = once(reader, 'close');
+  try {
+    await using from = await fs.open(src);
+    assert.equal(await chainIntoPipe(ring, { fd: from.fd }, { fd: out }, data.length, undefined), data.length);
+  } finally {
+    nodeFs.closeSync(out);
+  }
+  await exited;
+  assert.ok(Buffer.concat(chunks).equals(data));
+  assert.equal(ring.inFlight, 0);
+  await ring.close();
+});
 
 test('transfer() (method: readwrite) chains on a kernel that posts every CQE (no IOSQE_CQE_SKIP_SUCCESS): the short READ at the end still stops the copy there', async () => {
   const ring = new Ring();
