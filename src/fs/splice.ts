@@ -1,7 +1,9 @@
 // Copying through the kernel with IORING_OP_SPLICE: the source's page-cache
 // pages are moved into a pipe by reference (no copy), then from the pipe to
 // the destination (one copy into a file; none into /dev/null; when the
-// destination is itself a pipe, the source is spliced straight into it).
+// destination is itself a pipe, the source is spliced straight into it;
+// into a blocking pipe smaller than 1 MiB, READ/WRITE chains instead:
+// pipe-chain.ts).
 // read+write copies every byte twice through user memory; this copies at
 // most once. Each chunk is a SPLICE into the pipe followed by a SPLICE out
 // of it, and up to CHAIN_PAIRS such pairs are linked (IOSQE_IO_LINK) into one
