@@ -79,6 +79,11 @@ export class FilePosition {
     this.#at = this.#short ? this.#reach : Math.max(this.#at, this.#reach);
   }
 
+  /** Moves the position back to `at` if it is past it: a copy that cut its output back to `at` (transfer()'s source shrank). */
+  cutBack(at: number): void {
+    if (this.#at > at) this.#at = at;
+  }
+
   /**
    * Hands the position to the fd's own offset before the fd is used directly,
    * and reads it back at the next op: code that writes through the fd (Node's

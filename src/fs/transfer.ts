@@ -16,7 +16,10 @@
 // pair is finished with plain ops and the next chain starts after it.
 // A source that grows while it is copied (size: Infinity): a worker may read
 // past the end another one found, what was appended in between; the bytes
-// between are then filled in at the end, so the output never has a hole.
+// between are then filled in at the end, so the output never has a hole. If
+// the source shrinks again before they are, the output is cut back to what
+// was filled (a file that the copy's writes reached the end of), and to a
+// pipe no chunk is written past the end an earlier chunk found.
 // To a pipe, a socket or a terminal (`position: -1`), and from a sequential
 // source, every op goes through JavaScript: a read of the next chunk overlaps
 // the write of this one, and the writes are made one after the other, in
@@ -40,13 +43,14 @@
 // faster than plain buffers (both page-aligned), so nothing sets it by default
 // (docs/fs.md).
 import type { Ring } from '../driver/ring.js';
+import { ftruncate as nodeFtruncate } from 'node:fs';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { rangeTransfer } from './range-transfer.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
 import { fstatSpec } from './stat.js';
-import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
+import { ftruncateSpec, readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
 import type { OpSpec } from '../op/op.js';
 
 /**
@@ -213,7 +217,8 @@ async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options
       const got = await readRest(buf, fixed, start, 0, length);
       if (got < length) end = Math.min(end, start + got);
       if (!positional) await myTurn;
-      if (failure === null && got > 0) await writeChunk(buf, fixed, start, got);
+      // An earlier chunk found the end below this one's start (the source was cut, then regrew before this read): written, these bytes would follow that chunk's with the ones between missing.
+      if (failure === null && got > 0 && start < end) await writeChunk(buf, fixed, start, got);
     } finally {
       if (!positional) done();
     }
@@ -330,7 +335,13 @@ async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options
   await Promise.all(workers);
   if (failure === null && high > end) {
     try {
-      copied = await fillGap(end, high);
+      const filled = await fillGap(end, high);
+      // The source shrank again before the gap was filled: past `filled` the output has bytes of no one state of the source, and a gap.
+      if (filled < high) {
+        await cutBack(ring, to, filled + base, high + base, signal);
+        output?.cutBack(filled + base);
+      }
+      copied = filled;
     } catch (error) {
       failure = { error };
     }
@@ -339,4 +350,17 @@ async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options
   output?.release();
   if (failure !== null) throw (failure as { error: unknown }).error;
   return copied;
+}
+
+/**
+ * Cuts the output file back to `length` bytes when the copy's writes reached
+ * its end (`reach`): what lies past `length` is the copy's, not the source's.
+ * A file longer than that keeps its own bytes there, as any copy shorter than
+ * its destination leaves them.
+ */
+async function cutBack(ring: Ring, to: TransferEnd, length: number, reach: number, signal: AbortSignal | undefined): Promise<void> {
+  const stats = await ring.submit(fstatSpec(to.fd, to.context?.path), { signal });
+  if (!stats.isFile() || stats.size > reach) return;
+  if (ring.supports('FTRUNCATE')) return ring.submit(ftruncateSpec(to.fd, length, to.context), { signal });
+  await new Promise<void>((resolve, reject) => nodeFtruncate(to.fd, length, (error) => (error ? reject(error) : resolve())));
 }

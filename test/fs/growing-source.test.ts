@@ -159,3 +159,106 @@ test('transfer() into a pipe: no bytes go missing between two chunks', async () 
   });
   assertPrefixCopy(result);
 });
+
+/**
+ * A source cut, regrown and cut again while it is copied, each at a set
+ * moment (a ring of 2 entries runs one READ/WRITE pair at a time, so the
+ * order is always the same): the second chunk's READ finds the source cut
+ * inside it, its next READ returns 0 (the end: 74 KiB), the source regrows,
+ * and the third chunk's READ, taken before that end was known, reads 64 KiB
+ * and writes them at 128 KiB. Filling the gap from 74 KiB, the source is cut
+ * again, to 79 KiB. The output must be those 79 KiB and nothing more: before,
+ * it kept the third chunk past a gap of zeros (192 KiB) and said 79 KiB.
+ */
+async function copyShrinking(
+  name: string,
+  output: () => Promise<{ fd: number; positional: boolean; done: () => Promise<Buffer> }>,
+): Promise<{ source: Buffer; written: Buffer; copied: number }> {
+  const src = join(dir, `${name}.src`);
+  const whole = pattern(256 * KiB, 3);
+  nodeFs.writeFileSync(src, whole);
+  const ring = new Ring({ entries: 2 });
+  const reads = new Map<number, number>();
+  const cut = 74 * KiB;
+  let stage = 0;
+  const stop = addTraceListener((event) => {
+    if (event.ring !== ring.uring.id) return;
+    if (event.type === 'sqe' && event.opcode === IORING_OP_READ) {
+      reads.set(event.userData, event.off);
+      if (stage === 0 && event.off === CHUNK) {
+        stage = 1;
+        nodeFs.truncateSync(src, cut);
+      } else if (stage === 2 && event.off === cut) {
+        stage = 3;
+        nodeFs.truncateSync(src, cut + 5 * KiB);
+      }
+    }
+    if (event.type === 'cqe' && reads.has(event.userData)) {
+      const off = reads.get(event.userData);
+      reads.delete(event.userData);
+      if (stage === 1 && event.res === 0 && off === cut) {
+        stage = 2;
+        nodeFs.writeFileSync(src, whole);
+      }
+    }
+  });
+  try {
+    const from = await fs.open(src);
+    const to = await output();
+    let copied: number;
+    try {
+      copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: whole.length, positional: to.positional, chunk: CHUNK });
+    } finally {
+      await from.close();
+    }
+    const written = await to.done();
+    assert.equal(stage, 3, 'the source was cut, regrown and cut again at the moments set');
+    assert.equal(ring.inFlight, 0);
+    return { source: nodeFs.readFileSync(src), written, copied };
+  } finally {
+    stop();
+    await ring.close();
+  }
+}
+
+test('transfer() to a file at the source offsets, the source cut again while the gap is filled: cut back to what was filled', async () => {
+  const dest = join(dir, 'shrinking-positional.dest');
+  const result = await copyShrinking('shrinking-positional', async () => {
+    const to = await fs.open(dest, 'w');
+    return {
+      fd: to.fd,
+      positional: true,
+      done: async () => {
+        await to.close();
+        return nodeFs.readFileSync(dest);
+      },
+    };
+  });
+  assert.equal(result.copied, 79 * KiB);
+  assert.equal(result.written.length, result.copied, 'the file holds what transfer() says it copied, no more');
+  assert.ok(result.written.equals(result.source), 'the file is the source as it ends');
+});
+
+test('transfer() to a file at its position, the source cut again while the gap is filled: cut back, the offset after the copy', async () => {
+  const dest = join(dir, 'shrinking-stream.dest');
+  const head = Buffer.from('head\n');
+  const result = await copyShrinking('shrinking-stream', async () => {
+    const fd = nodeFs.openSync(dest, 'w');
+    nodeFs.writeSync(fd, head);
+    return {
+      fd,
+      positional: false,
+      done: async () => {
+        nodeFs.writeSync(fd, 'tail\n');
+        nodeFs.closeSync(fd);
+        const all = nodeFs.readFileSync(dest);
+        assert.ok(all.subarray(0, head.length).equals(head));
+        assert.equal(all.subarray(all.length - 5).toString(), 'tail\n', 'the offset is just past the copy');
+        return all.subarray(head.length, all.length - 5);
+      },
+    };
+  });
+  assert.equal(result.copied, 79 * KiB);
+  assert.equal(result.written.length, result.copied);
+  assert.ok(result.written.equals(result.source));
+});
