@@ -5,7 +5,7 @@
 // copy_file_range loop on one thread (docs/performance.md, "Session 13").
 // An abort sets a flag the native loop reads between its 16 MiB calls.
 import { native } from '../sys/native.js';
-import { EINVAL, ENOSYS, EOPNOTSUPP, EXDEV } from '../sys/errno.js';
+import { EBADF, EINVAL, ENOSYS, EOPNOTSUPP, EXDEV } from '../sys/errno.js';
 
 /** What copyRange() did: bytes copied, and 0, -errno, or 1 (aborted). */
 export interface CopyRangeResult {
@@ -56,8 +56,16 @@ export function copyRange(
   });
 }
 
-/** copy_file_range's errors that mean "not between these two files": copy some other way. */
-
+/**
+ * Whether copy_file_range's error means it cannot copy between these two fds,
+ * so another copy may (transfer()'s READ/WRITE, from where it stopped; copyFile's SPLICE): between
+ * filesystems (EXDEV), files or ranges it does not take (EINVAL), a kernel or
+ * filesystem without it (ENOSYS, EOPNOTSUPP), an fd it refuses (EBADF: an
+ * O_APPEND destination, which a WRITE appends to, or an fd open the wrong
+ * way, whose READ or WRITE then fails with its own syscall and path). Any
+ * other error (ENOSPC, EIO, EFBIG...) is the copy's: the one place this is
+ * decided, for copyFile and transfer() both.
+ */
 export function copyRangeUnsupported(status: number): boolean {
-  return status === -EXDEV || status === -EINVAL || status === -ENOSYS || status === -EOPNOTSUPP;
+  return status === -EXDEV || status === -EINVAL || status === -ENOSYS || status === -EOPNOTSUPP || status === -EBADF;
 }

@@ -3,13 +3,15 @@
 // user buffers. The bytes land where the READ/WRITE copy puts them (the
 // source from offset 0, to the same offsets of a positional destination, or
 // from a stream's current position on) and both fds' offsets are left as it
-// leaves them. Where copy_file_range fails
-// (EXDEV across filesystems, EINVAL, EBADF, ENOSPC...: it does not say which
-// end failed), the READ/WRITE copy does it all again and reports the error
-// with its syscall and path (docs/performance.md, "Session 13: cat to a file";
-// spliceTransfer() measured no faster this way there, and keeps SPLICE).
-import { AbortError } from '../sys/errors.js';
-import { canCopyRange, copyRange } from './copy-range.js';
+// leaves them. Where copy_file_range cannot copy these two fds
+// (copyRangeUnsupported: EXDEV across filesystems, EINVAL, an O_APPEND
+// destination's EBADF...), the READ/WRITE copy goes on from the bytes it
+// copied; any other error (ENOSPC, EIO, EFBIG) is the copy's, and rejects as
+// copy_file_range's: run again another way it would only fail again, after
+// writing the same bytes a second time (docs/performance.md, "Session 13: cat
+// to a file"; spliceTransfer() measured no faster this way there, and keeps SPLICE).
+import { AbortError, errnoException, type ErrorContext } from '../sys/errors.js';
+import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
 import { FilePosition } from './file-position.js';
 import { isRegularFile } from './regular-file.js';
 
@@ -22,13 +24,23 @@ export interface RangeOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** How far rangeTransfer() got: all of it (`done`), or `copied` bytes before copy_file_range found it cannot copy these fds. */
+export interface RangeResult {
+  copied: number;
+  done: boolean;
+}
+
 /**
  * Copies with copy_file_range when both fds are regular files; resolves with
- * the bytes copied, or null where it did not copy (not two regular files, an
- * O_APPEND destination at its position, or a failed copy_file_range). Rejects
- * only with an AbortError, once the pool thread is done with both fds.
+ * what it copied, or null where it did not start (not two regular files, an
+ * O_APPEND destination at its position). Where it stopped because
+ * copy_file_range cannot copy these fds (`done: false`), the source's bytes
+ * from `copied` on are still to be copied, and a stream destination's offset
+ * is just past what was. Rejects with an AbortError, or with copy_file_range's
+ * error (path: the source's, dest: the destination's), once the pool thread
+ * is done with both fds.
  */
-export async function rangeTransfer(fromFd: number, toFd: number, options: RangeOptions): Promise<number | null> {
+export async function rangeTransfer(fromFd: number, toFd: number, options: RangeOptions, from?: ErrorContext, to?: ErrorContext): Promise<RangeResult | null> {
   // A size the native call cannot take (negative, fractional, NaN) is the READ/WRITE copy's to handle, as before.
   const { size } = options;
   if (!(size === Infinity || (Number.isSafeInteger(size) && size >= 0))) return null;
@@ -40,10 +52,15 @@ export async function rangeTransfer(fromFd: number, toFd: number, options: Range
   // Until the end: copy_file_range stops there (returns 0), as a READ does.
   const length = size === Infinity ? Number.MAX_SAFE_INTEGER : size;
   const { copied, status } = await copyRange(fromFd, toFd, length, 0, options.signal, at);
-  if (status !== 0 && status !== 1) return null;
-  // The stream's position: just past what was copied (settle() of a range of 0 that moved `copied`).
+  // The stream's position: just past what was copied (settle() of a range of 0 that moved `copied`), whatever came after.
   output?.settle(at, 0, copied);
   output?.release();
+  if (status === 0) return { copied, done: true };
   if (status === 1) throw new AbortError(undefined, { cause: options.signal?.reason });
-  return copied;
+  if (copyRangeUnsupported(status)) return { copied, done: false };
+  const dest = to?.dest ?? to?.path;
+  throw errnoException(status, 'copy_file_range', {
+    ...(from?.path !== undefined ? { path: from.path } : {}),
+    ...(dest !== undefined ? { dest } : {}),
+  });
 }

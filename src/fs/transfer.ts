@@ -35,9 +35,9 @@
 // registered buffers, chunk or depth asked for), the bytes are copied in the kernel
 // instead, by copy_file_range on a libuv pool thread (copy-range.ts), at the
 // same offsets as the READ/WRITE copy would write them; where it cannot copy
-// (EXDEV, EINVAL... or any error: the READ/WRITE copy reports it with its
-// syscall and path) the copy starts again as below
-// (docs/performance.md, "Session 13: cat to a file").
+// these fds (EXDEV, EINVAL...: copyRangeUnsupported in copy-range.ts) the
+// copy goes on as below from the bytes it copied; its other errors (ENOSPC,
+// EIO) reject (docs/performance.md, "Session 13: cat to a file").
 // Registered buffers (READ_FIXED/WRITE_FIXED) are used when `registered` is set
 // and the ring's BufferPool has room; on page-cache reads they measured no
 // faster than plain buffers (both page-aligned), so nothing sets it by default
@@ -110,11 +110,12 @@ export interface TransferOptions {
 
 /** Copies; resolves with the bytes copied. Every op has settled when it resolves or rejects. */
 export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions): Promise<number> {
-  if (inKernel(options)) {
-    const copied = await rangeTransfer(from.fd, to.fd, options);
-    if (copied !== null) return copied;
-  }
-  return pipelined(ring, from, to, options);
+  if (!inKernel(options)) return pipelined(ring, from, to, options, 0);
+  const range = await rangeTransfer(from.fd, to.fd, options, from.context, to.context);
+  if (range === null) return pipelined(ring, from, to, options, 0);
+  if (range.done) return range.copied;
+  // copy_file_range cannot copy these fds from some point on: the rest by READ/WRITE (a stream's offset is past what it copied).
+  return range.copied + (await pipelined(ring, from, to, options, range.copied));
 }
 
 /** Whether the options leave the choice of copy to transfer(): none of the READ/WRITE copy's own asked for. */
@@ -123,14 +124,14 @@ function inKernel(options: TransferOptions): boolean {
   return method === undefined && !sequentialSource && !registered && chunk === undefined && depth === undefined;
 }
 
-/** The READ/WRITE copy (the comment at the top). */
-async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions): Promise<number> {
+/** The READ/WRITE copy (the comment at the top), of the source from offset `start` on; resolves with the bytes it copied. */
+async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions, start: number): Promise<number> {
   const chunk = options.chunk ?? CHUNK;
   const depth = options.sequentialSource ? 1 : (options.depth ?? DEPTH);
   const { signal, positional } = options;
   const pool = options.registered && chunk <= CHUNK ? poolFor(ring, DEPTH * 2, CHUNK) : null;
   let end = options.size;
-  let next = 0;
+  let next = start;
   // Chunks below `known` are there to read, and are taken by any worker; at
   // and past it, by the `tail` worker only, one run after the other.
   let known = end;
@@ -148,7 +149,7 @@ async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options
   }
   let copied = 0;
   // Just past the furthest byte of the source written out, and where the output's byte for source offset 0 is (chained runs).
-  let high = 0;
+  let high = start;
   let base = 0;
   let failure: { error: unknown } | null = null;
   // The tail of the chain of ordered writes (stream output only).
@@ -331,7 +332,7 @@ async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options
   };
 
   const workers: Promise<void>[] = [];
-  for (let i = 0; i < depth && i * chunk < Math.max(end, 1); i++) workers.push(worker());
+  for (let i = 0; i < depth && i * chunk < Math.max(end - start, 1); i++) workers.push(worker());
   await Promise.all(workers);
   if (failure === null && high > end) {
     try {
@@ -341,7 +342,7 @@ async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options
         await cutBack(ring, to, filled + base, high + base, signal);
         output?.cutBack(filled + base);
       }
-      copied = filled;
+      copied = filled - start;
     } catch (error) {
       failure = { error };
     }

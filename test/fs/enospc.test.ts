@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 import * as fs from '../../src/fs/index.js';
-import { backend } from '../../src/index.js';
+import { Ring, backend, constants as C } from '../../src/index.js';
+import { requireIoUring } from '../../test-support/backend.js';
+import { opcodesDuring } from '../../test-support/kernel.js';
+import { native } from '../../src/sys/native.js';
+import { SYS_lseek } from '../../src/sys/syscalls.js';
+import { SEEK_CUR } from '../../src/sys/constants.js';
 
 const mountPoint = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-enospc-'));
 let skip: string | undefined;
@@ -96,5 +101,50 @@ test('copyFile within the full tmpfs (copy_file_range itself fails): ENOSPC as N
   } finally {
     nodeFs.rmSync(src, { force: true });
     nodeFs.rmSync(join(mountPoint, 'copy'), { force: true });
+  }
+});
+
+test('transfer() within the full tmpfs: copy_file_range fails with ENOSPC and transfer() rejects with it, no READ/WRITE copy after it', async (t) => {
+  if (skip !== undefined) return void t.skip(skip);
+  const reason = requireIoUring().skip;
+  if (reason !== false) return void t.skip(reason);
+  for (const name of nodeFs.readdirSync(mountPoint)) nodeFs.rmSync(join(mountPoint, name)); // the earlier tests' files
+  const src = join(mountPoint, 'src');
+  const data = randomBytes(700 * 1024);
+  nodeFs.writeFileSync(src, data);
+  const ring = new Ring();
+  try {
+    for (const positional of [true, false]) {
+      const dest = join(mountPoint, 'copy');
+      await using from = await fs.open(src);
+      await using to = await fs.open(dest, 'w');
+      const context = { path: src, dest };
+      let error = null as (NodeJS.ErrnoException & { dest?: string }) | null;
+      const seen = await opcodesDuring(ring, async () => {
+        error = await fs.transfer(ring, { fd: from.fd, context }, { fd: to.fd, context }, { size: Infinity, positional }).then(
+          () => null,
+          (e: NodeJS.ErrnoException) => e,
+        );
+      });
+      assert.ok(error !== null, `positional ${positional}: rejected`);
+      assert.deepEqual(
+        { code: error!.code, errno: error!.errno, syscall: error!.syscall, path: error!.path, dest: error!.dest },
+        { code: 'ENOSPC', errno: -constants.errno.ENOSPC, syscall: 'copy_file_range', path: src, dest },
+      );
+      assert.equal(error!.message, `ENOSPC: no space left on device, copy_file_range '${src}' -> '${dest}'`);
+      // Run again by READ/WRITE, the copy wrote its bytes a second time and reported the WRITE's ENOSPC.
+      assert.ok(!seen.has(C.IORING_OP_READ) && !seen.has(C.IORING_OP_WRITE), `positional ${positional}: no READ/WRITE after copy_file_range's ENOSPC`);
+      assert.equal(ring.inFlight, 0);
+      const copied = nodeFs.readFileSync(dest);
+      assert.ok(copied.length > 0 && copied.length < data.length, `${copied.length} bytes copied`);
+      assert.ok(copied.equals(data.subarray(0, copied.length)), 'what was copied is the start of the source');
+      // A stream's offset is just past what was copied, as after a WRITE cut short; a positional copy leaves it.
+      assert.equal(native.syscall(SYS_lseek, to.fd, 0, SEEK_CUR), positional ? 0 : copied.length);
+      await to.close();
+      nodeFs.rmSync(dest);
+    }
+  } finally {
+    await ring.close();
+    nodeFs.rmSync(src, { force: true });
   }
 });

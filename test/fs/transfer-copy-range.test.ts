@@ -18,7 +18,8 @@ import { Ring, constants as C } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { native } from '../../src/sys/native.js';
 import { SYS_lseek } from '../../src/sys/syscalls.js';
-import { SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
+import { F_GETFL, F_SETFL, SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
+import { SYS_fcntl } from '../../src/sys/syscalls.js';
 
 const MiB = 1024 * 1024;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-transfer-range-'));
@@ -253,6 +254,59 @@ test('an abort in the middle of a file-to-file transfer() rejects with AbortErro
       nodeFs.rmSync(dest);
     }
     assert.ok(aborted > 0, 'an abort landed in the middle of a copy');
+  } finally {
+    await ring.close();
+    nodeFs.rmSync(src);
+  }
+});
+
+test('copy_file_range refusing the destination part-way (made O_APPEND: EBADF): the READ/WRITE copy goes on from there, nothing written twice', async () => {
+  // 6 calls of 16 MiB: O_APPEND is set once the first bytes are there, and the next call fails. A copy at the
+  // destination's position, since its READ/WRITE copy then appends in order (at offsets, chains may append out of it).
+  const size = 96 * MiB;
+  const data = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 4) data.writeUInt32LE(i / 4, i);
+  const src = join(dir, 'append-midway-src');
+  nodeFs.writeFileSync(src, data);
+  const ring = new Ring();
+  let fellBack = 0;
+  try {
+    await using from = await fs.open(src);
+    for (let attempt = 0; attempt < 6 && fellBack < 2; attempt++) {
+      {
+        const dest = join(dir, `append-midway-${attempt}`);
+        await using to = await fs.open(dest, 'w');
+        let appending = false;
+        let copied = -1;
+        const seen = await opcodesDuring(ring, async () => {
+          let done = false;
+          const copying = fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: false });
+          copying.then(
+            () => (done = true),
+            () => (done = true),
+          );
+          while (!done && !appending) {
+            if (nodeFs.statSync(dest).size > 0) {
+              const flags = native.syscall(SYS_fcntl, to.fd, F_GETFL, 0);
+              assert.equal(native.syscall(SYS_fcntl, to.fd, F_SETFL, flags | nodeFs.constants.O_APPEND), 0);
+              appending = true;
+            } else await new Promise((resolve) => setImmediate(resolve));
+          }
+          copied = await copying;
+        });
+        const output = nodeFs.readFileSync(dest);
+        // Before, the READ/WRITE copy started again from offset 0, and O_APPEND put the whole source after what was copied.
+        assert.equal(output.length, size, `attempt ${attempt}: ${output.length} bytes in the file`);
+        assert.ok(output.equals(data), 'the file is the source');
+        assert.equal(copied, size);
+        assert.equal(ring.inFlight, 0);
+        // The flag came while copy_file_range had calls to make: the rest went by READ/WRITE.
+        if (appending && seen.has(C.IORING_OP_WRITE)) fellBack++;
+        await to.close();
+        nodeFs.rmSync(dest);
+      }
+    }
+    assert.ok(fellBack > 0, 'O_APPEND was set in the middle of a copy, and the READ/WRITE copy did the rest');
   } finally {
     await ring.close();
     nodeFs.rmSync(src);
