@@ -10,6 +10,7 @@
 //   own(fd, ring?) / close(fd)  fds (rings, eventfds) closed with the thread's environment
 //   copyFileRange(...)          copy_file_range (and FICLONE) on a libuv thread-pool thread:
 //                               io_uring has no copy op, and this was the fastest copy measured
+//                               (copyFileRangeVersion: which arguments it takes)
 // Everything else (io_uring_setup/enter/register, ring layouts, SQEs) is TypeScript. The one
 // exception is tearing a ring down when its thread's environment goes away, when no JS can
 // run any more: TypeScript hands over, in advance, where the ring's fields live and two
@@ -878,8 +879,14 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
 // so an abort is seen within one chunk. callback(copied, status, cloned) runs
 // on the JS thread: status is 0, or -errno of the failed call (the clone's when
 // cloned is -1), or 1 when stopped by flags[0].
+// COPY_FILE_RANGE_VERSION, exported as copyFileRangeVersion, says which
+// arguments copyFileRange takes: 2 since destOffset. A binary built before it
+// (a prebuilt one older than the JavaScript) would ignore destOffset, so the
+// JavaScript uses copyFileRange only from a binary with the number it expects
+// (src/fs/copy-range.ts, COPY_RANGE_VERSION; a test holds the two equal).
 
 #define COPY_CHUNK (16L * 1024 * 1024)
+#define COPY_FILE_RANGE_VERSION 2
 
 typedef struct copy_work {
   napi_async_work work;
@@ -975,6 +982,7 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+  napi_value copy_version = make_number(env, COPY_FILE_RANGE_VERSION);
   napi_property_descriptor props[] = {
       {"syscall", NULL, js_syscall, NULL, NULL, NULL, napi_default, NULL},
       {"mmap", NULL, js_mmap, NULL, NULL, NULL, napi_default, NULL},
@@ -985,6 +993,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"own", NULL, js_own, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"copyFileRange", NULL, js_copy_file_range, NULL, NULL, NULL, napi_default, NULL},
+      {"copyFileRangeVersion", NULL, NULL, NULL, NULL, copy_version, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -4,8 +4,17 @@
 // bytes through a pipe of our own, and measured slower here than one
 // copy_file_range loop on one thread (docs/performance.md, "Session 13").
 // An abort sets a flag the native loop reads between its 16 MiB calls.
-import { native } from '../sys/native.js';
+import { native, type Native } from '../sys/native.js';
 import { EBADF, EINVAL, ENOSYS, EOPNOTSUPP, EXDEV } from '../sys/errno.js';
+
+/**
+ * The copyFileRange this code calls: version 2 takes the destination's offset
+ * (the 7th argument). A binary that reports another number, or none (built
+ * before the number, or before the offset, which it would silently ignore),
+ * is not used for copying: the SPLICE and READ/WRITE copies are. The C side's
+ * COPY_FILE_RANGE_VERSION must be this number (test/fs/copy-file-range.test.ts).
+ */
+export const COPY_RANGE_VERSION = 2;
 
 /** What copyRange() did: bytes copied, and 0, -errno, or 1 (aborted). */
 export interface CopyRangeResult {
@@ -15,9 +24,9 @@ export interface CopyRangeResult {
   cloned: number;
 }
 
-/** Whether this binary has copyFileRange (a prebuilt binary may predate it). */
-export function canCopyRange(): boolean {
-  return typeof native.copyFileRange === 'function';
+/** Whether this binary has the copyFileRange this code calls (a prebuilt binary may be older than the JavaScript). */
+export function canCopyRange(binding: Pick<Native, 'copyFileRange' | 'copyFileRangeVersion'> = native): boolean {
+  return binding.copyFileRangeVersion === COPY_RANGE_VERSION && typeof binding.copyFileRange === 'function';
 }
 
 /**

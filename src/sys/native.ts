@@ -56,6 +56,11 @@ export interface Native {
     callback: (copied: number, status: number, cloned: number) => void,
     destOffset?: number,
   ): void;
+  /**
+   * What copyFileRange() takes: 2 since it takes `destOffset` (native/ringcore.c's
+   * COPY_FILE_RANGE_VERSION). Absent from binaries built before the number.
+   */
+  readonly copyFileRangeVersion?: number;
 }
 
 /**

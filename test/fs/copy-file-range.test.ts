@@ -15,6 +15,8 @@ import { Ring, backend, constants as C } from '../../src/index.js';
 import { requireIoUring } from '../../test-support/backend.js';
 import { opcodesDuring } from '../../test-support/kernel.js';
 import { runtime } from '../../src/sys/runtime.js';
+import { native } from '../../src/sys/native.js';
+import { COPY_RANGE_VERSION, canCopyRange } from '../../src/fs/copy-range.js';
 
 const { COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = nodeFs.constants;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-copy-range-'));
@@ -151,4 +153,21 @@ test('an already aborted signal: rejects before anything is opened', async () =>
   nodeFs.writeFileSync(src, 'x');
   await assert.rejects(fs.copyFile(src, join(dir, 'pre-abort-dest'), 0, { signal: AbortSignal.abort() }), { name: 'AbortError' });
   assert.ok(!nodeFs.existsSync(join(dir, 'pre-abort-dest')));
+});
+
+test('the binary says which copyFileRange it has: the number the JavaScript expects, from native/ringcore.c; any other is not used', () => {
+  const source = nodeFs.readFileSync(new URL('../../../native/ringcore.c', import.meta.url), 'utf8');
+  const defined = /^#define COPY_FILE_RANGE_VERSION (\d+)$/m.exec(source);
+  assert.ok(defined !== null, 'native/ringcore.c defines COPY_FILE_RANGE_VERSION');
+  assert.equal(Number(defined[1]), COPY_RANGE_VERSION, 'native/ringcore.c and src/fs/copy-range.ts agree');
+  // The binary this process loaded was built from that source (npm run install after a change to it).
+  assert.equal(native.copyFileRangeVersion, COPY_RANGE_VERSION);
+  assert.equal(canCopyRange(), true);
+  const copyFileRange = native.copyFileRange;
+  // A prebuilt binary from before the number (whose copyFileRange may ignore the destination's offset), or of another version.
+  assert.equal(canCopyRange({ copyFileRange }), false);
+  assert.equal(canCopyRange({ copyFileRange, copyFileRangeVersion: COPY_RANGE_VERSION - 1 }), false);
+  assert.equal(canCopyRange({ copyFileRange, copyFileRangeVersion: COPY_RANGE_VERSION + 1 }), false);
+  assert.equal(canCopyRange({ copyFileRangeVersion: COPY_RANGE_VERSION }), false);
+  assert.equal(canCopyRange({ copyFileRange, copyFileRangeVersion: COPY_RANGE_VERSION }), true);
 });
