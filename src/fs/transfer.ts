@@ -265,7 +265,8 @@ async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options
           await writeRest(buf, fixed, at + offset, written, got);
           offset += got;
           copied += got;
-          high = Math.max(high, start + offset);
+          // Past the last byte written: a read at or past the end (got 0) wrote nothing, and leaves no gap to fill.
+          if (got > 0) high = Math.max(high, start + offset);
           if (got < length) {
             end = Math.min(end, start + offset);
             return;
