@@ -91,9 +91,10 @@ export abstract class Request {
   }
 
   /**
-   * A cancel missed it (-EALREADY, -ENOENT) while it was still in flight: a
-   * multishot op (an interval caught between two ticks) would go on posting,
-   * so it is cancelled again at its next CQE.
+   * A cancel missed it (-EALREADY, -ENOENT) while it was still in flight, and
+   * goes again (cancel-retry.ts): at its next CQE if it posts one first (a
+   * multishot op between two ticks), or when its retry timer is due (an
+   * io-wq link the cancel found between two links of its chain).
    */
   get cancelAgain(): boolean {
     return (this.bits & CANCEL_AGAIN) !== 0;

@@ -19,6 +19,7 @@ import type { IoUring } from '../ring/io-uring.js';
 import { LinkTimeout } from './link-timeout.js';
 import { Op, checkOptions, kOp, type OpCallback, type OpHost, type OpOptions, type OpPromise, type OpSpec } from './op.js';
 import { InternalRequest, type Request } from './request.js';
+import { CancelRetries, CANCEL_RETRY_FIRST_MS } from './cancel-retry.js';
 import { Scratch } from './scratch.js';
 import { SlotTable } from './slots.js';
 import { EAGAIN, EALREADY, EBUSY, ECANCELED, EINTR, ENOENT, ETIME } from '../sys/errno.js';
@@ -56,6 +57,8 @@ export class Submitter implements OpHost {
   private readonly scratch = new Scratch();
   /** Deadlines of queued ops, each with its timer armed. */
   private readonly queuedDeadlines = new Set<LinkTimeout>();
+  /** Ops whose cancel missed while they were still in flight, each with its next try (cancel-retry.ts). */
+  private readonly cancelRetries = new CancelRetries((target, ms) => this.resendCancel(target, ms));
   private closing = false;
   private idle: (() => void) | null = null;
 
@@ -331,13 +334,25 @@ export class Submitter implements OpHost {
   // ---- OpHost --------------------------------------------------------------
 
   cancel(target: Request): void {
+    this.sendCancel(target, CANCEL_RETRY_FIRST_MS);
+  }
+
+  /** An ASYNC_CANCEL for `target`; if it misses while `target` is still in flight, it is sent again in `retryMs`. */
+  private sendCancel(target: Request, retryMs: number): void {
     const cancel = new InternalRequest({ syscall: 'async_cancel', prep: (uring, sqe) => uring.prepCancel(sqe, target.slot, target.generation, 0) }, (res) => {
-      // Running (-EALREADY), or between two shots (-ENOENT: a multishot timer
-      // that fired is off the kernel's list until its task work re-arms it).
-      if ((res === -EALREADY || res === -ENOENT) && this.slots.lookup(target.slot, target.generation) === target) target.cancelAgain = true;
+      // Running (-EALREADY: signalled, which a link finishing just then passes on
+      // to nothing), or on none of the kernel's lists (-ENOENT: an io-wq link
+      // between two, a multishot op between two shots): see cancel-retry.ts.
+      if ((res === -EALREADY || res === -ENOENT) && this.slots.lookup(target.slot, target.generation) === target) this.cancelRetries.arm(target, retryMs);
     });
     if (!this.place(cancel, 0)) this.urgent.push(cancel);
     this.wake();
+  }
+
+  /** A missed cancel's retry is due: send it while `target` still holds its slot. */
+  private resendCancel(target: Request, retryMs: number): void {
+    if (this.uring.closed || this.slots.lookup(target.slot, target.generation) !== target) return;
+    this.sendCancel(target, retryMs);
   }
 
   dequeue(target: Request): void {
@@ -391,6 +406,7 @@ export class Submitter implements OpHost {
   flush(): void {
     if (this.uring.closed) return;
     if (this.queuedDeadlines.size > 0) this.expireOverdue();
+    if (this.cancelRetries.size > 0) this.cancelRetries.fireOverdue();
     for (;;) {
       // SQPOLL: whether the thread had taken every SQE when drain() looked for room.
       const sqEmpty = this.uring.sqPoll && this.uring.sqPending() === 0;
@@ -422,12 +438,14 @@ export class Submitter implements OpHost {
 
   /**
    * Blocks in io_uring_enter until at least one CQE is ready, the first
-   * deadline of a queued op passes, or `maxMs` pass, then flushes.
+   * deadline of a queued op passes, a missed cancel is due to be sent again,
+   * or `maxMs` pass, then flushes.
    */
   waitAndFlush(maxMs = Infinity): void {
     if (this.uring.closed) return;
     for (;;) {
-      const ms = Math.min(maxMs, this.queuedDeadlines.size > 0 ? this.nearestDeadline() : Infinity);
+      let ms = Math.min(maxMs, this.queuedDeadlines.size > 0 ? this.nearestDeadline() : Infinity);
+      if (this.cancelRetries.size > 0) ms = Math.min(ms, this.cancelRetries.nearest());
       const ret = ms < Infinity ? this.uring.waitFor(1, ms) : this.uring.enter(0, 1, C.IORING_ENTER_GETEVENTS);
       if (ret >= 0 || ret === -EAGAIN || ret === -EBUSY || ret === -ETIME) break;
       if (ret !== -EINTR) throw errnoException(ret, 'io_uring_enter');
@@ -502,10 +520,12 @@ export class Submitter implements OpHost {
 
   /** Hands `request` a CQE for `slot`; `request.slot` may have moved on by the return (a multishot op that re-armed). */
   private complete(request: Request, slot: number, res: number, flags: number): void {
-    if (request.complete(res, flags)) this.slots.release(slot);
-    else if (request.cancelAgain) {
-      request.cancelAgain = false;
-      this.cancel(request);
+    if (request.complete(res, flags)) {
+      this.slots.release(slot);
+      if (request.cancelAgain) this.cancelRetries.take(request);
+    } else if (request.cancelAgain) {
+      // A multishot op posted again: its missed cancel goes now rather than at its timer.
+      this.sendCancel(request, this.cancelRetries.take(request));
     }
   }
 
