@@ -9,10 +9,11 @@ import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
+import { openFds as fdsNow, leakedSince } from '../../test-support/fds.js';
 
 const SIZE = 64 * 1024 * 1024;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-abort-'));
@@ -154,4 +155,77 @@ test('abort of a cat into a pipe nobody reads: the blocked splice is cancelled, 
   nodeFs.closeSync(writeEnd);
   nodeFs.closeSync(readEnd);
   await ring.close();
+});
+
+test('many aborts of a cat into a pipe nobody reads, beside busy CPUs: each settles (a cancel that misses the next link of a chain is sent again)', async () => {
+  // A chain's next link is on none of the kernel's lists while its io-wq worker
+  // moves to it from the link before (cur_work is NULL through a cond_resched):
+  // a cancel landing there answers -ENOENT, and the link then blocks on the full
+  // pipe. Busy CPUs and several rings at once make the worker lose its CPU
+  // there. Without the cancel being sent again, such an abort hangs until the
+  // pipe is read.
+  const LANES = 3;
+  const ITERATIONS = 40;
+  const HANG_MS = 10_000;
+  const POLLIN = 1;
+  const busy = [0, 1].map(() => spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
+  const buf = Buffer.alloc(1 << 20);
+  const drain = (fd: number): number => {
+    let total = 0;
+    for (;;) {
+      try {
+        const n = nodeFs.readSync(fd, buf);
+        if (n === 0) return total;
+        total += n;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return total;
+        throw error;
+      }
+    }
+  };
+  let hung = 0;
+  const rings = Array.from({ length: LANES }, () => new Ring());
+  await Promise.all(rings.map((ring) => ring.nop()));
+  // fs.open() without a ring uses the default ring: open its fd before counting.
+  await (await fs.open(src)).close();
+  const before = fdsNow();
+  const lane = async (l: number): Promise<void> => {
+    const ring = rings[l]!;
+    {
+      await using from = await fs.open(src);
+      for (let i = 0; i < ITERATIONS; i++) {
+        const fifo = join(dir, `busy-fifo-${l}-${i}`);
+        execFileSync('mkfifo', [fifo]);
+        const readEnd = nodeFs.openSync(fifo, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK);
+        const writeEnd = nodeFs.openSync(fifo, 'w');
+        const controller = new AbortController();
+        void ring.submit({ syscall: 'poll', prep: (u, sqe) => u.prepPollAdd(sqe, readEnd, POLLIN) }).then(() => controller.abort(new Error('enough')));
+        const copy = fs.spliceTransfer(ring, { fd: from.fd }, { fd: writeEnd }, { size: SIZE, positional: false, signal: controller.signal });
+        // Not a timing assertion: an abort that misses hangs for ever; this reads the pipe to end the iteration, and counts it.
+        let unblock: ReturnType<typeof setInterval> | undefined;
+        const deadline = setTimeout(() => {
+          hung++;
+          unblock = setInterval(() => drain(readEnd), 1);
+        }, HANG_MS);
+        await assert.rejects(copy, { name: 'AbortError' });
+        clearTimeout(deadline);
+        clearInterval(unblock);
+        assert.equal(ring.inFlight, 0, `lane ${l}, iteration ${i}: every splice was given back`);
+        drain(readEnd);
+        await ring.nop();
+        assert.equal(drain(readEnd), 0, `lane ${l}, iteration ${i}: nothing was spliced into the pipe after the abort`);
+        nodeFs.closeSync(writeEnd);
+        nodeFs.closeSync(readEnd);
+        nodeFs.rmSync(fifo);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: LANES }, (_, l) => lane(l)));
+  } finally {
+    for (const child of busy) child.kill();
+  }
+  assert.equal(hung, 0, `${hung} of ${LANES * ITERATIONS} aborts settled only once the pipe was read`);
+  assert.deepEqual(leakedSince(before), [], 'no fd left open');
+  await Promise.all(rings.map((ring) => ring.close()));
 });
