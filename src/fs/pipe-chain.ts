@@ -22,11 +22,10 @@ import type { OpSpec } from '../op/op.js';
 import { readSpec, writeSpec } from './ops.js';
 import { roomIn, wantsRoom } from './room.js';
 import type { TransferEnd } from './transfer.js';
+import { copyInLinkedPairs } from './linked-pairs.js';
 
 /** Bytes per READ/WRITE pair: 1 MiB stays in L2 between the two copies; 4 MiB cost more CPU per cat. */
 export const PIPE_CHUNK = 1024 * 1024;
-/** Pairs per chain: 16 MiB per trip through JavaScript. */
-const CHAIN_PAIRS = 16;
 /** The buffer of the last copy, kept for the next (a fresh one costs 256 page faults, about 1 ms). */
 let spare: Buffer | null = null;
 
@@ -55,11 +54,6 @@ function workerReadSpec(fd: number, buf: Buffer, length: number, position: numbe
 export async function chainIntoPipe(ring: Ring, from: TransferEnd, to: TransferEnd, size: number, signal: AbortSignal | undefined): Promise<number> {
   const buf = spare ?? alignedBuffer(PIPE_CHUNK);
   spare = null;
-  // A chain must fit in the ring with room to spare (entries: 4 still gets a pair per chain).
-  const pairs = Math.max(1, Math.min(CHAIN_PAIRS, (ring.uring.sqEntries >> 2) - 1));
-  let end = size;
-  let offset = 0;
-
   /** Writes buf[done, length) into the pipe. */
   const writeRest = async (done: number, length: number): Promise<void> => {
     while (done < length) {
@@ -75,34 +69,12 @@ export async function chainIntoPipe(ring: Ring, from: TransferEnd, to: TransferE
   };
 
   try {
-    while (offset < end) {
-      const specs: OpSpec<number>[] = [];
-      const lengths: number[] = [];
-      for (let at = offset; lengths.length < pairs && at < end; ) {
-        const length = Math.min(PIPE_CHUNK, end - at);
-        specs.push(workerReadSpec(from.fd, buf, length, at, from.context), { ...pipeWriteSpec(to, buf, 0, length), skipSuccess: length });
-        lengths.push(length);
-        at += length;
-      }
-      const results = await Promise.allSettled(ring.link(specs, { signal }) as Promise<number>[]);
-      for (let p = 0; p < lengths.length; p++) {
-        const length = lengths[p]!;
-        const [read, write] = [results[2 * p]!, results[2 * p + 1]!];
-        if (read.status === 'rejected') throw read.reason;
-        const n = read.value;
-        let written: number;
-        if (write.status === 'fulfilled') written = write.value;
-        else if (n === length && !wantsRoom(write))
-          throw write.reason; // the write failed by itself (EPIPE...)
-        else written = 0; // a short read broke the link, or the pipe had no room
-        // The buffer holds this pair's bytes until they are out: the rest of the chain was cancelled if any was short.
-        await writeRest(written, n);
-        offset += n;
-        if (n === 0) end = offset;
-        if (n < length || written < n) break;
-      }
-    }
-    return offset;
+    return await copyInLinkedPairs(ring, size, signal, {
+      chunk: PIPE_CHUNK,
+      pair: (at, length) => [workerReadSpec(from.fd, buf, length, at, from.context), { ...pipeWriteSpec(to, buf, 0, length), skipSuccess: length }],
+      // The buffer holds this pair's bytes until they are out: the rest of the chain was cancelled if any was short.
+      finish: (_at, n, written) => writeRest(written, n),
+    });
   } finally {
     // Every op has settled: the kernel no longer uses the buffer.
     spare ??= buf;

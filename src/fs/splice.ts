@@ -29,11 +29,10 @@ import type { TransferEnd } from './transfer.js';
 import { roomIn, wantsRoom } from './room.js';
 import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
 import { isRegularFile } from './regular-file.js';
+import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
 
 /** The pipe size asked for: /proc/sys/fs/pipe-max-size's default. */
 const PIPE_SIZE = 1024 * 1024;
-/** SPLICE pairs per linked chain: 16 MiB per trip through JavaScript with a 1 MiB pipe. */
-const CHAIN_PAIRS = 16;
 
 /** IORING_OP_SPLICE of `length` bytes from fdIn at offIn to fdOut at offOut (-1: the current position, or a pipe). */
 export function spliceSpec(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number, context?: ErrorContext): OpSpec<number> {
@@ -85,8 +84,6 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
   const { signal, positional } = options;
   let end = options.size;
   let offset = 0;
-  // A chain must fit in the ring with room to spare (entries: 4 still gets a pair per chain).
-  const pairs = Math.max(1, Math.min(CHAIN_PAIRS, (ring.uring.sqEntries >> 2) - 1));
   if (!positional && fstatSync(to.fd).isFIFO()) {
     // Straight into the destination pipe: no pipe of our own, no copy at all. A
     // splice moves at most what the pipe has room for (64 KiB by default), so the
@@ -97,9 +94,10 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
     // A blocking pipe smaller than a MiB, from a regular file read through the page cache:
     // READ/WRITE chains, 16 times fewer requests (pipe-chain.ts).
     if (length < PIPE_CHUNK && intoPipeByChains(from.fd, to.fd)) return await chainIntoPipe(ring, from, to, end, signal);
+    const links = 2 * chainPairs(ring);
     while (offset < end) {
       const specs: OpSpec<number>[] = [];
-      for (let at = offset; specs.length < 2 * pairs && at < end; at += length) {
+      for (let at = offset; specs.length < links && at < end; at += length) {
         specs.push(linkedSpliceSpec(from.fd, at, to.fd, -1, Math.min(length, end - at), from.context));
       }
       const results = await Promise.allSettled(ring.link(specs, { signal }) as Promise<number>[]);
@@ -121,28 +119,15 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
   const [pipeRead, pipeWrite, chunk] = makePipe();
   const out = (at: number) => (positional ? at : -1);
   try {
-    while (offset < end) {
-      const specs: OpSpec<number>[] = [];
-      const lengths: number[] = [];
-      for (let at = offset; lengths.length < pairs && at < end; ) {
-        const length = Math.min(chunk, end - at);
-        specs.push(linkedSpliceSpec(from.fd, at, pipeWrite, -1, length, from.context), linkedSpliceSpec(pipeRead, -1, to.fd, out(at), length, to.context));
-        lengths.push(length);
-        at += length;
-      }
-      const results = await Promise.allSettled(ring.link(specs, { signal }) as Promise<number>[]);
-      for (let p = 0; p < lengths.length; p++) {
-        const length = lengths[p]!;
-        const [a, b] = [results[2 * p]!, results[2 * p + 1]!];
-        if (a.status === 'rejected') throw a.reason;
-        const n = a.value;
-        let drained: number;
-        if (b.status === 'fulfilled') drained = b.value;
-        else if (n === length && !wantsRoom(b))
-          throw b.reason; // the splice out failed by itself (ENOSPC, EPIPE...)
-        else drained = 0; // a short splice in broke the link, or the destination had no room
+    return await copyInLinkedPairs(ring, end, signal, {
+      chunk,
+      pair: (at, length) => [
+        linkedSpliceSpec(from.fd, at, pipeWrite, -1, length, from.context),
+        linkedSpliceSpec(pipeRead, -1, to.fd, out(at), length, to.context),
+      ],
+      async finish(at, n, drained) {
         while (drained < n) {
-          const [m] = await Promise.allSettled([ring.submit(spliceSpec(pipeRead, -1, to.fd, out(offset + drained), n - drained, to.context), { signal })]);
+          const [m] = await Promise.allSettled([ring.submit(spliceSpec(pipeRead, -1, to.fd, out(at + drained), n - drained, to.context), { signal })]);
           if (wantsRoom(m!)) {
             await roomIn(ring, to.fd, signal, to.context);
             continue;
@@ -151,13 +136,8 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
           if (m!.value === 0) throw noProgressError('splice out of the pipe', n - drained);
           drained += m!.value;
         }
-        offset += n;
-        if (n === 0) end = offset;
-        // Anything short broke the link: the rest of the chain was cancelled, and the next chain starts here.
-        if (n < length || b.status === 'rejected' || b.value < n) break;
-      }
-    }
-    return offset;
+      },
+    });
   } finally {
     native.syscall(SYS_close, pipeRead);
     native.syscall(SYS_close, pipeWrite);
