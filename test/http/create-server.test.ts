@@ -1019,3 +1019,79 @@ test('a client that half-closes in the middle of a request still gets the respon
     await closed(server);
   }
 });
+
+/** Sends each step's bytes once the bytes received so far contain its `after`; resolves with everything received when the server closes. */
+function conversation(port: number, steps: { after?: string; send: string | Buffer }[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    let next = 0;
+    const advance = (): void => {
+      while (next < steps.length && received.includes(steps[next]!.after ?? '')) socket.write(steps[next++]!.send);
+    };
+    socket.once('connect', advance);
+    socket.on('data', (c: Buffer) => {
+      received += c.toString('latin1');
+      advance();
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)));
+    socket.on('close', () => resolve(received));
+  });
+}
+
+test('a handler that answers without reading the body: the body is dropped and the requests after it are read, as node:http', async () => {
+  // Found by test/http/random-careless.test.ts (seed 100252): when the push() of a body's last bytes said no
+  // (nobody reading), the connection stayed paused after the body ended: nothing more was read, and the
+  // keep-alive timeout closed it, the requests sent since never answered.
+  const body = Buffer.alloc(20_000, 'x');
+  const length = [
+    {
+      send: Buffer.concat([
+        Buffer.from(`POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`),
+        body,
+        Buffer.from('GET /b HTTP/1.1\r\nHost: x\r\n\r\n'),
+      ]),
+    },
+    { after: 'ok GET /b', send: 'GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' },
+  ];
+  // Chunked, in pieces: the handler has answered (and its response finished) before the rest of the body comes.
+  const chunked = [
+    { send: `POST /d HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n100\r\n${'y'.repeat(256)}\r\n` },
+    {
+      after: 'ok POST /d',
+      send: Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\nGET /e HTTP/1.1\r\nHost: x\r\n\r\n')]),
+    },
+    { after: 'ok GET /e', send: 'GET /f HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' },
+  ];
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse): void => void res.end(`ok ${req.method} ${req.url}`);
+  // node:http's own server on the same bytes: the outcome both must give.
+  for (const server of [createServer(answer), http.createServer(answer)]) {
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      for (const [steps, urls] of [
+        [length, ['POST /a', 'GET /b', 'GET /c']],
+        [chunked, ['POST /d', 'GET /e', 'GET /f']],
+      ] as const) {
+        const data = await conversation(port, steps);
+        const name = server instanceof http.Server ? 'node:http' : 'ringcore';
+        assert.deepEqual(statuses(data), [200, 200, 200], `${name}: ${data}`);
+        assert.deepEqual(
+          [...data.matchAll(/\r\n\r\nok (\w+ \/\w)/g)].map((m) => m[1]),
+          urls,
+          `${name}: ${data}`,
+        );
+        // Only the last, which asked for it, says Connection: close.
+        assert.deepEqual(
+          [...data.matchAll(/Connection: (\S+)/gi)].map((m) => m[1]!.toLowerCase()),
+          ['keep-alive', 'keep-alive', 'close'],
+          name,
+        );
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+});

@@ -241,6 +241,9 @@ export class NodeConnection implements SocketOwner {
           const trailers = parser.takeTrailers();
           if (trailers !== null) req._addHeaderLines(trailers, this.keptLines(trailers.length));
           req.push(null);
+          // The body's backpressure ends with it (node:http's parserOnMessageComplete: readStart): a push() that said
+          // no to its last bytes is never followed by a _read() (the request has ended), so nothing else would resume.
+          this.paused = false;
           this.body = null;
           this.phase = Phase.Idle;
           this.since = this.lastActivity;
