@@ -95,6 +95,16 @@ async function closesGracefully(base: string, server: Server, close: () => Promi
 
 const slowly = (): Promise<string> => new Promise((resolve) => setTimeout(() => resolve('slow done'), 200));
 
+/**
+ * After a test, passed or failed: its connections destroyed and its server closed (if a failed check left
+ * it open), so that one failure cannot keep the process, and the tests after it in this file, waiting.
+ */
+async function shutDown(server: Server | null): Promise<void> {
+  if (server === null) return;
+  server.closeAllConnections();
+  if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
 test('Express 5: createServer(app)', async () => {
   const app = express();
   app.use(express.json());
@@ -118,15 +128,19 @@ test('Express 5: createServer(app)', async () => {
     res.status(500).json({ handled: error.message });
   });
   const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${server.address()!.port}`;
-  await exercise(base, server);
-  // Express's own req.ip comes from req.socket.remoteAddress.
-  app.get('/ip', (req, res) => {
-    res.send(req.ip);
-  });
-  assert.match(await (await fetch(`${base}/ip`)).text(), /127\.0\.0\.1/);
-  await closesGracefully(base, server, () => new Promise((resolve) => server.close(() => resolve())));
+  try {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${server.address()!.port}`;
+    await exercise(base, server);
+    // Express's own req.ip comes from req.socket.remoteAddress.
+    app.get('/ip', (req, res) => {
+      res.send(req.ip);
+    });
+    assert.match(await (await fetch(`${base}/ip`)).text(), /127\.0\.0\.1/);
+    await closesGracefully(base, server, () => new Promise((resolve) => server.close(() => resolve())));
+  } finally {
+    await shutDown(server);
+  }
 });
 
 test('Fastify 5: serverFactory; app.close() closes the server', async () => {
@@ -151,12 +165,16 @@ test('Fastify 5: serverFactory; app.close() closes the server', async () => {
   });
   app.post('/upload', async (req) => ({ bytes: req.body }));
   app.get('/slow', async () => slowly());
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  assert.ok(server !== null, 'fastify used the factory');
-  const srv = server as Server;
-  const base = `http://127.0.0.1:${srv.address()!.port}`;
-  await exercise(base, srv, '/static/file.bin');
-  await closesGracefully(base, srv, () => app.close());
+  try {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    assert.ok(server !== null, 'fastify used the factory');
+    const srv = server as Server;
+    const base = `http://127.0.0.1:${srv.address()!.port}`;
+    await exercise(base, srv, '/static/file.bin');
+    await closesGracefully(base, srv, () => app.close());
+  } finally {
+    await shutDown(server);
+  }
 });
 
 test('Koa 3: createServer(app.callback())', async () => {
@@ -182,10 +200,14 @@ test('Koa 3: createServer(app.callback())', async () => {
     else if (ctx.path === '/slow') ctx.body = await slowly();
   });
   const server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
-  const base = `http://127.0.0.1:${server.address()!.port}`;
-  await exercise(base, server);
-  await closesGracefully(base, server, () => new Promise((resolve) => server.close(() => resolve())));
+  try {
+    await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
+    const base = `http://127.0.0.1:${server.address()!.port}`;
+    await exercise(base, server);
+    await closesGracefully(base, server, () => new Promise((resolve) => server.close(() => resolve())));
+  } finally {
+    await shutDown(server);
+  }
 });
 
 test('Hono: @hono/node-server with createServer', async () => {
@@ -202,11 +224,15 @@ test('Hono: @hono/node-server with createServer', async () => {
   let ready!: () => void;
   const listening = new Promise<void>((resolve) => (ready = resolve));
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', createServer }, () => ready()) as unknown as Server;
-  assert.ok(server instanceof (await import('../../src/http/index.js')).Server);
-  await listening;
-  const base = `http://127.0.0.1:${server.address()!.port}`;
-  await exercise(base, server);
-  await closesGracefully(base, server, () => new Promise((resolve) => server.close(() => resolve())));
+  try {
+    assert.ok(server instanceof (await import('../../src/http/index.js')).Server);
+    await listening;
+    const base = `http://127.0.0.1:${server.address()!.port}`;
+    await exercise(base, server);
+    await closesGracefully(base, server, () => new Promise((resolve) => server.close(() => resolve())));
+  } finally {
+    await shutDown(server);
+  }
 });
 
 test('ws: a WebSocket echo over upgrade, next to plain requests', async () => {
@@ -216,9 +242,10 @@ test('ws: a WebSocket echo over upgrade, next to plain requests', async () => {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = server.address()!.port;
+  let client: WebSocket | null = null;
   try {
     assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'plain');
-    const client = new WebSocket(`ws://127.0.0.1:${port}/`);
+    client = new WebSocket(`ws://127.0.0.1:${port}/`);
     await once(client, 'open');
     const replies: string[] = [];
     client.on('message', (data) => replies.push(String(data)));
@@ -237,8 +264,9 @@ test('ws: a WebSocket echo over upgrade, next to plain requests', async () => {
     client.close();
     await once(client, 'close');
   } finally {
+    // An upgraded connection is not the server's to close: a check that failed with it open would leave it (and the file) waiting.
+    client?.terminate();
     wss.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await shutDown(server);
   }
 });
