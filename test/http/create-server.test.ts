@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { Readable, Writable } from 'node:stream';
+import { test as anyBackend } from 'node:test';
 
 import { addTraceListener, constants as C } from '../../src/index.js';
 import { createServer, type Server } from '../../src/http/index.js';
@@ -1039,7 +1040,8 @@ function conversation(port: number, steps: { after?: string; send: string | Buff
   });
 }
 
-test('a handler that answers without reading the body: the body is dropped and the requests after it are read, as node:http', async () => {
+// Also on the node backend, where createServer() is node:http's own: the outcome the io_uring one must match.
+anyBackend('a handler that answers without reading the body: the body is dropped and the requests after it are read, as node:http', async () => {
   // Found by test/http/random-careless.test.ts (seed 100252): when the push() of a body's last bytes said no
   // (nobody reading), the connection stayed paused after the body ended: nothing more was read, and the
   // keep-alive timeout closed it, the requests sent since never answered.
