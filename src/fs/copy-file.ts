@@ -7,12 +7,11 @@
 // CLOSE both. On an error or abort, all ops settle before the fds are closed.
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
-import { constants as fsConstants, fchmod as nodeFchmod, ftruncate as nodeFtruncate } from 'node:fs';
+import { constants as fsConstants, fchmod as nodeFchmod } from 'node:fs';
 import { AbortError, errnoException, invalidArgValue, type ErrorContext } from '../sys/errors.js';
-import type { Ring } from '../driver/ring.js';
 import { checkInteger } from './args.js';
-import { ftruncateSpec } from './ops.js';
 import { closeFd } from './close-fd.js';
+import { truncateFd } from './truncate-fd.js';
 import { openFd } from './open.js';
 import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
 import { toCPath, type PathLike } from './path.js';
@@ -72,7 +71,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
       await Promise.all([closeFd(ring, srcFd, context), closeFd(ring, destFd, context)]);
       return;
     }
-    if (destStats.size > 0) await truncateFd(ring, destFd, opts.signal, context);
+    if (destStats.size > 0) await truncateFd(ring, destFd, 0, { context, signal: opts.signal });
     // An existing destination takes the source's mode, as with Node (no io_uring op: Node's fchmod).
     if ((destStats.mode & 0o7777) !== (stats.mode & 0o7777)) await fchmod(destFd, stats.mode & 0o7777);
     const size = stats.isFile() && stats.size > 0 ? stats.size : Infinity;
@@ -121,12 +120,6 @@ function asCopyfile(error: unknown, context: ErrorContext): unknown {
 function withSource(error: Error & { path?: string }, src: string, dest: string): Error {
   if (typeof (error as { errno?: unknown }).errno !== 'number' || error.path === undefined) return error;
   return errnoException((error as unknown as { errno: number }).errno, 'copyfile', { path: src, dest });
-}
-
-/** FTRUNCATE to 0, or Node's ftruncate on kernels without the op. */
-async function truncateFd(ring: Ring, fd: number, signal: AbortSignal | undefined, context: ErrorContext): Promise<void> {
-  if (ring.supports('FTRUNCATE')) return ring.submit(ftruncateSpec(fd, 0, context), { signal });
-  await new Promise<void>((resolve, reject) => nodeFtruncate(fd, 0, (error) => (error ? reject(error) : resolve())));
 }
 
 function fchmod(fd: number, mode: number): Promise<void> {

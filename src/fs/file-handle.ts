@@ -8,7 +8,6 @@
 // Ops at the current position (position null) on a seekable file go at an
 // explicit offset the handle keeps (FilePosition), never at -1; vectored ops
 // walk their buffers in batches of IOV_MAX (IovecCursor).
-import { ftruncate } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Ring } from '../driver/ring.js';
@@ -16,7 +15,7 @@ import type { OpSpec } from '../op/op.js';
 import { errnoException, invalidStateError, type ErrorContext } from '../sys/errors.js';
 import { checkAllocation, checkBuffers, checkEncoding, checkInteger, checkPosition } from './args.js';
 import { IovecCursor } from '../sys/iovec.js';
-import { fallocateSpec, fsyncSpec, ftruncateSpec, readSpec, vectorSpec, writeSpec } from './ops.js';
+import { fallocateSpec, fsyncSpec, readSpec, vectorSpec, writeSpec } from './ops.js';
 import { closeFd } from './close-fd.js';
 import { closeWhenCollected, forget, type HeldFd } from './collected-handle.js';
 import { FilePosition } from './file-position.js';
@@ -30,6 +29,7 @@ import { createReadStream, createWriteStream, type ReadStreamOptions, type Write
 import { kHold, StreamHolds } from './stream-source.js';
 import { readableWebStream, writableWebStream, type ReadableWebStreamOptions, type WritableWebStreamOptions } from './web-streams.js';
 import { toData, type WriteData } from './write-data.js';
+import { truncateFd } from './truncate-fd.js';
 import { writeAll } from './write-all.js';
 import { EBADF } from '../sys/errno.js';
 
@@ -421,10 +421,7 @@ export class FileHandle {
     const length = checkInteger(len, 'len', 0, Number.MAX_SAFE_INTEGER);
     const opts = checkOptions<FsOptions>(options);
     if (this.#closing !== null) return this.#closed('ftruncate');
-    if (this.#ring.supports('FTRUNCATE')) {
-      return this.#track(this.#ring.submit(ftruncateSpec(this.#target, length, this.#context, this.#fixed), { signal: opts.signal }));
-    }
-    return this.#track(ftruncateFallback(this.#fd, length, opts.signal));
+    return this.#track(truncateFd(this.#ring, this.#fd, length, { context: this.#context, signal: opts.signal, target: this.#target, fixed: this.#fixed }));
   }
 
   /** FALLOCATE: reserve `length` bytes from `offset` (mode: FALLOC_FL_* flags, 0 extends the file). */
@@ -564,9 +561,4 @@ export class FileHandle {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-async function ftruncateFallback(fd: number, length: number, signal: AbortSignal | undefined): Promise<void> {
-  throwIfAborted(signal);
-  await new Promise<void>((resolve, reject) => ftruncate(fd, length, (error) => (error ? reject(error) : resolve())));
 }

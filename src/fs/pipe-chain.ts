@@ -17,10 +17,10 @@
 import type { Ring } from '../driver/ring.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { IOSQE_ASYNC } from '../sys/constants.js';
-import { noProgressError, type ErrorContext } from '../sys/errors.js';
+import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
 import { readSpec, writeSpec } from './ops.js';
-import { roomIn, wantsRoom } from './room.js';
+import { writeWithRoom } from './room.js';
 import type { TransferEnd } from './transfer.js';
 import { copyInLinkedPairs } from './linked-pairs.js';
 
@@ -54,26 +54,12 @@ function workerReadSpec(fd: number, buf: Buffer, length: number, position: numbe
 export async function chainIntoPipe(ring: Ring, from: TransferEnd, to: TransferEnd, size: number, signal: AbortSignal | undefined): Promise<number> {
   const buf = spare ?? alignedBuffer(PIPE_CHUNK);
   spare = null;
-  /** Writes buf[done, length) into the pipe. */
-  const writeRest = async (done: number, length: number): Promise<void> => {
-    while (done < length) {
-      const [result] = await Promise.allSettled([ring.submit(pipeWriteSpec(to, buf, done, length - done), { signal })]);
-      if (wantsRoom(result!)) {
-        await roomIn(ring, to.fd, signal, to.context);
-        continue;
-      }
-      if (result!.status === 'rejected') throw result!.reason;
-      if (result!.value === 0) throw noProgressError('splice', length - done);
-      done += result!.value;
-    }
-  };
-
   try {
     return await copyInLinkedPairs(ring, size, signal, {
       chunk: PIPE_CHUNK,
       pair: (at, length) => [workerReadSpec(from.fd, buf, length, at, from.context), { ...pipeWriteSpec(to, buf, 0, length), skipSuccess: length }],
       // The buffer holds this pair's bytes until they are out: the rest of the chain was cancelled if any was short.
-      finish: (_at, n, written) => writeRest(written, n),
+      finish: (_at, n, written) => writeWithRoom(ring, to, written, n, (done) => pipeWriteSpec(to, buf, done, n - done), 'splice', signal),
     });
   } finally {
     // Every op has settled: the kernel no longer uses the buffer.

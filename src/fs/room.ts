@@ -4,7 +4,8 @@
 // where the copy got to.
 import type { Ring } from '../driver/ring.js';
 import { POLLOUT } from '../sys/constants.js';
-import type { ErrorContext } from '../sys/errors.js';
+import { noProgressError, type ErrorContext } from '../sys/errors.js';
+import type { OpSpec } from '../op/op.js';
 
 /**
  * Whether an op failed for want of room in a non-blocking destination (an
@@ -19,4 +20,29 @@ export function wantsRoom(result: PromiseSettledResult<number>): boolean {
 /** Resolves when `fd` has room to write (IORING_OP_POLL_ADD for POLLOUT; POLLERR and POLLHUP end it too, and the next op says why). */
 export async function roomIn(ring: Ring, fd: number, signal: AbortSignal | undefined, context?: ErrorContext): Promise<void> {
   await ring.submit({ syscall: 'poll', prep: (uring, sqe) => uring.prepPollAdd(sqe, fd, POLLOUT), context }, { signal });
+}
+
+/**
+ * Submits `write(done)` until `length` bytes are out, waiting for room in `to`
+ * whenever it is full. `what` names the copy when a write makes no progress.
+ */
+export async function writeWithRoom(
+  ring: Ring,
+  to: { fd: number; context?: ErrorContext },
+  done: number,
+  length: number,
+  write: (done: number) => OpSpec<number>,
+  what: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  while (done < length) {
+    const [result] = await Promise.allSettled([ring.submit(write(done), { signal })]);
+    if (wantsRoom(result!)) {
+      await roomIn(ring, to.fd, signal, to.context);
+      continue;
+    }
+    if (result!.status === 'rejected') throw result!.reason;
+    if (result!.value === 0) throw noProgressError(what, length - done);
+    done += result!.value;
+  }
 }

@@ -18,7 +18,7 @@
 // "cat to a pipe and to a file").
 import { constants, fstatSync } from 'node:fs';
 import type { Ring } from '../driver/ring.js';
-import { errnoException, noProgressError } from '../sys/errors.js';
+import { errnoException } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_close, SYS_fcntl, SYS_pipe2 } from '../sys/syscalls.js';
@@ -26,7 +26,7 @@ import { F_GETFL, F_GETPIPE_SZ, F_SETPIPE_SZ, O_CLOEXEC } from '../sys/constants
 import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
 import type { TransferEnd } from './transfer.js';
-import { roomIn, wantsRoom } from './room.js';
+import { roomIn, wantsRoom, writeWithRoom } from './room.js';
 import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
 import { isRegularFile } from './regular-file.js';
 import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
@@ -125,18 +125,8 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
         linkedSpliceSpec(from.fd, at, pipeWrite, -1, length, from.context),
         linkedSpliceSpec(pipeRead, -1, to.fd, out(at), length, to.context),
       ],
-      async finish(at, n, drained) {
-        while (drained < n) {
-          const [m] = await Promise.allSettled([ring.submit(spliceSpec(pipeRead, -1, to.fd, out(at + drained), n - drained, to.context), { signal })]);
-          if (wantsRoom(m!)) {
-            await roomIn(ring, to.fd, signal, to.context);
-            continue;
-          }
-          if (m!.status === 'rejected') throw m!.reason;
-          if (m!.value === 0) throw noProgressError('splice out of the pipe', n - drained);
-          drained += m!.value;
-        }
-      },
+      finish: (at, n, drained) =>
+        writeWithRoom(ring, to, drained, n, (done) => spliceSpec(pipeRead, -1, to.fd, out(at + done), n - done, to.context), 'splice out of the pipe', signal),
     });
   } finally {
     native.syscall(SYS_close, pipeRead);

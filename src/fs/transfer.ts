@@ -43,14 +43,14 @@
 // faster than plain buffers (both page-aligned), so nothing sets it by default
 // (docs/fs.md).
 import type { Ring } from '../driver/ring.js';
-import { ftruncate as nodeFtruncate } from 'node:fs';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { rangeTransfer } from './range-transfer.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
 import { fstatSpec } from './stat.js';
-import { ftruncateSpec, readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
+import { truncateFd } from './truncate-fd.js';
+import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
 import type { OpSpec } from '../op/op.js';
 
 /**
@@ -363,6 +363,5 @@ async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options
 async function cutBack(ring: Ring, to: TransferEnd, length: number, reach: number, signal: AbortSignal | undefined): Promise<void> {
   const stats = await ring.submit(fstatSpec(to.fd, to.context?.path), { signal });
   if (!stats.isFile() || stats.size > reach) return;
-  if (ring.supports('FTRUNCATE')) return ring.submit(ftruncateSpec(to.fd, length, to.context), { signal });
-  await new Promise<void>((resolve, reject) => nodeFtruncate(to.fd, length, (error) => (error ? reject(error) : resolve())));
+  await truncateFd(ring, to.fd, length, { context: to.context, signal });
 }

@@ -370,7 +370,7 @@ function parseResponses(buf: Buffer, eof: boolean): { responses: Got[]; used: nu
     const end = buf.indexOf('\r\n\r\n', at);
     if (end < 0) return { responses, used: at, error: null };
     const lines = buf.toString('latin1', at, end).split('\r\n');
-    const m = /^HTTP\/1\.[01] (\d{3}) /.exec(lines[0]! + ' ');
+    const m = /^HTTP\/1\.[01] (\d{3}) /.exec(`${lines[0]!} `);
     if (m === null) return { responses, used: at, error: `not a status line: ${JSON.stringify(lines[0]!.slice(0, 80))}` };
     const status = Number(m[1]);
     const headers = new Map<string, string>();
