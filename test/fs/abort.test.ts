@@ -23,6 +23,23 @@ nodeFs.writeFileSync(src, Buffer.alloc(SIZE, 0x5a));
 
 const openFds = () => nodeFs.readdirSync('/proc/self/fd').length;
 
+const drained = Buffer.alloc(1 << 20);
+
+/** Reads a non-blocking pipe until it is empty; returns the bytes read. */
+function drainPipe(fd: number): number {
+  let total = 0;
+  for (;;) {
+    try {
+      const n = nodeFs.readSync(fd, drained);
+      if (n === 0) return total;
+      total += n;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return total;
+      throw error;
+    }
+  }
+}
+
 /** Aborts `controller` once `reads` read CQEs of `ring` were reaped: in the middle of the work. */
 function abortAfterReads(ring: Ring, controller: AbortController, reads: number): () => void {
   let seen = 0;
@@ -134,24 +151,10 @@ test('abort of a cat into a pipe nobody reads: the blocked splice is cancelled, 
     name: 'AbortError',
   });
   assert.equal(ring.inFlight, 0, 'the splice waiting for room was given back');
-  const drain = (): number => {
-    const buf = Buffer.alloc(1 << 20);
-    let total = 0;
-    for (;;) {
-      try {
-        const n = nodeFs.readSync(readEnd, buf);
-        if (n === 0) return total;
-        total += n;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return total;
-        throw error;
-      }
-    }
-  };
-  assert.ok(drain() > 0, 'the pipe got the splices before the abort');
+  assert.ok(drainPipe(readEnd) > 0, 'the pipe got the splices before the abort');
   await delay(50);
   await ring.nop();
-  assert.equal(drain(), 0, 'nothing was spliced into the pipe after the abort');
+  assert.equal(drainPipe(readEnd), 0, 'nothing was spliced into the pipe after the abort');
   nodeFs.closeSync(writeEnd);
   nodeFs.closeSync(readEnd);
   await ring.close();
@@ -169,20 +172,6 @@ test('many aborts of a cat into a pipe nobody reads, beside busy CPUs: each sett
   const HANG_MS = 10_000;
   const POLLIN = 1;
   const busy = [0, 1].map(() => spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
-  const buf = Buffer.alloc(1 << 20);
-  const drain = (fd: number): number => {
-    let total = 0;
-    for (;;) {
-      try {
-        const n = nodeFs.readSync(fd, buf);
-        if (n === 0) return total;
-        total += n;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return total;
-        throw error;
-      }
-    }
-  };
   let hung = 0;
   const rings = Array.from({ length: LANES }, () => new Ring());
   await Promise.all(rings.map((ring) => ring.nop()));
@@ -205,15 +194,15 @@ test('many aborts of a cat into a pipe nobody reads, beside busy CPUs: each sett
         let unblock: ReturnType<typeof setInterval> | undefined;
         const deadline = setTimeout(() => {
           hung++;
-          unblock = setInterval(() => drain(readEnd), 1);
+          unblock = setInterval(() => drainPipe(readEnd), 1);
         }, HANG_MS);
         await assert.rejects(copy, { name: 'AbortError' });
         clearTimeout(deadline);
         clearInterval(unblock);
         assert.equal(ring.inFlight, 0, `lane ${l}, iteration ${i}: every splice was given back`);
-        drain(readEnd);
+        drainPipe(readEnd);
         await ring.nop();
-        assert.equal(drain(readEnd), 0, `lane ${l}, iteration ${i}: nothing was spliced into the pipe after the abort`);
+        assert.equal(drainPipe(readEnd), 0, `lane ${l}, iteration ${i}: nothing was spliced into the pipe after the abort`);
         nodeFs.closeSync(writeEnd);
         nodeFs.closeSync(readEnd);
         nodeFs.rmSync(fifo);

@@ -10,7 +10,7 @@ import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
 import { Ring } from '../../src/index.js';
@@ -80,29 +80,42 @@ test('spliceTransfer to the current position (a cat into a regular file) writes 
   await ring.close();
 });
 
+/** Everything `reader` writes to its stdout, once it has exited. */
+function outputOf(reader: ChildProcess): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  reader.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return once(reader, 'close').then(() => Buffer.concat(chunks));
+}
+
+/** A new FIFO and a process that reads it by the shell `script` ("$0" is the FIFO); its output comes back through its stdout. */
+function fifoReader(name: string, script: string): { fifo: string; output: Promise<Buffer> } {
+  const fifo = join(dir, name);
+  execFileSync('mkfifo', [fifo]);
+  return { fifo, output: outputOf(spawn('sh', ['-c', script, fifo], { stdio: ['ignore', 'pipe', 'inherit'] })) };
+}
+
+/** Opens a FIFO for writing, without blocking the thread until its reader opens it. */
+function openForWriting(fifo: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
+}
+
 /**
  * Copies `src` with `copy` into a FIFO read by a `cat` in another process (as for `cat file | …`),
  * and checks that the reader got every byte, in order.
  */
 async function intoFifo(name: string, ring: Ring, copy: (from: number, out: number) => Promise<number>): Promise<void> {
-  const fifo = join(dir, name);
-  execFileSync('mkfifo', [fifo]);
-  // Its output comes back to us through its stdout.
-  const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const chunks: Buffer[] = [];
-  reader.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const exited = once(reader, 'close');
+  const { fifo, output } = fifoReader(name, 'exec cat "$0"');
   await using from = await fs.open(src);
-  const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
+  const out = await openForWriting(fifo);
   let copied: number;
   try {
     copied = await copy(from.fd, out);
   } finally {
     nodeFs.closeSync(out);
   }
-  await exited;
+  const got = await output;
   assert.equal(copied, data.length);
-  assert.ok(Buffer.concat(chunks).equals(data));
+  assert.ok(got.equals(data));
   assert.equal(ring.inFlight, 0);
 }
 
@@ -163,14 +176,9 @@ for (const pipeSize of [0, MiB]) {
 
 test('spliceTransfer into a small pipe, aborted while its chain waits for a slow reader: rejects with AbortError, nothing left in flight, the reader got a prefix of the file', async () => {
   const ring = new Ring();
-  const fifo = join(dir, 'abort-fifo');
-  execFileSync('mkfifo', [fifo]);
   // Opens the pipe at once (so our open returns), reads nothing for 0.5 s, then everything.
-  const reader = spawn('sh', ['-c', 'exec 3<"$0"; sleep 0.5; exec cat <&3', fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const chunks: Buffer[] = [];
-  reader.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const exited = once(reader, 'close');
-  const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
+  const { fifo, output } = fifoReader('abort-fifo', 'exec 3<"$0"; sleep 0.5; exec cat <&3');
+  const out = await openForWriting(fifo);
   const controller = new AbortController();
   try {
     await using from = await fs.open(src);
@@ -182,8 +190,7 @@ test('spliceTransfer into a small pipe, aborted while its chain waits for a slow
   } finally {
     nodeFs.closeSync(out);
   }
-  await exited;
-  const got = Buffer.concat(chunks);
+  const got = await output;
   assert.ok(got.length < data.length, `${got.length} bytes delivered`);
   assert.ok(got.equals(data.subarray(0, got.length)));
   await ring.close();
@@ -194,21 +201,15 @@ test('spliceTransfer into a small pipe, aborted while its chain waits for a slow
 // part (a short write) left, after waiting for POLLOUT.
 test('READ/WRITE chains into a non-blocking pipe read late by another process wait for room and deliver every byte in order', async () => {
   const ring = new Ring();
-  const fifo = join(dir, 'nonblocking-chain-fifo');
-  execFileSync('mkfifo', [fifo]);
-  const reader = spawn('sh', ['-c', 'sleep 0.3; exec cat "$0"', fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { fifo, output } = fifoReader('nonblocking-chain-fifo', 'sleep 0.3; exec cat "$0"');
   const out = await openNonBlocking(fifo);
-  const chunks: Buffer[] = [];
-  reader.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const exited = once(reader, 'close');
   try {
     await using from = await fs.open(src);
     assert.equal(await chainIntoPipe(ring, { fd: from.fd }, { fd: out }, data.length, undefined), data.length);
   } finally {
     nodeFs.closeSync(out);
   }
-  await exited;
-  assert.ok(Buffer.concat(chunks).equals(data));
+  assert.ok((await output).equals(data));
   assert.equal(ring.inFlight, 0);
   await ring.close();
 });
@@ -264,32 +265,28 @@ for (const dest of ['fifo', 'socket'] as const) {
   }, async () => {
     const ring = new Ring();
     let out: number;
-    let reader: ReturnType<typeof spawn>;
+    let output: Promise<Buffer>;
     if (dest === 'fifo') {
-      const fifo = join(dir, 'nonblocking-fifo');
-      execFileSync('mkfifo', [fifo]);
-      reader = spawn('sh', ['-c', 'sleep 0.3; exec cat "$0"', fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
-      out = await openNonBlocking(fifo);
+      const reader = fifoReader('nonblocking-fifo', 'sleep 0.3; exec cat "$0"');
+      output = reader.output;
+      out = await openNonBlocking(reader.fifo);
     } else {
       // socketpair(2): the reader's end is its stdin, ours is O_NONBLOCK.
       const fds = new Int32Array(2);
       assert.equal(native.syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, addressOf(fds)), 0);
-      reader = spawn('sh', ['-c', 'sleep 0.3; exec cat'], { stdio: [fds[1]!, 'pipe', 'inherit'] });
+      output = outputOf(spawn('sh', ['-c', 'sleep 0.3; exec cat'], { stdio: [fds[1]!, 'pipe', 'inherit'] }));
       nodeFs.closeSync(fds[1]!);
       out = fds[0]!;
     }
-    const chunks: Buffer[] = [];
-    reader.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const exited = once(reader, 'close');
     try {
       await using from = await fs.open(src);
       assert.equal(await fs.spliceTransfer(ring, { fd: from.fd }, { fd: out }, { size: data.length, positional: false }), data.length);
     } finally {
       nodeFs.closeSync(out);
     }
-    await exited;
-    assert.equal(Buffer.concat(chunks).length, data.length);
-    assert.ok(Buffer.concat(chunks).equals(data));
+    const got = await output;
+    assert.equal(got.length, data.length);
+    assert.ok(got.equals(data));
     assert.equal(ring.inFlight, 0);
     await ring.close();
   });
@@ -297,19 +294,16 @@ for (const dest of ['fifo', 'socket'] as const) {
 
 test('spliceTransfer into a pipe whose reader goes away rejects with EPIPE, nothing left in flight', async () => {
   const ring = new Ring();
-  const fifo = join(dir, 'epipe-fifo');
-  execFileSync('mkfifo', [fifo]);
   // Reads 64 KiB, then exits with the rest unread.
-  const reader = spawn('head', ['-c', '65536', fifo], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = once(reader, 'exit');
-  const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
+  const { fifo, output } = fifoReader('epipe-fifo', 'exec head -c 65536 "$0"');
+  const out = await openForWriting(fifo);
   try {
     await using from = await fs.open(src);
     await assert.rejects(fs.spliceTransfer(ring, { fd: from.fd }, { fd: out }, { size: data.length, positional: false }), { code: 'EPIPE', syscall: 'splice' });
   } finally {
     nodeFs.closeSync(out);
   }
-  await exited;
+  assert.equal((await output).length, 65536);
   assert.equal(ring.inFlight, 0);
   await ring.close();
 });

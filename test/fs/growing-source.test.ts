@@ -38,13 +38,67 @@ function pattern(length: number, seed: number): Buffer {
   return buf;
 }
 
+/** Where a test's copy goes: `done()` ends it and returns the copied bytes. */
+type Output = { fd: number; positional: boolean; done: () => Promise<Buffer> };
+
+/** transfer() of `size` bytes of `src` into `output`; resolves with the bytes it holds and those transfer() reported. */
+async function copyInto(ring: Ring, src: string, output: () => Promise<Output>, size: number): Promise<{ written: Buffer; copied: number }> {
+  const from = await fs.open(src);
+  const to = await output();
+  let copied: number;
+  try {
+    copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size, positional: to.positional, chunk: CHUNK });
+  } finally {
+    await from.close();
+  }
+  return { written: await to.done(), copied };
+}
+
+/** A new file written at the source's offsets. */
+function fileAtOffsets(name: string): () => Promise<Output> {
+  const dest = join(dir, `${name}.dest`);
+  return async () => {
+    const to = await fs.open(dest, 'w');
+    return {
+      fd: to.fd,
+      positional: true,
+      done: async () => {
+        await to.close();
+        return nodeFs.readFileSync(dest);
+      },
+    };
+  };
+}
+
+/** A file written at its current position, after a head; `done()` checks the head and that the fd's offset is just past the copy. */
+function fileAtPosition(name: string): () => Promise<Output> {
+  const dest = join(dir, `${name}.dest`);
+  const head = Buffer.from('head\n');
+  return async () => {
+    const fd = nodeFs.openSync(dest, 'w');
+    nodeFs.writeSync(fd, head);
+    return {
+      fd,
+      positional: false,
+      done: async () => {
+        nodeFs.writeSync(fd, 'tail\n');
+        nodeFs.closeSync(fd);
+        const all = nodeFs.readFileSync(dest);
+        assert.ok(all.subarray(0, head.length).equals(head));
+        assert.equal(all.subarray(all.length - 5).toString(), 'tail\n', 'the offset is just past the copy');
+        return all.subarray(head.length, all.length - 5);
+      },
+    };
+  };
+}
+
 /**
  * Copies a 300 KiB source with transfer() (size: Infinity, 64 KiB chunks, two
  * workers) into what `open` gives, appending 300 KiB to the source the first
  * time a READ of the copy returns 0; resolves with the source as it ends and
  * the bytes transfer() reported.
  */
-async function copyGrowing(name: string, output: (ring: Ring) => Promise<{ fd: number; positional: boolean; done: () => Promise<Buffer> }>) {
+async function copyGrowing(name: string, output: () => Promise<Output>) {
   const src = join(dir, `${name}.src`);
   nodeFs.writeFileSync(src, pattern(300 * KiB, 1));
   const ring = new Ring();
@@ -59,15 +113,7 @@ async function copyGrowing(name: string, output: (ring: Ring) => Promise<{ fd: n
     }
   });
   try {
-    const from = await fs.open(src);
-    const to = await output(ring);
-    let copied: number;
-    try {
-      copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: to.positional, chunk: CHUNK });
-    } finally {
-      await from.close();
-    }
-    const written = await to.done();
+    const { written, copied } = await copyInto(ring, src, output, Infinity);
     assert.ok(appended, 'the source grew while it was copied');
     assert.equal(ring.inFlight, 0);
     return { source: nodeFs.readFileSync(src), written, copied };
@@ -101,41 +147,12 @@ function assertPrefixCopy(result: { source: Buffer; written: Buffer; copied: num
 }
 
 test('transfer() to a file at the source offsets: what the source grew by leaves no hole', async () => {
-  const dest = join(dir, 'positional.dest');
-  const result = await copyGrowing('positional', async () => {
-    const to = await fs.open(dest, 'w');
-    return {
-      fd: to.fd,
-      positional: true,
-      done: async () => {
-        await to.close();
-        return nodeFs.readFileSync(dest);
-      },
-    };
-  });
+  const result = await copyGrowing('positional', fileAtOffsets('positional'));
   assertPrefixCopy(result);
 });
 
 test('transfer() to a file at its current position: the copy lands whole after what was there', async () => {
-  const dest = join(dir, 'stream.dest');
-  const head = Buffer.from('head\n');
-  const result = await copyGrowing('stream', async () => {
-    const fd = nodeFs.openSync(dest, 'w');
-    nodeFs.writeSync(fd, head);
-    return {
-      fd,
-      positional: false,
-      done: async () => {
-        // The fd's offset is left just past the copy.
-        nodeFs.writeSync(fd, 'tail\n');
-        nodeFs.closeSync(fd);
-        const all = nodeFs.readFileSync(dest);
-        assert.ok(all.subarray(0, head.length).equals(head));
-        assert.equal(all.subarray(all.length - 5).toString(), 'tail\n');
-        return all.subarray(head.length, all.length - 5);
-      },
-    };
-  });
+  const result = await copyGrowing('stream', fileAtPosition('stream'));
   assertPrefixCopy(result);
 });
 
@@ -170,10 +187,7 @@ test('transfer() into a pipe: no bytes go missing between two chunks', async () 
  * again, to 79 KiB. The output must be those 79 KiB and nothing more: before,
  * it kept the third chunk past a gap of zeros (192 KiB) and said 79 KiB.
  */
-async function copyShrinking(
-  name: string,
-  output: () => Promise<{ fd: number; positional: boolean; done: () => Promise<Buffer> }>,
-): Promise<{ source: Buffer; written: Buffer; copied: number }> {
+async function copyShrinking(name: string, output: () => Promise<Output>): Promise<{ source: Buffer; written: Buffer; copied: number }> {
   const src = join(dir, `${name}.src`);
   const whole = pattern(256 * KiB, 3);
   nodeFs.writeFileSync(src, whole);
@@ -203,15 +217,7 @@ async function copyShrinking(
     }
   });
   try {
-    const from = await fs.open(src);
-    const to = await output();
-    let copied: number;
-    try {
-      copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: whole.length, positional: to.positional, chunk: CHUNK });
-    } finally {
-      await from.close();
-    }
-    const written = await to.done();
+    const { written, copied } = await copyInto(ring, src, output, whole.length);
     assert.equal(stage, 3, 'the source was cut, regrown and cut again at the moments set');
     assert.equal(ring.inFlight, 0);
     return { source: nodeFs.readFileSync(src), written, copied };
@@ -222,42 +228,14 @@ async function copyShrinking(
 }
 
 test('transfer() to a file at the source offsets, the source cut again while the gap is filled: cut back to what was filled', async () => {
-  const dest = join(dir, 'shrinking-positional.dest');
-  const result = await copyShrinking('shrinking-positional', async () => {
-    const to = await fs.open(dest, 'w');
-    return {
-      fd: to.fd,
-      positional: true,
-      done: async () => {
-        await to.close();
-        return nodeFs.readFileSync(dest);
-      },
-    };
-  });
+  const result = await copyShrinking('shrinking-positional', fileAtOffsets('shrinking-positional'));
   assert.equal(result.copied, 79 * KiB);
   assert.equal(result.written.length, result.copied, 'the file holds what transfer() says it copied, no more');
   assert.ok(result.written.equals(result.source), 'the file is the source as it ends');
 });
 
 test('transfer() to a file at its position, the source cut again while the gap is filled: cut back, the offset after the copy', async () => {
-  const dest = join(dir, 'shrinking-stream.dest');
-  const head = Buffer.from('head\n');
-  const result = await copyShrinking('shrinking-stream', async () => {
-    const fd = nodeFs.openSync(dest, 'w');
-    nodeFs.writeSync(fd, head);
-    return {
-      fd,
-      positional: false,
-      done: async () => {
-        nodeFs.writeSync(fd, 'tail\n');
-        nodeFs.closeSync(fd);
-        const all = nodeFs.readFileSync(dest);
-        assert.ok(all.subarray(0, head.length).equals(head));
-        assert.equal(all.subarray(all.length - 5).toString(), 'tail\n', 'the offset is just past the copy');
-        return all.subarray(head.length, all.length - 5);
-      },
-    };
-  });
+  const result = await copyShrinking('shrinking-stream', fileAtPosition('shrinking-stream'));
   assert.equal(result.copied, 79 * KiB);
   assert.equal(result.written.length, result.copied);
   assert.ok(result.written.equals(result.source));

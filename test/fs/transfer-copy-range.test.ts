@@ -209,6 +209,20 @@ test('from a /proc file (a regular file of size 0 that copy_file_range does not 
   }
 });
 
+/** Resolves true once `dest` has its first bytes, or false if `copying` settles before. */
+async function firstBytes(dest: string, copying: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  copying.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  while (!done) {
+    if (nodeFs.statSync(dest).size > 0) return true;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return false;
+}
+
 test('an abort in the middle of a file-to-file transfer() rejects with AbortError once nothing writes any more, the offset after what was written', async () => {
   const size = 160 * MiB;
   const src = join(dir, 'abort-src');
@@ -222,16 +236,8 @@ test('an abort in the middle of a file-to-file transfer() rejects with AbortErro
       const dest = join(dir, `abort-dest-${attempt}`);
       await using to = await fs.open(dest, 'w');
       const controller = new AbortController();
-      let done = false;
       const copying = fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: false, signal: controller.signal });
-      copying.then(
-        () => (done = true),
-        () => (done = true),
-      );
-      while (!done && !controller.signal.aborted) {
-        if (nodeFs.statSync(dest).size > 0) controller.abort(new Error('enough'));
-        else await new Promise((resolve) => setImmediate(resolve));
-      }
+      if (await firstBytes(dest, copying)) controller.abort(new Error('enough'));
       let error: unknown = null;
       const copied = await copying.catch((e: unknown) => {
         error = e;
@@ -279,18 +285,11 @@ test('copy_file_range refusing the destination part-way (made O_APPEND: EBADF): 
         let appending = false;
         let copied = -1;
         const seen = await opcodesDuring(ring, async () => {
-          let done = false;
           const copying = fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: false });
-          copying.then(
-            () => (done = true),
-            () => (done = true),
-          );
-          while (!done && !appending) {
-            if (nodeFs.statSync(dest).size > 0) {
-              const flags = native.syscall(SYS_fcntl, to.fd, F_GETFL, 0);
-              assert.equal(native.syscall(SYS_fcntl, to.fd, F_SETFL, flags | nodeFs.constants.O_APPEND), 0);
-              appending = true;
-            } else await new Promise((resolve) => setImmediate(resolve));
+          if (await firstBytes(dest, copying)) {
+            const flags = native.syscall(SYS_fcntl, to.fd, F_GETFL, 0);
+            assert.equal(native.syscall(SYS_fcntl, to.fd, F_SETFL, flags | nodeFs.constants.O_APPEND), 0);
+            appending = true;
           }
           copied = await copying;
         });
