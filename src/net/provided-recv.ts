@@ -298,8 +298,9 @@ export class ProvidedRecv<T> implements MultishotSink<Received<T>> {
   }
 
   private stop(op: Multishot<Received<T>>): void {
-    void op.return();
-    void op.settled().then(() => this.retire(op));
+    // Ended in the kernel already (the usual case: stopped at its final CQE): forgotten now, no promise.
+    if (op.stopNow()) this.retire(op);
+    else void op.settled().then(() => this.retire(op));
   }
 
   /** Stops: the recv is cancelled, buffers go back. */

@@ -363,6 +363,20 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
   }
 
   /**
+   * return() without its promise, for a reader by read() (ProvidedRecv):
+   * stops the op now, unless next() calls wait (then as return(), after
+   * them). True when the op has ended for good (settled() would resolve at
+   * once): a recv stopped at its final CQE (EOF, an error), so its reader
+   * forgets it now rather than through promises (one connection's close
+   * made four, and their closures).
+   */
+  stopNow(): boolean {
+    if (queuedCalls.has(this) || (this.reader !== null && nextSinks.has(this.reader))) void this.return();
+    else this.stop();
+    return this.has(ENDED);
+  }
+
+  /**
    * Resolves once the op has ended for good: its final CQE came (or it was
    * dropped before its SQE), so the kernel no longer uses what it pins, such
    * as a buffer group its owner wants to unregister. return() resolves sooner.

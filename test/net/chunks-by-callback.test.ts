@@ -257,3 +257,29 @@ test('readInPlace: borrowed chunks come as (memory, start, end) of the ring buff
     assert.equal(ended, null);
   });
 });
+
+test('at EOF the recv is forgotten before the end is handed over: no recv of the loop is left in the kernel, and a destroy then closes at once', {
+  timeout: 20_000,
+}, async (t) => {
+  await withPair(t, {}, async (ring, a, b) => {
+    const chunks = b.chunks({ borrow: true });
+    let activeAtEnd: boolean | null = null;
+    let ended: unknown = 'not yet';
+    const sink: MultishotSink<BorrowedChunk> = {
+      value: () => chunks.read(sink),
+      end: (error) => {
+        ended = error;
+        // The stream's destroy() asks this to choose a plain close(2) over a CLOSE op that waits for the recv.
+        activeAtEnd = chunks.active;
+      },
+    };
+    chunks.read(sink);
+    await a.write(Buffer.from('x'));
+    await a.shutdown('write');
+    await until('the loop ended', () => ended !== 'not yet');
+    assert.equal(ended, null);
+    assert.equal(activeAtEnd, false, 'the ended recv was still counted as in the kernel when its end came');
+    assert.equal(chunks.stopping, false);
+    assert.equal(ring.stats.stale, 0);
+  });
+});
