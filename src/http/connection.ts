@@ -15,7 +15,6 @@ import { watchPeer as watchNodePeer } from '../fallback/net.js';
 import { Sender } from '../net/sender.js';
 import { shutdownNow } from '../net/socket.js';
 import type { TcpStream } from '../net/tcp-stream.js';
-import type { BorrowedChunk, ChunkIterator } from '../net/chunks.js';
 import type { SocketAddress } from '../net/address.js';
 import { SHUT_RDWR } from '../sys/socket-constants.js';
 import { unreachableError } from '../sys/errors.js';
@@ -105,6 +104,10 @@ export class Connection {
   private onAnswer: ((result: unknown) => void) | null = null;
   private onThrow: ((error: unknown) => void) | null = null;
   private receiver: Receiver | null = null;
+  /** run()'s `ended`, until it is called. */
+  private onEnd: ((connection: Connection) => void) | null = null;
+  /** Why the receive loop ended (null at a clean EOF), for stop(). */
+  private endError: unknown = null;
   /** PeerWatch on io_uring; the socket's events on the node backend (fallback/net.ts). */
   private peerWatch: { stop(): void } | null = null;
   private readonly sent = (error: Error | null): void => {
@@ -221,39 +224,71 @@ export class Connection {
     return this.sendDone();
   }
 
-  /** Serves requests until the connection ends; never rejects. */
-  async run(): Promise<void> {
+  /**
+   * Serves requests until the connection ends, then calls `ended` (once).
+   * By callbacks made once per Connection rather than as an async function:
+   * a pooled connection then allocates no generator, promises or closures
+   * for a new client, which would live as long as the client and be copied
+   * by the scavenges that follow a burst of new connections
+   * (docs/performance.md, "Session 15: the tail at c=1000").
+   */
+  run(ended: (connection: Connection) => void): void {
+    this.onEnd = ended;
+    this.endError = null;
     this.deadline = turnNow() + this.context.idleTimeout;
     try {
       // Borrowed chunks: the parser copies what it keeps before asking for the next one.
-      await this.receive(this.stream.chunks({ borrow: true }));
-      this.throwFailure();
+      this.receiver = new Receiver(this, this.stream.chunks({ borrow: true }), this.received, this.receiveFailed);
     } catch (error) {
-      this.report(error);
+      this.receiveFailed(error);
+      return;
+    }
+    this.receiver.next();
+  }
+
+  // The receive loop's end (EOF, or the recv's error or what taking a chunk threw) is handled in a
+  // microtask, as an awaited promise's would be: never inside the recv's own completion.
+  private readonly received = (): void => {
+    // At EOF, a failed send is what ended the loop.
+    this.endError = this.failure;
+    this.failure = null;
+    queueMicrotask(this.stop);
+  };
+
+  private readonly receiveFailed = (error: unknown): void => {
+    this.endError = error;
+    queueMicrotask(this.stop);
+  };
+
+  /** Reports why the connection ended, then closes it once no send of ours can still be placed with its fd. */
+  private readonly stop = (): void => {
+    const error = this.endError;
+    this.endError = null;
+    try {
+      if (error !== null) this.report(error);
     } finally {
       this.deadline = 0;
       this.stopWatch();
-      // The fd is closed only once no send of ours can still be placed with its number.
-      if (this.sender.busy) await this.sendDone();
+      if (this.sender.busy) void this.sendDone().then(this.close);
+      else this.close();
+    }
+  };
+
+  private readonly close = (): void => {
+    try {
       if (this.failure !== null) this.report(this.failure);
+    } finally {
       this.ended = true;
       this.files?.close();
-      await this.stream.destroy().catch(() => {});
+      this.stream.destroy().then(this.destroyed, this.destroyed);
     }
-  }
+  };
 
-  /**
-   * The receive loop by callback (the multishot recv hands each chunk over
-   * as its CQE is reaped): no promise per chunk. Each chunk is taken before
-   * the next is asked for, as `for await` would. Resolves at EOF; rejects
-   * with the recv's error or what taking a chunk threw.
-   */
-  private receive(chunks: ChunkIterator<BorrowedChunk>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.receiver = new Receiver(this, chunks, resolve, reject);
-      this.receiver.next();
-    });
-  }
+  private readonly destroyed = (): void => {
+    const ended = this.onEnd!;
+    this.onEnd = null;
+    ended(this);
+  };
 
   /**
    * @internal Takes one chunk, lent where it lies: bytes [start, end) of

@@ -112,7 +112,14 @@ export async function serve(options: ServeOptions): Promise<Server> {
   });
   const open = new Set<Connection>();
   const pool = new ConnectionPool(context);
-  const ended = new Set<Promise<void>>();
+  // close() waits for the last connection's run() to end.
+  let allEnded: (() => void) | null = null;
+  // One callback for every connection's end (no closure or promise per client: see Connection.run).
+  const ended = (connection: Connection): void => {
+    open.delete(connection);
+    pool.give(connection);
+    if (open.size === 0 && allEnded !== null) allEnded();
+  };
   // Out of fds (or kernel memory): the listener pauses and retries, as Go and nginx do; new
   // clients wait in the backlog (the kernel refuses them once it is full). Said once per period.
   let lastShed = -Infinity;
@@ -142,12 +149,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     for await (const stream of listener) {
       const connection = pool.take(stream);
       open.add(connection);
-      const done = connection.run().finally(() => {
-        open.delete(connection);
-        ended.delete(done);
-        pool.give(connection);
-      });
-      ended.add(done);
+      connection.run(ended);
     }
   })().catch((error: unknown) => {
     if (!context.closing) onError(error);
@@ -165,7 +167,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
         await listener.close();
         await accepting;
         for (const connection of open) if (connection.idle) connection.closeIdle();
-        await Promise.all([...ended]);
+        if (open.size > 0) await new Promise<void>((resolve) => (allEnded = resolve));
         clearInterval(sweep);
       })();
       return closing;

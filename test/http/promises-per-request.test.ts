@@ -93,3 +93,64 @@ test("keep-alive GETs with an async handler make two promises per request: the h
   // Ten per request before.
   assert.ok(counted <= 2 * count + 10, `${counted} promises for ${count} requests (${(counted / count).toFixed(2)} per request; 10 before)`);
 });
+
+/**
+ * Promises made while `count` clients each connect, send one GET, read the
+ * answer and close, one after another (after a warm-up that fills the
+ * server's pool of connections), or null where async_hooks does not report
+ * promises.
+ */
+async function promisesPerConnection(count: number): Promise<number | null> {
+  const server = await serve({ host: '127.0.0.1', port: 0, fetch: () => new HttpResponse('Hello, World!') });
+  /** One client: connect, GET, the answer, close; resolves once the server's connection count is back to 0. */
+  const client = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const socket = net.connect({ port: server.address.port, host: '127.0.0.1' });
+      let buffered = '';
+      socket.on('error', reject);
+      socket.on('data', (data: Buffer) => {
+        buffered += data.toString('latin1');
+        if (buffered.includes('Hello, World!')) socket.end();
+      });
+      socket.on('close', () => {
+        const gone = (): void => {
+          if (server.connections === 0) resolve();
+          else setTimeout(gone, 1);
+        };
+        gone();
+      });
+      socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    });
+  try {
+    for (let i = 0; i < 50; i++) await client(); // warm-up: the pool, the JIT
+    let promises = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (type === 'PROMISE') promises++;
+      },
+    });
+    hook.enable();
+    try {
+      for (let i = 0; i < count; i++) await client();
+    } finally {
+      hook.disable();
+    }
+    return promises === 0 ? null : promises / count;
+  } finally {
+    await server.close();
+  }
+}
+
+test("a new client of a warm server costs none of serve()'s own promises beyond the accept's and the close's", { timeout: 30_000 }, async (t) => {
+  const perConnection = await promisesPerConnection(100);
+  if (perConnection === null) {
+    t.skip('async_hooks does not report promises in this runtime');
+    return;
+  }
+  // What every client costs whatever serve() does: the accept loop's next() and the
+  // socket's close, and the client's own promise here. Before, serve()'s async run(), its
+  // receive promise and the `finally` per connection made about 5 more, each of them
+  // (and their closures) kept as long as the client is: copied by the scavenges after a
+  // burst of new connections (docs/performance.md, "Session 15: the tail at c=1000").
+  assert.ok(perConnection <= 12, `${perConnection.toFixed(2)} promises per connection`);
+});
