@@ -106,6 +106,8 @@ export class Connection {
   private receiver: Receiver | null = null;
   /** run()'s `ended`, until it is called. */
   private onEnd: ((connection: Connection) => void) | null = null;
+  /** The receive loop has ended; stop() is queued or done. */
+  private ending = false;
   /** Why the receive loop ended (null at a clean EOF), for stop(). */
   private endError: unknown = null;
   /** PeerWatch on io_uring; the socket's events on the node backend (fallback/net.ts). */
@@ -234,21 +236,24 @@ export class Connection {
    */
   run(ended: (connection: Connection) => void): void {
     this.onEnd = ended;
+    this.ending = false;
     this.endError = null;
     this.deadline = turnNow() + this.context.idleTimeout;
     try {
       // Borrowed chunks: the parser copies what it keeps before asking for the next one.
       this.receiver = new Receiver(this, this.stream.chunks({ borrow: true }), this.received, this.receiveFailed);
+      this.receiver.next();
     } catch (error) {
+      // As a throw inside the async run() was: this connection ends, not the server's accept loop.
       this.receiveFailed(error);
-      return;
     }
-    this.receiver.next();
   }
 
   // The receive loop's end (EOF, or the recv's error or what taking a chunk threw) is handled in a
   // microtask, as an awaited promise's would be: never inside the recv's own completion.
   private readonly received = (): void => {
+    if (this.ending) return;
+    this.ending = true;
     // At EOF, a failed send is what ended the loop.
     this.endError = this.failure;
     this.failure = null;
@@ -256,6 +261,9 @@ export class Connection {
   };
 
   private readonly receiveFailed = (error: unknown): void => {
+    // Once: the loop ends once, as a promise settles once.
+    if (this.ending) return;
+    this.ending = true;
     this.endError = error;
     queueMicrotask(this.stop);
   };
