@@ -32,6 +32,7 @@
 //   name the source's functions. No source maps: the package ships no sources.
 //   Lines are cut at about 120 characters: Node prints the source line of an
 //   uncaught error, and a bundle on one line printed whole (tens of KB).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,11 +75,17 @@ const build = await rollup({
   },
 });
 const { output } = await build.generate({
-  format: 'es',
-  entryFileNames: '[name].js',
-  chunkFileNames: '[name]-[hash].js',
-  // No `import 'node:x'` for what a chunk's chunks import: it would make the built-in's namespace.
-  hoistTransitiveImports: false,
+  // Chunks run by the entries' loader (LOADER below), not by Node's module loaders.
+  format: 'cjs',
+  // Hashed like the chunks: a code cache is named after its chunk, so a changed chunk never meets an old cache.
+  entryFileNames: '[name]-[hash].cjs',
+  chunkFileNames: '[name]-[hash].cjs',
+  // `import('./x.js')` becomes a require of the chunk in a promise: the loader has no ES module linker.
+  dynamicImportInCjs: false,
+  // A built-in's default import is its module.exports.
+  interop: 'default',
+  esModule: false,
+  generatedCode: 'es2015',
   manualChunks(id) {
     const file = path.relative(built, id);
     return CHUNKS.find(([pattern]) => pattern.test(file))?.[1];
@@ -86,47 +93,51 @@ const { output } = await build.generate({
 });
 await build.close();
 
-// An import of a built-in as esbuild prints it: `import{a as b,c}from"node:x";`, `import d from"node:x";`.
-const NAMED = /import\s*(?:([\w$]+)\s*,\s*)?\{([^}]*)\}\s*from\s*"(node:[^"]+)";?/g;
-const DEFAULT = /import\s+([\w$]+)\s+from\s*"(node:[^"]+)";?/g;
 const REQUIRE = 'Symbol.for("ringcore.require")';
-const HELPER = `const __builtin=process.getBuiltinModule?.bind(process)??globalThis[${REQUIRE}];`;
 
-function fromBuiltins(text) {
-  const declarations = [];
-  const load = (id) => `__builtin(${JSON.stringify(id)})`;
-  let rest = text.replace(NAMED, (_, name, fields, id) => {
-    if (name) declarations.push(`const ${name}=${load(id)};`);
-    const pattern = fields
-      .split(',')
-      .map((field) => field.trim())
-      .filter((field) => field !== '')
-      .map((field) => field.replace(/^([\w$]+)\s+as\s+([\w$]+)$/, '$1:$2'));
-    declarations.push(`const{${pattern.join(',')}}=${load(id)};`);
-    return '';
-  });
-  rest = rest.replace(DEFAULT, (_, name, id) => {
-    declarations.push(`const ${name}=${load(id)};`);
-    return '';
-  });
-  const left = rest.match(/(?:import|export)[^;]*?from\s*"node:[^"]+"/g)?.filter((statement) => !/^import\s*\*\s*as\s/.test(statement)) ?? [];
-  if (left.length > 0) throw new Error(`bundle: an import of a built-in this script does not rewrite: ${left.join('; ')}`);
-  return declarations.length === 0 ? text : HELPER + declarations.join('') + rest;
-}
+// The loader at the top of each entry. It reads a chunk once per thread (the
+// registry is on globalThis, keyed by the chunk's path, so every entry, and
+// `require` and `import` alike, get the same instance), compiles it as a
+// function with vm.Script and V8's code cache when there is one for this V8
+// (dist/bundle/code-cache/<process.versions.v8>/, made by
+// scripts/code-cache.mjs; V8 rejects a cache of other flags and compiles
+// anyway; V8 checks only the source's length, so a cache older than its
+// chunk, edited in place, is not used), and runs it. A chunk that throws is dropped, to run again next time.
+// scripts/code-cache.mjs collects the scripts through ringcore.codeCache.
+const LOADER = `const __builtin=process.getBuiltinModule?.bind(process)??globalThis[${REQUIRE}];
+function __load(name){const{fileURLToPath}=__builtin("node:url"),file=fileURLToPath(new URL(name,import.meta.url)),
+chunks=globalThis[Symbol.for("ringcore.chunks")]??=new Map;let module=chunks.get(file);if(module!==void 0)return module.exports;
+module={exports:{}};chunks.set(file,module);const{readFileSync,statSync}=__builtin("node:fs");let cachedData;
+try{const cache=fileURLToPath(new URL(\`code-cache/\${process.versions.v8}/\${name}\`,import.meta.url));
+if(statSync(cache).mtimeMs>=statSync(file).mtimeMs)cachedData=readFileSync(cache)}catch{}
+const script=new(__builtin("node:vm").Script)(\`(function(exports,require,module,__filename,__dirname){\${readFileSync(file,"utf8")}
+})\`,{filename:file,cachedData});globalThis[Symbol.for("ringcore.codeCache")]?.push({name,script});
+try{script.runInThisContext()(module.exports,(id)=>id.startsWith("./")?__load(id.slice(2)):__builtin(id),module,file,
+fileURLToPath(new URL(".",import.meta.url)))}catch(error){chunks.delete(file);throw error}return module.exports}
+`;
 
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 for (const chunk of output) {
+  if (/\bimport\(/.test(chunk.code)) throw new Error(`bundle: ${chunk.fileName} keeps an import(): the loader cannot run it`);
   // lineLimit: an uncaught error prints its source line, and one line per file printed the whole chunk (67 KB).
   const { code } = await esbuild.transform(chunk.code, {
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'none',
     lineLimit: 120,
   });
-  writeFileSync(path.join(outdir, chunk.fileName), fromBuiltins(code));
+  writeFileSync(path.join(outdir, chunk.fileName), code);
+  if (!chunk.isEntry) continue;
+  // The entry's ES module: the loader, then the entry chunk's exports.
+  const names = chunk.exports.filter((name) => name !== 'default');
+  const exported = [
+    names.length > 0 ? `export const{${names.join(',')}}=__entry;` : '',
+    chunk.exports.includes('default') ? 'export default __entry.default;' : '',
+  ].join('');
+  writeFileSync(path.join(outdir, `${chunk.name}.js`), `${LOADER}const __entry=__load(${JSON.stringify(chunk.fileName)});\n${exported}\n`);
 }
 // The entries for Node before 20.19 and 22.10 (no "module-sync" condition), some without process.getBuiltinModule.
 mkdirSync(path.join(outdir, 'compat'));
@@ -137,3 +148,10 @@ writeFileSync(
 for (const name of Object.keys(input)) {
   writeFileSync(path.join(outdir, 'compat', `${name}.js`), `import"./require.js";export*from"../${name}.js";\n`);
 }
+// V8's code cache of the chunks for this node (scripts/code-cache.mjs). Without the addon (not built yet) there is
+// none, and the entries compile their chunks from source.
+const cache = spawnSync(process.execPath, [path.join(root, 'scripts', 'code-cache.mjs'), outdir], {
+  encoding: 'utf8',
+  env: { ...process.env, RINGCORE_TRACE: '' },
+});
+if (cache.status !== 0) console.error(`bundle: no code cache (${cache.stderr.trim().split('\n').at(-1)})`);

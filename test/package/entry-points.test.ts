@@ -7,6 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Module from 'node:module';
 
@@ -70,7 +73,10 @@ for (const [specifier, never] of Object.entries(EXPECTED)) {
   });
 }
 
-/** The package's files (dist/bundle/, without the chunk's hash) that importing `specifier` reads, seen by a module.register load hook. */
+/**
+ * The package's files (dist/bundle/, without the chunks' hashes) that importing `specifier` reads: the ES modules,
+ * seen by a module.register load hook, and the chunks the entries' loader ran (scripts/bundle.mjs), from its registry.
+ */
 function filesOf(specifier: string): string[] {
   const hooks = `
     let port;
@@ -92,19 +98,20 @@ function filesOf(specifier: string): string[] {
     await import(end);
     await ended;
     port1.close();
-    const files = urls.filter((url) => url.includes('/dist/bundle/')).map((url) => url.slice(url.lastIndexOf('/dist/bundle/') + 13).replace(/-[\\w-]{8}\\.js$|\\.js$/, ''));
+    const chunks = [...(globalThis[Symbol.for('ringcore.chunks')]?.keys() ?? [])];
+    const files = [...urls, ...chunks].filter((url) => url.includes('/dist/bundle/')).map((url) => url.slice(url.lastIndexOf('/dist/bundle/') + 13).replace(/-[\\w-]{8}(\\.c?js)$/, '$1'));
     console.log(JSON.stringify(files.sort()));
   `) as string[];
 }
 
-// Each entry point reads its own bundle and the chunks of the layers it is built on, no more: ringcore/http
-// reads the fs layer's chunk only when it first sends a file body (http/file-send.ts; docs/performance.md,
-// "Import cost").
+// Each entry point reads its own ES module, which runs its chunk, and the chunks of the layers it is built on, no
+// more: ringcore/http reads the fs layer's chunk only when it first sends a file body (http/file-send.ts;
+// docs/performance.md, "Import cost").
 const FILES: Record<string, readonly string[]> = {
-  ringcore: ['core', 'index'],
-  'ringcore/fs': ['core', 'fs', 'fs'],
-  'ringcore/net': ['core', 'net', 'net'],
-  'ringcore/http': ['core', 'http', 'net'],
+  ringcore: ['core.cjs', 'index.cjs', 'index.js'],
+  'ringcore/fs': ['core.cjs', 'fs.cjs', 'fs.cjs', 'fs.js'],
+  'ringcore/net': ['core.cjs', 'net.cjs', 'net.cjs', 'net.js'],
+  'ringcore/http': ['core.cjs', 'http.cjs', 'http.js', 'net.cjs'],
 };
 
 for (const [specifier, files] of Object.entries(FILES)) {
@@ -112,7 +119,7 @@ for (const [specifier, files] of Object.entries(FILES)) {
     skip: ('bun' in process.versions || !('register' in Module)) && 'no working module.register here (Bun has a stub)',
   }, () => {
     // Node before 20.16 (no "module-sync" condition) reads the compat entry too (scripts/bundle.mjs).
-    const compat = MODERN ? [] : [`compat/${specifier === 'ringcore' ? 'index' : specifier.slice('ringcore/'.length)}`, 'compat/require'];
+    const compat = MODERN ? [] : [`compat/${specifier === 'ringcore' ? 'index' : specifier.slice('ringcore/'.length)}.js`, 'compat/require.js'];
     assert.deepEqual(filesOf(specifier), [...files, ...compat].sort());
   });
 }
@@ -185,4 +192,92 @@ test('an uncaught error thrown in a bundle prints a short source line, not the w
   // Node prints the line under `file:///…/dist/bundle/x.js:N`, Bun the lines around it, numbered.
   const longest = Math.max(...child.stderr.split('\n').map((line) => line.length));
   assert.ok(longest <= 400, `a line of ${longest} characters in:\n${child.stderr.slice(0, 1000)}`);
+});
+
+/** Runs `program` (an ES module) in a fresh node at `dir`; returns its last line of output, parsed. */
+function runIn(dir: string, program: string): unknown {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', program], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, RINGCORE_TRACE: '' },
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+/** The chunks importing `specifier` compiled, and whether V8 rejected their code cache ('none': none given). */
+const CACHED = (specifier: string) => `
+  const scripts = (globalThis[Symbol.for('ringcore.codeCache')] = []);
+  const { readFile } = await import(${JSON.stringify(specifier)});
+  const read = (await readFile('package.json', 'utf8')).length > 0;
+  console.log(JSON.stringify({ read, chunks: scripts.map(({ name, script }) => [name.replace(/-[\\w-]{8}\\.cjs$/, ''), script.cachedDataRejected ?? 'none']) }));`;
+
+const NODE_ONLY = ('bun' in process.versions || 'deno' in process.versions) && 'Node only (V8 code cache)';
+
+test("the entries compile their chunks from the build's V8 code cache", { skip: NODE_ONLY }, () => {
+  // `npm run build` made dist/bundle/code-cache/<this V8>/ (scripts/code-cache.mjs) with the node that runs this.
+  const result = runIn(root, CACHED('ringcore/fs')) as { read: boolean; chunks: [string, boolean | 'none'][] };
+  assert.equal(result.read, true);
+  assert.deepEqual(result.chunks.sort(), [
+    ['core', false],
+    ['fs', false],
+    ['fs', false],
+  ]);
+});
+
+test('a code cache that V8 rejects, or older than its chunk, is not used: the chunks compile from source', { skip: NODE_ONLY }, () => {
+  // A copy of the package whose caches are garbage (as from another V8 build of the same version string).
+  const copy = mkdtempSync(path.join(tmpdir(), 'ringcore-code-cache-'));
+  try {
+    copyFileSync(path.join(root, 'package.json'), path.join(copy, 'package.json'));
+    cpSync(path.join(root, 'dist', 'bundle'), path.join(copy, 'dist', 'bundle'), { recursive: true });
+    cpSync(path.join(root, 'build', 'Release', 'ringcore.node'), path.join(copy, 'build', 'Release', 'ringcore.node'));
+    const caches = path.join(copy, 'dist', 'bundle', 'code-cache', process.versions.v8);
+    for (const name of readdirSync(caches)) writeFileSync(path.join(caches, name), Buffer.alloc(4096, 7));
+    const rejected = runIn(copy, CACHED('ringcore/fs')) as { read: boolean; chunks: [string, boolean | 'none'][] };
+    assert.equal(rejected.read, true);
+    assert.deepEqual(rejected.chunks.sort(), [
+      ['core', true],
+      ['fs', true],
+      ['fs', true],
+    ]);
+    // A chunk edited after its cache was made (V8 compares only the source's length): the cache is not given to V8.
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'code-cache.mjs'), path.join(copy, 'dist', 'bundle')], { stdio: 'ignore' });
+    const core = readdirSync(path.join(copy, 'dist', 'bundle')).find((name) => name.startsWith('core-'))!;
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(path.join(copy, 'dist', 'bundle', core), later, later);
+    const stale = runIn(copy, CACHED('ringcore/fs')) as { read: boolean; chunks: [string, boolean | 'none'][] };
+    assert.equal(stale.read, true);
+    assert.deepEqual(
+      stale.chunks.sort((a, b) => `${a}`.localeCompare(`${b}`)),
+      [
+        ['core', 'none'],
+        ['fs', false],
+        ['fs', false],
+      ],
+    );
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test("require('ringcore') and import('ringcore') give one Ring class and one default ring", {
+  skip: !process.features.require_module && 'no require() of ES modules in this runtime',
+}, () => {
+  const result = run(`
+    import { createRequire } from 'node:module';
+    const require = createRequire(process.cwd() + '/');
+    const required = require('ringcore');
+    const imported = await import('ringcore');
+    const { readFile } = require('ringcore/fs');
+    const ring = new imported.Ring();
+    const text = await readFile('package.json', { encoding: 'utf8', ring });
+    ring.close();
+    console.log(JSON.stringify({
+      ring: required.Ring === imported.Ring,
+      defaultRing: required.defaultRing() === imported.defaultRing(),
+      fs: readFile === (await import('ringcore/fs')).readFile,
+      read: text.length > 0,
+    }));
+  `);
+  assert.deepEqual(result, { ring: true, defaultRing: true, fs: true, read: true });
 });
