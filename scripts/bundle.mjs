@@ -1,32 +1,37 @@
-// The package's entry points as ES module bundles, built from tsc's output by
-// `npm run build`. Node's ES module loader pays for every file it resolves,
-// reads and compiles (about half a millisecond each on Node 20), and an entry
-// point was 30 to 60 files (docs/performance.md, "Import cost").
+// The package's entry points, built from tsc's output by `npm run build`.
+// Node's ES module loader pays for every file it resolves, reads and compiles
+// (about half a millisecond each on Node 20), and an entry point was 30 to 60
+// files; then compiling the bundles was most of an import (docs/performance.md,
+// "Import cost").
 //
-// - One bundle per entry of package.json's "exports", in dist/bundle/: its
-//   "types" names the tsc output it is built from (dist/src/fs/index.d.ts:
-//   dist/src/fs/index.js), its "default" the bundle.
-// - The entries share chunks (rollup), so a program that imports several of
-//   them has one copy of every module: one Ring registry, one default ring
-//   per thread, one `Ring` class for instanceof. The chunks follow the
-//   layers (CHUNKS): every entry imports the core chunk, and ringcore/http
-//   the net chunk. A layer's fallback (src/fallback/) goes with the layer.
-// - `import { constants } from 'node:fs'` becomes
-//   `const { constants } = __builtin('node:fs')`, at the top of the file. An
-//   ES import of a built-in makes its namespace, which reads every export and
-//   so runs every lazy getter: node:fs's ReadStream loads node:stream,
-//   node:util's MIMEType its parser. __builtin is process.getBuiltinModule
+// - Rollup makes one chunk per layer (CHUNKS), CommonJS-style, in
+//   dist/bundle/: every entry runs the core chunk, and ringcore/http the net
+//   chunk. Each package.json "exports" entry names the tsc output it is built
+//   from ("types": dist/src/fs/index.d.ts, so dist/src/fs/index.js) and its
+//   ES module ("module-sync": dist/bundle/fs.js).
+// - The ES module is a small loader (LOADER) and the entry chunk's exports.
+//   The loader reads a chunk with readFileSync and compiles it with vm.Script,
+//   with V8's code cache when scripts/code-cache.mjs made one for this V8 (at
+//   the end of this script, and at the published package's install): V8 then
+//   deserializes the chunk's functions instead of compiling them, which on
+//   Node 20 was 10 ms of CPU of `import('ringcore/fs')` (session 15).
+// - The chunks are kept in a registry on globalThis, by path, so a program
+//   that imports several entries, or requires one and imports another, has
+//   one copy of every module: one Ring registry, one default ring per thread,
+//   one `Ring` class for instanceof.
+// - A chunk's `require('node:fs')` is process.getBuiltinModule('node:fs')
 //   (Node ≥ 20.16 and 22.3, Bun, Deno), or on older Node createRequire's
-//   require, which compat/require.js (below) leaves on globalThis.
-//   `import * as x` (a namespace wants every export) stays an import.
-// - Node before 20.16 has no process.getBuiltinModule, and a bundle cannot
+//   require, which compat/require.js leaves on globalThis: never an ES import
+//   of a built-in, which makes its namespace and so runs every lazy getter
+//   (node:fs's ReadStream loads node:stream, node:util's MIMEType its parser).
+// - Node before 20.16 has no process.getBuiltinModule, and an entry cannot
 //   reach node:module only there: a static import costs every Node 1 ms (its
 //   namespace loads the source-map module), and a top-level await would make
 //   `require('ringcore')` (require of an ES module, Node ≥ 20.19 and 22.12)
 //   throw ERR_REQUIRE_ASYNC_MODULE. So each entry has a second file,
 //   compat/<entry>.js: it imports compat/require.js, which imports
 //   node:module, then re-exports the entry. package.json's exports give Node
-//   the plain bundles under the "module-sync" condition (Node ≥ 20.19 and
+//   the plain entries under the "module-sync" condition (Node ≥ 20.19 and
 //   22.10, all with process.getBuiltinModule), and compat/ as "default".
 // - esbuild minifies whitespace and syntax; names are kept, so stack traces
 //   name the source's functions. No source maps: the package ships no sources.

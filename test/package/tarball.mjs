@@ -51,7 +51,20 @@ function pack() {
   const result = npm(root, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], process.env);
   const [{ filename, files }] = JSON.parse(result.stdout);
   const names = files.map((f) => f.path);
-  for (const wanted of ['LICENSE', 'scripts/install.mjs', 'binding.gyp', 'native/ringcore.c', `prebuilds/linux-${process.arch}/ringcore.node`]) {
+  // The V8 code cache is made at install, for the installing node (scripts/code-cache.mjs), never shipped.
+  assert.deepEqual(
+    names.filter((n) => n.includes('code-cache/')),
+    [],
+    'the tarball ships a V8 code cache',
+  );
+  for (const wanted of [
+    'LICENSE',
+    'scripts/install.mjs',
+    'scripts/code-cache.mjs',
+    'binding.gyp',
+    'native/ringcore.c',
+    `prebuilds/linux-${process.arch}/ringcore.node`,
+  ]) {
     assert.ok(names.includes(wanted), `the tarball lacks ${wanted} (for prebuilds: npm run prebuilds first)`);
   }
   assert.deepEqual(
@@ -106,6 +119,11 @@ const bare = { ...cleanEnv(), PATH: bareBin() };
 // gcc without g++, as Debian's gcc package alone: node-gyp must link the C addon with cc.
 const noCxx = { ...cleanEnv(), PATH: pathWithout('no-cxx-bin', /^(.+-)?[gc]\+\+(-\d+)?$/) };
 const installed = (dir) => path.join(dir, 'node_modules', 'ringcore');
+/** The chunks with a V8 code cache for this node's V8 in an installed package (npm ran the install step on this node). */
+const codeCache = (dir) => {
+  const cache = path.join(installed(dir), 'dist', 'bundle', 'code-cache', process.versions.v8);
+  return existsSync(cache) ? readdirSync(cache).filter((name) => name.endsWith('.cjs')) : [];
+};
 
 function cleanEnv() {
   const env = { ...process.env };
@@ -129,6 +147,7 @@ const cases = {
     assert.equal(install.status, 0, install.output);
     assert.ok(!existsSync(path.join(installed(dir), 'build')));
     assert.deepEqual(sourceMapReferences(installed(dir)), [], 'files name source maps the package does not ship');
+    assert.deepEqual(codeCache(dir), [], 'a code cache without the install step');
     return runProgram(dir, bare);
   },
   'install-script': () => {
@@ -137,6 +156,10 @@ const cases = {
     assert.equal(install.status, 0, install.output);
     assert.match(install.output, new RegExp(`ringcore: using prebuilds/linux-${process.arch}(-musl)?/ringcore\\.node`));
     assert.ok(!existsSync(path.join(installed(dir), 'build')), 'the install step built from source beside a prebuilt binary');
+    assert.ok(
+      codeCache(dir).some((name) => name.startsWith('core-')),
+      'the install step made no V8 code cache',
+    );
     return runProgram(dir, bare);
   },
   'no-binary': () => {
@@ -161,6 +184,10 @@ const cases = {
     const rebuild = npm(dir, ['rebuild', 'ringcore'], noCxx);
     assert.equal(rebuild.status, 0, rebuild.output);
     assert.ok(existsSync(path.join(installed(dir), 'build', 'Release', 'ringcore.node')));
+    assert.ok(
+      codeCache(dir).some((name) => name.startsWith('core-')),
+      'the install step made no V8 code cache after the build',
+    );
     return runProgram(dir, bare);
   },
 };
