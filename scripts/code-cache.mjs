@@ -21,6 +21,8 @@ const scripts = [];
 globalThis[Symbol.for('ringcore.codeCache')] = scripts;
 // Importing every entry compiles and runs what an import does; the cache then
 // holds the functions that ran (the top level of each chunk and what it called).
+// Node before 20.16 has no process.getBuiltinModule: compat/require.js leaves the entries its stand-in.
+if (!process.getBuiltinModule) await import(pathToFileURL(path.join(bundle, 'compat', 'require.js')).href);
 for (const entry of readdirSync(bundle).filter((name) => name.endsWith('.js'))) {
   await import(pathToFileURL(path.join(bundle, entry)).href);
 }

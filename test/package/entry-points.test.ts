@@ -213,50 +213,66 @@ const CACHED = (specifier: string) => `
 
 const NODE_ONLY = ('bun' in process.versions || 'deno' in process.versions) && 'Node only (V8 code cache)';
 
-test("the entries compile their chunks from the build's V8 code cache", { skip: NODE_ONLY }, () => {
-  // `npm run build` made dist/bundle/code-cache/<this V8>/ (scripts/code-cache.mjs) with the node that runs this.
-  const result = runIn(root, CACHED('ringcore/fs')) as { read: boolean; chunks: [string, boolean | 'none'][] };
-  assert.equal(result.read, true);
-  assert.deepEqual(result.chunks.sort(), [
-    ['core', false],
-    ['fs', false],
-    ['fs', false],
-  ]);
+/**
+ * A copy of the package (package.json, dist/bundle, the addon) in a temporary directory, with the V8 code cache
+ * that scripts/code-cache.mjs makes there for this node (the checkout's dist/bundle has one for the node that
+ * built it, maybe another one).
+ */
+function packageCopy(): { dir: string; bundle: string; caches: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ringcore-code-cache-'));
+  copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
+  cpSync(path.join(root, 'dist', 'bundle'), path.join(dir, 'dist', 'bundle'), { recursive: true });
+  cpSync(path.join(root, 'build', 'Release', 'ringcore.node'), path.join(dir, 'build', 'Release', 'ringcore.node'));
+  const bundle = path.join(dir, 'dist', 'bundle');
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'code-cache.mjs'), bundle], { stdio: 'ignore' });
+  return { dir, bundle, caches: path.join(bundle, 'code-cache', process.versions.v8) };
+}
+
+type Cached = { read: boolean; chunks: [string, boolean | 'none'][] };
+const byName = (a: [string, unknown], b: [string, unknown]) => `${a}`.localeCompare(`${b}`);
+
+test("the entries compile their chunks from scripts/code-cache.mjs's V8 code cache", { skip: NODE_ONLY }, () => {
+  const copy = packageCopy();
+  try {
+    const result = runIn(copy.dir, CACHED('ringcore/fs')) as Cached;
+    assert.equal(result.read, true);
+    assert.deepEqual(result.chunks.sort(byName), [
+      ['core', false],
+      ['fs', false],
+      ['fs', false],
+    ]);
+  } finally {
+    rmSync(copy.dir, { recursive: true, force: true });
+  }
 });
 
 test('a code cache that V8 rejects, or older than its chunk, is not used: the chunks compile from source', { skip: NODE_ONLY }, () => {
-  // A copy of the package whose caches are garbage (as from another V8 build of the same version string).
-  const copy = mkdtempSync(path.join(tmpdir(), 'ringcore-code-cache-'));
+  const copy = packageCopy();
   try {
-    copyFileSync(path.join(root, 'package.json'), path.join(copy, 'package.json'));
-    cpSync(path.join(root, 'dist', 'bundle'), path.join(copy, 'dist', 'bundle'), { recursive: true });
-    cpSync(path.join(root, 'build', 'Release', 'ringcore.node'), path.join(copy, 'build', 'Release', 'ringcore.node'));
-    const caches = path.join(copy, 'dist', 'bundle', 'code-cache', process.versions.v8);
-    for (const name of readdirSync(caches)) writeFileSync(path.join(caches, name), Buffer.alloc(4096, 7));
-    const rejected = runIn(copy, CACHED('ringcore/fs')) as { read: boolean; chunks: [string, boolean | 'none'][] };
+    // Caches that are garbage (as from another V8 build of the same version string).
+    const made = readdirSync(copy.caches);
+    for (const name of made) writeFileSync(path.join(copy.caches, name), Buffer.alloc(4096, 7));
+    const rejected = runIn(copy.dir, CACHED('ringcore/fs')) as Cached;
     assert.equal(rejected.read, true);
-    assert.deepEqual(rejected.chunks.sort(), [
+    assert.deepEqual(rejected.chunks.sort(byName), [
       ['core', true],
       ['fs', true],
       ['fs', true],
     ]);
     // A chunk edited after its cache was made (V8 compares only the source's length): the cache is not given to V8.
-    execFileSync(process.execPath, [path.join(root, 'scripts', 'code-cache.mjs'), path.join(copy, 'dist', 'bundle')], { stdio: 'ignore' });
-    const core = readdirSync(path.join(copy, 'dist', 'bundle')).find((name) => name.startsWith('core-'))!;
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'code-cache.mjs'), copy.bundle], { stdio: 'ignore' });
+    const core = readdirSync(copy.bundle).find((name) => name.startsWith('core-'))!;
     const later = new Date(Date.now() + 60_000);
-    utimesSync(path.join(copy, 'dist', 'bundle', core), later, later);
-    const stale = runIn(copy, CACHED('ringcore/fs')) as { read: boolean; chunks: [string, boolean | 'none'][] };
+    utimesSync(path.join(copy.bundle, core), later, later);
+    const stale = runIn(copy.dir, CACHED('ringcore/fs')) as Cached;
     assert.equal(stale.read, true);
-    assert.deepEqual(
-      stale.chunks.sort((a, b) => `${a}`.localeCompare(`${b}`)),
-      [
-        ['core', 'none'],
-        ['fs', false],
-        ['fs', false],
-      ],
-    );
+    assert.deepEqual(stale.chunks.sort(byName), [
+      ['core', 'none'],
+      ['fs', false],
+      ['fs', false],
+    ]);
   } finally {
-    rmSync(copy, { recursive: true, force: true });
+    rmSync(copy.dir, { recursive: true, force: true });
   }
 });
 
