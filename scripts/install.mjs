@@ -14,8 +14,9 @@ const checkout = existsSync(path.join(root, 'src', 'sys', 'native.ts'));
 
 if (!checkout) {
   try {
-    // The package's own entry point loads the addon as a program would (the package ships no other JavaScript of its own).
-    await import('../dist/bundle/index.js');
+    // The package's own entry point loads the addon as a program would (the package ships no other JavaScript of its
+    // own); the compat entry, which runs on every Node the package supports (before 20.16 too).
+    await import('../dist/bundle/compat/index.js');
     const loaded = /\S*\/ringcore\.node$/m.exec(readFileSync('/proc/self/maps', 'latin1'))?.[0];
     console.log(`ringcore: using ${loaded === undefined ? 'a binary that loads here' : path.relative(root, loaded)}`);
     codeCache();
