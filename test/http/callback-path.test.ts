@@ -96,7 +96,7 @@ test('pipelined requests, then a half-close: the EOF waits behind them; async an
     client.end('GET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n');
     // The handlers are called one after the other: answer each once it has been called.
     for (const path of ['/a', '/b', '/c']) {
-      while (!gates.has(path)) await new Promise((resolve) => setImmediate(resolve));
+      await until(() => gates.has(path), 30_000, `the handler of ${path}`);
       gates.get(path)!();
     }
     await closed;
@@ -112,7 +112,7 @@ test('pipelined requests, then a half-close: the EOF waits behind them; async an
 });
 
 test('pipelined: a sync answer leaves before the next handler (async) answers, not with it', { timeout: 30_000 }, async () => {
-  let release: (() => void) | null = null;
+  let release = null as (() => void) | null; // (set by the handler: not narrowed to null)
   const server = await serve({
     host: '127.0.0.1',
     port: 0,
@@ -121,8 +121,8 @@ test('pipelined: a sync answer leaves before the next handler (async) answers, n
       return new Promise<HttpResponse>((resolve) => (release = () => resolve(new HttpResponse('slow'))));
     },
   });
+  const client = net.connect({ port: server.address.port, host: '127.0.0.1' });
   try {
-    const client = net.connect({ port: server.address.port, host: '127.0.0.1' });
     let received = '';
     const gotSync = new Promise<void>((resolve) =>
       client.on('data', (chunk: Buffer) => {
@@ -134,12 +134,12 @@ test('pipelined: a sync answer leaves before the next handler (async) answers, n
     // The slow handler answers only once the first response has arrived: before the fix that was never.
     const first = await Promise.race([gotSync.then(() => 'sync'), new Promise((resolve) => setTimeout(resolve, 5000, 'timed out'))]);
     assert.equal(first, 'sync', 'the first response came while the second handler was still running');
-    while (release === null) await new Promise((resolve) => setImmediate(resolve));
-    (release as () => void)();
-    while (!received.includes('slow')) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => release !== null, 30_000, 'the slow handler');
+    release!();
+    await until(() => received.includes('slow'), 30_000, 'the slow answer');
     assert.deepEqual(statuses(received), [200, 200]);
-    client.destroy();
   } finally {
+    client.destroy(); // a client that left ends its connection: close() does not wait for a handler a failure left waiting
     await server.close();
   }
 });
@@ -170,7 +170,7 @@ test("a client that resets while a large response is going out ends only its own
     }
     const { data } = await exchange(port, 'GET /small HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     assert.deepEqual(statuses(data), [200]);
-    while (server.connections > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => server.connections === 0, 30_000, 'the connections to end');
     assert.deepEqual(errors, []);
   } finally {
     await server.close();
