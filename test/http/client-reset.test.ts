@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { test } from 'node:test';
 import { createServer } from '../../src/http/index.js';
+import { until } from '../../test-support/net.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -53,7 +54,7 @@ async function observe(make: typeof http.createServer): Promise<Record<string, s
       if (send !== '') client.write(send);
       const expected = send.split('GET / HTTP/1.1\r\nHost: x\r\n\r\n').length - 1; // complete requests that get a response
       const holds = held + (send.includes('/hold') ? 1 : 0);
-      while (answered < expected || held < holds) await delay(5);
+      await until(() => answered >= expected && held >= holds, 30_000, `${name}: the answers and held requests`);
       await delay(20);
       client.resetAndDestroy();
       for (let i = 0; i < 200 && events.length < (send.includes('/hold') ? 2 : 1); i++) await delay(5);
