@@ -52,6 +52,10 @@ function curl(args: string[]): Promise<string | null> {
 
 /** The same checks for every framework: each app serves these routes. */
 async function exercise(base: string, server: Server, filePath = '/file'): Promise<void> {
+  // Kept-alive connections must outlive a slow machine's gaps between requests: with the default 5 s (which
+  // fetch's pool also follows, from the Keep-Alive header, minus 1 s), a loaded machine saw fetch open a third
+  // connection, or send the 10 MB upload on a connection the server was closing ('fetch failed').
+  server.keepAliveTimeout = 600_000;
   let connections = 0;
   server.on('connection', () => connections++);
 
