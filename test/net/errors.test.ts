@@ -130,10 +130,12 @@ test('a peer that resets mid-request: ECONNRESET on that connection, the server 
   })();
   try {
     const port = listener.address().port;
-    // The rude client: half a request, then a reset (SO_LINGER 0 + close).
+    // The rude client: half a request, then a reset (SO_LINGER 0 + close), once its echo is back: the server's
+    // loop then waits in its read, which gets the reset. (After a 50 ms sleep instead, a loaded machine could
+    // reset while the echo's write was still to go: the read took the ECONNRESET, the write got EPIPE.)
     const rude = await nodeConnect(port);
     rude.write('GET / HT');
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((resolve) => rude.once('data', resolve).once('close', resolve));
     rude.resetAndDestroy();
     // Polite clients before and after are answered.
     for (let i = 0; i < 5; i++) {
