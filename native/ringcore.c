@@ -11,6 +11,8 @@
 //   copyFileRange(...)          copy_file_range (and FICLONE) on a libuv thread-pool thread:
 //                               io_uring has no copy op, and this was the fastest copy measured
 //                               (copyFileRangeVersion: which arguments it takes)
+//   spliceToPipe(...)           splice(2) from a file into a small pipe on a pool thread: each
+//                               SPLICE request moves one pipe-full and wakes the JS thread
 // Everything else (io_uring_setup/enter/register, ring layouts, SQEs) is TypeScript. The one
 // exception is tearing a ring down when its thread's environment goes away, when no JS can
 // run any more: TypeScript hands over, in advance, where the ring's fields live and two
@@ -18,6 +20,8 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <node_api.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -981,6 +985,108 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// spliceToPipe(srcFd, pipeFd, length, flags, callback): on a thread of
+// libuv's pool, splices bytes [0, length) of the file srcFd (its offset does
+// not move; the copy stops early where the file ends) into the pipe pipeFd at
+// its position. A splice into a pipe moves at most what the pipe has room for
+// (64 KiB by default) and returns, so a file goes in as one splice per
+// pipe-full: as a syscall on one thread that costs next to nothing, where as
+// an io_uring SPLICE each is a request freed by task work that wakes the JS
+// thread (docs/performance.md, "Session 15: cat to a pipe"). The splices are
+// non-blocking and a full pipe is waited for with poll(2) for at most
+// SPLICE_POLL_MS, so flags[0] (an abort) is seen even when nobody reads.
+// callback(copied, status) on the JS thread: status 0, -errno, or 1 (stopped
+// by flags[0]).
+
+#define SPLICE_POLL_MS 50
+
+typedef struct pipe_work {
+  napi_async_work work;
+  napi_ref callback;
+  napi_ref flags_ref;
+  volatile int32_t *flags;
+  int src, pipe;
+  int64_t length, copied;
+  int status;
+} pipe_work;
+
+static void pipe_execute(napi_env env, void *data) {
+  pipe_work *c = data;
+  loff_t in = 0;
+  while (c->copied < c->length) {
+    if (__atomic_load_n(c->flags, __ATOMIC_ACQUIRE)) {
+      c->status = 1;
+      return;
+    }
+    int64_t left = c->length - c->copied;
+    ssize_t n = splice(c->src, &in, c->pipe, NULL, left < COPY_CHUNK ? (size_t)left : (size_t)COPY_CHUNK, SPLICE_F_NONBLOCK);
+    if (n > 0) {
+      c->copied += n;
+      continue;
+    }
+    if (n == 0) return;  // the end of the file
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) {
+      // The pipe is full: wait for its reader (POLLERR when it has none: the next splice fails with EPIPE).
+      struct pollfd p = {.fd = c->pipe, .events = POLLOUT};
+      if (poll(&p, 1, SPLICE_POLL_MS) < 0 && errno != EINTR) {
+        c->status = -errno;
+        return;
+      }
+      continue;
+    }
+    c->status = -errno;
+    return;
+  }
+}
+
+static void pipe_complete(napi_env env, napi_status status, void *data) {
+  pipe_work *c = data;
+  napi_value callback, global, argv[2];
+  if (napi_get_reference_value(env, c->callback, &callback) == napi_ok && napi_get_global(env, &global) == napi_ok) {
+    argv[0] = make_number(env, (double)c->copied);
+    argv[1] = make_number(env, status == napi_cancelled ? 1 : c->status);
+    napi_call_function(env, global, callback, 2, argv, NULL);
+  }
+  napi_delete_reference(env, c->callback);
+  napi_delete_reference(env, c->flags_ref);
+  napi_delete_async_work(env, c->work);
+  free(c);
+}
+
+static napi_value js_splice_to_pipe(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  long src, pipe_fd, length;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5 || !arg_to_long(env, argv[0], &src) || !arg_to_long(env, argv[1], &pipe_fd) || !arg_to_long(env, argv[2], &length) || length < 0)
+    return bad_arguments(env, "spliceToPipe(srcFd, pipeFd, length, flags, callback)");
+  bool is_typed;
+  napi_typedarray_type type;
+  size_t count;
+  void *flags;
+  napi_valuetype callback_type;
+  CHECK(env, napi_is_typedarray(env, argv[3], &is_typed));
+  if (!is_typed) return bad_arguments(env, "spliceToPipe: flags must be an Int32Array");
+  CHECK(env, napi_get_typedarray_info(env, argv[3], &type, &count, &flags, NULL, NULL));
+  CHECK(env, napi_typeof(env, argv[4], &callback_type));
+  if (type != napi_int32_array || count < 1 || callback_type != napi_function)
+    return bad_arguments(env, "spliceToPipe: flags must be an Int32Array, callback a function");
+  pipe_work *c = calloc(1, sizeof *c);
+  if (!c) return native_failure(env, "spliceToPipe: out of memory");
+  c->src = (int)src;
+  c->pipe = (int)pipe_fd;
+  c->length = length;
+  c->flags = flags;
+  napi_value name;
+  CHECK(env, napi_create_string_utf8(env, "ringcore:spliceToPipe", NAPI_AUTO_LENGTH, &name));
+  CHECK(env, napi_create_reference(env, argv[4], 1, &c->callback));
+  CHECK(env, napi_create_reference(env, argv[3], 1, &c->flags_ref));
+  CHECK(env, napi_create_async_work(env, NULL, name, pipe_execute, pipe_complete, c, &c->work));
+  CHECK(env, napi_queue_async_work(env, c->work));
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value copy_version = make_number(env, COPY_FILE_RANGE_VERSION);
   napi_property_descriptor props[] = {
@@ -994,6 +1100,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"copyFileRange", NULL, js_copy_file_range, NULL, NULL, NULL, napi_default, NULL},
       {"copyFileRangeVersion", NULL, NULL, NULL, NULL, copy_version, napi_enumerable, NULL},
+      {"spliceToPipe", NULL, js_splice_to_pipe, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -2,8 +2,8 @@
 // pages are moved into a pipe by reference (no copy), then from the pipe to
 // the destination (one copy into a file; none into /dev/null; when the
 // destination is itself a pipe, the source is spliced straight into it;
-// into a blocking pipe smaller than 1 MiB, READ/WRITE chains instead:
-// pipe-chain.ts).
+// into a blocking pipe smaller than 1 MiB, splices on a pool thread instead:
+// splice-pipe.ts).
 // read+write copies every byte twice through user memory; this copies at
 // most once. Each chunk is a SPLICE into the pipe followed by a SPLICE out
 // of it, and up to CHAIN_PAIRS such pairs are linked (IOSQE_IO_LINK) into one
@@ -28,6 +28,7 @@ import type { OpSpec } from '../op/op.js';
 import type { TransferEnd } from './transfer.js';
 import { roomIn, wantsRoom, writeWithRoom } from './room.js';
 import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
+import { canSpliceToPipe, spliceIntoPipe } from './splice-pipe.js';
 import { isRegularFile } from './regular-file.js';
 import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
 
@@ -92,8 +93,12 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
     const capacity = native.syscall(SYS_fcntl, to.fd, F_GETPIPE_SZ);
     const length = capacity > 0 ? capacity : 64 * 1024;
     // A blocking pipe smaller than a MiB, from a regular file read through the page cache:
-    // READ/WRITE chains, 16 times fewer requests (pipe-chain.ts).
-    if (length < PIPE_CHUNK && intoPipeByChains(from.fd, to.fd)) return await chainIntoPipe(ring, from, to, end, signal);
+    // splices on a pool thread (splice-pipe.ts), or with a binary older than that,
+    // READ/WRITE chains, 16 times fewer requests than SPLICEs (pipe-chain.ts).
+    if (length < PIPE_CHUNK && intoPipeByChains(from.fd, to.fd)) {
+      if (canSpliceToPipe()) return await spliceIntoPipe(from.fd, to.fd, end, signal, from.context);
+      return await chainIntoPipe(ring, from, to, end, signal);
+    }
     const links = 2 * chainPairs(ring);
     while (offset < end) {
       const specs: OpSpec<number>[] = [];

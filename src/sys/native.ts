@@ -61,6 +61,13 @@ export interface Native {
    * COPY_FILE_RANGE_VERSION). Absent from binaries built before the number.
    */
   readonly copyFileRangeVersion?: number;
+  /**
+   * On a libuv thread-pool thread: splice(2) of bytes [0, length) of the file srcFd (its offset does not
+   * move; the copy stops where the file ends) into the pipe pipeFd, non-blocking, waiting for room with
+   * poll(2), stopping before its next splice once flags[0] is nonzero. Then `callback(copied, status)`:
+   * status 0, -errno, or 1 (stopped by flags[0]). Absent from binaries built before it.
+   */
+  spliceToPipe?(srcFd: number, pipeFd: number, length: number, flags: Int32Array, callback: (copied: number, status: number) => void): void;
 }
 
 /**

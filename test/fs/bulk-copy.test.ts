@@ -17,8 +17,10 @@ import { Ring } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { addressOf } from '../../src/sys/memory.js';
 import { native } from '../../src/sys/native.js';
-import { SYS_fcntl, SYS_lseek, SYS_socketpair } from '../../src/sys/syscalls.js';
+import { SYS_close, SYS_fcntl, SYS_lseek, SYS_socketpair } from '../../src/sys/syscalls.js';
 import { chainIntoPipe } from '../../src/fs/pipe-chain.js';
+import { canSpliceToPipe, spliceIntoPipe } from '../../src/fs/splice-pipe.js';
+import { makePipe } from '../../src/fs/splice.js';
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM } from '../../src/sys/socket-constants.js';
 import { F_SETPIPE_SZ, IORING_FEAT_CQE_SKIP, SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
 
@@ -150,12 +152,13 @@ for (const entries of [4, 16, 256]) {
   }
 }
 
-// Into a pipe smaller than a MiB, spliceTransfer copies by READ/WRITE chains of 1 MiB
-// (pipe-chain.ts); into a pipe of 1 MiB (its owner grew it), by SPLICE as before. Both
-// deliver the file, in order, and leave the source's own offset where it was (both read
-// at offsets from 0).
+// Into a pipe smaller than a MiB, spliceTransfer copies by splice(2) on a pool thread
+// (splice-pipe.ts), no request on the ring, or with a binary without it by READ/WRITE
+// chains of 1 MiB (pipe-chain.ts); into a pipe of 1 MiB (its owner grew it), by SPLICE as
+// before. All deliver the file, in order, and leave the source's own offset where it was
+// (all read at offsets from 0).
 for (const pipeSize of [0, MiB]) {
-  test(`spliceTransfer into a ${pipeSize === 0 ? 'default (64 KiB) pipe: READ/WRITE chains, 2 requests per MiB' : '1 MiB pipe: SPLICE, as before'}; same bytes, the source's offset untouched`, async () => {
+  test(`spliceTransfer into a ${pipeSize === 0 ? 'default (64 KiB) pipe: splices on a pool thread, no request on the ring' : '1 MiB pipe: SPLICE, as before'}; same bytes, the source's offset untouched`, async () => {
     const ring = new Ring();
     const before = ring.stats.submitted;
     await intoFifo(`fifo-size-${pipeSize}`, ring, (from, out) => {
@@ -166,13 +169,50 @@ for (const pipeSize of [0, MiB]) {
       });
     });
     const submitted = ring.stats.submitted - before;
-    // 36 MiB: 72 READ/WRITE requests, against at least 561 splices of 64 KiB (at least 36 of 1 MiB, and
-    // more when the reader drains the pipe as it fills: a splice moves what has room when it runs).
-    if (pipeSize === 0) assert.ok(submitted <= 80, `${submitted} SQEs`);
-    else assert.ok(submitted >= 36, `${submitted} SQEs`);
+    // 36 MiB: 72 READ/WRITE requests by chains, against at least 561 splices of 64 KiB (at least 36 of
+    // 1 MiB, and more when the reader drains the pipe as it fills: a splice moves what has room when it runs).
+    if (pipeSize !== 0) assert.ok(submitted >= 36, `${submitted} SQEs`);
+    else if (canSpliceToPipe()) assert.equal(submitted, 0);
+    else assert.ok(submitted <= 80, `${submitted} SQEs`);
     await ring.close();
   });
 }
+
+test("READ/WRITE chains (a binary without spliceToPipe) into a default (64 KiB) pipe: 2 requests per MiB, same bytes, the source's offset untouched", async () => {
+  const ring = new Ring();
+  const before = ring.stats.submitted;
+  await intoFifo('fifo-chains', ring, (from, out) => {
+    native.syscall(SYS_lseek, from, 1234, SEEK_SET);
+    return chainIntoPipe(ring, { fd: from }, { fd: out }, data.length, undefined).finally(() => {
+      assert.equal(native.syscall(SYS_lseek, from, 0, SEEK_CUR), 1234);
+    });
+  });
+  const submitted = ring.stats.submitted - before;
+  assert.ok(submitted >= 72 && submitted <= 80, `${submitted} SQEs`);
+  await ring.close();
+});
+
+test('spliceIntoPipe: until the end of the file (Infinity), an aborted signal (AbortError, nothing copied), a bad fd (EBADF, syscall splice, the path); canSpliceToPipe reads the binary', async () => {
+  assert.equal(canSpliceToPipe(), true);
+  assert.equal(canSpliceToPipe({}), false);
+  const ring = new Ring();
+  await intoFifo('fifo-native-infinity', ring, (from, out) => spliceIntoPipe(from, out, Infinity, undefined));
+  await ring.close();
+  await using from = await fs.open(src);
+  const [readEnd, writeEnd] = makePipe();
+  try {
+    await assert.rejects(spliceIntoPipe(from.fd, writeEnd, data.length, AbortSignal.abort()), { name: 'AbortError' });
+    await assert.rejects(spliceIntoPipe(from.fd, 987654, data.length, undefined, { path: src }), { code: 'EBADF', syscall: 'splice', path: src });
+  } finally {
+    native.syscall(SYS_close, writeEnd);
+  }
+  // Nothing went into the pipe: with its write end closed, its read end is at its end at once.
+  try {
+    assert.equal(nodeFs.readSync(readEnd, Buffer.alloc(16)), 0);
+  } finally {
+    native.syscall(SYS_close, readEnd);
+  }
+});
 
 test('spliceTransfer into a small pipe, aborted while its chain waits for a slow reader: rejects with AbortError, nothing left in flight, the reader got a prefix of the file', async () => {
   const ring = new Ring();
