@@ -4,7 +4,7 @@
 // are spliced into a pipe and from there to stdout, the pairs of SPLICEs
 // linked (IOSQE_IO_LINK) 16 to a chain; when stdout is itself a pipe of 1 MiB
 // or more, the file is spliced straight into it, with no copy at all (into a
-// smaller one, READ/WRITE chains of 1 MiB: 16 times fewer requests). That measured about twice as fast
+// smaller one, splice(2) in a loop on a libuv pool thread: one call per pipe-full). That measured about twice as fast
 // as the fastest read loop (docs/fs.md). Writes go at the current position
 // (-1), since stdout may be a pipe or a terminal as well as a file.
 // stdin ('-', or no argument) and other non-regular files use pipelined

@@ -22,7 +22,7 @@ export const fsCat: ScenarioDef = {
     '(after one untimed cat). Whole-process rows: a fresh `node` doing one cat, from spawn to exit (its CPU time is in ' +
     'the reading). Limit: coreutils `cat`, spawned (so its in-process figure includes a process start). ' +
     'The rows "to a pipe" and "to a file" do the same cat (ringcore and the readSync loop, in-process and whole-process) into a FIFO ' +
-    'read by a coreutils `cat` in another process (its default 64 KiB capacity; ringcore copies the file into it by READ/WRITE chains of 1 MiB run in one io-wq worker), and into ' +
+    'read by a coreutils `cat` in another process (its default 64 KiB capacity; ringcore splices the file into it with `splice(2)` on a libuv pool thread, one call per pipe-full), and into ' +
     'a new file on the same ext4 file system (deleted, and `sync` run, untimed, before each cat). Lower is better.',
   plan(mode) {
     const params = SIZES[mode];

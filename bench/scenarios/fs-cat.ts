@@ -8,7 +8,7 @@
 //   filehandle     Node: `await fh.read()` loop (fs/promises) + writeSync
 //   stream         Node: createReadStream, each chunk writeSync'ed
 //   ringcore       what examples/cat.ts does: SPLICE file -> pipe -> out, pairs linked 16 to a chain (into the
-//                  64 KiB FIFO: READ/WRITE pairs of 1 MiB linked 16 to a chain, in one io-wq worker)
+//                  64 KiB FIFO: splice(2) file -> FIFO in a loop on a libuv pool thread)
 //   ringcore-read  ringcore/fs transfer() until the end (no stat first, as a user's cat): READ/WRITE pairs
 //                  linked in chains, two workers (to a regular file: copy_file_range on a pool thread)
 //   ringcore-fixed the same with registered buffers (READ_FIXED/WRITE_FIXED)
