@@ -985,20 +985,35 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// spliceToPipe(srcFd, pipeFd, length, flags, callback): on a thread of
-// libuv's pool, splices bytes [0, length) of the file srcFd (its offset does
+// spliceToPipe(srcFd, pipeFd, start, end, flags, callback): on a thread of
+// libuv's pool, splices bytes [start, end) of the file srcFd (its offset does
 // not move; the copy stops early where the file ends) into the pipe pipeFd at
 // its position. A splice into a pipe moves at most what the pipe has room for
 // (64 KiB by default) and returns, so a file goes in as one splice per
 // pipe-full: as a syscall on one thread that costs next to nothing, where as
 // an io_uring SPLICE each is a request freed by task work that wakes the JS
 // thread (docs/performance.md, "Session 15: cat to a pipe"). The splices are
-// non-blocking and a full pipe is waited for with poll(2) for at most
-// SPLICE_POLL_MS, so flags[0] (an abort) is seen even when nobody reads.
-// callback(copied, status) on the JS thread: status 0, -errno, or 1 (stopped
-// by flags[0]).
+// non-blocking. A full pipe is waited for with poll(2) for at most
+// SPLICE_ROOM_MS: a reader that keeps up empties it within that (measured
+// with `cat` reading: nearly every wait under 0.1 ms, a few per 100 MB up to
+// tens of ms when the machine is loaded). A pipe still full after that gives
+// the thread back, status SPLICE_PIPE_FULL: libuv's pool is 4 threads that
+// Node's fs, dns.lookup, zlib and crypto share, and a pipe nobody reads must
+// not hold one; the JavaScript waits for room on the ring (a POLL_ADD an
+// abort cancels, room.ts) and calls again from start + copied.
+// callback(copied, status) on the JS thread: copied counts from start;
+// status 0 (end reached, or the file's end), -errno, SPLICE_ABORTED (stopped
+// by flags[0]) or SPLICE_PIPE_FULL.
+// SPLICE_TO_PIPE_VERSION, exported as spliceToPipeVersion, says which
+// arguments and statuses spliceToPipe has: 2 since start and SPLICE_PIPE_FULL
+// (1 was the unnumbered first, which waited for a reader for ever). The
+// JavaScript uses spliceToPipe only from a binary with the number it expects
+// (src/fs/splice-pipe.ts, SPLICE_TO_PIPE_VERSION; a test holds them equal).
 
-#define SPLICE_POLL_MS 50
+#define SPLICE_ROOM_MS 10
+#define SPLICE_ABORTED 1
+#define SPLICE_PIPE_FULL 2
+#define SPLICE_TO_PIPE_VERSION 2
 
 typedef struct pipe_work {
   napi_async_work work;
@@ -1006,38 +1021,41 @@ typedef struct pipe_work {
   napi_ref flags_ref;
   volatile int32_t *flags;
   int src, pipe;
-  int64_t length, copied;
+  int64_t start, end, copied;
   int status;
 } pipe_work;
 
 static void pipe_execute(napi_env env, void *data) {
   pipe_work *c = data;
-  loff_t in = 0;
-  while (c->copied < c->length) {
+  loff_t in = c->start;
+  while (in < c->end) {
     if (__atomic_load_n(c->flags, __ATOMIC_ACQUIRE)) {
-      c->status = 1;
-      return;
+      c->status = SPLICE_ABORTED;
+      break;
     }
-    int64_t left = c->length - c->copied;
+    int64_t left = c->end - in;
     ssize_t n = splice(c->src, &in, c->pipe, NULL, left < COPY_CHUNK ? (size_t)left : (size_t)COPY_CHUNK, SPLICE_F_NONBLOCK);
-    if (n > 0) {
-      c->copied += n;
-      continue;
-    }
-    if (n == 0) return;  // the end of the file
+    if (n > 0) continue;  // splice moved `in` on
+    if (n == 0) break;    // the end of the file
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
-      // The pipe is full: wait for its reader (POLLERR when it has none: the next splice fails with EPIPE).
+      // The pipe is full: wait a little for its reader (POLLERR when it has none: the next splice fails with EPIPE).
       struct pollfd p = {.fd = c->pipe, .events = POLLOUT};
-      if (poll(&p, 1, SPLICE_POLL_MS) < 0 && errno != EINTR) {
+      int ready = poll(&p, 1, SPLICE_ROOM_MS);
+      if (ready < 0 && errno != EINTR) {
         c->status = -errno;
-        return;
+        break;
+      }
+      if (ready == 0) {
+        c->status = SPLICE_PIPE_FULL;
+        break;
       }
       continue;
     }
     c->status = -errno;
-    return;
+    break;
   }
+  c->copied = in - c->start;
 }
 
 static void pipe_complete(napi_env env, napi_status status, void *data) {
@@ -1045,7 +1063,7 @@ static void pipe_complete(napi_env env, napi_status status, void *data) {
   napi_value callback, global, argv[2];
   if (napi_get_reference_value(env, c->callback, &callback) == napi_ok && napi_get_global(env, &global) == napi_ok) {
     argv[0] = make_number(env, (double)c->copied);
-    argv[1] = make_number(env, status == napi_cancelled ? 1 : c->status);
+    argv[1] = make_number(env, status == napi_cancelled ? SPLICE_ABORTED : c->status);
     napi_call_function(env, global, callback, 2, argv, NULL);
   }
   napi_delete_reference(env, c->callback);
@@ -1055,33 +1073,35 @@ static void pipe_complete(napi_env env, napi_status status, void *data) {
 }
 
 static napi_value js_splice_to_pipe(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  long src, pipe_fd, length;
+  size_t argc = 6;
+  napi_value argv[6];
+  long src, pipe_fd, start, end;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 5 || !arg_to_long(env, argv[0], &src) || !arg_to_long(env, argv[1], &pipe_fd) || !arg_to_long(env, argv[2], &length) || length < 0)
-    return bad_arguments(env, "spliceToPipe(srcFd, pipeFd, length, flags, callback)");
+  if (argc < 6 || !arg_to_long(env, argv[0], &src) || !arg_to_long(env, argv[1], &pipe_fd) || !arg_to_long(env, argv[2], &start) ||
+      !arg_to_long(env, argv[3], &end) || start < 0 || end < start)
+    return bad_arguments(env, "spliceToPipe(srcFd, pipeFd, start, end, flags, callback)");
   bool is_typed;
   napi_typedarray_type type;
   size_t count;
   void *flags;
   napi_valuetype callback_type;
-  CHECK(env, napi_is_typedarray(env, argv[3], &is_typed));
+  CHECK(env, napi_is_typedarray(env, argv[4], &is_typed));
   if (!is_typed) return bad_arguments(env, "spliceToPipe: flags must be an Int32Array");
-  CHECK(env, napi_get_typedarray_info(env, argv[3], &type, &count, &flags, NULL, NULL));
-  CHECK(env, napi_typeof(env, argv[4], &callback_type));
+  CHECK(env, napi_get_typedarray_info(env, argv[4], &type, &count, &flags, NULL, NULL));
+  CHECK(env, napi_typeof(env, argv[5], &callback_type));
   if (type != napi_int32_array || count < 1 || callback_type != napi_function)
     return bad_arguments(env, "spliceToPipe: flags must be an Int32Array, callback a function");
   pipe_work *c = calloc(1, sizeof *c);
   if (!c) return native_failure(env, "spliceToPipe: out of memory");
   c->src = (int)src;
   c->pipe = (int)pipe_fd;
-  c->length = length;
+  c->start = start;
+  c->end = end;
   c->flags = flags;
   napi_value name;
   CHECK(env, napi_create_string_utf8(env, "ringcore:spliceToPipe", NAPI_AUTO_LENGTH, &name));
-  CHECK(env, napi_create_reference(env, argv[4], 1, &c->callback));
-  CHECK(env, napi_create_reference(env, argv[3], 1, &c->flags_ref));
+  CHECK(env, napi_create_reference(env, argv[5], 1, &c->callback));
+  CHECK(env, napi_create_reference(env, argv[4], 1, &c->flags_ref));
   CHECK(env, napi_create_async_work(env, NULL, name, pipe_execute, pipe_complete, c, &c->work));
   CHECK(env, napi_queue_async_work(env, c->work));
   return NULL;
@@ -1089,6 +1109,7 @@ static napi_value js_splice_to_pipe(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_value copy_version = make_number(env, COPY_FILE_RANGE_VERSION);
+  napi_value splice_version = make_number(env, SPLICE_TO_PIPE_VERSION);
   napi_property_descriptor props[] = {
       {"syscall", NULL, js_syscall, NULL, NULL, NULL, napi_default, NULL},
       {"mmap", NULL, js_mmap, NULL, NULL, NULL, napi_default, NULL},
@@ -1101,6 +1122,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"copyFileRange", NULL, js_copy_file_range, NULL, NULL, NULL, napi_default, NULL},
       {"copyFileRangeVersion", NULL, NULL, NULL, NULL, copy_version, napi_enumerable, NULL},
       {"spliceToPipe", NULL, js_splice_to_pipe, NULL, NULL, NULL, napi_default, NULL},
+      {"spliceToPipeVersion", NULL, NULL, NULL, NULL, splice_version, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

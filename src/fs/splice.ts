@@ -96,7 +96,7 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
     // splices on a pool thread (splice-pipe.ts), or with a binary older than that,
     // READ/WRITE chains, 16 times fewer requests than SPLICEs (pipe-chain.ts).
     if (length < PIPE_CHUNK && intoPipeByChains(from.fd, to.fd)) {
-      if (canSpliceToPipe()) return await spliceIntoPipe(from.fd, to.fd, end, signal, from.context);
+      if (canSpliceToPipe()) return await spliceIntoPipe(ring, from.fd, to.fd, end, signal, from.context);
       return await chainIntoPipe(ring, from, to, end, signal);
     }
     const links = 2 * chainPairs(ring);

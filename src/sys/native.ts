@@ -62,12 +62,15 @@ export interface Native {
    */
   readonly copyFileRangeVersion?: number;
   /**
-   * On a libuv thread-pool thread: splice(2) of bytes [0, length) of the file srcFd (its offset does not
+   * On a libuv thread-pool thread: splice(2) of bytes [start, end) of the file srcFd (its offset does not
    * move; the copy stops where the file ends) into the pipe pipeFd, non-blocking, waiting for room with
-   * poll(2), stopping before its next splice once flags[0] is nonzero. Then `callback(copied, status)`:
-   * status 0, -errno, or 1 (stopped by flags[0]). Absent from binaries built before it.
+   * poll(2) for a few ms at most, stopping before its next splice once flags[0] is nonzero. Then
+   * `callback(copied, status)`, copied counted from start: status 0, -errno, 1 (stopped by flags[0]) or 2
+   * (the pipe stayed full: the thread is given back). Absent from binaries built before it.
    */
-  spliceToPipe?(srcFd: number, pipeFd: number, length: number, flags: Int32Array, callback: (copied: number, status: number) => void): void;
+  spliceToPipe?(srcFd: number, pipeFd: number, start: number, end: number, flags: Int32Array, callback: (copied: number, status: number) => void): void;
+  /** Which arguments spliceToPipe takes (src/fs/splice-pipe.ts, SPLICE_TO_PIPE_VERSION). Absent from binaries built before the number. */
+  readonly spliceToPipeVersion?: number;
 }
 
 /**

@@ -7,6 +7,7 @@ import { after } from 'node:test';
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -17,12 +18,12 @@ import { Ring } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { addressOf } from '../../src/sys/memory.js';
 import { native } from '../../src/sys/native.js';
-import { SYS_close, SYS_fcntl, SYS_lseek, SYS_read, SYS_socketpair } from '../../src/sys/syscalls.js';
+import { SYS_close, SYS_fcntl, SYS_lseek, SYS_pipe2, SYS_read, SYS_socketpair } from '../../src/sys/syscalls.js';
 import { chainIntoPipe } from '../../src/fs/pipe-chain.js';
-import { canSpliceToPipe, spliceIntoPipe } from '../../src/fs/splice-pipe.js';
+import { canSpliceToPipe, SPLICE_ABORTED, SPLICE_PIPE_FULL, SPLICE_TO_PIPE_VERSION, spliceIntoPipe } from '../../src/fs/splice-pipe.js';
 import { makePipe } from '../../src/fs/splice.js';
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM } from '../../src/sys/socket-constants.js';
-import { F_SETPIPE_SZ, IORING_FEAT_CQE_SKIP, SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
+import { F_SETPIPE_SZ, IORING_FEAT_CQE_SKIP, O_CLOEXEC, SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
 
 const MiB = 1024 * 1024;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-bulk-'));
@@ -192,20 +193,18 @@ test("READ/WRITE chains (a binary without spliceToPipe) into a default (64 KiB) 
   await ring.close();
 });
 
-test('spliceIntoPipe: until the end of the file (Infinity), an aborted signal (AbortError, nothing copied), a bad fd (EBADF, syscall splice, the path); canSpliceToPipe reads the binary', async () => {
-  assert.equal(canSpliceToPipe(), true);
-  assert.equal(canSpliceToPipe({}), false);
+test('spliceIntoPipe: until the end of the file (Infinity), an aborted signal (AbortError, nothing copied), a bad fd (EBADF, syscall splice, the path)', async () => {
   const ring = new Ring();
-  await intoFifo('fifo-native-infinity', ring, (from, out) => spliceIntoPipe(from, out, Infinity, undefined));
-  await ring.close();
+  await intoFifo('fifo-native-infinity', ring, (from, out) => spliceIntoPipe(ring, from, out, Infinity, undefined));
   await using from = await fs.open(src);
   const [readEnd, writeEnd] = makePipe();
   try {
-    await assert.rejects(spliceIntoPipe(from.fd, writeEnd, data.length, AbortSignal.abort()), { name: 'AbortError' });
-    await assert.rejects(spliceIntoPipe(from.fd, 987654, data.length, undefined, { path: src }), { code: 'EBADF', syscall: 'splice', path: src });
+    await assert.rejects(spliceIntoPipe(ring, from.fd, writeEnd, data.length, AbortSignal.abort()), { name: 'AbortError' });
+    await assert.rejects(spliceIntoPipe(ring, from.fd, 987654, data.length, undefined, { path: src }), { code: 'EBADF', syscall: 'splice', path: src });
   } finally {
     native.syscall(SYS_close, writeEnd);
   }
+  await ring.close();
   // Nothing went into the pipe: with its write end closed, its read end is at its end at once
   // (a raw read(2): Deno's node:fs knows only the fds it opened).
   try {
@@ -214,6 +213,123 @@ test('spliceIntoPipe: until the end of the file (Infinity), an aborted signal (A
   } finally {
     native.syscall(SYS_close, readEnd);
   }
+});
+
+test('the binary says which spliceToPipe it has: the number and statuses the JavaScript expects, from native/ringcore.c; any other is not used', () => {
+  const source = nodeFs.readFileSync(new URL('../../../native/ringcore.c', import.meta.url), 'utf8');
+  const defined = (name: string) => {
+    const found = new RegExp(`^#define ${name} (\\d+)$`, 'm').exec(source);
+    assert.ok(found !== null, `native/ringcore.c defines ${name}`);
+    return Number(found[1]);
+  };
+  assert.equal(defined('SPLICE_TO_PIPE_VERSION'), SPLICE_TO_PIPE_VERSION, 'native/ringcore.c and src/fs/splice-pipe.ts agree');
+  assert.equal(defined('SPLICE_ABORTED'), SPLICE_ABORTED);
+  assert.equal(defined('SPLICE_PIPE_FULL'), SPLICE_PIPE_FULL);
+  // The binary this process loaded was built from that source (npm run install after a change to it).
+  assert.equal(native.spliceToPipeVersion, SPLICE_TO_PIPE_VERSION);
+  assert.equal(canSpliceToPipe(), true);
+  const spliceToPipe = native.spliceToPipe;
+  // The first spliceToPipe (no number: it held its pool thread while nobody read), or another version: the chains copy.
+  assert.equal(canSpliceToPipe({ spliceToPipe }), false);
+  assert.equal(canSpliceToPipe({ spliceToPipe, spliceToPipeVersion: SPLICE_TO_PIPE_VERSION - 1 }), false);
+  assert.equal(canSpliceToPipe({ spliceToPipe, spliceToPipeVersion: SPLICE_TO_PIPE_VERSION + 1 }), false);
+  assert.equal(canSpliceToPipe({ spliceToPipeVersion: SPLICE_TO_PIPE_VERSION }), false);
+  assert.equal(canSpliceToPipe({}), false);
+});
+
+// libuv's pool (UV_THREADPOOL_SIZE, 4 by default) is shared with Node's fs, dns.lookup, zlib and
+// crypto: spliceTransfer into small pipes whose readers stall must not hold its threads meanwhile.
+const poolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+const bound = 20_000;
+
+/** `promise`, or a failure saying what did not finish within `bound` ms (never a hang). */
+async function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${bound / 1000} s: the pool's threads are held`)), bound);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test(`spliceTransfer into ${poolSize + 1} small pipes nobody reads holds no pool thread: node:fs/promises readFile completes meanwhile; aborted, each rejects AbortError, nothing left in flight`, async () => {
+  const ring = new Ring();
+  await using from = await fs.open(src);
+  const pipes: [number, number][] = [];
+  const controller = new AbortController();
+  const copies: Promise<unknown>[] = [];
+  try {
+    for (let i = 0; i <= poolSize; i++) {
+      // A blocking pipe of the default 64 KiB; its read end stays open, unread.
+      const fds = new Int32Array(2);
+      assert.equal(native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC), 0);
+      pipes.push([fds[0]!, fds[1]!]);
+      const copy = fs.spliceTransfer(ring, { fd: from.fd }, { fd: fds[1]! }, { size: data.length, positional: false, signal: controller.signal });
+      copy.catch(() => {}); // settled below
+      copies.push(copy);
+    }
+    const read = await within(readFile(src), 'node:fs/promises readFile while the pipes are full');
+    assert.equal(read.length, data.length);
+  } finally {
+    controller.abort();
+    const settled = await within(Promise.allSettled(copies), 'the aborted copies');
+    for (const result of settled) {
+      assert.equal(result.status, 'rejected');
+      assert.equal((result.reason as Error).name, 'AbortError');
+    }
+    assert.equal(ring.inFlight, 0);
+    for (const [r, w] of pipes) {
+      native.syscall(SYS_close, r);
+      native.syscall(SYS_close, w);
+    }
+  }
+  await ring.close();
+});
+
+test(`spliceTransfer into ${poolSize + 1} small pipes whose readers stall, then read everything: each gets every byte in order, and the pool is free during the stall`, async () => {
+  const ring = new Ring();
+  const small = data.subarray(0, 3 * MiB + 777);
+  const smallSrc = join(dir, 'stall-src');
+  nodeFs.writeFileSync(smallSrc, small);
+  const readers: { reader: ReturnType<typeof spawn>; chunks: Buffer[]; exited: Promise<unknown>; out: number }[] = [];
+  const copies: Promise<number>[] = [];
+  try {
+    for (let i = 0; i <= poolSize; i++) {
+      const fifo = join(dir, `stall-fifo-${i}`);
+      execFileSync('mkfifo', [fifo]);
+      // Opens the pipe at once (so our open returns), reads nothing until told on its stdin, then everything.
+      const reader = spawn('sh', ['-c', 'exec 3<"$0"; read go; exec cat <&3', fifo], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const chunks: Buffer[] = [];
+      reader.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const exited = once(reader, 'close');
+      const out = await new Promise<number>((resolve, reject) => nodeFs.open(fifo, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
+      readers.push({ reader, chunks, exited, out });
+    }
+    await using from = await fs.open(smallSrc);
+    for (const { out } of readers) {
+      const copy = fs.spliceTransfer(ring, { fd: from.fd }, { fd: out }, { size: small.length, positional: false });
+      copy.catch(() => {}); // awaited below
+      copies.push(copy);
+    }
+    const read = await within(readFile(src), 'node:fs/promises readFile while the readers stall');
+    assert.equal(read.length, data.length);
+    for (const { reader } of readers) reader.stdin!.end('go\n');
+    assert.deepEqual(await within(Promise.all(copies), 'the copies once the readers read'), new Array(readers.length).fill(small.length));
+  } finally {
+    for (const { reader, out } of readers) {
+      if (!reader.stdin!.writableEnded) reader.stdin!.end('go\n');
+      nodeFs.closeSync(out);
+    }
+  }
+  for (const { chunks, exited } of readers) {
+    await exited;
+    assert.ok(Buffer.concat(chunks).equals(small));
+  }
+  assert.equal(ring.inFlight, 0);
+  await ring.close();
 });
 
 test('spliceTransfer into a small pipe, aborted while its chain waits for a slow reader: rejects with AbortError, nothing left in flight, the reader got a prefix of the file', async () => {
