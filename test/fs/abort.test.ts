@@ -9,13 +9,15 @@ import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { openFds as fdsNow, leakedSince } from '../../test-support/fds.js';
 
 const SIZE = 64 * 1024 * 1024;
+const execFileAsync = promisify(execFile);
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-abort-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
 const src = join(dir, 'src');
@@ -184,7 +186,9 @@ test('many aborts of a cat into a pipe nobody reads, beside busy CPUs: each sett
       await using from = await fs.open(src);
       for (let i = 0; i < ITERATIONS; i++) {
         const fifo = join(dir, `busy-fifo-${l}-${i}`);
-        execFileSync('mkfifo', [fifo]);
+        // Not execFileSync: a spawnSync blocks the whole event loop, all three lanes with it (0.2–0.8 s
+        // each at load 12, more at 25), and retries, CQEs and this lane's deadline all wait behind it.
+        await execFileAsync('mkfifo', [fifo]);
         const readEnd = nodeFs.openSync(fifo, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK);
         const writeEnd = nodeFs.openSync(fifo, 'w');
         const controller = new AbortController();
