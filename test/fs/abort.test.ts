@@ -14,6 +14,8 @@ import { promisify } from 'node:util';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
+import { native } from '../../src/sys/native.js';
+import { SYS_fcntl } from '../../src/sys/syscalls.js';
 import { openFds as fdsNow, leakedSince } from '../../test-support/fds.js';
 
 const SIZE = 64 * 1024 * 1024;
@@ -162,13 +164,14 @@ test('abort of a cat into a pipe nobody reads: the blocked splice is cancelled, 
   await ring.close();
 });
 
-test('many aborts of a cat into a pipe nobody reads, beside busy CPUs: each settles (a cancel that misses the next link of a chain is sent again)', async () => {
+test('many aborts of a cat into a pipe nobody reads, beside busy CPUs: each settles (a cancel that misses the next link of a chain is sent again; a pool thread gives a full pipe back to the ring)', async () => {
   // A chain's next link is on none of the kernel's lists while its io-wq worker
   // moves to it from the link before (cur_work is NULL through a cond_resched):
   // a cancel landing there answers -ENOENT, and the link then blocks on the full
   // pipe. Busy CPUs and several rings at once make the worker lose its CPU
   // there. Without the cancel being sent again, such an abort hangs until the
-  // pipe is read.
+  // pipe is read. Every other pipe is left at 64 KiB, which spliceTransfer fills
+  // from a pool thread (spliceToPipe) instead: the abort must reach it too.
   const LANES = 3;
   const ITERATIONS = 40;
   const HANG_MS = 10_000;
@@ -191,6 +194,8 @@ test('many aborts of a cat into a pipe nobody reads, beside busy CPUs: each sett
         await execFileAsync('mkfifo', [fifo]);
         const readEnd = nodeFs.openSync(fifo, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK);
         const writeEnd = nodeFs.openSync(fifo, 'w');
+        // 1 MiB: chains of linked SPLICEs in io-wq; 64 KiB: the pool thread's loop.
+        if (i % 2 === 0) assert.ok(native.syscall(SYS_fcntl, writeEnd, C.F_SETPIPE_SZ, 1 << 20) >= 1 << 20, 'a 1 MiB pipe');
         const controller = new AbortController();
         void ring.submit({ syscall: 'poll', prep: (u, sqe) => u.prepPollAdd(sqe, readEnd, POLLIN) }).then(() => controller.abort(new Error('enough')));
         const copy = fs.spliceTransfer(ring, { fd: from.fd }, { fd: writeEnd }, { size: SIZE, positional: false, signal: controller.signal });
