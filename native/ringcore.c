@@ -25,6 +25,7 @@
 #include <node_api.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -892,11 +893,59 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
 #define COPY_CHUNK (16L * 1024 * 1024)
 #define COPY_FILE_RANGE_VERSION 2
 
-typedef struct copy_work {
+// What copyFileRange and spliceToPipe share: a job on libuv's pool, an
+// Int32Array whose flags[0] the JS thread sets to stop it, and the callback
+// that gets its result on the JS thread. Each job's struct starts with it.
+typedef struct pool_work {
   napi_async_work work;
   napi_ref callback;
   napi_ref flags_ref;
   volatile int32_t *flags;
+} pool_work;
+
+// Checks the (flags, callback) arguments and queues `job` on the pool; false,
+// with an error pending, when they are not an Int32Array and a function or N-API fails.
+static bool queue_pool_work(napi_env env, pool_work *job, const char *name, napi_value flags, napi_value callback,
+                            napi_async_execute_callback execute, napi_async_complete_callback complete) {
+  bool is_typed;
+  napi_typedarray_type type;
+  size_t count;
+  void *data;
+  napi_valuetype callback_type;
+  if (napi_is_typedarray(env, flags, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, flags, &type, &count, &data, NULL, NULL) != napi_ok || type != napi_int32_array || count < 1 ||
+      napi_typeof(env, callback, &callback_type) != napi_ok || callback_type != napi_function) {
+    char message[96];
+    snprintf(message, sizeof message, "%s: flags must be an Int32Array, callback a function", name);
+    bad_arguments(env, message);
+    return false;
+  }
+  job->flags = data;
+  napi_value resource;
+  char label[64];
+  snprintf(label, sizeof label, "ringcore:%s", name);
+  if (napi_create_string_utf8(env, label, NAPI_AUTO_LENGTH, &resource) == napi_ok &&
+      napi_create_reference(env, callback, 1, &job->callback) == napi_ok && napi_create_reference(env, flags, 1, &job->flags_ref) == napi_ok &&
+      napi_create_async_work(env, NULL, resource, execute, complete, job, &job->work) == napi_ok && napi_queue_async_work(env, job->work) == napi_ok)
+    return true;
+  native_failure(env, label);
+  return false;
+}
+
+// On the JS thread: calls the job's callback with argv, then frees the job.
+static void finish_pool_work(napi_env env, pool_work *job, size_t argc, napi_value *argv) {
+  napi_value callback, global;
+  if (napi_get_reference_value(env, job->callback, &callback) == napi_ok && napi_get_global(env, &global) == napi_ok) {
+    napi_call_function(env, global, callback, argc, argv, NULL);
+  }
+  napi_delete_reference(env, job->callback);
+  napi_delete_reference(env, job->flags_ref);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+typedef struct copy_work {
+  pool_work job;
   int src, dest, clone;
   int64_t length, copied, dest_offset;
   int status, cloned;
@@ -918,7 +967,7 @@ static void copy_execute(napi_env env, void *data) {
   }
   loff_t in = 0, out = c->dest_offset;
   while (c->copied < c->length) {
-    if (__atomic_load_n(c->flags, __ATOMIC_ACQUIRE)) {
+    if (__atomic_load_n(c->job.flags, __ATOMIC_ACQUIRE)) {
       c->status = 1;
       return;
     }
@@ -936,17 +985,12 @@ static void copy_execute(napi_env env, void *data) {
 
 static void copy_complete(napi_env env, napi_status status, void *data) {
   copy_work *c = data;
-  napi_value callback, global, argv[3];
-  if (napi_get_reference_value(env, c->callback, &callback) == napi_ok && napi_get_global(env, &global) == napi_ok) {
-    argv[0] = make_number(env, (double)c->copied);
-    argv[1] = make_number(env, status == napi_cancelled ? 1 : c->status);
-    argv[2] = make_number(env, c->cloned);
-    napi_call_function(env, global, callback, 3, argv, NULL);
-  }
-  napi_delete_reference(env, c->callback);
-  napi_delete_reference(env, c->flags_ref);
-  napi_delete_async_work(env, c->work);
-  free(c);
+  napi_value argv[3] = {
+      make_number(env, (double)c->copied),
+      make_number(env, status == napi_cancelled ? 1 : c->status),
+      make_number(env, c->cloned),
+  };
+  finish_pool_work(env, &c->job, 3, argv);
 }
 
 static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
@@ -957,17 +1001,6 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
   if (argc < 6 || !arg_to_long(env, argv[0], &src) || !arg_to_long(env, argv[1], &dest) || !arg_to_long(env, argv[2], &length) ||
       !arg_to_long(env, argv[3], &clone) || length < 0 || (argc > 6 && (!arg_to_long(env, argv[6], &dest_offset) || dest_offset < 0)))
     return bad_arguments(env, "copyFileRange(srcFd, destFd, length, clone, flags, callback[, destOffset])");
-  bool is_typed;
-  napi_typedarray_type type;
-  size_t count;
-  void *flags;
-  napi_valuetype callback_type;
-  CHECK(env, napi_is_typedarray(env, argv[4], &is_typed));
-  if (!is_typed) return bad_arguments(env, "copyFileRange: flags must be an Int32Array");
-  CHECK(env, napi_get_typedarray_info(env, argv[4], &type, &count, &flags, NULL, NULL));
-  CHECK(env, napi_typeof(env, argv[5], &callback_type));
-  if (type != napi_int32_array || count < 1 || callback_type != napi_function)
-    return bad_arguments(env, "copyFileRange: flags must be an Int32Array, callback a function");
   copy_work *c = calloc(1, sizeof *c);
   if (!c) return native_failure(env, "copyFileRange: out of memory");
   c->src = (int)src;
@@ -975,13 +1008,7 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
   c->length = length;
   c->dest_offset = dest_offset;
   c->clone = (int)clone;
-  c->flags = flags;
-  napi_value name;
-  CHECK(env, napi_create_string_utf8(env, "ringcore:copyFileRange", NAPI_AUTO_LENGTH, &name));
-  CHECK(env, napi_create_reference(env, argv[5], 1, &c->callback));
-  CHECK(env, napi_create_reference(env, argv[4], 1, &c->flags_ref));
-  CHECK(env, napi_create_async_work(env, NULL, name, copy_execute, copy_complete, c, &c->work));
-  CHECK(env, napi_queue_async_work(env, c->work));
+  if (!queue_pool_work(env, &c->job, "copyFileRange", argv[4], argv[5], copy_execute, copy_complete)) free(c);
   return NULL;
 }
 
@@ -1016,10 +1043,7 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
 #define SPLICE_TO_PIPE_VERSION 2
 
 typedef struct pipe_work {
-  napi_async_work work;
-  napi_ref callback;
-  napi_ref flags_ref;
-  volatile int32_t *flags;
+  pool_work job;
   int src, pipe;
   int64_t start, end, copied;
   int status;
@@ -1029,7 +1053,7 @@ static void pipe_execute(napi_env env, void *data) {
   pipe_work *c = data;
   loff_t in = c->start;
   while (in < c->end) {
-    if (__atomic_load_n(c->flags, __ATOMIC_ACQUIRE)) {
+    if (__atomic_load_n(c->job.flags, __ATOMIC_ACQUIRE)) {
       c->status = SPLICE_ABORTED;
       break;
     }
@@ -1060,16 +1084,8 @@ static void pipe_execute(napi_env env, void *data) {
 
 static void pipe_complete(napi_env env, napi_status status, void *data) {
   pipe_work *c = data;
-  napi_value callback, global, argv[2];
-  if (napi_get_reference_value(env, c->callback, &callback) == napi_ok && napi_get_global(env, &global) == napi_ok) {
-    argv[0] = make_number(env, (double)c->copied);
-    argv[1] = make_number(env, status == napi_cancelled ? SPLICE_ABORTED : c->status);
-    napi_call_function(env, global, callback, 2, argv, NULL);
-  }
-  napi_delete_reference(env, c->callback);
-  napi_delete_reference(env, c->flags_ref);
-  napi_delete_async_work(env, c->work);
-  free(c);
+  napi_value argv[2] = {make_number(env, (double)c->copied), make_number(env, status == napi_cancelled ? SPLICE_ABORTED : c->status)};
+  finish_pool_work(env, &c->job, 2, argv);
 }
 
 static napi_value js_splice_to_pipe(napi_env env, napi_callback_info info) {
@@ -1080,30 +1096,13 @@ static napi_value js_splice_to_pipe(napi_env env, napi_callback_info info) {
   if (argc < 6 || !arg_to_long(env, argv[0], &src) || !arg_to_long(env, argv[1], &pipe_fd) || !arg_to_long(env, argv[2], &start) ||
       !arg_to_long(env, argv[3], &end) || start < 0 || end < start)
     return bad_arguments(env, "spliceToPipe(srcFd, pipeFd, start, end, flags, callback)");
-  bool is_typed;
-  napi_typedarray_type type;
-  size_t count;
-  void *flags;
-  napi_valuetype callback_type;
-  CHECK(env, napi_is_typedarray(env, argv[4], &is_typed));
-  if (!is_typed) return bad_arguments(env, "spliceToPipe: flags must be an Int32Array");
-  CHECK(env, napi_get_typedarray_info(env, argv[4], &type, &count, &flags, NULL, NULL));
-  CHECK(env, napi_typeof(env, argv[5], &callback_type));
-  if (type != napi_int32_array || count < 1 || callback_type != napi_function)
-    return bad_arguments(env, "spliceToPipe: flags must be an Int32Array, callback a function");
   pipe_work *c = calloc(1, sizeof *c);
   if (!c) return native_failure(env, "spliceToPipe: out of memory");
   c->src = (int)src;
   c->pipe = (int)pipe_fd;
   c->start = start;
   c->end = end;
-  c->flags = flags;
-  napi_value name;
-  CHECK(env, napi_create_string_utf8(env, "ringcore:spliceToPipe", NAPI_AUTO_LENGTH, &name));
-  CHECK(env, napi_create_reference(env, argv[5], 1, &c->callback));
-  CHECK(env, napi_create_reference(env, argv[4], 1, &c->flags_ref));
-  CHECK(env, napi_create_async_work(env, NULL, name, pipe_execute, pipe_complete, c, &c->work));
-  CHECK(env, napi_queue_async_work(env, c->work));
+  if (!queue_pool_work(env, &c->job, "spliceToPipe", argv[4], argv[5], pipe_execute, pipe_complete)) free(c);
   return NULL;
 }
 
