@@ -16,7 +16,7 @@
 // asked for (IOSQE_CQE_SKIP_SUCCESS, where the kernel has it): one CQE for
 // JavaScript to handle per chain rather than per splice (docs/performance.md,
 // "cat to a pipe and to a file").
-import { constants, fstatSync } from 'node:fs';
+import { constants } from 'node:fs';
 import type { Ring } from '../driver/ring.js';
 import { errnoException } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
@@ -85,13 +85,15 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
   const { signal, positional } = options;
   let end = options.size;
   let offset = 0;
-  if (!positional && fstatSync(to.fd).isFIFO()) {
+  // Only a pipe (a FIFO or pipe2's) has a size: any other fd fails F_GETPIPE_SZ with EBADF.
+  // Asked of the kernel rather than fstat(), which Deno's node:fs knows only for fds it opened.
+  const capacity = positional ? -1 : native.syscall(SYS_fcntl, to.fd, F_GETPIPE_SZ);
+  if (capacity > 0) {
     // Straight into the destination pipe: no pipe of our own, no copy at all. A
     // splice moves at most what the pipe has room for (64 KiB by default), so the
     // chain is of splices that size: each waits in the worker for its reader to
     // make room, and one that comes back short ends the chain where it got to.
-    const capacity = native.syscall(SYS_fcntl, to.fd, F_GETPIPE_SZ);
-    const length = capacity > 0 ? capacity : 64 * 1024;
+    const length = capacity;
     // A blocking pipe smaller than a MiB, from a regular file read through the page cache:
     // splices on a pool thread (splice-pipe.ts), or with a binary older than that,
     // READ/WRITE chains, 16 times fewer requests than SPLICEs (pipe-chain.ts).

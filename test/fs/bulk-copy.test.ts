@@ -223,6 +223,37 @@ test('spliceIntoPipe: until the end of the file (Infinity), an aborted signal (A
   }
 });
 
+test('spliceTransfer into a pipe made by pipe2, not by node:fs (Deno knows only the fds it opened): every byte at 1 MiB and at 64 KiB; a bad destination rejects with EBADF from splice', async () => {
+  const ring = new Ring();
+  await using from = await fs.open(src);
+  for (const small of [false, true]) {
+    const [readEnd, writeEnd] = makePipe();
+    if (small) assert.equal(native.syscall(SYS_fcntl, writeEnd, F_SETPIPE_SZ, 64 * 1024), 64 * 1024);
+    const dest = join(dir, `raw-pipe-${small ? 'small' : 'large'}`);
+    await using to = await fs.open(dest, 'w');
+    // Drained by the ring too: node:fs is given no fd it did not open.
+    const drained = fs.transfer(ring, { fd: readEnd }, { fd: to.fd }, { size: Infinity, positional: false, sequentialSource: true });
+    try {
+      const copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: writeEnd }, { size: data.length, positional: false });
+      assert.equal(copied, data.length);
+    } finally {
+      native.syscall(SYS_close, writeEnd);
+    }
+    try {
+      assert.equal(await drained, data.length);
+    } finally {
+      native.syscall(SYS_close, readEnd);
+    }
+    assert.ok(nodeFs.readFileSync(dest).equals(data));
+  }
+  await assert.rejects(fs.spliceTransfer(ring, { fd: from.fd }, { fd: 987654 }, { size: data.length, positional: false }), {
+    code: 'EBADF',
+    syscall: 'splice',
+  });
+  assert.equal(ring.inFlight, 0);
+  await ring.close();
+});
+
 test('the binary says which spliceToPipe it has: the number and statuses the JavaScript expects, from native/ringcore.c; any other is not used', () => {
   const source = nodeFs.readFileSync(new URL('../../../native/ringcore.c', import.meta.url), 'utf8');
   const defined = (name: string) => {
