@@ -253,20 +253,21 @@ export class Connection {
   // microtask, as an awaited promise's would be: never inside the recv's own completion.
   private readonly received = (): void => {
     if (this.ending) return;
-    this.ending = true;
-    // At EOF, a failed send is what ended the loop.
-    this.endError = this.failure;
+    // At EOF, a failed send is what ended the loop (reported once, as that).
+    const failure = this.failure;
     this.failure = null;
-    queueMicrotask(this.stop);
+    this.endReceive(failure);
   };
 
-  private readonly receiveFailed = (error: unknown): void => {
-    // Once: the loop ends once, as a promise settles once.
+  private readonly receiveFailed = (error: unknown): void => this.endReceive(error);
+
+  /** Once: the loop ends once, as a promise settles once. */
+  private endReceive(error: unknown): void {
     if (this.ending) return;
     this.ending = true;
     this.endError = error;
     queueMicrotask(this.stop);
-  };
+  }
 
   /** Reports why the connection ended, then closes it once no send of ours can still be placed with its fd. */
   private readonly stop = (): void => {
