@@ -33,6 +33,10 @@
 //   node:module, then re-exports the entry. package.json's exports give Node
 //   the plain entries under the "module-sync" condition (Node ≥ 20.19 and
 //   22.10, all with process.getBuiltinModule), and compat/ as "default".
+// - For require() on Node that cannot require an ES module (before 20.19 and
+//   22.12) and for Jest, which loads CommonJS itself: cjs/<entry>.cjs, the
+//   entry chunk through the CommonJS loader ("require" in the exports, after
+//   "module-sync" and "bun", which keep one copy for import and require).
 // - esbuild minifies whitespace and syntax; names are kept, so stack traces
 //   name the source's functions. No source maps: the package ships no sources.
 //   Lines are cut at about 120 characters: Node prints the source line of an
@@ -62,9 +66,16 @@ for (const target of Object.values(exports)) {
   const from = /^\.\/dist\/src\/(.+)\.d\.ts$/.exec(target.types);
   const to = /^\.\/dist\/bundle\/([^/]+)\.js$/.exec(target['module-sync']);
   const keys = Object.keys(target).join();
-  if (!from || !to || target.default !== `./dist/bundle/compat/${to[1]}.js` || keys !== 'types,module-sync,default') {
+  if (
+    !from ||
+    !to ||
+    target.require !== `./dist/bundle/cjs/${to[1]}.cjs` ||
+    target.default !== `./dist/bundle/compat/${to[1]}.js` ||
+    target.bun !== target.default ||
+    keys !== 'types,module-sync,bun,require,default'
+  ) {
     throw new Error(
-      `bundle: the exports entry ${JSON.stringify(target)} is not { types: dist/src/X.d.ts, module-sync: dist/bundle/Y.js, default: dist/bundle/compat/Y.js }`,
+      `bundle: the exports entry ${JSON.stringify(target)} is not { types: dist/src/X.d.ts, module-sync: dist/bundle/Y.js, bun: dist/bundle/compat/Y.js, require: dist/bundle/cjs/Y.cjs, default: dist/bundle/compat/Y.js }`,
     );
   }
   input[to[1]] = path.join(built, `${from[1]}.js`);
@@ -122,7 +133,7 @@ fileURLToPath(new URL(".",import.meta.url)))}catch(error){chunks.delete(file);th
 `;
 
 rmSync(outdir, { recursive: true, force: true });
-mkdirSync(outdir, { recursive: true });
+mkdirSync(path.join(outdir, 'cjs'), { recursive: true });
 for (const chunk of output) {
   if (/\bimport\(/.test(chunk.code)) throw new Error(`bundle: ${chunk.fileName} keeps an import(): the loader cannot run it`);
   // lineLimit: an uncaught error prints its source line, and one line per file printed the whole chunk (67 KB).
@@ -143,6 +154,12 @@ for (const chunk of output) {
     chunk.exports.includes('default') ? 'export default __entry.default;' : '',
   ].join('');
   writeFileSync(path.join(outdir, `${chunk.name}.js`), `${LOADER}const __entry=__load(${JSON.stringify(chunk.fileName)});\n${exported}\n`);
+  // For require() where Node cannot require an ES module (before 20.19 and 22.12) and for loaders of their own
+  // (Jest): the chunks are CommonJS modules, loaded by the CommonJS loader, in the realm that requires them.
+  writeFileSync(
+    path.join(outdir, 'cjs', `${chunk.name}.cjs`),
+    `"use strict";process.getBuiltinModule||(globalThis[${REQUIRE}]??=require);module.exports=require("../${chunk.fileName}");\n`,
+  );
 }
 // The entries for Node before 20.19 and 22.10 (no "module-sync" condition), some without process.getBuiltinModule.
 mkdirSync(path.join(outdir, 'compat'));

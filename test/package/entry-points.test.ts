@@ -277,6 +277,7 @@ test('a code cache that V8 rejects, or older than its chunk, is not used: the ch
 });
 
 test("require('ringcore') and import('ringcore') give one Ring class and one default ring", {
+  // Without it, require() takes the "require" condition: the CommonJS entries, a second copy of every module.
   skip: !process.features.require_module && 'no require() of ES modules in this runtime',
 }, () => {
   const result = run(`

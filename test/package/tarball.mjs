@@ -98,10 +98,16 @@ function project(name) {
   return dir;
 }
 
+/** Runs the program, then test/package/require.cjs (the package through require()); says what the program printed last. */
 function runProgram(dir, env) {
-  const result = spawnSync(values.node, ['program.mjs'], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(result.status, 0, `the program failed:\n${result.stdout}${result.stderr}`);
-  return result.stdout.trim().split('\n').at(-1);
+  copyFileSync(path.join(root, 'test', 'package', 'require.cjs'), path.join(dir, 'require.cjs'));
+  const said = [];
+  for (const file of ['program.mjs', 'require.cjs']) {
+    const result = spawnSync(values.node, [file], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(result.status, 0, `${file} failed:\n${result.stdout}${result.stderr}`);
+    said.push(result.stdout.trim().split('\n').at(-1));
+  }
+  return said.join('; ');
 }
 
 /** This PATH's programs less those whose names match `hide`, as one directory of links. */
