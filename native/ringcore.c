@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -1031,6 +1032,14 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
 // callback(copied, status) on the JS thread: copied counts from start;
 // status 0 (end reached, or the file's end), -errno, SPLICE_ABORTED (stopped
 // by flags[0]) or SPLICE_PIPE_FULL.
+// A call also gives its thread back, with the same status, once it has run
+// SPLICE_SLICE_MS, however fast the pipe is read: Node ends a worker's
+// environment (worker.terminate(), the worker's or the process's exit) only
+// once every job it queued has returned, when no JavaScript can set flags[0]
+// any more, and process.exit() joins the pool's threads; a reader that kept
+// up held that end until the whole file was in the pipe
+// (test/fs/splice-pool-teardown.test.ts). The JavaScript then waits for room,
+// which a pipe that has some gives at once, and calls again.
 // SPLICE_TO_PIPE_VERSION, exported as spliceToPipeVersion, says which
 // arguments and statuses spliceToPipe has: 2 since start and SPLICE_PIPE_FULL
 // (1 was the unnumbered first, which waited for a reader for ever). The
@@ -1038,6 +1047,7 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
 // (src/fs/splice-pipe.ts, SPLICE_TO_PIPE_VERSION; a test holds them equal).
 
 #define SPLICE_ROOM_MS 10
+#define SPLICE_SLICE_MS 50
 #define SPLICE_ABORTED 1
 #define SPLICE_PIPE_FULL 2
 #define SPLICE_TO_PIPE_VERSION 2
@@ -1049,9 +1059,17 @@ typedef struct pipe_work {
   int status;
 } pipe_work;
 
+/** CLOCK_MONOTONIC in ms (vDSO: no syscall). */
+static int64_t monotonic_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 static void pipe_execute(napi_env env, void *data) {
   pipe_work *c = data;
   loff_t in = c->start;
+  int64_t until = monotonic_ms() + SPLICE_SLICE_MS;
   while (in < c->end) {
     if (__atomic_load_n(c->job.flags, __ATOMIC_ACQUIRE)) {
       c->status = SPLICE_ABORTED;
@@ -1059,7 +1077,13 @@ static void pipe_execute(napi_env env, void *data) {
     }
     int64_t left = c->end - in;
     ssize_t n = splice(c->src, &in, c->pipe, NULL, left < COPY_CHUNK ? (size_t)left : (size_t)COPY_CHUNK, SPLICE_F_NONBLOCK);
-    if (n > 0) continue;  // splice moved `in` on
+    if (n > 0) {  // splice moved `in` on
+      if (in < c->end && monotonic_ms() >= until) {
+        c->status = SPLICE_PIPE_FULL;  // the slice is over: the thread goes back, the JavaScript calls again
+        break;
+      }
+      continue;
+    }
     if (n == 0) break;    // the end of the file
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
