@@ -118,16 +118,20 @@ const REQUIRE = 'Symbol.for("ringcore.require")';
 // (dist/bundle/code-cache/<process.versions.v8>/, made by
 // scripts/code-cache.mjs; V8 rejects a cache of other flags and compiles
 // anyway; V8 checks only the source's length, so a cache older than its
-// chunk, edited in place, is not used), and runs it. A chunk that throws is dropped, to run again next time.
+// chunk, edited in place, is not used; nor is one made for the chunk at
+// another path, named on its first line: V8 keeps the script name it was made
+// with, and the stack traces of a package copied or moved after its install
+// named the old place), and runs it. A chunk that throws is dropped, to run again next time.
 // scripts/code-cache.mjs collects the scripts through ringcore.codeCache.
 const LOADER = `const __builtin=process.getBuiltinModule?.bind(process)??globalThis[${REQUIRE}];
 function __load(name){const{fileURLToPath}=__builtin("node:url"),file=fileURLToPath(new URL(name,import.meta.url)),
 chunks=globalThis[Symbol.for("ringcore.chunks")]??=new Map;let module=chunks.get(file);if(module!==void 0)return module.exports;
 module={exports:{}};chunks.set(file,module);const{readFileSync,statSync}=__builtin("node:fs");let cachedData;
 try{const cache=fileURLToPath(new URL(\`code-cache/\${process.versions.v8}/\${name}\`,import.meta.url));
-if(statSync(cache).mtimeMs>=statSync(file).mtimeMs)cachedData=readFileSync(cache)}catch{}
+if(statSync(cache).mtimeMs>=statSync(file).mtimeMs){const data=readFileSync(cache),at=data.indexOf(10);
+if(at>0&&data.toString("utf8",0,at)===file)cachedData=data.subarray(at+1)}}catch{}
 const script=new(__builtin("node:vm").Script)(\`(function(exports,require,module,__filename,__dirname){\${readFileSync(file,"utf8")}
-})\`,{filename:file,cachedData});globalThis[Symbol.for("ringcore.codeCache")]?.push({name,script});
+})\`,{filename:file,cachedData});globalThis[Symbol.for("ringcore.codeCache")]?.push({name,file,script});
 try{script.runInThisContext()(module.exports,(id)=>id.startsWith("./")?__load(id.slice(2)):__builtin(id),module,file,
 fileURLToPath(new URL(".",import.meta.url)))}catch(error){chunks.delete(file);throw error}return module.exports}
 `;

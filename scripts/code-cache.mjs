@@ -5,7 +5,11 @@
 // that is most of an import's cost (docs/performance.md, "Import cost",
 // Session 15). V8 checks the cache's version, flags and source length and
 // compiles from source when they differ, so a stale or foreign cache costs a
-// read, never a wrong result.
+// read, never a wrong result. Each file starts with the path of the chunk it
+// was made for (a line): V8 keeps that path as the script's name, so a
+// package copied or moved after its install compiles from source rather than
+// naming the old place in its stack traces. (V8 verifies no checksum of the
+// data: a file corrupted in place, same length, can crash the process.)
 //
 // Run by `npm run build` (scripts/bundle.mjs) and by the install step of the
 // published package (scripts/install.mjs) for the node that installs it; the
@@ -29,10 +33,11 @@ for (const entry of readdirSync(bundle).filter((name) => name.endsWith('.js'))) 
 const dir = path.join(bundle, 'code-cache', process.versions.v8);
 try {
   mkdirSync(dir, { recursive: true });
-  for (const { name, script } of scripts) {
-    // Whole or absent: a loader never reads a half-written file.
+  for (const { name, file, script } of scripts) {
+    // Whole or absent: a loader never reads a half-written file. The chunk's path first: V8 names the chunk's
+    // functions after the path the cache was made for, so a loader uses it only for the chunk at that path.
     const temporary = path.join(dir, `.${name}.${process.pid}`);
-    writeFileSync(temporary, script.createCachedData());
+    writeFileSync(temporary, Buffer.concat([Buffer.from(`${file}\n`), script.createCachedData()]));
     renameSync(temporary, path.join(dir, name));
   }
 } catch (error) {

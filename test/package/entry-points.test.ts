@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -251,7 +251,11 @@ test('a code cache that V8 rejects, or older than its chunk, is not used: the ch
   try {
     // Caches that are garbage (as from another V8 build of the same version string).
     const made = readdirSync(copy.caches);
-    for (const name of made) writeFileSync(path.join(copy.caches, name), Buffer.alloc(4096, 7));
+    for (const name of made) {
+      const file = path.join(copy.caches, name);
+      const header = readFileSync(file).subarray(0, readFileSync(file).indexOf(10) + 1);
+      writeFileSync(file, Buffer.concat([header, Buffer.alloc(4096, 7)]));
+    }
     const rejected = runIn(copy.dir, CACHED('ringcore/fs')) as Cached;
     assert.equal(rejected.read, true);
     assert.deepEqual(rejected.chunks.sort(byName), [
@@ -273,6 +277,37 @@ test('a code cache that V8 rejects, or older than its chunk, is not used: the ch
     ]);
   } finally {
     rmSync(copy.dir, { recursive: true, force: true });
+  }
+});
+
+test('a package copied after its code cache was made compiles from source there: stack traces name its own chunks', { skip: NODE_ONLY }, () => {
+  const copy = packageCopy();
+  const moved = mkdtempSync(path.join(tmpdir(), 'ringcore-code-cache-moved-'));
+  try {
+    // As a Docker stage's node_modules copied to another path, or a package manager's cache of an installed package.
+    cpSync(copy.dir, moved, { recursive: true, preserveTimestamps: true });
+    const program = `${CACHED('ringcore/fs')}
+      const { Ring } = await import('ringcore');
+      let stack = '';
+      try {
+        new Ring({ entries: -1 });
+      } catch (error) {
+        stack = error.stack;
+      }
+      console.log(JSON.stringify({ files: [...stack.matchAll(/(\\/[^\\s():]+\\.cjs):\\d+/g)].map((found) => found[1]) }));`;
+    const files = (runIn(moved, program) as { files: string[] }).files;
+    assert.ok(files.length > 0, 'the error was thrown in a chunk');
+    for (const file of files) assert.ok(file.startsWith(path.join(moved, 'dist', 'bundle')), `a frame names ${file}, not the chunk that ran`);
+    // Where the cache was made, it is used.
+    const here = runIn(copy.dir, CACHED('ringcore/fs')) as Cached;
+    assert.deepEqual(here.chunks.sort(byName), [
+      ['core', false],
+      ['fs', false],
+      ['fs', false],
+    ]);
+  } finally {
+    rmSync(copy.dir, { recursive: true, force: true });
+    rmSync(moved, { recursive: true, force: true });
   }
 });
 
