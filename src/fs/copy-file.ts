@@ -18,7 +18,7 @@ import { toCPath, type PathLike } from './path.js';
 import { O_CLOEXEC } from '../sys/constants.js';
 import { fstatSpec } from './stat.js';
 import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
-import { spliceTransfer } from './splice.js';
+import { spliceCopy } from './splice.js';
 import { transfer } from './transfer.js';
 import { EISDIR, ENOSYS } from '../sys/errno.js';
 
@@ -95,7 +95,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
             { fd: destFd, context },
             { size, positional: true, method: 'readwrite', registered: opts.registered ?? false, signal: opts.signal },
           )
-        : spliceTransfer(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, signal: opts.signal });
+        : spliceCopy(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, signal: opts.signal });
     // Asked for no method, the copy is copyFile's: its errors say so, as Node's (ENOSPC, EIO...).
     await (opts.method === undefined ? copied.catch((error: unknown) => Promise.reject(asCopyfile(error, context))) : copied);
   } catch (error) {

@@ -27,11 +27,14 @@ export function chainPairs(ring: Ring): number {
   return Math.max(1, Math.min(CHAIN_PAIRS, (ring.uring.sqEntries >> 2) - 1));
 }
 
-/** Runs `copy` over [0, size) (Infinity: until the source ends); resolves with the bytes copied. Every op has settled when it settles. */
-export async function copyInLinkedPairs(ring: Ring, size: number, signal: AbortSignal | undefined, copy: PairedCopy): Promise<number> {
+/**
+ * Runs `copy` over [start, size) (Infinity: until the source ends); resolves with the bytes it copied
+ * (from `start` on). Every op has settled when it settles.
+ */
+export async function copyInLinkedPairs(ring: Ring, size: number, signal: AbortSignal | undefined, copy: PairedCopy, start = 0): Promise<number> {
   const pairs = chainPairs(ring);
   let end = size;
-  let offset = 0;
+  let offset = start;
   while (offset < end) {
     const specs: OpSpec<number>[] = [];
     const lengths: number[] = [];
@@ -58,5 +61,5 @@ export async function copyInLinkedPairs(ring: Ring, size: number, signal: AbortS
       if (n < length || moved < n) break;
     }
   }
-  return offset;
+  return offset - start;
 }

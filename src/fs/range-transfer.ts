@@ -9,7 +9,8 @@
 // copied; any other error (ENOSPC, EIO, EFBIG) is the copy's, and rejects as
 // copy_file_range's: run again another way it would only fail again, after
 // writing the same bytes a second time (docs/performance.md, "Session 13: cat
-// to a file"; spliceTransfer() measured no faster this way there, and keeps SPLICE).
+// to a file"). spliceTransfer() between two regular files copies this way too
+// since session 16 (its SPLICE pairs cost a request and a wake-up per MiB).
 import { AbortError, errnoException, type ErrorContext } from '../sys/errors.js';
 import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
 import { FilePosition } from './file-position.js';

@@ -1,4 +1,5 @@
-// Copying through the kernel with IORING_OP_SPLICE: the source's page-cache
+// Copying through the kernel with IORING_OP_SPLICE (between two regular
+// files, copy_file_range on a pool thread first: spliceTransfer() below): the source's page-cache
 // pages are moved into a pipe by reference (no copy), then from the pipe to
 // the destination (one copy into a file; none into /dev/null; when the
 // destination is itself a pipe, the source is spliced straight into it;
@@ -25,12 +26,13 @@ import { SYS_close, SYS_fcntl, SYS_pipe2 } from '../sys/syscalls.js';
 import { F_GETFL, F_GETPIPE_SZ, F_SETPIPE_SZ, O_CLOEXEC } from '../sys/constants.js';
 import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
-import type { TransferEnd } from './transfer.js';
+import { pipelined, type TransferEnd } from './transfer.js';
 import { roomIn, wantsRoom, writeWithRoom } from './room.js';
 import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
 import { canSpliceToPipe, spliceIntoPipe } from './splice-pipe.js';
 import { isRegularFile } from './regular-file.js';
 import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
+import { rangeTransfer } from './range-transfer.js';
 
 /** The pipe size asked for: /proc/sys/fs/pipe-max-size's default. */
 const PIPE_SIZE = 1024 * 1024;
@@ -80,8 +82,37 @@ export interface SpliceOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Copies `from` (a file) to `to` with SPLICE; resolves with the bytes copied. Every op has settled when it settles. */
+/**
+ * Copies `from` (a file) to `to` in the kernel; resolves with the bytes copied. Every op has settled when it settles.
+ * Between two regular files, copy_file_range on a libuv pool thread (range-transfer.ts, as transfer()):
+ * ext4 copies it as SPLICE does (through a pipe of its own, one copy), minus a request, an io-wq hand-off and
+ * a wake-up of the event loop per MiB (docs/performance.md, "Session 16: cat to a file"). Where it cannot
+ * copy these fds (copyRangeUnsupported: EXDEV, a destination that is not a regular file...), SPLICE, from
+ * the bytes it copied; into an O_APPEND file, which splice(2) refuses (EINVAL) as copy_file_range does
+ * (EBADF), the READ/WRITE copy, which appends as a write loop does. copy_file_range's other errors
+ * (ENOSPC, EIO) reject with its syscall, as transfer()'s.
+ */
 export async function spliceTransfer(ring: Ring, from: TransferEnd, to: TransferEnd, options: SpliceOptions): Promise<number> {
+  const range = await rangeTransfer(from.fd, to.fd, options, from.context, to.context);
+  if (range?.done) return range.copied;
+  const start = range?.copied ?? 0;
+  if (!options.positional && appends(to.fd) && !fstatSync(to.fd).isFIFO()) {
+    return start + (await pipelined(ring, from, to, { size: options.size, positional: false, method: 'readwrite', signal: options.signal }, start));
+  }
+  return start + (await spliceCopy(ring, from, to, options, start));
+}
+
+/** Whether writes to `fd` append (O_APPEND), wherever its offset is. */
+function appends(fd: number): boolean {
+  const flags = native.syscall(SYS_fcntl, fd, F_GETFL, 0);
+  return flags >= 0 && (flags & constants.O_APPEND) !== 0;
+}
+
+/**
+ * The SPLICE copy of the source from offset `start` on (the part copy_file_range left; 0 into a pipe);
+ * resolves with the bytes it copied. copyFile's `method: 'splice'` and its fallback are this.
+ */
+export async function spliceCopy(ring: Ring, from: TransferEnd, to: TransferEnd, options: SpliceOptions, start = 0): Promise<number> {
   const { signal, positional } = options;
   let end = options.size;
   let offset = 0;
@@ -126,15 +157,29 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
   const [pipeRead, pipeWrite, chunk] = makePipe();
   const out = (at: number) => (positional ? at : -1);
   try {
-    return await copyInLinkedPairs(ring, end, signal, {
-      chunk,
-      pair: (at, length) => [
-        linkedSpliceSpec(from.fd, at, pipeWrite, -1, length, from.context),
-        linkedSpliceSpec(pipeRead, -1, to.fd, out(at), length, to.context),
-      ],
-      finish: (at, n, drained) =>
-        writeWithRoom(ring, to, drained, n, (done) => spliceSpec(pipeRead, -1, to.fd, out(at + done), n - done, to.context), 'splice out of the pipe', signal),
-    });
+    return await copyInLinkedPairs(
+      ring,
+      end,
+      signal,
+      {
+        chunk,
+        pair: (at, length) => [
+          linkedSpliceSpec(from.fd, at, pipeWrite, -1, length, from.context),
+          linkedSpliceSpec(pipeRead, -1, to.fd, out(at), length, to.context),
+        ],
+        finish: (at, n, drained) =>
+          writeWithRoom(
+            ring,
+            to,
+            drained,
+            n,
+            (done) => spliceSpec(pipeRead, -1, to.fd, out(at + done), n - done, to.context),
+            'splice out of the pipe',
+            signal,
+          ),
+      },
+      start,
+    );
   } finally {
     native.syscall(SYS_close, pipeRead);
     native.syscall(SYS_close, pipeWrite);

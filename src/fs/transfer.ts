@@ -124,8 +124,11 @@ function inKernel(options: TransferOptions): boolean {
   return method === undefined && !sequentialSource && !registered && chunk === undefined && depth === undefined;
 }
 
-/** The READ/WRITE copy (the comment at the top), of the source from offset `start` on; resolves with the bytes it copied. */
-async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions, start: number): Promise<number> {
+/**
+ * The READ/WRITE copy (the comment at the top), of the source from offset `start` on; resolves with the bytes it copied.
+ * Also spliceTransfer()'s into an O_APPEND file, which splice(2) refuses.
+ */
+export async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions, start: number): Promise<number> {
   const chunk = options.chunk ?? CHUNK;
   const depth = options.sequentialSource ? 1 : (options.depth ?? DEPTH);
   const { signal, positional } = options;

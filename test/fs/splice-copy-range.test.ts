@@ -1,0 +1,300 @@
+// spliceTransfer() from a regular file to a regular file (examples/cat.ts's
+// `cat file > out`) copies with copy_file_range on a libuv pool thread, as
+// transfer() does (range-transfer.ts), instead of SPLICE pairs through a pipe:
+// the same bytes, count and offsets as the SPLICE copy left (the destination's
+// offset just past the copy at its position, or unmoved when positional; the
+// source's never moved). Where copy_file_range cannot copy the two fds
+// (tmpfs to this filesystem: EXDEV, a destination that is not a regular file)
+// SPLICE copies, from where copy_file_range got to; into an O_APPEND file,
+// which splice(2) refuses too, the READ/WRITE copy appends.
+import { after } from 'node:test';
+import { test } from '../../test-support/backend.js';
+import { opcodesDuring } from '../../test-support/kernel.js';
+import assert from 'node:assert/strict';
+import * as nodeFs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import { Ring, constants as C } from '../../src/index.js';
+import * as fs from '../../src/fs/index.js';
+import { native } from '../../src/sys/native.js';
+import { SYS_fcntl, SYS_lseek } from '../../src/sys/syscalls.js';
+import { F_GETFL, F_SETFL, SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
+
+const MiB = 1024 * 1024;
+const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-splice-range-'));
+after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
+
+const offsetOf = (fd: number): number => native.syscall(SYS_lseek, fd, 0, SEEK_CUR);
+
+interface Case {
+  name: string;
+  /** Bytes in the source. */
+  length: number;
+  size: number;
+  positional: boolean;
+  /** What the destination holds before, and where its offset is then. */
+  head: number;
+  at: number;
+}
+
+const cases: Case[] = [
+  { name: 'to its end into a new file at its position (a cat)', length: 19 * MiB + 4321, size: Infinity, positional: false, head: 0, at: 0 },
+  { name: "the source's size into a new file at its position (examples/cat.ts)", length: 35 * MiB + 1, size: 35 * MiB + 1, positional: false, head: 0, at: 0 },
+  { name: 'to its end after what the file held', length: 3 * MiB + 5, size: Infinity, positional: false, head: 4099, at: 4099 },
+  { name: 'at an offset inside what the file held', length: 70_000, size: 70_000, positional: false, head: 100_000, at: 1000 },
+  { name: 'a size past the end, at the position', length: 5 * MiB + 1, size: 8 * MiB, positional: false, head: 3, at: 3 },
+  { name: 'a size shorter than the source, at the position', length: 5 * MiB + 1, size: 2 * MiB + 17, positional: false, head: 0, at: 0 },
+  { name: 'positional, the whole source', length: 17 * MiB + 3, size: 17 * MiB + 3, positional: true, head: 0, at: 0 },
+  { name: 'positional, over a longer file, the destination offset elsewhere', length: 2 * MiB, size: 2 * MiB, positional: true, head: 3 * MiB, at: 12345 },
+  { name: 'an empty source', length: 0, size: Infinity, positional: false, head: 10, at: 10 },
+];
+
+for (const [i, c] of cases.entries()) {
+  test(`spliceTransfer() file to file, ${c.name}: copy_file_range, no SPLICE; the bytes, count and offsets a write loop leaves`, async () => {
+    const ring = new Ring();
+    try {
+      const data = randomBytes(c.length);
+      const src = join(dir, `case-${i}-src`);
+      const dest = join(dir, `case-${i}-dest`);
+      nodeFs.writeFileSync(src, data);
+      nodeFs.writeFileSync(dest, Buffer.alloc(c.head, 0x2e));
+      await using from = await fs.open(src);
+      await using to = await fs.open(dest, 'r+');
+      native.syscall(SYS_lseek, from.fd, 7, SEEK_SET);
+      native.syscall(SYS_lseek, to.fd, c.at, SEEK_SET);
+      let copied = -1;
+      const seen = await opcodesDuring(ring, async () => {
+        copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: to.fd }, { size: c.size, positional: c.positional });
+      });
+      assert.equal(ring.inFlight, 0);
+      // Before, every byte went through SPLICE pairs on the ring.
+      assert.ok(!seen.has(C.IORING_OP_SPLICE), 'no SPLICE: the bytes moved by copy_file_range');
+      const expected = Math.min(c.size, c.length);
+      assert.equal(copied, expected);
+      assert.equal(offsetOf(from.fd), 7, 'the source offset does not move');
+      const output = nodeFs.readFileSync(dest);
+      const start = c.positional ? 0 : c.at;
+      assert.ok(output.subarray(start, start + expected).equals(data.subarray(0, expected)), 'the source, at the position or its own offsets');
+      assert.ok(output.subarray(0, start).equals(Buffer.alloc(start, 0x2e)), 'what was before is untouched');
+      assert.ok(output.subarray(start + expected).equals(Buffer.alloc(Math.max(0, c.head - start - expected), 0x2e)), 'what was after is untouched');
+      assert.equal(output.length, Math.max(c.head, start + expected));
+      // A write loop leaves the offset just past what it wrote; positional writes leave it alone.
+      assert.equal(offsetOf(to.fd), c.positional ? c.at : c.at + expected);
+    } finally {
+      await ring.close();
+    }
+  });
+}
+
+test('spliceTransfer() into an O_APPEND file appends, as `cat file >> out` (splice(2) refuses it with EINVAL, copy_file_range with EBADF: READ/WRITE copies)', async () => {
+  const ring = new Ring();
+  try {
+    const data = randomBytes(3 * MiB + 77);
+    const src = join(dir, 'append-src');
+    const dest = join(dir, 'append-dest');
+    nodeFs.writeFileSync(src, data);
+    nodeFs.writeFileSync(dest, 'head:');
+    await using from = await fs.open(src);
+    await using to = await fs.open(dest, 'a');
+    let copied = -1;
+    const seen = await opcodesDuring(ring, async () => {
+      copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: to.fd }, { size: data.length, positional: false });
+    });
+    // Before, the SPLICE out of the pipe failed: EINVAL.
+    assert.ok(seen.has(C.IORING_OP_WRITE) && !seen.has(C.IORING_OP_SPLICE), 'READ/WRITE copied');
+    assert.equal(copied, data.length);
+    assert.ok(nodeFs.readFileSync(dest).equals(Buffer.concat([Buffer.from('head:'), data])), 'appended');
+    assert.equal(offsetOf(to.fd), 5 + data.length);
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    await ring.close();
+  }
+});
+
+test('spliceTransfer() across filesystems (tmpfs to this one): copy_file_range refuses (EXDEV), SPLICE copies the same bytes, the offset after them', async (t) => {
+  const shm = '/dev/shm';
+  if (!nodeFs.existsSync(shm) || nodeFs.statSync(shm).dev === nodeFs.statSync(dir).dev) return void t.skip('no /dev/shm on another filesystem');
+  const shmDir = nodeFs.mkdtempSync(join(shm, 'ringcore-splice-range-'));
+  const ring = new Ring();
+  try {
+    const data = randomBytes(5 * MiB + 3);
+    nodeFs.writeFileSync(join(shmDir, 'f'), data);
+    const dest = join(dir, 'from-shm');
+    nodeFs.writeFileSync(dest, 'head:');
+    await using from = await fs.open(join(shmDir, 'f'));
+    await using to = await fs.open(dest, 'r+');
+    native.syscall(SYS_lseek, to.fd, 5, SEEK_SET);
+    let copied = -1;
+    const seen = await opcodesDuring(ring, async () => {
+      copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: false });
+    });
+    assert.ok(seen.has(C.IORING_OP_SPLICE), 'SPLICE copied');
+    assert.equal(copied, data.length);
+    assert.ok(nodeFs.readFileSync(dest).equals(Buffer.concat([Buffer.from('head:'), data])));
+    assert.equal(offsetOf(to.fd), 5 + data.length);
+    assert.equal(offsetOf(from.fd), 0);
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    await ring.close();
+    nodeFs.rmSync(shmDir, { recursive: true, force: true });
+  }
+});
+
+test('spliceTransfer() into /dev/null (not a regular file, no position to keep): SPLICE, every byte counted', async () => {
+  const ring = new Ring();
+  try {
+    const data = randomBytes(4 * MiB + 1);
+    const src = join(dir, 'null-src');
+    nodeFs.writeFileSync(src, data);
+    await using from = await fs.open(src);
+    const out = nodeFs.openSync('/dev/null', 'w');
+    try {
+      let copied = -1;
+      const seen = await opcodesDuring(ring, async () => {
+        copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: out }, { size: Infinity, positional: false });
+      });
+      assert.ok(seen.has(C.IORING_OP_SPLICE), 'SPLICE copied');
+      assert.equal(copied, data.length);
+    } finally {
+      nodeFs.closeSync(out);
+    }
+  } finally {
+    await ring.close();
+  }
+});
+
+test('spliceTransfer() into a file open read-only rejects with EBADF naming its path, as SPLICE did', async () => {
+  const ring = new Ring();
+  try {
+    const src = join(dir, 'ro-src');
+    nodeFs.writeFileSync(src, randomBytes(MiB));
+    const readOnly = join(dir, 'ro-dest');
+    nodeFs.writeFileSync(readOnly, '');
+    await using from = await fs.open(src);
+    await using ro = await fs.open(readOnly, 'r');
+    await assert.rejects(
+      fs.spliceTransfer(ring, { fd: from.fd, context: { path: src } }, { fd: ro.fd, context: { path: readOnly } }, { size: Infinity, positional: false }),
+      {
+        code: 'EBADF',
+        syscall: 'splice',
+        path: readOnly,
+      },
+    );
+    assert.equal(ring.inFlight, 0);
+    assert.equal(nodeFs.statSync(readOnly).size, 0);
+  } finally {
+    await ring.close();
+  }
+});
+
+/** Resolves true once `dest` has its first bytes, or false if `copying` settles before. */
+async function firstBytes(dest: string, copying: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  copying.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  while (!done) {
+    if (nodeFs.statSync(dest).size > 0) return true;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return false;
+}
+
+test('an abort in the middle of a file-to-file spliceTransfer() rejects with AbortError once nothing writes, the offset after what was written, no pool thread held', async () => {
+  const size = 160 * MiB;
+  const src = join(dir, 'abort-src');
+  nodeFs.writeFileSync(src, Buffer.alloc(size, 0x5a));
+  const ring = new Ring();
+  let aborted = 0;
+  try {
+    await using from = await fs.open(src);
+    // The abort is made once the destination has its first bytes; if the copy wins the race it must be whole.
+    for (let attempt = 0; attempt < 6 && aborted < 2; attempt++) {
+      const dest = join(dir, `abort-dest-${attempt}`);
+      await using to = await fs.open(dest, 'w');
+      const controller = new AbortController();
+      const copying = fs.spliceTransfer(ring, { fd: from.fd }, { fd: to.fd }, { size, positional: false, signal: controller.signal });
+      if (await firstBytes(dest, copying)) controller.abort(new Error('enough'));
+      let error: unknown = null;
+      const copied = await copying.catch((e: unknown) => {
+        error = e;
+        return -1;
+      });
+      assert.equal(ring.inFlight, 0);
+      const written = nodeFs.statSync(dest).size;
+      if (error === null) {
+        assert.equal(copied, size, 'a copy that resolved is whole');
+        assert.equal(written, size);
+      } else {
+        aborted++;
+        assert.equal((error as Error).name, 'AbortError');
+        assert.equal((error as { code?: string }).code, 'ABORT_ERR');
+        assert.ok(written < size, `stopped in the middle (${written} of ${size} bytes)`);
+        assert.equal(offsetOf(to.fd), written, 'the offset is after what was written');
+        await delay(50);
+        assert.equal(nodeFs.statSync(dest).size, written, 'nothing written after the rejection');
+      }
+      nodeFs.rmSync(dest);
+    }
+    assert.ok(aborted > 0, 'an abort landed in the middle of a copy');
+    // Every pool thread is free again: as many node:fs/promises reads as the pool has threads, and one more, complete.
+    const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const reads = await Promise.all(
+      Array.from({ length: threads + 1 }, () => nodeFs.promises.readFile(src, { encoding: null, flag: 'r' }).then((b) => b.length)),
+    );
+    assert.deepEqual(
+      reads,
+      Array.from({ length: threads + 1 }, () => size),
+    );
+  } finally {
+    await ring.close();
+    nodeFs.rmSync(src);
+  }
+});
+
+test('copy_file_range refusing the destination part-way (made O_APPEND: EBADF): the READ/WRITE copy appends the rest, nothing written twice', async () => {
+  // 6 calls of 16 MiB: O_APPEND is set once the first bytes are there, and the next call fails.
+  const size = 96 * MiB;
+  const data = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 4) data.writeUInt32LE(i / 4, i);
+  const src = join(dir, 'append-midway-src');
+  nodeFs.writeFileSync(src, data);
+  const ring = new Ring();
+  let fellBack = 0;
+  try {
+    await using from = await fs.open(src);
+    for (let attempt = 0; attempt < 6 && fellBack < 2; attempt++) {
+      const dest = join(dir, `append-midway-${attempt}`);
+      {
+        await using to = await fs.open(dest, 'w');
+        let appending = false;
+        let copied = -1;
+        const seen = await opcodesDuring(ring, async () => {
+          const copying = fs.spliceTransfer(ring, { fd: from.fd }, { fd: to.fd }, { size, positional: false });
+          if (await firstBytes(dest, copying)) {
+            const flags = native.syscall(SYS_fcntl, to.fd, F_GETFL, 0);
+            assert.equal(native.syscall(SYS_fcntl, to.fd, F_SETFL, flags | nodeFs.constants.O_APPEND), 0);
+            appending = true;
+          }
+          copied = await copying;
+        });
+        const output = nodeFs.readFileSync(dest);
+        assert.equal(output.length, size, `attempt ${attempt}: ${output.length} bytes in the file`);
+        assert.ok(output.equals(data), 'the file is the source');
+        assert.equal(copied, size);
+        assert.equal(ring.inFlight, 0);
+        // The flag came while copy_file_range had calls to make: the rest went by READ/WRITE.
+        if (appending && seen.has(C.IORING_OP_WRITE)) fellBack++;
+      }
+      nodeFs.rmSync(dest);
+    }
+    assert.ok(fellBack > 0, 'O_APPEND was set in the middle of a copy, and READ/WRITE did the rest');
+  } finally {
+    await ring.close();
+    nodeFs.rmSync(src);
+  }
+});
