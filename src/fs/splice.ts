@@ -30,7 +30,7 @@ import { pipelined, type TransferEnd } from './transfer.js';
 import { roomIn, wantsRoom, writeWithRoom } from './room.js';
 import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
 import { canSpliceToPipe, spliceIntoPipe } from './splice-pipe.js';
-import { isRegularFile } from './regular-file.js';
+import { isFifo, isRegularFile } from './regular-file.js';
 import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
 import { rangeTransfer } from './range-transfer.js';
 
@@ -96,7 +96,7 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
   const range = await rangeTransfer(from.fd, to.fd, options, from.context, to.context);
   if (range?.done) return range.copied;
   const start = range?.copied ?? 0;
-  if (!options.positional && appends(to.fd) && !fstatSync(to.fd).isFIFO()) {
+  if (!options.positional && appends(to.fd) && !isFifo(to.fd)) {
     return start + (await pipelined(ring, from, to, { size: options.size, positional: false, method: 'readwrite', signal: options.signal }, start));
   }
   return start + (await spliceCopy(ring, from, to, options, start));
