@@ -1,6 +1,8 @@
 // cat <file>...: each file copied to stdout.
 //
-// A regular file goes through the kernel with IORING_OP_SPLICE: its pages
+// A regular file goes through the kernel (spliceTransfer): into a regular
+// file (`> out`) by copy_file_range on a libuv pool thread; otherwise with
+// IORING_OP_SPLICE: its pages
 // are spliced into a pipe and from there to stdout, the pairs of SPLICEs
 // linked (IOSQE_IO_LINK) 16 to a chain; when stdout is itself a pipe of 1 MiB
 // or more, the file is spliced straight into it, with no copy at all (into a
