@@ -23,7 +23,7 @@ export const fsCat: ScenarioDef = {
     'the reading). Limit: coreutils `cat`, spawned (so its in-process figure includes a process start). ' +
     'The rows "to a pipe" and "to a file" do the same cat (ringcore and the readSync loop, in-process and whole-process) into a FIFO ' +
     'read by a coreutils `cat` in another process (its default 64 KiB capacity; ringcore splices the file into it with `splice(2)` on a libuv pool thread, one call per pipe-full), and into ' +
-    'a new file on the same ext4 file system (deleted, and `sync` run, untimed, before each cat). Lower is better.',
+    'a new file on the same ext4 file system (deleted, and `sync` run, untimed, before each cat; ringcore copies file to file with `copy_file_range` on a libuv pool thread). Lower is better.',
   plan(mode) {
     const params = SIZES[mode];
     const names = ['readSync', 'filehandle', 'stream', 'ringcore', 'ringcore-read', 'ringcore-fixed', 'coreutils'];

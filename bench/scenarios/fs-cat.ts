@@ -7,7 +7,8 @@
 //   readSync       Node: readSync + writeSync loop, 128 KiB buffer
 //   filehandle     Node: `await fh.read()` loop (fs/promises) + writeSync
 //   stream         Node: createReadStream, each chunk writeSync'ed
-//   ringcore       what examples/cat.ts does: SPLICE file -> pipe -> out, pairs linked 16 to a chain (into the
+//   ringcore       what examples/cat.ts does (spliceTransfer): SPLICE file -> pipe -> out, pairs linked 16 to a chain (into a
+//                  regular file: copy_file_range on a libuv pool thread; into the
 //                  64 KiB FIFO: splice(2) file -> FIFO in a loop on a libuv pool thread)
 //   ringcore-read  ringcore/fs transfer() until the end (no stat first, as a user's cat): READ/WRITE pairs
 //                  linked in chains, two workers (to a regular file: copy_file_range on a pool thread)
