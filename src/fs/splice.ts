@@ -30,7 +30,7 @@ import { pipelined, type TransferEnd } from './transfer.js';
 import { roomIn, wantsRoom, writeWithRoom } from './room.js';
 import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
 import { canSpliceToPipe, spliceIntoPipe } from './splice-pipe.js';
-import { isFifo, isRegularFile } from './regular-file.js';
+import { isRegularFile } from './regular-file.js';
 import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
 import { rangeTransfer } from './range-transfer.js';
 
@@ -96,10 +96,20 @@ export async function spliceTransfer(ring: Ring, from: TransferEnd, to: Transfer
   const range = await rangeTransfer(from.fd, to.fd, options, from.context, to.context);
   if (range?.done) return range.copied;
   const start = range?.copied ?? 0;
-  if (!options.positional && appends(to.fd) && !isFifo(to.fd)) {
+  if (!options.positional && appends(to.fd) && pipeCapacity(to.fd) < 0) {
     return start + (await pipelined(ring, from, to, { size: options.size, positional: false, method: 'readwrite', signal: options.signal }, start));
   }
   return start + (await spliceCopy(ring, from, to, options, start));
+}
+
+/**
+ * The capacity of the pipe (a FIFO or pipe2's) `fd` is open on, or -1 for any other fd: only a pipe has a size,
+ * F_GETPIPE_SZ fails with EBADF on anything else. Asked of the kernel, not fstat(), which Deno's node:fs knows
+ * only for the fds it opened.
+ */
+function pipeCapacity(fd: number): number {
+  const size = native.syscall(SYS_fcntl, fd, F_GETPIPE_SZ);
+  return size > 0 ? size : -1;
 }
 
 /** Whether writes to `fd` append (O_APPEND), wherever its offset is. */
@@ -116,9 +126,7 @@ export async function spliceCopy(ring: Ring, from: TransferEnd, to: TransferEnd,
   const { signal, positional } = options;
   let end = options.size;
   let offset = 0;
-  // Only a pipe (a FIFO or pipe2's) has a size: any other fd fails F_GETPIPE_SZ with EBADF.
-  // Asked of the kernel rather than fstat(), which Deno's node:fs knows only for fds it opened.
-  const capacity = positional ? -1 : native.syscall(SYS_fcntl, to.fd, F_GETPIPE_SZ);
+  const capacity = positional ? -1 : pipeCapacity(to.fd);
   if (capacity > 0) {
     // Straight into the destination pipe: no pipe of our own, no copy at all. A
     // splice moves at most what the pipe has room for (64 KiB by default), so the
