@@ -12,8 +12,29 @@
 // highWaterMark); ending sends a FIN (shutdown('write')), and with
 // allowHalfOpen false (net.Socket's default) the end of the peer's data ends
 // ours too. Destroying closes the socket.
-import { Duplex } from 'node:stream';
+import type * as Stream from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { lazyBuiltin } from '../sys/builtins.js';
 import type { SocketAddress } from './address.js';
+
+const stream = lazyBuiltin<typeof Stream>('node:stream');
+
+/**
+ * RingcoreDuplex's base until the first RingcoreDuplex is made. A class that
+ * extends node:stream's Duplex at a module's top level loads node:stream with
+ * the module: 3.6 ms of CPU of every import of ringcore/net on Node 20,
+ * for programs that mostly never make one (docs/performance.md, "Import
+ * cost", session 16). The first construction loads node:stream, puts Duplex
+ * under RingcoreDuplex (its prototype's prototype, and the constructor's own
+ * for super() and Duplex's statics) and constructs the Duplex it returns;
+ * later constructions call Duplex itself.
+ */
+function LazyDuplex(this: unknown, ...args: unknown[]): object {
+  const { Duplex } = stream();
+  Object.setPrototypeOf(RingcoreDuplex, Duplex);
+  Object.setPrototypeOf(RingcoreDuplex.prototype, Duplex.prototype);
+  return Reflect.construct(Duplex, args, new.target);
+}
 
 /** Options for toDuplex() and SocketStream.toDuplex(). */
 export interface DuplexOptions {
@@ -46,8 +67,9 @@ export interface DuplexSource {
 /**
  * A node:stream Duplex over a ringcore socket, with enough of net.Socket (addresses,
  * setTimeout, setNoDelay, destroySoon...) for node:http and other stream code.
+ * (Its prototype chain reaches Duplex's once the first one is made: see LazyDuplex.)
  */
-export class RingcoreDuplex extends Duplex {
+export class RingcoreDuplex extends (LazyDuplex as unknown as typeof Duplex) {
   private incoming: DuplexChunks | null = null;
   private pumping = false;
   private timeoutMs = 0;
