@@ -34,8 +34,9 @@ function loadedBy(specifier: string): string[] {
   `) as string[];
 }
 
-// Each is loaded on the first call that needs it, never by the import: node:stream (fs's streams; also
-// under node:worker_threads and node:fs's ReadStream getter), node:worker_threads (the fallback's warning),
+// Each is loaded on the first call that needs it, never by the import: node:stream (fs's streams, the first
+// RingcoreDuplex; also under node:worker_threads and node:fs's ReadStream getter), node:http (the first
+// createServer() or status line; it loads node:net and node:stream), node:worker_threads (the fallback's warning),
 // node:net and node:dgram (the fallback's sockets), node:diagnostics_channel (made with the first ring),
 // node:util's argument parser and MIME type (read by node:util's namespace), node:os (errno names, on the
 // first error; the errno values are src/sys/errno.ts). Nor, where process.getBuiltinModule exists, node:module
@@ -45,6 +46,7 @@ const NEVER = [
   'os',
   ...(MODERN ? ['module', 'internal/source_map/source_map'] : []),
   'stream',
+  'http',
   'worker_threads',
   'net',
   'dgram',
@@ -57,10 +59,8 @@ const EXPECTED: Record<string, readonly string[]> = {
   ringcore: NEVER,
   'ringcore/fs': NEVER,
   'ringcore/time': NEVER,
-  // A ringcore socket is a node:stream Duplex's source, so node:stream is in; node:net (addresses) is not.
-  'ringcore/net': NEVER.filter((m) => m !== 'stream'),
-  // createServer is node:http's server: node:http, and with it node:net and node:stream, are in.
-  'ringcore/http': NEVER.filter((m) => !['stream', 'net', 'diagnostics_channel'].includes(m)),
+  'ringcore/net': NEVER,
+  'ringcore/http': NEVER,
 };
 
 for (const [specifier, never] of Object.entries(EXPECTED)) {
@@ -147,6 +147,47 @@ test('the entry points share their modules: one Ring class, one default ring per
   assert.equal(result.viaDefault, 'shared');
   // On the node backend a read makes no CQE to count.
   if (result.backend === 'io_uring') assert.ok(result.defaultRingCompleted > 0, "ringcore/fs's readFile ran on ringcore's default ring");
+});
+
+// RingcoreDuplex extends a stand-in until the first one is made, which loads node:stream and puts Duplex under it
+// (src/net/duplex.ts): a subclass declared before that, its instances, and the class's statics are Duplex's all the same.
+test('RingcoreDuplex is a node:stream Duplex, node:stream loaded by the first one made', () => {
+  const result = run(`
+    const tracked = 'moduleLoadList' in process;
+    const streamLoaded = () => process.moduleLoadList.includes('NativeModule stream');
+    const { socketpair, RingcoreDuplex } = await import('ringcore/net');
+    const atImport = tracked ? streamLoaded() : false;
+    class Mine extends RingcoreDuplex {
+      mine() { return 'mine'; }
+    }
+    const [a, b] = socketpair();
+    const left = new Mine(a);
+    const afterFirst = tracked ? streamLoaded() : true;
+    const right = b.toDuplex();
+    const { Duplex, Readable, Writable } = await import('node:stream');
+    left.end('ping');
+    const chunks = [];
+    for await (const chunk of right) chunks.push(chunk);
+    console.log(JSON.stringify({
+      atImport, afterFirst,
+      duplex: left instanceof Duplex && left instanceof Readable && left instanceof Writable && right instanceof Duplex,
+      ringcore: left instanceof RingcoreDuplex && right instanceof RingcoreDuplex && !(right instanceof Mine),
+      prototype: RingcoreDuplex.prototype instanceof Duplex && Object.getPrototypeOf(RingcoreDuplex) === Duplex,
+      statics: RingcoreDuplex.from === Duplex.from,
+      mine: left.mine(),
+      received: Buffer.concat(chunks).toString(),
+    }));
+  `);
+  assert.deepEqual(result, {
+    atImport: false,
+    afterFirst: true,
+    duplex: true,
+    ringcore: true,
+    prototype: true,
+    statics: true,
+    mine: 'mine',
+    received: 'ping',
+  });
 });
 
 test('on Node without process.getBuiltinModule, the compat entry points load the built-ins through node:module', {

@@ -8,8 +8,8 @@
 // Backpressure: while the request does not want more body (push() said
 // no, or it is paused), the next chunk is not pulled from the socket.
 import type { EventEmitter } from 'node:events';
+import type * as Http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import { toDuplex, type RingcoreDuplex } from '../../net/duplex.js';
 import type { ChunkIterator, ChunkOptions } from '../../net/chunks.js';
 import type { TcpStream } from '../../net/tcp-stream.js';
@@ -20,8 +20,11 @@ import { shutdownNow } from '../../net/socket.js';
 import { SHUT_RDWR } from '../../sys/socket-constants.js';
 import { nodeHttpError } from '../../sys/errors.js';
 import { ECONNRESET, EPIPE } from '../../sys/errno.js';
+import { lazyBuiltin } from '../../sys/builtins.js';
 
 /** Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views, no copy. */
+// node:http's reason phrases, read by the first refusal: loaded on first use, not at import (../status.ts).
+const http = lazyBuiltin<typeof Http>('node:http');
 const BORROWED: ChunkOptions = { borrow: true };
 
 /** What a connection needs from its server (createServer's Server). */
@@ -584,7 +587,7 @@ function closeResponse(res: Outgoing): void {
 
 /** A status line and nothing else, for the answers the server gives itself. */
 function statusOnly(status: number): string {
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+  return `HTTP/1.1 ${status} ${http().STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
 }
 
 /** True when header `name` lists `token` (case-insensitive). */

@@ -6,7 +6,8 @@
 // closeAllConnections(), address(), the timeouts with node:http's defaults
 // (checked by one sweep timer for all connections), and its events.
 import { EventEmitter } from 'node:events';
-import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type * as Http from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { requireIoUring, usesNode } from '../../backend/backend.js';
 import type { Ring } from '../../driver/ring.js';
@@ -19,6 +20,11 @@ import { invalidArgType, nodeHttpError, outOfRange } from '../../sys/errors.js';
 import { resolveLimits, type Limits } from '../limits.js';
 import { listenArguments, type ListenOptions } from './listen-arguments.js';
 import { NodeConnection } from './node-connection.js';
+import { lazyBuiltin } from '../../sys/builtins.js';
+
+// node:http (its IncomingMessage, ServerResponse, and its own server for the node backend) is loaded by the
+// first createServer(), not at import: with node:net and node:stream, 8 ms of CPU of each import of ringcore/http.
+const http = lazyBuiltin<typeof Http>('node:http');
 
 /** createServer()'s options: node:http's, plus noDelay and ring. */
 export interface ServerOptions {
@@ -100,8 +106,8 @@ export class Server extends EventEmitter {
     }
     options ??= {};
     if (typeof options !== 'object') throw invalidArgType('options', 'an object', options);
-    this.IncomingMessage = options.IncomingMessage ?? http.IncomingMessage;
-    this.ServerResponse = options.ServerResponse ?? http.ServerResponse;
+    this.IncomingMessage = options.IncomingMessage ?? http().IncomingMessage;
+    this.ServerResponse = options.ServerResponse ?? http().ServerResponse;
     this.requestTimeout = timeoutValue('requestTimeout', options.requestTimeout, 300_000);
     this.headersTimeout = timeoutValue('headersTimeout', options.headersTimeout, Math.min(60_000, this.requestTimeout || 60_000));
     this.keepAliveTimeout = timeoutValue('keepAliveTimeout', options.keepAliveTimeout, 5000);
@@ -385,8 +391,8 @@ export function createServer(options?: ServerOptions | RequestListener, requestL
 }
 
 /** node:http's server with createServer's options, minus the ring-only ones. */
-function nodeHttpServer(options?: ServerOptions | RequestListener, requestListener?: RequestListener): http.Server {
-  if (typeof options === 'function') return http.createServer({ noDelay: true }, options);
+function nodeHttpServer(options?: ServerOptions | RequestListener, requestListener?: RequestListener): Http.Server {
+  if (typeof options === 'function') return http().createServer({ noDelay: true }, options);
   const { ring: _ring, connectionsCheckingInterval, noDelay = true, ...rest } = options ?? {};
-  return http.createServer({ ...rest, noDelay, ...(connectionsCheckingInterval === undefined ? {} : { connectionsCheckingInterval }) }, requestListener);
+  return http().createServer({ ...rest, noDelay, ...(connectionsCheckingInterval === undefined ? {} : { connectionsCheckingInterval }) }, requestListener);
 }
