@@ -110,11 +110,14 @@ const { output } = await build.generate({
 await build.close();
 
 const REQUIRE = 'Symbol.for("ringcore.require")';
+// A chunk's file is a CommonJS-style function expression, which the loader compiles and calls.
+const CHUNK_HEAD = '(function(exports,require,module,__filename,__dirname){';
+const CHUNK_TAIL = '\n})';
 
 // The loader at the top of each entry. It reads a chunk once per thread (the
 // registry is on globalThis, keyed by the chunk's path, so every entry, and
-// `require` and `import` alike, get the same instance), compiles it as a
-// function with vm.Script and V8's code cache when there is one for this V8
+// `require` and `import` alike, get the same instance), compiles it (a
+// function expression: CHUNK_HEAD, the code, CHUNK_TAIL) with vm.Script and V8's code cache when there is one for this V8
 // (dist/bundle/code-cache/<process.versions.v8>/, made by
 // scripts/code-cache.mjs; V8 rejects a cache of other flags and compiles
 // anyway; V8 checks only the source's length, so a cache older than its
@@ -130,8 +133,7 @@ module={exports:{}};chunks.set(file,module);const{readFileSync,statSync}=__built
 try{const cache=fileURLToPath(new URL(\`code-cache/\${process.versions.v8}/\${name}\`,import.meta.url));
 if(statSync(cache).mtimeMs>=statSync(file).mtimeMs){const data=readFileSync(cache),at=data.indexOf(10);
 if(at>0&&data.toString("utf8",0,at)===file)cachedData=data.subarray(at+1)}}catch{}
-const script=new(__builtin("node:vm").Script)(\`(function(exports,require,module,__filename,__dirname){\${readFileSync(file,"utf8")}
-})\`,{filename:file,cachedData});globalThis[Symbol.for("ringcore.codeCache")]?.push({name,file,script});
+const script=new(__builtin("node:vm").Script)(readFileSync(file,"utf8"),{filename:file,cachedData});globalThis[Symbol.for("ringcore.codeCache")]?.push({name,file,script});
 try{script.runInThisContext()(module.exports,(id)=>id.startsWith("./")?__load(id.slice(2)):__builtin(id),module,file,
 fileURLToPath(new URL(".",import.meta.url)))}catch(error){chunks.delete(file);throw error}return module.exports}
 `;
@@ -149,7 +151,10 @@ for (const chunk of output) {
     legalComments: 'none',
     lineLimit: 120,
   });
-  writeFileSync(path.join(outdir, chunk.fileName), code);
+  // Wrapped here, not by the loader: a source built by concatenation is flattened into a copy when compiled, and
+  // the copies of an entry's chunks (200 kB of the young generation) made the import's allocations overflow it: a
+  // scavenge in every import (docs/performance.md, "Import cost", session 16).
+  writeFileSync(path.join(outdir, chunk.fileName), `${CHUNK_HEAD}${code}${CHUNK_TAIL}`);
   if (!chunk.isEntry) continue;
   // The entry's ES module: the loader, then the entry chunk's exports.
   const names = chunk.exports.filter((name) => name !== 'default');
