@@ -35,8 +35,8 @@
 //   22.10, all with process.getBuiltinModule), and compat/ as "default".
 // - For require() on Node that cannot require an ES module (before 20.19 and
 //   22.12) and for Jest, which loads CommonJS itself: cjs/<entry>.cjs, the
-//   entry chunk through the CommonJS loader ("require" in the exports, after
-//   "module-sync" and "bun", which keep one copy for import and require).
+//   same chunks and registry through CJS_LOADER ("require" in the exports,
+//   after "module-sync" and "bun").
 // - esbuild minifies whitespace and syntax; names are kept, so stack traces
 //   name the source's functions. No source maps: the package ships no sources.
 //   Lines are cut at about 120 characters: Node prints the source line of an
@@ -138,6 +138,20 @@ try{script.runInThisContext()(module.exports,(id)=>id.startsWith("./")?__load(id
 fileURLToPath(new URL(".",import.meta.url)))}catch(error){chunks.delete(file);throw error}return module.exports}
 `;
 
+// The loader of the CommonJS entries (cjs/<entry>.cjs): the same registry, so that on a Node without require() of
+// ES modules a program that imports and requires ringcore still has one copy. A chunk is compiled by an indirect
+// eval, in the realm of the code that requires it: under Jest, which runs each test file in a vm context, vm.Script
+// would make ringcore's functions, promises and errors in Node's realm (an error is then not the test's `Error`).
+// No code cache there (eval takes none); sourceURL names the chunk in stack traces.
+const CJS_LOADER = `"use strict";process.getBuiltinModule||(globalThis[${REQUIRE}]??=require);
+const{readFileSync}=require("node:fs"),{dirname,join}=require("node:path");
+function __load(name){const file=join(__dirname,"..",name),chunks=globalThis[Symbol.for("ringcore.chunks")]??=new Map;
+let module=chunks.get(file);if(module!==void 0)return module.exports;module={exports:{}};chunks.set(file,module);
+try{(0,eval)(\`\${readFileSync(file,"utf8")}
+//# sourceURL=\${file}\`)(module.exports,(id)=>id.startsWith("./")?__load(id.slice(2)):require(id),module,file,dirname(file))}
+catch(error){chunks.delete(file);throw error}return module.exports}
+`;
+
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(path.join(outdir, 'cjs'), { recursive: true });
 for (const chunk of output) {
@@ -164,11 +178,8 @@ for (const chunk of output) {
   ].join('');
   writeFileSync(path.join(outdir, `${chunk.name}.js`), `${LOADER}const __entry=__load(${JSON.stringify(chunk.fileName)});\n${exported}\n`);
   // For require() where Node cannot require an ES module (before 20.19 and 22.12) and for loaders of their own
-  // (Jest): the chunks are CommonJS modules, loaded by the CommonJS loader, in the realm that requires them.
-  writeFileSync(
-    path.join(outdir, 'cjs', `${chunk.name}.cjs`),
-    `"use strict";process.getBuiltinModule||(globalThis[${REQUIRE}]??=require);module.exports=require("../${chunk.fileName}");\n`,
-  );
+  // (Jest): the same chunks and registry through CJS_LOADER.
+  writeFileSync(path.join(outdir, 'cjs', `${chunk.name}.cjs`), `${CJS_LOADER}module.exports=__load(${JSON.stringify(chunk.fileName)});\n`);
 }
 // The entries for Node before 20.19 and 22.10 (no "module-sync" condition), some without process.getBuiltinModule.
 mkdirSync(path.join(outdir, 'compat'));

@@ -2,7 +2,8 @@
 // "require" condition on Node that cannot require an ES module (before 20.19
 // and 22.12), "module-sync" on later Node, "bun" on Bun. Every entry point
 // gives the names its ES module exports, and a file, an error and a timer go
-// through them. test/package/tarball.mjs runs it beside the program it is given.
+// through them, and both ways reach one copy of the package.
+// test/package/tarball.mjs runs it beside the program it is given.
 'use strict';
 const assert = require('node:assert/strict');
 const path = require('node:path');
@@ -15,7 +16,10 @@ async function main() {
     const imported = Object.keys(await import(entry)).filter((name) => name !== 'default').sort();
     assert.deepEqual(required, imported, `require('${entry}') and import('${entry}') export other names`);
   }
+  // One copy of the package whichever way it is reached: on old Node the CommonJS entries share the ES ones' registry.
   const { Ring } = require('ringcore');
+  assert.equal(Ring, (await import('ringcore')).Ring, "require('ringcore') and import('ringcore') give two Ring classes");
+  assert.equal(require('ringcore/fs').readFile, (await import('ringcore/fs')).readFile);
   const { readFile } = require('ringcore/fs');
   const { sleep } = require('ringcore/time');
   const ring = new Ring();
