@@ -10,18 +10,18 @@
 import { after } from 'node:test';
 import { test } from '../../test-support/backend.js';
 import { opcodesDuring } from '../../test-support/kernel.js';
+import { abortMidCopy, appendMidCopy } from '../../test-support/mid-copy.js';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 
 import { Ring, constants as C } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { native } from '../../src/sys/native.js';
-import { SYS_fcntl, SYS_lseek } from '../../src/sys/syscalls.js';
-import { F_GETFL, F_SETFL, SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
+import { SYS_lseek } from '../../src/sys/syscalls.js';
+import { SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
 
 const MiB = 1024 * 1024;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-splice-range-'));
@@ -190,111 +190,8 @@ test('spliceTransfer() into a file open read-only rejects with EBADF naming its 
   }
 });
 
-/** Resolves true once `dest` has its first bytes, or false if `copying` settles before. */
-async function firstBytes(dest: string, copying: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  copying.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  while (!done) {
-    if (nodeFs.statSync(dest).size > 0) return true;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return false;
-}
+test('an abort in the middle of a file-to-file spliceTransfer() rejects with AbortError once nothing writes, the offset after what was written, no pool thread held', () =>
+  abortMidCopy(dir, (ring, from, to, size, signal) => fs.spliceTransfer(ring, { fd: from }, { fd: to }, { size, positional: false, signal })));
 
-test('an abort in the middle of a file-to-file spliceTransfer() rejects with AbortError once nothing writes, the offset after what was written, no pool thread held', async () => {
-  const size = 160 * MiB;
-  const src = join(dir, 'abort-src');
-  nodeFs.writeFileSync(src, Buffer.alloc(size, 0x5a));
-  const ring = new Ring();
-  let aborted = 0;
-  try {
-    await using from = await fs.open(src);
-    // The abort is made once the destination has its first bytes; if the copy wins the race it must be whole.
-    for (let attempt = 0; attempt < 6 && aborted < 2; attempt++) {
-      const dest = join(dir, `abort-dest-${attempt}`);
-      await using to = await fs.open(dest, 'w');
-      const controller = new AbortController();
-      const copying = fs.spliceTransfer(ring, { fd: from.fd }, { fd: to.fd }, { size, positional: false, signal: controller.signal });
-      if (await firstBytes(dest, copying)) controller.abort(new Error('enough'));
-      let error: unknown = null;
-      const copied = await copying.catch((e: unknown) => {
-        error = e;
-        return -1;
-      });
-      assert.equal(ring.inFlight, 0);
-      const written = nodeFs.statSync(dest).size;
-      if (error === null) {
-        assert.equal(copied, size, 'a copy that resolved is whole');
-        assert.equal(written, size);
-      } else {
-        aborted++;
-        assert.equal((error as Error).name, 'AbortError');
-        assert.equal((error as { code?: string }).code, 'ABORT_ERR');
-        assert.ok(written < size, `stopped in the middle (${written} of ${size} bytes)`);
-        assert.equal(offsetOf(to.fd), written, 'the offset is after what was written');
-        await delay(50);
-        assert.equal(nodeFs.statSync(dest).size, written, 'nothing written after the rejection');
-      }
-      nodeFs.rmSync(dest);
-    }
-    assert.ok(aborted > 0, 'an abort landed in the middle of a copy');
-    // Every pool thread is free again: as many node:fs/promises reads as the pool has threads, and one more, complete.
-    const probe = join(dir, 'pool-probe');
-    nodeFs.writeFileSync(probe, 'free');
-    const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
-    const reads = await Promise.all(Array.from({ length: threads + 1 }, () => nodeFs.promises.readFile(probe, 'utf8')));
-    assert.deepEqual(
-      reads,
-      Array.from({ length: threads + 1 }, () => 'free'),
-    );
-  } finally {
-    await ring.close();
-    nodeFs.rmSync(src);
-  }
-});
-
-test('copy_file_range refusing the destination part-way (made O_APPEND: EBADF): the READ/WRITE copy appends the rest, nothing written twice', async () => {
-  // 6 calls of 16 MiB: O_APPEND is set once the first bytes are there, and the next call fails.
-  const size = 96 * MiB;
-  const data = Buffer.alloc(size);
-  for (let i = 0; i < size; i += 4) data.writeUInt32LE(i / 4, i);
-  const src = join(dir, 'append-midway-src');
-  nodeFs.writeFileSync(src, data);
-  const ring = new Ring();
-  let fellBack = 0;
-  try {
-    await using from = await fs.open(src);
-    for (let attempt = 0; attempt < 6 && fellBack < 2; attempt++) {
-      const dest = join(dir, `append-midway-${attempt}`);
-      {
-        await using to = await fs.open(dest, 'w');
-        let appending = false;
-        let copied = -1;
-        const seen = await opcodesDuring(ring, async () => {
-          const copying = fs.spliceTransfer(ring, { fd: from.fd }, { fd: to.fd }, { size, positional: false });
-          if (await firstBytes(dest, copying)) {
-            const flags = native.syscall(SYS_fcntl, to.fd, F_GETFL, 0);
-            assert.equal(native.syscall(SYS_fcntl, to.fd, F_SETFL, flags | nodeFs.constants.O_APPEND), 0);
-            appending = true;
-          }
-          copied = await copying;
-        });
-        const output = nodeFs.readFileSync(dest);
-        assert.equal(output.length, size, `attempt ${attempt}: ${output.length} bytes in the file`);
-        assert.ok(output.equals(data), 'the file is the source');
-        assert.equal(copied, size);
-        assert.equal(ring.inFlight, 0);
-        // The flag came while copy_file_range had calls to make: the rest went by READ/WRITE.
-        if (appending && seen.has(C.IORING_OP_WRITE)) fellBack++;
-      }
-      nodeFs.rmSync(dest);
-    }
-    assert.ok(fellBack > 0, 'O_APPEND was set in the middle of a copy, and READ/WRITE did the rest');
-  } finally {
-    await ring.close();
-    nodeFs.rmSync(src);
-  }
-});
+test('copy_file_range refusing the destination part-way (made O_APPEND: EBADF): the READ/WRITE copy appends the rest, nothing written twice', () =>
+  appendMidCopy(dir, (ring, from, to, size) => fs.spliceTransfer(ring, { fd: from }, { fd: to }, { size, positional: false })));
