@@ -1,15 +1,17 @@
-// What happens in the middle of a file-to-file copy (transfer(), spliceTransfer()): an abort, and O_APPEND set on
-// the destination while copy_file_range still has calls to make. Shared by test/fs/transfer-copy-range and
-// splice-copy-range, which differ only in the copy they run.
+// File-to-file copies (transfer(), spliceTransfer()) where copy_file_range cannot do it all: across filesystems,
+// an abort in the middle, O_APPEND set on the destination while it still has calls to make. Shared by
+// test/fs/transfer-copy-range and splice-copy-range, which differ only in the copy they run.
 import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { constants as C, Ring } from '../src/index.js';
 import * as fs from '../src/fs/index.js';
 import { native } from '../src/sys/native.js';
-import { F_GETFL, F_SETFL, SEEK_CUR } from '../src/sys/constants.js';
+import { F_GETFL, F_SETFL, SEEK_CUR, SEEK_SET } from '../src/sys/constants.js';
 import { SYS_fcntl, SYS_lseek } from '../src/sys/syscalls.js';
 import { opcodesDuring } from './kernel.js';
 
@@ -17,6 +19,45 @@ const MiB = 1024 * 1024;
 
 /** One copy of `size` bytes from `from` to the current position of `to`, as the test's API runs it. */
 export type FileCopy = (ring: Ring, from: number, to: number, size: number, signal?: AbortSignal) => Promise<number>;
+
+const offsetOf = (fd: number): number => native.syscall(SYS_lseek, fd, 0, SEEK_CUR);
+
+/**
+ * Copies a file on tmpfs to the position 5 of a file in `dir` (copy_file_range refuses: EXDEV) and checks the bytes
+ * and both offsets; resolves with the opcodes the copy used, or null (the test skipped) where /dev/shm is not on
+ * another filesystem.
+ */
+export async function copyFromTmpfs(t: TestContext, dir: string, copy: FileCopy): Promise<Set<number> | null> {
+  const shm = '/dev/shm';
+  if (!nodeFs.existsSync(shm) || nodeFs.statSync(shm).dev === nodeFs.statSync(dir).dev) {
+    t.skip('no /dev/shm on another filesystem');
+    return null;
+  }
+  const shmDir = nodeFs.mkdtempSync(join(shm, 'ringcore-copy-range-'));
+  const ring = new Ring();
+  try {
+    const data = randomBytes(5 * MiB + 3);
+    nodeFs.writeFileSync(join(shmDir, 'f'), data);
+    const dest = join(dir, 'from-shm');
+    nodeFs.writeFileSync(dest, 'head:');
+    await using from = await fs.open(join(shmDir, 'f'));
+    await using to = await fs.open(dest, 'r+');
+    native.syscall(SYS_lseek, to.fd, 5, SEEK_SET);
+    let copied = -1;
+    const seen = await opcodesDuring(ring, async () => {
+      copied = await copy(ring, from.fd, to.fd, Infinity);
+    });
+    assert.equal(copied, data.length);
+    assert.ok(nodeFs.readFileSync(dest).equals(Buffer.concat([Buffer.from('head:'), data])));
+    assert.equal(offsetOf(to.fd), 5 + data.length);
+    assert.equal(offsetOf(from.fd), 0);
+    assert.equal(ring.inFlight, 0);
+    return seen;
+  } finally {
+    await ring.close();
+    nodeFs.rmSync(shmDir, { recursive: true, force: true });
+  }
+}
 
 /** Resolves true once `dest` has its first bytes, or false if `copying` settles before. */
 export async function firstBytes(dest: string, copying: Promise<unknown>): Promise<boolean> {
@@ -66,7 +107,7 @@ export async function abortMidCopy(dir: string, copy: FileCopy): Promise<void> {
         assert.equal((error as Error).name, 'AbortError');
         assert.equal((error as { code?: string }).code, 'ABORT_ERR');
         assert.ok(written < size, `stopped in the middle (${written} of ${size} bytes)`);
-        assert.equal(native.syscall(SYS_lseek, to.fd, 0, SEEK_CUR), written, 'the offset is after what was written');
+        assert.equal(offsetOf(to.fd), written, 'the offset is after what was written');
         await delay(50);
         assert.equal(nodeFs.statSync(dest).size, written, 'nothing written after the rejection');
       }

@@ -10,7 +10,7 @@
 import { after } from 'node:test';
 import { test } from '../../test-support/backend.js';
 import { opcodesDuring } from '../../test-support/kernel.js';
-import { abortMidCopy, appendMidCopy } from '../../test-support/mid-copy.js';
+import { abortMidCopy, appendMidCopy, copyFromTmpfs } from '../../test-support/mid-copy.js';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,32 +115,8 @@ test('spliceTransfer() into an O_APPEND file appends, as `cat file >> out` (spli
 });
 
 test('spliceTransfer() across filesystems (tmpfs to this one): copy_file_range refuses (EXDEV), SPLICE copies the same bytes, the offset after them', async (t) => {
-  const shm = '/dev/shm';
-  if (!nodeFs.existsSync(shm) || nodeFs.statSync(shm).dev === nodeFs.statSync(dir).dev) return void t.skip('no /dev/shm on another filesystem');
-  const shmDir = nodeFs.mkdtempSync(join(shm, 'ringcore-splice-range-'));
-  const ring = new Ring();
-  try {
-    const data = randomBytes(5 * MiB + 3);
-    nodeFs.writeFileSync(join(shmDir, 'f'), data);
-    const dest = join(dir, 'from-shm');
-    nodeFs.writeFileSync(dest, 'head:');
-    await using from = await fs.open(join(shmDir, 'f'));
-    await using to = await fs.open(dest, 'r+');
-    native.syscall(SYS_lseek, to.fd, 5, SEEK_SET);
-    let copied = -1;
-    const seen = await opcodesDuring(ring, async () => {
-      copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: false });
-    });
-    assert.ok(seen.has(C.IORING_OP_SPLICE), 'SPLICE copied');
-    assert.equal(copied, data.length);
-    assert.ok(nodeFs.readFileSync(dest).equals(Buffer.concat([Buffer.from('head:'), data])));
-    assert.equal(offsetOf(to.fd), 5 + data.length);
-    assert.equal(offsetOf(from.fd), 0);
-    assert.equal(ring.inFlight, 0);
-  } finally {
-    await ring.close();
-    nodeFs.rmSync(shmDir, { recursive: true, force: true });
-  }
+  const seen = await copyFromTmpfs(t, dir, (ring, from, to, size) => fs.spliceTransfer(ring, { fd: from }, { fd: to }, { size, positional: false }));
+  if (seen) assert.ok(seen.has(C.IORING_OP_SPLICE), 'SPLICE copied');
 });
 
 test('spliceTransfer() into /dev/null (not a regular file, no position to keep): SPLICE, every byte counted', async () => {

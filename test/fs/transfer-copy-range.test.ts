@@ -7,7 +7,7 @@
 import { after } from 'node:test';
 import { test } from '../../test-support/backend.js';
 import { opcodesDuring } from '../../test-support/kernel.js';
-import { abortMidCopy, appendMidCopy } from '../../test-support/mid-copy.js';
+import { abortMidCopy, appendMidCopy, copyFromTmpfs } from '../../test-support/mid-copy.js';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -164,31 +164,8 @@ test('transfer() file to file puts no READ/WRITE on the ring; method readwrite, 
 });
 
 test('across filesystems (tmpfs to this one) copy_file_range refuses (EXDEV) and transfer() copies by READ/WRITE, the same bytes and offsets', async (t) => {
-  const shm = '/dev/shm';
-  if (!nodeFs.existsSync(shm) || nodeFs.statSync(shm).dev === nodeFs.statSync(dir).dev) return void t.skip('no /dev/shm on another filesystem');
-  const shmDir = nodeFs.mkdtempSync(join(shm, 'ringcore-transfer-range-'));
-  const ring = new Ring();
-  try {
-    const data = randomBytes(5 * MiB + 3);
-    nodeFs.writeFileSync(join(shmDir, 'f'), data);
-    const dest = join(dir, 'from-shm');
-    nodeFs.writeFileSync(dest, 'head:');
-    await using from = await fs.open(join(shmDir, 'f'));
-    await using to = await fs.open(dest, 'r+');
-    native.syscall(SYS_lseek, to.fd, 5, SEEK_SET);
-    let copied = -1;
-    const seen = await opcodesDuring(ring, async () => {
-      copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: false });
-    });
-    assert.ok(seen.has(C.IORING_OP_READ) && seen.has(C.IORING_OP_WRITE), 'the fallback read and wrote');
-    assert.equal(copied, data.length);
-    assert.ok(nodeFs.readFileSync(dest).equals(Buffer.concat([Buffer.from('head:'), data])));
-    assert.equal(offsetOf(to.fd), 5 + data.length);
-    assert.equal(offsetOf(from.fd), 0);
-  } finally {
-    await ring.close();
-    nodeFs.rmSync(shmDir, { recursive: true, force: true });
-  }
+  const seen = await copyFromTmpfs(t, dir, (ring, from, to, size) => fs.transfer(ring, { fd: from }, { fd: to }, { size, positional: false }));
+  if (seen) assert.ok(seen.has(C.IORING_OP_READ) && seen.has(C.IORING_OP_WRITE), 'the fallback read and wrote');
 });
 
 test('from a /proc file (a regular file of size 0 that copy_file_range does not copy) transfer() copies what a read returns', async () => {
