@@ -12,8 +12,9 @@ binary=$2
 # the process's threads counted; createServer, which is built on Node's own
 # node:http internals (IncomingMessage/ServerResponse bookkeeping) that Bun's
 # and Deno's node:http reimplement; fallback/suites, which runs files again in a
-# `node --test` child.
-skip='fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|http/create-server|http/frameworks|http/client-reset|http/create-server-differential|fallback/suites'
+# `node --test` child; package/typescript, which runs tsc on the package's
+# metadata (no runtime changes it; npm test runs it on Node).
+skip='package/typescript|fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|http/create-server|http/frameworks|http/client-reset|http/create-server-differential|fallback/suites'
 case $runtime in
   # Bun: an fd count that expects one fd per ring (the thread driver holds three);
   # async stack traces are V8's (JavaScriptCore names the awaiting callers differently).
