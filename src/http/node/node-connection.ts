@@ -21,6 +21,7 @@ import { SHUT_RDWR } from '../../sys/socket-constants.js';
 import { nodeHttpError } from '../../sys/errors.js';
 import { ECONNRESET, EPIPE } from '../../sys/errno.js';
 import { lazyBuiltin } from '../../sys/builtins.js';
+import type { MessageClasses } from './listener-prototypes.js';
 
 /** Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views, no copy. */
 // node:http's reason phrases, read by the first refusal: loaded on first use, not at import (../status.ts).
@@ -39,6 +40,8 @@ export interface ConnectionHost extends EventEmitter {
   readonly requestTimeout: number;
   readonly timeout: number;
   readonly closing: boolean;
+  /** The classes a request that goes to 'request' first is built with (the first listener's prototypes, see listener-prototypes.ts). */
+  requestClasses(): MessageClasses;
   handle(req: IncomingMessage, res: ServerResponse): void;
   handlerFailed(error: unknown, res: ServerResponse): void;
   reportError(error: unknown): void;
@@ -353,10 +356,15 @@ export class NodeConnection implements SocketOwner {
       return;
     }
 
-    const req = new server.IncomingMessage(socket as never) as Incoming;
-    this.fill(req, parsed);
     this.requests++;
     const max = server.maxRequestsPerSocket;
+    const dropped = max > 0 && this.requests > max;
+    // A request that 'checkContinue', 'checkExpectation' or 'dropRequest' sees first is node:http's plain one.
+    const continues = expect !== undefined && (parsed.expectContinue || /^100-continue$/i.test(expect));
+    const plain = dropped || (expect !== undefined && (!continues || server.listenerCount('checkContinue') > 0));
+    const classes: MessageClasses = plain ? server : server.requestClasses();
+    const req = new classes.IncomingMessage(socket as never) as Incoming;
+    this.fill(req, parsed);
     if (parsed.body === null) {
       req.complete = true;
       req.push(null);
@@ -364,7 +372,7 @@ export class NodeConnection implements SocketOwner {
       this.body = req;
     }
 
-    const res = new server.ServerResponse(req) as unknown as Outgoing;
+    const res = new classes.ServerResponse(req) as unknown as Outgoing;
     res.shouldKeepAlive = parsed.keepAlive && !server.closing;
     res._keepAliveTimeout = server.keepAliveTimeout;
     res._maxRequestsPerSocket = max;
@@ -374,13 +382,13 @@ export class NodeConnection implements SocketOwner {
     res.on('finish', () => this.finished(req, res));
 
     try {
-      if (max > 0 && this.requests > max) {
+      if (dropped) {
         // As node:http: past maxRequestsPerSocket, 'dropRequest' and a 503, in its turn behind the responses before it.
         server.emit('dropRequest', req, socket);
         res.writeHead(503);
         res.end();
       } else if (expect !== undefined) {
-        if (parsed.expectContinue || /^100-continue$/i.test(expect)) {
+        if (continues) {
           if (minor === 1) res._expect_continue = true;
           if (server.listenerCount('checkContinue') > 0) server.emit('checkContinue', req, res);
           else {

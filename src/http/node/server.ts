@@ -21,6 +21,7 @@ import { resolveLimits, type Limits } from '../limits.js';
 import { listenArguments, type ListenOptions } from './listen-arguments.js';
 import { NodeConnection } from './node-connection.js';
 import { lazyBuiltin } from '../../sys/builtins.js';
+import { listenerClasses, type MessageClasses } from './listener-prototypes.js';
 
 // node:http (its IncomingMessage, ServerResponse, and its own server for the node backend) is loaded by the
 // first createServer(), not at import: with node:net and node:stream, 8 ms of CPU of each import of ringcore/http.
@@ -60,6 +61,9 @@ function timeoutValue(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
+/** requestClasses()'s "no listener looked at yet". */
+const requestClassesUnset = Symbol('unset');
+
 /** node:http.Server's API and events on ringcore sockets; made by createServer(). */
 export class Server extends EventEmitter {
   /** ms from a request's start until it must be fully received (0: none), as node:http. */
@@ -97,6 +101,9 @@ export class Server extends EventEmitter {
   private sweepPeriod = 0;
   private shortestSocketTimeout = Number.POSITIVE_INFINITY;
   private closingNow = false;
+  /** The first 'request' listener requestClasses() last looked at (a unique object: none yet), and its classes. */
+  private classesOf: unknown = requestClassesUnset;
+  private classesFor: MessageClasses = this;
 
   constructor(options?: ServerOptions | RequestListener, requestListener?: RequestListener) {
     super({ captureRejections: true });
@@ -343,6 +350,22 @@ export class Server extends EventEmitter {
   }
 
   // ---- requests ------------------------------------------------------------------
+
+  /**
+   * The classes a request that goes to 'request' first is built with: node:http's, or, when the first listener
+   * carries request/response prototypes derived from them (an Express app), constructors that build the objects
+   * with those prototypes from the start (listener-prototypes.ts). Only for node:http's own classes.
+   */
+  requestClasses(): MessageClasses {
+    const listeners = (this as { _events?: Record<string, unknown> })._events?.request;
+    const first = Array.isArray(listeners) ? (listeners[0] as unknown) : listeners;
+    if (first !== this.classesOf) {
+      this.classesOf = first;
+      const own = this.IncomingMessage === http().IncomingMessage && this.ServerResponse === http().ServerResponse;
+      this.classesFor = (own ? listenerClasses(first, this) : null) ?? this;
+    }
+    return this.classesFor;
+  }
 
   /**
    * Emits 'request'; a listener's exception, or its returned promise's
