@@ -14,7 +14,7 @@ binary=$2
 # and Deno's node:http reimplement; fallback/suites, which runs files again in a
 # `node --test` child; package/typescript, which runs tsc on the package's
 # metadata (no runtime changes it; npm test runs it on Node).
-skip='package/typescript|fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|http/create-server|http/frameworks|http/client-reset|http/create-server-differential|fallback/suites'
+skip='package/typescript|fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|http/create-server|http/frameworks|http/listener-prototypes|http/client-reset|http/create-server-differential|fallback/suites'
 case $runtime in
   # Bun: an fd count that expects one fd per ring (the thread driver holds three);
   # async stack traces are V8's (JavaScriptCore names the awaiting callers differently).
