@@ -54,6 +54,8 @@ const bigJson = (bytes: number): string => JSON.stringify({ items: Array.from({ 
 
 /** What the SSE route saw, per server: its request's and response's 'close', and ticks written. */
 const sseLog = new Map<string, string[]>();
+/** What /upload-log saw, per server: the error middleware and the response's 'close', in order. */
+const uploadLog = new Map<string, string[]>();
 
 function makeApp(name: string): express.Express {
   const app = express();
@@ -68,6 +70,17 @@ function makeApp(name: string): express.Express {
   app.post('/json-small', express.json(), (req, res) => res.json(summary(req.body)));
   app.post('/form', express.urlencoded({ extended: false, limit: '5mb', parameterLimit: 100_000 }), (req, res) =>
     res.json({ keys: Object.keys(req.body).length, ...summary(req.body) }),
+  );
+  app.post(
+    '/upload-log',
+    (_req, res, next) => {
+      const log: string[] = [];
+      uploadLog.set(name, log);
+      res.on('close', () => log.push(`res close (writableFinished ${res.writableFinished})`));
+      next();
+    },
+    express.json({ limit: '20mb' }),
+    (_req, res) => res.json({}),
   );
   app.post('/raw', express.raw({ type: '*/*', limit: '20mb' }), (req, res) =>
     res.json({ bytes: (req.body as Buffer).length, sha256: sha256(req.body as Buffer) }),
@@ -141,6 +154,7 @@ function makeApp(name: string): express.Express {
     throw new Error('too late');
   });
   app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (_req.path === '/upload-log') uploadLog.get(name)!.push(`error middleware: ${error.type}`);
     if (res.headersSent) return next(error);
     res.status(error.status ?? 500).json({ error: error.type ?? error.message });
   });
@@ -378,6 +392,33 @@ test('Express middleware on createServer and node:http', async (t) => {
     );
     assert.equal(results.start, ': hello\n\nid: 0\ndata: tick 0\n\nid: 1\ndata: tick 1\n\nid: 2\ndata: tick 2\n\nid: 3\ndata: tick 3\n\n');
     assert.deepEqual(results.log, ['req close', 'res close (writableEnded false)']);
+  });
+
+  await t.test('a client that leaves mid-upload: the error middleware runs, then the response closes', async () => {
+    // body-parser waits (on-finished) for the request's socket to be done before passing the 'request aborted'
+    // error on; a socket that still said readable after the connection closed made it wait for 'close', which
+    // reached the response first.
+    const log = await same(
+      sides,
+      async (s) => {
+        const req = http.request(`${s.base}/upload-log`, {
+          agent: false,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': 10 * MB },
+        });
+        req.on('error', () => {});
+        req.write(`{"a":"${'x'.repeat(MB)}`);
+        assert.ok(await until(() => uploadLog.has(s.name)), `${s.name}: the upload started`);
+        // Some of the body has arrived (the server has read past the head) before the client leaves.
+        await new Promise((r) => setTimeout(r, 50));
+        req.destroy();
+        const log = uploadLog.get(s.name)!;
+        assert.ok(await until(() => log.length >= 2), `${s.name}: ${log}`);
+        return log;
+      },
+      'upload cut short',
+    );
+    assert.deepEqual(log, ['error middleware: request.aborted', 'res close (writableFinished false)']);
   });
 
   await t.test('redirects, cookies, error middleware, sync and async throws, 404, an error after the headers', async () => {

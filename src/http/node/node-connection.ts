@@ -186,8 +186,11 @@ export class NodeConnection implements SocketOwner {
     }
     await this.stream.destroy().catch(() => {});
     // As node:http's socketOnClose: the requests are aborted first, then the socket's 'close' reaches the responses.
-    // (Marked destroyed first, so that an unfinished request's destroy does not destroy the socket again.)
+    // (Marked destroyed first, so that an unfinished request's destroy does not destroy the socket again; and
+    // neither readable nor writable, as node's socket is by then: on-finished, which body-parser waits on after
+    // an aborted body, takes a socket that is still readable for one still open.)
     this.socket.destroyed = true;
+    this.socket.readable = this.socket.writable = false;
     for (const { req } of this.active.splice(0)) if (!req.destroyed) req.destroy(connectionReset('aborted'));
     if (this.body !== null && !this.body.destroyed) this.body.destroy(connectionReset('aborted'));
     this.body = null;
