@@ -11,10 +11,12 @@ binary=$2
 # Both: stat times compared with the runtime's own node:fs, process.arch reassigned,
 # the process's threads counted; createServer, which is built on Node's own
 # node:http internals (IncomingMessage/ServerResponse bookkeeping) that Bun's
-# and Deno's node:http reimplement; fallback/suites, which runs files again in a
+# and Deno's node:http reimplement (the middleware files also compare it with the
+# runtime's own node:http); fallback/suites, which runs files again in a
 # `node --test` child; package/typescript, which runs tsc on the package's
 # metadata (no runtime changes it; npm test runs it on Node).
-skip='package/typescript|fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|http/create-server|http/frameworks|http/listener-prototypes|http/client-reset|http/create-server-differential|fallback/suites'
+created='http/create-server|http/frameworks|http/listener-prototypes|http/client-reset|http/create-server-differential|http/express-middleware|http/framework-middleware'
+skip="package/typescript|fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|$created|fallback/suites"
 case $runtime in
   # Bun: an fd count that expects one fd per ring (the thread driver holds three);
   # async stack traces are V8's (JavaScriptCore names the awaiting callers differently).
@@ -25,6 +27,7 @@ case $runtime in
   deno) skip="$skip|package/entry-points|driver/exit|driver/teardown|fs/examples|ring/setup-error|ring/trace|op/slot-reuse|trace/timeline|fs/eacces|op/cancel-read|op/deadline|op/link|op/stale-cqe|time/timeout|driver/task-run|fs/read-write|driver/close|fs/errors|driver/eintr|driver/workers|driver/teardown-run-blocked|fallback/backend|fallback/socket-io|driver/completion-driver|http/connection-cap|fs/file-position|op/skip-success|fallback/careless|net/careless|fs/collected-handle" ;;
   *) echo "usage: $0 bun|deno BINARY" >&2; exit 2 ;;
 esac
+echo "== $runtime: not run: ${created//|/, } (createServer is built on Node's own node:http internals, which $runtime reimplements)"
 
 run_file() {
   if [ "$runtime" = bun ]; then
