@@ -21,7 +21,19 @@ import { Hono } from 'hono';
 import Koa from 'koa';
 
 import { exchange } from '../../test-support/http.js';
-import { type AnyServer, type Create, look, same, sha256, shutDown, type Side, twins, withoutDates } from '../../test-support/twin-servers.js';
+import {
+  type AnyServer,
+  type Create,
+  look,
+  openConnections,
+  same,
+  sha256,
+  shutDown,
+  type Side,
+  twins,
+  until,
+  withoutDates,
+} from '../../test-support/twin-servers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ringcore-framework-mw-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -47,6 +59,44 @@ const piecesText = async (count: number): Promise<string> => {
   for await (const piece of pieces(count)) text += piece.toString();
   return text;
 };
+
+/** What the server did with an endless body whose client left; one side at a time. */
+let leaveLog: string[] = [];
+
+/** Endless pieces, a turn apart; its finally says when the server let go of it. */
+async function* endless(log: string[]): AsyncGenerator<Buffer> {
+  try {
+    for (let i = 0; ; i++) {
+      await tick();
+      yield Buffer.from(`data: ${i}\n\n`);
+    }
+  } finally {
+    log.push('source released');
+  }
+}
+
+/** Reads the start of an endless body, then leaves: the server must let go of the source and the connection. */
+async function leaveEarly(side: Side, path: string): Promise<{ status: number; log: string[] }> {
+  leaveLog = [];
+  const log = leaveLog;
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = http.get(`${side.base}${path}`, { agent: false }, (res) => {
+      let got = 0;
+      res.on('error', () => {});
+      res.on('data', (d: Buffer) => {
+        got += d.length;
+        if (got > 40) {
+          req.destroy();
+          resolve(res.statusCode!);
+        }
+      });
+    });
+    req.on('error', reject);
+  });
+  assert.ok(await until(() => log.includes('source released')), `${side.name}: the source was let go (${log})`);
+  assert.ok(await until(async () => (await openConnections(side.server)) === 0), `${side.name}: the connection is gone`);
+  return { status, log: [...log].sort() };
+}
 
 /** The same request sequence on a keep-alive agent (one socket): what each got, and how many connections it took. */
 async function keptAlive(side: Side, requests: [string, Parameters<typeof look>[2]][]): Promise<{ out: unknown[]; connections: number }> {
@@ -213,7 +263,7 @@ test('Fastify: @fastify/static, a JSON schema with bodyLimit, reply.send(stream)
   });
 });
 
-test('Koa: ctx.body = stream, a small body parser, errors to 500', async (t) => {
+test('Koa: ctx.body = stream (and its client leaving), a small body parser, errors to 500', async (t) => {
   async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -233,7 +283,11 @@ test('Koa: ctx.body = stream, a small body parser, errors to 500', async (t) => 
     });
     app.use(async (ctx) => {
       if (ctx.path === '/stream') ctx.body = Readable.from(pieces(40));
-      else if (ctx.path === '/file') {
+      else if (ctx.path === '/endless') {
+        const log = leaveLog;
+        ctx.res.on('close', () => log.push('res close'));
+        ctx.body = Readable.from(endless(log));
+      } else if (ctx.path === '/file') {
         ctx.type = 'application/octet-stream';
         ctx.body = createReadStream(path.join(dir, 'file.bin'));
       } else if (ctx.path === '/json' && ctx.method === 'POST') {
@@ -311,9 +365,12 @@ test('Koa: ctx.body = stream, a small body parser, errors to 500', async (t) => 
   ].join('');
   const data = await same(sides, async (s) => withoutDates((await exchange(s.port, requests)).data), 'Koa pipelined');
   assert.deepEqual(statuses(data), [200, 200, 500, 200]);
+
+  const left = await same(sides, (s) => leaveEarly(s, '/endless'), 'Koa: the client leaves');
+  assert.deepEqual(left, { status: 200, log: ['res close', 'source released'] });
 });
 
-test('Hono: serveStatic, c.body(ReadableStream), c.req.json(), c.req.parseBody() multipart', async (t) => {
+test('Hono: serveStatic, c.body(ReadableStream) (and its client leaving), c.req.json(), c.req.parseBody() multipart', async (t) => {
   const app = new Hono();
   app.use('/static/*', serveStatic({ root: dir, rewriteRequestPath: (p) => p.replace(/^\/static/, '') }));
   app.get('/stream', (c) => {
@@ -326,6 +383,18 @@ test('Hono: serveStatic, c.body(ReadableStream), c.req.json(), c.req.parseBody()
       },
     });
     return c.body(body, 200, { 'content-type': 'text/plain; charset=utf-8' });
+  });
+  app.get('/endless', (c) => {
+    const source = endless(leaveLog);
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        controller.enqueue(new Uint8Array((await source.next()).value as Buffer));
+      },
+      async cancel() {
+        await source.return(undefined);
+      },
+    });
+    return c.body(body);
   });
   app.post('/json', async (c) => {
     const body = await c.req.json();
@@ -415,4 +484,7 @@ test('Hono: serveStatic, c.body(ReadableStream), c.req.json(), c.req.parseBody()
   ].join('');
   const data = await same(sides, async (s) => withoutDates((await exchange(s.port, requests)).data), 'Hono pipelined');
   assert.deepEqual(statuses(data), [200, 201, 200, 400, 206]);
+
+  const left = await same(sides, (s) => leaveEarly(s, '/endless'), 'Hono: the client leaves');
+  assert.deepEqual(left, { status: 200, log: ['source released'] });
 });
