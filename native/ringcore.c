@@ -874,25 +874,43 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
 
 // ---- copying a file in the kernel ------------------------------------------
 //
-// copyFileRange(srcFd, destFd, length, clone, flags, callback[, destOffset]): on
-// a thread of libuv's pool, tries ioctl(FICLONE) first when clone is 1 (a
-// reflink: no data copied) or 2 (the clone or nothing), then copies bytes
-// [0, length) of the source with copy_file_range to the same offsets of the
-// destination, as libuv's copyfile does, or from destOffset on (transfer() to
-// a file at its current position). Neither fd's file offset moves.
-// flags is an Int32Array the caller keeps: the loop stops before its next call
-// once flags[0] is nonzero (an abort). Each call moves at most COPY_CHUNK bytes,
-// so an abort is seen within one chunk. callback(copied, status, cloned) runs
-// on the JS thread: status is 0, or -errno of the failed call (the clone's when
-// cloned is -1), or 1 when stopped by flags[0].
+// copyFileRange(srcFd, destFd, length, clone, flags, callback, destOffset, srcOffset):
+// on a thread of libuv's pool, tries ioctl(FICLONE) first when clone is 1 (a
+// reflink: no data copied) or 2 (the clone or nothing), then copies `length`
+// bytes of the source from srcOffset on with copy_file_range to the
+// destination from destOffset on (libuv's copyfile copies [0, length) to the
+// same offsets; transfer() to a file writes at its current position).
+// Neither fd's file offset moves. flags is an Int32Array the caller keeps:
+// the loop stops before its next call once flags[0] is nonzero (an abort).
+// Each call moves at most COPY_CHUNK bytes, so an abort is seen within one
+// chunk. callback(copied, status, cloned) runs on the JS thread: status is 0,
+// or -errno of the failed call (the clone's when cloned is -1), 1 when
+// stopped by flags[0], or COPY_AGAIN: the call has run POOL_SLICE_MS and
+// gives its thread back with bytes left, and the JavaScript calls again from
+// srcOffset + copied. Node ends a worker's environment (worker.terminate(),
+// the worker's or the process's exit) only once every job it queued has
+// returned, when no JavaScript can set flags[0] any more, and process.exit()
+// joins the pool's threads: a 1 GiB copy held them until its end
+// (test/fs/copy-pool-teardown.test.ts), as spliceToPipe did.
 // COPY_FILE_RANGE_VERSION, exported as copyFileRangeVersion, says which
-// arguments copyFileRange takes: 2 since destOffset. A binary built before it
-// (a prebuilt one older than the JavaScript) would ignore destOffset, so the
-// JavaScript uses copyFileRange only from a binary with the number it expects
-// (src/fs/copy-range.ts, COPY_RANGE_VERSION; a test holds the two equal).
+// arguments and statuses copyFileRange has: 2 took destOffset, 3 srcOffset
+// and COPY_AGAIN. A binary built before it (a prebuilt one older than the
+// JavaScript) would ignore them, so the JavaScript uses copyFileRange only
+// from a binary with the number it expects (src/fs/copy-range.ts,
+// COPY_RANGE_VERSION; a test holds the two equal).
 
 #define COPY_CHUNK (16L * 1024 * 1024)
-#define COPY_FILE_RANGE_VERSION 2
+#define COPY_AGAIN 2
+#define COPY_FILE_RANGE_VERSION 3
+// How long one pool job of copyFileRange or spliceToPipe runs before it gives its thread back (see above).
+#define POOL_SLICE_MS 50
+
+/** CLOCK_MONOTONIC in ms (vDSO: no syscall). */
+static int64_t monotonic_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
 
 // What copyFileRange and spliceToPipe share: a job on libuv's pool, an
 // Int32Array whose flags[0] the JS thread sets to stop it, and the callback
@@ -948,7 +966,7 @@ static void finish_pool_work(napi_env env, pool_work *job, size_t argc, napi_val
 typedef struct copy_work {
   pool_work job;
   int src, dest, clone;
-  int64_t length, copied, dest_offset;
+  int64_t length, copied, dest_offset, src_offset;
   int status, cloned;
 } copy_work;
 
@@ -966,7 +984,8 @@ static void copy_execute(napi_env env, void *data) {
       return;
     }
   }
-  loff_t in = 0, out = c->dest_offset;
+  loff_t in = c->src_offset, out = c->dest_offset;
+  int64_t until = monotonic_ms() + POOL_SLICE_MS;
   while (c->copied < c->length) {
     if (__atomic_load_n(c->job.flags, __ATOMIC_ACQUIRE)) {
       c->status = 1;
@@ -981,6 +1000,10 @@ static void copy_execute(napi_env env, void *data) {
     }
     if (n == 0) return;  // the source ended early (it shrank)
     c->copied += n;
+    if (c->copied < c->length && monotonic_ms() >= until) {
+      c->status = COPY_AGAIN;  // the slice is over: the thread goes back, the JavaScript calls again
+      return;
+    }
   }
 }
 
@@ -995,19 +1018,21 @@ static void copy_complete(napi_env env, napi_status status, void *data) {
 }
 
 static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  long src, dest, length, clone, dest_offset = 0;
+  size_t argc = 8;
+  napi_value argv[8];
+  long src, dest, length, clone, dest_offset, src_offset;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 6 || !arg_to_long(env, argv[0], &src) || !arg_to_long(env, argv[1], &dest) || !arg_to_long(env, argv[2], &length) ||
-      !arg_to_long(env, argv[3], &clone) || length < 0 || (argc > 6 && (!arg_to_long(env, argv[6], &dest_offset) || dest_offset < 0)))
-    return bad_arguments(env, "copyFileRange(srcFd, destFd, length, clone, flags, callback[, destOffset])");
+  if (argc < 8 || !arg_to_long(env, argv[0], &src) || !arg_to_long(env, argv[1], &dest) || !arg_to_long(env, argv[2], &length) ||
+      !arg_to_long(env, argv[3], &clone) || length < 0 || !arg_to_long(env, argv[6], &dest_offset) || dest_offset < 0 ||
+      !arg_to_long(env, argv[7], &src_offset) || src_offset < 0)
+    return bad_arguments(env, "copyFileRange(srcFd, destFd, length, clone, flags, callback, destOffset, srcOffset)");
   copy_work *c = calloc(1, sizeof *c);
   if (!c) return native_failure(env, "copyFileRange: out of memory");
   c->src = (int)src;
   c->dest = (int)dest;
   c->length = length;
   c->dest_offset = dest_offset;
+  c->src_offset = src_offset;
   c->clone = (int)clone;
   if (!queue_pool_work(env, &c->job, "copyFileRange", argv[4], argv[5], copy_execute, copy_complete)) free(c);
   return NULL;
@@ -1033,7 +1058,7 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
 // status 0 (end reached, or the file's end), -errno, SPLICE_ABORTED (stopped
 // by flags[0]) or SPLICE_PIPE_FULL.
 // A call also gives its thread back, with the same status, once it has run
-// SPLICE_SLICE_MS, however fast the pipe is read: Node ends a worker's
+// POOL_SLICE_MS, however fast the pipe is read: Node ends a worker's
 // environment (worker.terminate(), the worker's or the process's exit) only
 // once every job it queued has returned, when no JavaScript can set flags[0]
 // any more, and process.exit() joins the pool's threads; a reader that kept
@@ -1047,7 +1072,6 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
 // (src/fs/splice-pipe.ts, SPLICE_TO_PIPE_VERSION; a test holds them equal).
 
 #define SPLICE_ROOM_MS 10
-#define SPLICE_SLICE_MS 50
 #define SPLICE_ABORTED 1
 #define SPLICE_PIPE_FULL 2
 #define SPLICE_TO_PIPE_VERSION 2
@@ -1059,17 +1083,10 @@ typedef struct pipe_work {
   int status;
 } pipe_work;
 
-/** CLOCK_MONOTONIC in ms (vDSO: no syscall). */
-static int64_t monotonic_ms(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 static void pipe_execute(napi_env env, void *data) {
   pipe_work *c = data;
   loff_t in = c->start;
-  int64_t until = monotonic_ms() + SPLICE_SLICE_MS;
+  int64_t until = monotonic_ms() + POOL_SLICE_MS;
   while (in < c->end) {
     if (__atomic_load_n(c->job.flags, __ATOMIC_ACQUIRE)) {
       c->status = SPLICE_ABORTED;

@@ -3,18 +3,26 @@
 // copyFile runs it. io_uring has no copy op; its SPLICE pairs copy the same
 // bytes through a pipe of our own, and measured slower here than one
 // copy_file_range loop on one thread (docs/performance.md, "Session 13").
-// An abort sets a flag the native loop reads between its 16 MiB calls.
+// An abort sets a flag the native loop reads between its 16 MiB calls. Each
+// native call gives its pool thread back after 50 ms (COPY_AGAIN) and is
+// called again from where it got to: a worker's or the process's end waits
+// for the pool's jobs, when no JavaScript can set the flag any more.
 import { native, type Native } from '../sys/native.js';
 import { EBADF, EINVAL, ENOSYS, EOPNOTSUPP, EXDEV } from '../sys/errno.js';
 
 /**
- * The copyFileRange this code calls: version 2 takes the destination's offset
- * (the 7th argument). A binary that reports another number, or none (built
- * before the number, or before the offset, which it would silently ignore),
- * is not used for copying: the SPLICE and READ/WRITE copies are. The C side's
- * COPY_FILE_RANGE_VERSION must be this number (test/fs/copy-file-range.test.ts).
+ * The copyFileRange this code calls: version 3 takes the destination's and the
+ * source's offsets (the 7th and 8th arguments) and may end with COPY_AGAIN
+ * (2 took the destination's offset only, and ran to the end). A binary that
+ * reports another number, or none (built before the number, or before the
+ * offsets, which it would silently ignore), is not used for copying: the
+ * SPLICE and READ/WRITE copies are. The C side's COPY_FILE_RANGE_VERSION must
+ * be this number (test/fs/copy-file-range.test.ts).
  */
-export const COPY_RANGE_VERSION = 2;
+export const COPY_RANGE_VERSION = 3;
+
+/** copyFileRange's status when its call has run its slice of time with bytes left: call again from where it stopped (native/ringcore.c). */
+const COPY_AGAIN = 2;
 
 /** What copyRange() did: bytes copied, and 0, -errno, or 1 (aborted). */
 export interface CopyRangeResult {
@@ -30,12 +38,12 @@ export function canCopyRange(binding: Pick<Native, 'copyFileRange' | 'copyFileRa
 }
 
 /**
- * Copies bytes [0, length) of srcFd to the same offsets of destFd (or from `destOffset` on) off the JS thread;
- * the source's end stops it earlier. Neither fd's file offset moves.
+ * Copies bytes [0, length) of srcFd to the same offsets of destFd (or from `destOffset` on) off the JS thread,
+ * one native call per slice of time; the source's end stops it earlier. Neither fd's file offset moves.
  * clone: 0 copy, 1 FICLONE then copy, 2 FICLONE only. Never rejects: errors are in the
  * result. When it settles the pool thread is done with both fds.
  */
-export function copyRange(
+export async function copyRange(
   srcFd: number,
   destFd: number,
   length: number,
@@ -49,19 +57,33 @@ export function copyRange(
     Atomics.store(flags, 0, 1);
   };
   signal?.addEventListener('abort', abort, { once: true });
+  try {
+    const first = await copyCall(srcFd, destFd, length, clone, flags, destOffset, 0);
+    let { copied, status } = first;
+    // The slice is over: on from where it got to (no clone: a clone is all or nothing, and was tried), the abort flag kept.
+    while (status === COPY_AGAIN) {
+      const next = await copyCall(srcFd, destFd, length - copied, 0, flags, destOffset + copied, copied);
+      copied += next.copied;
+      status = next.status;
+    }
+    return { copied, status, cloned: first.cloned };
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
+}
+
+/** One native call: one slice of the copy on a pool thread. */
+function copyCall(
+  srcFd: number,
+  destFd: number,
+  length: number,
+  clone: 0 | 1 | 2,
+  flags: Int32Array,
+  destOffset: number,
+  srcOffset: number,
+): Promise<CopyRangeResult> {
   return new Promise((resolve) => {
-    native.copyFileRange!(
-      srcFd,
-      destFd,
-      length,
-      clone,
-      flags,
-      (copied, status, cloned) => {
-        signal?.removeEventListener('abort', abort);
-        resolve({ copied, status, cloned });
-      },
-      destOffset,
-    );
+    native.copyFileRange!(srcFd, destFd, length, clone, flags, (copied, status, cloned) => resolve({ copied, status, cloned }), destOffset, srcOffset);
   });
 }
 

@@ -28,7 +28,7 @@ export const SPLICE_TO_PIPE_VERSION = 2;
 /** spliceToPipe's status: stopped by the abort flag. */
 export const SPLICE_ABORTED = 1;
 /**
- * spliceToPipe's status: the pipe stayed full for SPLICE_ROOM_MS, or the call ran SPLICE_SLICE_MS (a worker's or the
+ * spliceToPipe's status: the pipe stayed full for SPLICE_ROOM_MS, or the call ran POOL_SLICE_MS (a worker's or the
  * process's end waits for the pool's jobs, when nothing can set the abort flag); wait for room, then call again.
  */
 export const SPLICE_PIPE_FULL = 2;

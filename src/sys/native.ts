@@ -41,10 +41,11 @@ export interface Native {
   close(fd: number): number;
   /**
    * On a libuv thread-pool thread: ioctl(FICLONE) first when `clone` is 1 (or only it, when 2),
-   * then copy_file_range of bytes [0, length) at the same offsets (or from `destOffset` on in
-   * the destination; neither fd's offset moves), stopping before its next
-   * call once flags[0] is nonzero. Then `callback(copied, status, cloned)`: status 0, -errno, or
-   * 1 (stopped by flags[0]); cloned 1 (cloned), -1 (the clone failed: status is its error) or 0.
+   * then copy_file_range of `length` bytes of the source from `srcOffset` on to the destination from
+   * `destOffset` on (neither fd's offset moves), stopping before its next call once flags[0] is
+   * nonzero. Then `callback(copied, status, cloned)`: status 0, -errno, 1 (stopped by flags[0]) or
+   * 2 (the call ran its 50 ms with bytes left: call again from where it stopped); cloned 1 (cloned),
+   * -1 (the clone failed: status is its error) or 0.
    * Absent from binaries built before it (a prebuilt one may be older than the JavaScript).
    */
   copyFileRange?(
@@ -54,11 +55,12 @@ export interface Native {
     clone: 0 | 1 | 2,
     flags: Int32Array,
     callback: (copied: number, status: number, cloned: number) => void,
-    destOffset?: number,
+    destOffset: number,
+    srcOffset: number,
   ): void;
   /**
-   * What copyFileRange() takes: 2 since it takes `destOffset` (native/ringcore.c's
-   * COPY_FILE_RANGE_VERSION). Absent from binaries built before the number.
+   * What copyFileRange() takes: 3 since it takes `srcOffset` and may end with status 2 (native/ringcore.c's
+   * COPY_FILE_RANGE_VERSION; 2 took `destOffset`). Absent from binaries built before the number.
    */
   readonly copyFileRangeVersion?: number;
   /**

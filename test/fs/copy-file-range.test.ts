@@ -171,3 +171,33 @@ test('the binary says which copyFileRange it has: the number the JavaScript expe
   assert.equal(canCopyRange({ copyFileRangeVersion: COPY_RANGE_VERSION }), false);
   assert.equal(canCopyRange({ copyFileRange, copyFileRangeVersion: COPY_RANGE_VERSION }), true);
 });
+
+test('one native call copies from the source offset it is given to the destination offset it is given, and says when to call again', async () => {
+  // What copyRange() calls again with after a slice of time (status 2): the rest of the source, from where it got to.
+  const data = randomBytes(64 * 1024 + 7);
+  const src = join(dir, 'offsets-src');
+  const dest = join(dir, 'offsets-dest');
+  nodeFs.writeFileSync(src, data);
+  nodeFs.writeFileSync(dest, Buffer.alloc(10, 'z'));
+  const from = nodeFs.openSync(src, 'r');
+  const to = nodeFs.openSync(dest, 'r+');
+  try {
+    const call = (length: number, destOffset: number, srcOffset: number) =>
+      new Promise<number[]>((resolve) => native.copyFileRange!(from, to, length, 0, new Int32Array(1), (...result) => resolve(result), destOffset, srcOffset));
+    assert.deepEqual(await call(1000, 10, 5), [1000, 0, 0]);
+    // Past the source's end: what there is.
+    assert.deepEqual(await call(1 << 20, 1010, 1005), [data.length - 1005, 0, 0]);
+    const expected = Buffer.concat([Buffer.alloc(10, 'z'), data.subarray(5)]);
+    assert.deepEqual(nodeFs.readFileSync(dest), expected);
+    // Neither fd's offset moved.
+    const first = Buffer.alloc(1);
+    nodeFs.readSync(from, first, 0, 1, null);
+    assert.equal(first[0], data[0]);
+    nodeFs.writeSync(to, 'Q');
+    assert.equal(nodeFs.readFileSync(dest, 'latin1')[0], 'Q');
+    assert.throws(() => native.copyFileRange!(from, to, 1, 0, new Int32Array(1), () => {}, 0, -1), { name: 'TypeError' });
+  } finally {
+    nodeFs.closeSync(from);
+    nodeFs.closeSync(to);
+  }
+});

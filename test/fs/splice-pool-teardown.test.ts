@@ -4,7 +4,7 @@
 // no JavaScript can set the abort flag by then, so a copy into a pipe whose
 // reader keeps up would hold worker.terminate() (or the exit) until the
 // whole file was in the pipe. Each call gives its thread back after
-// SPLICE_SLICE_MS (native/ringcore.c), so the teardown waits that long at most.
+// POOL_SLICE_MS (native/ringcore.c), so the teardown waits that long at most.
 import { after } from 'node:test';
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
