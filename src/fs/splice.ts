@@ -26,7 +26,7 @@ import { SYS_close, SYS_fcntl, SYS_pipe2 } from '../sys/syscalls.js';
 import { F_GETFL, F_GETPIPE_SZ, F_SETPIPE_SZ, O_CLOEXEC } from '../sys/constants.js';
 import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
-import { pipelined, type TransferEnd } from './transfer.js';
+import { boundedToItself, pipelined, type TransferEnd } from './transfer.js';
 import { roomIn, wantsRoom, writeWithRoom } from './room.js';
 import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
 import { canSpliceToPipe, spliceIntoPipe } from './splice-pipe.js';
@@ -74,7 +74,7 @@ function intoPipeByChains(fdIn: number, fdOut: number): boolean {
 
 /** What spliceTransfer() copies, and how. */
 export interface SpliceOptions {
-  /** Bytes to copy from offset 0; Infinity: until the source ends. */
+  /** Bytes to copy from offset 0; Infinity: until the source ends (into the source's own file: its size at the start). */
   size: number;
   /** Write at the same offsets in the destination (a file); false: at its current position. */
   positional: boolean;
@@ -92,7 +92,8 @@ export interface SpliceOptions {
  * (EBADF), the READ/WRITE copy, which appends as a write loop does. copy_file_range's other errors
  * (ENOSPC, EIO) reject with its syscall, as transfer()'s.
  */
-export async function spliceTransfer(ring: Ring, from: TransferEnd, to: TransferEnd, options: SpliceOptions): Promise<number> {
+export async function spliceTransfer(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
+  const options = boundedToItself(from.fd, to.fd, givenOptions);
   const range = await rangeTransfer(from.fd, to.fd, options, from.context, to.context);
   if (range?.done) return range.copied;
   const start = range?.copied ?? 0;

@@ -45,6 +45,7 @@
 import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { rangeTransfer } from './range-transfer.js';
+import { sizeIfSameFile } from './regular-file.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
@@ -86,7 +87,8 @@ export interface TransferEnd {
 export interface TransferOptions {
   /**
    * Bytes to copy from offset 0 of the source; Infinity: until a read returns 0
-   * (no stat needed first: the source's size is asked for alongside the first reads).
+   * (no stat needed first: the source's size is asked for alongside the first reads),
+   * or into the source's own file, its size at the start.
    */
   size: number;
   /** true: write at the chunk's offset (a file); false: at the current position, in order (a stream). */
@@ -109,13 +111,24 @@ export interface TransferOptions {
 }
 
 /** Copies; resolves with the bytes copied. Every op has settled when it resolves or rejects. */
-export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions): Promise<number> {
+export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: TransferOptions): Promise<number> {
+  const options = boundedToItself(from.fd, to.fd, givenOptions);
   if (!inKernel(options)) return pipelined(ring, from, to, options, 0);
   const range = await rangeTransfer(from.fd, to.fd, options, from.context, to.context);
   if (range === null) return pipelined(ring, from, to, options, 0);
   if (range.done) return range.copied;
   // copy_file_range cannot copy these fds from some point on: the rest by READ/WRITE (a stream's offset is past what it copied).
   return range.copied + (await pipelined(ring, from, to, options, range.copied));
+}
+
+/**
+ * The options of a copy until the source ends, with its size set to the source's now when the destination is the
+ * source's own file: each byte written there would grow the source by as much, and the copy never ended.
+ */
+export function boundedToItself<T extends { size: number }>(fromFd: number, toFd: number, options: T): T {
+  if (options.size !== Infinity) return options;
+  const size = sizeIfSameFile(fromFd, toFd);
+  return size < 0 ? options : { ...options, size };
 }
 
 /** Whether the options leave the choice of copy to transfer(): none of the READ/WRITE copy's own asked for. */

@@ -973,6 +973,10 @@ export const EFD_CLOEXEC = O_CLOEXEC;
 export const EFD_NONBLOCK = 0o4000;
 /** statx mask: the file type (stx_mode's S_IFMT bits). */
 export const STATX_TYPE = 0x0001;
+/** statx mask: the inode number (with stx_dev_*, always filled, which file an fd is open on). */
+export const STATX_INO = 0x0100;
+/** statx mask: the size. */
+export const STATX_SIZE = 0x0200;
 /** statx mask: the fields stat(2) fills. */
 export const STATX_BASIC_STATS = 0x07ff;
 /** statx mask: the birth time. */
