@@ -124,15 +124,20 @@ const CHUNK_TAIL = '\n})';
 // chunk, edited in place, is not used; nor is one made for the chunk at
 // another path, named on its first line: V8 keeps the script name it was made
 // with, and the stack traces of a package copied or moved after its install
-// named the old place), and runs it. A chunk that throws is dropped, to run again next time.
+// named the old place), nor one written since it was made: the first line
+// also holds the file's mtime, which scripts/code-cache.mjs set, and a write
+// in place moves it (V8 checks no checksum: a byte changed in place crashed
+// its deserializer; a check of the data itself cost 1.5 to 15 ms of an
+// import, docs/performance.md), and runs it. A chunk that throws is dropped,
+// to run again next time.
 // scripts/code-cache.mjs collects the scripts through ringcore.codeCache.
 const LOADER = `const __builtin=process.getBuiltinModule?.bind(process)??globalThis[${REQUIRE}];
 function __load(name){const{fileURLToPath}=__builtin("node:url"),file=fileURLToPath(new URL(name,import.meta.url)),
 chunks=globalThis[Symbol.for("ringcore.chunks")]??=new Map;let module=chunks.get(file);if(module!==void 0)return module.exports;
 module={exports:{}};chunks.set(file,module);const{readFileSync,statSync}=__builtin("node:fs");let cachedData;
 try{const cache=fileURLToPath(new URL(\`code-cache/\${process.versions.v8}/\${name}\`,import.meta.url));
-if(statSync(cache).mtimeMs>=statSync(file).mtimeMs){const data=readFileSync(cache),at=data.indexOf(10);
-if(at>0&&data.toString("utf8",0,at)===file)cachedData=data.subarray(at+1)}}catch{}
+const made=statSync(cache).mtimeMs;if(made>=statSync(file).mtimeMs){const data=readFileSync(cache),at=data.indexOf(10);
+if(at>0&&data.toString("utf8",0,at)===\`\${made} \${file}\`)cachedData=data.subarray(at+1)}}catch{}
 const script=new(__builtin("node:vm").Script)(readFileSync(file,"utf8"),{filename:file,cachedData});globalThis[Symbol.for("ringcore.codeCache")]?.push({name,file,script});
 try{script.runInThisContext()(module.exports,(id)=>id.startsWith("./")?__load(id.slice(2)):__builtin(id),module,file,
 fileURLToPath(new URL(".",import.meta.url)))}catch(error){chunks.delete(file);throw error}return module.exports}

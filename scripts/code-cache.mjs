@@ -8,15 +8,23 @@
 // read, never a wrong result. Each file starts with the path of the chunk it
 // was made for (a line): V8 keeps that path as the script's name, so a
 // package copied or moved after its install compiles from source rather than
-// naming the old place in its stack traces. (V8 verifies no checksum of the
-// data: a file corrupted in place, same length, can crash the process.)
+// naming the old place in its stack traces. V8 verifies no checksum of the
+// data (only with --verify-snapshot-checksum), and a file corrupted in place,
+// same length, crashed the process. So the file's mtime is set to a whole
+// second, written on the first line too (`<mtimeMs> <path>`), and the loader
+// uses the data only while the two agree: a write in place moves the mtime
+// (to the current time, with its nanoseconds). It costs the loader nothing
+// (it stats the file anyway); checking the data itself cost 1.5 ms (a second
+// copy compared) to 15 ms (a word hash in JavaScript) of CPU per import
+// (docs/performance.md, "Session 17: the code cache's check"). Damage that
+// keeps the mtime (the disk's own) is not caught.
 //
 // Run by `npm run build` (scripts/bundle.mjs) and by the install step of the
 // published package (scripts/install.mjs) for the node that installs it; the
 // tarball ships none. Best effort: a directory it cannot write is skipped.
 //
 // Usage: node scripts/code-cache.mjs [bundle directory]
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -36,8 +44,12 @@ try {
   for (const { name, file, script } of scripts) {
     // Whole or absent: a loader never reads a half-written file. The chunk's path first: V8 names the chunk's
     // functions after the path the cache was made for, so a loader uses it only for the chunk at that path.
+    // With the mtime it is given, which a write in place changes: a loader uses the data only while they agree.
+    // A whole second not before now, so that the cache is not older than its chunk.
     const temporary = path.join(dir, `.${name}.${process.pid}`);
-    writeFileSync(temporary, Buffer.concat([Buffer.from(`${file}\n`), script.createCachedData()]));
+    const made = Math.ceil(Date.now() / 1000);
+    writeFileSync(temporary, Buffer.concat([Buffer.from(`${made * 1000} ${file}\n`), script.createCachedData()]));
+    utimesSync(temporary, made, made);
     renameSync(temporary, path.join(dir, name));
   }
 } catch (error) {

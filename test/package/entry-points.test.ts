@@ -7,7 +7,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  cpSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -296,7 +309,10 @@ test('a code cache that V8 rejects, or older than its chunk, is not used: the ch
     for (const name of made) {
       const file = path.join(copy.caches, name);
       const header = readFileSync(file).subarray(0, readFileSync(file).indexOf(10) + 1);
+      const { mtime } = statSync(file);
       writeFileSync(file, Buffer.concat([header, Buffer.alloc(4096, 7)]));
+      // As made by code-cache.mjs (its mtime kept): only V8 can tell.
+      utimesSync(file, mtime, mtime);
     }
     const rejected = runIn(copy.dir, CACHED('ringcore/fs')) as Cached;
     assert.equal(rejected.read, true);
@@ -313,6 +329,32 @@ test('a code cache that V8 rejects, or older than its chunk, is not used: the ch
     const stale = runIn(copy.dir, CACHED('ringcore/fs')) as Cached;
     assert.equal(stale.read, true);
     assert.deepEqual(stale.chunks.sort(byName), [
+      ['core', 'none'],
+      ['fs', false],
+      ['fs', false],
+    ]);
+  } finally {
+    rmSync(copy.dir, { recursive: true, force: true });
+  }
+});
+
+test('a code cache corrupted in place (a byte changed, the same length) is not used: the chunk compiles from source, the process lives', {
+  skip: NODE_ONLY,
+}, () => {
+  const copy = packageCopy();
+  try {
+    // V8 checks the data's length, not its content: such a byte in the core chunk's cache crashed its deserializer.
+    // The write moves the file's mtime off the one its first line names.
+    const core = readdirSync(copy.caches).find((name) => name.startsWith('core-'))!;
+    const file = path.join(copy.caches, core);
+    const data = readFileSync(file);
+    const fd = openSync(file, 'r+');
+    for (const at of [0.25, 0.5, 0.75].map((part) => Math.floor(data.length * part))) writeSync(fd, Buffer.of(data[at]! ^ 0x5a), 0, 1, at);
+    closeSync(fd);
+    assert.equal(statSync(file).size, data.length);
+    const corrupt = runIn(copy.dir, CACHED('ringcore/fs')) as Cached;
+    assert.equal(corrupt.read, true);
+    assert.deepEqual(corrupt.chunks.sort(byName), [
       ['core', 'none'],
       ['fs', false],
       ['fs', false],
