@@ -19,22 +19,35 @@ const emptyPath = Buffer.alloc(1); // "": the fd itself (AT_EMPTY_PATH)
 
 /** Whether `fd` is open on a regular file (false for anything else, and for an fd statx refuses). */
 export function isRegularFile(fd: number): boolean {
-  const status = native.syscall(SYS_statx, fd, native.address(emptyPath), AT_EMPTY_PATH, STATX_TYPE, native.address(buffer));
-  return status === 0 && (buffer.readUInt16LE(STX_MODE) & S_IFMT) === S_IFREG;
+  return statxType(fd, 0);
+}
+
+/** What a copy between two fds needs to know of them (copyEnds()). */
+export interface CopyEnds {
+  /** Both are open on regular files. */
+  regular: boolean;
+  /** The source's size when both are open on one file (a copy into itself), or -1. */
+  ownSize: number;
 }
 
 /**
- * The size of the regular file that both fds are open on, or -1 when they are not open on one file.
- * A copy of a file into itself "until the source ends" (`cat f >> f`) never ends: each chunk written
- * grows the source by as much; bounded by this, it copies what was there at the start.
+ * Whether two fds are open on regular files, and on the same one: one statx of each (none of the
+ * destination when the source is not a regular file). A copy of a file into itself "until the
+ * source ends" (`cat f >> f`) never ends: each chunk written grows the source by as much; bounded
+ * by `ownSize`, it copies what was there at the start.
  */
-export function sizeIfSameFile(fromFd: number, toFd: number): number {
-  if (native.syscall(SYS_statx, fromFd, native.address(emptyPath), AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_SIZE, native.address(buffer)) !== 0) return -1;
-  if ((buffer.readUInt16LE(STX_MODE) & S_IFMT) !== S_IFREG) return -1;
+export function copyEnds(fromFd: number, toFd: number): CopyEnds {
+  if (!statxType(fromFd, STATX_INO | STATX_SIZE)) return { regular: false, ownSize: -1 };
   const ino = buffer.readBigUInt64LE(STX_INO);
   const dev = buffer.readBigUInt64LE(STX_DEV);
   const size = Number(buffer.readBigUInt64LE(STX_SIZE));
-  if (fromFd === toFd) return size;
-  if (native.syscall(SYS_statx, toFd, native.address(emptyPath), AT_EMPTY_PATH, STATX_TYPE | STATX_INO, native.address(buffer)) !== 0) return -1;
-  return buffer.readBigUInt64LE(STX_INO) === ino && buffer.readBigUInt64LE(STX_DEV) === dev ? size : -1;
+  if (fromFd === toFd) return { regular: true, ownSize: size };
+  if (!statxType(toFd, STATX_INO)) return { regular: false, ownSize: -1 };
+  return { regular: true, ownSize: buffer.readBigUInt64LE(STX_INO) === ino && buffer.readBigUInt64LE(STX_DEV) === dev ? size : -1 };
+}
+
+/** statx of the fd into `buffer`, with the fields of `mask` besides its type; whether it is a regular file. */
+function statxType(fd: number, mask: number): boolean {
+  const status = native.syscall(SYS_statx, fd, native.address(emptyPath), AT_EMPTY_PATH, STATX_TYPE | mask, native.address(buffer));
+  return status === 0 && (buffer.readUInt16LE(STX_MODE) & S_IFMT) === S_IFREG;
 }

@@ -30,7 +30,7 @@ import { boundedToItself, pipelined, type TransferEnd } from './transfer.js';
 import { roomIn, wantsRoom, writeWithRoom } from './room.js';
 import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
 import { canSpliceToPipe, spliceIntoPipe } from './splice-pipe.js';
-import { isRegularFile } from './regular-file.js';
+import { copyEnds, isRegularFile } from './regular-file.js';
 import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
 import { rangeTransfer } from './range-transfer.js';
 
@@ -93,8 +93,9 @@ export interface SpliceOptions {
  * (ENOSPC, EIO) reject with its syscall, as transfer()'s.
  */
 export async function spliceTransfer(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
-  const options = boundedToItself(from.fd, to.fd, givenOptions);
-  const range = await rangeTransfer(from.fd, to.fd, options, from.context, to.context);
+  const ends = copyEnds(from.fd, to.fd);
+  const options = boundedToItself(ends, givenOptions);
+  const range = ends.regular ? await rangeTransfer(from.fd, to.fd, options, from.context, to.context) : null;
   if (range?.done) return range.copied;
   const start = range?.copied ?? 0;
   if (!options.positional && appends(to.fd) && pipeCapacity(to.fd) < 0) {

@@ -45,7 +45,7 @@
 import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { rangeTransfer } from './range-transfer.js';
-import { sizeIfSameFile } from './regular-file.js';
+import { copyEnds, type CopyEnds } from './regular-file.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
@@ -112,9 +112,10 @@ export interface TransferOptions {
 
 /** Copies; resolves with the bytes copied. Every op has settled when it resolves or rejects. */
 export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: TransferOptions): Promise<number> {
-  const options = boundedToItself(from.fd, to.fd, givenOptions);
+  const ends = copyEnds(from.fd, to.fd);
+  const options = boundedToItself(ends, givenOptions);
   if (!inKernel(options)) return pipelined(ring, from, to, options, 0);
-  const range = await rangeTransfer(from.fd, to.fd, options, from.context, to.context);
+  const range = ends.regular ? await rangeTransfer(from.fd, to.fd, options, from.context, to.context) : null;
   if (range === null) return pipelined(ring, from, to, options, 0);
   if (range.done) return range.copied;
   // copy_file_range cannot copy these fds from some point on: the rest by READ/WRITE (a stream's offset is past what it copied).
@@ -123,12 +124,10 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, g
 
 /**
  * The options of a copy until the source ends, with its size set to the source's now when the destination is the
- * source's own file: each byte written there would grow the source by as much, and the copy never ended.
+ * source's own file (copyEnds()): each byte written there would grow the source by as much, and the copy never ended.
  */
-export function boundedToItself<T extends { size: number }>(fromFd: number, toFd: number, options: T): T {
-  if (options.size !== Infinity) return options;
-  const size = sizeIfSameFile(fromFd, toFd);
-  return size < 0 ? options : { ...options, size };
+export function boundedToItself<T extends { size: number }>(ends: CopyEnds, options: T): T {
+  return options.size === Infinity && ends.ownSize >= 0 ? { ...options, size: ends.ownSize } : options;
 }
 
 /** Whether the options leave the choice of copy to transfer(): none of the READ/WRITE copy's own asked for. */
