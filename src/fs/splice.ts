@@ -26,7 +26,7 @@ import { SYS_close, SYS_fcntl, SYS_pipe2 } from '../sys/syscalls.js';
 import { F_GETFL, F_GETPIPE_SZ, F_SETPIPE_SZ, O_CLOEXEC } from '../sys/constants.js';
 import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
-import { boundedToItself, pipelined, type TransferEnd } from './transfer.js';
+import { boundedToItself, checkCopy, pipelined, type TransferEnd } from './transfer.js';
 import { roomIn, wantsRoom, writeWithRoom } from './room.js';
 import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
 import { canSpliceToPipe, spliceIntoPipe } from './splice-pipe.js';
@@ -93,6 +93,7 @@ export interface SpliceOptions {
  * (ENOSPC, EIO) reject with its syscall, as transfer()'s.
  */
 export async function spliceTransfer(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
+  checkCopy(from, to, givenOptions);
   const ends = copyEnds(from.fd, to.fd);
   const options = boundedToItself(ends, givenOptions);
   const range = ends.regular ? await rangeTransfer(from.fd, to.fd, options, from.context, to.context) : null;

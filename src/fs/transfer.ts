@@ -46,6 +46,7 @@ import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { rangeTransfer } from './range-transfer.js';
 import { copyEnds, type CopyEnds } from './regular-file.js';
+import { checkInteger } from './args.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
@@ -112,6 +113,7 @@ export interface TransferOptions {
 
 /** Copies; resolves with the bytes copied. Every op has settled when it resolves or rejects. */
 export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: TransferOptions): Promise<number> {
+  checkCopy(from, to, givenOptions);
   const ends = copyEnds(from.fd, to.fd);
   const options = boundedToItself(ends, givenOptions);
   if (!inKernel(options)) return pipelined(ring, from, to, options, 0);
@@ -120,6 +122,17 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, g
   if (range.done) return range.copied;
   // copy_file_range cannot copy these fds from some point on: the rest by READ/WRITE (a stream's offset is past what it copied).
   return range.copied + (await pipelined(ring, from, to, options, range.copied));
+}
+
+/**
+ * Throws (rejects) on fds and sizes no copy takes, before anything is asked of the kernel: an fd that is
+ * not a number went to the kernel as 0 (`{ fd: undefined }` copied stdin), a negative or fractional size
+ * failed with EINVAL from a READ, or a RangeError naming an internal field.
+ */
+export function checkCopy(from: TransferEnd, to: TransferEnd, options: { size: number }): void {
+  checkInteger(from.fd, 'from.fd', 0, 0x7fffffff);
+  checkInteger(to.fd, 'to.fd', 0, 0x7fffffff);
+  if (options.size !== Infinity) checkInteger(options.size, 'options.size', 0, Number.MAX_SAFE_INTEGER);
 }
 
 /**

@@ -4,7 +4,8 @@
 // ENOSPC), by copy_file_range and by READ/WRITE alike. Now they copy what the
 // file held when the copy started, as for any source that grows meanwhile
 // (test/fs/growing-source.test.ts: a prefix of what was appended, or none).
-import { test, after } from 'node:test';
+import { after } from 'node:test';
+import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
