@@ -1,15 +1,22 @@
 // Helpers shared by the tests (kept outside test/ so that `node --test` does
 // not take them for test files).
 import assert from 'node:assert/strict';
+import { release } from 'node:os';
 import type { TestContext } from 'node:test';
 
 import { addTraceListener, constants as C, Ring, type OpOptions, type OpSpec, type TraceEvent } from '../src/index.js';
-import { interval } from '../src/time/index.js';
+import { ETIME } from '../src/sys/errno.js';
 import { addressOf } from '../src/sys/memory.js';
 import { O_CLOEXEC } from '../src/sys/constants.js';
 import { native } from '../src/sys/native.js';
 import { SYS_close, SYS_pipe2, SYS_write } from '../src/sys/syscalls.js';
 import { until } from './net.js';
+
+/** Whether the running kernel is older than `major.minor` (by uname's release: for features no probe shows). */
+export function linuxBefore(major: number, minor: number): boolean {
+  const [haveMajor = 0, haveMinor = 0] = release().split('.').map(Number);
+  return haveMajor < major || (haveMajor === major && haveMinor < minor);
+}
 
 /** pipe2(2) through the native shim: [read end, write end]. An empty pipe is a read that blocks until written. */
 export function pipe(): [number, number] {
@@ -57,10 +64,18 @@ export async function opcodesDuring(ring: Ring, work: () => Promise<unknown>): P
   return seen;
 }
 
-/** Whether the kernel has multishot timeouts (IORING_TIMEOUT_MULTISHOT, Linux 6.4): older ones reject them with EINVAL. */
+/**
+ * Whether the kernel has multishot timeouts (IORING_TIMEOUT_MULTISHOT, Linux 6.4): older ones reject them with EINVAL.
+ * Asked of the kernel with one raw TIMEOUT SQE: interval() itself ticks on older kernels too (one timeout per tick).
+ */
 export async function hasMultishotTimeout(ring: Ring): Promise<boolean> {
+  const submitter = ring.submitter;
   try {
-    for await (const _ of interval(1, { count: 1, ring }));
+    await ring.submit({
+      syscall: 'timeout',
+      expect: -ETIME,
+      prep: (uring, sqe, slot) => uring.prepTimeout(sqe, submitter.timespec(slot, 1), 1, C.IORING_TIMEOUT_MULTISHOT),
+    });
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EINVAL') return false;

@@ -6,13 +6,24 @@
 // a pause, so that a process out of fds keeps serving the connections it has
 // and starts accepting again when fds free up. An error about one connection
 // is skipped; any other error ends the loop with it (as node:net emits it),
-// since accepting again would fail the same way, at once, for ever.
+// since accepting again would fail the same way, at once, for ever. A kernel
+// before 5.19 refuses the multishot flag (EINVAL): the loop is then a single
+// ACCEPT re-armed after each connection.
 import type { Ring } from '../driver/ring.js';
 import type { Multishot } from '../op/multishot.js';
+import { EINVAL } from '../sys/errno.js';
 import { handleClosedError } from '../sys/errors.js';
 import { SOCK_CLOEXEC } from '../sys/socket-constants.js';
 import { AcceptLoop, type AcceptingListener, type AcceptStats } from './accept-loop.js';
 import { closeFdNow } from './socket.js';
+
+/** Rings whose kernel refused a multishot accept (before Linux 5.19): their accept loops use single accepts. */
+const singleAccepts = new WeakSet<Ring>();
+
+/** @internal For tests on a newer kernel: `ring`'s accept loops use single accepts, as after a refusal. */
+export function useSingleAccepts(ring: Ring): void {
+  singleAccepts.add(ring);
+}
 
 /** Options for accept() and connections(). */
 export interface AcceptOptions {
@@ -130,17 +141,36 @@ export abstract class Listener<S> implements AsyncIterable<S>, AcceptingListener
   private arm(signal: AbortSignal): Multishot<number> {
     const fd = this.fd;
     const stats = this.stats;
+    const ring = this.ring;
     stats.arms++;
-    return this.ring.multishot(
+    // Whether the SQE in the kernel now is a multishot accept (else a single ACCEPT, re-armed after each connection).
+    let multishot = !singleAccepts.has(ring);
+    let accepted = false;
+    return ring.multishot(
       {
         syscall: 'accept',
-        prep: (uring, sqe) => uring.prepMultishotAccept(sqe, fd, 0, 0, SOCK_CLOEXEC),
+        prep: (uring, sqe) => {
+          if (multishot) uring.prepMultishotAccept(sqe, fd, 0, 0, SOCK_CLOEXEC);
+          else uring.prepAccept(sqe, fd, 0, 0, SOCK_CLOEXEC);
+        },
         map: (res) => {
           stats.cqes++;
+          accepted = true;
           return res;
         },
-        // A final CQE that still carried a connection: carry on at once.
-        rearm: (res) => res >= 0,
+        rearm: (res) => {
+          // Before Linux 5.19 ACCEPT refuses IORING_ACCEPT_MULTISHOT with EINVAL, before any connection:
+          // go on with single accepts (on this ring from now on). A socket that does not listen fails
+          // the single accept with EINVAL too, and that ends the loop with it.
+          if (res === -EINVAL && multishot && !accepted) {
+            singleAccepts.add(ring);
+            multishot = false;
+            stats.cqes++;
+            return true;
+          }
+          // A final CQE that still carried a connection: carry on at once.
+          return res >= 0;
+        },
         release: this.keep,
       },
       { signal },

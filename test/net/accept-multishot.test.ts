@@ -6,7 +6,7 @@ import { createHook } from 'node:async_hooks';
 import { execFile, spawnSync } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import net from 'node:net';
-import { constants } from 'node:os';
+import { constants, release } from 'node:os';
 import type { TestContext } from 'node:test';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
@@ -15,13 +15,18 @@ import { sleep } from '../../src/time/index.js';
 import { SQE } from '../../src/sys/layout.js';
 import { acceptErrorCourse } from '../../src/net/accept-loop.js';
 import { shutdownNow } from '../../src/net/socket.js';
+import { useSingleAccepts } from '../../src/net/listener.js';
+import { linuxBefore } from '../../test-support/kernel.js';
 import { native } from '../../src/sys/native.js';
 import { SHUT_RD } from '../../src/sys/socket-constants.js';
 import { SYS_fcntl } from '../../src/sys/syscalls.js';
 import { F_GETFL, F_SETFL } from '../../src/sys/constants.js';
 import { nodeConnect } from '../../test-support/net.js';
 
-test('one SQE accepts many connections: one ACCEPT SQE with IORING_ACCEPT_MULTISHOT in ioprio', async () => {
+/** Multishot accept came in Linux 5.19; before, ACCEPT refuses the flag with EINVAL (no probe tells). */
+const NO_MULTISHOT_ACCEPT = linuxBefore(5, 19) ? `Linux ${release()} has no IORING_ACCEPT_MULTISHOT (5.19+)` : false;
+
+test('one SQE accepts many connections: one ACCEPT SQE with IORING_ACCEPT_MULTISHOT in ioprio', { skip: NO_MULTISHOT_ACCEPT }, async () => {
   const ring = new Ring({ entries: 64 });
   const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
   const port = listener.address().port;
@@ -52,6 +57,61 @@ test('one SQE accepts many connections: one ACCEPT SQE with IORING_ACCEPT_MULTIS
   } finally {
     stop();
     for (const c of clients) c.destroy();
+    await listener.close();
+    await ring.close();
+  }
+});
+
+/** Connects `n` node:net clients to `port` and takes them from `listener.connections()`; returns the ACCEPT SQEs placed. */
+async function acceptAll(ring: Ring, listener: TcpListener, n: number): Promise<number> {
+  let sqes = 0;
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_ACCEPT) sqes++;
+  });
+  const clients: net.Socket[] = [];
+  try {
+    const port = listener.address().port;
+    for (let i = 0; i < n; i++) clients.push(net.connect({ port, host: '127.0.0.1' }).on('error', () => {}));
+    let accepted = 0;
+    for await (const conn of listener.connections()) {
+      await conn.close();
+      if (++accepted === n) break;
+    }
+    assert.equal(accepted, n);
+    return sqes;
+  } finally {
+    stop();
+    for (const c of clients) c.destroy();
+  }
+}
+
+test('connections() accepts on every kernel: where multishot accept is refused (before 5.19, EINVAL), one ACCEPT per connection', async () => {
+  const ring = new Ring({ entries: 16 });
+  const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
+  try {
+    const sqes = await acceptAll(ring, listener, 5);
+    // Refused: the multishot SQE, then a single ACCEPT per connection and the one re-armed after the last
+    // (cancelled by the break); else the one multishot SQE.
+    assert.equal(sqes, NO_MULTISHOT_ACCEPT ? 1 + 5 + 1 : 1);
+    // A second loop on that ring places what works at once.
+    const again = await acceptAll(ring, listener, 3);
+    assert.equal(again, NO_MULTISHOT_ACCEPT ? 3 + 1 : 1);
+  } finally {
+    await listener.close();
+    await ring.close();
+  }
+});
+
+test('the single-accept loop (what a kernel before 5.19 gets) hands out every connection, stops on break, and a new loop goes on', async () => {
+  const ring = new Ring({ entries: 16 });
+  useSingleAccepts(ring);
+  const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
+  try {
+    // One ACCEPT per connection, and the one re-armed after the last (cancelled by the break).
+    assert.equal(await acceptAll(ring, listener, 20), 21);
+    assert.equal(await acceptAll(ring, listener, 4), 5);
+    assert.equal(listener.stats.accepted, 24);
+  } finally {
     await listener.close();
     await ring.close();
   }
