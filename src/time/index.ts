@@ -7,7 +7,7 @@ import { kOp, type OpPromise } from '../op/op.js';
 import { usesNode } from '../backend/backend.js';
 import * as nodeTime from '../fallback/time.js';
 import type { Multishot } from '../op/multishot.js';
-import { ETIME } from '../sys/errno.js';
+import { EINVAL, ETIME } from '../sys/errno.js';
 
 /** Options for sleep() and interval(). */
 export interface TimerOptions {
@@ -135,17 +135,34 @@ export function interval(ms: number, options?: IntervalOptions): Multishot<numbe
   const ring = options?.ring ?? defaultRing();
   const submitter = ring.submitter;
   let ticks = 0;
+  // Whether the timeout in the kernel is a multishot one (else one tick per SQE, re-armed after each).
+  let multishot = !singleTimeouts.has(ring);
   return ring.multishot(
     {
       syscall: 'timeout',
       // After a re-arm, only the ticks still owed.
-      prep: (uring, sqe, slot) => uring.prepTimeout(sqe, submitter.timespec(slot, ms), count === 0 ? 0 : count - ticks, C.IORING_TIMEOUT_MULTISHOT),
+      prep: (uring, sqe, slot) =>
+        multishot
+          ? uring.prepTimeout(sqe, submitter.timespec(slot, ms), count === 0 ? 0 : count - ticks, C.IORING_TIMEOUT_MULTISHOT)
+          : uring.prepTimeout(sqe, submitter.timespec(slot, ms), 0, 0),
       expect: -ETIME,
       map: () => ++ticks,
-      // The kernel ends a multishot op early, with a final tick, rather than
-      // let its CQEs overflow a full CQ: start it again for the ticks to come.
-      rearm: (res) => res === -ETIME && (count === 0 || ticks < count),
+      rearm: (res) => {
+        // Before Linux 6.4 TIMEOUT refuses IORING_TIMEOUT_MULTISHOT with EINVAL (the
+        // arguments were checked above): tick with one timeout per tick, on this ring from now on.
+        if (res === -EINVAL && multishot && ticks === 0) {
+          singleTimeouts.add(ring);
+          multishot = false;
+          return true;
+        }
+        // The kernel ends a multishot op early, with a final tick, rather than
+        // let its CQEs overflow a full CQ: start it again for the ticks to come.
+        return res === -ETIME && (count === 0 || ticks < count);
+      },
     },
     { signal: options?.signal },
   );
 }
+
+/** Rings whose kernel refused a multishot timeout (before Linux 6.4): their intervals re-arm one timeout per tick. */
+const singleTimeouts = new WeakSet<Ring>();

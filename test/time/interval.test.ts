@@ -1,5 +1,5 @@
-// time.interval(ms): one multishot IORING_OP_TIMEOUT (Linux 6.4), read with
-// `for await`. It ends after `count` ticks; breaking out of the loop or an
+// time.interval(ms): one multishot IORING_OP_TIMEOUT (Linux 6.4; before, one
+// timeout per tick), read with `for await`. It ends after `count` ticks; breaking out of the loop or an
 // abort cancels it in the kernel and gives its slot back.
 
 import { test } from 'node:test';
@@ -20,6 +20,32 @@ const NO_MULTISHOT = 'the kernel lacks IORING_TIMEOUT_MULTISHOT (Linux 6.4)';
 async function settleInFlight(ring: Ring): Promise<void> {
   for (let i = 0; ring.inFlight > 0 && i < 1000; i++) await turn();
 }
+
+test('interval() ticks on every kernel: before 6.4 (no IORING_TIMEOUT_MULTISHOT) one timeout per tick', { skip: ioUring.skip, timeout: 10_000 }, async () => {
+  const ring = new Ring({ entries: 4 });
+  let sqes = 0;
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_TIMEOUT) sqes++;
+  });
+  try {
+    const multishot = await hasMultishotTimeout(ring);
+    sqes = 0;
+    const ticks: number[] = [];
+    for await (const tick of interval(5, { count: 3, ring })) ticks.push(tick);
+    assert.deepEqual(ticks, [1, 2, 3]);
+    // Multishot: one SQE. Refused (EINVAL on the first): that SQE, then one per tick.
+    assert.equal(sqes, multishot ? 1 : 4);
+    // A second interval on that ring goes straight to the kind that works.
+    sqes = 0;
+    for await (const tick of interval(5, { count: 2, ring })) ticks.push(tick);
+    assert.deepEqual(ticks, [1, 2, 3, 1, 2]);
+    assert.equal(sqes, multishot ? 1 : 2);
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    stop();
+    await ring.close();
+  }
+});
 
 test('interval(5, {count: 3}) yields 1, 2, 3 from one SQE, then ends', { skip: ioUring.skip, timeout: 5_000 }, async (t) => {
   const ring = new Ring({ entries: 4 });
