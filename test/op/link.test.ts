@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 
 import { Ring, constants as C, type OpSpec } from '../../src/index.js';
 import { addressOf } from '../../src/sys/memory.js';
-import { readSpec, withTracedPipe } from '../../test-support/kernel.js';
+import { linuxBefore, readSpec, withTracedPipe } from '../../test-support/kernel.js';
 
 const nopSpec = (): OpSpec<unknown> => ({ syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe) });
 const writeSpec = (fd: number, data: Buffer): OpSpec<unknown> => ({
@@ -22,7 +22,13 @@ test('a chain whose middle op fails: the first resolves, the failure rejects, th
   try {
     const buffer = Buffer.alloc(4);
     const [first, failing, after] = ring.link([nopSpec(), readSpec(-1, buffer), nopSpec()]);
-    assert.equal(await first, 0);
+    const head = await first!.catch((error: unknown) => error);
+    if (linuxBefore(6, 1) && head instanceof Error) {
+      // Linux 5.10 fails a chain with an op the submission refuses (the bad fd here) as a whole: the
+      // ops before it are not run either, and reject with the kernel's ECANCELED. 6.1 runs them.
+      assert.equal((head as NodeJS.ErrnoException).code, 'ECANCELED');
+      assert.equal((head as NodeJS.ErrnoException).syscall, 'nop');
+    } else assert.equal(head, 0);
     await assert.rejects(failing!, { code: 'EBADF', syscall: 'read', errno: -constants.errno.EBADF });
     await assert.rejects(after!, (error: NodeJS.ErrnoException) => {
       assert.equal(error.code, 'ECANCELED');
