@@ -95,6 +95,8 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
   private readonly borrow: boolean;
   private done = false;
   private fallback: Buffer | null = null;
+  /** True while the fallback loop starts its own source.read(). */
+  private ownRead = false;
   /** The fallback's read options (kernels without buffer rings); the multishot recv keeps none. */
   private readonly options: ChunkOptions | null = null;
 
@@ -160,7 +162,21 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
 
   private async nextFallback(): Promise<IteratorResult<T>> {
     const buf = (this.fallback ??= Buffer.allocUnsafeSlow(FALLBACK_BYTES));
-    const n = await this.source.read(buf, this.options ?? undefined);
+    // The loop's own read: the only one its stream lets through while it is live.
+    this.ownRead = true;
+    let reading: Promise<number>;
+    try {
+      reading = this.source.read(buf, this.options ?? undefined);
+    } finally {
+      this.ownRead = false;
+    }
+    let n: number;
+    try {
+      n = await reading;
+    } catch (error) {
+      this.done = true;
+      throw error;
+    }
     if (n === 0) {
       this.done = true;
       return { value: undefined, done: true };
@@ -194,11 +210,13 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
   }
 
   /**
-   * A multishot loop that may still yield (not ended, not left): the
-   * stream's own reads would race its recv for the bytes (SocketStream.read()).
+   * A loop that may still yield (not ended, not left): the stream's own
+   * reads would race its recv for the bytes (SocketStream.read()).
    */
   get live(): boolean {
-    return this.reader !== null && !this.reader.finished;
+    // Without buffer rings the loop reads with single recvs; another read would take bytes from between its chunks.
+    if (this.reader === null) return !this.done && !this.ownRead;
+    return !this.reader.finished;
   }
 
   /** True while a multishot recv may be in the kernel. */
