@@ -11,7 +11,8 @@ import type { IoUring } from '../ring/io-uring.js';
 import { type RingcoreError, chunkLoopReadingError, errnoException, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import * as C from '../sys/constants.js';
 import { IovecCursor } from '../sys/iovec.js';
-import { addressOf } from '../sys/memory.js';
+import { MSGHDR } from '../sys/layout.js';
+import { addressOf, storeU64 } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_sendto } from '../sys/syscalls.js';
 import { MSG_DONTWAIT, MSG_NOSIGNAL, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR } from '../sys/socket-constants.js';
@@ -292,7 +293,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
   /**
    * readv: fills `buffers` in order; the bytes read, 0 at end of stream. At
    * most IOV_MAX buffers go in one READV: after a batch that came back full,
-   * the next one takes only what is already there (RWF_NOWAIT), as one
+   * the next one takes only what is already there (RECVMSG, MSG_DONTWAIT), as one
    * readv(2) returns what has arrived.
    */
   readv(buffers: Uint8Array[], options?: IoOptions): Promise<number> {
@@ -309,20 +310,25 @@ export class SocketStream implements AsyncIterable<Buffer> {
     const fd = this.fd;
     do {
       const { array, count, bytes } = cursor.batch();
-      const flags = cursor.done === 0 ? 0 : C.RWF_NOWAIT;
       let n: number;
       try {
-        n = await this.run(
-          {
-            syscall: 'read',
-            prep: (uring, sqe) => {
-              uring.prepReadv(sqe, fd, addressOf(array), count, 0);
-              uring.setOpFlags(sqe, flags);
-            },
-            pin: [array, buffers],
-          },
-          options,
-        );
+        if (cursor.done === 0) {
+          n = await this.run(
+            { syscall: 'read', prep: (uring, sqe) => uring.prepReadv(sqe, fd, addressOf(array), count, 0), pin: [array, buffers] },
+            options,
+          );
+        } else {
+          // Only what is there: a RECVMSG with MSG_DONTWAIT (EAGAIN when nothing is). Not a READV with
+          // RWF_NOWAIT: Linux 6.1 and 5.10 fail that on a socket every time, which cut readv at IOV_MAX buffers.
+          const msghdr = Buffer.alloc(MSGHDR.size);
+          const words = new Uint32Array(msghdr.buffer, msghdr.byteOffset, msghdr.length / 4);
+          storeU64(words, MSGHDR.msg_iov / 4, addressOf(array));
+          storeU64(words, MSGHDR.msg_iovlen / 4, count);
+          n = await this.run(
+            { syscall: 'read', prep: (uring, sqe) => uring.prepRecvmsg(sqe, fd, addressOf(msghdr), MSG_DONTWAIT), pin: [msghdr, array, buffers] },
+            options,
+          );
+        }
       } catch (error) {
         // Nothing more had arrived (EAGAIN), or a later batch failed: the bytes read so far are the result.
         if (cursor.done > 0) break;
