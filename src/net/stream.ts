@@ -9,7 +9,6 @@ import type { Ring } from '../driver/ring.js';
 import { checkOptions, type OpSpec } from '../op/op.js';
 import type { IoUring } from '../ring/io-uring.js';
 import { type RingcoreError, chunkLoopReadingError, errnoException, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
-import * as C from '../sys/constants.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { MSGHDR } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
@@ -313,10 +312,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
       let n: number;
       try {
         if (cursor.done === 0) {
-          n = await this.run(
-            { syscall: 'read', prep: (uring, sqe) => uring.prepReadv(sqe, fd, addressOf(array), count, 0), pin: [array, buffers] },
-            options,
-          );
+          n = await this.run({ syscall: 'read', prep: (uring, sqe) => uring.prepReadv(sqe, fd, addressOf(array), count, 0), pin: [array, buffers] }, options);
         } else {
           // Only what is there: a RECVMSG with MSG_DONTWAIT (EAGAIN when nothing is). Not a READV with
           // RWF_NOWAIT: Linux 6.1 and 5.10 fail that on a socket every time, which cut readv at IOV_MAX buffers.
