@@ -6,11 +6,22 @@ import type { TestContext } from 'node:test';
 
 import { addTraceListener, constants as C, Ring, type OpOptions, type OpSpec, type TraceEvent } from '../src/index.js';
 import { ETIME } from '../src/sys/errno.js';
+import { recvBuffers } from '../src/net/buffer-ring.js';
 import { addressOf } from '../src/sys/memory.js';
 import { O_CLOEXEC } from '../src/sys/constants.js';
 import { native } from '../src/sys/native.js';
 import { SYS_close, SYS_pipe2, SYS_write } from '../src/sys/syscalls.js';
 import { until } from './net.js';
+
+/** Why a test of a ring's receive buffers cannot run here, or false: kernels before 5.19 have no buffer rings (plain reads, copies). */
+export async function noBufferRings(): Promise<string | false> {
+  const ring = new Ring({ entries: 4 });
+  try {
+    return recvBuffers(ring) === null ? 'no provided buffer rings (Linux < 5.19): chunks come from plain reads' : false;
+  } finally {
+    await ring.close();
+  }
+}
 
 /** Whether the running kernel is older than `major.minor` (by uname's release: for features no probe shows). */
 export function linuxBefore(major: number, minor: number): boolean {

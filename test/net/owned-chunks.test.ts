@@ -12,21 +12,12 @@ import { Ring } from '../../src/index.js';
 import { configureRecvBuffers, recvBuffers, socketpair, UdpSocket, type BorrowedChunk } from '../../src/net/index.js';
 import { CACHE_LINE, PAGE } from '../../src/sys/aligned-buffer.js';
 import { native } from '../../src/sys/native.js';
+import { noBufferRings } from '../../test-support/kernel.js';
 
 function pattern(size: number): Buffer {
   const b = Buffer.allocUnsafe(size);
   for (let i = 0; i < size; i++) b[i] = (i * 31 + (i >> 9)) & 0xff;
   return b;
-}
-
-/** Why a test of the ring's receive buffers cannot run here, or false: kernels before 5.19 have no buffer rings (plain reads, copies). */
-async function noBufferRings(): Promise<string | false> {
-  const ring = new Ring({ entries: 4 });
-  try {
-    return recvBuffers(ring) === null ? 'no provided buffer rings (Linux < 5.19): chunks come from plain reads' : false;
-  } finally {
-    await ring.close();
-  }
 }
 
 test('chunks kept with push() across many iterations stay intact (owned by default)', async () => {
