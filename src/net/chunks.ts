@@ -215,7 +215,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
    */
   get live(): boolean {
     // Without buffer rings the loop reads with single recvs; another read would take bytes from between its chunks.
-    if (this.reader === null) return !this.done && !this.ownRead;
+    if (this.reader === null) return !this.done && !this.ownRead && this.options?.signal?.aborted !== true;
     return !this.reader.finished;
   }
 
