@@ -96,7 +96,25 @@ int main(void) {
   must_mount("devtmpfs", "/host/dev", "devtmpfs", 0, NULL);
   mkdir("/host/dev/shm", 01777);
   must_mount("tmpfs", "/host/dev/shm", "tmpfs", 0, "mode=1777");
+  // A working directory under /tmp (a CI checkout in mktemp's place) would be hidden by the guest's own /tmp:
+  // it is kept aside and put back at the same path inside the tmpfs.
+  static char place[sizeof cmd + 8];
+  int under_tmp = strncmp(cmd, "/tmp/", 5) == 0;
+  if (under_tmp) {
+    snprintf(place, sizeof place, "/host%s", cmd);
+    mkdir("/keep", 0755);
+    must_mount(place, "/keep", NULL, MS_BIND, NULL);
+  }
   must_mount("tmpfs", "/host/tmp", "tmpfs", 0, "mode=1777");
+  if (under_tmp) {
+    for (char *slash = place + strlen("/host/tmp/"); (slash = strchr(slash, '/')) != NULL; slash++) {
+      *slash = 0;
+      mkdir(place, 0755);
+      *slash = '/';
+    }
+    mkdir(place, 0755);
+    must_mount("/keep", place, NULL, MS_BIND, NULL);
+  }
   must_mount("tmpfs", "/host/run", "tmpfs", 0, "mode=755");
   must_mount("tmpfs", "/host/root", "tmpfs", 0, "mode=700");
   loopback_up();
