@@ -61,24 +61,29 @@ const CHUNKS = [
 
 const { exports } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const input = {};
+/** The declarations of each entry, by path under dist/src/ without `.d.ts` (fs/index). */
+const declarations = [];
 for (const target of Object.values(exports)) {
   if (typeof target !== 'object') continue;
-  const from = /^\.\/dist\/src\/(.+)\.d\.ts$/.exec(target.types);
+  const from = /^\.\/dist\/src\/(.+)\.d\.ts$/.exec(target.types?.default);
   const to = /^\.\/dist\/bundle\/([^/]+)\.js$/.exec(target['module-sync']);
   const keys = Object.keys(target).join();
   if (
     !from ||
     !to ||
+    target.types.require !== `./dist/bundle/cjs/types/${from[1]}.d.cts` ||
+    Object.keys(target.types).join() !== 'require,default' ||
     target.require !== `./dist/bundle/cjs/${to[1]}.cjs` ||
     target.default !== `./dist/bundle/compat/${to[1]}.js` ||
     target.bun !== target.default ||
     keys !== 'types,module-sync,bun,require,default'
   ) {
     throw new Error(
-      `bundle: the exports entry ${JSON.stringify(target)} is not { types: dist/src/X.d.ts, module-sync: dist/bundle/Y.js, bun: dist/bundle/compat/Y.js, require: dist/bundle/cjs/Y.cjs, default: dist/bundle/compat/Y.js }`,
+      `bundle: the exports entry ${JSON.stringify(target)} is not { types: { require: dist/bundle/cjs/types/X.d.cts, default: dist/src/X.d.ts }, module-sync: dist/bundle/Y.js, bun: dist/bundle/compat/Y.js, require: dist/bundle/cjs/Y.cjs, default: dist/bundle/compat/Y.js }`,
     );
   }
   input[to[1]] = path.join(built, `${from[1]}.js`);
+  declarations.push(from[1]);
 }
 
 const build = await rollup({
@@ -194,6 +199,30 @@ writeFileSync(
 );
 for (const name of Object.keys(input)) {
   writeFileSync(path.join(outdir, 'compat', `${name}.js`), `import"./require.js";export*from"../${name}.js";\n`);
+}
+// The CommonJS declarations (cjs/types/<path>.d.cts, package.json's "types" → "require"). tsc's are ES module
+// declarations (.d.ts in a "type": "module" package), which a CommonJS file may not import under TypeScript's
+// "module": "node16" (nor nodenext before TypeScript 5.8): TS1479, also through a .d.cts that re-exports them. So the
+// same text again as .d.cts, relative specifiers ./x.js made ./x.cjs (a .d.cts then resolves them to ./x.d.cts), for
+// each entry's declarations and the files they reach.
+const pending = [...declarations];
+const written = new Set();
+while (pending.length > 0) {
+  const name = pending.pop();
+  if (written.has(name)) continue;
+  written.add(name);
+  const text = readFileSync(path.join(built, `${name}.d.ts`), 'utf8').replace(
+    /(\bfrom |\bimport\()(['"])(\.\.?\/[^'"]+)\.js\2/g,
+    (_, head, quote, specifier) => {
+      pending.push(path.posix.join(path.posix.dirname(name), specifier));
+      return `${head}${quote}${specifier}.cjs${quote}`;
+    },
+  );
+  const left = /['"]\.\.?\/[^'"]*\.js['"]/.exec(text);
+  if (left) throw new Error(`bundle: ${name}.d.ts names ${left[0]} in a way the CommonJS declarations do not rewrite`);
+  const file = path.join(outdir, 'cjs', 'types', `${name}.d.cts`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
 }
 // V8's code cache of the chunks for this node (scripts/code-cache.mjs). Without the addon (not built yet) there is
 // none, and the entries compile their chunks from source.

@@ -70,6 +70,11 @@ function pack() {
   ]) {
     assert.ok(names.includes(wanted), `the tarball lacks ${wanted} (for prebuilds: npm run prebuilds first)`);
   }
+  // Every file package.json's exports name, the declarations too (the CommonJS ones are made by scripts/bundle.mjs).
+  const leaves = (target) => (typeof target === 'string' ? [target] : Object.values(target).flatMap(leaves));
+  for (const file of leaves(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).exports)) {
+    assert.ok(names.includes(path.posix.normalize(file)), `the tarball lacks ${file}, which package.json's exports name`);
+  }
   assert.deepEqual(
     names.filter((n) => n.endsWith('.map')),
     [],
