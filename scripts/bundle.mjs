@@ -7,8 +7,8 @@
 // - Rollup makes one chunk per layer (CHUNKS), CommonJS-style, in
 //   dist/bundle/: every entry runs the core chunk, and ringcore/http the net
 //   chunk. Each package.json "exports" entry names the tsc output it is built
-//   from ("types": dist/src/fs/index.d.ts, so dist/src/fs/index.js) and its
-//   ES module ("module-sync": dist/bundle/fs.js).
+//   from ("types" → "default": dist/src/fs/index.d.ts, so dist/src/fs/index.js)
+//   and its ES module ("module-sync": dist/bundle/fs.js).
 // - The ES module is a small loader (LOADER) and the entry chunk's exports.
 //   The loader reads a chunk with readFileSync and compiles it with vm.Script,
 //   with V8's code cache when scripts/code-cache.mjs made one for this V8 (at
