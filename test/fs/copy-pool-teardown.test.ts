@@ -76,7 +76,9 @@ async function terminateMidCopy(src: string, dest: string, how: 'copyFile' | 'tr
 }
 
 for (const how of ['copyFile', 'transfer'] as const) {
-  test(`worker.terminate() during ${how}()'s copy_file_range ends the copy, not the end of the file`, { skip: canCopyRange() ? false : 'the native binary has no copyFileRange of this version (rebuild: npm run install)' }, async () => {
+  test(`worker.terminate() during ${how}()'s copy_file_range ends the copy, not the end of the file`, {
+    skip: canCopyRange() ? false : 'the native binary has no copyFileRange of this version (rebuild: npm run install)',
+  }, async () => {
     // 2 GiB, sparse: nothing written for the source; copying all of it takes seconds on ext4, a second on tmpfs.
     const SIZE = 2 * 1024 * 1024 * 1024;
     const src = join(dir, `src-${how}`);
