@@ -134,17 +134,22 @@ test('prepMultishotAccept puts IORING_ACCEPT_MULTISHOT in ioprio and SOCK_CLOEXE
 
 test('the accept loop ends cleanly when the listener is closed', async () => {
   const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  let accepted!: () => void;
+  const first = new Promise<void>((r) => {
+    accepted = r;
+  });
   const loop = (async () => {
     let n = 0;
     for await (const conn of listener) {
       n++;
       await conn.close();
+      accepted();
     }
     return n;
   })();
   const c = net.connect({ port: listener.address().port, host: '127.0.0.1' }).on('error', () => {});
-  await new Promise((r) => c.once('connect', r));
-  await new Promise((r) => setTimeout(r, 20));
+  // Closed once the loop has had the connection (a fixed wait missed it on a loaded machine).
+  await first;
   await listener.close();
   assert.equal(await loop, 1);
   c.destroy();
