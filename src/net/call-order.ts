@@ -18,6 +18,8 @@ interface Waiting {
   reject: (error: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** What the caller marked the call with (run()'s `tag`), for tail. */
+  tag: unknown;
 }
 
 export class CallOrder {
@@ -50,17 +52,24 @@ export class CallOrder {
     return call;
   }
 
+  /** The tag of the last call that waits (see run()), or undefined when none waits. */
+  get tail(): unknown {
+    const waiting = this.waiting;
+    return waiting === null ? undefined : waiting[waiting.length - 1]!.tag;
+  }
+
   /**
    * Runs `start` now if no call is in progress, else once every call made
    * before it has settled. Bad options throw now either way; an abort while
-   * it waits rejects it at once, and it never starts.
+   * it waits rejects it at once, and it never starts. `tag` marks a call that
+   * waits, for tail: a caller can add to the last call rather than queue one more.
    */
-  run<T>(start: () => Promise<T>, options: OpOptions | undefined): Promise<T> {
+  run<T>(start: () => Promise<T>, options: OpOptions | undefined, tag?: unknown): Promise<T> {
     if (this.idle) return this.started(start());
     const signal = checkOptions(options);
     if (signal?.aborted === true) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     return new Promise<T>((resolve, reject) => {
-      const entry: Waiting = { start, resolve: resolve as Waiting['resolve'], reject, signal, onAbort: undefined };
+      const entry: Waiting = { start, resolve: resolve as Waiting['resolve'], reject, signal, onAbort: undefined, tag };
       if (signal !== undefined) {
         entry.onAbort = () => {
           const waiting = this.waiting;

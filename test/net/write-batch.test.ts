@@ -1,0 +1,115 @@
+// Small writes called while an earlier write is under way are sent together
+// (src/net/stream.ts, WriteBatch): a loop of unawaited writes was one SEND,
+// and one trip through the loop, per write. Their bytes must still arrive
+// whole and in call order, mixed with the calls that do not join a batch.
+import { test } from '../../test-support/backend.js';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+
+import { Ring, constants as C, type TraceEvent } from '../../src/index.js';
+import { TcpListener, type TcpStream } from '../../src/net/index.js';
+import { record } from '../../test-support/kernel.js';
+
+const sends = (events: TraceEvent[]) => events.filter((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_SEND).length;
+
+/** A ringcore stream on `ring`, accepted from a node:net client, and everything the client receives until EOF. */
+async function connected(ring: Ring): Promise<{ stream: TcpStream; received: Promise<Buffer>; client: net.Socket }> {
+  const listener = await TcpListener.bind({ host: '127.0.0.1', port: 0, ring });
+  const client = net.connect({ host: '127.0.0.1', port: listener.address().port });
+  const stream = await listener.accept();
+  await listener.close();
+  const chunks: Buffer[] = [];
+  const received = new Promise<Buffer>((resolve, reject) => {
+    client.on('data', (chunk: Buffer) => chunks.push(chunk));
+    client.on('end', () => resolve(Buffer.concat(chunks)));
+    client.on('error', reject);
+  });
+  return { stream, received, client };
+}
+
+test('1000 small writes not awaited: a few SENDs, not one each; every byte arrives in call order', async () => {
+  const ring = new Ring({ entries: 64 });
+  const { stream, received, client } = await connected(ring);
+  const trace = record(ring);
+  try {
+    const parts = Array.from({ length: 1000 }, (_, i) => Buffer.from(`${String(i).padStart(4, '0')}:${'x'.repeat(59)}\n`));
+    const writes = parts.map((part) => stream.write(part));
+    await Promise.all(writes);
+    await stream.shutdown('write');
+    assert.deepEqual(await received, Buffer.concat(parts));
+    // The first write's SEND, then the other 999 (63,936 bytes) gathered into one; before the batches, 1000 SENDs.
+    assert.ok(sends(trace.events) <= 4, `${sends(trace.events)} SENDs for 1000 writes`);
+  } finally {
+    trace.stop();
+    client.destroy();
+    await stream.close();
+    await ring.close();
+  }
+});
+
+test('batched writes keep their place among strings, writes with a signal, big writes, writev and shutdown', async () => {
+  const ring = new Ring({ entries: 64 });
+  const { stream, received, client } = await connected(ring);
+  try {
+    const expected: Buffer[] = [];
+    const writes: Promise<void>[] = [];
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 300; i++) {
+      const small = Buffer.from(`s${i};`);
+      const kind = i % 6;
+      if (kind === 0) {
+        writes.push(stream.write(small));
+        expected.push(small);
+      } else if (kind === 1) {
+        writes.push(stream.write(`t${i};`));
+        expected.push(Buffer.from(`t${i};`));
+      } else if (kind === 2) {
+        // Options keep a write out of a batch: it waits on its own, between batches.
+        writes.push(stream.write(small, { signal }));
+        expected.push(small);
+      } else if (kind === 3) {
+        const big = Buffer.alloc(40_000 + i, 0x41 + (i % 26));
+        writes.push(stream.write(big));
+        expected.push(big);
+      } else if (kind === 4) {
+        const pair = [Buffer.from(`v${i}a;`), Buffer.from(`v${i}b;`)];
+        writes.push(stream.writev(pair));
+        expected.push(...pair);
+      } else {
+        // A batch stops at 64 KiB: these fill several.
+        const fill = Buffer.alloc(16_000, 0x61 + (i % 26));
+        writes.push(stream.write(fill.subarray(0, 15_000)), stream.write(fill.subarray(15_000)));
+        expected.push(fill);
+      }
+    }
+    const fin = stream.shutdown('write');
+    await Promise.all([...writes, fin]);
+    const got = await received;
+    const want = Buffer.concat(expected);
+    assert.equal(got.length, want.length);
+    assert.ok(got.equals(want), 'the bytes arrived in call order');
+  } finally {
+    client.destroy();
+    await stream.close();
+    await ring.close();
+  }
+});
+
+test('every write of a batch rejects when the stream is destroyed before the batch is sent', async () => {
+  const ring = new Ring({ entries: 64 });
+  const { stream, client } = await connected(ring);
+  try {
+    client.pause();
+    // The first write fills the socket and waits for room; the small ones behind it wait in one batch.
+    const first = stream.write(Buffer.alloc(32 << 20));
+    const small = Array.from({ length: 10 }, (_, i) => stream.write(`w${i}`));
+    const settled = Promise.allSettled([first, ...small]);
+    stream.destroy();
+    const results = await settled;
+    for (const r of results.slice(1)) assert.equal(r.status, 'rejected');
+  } finally {
+    client.destroy();
+    await stream.close();
+    await ring.close();
+  }
+});
