@@ -22,6 +22,12 @@ const ROUTES = [
   { path: '/json', name: '1 KiB JSON', headline: false },
 ];
 
+/** Responses with bodies, on the bare app: fewer connections, as a client downloading does not open 256. */
+const BODIES = [
+  { path: '/stream', name: '64 × 1 KiB res.write()', connections: 16 },
+  { path: '/large', name: '1 MiB res.end()', connections: 8 },
+];
+
 export const frameworks: ScenarioDef = {
   name: 'frameworks',
   title: 'Framework apps on createServer (wrk)',
@@ -32,7 +38,9 @@ export const frameworks: ScenarioDef = {
     '`Hello, World!` and `GET /json` with a 1 KiB JSON document. The same app code runs on `node:http` (the Node column) ' +
     "and on ringcore/http's `createServer` (bench/servers/frameworks.ts), in separate processes, keep-alive, no pipelining. " +
     "The targets are the issue's: bare ≥ 1.5×, Fastify, Koa and Hono ≥ 1.3×, Express ≥ 1.1×. Hello-world rows are headline " +
-    'rows; the JSON rows run with --full or --only frameworks. Quick mode: c=64, 1 s runs, no warm-up.',
+    'rows; the JSON rows run with --full or --only frameworks. Two more rows on the bare app send bodies as users do: ' +
+    '`GET /stream`, 64 KiB as 64 `res.write()` calls of 1 KiB (chunked), at c=16, and `GET /large`, 1 MiB in one ' +
+    '`res.end()`, at c=8. Quick mode: c=64 (the body rows keep theirs), 1 s runs, no warm-up.',
   plan(mode) {
     const { connections, seconds, warmupSeconds } = SETTINGS[mode];
     const runs: RunSpec[] = [];
@@ -53,6 +61,16 @@ export const frameworks: ScenarioDef = {
           target: { value: target, text: `≥ ${target}× the app on node:http`, ratio: true },
         });
       }
+    }
+    // Bodies as users send them, on the bare app only (session 18): many res.write() calls, and one large body.
+    for (const body of BODIES) {
+      const params = { app: 'bare', path: body.path, connections: body.connections, seconds, warmupSeconds };
+      const key = `bare-${body.path.slice(1)}-c${body.connections}`;
+      runs.push(
+        { id: `node-${key}`, variant: 'node', params, label: 'bare createServer on node:http', requires: ['wrk'] },
+        { id: `ringcore-${key}`, variant: 'ringcore', params, requires: ['wrk'] },
+      );
+      rows.push({ label: `bare createServer, ${body.name}, c=${body.connections}`, node: `node-${key}`, ringcore: `ringcore-${key}` });
     }
     return { runs, rows };
   },

@@ -12,6 +12,7 @@ import { fsCat } from './fs-cat.js';
 import { fsRandomRead } from './fs-random-read.js';
 import { fsSmallFiles } from './fs-small-files.js';
 import { fsCopy } from './fs-copy.js';
+import { paths } from './paths.js';
 import { frameworks } from './frameworks.js';
 import { fallback } from './fallback.js';
 import { importCost } from './import-cost.js';
@@ -29,6 +30,7 @@ export const catalog: readonly ScenarioDef[] = [
   fsRandomRead,
   fsSmallFiles,
   fsCopy,
+  paths,
   fallback,
   importCost,
 ];

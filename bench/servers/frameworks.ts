@@ -1,7 +1,8 @@
 // One app of the frameworks benchmark: bare node:http-style handler, Express,
 // Fastify, Koa or Hono, on node:http or on ringcore/http's createServer (the
 // same app code either way). Routes: GET / answers "Hello, World!"
-// (text/plain), GET /json a 1 KiB JSON document. Prints "listening on
+// (text/plain), GET /json a 1 KiB JSON document; the bare app also answers GET
+// /stream (64 KiB as 64 res.write() calls, chunked) and GET /large (1 MiB in one res.end()). Prints "listening on
 // HOST:PORT" first, as the other bench servers do.
 //   --app bare|express|fastify|koa|hono   --on node|ringcore
 import http, { type RequestListener } from 'node:http';
@@ -22,6 +23,9 @@ const port = Number(values.port);
 /** The 1 KiB JSON body (1053 bytes): 16 small records. */
 const records = Array.from({ length: 16 }, (_, i) => ({ id: i, name: `item-${i}`, tags: ['a', 'b'], price: i * 1.25, ok: i % 2 === 0 }));
 const HELLO = 'Hello, World!';
+/** The bare app's /stream (64 res.write() of 1 KiB, chunked) and /large (1 MiB in one res.end()) bodies. */
+const KIB = Buffer.alloc(1024, 0x61);
+const MIB = Buffer.alloc(1 << 20, 0x62);
 
 type Factory = (listener: RequestListener) => http.Server;
 const factory: Factory =
@@ -43,6 +47,13 @@ switch (values.app) {
         if (req.url === '/json') {
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify(records));
+        } else if (req.url === '/stream') {
+          res.setHeader('content-type', 'text/plain');
+          for (let i = 0; i < 64; i++) res.write(KIB);
+          res.end();
+        } else if (req.url === '/large') {
+          res.setHeader('content-type', 'application/octet-stream');
+          res.end(MIB);
         } else {
           res.setHeader('content-type', 'text/plain');
           res.end(HELLO);

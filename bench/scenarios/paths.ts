@@ -1,0 +1,186 @@
+// Paths as users call them (session 18): one call at a time, each awaited,
+// against the Node built-in it replaces. value: ns per call, the median of
+// `batches` batches of `count` calls after a warm-up batch; cpuNsPerOp: the
+// process's CPU time (all its threads: libuv's pool, io_uring's workers) per
+// call over all batches, which a loaded machine disturbs less than the clock. Variants: ringcore,
+// node; param `path`:
+//   readFile-1k, readFile-64k, readFile-1m   readFile of a cached file of that size
+//   writeFile-1k                             writeFile of 1 KiB over the same file
+//   stat                                     stat of a file
+//   open-close                               open(path, 'r') then close()
+//   readdir                                  readdir of a directory of 100 entries
+//   small-writes                             `count` writes of 64 B on a TCP stream, none awaited but the
+//                                            last (node:net: socket.write, the last one's callback), into a
+//                                            draining reader in another process (servers/drain.ts)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as nodeFs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as fs from 'ringcore/fs';
+import { TcpListener } from 'ringcore/net';
+import { benchMain, intParam, nowNs } from '../lib/child.js';
+import { benchDir } from '../lib/files.js';
+import type { Measurement } from '../lib/types.js';
+
+interface Params {
+  path: string;
+  count: number;
+  batches: number;
+}
+
+type Impl = 'ringcore' | 'node';
+type Call = () => Promise<unknown>;
+
+const dir = path.join(benchDir, 'paths');
+
+function file(name: string, size: number): string {
+  mkdirSync(dir, { recursive: true });
+  const p = path.join(dir, name);
+  writeFileSync(p, Buffer.alloc(size, 0x61));
+  return p;
+}
+
+/** The call to repeat, for one path and one side. */
+function fsCall(impl: Impl, name: string): Call {
+  const api = impl === 'ringcore' ? (fs as unknown as typeof nodeFs) : nodeFs;
+  switch (name) {
+    case 'readFile-1k':
+    case 'readFile-64k':
+    case 'readFile-1m': {
+      const size = { 'readFile-1k': 1024, 'readFile-64k': 64 << 10, 'readFile-1m': 1 << 20 }[name];
+      const p = file(name, size);
+      return () => api.readFile(p);
+    }
+    case 'writeFile-1k': {
+      const p = file(`${name}-${impl}`, 0);
+      const data = Buffer.alloc(1024, 0x62);
+      return () => api.writeFile(p, data);
+    }
+    case 'stat': {
+      const p = file(name, 1024);
+      return () => api.stat(p);
+    }
+    case 'open-close': {
+      const p = file(name, 1024);
+      return async () => (await api.open(p, 'r')).close();
+    }
+    case 'readdir': {
+      const d = path.join(dir, 'readdir-100');
+      mkdirSync(d, { recursive: true });
+      for (let i = 0; i < 100; i++) writeFileSync(path.join(d, `entry-${i}`), '');
+      return () => api.readdir(d);
+    }
+    default:
+      throw new Error(`unknown path ${name}`);
+  }
+}
+
+/** CPU time of this process (every thread) since `from`, in ns. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) * 1000;
+}
+
+async function timeCalls(call: Call, { count, batches }: Params): Promise<Measurement> {
+  for (let i = 0; i < count; i++) await call(); // warm-up: JIT, ring setup
+  const times: number[] = [];
+  const cpu = process.cpuUsage();
+  for (let b = 0; b < batches; b++) {
+    const start = nowNs();
+    for (let i = 0; i < count; i++) await call();
+    times.push((nowNs() - start) / count);
+  }
+  const cpuNsPerOp = cpuSince(cpu) / (count * batches);
+  times.sort((a, b) => a - b);
+  return { value: times[times.length >> 1]!, unit: 'ns/op', ops: count * batches, cpuNsPerOp };
+}
+
+const drainJs = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'), 'servers', 'drain.js');
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** `count` writes of 64 B in a row, only the last awaited; a batch per `batches`; then FIN and the reader's count. */
+async function smallWrites(impl: Impl, { count, batches }: Params): Promise<Measurement> {
+  const small = Buffer.alloc(64, 0x63);
+  const times: number[] = [];
+  // write(last): the last write of a batch is the one awaited.
+  let write: (last: boolean) => Promise<void> | undefined;
+  let finish: () => Promise<string>;
+  let drain: ChildProcess;
+  if (impl === 'ringcore') {
+    const listener = await TcpListener.bind({ host: '127.0.0.1', port: 0 });
+    drain = spawn(process.execPath, [drainJs, '--host', '127.0.0.1', '--port', String(listener.address().port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const stream = await listener.accept();
+    await listener.close();
+    write = () => stream.write(small);
+    finish = async () => {
+      await stream.shutdown('write');
+      const reply = Buffer.alloc(32);
+      let got = 0;
+      for (let n; (n = await stream.read(reply.subarray(got))) > 0; ) got += n;
+      await stream.close();
+      return reply.toString('latin1', 0, got);
+    };
+  } else {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+    drain = spawn(process.execPath, [drainJs, '--host', '127.0.0.1', '--port', String((server.address() as net.AddressInfo).port)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const socket = await accepted;
+    server.close();
+    // A caller of socket.write makes no promise: only the last write has a callback.
+    write = (last) => {
+      if (!last) {
+        socket.write(small);
+        return undefined;
+      }
+      return new Promise<void>((resolve, reject) => socket.write(small, (error) => (error ? reject(error) : resolve())));
+    };
+    finish = () =>
+      new Promise((resolve) => {
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+        socket.on('end', () => resolve(text));
+        socket.end();
+      });
+  }
+  const run = async (): Promise<void> => {
+    for (let i = 0; i < count - 1; i++) void write(false);
+    await write(true);
+  };
+  await run(); // warm-up
+  const cpu = process.cpuUsage();
+  for (let b = 0; b < batches; b++) {
+    const start = nowNs();
+    await run();
+    times.push((nowNs() - start) / count);
+  }
+  const cpuNsPerOp = cpuSince(cpu) / (count * batches);
+  const counted = Number(await finish());
+  await exited(drain);
+  if (counted !== small.length * count * (batches + 1)) throw new Error(`the reader counted ${counted} bytes`);
+  times.sort((a, b) => a - b);
+  return { value: times[times.length >> 1]!, unit: 'ns/op', ops: count * batches, cpuNsPerOp };
+}
+
+function measure(impl: Impl, p: Params): Promise<Measurement> {
+  return p.path === 'small-writes' ? smallWrites(impl, p) : timeCalls(fsCall(impl, p.path), p);
+}
+
+await benchMain<Params>(
+  {
+    ringcore: (p) => measure('ringcore', p),
+    node: (p) => measure('node', p),
+  },
+  (raw) => ({
+    path: typeof raw.path === 'string' ? raw.path : 'stat',
+    count: intParam(raw, 'count', 1000),
+    batches: intParam(raw, 'batches', 5),
+  }),
+);
