@@ -15,6 +15,7 @@
 // parser owns is made when first needed: a keep-alive connection whose
 // requests each arrive whole and repeat its first head owns that head's copy,
 // and no buffer or string table.
+import { BodyBlocks } from './body-blocks.js';
 import { HttpError, type Limits } from './limits.js';
 import { ParserInput } from './parser-input.js';
 import { latin1, RecentStrings } from './recent-strings.js';
@@ -69,15 +70,19 @@ const FRESH_NAMES = new RecentStrings(0, 0, true);
 
 /** A chunk-size line longer than this (leading zeros, extensions) is refused. */
 const MAX_CHUNK_LINE = 1024;
+/** The least a block of a chunked body is made with (its chunks' sizes say little about what follows). */
+const CHUNKED_BLOCK = 16 * 1024;
 
 /** A strict, incremental HTTP/1.1 request parser: push() bytes in, next() whole requests out; violations throw HttpError. */
 export class RequestParser extends ParserInput {
   private state = State.Head;
   /** The request whose body is being read. */
   private current: ParsedRequest | null = null;
-  /** The body's parts so far and their total length. */
+  /** The body's parts so far (handed-out blocks) and their total length (what is still in `blocks` included). */
   private parts: Buffer[] = [];
   private total = 0;
+  /** The body's bytes, copied into blocks (body-blocks.ts). */
+  private readonly blocks = new BodyBlocks();
   /** Length: body bytes still to come. ChunkSize/ChunkData: bytes of the chunk. ChunkSize: characters of its line. */
   private chunkLeft = 0;
   private lineBytes = 0;
@@ -122,6 +127,7 @@ export class RequestParser extends ParserInput {
     this.current = null;
     this.parts.length = 0;
     this.total = 0;
+    this.blocks.clear();
   }
 
   /**
@@ -136,6 +142,7 @@ export class RequestParser extends ParserInput {
     this.state = State.Head;
     this.current = null;
     this.parts = [];
+    this.blocks.clear();
     this.total = this.chunkLeft = this.lineBytes = this.digits = 0;
     this.trailerLines = null;
     this.values?.forget();
@@ -168,9 +175,11 @@ export class RequestParser extends ParserInput {
   }
 
   /**
-   * Streaming bodies: appends the body bytes decoded so far (copies) to
-   * `into`; true once the body (and any trailers) is complete, after which
-   * nextHead() reads the next request.
+   * Streaming bodies: appends the body bytes decoded so far (copies, in
+   * blocks of up to 64 KiB) to `into`; true once the body (and any
+   * trailers) is complete, after which nextHead() reads the next request.
+   * Until then, bytes of a block not yet full may stay behind (bodyPending):
+   * flushBody() hands them out.
    */
   takeBody(into: Buffer[]): boolean {
     let done = false;
@@ -180,6 +189,7 @@ export class RequestParser extends ParserInput {
       else if (this.readChunked()) continue; // the last chunk: its trailers follow
       break;
     }
+    if (done) this.blocks.flush(this.parts);
     for (const part of this.parts) into.push(part);
     this.parts.length = 0;
     if (done) {
@@ -189,6 +199,16 @@ export class RequestParser extends ParserInput {
       this.unborrow();
     }
     return done;
+  }
+
+  /** Streaming bodies: body bytes copied that takeBody() has not handed out yet (a block not yet full). */
+  get bodyPending(): number {
+    return this.blocks.pending;
+  }
+
+  /** Streaming bodies: appends what bodyPending counts to `into`, as one Buffer. */
+  flushBody(into: Buffer[]): void {
+    this.blocks.flush(into);
   }
 
   /** Streaming bodies: the trailers of the body takeBody() just completed (flat pairs, names lowercased), once; null when none. */
@@ -226,6 +246,7 @@ export class RequestParser extends ParserInput {
 
   private finish(): ParsedRequest {
     const request = this.current!;
+    this.blocks.flush(this.parts);
     request.body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.total);
     this.trailerLines = null; // whole-request parsing checks trailers and drops them
     this.current = null;
@@ -422,11 +443,12 @@ export class RequestParser extends ParserInput {
 
   /**
    * Content-Length: copies what is there into the body's parts; true when it
-   * is complete. Memory follows the bytes received, not the length announced.
+   * is complete. Memory follows the bytes received (a block of at most 64
+   * KiB ahead of them), not the length announced.
    */
   private readLength(): boolean {
     const n = Math.min(this.chunkLeft, this.end - this.start);
-    if (n > 0) this.parts.push(Buffer.from(this.buf.subarray(this.start, this.start + n)));
+    if (n > 0) this.blocks.add(this.buf, this.start, this.start + n, this.chunkLeft, this.parts);
     this.total += n;
     this.chunkLeft -= n;
     this.start += n;
@@ -475,7 +497,7 @@ export class RequestParser extends ParserInput {
           break;
         case State.ChunkData: {
           const n = Math.min(this.chunkLeft, this.end - this.start);
-          this.parts.push(Buffer.from(buf.subarray(this.start, this.start + n)));
+          this.blocks.add(buf, this.start, this.start + n, Math.max(this.chunkLeft, CHUNKED_BLOCK), this.parts);
           this.total += n;
           this.chunkLeft -= n;
           this.start += n;

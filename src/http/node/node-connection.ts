@@ -7,14 +7,22 @@
 //
 // Backpressure: while the request does not want more body (push() said
 // no, or it is paused), the next chunk is not pulled from the socket.
+//
+// Chunks are taken by callback (receiver.ts), each as its completion is
+// reaped: the parser reads it where the kernel put it, and the request's
+// handler runs as soon as its head is in, not after the whole batch. The
+// body is copied once, into blocks of up to 64 KiB (body-blocks.ts); what a
+// batch of completions brought goes to the request as one 'data' once the
+// batch is reaped (a microtask), as node:http gives what one read brought.
 import type { EventEmitter } from 'node:events';
 import type * as Http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toDuplex, type RingcoreDuplex } from '../../net/duplex.js';
-import type { ChunkIterator, ChunkOptions } from '../../net/chunks.js';
+import type { BorrowedChunk, ChunkIterator, ChunkOptions } from '../../net/chunks.js';
 import type { TcpStream } from '../../net/tcp-stream.js';
 import { HttpError, LINGER_MS, type Limits } from '../limits.js';
 import { RequestParser, type ParsedRequest } from '../parser.js';
+import { HELD, Receiver, type Step } from '../receiver.js';
 import { HttpSocket, type SocketOwner } from './http-socket.js';
 import { shutdownNow } from '../../net/socket.js';
 import { SHUT_RDWR } from '../../sys/socket-constants.js';
@@ -26,7 +34,7 @@ import type { MessageClasses } from './listener-prototypes.js';
 /** Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views, no copy. */
 // node:http's reason phrases, read by the first refusal: loaded on first use, not at import (../status.ts).
 const http = lazyBuiltin<typeof Http>('node:http');
-const BORROWED: ChunkOptions = { borrow: true };
+const BORROWED = { borrow: true } as const satisfies ChunkOptions;
 
 /** What a connection needs from its server (createServer's Server). */
 export interface ConnectionHost extends EventEmitter {
@@ -99,7 +107,7 @@ export class NodeConnection implements SocketOwner {
   /** Requests on this connection so far. */
   requests = 0;
   private readonly parser: RequestParser;
-  private iterator: ChunkIterator | null = null;
+  private iterator: ChunkIterator<BorrowedChunk> | null = null;
   /** The request whose body is arriving. */
   private body: Incoming | null = null;
   private readonly parts: Buffer[] = [];
@@ -107,6 +115,8 @@ export class NodeConnection implements SocketOwner {
   private readonly active: { req: Incoming; res: Outgoing }[] = [];
   private paused = false;
   private wake: (() => void) | null = null;
+  /** A flush of the body bytes gathered so far is queued (flushBody, a microtask). */
+  private flushQueued = false;
   private upgraded = false;
   private closing = false;
   /** The parser refused a request: nothing more the client sends is parsed (see refuse()). */
@@ -155,22 +165,10 @@ export class NodeConnection implements SocketOwner {
     let failed = false;
     try {
       const iterator = (this.iterator = this.stream.chunks(BORROWED));
-      for (;;) {
-        while (this.paused && !this.closing) await new Promise<void>((resolve) => (this.wake = resolve));
-        const result = await iterator.next();
-        if (this.upgraded) return;
-        if (result.done) {
-          await this.clientEnded();
-          break;
-        }
-        const chunk = result.value;
-        this.socket.bytesRead += chunk.length;
-        this.lastActivity = Date.now();
-        if (this.closing || this.refused) continue;
-        this.parser.push(chunk);
-        this.consume();
-        if (this.upgraded) return;
-      }
+      // Resolves at the client's EOF; never once the connection is handed over (takeIn: HELD).
+      await new Promise<void>((resolve, reject) => new Receiver(this, iterator, resolve, reject).next());
+      this.flushBody();
+      await this.clientEnded();
     } catch (error) {
       failed = true;
       const errno = (error as NodeJS.ErrnoException).errno;
@@ -233,6 +231,34 @@ export class NodeConnection implements SocketOwner {
     if (!this.leaving) await new Promise<void>((resolve) => (this.left = resolve));
   }
 
+  /**
+   * @internal (Receiver) Takes one chunk, lent where it lies: bytes [start,
+   * end) of `memory`, which the parser copies what it keeps of before this
+   * returns. The next chunk is read at once, or once the request wants more
+   * body, or never (handed over).
+   */
+  takeIn(memory: Buffer, start: number, end: number): Step {
+    this.socket.bytesRead += end - start;
+    this.lastActivity = Date.now();
+    if (this.closing || this.refused) return true;
+    this.parser.pushIn(memory, start, end);
+    this.consume();
+    if (this.upgraded) return HELD;
+    if (this.paused && !this.closing) return new Promise<true>((resolve) => (this.wake = () => resolve(true)));
+    return true;
+  }
+
+  /** The body bytes gathered and not yet given to the request go to it now (queued once the batch of completions is reaped). */
+  private readonly flushBody = (): void => {
+    this.flushQueued = false;
+    const req = this.body;
+    if (req === null || this.closing || this.refused || this.parser.bodyPending === 0) return;
+    const parts = this.parts;
+    this.parser.flushBody(parts);
+    for (let i = 0; i < parts.length; i++) if (!req.push(parts[i])) this.paused = true;
+    parts.length = 0;
+  };
+
   /** Parses what is buffered: starts each request, feeds its body. */
   private consume(): void {
     const parser = this.parser;
@@ -244,7 +270,13 @@ export class NodeConnection implements SocketOwner {
           const complete = parser.takeBody(parts);
           for (let i = 0; i < parts.length; i++) if (!req.push(parts[i])) this.paused = true;
           parts.length = 0;
-          if (!complete) return;
+          if (!complete) {
+            if (!this.flushQueued && parser.bodyPending > 0) {
+              this.flushQueued = true;
+              queueMicrotask(this.flushBody);
+            }
+            return;
+          }
           req.complete = true;
           // Once complete, node:http's _addHeaderLines fills req.trailers / req.rawTrailers.
           const trailers = parser.takeTrailers();
