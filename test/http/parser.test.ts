@@ -452,3 +452,63 @@ test('after a refusal, discard() lets go of the chunk pushed where it lies: what
   assert.equal(parser.nextHead()?.target, '/mine');
   assert.equal(parser.nextHead(), null);
 });
+
+test('streaming bodies come out in blocks of up to 64 KiB, byte for byte, whatever the pieces; flushBody hands out a partial block', () => {
+  const body = Buffer.alloc(200 * 1024);
+  for (let i = 0; i < body.length; i++) body[i] = (i * 31 + (i >> 8)) & 0xff;
+  const chunkedBody = Buffer.concat([
+    Buffer.from('3000\r\n'),
+    body.subarray(0, 0x3000),
+    Buffer.from(`\r\n${(body.length - 0x3000).toString(16)}\r\n`),
+    body.subarray(0x3000),
+    Buffer.from('\r\n0\r\n\r\n'),
+  ]);
+  const wires = [
+    Buffer.concat([
+      Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`),
+      body,
+      Buffer.from('GET /next HTTP/1.1\r\nHost: x\r\n\r\n'),
+    ]),
+    Buffer.concat([
+      Buffer.from('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'),
+      chunkedBody,
+      Buffer.from('GET /next HTTP/1.1\r\nHost: x\r\n\r\n'),
+    ]),
+  ];
+  for (const wire of wires) {
+    for (const piece of [1, 4096, 5000, 70_000]) {
+      for (const flushEvery of [0, 3]) {
+        const parser = new RequestParser(DEFAULT_LIMITS);
+        const parts: Buffer[] = [];
+        const heads: string[] = [];
+        let inBody = false;
+        let pushes = 0;
+        for (let i = 0; i < wire.length; i += piece) {
+          // In place, inside memory that is scribbled over once the parser is done with it.
+          const memory = Buffer.alloc(piece + 2 * AROUND, '\r\n');
+          const bytes = wire.subarray(i, i + piece);
+          bytes.copy(memory, AROUND);
+          parser.pushIn(memory, AROUND, AROUND + bytes.length);
+          for (;;) {
+            if (inBody) {
+              if (!parser.takeBody(parts)) break;
+              inBody = false;
+              continue;
+            }
+            const head = parser.nextHead();
+            if (head === null) break;
+            heads.push(head.target);
+            inBody = head.body !== null;
+          }
+          if (inBody && flushEvery > 0 && ++pushes % flushEvery === 0) parser.flushBody(parts);
+          memory.fill(0x41);
+        }
+        assert.deepEqual(heads, ['/', '/next']);
+        assert.ok(Buffer.concat(parts).equals(body), `piece ${piece}, flush every ${flushEvery}`);
+        assert.ok(parts.every((p) => p.length <= 64 * 1024));
+        if (flushEvery === 0) assert.ok(parts.length <= 5, `${parts.length} parts for 200 KiB`);
+        assert.equal(parser.bodyPending, 0);
+      }
+    }
+  }
+});
