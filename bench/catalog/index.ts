@@ -14,6 +14,7 @@ import { fsSmallFiles } from './fs-small-files.js';
 import { fsCopy } from './fs-copy.js';
 import { paths } from './paths.js';
 import { frameworks } from './frameworks.js';
+import { httpUpload } from './http-upload.js';
 import { fallback } from './fallback.js';
 import { importCost } from './import-cost.js';
 
@@ -26,6 +27,7 @@ export const catalog: readonly ScenarioDef[] = [
   netRecv,
   httpHello,
   frameworks,
+  httpUpload,
   fsCat,
   fsRandomRead,
   fsSmallFiles,
