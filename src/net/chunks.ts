@@ -9,7 +9,7 @@
 // plain recvs into one Buffer of the iterator's own.
 import type { Ring } from '../driver/ring.js';
 import type { MultishotSink } from '../op/multishot.js';
-import { invalidArgType, receivedLostError, unreachableError } from '../sys/errors.js';
+import { concurrentReadError, invalidArgType, receivedLostError, unreachableError } from '../sys/errors.js';
 import type { IoUring } from '../ring/io-uring.js';
 import { recvBuffers, type BufferRing } from './buffer-ring.js';
 import { ProvidedRecv, type InPlaceSink, type ProvidedRecvSpec, type UnreadKeeper } from './provided-recv.js';
@@ -97,6 +97,8 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
   private fallback: Buffer | null = null;
   /** True while the fallback loop starts its own source.read(). */
   private ownRead = false;
+  /** True while a fallback next() has not settled: a second one is refused, as ProvidedRecv refuses it. */
+  private waiting = false;
   /** The fallback's read options (kernels without buffer rings); the multishot recv keeps none. */
   private readonly options: ChunkOptions | null = null;
 
@@ -131,7 +133,12 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
   next(): Promise<IteratorResult<T>> {
     if (this.reader !== null) return this.reader.next() as Promise<IteratorResult<T>>;
     if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return this.nextFallback();
+    // One reader at a time, as on the multishot path (a second read would only queue behind the first).
+    if (this.waiting) return Promise.reject(concurrentReadError());
+    this.waiting = true;
+    return this.nextFallback().finally(() => {
+      this.waiting = false;
+    });
   }
 
   /** Whether read() may be used: chunks come from a multishot recv (kernels with buffer rings). */
