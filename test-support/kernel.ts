@@ -156,9 +156,9 @@ export async function postStaleCqe(ring: Ring, earlier: SqeEvent): Promise<void>
 }
 
 /** A ring made with DEFER_TASKRUN (and SINGLE_ISSUER), or null after skipping `t` with the reason when the kernel refuses it. */
-export function deferTaskRunRing(t: TestContext, entries: number): Ring | null {
+export function deferTaskRunRing(t: TestContext, entries: number, cqEntries?: number): Ring | null {
   try {
-    return new Ring({ entries, flags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER });
+    return new Ring({ entries, cqEntries, flags: C.IORING_SETUP_DEFER_TASKRUN | C.IORING_SETUP_SINGLE_ISSUER });
   } catch (error) {
     t.skip(`DEFER_TASKRUN refused (Linux < 6.1): ${(error as Error).message}`);
     return null;
