@@ -8,6 +8,7 @@
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
 import { wantsRoom } from './room.js';
+import { chainError } from './chain-error.js';
 
 /** The most pairs linked into one chain. */
 export const CHAIN_PAIRS = 16;
@@ -48,7 +49,7 @@ export async function copyInLinkedPairs(ring: Ring, size: number, signal: AbortS
     for (let p = 0; p < lengths.length; p++) {
       const length = lengths[p]!;
       const [into, out] = [results[2 * p]!, results[2 * p + 1]!];
-      if (into.status === 'rejected') throw into.reason;
+      if (into.status === 'rejected') throw chainError(results, 2 * p);
       const n = into.value;
       let moved: number;
       if (out.status === 'fulfilled') moved = out.value;

@@ -33,6 +33,7 @@ import { canSpliceToPipe, spliceIntoPipe } from './splice-pipe.js';
 import { copyEnds, isRegularFile } from './regular-file.js';
 import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
 import { rangeTransfer } from './range-transfer.js';
+import { chainError } from './chain-error.js';
 
 /** The pipe size asked for: /proc/sys/fs/pipe-max-size's default. */
 const PIPE_SIZE = 1024 * 1024;
@@ -150,13 +151,13 @@ export async function spliceCopy(ring: Ring, from: TransferEnd, to: TransferEnd,
         specs.push(linkedSpliceSpec(from.fd, at, to.fd, -1, Math.min(length, end - at), from.context));
       }
       const results = await Promise.allSettled(ring.link(specs, { signal }) as Promise<number>[]);
-      for (const result of results) {
+      for (const [i, result] of results.entries()) {
         if (wantsRoom(result)) {
           // The pipe is full and non-blocking: the rest of the chain was cancelled; go on from here once it has room.
           await roomIn(ring, to.fd, signal, to.context);
           break;
         }
-        if (result.status === 'rejected') throw result.reason;
+        if (result.status === 'rejected') throw chainError(results, i);
         const asked = Math.min(length, end - offset);
         offset += result.value;
         if (result.value === 0) end = offset;

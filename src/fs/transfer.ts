@@ -54,6 +54,7 @@ import { fstatSpec } from './stat.js';
 import { truncateFd } from './truncate-fd.js';
 import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
 import type { OpSpec } from '../op/op.js';
+import { chainError } from './chain-error.js';
 
 /**
  * Bytes per read, and reads in flight. Cached pages are copied inline in the
@@ -283,7 +284,7 @@ export async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, 
         for (let i = 0; p < lengths.length; i += 2) {
           const length = lengths[p++]!;
           const [read, write] = [results[i]!, results[i + 1]!];
-          if (read.status === 'rejected') throw read.reason;
+          if (read.status === 'rejected') throw chainError(results, i);
           let written: number;
           if (write.status === 'fulfilled') written = write.value;
           else if (read.value === length)

@@ -430,7 +430,9 @@ test('transfer() (method: readwrite) to the current position of a regular file (
   await catIntoFile('transfer-cat', async (from, out) => {
     const before = ring.stats.completed;
     const copied = await fs.transfer(ring, { fd: from }, { fd: out }, { size: Infinity, positional: false, method: 'readwrite' });
-    assert.ok(ring.stats.completed - before < 36, `${ring.stats.completed - before} CQEs for 36 chunks read and written`);
+    // Chained, only a chain's last op posts a CQE; before IOSQE_CQE_SKIP_SUCCESS (5.17) every op posts one, which shows nothing.
+    if (ring.uring.features & IORING_FEAT_CQE_SKIP)
+      assert.ok(ring.stats.completed - before < 36, `${ring.stats.completed - before} CQEs for 36 chunks read and written`);
     return copied;
   });
   await ring.close();
