@@ -1,7 +1,8 @@
 // Directories: mkdir (MKDIRAT, with `recursive`), rmdir (UNLINKAT with
 // AT_REMOVEDIR), rm (lstat + unlink/rmdir, recursive), and readdir, which has
 // no io_uring op (getdents64 is not in io_uring): it uses node:fs/promises'
-// readdir, on Node's thread pool.
+// readdir, on Node's thread pool. A kernel without MKDIRAT (5.15) or UNLINKAT
+// (5.11) gets node:fs's mkdir, rmdir and rm, as the node backend does.
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import type * as FsPromises from 'node:fs/promises';
@@ -49,7 +50,7 @@ export async function mkdir(path: PathLike, options?: MkdirOptions | number | st
   const p = toCPath(path);
   const mode = toMode(opts.mode, 0o777, 'options.mode');
   if (opts.recursive !== undefined && typeof opts.recursive !== 'boolean') throw invalidArgType('options.recursive', 'of type boolean', opts.recursive);
-  if (usesNode()) return (await nodeFs()).mkdir(path, mode, opts);
+  if (usesNode() || !ringOf(opts).supports(C.IORING_OP_MKDIRAT)) return (await nodeFs()).mkdir(path, mode, opts);
   const ring = ringOf(opts);
   if (!opts.recursive) {
     await ring.submit(mkdirSpec(p, mode), { signal: opts.signal });
@@ -87,7 +88,7 @@ async function mkdirp(ring: Ring, path: string, mode: number, signal: AbortSigna
 export async function rmdir(path: PathLike, options?: FsOptions): Promise<void> {
   const p = toCPath(path);
   const o = checkOptions<FsOptions>(options);
-  if (usesNode()) return (await nodeFs()).rmdir(path, o);
+  if (usesNode() || !ringOf(o).supports(C.IORING_OP_UNLINKAT)) return (await nodeFs()).rmdir(path, o);
   await ringOf(o).submit(unlinkSpec(p, true), { signal: o.signal });
 }
 
@@ -110,7 +111,7 @@ export async function rm(path: PathLike, options?: RmOptions): Promise<void> {
   for (const key of ['recursive', 'force'] as const) {
     if (o[key] !== undefined && typeof o[key] !== 'boolean') throw invalidArgType(`options.${key}`, 'of type boolean', o[key]);
   }
-  if (usesNode()) return (await nodeFs()).rm(path, o);
+  if (usesNode() || !ringOf(o).supports(C.IORING_OP_UNLINKAT)) return (await nodeFs()).rm(path, o);
   throwIfAborted(o.signal);
   const ring = ringOf(o);
   try {

@@ -1,5 +1,8 @@
 // Ops on names rather than open files: rename (RENAMEAT), unlink (UNLINKAT),
 // symlink (SYMLINKAT), link (LINKAT). Each pins its path buffers until its CQE.
+// A kernel without the opcode (RENAMEAT and UNLINKAT came in 5.11, SYMLINKAT
+// and LINKAT in 5.15; Debian's 5.10 has the first two) gets node:fs's call,
+// as the node backend does, rather than the kernel's EINVAL.
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import * as C from '../sys/constants.js';
@@ -13,7 +16,7 @@ const done = () => undefined;
 
 /** Renames `oldPath` to `newPath` (IORING_OP_RENAMEAT), replacing a file already there. */
 export function rename(oldPath: PathLike, newPath: PathLike, options?: FsOptions): Promise<void> {
-  return twoPaths('rename', oldPath, 'oldPath', newPath, 'newPath', options, (uring, sqe, from, to) =>
+  return twoPaths('rename', C.IORING_OP_RENAMEAT, oldPath, 'oldPath', newPath, 'newPath', options, (uring, sqe, from, to) =>
     uring.prepRenameat(sqe, C.AT_FDCWD, from, C.AT_FDCWD, to, 0),
   );
 }
@@ -21,6 +24,7 @@ export function rename(oldPath: PathLike, newPath: PathLike, options?: FsOptions
 /** An op on two paths (rename, link): both pinned until its CQE, both named in its errors. */
 async function twoPaths(
   syscall: string,
+  opcode: number,
   first: PathLike,
   firstName: string,
   second: PathLike,
@@ -31,7 +35,7 @@ async function twoPaths(
   const from = toCPath(first, firstName);
   const to = toCPath(second, secondName);
   const o = checkOptions<FsOptions>(options);
-  if (usesNode()) return (await nodeFs()).twoPaths(syscall, first, second, o);
+  if (usesNode() || !ringOf(o).supports(opcode)) return (await nodeFs()).twoPaths(syscall, first, second, o);
   const spec: OpSpec<void> = {
     syscall,
     prep: (uring, sqe) => prep(uring, sqe, addressOf(from.bytes), addressOf(to.bytes)),
@@ -57,7 +61,7 @@ export function unlinkSpec(path: { bytes: Buffer; text: string }, removeDir: boo
 export async function unlink(path: PathLike, options?: FsOptions): Promise<void> {
   const p = toCPath(path);
   const o = checkOptions<FsOptions>(options);
-  if (usesNode()) return (await nodeFs()).unlink(path, o);
+  if (usesNode() || !ringOf(o).supports(C.IORING_OP_UNLINKAT)) return (await nodeFs()).unlink(path, o);
   return ringOf(o).submit(unlinkSpec(p, false), { signal: o.signal });
 }
 
@@ -67,7 +71,7 @@ export async function symlink(target: PathLike, path: PathLike, type?: string | 
   const p = toCPath(path);
   void type;
   const o = checkOptions<FsOptions>(options);
-  if (usesNode()) return (await nodeFs()).symlink(target, path, o);
+  if (usesNode() || !ringOf(o).supports(C.IORING_OP_SYMLINKAT)) return (await nodeFs()).symlink(target, path, o);
   const spec: OpSpec<void> = {
     syscall: 'symlink',
     prep: (uring, sqe) => uring.prepSymlinkat(sqe, addressOf(t.bytes), C.AT_FDCWD, addressOf(p.bytes)),
@@ -80,7 +84,7 @@ export async function symlink(target: PathLike, path: PathLike, type?: string | 
 
 /** A hard link `newPath` to `existingPath`. */
 export function link(existingPath: PathLike, newPath: PathLike, options?: FsOptions): Promise<void> {
-  return twoPaths('link', existingPath, 'existingPath', newPath, 'newPath', options, (uring, sqe, from, to) =>
+  return twoPaths('link', C.IORING_OP_LINKAT, existingPath, 'existingPath', newPath, 'newPath', options, (uring, sqe, from, to) =>
     uring.prepLinkat(sqe, C.AT_FDCWD, from, C.AT_FDCWD, to, 0),
   );
 }
