@@ -54,7 +54,7 @@ export async function copyInLinkedPairs(ring: Ring, size: number, signal: AbortS
       let moved: number;
       if (out.status === 'fulfilled') moved = out.value;
       else if (n === length && !wantsRoom(out))
-        throw out.reason; // the out op failed by itself (ENOSPC, EPIPE...)
+        throw chainError(results, 2 * p + 1); // the out op failed by itself (ENOSPC, EPIPE...)
       else moved = 0; // a short "in" broke the link, or the destination had no room
       await copy.finish(offset, n, moved);
       offset += n;

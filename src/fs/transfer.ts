@@ -288,7 +288,7 @@ export async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, 
           let written: number;
           if (write.status === 'fulfilled') written = write.value;
           else if (read.value === length)
-            throw write.reason; // the write failed by itself (ENOSPC, EPIPE...)
+            throw chainError(results, i + 1); // the write failed by itself (ENOSPC, EPIPE...)
           else written = 0; // a short read broke the link
           const got = read.value < length ? await readRest(buf, fixed, start + offset, read.value, length) : length;
           await writeRest(buf, fixed, at + offset, written, got);
