@@ -209,7 +209,8 @@ test('inside: one multishot RECV per connection, one SEND for a batch of pipelin
     await until(() => answered() === 11, 5000, 'the eleventh response');
     stop();
     const count = (opcode: number): number => sqes.filter((op) => op === opcode).length;
-    assert.equal(count(C.IORING_OP_RECV), 1, 'one multishot RECV served both turns');
+    // Without buffer rings (before 5.19) the connection reads with a plain RECV per read instead.
+    if (recvBuffers(ring) !== null) assert.equal(count(C.IORING_OP_RECV), 1, 'one multishot RECV served both turns');
     assert.equal(count(C.IORING_OP_SEND), 2, 'ten pipelined responses in one SEND, then one for the last request');
     assert.deepEqual([...onNetSocket], [false]);
   } finally {
