@@ -15,6 +15,7 @@ import { addressOf, storeU64 } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SYS_sendto } from '../sys/syscalls.js';
 import { MSG_DONTWAIT, MSG_NOSIGNAL, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR } from '../sys/socket-constants.js';
+import { IORING_OP_SEND_ZC } from '../sys/constants.js';
 import { CallOrder } from './call-order.js';
 import { ChunkIterator, type BorrowedChunk, type ChunkOptions } from './chunks.js';
 import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
@@ -307,7 +308,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
   /** @internal Sends `buf` from `offset` on (SendSpec sends the rest of a short SEND through here). */
   sendFrom(buf: Uint8Array, offset: number, options: IoOptions | undefined): Promise<void> {
     const rest = offset === 0 ? buf : buf.subarray(offset);
-    if (rest.byteLength >= zeroCopyThreshold) {
+    // A kernel without SEND_ZC (before 6.0) sends as if no threshold were set: its EINVAL failed every such write.
+    if (rest.byteLength >= zeroCopyThreshold && this.ring.supports(IORING_OP_SEND_ZC)) {
       if (this.ending !== null) return Promise.reject(closedError('write'));
       return sendZc(this.ring, this.fd, rest, options?.signal).then((n) => this.sent(buf, offset + n, options));
     }
