@@ -15,6 +15,7 @@ import { createHook } from 'node:async_hooks';
 import net from 'node:net';
 
 import { HttpResponse, serve, type Handler } from '../../src/http/index.js';
+import { noBufferRings } from '../../test-support/kernel.js';
 
 /**
  * Promises made while `count` keep-alive GETs are answered one after another
@@ -71,6 +72,9 @@ async function promisesFor(fetch: Handler, count: number): Promise<number | null
 }
 
 test('keep-alive GETs with a synchronous handler make no promise per request', { timeout: 30_000 }, async (t) => {
+  // Before 5.19 (no buffer rings) a connection reads with a promise per recv: the counts below are the multishot path's.
+  const plain = await noBufferRings();
+  if (plain) return void t.skip(plain);
   const count = 500;
   const counted = await promisesFor(() => new HttpResponse('Hello, World!'), count);
   if (counted === null) {
@@ -84,6 +88,9 @@ test('keep-alive GETs with a synchronous handler make no promise per request', {
 test("keep-alive GETs with an async handler make two promises per request: the handler's and the reaction the connection goes on from", {
   timeout: 30_000,
 }, async (t) => {
+  // Before 5.19 (no buffer rings) a connection reads with a promise per recv: the counts below are the multishot path's.
+  const plain = await noBufferRings();
+  if (plain) return void t.skip(plain);
   const count = 500;
   const counted = await promisesFor(async () => new HttpResponse('Hello, World!'), count);
   if (counted === null) {
@@ -142,6 +149,9 @@ async function promisesPerConnection(count: number): Promise<number | null> {
 }
 
 test("a new client of a warm server costs none of serve()'s own promises beyond the accept's and the close's", { timeout: 30_000 }, async (t) => {
+  // Before 5.19 (no buffer rings) a connection reads with a promise per recv: the counts below are the multishot path's.
+  const plain = await noBufferRings();
+  if (plain) return void t.skip(plain);
   const perConnection = await promisesPerConnection(100);
   if (perConnection === null) {
     t.skip('async_hooks does not report promises in this runtime');

@@ -39,7 +39,9 @@ test('a pipelining client behind a slow handler does not starve other clients, a
     const other = await exchange(server.address.port, 'GET /other HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     assert.deepEqual(statuses(other.data), [200]);
     assert.match(other.data, /\r\n\r\nfast$/);
-    assert.ok(recvBuffers(ring)!.available >= 64 - 8, `the stalled connection holds at most a few buffers (${recvBuffers(ring)!.available} of 64 free)`);
+    // Without buffer rings (before 5.19) a connection reads into a buffer of its own: no pool to check.
+    const pool = recvBuffers(ring);
+    if (pool !== null) assert.ok(pool.available >= 64 - 8, `the stalled connection holds at most a few buffers (${pool.available} of 64 free)`);
     release();
     await ended;
     const text = Buffer.concat(answers).toString('latin1');
