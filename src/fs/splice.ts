@@ -34,6 +34,7 @@ import { copyEnds, isRegularFile } from './regular-file.js';
 import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
 import { rangeTransfer } from './range-transfer.js';
 import { chainError } from './chain-error.js';
+import { held } from './held-ends.js';
 
 /** The pipe size asked for: /proc/sys/fs/pipe-max-size's default. */
 const PIPE_SIZE = 1024 * 1024;
@@ -93,8 +94,19 @@ export interface SpliceOptions {
  * (EBADF), the READ/WRITE copy, which appends as a write loop does. copy_file_range's other errors
  * (ENOSPC, EIO) reject with its syscall, as transfer()'s.
  */
-export async function spliceTransfer(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
-  checkCopy(from, to, givenOptions);
+export async function spliceTransfer(ring: Ring, givenFrom: TransferEnd, givenTo: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
+  checkCopy(givenFrom, givenTo, givenOptions);
+  // Before the first request: the fds closed by the caller mid-copy must not let it reach another file (held-ends.ts).
+  const ends = held(givenFrom, givenTo);
+  try {
+    return await spliceEnds(ring, ends.from, ends.to, givenOptions);
+  } finally {
+    ends.release();
+  }
+}
+
+/** spliceTransfer() on its own fds. */
+async function spliceEnds(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
   const ends = copyEnds(from.fd, to.fd);
   const options = boundedToItself(ends, givenOptions);
   const range = ends.regular ? await rangeTransfer(from.fd, to.fd, options, from.context, to.context) : null;

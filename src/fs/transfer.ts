@@ -45,6 +45,7 @@
 import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { rangeTransfer } from './range-transfer.js';
+import { held } from './held-ends.js';
 import { copyEnds, type CopyEnds } from './regular-file.js';
 import { checkInteger } from './args.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
@@ -112,9 +113,24 @@ export interface TransferOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Copies; resolves with the bytes copied. Every op has settled when it resolves or rejects. */
-export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: TransferOptions): Promise<number> {
-  checkCopy(from, to, givenOptions);
+/**
+ * Copies; resolves with the bytes copied. Every op has settled when it resolves or rejects. The copy holds
+ * both fds' open files (duplicates of the fds) until then: closing an fd meanwhile does not stop it, nor
+ * send its bytes anywhere else (abort `signal` to stop it).
+ */
+export async function transfer(ring: Ring, givenFrom: TransferEnd, givenTo: TransferEnd, givenOptions: TransferOptions): Promise<number> {
+  checkCopy(givenFrom, givenTo, givenOptions);
+  // Before the first request: the fds closed by the caller mid-copy must not let it reach another file (held-ends.ts).
+  const ends = held(givenFrom, givenTo);
+  try {
+    return await copy(ring, ends.from, ends.to, givenOptions);
+  } finally {
+    ends.release();
+  }
+}
+
+/** transfer() on its own fds. */
+async function copy(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: TransferOptions): Promise<number> {
   const ends = copyEnds(from.fd, to.fd);
   const options = boundedToItself(ends, givenOptions);
   if (!inKernel(options)) return pipelined(ring, from, to, options, 0);

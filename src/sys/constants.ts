@@ -987,6 +987,8 @@ export const RENAME_NOREPLACE = 1 << 0;
 export const F_GETFL = 3;
 /** fcntl(2): set the file status flags. */
 export const F_SETFL = 4;
+/** fcntl(2): a new fd, close-on-exec, for the same open file (F_LINUX_SPECIFIC_BASE + 6). */
+export const F_DUPFD_CLOEXEC = 1030;
 /** fcntl(2): resize a pipe (F_LINUX_SPECIFIC_BASE + 7). */
 export const F_SETPIPE_SZ = 1031;
 /** fcntl(2): a pipe's size (F_LINUX_SPECIFIC_BASE + 8). */

@@ -1,0 +1,43 @@
+// The two fds of a transfer(), held for as long as it copies. Its copy is
+// many requests and pool-thread calls (a READ/WRITE chain per 4 MiB, a
+// copy_file_range call per 50 ms slice), each naming the fd by its number,
+// with JavaScript run between them. An fd the caller closed meanwhile (a
+// FileHandle closed, or a raw fd closed, while its transfer still ran) was
+// free for the next open(), and the copy's next request then read from or
+// wrote into that unrelated file. A copy of each fd (fcntl F_DUPFD_CLOEXEC,
+// taken before the first request) names the same open file for the copy's
+// whole life, whatever happens to the caller's number; it is closed when
+// the copy settles. To stop a copy, abort its signal: closing its fd no
+// longer does.
+import { native } from '../sys/native.js';
+import { F_DUPFD_CLOEXEC } from '../sys/constants.js';
+import { SYS_close, SYS_fcntl } from '../sys/syscalls.js';
+
+/** A transfer's two ends on fds of its own (held()), and release(), which closes them once the copy has settled. */
+export interface HeldEnds<T extends { fd: number }> {
+  from: T;
+  to: T;
+  release(): void;
+}
+
+/**
+ * The ends with their fds duplicated, the same fd once when both are one. An fd that cannot be duplicated
+ * (EBADF: not open; EMFILE: no fd left) is used as it is: its requests then fail, or run, as they did.
+ */
+export function held<T extends { fd: number }>(from: T, to: T): HeldEnds<T> {
+  const fromFd = duplicate(from.fd);
+  const toFd = to.fd === from.fd ? fromFd : duplicate(to.fd);
+  return {
+    from: fromFd === from.fd ? from : { ...from, fd: fromFd },
+    to: toFd === to.fd ? to : { ...to, fd: toFd },
+    release() {
+      if (fromFd !== from.fd) native.syscall(SYS_close, fromFd);
+      if (toFd !== to.fd && toFd !== fromFd) native.syscall(SYS_close, toFd);
+    },
+  };
+}
+
+function duplicate(fd: number): number {
+  const copy = native.syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
+  return copy < 0 ? fd : copy;
+}
