@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <node_api.h>
 #include <pthread.h>
@@ -91,6 +92,28 @@ static int arg_to_long(napi_env env, napi_value value, long *out) {
     return 1;
   }
   return 0;
+}
+
+// An fd argument: a number that is an integer in [0, INT_MAX]. arg_to_long
+// would truncate 1.5 to 1, and the (int) cast of 2**32 + 1 would be fd 1: a
+// valid fd, and the wrong one. Anything else throws (a TypeError for a value
+// that is not a number, a RangeError for a number that is no fd), so that a
+// caller's bug never reaches a syscall on another fd. Returns 0 then.
+static int arg_to_fd(napi_env env, napi_value value, const char *usage, int *out) {
+  napi_valuetype type;
+  double v;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number || napi_get_value_double(env, value, &v) != napi_ok) {
+    bad_arguments(env, usage);
+    return 0;
+  }
+  if (!(v >= 0 && v <= INT_MAX) || v != (double)(int)v) {
+    char message[160];
+    snprintf(message, sizeof message, "%s: an fd must be an integer >= 0 && <= %d", usage, INT_MAX);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
+    return 0;
+  }
+  *out = (int)v;
+  return 1;
 }
 
 // syscall(nr, a0?, a1?, a2?, a3?, a4?, a5?) -> result, or -errno
@@ -173,13 +196,15 @@ static void finalize_mapping(napi_env env, void *data, void *hint) {
 static napi_value js_mmap(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  long fd, offset, length;
+  long offset, length;
+  int fd;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3 || !arg_to_long(env, argv[0], &fd) || !arg_to_long(env, argv[1], &offset) ||
-      !arg_to_long(env, argv[2], &length) || length <= 0) {
+  if (argc < 3) return bad_arguments(env, "mmap(fd, offset, length) needs numbers");
+  if (!arg_to_fd(env, argv[0], "mmap(fd, offset, length)", &fd)) return NULL;
+  if (!arg_to_long(env, argv[1], &offset) || !arg_to_long(env, argv[2], &length) || length <= 0) {
     return bad_arguments(env, "mmap(fd, offset, length) needs numbers");
   }
-  void *addr = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, (int)fd, offset);
+  void *addr = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset);
   if (addr == MAP_FAILED) return make_number(env, -(double)errno);
   // A forked child must not share the rings with its parent.
   madvise(addr, (size_t)length, MADV_DONTFORK);
@@ -257,14 +282,18 @@ bad:
 
 // ---- watching an fd in Node's event loop -----------------------------------
 
-// Both watchers take (fd, callback); returns 0 (a TypeError is thrown) unless
-// the arguments are that.
-static int watch_arguments(napi_env env, napi_callback_info info, const char *usage, long *fd, napi_value *callback) {
+// Both watchers take (fd, callback); returns 0 (a TypeError, or a RangeError
+// for a number that is no fd, is thrown) unless the arguments are that.
+static int watch_arguments(napi_env env, napi_callback_info info, const char *usage, int *fd, napi_value *callback) {
   size_t argc = 2;
   napi_value argv[2];
   napi_valuetype type;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !arg_to_long(env, argv[0], fd) ||
-      napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function) {
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
+    return 0;
+  }
+  if (!arg_to_fd(env, argv[0], usage, fd)) return 0;
+  if (napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
     return 0;
   }
@@ -384,13 +413,13 @@ static napi_value js_watch_close(napi_env env, napi_callback_info info) {
 // process alive until ref() is called. ref/unref/close after close do nothing.
 static napi_value js_watch(napi_env env, napi_callback_info info) {
   napi_value callback, handle, name;
-  long fd;
+  int fd;
   if (!watch_arguments(env, info, "watch(fd, callback) needs an fd and a function", &fd, &callback)) return NULL;
   uv_loop_t *loop;
   CHECK(env, napi_get_uv_event_loop(env, &loop));
   watcher *w = calloc(1, sizeof *w);
   if (!w) return native_failure(env, "out of memory");
-  int rc = uv_poll_init(loop, &w->poll, (int)fd);
+  int rc = uv_poll_init(loop, &w->poll, fd);
   if (rc != 0) {
     free(w);
     napi_throw_error(env, uv_err_name(rc), uv_strerror(rc));
@@ -634,15 +663,14 @@ static int get_buffer(napi_env env, napi_value value, uint8_t **data, size_t *le
 static napi_value js_own(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
-  long fd;
+  int fd;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || !arg_to_long(env, argv[0], &fd) || fd < 0 || (argc > 1 && argc < 7)) {
-    return bad_arguments(env, "own(fd[, layout, sqRing, cqRing, sqes, cancelSqe, drainSqe])");
-  }
+  if (argc < 1 || (argc > 1 && argc < 7)) return bad_arguments(env, "own(fd[, layout, sqRing, cqRing, sqes, cancelSqe, drainSqe])");
+  if (!arg_to_fd(env, argv[0], "own(fd[, layout, sqRing, cqRing, sqes, cancelSqe, drainSqe])", &fd)) return NULL;
   owned *o = calloc(1, sizeof *o);
   if (!o) return native_failure(env, "out of memory");
   o->env = env;
-  o->fd = (int)fd;
+  o->fd = fd;
   if (argc == 7) {
     uint8_t *layout, *cancel, *drain;
     size_t layout_bytes, sq_bytes, cq_bytes, sqes_bytes, cancel_bytes, drain_bytes;
@@ -679,15 +707,16 @@ static napi_value js_own(napi_env env, napi_callback_info info) {
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  long fd;
+  int fd;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || !arg_to_long(env, argv[0], &fd)) return bad_arguments(env, "close(fd) needs a number");
-  owned *o = unlink_owned(env, (int)fd);
+  if (argc < 1) return bad_arguments(env, "close(fd) needs a number");
+  if (!arg_to_fd(env, argv[0], "close(fd)", &fd)) return NULL;
+  owned *o = unlink_owned(env, fd);
   if (o) {
     napi_remove_env_cleanup_hook(env, teardown_owned, o);
     free_owned(o);
   }
-  return make_number(env, close((int)fd) < 0 ? -(double)errno : 0);
+  return make_number(env, close(fd) < 0 ? -(double)errno : 0);
 }
 
 // ---- waking JS from a thread (runtimes without uv_poll) ---------------------
@@ -832,12 +861,12 @@ static napi_value js_thread_close(napi_env env, napi_callback_info info) {
 // kept by a thread instead of uv_poll.
 static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
   napi_value callback, name;
-  long fd;
+  int fd;
   if (!watch_arguments(env, info, "watchThread(fd, callback) needs an fd and a function", &fd, &callback)) return NULL;
   thread_watch *w = calloc(1, sizeof *w);
   if (!w) return native_failure(env, "out of memory");
   w->env = env;
-  w->fd = (int)fd;
+  w->fd = fd;
   w->epfd = epoll_create1(EPOLL_CLOEXEC);
   w->stopfd = eventfd(0, EFD_CLOEXEC);
   struct epoll_event stop = {.events = EPOLLIN, .data.u32 = WAKE_STOP};
@@ -1020,16 +1049,20 @@ static void copy_complete(napi_env env, napi_status status, void *data) {
 static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8];
-  long src, dest, length, clone, dest_offset, src_offset;
+  long length, clone, dest_offset, src_offset;
+  int src, dest;
+  const char *usage = "copyFileRange(srcFd, destFd, length, clone, flags, callback, destOffset, srcOffset)";
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 8 || !arg_to_long(env, argv[0], &src) || !arg_to_long(env, argv[1], &dest) || !arg_to_long(env, argv[2], &length) ||
+  if (argc < 8) return bad_arguments(env, usage);
+  if (!arg_to_fd(env, argv[0], usage, &src) || !arg_to_fd(env, argv[1], usage, &dest)) return NULL;
+  if (!arg_to_long(env, argv[2], &length) ||
       !arg_to_long(env, argv[3], &clone) || length < 0 || !arg_to_long(env, argv[6], &dest_offset) || dest_offset < 0 ||
       !arg_to_long(env, argv[7], &src_offset) || src_offset < 0)
-    return bad_arguments(env, "copyFileRange(srcFd, destFd, length, clone, flags, callback, destOffset, srcOffset)");
+    return bad_arguments(env, usage);
   copy_work *c = calloc(1, sizeof *c);
   if (!c) return native_failure(env, "copyFileRange: out of memory");
-  c->src = (int)src;
-  c->dest = (int)dest;
+  c->src = src;
+  c->dest = dest;
   c->length = length;
   c->dest_offset = dest_offset;
   c->src_offset = src_offset;
@@ -1132,15 +1165,17 @@ static void pipe_complete(napi_env env, napi_status status, void *data) {
 static napi_value js_splice_to_pipe(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
-  long src, pipe_fd, start, end;
+  long start, end;
+  int src, pipe_fd;
+  const char *usage = "spliceToPipe(srcFd, pipeFd, start, end, flags, callback)";
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 6 || !arg_to_long(env, argv[0], &src) || !arg_to_long(env, argv[1], &pipe_fd) || !arg_to_long(env, argv[2], &start) ||
-      !arg_to_long(env, argv[3], &end) || start < 0 || end < start)
-    return bad_arguments(env, "spliceToPipe(srcFd, pipeFd, start, end, flags, callback)");
+  if (argc < 6) return bad_arguments(env, usage);
+  if (!arg_to_fd(env, argv[0], usage, &src) || !arg_to_fd(env, argv[1], usage, &pipe_fd)) return NULL;
+  if (!arg_to_long(env, argv[2], &start) || !arg_to_long(env, argv[3], &end) || start < 0 || end < start) return bad_arguments(env, usage);
   pipe_work *c = calloc(1, sizeof *c);
   if (!c) return native_failure(env, "spliceToPipe: out of memory");
-  c->src = (int)src;
-  c->pipe = (int)pipe_fd;
+  c->src = src;
+  c->pipe = pipe_fd;
   c->start = start;
   c->end = end;
   if (!queue_pool_work(env, &c->job, "spliceToPipe", argv[4], argv[5], pipe_execute, pipe_complete)) free(c);

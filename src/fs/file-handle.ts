@@ -105,6 +105,8 @@ export class FileHandle {
   readonly #held: HeldFd | null;
 
   constructor(fd: number, ring: Ring, path?: string) {
+    // Before the fd goes into any SQE's 32-bit field: 2 ** 32 + 1 there was fd 1, NaN or undefined fd 0.
+    checkInteger(fd, 'fd', 0, 0x7fffffff);
     this.#fd = fd;
     this.#position = new FilePosition(fd);
     this.#target = fd;
