@@ -14,6 +14,7 @@ import { createServer, type Server } from '../../src/http/index.js';
 import { netRing, recvBuffers } from '../../src/net/index.js';
 import { exchange, statuses } from '../../test-support/http.js';
 import { until } from '../../test-support/net.js';
+import { leakedAfterWaiting, openFds } from '../../test-support/fds.js';
 
 async function listening(server: Server, ...args: unknown[]): Promise<number> {
   server.listen(...(args.length > 0 ? args : [0, '127.0.0.1']));
@@ -678,6 +679,35 @@ test('a client that half-closes after its requests gets their answers, then the 
   } finally {
     await closed(server);
   }
+});
+
+test('a handler that never answers and a client that closes (FIN): the connection ends after requestTimeout, its fd returns, close() completes', async () => {
+  // node:http ends it at the FIN; here a half-closed client is still owed its answers, for requestTimeout at most.
+  // Before, nothing bounded that wait: the connection and its fd stayed for good, and server.close() never completed.
+  netRing(); // the thread's socket ring (and its eventfd) stay: made before the count
+  const before = openFds();
+  const events: string[] = [];
+  const server = createServer({ requestTimeout: 1000, connectionsCheckingInterval: 50 }, (req, res) => {
+    events.push('request');
+    req.on('aborted', () => events.push('req aborted'));
+    res.on('close', () => events.push(`res close ${res.writableFinished}`));
+  });
+  let serverSide = 0;
+  server.on('connection', (socket: net.Socket) => socket.on('close', () => serverSide++));
+  const port = await listening(server);
+  const client = net.connect(port, '127.0.0.1');
+  client.on('error', () => {});
+  try {
+    client.write('GET /never HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => events.length > 0, 10_000, 'the request');
+    client.end(); // the client is done: FIN (and it closes at the server's)
+    await until(() => serverSide === 1, 20_000, 'the connection to end'); // never, before
+    assert.deepEqual(events, ['request', 'req aborted', 'res close false']);
+  } finally {
+    client.destroy();
+    await closed(server);
+  }
+  assert.deepEqual(await leakedAfterWaiting(before), [], 'no fd left open');
 });
 
 test('nothing after a request that closes the connection is processed (RFC 9112 9.6): Connection: close, HTTP/1.0', async () => {

@@ -131,6 +131,13 @@ export class NodeConnection implements SocketOwner {
   /** finish() or close() was called: the connection is on its way out (what run() waits for after the client's EOF). */
   private leaving = false;
   private left: (() => void) | null = null;
+  /**
+   * When the client half-closed with responses still owed (ms since the epoch; 0: it has not). Those responses
+   * still go out, but for requestTimeout at most: a client that closed (FIN) is indistinguishable from one that
+   * half-closed, and a handler that never answered held the connection and its fd for good (node:http ends it
+   * at the FIN), and server.close() never completed.
+   */
+  private clientEndedAt = 0;
 
   constructor(
     private readonly stream: TcpStream,
@@ -224,6 +231,7 @@ export class NodeConnection implements SocketOwner {
       } else if (this.active.length > 0) {
         // As node:http (which still says keep-alive in them): the connection ends after the last.
         this.active[this.active.length - 1]!.res._last = true;
+        this.clientEndedAt = Date.now();
       } else {
         return;
       }
@@ -586,6 +594,11 @@ export class NodeConnection implements SocketOwner {
     if (idleFor > 0 && now - this.lastActivity >= idleFor) {
       this.lastActivity = now;
       this.inactive();
+    }
+    // The client half-closed (or left) with answers owed: they get requestTimeout from its FIN, then the connection ends.
+    if (this.clientEndedAt > 0 && server.requestTimeout > 0 && now - this.clientEndedAt >= server.requestTimeout && this.active.length > 0) {
+      this.socket.destroy();
+      return;
     }
     const elapsed = now - this.since;
     switch (this.phase) {
