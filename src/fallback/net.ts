@@ -726,6 +726,8 @@ function connected(
       reject(error);
     };
     const onAbort = (): void => fail(abortError(signal!));
+    // Aborted during the name lookup before it: an 'abort' listener added now would never run, and the connect went on.
+    if (signal?.aborted === true) return onAbort();
     if (timeout !== undefined) timer = setTimeout(() => fail(timedOutException('connect', timeout, context)), timeout);
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('error', fail);

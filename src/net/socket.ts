@@ -4,7 +4,7 @@
 // path that fails after the socket exists closes it: no fd leaks.
 import type { Ring } from '../driver/ring.js';
 import type { OpOptions } from '../op/op.js';
-import { errnoException, timedOutException, type ErrorContext } from '../sys/errors.js';
+import { AbortError, errnoException, timedOutException, type ErrorContext } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { SOCK_CLOEXEC, SOCK_STREAM } from '../sys/socket-constants.js';
@@ -17,7 +17,7 @@ import { sockaddrStorage, type Sockaddr } from './address.js';
  * included; default: now): the CONNECT is given what is left, and running
  * out rejects with connect's ETIMEDOUT. The socket is closed on any failure.
  * Not an async function: the CONNECT's own promise resolves with the fd, and
- * one reaction handles a failure (a connect is one promise fewer).
+ * one reaction handles its outcome (a connect is one promise fewer).
  */
 export function connectSocket(ring: Ring, domain: number, addr: Sockaddr, context: ErrorContext, options: OpOptions, startedAt?: number): Promise<number> {
   const { signal, timeout } = options;
@@ -38,10 +38,19 @@ export function connectSocket(ring: Ring, domain: number, addr: Sockaddr, contex
     closeFdNow(fd);
     throw error;
   }
-  return connecting.then(undefined, (error: unknown) => {
-    closeFdNow(fd);
-    throw (error as { code?: unknown }).code === 'ETIMEDOUT' ? timedOutException('connect', timeout!, context) : error;
-  });
+  return connecting.then(
+    (connected) => {
+      // The CONNECT completed before its cancel (a local peer connects at once), but the caller gave up on it: a
+      // stream handed to code that no longer waits for it was never closed (node:net destroys the socket on abort).
+      if (signal?.aborted !== true) return connected;
+      closeFdNow(connected);
+      throw new AbortError(undefined, { cause: signal.reason });
+    },
+    (error: unknown) => {
+      closeFdNow(fd);
+      throw (error as { code?: unknown }).code === 'ETIMEDOUT' ? timedOutException('connect', timeout!, context) : error;
+    },
+  );
 }
 
 /** Closes an fd now (a raw close). Errors are ignored: used where the fd is given up. */

@@ -155,3 +155,33 @@ test('a peer that resets mid-request: ECONNRESET on that connection, the server 
     await served;
   }
 });
+
+test('a connect aborted before it resolves rejects with an AbortError and leaves no socket, even when the kernel connected it first', async () => {
+  // A local CONNECT completes at once, before its cancel: the stream was handed to a caller that had given up on it.
+  const listener = await TcpListener.bind({ host: '127.0.0.1' });
+  const { port } = listener.address();
+  try {
+    await TcpStream.connect({ host: '127.0.0.1', port }).then((s) => s.close()); // the ring and its fds, made before the count
+    const before = openFds();
+    const outcomes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const aborter = new AbortController();
+      const connecting = TcpStream.connect({ host: '127.0.0.1', port, signal: aborter.signal });
+      if (i % 2 === 0) aborter.abort();
+      else queueMicrotask(() => aborter.abort());
+      outcomes.push(
+        await connecting.then(
+          async (stream) => {
+            await stream.close();
+            return 'connected';
+          },
+          (error: Error) => error.name,
+        ),
+      );
+    }
+    assert.deepEqual(new Set(outcomes), new Set(['AbortError']));
+    assert.deepEqual(leakedSince(before), []);
+  } finally {
+    await listener.close();
+  }
+});
