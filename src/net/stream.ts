@@ -283,6 +283,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
    * sent again from here. A write of DIRECT_SEND_MIN bytes or more first
    * sends what the socket takes at once with a non-blocking send(2), as
    * libuv does, and resolves without an op when that was everything.
+   * The bytes are read from `data` as they are sent, not copied at the call
+   * (as node:net's): change or reuse the buffer once the write resolves.
    */
   write(data: Bytes, options?: IoOptions): Promise<void> {
     const buf = bytesOf(data);
