@@ -7,11 +7,14 @@
 // wrote into that unrelated file. A copy of each fd (fcntl F_DUPFD_CLOEXEC,
 // taken before the first request) names the same open file for the copy's
 // whole life, whatever happens to the caller's number; it is closed when
-// the copy settles. To stop a copy, abort its signal: closing its fd no
-// longer does.
+// the copy settles, or, when the copy never settles because its thread ends
+// first (worker.terminate(), process.exit()), at the teardown of the thread's
+// environment (the shim's own()): a pipe's write end held past it kept its
+// reader from ever seeing the end. To stop a copy, abort its signal: closing
+// its fd no longer does.
 import { native } from '../sys/native.js';
 import { F_DUPFD_CLOEXEC } from '../sys/constants.js';
-import { SYS_close, SYS_fcntl } from '../sys/syscalls.js';
+import { SYS_fcntl } from '../sys/syscalls.js';
 
 /** A transfer's two ends on fds of its own (held()), and release(), which closes them once the copy has settled. */
 export interface HeldEnds<T extends { fd: number }> {
@@ -31,13 +34,16 @@ export function held<T extends { fd: number }>(from: T, to: T): HeldEnds<T> {
     from: fromFd === from.fd ? from : { ...from, fd: fromFd },
     to: toFd === to.fd ? to : { ...to, fd: toFd },
     release() {
-      if (fromFd !== from.fd) native.syscall(SYS_close, fromFd);
-      if (toFd !== to.fd && toFd !== fromFd) native.syscall(SYS_close, toFd);
+      if (fromFd !== from.fd) native.close(fromFd);
+      if (toFd !== to.fd && toFd !== fromFd) native.close(toFd);
     },
   };
 }
 
+/** A duplicate of `fd` that the thread's teardown closes unless release() did (native.close() forgets it); `fd` itself when it cannot be made. */
 function duplicate(fd: number): number {
   const copy = native.syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
-  return copy < 0 ? fd : copy;
+  if (copy < 0) return fd;
+  native.own(copy);
+  return copy;
 }
