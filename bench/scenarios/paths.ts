@@ -121,7 +121,7 @@ async function smallWrites(impl: Impl, { count, batches }: Params): Promise<Meas
       await stream.shutdown('write');
       const reply = Buffer.alloc(32);
       let got = 0;
-      for (let n; (n = await stream.read(reply.subarray(got))) > 0; ) got += n;
+      for (let n: number; (n = await stream.read(reply.subarray(got))) > 0; ) got += n;
       await stream.close();
       return reply.toString('latin1', 0, got);
     };
