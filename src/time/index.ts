@@ -1,6 +1,6 @@
 // ringcore/time: timers that live in the kernel (IORING_OP_TIMEOUT).
 import * as C from '../sys/constants.js';
-import { invalidArgType, outOfRange, timedOutException } from '../sys/errors.js';
+import { AbortError, invalidArgType, outOfRange, timedOutException } from '../sys/errors.js';
 import { defaultRing } from '../driver/default-ring.js';
 import { Ring } from '../driver/ring.js';
 import { kOp, type OpPromise } from '../op/op.js';
@@ -8,6 +8,7 @@ import { usesNode } from '../backend/backend.js';
 import * as nodeTime from '../fallback/time.js';
 import type { Multishot } from '../op/multishot.js';
 import { EINVAL, ETIME } from '../sys/errno.js';
+import { sharedSleep } from './shared-sleep.js';
 
 /** Options for sleep() and interval(). */
 export interface TimerOptions {
@@ -43,25 +44,38 @@ function checkOptions(options: unknown): void {
 }
 
 /**
- * Resolves after `ms` milliseconds: an IORING_OP_TIMEOUT, whose expiry (-ETIME)
- * is its normal completion, not an error. The time counts from the call: a
- * timer that waited for room in a full ring is given only what is left.
+ * Resolves after `ms` milliseconds, never sooner and at most about 1 ms later
+ * (Node's timers have the same 1 ms grain). Sleeps on one ring due in the
+ * same millisecond share one IORING_OP_TIMEOUT: 1000 sleeps started together
+ * are one kernel timer, one wake-up and one CQE, not 1000 of each.
  */
 export function sleep(ms: number, options?: TimerOptions): Promise<void> {
   checkMs(ms);
   checkOptions(options);
-  if (usesNode()) return nodeTime.sleep(ms, options?.signal);
-  const ring = options?.ring ?? defaultRing();
+  const signal = options?.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  if (usesNode()) return nodeTime.sleep(ms, signal);
+  if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+  return sharedSleep(options?.ring ?? defaultRing(), ms, signal);
+}
+
+/**
+ * A timer of its own, an op promise (timeout() needs kOp and `.queued`):
+ * an IORING_OP_TIMEOUT, whose expiry (-ETIME) is its normal completion, not
+ * an error. The time counts from the call: a timer that waited for room in a
+ * full ring is given only what is left.
+ */
+function ownTimer(ring: Ring, ms: number, signal: AbortSignal): OpPromise<void> {
   const submitter = ring.submitter;
   const dueAt = performance.now() + ms;
-  return ring.submit(
+  return ring.submit<void>(
     {
       syscall: 'timeout',
       prep: (uring, sqe, slot) => uring.prepTimeout(sqe, submitter.timespec(slot, Math.max(0, dueAt - performance.now())), 0, 0),
       expect: -ETIME,
       map: () => undefined,
     },
-    { signal: options?.signal },
+    { signal },
   );
 }
 
@@ -91,7 +105,7 @@ export function timeout<T>(work: Promise<T>, ms: number, options?: { ring?: Ring
       if (op !== undefined) op.expire(ms);
       else reject(timedOutException('timeout', ms));
     };
-    const timer = sleep(ms, { signal: stop.signal, ring }) as OpPromise<void>;
+    const timer = ownTimer(ring, ms, stop.signal);
     timer.then(expire, () => {});
     // No room for the kernel timer yet: a JS timer keeps the deadline meanwhile.
     const fallback = timer[kOp]?.queued === true ? setTimeout(expire, ms) : undefined;

@@ -48,7 +48,7 @@ test('close() with sleeps and a pipe read in flight: they reject ERR_RINGCORE_CL
   });
   try {
     const buffer = Buffer.alloc(8, 0x33);
-    const sleeps = [sleep(10_000, { ring }), sleep(10_000, { ring }), sleep(10_000, { ring })];
+    const sleeps = [sleep(10_000, { ring }), sleep(10_001, { ring }), sleep(10_002, { ring })];
     const reading = ring.submit({ syscall: 'read', prep: (u, sqe) => u.prepRead(sqe, readFd, addressOf(buffer), 8, -1), pin: buffer });
     await ring.nop();
     assert.equal(ring.inFlight, 4);
@@ -83,7 +83,7 @@ test('close() drops ops waiting for room (no SQE) and cancels a running interval
     const ticking = (async () => {
       for await (const tick of interval(5, { ring })) ticks.push(tick);
     })();
-    const sleeps = Array.from({ length: 6 }, () => sleep(10_000, { ring }));
+    const sleeps = Array.from({ length: 6 }, (_, i) => sleep(10_000 + i, { ring }));
     await turn();
     const waiting = ring.waiting;
     assert.ok(waiting > 0, 'some sleeps wait for room');
@@ -123,7 +123,7 @@ test('close() called again from a callback that the close itself runs (a reader 
     try {
       // Sleeps take every slot ops may use: the interval after them waits for room, and close() drops it,
       // ending its reader at once. Else the interval is in the kernel, and close() cancels it.
-      const sleeps = where === 'waiting for room' ? Array.from({ length: 8 }, () => sleep(10_000, { ring })) : [];
+      const sleeps = where === 'waiting for room' ? Array.from({ length: 8 }, (_, i) => sleep(10_000 + i, { ring })) : [];
       for (const p of sleeps) p.catch(() => {});
       const ticks = interval(10_000, { ring });
       let fromCallback: Promise<void> | null = null;

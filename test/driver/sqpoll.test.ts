@@ -79,7 +79,7 @@ test('SQPOLL: a linked chain that needs more SQ room than is left is placed once
       // for the thread to take them. No CQE comes meanwhile to say so: before the fix the
       // chain waited for one (here for ever) whenever the thread had not taken them by the
       // time the flush looked for room again.
-      const held = [1, 2, 3].map(() => sleep(60_000, { ring, signal: stop.signal }).catch(() => {}));
+      const held = [1, 2, 3].map((i) => sleep(60_000 + i, { ring, signal: stop.signal }).catch(() => {}));
       const chain = ring.link([nop, nop]);
       let watchdog: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([

@@ -134,7 +134,7 @@ test('a DEFER_TASKRUN ring whose slots are all taken does not spin on its eventf
   const ticking = (async () => {
     for await (const _ of ticks);
   })().catch(() => {});
-  const sleeps = Array.from({ length: 40 }, () => sleep(60_000, { ring }).catch(() => {}));
+  const sleeps = Array.from({ length: 40 }, (_, i) => sleep(60_000 + i, { ring }).catch(() => {}));
   try {
     await sleep(50);
     const waiting = ring.waiting;
@@ -155,8 +155,8 @@ test('a DEFER_TASKRUN ring: an eventfd reset still waiting for a slot when run()
   const ring = deferTaskRunRing(t, 4);
   if (ring === null) return;
   const stop = new AbortController();
-  const sleeps = [sleep(30, { ring, signal: stop.signal }), ...Array.from({ length: 10 }, () => sleep(60_000, { ring, signal: stop.signal }))].map((p) =>
-    p.catch(() => {}),
+  const sleeps = [sleep(30, { ring, signal: stop.signal }), ...Array.from({ length: 10 }, (_, i) => sleep(60_000 + i, { ring, signal: stop.signal }))].map(
+    (p) => p.catch(() => {}),
   );
   const reads: number[] = [];
   const untrace = addTraceListener((event) => {

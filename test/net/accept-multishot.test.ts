@@ -160,7 +160,7 @@ test('close() while the multishot accept waits for room in a full ring: the wait
   const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
   try {
     // Sleeps take every slot: the accept loop's multishot accept waits behind them, and close() drops it at once.
-    const sleeps = Array.from({ length: 8 }, () => sleep(10_000, { ring }).catch(() => {}));
+    const sleeps = Array.from({ length: 8 }, (_, i) => sleep(10_000 + i, { ring }).catch(() => {}));
     const loop = listener.connections();
     const pending = loop.next();
     assert.ok(ring.waiting > 1, 'the accept waits for room');

@@ -87,6 +87,8 @@ test('an abort right after the SQE is written goes in the same submit, and rejec
     const sleeping = sleep(10_000, { ring, signal: controller.signal });
     controller.abort('changed my mind');
     await assert.rejects(sleeping, abortError('changed my mind'));
+    // A sleep rejects at once (src/time/shared-sleep.ts); its timer's cancel completes after.
+    while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
     assert.deepEqual(sqeOpcodes(events), [C.IORING_OP_TIMEOUT, C.IORING_OP_ASYNC_CANCEL]);
     const enters = events.filter((e) => e.type === 'enter' && e.toSubmit > 0);
     assert.equal(enters.length, 1);
@@ -155,7 +157,7 @@ test('aborting a queued chain lets the ops queued behind it have the room it cou
   // 4 entries: 8 slots, 7 for ops (one is kept for cancellations). Five long sleeps leave room for 2.
   const ring = new Ring({ entries: 4 });
   const fill = new AbortController();
-  const sleeps = Array.from({ length: 5 }, () => sleep(60_000, { ring, signal: fill.signal }).catch(() => {}));
+  const sleeps = Array.from({ length: 5 }, (_, i) => sleep(60_000 + i, { ring, signal: fill.signal }).catch(() => {}));
   try {
     await turn();
     assert.equal(ring.inFlight, 5);
@@ -193,6 +195,8 @@ test('one signal for many ops aborts them all, through one listener', { timeout:
     controller.abort('all of them');
     await assert.rejects(ticks, abortError('all of them'));
     for (const p of sleeps) await assert.rejects(p, abortError('all of them'));
+    // Sleeps reject at once (src/time/shared-sleep.ts); their timers' cancels complete after.
+    while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
     assert.equal(ring.inFlight, 0);
     assert.equal(ring.waiting, 0);
     await turn();

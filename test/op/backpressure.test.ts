@@ -41,7 +41,7 @@ test('more sleeps than the CQ holds: all complete, and in-flight ops never excee
   const sampler = setInterval(() => (maxInFlight = Math.max(maxInFlight, ring.inFlight)), 1);
   try {
     let resolved = 0;
-    await Promise.all(Array.from({ length: 50 }, () => sleep(20, { ring }).then(() => void resolved++)));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => sleep(20 + i, { ring }).then(() => void resolved++)));
     assert.equal(resolved, 50);
     assert.ok(maxInFlight > 4, `ops in flight went past the SQ size (max ${maxInFlight})`);
     assert.ok(maxInFlight <= ring.uring.cqEntries, `at most ${ring.uring.cqEntries} in flight, saw ${maxInFlight}`);
@@ -60,7 +60,7 @@ test('room freed by a submit goes to waiting ops at once, not after some later C
   const ring = new Ring({ entries: 2 });
   const stop = new AbortController();
   try {
-    const sleeps = Array.from({ length: 3 }, () => sleep(10_000, { ring, signal: stop.signal }));
+    const sleeps = Array.from({ length: 3 }, (_, i) => sleep(10_000 + i, { ring, signal: stop.signal }));
     assert.equal(ring.waiting, 1, 'the third found the SQ full');
     await turn();
     assert.equal(ring.inFlight, 3, 'the third was placed as soon as the first two were submitted');
@@ -78,12 +78,14 @@ test('an abort issued while the SQ is full is submitted right after it, not when
   try {
     const abort = new AbortController();
     const a = sleep(10_000, { ring, signal: abort.signal });
-    const b = sleep(10_000, { ring, signal: abort.signal });
+    // Due in another millisecond: a timer of its own (src/time/shared-sleep.ts).
+    const b = sleep(10_001, { ring, signal: abort.signal });
     // Both SQEs are written and not yet submitted: the cancellations find no SQE free.
     abort.abort();
     await assert.rejects(a, { name: 'AbortError' });
     await assert.rejects(b, { name: 'AbortError' });
-    assert.equal(ring.inFlight, 0);
+    // Sleeps reject at once; their timers' cancels complete after (a cancel never submitted would hang here).
+    while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
   } finally {
     await ring.close();
   }
@@ -97,14 +99,16 @@ test('a slot table filled one op at a time still has a slot to cancel with', { t
     for (let i = 0; i < 4; i++) {
       const controller = new AbortController();
       controllers.push(controller);
-      sleeps.push(sleep(10_000, { ring, signal: controller.signal }));
+      // Each due in another millisecond: a timer each (src/time/shared-sleep.ts).
+      sleeps.push(sleep(10_000 + i, { ring, signal: controller.signal }));
       await turn();
     }
     assert.equal(ring.inFlight, 3, 'one of the 4 slots is kept back');
     assert.equal(ring.waiting, 1);
     controllers[0]!.abort();
     await assert.rejects(sleeps[0]!, { name: 'AbortError' });
-    // Its slot went to the sleep that was waiting.
+    // Its slot went to the sleep that was waiting, once the kernel gave it back (a sleep rejects at once).
+    while (ring.waiting > 0) await new Promise((resolve) => setTimeout(resolve, 1));
     await turn();
     assert.equal(ring.inFlight, 3);
     assert.equal(ring.waiting, 0);

@@ -44,7 +44,7 @@ test('a queued op whose prep throws when its turn comes rejects; the process and
   const ring = new Ring({ entries: 2 });
   const { events, stop } = record(ring);
   try {
-    const sleeps = Array.from({ length: 3 }, () => sleep(20, { ring }));
+    const sleeps = Array.from({ length: 3 }, (_, i) => sleep(20 + i, { ring }));
     const failing = ring.submit(halfFilled('late failure'));
     const after = ring.nop();
     assert.ok(ring.waiting >= 2, 'both wait for room');

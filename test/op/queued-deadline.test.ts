@@ -170,7 +170,7 @@ test('fault 4: an op placed before its deadline still completes, and an op queue
   const stop = new AbortController();
   try {
     // Short sleeps fill the ring; the nop behind them has ample time and must succeed.
-    const sleeps = Array.from({ length: 10 }, () => sleep(20, { ring, signal: stop.signal }));
+    const sleeps = Array.from({ length: 10 }, (_, i) => sleep(20 + i, { ring, signal: stop.signal }));
     assert.ok(ring.waiting > 0);
     assert.equal(await ring.nop({ timeout: 10_000 }), undefined);
     await Promise.all(sleeps);
