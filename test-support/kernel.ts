@@ -164,3 +164,21 @@ export function deferTaskRunRing(t: TestContext, entries: number, cqEntries?: nu
     return null;
   }
 }
+
+/**
+ * A kernel timer that is an op of its own (a ring.submit() of one IORING_OP_TIMEOUT), for tests of
+ * the op layer that need ops which stay in flight: sleep() shares one timer among the sleeps due in
+ * the same millisecond (src/time/shared-sleep.ts), so twenty sleeps no longer fill a ring.
+ */
+export function timerOp(ms: number, { ring, signal }: { ring: Ring; signal?: AbortSignal }): Promise<void> {
+  const submitter = ring.submitter;
+  return ring.submit<void>(
+    {
+      syscall: 'timeout',
+      prep: (uring, sqe, slot) => uring.prepTimeout(sqe, submitter.timespec(slot, ms), 0, 0),
+      expect: -ETIME,
+      map: () => undefined,
+    },
+    { signal },
+  );
+}

@@ -10,8 +10,8 @@ import { createServer, type AddressInfo } from 'node:net';
 
 import { Ring, constants as C } from '../../src/index.js';
 import { TcpStream } from '../../src/net/index.js';
-import { sleep, timeout } from '../../src/time/index.js';
-import { record } from '../../test-support/kernel.js';
+import { timeout } from '../../src/time/index.js';
+import { record, timerOp } from '../../test-support/kernel.js';
 
 /**
  * Fills a 4-entry ring: every op slot holds a sleep of a minute, more sleeps
@@ -21,7 +21,7 @@ function fillWithSleeps(ring: Ring): { woke: () => number; stop: () => Promise<v
   const stop = new AbortController();
   let woke = 0;
   const sleeps = Array.from({ length: 20 }, () =>
-    sleep(60_000, { ring, signal: stop.signal }).then(
+    timerOp(60_000, { ring, signal: stop.signal }).then(
       () => void woke++,
       () => {},
     ),
@@ -59,11 +59,11 @@ function isTimedOut(syscall: string, ms: number) {
   };
 }
 
-test('fault 4: timeout(sleep(60000), 50) on a full ring rejects while the ring is still full', { timeout: 20_000 }, async () => {
+test('fault 4: timeout(timer op of 60000 ms, 50) on a full ring rejects while the ring is still full', { timeout: 20_000 }, async () => {
   const { ring, woke, release } = fullRing();
   const { events, stop } = record(ring);
   try {
-    await assert.rejects(timeout(sleep(60_000, { ring }), 50, { ring }), isTimedOut('timeout', 50));
+    await assert.rejects(timeout(timerOp(60_000, { ring }), 50, { ring }), isTimedOut('timeout', 50));
     assert.equal(woke(), 0, 'it did not wait for a blocking sleep to complete');
     assert.equal(events.filter((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_LINK_TIMEOUT).length, 0, 'no LINK_TIMEOUT SQE was written');
   } finally {
@@ -170,7 +170,7 @@ test('fault 4: an op placed before its deadline still completes, and an op queue
   const stop = new AbortController();
   try {
     // Short sleeps fill the ring; the nop behind them has ample time and must succeed.
-    const sleeps = Array.from({ length: 10 }, (_, i) => sleep(20 + i, { ring, signal: stop.signal }));
+    const sleeps = Array.from({ length: 10 }, (_, i) => timerOp(20 + i, { ring, signal: stop.signal }));
     assert.ok(ring.waiting > 0);
     assert.equal(await ring.nop({ timeout: 10_000 }), undefined);
     await Promise.all(sleeps);
@@ -185,9 +185,9 @@ test('fault 4: timeout() on an op already in the kernel, when the ring has no ro
   const ring = new Ring({ entries: 4 });
   const stop = new AbortController();
   let woke = 0;
-  const target = sleep(60_000, { ring });
+  const target = timerOp(60_000, { ring });
   const others = Array.from({ length: 20 }, () =>
-    sleep(60_000, { ring, signal: stop.signal }).then(
+    timerOp(60_000, { ring, signal: stop.signal }).then(
       () => void woke++,
       () => {},
     ),
