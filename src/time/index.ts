@@ -47,7 +47,9 @@ function checkOptions(options: unknown): void {
  * Resolves after `ms` milliseconds, never sooner and at most about 1 ms later
  * (Node's timers have the same 1 ms grain). Sleeps on one ring due in the
  * same millisecond share one IORING_OP_TIMEOUT: 1000 sleeps started together
- * are one kernel timer, one wake-up and one CQE, not 1000 of each.
+ * are one kernel timer, one wake-up and one CQE, not 1000 of each. An
+ * aborted sleep rejects at once. The promise is not an op's: timeout()
+ * races it rather than cutting it short.
  */
 export function sleep(ms: number, options?: TimerOptions): Promise<void> {
   checkMs(ms);
