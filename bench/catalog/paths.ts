@@ -13,7 +13,11 @@ const PATHS: { path: string; label: string; quick: number; count: number }[] = [
   { path: 'open-close', label: 'open + close', quick: 300, count: 2000 },
   { path: 'readdir', label: 'readdir, 100 entries', quick: 200, count: 1000 },
   { path: 'small-writes', label: 'TCP: 10,000 × 64 B write(), not awaited', quick: 10_000, count: 10_000 },
+  { path: 'sleeps', label: '1000 × sleep(1) under Promise.all', quick: 1000, count: 1000 },
 ];
+
+/** The Node side of the rows that are not node:fs/promises. */
+const NODE_LABELS: Record<string, string> = { 'small-writes': 'node:net', sleeps: 'node:timers/promises' };
 
 const BATCHES: Record<Mode, number> = { quick: 3, default: 5, full: 7 };
 
@@ -31,13 +35,15 @@ export const paths: ScenarioDef = {
     "may wait on the file's earlier blocks. The TCP row writes 64 B 10,000 times on one connection into a draining " +
     'reader in another process (bench/servers/drain.ts), only the last write awaited (node:net: `socket.write`, the ' +
     "last one's callback), and the reader's byte count must match. Random 4 KiB reads at QD 1 are fs-random-read's " +
-    'row; responses with bodies on createServer are the frameworks rows on the bare app.',
+    'row; responses with bodies on createServer are the frameworks rows on the bare app. The sleeps row starts ' +
+    '1000 `sleep(1)` (ringcore/time) at once and awaits them with Promise.all, against node:timers/promises ' +
+    '`setTimeout(1)`; its figures are per sleep.',
   plan(mode) {
     const batches = BATCHES[mode];
     const runs = PATHS.flatMap(({ path, quick, count }) => {
       const params = { path, count: mode === 'quick' ? quick : count, batches };
       return [
-        { id: `node-${path}`, variant: 'node', params, label: path === 'small-writes' ? 'node:net' : 'node:fs/promises' },
+        { id: `node-${path}`, variant: 'node', params, label: NODE_LABELS[path] ?? 'node:fs/promises' },
         { id: `ringcore-${path}`, variant: 'ringcore', params },
       ];
     });

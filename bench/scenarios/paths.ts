@@ -12,14 +12,18 @@
 //   small-writes                             `count` writes of 64 B on a TCP stream, none awaited but the
 //                                            last (node:net: socket.write, the last one's callback), into a
 //                                            draining reader in another process (servers/drain.ts)
+//   sleeps                                   `count` sleep(1) started together under Promise.all (node:
+//                                            timers/promises setTimeout); value and CPU per sleep
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import net from 'node:net';
+import { setTimeout as nodeSleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as fs from 'ringcore/fs';
 import { TcpListener } from 'ringcore/net';
+import { sleep } from 'ringcore/time';
 import { benchMain, intParam, nowNs } from '../lib/child.js';
 import { benchDir } from '../lib/files.js';
 import type { Measurement } from '../lib/types.js';
@@ -169,8 +173,27 @@ async function smallWrites(impl: Impl, { count, batches }: Params): Promise<Meas
   return { value: times[times.length >> 1]!, unit: 'ns/op', ops: count * batches, cpuNsPerOp };
 }
 
+/** `count` sleeps of 1 ms started together, awaited with Promise.all; a batch per `batches`. */
+async function concurrentSleeps(impl: Impl, { count, batches }: Params): Promise<Measurement> {
+  const one = impl === 'ringcore' ? () => sleep(1) : () => nodeSleep(1);
+  const run = () => Promise.all(Array.from({ length: count }, one));
+  await run(); // warm-up
+  const times: number[] = [];
+  const cpu = process.cpuUsage();
+  for (let b = 0; b < batches; b++) {
+    const start = nowNs();
+    await run();
+    times.push((nowNs() - start) / count);
+  }
+  const cpuNsPerOp = cpuSince(cpu) / (count * batches);
+  times.sort((a, b) => a - b);
+  return { value: times[times.length >> 1]!, unit: 'ns/op', ops: count * batches, cpuNsPerOp };
+}
+
 function measure(impl: Impl, p: Params): Promise<Measurement> {
-  return p.path === 'small-writes' ? smallWrites(impl, p) : timeCalls(fsCall(impl, p.path), p);
+  if (p.path === 'small-writes') return smallWrites(impl, p);
+  if (p.path === 'sleeps') return concurrentSleeps(impl, p);
+  return timeCalls(fsCall(impl, p.path), p);
 }
 
 await benchMain<Params>(
