@@ -8,7 +8,7 @@ import { usesNode } from '../backend/backend.js';
 import * as nodeTime from '../fallback/time.js';
 import type { Multishot } from '../op/multishot.js';
 import { EINVAL, ETIME } from '../sys/errno.js';
-import { sharedSleep } from './shared-sleep.js';
+import { expireSleep, kSleep, sharedSleep, type SleepPromise } from './shared-sleep.js';
 
 /** Options for sleep() and interval(). */
 export interface TimerOptions {
@@ -48,8 +48,8 @@ function checkOptions(options: unknown): void {
  * (Node's timers have the same 1 ms grain). Sleeps on one ring due in the
  * same millisecond share one IORING_OP_TIMEOUT: 1000 sleeps started together
  * are one kernel timer, one wake-up and one CQE, not 1000 of each. An
- * aborted sleep rejects at once. The promise is not an op's: timeout()
- * races it rather than cutting it short.
+ * aborted sleep rejects at once, and so does one whose timeout() passes
+ * (ETIMEDOUT); a timer left with no sleep is cancelled.
  */
 export function sleep(ms: number, options?: TimerOptions): Promise<void> {
   checkMs(ms);
@@ -101,10 +101,13 @@ export function timeout<T>(work: Promise<T>, ms: number, options?: { ring?: Ring
   const ring = options?.ring ?? defaultRing();
   if (ring.submitter.attachDeadline(work, ms)) return work;
   const op = (work as OpPromise<T>)[kOp];
+  // A sleep is no op of its own (it may share its timer), but it can be ended alone.
+  const sleeping = (work as SleepPromise)[kSleep];
   const stop = new AbortController();
   return new Promise<T>((resolve, reject) => {
     const expire = (): void => {
       if (op !== undefined) op.expire(ms);
+      else if (sleeping !== undefined) expireSleep(sleeping, ms);
       else reject(timedOutException('timeout', ms));
     };
     const timer = ownTimer(ring, ms, stop.signal);

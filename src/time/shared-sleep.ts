@@ -8,17 +8,30 @@
 // due when the first of them is or at the end of the millisecond, that
 // resolves every sleep still waiting in it. No sleep ends early.
 
-import { AbortError } from '../sys/errors.js';
+import { AbortError, timedOutException } from '../sys/errors.js';
 import { ETIME } from '../sys/errno.js';
 import { watchAbort } from '../op/abort-watch.js';
 import type { Op } from '../op/op.js';
 import type { Ring } from '../driver/ring.js';
 
-/** One sleep waiting in a group; `unwatch` stops watching its signal, if it gave one. */
+/** One sleep waiting in a group, at `index`; `unwatch` stops watching its signal, if it gave one. */
 interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
   unwatch: (() => void) | null;
+  group: Group;
+  index: number;
+}
+
+/** On a sleep's promise, its waiter: timeout() ends that sleep alone when its deadline passes. */
+export const kSleep = Symbol('ringcore.sleep');
+
+/** A promise from sharedSleep(). */
+export type SleepPromise = Promise<void> & { [kSleep]?: Waiter };
+
+/** timeout()'s deadline passed: the sleep rejects with ETIMEDOUT, and its timer is cancelled if no sleep is left on it. */
+export function expireSleep(waiter: Waiter, ms: number): void {
+  waiter.group.drop(waiter.index, timedOutException('timeout', ms));
 }
 
 /** The sleeps due in one millisecond on one ring, and the kernel timer for them all. */
@@ -51,12 +64,13 @@ class Group {
     }
   };
 
-  /** Waiter `index` was aborted: reject it alone; the last one gone cancels the timer. */
-  drop(index: number, reason: unknown): void {
+  /** Waiter `index` was aborted or timed out: reject it alone; the last one gone cancels the timer. */
+  drop(index: number, error: Error): void {
     const waiter = this.waiters[index];
     if (waiter === null || this.live === 0) return;
     this.waiters[index] = null;
-    waiter.reject(new AbortError(undefined, { cause: reason }));
+    waiter.unwatch?.();
+    waiter.reject(error);
     if (--this.live > 0) return;
     if (this.groups.get(this.due) === this) this.groups.delete(this.due);
     this.op!.abort(undefined);
@@ -86,11 +100,13 @@ export function sharedSleep(ring: Ring, ms: number, signal: AbortSignal | undefi
   const joined = group!;
   const index = joined.waiters.length;
   joined.live++;
-  const promise = new Promise<void>((resolve, reject) => {
-    const waiter: Waiter = { resolve, reject, unwatch: null };
+  let waiter: Waiter;
+  const promise: SleepPromise = new Promise<void>((resolve, reject) => {
+    waiter = { resolve, reject, unwatch: null, group: joined, index };
     joined.waiters.push(waiter);
-    if (signal !== undefined) waiter.unwatch = watchAbort(signal, () => joined.drop(index, signal.reason));
+    if (signal !== undefined) waiter.unwatch = watchAbort(signal, () => joined.drop(index, new AbortError(undefined, { cause: signal.reason })));
   });
+  promise[kSleep] = waiter!;
   // Started once its first waiter is in: a closed ring may call back at once.
   if (starts) {
     const submitter = ring.submitter;

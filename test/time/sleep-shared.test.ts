@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { Ring, constants as C, type TraceEvent } from '../../src/index.js';
-import { sleep } from '../../src/time/index.js';
+import { sleep, timeout } from '../../src/time/index.js';
 import { requireIoUring } from '../../test-support/backend.js';
 import { record } from '../../test-support/kernel.js';
 
@@ -38,7 +38,7 @@ test('1000 sleeps started together: a few TIMEOUT SQEs, not one each', { skip: i
   }
 });
 
-test('sleeps of mixed lengths end in due order and never before their time', { timeout: 10_000 }, async () => {
+test('sleeps of mixed lengths end in due order and never before their time', { skip: ioUring.skip, timeout: 10_000 }, async () => {
   const ring = new Ring({ entries: 32 });
   try {
     const lengths = [7, 0, 60, 3, 1.5, 12, 30, 1, 0.2, 5, 3, 60, 20, 0, 9, 30];
@@ -130,4 +130,16 @@ test('closing the ring rejects every sleep of every group; a sleep on a closed r
   for (const s of sleeps) await assert.rejects(s, { code: 'ERR_RINGCORE_CLOSED' });
   await closed;
   await assert.rejects(sleep(1, { ring }), { code: 'ERR_RINGCORE_CLOSED' });
+});
+
+test('timeout() on one sleep of a group ends that one with ETIMEDOUT; the others still end', { skip: ioUring.skip, timeout: 10_000 }, async () => {
+  const ring = new Ring({ entries: 8 });
+  try {
+    const sleeps = Array.from({ length: 4 }, () => sleep(200, { ring }));
+    await assert.rejects(timeout(sleeps[1]!, 20, { ring }), { code: 'ETIMEDOUT' });
+    await assert.rejects(sleeps[1]!, { code: 'ETIMEDOUT' });
+    assert.deepEqual(await Promise.all([sleeps[0], sleeps[2], sleeps[3]]), [undefined, undefined, undefined]);
+  } finally {
+    await ring.close();
+  }
 });
