@@ -36,9 +36,9 @@ export function expireSleep(waiter: Waiter, ms: number): void {
 
 /** The sleeps due in one millisecond on one ring, and the kernel timer for them all. */
 class Group {
-  /** Null where a waiter was aborted. */
+  /** Null where a waiter was aborted or timed out. */
   readonly waiters: (Waiter | null)[] = [];
-  /** Waiters not aborted. */
+  /** Waiters still waiting. */
   live = 0;
   op: Op<void> | null = null;
 
