@@ -48,22 +48,26 @@ test("an Express app's requests keep one hidden class from request to request (V
     server.listen(0, '127.0.0.1', async () => {
       const url = 'http://127.0.0.1:' + server.address().port + '/';
       for (let i = 0; i < 40; i++) await (await fetch(url)).text();
-      // Any two requests in a row of the last six: a field whose value changes kind (a Smi, then a double)
-      // gives later objects a new map once, while the older keep the deprecated one until touched.
-      const last = kept.slice(-6);
+      // Any two requests in a row of the last twenty share a map (on the old code none did).
+      const last = kept.slice(-20);
       const inRow = (k) => last.slice(1).some((pair, i) => %HaveSameMap(last[i][k], pair[k]));
-      console.log(JSON.stringify({ req: inRow(0), res: inRow(1), proto: Object.getPrototypeOf(last[5][0]) === app.request }));
+      console.log(JSON.stringify({ req: inRow(0), res: inRow(1), proto: Object.getPrototypeOf(last[19][0]) === app.request }));
       server.close();
     });`;
-  const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(
-      process.execPath,
-      ['--allow-natives-syntax', '--input-type=module', '-e', program],
-      { cwd: fileURLToPath(new URL('../../..', import.meta.url)), timeout: 60_000 },
-      (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
-    ),
-  );
-  assert.deepEqual(JSON.parse(stdout), { req: true, res: true, proto: true });
+  const child = (): Promise<string> =>
+    new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--allow-natives-syntax', '--input-type=module', '-e', program],
+        { cwd: fileURLToPath(new URL('../../..', import.meta.url)), timeout: 60_000 },
+        (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
+      ),
+    );
+  // Hidden classes are V8's to choose: beside other work a run has seen every request's map differ (in CI, a
+  // test file running alongside). Up to three children; on the old code every run gives false for both.
+  let seen = JSON.parse(await child());
+  for (let run = 1; run < 3 && !(seen.req && seen.res); run++) seen = JSON.parse(await child());
+  assert.deepEqual(seen, { req: true, res: true, proto: true });
 });
 
 test("Express apps answer as on node:http; a listener before the app, and 'checkContinue', see node:http's plain objects", async () => {
