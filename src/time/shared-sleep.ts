@@ -36,9 +36,9 @@ export function expireSleep(waiter: Waiter, ms: number): void {
 
 /** The sleeps due in one millisecond on one ring, and the kernel timer for them all. */
 class Group {
-  /** Null where a waiter was aborted or timed out. */
-  readonly waiters: (Waiter | null)[] = [];
-  /** Waiters still waiting. */
+  /** Null where a waiter was aborted or timed out; emptied once the group is done. */
+  waiters: (Waiter | null)[] = [];
+  /** Waiters still waiting: 0 once the group is done, or emptied by aborts. */
   live = 0;
   op: Op<void> | null = null;
 
@@ -56,7 +56,11 @@ class Group {
     // Emptied by aborts, its timer cancelled: nobody to tell.
     if (this.live === 0) return;
     this.live = 0;
-    for (const waiter of this.waiters) {
+    const waiters = this.waiters;
+    // Let go of the waiters at once: kept, they (and each sleep's promise and callers) lived on
+    // through the young-generation GCs, and a batch of 1000 sleeps cost 2-3x the CPU in GC.
+    this.waiters = [];
+    for (const waiter of waiters) {
       if (waiter === null) continue;
       waiter.unwatch?.();
       if (error === null) waiter.resolve();
@@ -66,13 +70,15 @@ class Group {
 
   /** Waiter `index` was aborted or timed out: reject it alone; the last one gone cancels the timer. */
   drop(index: number, error: Error): void {
+    if (this.live === 0) return;
     const waiter = this.waiters[index];
-    if (waiter === null || this.live === 0) return;
+    if (waiter === null || waiter === undefined) return;
     this.waiters[index] = null;
     waiter.unwatch?.();
     waiter.reject(error);
     if (--this.live > 0) return;
     if (this.groups.get(this.due) === this) this.groups.delete(this.due);
+    this.waiters = [];
     this.op!.abort(undefined);
   }
 }
