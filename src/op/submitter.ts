@@ -61,6 +61,8 @@ export class Submitter implements OpHost {
   private readonly cancelRetries = new CancelRetries((target, ms) => this.resendCancel(target, ms));
   private closing = false;
   private idle: (() => void) | null = null;
+  /** Called once, just before the next submit: see beforeSubmit(). */
+  private refreshers: (() => void)[] = [];
 
   constructor(readonly uring: IoUring) {
     this.slots = new SlotTable(uring.cqEntries);
@@ -373,6 +375,20 @@ export class Submitter implements OpHost {
   }
 
   /**
+   * Calls `refresh` once, just before the next submit hands the SQEs placed
+   * so far to the kernel. A TIMEOUT's timespec is relative, and the kernel
+   * reads it at the submit, which may come long after the prep (a turn of
+   * synchronous code in between): a timer's prep calls this to rewrite it
+   * then with the time left, so that the wait counts from the call, not
+   * from the submit. `refresh` may touch only memory of a request placed
+   * before it was called (its slot is still held: the request cannot
+   * complete before its SQE is submitted).
+   */
+  beforeSubmit(refresh: () => void): void {
+    this.refreshers.push(refresh);
+  }
+
+  /**
    * Gives an op that already has its SQE a kernel deadline, if that SQE is the
    * last one handed out and not yet submitted (a LINK_TIMEOUT must follow its
    * op directly, in the same submit). Returns false when it is too late.
@@ -462,6 +478,7 @@ export class Submitter implements OpHost {
 
   /** Submits the pending SQEs; returns how many the kernel consumed. */
   private enterSubmit(): number {
+    if (this.refreshers.length > 0) this.refresh();
     for (;;) {
       const ret = this.uring.submit();
       if (ret >= 0) {
@@ -474,6 +491,13 @@ export class Submitter implements OpHost {
       if (ret === -EAGAIN || ret === -EBUSY) return 0;
       throw errnoException(ret, 'io_uring_enter');
     }
+  }
+
+  /** Runs (and forgets) the beforeSubmit() callbacks. */
+  private refresh(): void {
+    const refreshers = this.refreshers;
+    this.refreshers = [];
+    for (const refresh of refreshers) refresh();
   }
 
   /** Reaps every ready CQE, including those the kernel kept aside when the CQ overflowed. */

@@ -65,7 +65,7 @@ export function sleep(ms: number, options?: TimerOptions): Promise<void> {
  * A timer of its own, an op promise (timeout() needs kOp and `.queued`):
  * an IORING_OP_TIMEOUT, whose expiry (-ETIME) is its normal completion, not
  * an error. The time counts from the call: a timer that waited for room in a
- * full ring is given only what is left.
+ * full ring, or for synchronous code to end, is given only what is left.
  */
 function ownTimer(ring: Ring, ms: number, signal: AbortSignal): OpPromise<void> {
   const submitter = ring.submitter;
@@ -73,7 +73,11 @@ function ownTimer(ring: Ring, ms: number, signal: AbortSignal): OpPromise<void> 
   return ring.submit<void>(
     {
       syscall: 'timeout',
-      prep: (uring, sqe, slot) => uring.prepTimeout(sqe, submitter.timespec(slot, Math.max(0, dueAt - performance.now())), 0, 0),
+      // The time left at the submit (see Submitter.beforeSubmit).
+      prep: (uring, sqe, slot) => {
+        uring.prepTimeout(sqe, submitter.timespec(slot, Math.max(0, dueAt - performance.now())), 0, 0);
+        submitter.beforeSubmit(() => submitter.timespec(slot, Math.max(0, dueAt - performance.now())));
+      },
       expect: -ETIME,
       map: () => undefined,
     },

@@ -120,8 +120,12 @@ export function sharedSleep(ring: Ring, ms: number, signal: AbortSignal | undefi
     joined.op = submitter.reusableWith<void>(
       {
         syscall: 'timeout',
-        // The time left at prep: a timer that waited for room in a full ring is given only that.
-        prep: (uring, sqe, slot) => uring.prepTimeout(sqe, submitter.timespec(slot, Math.max(0, joined.at - performance.now())), 0, 0),
+        // The time left at the submit: a timer that waited for room in a full ring, or for a turn of
+        // synchronous code to end, is given only that.
+        prep: (uring, sqe, slot) => {
+          uring.prepTimeout(sqe, submitter.timespec(slot, Math.max(0, joined.at - performance.now())), 0, 0);
+          submitter.beforeSubmit(() => submitter.timespec(slot, Math.max(0, joined.at - performance.now())));
+        },
         expect: -ETIME,
         map: () => undefined,
       },

@@ -38,28 +38,48 @@ test('1000 sleeps started together: a few TIMEOUT SQEs, not one each', { skip: i
   }
 });
 
+test('a timer counts from its call, not from its submit: synchronous code after the call does not make it later', { timeout: 10_000 }, async () => {
+  const ring = new Ring({ entries: 8 });
+  try {
+    const order: string[] = [];
+    const start = performance.now();
+    const slept = sleep(60, { ring }).then(() => order.push('sleep(60)'));
+    const timedOut = timeout(new Promise(() => {}), 60, { ring }).catch(() => order.push('timeout(60)'));
+    // The turn runs past both due times before its flush submits their timers.
+    while (performance.now() - start < 100);
+    const later = sleep(30, { ring }).then(() => order.push('sleep(30)'));
+    await Promise.all([slept, timedOut, later]);
+    // Counted from the submit (before the fix), the first two were due at 160 ms, after the last at 130 ms.
+    assert.equal(order[2], 'sleep(30)', order.join(', '));
+  } finally {
+    await ring.close();
+  }
+});
+
 test('sleeps of mixed lengths end in due order and never before their time', { skip: ioUring.skip, timeout: 10_000 }, async () => {
   const ring = new Ring({ entries: 32 });
   try {
     const lengths = [7, 0, 60, 3, 1.5, 12, 30, 1, 0.2, 5, 3, 60, 20, 0, 9, 30];
     // Each sleep is due between its first and its last moment in sleep() (plus ms): a loaded machine may pause in between.
     const ends: { ms: number; earliest: number; latest: number; late: number }[] = [];
-    await Promise.all(
-      lengths.map((ms) => {
-        const start = performance.now();
-        const slept = sleep(ms, { ring });
-        const earliest = start + ms;
-        const latest = performance.now() + ms;
-        return slept.then(() => ends.push({ ms, earliest, latest, late: performance.now() - earliest }));
-      }),
-    );
+    const slept = lengths.map((ms) => {
+      const start = performance.now();
+      const slept = sleep(ms, { ring });
+      const earliest = start + ms;
+      const latest = performance.now() + ms;
+      return slept.then(() => ends.push({ ms, earliest, latest, late: performance.now() - earliest }));
+    });
+    // The timers reach the kernel after this turn: sleeps already due by then may end in any order.
+    const submitted = performance.now();
+    await Promise.all(slept);
     for (const end of ends) assert.ok(end.late >= 0, `sleep(${end.ms}) ended ${-end.late} ms early`);
     // In due order. Not asked of timers due a few ms apart: when the process was paused while both fired,
     // their CQEs were seen in either order (the task work that posts them runs when the process is back).
+    // Nor of sleeps both due before their timers were submitted (a pause while the sleeps were started).
     for (let i = 0; i < ends.length; i++) {
       for (const later of ends.slice(i + 1)) {
         assert.ok(
-          ends[i]!.earliest < later.latest + 20,
+          ends[i]!.earliest < Math.max(later.latest, submitted) + 20,
           `sleep(${ends[i]!.ms}) due at ${ends[i]!.earliest} ended before sleep(${later.ms}) due by ${later.latest}`,
         );
       }
