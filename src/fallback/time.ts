@@ -2,7 +2,8 @@
 // as the kernel timers: sleep resolves, an aborted timer rejects with an
 // AbortError, a passed deadline with ETIMEDOUT, an interval yields 1, 2, 3…
 import { setInterval as everyMs, setTimeout as afterMs } from 'node:timers/promises';
-import { invalidArgType, timedOutException } from '../sys/errors.js';
+import { AbortError, invalidArgType, timedOutException } from '../sys/errors.js';
+import { watchAbort } from '../op/abort-watch.js';
 
 /** The signal, checked at the call as the io_uring path does (Node's timers would reject later instead). */
 function checkSignal(signal: unknown): AbortSignal | undefined {
@@ -19,8 +20,21 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   checkSignal(signal);
-  const options = signal === undefined ? undefined : { signal };
-  return ms <= MAX_TIMER_MS ? afterMs(ms, undefined, options) : sleepInSteps(ms, options);
+  if (signal === undefined) return ms <= MAX_TIMER_MS ? afterMs(ms) : sleepInSteps(ms, undefined);
+  if (signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+  if (ms > MAX_TIMER_MS) return sleepInSteps(ms, { signal });
+  // One 'abort' listener per signal however many sleeps share it, as on io_uring (src/op/abort-watch.ts):
+  // Node's timers/promises adds one per timer, and past ten warns of a leak (MaxListenersExceededWarning).
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unwatch();
+      resolve();
+    }, ms);
+    const unwatch = watchAbort(signal, () => {
+      clearTimeout(timer);
+      reject(new AbortError(undefined, { cause: signal.reason }));
+    });
+  });
 }
 
 async function sleepInSteps(ms: number, options: { signal: AbortSignal } | undefined): Promise<void> {
