@@ -44,10 +44,11 @@ function checkOptions(options: unknown): void {
 }
 
 /**
- * Resolves after `ms` milliseconds, never sooner and at most about 1 ms later
- * (Node's timers have the same 1 ms grain). Sleeps on one ring due in the
- * same millisecond share one IORING_OP_TIMEOUT: 1000 sleeps started together
- * are one kernel timer, one wake-up and one CQE, not 1000 of each. An
+ * Resolves after `ms` milliseconds from the call, never sooner and at most
+ * about 1 ms later (Node's timers have the same 1 ms grain). Sleeps on one
+ * ring due within a millisecond share one IORING_OP_TIMEOUT: 1000 sleeps
+ * started together are one kernel timer, one wake-up and one CQE, not 1000
+ * of each. An
  * aborted sleep rejects at once, and so does one whose timeout() passes
  * (ETIMEDOUT); a timer left with no sleep is cancelled.
  */
