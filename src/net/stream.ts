@@ -2,8 +2,8 @@
 // vectored I/O, a multishot-recv iterator, shutdown and close. Each call is
 // one io_uring op (RECV, SEND, READV, WRITEV, SHUTDOWN, CLOSE) and takes a
 // `signal`; a write that the kernel takes in part is resubmitted for the rest.
-// A large write first tries a non-blocking send(2) and is an op only for
-// what did not fit (DIRECT_SEND_MIN).
+// A write first tries a non-blocking send(2) and is an op only for what did
+// not fit.
 import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
 import { checkOptions, type OpSpec } from '../op/op.js';
@@ -62,20 +62,11 @@ function closedError(syscall: string): RingcoreError {
 export const SEND_ALL = MSG_NOSIGNAL | MSG_WAITALL;
 
 /**
- * Writes of at least this many bytes first try a non-blocking send(2) on the
- * loop's thread (see sendFrom). Below it a write stays one SEND, which shares
- * an enter with the other ops of the turn; above it the copy is most of the
- * cost and the SEND's round trip (an enter, a CQE, often a wake-up) is what
- * the direct try saves (docs/performance.md, "Session 12").
- */
-export const DIRECT_SEND_MIN = 16 * 1024;
-
-/**
  * Small writes called while an earlier write is under way, sent together:
  * each would otherwise wait for the one before it to complete (writes start
  * one at a time, call-order.ts), one SEND and one trip through the loop per
  * write, where node:net writes each at once with writev(2). Writes of up to
- * BATCH_PART bytes (below DIRECT_SEND_MIN: the SEND path), gathered up to
+ * BATCH_PART bytes, gathered up to
  * BATCH_MAX bytes and copied into one buffer when they start: a 64 KiB copy
  * costs less than one SEND's round trip.
  */
@@ -99,8 +90,8 @@ class WriteBatch {
   }
 }
 
-/** The largest write that joins a batch: a bigger one is sent by a direct send(2) first (sendFrom), on its own. */
-const BATCH_PART = DIRECT_SEND_MIN - 1;
+/** The largest write that joins a batch: a bigger one is sent on its own, where the copy would cost more than its SEND. */
+const BATCH_PART = 16 * 1024 - 1;
 /** The most bytes one batch gathers. */
 const BATCH_MAX = 64 * 1024;
 
@@ -280,9 +271,9 @@ export class SocketStream implements AsyncIterable<Buffer> {
    * a short send, each time the socket has room again, so a write larger than
    * the socket's buffer is one op, not one trip through JavaScript per
    * buffer-full; an older kernel ignores the flag, and the short send is
-   * sent again from here. A write of DIRECT_SEND_MIN bytes or more first
-   * sends what the socket takes at once with a non-blocking send(2), as
-   * libuv does, and resolves without an op when that was everything.
+   * sent again from here. A write first sends what the socket takes at once
+   * with a non-blocking send(2), as libuv does, and resolves without an op
+   * when that was everything.
    * The bytes are read from `data` as they are sent, not copied at the call
    * (as node:net's): change or reuse the buffer once the write resolves.
    */
@@ -317,9 +308,12 @@ export class SocketStream implements AsyncIterable<Buffer> {
     }
     let from = offset;
     let left = rest;
-    if (rest.byteLength >= DIRECT_SEND_MIN && this.ending === null && checkOptions(options)?.aborted !== true) {
+    if (this.ending === null && checkOptions(options)?.aborted !== true) {
       // As libuv writes: send what fits now, without waiting; only the rest (or
-      // a full socket) goes to the ring, whose SEND waits for room. Writes
+      // a full socket) goes to the ring, whose SEND waits for room. Small writes
+      // too: a SEND's round trip (an op, a CQE, a turn of the loop) costs more
+      // than the syscall it saves by sharing the turn's enter (docs/performance.md,
+      // "Session 19: small writes sent at once"). Writes
       // start one at a time (CallOrder), so no earlier SEND of this socket is
       // in flight and the bytes stay in order. An error is the SEND's would-be
       // error: the first report of a reset clears it from the socket.

@@ -10,8 +10,9 @@ import { release } from 'node:os';
 
 import { Ring, constants as C } from '../../src/index.js';
 import { TcpStream, socketpair } from '../../src/net/index.js';
-import { DIRECT_SEND_MIN } from '../../src/net/stream.js';
 import { record } from '../../test-support/kernel.js';
+
+const SIXTEEN_KIB = 16 * 1024;
 
 test('write() of 8 MiB to a slow reader is one SEND op, and the reader gets every byte in order', async (t) => {
   const [major = 0, minor = 0] = release().split('.').map(Number);
@@ -60,7 +61,7 @@ test('a large write the socket takes at once is no op: a non-blocking send(2), a
   const [a, b] = socketpair({ ring });
   const trace = record(ring);
   try {
-    const payload = counting(DIRECT_SEND_MIN * 4, 0);
+    const payload = counting(SIXTEEN_KIB * 4, 0);
     await a.write(payload);
     const sends = trace.events.filter((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_SEND);
     assert.equal(sends.length, 0, 'the socket took it all without a SEND');
@@ -79,7 +80,7 @@ test('a large write with bad options throws before sending a byte, as a small on
   const ring = new Ring({ entries: 16 });
   const [a, b] = socketpair({ ring });
   try {
-    const payload = counting(DIRECT_SEND_MIN * 2, 0);
+    const payload = counting(SIXTEEN_KIB * 2, 0);
     const bad = [{ signal: 'no' }, { timeout: -1 }, 7] as unknown as object[];
     for (const options of bad) {
       assert.throws(
@@ -109,7 +110,7 @@ test('large writes to a TCP peer that reads slowly: part sent at once, the rest 
     const peer = await accepted;
     peer.pause();
     // The first write fills the socket and waits; the ones called meanwhile find it full (EAGAIN) or take part of it.
-    const sizes = [4 << 20, 256 << 10, 64 << 10, 1 << 20, DIRECT_SEND_MIN, 300_003];
+    const sizes = [4 << 20, 256 << 10, 64 << 10, 1 << 20, SIXTEEN_KIB, 300_003];
     const payloads: Buffer[] = [];
     let offset = 0;
     for (const size of sizes) {
@@ -164,7 +165,7 @@ test('a peer that resets mid-write: the waiting write rejects (ECONNRESET or EPI
     );
     assert.ok(['ECONNRESET', 'EPIPE'].includes(error.code!), error.code);
     assert.equal(error.syscall, 'write');
-    await assert.rejects(stream.write(counting(DIRECT_SEND_MIN * 2, 0)), { code: 'EPIPE', syscall: 'write' });
+    await assert.rejects(stream.write(counting(SIXTEEN_KIB * 2, 0)), { code: 'EPIPE', syscall: 'write' });
   } finally {
     await stream.close();
     server.close();
