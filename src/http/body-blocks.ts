@@ -56,6 +56,15 @@ export class BodyBlocks {
     this.from = this.fill;
   }
 
+  /**
+   * The body has ended: hands out what is left, and lets go of the block, so
+   * that the next body's bytes never land in memory a Buffer of this one shows.
+   */
+  end(out: Buffer[]): void {
+    this.flush(out);
+    this.clear();
+  }
+
   /** Forgets the bytes not handed out, and the block. */
   clear(): void {
     this.block = NONE;

@@ -189,7 +189,7 @@ export class RequestParser extends ParserInput {
       else if (this.readChunked()) continue; // the last chunk: its trailers follow
       break;
     }
-    if (done) this.blocks.flush(this.parts);
+    if (done) this.blocks.end(this.parts);
     for (const part of this.parts) into.push(part);
     this.parts.length = 0;
     if (done) {
@@ -246,7 +246,7 @@ export class RequestParser extends ParserInput {
 
   private finish(): ParsedRequest {
     const request = this.current!;
-    this.blocks.flush(this.parts);
+    this.blocks.end(this.parts);
     request.body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.total);
     this.trailerLines = null; // whole-request parsing checks trailers and drops them
     this.current = null;

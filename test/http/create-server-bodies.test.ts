@@ -324,3 +324,47 @@ test('a body comes in 64 KiB blocks, not a "data" event per 4 KiB receive buffer
     await closed(server);
   }
 });
+
+test("a chunked body's block is not reused for the next request's body on the connection", { timeout: 30_000 }, async () => {
+  // A chunked body's block is made with room for 16 KiB: a short body leaves most of it unwritten when it ends.
+  const kept: { url: string; chunk: Buffer }[] = [];
+  const server = createServer((req, res) => {
+    req.on('data', (d: Buffer) => kept.push({ url: req.url!, chunk: d }));
+    req.on('end', () => res.end('ok'));
+  });
+  const port = await listening(server);
+  const client = net.connect(port, '127.0.0.1');
+  try {
+    await once(client, 'connect');
+    const answers = readAll(client);
+    const ends = [
+      'POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nAAAAA\r\n0\r\n\r\n',
+      'POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nBBBBB\r\n0\r\n\r\n',
+      'POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nCCCCC',
+    ];
+    // One request at a time, each sent once the one before it has its answer (the same connection throughout).
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    for (const [i, request] of ends.entries()) {
+      client.write(request);
+      await until(() => statuses(text).length === i + 1);
+    }
+    await answers;
+    assert.deepEqual(
+      kept.map(({ url, chunk }) => `${url} ${chunk.toString('latin1')}`),
+      ['/a AAAAA', '/b BBBBB', '/c CCCCC'],
+    );
+    for (const { url, chunk } of kept) {
+      // What the chunk's memory holds besides it: zeros or its own request's bytes.
+      const own = chunk[0]!;
+      const memory = new Uint8Array(chunk.buffer, 0, chunk.buffer.byteLength);
+      for (let i = 0; i < memory.length; i++) {
+        if (memory[i] !== 0 && memory[i] !== own)
+          assert.fail(`the chunk of ${url} shares its memory with byte ${memory[i]} (${String.fromCharCode(memory[i]!)}) at ${i}`);
+      }
+    }
+  } finally {
+    client.destroy();
+    await closed(server);
+  }
+});
