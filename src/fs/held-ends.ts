@@ -16,34 +16,32 @@ import { native } from '../sys/native.js';
 import { F_DUPFD_CLOEXEC } from '../sys/constants.js';
 import { SYS_fcntl } from '../sys/syscalls.js';
 
-/** A transfer's two ends on fds of its own (held()), and release(), which closes them once the copy has settled. */
-export interface HeldEnds<T extends { fd: number }> {
-  from: T;
-  to: T;
-  release(): void;
-}
-
 /**
- * The ends with their fds duplicated, the same fd once when both are one. An fd that cannot be duplicated
- * (EBADF: not open; EMFILE: no fd left) is used as it is: its requests then fail, or run, as they did.
+ * Runs `copy` on the ends with their fds duplicated (the same fd once when both are one), and closes
+ * the duplicates once it has settled. Call it before the copy's first request. An fd that cannot be
+ * duplicated (EBADF: not open; EMFILE: no fd left) is used as it is: its requests then fail, or run, as they did.
  */
-export function held<T extends { fd: number }>(from: T, to: T): HeldEnds<T> {
+export async function withHeldEnds<T extends { fd: number }, R>(from: T, to: T, copy: (from: T, to: T) => Promise<R>): Promise<R> {
   const fromFd = duplicate(from.fd);
-  const toFd = to.fd === from.fd ? fromFd : duplicate(to.fd);
-  return {
-    from: fromFd === from.fd ? from : { ...from, fd: fromFd },
-    to: toFd === to.fd ? to : { ...to, fd: toFd },
-    release() {
-      if (fromFd !== from.fd) native.close(fromFd);
-      if (toFd !== to.fd && toFd !== fromFd) native.close(toFd);
-    },
-  };
+  let toFd = fromFd;
+  try {
+    if (to.fd !== from.fd) toFd = duplicate(to.fd);
+    return await copy(fromFd === from.fd ? from : { ...from, fd: fromFd }, toFd === to.fd ? to : { ...to, fd: toFd });
+  } finally {
+    if (fromFd !== from.fd) native.close(fromFd);
+    if (toFd !== to.fd && toFd !== fromFd) native.close(toFd);
+  }
 }
 
-/** A duplicate of `fd` that the thread's teardown closes unless release() did (native.close() forgets it); `fd` itself when it cannot be made. */
+/** A duplicate of `fd` that the thread's teardown closes unless withHeldEnds() did (native.close() forgets it); `fd` itself when it cannot be made. */
 function duplicate(fd: number): number {
   const copy = native.syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
   if (copy < 0) return fd;
-  native.own(copy);
+  try {
+    native.own(copy);
+  } catch (error) {
+    native.close(copy); // own() out of memory: not this copy's leak too
+    throw error;
+  }
   return copy;
 }

@@ -34,7 +34,7 @@ import { copyEnds, isRegularFile } from './regular-file.js';
 import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
 import { rangeTransfer } from './range-transfer.js';
 import { chainError } from './chain-error.js';
-import { held } from './held-ends.js';
+import { withHeldEnds } from './held-ends.js';
 
 /** The pipe size asked for: /proc/sys/fs/pipe-max-size's default. */
 const PIPE_SIZE = 1024 * 1024;
@@ -96,13 +96,8 @@ export interface SpliceOptions {
  */
 export async function spliceTransfer(ring: Ring, givenFrom: TransferEnd, givenTo: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
   checkCopy(givenFrom, givenTo, givenOptions);
-  // Before the first request: the fds closed by the caller mid-copy must not let it reach another file (held-ends.ts).
-  const ends = held(givenFrom, givenTo);
-  try {
-    return await spliceEnds(ring, ends.from, ends.to, givenOptions);
-  } finally {
-    ends.release();
-  }
+  // The fds closed by the caller mid-copy must not let it reach another file (held-ends.ts).
+  return withHeldEnds(givenFrom, givenTo, (from, to) => spliceEnds(ring, from, to, givenOptions));
 }
 
 /** spliceTransfer() on its own fds. */

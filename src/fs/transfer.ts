@@ -45,7 +45,7 @@
 import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { rangeTransfer } from './range-transfer.js';
-import { held } from './held-ends.js';
+import { withHeldEnds } from './held-ends.js';
 import { copyEnds, type CopyEnds } from './regular-file.js';
 import { checkInteger } from './args.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
@@ -120,13 +120,8 @@ export interface TransferOptions {
  */
 export async function transfer(ring: Ring, givenFrom: TransferEnd, givenTo: TransferEnd, givenOptions: TransferOptions): Promise<number> {
   checkCopy(givenFrom, givenTo, givenOptions);
-  // Before the first request: the fds closed by the caller mid-copy must not let it reach another file (held-ends.ts).
-  const ends = held(givenFrom, givenTo);
-  try {
-    return await copy(ring, ends.from, ends.to, givenOptions);
-  } finally {
-    ends.release();
-  }
+  // The fds closed by the caller mid-copy must not let it reach another file (held-ends.ts).
+  return withHeldEnds(givenFrom, givenTo, (from, to) => copy(ring, from, to, givenOptions));
 }
 
 /** transfer() on its own fds. */
