@@ -1,8 +1,8 @@
 // The pipelined copy behind copyFile's READ/WRITE path and the cat example:
 // DEPTH workers (2), each with its own page-aligned buffer of CHUNK bytes
 // (1 MiB), read consecutive chunks of the source and write them out. Reads
-// are full (short reads are completed), writes are complete (short writes
-// resubmitted).
+// of a file are full (short reads are completed), writes are complete (short
+// writes resubmitted).
 // When every write has an offset of its own (a file at the chunk's offset, or
 // a "stream" that is a regular file or /dev/null, from its offset at the
 // start, moved past the copy at the end: file-position.ts, since the kernel
@@ -24,6 +24,13 @@
 // source, every op goes through JavaScript: a read of the next chunk overlaps
 // the write of this one, and the writes are made one after the other, in
 // chunk order.
+// A source that is not a regular file (a pipe, a socket, a terminal) is read
+// sequentially whatever the options say: two workers' reads side by side took
+// its bytes in whatever order the kernel woke them, and wrote them at the
+// wrong offsets. Its short read is what has come so far, written at once (a
+// file's is completed): held until the chunk filled, the bytes of a pipe that
+// paused were not written for as long as it did, and lost when the copy was
+// aborted (they had left the pipe).
 // Until the end (`size: Infinity`) from a file read at offsets, reads running
 // side by side past the end could see the file grow between them and leave a
 // hole in the output, so chunks are taken by several workers only below the
@@ -46,7 +53,7 @@ import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { rangeTransfer } from './range-transfer.js';
 import { withHeldEnds } from './held-ends.js';
-import { copyEnds, type CopyEnds } from './regular-file.js';
+import { copyEnds, isRegularFile, type CopyEnds } from './regular-file.js';
 import { checkInteger } from './args.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
@@ -96,7 +103,10 @@ export interface TransferOptions {
   size: number;
   /** true: write at the chunk's offset (a file); false: at the current position, in order (a stream). */
   positional: boolean;
-  /** The source is read at the current position (a pipe or stdin), one read at a time. */
+  /**
+   * The source is read at the current position, one read at a time, each read's bytes written as they come
+   * (a source that is not a regular file, a pipe or stdin, is read so whatever this says).
+   */
   sequentialSource?: boolean;
   /**
    * Unset (default): between two regular files, copy_file_range on a pool thread where it can copy,
@@ -167,7 +177,8 @@ function inKernel(options: TransferOptions): boolean {
  */
 export async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions, start: number): Promise<number> {
   const chunk = options.chunk ?? CHUNK;
-  const depth = options.sequentialSource ? 1 : (options.depth ?? DEPTH);
+  const sequential = options.sequentialSource === true || !isRegularFile(from.fd);
+  const depth = sequential ? 1 : (options.depth ?? DEPTH);
   const { signal, positional } = options;
   const pool = options.registered && chunk <= CHUNK ? poolFor(ring, DEPTH * 2, CHUNK) : null;
   let end = options.size;
@@ -197,7 +208,7 @@ export async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, 
   // Where ordered writes go (stream output only): -1 for a pipe or terminal.
   const output = positional ? null : new FilePosition(to.fd);
   // Every write has an offset of its own: their order does not matter, so reads and writes are chained.
-  const chained = !options.sequentialSource && (output === null || output.seekable());
+  const chained = !sequential && (output === null || output.seekable());
   // A chain must fit in the ring with room to spare, next to the other workers' chains.
   const pairs = Math.max(1, Math.min(CHAIN_PAIRS, (ring.uring.sqEntries >> 2) - 1));
 
@@ -211,13 +222,16 @@ export async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, 
   const writeOp = (buf: Buffer, fixed: PoolBuffer | null, done: number, length: number, position: number): OpSpec<number> =>
     fixed !== null ? writeFixedSpec(to.fd, buf, done, length, position, fixed.index, to.context) : writeSpec(to.fd, buf, done, length, position, to.context);
 
-  /** Reads buf[got, length) from `start` on: until full or the source's end; resolves with the bytes in buf. */
+  /**
+   * Reads buf[got, length) from `start` on: until full or the source's end (a sequential source: until a read
+   * brings something, or the end); resolves with the bytes in buf.
+   */
   const readRest = async (buf: Buffer, fixed: PoolBuffer | null, start: number, got: number, length: number): Promise<number> => {
     while (got < length) {
-      const position = options.sequentialSource ? -1 : start + got;
-      const n = await ring.submit(readOp(buf, fixed, got, length - got, position), { signal });
+      const n = await ring.submit(readOp(buf, fixed, got, length - got, sequential ? -1 : start + got), { signal });
       if (n === 0) break;
       got += n;
+      if (sequential) break;
     }
     return got;
   };
@@ -256,7 +270,9 @@ export async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, 
     }
     try {
       const got = await readRest(buf, fixed, start, 0, length);
-      if (got < length) end = Math.min(end, start + got);
+      // A sequential source (one worker) ends at a read of 0 bytes only; the next chunk starts where this one stopped.
+      if (sequential) next = start + got;
+      if (got < length && (got === 0 || !sequential)) end = Math.min(end, start + got);
       if (!positional) await myTurn;
       // An earlier chunk found the end below this one's start (the source was cut, then regrew before this read): written, these bytes would follow that chunk's with the ones between missing.
       if (failure === null && got > 0 && start < end) await writeChunk(buf, fixed, start, got);

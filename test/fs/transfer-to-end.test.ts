@@ -15,6 +15,7 @@ import { once } from 'node:events';
 
 import { Ring } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
+import { until } from '../../test-support/net.js';
 
 const MiB = 1024 * 1024;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-to-end-'));
@@ -133,6 +134,70 @@ for (const sequentialSource of [true, false]) {
       nodeFs.closeSync(fd);
       nodeFs.closeSync(out);
       await exited;
+      await ring.close();
+    }
+  });
+}
+
+/** `data` written into a new FIFO by `cat` (another process, 64 KiB at a time); its read end, and the writer's exit. */
+function catIntoFifo(data: Buffer, name: string): { fd: number; exited: Promise<unknown> } {
+  const path = join(dir, `${name}-src`);
+  nodeFs.writeFileSync(path, data);
+  const fifo = join(dir, `${name}-fifo`);
+  execFileSync('mkfifo', [fifo]);
+  const writer = spawn('sh', ['-c', 'exec cat "$0" > "$1"', path, fifo], { stdio: 'inherit' });
+  const exited = once(writer, 'exit');
+  // Opening a FIFO's read end waits for its writer (another process).
+  return { fd: nodeFs.openSync(fifo, 'r'), exited };
+}
+
+for (const positional of [true, false]) {
+  test(`transfer() of a known size from a pipe not said to be sequential (positional: ${positional}) delivers every byte in order`, async () => {
+    // Two workers read side by side from the pipe, each chunk's bytes taken in the order the kernel woke the
+    // reads, and written at the chunk's offset: the output had every byte, in the wrong places.
+    const ring = new Ring();
+    const data = randomBytes(8 * MiB + 5);
+    const source = catIntoFifo(data, `known-size-${positional}`);
+    const dest = join(dir, `known-size-${positional}-out`);
+    const out = nodeFs.openSync(dest, 'w');
+    try {
+      assert.equal(await fs.transfer(ring, { fd: source.fd }, { fd: out }, { size: data.length, positional }), data.length);
+      assert.ok(nodeFs.readFileSync(dest).equals(data), "the output is the pipe's bytes, in order");
+    } finally {
+      nodeFs.closeSync(source.fd);
+      nodeFs.closeSync(out);
+      await source.exited;
+      await ring.close();
+    }
+  });
+}
+
+for (const sequentialSource of [true, false]) {
+  test(`transfer() from a pipe${sequentialSource ? ' (sequentialSource)' : ''} writes what came at once, and an abort loses none of it`, async () => {
+    const ring = new Ring();
+    const path = join(dir, `pausing-${sequentialSource}`);
+    execFileSync('mkfifo', [path]);
+    const reader = nodeFs.openSync(path, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK);
+    const writer = nodeFs.openSync(path, 'w');
+    const dest = join(dir, `pausing-${sequentialSource}-out`);
+    const out = nodeFs.openSync(dest, 'w');
+    try {
+      const controller = new AbortController();
+      const copying = fs.transfer(ring, { fd: reader }, { fd: out }, { size: Infinity, positional: false, sequentialSource, signal: controller.signal });
+      const settled = copying.then(
+        () => 'resolved',
+        (error: Error) => error.name,
+      );
+      // A writer that pauses with the pipe open (a terminal, a log tailed): what it wrote is read out of the pipe.
+      const line = Buffer.from('the first line\n');
+      nodeFs.writeSync(writer, line);
+      await until(() => nodeFs.fstatSync(out).size > 0, 10_000, 'the line written out');
+      controller.abort();
+      assert.equal(await settled, 'AbortError');
+      assert.ok(nodeFs.readFileSync(dest).equals(line), 'the bytes that left the pipe are in the output');
+      assert.equal(ring.inFlight, 0);
+    } finally {
+      for (const fd of [reader, writer, out]) nodeFs.closeSync(fd);
       await ring.close();
     }
   });
