@@ -45,35 +45,53 @@ async function holdPool(): Promise<() => Promise<void>> {
   };
 }
 
-test('a FileHandle closed while its copy_file_range transfer runs: the bytes go to its file, not to the file that took its fd number', async () => {
+/**
+ * Starts `copy` from a 4 MiB file into a file opened by `openDest`, with the pool held so that its first syscall
+ * comes later; closes the destination meanwhile, lets an unrelated open() take its fd number, and checks that the
+ * bytes went to the destination and none to the unrelated file.
+ */
+async function destinationClosedMidCopy(
+  name: string,
+  openDest: (path: string) => Promise<{ fd: number; close(): Promise<void> | void }>,
+  copy: (ring: Ring, srcFd: number, destFd: number) => Promise<number>,
+): Promise<void> {
   const ring = new Ring();
   try {
     const data = randomBytes(4 * MiB);
-    const src = join(dir, 'range-src');
-    const dest = join(dir, 'range-dest');
-    const other = join(dir, 'range-other');
+    const [src, dest, other] = ['src', 'dest', 'other'].map((end) => join(dir, `${name}-${end}`)) as [string, string, string];
     nodeFs.writeFileSync(src, data);
-    await using from = await fs.open(src);
-    const to = await fs.open(dest, 'w');
-    const destFd = to.fd;
-    const release = await holdPool();
-    // The default method between two regular files: copy_file_range on a pool thread, queued now, run after release().
-    const copying = fs.transfer(ring, { fd: from.fd }, { fd: destFd }, { size: Infinity, positional: true });
-    await to.close();
-    const otherFd = nodeFs.openSync(other, 'w');
+    const srcFd = nodeFs.openSync(src, 'r');
     try {
-      assert.equal(otherFd, destFd, 'the unrelated file took the closed fd number');
-      await release();
-      assert.equal(await copying, data.length);
-      assert.equal(nodeFs.statSync(other).size, 0, 'nothing was written into the unrelated file');
-      assert.ok(nodeFs.readFileSync(dest).equals(data), 'the destination has the whole source');
+      const to = await openDest(dest);
+      const destFd = to.fd;
+      const release = await holdPool();
+      const copying = copy(ring, srcFd, destFd);
+      await to.close();
+      const otherFd = nodeFs.openSync(other, 'w');
+      try {
+        assert.equal(otherFd, destFd, 'the unrelated file took the closed fd number');
+        await release();
+        assert.equal(await copying, data.length);
+        assert.equal(nodeFs.statSync(other).size, 0, 'nothing was written into the unrelated file');
+        assert.ok(nodeFs.readFileSync(dest).equals(data), 'the destination has the whole source');
+      } finally {
+        nodeFs.closeSync(otherFd);
+      }
     } finally {
-      nodeFs.closeSync(otherFd);
+      nodeFs.closeSync(srcFd);
     }
   } finally {
     ring.close();
   }
-});
+}
+
+test('a FileHandle closed while its copy_file_range transfer runs: the bytes go to its file, not to the file that took its fd number', () =>
+  // The default method between two regular files: copy_file_range on a pool thread, queued now, run after release().
+  destinationClosedMidCopy(
+    'range',
+    (path) => fs.open(path, 'w'),
+    (ring, srcFd, destFd) => fs.transfer(ring, { fd: srcFd }, { fd: destFd }, { size: Infinity, positional: true }),
+  ));
 
 test('a raw source fd closed while its READ/WRITE transfer runs: the copy reads its own file, not the one that took the fd number', async () => {
   const ring = new Ring();
@@ -107,31 +125,12 @@ test('a raw source fd closed while its READ/WRITE transfer runs: the copy reads 
   }
 });
 
-test('a spliceTransfer() whose destination fd is closed mid-copy writes only to its own file', async () => {
-  const ring = new Ring();
-  try {
-    const data = randomBytes(4 * MiB);
-    const src = join(dir, 'splice-src');
-    const dest = join(dir, 'splice-dest');
-    const other = join(dir, 'splice-other');
-    nodeFs.writeFileSync(src, data);
-    const srcFd = nodeFs.openSync(src, 'r');
-    const destFd = nodeFs.openSync(dest, 'w');
-    const release = await holdPool();
-    const copying = fs.spliceTransfer(ring, { fd: srcFd }, { fd: destFd }, { size: Infinity, positional: true });
-    nodeFs.closeSync(destFd);
-    const otherFd = nodeFs.openSync(other, 'w');
-    try {
-      assert.equal(otherFd, destFd, 'the unrelated file took the closed fd number');
-      await release();
-      assert.equal(await copying, data.length);
-      assert.equal(nodeFs.statSync(other).size, 0, 'nothing was written into the unrelated file');
-      assert.ok(nodeFs.readFileSync(dest).equals(data), 'the destination has the whole source');
-    } finally {
-      nodeFs.closeSync(otherFd);
-      nodeFs.closeSync(srcFd);
-    }
-  } finally {
-    ring.close();
-  }
-});
+test('a spliceTransfer() whose destination fd is closed mid-copy writes only to its own file', () =>
+  destinationClosedMidCopy(
+    'splice',
+    async (path) => {
+      const fd = nodeFs.openSync(path, 'w');
+      return { fd, close: () => nodeFs.closeSync(fd) };
+    },
+    (ring, srcFd, destFd) => fs.spliceTransfer(ring, { fd: srcFd }, { fd: destFd }, { size: Infinity, positional: true }),
+  ));
