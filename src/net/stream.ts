@@ -49,6 +49,19 @@ function bytesOf(data: Bytes): Uint8Array {
   throw invalidArgType('data', 'a string, Buffer or Uint8Array', data);
 }
 
+/**
+ * Writes under this many bytes send what the buffer held at the call, as node:net's write does when the
+ * socket takes it then: what is not sent at once (sendFrom's direct try) is copied before a SEND reads it
+ * after write() has returned, so a buffer the caller fills again at once is safe. A larger write's rest is
+ * read from the caller's buffer as it is sent (as node:net's): copying it would cost more than its SEND.
+ */
+const SMALL_WRITE = 16 * 1024;
+
+/** The bytes a write waiting behind others sends: a copy of a small one (SMALL_WRITE); a string's are a copy already. */
+function ownBytes(data: Bytes, buf: Uint8Array): Uint8Array {
+  return typeof data !== 'string' && buf.byteLength < SMALL_WRITE ? Buffer.from(buf) : buf;
+}
+
 function checkView(buf: unknown): Uint8Array {
   if (!(buf instanceof Uint8Array)) throw invalidArgType('buffer', 'a Buffer or Uint8Array', buf);
   return buf;
@@ -67,33 +80,47 @@ export const SEND_ALL = MSG_NOSIGNAL | MSG_WAITALL;
  * one at a time, call-order.ts), one SEND and one trip through the loop per
  * write, where node:net writes each at once with writev(2). Writes of up to
  * BATCH_PART bytes, gathered up to
- * BATCH_MAX bytes and copied into one buffer when they start: a 64 KiB copy
- * costs less than one SEND's round trip.
+ * BATCH_MAX bytes, each copied into the batch's buffer when it is called (a
+ * 64 KiB copy costs less than one SEND's round trip): the bytes sent are
+ * those the caller passed, as node:net's writev(2) at the call sends them.
  */
 class WriteBatch {
   started = false;
-  bytes: number;
-  parts: Uint8Array[];
+  bytes = 0;
+  private data: Buffer;
   /** The promise every write in the batch returns. */
   promise: Promise<void> | undefined = undefined;
 
   constructor(first: Uint8Array) {
-    this.parts = [first];
-    this.bytes = first.byteLength;
+    this.data = Buffer.allocUnsafe(Math.min(BATCH_MAX, Math.max(BATCH_START, 2 * first.byteLength)));
+    this.add(first);
+  }
+
+  /** Copies `part` in after the others (the caller checked that it fits in BATCH_MAX). */
+  add(part: Uint8Array): void {
+    const end = this.bytes + part.byteLength;
+    if (end > this.data.length) {
+      const grown = Buffer.allocUnsafe(Math.min(BATCH_MAX, Math.max(end, 2 * this.data.length)));
+      this.data.copy(grown, 0, 0, this.bytes);
+      this.data = grown;
+    }
+    this.data.set(part, this.bytes);
+    this.bytes = end;
   }
 
   /** The bytes to send, in call order; no more can join the batch. */
   take(): Uint8Array {
     this.started = true;
-    const parts = this.parts;
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.bytes);
+    return this.data.subarray(0, this.bytes);
   }
 }
 
 /** The largest write that joins a batch: a bigger one is sent on its own, where the copy would cost more than its SEND. */
-const BATCH_PART = 16 * 1024 - 1;
+const BATCH_PART = SMALL_WRITE - 1;
 /** The most bytes one batch gathers. */
 const BATCH_MAX = 64 * 1024;
+/** A batch's first buffer (it doubles as writes join, up to BATCH_MAX). */
+const BATCH_START = 4 * 1024;
 
 // A read's RECV and a write's SEND are classes: one object per op, where an
 // object literal made three (the spec, its prep closure, and that closure's
@@ -274,32 +301,39 @@ export class SocketStream implements AsyncIterable<Buffer> {
    * sent again from here. A write first sends what the socket takes at once
    * with a non-blocking send(2), as libuv does, and resolves without an op
    * when that was everything.
-   * The bytes are read from `data` as they are sent, not copied at the call
-   * (as node:net's): change or reuse the buffer once the write resolves.
+   * A write under SMALL_WRITE bytes is the caller's again once write()
+   * returns: what the socket did not take at once is copied (sendFrom, and a
+   * batch copies its writes as they are called). A larger one's rest is read
+   * from `data` as it is sent, not copied (as node:net's): change or reuse
+   * such a buffer once the write resolves.
    */
   write(data: Bytes, options?: IoOptions): Promise<void> {
     const buf = bytesOf(data);
     if (this.closing !== null) return Promise.reject(closedError('write'));
     if (buf.byteLength === 0) return Promise.resolve();
     const writes = (this.writes ??= new CallOrder());
-    if (writes.idle) return writes.started(this.sendFrom(buf, 0, options));
+    if (writes.idle) return writes.started(this.sendFrom(buf, 0, options, typeof data === 'string'));
+
     // Behind another write: a small one without options joins the batch that waits last, or starts one.
     if (options === undefined && buf.byteLength <= BATCH_PART) {
       const tail = writes.tail;
       if (tail instanceof WriteBatch && !tail.started && tail.bytes + buf.byteLength <= BATCH_MAX) {
-        tail.parts.push(buf);
-        tail.bytes += buf.byteLength;
+        tail.add(buf);
         return tail.promise!;
       }
       const batch = new WriteBatch(buf);
-      batch.promise = writes.run(() => this.sendFrom(batch.take(), 0, undefined), undefined, batch);
+      batch.promise = writes.run(() => this.sendFrom(batch.take(), 0, undefined, true), undefined, batch);
       return batch.promise;
     }
-    return writes.run(() => this.sendFrom(buf, 0, options), options);
+    const own = ownBytes(data, buf);
+    return writes.run(() => this.sendFrom(own, 0, options, true), options);
   }
 
-  /** @internal Sends `buf` from `offset` on (SendSpec sends the rest of a short SEND through here). */
-  sendFrom(buf: Uint8Array, offset: number, options: IoOptions | undefined): Promise<void> {
+  /**
+   * @internal Sends `buf` from `offset` on (SendSpec sends the rest of a short SEND through here).
+   * `owned`: no caller can change `buf`; otherwise a small write's unsent rest is copied (SMALL_WRITE).
+   */
+  sendFrom(buf: Uint8Array, offset: number, options: IoOptions | undefined, owned: boolean): Promise<void> {
     const rest = offset === 0 ? buf : buf.subarray(offset);
     // A kernel without SEND_ZC (before 6.0) sends as if no threshold were set: its EINVAL failed every such write.
     if (rest.byteLength >= zeroCopyThreshold && this.ring.supports(IORING_OP_SEND_ZC)) {
@@ -324,6 +358,11 @@ export class SocketStream implements AsyncIterable<Buffer> {
         left = buf.subarray(from);
       } else if (n !== -EAGAIN) return Promise.reject(errnoException(n, 'write'));
     }
+    if (!owned && buf.byteLength < SMALL_WRITE) {
+      buf = Buffer.from(left);
+      left = buf;
+      from = 0;
+    }
     // One promise per write: a SEND that took everything resolves the write itself; a
     // short one resolves it with the promise of the rest (adopted), sent from its map.
     return this.run<void | Promise<void>>(new SendSpec(this, left, buf, from, options), options) as Promise<void>;
@@ -331,7 +370,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
 
   /** @internal `done` bytes of `buf` are out: nothing more to do, or the promise of the rest. */
   sent(buf: Uint8Array, done: number, options: IoOptions | undefined): Promise<void> | undefined {
-    return done < buf.byteLength ? this.sendFrom(buf, done, options) : undefined;
+    return done < buf.byteLength ? this.sendFrom(buf, done, options, true) : undefined;
   }
 
   /**

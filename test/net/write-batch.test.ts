@@ -113,3 +113,60 @@ test('every write of a batch rejects when the stream is destroyed before the bat
     await ring.close();
   }
 });
+
+test('a buffer filled again right after write() returns: each write sends the bytes it was called with, as node:net does', async () => {
+  const ring = new Ring({ entries: 64 });
+  const { stream, received, client } = await connected(ring);
+  try {
+    // One scratch buffer, refilled for every write, none awaited (node:net sends each at the call while the
+    // socket has room): the first write starts at once, the others join batches; a write with a signal waits alone.
+    const scratch = Buffer.alloc(8);
+    const writes: Promise<void>[] = [];
+    const expected: Buffer[] = [];
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 1000; i++) {
+      scratch.writeUInt32BE(i, 0);
+      scratch.writeUInt32BE(~i >>> 0, 4);
+      writes.push(i % 100 === 50 ? stream.write(scratch, { signal }) : stream.write(scratch));
+      expected.push(Buffer.from(scratch));
+    }
+    scratch.fill(0xee);
+    await Promise.all(writes);
+    await stream.shutdown('write');
+    const got = await received;
+    const want = Buffer.concat(expected);
+    assert.equal(got.length, want.length);
+    for (let at = 0; at < want.length; at += 8) {
+      if (!got.subarray(at, at + 8).equals(want.subarray(at, at + 8))) assert.fail(`write ${at / 8} sent ${got.subarray(at, at + 8).toString('hex')}`);
+    }
+  } finally {
+    client.destroy();
+    await stream.close();
+    await ring.close();
+  }
+});
+
+test('a peer that resets while batches wait: every write settles, each rejection with an error code', async () => {
+  const ring = new Ring({ entries: 64 });
+  const { stream, client } = await connected(ring);
+  try {
+    client.pause();
+    // A write that fills the socket, then batches, big writes, writev and a write with a signal behind it.
+    const writes: Promise<void>[] = [stream.write(Buffer.alloc(16 << 20))];
+    for (let i = 0; i < 3000; i++) writes.push(stream.write(Buffer.alloc(50 + (i % 100), i)));
+    for (let i = 0; i < 20; i++) writes.push(stream.write(Buffer.alloc(20_000)), stream.writev([Buffer.from('x'), Buffer.from('y')]));
+    writes.push(stream.write('last', { signal: new AbortController().signal }));
+    const settled = Promise.allSettled(writes);
+    client.resetAndDestroy();
+    const results = await settled;
+    const codes = new Set(results.map((r) => (r.status === 'fulfilled' ? 'resolved' : (r.reason as NodeJS.ErrnoException).code)));
+    // The first write's SEND fails with the reset; every write behind it finds the connection gone.
+    assert.ok(
+      [...codes].every((code) => code === 'ECONNRESET' || code === 'EPIPE'),
+      [...codes].join(', '),
+    );
+  } finally {
+    await stream.close();
+    await ring.close();
+  }
+});
