@@ -87,18 +87,25 @@ function cpuSince(from: NodeJS.CpuUsage): number {
   return (used.user + used.system) * 1000;
 }
 
-async function timeCalls(call: Call, { count, batches }: Params): Promise<Measurement> {
-  for (let i = 0; i < count; i++) await call(); // warm-up: JIT, ring setup
+/** `run` (`count` calls) once to warm up (JIT, ring setup), then `batches` times: the median time per call, and the CPU per call. */
+async function timeBatches(run: () => Promise<unknown>, { count, batches }: Params): Promise<Measurement> {
+  await run();
   const times: number[] = [];
   const cpu = process.cpuUsage();
   for (let b = 0; b < batches; b++) {
     const start = nowNs();
-    for (let i = 0; i < count; i++) await call();
+    await run();
     times.push((nowNs() - start) / count);
   }
   const cpuNsPerOp = cpuSince(cpu) / (count * batches);
   times.sort((a, b) => a - b);
   return { value: times[times.length >> 1]!, unit: 'ns/op', ops: count * batches, cpuNsPerOp };
+}
+
+function timeCalls(call: Call, p: Params): Promise<Measurement> {
+  return timeBatches(async () => {
+    for (let i = 0; i < p.count; i++) await call();
+  }, p);
 }
 
 const drainJs = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'), 'servers', 'drain.js');
@@ -108,9 +115,9 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** `count` writes of 64 B in a row, only the last awaited; a batch per `batches`; then FIN and the reader's count. */
-async function smallWrites(impl: Impl, { count, batches }: Params): Promise<Measurement> {
+async function smallWrites(impl: Impl, p: Params): Promise<Measurement> {
+  const { count, batches } = p;
   const small = Buffer.alloc(64, 0x63);
-  const times: number[] = [];
   // write(last): the last write of a batch is the one awaited.
   let write: (last: boolean) => Promise<void> | undefined;
   let finish: () => Promise<string>;
@@ -158,36 +165,17 @@ async function smallWrites(impl: Impl, { count, batches }: Params): Promise<Meas
     for (let i = 0; i < count - 1; i++) void write(false);
     await write(true);
   };
-  await run(); // warm-up
-  const cpu = process.cpuUsage();
-  for (let b = 0; b < batches; b++) {
-    const start = nowNs();
-    await run();
-    times.push((nowNs() - start) / count);
-  }
-  const cpuNsPerOp = cpuSince(cpu) / (count * batches);
+  const measured = await timeBatches(run, p);
   const counted = Number(await finish());
   await exited(drain);
   if (counted !== small.length * count * (batches + 1)) throw new Error(`the reader counted ${counted} bytes`);
-  times.sort((a, b) => a - b);
-  return { value: times[times.length >> 1]!, unit: 'ns/op', ops: count * batches, cpuNsPerOp };
+  return measured;
 }
 
 /** `count` sleeps of 1 ms started together, awaited with Promise.all; a batch per `batches`. */
-async function concurrentSleeps(impl: Impl, { count, batches }: Params): Promise<Measurement> {
+function concurrentSleeps(impl: Impl, p: Params): Promise<Measurement> {
   const one = impl === 'ringcore' ? () => sleep(1) : () => nodeSleep(1);
-  const run = () => Promise.all(Array.from({ length: count }, one));
-  await run(); // warm-up
-  const times: number[] = [];
-  const cpu = process.cpuUsage();
-  for (let b = 0; b < batches; b++) {
-    const start = nowNs();
-    await run();
-    times.push((nowNs() - start) / count);
-  }
-  const cpuNsPerOp = cpuSince(cpu) / (count * batches);
-  times.sort((a, b) => a - b);
-  return { value: times[times.length >> 1]!, unit: 'ns/op', ops: count * batches, cpuNsPerOp };
+  return timeBatches(() => Promise.all(Array.from({ length: p.count }, one)), p);
 }
 
 function measure(impl: Impl, p: Params): Promise<Measurement> {
