@@ -368,3 +368,40 @@ test("a chunked body's block is not reused for the next request's body on the co
     await closed(server);
   }
 });
+
+anyBackend('a chunked body with extensions and trailers, sent one byte at a time, then a pipelined request', { timeout: 60_000 }, async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('latin1');
+    req.on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      seen.push(`${req.method} ${req.url} ${body} ${JSON.stringify(req.trailers)}`);
+      res.end('ok');
+    });
+  });
+  const port = await listening(server);
+  const socket = net.connect(port, '127.0.0.1');
+  try {
+    socket.setNoDelay(true);
+    await once(socket, 'connect');
+    const reply = readAll(socket);
+    const wire = Buffer.from(
+      'POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n' +
+        '5;name=value;quoted="a;b"\r\nhello\r\n3\r\nabc\r\n0;last\r\nX-Sum: 8\r\nY-Note: two words\r\n\r\n' +
+        'POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nwxyz' +
+        'GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      'latin1',
+    );
+    // Each byte its own write, a turn of the loop apart: the server's reads split the requests everywhere.
+    for (const byte of wire) {
+      socket.write(Buffer.from([byte]));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.deepEqual(statuses((await reply).toString('latin1')), [200, 200, 200]);
+    assert.deepEqual(seen, ['POST /a helloabc {"x-sum":"8","y-note":"two words"}', 'POST /b wxyz {}', 'GET /c  {}']);
+  } finally {
+    socket.destroy();
+    await closed(server);
+  }
+});
