@@ -170,3 +170,32 @@ test('a peer that resets while batches wait: every write settles, each rejection
     await ring.close();
   }
 });
+
+test('two async loops writing multibyte strings to one stream: each loop’s writes arrive whole and in its order', async () => {
+  const ring = new Ring({ entries: 64 });
+  const { stream, received, client } = await connected(ring);
+  try {
+    // Strings of 2-, 3- and 4-byte characters, most not awaited, so that batches of 64 KiB end between any two writes.
+    const glyphs = ['é', '€', '😀'];
+    const loop = async (tag: string): Promise<void> => {
+      for (let i = 0; i < 20_000; i++) {
+        const write = stream.write(`${tag}${i}${glyphs[i % 3]!.repeat(1 + (i % 5))};`);
+        if (i % 97 === 0) await write;
+      }
+    };
+    await Promise.all([loop('a'), loop('b')]);
+    await stream.shutdown('write');
+    const records = (await received).toString('utf8').split(';').slice(0, -1);
+    assert.equal(records.length, 40_000);
+    for (const tag of ['a', 'b']) {
+      const mine = records.filter((r) => r.startsWith(tag));
+      mine.forEach((record, i) => {
+        if (record !== `${tag}${i}${glyphs[i % 3]!.repeat(1 + (i % 5))}`) assert.fail(`loop ${tag}'s write ${i} arrived as ${record}`);
+      });
+    }
+  } finally {
+    client.destroy();
+    await stream.close();
+    await ring.close();
+  }
+});
