@@ -107,6 +107,11 @@ async function spliceEnds(ring: Ring, from: TransferEnd, to: TransferEnd, givenO
   const range = ends.regular ? await rangeTransfer(from.fd, to.fd, options, from.context, to.context) : null;
   if (range?.done) return range.copied;
   const start = range?.copied ?? 0;
+  // A source that is not a regular file (a pipe, a socket) has no offset a SPLICE could read it at (ESPIPE): the
+  // READ/WRITE copy, which reads it where it stands, as transfer() does.
+  if (!ends.regular && !isRegularFile(from.fd)) {
+    return pipelined(ring, from, to, { size: options.size, positional: options.positional, signal: options.signal }, 0);
+  }
   if (!options.positional && appends(to.fd) && pipeCapacity(to.fd) < 0) {
     return start + (await pipelined(ring, from, to, { size: options.size, positional: false, method: 'readwrite', signal: options.signal }, start));
   }

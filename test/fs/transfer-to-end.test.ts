@@ -202,3 +202,21 @@ for (const sequentialSource of [true, false]) {
     }
   });
 }
+
+test('spliceTransfer() from a pipe copies it as transfer() does (a SPLICE at an offset of a pipe failed with ESPIPE)', async () => {
+  const ring = new Ring();
+  const data = randomBytes(3 * MiB + 11);
+  const source = catIntoFifo(data, 'splice-from-pipe');
+  const dest = join(dir, 'splice-from-pipe-out');
+  const out = nodeFs.openSync(dest, 'w');
+  try {
+    assert.equal(await fs.spliceTransfer(ring, { fd: source.fd }, { fd: out }, { size: Infinity, positional: false }), data.length);
+    assert.ok(nodeFs.readFileSync(dest).equals(data), "the output is the pipe's bytes, in order");
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    nodeFs.closeSync(source.fd);
+    nodeFs.closeSync(out);
+    await source.exited;
+    await ring.close();
+  }
+});
