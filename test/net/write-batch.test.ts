@@ -8,6 +8,9 @@ import net from 'node:net';
 
 import { Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { TcpListener, type TcpStream } from '../../src/net/index.js';
+import { setIntOption } from '../../src/net/socket.js';
+import { addressOf } from '../../src/sys/memory.js';
+import { MSG_DONTWAIT, MSG_NOSIGNAL, SOL_SOCKET, SO_SNDBUF } from '../../src/sys/socket-constants.js';
 import { record } from '../../test-support/kernel.js';
 
 const sends = (events: TraceEvent[]) => events.filter((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_SEND).length;
@@ -139,6 +142,42 @@ test('a buffer filled again right after write() returns: each write sends the by
     for (let at = 0; at < want.length; at += 8) {
       if (!got.subarray(at, at + 8).equals(want.subarray(at, at + 8))) assert.fail(`write ${at / 8} sent ${got.subarray(at, at + 8).toString('hex')}`);
     }
+  } finally {
+    client.destroy();
+    await stream.close();
+    await ring.close();
+  }
+});
+
+test('a small write a full socket cannot take at once sends the bytes it was called with, not the refilled buffer', async () => {
+  const ring = new Ring({ entries: 64 });
+  const { stream, received, client } = await connected(ring);
+  try {
+    client.pause();
+    setIntOption(stream.fd, SOL_SOCKET, SO_SNDBUF, 4096);
+    // Fill the socket with sends that never wait, until EAGAIN: no write of the stream is under way.
+    const filler = Buffer.alloc(64 * 1024, 0x61);
+    let filled = 0;
+    for (;;) {
+      const n = await ring
+        .submit({
+          syscall: 'send',
+          prep: (u, sqe) => u.prepSend(sqe, stream.fd, addressOf(filler), filler.byteLength, MSG_DONTWAIT | MSG_NOSIGNAL),
+          pin: filler,
+        })
+        .catch((error: { code?: string }) => (error.code === 'EAGAIN' ? 0 : Promise.reject(error)));
+      if (n === 0) break;
+      filled += n;
+    }
+    const scratch = Buffer.from('the bytes at the call');
+    const writing = stream.write(scratch);
+    scratch.fill(0x65);
+    client.resume();
+    await writing;
+    await stream.shutdown('write');
+    const got = await received;
+    assert.equal(got.length, filled + scratch.length);
+    assert.equal(got.subarray(filled).toString(), 'the bytes at the call');
   } finally {
     client.destroy();
     await stream.close();
