@@ -33,6 +33,27 @@ async function readFull(
   return done;
 }
 
+/** The last one-byte allocation of checkGcAfter(), kept so that no compiler drops it. */
+let gcCheck: ArrayBuffer | null = null;
+
+/**
+ * Allocates one byte of ArrayBuffer memory right after a big result buffer,
+ * so that V8's check for a young GC runs while that buffer is alive. V8 makes
+ * the check on every ArrayBuffer allocation, before it allocates: once the
+ * young generation's buffers pass 2 × its semi-space (32 MiB), it collects
+ * them first. Without this, the check ran at the next call's first
+ * allocation (readFile's probe or STATX buffer), when every earlier result,
+ * the newest (the top of malloc's heap) among them, was garbage: glibc then
+ * freed them into the top and gave it back to the kernel (its trim threshold
+ * is twice the 1 MiB mmap threshold), so the next ~30 results of 1 MiB were
+ * fresh pages, each faulted in by the READ's copy (docs/performance.md,
+ * session 19). Node's readFile allocates small ArrayBuffers after its result
+ * (each request's stats array), so its GCs ran with the new result on top.
+ */
+function checkGcAfter(): void {
+  gcCheck = new ArrayBuffer(1);
+}
+
 /**
  * Reads the first `size` bytes of the file into one buffer, DEPTH chunks in
  * flight. If the file turns out shorter, the result is cut at its end.
@@ -48,7 +69,9 @@ export async function readRange(
   prefix?: Buffer,
 ): Promise<Buffer> {
   // Big reads land page-aligned (aligned-buffer.ts); the 4 KiB extra is noise from 64 KiB on.
-  const buffer = size >= 64 * 1024 ? alignedBuffer(size) : Buffer.allocUnsafe(size);
+  const big = size >= 64 * 1024;
+  const buffer = big ? alignedBuffer(size) : Buffer.allocUnsafe(size);
+  if (big) checkGcAfter();
   // Bytes already read (the probe of readFile) are copied, not read again.
   let next = prefix === undefined ? 0 : prefix.copy(buffer, 0, 0, Math.min(prefix.length, size));
   let end = size;
