@@ -34,7 +34,7 @@ async function readFull(
 }
 
 /** The last one-byte allocation of checkGcAfter(), kept so that no compiler drops it. */
-let gcCheck: ArrayBuffer | null = null;
+let _gcCheck: ArrayBuffer | null = null;
 
 /**
  * Allocates one byte of ArrayBuffer memory right after a big result buffer,
@@ -51,7 +51,7 @@ let gcCheck: ArrayBuffer | null = null;
  * (each request's stats array), so its GCs ran with the new result on top.
  */
 function checkGcAfter(): void {
-  gcCheck = new ArrayBuffer(1);
+  _gcCheck = new ArrayBuffer(1);
 }
 
 /**
