@@ -9,10 +9,11 @@ import { once } from 'node:events';
 import type net from 'node:net';
 
 import { createServer } from '../../src/http/index.js';
+import { RECV_BUFFERS as CONFIGURED } from '../../src/http/node/server.js';
 import { nodeConnect, until } from '../../test-support/net.js';
 
-/** createServer's receive buffers (server.ts configures 4096): enough requests to reuse every one of them twice over. */
-const RECV_BUFFERS = 4096;
+/** createServer's receive buffers (server.ts): enough requests to reuse every one of them twice over. */
+const RECV_BUFFERS = CONFIGURED.count;
 
 /** One request per write on a keep-alive connection, each awaited: each is a receive of its own. */
 async function requestsOneByOne(port: number, requests: string[]): Promise<void> {

@@ -61,6 +61,16 @@ function timeoutValue(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
+/**
+ * The receive buffers of createServer's ring: 1024 of 4 KiB (sized for heads; 4 MiB). The kernel
+ * takes them in ring order and each goes back to the end of it once parsed, so a connection's
+ * receives walk through all of them: with 4096 (16 MiB) a 16 KiB upload, five buffers, wrote
+ * into pages never touched before (page faults) for its first 800 uploads, and into memory
+ * out of cache after that. 1024 still leaves four per connection at c=256, and running out
+ * (ENOBUFS) only pauses a recv until one is back (docs/performance.md, "Session 19").
+ */
+export const RECV_BUFFERS = { count: 1024, size: 4096 } as const;
+
 /** requestClasses()'s "no listener looked at yet". */
 const requestClassesUnset = Symbol('unset');
 
@@ -161,7 +171,7 @@ export class Server extends EventEmitter {
       // The Server class itself, on the node backend (createServer() gives node:http's there): say so, not the buffers.
       requireIoUring('ringcore/http Server (createServer() gives node:http on the node backend)');
       const ring = this.ring ?? netRing();
-      configureRecvBuffers(ring, { count: 4096, size: 4096 });
+      configureRecvBuffers(ring, RECV_BUFFERS);
       const common = { port: options.port, backlog: options.backlog, reusePort: options.reusePort, ipv6Only: options.ipv6Only, noDelay: this.noDelay, ring };
       if (options.host !== undefined) {
         listener = await TcpListener.bind({ ...common, host: options.host });
