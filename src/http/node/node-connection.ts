@@ -263,9 +263,21 @@ export class NodeConnection implements SocketOwner {
     if (req === null || this.closing || this.refused || this.parser.bodyPending === 0) return;
     const parts = this.parts;
     this.parser.flushBody(parts);
-    for (let i = 0; i < parts.length; i++) if (!req.push(parts[i])) this.paused = true;
+    for (let i = 0; i < parts.length; i++) this.give(req, parts[i]!);
     parts.length = 0;
   };
+
+  /**
+   * Pushes body bytes into the request. A push() that says no pauses the receive, unless the request
+   * is about to flow: a handler's on('data') or resume() starts the flow a tick later (resumeScheduled),
+   * so the first 64 KiB block, pushed within the reap that ran the handler, always says no. Pausing
+   * there left the rest of that batch of completions to be copied out of the ring one by one (16 per
+   * 200 KiB upload) and parsed a turn later; they are in memory either way, now copied once, into
+   * the blocks. The next push() after the flow has started pauses as before.
+   */
+  private give(req: Incoming, chunk: Buffer): void {
+    if (!req.push(chunk) && !req._readableState.resumeScheduled) this.paused = true;
+  }
 
   /** Parses what is buffered: starts each request, feeds its body. */
   private consume(): void {
@@ -276,7 +288,7 @@ export class NodeConnection implements SocketOwner {
         if (req !== null) {
           const parts = this.parts;
           const complete = parser.takeBody(parts);
-          for (let i = 0; i < parts.length; i++) if (!req.push(parts[i])) this.paused = true;
+          for (let i = 0; i < parts.length; i++) this.give(req, parts[i]!);
           parts.length = 0;
           if (!complete) {
             if (!this.flushQueued && parser.bodyPending > 0) {
