@@ -74,7 +74,7 @@ interface Incoming extends IncomingMessage {
   _addHeaderLines(headers: string[], n: number): void;
   _dump(): void;
   _consuming: boolean;
-  _readableState: { resumeScheduled: boolean };
+  _readableState: { resumeScheduled: boolean; flowing: boolean | null };
 }
 interface Outgoing extends ServerResponse {
   _keepAliveTimeout: number;
@@ -273,10 +273,12 @@ export class NodeConnection implements SocketOwner {
    * so the first 64 KiB block, pushed within the reap that ran the handler, always says no. Pausing
    * there left the rest of that batch of completions to be copied out of the ring one by one (16 per
    * 200 KiB upload) and parsed a turn later; they are in memory either way, now copied once, into
-   * the blocks. The next push() after the flow has started pauses as before.
+   * the blocks. The next push() after the flow has started pauses as before, and so does this one
+   * if the handler paused the request (flowing false) in the same turn.
    */
   private give(req: Incoming, chunk: Buffer): void {
-    if (!req.push(chunk) && !req._readableState.resumeScheduled) this.paused = true;
+    const state = req._readableState;
+    if (!req.push(chunk) && !(state.resumeScheduled && state.flowing === true)) this.paused = true;
   }
 
   /** Parses what is buffered: starts each request, feeds its body. */
