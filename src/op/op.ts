@@ -33,6 +33,8 @@ export interface OpHost {
   dequeue(target: Request): void;
   /** Writes a timespec of `ms` into the slot's scratch memory; returns its address. */
   timespec(slot: number, ms: number): number;
+  /** Calls `refresh` just before the next submit (a timer's timespec is rewritten with the time left then). */
+  beforeSubmit(refresh: () => void): void;
 }
 
 /** What an op is: its SQE, what it pins, and how its result reads. */

@@ -8,6 +8,7 @@ import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
 
 import { Ring, RingcoreError, constants as C } from '../../src/index.js';
+import { sleep, timeout } from '../../src/time/index.js';
 import { read, record, withPipe } from '../../test-support/kernel.js';
 
 test('nop({timeout: 100}) resolves; its LINK_TIMEOUT is removed by the kernel', async () => {
@@ -59,6 +60,43 @@ test('a deadline runs while its op waits in the queue of a full ring', { timeout
     await Promise.all(ops.map((p) => assert.rejects(p, { code: 'ETIMEDOUT' })));
     assert.equal(ring.inFlight, 0);
     assert.equal(ring.waiting, 0);
+  }),
+);
+
+test('a deadline counts from its call, not from its submit: synchronous code after the call does not make it later', { timeout: 10_000 }, () =>
+  withPipe(8, async (ring, readFd) => {
+    const { events, stop } = record(ring);
+    try {
+      const start = performance.now();
+      // Both ways to a LINK_TIMEOUT: options.timeout, and timeout() on an op not yet submitted.
+      const ops = [read(ring, readFd, Buffer.alloc(8), { timeout: 50 }), timeout(read(ring, readFd, Buffer.alloc(8)), 50, { ring })];
+      const ended = ops.map((op) =>
+        op.then(
+          () => assert.fail('the read got data'),
+          (error: NodeJS.ErrnoException) => ({ code: error.code, at: performance.now() - start }),
+        ),
+      );
+      // The turn runs past the deadlines before its flush submits them.
+      while (performance.now() - start < 100);
+      const later = sleep(30, { ring });
+      const results = await Promise.all(ended);
+      await later;
+      for (const { code, at } of results) {
+        assert.equal(code, 'ETIMEDOUT');
+        assert.ok(at >= 50, `a deadline of 50 ms passed after ${at} ms`);
+      }
+      // The kernel's order: counted from the submit (before the fix), the deadlines expired at 150 ms, after the sleep's timer at 130.
+      const sqes = events.flatMap((e) => (e.type === 'sqe' && (e.opcode === C.IORING_OP_LINK_TIMEOUT || e.opcode === C.IORING_OP_TIMEOUT) ? [e] : []));
+      assert.deepEqual(
+        sqes.map((e) => e.type === 'sqe' && e.opcode),
+        [C.IORING_OP_LINK_TIMEOUT, C.IORING_OP_LINK_TIMEOUT, C.IORING_OP_TIMEOUT],
+      );
+      const ids = sqes.map((e) => e.userData);
+      const expired = events.flatMap((e) => (e.type === 'cqe' && ids.includes(e.userData) ? [ids.indexOf(e.userData)] : []));
+      assert.equal(expired[expired.length - 1], 2, `the timers expired in the order ${expired.join(', ')} (0, 1: due at 50 ms; 2: at 130 ms)`);
+    } finally {
+      stop();
+    }
   }),
 );
 
