@@ -161,31 +161,66 @@ export function interval(ms: number, options?: IntervalOptions): Multishot<numbe
   let ticks = 0;
   // Whether the timeout in the kernel is a multishot one (else one tick per SQE, re-armed after each).
   let multishot = !singleTimeouts.has(ring);
+  // Whether the current arm went to the kernel as a multishot timeout, and whether one ever ticked.
+  let armedMultishot = false;
+  let multishotTicked = false;
+  // The first tick is due `ms` from the call; a re-armed one, `ms` from its re-arm.
+  const firstDue = performance.now() + ms;
   return ring.multishot(
     {
       syscall: 'timeout',
       // After a re-arm, only the ticks still owed.
-      prep: (uring, sqe, slot) =>
-        multishot
-          ? uring.prepTimeout(sqe, submitter.timespec(slot, ms), count === 0 ? 0 : count - ticks, C.IORING_TIMEOUT_MULTISHOT)
-          : uring.prepTimeout(sqe, submitter.timespec(slot, ms), 0, 0),
+      prep: (uring, sqe, slot) => {
+        const due = ticks === 0 ? firstDue : performance.now() + ms;
+        armedMultishot = multishot;
+        if (multishot) uring.prepTimeout(sqe, submitter.timespec(slot, ms), count === 0 ? 0 : count - ticks, C.IORING_TIMEOUT_MULTISHOT);
+        else uring.prepTimeout(sqe, submitter.timespec(slot, timeLeft(due)), 0, 0);
+        // The kernel reads the timespec at the submit, perhaps a turn of synchronous code later (see
+        // Submitter.beforeSubmit). A multishot timeout's first expiry is its period: one submitted
+        // late by LATE_ARM_MS or more is sent as a single timeout of the time left, for this tick
+        // alone; the ticks after it re-arm the multishot timeout (rearm below).
+        submitter.beforeSubmit(() => {
+          const left = timeLeft(due);
+          if (!armedMultishot) submitter.timespec(slot, left);
+          else if (ms - left >= LATE_ARM_MS) {
+            armedMultishot = false;
+            uring.prepTimeout(sqe, submitter.timespec(slot, left), 0, 0);
+          }
+        });
+      },
       expect: -ETIME,
-      map: () => ++ticks,
+      map: () => {
+        if (armedMultishot) multishotTicked = true;
+        return ++ticks;
+      },
       rearm: (res) => {
         // Before Linux 6.4 TIMEOUT refuses IORING_TIMEOUT_MULTISHOT with EINVAL (the
         // arguments were checked above): tick with one timeout per tick, on this ring from now on.
-        if (res === -EINVAL && multishot && ticks === 0) {
+        if (res === -EINVAL && armedMultishot && !multishotTicked) {
           singleTimeouts.add(ring);
           multishot = false;
           return true;
         }
         // The kernel ends a multishot op early, with a final tick, rather than
-        // let its CQEs overflow a full CQ: start it again for the ticks to come.
+        // let its CQEs overflow a full CQ, and a late first arm was a single
+        // timeout: start it again for the ticks to come.
         return res === -ETIME && (count === 0 || ticks < count);
       },
     },
     { signal: options?.signal },
   );
+}
+
+/**
+ * How late a multishot interval's first arm may reach the kernel and stay one
+ * SQE (its first tick that much late): about a scheduling delay on a loaded
+ * machine, which would otherwise cost most intervals a second SQE.
+ */
+const LATE_ARM_MS = 5;
+
+/** Milliseconds until `dueAt` (0 once it passed), on performance.now()'s clock. */
+function timeLeft(dueAt: number): number {
+  return Math.max(0, dueAt - performance.now());
 }
 
 /** Rings whose kernel refused a multishot timeout (before Linux 6.4): their intervals re-arm one timeout per tick. */

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as turn } from 'node:timers/promises';
 
-import { Ring, addTraceListener, constants as C } from '../../src/index.js';
+import { Ring, addTraceListener, constants as C, type TraceEvent } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
 import { hasMultishotTimeout } from '../../test-support/kernel.js';
 import { requireIoUring } from '../../test-support/backend.js';
@@ -17,29 +17,73 @@ const ioUring = requireIoUring();
 /** Whether the kernel has IORING_TIMEOUT_MULTISHOT (6.4): older ones reject it with EINVAL. */
 const NO_MULTISHOT = 'the kernel lacks IORING_TIMEOUT_MULTISHOT (Linux 6.4)';
 
+/**
+ * 1 when an interval of `count` ticks reached the kernel late (a loaded machine: src/time LATE_ARM_MS) and its
+ * first tick went as a single timeout (count, the SQE's off, 0), followed by the multishot one for the rest; else 0.
+ */
+function lateArm(offs: number[], count: number): number {
+  if (offs[0] !== 0) return 0;
+  assert.equal(offs[1], count - 1, `the SQEs' counts: ${offs.join(', ')}`);
+  return 1;
+}
+
 async function settleInFlight(ring: Ring): Promise<void> {
   for (let i = 0; ring.inFlight > 0 && i < 1000; i++) await turn();
 }
 
 test('interval() ticks on every kernel: before 6.4 (no IORING_TIMEOUT_MULTISHOT) one timeout per tick', { skip: ioUring.skip, timeout: 10_000 }, async () => {
   const ring = new Ring({ entries: 4 });
-  let sqes = 0;
+  let offs: number[] = [];
   const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_TIMEOUT) sqes++;
+    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_TIMEOUT) offs.push(event.off);
   });
   try {
     const multishot = await hasMultishotTimeout(ring);
-    sqes = 0;
+    offs = [];
     const ticks: number[] = [];
     for await (const tick of interval(5, { count: 3, ring })) ticks.push(tick);
     assert.deepEqual(ticks, [1, 2, 3]);
-    // Multishot: one SQE. Refused (EINVAL on the first): that SQE, then one per tick.
-    assert.equal(sqes, multishot ? 1 : 4);
+    // Multishot: one SQE (one more when it reached the kernel late: lateArm). Refused (EINVAL on the first
+    // multishot one): that SQE, then one per tick.
+    assert.equal(offs.length, multishot ? 1 + lateArm(offs, 3) : 4);
     // A second interval on that ring goes straight to the kind that works.
-    sqes = 0;
+    offs = [];
     for await (const tick of interval(5, { count: 2, ring })) ticks.push(tick);
     assert.deepEqual(ticks, [1, 2, 3, 1, 2]);
-    assert.equal(sqes, multishot ? 1 : 2);
+    assert.equal(offs.length, multishot ? 1 + lateArm(offs, 2) : 2);
+    assert.equal(ring.inFlight, 0);
+  } finally {
+    stop();
+    await ring.close();
+  }
+});
+
+test('interval() counts from its call, not from its submit: synchronous code after the call does not make its first tick later', {
+  skip: ioUring.skip,
+  timeout: 10_000,
+}, async () => {
+  const ring = new Ring({ entries: 8 });
+  const events: TraceEvent[] = [];
+  const stop = addTraceListener((event) => {
+    if (event.ring === ring.uring.id) events.push(event);
+  });
+  try {
+    const start = performance.now();
+    const ticker = interval(50, { count: 2, ring });
+    // The turn runs past the first tick's due time before its flush submits the timer.
+    while (performance.now() - start < 100);
+    const later = sleep(30, { ring });
+    const at: number[] = [];
+    for await (const tick of ticker) at[tick - 1] = performance.now() - start;
+    await later;
+    // Never early: tick n comes n periods after the call at the soonest.
+    assert.equal(at.length, 2);
+    assert.ok(at[0]! >= 50 && at[1]! >= 100, `the ticks came after ${at.join(', ')} ms`);
+    // The kernel's order: counted from the submit (before the fix), the first tick expired at 150 ms, after the sleep's timer at 130.
+    const sqes = events.flatMap((e) => (e.type === 'sqe' && e.opcode === C.IORING_OP_TIMEOUT ? [e.userData] : []));
+    const [tick, slept] = sqes;
+    const expired = events.flatMap((e) => (e.type === 'cqe' && (e.userData === tick || e.userData === slept) ? [e.userData === tick ? 'tick' : 'sleep'] : []));
+    assert.equal(expired[0], 'tick', `the timers expired in the order ${expired.join(', ')} (the tick due at 50 ms, the sleep at 130 ms)`);
     assert.equal(ring.inFlight, 0);
   } finally {
     stop();
@@ -49,18 +93,18 @@ test('interval() ticks on every kernel: before 6.4 (no IORING_TIMEOUT_MULTISHOT)
 
 test('interval(5, {count: 3}) yields 1, 2, 3 from one SQE, then ends', { skip: ioUring.skip, timeout: 5_000 }, async (t) => {
   const ring = new Ring({ entries: 4 });
-  let sqes = 0;
+  let offs: number[] = [];
   const stop = addTraceListener((event) => {
-    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_TIMEOUT) sqes++;
+    if (event.ring === ring.uring.id && event.type === 'sqe' && event.opcode === C.IORING_OP_TIMEOUT) offs.push(event.off);
   });
   try {
     if (!(await hasMultishotTimeout(ring))) return void t.skip(NO_MULTISHOT);
-    sqes = 0;
+    offs = [];
     const ticks: number[] = [];
     const ticker = interval(5, { count: 3, ring });
     for await (const tick of ticker) ticks.push(tick);
     assert.deepEqual(ticks, [1, 2, 3]);
-    assert.equal(sqes, 1);
+    assert.equal(offs.length, 1 + lateArm(offs, 3));
     assert.equal(ticker.cqes, 3);
     assert.deepEqual(await ticker.next(), { value: undefined, done: true });
     assert.equal(ring.inFlight, 0);
