@@ -144,7 +144,8 @@ export interface IntervalOptions extends TimerOptions {
 
 /**
  * Ticks every `ms` milliseconds from one SQE (a multishot IORING_OP_TIMEOUT,
- * Linux 6.4+; older kernels get one TIMEOUT per tick). Yields the tick number, from 1. Break out of the loop to stop.
+ * Linux 6.4+; older kernels get one TIMEOUT per tick), the first `ms` after
+ * the call (synchronous code after it does not make it later). Yields the tick number, from 1. Break out of the loop to stop.
  * next() calls made while one waits are queued, as Node's timers/promises
  * setInterval queues them: each gets a tick of its own, in order; a return()
  * made meanwhile comes after them; an abort rejects the first with an
