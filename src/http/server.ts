@@ -13,6 +13,7 @@ import { invalidArgType } from '../sys/errors.js';
 import type { Connection, ConnectionContext, Handler } from './connection.js';
 import { ConnectionPool } from './connection-pool.js';
 import { resolveLimits, type Limits } from './limits.js';
+import { RECV_BUFFERS } from './recv-buffers.js';
 
 /** serve()'s options: only `fetch` (the handler) is required. */
 export interface ServeOptions {
@@ -43,9 +44,9 @@ export interface ServeOptions {
   onError?: (error: unknown) => void;
   /**
    * The ring's provided receive buffers (shared by every connection on the
-   * ring), if this server is the first to use them. Default 4096 × 4 KiB:
-   * a connection holds one while its request is handled, and when none is
-   * left the kernel ends the multishot recv with ENOBUFS, which is costly.
+   * ring), if this server is the first to use them. Default 1024 × 4 KiB
+   * (RECV_BUFFERS, as createServer): a connection holds one while its request
+   * is handled, and when none is left a recv waits for one to come back.
    */
   recvBuffers?: BufferRingOptions;
   /**
@@ -90,7 +91,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const onError = options.onError ?? ((error: unknown) => console.error('ringcore/http:', error));
   if (options.connect !== undefined && typeof options.connect !== 'boolean') throw invalidArgType('options.connect', 'a boolean', options.connect);
   // Checked before any ring, registration or socket exists.
-  const recvBuffers = checkBufferRingOptions(options.recvBuffers ?? { count: 4096, size: 4096 }, 'options.recvBuffers');
+  const recvBuffers = checkBufferRingOptions(options.recvBuffers ?? RECV_BUFFERS, 'options.recvBuffers');
   const context: ConnectionContext = {
     handler: options.fetch,
     limits: resolveLimits(options.limits),

@@ -9,10 +9,10 @@ import { once } from 'node:events';
 import type net from 'node:net';
 
 import { createServer } from '../../src/http/index.js';
-import { RECV_BUFFERS as CONFIGURED } from '../../src/http/node/server.js';
+import { RECV_BUFFERS as CONFIGURED } from '../../src/http/recv-buffers.js';
 import { nodeConnect, until } from '../../test-support/net.js';
 
-/** createServer's receive buffers (server.ts): enough requests to reuse every one of them twice over. */
+/** createServer's receive buffers (recv-buffers.ts): enough requests to reuse every one of them twice over. */
 const RECV_BUFFERS = CONFIGURED.count;
 
 /** One request per write on a keep-alive connection, each awaited: each is a receive of its own. */

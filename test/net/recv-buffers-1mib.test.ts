@@ -84,3 +84,20 @@ test('serve({ recvBuffers }) checks its sizes before any ring, registration or s
   await assert.rejects(serve({ fetch, recvBuffers: { count: 5, size: 4096 } }), RangeError);
   assert.deepEqual(leakedSince(before), []);
 });
+
+test("serve() without recvBuffers gives its ring createServer's 1024 × 4 KiB (a 16 MiB ring's walk faulted uploads)", async (t) => {
+  const skip = await noBufferRings();
+  if (skip) return void t.skip(skip);
+  const ring = new Ring({ entries: 64 });
+  const server = await serve({ host: '127.0.0.1', ring, fetch: () => new HttpResponse('x') });
+  try {
+    const response = await fetch(`http://127.0.0.1:${server.address.port}/`);
+    assert.equal(await response.text(), 'x');
+    const pool = recvBuffers(ring)!;
+    // src/http/recv-buffers.ts; docs/performance.md, "Session 19: serve()'s receive buffers".
+    assert.deepEqual({ count: pool.count, size: pool.size }, { count: 1024, size: 4096 });
+  } finally {
+    await server.close();
+    await ring.close();
+  }
+});

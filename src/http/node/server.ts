@@ -18,6 +18,7 @@ import { TcpListener } from '../../net/tcp-listener.js';
 import type { TcpStream } from '../../net/tcp-stream.js';
 import { invalidArgType, nodeHttpError, outOfRange } from '../../sys/errors.js';
 import { resolveLimits, type Limits } from '../limits.js';
+import { RECV_BUFFERS } from '../recv-buffers.js';
 import { listenArguments, type ListenOptions } from './listen-arguments.js';
 import { NodeConnection } from './node-connection.js';
 import { lazyBuiltin } from '../../sys/builtins.js';
@@ -60,16 +61,6 @@ function timeoutValue(name: string, value: unknown, fallback: number): number {
   if (typeof value !== 'number' || !(value >= 0)) throw outOfRange(`options.${name}`, 'a number of ms >= 0', value);
   return value;
 }
-
-/**
- * The receive buffers of createServer's ring: 1024 of 4 KiB (sized for heads; 4 MiB). The kernel
- * takes them in ring order and each goes back to the end of it once parsed, so a connection's
- * receives walk through all of them: with 4096 (16 MiB) a 16 KiB upload, five buffers, wrote
- * into pages never touched before (page faults) for its first 800 uploads, and into memory
- * out of cache after that. 1024 still leaves four per connection at c=256, and running out
- * (ENOBUFS) only pauses a recv until one is back (docs/performance.md, "Session 19").
- */
-export const RECV_BUFFERS = { count: 1024, size: 4096 } as const;
 
 /** requestClasses()'s "no listener looked at yet". */
 const requestClassesUnset = Symbol('unset');
