@@ -23,7 +23,7 @@ import { readCall, writeCall } from './io-call.js';
 import type { BigIntStats } from './bigint-stats.js';
 import { fileTableOf, type FileTable } from './file-table.js';
 import { checkOptions, throwIfAborted, type FsOptions } from './options.js';
-import { readToEnd } from './read-all.js';
+import { readToEnd, readWhole } from './read-all.js';
 import { checkStatOptions, fstatSpec, type StatOptions, type Stats } from './stat.js';
 import { createReadStream, createWriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
 import { kHold, StreamHolds } from './stream-source.js';
@@ -434,7 +434,10 @@ export class FileHandle {
     return this.#track(this.#ring.submit(fallocateSpec(this.#target, mode, offset, length, this.#context, this.#fixed), { signal: opts.signal }));
   }
 
-  /** Reads from the current position to the end of the file. */
+  /**
+   * Reads from the current position to the end of the file, and moves the
+   * position there. A regular file is read up to its size at the STATX (see readWhole).
+   */
   async readFile(options?: ReadFileOptions | BufferEncoding): Promise<Buffer | string> {
     const opts = typeof options === 'string' ? { encoding: options } : checkOptions<ReadFileOptions>(options);
     if (opts.encoding != null) checkEncoding(opts.encoding);
@@ -442,7 +445,13 @@ export class FileHandle {
     const work = Promise.resolve().then(() => {
       throwIfAborted(opts.signal);
       const at = this.#position.take(0);
-      return readToEnd(this.#ring, this.#target, opts.signal, this.#context, undefined, this.#fixed, at).then(
+      // From its own position, a regular file of known size lands in one buffer (readWhole); at the
+      // kernel's position (O_APPEND, pipes), chunks until a READ returns 0, one READ at a time.
+      const read =
+        at < 0
+          ? readToEnd(this.#ring, this.#target, opts.signal, this.#context, undefined, this.#fixed, at)
+          : readWhole(this.#ring, this.#fd, at, opts.signal, this.#context, this.#target, this.#fixed);
+      return read.then(
         (data) => {
           this.#position.settle(at, 0, data.length);
           return data;

@@ -2,9 +2,11 @@
 // end of the file, so these loops read on until the range is full or a read
 // returns 0 (the end). readRange pipelines: several chunks in flight at once.
 import type { Ring } from '../driver/ring.js';
-import type { ErrorContext } from '../sys/errors.js';
+import { fileTooLargeError, type ErrorContext } from '../sys/errors.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
+import { MAX_IO } from './args.js';
 import { readSpec } from './ops.js';
+import { fstatSpec } from './stat.js';
 
 /** Bytes per read of the pipelined paths (readFile, copyFile, cat): measured, see docs/fs.md. */
 export const CHUNK = 256 * 1024;
@@ -12,8 +14,8 @@ export const CHUNK = 256 * 1024;
 export const DEPTH = 4;
 
 /**
- * Reads bytes `[at, at + length)` of the file into the same range of `buffer`,
- * until it is full or the file ends. Resolves with the bytes read.
+ * Reads bytes `[base + at, base + at + length)` of the file into `[at, at + length)`
+ * of `buffer`, until it is full or the file ends. Resolves with the bytes read.
  */
 async function readFull(
   ring: Ring,
@@ -23,10 +25,12 @@ async function readFull(
   length: number,
   signal: AbortSignal | undefined,
   context: ErrorContext | undefined,
+  base: number,
+  fixed: boolean,
 ): Promise<number> {
   let done = 0;
   while (done < length) {
-    const n = await ring.submit(readSpec(fd, buffer, at + done, length - done, at + done, context), { signal });
+    const n = await ring.submit(readSpec(fd, buffer, at + done, length - done, base + at + done, context, fixed), { signal });
     if (n === 0) break;
     done += n;
   }
@@ -53,10 +57,10 @@ function checkGcAfter(): void {
 }
 
 /**
- * Reads the first `size` bytes of the file into one buffer, DEPTH chunks in
- * flight. If the file turns out shorter, the result is cut at its end.
- * Every read has settled (the kernel is done with the buffer) before this
- * resolves or rejects.
+ * Reads `size` bytes of the file from offset `base` (default 0) into one
+ * buffer, DEPTH chunks in flight. If the file turns out shorter, the result
+ * is cut at its end. Every read has settled (the kernel is done with the
+ * buffer) before this resolves or rejects. `fixed`: fd is a registered slot.
  */
 export async function readRange(
   ring: Ring,
@@ -65,6 +69,8 @@ export async function readRange(
   signal: AbortSignal | undefined,
   context?: ErrorContext,
   prefix?: Buffer,
+  base = 0,
+  fixed = false,
 ): Promise<Buffer> {
   // Big reads land page-aligned (aligned-buffer.ts); the 4 KiB extra is noise from 64 KiB on.
   const big = size >= 64 * 1024;
@@ -80,7 +86,7 @@ export async function readRange(
       const length = Math.min(CHUNK, end - start);
       next += length;
       try {
-        const got = await readFull(ring, fd, buffer, start, length, signal, context);
+        const got = await readFull(ring, fd, buffer, start, length, signal, context, base, fixed);
         if (got < length) end = Math.min(end, start + got);
       } catch (error) {
         failure ??= { error };
@@ -119,4 +125,45 @@ export async function readToEnd(
     read += n;
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
+/** Bytes of the first READ of readWhole: files smaller than this need no STATX. */
+const PROBE = 16 * 1024;
+
+/**
+ * The content of an open fd from offset `at` (a FileHandle's own position;
+ * -1: the kernel's position of a fresh fd, 0, which readFile(path) reads at)
+ * to its end. The first READ (PROBE bytes) usually gets a small file whole; a
+ * second READ returning 0 confirms the end. That spares small files the
+ * STATX, which io_uring always hands to a worker thread, where READs of cached
+ * pages complete inline. A file that fills the probe is STATXed: a regular one
+ * is then read up to that size into one buffer, DEPTH chunks in flight (what
+ * it grows by after the STATX is left for the next read, as Node's readFile;
+ * what it shrinks by cuts the result); anything else (a pipe, /proc's files of
+ * size 0) is read until a READ returns 0. `target` is what READs name (fd, or
+ * its registered slot when `fixed`); the STATX takes the real fd.
+ */
+export async function readWhole(
+  ring: Ring,
+  fd: number,
+  at: number,
+  signal: AbortSignal | undefined,
+  context: ErrorContext | undefined,
+  target = fd,
+  fixed = false,
+): Promise<Buffer> {
+  const start = Math.max(at, 0);
+  const probe = Buffer.allocUnsafe(PROBE);
+  const n = await ring.submit(readSpec(target, probe, 0, PROBE, at, context, fixed), { signal });
+  if (n < PROBE) {
+    const more = n === 0 ? 0 : await ring.submit(readSpec(target, probe, n, PROBE - n, at < 0 ? -1 : at + n, context, fixed), { signal });
+    if (more === 0) return Buffer.from(probe.subarray(0, n)); // an exact-size copy: the probe is not kept
+    return readToEnd(ring, target, signal, context, probe.subarray(0, n + more), fixed, at < 0 ? -1 : at + n + more);
+  }
+  const stats = await ring.submit(fstatSpec(fd, context?.path), { signal });
+  if (stats.size > MAX_IO) {
+    throw fileTooLargeError(stats.size);
+  }
+  if (stats.isFile() && stats.size > start + PROBE) return readRange(ring, target, stats.size - start, signal, context, probe, start, fixed);
+  return readToEnd(ring, target, signal, context, probe, fixed, at < 0 ? -1 : at + PROBE);
 }

@@ -7,18 +7,14 @@
 // the promise rejects: nothing is leaked and no read lands after the return.
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
-import type { Ring } from '../driver/ring.js';
-import { readSpec } from './ops.js';
 import { closeAfter } from './close-fd.js';
-import { fileTooLargeError, type ErrorContext } from '../sys/errors.js';
-import { checkEncoding, MAX_IO } from './args.js';
+import { checkEncoding } from './args.js';
 import { FileHandle, type ReadFileOptions } from './file-handle.js';
 import { toOpenFlags } from './flags.js';
 import { openFd } from './open.js';
 import { checkOptions, ringOf, throwIfAborted } from './options.js';
 import { toCPath, type PathLike } from './path.js';
-import { readRange, readToEnd } from './read-all.js';
-import { fstatSpec } from './stat.js';
+import { readWhole } from './read-all.js';
 
 /** readFile()'s options: encoding, signal, ring, and the open flag. */
 export interface ReadFileModuleOptions extends ReadFileOptions {
@@ -41,34 +37,6 @@ export async function readFile(path: PathLike | FileHandle, options?: ReadFileMo
   const ring = ringOf(opts);
   const fd = await openFd(p, flags, 0o666, opts);
   const context = { path: p.text };
-  const data = await closeAfter(ring, fd, context, () => readOpen(ring, fd, opts.signal, context));
+  const data = await closeAfter(ring, fd, context, () => readWhole(ring, fd, -1, opts.signal, context));
   return opts.encoding == null ? data : data.toString(opts.encoding);
-}
-
-/** Bytes of the first READ of readFile: files smaller than this need no STATX. */
-const PROBE = 16 * 1024;
-
-/**
- * The whole content of an open fd, from its start. The first READ (PROBE
- * bytes, at the current position: 0 on a fresh fd) usually gets a small file
- * whole; a second READ returning 0 confirms the end. That spares small files
- * the STATX, which io_uring always hands to a worker thread, where READs of
- * cached pages complete inline. A file that fills the probe is STATXed: a
- * regular one is then read into a buffer of its size, DEPTH chunks in flight;
- * anything else (a pipe, /proc) is read until a READ returns 0.
- */
-async function readOpen(ring: Ring, fd: number, signal: AbortSignal | undefined, context: ErrorContext): Promise<Buffer> {
-  const probe = Buffer.allocUnsafe(PROBE);
-  const n = await ring.submit(readSpec(fd, probe, 0, PROBE, -1, context), { signal });
-  if (n < PROBE) {
-    const more = n === 0 ? 0 : await ring.submit(readSpec(fd, probe, n, PROBE - n, -1, context), { signal });
-    if (more === 0) return Buffer.from(probe.subarray(0, n)); // an exact-size copy: the probe is not kept
-    return readToEnd(ring, fd, signal, context, probe.subarray(0, n + more));
-  }
-  const stats = await ring.submit(fstatSpec(fd, context.path), { signal });
-  if (stats.size > MAX_IO) {
-    throw fileTooLargeError(stats.size);
-  }
-  if (stats.isFile() && stats.size > PROBE) return readRange(ring, fd, stats.size, signal, context, probe);
-  return readToEnd(ring, fd, signal, context, probe);
 }
