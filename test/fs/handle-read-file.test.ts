@@ -3,8 +3,9 @@
 // regular file is read as readFile(path) reads one: a first READ, then a
 // STATX and READs into one buffer of the size left (no chunks concatenated);
 // a pipe, or an O_APPEND file (read at the kernel's position), is read in
-// chunks until a READ returns 0.
-import { after } from 'node:test';
+// chunks until a READ returns 0. The tests of the public API alone also run
+// on the node backend; those that watch the ring's requests need io_uring.
+import { after, test as publicApiTest } from 'node:test';
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
@@ -39,7 +40,7 @@ async function script(handle: Pick<fs.FileHandle, 'read' | 'readFile'>, path: st
 for (const size of [0, 100, 16 * KiB - 1, 16 * KiB, 16 * KiB + 1, 100 * KiB, 1024 * KiB + 123]) {
   for (const skip of [0, 1000, size - 1]) {
     if (skip < 0 || (skip > 0 && skip >= size)) continue;
-    test(`a ${size}-byte file, ${skip} bytes read first: readFile returns the rest and moves the position as node:fs/promises'`, async () => {
+    publicApiTest(`a ${size}-byte file, ${skip} bytes read first: readFile returns the rest and moves the position as node:fs/promises'`, async () => {
       const data = randomBytes(size);
       const ours = join(dir, `ours-${size}-${skip}`);
       const theirs = join(dir, `theirs-${size}-${skip}`);
@@ -167,7 +168,7 @@ test('a file that shrinks between the STATX and the READs: readFile returns what
   assert.ok(syscalls.includes('fstat'), syscalls.join());
 });
 
-test('a pipe: readFile reads until the writer closes, every byte in order (more than a pipe holds)', async () => {
+publicApiTest('a pipe: readFile reads until the writer closes, every byte in order (more than a pipe holds)', async () => {
   const fifo = join(dir, 'fifo');
   execFileSync('mkfifo', [fifo]);
   const data = randomBytes(300 * KiB + 7);
@@ -185,7 +186,7 @@ test('a pipe: readFile reads until the writer closes, every byte in order (more 
   assert.equal(code, 0);
 });
 
-test("a file opened with 'a+': readFile reads from the kernel's position (0 until a write), as node:fs/promises'", async () => {
+publicApiTest("a file opened with 'a+': readFile reads from the kernel's position (0 until a write), as node:fs/promises'", async () => {
   const data = randomBytes(100 * KiB + 9);
   const results: number[][] = [];
   for (const api of [fs, nodeFsp] as const) {
