@@ -205,3 +205,26 @@ publicApiTest("a file opened with 'a+': readFile reads from the kernel's positio
   }
   assert.deepEqual(results[0], results[1]);
 });
+
+publicApiTest("a file past 2 GiB (sparse): readFile rejects with ERR_FS_FILE_TOO_LARGE, as node:fs/promises' (main read it all)", async () => {
+  const path = join(dir, 'too-large');
+  nodeFs.closeSync(nodeFs.openSync(path, 'w'));
+  nodeFs.truncateSync(path, 2 ** 31); // kIoMaxLength is 2 ** 31 - 1
+  const codes: unknown[] = [];
+  // Bun's own node:fs/promises reads the 2 GiB (so the comparison is Node's and Deno's).
+  for (const api of 'bun' in process.versions ? [fs] : ([fs, nodeFsp] as const)) {
+    const h = await api.open(path);
+    try {
+      codes.push(
+        await h.readFile().then(
+          () => 'read',
+          (error: NodeJS.ErrnoException) => error.code,
+        ),
+      );
+    } finally {
+      await h.close();
+    }
+  }
+  assert.deepEqual(codes, 'bun' in process.versions ? ['ERR_FS_FILE_TOO_LARGE'] : ['ERR_FS_FILE_TOO_LARGE', 'ERR_FS_FILE_TOO_LARGE']);
+  nodeFs.rmSync(path);
+});
