@@ -45,6 +45,15 @@ async function holdPool(): Promise<() => Promise<void>> {
   };
 }
 
+/** What `fd` names in this process, for a failure's message. */
+function fdTarget(fd: number): string {
+  try {
+    return nodeFs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+}
+
 /**
  * Starts `copy` from a 4 MiB file into a file opened by `openDest`, with the pool held so that its first syscall
  * comes later; closes the destination meanwhile, lets an unrelated open() take its fd number, and checks that the
@@ -64,18 +73,25 @@ async function destinationClosedMidCopy(
     try {
       const to = await openDest(dest);
       const destFd = to.fd;
-      const release = await holdPool();
-      const copying = copy(ring, srcFd, destFd);
-      await to.close();
-      const otherFd = nodeFs.openSync(other, 'w');
+      let release: (() => Promise<void>) | null = await holdPool();
       try {
-        assert.equal(otherFd, destFd, 'the unrelated file took the closed fd number');
-        await release();
-        assert.equal(await copying, data.length);
-        assert.equal(nodeFs.statSync(other).size, 0, 'nothing was written into the unrelated file');
-        assert.ok(nodeFs.readFileSync(dest).equals(data), 'the destination has the whole source');
+        const copying = copy(ring, srcFd, destFd);
+        await to.close();
+        const otherFd = nodeFs.openSync(other, 'w');
+        try {
+          // Who holds the number otherwise, should this ever fail: the test cannot force the order then.
+          assert.equal(otherFd, destFd, `the unrelated file took the closed fd number (${destFd}: ${fdTarget(destFd)})`);
+          await release();
+          release = null;
+          assert.equal(await copying, data.length);
+          assert.equal(nodeFs.statSync(other).size, 0, 'nothing was written into the unrelated file');
+          assert.ok(nodeFs.readFileSync(dest).equals(data), 'the destination has the whole source');
+        } finally {
+          nodeFs.closeSync(otherFd);
+        }
       } finally {
-        nodeFs.closeSync(otherFd);
+        // A failed check must not leave the pool held: the process would never exit.
+        await release?.();
       }
     } finally {
       nodeFs.closeSync(srcFd);
