@@ -79,10 +79,10 @@ export const SEND_ALL = MSG_NOSIGNAL | MSG_WAITALL;
  * each would otherwise wait for the one before it to complete (writes start
  * one at a time, call-order.ts), one SEND and one trip through the loop per
  * write, where node:net writes each at once with writev(2). Writes of up to
- * BATCH_PART bytes, gathered up to
- * BATCH_MAX bytes, each copied into the batch's buffer when it is called (a
- * 64 KiB copy costs less than one SEND's round trip): the bytes sent are
- * those the caller passed, as node:net's writev(2) at the call sends them.
+ * BATCH_PART bytes, gathered up to BATCH_MAX bytes, each copied into the
+ * batch's buffer when it is called (a 64 KiB copy costs less than one SEND's
+ * round trip): the bytes sent are those the caller passed, as node:net's
+ * writev(2) at the call sends them.
  */
 class WriteBatch {
   started = false;
@@ -313,7 +313,6 @@ export class SocketStream implements AsyncIterable<Buffer> {
     if (buf.byteLength === 0) return Promise.resolve();
     const writes = (this.writes ??= new CallOrder());
     if (writes.idle) return writes.started(this.sendFrom(buf, 0, options, typeof data === 'string'));
-
     // Behind another write: a small one without options joins the batch that waits last, or starts one.
     if (options === undefined && buf.byteLength <= BATCH_PART) {
       const tail = writes.tail;
