@@ -48,9 +48,8 @@ function checkOptions(options: unknown): void {
  * about 1 ms later (Node's timers have the same 1 ms grain). Sleeps on one
  * ring due within a millisecond share one IORING_OP_TIMEOUT: 1000 sleeps
  * started together are one kernel timer, one wake-up and one CQE, not 1000
- * of each. An
- * aborted sleep rejects at once, and so does one whose timeout() passes
- * (ETIMEDOUT); a timer left with no sleep is cancelled.
+ * of each. An aborted sleep rejects at once, and so does one whose timeout()
+ * passes (ETIMEDOUT); a timer left with no sleep is cancelled.
  */
 export function sleep(ms: number, options?: TimerOptions): Promise<void> {
   checkMs(ms);
@@ -145,7 +144,8 @@ export interface IntervalOptions extends TimerOptions {
 /**
  * Ticks every `ms` milliseconds from one SQE (a multishot IORING_OP_TIMEOUT,
  * Linux 6.4+; older kernels get one TIMEOUT per tick), the first `ms` after
- * the call (synchronous code after it does not make it later). Yields the tick number, from 1. Break out of the loop to stop.
+ * the call (synchronous code after it does not make it later). Yields the
+ * tick number, from 1. Break out of the loop to stop.
  * next() calls made while one waits are queued, as Node's timers/promises
  * setInterval queues them: each gets a tick of its own, in order; a return()
  * made meanwhile comes after them; an abort rejects the first with an

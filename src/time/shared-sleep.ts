@@ -8,9 +8,9 @@
 // A sleep joins a group that fires no sooner than it is due and in the same
 // millisecond; until the group's timer is submitted (its timespec is written
 // just before: Submitter.beforeSubmit), a sleep due later (by less than 1 ms
-// after the group's first) moves the timer to its own due time instead. So 1000 sleeps started in one turn are one timer, due
-// with the last of them. No sleep ends early (docs/performance.md, "1000
-// concurrent `sleep(1)`").
+// after the group's first) moves the timer to its own due time instead. So
+// 1000 sleeps started in one turn are one timer, due with the last of them.
+// No sleep ends early (docs/performance.md, "1000 concurrent `sleep(1)`").
 
 import { AbortError, timedOutException } from '../sys/errors.js';
 import { ETIME } from '../sys/errno.js';
