@@ -36,6 +36,11 @@ async function until(what: string, condition: () => boolean): Promise<void> {
   assert.ok(condition(), what);
 }
 
+/** The chunks a callback reader's op holds for the next read() (an internal count). */
+function queuedChunks(chunks: unknown): number {
+  return (chunks as { reader: { op: { unread: number } } }).reader.op.unread;
+}
+
 test('chunks come by callback in order; queued ones are handed over in a loop, not by recursion; EOF ends', { timeout: 20_000 }, async (t) => {
   await withPair(t, {}, async (_ring, a, b) => {
     const chunks = b.chunks({ borrow: true });
@@ -58,12 +63,12 @@ test('chunks come by callback in order; queued ones are handed over in a loop, n
     chunks.read(sink);
     await a.write(Buffer.from('a'));
     await until('the first chunk came', () => got.length === 1);
-    // Nobody reads now: what comes next waits in the op's queue.
-    for (const part of ['b', 'c', 'd']) {
+    // Nobody reads now: what comes next waits in the op's queue. Each chunk is waited for (a write the socket
+    // takes at once resolves before the peer's recv completes; the thread driver's wake-up can take turns).
+    for (const [i, part] of ['b', 'c', 'd'].entries()) {
       await a.write(Buffer.from(part));
-      await turn();
+      await until(`chunk ${part} queued`, () => queuedChunks(chunks) === i + 1);
     }
-    await turn();
     more = true;
     chunks.read(sink);
     assert.equal(got.join(''), 'abcd', 'the queued chunks were handed over at once, within read()');
@@ -167,8 +172,15 @@ test('a sink that throws while read() hands over queued chunks: reported as unca
     chunks.read(sink);
     await a.write(Buffer.from('a'));
     while (got.length < 1) await turn();
-    // Nobody reads: these wait in the op's queue, one chunk each.
-    for (const part of ['b', 'c', 'd']) { await a.write(Buffer.from(part)); for (let i = 0; i < 3; i++) await turn(); }
+    // Nobody reads: these wait in the op's queue, one chunk each. A write that the socket takes at once
+    // resolves before the peer's recv completes, and the thread driver's wake-up (Bun, Deno) can take
+    // several turns: wait for each chunk to be queued, not for a number of turns.
+    for (const part of ['b', 'c', 'd']) {
+      const before = chunks.reader.op.unread;
+      await a.write(Buffer.from(part));
+      const until = Date.now() + 5000;
+      while (chunks.reader.op.unread === before && Date.now() < until) await turn();
+    }
     const queued = chunks.reader.op.unread;
     let thrownAtCaller = null;
     try { chunks.read(sink); } catch (error) { thrownAtCaller = error.message; }
