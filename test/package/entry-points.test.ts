@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Module from 'node:module';
+import { requireIoUring } from '../../test-support/backend.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -247,6 +248,33 @@ test('an uncaught error thrown in a bundle prints a short source line, not the w
   // Node prints the line under `file:///…/dist/bundle/x.js:N`, Bun the lines around it, numbered.
   const longest = Math.max(...child.stderr.split('\n').map((line) => line.length));
   assert.ok(longest <= 400, `a line of ${longest} characters in:\n${child.stderr.slice(0, 1000)}`);
+});
+
+test("the bundle keeps readFile's allocation after a large result (checkGcAfter, which a bundler may take for dead code)", requireIoUring(), () => {
+  // read-all.ts allocates a 1-byte ArrayBuffer right after a result of 64 KiB or more, so that V8's young-GC check
+  // runs while the result is alive (docs/performance.md, "Session 19: readFile's page faults"). Rollup once dropped
+  // it as pure (`new ArrayBuffer(1)`, unused): counted here through Reflect.construct, as the bundle runs it.
+  const result = run(`
+    let made = 0;
+    const construct = Reflect.construct;
+    Reflect.construct = (target, args, newTarget) => {
+      if (target === ArrayBuffer) made++;
+      return construct(target, args, newTarget ?? target);
+    };
+    const { readFile } = await import('ringcore/fs');
+    const { writeFileSync, rmSync } = await import('node:fs');
+    const file = 'dist/.check-gc-after-' + process.pid;
+    writeFileSync(file, Buffer.alloc(256 * 1024, 7));
+    try {
+      const small = (await readFile('package.json')).length;
+      const before = made;
+      const big = (await readFile(file)).length;
+      console.log(JSON.stringify({ small: small > 0 && before === 0, big, made: made - before }));
+    } finally {
+      rmSync(file);
+    }
+  `);
+  assert.deepEqual(result, { small: true, big: 256 * 1024, made: 1 });
 });
 
 /** Runs `program` (an ES module) in a fresh node at `dir`; returns its last line of output, parsed. */
