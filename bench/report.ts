@@ -125,8 +125,8 @@ export function renderReport(sections: Section[]): string {
     '',
     'Every measurement is a fresh Node process (`node dist/bench/scenarios/<file>.js <variant> <params>`) that ' +
       "warms up, measures one variant once and prints one JSON line, so no variant inherits another's JIT " +
-      'state, heap or rings. Within a scenario, every variant runs once per round, in turn (A B A B …), so a ' +
-      'slow spell of the VM hits all sides alike. A figure is the median over the rounds. Processes run one at a ' +
+      'state, heap or rings. Within a scenario, every variant runs once per round, in turn, each round starting one variant later (A B C, B C A, …), so a ' +
+      'slow spell of the VM hits all sides alike and no variant always follows the same one. A figure is the median over the rounds. Processes run one at a ' +
       `time and are not pinned. **spread** is max/min over the rounds of the Node and ringcore runs of a row; ` +
       `above ${NOISY_SPREAD} the row is marked *noisy* and its ratio should not be trusted to one decimal. ` +
       'The VM has 2 vCPUs, so anything else running halves the figures: before each run the harness waits ' +

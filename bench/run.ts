@@ -105,8 +105,16 @@ const measured = new Set<string>();
 
 // Every run of every scenario, in the order they will go, for "run k of n" and the time left.
 const plans = selected.map(({ def, plan, headlineOnly }) => ({ def, headlineOnly, ...withInstalledTools(plan) }));
+/**
+ * A round's runs, each round starting one later (A B C, B C A, C A B …): no variant always runs right after
+ * the same one (a SEND right after a SEND_ZC, say), so what one run leaves behind is spread over all of them.
+ */
+const inRoundOrder = <T>(runs: readonly T[], round: number): T[] => {
+  const start = (round - 1) % runs.length;
+  return [...runs.slice(start), ...runs.slice(0, start)];
+};
 const planned: PlannedRun[] = plans.flatMap(({ def, plan }) =>
-  Array.from({ length: rounds }, () => plan.runs.map((run) => ({ scenario: def.name, run }))).flat(),
+  Array.from({ length: rounds }, (_, i) => inRoundOrder(plan.runs, i + 1).map((run) => ({ scenario: def.name, run }))).flat(),
 );
 const stored = plans.map(({ def }) => path.join(resultsDir, `${def.name}.json`)).filter((file) => existsSync(file));
 const progress = new Progress(planned, Progress.storedDurations(stored.map((file) => JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult)));
@@ -120,7 +128,7 @@ for (const { def, plan, skipped, headlineOnly } of plans) {
   let waitedMs = 0;
   try {
     for (let round = 1; round <= rounds; round++) {
-      for (const run of plan.runs) {
+      for (const run of inRoundOrder(plan.runs, round)) {
         const line = progress.line(def.name, run, round, rounds);
         status(line);
         const waited = await quiet.wait(() => status(`${line} · waiting for other processes to quieten`));
