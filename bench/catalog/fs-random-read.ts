@@ -34,7 +34,7 @@ export const fsRandomRead: ScenarioDef = {
         { id: `promises/${depth}`, variant: 'promises', params, label: 'fs.promises' },
         { id: `callback/${depth}`, variant: 'callback', params, label: 'callback fs.read' },
         { id: `ringcore/${depth}`, variant: 'ringcore', params },
-        // The same loops on a registered file (IOSQE_FIXED_FILE), right after the plain fd: A B A B across rounds.
+        // The same loops on a registered file (IOSQE_FIXED_FILE), beside the plain fd in every round.
         { id: `ringcore-fixed/${depth}`, variant: 'ringcore-fixed', params, label: 'ringcore, registered file' },
         { id: `fio/${depth}`, variant: 'fio', params, label: 'fio io_uring', requires: ['fio'] },
       );
