@@ -91,6 +91,12 @@ export class BufferRing {
   /** The buffers by id when each is an allocation of its own (size >= HANDOFF_SIZE), else null. */
   private readonly buffers: Buffer[] | null;
   private readonly addresses: number[];
+  /**
+   * Handed-off buffers given back (reuse()), for renew() to take before
+   * allocating: at most `count`, as one burst of a flooded stream can hand off
+   * every buffer of the ring at once (an idle ring may so hold twice its memory).
+   */
+  private readonly spares: Buffer[] = [];
   private waiters: (() => void)[] = [];
   // Kept alive as long as the ring: the kernel reads this memory.
   private readonly ringMemory: ArrayBuffer;
@@ -193,7 +199,9 @@ export class BufferRing {
   /** Gives bid a new allocation of its own (not yet visible to the kernel). */
   private renew(bid: number): void {
     // On a cache line: the kernel's copy into a buffer at 16 modulo 32 costs up to twice the CPU (aligned-buffer.ts).
-    const buffer = alignedBuffer(this.size, CACHE_LINE);
+    // A spare first: memory in use already, where a fresh allocation's pages fault in again once malloc has
+    // given them back to the system (docs/performance.md, "Receiving a flooded stream", session 20).
+    const buffer = this.spares.pop() ?? alignedBuffer(this.size, CACHE_LINE);
     this.buffers![bid] = buffer;
     // Not addressOf(): its cache would hold an entry for every buffer ever handed off.
     this.addresses[bid] = native.address(buffer);
@@ -220,6 +228,18 @@ export class BufferRing {
     }
     this.recycle(packed);
     return bytes;
+  }
+
+  /**
+   * Takes back a buffer handOff() gave out, once whoever it was lent to is
+   * done with it (a borrower moved on): the next hand-off puts it in the ring
+   * instead of a new allocation. Anything else (a copy, a view the caller
+   * made, a full spare list) is left to the garbage collector.
+   */
+  reuse(buffer: Buffer): void {
+    // A hand-off is a whole alignedBuffer() of this size: `size` bytes, CACHE_LINE bytes of slack in its ArrayBuffer.
+    if (this.buffers === null || buffer.length !== this.size || buffer.buffer.byteLength !== this.size + CACHE_LINE) return;
+    if (this.spares.length < this.count) this.spares.push(buffer);
   }
 
   /** Gives the buffer of `packed` (a number taken() returned) back to the kernel. */

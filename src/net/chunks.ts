@@ -84,6 +84,11 @@ class ChunkRecvSpec implements ProvidedRecvSpec<Buffer> {
   adopt(bytes: Buffer): Buffer {
     return bytes;
   }
+
+  /** A borrower is done with a chunk: if the pool handed it off, its memory serves the pool again. */
+  reuse(value: Buffer): void {
+    this.pool.reuse(value);
+  }
 }
 
 /**

@@ -72,6 +72,12 @@ export interface ProvidedRecvSpec<T> {
   decode: (bytes: Buffer, own: boolean) => T;
   /** Makes a value of bytes that are its own for good (a buffer the pool handed off): no copy. Without it, values are decoded. */
   adopt?: (bytes: Buffer) => T;
+  /**
+   * Takes back a value that was lent to a borrower although it is not a view
+   * (copied out or handed off beyond highWater), once the borrower has moved
+   * on: a handed-off buffer's memory may then serve the pool again.
+   */
+  reuse?: (value: T) => void;
   borrow: boolean;
   /**
    * Gets what was received but never read, in order, once the reader stopped
@@ -103,6 +109,8 @@ export class ProvidedRecv<T> implements MultishotSink<Received<T>> {
   private op: Multishot<Received<T>> | null = null;
   /** Borrowed mode: the buffer of the value last handed out (packed), returned on the next call. */
   private held = -1;
+  /** Borrowed mode: the value last handed out when it is not a view (see spec.reuse), taken back on the next call. */
+  private lent: T | null = null;
   private done = false;
   /** A read is pending on the op or on a buffer. */
   private reading = false;
@@ -232,6 +240,8 @@ export class ProvidedRecv<T> implements MultishotSink<Received<T>> {
     this.reading = false;
     if (typeof value !== 'number') {
       if (!(value instanceof Lost)) {
+        // Lent like a view (read()'s borrowed chunks; readInPlace()'s sink may keep what comes to value()).
+        if (this.spec.borrow && !this.inPlace) this.lent = value;
         sink.value(value);
         return;
       }
@@ -286,6 +296,10 @@ export class ProvidedRecv<T> implements MultishotSink<Received<T>> {
     if (this.held >= 0) {
       this.spec.pool.recycle(this.held);
       this.held = -1;
+    }
+    if (this.lent !== null) {
+      this.spec.reuse?.(this.lent);
+      this.lent = null;
     }
   }
 

@@ -159,6 +159,45 @@ for (const borrow of [false, true]) {
   });
 }
 
+// A borrower may hold only a few views; full buffers received beyond them are handed off (above). Its chunks are lent
+// until the next read all the same, so a handed-off buffer the borrower has moved past goes back to the pool and
+// replaces the next one handed off: a borrowed flood reuses memory instead of allocating a buffer per chunk, whose
+// pages fault in again whenever malloc has given them back (docs/performance.md, "Receiving a flooded stream").
+test('borrowed chunks: buffers handed off beyond the few lent are reused once the borrower moves on, every byte in order', async (t) => {
+  const skip = await noBufferRings();
+  if (skip) return void t.skip(skip);
+  const ring = new Ring({ entries: 64 });
+  const count = 4;
+  const size = 16 * 1024;
+  configureRecvBuffers(ring, { count, size });
+  const [a, b] = socketpair({ ring });
+  try {
+    const payload = pattern(8 << 20);
+    const writing = a.write(payload).then(() => a.shutdown('write'));
+    const copies: Buffer[] = [];
+    const memories = new Set<ArrayBufferLike>();
+    let full = 0;
+    for await (const chunk of b.chunks({ borrow: true })) {
+      if (chunk.length === size && chunk.buffer.byteLength === size + CACHE_LINE) {
+        full++;
+        memories.add(chunk.buffer);
+      }
+      copies.push(Buffer.from(chunk));
+      // Fall behind now and then: the recv fills the other buffers meanwhile, which are handed off.
+      if (copies.length % 8 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await writing;
+    assert.ok(Buffer.concat(copies).equals(payload), 'the chunks are the bytes sent, in order');
+    assert.ok(full > 8 * count, `many chunks are whole buffers (${full})`);
+    // The ring's own buffers and at most as many spares: never a new allocation per hand-off.
+    assert.ok(memories.size <= 2 * count, `${memories.size} buffers' memory behind ${full} whole-buffer chunks`);
+    assert.equal(recvBuffers(ring)!.available, count, 'every buffer is back in the ring');
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await ring.close();
+  }
+});
+
 test('out of memory for a full buffer: its id goes back to the ring, and a chunk that cannot be copied either ends the stream with ERR_RINGCORE_OUT_OF_MEMORY (nothing uncaught, no gap)', {
   timeout: 30_000,
   skip: nodeChildSkip(),
