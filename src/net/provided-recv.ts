@@ -14,7 +14,9 @@
 //    goes back when the next value is asked for (or the reader stops): no
 //    copy. At most `highWater` unread values hold buffers; values beyond are
 //    copied out or handed off, so a stalled borrower cannot take the ring's
-//    buffers either.
+//    buffers either. Those are lent until the next read all the same: a
+//    handed-off buffer then goes back to the pool (spec.reuse), to replace
+//    the next one handed off instead of a new allocation.
 //  - ENOBUFS (every buffer out) is not an error: the recv starts again once a
 //    buffer is back.
 //  - No gap: a value that cannot be copied out of its buffer (out of memory)
