@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Ring, RingcoreError, addTraceListener, defaultRing, nop, run } from '../../src/index.js';
 import { sleep } from '../../src/time/index.js';
 
-test('run(async () => { await sleep(100); await nop(); return 42 }) resolves 42', { timeout: 5_000 }, async () => {
+test('run(async () => { await sleep(1000); await nop(); return 42 }) resolves 42', { timeout: 10_000 }, async () => {
   const ring = defaultRing();
   let blockingEnters = 0;
   const stop = addTraceListener((event) => {
@@ -17,8 +17,9 @@ test('run(async () => { await sleep(100); await nop(); return 42 }) resolves 42'
   });
   try {
     const result = await run(async () => {
-      // Long enough that the step surely blocks before the timer fires, even on a loaded machine.
-      await sleep(100);
+      // Long enough that the step surely blocks before the timer fires, even on a loaded machine: the step after
+      // the submit is one setImmediate later, and at load 15 on 2 vCPUs that gap once passed 100 ms.
+      await sleep(1000);
       await nop();
       return 42;
     });
