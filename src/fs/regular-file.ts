@@ -28,22 +28,29 @@ export interface CopyEnds {
   regular: boolean;
   /** The source's size when both are open on one file (a copy into itself), or -1. */
   ownSize: number;
+  /** The source alone is open on a regular file. */
+  fromRegular: boolean;
+  /** The source's size at the statx (a regular file's; 0 for any other). */
+  fromSize: number;
 }
 
 /**
- * Whether two fds are open on regular files, and on the same one: one statx of each (none of the
- * destination when the source is not a regular file). A copy of a file into itself "until the
+ * Whether two fds are open on regular files, and on the same one, and the source's size: one statx of each
+ * (none of the destination when the source is not a regular file). The copy takes the source's type and size
+ * from here, not from a STATX op of its own, which always goes to an io-wq worker (docs/performance.md,
+ * "Session 20: pipelined READ's fixed costs"). A copy of a file into itself "until the
  * source ends" (`cat f >> f`) never ends: each chunk written grows the source by as much; bounded
  * by `ownSize`, it copies what was there at the start.
  */
 export function copyEnds(fromFd: number, toFd: number): CopyEnds {
-  if (!statxType(fromFd, STATX_INO | STATX_SIZE)) return { regular: false, ownSize: -1 };
+  if (!statxType(fromFd, STATX_INO | STATX_SIZE)) return { regular: false, ownSize: -1, fromRegular: false, fromSize: 0 };
   const ino = buffer.readBigUInt64LE(STX_INO);
   const dev = buffer.readBigUInt64LE(STX_DEV);
   const size = Number(buffer.readBigUInt64LE(STX_SIZE));
-  if (fromFd === toFd) return { regular: true, ownSize: size };
-  if (!statxType(toFd, STATX_INO)) return { regular: false, ownSize: -1 };
-  return { regular: true, ownSize: buffer.readBigUInt64LE(STX_INO) === ino && buffer.readBigUInt64LE(STX_DEV) === dev ? size : -1 };
+  if (fromFd === toFd) return { regular: true, ownSize: size, fromRegular: true, fromSize: size };
+  if (!statxType(toFd, STATX_INO)) return { regular: false, ownSize: -1, fromRegular: true, fromSize: size };
+  const same = buffer.readBigUInt64LE(STX_INO) === ino && buffer.readBigUInt64LE(STX_DEV) === dev;
+  return { regular: true, ownSize: same ? size : -1, fromRegular: true, fromSize: size };
 }
 
 /** statx of the fd into `buffer`, with the fields of `mask` besides its type; whether it is a regular file. */

@@ -109,11 +109,11 @@ async function spliceEnds(ring: Ring, from: TransferEnd, to: TransferEnd, givenO
   const start = range?.copied ?? 0;
   // A source that is not a regular file (a pipe, a socket) has no offset a SPLICE could read it at (ESPIPE): the
   // READ/WRITE copy, which reads it where it stands, as transfer() does.
-  if (!ends.regular && !isRegularFile(from.fd)) {
-    return pipelined(ring, from, to, { size: options.size, positional: options.positional, signal: options.signal }, 0);
+  if (!ends.fromRegular) {
+    return pipelined(ring, from, to, { size: options.size, positional: options.positional, signal: options.signal }, 0, ends);
   }
   if (!options.positional && appends(to.fd) && pipeCapacity(to.fd) < 0) {
-    return start + (await pipelined(ring, from, to, { size: options.size, positional: false, method: 'readwrite', signal: options.signal }, start));
+    return start + (await pipelined(ring, from, to, { size: options.size, positional: false, method: 'readwrite', signal: options.signal }, start, ends));
   }
   return start + (await spliceCopy(ring, from, to, options, start));
 }

@@ -34,10 +34,10 @@
 // Until the end (`size: Infinity`) from a file read at offsets, reads running
 // side by side past the end could see the file grow between them and leave a
 // hole in the output, so chunks are taken by several workers only below the
-// source's size, and past it by one worker at a time. The size comes from a
-// STATX sent with the first worker's first reads, not before them: STATX
-// always goes to an io-wq worker, whose wake-up the copy does not wait for
-// (docs/performance.md, "Session 12: cat without waiting for STATX").
+// source's size, and past it by one worker at a time. The size is the one
+// copyEnds() read with a plain statx(2) before the copy: a STATX op always
+// went to an io-wq worker, a thread woken per copy (docs/performance.md,
+// "Session 20: pipelined READ's fixed costs").
 // From a regular file to a regular file (the default options: no method,
 // registered buffers, chunk or depth asked for), the bytes are copied in the kernel
 // instead, by copy_file_range on a libuv pool thread (copy-range.ts), at the
@@ -53,7 +53,7 @@ import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { rangeTransfer } from './range-transfer.js';
 import { withHeldEnds } from './held-ends.js';
-import { copyEnds, isRegularFile, type CopyEnds } from './regular-file.js';
+import { copyEnds, type CopyEnds } from './regular-file.js';
 import { checkInteger } from './args.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
@@ -138,12 +138,12 @@ export async function transfer(ring: Ring, givenFrom: TransferEnd, givenTo: Tran
 async function copy(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: TransferOptions): Promise<number> {
   const ends = copyEnds(from.fd, to.fd);
   const options = boundedToItself(ends, givenOptions);
-  if (!inKernel(options)) return pipelined(ring, from, to, options, 0);
+  if (!inKernel(options)) return pipelined(ring, from, to, options, 0, ends);
   const range = ends.regular ? await rangeTransfer(from.fd, to.fd, options, from.context, to.context) : null;
-  if (range === null) return pipelined(ring, from, to, options, 0);
+  if (range === null) return pipelined(ring, from, to, options, 0, ends);
   if (range.done) return range.copied;
   // copy_file_range cannot copy these fds from some point on: the rest by READ/WRITE (a stream's offset is past what it copied).
-  return range.copied + (await pipelined(ring, from, to, options, range.copied));
+  return range.copied + (await pipelined(ring, from, to, options, range.copied, ends));
 }
 
 /**
@@ -173,11 +173,18 @@ function inKernel(options: TransferOptions): boolean {
 
 /**
  * The READ/WRITE copy (the comment at the top), of the source from offset `start` on; resolves with the bytes it copied.
- * Also spliceTransfer()'s into an O_APPEND file, which splice(2) refuses.
+ * Also spliceTransfer()'s into an O_APPEND file, which splice(2) refuses. `source`: what copyEnds() found of the source.
  */
-export async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions, start: number): Promise<number> {
+export async function pipelined(
+  ring: Ring,
+  from: TransferEnd,
+  to: TransferEnd,
+  options: TransferOptions,
+  start: number,
+  source: Pick<CopyEnds, 'fromRegular' | 'fromSize'>,
+): Promise<number> {
   const chunk = options.chunk ?? CHUNK;
-  const sequential = options.sequentialSource === true || !isRegularFile(from.fd);
+  const sequential = options.sequentialSource === true || !source.fromRegular;
   const depth = sequential ? 1 : (options.depth ?? DEPTH);
   const { signal, positional } = options;
   const pool = options.registered && chunk <= CHUNK ? poolFor(ring, DEPTH * 2, CHUNK) : null;
@@ -185,19 +192,9 @@ export async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, 
   let next = start;
   // Chunks below `known` are there to read, and are taken by any worker; at
   // and past it, by the `tail` worker only, one run after the other.
-  let known = end;
+  // Until the end of a file read by several workers: its size (0 for /proc files, whose reads all go through the tail).
+  const known = end === Infinity && depth > 1 ? source.fromSize : end;
   let tail = false;
-  // The source's size, until the end of a file read by several workers: asked for now, known later.
-  let sizing: Promise<void> | null = null;
-  if (end === Infinity && depth > 1) {
-    known = 0;
-    sizing = ring.submit(fstatSpec(from.fd), { signal }).then(
-      (stats) => {
-        if (stats.isFile()) known = stats.size; // 0 for /proc files, whose reads all go through the tail
-      },
-      () => {}, // a source that cannot be read fails its reads too
-    );
-  }
   let copied = 0;
   // Just past the furthest byte of the source written out, and where the output's byte for source offset 0 is (chained runs).
   let high = start;
@@ -366,12 +363,7 @@ export async function pipelined(ring: Ring, from: TransferEnd, to: TransferEnd, 
       while (failure === null && next < end) {
         // Below the known size: a run up to it. Past it: the tail's, up to the end, unless another worker has the tail.
         const below = next < known;
-        if (!below && tail) {
-          if (sizing === null) break; // the tail's worker goes on alone
-          await sizing;
-          sizing = null;
-          continue;
-        }
+        if (!below && tail) break; // the tail's worker goes on alone
         if (!below) tail = true;
         try {
           await (chained ? copyRun(buf, fixed, below ? known : end) : copyChunk(buf, fixed, below ? known : end));

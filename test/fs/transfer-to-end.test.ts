@@ -1,8 +1,8 @@
 // transfer() with `size: Infinity` (until a read returns 0) from a source read
 // at offsets, with no stat first: several workers take chunks only below the
-// size a STATX sent with the first reads reports, and past it one worker at a
-// time, so a file that grows during the copy leaves no hole in the output.
-// Each test also checks that nothing is left in flight (the STATX included).
+// size the source had at the start (the statx(2) that found it a regular file),
+// and past it one worker at a time, so a file that grows during the copy leaves
+// no hole in the output. Each test also checks that nothing is left in flight.
 import { after } from 'node:test';
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
@@ -16,6 +16,8 @@ import { once } from 'node:events';
 import { Ring } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { until } from '../../test-support/net.js';
+import { opcodesDuring } from '../../test-support/kernel.js';
+import { IORING_OP_READ, IORING_OP_STATX } from '../../src/sys/constants.js';
 
 const MiB = 1024 * 1024;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-to-end-'));
@@ -54,6 +56,28 @@ for (const [what, size] of [
     });
   }
 }
+
+test('transfer() until the end of a file by READ/WRITE sends no STATX: the size comes from the statx before the copy', async () => {
+  // A STATX op always goes to an io-wq worker: a thread woken per copy (docs/performance.md, "Session 20").
+  const ring = new Ring();
+  const data = randomBytes(9 * MiB + 17);
+  const path = join(dir, 'no-statx');
+  nodeFs.writeFileSync(path, data);
+  let result!: { copied: number; output: Buffer };
+  const opcodes = await opcodesDuring(ring, async () => {
+    // To /dev/null (no copy_file_range), and to a file with registered buffers: both the READ/WRITE copy.
+    await using from = await fs.open(path);
+    await using devNull = await fs.open('/dev/null', 'w');
+    assert.equal(await fs.transfer(ring, { fd: from.fd }, { fd: devNull.fd }, { size: Infinity, positional: false }), data.length);
+    result = await copyToEnd(ring, path, 'no-statx-out', true);
+  });
+  nodeFs.rmSync(path);
+  assert.ok(opcodes.has(IORING_OP_READ), 'the copy went through the ring');
+  assert.ok(!opcodes.has(IORING_OP_STATX), 'no STATX');
+  assert.equal(result.copied, data.length);
+  assert.ok(result.output.equals(data));
+  await ring.close();
+});
 
 test('transfer() until the end of a file that grows while it is copied: the output is a prefix of the file, with no hole', async () => {
   // Every MiB of the source has its own byte and none is zero, so a hole (zeros) or a chunk out of place shows.
