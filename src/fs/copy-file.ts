@@ -1,4 +1,5 @@
-// copyFile(src, dest, mode): OPENAT both, STATX the source, then
+// copyFile(src, dest, mode): OPENAT both, statx(2) each on the JS thread (a STATX
+// op is a trip through an io-wq worker: docs/performance.md, "Session 20"), then
 // copy_file_range on a libuv pool thread (copy-range.ts: io_uring has no copy
 // op, and this measured fastest, docs/performance.md "Session 13"), after
 // FICLONE when the mode asks for it; where copy_file_range cannot copy (EXDEV,
@@ -16,7 +17,7 @@ import { openFd } from './open.js';
 import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
 import { toCPath, type PathLike } from './path.js';
 import { O_CLOEXEC } from '../sys/constants.js';
-import { fstatSpec } from './stat.js';
+import { fstatNow } from './stat.js';
 import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
 import { spliceCopy } from './splice.js';
 import { transfer } from './transfer.js';
@@ -58,7 +59,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
   });
   let destFd = -1;
   try {
-    const stats = await ring.submit(fstatSpec(srcFd, from.text), { signal: opts.signal });
+    const stats = fstatNow(srcFd, from.text);
     if (stats.isDirectory()) throw errnoException(-EISDIR, 'copyfile', context);
     // As libuv does: no O_TRUNC at open, so that copying a file onto itself
     // (or onto a hard link of itself) is caught before anything is lost.
@@ -66,7 +67,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
     destFd = await openFd(to, flags, stats.mode & 0o7777, opts).catch((error: Error) => {
       throw withSource(error, from.text, to.text);
     });
-    const destStats = await ring.submit(fstatSpec(destFd, to.text), { signal: opts.signal });
+    const destStats = fstatNow(destFd, to.text);
     if (destStats.dev === stats.dev && destStats.ino === stats.ino) {
       await Promise.all([closeFd(ring, srcFd, context), closeFd(ring, destFd, context)]);
       return;

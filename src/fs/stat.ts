@@ -7,7 +7,9 @@ import * as C from '../sys/constants.js';
 import { STATX, STATX_TIMESTAMP } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';
 import type { OpSpec } from '../op/op.js';
-import { invalidArgType } from '../sys/errors.js';
+import { errnoException, invalidArgType } from '../sys/errors.js';
+import { native } from '../sys/native.js';
+import { SYS_statx } from '../sys/syscalls.js';
 import { type BigIntStats, decodeStatxBigInt } from './bigint-stats.js';
 import { FileType } from './file-type.js';
 import { defineDateAccessors, setDates } from './stat-dates.js';
@@ -132,6 +134,18 @@ export function fstatSpec(fd: number, shown?: string): OpSpec<Stats>;
 export function fstatSpec(fd: number, shown: string | undefined, bigint: boolean): OpSpec<Stats | BigIntStats>;
 export function fstatSpec(fd: number, shown?: string, bigint = false): OpSpec<Stats | BigIntStats> {
   return statxSpec('fstat', fd, EMPTY_PATH, C.AT_EMPTY_PATH, shown, bigint);
+}
+
+/**
+ * fstat(fd) by a plain statx(2) on the calling thread, for a copy that needs the facts of fds it has just opened
+ * (copyFile): a STATX op always goes to an io-wq worker, a hop to another thread and back per call
+ * (docs/performance.md, "Session 20: pipelined READ's fixed costs"), where a statx(2) of an open fd is a few µs.
+ */
+export function fstatNow(fd: number, shown?: string): Stats {
+  const out = Buffer.alloc(STATX.size);
+  const status = native.syscall(SYS_statx, fd, addressOf(EMPTY_PATH), C.AT_EMPTY_PATH | C.AT_STATX_SYNC_AS_STAT, MASK, addressOf(out));
+  if (status < 0) throw errnoException(status, 'fstat', shown === undefined ? undefined : { path: shown });
+  return decodeStatx(out);
 }
 
 /** Stats of the file at `path`, following symlinks. */

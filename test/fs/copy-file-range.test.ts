@@ -66,6 +66,29 @@ test('the default copy puts no SPLICE and no READ/WRITE on the ring: the bytes m
   }
 });
 
+test('copyFile stats its two fds with statx(2), not STATX ops (a trip through io-wq each), whatever the method', requireIoUring(), async () => {
+  const ring = new Ring();
+  try {
+    const data = randomBytes(1024 * 1024 + 3);
+    const src = join(dir, 'no-statx');
+    nodeFs.writeFileSync(src, data);
+    // Onto an existing bigger file of another mode: the facts of both fds decide the truncate and the chmod.
+    for (const method of [undefined, 'splice', 'readwrite'] as const) {
+      const dest = join(dir, `no-statx-${method ?? 'default'}`);
+      nodeFs.writeFileSync(dest, Buffer.alloc(3 * 1024 * 1024, 1), { mode: 0o600 });
+      nodeFs.chmodSync(src, 0o640);
+      const seen = await opcodesDuring(ring, () => fs.copyFile(src, dest, 0, { ring, method }));
+      assert.ok(!seen.has(C.IORING_OP_STATX), `${method}: a STATX was submitted`);
+      assert.ok(nodeFs.readFileSync(dest).equals(data), `${method}: the bytes`);
+      assert.equal(nodeFs.statSync(dest).mode & 0o777, 0o640, `${method}: the mode`);
+    }
+    // A directory as the source still fails as Node's does.
+    assert.deepEqual(await outcome(fs.copyFile(dir, join(dir, 'nope'), 0, { ring })), await outcome(nodeFs.promises.copyFile(dir, join(dir, 'nope'))));
+  } finally {
+    await ring.close();
+  }
+});
+
 test('across filesystems (tmpfs to this one) copy_file_range refuses (EXDEV) and the copy falls back, byte for byte', async (t) => {
   const shm = '/dev/shm';
   if (!nodeFs.existsSync(shm) || nodeFs.statSync(shm).dev === nodeFs.statSync(dir).dev) return void t.skip('no /dev/shm on another filesystem');
