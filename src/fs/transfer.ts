@@ -233,10 +233,18 @@ export async function pipelined(
     return got;
   };
 
+  /**
+   * A read that completed as the copy was aborted keeps its bytes (op.ts); from a source that cannot
+   * be read again (a pipe, a socket) they have left it, and a write refused for the abort lost them.
+   * They are written whatever the abort, to a regular file, whose write waits for no reader; to a
+   * pipe or socket the abort still ends the write, which a reader that stopped would hold for ever.
+   */
+  const takenAborts = !sequential || !isRegularFile(to.fd);
+
   /** Writes buf[done, length) to `at` on (-1: the kernel's position). */
-  const writeRest = async (buf: Buffer, fixed: PoolBuffer | null, at: number, done: number, length: number): Promise<void> => {
+  const writeRest = async (buf: Buffer, fixed: PoolBuffer | null, at: number, done: number, length: number, aborts = true): Promise<void> => {
     while (done < length) {
-      const n = await ring.submit(writeOp(buf, fixed, done, length - done, at < 0 ? -1 : at + done), { signal });
+      const n = await ring.submit(writeOp(buf, fixed, done, length - done, at < 0 ? -1 : at + done), { signal: aborts ? signal : undefined });
       if (n === 0) throw noProgressError('write', length - done);
       done += n;
     }
@@ -247,7 +255,7 @@ export async function pipelined(
     const at = output === null ? start : output.take(length);
     let done = 0;
     try {
-      await writeRest(buf, fixed, at, 0, length);
+      await writeRest(buf, fixed, at, 0, length, takenAborts);
       done = length;
     } finally {
       output?.settle(at, length, done);
