@@ -8,7 +8,7 @@ import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
 import { checkOptions, type OpSpec } from '../op/op.js';
 import type { IoUring } from '../ring/io-uring.js';
-import { type RingcoreError, chunkLoopReadingError, errnoException, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
+import { type RingcoreError, chunkLoopReadingError, detachedWriteError, errnoException, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { MSGHDR } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
@@ -165,6 +165,8 @@ class SendSpec implements OpSpec<void | Promise<void>> {
   }
 
   prep(uring: IoUring, sqe: number): void {
+    // Detached while the SEND waited for room (never empty otherwise): it would send nothing and succeed.
+    if (this.pin.byteLength === 0) throw detachedWriteError();
     uring.prepSend(sqe, this.stream.fd, addressOf(this.pin), this.pin.byteLength, SEND_ALL);
   }
 
@@ -333,6 +335,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
    * `owned`: no caller can change `buf`; otherwise a small write's unsent rest is copied (SMALL_WRITE).
    */
   sendFrom(buf: Uint8Array, offset: number, options: IoOptions | undefined, owned: boolean): Promise<void> {
+    // Never empty unless its ArrayBuffer was transferred since the call (a write that waited, not copied).
+    if (buf.byteLength === 0) return Promise.reject(detachedWriteError());
     const rest = offset === 0 ? buf : buf.subarray(offset);
     // A kernel without SEND_ZC (before 6.0) sends as if no threshold were set: its EINVAL failed every such write.
     if (rest.byteLength >= zeroCopyThreshold && this.ring.supports(IORING_OP_SEND_ZC)) {
@@ -424,11 +428,15 @@ export class SocketStream implements AsyncIterable<Buffer> {
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of Buffers', buffers);
     const views = buffers.map(bytesOf);
     if (this.closing !== null) return Promise.reject(closedError('write'));
-    return (this.writes ??= new CallOrder()).run(() => this.writevBatches(views, options), options);
+    let total = 0;
+    for (const view of views) total += view.byteLength;
+    return (this.writes ??= new CallOrder()).run(() => this.writevBatches(views, total, options), options);
   }
 
-  private async writevBatches(views: Uint8Array[], options: IoOptions | undefined): Promise<void> {
+  /** `total`: the bytes of `views` at the call; fewer now means one was detached (transferred) since. */
+  private async writevBatches(views: Uint8Array[], total: number, options: IoOptions | undefined): Promise<void> {
     const cursor = new IovecCursor(views);
+    if (cursor.total !== total) throw detachedWriteError();
     const fd = this.fd;
     while (!cursor.finished) {
       const { array, count } = cursor.batch();

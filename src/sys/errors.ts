@@ -260,6 +260,14 @@ export function invalidStateError(reason: string): Error & { code: string } {
   return error;
 }
 
+/**
+ * A socket write whose buffer is read when it starts, not at the call, found its ArrayBuffer detached
+ * (transferred: structuredClone, postMessage): the view is empty, and sent, it sent nothing.
+ */
+export function detachedWriteError(): Error & { code: string } {
+  return invalidStateError('the buffer of a write was detached (its ArrayBuffer transferred) before the write started; nothing of it was sent');
+}
+
 /** An async iterator's next() called while the previous call has not settled: one reader at a time. */
 export function concurrentReadError(): Error & { code: string } {
   return invalidStateError('next() called again before the previous call settled');
