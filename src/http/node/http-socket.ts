@@ -67,6 +67,8 @@ export class HttpSocket extends EventEmitter {
   private readonly sender: Sender;
   /** The batch in flight: its bytes, and the write callbacks that wait for it (a large batch's). */
   private batch: { total: number; callbacks: Callback[] } = { total: 0, callbacks: [] };
+  /** Who waits for written() (an upgrade's duplex): called once nothing written waits to be sent. */
+  private whenFlushed: (() => void)[] | null = null;
 
   constructor(
     readonly stream: TcpStream,
@@ -128,6 +130,7 @@ export class HttpSocket extends EventEmitter {
     this.callbacks = [];
     this.pendingBytes = 0;
     if (total === 0) {
+      this.releaseFlushed(false);
       for (const callback of callbacks) callback();
       if (this.ending && !this.destroyed) this.owner.finish();
       return;
@@ -162,6 +165,7 @@ export class HttpSocket extends EventEmitter {
     if (error !== null) {
       for (const callback of callbacks) callback(error);
       this.destroy();
+      this.releaseFlushed(true);
       return;
     }
     this.bytesWritten += total;
@@ -171,10 +175,28 @@ export class HttpSocket extends EventEmitter {
     if (this.pendingBytes > 0 || this.callbacks.length > 0) {
       this.flush();
     } else {
+      this.releaseFlushed(false);
       if (this.needDrain) this.drained();
       if (this.ending && !this.destroyed) this.owner.finish();
     }
   };
+
+  /**
+   * Settles once every byte written so far is out, or its send failed; null when nothing waits.
+   * An upgraded connection's duplex writes to the fd itself, past this queue: it writes after this.
+   */
+  written(): Promise<void> | null {
+    if (this.flushed) return null;
+    return new Promise((resolve) => (this.whenFlushed ??= []).push(resolve));
+  }
+
+  /** Wakes written()'s waiters once nothing waits to be sent, or (`failed`) a send failed. */
+  private releaseFlushed(failed: boolean): void {
+    const waiters = this.whenFlushed;
+    if (waiters === null || (!failed && !this.flushed)) return;
+    this.whenFlushed = null;
+    for (const resolve of waiters) resolve();
+  }
 
   private drained(): void {
     this.needDrain = false;

@@ -519,15 +519,18 @@ export class NodeConnection implements SocketOwner {
     const head = this.parser.remaining();
     const stream = this.stream;
     const iterator = this.iterator!;
+    // The responses written before the upgrade go out first (node:http's one socket keeps its writes in call order).
+    const before = this.socket.written();
+    const after = <T>(send: () => Promise<T>): Promise<T> => (before === null ? send() : before.then(send));
     const duplex: RingcoreDuplex = toDuplex({
       // The connection's chunks are borrowed (overwritten at the next read); the duplex keeps what it pushes: copies.
       chunks: () => ({
         next: () => iterator.next().then((result) => (result.done ? result : { done: false, value: Buffer.from(result.value) })),
         return: () => iterator.return(),
       }),
-      write: (data) => stream.write(data),
-      writev: (data) => stream.writev(data),
-      shutdown: (how) => stream.shutdown(how),
+      write: (data) => after(() => stream.write(data)),
+      writev: (data) => after(() => stream.writev(data)),
+      shutdown: (how) => after(() => stream.shutdown(how)),
       destroy: () => stream.destroy(),
       get localAddress() {
         return stream.localAddress;
