@@ -312,8 +312,9 @@ export class SocketStream implements AsyncIterable<Buffer> {
   write(data: Bytes, options?: IoOptions): Promise<void> {
     const buf = bytesOf(data);
     if (this.closing !== null) return Promise.reject(closedError('write'));
-    if (buf.byteLength === 0) return Promise.resolve();
     const writes = (this.writes ??= new CallOrder());
+    // Nothing to send, but it settles in call order, after the writes before it (as node:net calls back).
+    if (buf.byteLength === 0) return writes.idle ? Promise.resolve() : writes.run(() => Promise.resolve(), options);
     if (writes.idle) return writes.started(this.sendFrom(buf, 0, options, typeof data === 'string'));
     // Behind another write: a small one without options joins the batch that waits last, or starts one.
     if (options === undefined && buf.byteLength <= BATCH_PART) {
