@@ -6,75 +6,56 @@
 // rejects (ERR_INVALID_STATE), or its bytes arrive.
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 
 import { Ring } from '../../src/index.js';
-import { TcpListener } from '../../src/net/index.js';
+import { socketpair, type SocketStream } from '../../src/net/index.js';
 
-test('a large write whose ArrayBuffer is transferred before it starts rejects, never resolves with its bytes unsent', async () => {
-  const ring = new Ring({ entries: 64 });
-  const listener = await TcpListener.bind({ host: '127.0.0.1', port: 0, ring });
-  const client = net.connect({ host: '127.0.0.1', port: listener.address().port });
-  const stream = await listener.accept();
-  await listener.close();
+/** Everything `peer` reads until the end of the stream. */
+async function readToEnd(peer: SocketStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  const received = new Promise<Buffer>((resolve, reject) => {
-    client.on('data', (chunk: Buffer) => chunks.push(chunk));
-    client.on('end', () => resolve(Buffer.concat(chunks)));
-    client.on('error', reject);
-  });
-  try {
-    const first = Buffer.from('first\n');
-    const big = new Uint8Array(64 * 1024).fill(0x44);
-    const writes = [stream.write(first), stream.write(big)];
-    // The second write waits for the first (writes start one at a time); its buffer goes elsewhere meanwhile.
-    structuredClone(big.buffer, { transfer: [big.buffer] });
-    const [one, two] = await Promise.allSettled(writes);
-    assert.equal(one.status, 'fulfilled');
-    await stream.shutdown('write');
-    const got = await received;
-    if (two.status === 'fulfilled') {
-      assert.equal(got.length, first.length + 64 * 1024, `the write resolved, yet the peer got ${got.length - first.length} of its 65536 bytes`);
-    } else {
-      assert.equal((two.reason as { code?: string }).code, 'ERR_INVALID_STATE');
-      assert.deepEqual(got, first);
-    }
-  } finally {
-    client.destroy();
-    await stream.close();
-    await ring.close();
+  for (;;) {
+    const buf = Buffer.alloc(256 * 1024);
+    const n = await peer.read(buf);
+    if (n === 0) return Buffer.concat(chunks);
+    chunks.push(buf.subarray(0, n));
   }
-});
+}
 
-test('writev() of a buffer transferred before it starts rejects, never resolves with its bytes unsent', async () => {
+/**
+ * Calls `write` for a first write and a second one whose buffer (`moved`, `bytes` long) is transferred
+ * right after the calls; the second must reject with ERR_INVALID_STATE, or its bytes must arrive.
+ */
+async function transferredWhileWaiting(bytes: number, second: (stream: SocketStream, moved: Uint8Array) => Promise<void>): Promise<void> {
   const ring = new Ring({ entries: 64 });
-  const listener = await TcpListener.bind({ host: '127.0.0.1', port: 0, ring });
-  const client = net.connect({ host: '127.0.0.1', port: listener.address().port });
-  const stream = await listener.accept();
-  await listener.close();
-  const chunks: Buffer[] = [];
-  const received = new Promise<Buffer>((resolve, reject) => {
-    client.on('data', (chunk: Buffer) => chunks.push(chunk));
-    client.on('end', () => resolve(Buffer.concat(chunks)));
-    client.on('error', reject);
-  });
+  const [stream, peer] = socketpair({ ring });
   try {
+    const received = readToEnd(peer);
     const first = Buffer.from('first\n');
-    const moved = new Uint8Array(100).fill(0x45);
-    const writes = [stream.write(first), stream.writev([Buffer.from('a'), moved])];
+    const moved = new Uint8Array(bytes).fill(0x44);
+    const writes = [stream.write(first), second(stream, moved)];
+    // The second write waits for the first (writes start one at a time); its buffer goes elsewhere meanwhile.
     structuredClone(moved.buffer, { transfer: [moved.buffer] });
     const [one, two] = await Promise.allSettled(writes);
     assert.equal(one.status, 'fulfilled');
     await stream.shutdown('write');
     const got = await received;
     if (two.status === 'fulfilled') {
-      assert.equal(got.length, first.length + 101, `the writev resolved, yet the peer got ${got.length - first.length} of its 101 bytes`);
+      assert.equal(got.length, first.length + bytes, `the write resolved, yet the peer got ${got.length - first.length} of its ${bytes} bytes`);
     } else {
       assert.equal((two.reason as { code?: string }).code, 'ERR_INVALID_STATE');
+      assert.deepEqual(got, first);
     }
   } finally {
-    client.destroy();
     await stream.close();
+    await peer.close();
     await ring.close();
   }
+}
+
+test('a large write whose ArrayBuffer is transferred before it starts rejects, never resolves with its bytes unsent', async () => {
+  await transferredWhileWaiting(64 * 1024, (stream, moved) => stream.write(moved));
+});
+
+test('writev() of a buffer transferred before it starts rejects, never resolves with its bytes unsent', async () => {
+  await transferredWhileWaiting(100, (stream, moved) => stream.writev([moved]));
 });
