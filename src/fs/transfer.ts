@@ -53,7 +53,7 @@ import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { rangeTransfer } from './range-transfer.js';
 import { withHeldEnds } from './held-ends.js';
-import { copyEnds, type CopyEnds } from './regular-file.js';
+import { copyEnds, isRegularFile, type CopyEnds } from './regular-file.js';
 import { checkInteger } from './args.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
