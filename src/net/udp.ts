@@ -72,6 +72,19 @@ function message(name: Buffer, nameLength: number, data: Uint8Array): Buffer {
   return bytes;
 }
 
+/** recv()'s buffers: the msghdr, the source's sockaddr and the datagram's bytes (maxDatagram). */
+interface RecvKit {
+  msg: Buffer;
+  name: Buffer;
+  data: Buffer;
+}
+
+function recvKit(maxDatagram: number): RecvKit {
+  const name = sockaddrStorage();
+  const data = Buffer.allocUnsafeSlow(maxDatagram);
+  return { msg: message(name, name.length, data), name, data };
+}
+
 /** A bound UDP socket (IPv4 or IPv6, SO_BROADCAST on): send(), recv(), or iterate it for datagrams. */
 export class UdpSocket implements AsyncIterable<Datagram> {
   private closing: Promise<void> | null = null;
@@ -84,6 +97,8 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   /** send() calls not yet settled (counted from the call, a name lookup included): close() lets them go out first. */
   private sends = 0;
   private sent: (() => void) | null = null;
+  /** recv()'s buffers, kept from one recv to the next (a datagram is copied out of them, into a buffer of its size). */
+  private recvKit: RecvKit | null = null;
 
   private constructor(
     /** The socket's fd. */
@@ -149,7 +164,9 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     if (!(buf instanceof Uint8Array)) throw invalidArgType('data', 'a string, Buffer or Uint8Array', data);
     this.sends++;
     try {
-      const ip = await resolveHost(host);
+      // An IP address resolves at once: no await, no turn of the microtask queue per datagram.
+      const resolved = resolveHost(host);
+      const ip = typeof resolved === 'string' ? resolved : await resolved;
       const addr = inetSockaddr(ip, port);
       const msg = message(addr.bytes, addr.length, buf);
       const fd = this.fd;
@@ -176,15 +193,21 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     this.checkOpen('recvmsg');
     const kept = this.takeKept();
     if (kept !== undefined) return kept;
-    const name = sockaddrStorage();
-    const data = Buffer.allocUnsafe(this.maxDatagram);
-    const msg = message(name, name.length, data);
+    // The buffers of the last recv that completed, or new ones while another recv has them.
+    const kit = this.recvKit ?? recvKit(this.maxDatagram);
+    this.recvKit = null;
+    const { msg, name, data } = kit;
     const fd = this.fd;
     const n = await this.ring.submit(
       { syscall: 'recvmsg', prep: (uring, sqe) => uring.prepRecvmsg(sqe, fd, addressOf(msg), MSG_TRUNC), pin: [msg, name, data] },
       { signal: this.signalFor(options?.signal) },
     );
-    return { data: data.subarray(0, Math.min(n, data.length)), address: decodeInet(name)!, truncated: n > data.length };
+    // Settled by its CQE: the kernel is done with the kit (a failed recv's is dropped, not reused).
+    const datagram = { data: Buffer.from(data.subarray(0, Math.min(n, data.length))), address: decodeInet(name)!, truncated: n > data.length };
+    // The kernel wrote the source's length over msg_namelen: give the next recv the whole storage again.
+    msg.writeUInt32LE(name.length, MSGHDR.msg_namelen);
+    this.recvKit = kit;
+    return datagram;
   }
 
   /**

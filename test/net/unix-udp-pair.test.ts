@@ -124,3 +124,36 @@ test('UDP: datagrams a loop had received when it ended early go to recv() and th
     await rx.close();
   }
 });
+
+test('UDP recv(): each datagram keeps its own bytes and source, in a buffer of about its size, across recvs one after another and at once', async () => {
+  for (const host of ['127.0.0.1', '::1']) {
+    const rx = await UdpSocket.bind({ host });
+    const a = await UdpSocket.bind({ host });
+    const b = await UdpSocket.bind({ host });
+    const port = rx.address().port;
+    try {
+      await a.send('first from a', port, host);
+      const first = await rx.recv();
+      await b.send('second', port, host);
+      const second = await rx.recv();
+      // Two recvs in flight at once: each gets one datagram whole.
+      const both = Promise.all([rx.recv(), rx.recv()]);
+      await a.send('x'.repeat(5000), port, host);
+      await b.send('y', port, host);
+      const [third, fourth] = await both;
+      assert.equal(first.data.toString(), 'first from a', 'not overwritten by a later recv');
+      assert.deepEqual(first.address, a.address());
+      assert.equal(second.data.toString(), 'second');
+      assert.deepEqual(second.address, b.address());
+      const late = [third, fourth].sort((p, q) => p.data.length - q.data.length);
+      assert.equal(late[0]!.data.toString(), 'y');
+      assert.deepEqual(late[0]!.address, b.address());
+      assert.equal(late[1]!.data.toString(), 'x'.repeat(5000));
+      assert.deepEqual(late[1]!.address, a.address());
+      // A held datagram does not hold maxDatagram (64 KiB) of memory.
+      for (const d of [first, second, ...late]) assert.ok(d.data.buffer.byteLength <= 8192, `${d.data.length} B held in ${d.data.buffer.byteLength} B`);
+    } finally {
+      await Promise.all([rx.close(), a.close(), b.close()]);
+    }
+  }
+});
