@@ -7,7 +7,10 @@ import { usesNode } from '../backend/backend.js';
 import { nodeNet } from '../fallback/load-net.js';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
-import { invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
+import { errnoException, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
+import { EAGAIN } from '../sys/errno.js';
+import { native } from '../sys/native.js';
+import { SYS_sendto } from '../sys/syscalls.js';
 import { IOVEC, MSGHDR } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
 import {
@@ -15,6 +18,7 @@ import {
   AF_INET6,
   IPPROTO_IPV6,
   IPV6_V6ONLY,
+  MSG_DONTWAIT,
   MSG_TRUNC,
   SOCK_DGRAM,
   SOL_SOCKET,
@@ -97,6 +101,8 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   /** send() calls not yet settled (counted from the call, a name lookup included): close() lets them go out first. */
   private sends = 0;
   private sent: (() => void) | null = null;
+  /** SENDMSGs of this socket in the ring: while there are some, a send goes after them, not at once. */
+  private ringSends = 0;
   /** recv()'s buffers, kept from one recv to the next (a datagram is copied out of them, into a buffer of its size). */
   private recvKit: RecvKit | null = null;
 
@@ -168,17 +174,31 @@ export class UdpSocket implements AsyncIterable<Datagram> {
       const resolved = resolveHost(host);
       const ip = typeof resolved === 'string' ? resolved : await resolved;
       const addr = inetSockaddr(ip, port);
-      const msg = message(addr.bytes, addr.length, buf);
       const fd = this.fd;
-      return await this.ring.submit(
-        {
-          syscall: 'sendmsg',
-          prep: (uring, sqe) => uring.prepSendmsg(sqe, fd, addressOf(msg), 0),
-          pin: [msg, addr.bytes, buf],
-          context: { address: ip, port },
-        },
-        options?.signal === undefined ? undefined : { signal: options.signal },
-      );
+      // As libuv sends: at once, without waiting, unless a SENDMSG of this
+      // socket waits in the ring (datagrams leave in call order) or the call
+      // can be aborted; a full send buffer (EAGAIN) goes to the ring, whose
+      // SENDMSG waits for room. A syscall costs less than an op's round trip.
+      if (this.ringSends === 0 && options?.signal === undefined) {
+        const n = native.syscall(SYS_sendto, fd, buf.byteLength === 0 ? 0 : addressOf(buf), buf.byteLength, MSG_DONTWAIT, addressOf(addr.bytes), addr.length);
+        if (n >= 0) return n;
+        if (n !== -EAGAIN) throw errnoException(n, 'sendmsg', { address: ip, port });
+      }
+      const msg = message(addr.bytes, addr.length, buf);
+      this.ringSends++;
+      try {
+        return await this.ring.submit(
+          {
+            syscall: 'sendmsg',
+            prep: (uring, sqe) => uring.prepSendmsg(sqe, fd, addressOf(msg), 0),
+            pin: [msg, addr.bytes, buf],
+            context: { address: ip, port },
+          },
+          options?.signal === undefined ? undefined : { signal: options.signal },
+        );
+      } finally {
+        this.ringSends--;
+      }
     } finally {
       if (--this.sends === 0) this.sent?.();
     }
