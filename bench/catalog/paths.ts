@@ -14,10 +14,11 @@ const PATHS: { path: string; label: string; quick: number; count: number }[] = [
   { path: 'readdir', label: 'readdir, 100 entries', quick: 200, count: 1000 },
   { path: 'small-writes', label: 'TCP: 10,000 × 64 B write(), not awaited', quick: 10_000, count: 10_000 },
   { path: 'sleeps', label: '1000 × sleep(1) under Promise.all', quick: 1000, count: 1000 },
+  { path: 'udp', label: 'UDP: send + receive 64 B, each awaited', quick: 500, count: 3000 },
 ];
 
 /** The Node side of the rows that are not node:fs/promises. */
-const NODE_LABELS: Record<string, string> = { 'small-writes': 'node:net', sleeps: 'node:timers/promises' };
+const NODE_LABELS: Record<string, string> = { 'small-writes': 'node:net', sleeps: 'node:timers/promises', udp: 'node:dgram' };
 
 const BATCHES: Record<Mode, number> = { quick: 3, default: 5, full: 7 };
 
@@ -37,7 +38,9 @@ export const paths: ScenarioDef = {
     "last one's callback), and the reader's byte count must match. Random 4 KiB reads at QD 1 are fs-random-read's " +
     'row; responses with bodies on createServer are the frameworks rows on the bare app. The sleeps row starts ' +
     '1000 `sleep(1)` (ringcore/time) at once and awaits them with Promise.all, against node:timers/promises ' +
-    '`setTimeout(1)`; its figures are per sleep.',
+    '`setTimeout(1)`; its figures are per sleep. The UDP row sends a 64 B datagram from one socket to another on ' +
+    "127.0.0.1 and receives it, both awaited (ringcore/net `send()` then `recv()`; node:dgram: `send()`'s callback " +
+    "and the 'message' event).",
   plan(mode) {
     const batches = BATCHES[mode];
     const runs = PATHS.flatMap(({ path, quick, count }) => {

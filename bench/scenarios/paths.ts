@@ -14,15 +14,19 @@
 //                                            draining reader in another process (servers/drain.ts)
 //   sleeps                                   `count` sleep(1) started together under Promise.all (node:
 //                                            timers/promises setTimeout); value and CPU per sleep
+//   udp                                      a 64 B datagram sent from one UDP socket to another on
+//                                            127.0.0.1, the send and the receive awaited (node:dgram:
+//                                            send, then the 'message' event)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { setTimeout as nodeSleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as fs from 'ringcore/fs';
-import { TcpListener } from 'ringcore/net';
+import { TcpListener, UdpSocket } from 'ringcore/net';
 import { sleep } from 'ringcore/time';
 import { benchMain, intParam, nowNs } from '../lib/child.js';
 import { benchDir } from '../lib/files.js';
@@ -178,8 +182,40 @@ function concurrentSleeps(impl: Impl, p: Params): Promise<Measurement> {
   return timeBatches(() => Promise.all(Array.from({ length: p.count }, one)), p);
 }
 
+/** A node:dgram socket bound to an ephemeral port on 127.0.0.1. */
+async function nodeUdp(): Promise<dgram.Socket> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return socket;
+}
+
+/** One 64 B datagram from one socket to another, sent and received, each awaited (recv() on ringcore, 'message' on node:dgram). */
+async function datagrams(impl: Impl, p: Params): Promise<Measurement> {
+  const data = Buffer.alloc(64, 0x64);
+  if (impl === 'ringcore') {
+    const [from, to] = await Promise.all([UdpSocket.bind({ host: '127.0.0.1' }), UdpSocket.bind({ host: '127.0.0.1' })]);
+    const port = to.address().port;
+    const measured = await timeCalls(async () => {
+      await from.send(data, port, '127.0.0.1');
+      await to.recv();
+    }, p);
+    await Promise.all([from.close(), to.close()]);
+    return measured;
+  }
+  const [from, to] = await Promise.all([nodeUdp(), nodeUdp()]);
+  const port = to.address().port;
+  const measured = await timeCalls(async () => {
+    const received = new Promise((resolve) => to.once('message', resolve));
+    await new Promise<void>((resolve, reject) => from.send(data, port, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+    await received;
+  }, p);
+  await Promise.all([new Promise<void>((resolve) => from.close(() => resolve())), new Promise<void>((resolve) => to.close(() => resolve()))]);
+  return measured;
+}
+
 function measure(impl: Impl, p: Params): Promise<Measurement> {
   if (p.path === 'small-writes') return smallWrites(impl, p);
+  if (p.path === 'udp') return datagrams(impl, p);
   if (p.path === 'sleeps') return concurrentSleeps(impl, p);
   return timeCalls(fsCall(impl, p.path), p);
 }
