@@ -80,12 +80,15 @@ export interface Native {
  * package.json. This module is dist/src/sys/native.js in a checkout, and part
  * of a chunk in dist/bundle/ in the package's bundled entry points. With none
  * (a copied file), this module's own directory: no candidate is found there,
- * and the error lists where it looked.
+ * and the error lists where it looked. Paths here are joined as strings, not
+ * with path.join: an import is often the process's first path.join, which on
+ * Node 24 and 26 cost 1 to 1.6 ms of the import (docs/performance.md, "Import
+ * cost", session 20).
  */
 function findPackageRoot(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   for (let dir = here; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (existsSync(`${dir}/package.json`)) return dir;
     if (path.dirname(dir) === dir) return here;
   }
 }
@@ -111,10 +114,10 @@ function runningLibc(): 'glibc' | 'musl' {
  * every import would pay although a local build is usually there.
  */
 function* nativeCandidates(): Generator<string> {
-  yield path.join(packageRoot, 'build', 'Release', 'ringcore.node');
-  yield path.join(packageRoot, 'build', 'Debug', 'ringcore.node');
+  yield `${packageRoot}/build/Release/ringcore.node`;
+  yield `${packageRoot}/build/Debug/ringcore.node`;
   const libc = process.platform === 'linux' && runningLibc() === 'musl' ? '-musl' : '';
-  yield path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}${libc}`, 'ringcore.node');
+  yield `${packageRoot}/prebuilds/${process.platform}-${process.arch}${libc}/ringcore.node`;
 }
 
 /** The first candidate that loads; a stale or foreign build that fails to load gives way to the next. */
