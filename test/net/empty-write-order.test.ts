@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 
 import { Ring } from '../../src/index.js';
-import { TcpListener } from '../../src/net/index.js';
+import { TcpListener, socketpair } from '../../src/net/index.js';
 
 const BIG = 16 * 1024 * 1024; // more than the two socket buffers hold: it completes once the peer reads
 
@@ -56,6 +56,30 @@ test('an empty write settles after the writes called before it, as node:net call
   } finally {
     client.destroy();
     await stream.close();
+    await ring.close();
+  }
+});
+
+test("an empty write's options are checked as any write's, whether or not a write is under way", async () => {
+  const ring = new Ring({ entries: 64 });
+  const [a, b] = socketpair({ ring });
+  try {
+    const cases = async (when: string): Promise<void> => {
+      for (const data of [Buffer.alloc(0), '']) {
+        assert.throws(() => a.write(data, { signal: 5 as unknown as AbortSignal }), { code: 'ERR_INVALID_ARG_TYPE' }, `${when}: a bad signal`);
+        assert.throws(() => a.write(data, 7 as unknown as { signal?: AbortSignal }), { code: 'ERR_INVALID_ARG_TYPE' }, `${when}: bad options`);
+        await assert.rejects(a.write(data, { signal: AbortSignal.abort() }), { name: 'AbortError' }, `${when}: an aborted signal`);
+      }
+    };
+    await cases('no write under way');
+    // More than the socket pair's buffers hold: it waits until b reads.
+    const big = a.write(Buffer.alloc(BIG));
+    await cases('behind a write');
+    let got = 0;
+    for await (const chunk of b) if ((got += chunk.length) === BIG) break;
+    await big;
+  } finally {
+    await Promise.all([a.close(), b.close()]);
     await ring.close();
   }
 });
