@@ -65,9 +65,10 @@ export class CallOrder {
    * waits, for tail: a caller can add to the last call rather than queue one more.
    */
   run<T>(start: () => Promise<T>, options: OpOptions | undefined, tag?: unknown): Promise<T> {
-    if (this.idle) return this.started(start());
+    // Checked before a call that starts at once too: a start that sends nothing (an empty writev) never checks them.
     const signal = checkOptions(options);
     if (signal?.aborted === true) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    if (this.idle) return this.started(start());
     return new Promise<T>((resolve, reject) => {
       const entry: Waiting = { start, resolve: resolve as Waiting['resolve'], reject, signal, onAbort: undefined, tag };
       if (signal !== undefined) {

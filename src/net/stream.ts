@@ -8,16 +8,7 @@ import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
 import { checkOptions, type OpSpec } from '../op/op.js';
 import type { IoUring } from '../ring/io-uring.js';
-import {
-  AbortError,
-  type RingcoreError,
-  chunkLoopReadingError,
-  detachedWriteError,
-  errnoException,
-  invalidArgType,
-  outOfRange,
-  handleClosedError,
-} from '../sys/errors.js';
+import { type RingcoreError, chunkLoopReadingError, detachedWriteError, errnoException, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { MSGHDR } from '../sys/layout.js';
 import { addressOf, storeU64 } from '../sys/memory.js';
@@ -78,12 +69,6 @@ function checkView(buf: unknown): Uint8Array {
 
 function closedError(syscall: string): RingcoreError {
   return handleClosedError(syscall, 'socket');
-}
-
-/** A write of 0 bytes with no write under way: nothing to wait for, but bad options throw and an aborted signal rejects, as for any write. */
-function emptyWrite(options: IoOptions | undefined): Promise<void> {
-  const signal = checkOptions(options);
-  return signal?.aborted === true ? Promise.reject(new AbortError(undefined, { cause: signal.reason })) : Promise.resolve();
 }
 
 /** A SEND's flags: no SIGPIPE, and the kernel sends the rest of a short send itself (see write()). */
@@ -329,8 +314,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
     if (this.closing !== null) return Promise.reject(closedError('write'));
     const writes = (this.writes ??= new CallOrder());
     // Nothing to send, but it settles in call order, after the writes before it (as node:net calls back);
-    // its options are checked as any write's, whether or not one is under way.
-    if (buf.byteLength === 0) return writes.idle ? emptyWrite(options) : writes.run(() => Promise.resolve(), options);
+    // its options are checked as any write's (run() checks them, whether or not a write is under way).
+    if (buf.byteLength === 0) return writes.run(() => Promise.resolve(), options);
     if (writes.idle) return writes.started(this.sendFrom(buf, 0, options, typeof data === 'string'));
     // Behind another write: a small one without options joins the batch that waits last, or starts one.
     if (options === undefined && buf.byteLength <= BATCH_PART) {
