@@ -8,7 +8,7 @@
 // CLOSE both. On an error or abort, all ops settle before the fds are closed.
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
-import { constants as fsConstants, fchmod as nodeFchmod } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import { AbortError, errnoException, invalidArgValue, type ErrorContext } from '../sys/errors.js';
 import { checkInteger } from './args.js';
 import { closeFd } from './close-fd.js';
@@ -22,6 +22,8 @@ import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
 import { spliceCopy } from './splice.js';
 import { transfer } from './transfer.js';
 import { EISDIR, ENOSYS } from '../sys/errno.js';
+import { native } from '../sys/native.js';
+import { SYS_fchmod } from '../sys/syscalls.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = fsConstants;
 
@@ -73,8 +75,8 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
       return;
     }
     if (destStats.size > 0) await truncateFd(ring, destFd, 0, { context, signal: opts.signal });
-    // An existing destination takes the source's mode, as with Node (no io_uring op: Node's fchmod).
-    if ((destStats.mode & 0o7777) !== (stats.mode & 0o7777)) await fchmod(destFd, stats.mode & 0o7777);
+    // An existing destination takes the source's mode, as with Node (io_uring has no fchmod op).
+    if ((destStats.mode & 0o7777) !== (stats.mode & 0o7777)) fchmod(destFd, stats.mode & 0o7777, context);
     const size = stats.isFile() && stats.size > 0 ? stats.size : Infinity;
     const clone = mode & COPYFILE_FICLONE_FORCE ? 2 : mode & COPYFILE_FICLONE ? 1 : 0;
     if (opts.method === undefined && canCopyRange() && (size !== Infinity || clone === 2)) {
@@ -123,6 +125,8 @@ function withSource(error: Error & { path?: string }, src: string, dest: string)
   return errnoException((error as unknown as { errno: number }).errno, 'copyfile', { path: src, dest });
 }
 
-function fchmod(fd: number, mode: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => nodeFchmod(fd, mode, (error) => (error ? reject(error) : resolve())));
+/** fchmod(2) on this thread: node:fs's fchmod on Deno knows only the fds Deno opened (EBADF on ours). */
+function fchmod(fd: number, mode: number, context: ErrorContext): void {
+  const status = native.syscall(SYS_fchmod, fd, mode);
+  if (status < 0) throw errnoException(status, 'copyfile', context);
 }

@@ -34,7 +34,8 @@ export type SyscallName =
   | 'madvise'
   | 'fallocate'
   | 'sendto'
-  | 'statx';
+  | 'statx'
+  | 'fchmod';
 
 export type SyscallTable = { readonly [K in SyscallName]: number };
 
@@ -68,6 +69,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     fallocate: 285,
     sendto: 44,
     statx: 332,
+    fchmod: 91,
   },
   arm64: {
     io_uring_setup: 425,
@@ -97,6 +99,7 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     fallocate: 47,
     sendto: 206,
     statx: 291,
+    fchmod: 52,
   },
 };
 
@@ -135,3 +138,4 @@ export const SYS_madvise = SYSCALLS.madvise;
 export const SYS_fallocate = SYSCALLS.fallocate;
 export const SYS_sendto = SYSCALLS.sendto;
 export const SYS_statx = SYSCALLS.statx;
+export const SYS_fchmod = SYSCALLS.fchmod;
