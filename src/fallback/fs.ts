@@ -393,7 +393,14 @@ export async function copyFile(src: PathLike, dest: PathLike, mode: number, opti
   throwIfAborted(options.signal);
   const path = textOf(src);
   const dest2 = textOf(dest);
-  await named(fsp().copyFile(src, dest, mode), path === undefined || dest2 === undefined ? undefined : { path, dest: dest2 });
+  const context = path === undefined || dest2 === undefined ? undefined : { path, dest: dest2 };
+  await named(fsp().copyFile(src, dest, mode), context);
+  // libuv copies the size it stats: nothing of a regular file of size 0 that has bytes all the same (a /proc
+  // file). Read it until a read returns 0, as the io_uring copy does.
+  const copied = await named(fsp().stat(dest), context);
+  if (copied.size > 0 || !copied.isFile()) return;
+  const data = await named(fsp().readFile(src), context);
+  if (data.length > 0) await named(fsp().writeFile(dest, data), context);
 }
 
 export function readdir(path: PathLike, options: object | undefined): Promise<string[] | Dirent[]> {

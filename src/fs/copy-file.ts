@@ -4,7 +4,8 @@
 // op, and this measured fastest, docs/performance.md "Session 13"), after
 // FICLONE when the mode asks for it; where copy_file_range cannot copy (EXDEV,
 // EINVAL...), or with `method: 'splice'`, SPLICE through a pipe (splice.ts);
-// with `method: 'readwrite'` the pipelined READ/WRITE copy of transfer.ts; then
+// with `method: 'readwrite'`, or from a regular file of size 0 (/proc), the
+// pipelined READ/WRITE copy of transfer.ts; then
 // CLOSE both. On an error or abort, all ops settle before the fds are closed.
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
@@ -90,15 +91,16 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
       // Between two filesystems (EXDEV), or files it does not handle (EINVAL...): copy as below, from the start.
       if (clone === 2 || !copyRangeUnsupported(status)) throw errnoException(status, 'copyfile', context);
     }
-    const copied =
-      opts.method === 'readwrite' || !ring.supports('SPLICE')
-        ? transfer(
-            ring,
-            { fd: srcFd, context },
-            { fd: destFd, context },
-            { size, positional: true, method: 'readwrite', registered: opts.registered ?? false, signal: opts.signal },
-          )
-        : spliceCopy(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, signal: opts.signal });
+    // A regular file of size 0 may have bytes all the same (a /proc file, which SPLICE refuses): read until a read returns 0.
+    const readWrite = opts.method === 'readwrite' || !ring.supports('SPLICE') || (stats.isFile() && stats.size === 0);
+    const copied = readWrite
+      ? transfer(
+          ring,
+          { fd: srcFd, context },
+          { fd: destFd, context },
+          { size, positional: true, method: 'readwrite', registered: opts.registered ?? false, signal: opts.signal },
+        )
+      : spliceCopy(ring, { fd: srcFd, context }, { fd: destFd, context }, { size, positional: true, signal: opts.signal });
     // Asked for no method, the copy is copyFile's: its errors say so, as Node's (ENOSPC, EIO...).
     await (opts.method === undefined ? copied.catch((error: unknown) => Promise.reject(asCopyfile(error, context))) : copied);
   } catch (error) {

@@ -104,14 +104,15 @@ export async function spliceTransfer(ring: Ring, givenFrom: TransferEnd, givenTo
 async function spliceEnds(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
   const ends = copyEnds(from.fd, to.fd);
   const options = boundedToItself(ends, givenOptions);
+  // A source that is not a regular file (a pipe, a socket) has no offset a SPLICE could read it at (ESPIPE), and one
+  // of size 0 may have bytes all the same (a /proc file, which SPLICE refuses: EINVAL): the READ/WRITE copy, which
+  // reads until a read returns 0, as transfer() does.
+  if (!ends.fromRegular || ends.fromSize === 0) {
+    return pipelined(ring, from, to, { size: options.size, positional: options.positional, signal: options.signal }, 0, ends);
+  }
   const range = ends.regular ? await rangeTransfer(from.fd, to.fd, options, from.context, to.context) : null;
   if (range?.done) return range.copied;
   const start = range?.copied ?? 0;
-  // A source that is not a regular file (a pipe, a socket) has no offset a SPLICE could read it at (ESPIPE): the
-  // READ/WRITE copy, which reads it where it stands, as transfer() does.
-  if (!ends.fromRegular) {
-    return pipelined(ring, from, to, { size: options.size, positional: options.positional, signal: options.signal }, 0, ends);
-  }
   if (!options.positional && appends(to.fd) && pipeCapacity(to.fd) < 0) {
     return start + (await pipelined(ring, from, to, { size: options.size, positional: false, method: 'readwrite', signal: options.signal }, start, ends));
   }
