@@ -53,9 +53,17 @@ const built = path.join(root, 'dist', 'src');
 const outdir = path.join(root, 'dist', 'bundle');
 
 /** The chunk of a tsc output file, by its path under dist/src/; rollup places the rest. */
+// The first pattern that matches wins. fs-copy and fs-node are reached only through import() (fs/lazy-copy.ts,
+// fallback/load-fs.ts): their chunks are read on first use, not with ringcore/fs (docs/performance.md, "Import
+// cost", session 21); test/package/entry-points.test.ts checks which chunks each entry reads.
 const CHUNKS = [
   [/^(sys|ring|op|driver|backend)\/|^trace\/env\.js$/, 'core'],
-  [/^fs\/|^fallback\/(fs|load-fs)\.js$/, 'fs'],
+  [
+    /^fs\/(copying|transfer|splice|range-transfer|copy-range|splice-pipe|pipe-chain|linked-pairs|held-ends|chain-error|room|regular-file)\.js$/,
+    'fs-copy',
+  ],
+  [/^fallback\/fs\.js$/, 'fs-node'],
+  [/^fs\/|^fallback\/load-fs\.js$/, 'fs'],
   [/^net\/|^fallback\/(net|load-net)\.js$/, 'net'],
 ];
 

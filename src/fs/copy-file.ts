@@ -19,9 +19,7 @@ import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.
 import { toCPath, type PathLike } from './path.js';
 import { O_CLOEXEC } from '../sys/constants.js';
 import { fstatNow } from './stat.js';
-import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
-import { spliceCopy } from './splice.js';
-import { transfer } from './transfer.js';
+import { loadCopying } from './lazy-copy.js';
 import { EISDIR, ENOSYS } from '../sys/errno.js';
 import { native } from '../sys/native.js';
 import { SYS_fchmod } from '../sys/syscalls.js';
@@ -53,6 +51,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
   if (opts.method !== undefined && opts.method !== 'splice' && opts.method !== 'readwrite') throw invalidArgValue('options.method', opts.method);
   const context = { path: from.text, dest: to.text };
   if (usesNode()) return (await nodeFs()).copyFile(src, dest, mode, opts);
+  const { canCopyRange, copyRange, copyRangeUnsupported, spliceCopy, transfer } = await loadCopying();
   // A clone (reflink) has no io_uring op: a binary without copyFileRange cannot do the forced one.
   if (mode & COPYFILE_FICLONE_FORCE && !canCopyRange()) throw errnoException(-ENOSYS, 'copyfile', context);
   throwIfAborted(opts.signal);

@@ -21,9 +21,11 @@ export { mkdir, rmdir, rm, readdir, type MkdirOptions, type RmOptions, type Read
 export { truncate } from './truncate.js';
 export { BufferPool, type PoolBuffer } from './buffer-pool.js';
 export { FileTable, fileTableOf } from './file-table.js';
-export { transfer, type TransferOptions, type TransferEnd } from './transfer.js';
+export { transfer, spliceTransfer } from './lazy-copy.js';
+export type { TransferOptions, TransferEnd } from './transfer.js';
 export { FilePosition } from './file-position.js';
-export { spliceTransfer, spliceSpec, type SpliceOptions } from './splice.js';
+export { spliceSpec } from './splice-spec.js';
+export type { SpliceOptions } from './splice.js';
 export { createReadStream, createWriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
 export type { ReadableWebStreamOptions, WritableWebStreamOptions, WebChunk } from './web-streams.js';
 export { toOpenFlags } from './flags.js';

@@ -20,10 +20,9 @@
 import { constants } from 'node:fs';
 import type { Ring } from '../driver/ring.js';
 import { errnoException } from '../sys/errors.js';
-import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
-import { SYS_close, SYS_fcntl, SYS_pipe2 } from '../sys/syscalls.js';
-import { F_GETFL, F_GETPIPE_SZ, F_SETPIPE_SZ, O_CLOEXEC } from '../sys/constants.js';
+import { SYS_close, SYS_fcntl } from '../sys/syscalls.js';
+import { F_GETFL, F_GETPIPE_SZ } from '../sys/constants.js';
 import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
 import { boundedToItself, checkCopy, pipelined, type TransferEnd } from './transfer.js';
@@ -35,31 +34,11 @@ import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
 import { rangeTransfer } from './range-transfer.js';
 import { chainError } from './chain-error.js';
 import { withHeldEnds } from './held-ends.js';
-
-/** The pipe size asked for: /proc/sys/fs/pipe-max-size's default. */
-const PIPE_SIZE = 1024 * 1024;
-
-/** IORING_OP_SPLICE of `length` bytes from fdIn at offIn to fdOut at offOut (-1: the current position, or a pipe). */
-export function spliceSpec(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number, context?: ErrorContext): OpSpec<number> {
-  return {
-    syscall: 'splice',
-    prep: (uring, sqe) => uring.prepSplice(sqe, fdIn, offIn, fdOut, offOut, length, 0),
-    context,
-  };
-}
+import { makePipe, spliceSpec } from './splice-spec.js';
 
 /** spliceSpec() for a chain: a full splice (the only success in a link) may post no CQE. */
 function linkedSpliceSpec(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number, context?: ErrorContext): OpSpec<number> {
   return { ...spliceSpec(fdIn, offIn, fdOut, offOut, length, context), skipSuccess: length };
-}
-
-/** A pipe (both ends O_CLOEXEC), grown to PIPE_SIZE when allowed: [read end, write end, its size]. */
-export function makePipe(): [number, number, number] {
-  const fds = new Int32Array(2);
-  const ret = native.syscall(SYS_pipe2, addressOf(fds), O_CLOEXEC);
-  if (ret < 0) throw errnoException(ret, 'pipe');
-  const size = native.syscall(SYS_fcntl, fds[1]!, F_SETPIPE_SZ, PIPE_SIZE);
-  return [fds[0]!, fds[1]!, size > 0 ? size : 64 * 1024];
 }
 
 /**
@@ -84,16 +63,7 @@ export interface SpliceOptions {
   signal?: AbortSignal | undefined;
 }
 
-/**
- * Copies `from` (a file) to `to` in the kernel; resolves with the bytes copied. Every op has settled when it settles.
- * Between two regular files, copy_file_range on a libuv pool thread (range-transfer.ts, as transfer()):
- * ext4 copies it as SPLICE does (through a pipe of its own, one copy), minus a request, an io-wq hand-off and
- * a wake-up of the event loop per MiB (docs/performance.md, "Session 16: cat to a file"). Where it cannot
- * copy these fds (copyRangeUnsupported: EXDEV, a destination that is not a regular file...), SPLICE, from
- * the bytes it copied; into an O_APPEND file, which splice(2) refuses (EINVAL) as copy_file_range does
- * (EBADF), the READ/WRITE copy, which appends as a write loop does. copy_file_range's other errors
- * (ENOSPC, EIO) reject with its syscall, as transfer()'s.
- */
+/** spliceTransfer() as lazy-copy.ts exports it, where it is documented. */
 export async function spliceTransfer(ring: Ring, givenFrom: TransferEnd, givenTo: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
   checkCopy(givenFrom, givenTo, givenOptions);
   // The fds closed by the caller mid-copy must not let it reach another file (held-ends.ts).

@@ -123,11 +123,7 @@ export interface TransferOptions {
   signal?: AbortSignal | undefined;
 }
 
-/**
- * Copies; resolves with the bytes copied. Every op has settled when it resolves or rejects. The copy holds
- * both fds' open files (duplicates of the fds) until then: closing an fd meanwhile does not stop it, nor
- * send its bytes anywhere else (abort `signal` to stop it).
- */
+/** transfer() as lazy-copy.ts exports it, where it is documented. */
 export async function transfer(ring: Ring, givenFrom: TransferEnd, givenTo: TransferEnd, givenOptions: TransferOptions): Promise<number> {
   checkCopy(givenFrom, givenTo, givenOptions);
   // The fds closed by the caller mid-copy must not let it reach another file (held-ends.ts).

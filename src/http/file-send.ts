@@ -10,13 +10,13 @@ import { SYS_close } from '../sys/syscalls.js';
 import type { FileBody } from './response.js';
 import { EPIPE } from '../sys/errno.js';
 
-// fs/splice.js is loaded by the first file body, not with ringcore/http: in the
-// package's bundles it lives in the fs chunk (62 kB), which ringcore/http would
+// fs/splice-spec.js is loaded by the first file body, not with ringcore/http: in the
+// package's bundles it lives in the fs chunk, which ringcore/http would
 // otherwise read and compile at import for these two functions
 // (docs/performance.md, "Import cost", session 13).
-type SpliceModule = typeof import('../fs/splice.js');
+type SpliceModule = typeof import('../fs/splice-spec.js');
 let spliceModule: SpliceModule | undefined;
-const loadSplice = async (): Promise<SpliceModule> => (spliceModule ??= await import('../fs/splice.js'));
+const loadSplice = async (): Promise<SpliceModule> => (spliceModule ??= await import('../fs/splice-spec.js'));
 
 export class FileSender {
   /** [read end, write end, its size], made on first use. */

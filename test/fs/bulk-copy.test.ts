@@ -21,7 +21,7 @@ import { native } from '../../src/sys/native.js';
 import { SYS_close, SYS_fcntl, SYS_lseek, SYS_read, SYS_socketpair } from '../../src/sys/syscalls.js';
 import { chainIntoPipe } from '../../src/fs/pipe-chain.js';
 import { canSpliceToPipe, SPLICE_ABORTED, SPLICE_PIPE_FULL, SPLICE_TO_PIPE_VERSION, spliceIntoPipe } from '../../src/fs/splice-pipe.js';
-import { makePipe } from '../../src/fs/splice.js';
+import { makePipe } from '../../src/fs/splice-spec.js';
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM } from '../../src/sys/socket-constants.js';
 import { F_SETPIPE_SZ, IORING_FEAT_CQE_SKIP, SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
 

@@ -21,7 +21,7 @@ import { Ring } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { addTraceListener } from '../../src/trace/index.js';
 import { IORING_OP_READ } from '../../src/sys/constants.js';
-import { makePipe } from '../../src/fs/splice.js';
+import { makePipe } from '../../src/fs/splice-spec.js';
 import { native } from '../../src/sys/native.js';
 import { addressOf } from '../../src/sys/memory.js';
 import { SYS_close, SYS_read } from '../../src/sys/syscalls.js';

@@ -15,7 +15,7 @@ import type { TestContext } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
 
 import { AbortError, Ring, constants as C, type OpSpec, type TraceEvent } from '../../src/index.js';
-import { spliceSpec } from '../../src/fs/splice.js';
+import { spliceSpec } from '../../src/fs/splice-spec.js';
 import { pipe, readSpec, record } from '../../test-support/kernel.js';
 
 const nop = (skipSuccess?: number): OpSpec<unknown> => ({ syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe), skipSuccess });

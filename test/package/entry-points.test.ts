@@ -30,11 +30,11 @@ import { requireIoUring } from '../../test-support/backend.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Runs an ES module program in a fresh node at the package root; returns its last line of output, parsed. */
-function run(program: string): unknown {
+function run(program: string, env: Record<string, string> = {}): unknown {
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', program], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, RINGCORE_TRACE: '' },
+    env: { ...process.env, RINGCORE_TRACE: '', ...env },
   });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
@@ -137,6 +137,49 @@ for (const [specifier, files] of Object.entries(FILES)) {
     assert.deepEqual(filesOf(specifier), [...files, ...compat].sort());
   });
 }
+
+/** The chunks ringcore/fs has read (without their hashes) after its import, a write and a read, and a copyFile(). */
+function fsChunksOf(backend: string): { atImport: string[]; afterIo: string[]; afterCopy: string[]; copied: string } {
+  return run(
+    `
+    import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+    import { tmpdir } from 'node:os';
+    import path from 'node:path';
+    const chunks = () => [...globalThis[Symbol.for('ringcore.chunks')].keys()].map((file) => path.basename(file).replace(/-[\\w-]{8}\\.cjs$/, '')).sort();
+    const fs = await import('ringcore/fs');
+    const atImport = chunks();
+    const dir = mkdtempSync(path.join(tmpdir(), 'ringcore-chunks-'));
+    await fs.writeFile(path.join(dir, 'a'), 'bytes');
+    await fs.readFile(path.join(dir, 'a'));
+    const afterIo = chunks();
+    await fs.copyFile(path.join(dir, 'a'), path.join(dir, 'b'));
+    const afterCopy = chunks();
+    const copied = readFileSync(path.join(dir, 'b'), 'utf8');
+    rmSync(dir, { recursive: true });
+    console.log(JSON.stringify({ atImport, afterIo, afterCopy, copied }));
+  `,
+    { RINGCORE_BACKEND: backend, RINGCORE_QUIET: '1' },
+  ) as { atImport: string[]; afterIo: string[]; afterCopy: string[]; copied: string };
+}
+
+// The fs layer's copying code (fs/copying.ts: transfer(), spliceTransfer(), copyFile's copy) and the node backend's
+// fs are chunks of their own, read by their first use, not by the import (docs/performance.md, "Import cost",
+// session 21). On main both were in the fs chunk, which the import reads.
+test('ringcore/fs reads its copying code at the first copy, not at import', requireIoUring(), () => {
+  const { atImport, afterIo, afterCopy, copied } = fsChunksOf('io_uring');
+  assert.deepEqual(atImport, ['core', 'fs', 'fs']);
+  assert.deepEqual(afterIo, atImport);
+  assert.deepEqual(afterCopy, ['core', 'fs', 'fs', 'fs-copy']);
+  assert.equal(copied, 'bytes');
+});
+
+test("ringcore/fs reads the node backend's fs at its first call, not at import", () => {
+  const { atImport, afterIo, afterCopy, copied } = fsChunksOf('node');
+  assert.deepEqual(atImport, ['core', 'fs', 'fs']);
+  assert.deepEqual(afterIo, ['core', 'fs', 'fs', 'fs-node']);
+  assert.deepEqual(afterCopy, afterIo);
+  assert.equal(copied, 'bytes');
+});
 
 test('the entry points share their modules: one Ring class, one default ring per thread', () => {
   const result = run(`
