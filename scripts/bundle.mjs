@@ -52,14 +52,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const built = path.join(root, 'dist', 'src');
 const outdir = path.join(root, 'dist', 'bundle');
 
-/** The chunk of a tsc output file, by its path under dist/src/; rollup places the rest. */
-// The first pattern that matches wins. fs-copy and fs-node are reached only through import() (fs/lazy-copy.ts,
-// fallback/load-fs.ts): their chunks are read on first use, not with ringcore/fs (docs/performance.md, "Import
-// cost", session 21); test/package/entry-points.test.ts checks which chunks each entry reads.
+/**
+ * The chunk of a tsc output file, by its path under dist/src/ (the first pattern that matches); rollup places the
+ * rest. fs-copy and fs-node are reached only through import() (fs/lazy-copy.ts: copyFile(), transfer(),
+ * spliceTransfer(); fallback/load-fs.ts: the node backend's fs), so their chunks are read on first use, not with
+ * ringcore/fs (docs/performance.md, "Import cost", session 21; test/package/entry-points.test.ts checks it).
+ */
 const CHUNKS = [
   [/^(sys|ring|op|driver|backend)\/|^trace\/env\.js$/, 'core'],
   [
-    /^fs\/(copying|transfer|splice|range-transfer|copy-range|splice-pipe|pipe-chain|linked-pairs|held-ends|chain-error|room|regular-file)\.js$/,
+    /^fs\/(copying|copy-file|transfer|splice|range-transfer|copy-range|splice-pipe|pipe-chain|linked-pairs|held-ends|chain-error|room|regular-file)\.js$/,
     'fs-copy',
   ],
   [/^fallback\/fs\.js$/, 'fs-node'],

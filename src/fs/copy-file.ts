@@ -19,7 +19,9 @@ import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.
 import { toCPath, type PathLike } from './path.js';
 import { O_CLOEXEC } from '../sys/constants.js';
 import { fstatNow } from './stat.js';
-import { loadCopying } from './lazy-copy.js';
+import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
+import { spliceCopy } from './splice.js';
+import { transfer } from './transfer.js';
 import { EISDIR, ENOSYS } from '../sys/errno.js';
 import { native } from '../sys/native.js';
 import { SYS_fchmod } from '../sys/syscalls.js';
@@ -37,12 +39,7 @@ export interface CopyFileOptions extends FsOptions {
   registered?: boolean;
 }
 
-/**
- * Copies `src` to `dest` in the kernel (copy_file_range off the JS thread, SPLICE through
- * a pipe, or READ/WRITE with `method: 'readwrite'`). In `mode`, COPYFILE_EXCL applies,
- * COPYFILE_FICLONE tries a clone (reflink) first and COPYFILE_FICLONE_FORCE only a clone,
- * failing where the filesystem has none (EOPNOTSUPP on ext4, as Node's).
- */
+/** copyFile() as lazy-copy.ts exports it, where it is documented. */
 export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?: CopyFileOptions): Promise<void> {
   const from = toCPath(src, 'src');
   const to = toCPath(dest, 'dest');
@@ -51,7 +48,6 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
   if (opts.method !== undefined && opts.method !== 'splice' && opts.method !== 'readwrite') throw invalidArgValue('options.method', opts.method);
   const context = { path: from.text, dest: to.text };
   if (usesNode()) return (await nodeFs()).copyFile(src, dest, mode, opts);
-  const { canCopyRange, copyRange, copyRangeUnsupported, spliceCopy, transfer } = await loadCopying();
   // A clone (reflink) has no io_uring op: a binary without copyFileRange cannot do the forced one.
   if (mode & COPYFILE_FICLONE_FORCE && !canCopyRange()) throw errnoException(-ENOSYS, 'copyfile', context);
   throwIfAborted(opts.signal);

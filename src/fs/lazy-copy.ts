@@ -1,8 +1,10 @@
-// transfer() and spliceTransfer() as ringcore/fs exports them: the copying code
-// (copying.ts) is loaded by the first copy, not by the import, and kept
-// (import() itself costs microseconds per call). Both are async, so the
-// load changes no result and no error: a bad argument still rejects.
+// copyFile(), transfer() and spliceTransfer() as ringcore/fs exports them: the
+// copying code (copying.ts) is loaded by the first copy, not by the import, and
+// kept (import() itself costs microseconds per call). All three are async, so
+// the load changes no result and no error: a bad argument still rejects.
 import type { Ring } from '../driver/ring.js';
+import type { CopyFileOptions } from './copy-file.js';
+import type { PathLike } from './path.js';
 import type { SpliceOptions } from './splice.js';
 import type { TransferEnd, TransferOptions } from './transfer.js';
 
@@ -11,7 +13,17 @@ type Copying = typeof import('./copying.js');
 let copying: Copying | undefined;
 
 /** copying.ts, loaded on the first call. */
-export const loadCopying = async (): Promise<Copying> => (copying ??= await import('./copying.js'));
+const loadCopying = async (): Promise<Copying> => (copying ??= await import('./copying.js'));
+
+/**
+ * Copies `src` to `dest` in the kernel (copy_file_range off the JS thread, SPLICE through
+ * a pipe, or READ/WRITE with `method: 'readwrite'`). In `mode`, COPYFILE_EXCL applies,
+ * COPYFILE_FICLONE tries a clone (reflink) first and COPYFILE_FICLONE_FORCE only a clone,
+ * failing where the filesystem has none (EOPNOTSUPP on ext4, as Node's).
+ */
+export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?: CopyFileOptions): Promise<void> {
+  return (copying ?? (await loadCopying())).copyFile(src, dest, mode, options);
+}
 
 /**
  * Copies; resolves with the bytes copied. Every op has settled when it resolves or rejects. The copy holds
