@@ -54,16 +54,14 @@ const outdir = path.join(root, 'dist', 'bundle');
 
 /**
  * The chunk of a tsc output file, by its path under dist/src/ (the first pattern that matches); rollup places the
- * rest. fs-copy and fs-node are reached only through import() (fs/lazy-copy.ts: copyFile(), transfer(),
- * spliceTransfer(); fallback/load-fs.ts: the node backend's fs), so their chunks are read on first use, not with
- * ringcore/fs (docs/performance.md, "Import cost", session 21; test/package/entry-points.test.ts checks it).
+ * rest. fs-copy and fs-node are reached only through import() (fs/lazy-copy.ts: transfer(), spliceTransfer(),
+ * copyFile()'s SPLICE and READ/WRITE copies; fallback/load-fs.ts: the node backend's fs), so their chunks are read
+ * on first use, not with ringcore/fs (docs/performance.md, "Import cost", session 21; test/package/entry-points.test.ts
+ * checks it).
  */
 const CHUNKS = [
   [/^(sys|ring|op|driver|backend)\/|^trace\/env\.js$/, 'core'],
-  [
-    /^fs\/(copying|copy-file|transfer|splice|range-transfer|copy-range|splice-pipe|pipe-chain|linked-pairs|held-ends|chain-error|room|regular-file)\.js$/,
-    'fs-copy',
-  ],
+  [/^fs\/(copying|transfer|splice|range-transfer|splice-pipe|pipe-chain|linked-pairs|chain-error|room|regular-file)\.js$/, 'fs-copy'],
   [/^fallback\/fs\.js$/, 'fs-node'],
   [/^fs\/|^fallback\/load-fs\.js$/, 'fs'],
   [/^net\/|^fallback\/(net|load-net)\.js$/, 'net'],

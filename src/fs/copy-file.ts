@@ -20,8 +20,7 @@ import { toCPath, type PathLike } from './path.js';
 import { O_CLOEXEC } from '../sys/constants.js';
 import { fstatNow } from './stat.js';
 import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
-import { spliceCopy } from './splice.js';
-import { transfer } from './transfer.js';
+import { spliceCopy, transfer } from './lazy-copy.js';
 import { EISDIR, ENOSYS } from '../sys/errno.js';
 import { native } from '../sys/native.js';
 import { SYS_fchmod } from '../sys/syscalls.js';
@@ -39,7 +38,12 @@ export interface CopyFileOptions extends FsOptions {
   registered?: boolean;
 }
 
-/** copyFile() as lazy-copy.ts exports it, where it is documented. */
+/**
+ * Copies `src` to `dest` in the kernel (copy_file_range off the JS thread, SPLICE through
+ * a pipe, or READ/WRITE with `method: 'readwrite'`). In `mode`, COPYFILE_EXCL applies,
+ * COPYFILE_FICLONE tries a clone (reflink) first and COPYFILE_FICLONE_FORCE only a clone,
+ * failing where the filesystem has none (EOPNOTSUPP on ext4, as Node's).
+ */
 export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?: CopyFileOptions): Promise<void> {
   const from = toCPath(src, 'src');
   const to = toCPath(dest, 'dest');

@@ -13,7 +13,7 @@ export {
 } from './file-handle.js';
 export { readFile, type ReadFileModuleOptions } from './read-file.js';
 export { writeFile, appendFile, type WriteFileModuleOptions } from './write-file.js';
-export type { CopyFileOptions } from './copy-file.js';
+export { copyFile, type CopyFileOptions } from './copy-file.js';
 export { stat, lstat, Stats, type StatOptions } from './stat.js';
 export { BigIntStats } from './bigint-stats.js';
 export { rename, unlink, symlink, link } from './names.js';
@@ -21,7 +21,7 @@ export { mkdir, rmdir, rm, readdir, type MkdirOptions, type RmOptions, type Read
 export { truncate } from './truncate.js';
 export { BufferPool, type PoolBuffer } from './buffer-pool.js';
 export { FileTable, fileTableOf } from './file-table.js';
-export { copyFile, transfer, spliceTransfer } from './lazy-copy.js';
+export { transfer, spliceTransfer } from './lazy-copy.js';
 export type { TransferOptions, TransferEnd } from './transfer.js';
 export { FilePosition } from './file-position.js';
 export { spliceSpec } from './splice-spec.js';

@@ -1,10 +1,12 @@
-// copyFile(), transfer() and spliceTransfer() as ringcore/fs exports them: the
-// copying code (copying.ts) is loaded by the first copy, not by the import, and
-// kept (import() itself costs microseconds per call). All three are async, so
-// the load changes no result and no error: a bad argument still rejects.
+// transfer() and spliceTransfer() as ringcore/fs exports them, and copyFile()'s
+// SPLICE and READ/WRITE copies: the copying code (copying.ts) is loaded by the
+// first copy, not by the import, and kept (import() itself costs microseconds
+// per call). What the call did at once before still does: the arguments are
+// checked (a bad one rejects) and the fds held (held-ends.ts) before the load,
+// so that an fd closed just after the call cannot send the copy to another file.
 import type { Ring } from '../driver/ring.js';
-import type { CopyFileOptions } from './copy-file.js';
-import type { PathLike } from './path.js';
+import { checkInteger } from './args.js';
+import { withHeldEnds } from './held-ends.js';
 import type { SpliceOptions } from './splice.js';
 import type { TransferEnd, TransferOptions } from './transfer.js';
 
@@ -16,22 +18,14 @@ let copying: Copying | undefined;
 const loadCopying = async (): Promise<Copying> => (copying ??= await import('./copying.js'));
 
 /**
- * Copies `src` to `dest` in the kernel (copy_file_range off the JS thread, SPLICE through
- * a pipe, or READ/WRITE with `method: 'readwrite'`). In `mode`, COPYFILE_EXCL applies,
- * COPYFILE_FICLONE tries a clone (reflink) first and COPYFILE_FICLONE_FORCE only a clone,
- * failing where the filesystem has none (EOPNOTSUPP on ext4, as Node's).
- */
-export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?: CopyFileOptions): Promise<void> {
-  return (copying ?? (await loadCopying())).copyFile(src, dest, mode, options);
-}
-
-/**
  * Copies; resolves with the bytes copied. Every op has settled when it resolves or rejects. The copy holds
  * both fds' open files (duplicates of the fds) until then: closing an fd meanwhile does not stop it, nor
  * send its bytes anywhere else (abort `signal` to stop it).
  */
 export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, options: TransferOptions): Promise<number> {
-  return (copying ?? (await loadCopying())).transfer(ring, from, to, options);
+  checkCopy(from, to, options);
+  // The fds closed by the caller mid-copy must not let it reach another file (held-ends.ts): held before the load.
+  return withHeldEnds(from, to, async (heldFrom, heldTo) => (copying ?? (await loadCopying())).transferHeld(ring, heldFrom, heldTo, options));
 }
 
 /**
@@ -45,5 +39,22 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
  * (ENOSPC, EIO) reject with its syscall, as transfer()'s.
  */
 export async function spliceTransfer(ring: Ring, from: TransferEnd, to: TransferEnd, options: SpliceOptions): Promise<number> {
-  return (copying ?? (await loadCopying())).spliceTransfer(ring, from, to, options);
+  checkCopy(from, to, options);
+  return withHeldEnds(from, to, async (heldFrom, heldTo) => (copying ?? (await loadCopying())).spliceHeld(ring, heldFrom, heldTo, options));
+}
+
+/** copyFile()'s SPLICE copy (splice.ts's spliceCopy), on the fds copyFile() opened. */
+export async function spliceCopy(ring: Ring, from: TransferEnd, to: TransferEnd, options: SpliceOptions): Promise<number> {
+  return (copying ?? (await loadCopying())).spliceCopy(ring, from, to, options);
+}
+
+/**
+ * Throws (rejects) on fds and sizes no copy takes, before anything is asked of the kernel: an fd that is
+ * not a number went to the kernel as 0 (`{ fd: undefined }` copied stdin), a negative or fractional size
+ * failed with EINVAL from a READ, or a RangeError naming an internal field.
+ */
+function checkCopy(from: TransferEnd, to: TransferEnd, options: { size: number }): void {
+  checkInteger(from.fd, 'from.fd', 0, 0x7fffffff);
+  checkInteger(to.fd, 'to.fd', 0, 0x7fffffff);
+  if (options.size !== Infinity) checkInteger(options.size, 'options.size', 0, Number.MAX_SAFE_INTEGER);
 }

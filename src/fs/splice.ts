@@ -19,13 +19,12 @@
 // "cat to a pipe and to a file").
 import { constants } from 'node:fs';
 import type { Ring } from '../driver/ring.js';
-import { errnoException } from '../sys/errors.js';
 import { native } from '../sys/native.js';
 import { SYS_close, SYS_fcntl } from '../sys/syscalls.js';
 import { F_GETFL, F_GETPIPE_SZ } from '../sys/constants.js';
 import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
-import { boundedToItself, checkCopy, pipelined, type TransferEnd } from './transfer.js';
+import { boundedToItself, pipelined, type TransferEnd } from './transfer.js';
 import { roomIn, wantsRoom, writeWithRoom } from './room.js';
 import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
 import { canSpliceToPipe, spliceIntoPipe } from './splice-pipe.js';
@@ -33,7 +32,6 @@ import { copyEnds, isRegularFile } from './regular-file.js';
 import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
 import { rangeTransfer } from './range-transfer.js';
 import { chainError } from './chain-error.js';
-import { withHeldEnds } from './held-ends.js';
 import { makePipe, spliceSpec } from './splice-spec.js';
 
 /** spliceSpec() for a chain: a full splice (the only success in a link) may post no CQE. */
@@ -63,15 +61,8 @@ export interface SpliceOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** spliceTransfer() as lazy-copy.ts exports it, where it is documented. */
-export async function spliceTransfer(ring: Ring, givenFrom: TransferEnd, givenTo: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
-  checkCopy(givenFrom, givenTo, givenOptions);
-  // The fds closed by the caller mid-copy must not let it reach another file (held-ends.ts).
-  return withHeldEnds(givenFrom, givenTo, (from, to) => spliceEnds(ring, from, to, givenOptions));
-}
-
-/** spliceTransfer() on its own fds. */
-async function spliceEnds(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
+/** spliceTransfer() (lazy-copy.ts) on its own fds: the duplicates withHeldEnds() made. */
+export async function spliceHeld(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
   const ends = copyEnds(from.fd, to.fd);
   const options = boundedToItself(ends, givenOptions);
   // A source that is not a regular file (a pipe, a socket) has no offset a SPLICE could read it at (ESPIPE), and one

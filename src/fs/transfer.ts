@@ -52,9 +52,7 @@
 import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
 import { rangeTransfer } from './range-transfer.js';
-import { withHeldEnds } from './held-ends.js';
 import { copyEnds, isRegularFile, type CopyEnds } from './regular-file.js';
-import { checkInteger } from './args.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
@@ -123,15 +121,8 @@ export interface TransferOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** transfer() as lazy-copy.ts exports it, where it is documented. */
-export async function transfer(ring: Ring, givenFrom: TransferEnd, givenTo: TransferEnd, givenOptions: TransferOptions): Promise<number> {
-  checkCopy(givenFrom, givenTo, givenOptions);
-  // The fds closed by the caller mid-copy must not let it reach another file (held-ends.ts).
-  return withHeldEnds(givenFrom, givenTo, (from, to) => copy(ring, from, to, givenOptions));
-}
-
-/** transfer() on its own fds. */
-async function copy(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: TransferOptions): Promise<number> {
+/** transfer() (lazy-copy.ts) on its own fds: the duplicates withHeldEnds() made. */
+export async function transferHeld(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: TransferOptions): Promise<number> {
   const ends = copyEnds(from.fd, to.fd);
   const options = boundedToItself(ends, givenOptions);
   if (!inKernel(options)) return pipelined(ring, from, to, options, 0, ends);
@@ -140,17 +131,6 @@ async function copy(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions
   if (range.done) return range.copied;
   // copy_file_range cannot copy these fds from some point on: the rest by READ/WRITE (a stream's offset is past what it copied).
   return range.copied + (await pipelined(ring, from, to, options, range.copied, ends));
-}
-
-/**
- * Throws (rejects) on fds and sizes no copy takes, before anything is asked of the kernel: an fd that is
- * not a number went to the kernel as 0 (`{ fd: undefined }` copied stdin), a negative or fractional size
- * failed with EINVAL from a READ, or a RangeError naming an internal field.
- */
-export function checkCopy(from: TransferEnd, to: TransferEnd, options: { size: number }): void {
-  checkInteger(from.fd, 'from.fd', 0, 0x7fffffff);
-  checkInteger(to.fd, 'to.fd', 0, 0x7fffffff);
-  if (options.size !== Infinity) checkInteger(options.size, 'options.size', 0, Number.MAX_SAFE_INTEGER);
 }
 
 /**
