@@ -334,12 +334,16 @@ function runIn(dir: string, program: string): unknown {
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
-/** The chunks importing `specifier` compiled, and whether V8 rejected their code cache ('none': none given). */
+/**
+ * The chunks importing `specifier` compiled, and whether V8 rejected their code cache ('none': none given); then
+ * whether a readFile() works (on the node backend it reads the fs-node chunk, which the import does not).
+ */
 const CACHED = (specifier: string) => `
   const scripts = (globalThis[Symbol.for('ringcore.codeCache')] = []);
   const { readFile } = await import(${JSON.stringify(specifier)});
+  const imported = [...scripts];
   const read = (await readFile('package.json', 'utf8')).length > 0;
-  console.log(JSON.stringify({ read, chunks: scripts.map(({ name, script }) => [name.replace(/-[\\w-]{8}\\.cjs$/, ''), script.cachedDataRejected ?? 'none']) }));`;
+  console.log(JSON.stringify({ read, chunks: imported.map(({ name, script }) => [name.replace(/-[\\w-]{8}\\.cjs$/, ''), script.cachedDataRejected ?? 'none']) }));`;
 
 const NODE_ONLY = ('bun' in process.versions || 'deno' in process.versions) && 'Node only (V8 code cache)';
 
