@@ -13,6 +13,8 @@
 //                               (copyFileRangeVersion: which arguments it takes)
 //   spliceToPipe(...)           splice(2) from a file into a small pipe on a pool thread: each
 //                               SPLICE request moves one pipe-full and wakes the JS thread
+//   poolBlock()                 a zeroed 64 KiB Buffer over memory that stays mapped, taken back
+//                               by its finalizer once V8 has collected it (or null: use Buffer.alloc)
 // Everything else (io_uring_setup/enter/register, ring layouts, SQEs) is TypeScript. The one
 // exception is tearing a ring down when its thread's environment goes away, when no JS can
 // run any more: TypeScript hands over, in advance, where the ring's fields live and two
@@ -278,6 +280,110 @@ static napi_value js_address(napi_env env, napi_callback_info info) {
   return make_number(env, (double)(uintptr_t)data);
 bad:
   return bad_arguments(env, "address needs an ArrayBuffer, TypedArray or DataView");
+}
+
+// ---- a pool of blocks that stay mapped ---------------------------------------
+//
+// Buffers the JavaScript fills and hands to users (request bodies, stream
+// chunks) made by Buffer.alloc live in fresh malloc memory: V8 frees hundreds
+// at one scavenge, glibc gives the top of its heap back (brk), and the next
+// ones fault it in again (~22 µs a fault on this VM, which decided the upload
+// rows; docs/performance.md, session 20). Blocks from here come from one
+// region reserved once per process and stay mapped: a block goes back to the
+// pool only in its Buffer's finalizer, when V8 has collected the Buffer and
+// every view of it, so no user can see the block again, and it is zeroed
+// when handed out again, so that no user sees an earlier one's bytes either.
+// Finalizers may run off the JS thread (Deno frees backing stores on V8's
+// threads) and worker threads share the pool: hence the lock. Bounded: at
+// most POOL_BLOCKS blocks exist; of the free ones, the POOL_KEEP most
+// recently returned stay resident and the rest are given back to the kernel
+// (MADV_DONTNEED: they read as zeros when next touched).
+
+#define POOL_BLOCK (64 * 1024)
+#define POOL_BLOCKS 1024  // 64 MiB of address space, reserved, not committed
+#define POOL_KEEP 1024    // free blocks kept resident
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *pool_region = NULL;      // POOL_BLOCKS blocks; NULL until the first call (MAP_FAILED if refused)
+static uint32_t pool_used = 0;        // blocks [0, pool_used) have been handed out at least once
+static uint32_t pool_hot[POOL_BLOCKS];   // free and resident (dirty): a stack, the latest on top
+static uint32_t pool_hot_count = 0;
+static uint32_t pool_cold[POOL_BLOCKS];  // free and given back to the kernel (reads as zeros)
+static uint32_t pool_cold_count = 0;
+static uint32_t pool_out = 0;         // blocks handed out and not yet finalized
+
+// The Buffer's finalizer: the block is back. May run on any thread.
+static void pool_give_back(napi_env env, void *data, void *hint) {
+  uint32_t index = (uint32_t)(((char *)data - pool_region) / POOL_BLOCK);
+  int keep;
+  pthread_mutex_lock(&pool_lock);
+  pool_out--;
+  keep = pool_hot_count < POOL_KEEP;
+  if (keep) pool_hot[pool_hot_count++] = index;
+  pthread_mutex_unlock(&pool_lock);
+  if (keep) return;
+  // Given back outside the lock; listed as free (cold) only once it reads as zeros.
+  madvise(data, POOL_BLOCK, MADV_DONTNEED);
+  pthread_mutex_lock(&pool_lock);
+  pool_cold[pool_cold_count++] = index;
+  pthread_mutex_unlock(&pool_lock);
+}
+
+// A free block and whether it needs zeroing, or NULL. Call with pool_lock held.
+static char *pool_take(int *dirty) {
+  uint32_t index;
+  if (pool_region == NULL) {
+    void *region = mmap(NULL, (size_t)POOL_BLOCKS * POOL_BLOCK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    pool_region = region == MAP_FAILED ? MAP_FAILED : region;
+  }
+  if (pool_region == MAP_FAILED) return NULL;
+  if (pool_hot_count > 0) {
+    index = pool_hot[--pool_hot_count];
+    *dirty = 1;
+  } else if (pool_used < POOL_BLOCKS) {
+    index = pool_used++;
+    *dirty = 0;
+  } else if (pool_cold_count > 0) {
+    index = pool_cold[--pool_cold_count];
+    *dirty = 0;
+  } else {
+    return NULL;
+  }
+  pool_out++;
+  return pool_region + (size_t)index * POOL_BLOCK;
+}
+
+// poolBlock() -> a zeroed Buffer of POOL_BLOCK bytes, or null (the pool is
+// used up, or the runtime refuses external buffers): the caller allocates.
+static napi_value js_pool_block(napi_env env, napi_callback_info info) {
+  int dirty = 0;
+  napi_value result;
+  pthread_mutex_lock(&pool_lock);
+  char *block = pool_take(&dirty);
+  pthread_mutex_unlock(&pool_lock);
+  if (block != NULL) {
+    if (dirty) memset(block, 0, POOL_BLOCK);
+    if (napi_create_external_buffer(env, POOL_BLOCK, block, pool_give_back, NULL, &result) == napi_ok) return result;
+    // Refused (napi_no_external_buffers_allowed under a V8 sandbox, say): the block was never seen.
+    pool_give_back(env, block, NULL);
+  }
+  CHECK(env, napi_get_null(env, &result));
+  return result;
+}
+
+// poolStats() -> [handed out, free resident, free given back, never used]: for tests and measurements.
+static napi_value js_pool_stats(napi_env env, napi_callback_info info) {
+  napi_value result;
+  uint32_t counts[4];
+  pthread_mutex_lock(&pool_lock);
+  counts[0] = pool_out;
+  counts[1] = pool_hot_count;
+  counts[2] = pool_cold_count;
+  counts[3] = POOL_BLOCKS - pool_used;
+  pthread_mutex_unlock(&pool_lock);
+  CHECK(env, napi_create_array_with_length(env, 4, &result));
+  for (uint32_t i = 0; i < 4; i++) CHECK(env, napi_set_element(env, result, i, make_number(env, counts[i])));
+  return result;
 }
 
 // ---- watching an fd in Node's event loop -----------------------------------
@@ -1198,6 +1304,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"copyFileRangeVersion", NULL, NULL, NULL, NULL, copy_version, napi_enumerable, NULL},
       {"spliceToPipe", NULL, js_splice_to_pipe, NULL, NULL, NULL, napi_default, NULL},
       {"spliceToPipeVersion", NULL, NULL, NULL, NULL, splice_version, napi_enumerable, NULL},
+      {"poolBlock", NULL, js_pool_block, NULL, NULL, NULL, napi_default, NULL},
+      {"poolStats", NULL, js_pool_stats, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

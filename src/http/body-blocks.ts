@@ -9,10 +9,13 @@
 // A block is zero-filled when made and only ever written forward: the
 // Buffers handed out are views of it that nothing writes again, and what
 // their `.buffer` shows beyond them is zeros or later bytes of the same body,
-// never memory the runtime reuses or another request's bytes.
+// never memory the runtime reuses or another request's bytes. A full-sized
+// block comes from the addon's pool (src/sys/pooled-block.ts): zeroed when
+// handed out, and reused only once nothing shows it any more.
+import { POOLED_BLOCK, pooledBlock } from '../sys/pooled-block.js';
 
-/** The largest block: node:http's read size. */
-export const BODY_BLOCK = 64 * 1024;
+/** The largest block: node:http's read size, and a pooled block's. */
+export const BODY_BLOCK = POOLED_BLOCK;
 
 const NONE = Buffer.alloc(0);
 
@@ -37,7 +40,8 @@ export class BodyBlocks {
     while (start < end) {
       let block = this.block;
       if (this.fill === block.length) {
-        block = this.block = Buffer.alloc(Math.min(BODY_BLOCK, Math.max(size, end - start)));
+        const want = Math.max(size, end - start);
+        block = this.block = want >= BODY_BLOCK ? pooledBlock() : Buffer.alloc(want);
         this.from = this.fill = 0;
       }
       const n = Math.min(end - start, block.length - this.fill);

@@ -73,6 +73,14 @@ export interface Native {
   spliceToPipe?(srcFd: number, pipeFd: number, start: number, end: number, flags: Int32Array, callback: (copied: number, status: number) => void): void;
   /** Which arguments spliceToPipe takes (src/fs/splice-pipe.ts, SPLICE_TO_PIPE_VERSION). Absent from binaries built before the number. */
   readonly spliceToPipeVersion?: number;
+  /**
+   * A zeroed 64 KiB Buffer over the addon's pool of blocks, given back to the pool by its finalizer once
+   * collected; null when the pool has none free or the runtime refuses external buffers. Absent from binaries
+   * built before it.
+   */
+  poolBlock?(): Buffer | null;
+  /** The pool's blocks: [handed out, free and resident, free and given back, never used]. Absent from binaries built before it. */
+  poolStats?(): [out: number, free: number, givenBack: number, unused: number];
 }
 
 /**
