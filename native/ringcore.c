@@ -294,39 +294,56 @@ bad:
 // every view of it, so no user can see the block again, and it is zeroed
 // when handed out again, so that no user sees an earlier one's bytes either.
 // Finalizers may run off the JS thread (Deno frees backing stores on V8's
-// threads) and worker threads share the pool: hence the lock. Bounded: at
-// most POOL_BLOCKS blocks exist; of the free ones, the POOL_KEEP most
-// recently returned stay resident and the rest are given back to the kernel
-// (MADV_DONTNEED: they read as zeros when next touched).
+// threads) and worker threads share the pool: hence the lock.
+//
+// Bounded: at most POOL_BLOCKS blocks (64 MiB) ever exist. Free blocks stay
+// resident while they are being used: V8 lets up to ~600 of them (37 MiB of
+// 1 MiB uploads) pile up between two scavenges, and giving back any part of
+// that batch brings the faults back. What a window of POOL_WINDOW hand-outs
+// (many such batches: their sizes vary by 2× from one scavenge to the next)
+// never took (the free list's low-water mark over the window: the blocks at
+// its bottom, the least recently returned) is given back to the kernel
+// (MADV_DONTNEED; such a block reads as zeros when next touched), so a burst
+// does not stay resident once the load that needed it is gone.
 
 #define POOL_BLOCK (64 * 1024)
-#define POOL_BLOCKS 1024  // 64 MiB of address space, reserved, not committed
-#define POOL_KEEP 1024    // free blocks kept resident
+#define POOL_BLOCKS 1024  // 64 MiB of address space, reserved at the first call, committed as touched
+#define POOL_WINDOW (8 * POOL_BLOCKS)  // hand-outs (512 MiB of blocks) between two trims
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *pool_region = NULL;      // POOL_BLOCKS blocks; NULL until the first call (MAP_FAILED if refused)
-static uint32_t pool_used = 0;        // blocks [0, pool_used) have been handed out at least once
+static char *pool_region = NULL;         // POOL_BLOCKS blocks; NULL until the first call (MAP_FAILED if refused)
+static uint32_t pool_used = 0;           // blocks [0, pool_used) have been handed out at least once
 static uint32_t pool_hot[POOL_BLOCKS];   // free and resident (dirty): a stack, the latest on top
 static uint32_t pool_hot_count = 0;
 static uint32_t pool_cold[POOL_BLOCKS];  // free and given back to the kernel (reads as zeros)
 static uint32_t pool_cold_count = 0;
-static uint32_t pool_out = 0;         // blocks handed out and not yet finalized
+static uint32_t pool_out = 0;            // blocks handed out and not yet finalized
+static uint32_t pool_takes = 0;          // hand-outs in the current window
+static uint32_t pool_low = 0;            // the fewest hot blocks in the current window
 
 // The Buffer's finalizer: the block is back. May run on any thread.
 static void pool_give_back(napi_env env, void *data, void *hint) {
   uint32_t index = (uint32_t)(((char *)data - pool_region) / POOL_BLOCK);
-  int keep;
   pthread_mutex_lock(&pool_lock);
   pool_out--;
-  keep = pool_hot_count < POOL_KEEP;
-  if (keep) pool_hot[pool_hot_count++] = index;
+  pool_hot[pool_hot_count++] = index;
   pthread_mutex_unlock(&pool_lock);
-  if (keep) return;
-  // Given back outside the lock; listed as free (cold) only once it reads as zeros.
-  madvise(data, POOL_BLOCK, MADV_DONTNEED);
+}
+
+// At the end of a window: gives back the `idle` blocks at the bottom of the
+// hot stack, which no hand-out of the window reached. Call with pool_lock
+// held; it is released around the madvise calls.
+static void pool_trim(uint32_t idle) {
+  static uint32_t trimmed[POOL_BLOCKS];
+  memcpy(trimmed, pool_hot, idle * sizeof *pool_hot);
+  memmove(pool_hot, pool_hot + idle, (pool_hot_count - idle) * sizeof *pool_hot);
+  pool_hot_count -= idle;
+  pthread_mutex_unlock(&pool_lock);
+  for (uint32_t i = 0; i < idle; i++) madvise(pool_region + (size_t)trimmed[i] * POOL_BLOCK, POOL_BLOCK, MADV_DONTNEED);
   pthread_mutex_lock(&pool_lock);
-  pool_cold[pool_cold_count++] = index;
-  pthread_mutex_unlock(&pool_lock);
+  // Listed as free only now that they read as zeros.
+  memcpy(pool_cold + pool_cold_count, trimmed, idle * sizeof *pool_hot);
+  pool_cold_count += idle;
 }
 
 // A free block and whether it needs zeroing, or NULL. Call with pool_lock held.
@@ -337,6 +354,12 @@ static char *pool_take(int *dirty) {
     pool_region = region == MAP_FAILED ? MAP_FAILED : region;
   }
   if (pool_region == MAP_FAILED) return NULL;
+  if (++pool_takes == POOL_WINDOW) {
+    uint32_t idle = pool_low < pool_hot_count ? pool_low : pool_hot_count;
+    pool_takes = 0;
+    if (idle > 0) pool_trim(idle);
+    pool_low = pool_hot_count;
+  }
   if (pool_hot_count > 0) {
     index = pool_hot[--pool_hot_count];
     *dirty = 1;
@@ -349,6 +372,7 @@ static char *pool_take(int *dirty) {
   } else {
     return NULL;
   }
+  if (pool_hot_count < pool_low) pool_low = pool_hot_count;
   pool_out++;
   return pool_region + (size_t)index * POOL_BLOCK;
 }
