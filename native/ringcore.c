@@ -334,7 +334,7 @@ static void pool_give_back(napi_env env, void *data, void *hint) {
 // hot stack, which no hand-out of the window reached. Call with pool_lock
 // held; it is released around the madvise calls.
 static void pool_trim(uint32_t idle) {
-  static uint32_t trimmed[POOL_BLOCKS];
+  uint32_t trimmed[POOL_BLOCKS];
   memcpy(trimmed, pool_hot, idle * sizeof *pool_hot);
   memmove(pool_hot, pool_hot + idle, (pool_hot_count - idle) * sizeof *pool_hot);
   pool_hot_count -= idle;
