@@ -293,8 +293,9 @@ bad:
 // pool only in its Buffer's finalizer, when V8 has collected the Buffer and
 // every view of it, so no user can see the block again, and it is zeroed
 // when handed out again, so that no user sees an earlier one's bytes either.
-// Finalizers may run off the JS thread (Deno frees backing stores on V8's
-// threads) and worker threads share the pool: hence the lock.
+// Node runs the finalizers on the JS thread, at the turn after the GC; a
+// runtime may run them where V8 frees the backing store, another thread, and
+// worker threads share the pool: hence the lock.
 //
 // Bounded: at most POOL_BLOCKS blocks (64 MiB) ever exist. Free blocks stay
 // resident while they are being used: V8 lets up to ~600 of them (37 MiB of

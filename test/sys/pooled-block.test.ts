@@ -34,8 +34,12 @@ function child(body: string): unknown {
   return JSON.parse(r.stdout);
 }
 
+const source = readFileSync(new URL('../../../native/ringcore.c', import.meta.url), 'utf8');
+/** The pool's bound, native/ringcore.c's POOL_BLOCKS. */
+const POOL_BLOCKS = Number(/^#define POOL_BLOCKS (\d+)/m.exec(source)?.[1]);
+
 test('POOLED_BLOCK is native/ringcore.c POOL_BLOCK, and the loaded binary has the pool', () => {
-  const source = readFileSync(new URL('../../../native/ringcore.c', import.meta.url), 'utf8');
+  assert.ok(POOL_BLOCKS > 0);
   assert.equal(/^#define POOL_BLOCK \((\d+) \* 1024\)$/m.exec(source)?.[1], String(POOLED_BLOCK / 1024));
   assert.equal(typeof native.poolBlock, 'function');
 });
@@ -60,7 +64,7 @@ test('a block is reused once its Buffer is collected, and handed out zeroed: the
     const given = native.poolStats();
     const again = pooledBlock();
     console.log(JSON.stringify({ given, reused: native.address(again) === address, zeroed: again.every((x) => x === 0) }));`);
-  assert.deepEqual(seen, { given: [0, 1, 0, 1023], reused: true, zeroed: true });
+  assert.deepEqual(seen, { given: [0, 1, 0, POOL_BLOCKS - 1], reused: true, zeroed: true });
 });
 
 test('a block is never handed out again while a view of it lives, and the view keeps its bytes', () => {
@@ -84,5 +88,5 @@ test('once the pool is used up, pooledBlock() is Buffer.alloc: zeroed, POOLED_BL
     while ((block = native.poolBlock()) !== null) held.push(block);
     const fallback = pooledBlock();
     console.log(JSON.stringify({ held: held.length, length: fallback.length, zeroed: fallback.every((x) => x === 0), pooled: held.some((b) => b.buffer === fallback.buffer) }));`);
-  assert.deepEqual(seen, { held: 1024, length: POOLED_BLOCK, zeroed: true, pooled: false });
+  assert.deepEqual(seen, { held: POOL_BLOCKS, length: POOLED_BLOCK, zeroed: true, pooled: false });
 });
