@@ -380,16 +380,23 @@ static char *pool_take(int *dirty) {
 
 // poolBlock() -> a zeroed Buffer of POOL_BLOCK bytes, or null (the pool is
 // used up, or the runtime refuses external buffers): the caller allocates.
+static int pool_refused = 0;  // the runtime refused an external buffer: it will again
+
 static napi_value js_pool_block(napi_env env, napi_callback_info info) {
   int dirty = 0;
   napi_value result;
-  pthread_mutex_lock(&pool_lock);
-  char *block = pool_take(&dirty);
-  pthread_mutex_unlock(&pool_lock);
+  char *block = NULL;
+  if (!__atomic_load_n(&pool_refused, __ATOMIC_RELAXED)) {
+    pthread_mutex_lock(&pool_lock);
+    block = pool_take(&dirty);
+    pthread_mutex_unlock(&pool_lock);
+  }
   if (block != NULL) {
     if (dirty) memset(block, 0, POOL_BLOCK);
     if (napi_create_external_buffer(env, POOL_BLOCK, block, pool_give_back, NULL, &result) == napi_ok) return result;
-    // Refused (napi_no_external_buffers_allowed under a V8 sandbox, say): the block was never seen.
+    // Refused (napi_no_external_buffers_allowed under a V8 sandbox, say): the block was never seen, and
+    // no later call asks again.
+    __atomic_store_n(&pool_refused, 1, __ATOMIC_RELAXED);
     pool_give_back(env, block, NULL);
   }
   CHECK(env, napi_get_null(env, &result));
