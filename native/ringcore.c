@@ -305,7 +305,9 @@ bad:
 // never took (the free list's low-water mark over the window: the blocks at
 // its bottom, the least recently returned) is given back to the kernel
 // (MADV_DONTNEED; such a block reads as zeros when next touched), so a burst
-// does not stay resident once the load that needed it is gone.
+// does not stay resident once the load that needed it is gone. A window also
+// ends every 10 s (poolTrim, on a timer in src/sys/pooled-block.ts): an idle
+// process keeps no free block resident past two of them.
 
 #define POOL_BLOCK (64 * 1024)
 #define POOL_BLOCKS 1024  // 64 MiB of address space, reserved at the first call, committed as touched
@@ -347,6 +349,14 @@ static void pool_trim(uint32_t idle) {
   pool_cold_count += idle;
 }
 
+// Ends the window: what no hand-out of it reached is given back. Call with pool_lock held.
+static void pool_end_window(void) {
+  uint32_t idle = pool_low < pool_hot_count ? pool_low : pool_hot_count;
+  pool_takes = 0;
+  if (idle > 0) pool_trim(idle);
+  pool_low = pool_hot_count;
+}
+
 // A free block and whether it needs zeroing, or NULL. Call with pool_lock held.
 static char *pool_take(int *dirty) {
   uint32_t index;
@@ -355,12 +365,7 @@ static char *pool_take(int *dirty) {
     pool_region = region == MAP_FAILED ? MAP_FAILED : region;
   }
   if (pool_region == MAP_FAILED) return NULL;
-  if (++pool_takes == POOL_WINDOW) {
-    uint32_t idle = pool_low < pool_hot_count ? pool_low : pool_hot_count;
-    pool_takes = 0;
-    if (idle > 0) pool_trim(idle);
-    pool_low = pool_hot_count;
-  }
+  if (++pool_takes == POOL_WINDOW) pool_end_window();
   if (pool_hot_count > 0) {
     index = pool_hot[--pool_hot_count];
     *dirty = 1;
@@ -401,6 +406,15 @@ static napi_value js_pool_block(napi_env env, napi_callback_info info) {
   }
   CHECK(env, napi_get_null(env, &result));
   return result;
+}
+
+// poolTrim(): ends the window now. Called on a timer (src/sys/pooled-block.ts), so that
+// a process that stops handing blocks out gives its free ones back within two calls.
+static napi_value js_pool_trim(napi_env env, napi_callback_info info) {
+  pthread_mutex_lock(&pool_lock);
+  if (pool_region != NULL && pool_region != MAP_FAILED) pool_end_window();
+  pthread_mutex_unlock(&pool_lock);
+  return NULL;
 }
 
 // poolStats() -> [handed out, free resident, free given back, never used]: for tests and measurements.
@@ -1337,6 +1351,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"spliceToPipe", NULL, js_splice_to_pipe, NULL, NULL, NULL, napi_default, NULL},
       {"spliceToPipeVersion", NULL, NULL, NULL, NULL, splice_version, napi_enumerable, NULL},
       {"poolBlock", NULL, js_pool_block, NULL, NULL, NULL, napi_default, NULL},
+      {"poolTrim", NULL, js_pool_trim, NULL, NULL, NULL, napi_default, NULL},
       {"poolStats", NULL, js_pool_stats, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));

@@ -79,6 +79,8 @@ export interface Native {
    * built before it.
    */
   poolBlock?(): Buffer | null;
+  /** Ends the pool's window of hand-outs now: the free blocks none of it took are given back to the kernel. Absent from binaries built before it. */
+  poolTrim?(): void;
   /** The pool's blocks: [handed out, free and resident, free and given back, never used]. Absent from binaries built before it. */
   poolStats?(): [out: number, free: number, givenBack: number, unused: number];
 }

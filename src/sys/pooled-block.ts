@@ -5,14 +5,28 @@
 // goes back to the pool only once V8 has collected the Buffer and every view
 // of it. Where the pool has none (it is bounded), the runtime refuses
 // external buffers, or the binary predates the pool: Buffer.alloc.
+// A window of hand-outs also ends on a timer, so that the free blocks of a
+// burst are given back once the process stops asking for them.
+import { setInterval } from 'node:timers';
 import { native } from './native.js';
 
 /** The size of a pooled block (native/ringcore.c's POOL_BLOCK; a test holds them equal). */
 export const POOLED_BLOCK = 64 * 1024;
 
+/** How often the pool's window ends (native/ringcore.c's poolTrim): an idle process keeps no free block past two. */
+const POOL_TRIM_MS = 10_000;
+
 const poolBlock = native.poolBlock;
+let trims = false;
 
 /** A zeroed Buffer of POOLED_BLOCK bytes, whose `.buffer` shows only its own bytes. */
 export function pooledBlock(): Buffer {
-  return poolBlock?.() ?? Buffer.alloc(POOLED_BLOCK);
+  const block = poolBlock?.();
+  if (block == null) return Buffer.alloc(POOLED_BLOCK);
+  if (!trims) {
+    trims = true;
+    // node:timers' (a Timeout on Deno too): unref'd, it never keeps the process alive.
+    setInterval(() => native.poolTrim?.(), POOL_TRIM_MS).unref();
+  }
+  return block;
 }
