@@ -12,7 +12,7 @@ export const netRecv: ScenarioDef = {
   description:
     'A node:net writer in another process (`bench/servers/source.ts`) floods one TCP connection on 127.0.0.1 with 512 MiB ' +
     '(32 MiB in quick mode) from one static buffer; the reader counts the bytes. ringcore owned: `for await (const chunk of stream)`, ' +
-    "the default, each chunk a Buffer of its own copied out of the ring's provided buffer (256 × 16 KiB), which goes straight back " +
+    "the default, each chunk a Buffer of its own copied out of the ring's provided buffer (256 × 32 KiB), which goes straight back " +
     'to the kernel; ringcore borrowed: `stream.chunks({ borrow: true })`, views of the provided buffers, no copy. Node: ' +
     "node:net 'data' events. The first quarter of the stream (16 MiB at most) warms up; the figure is the reader process's " +
     "CPU time (user + system) per MiB over the rest, since on loopback the wall time is mostly the writer's and the kernel's " +
