@@ -16,12 +16,13 @@ import { SYS_socketpair } from '../sys/syscalls.js';
 import { runtime } from '../sys/runtime.js';
 import { lazyBuiltin } from '../sys/builtins.js';
 import { resolveHost, type SocketAddress } from '../net/address.js';
-import type { BorrowedChunk, ChunkIterator, ChunkOptions } from '../net/chunks.js';
+import { checkLoopOptions, type BorrowedChunk, type ChunkIterator, type ChunkOptions } from '../net/chunks.js';
+import { abortedBy, checkOptions } from '../op/op.js';
 import type { AcceptOptions, Listener } from '../net/listener.js';
 import type { IoOptions, SocketStream } from '../net/stream.js';
 import { listeningTcpSocket, TcpListener, type TcpListenOptions } from '../net/tcp-listener.js';
 import { TcpStream, type ConnectOptions } from '../net/tcp-stream.js';
-import { UdpSocket, type BorrowedDatagram, type Datagram, type DatagramOptions, type UdpBindOptions } from '../net/udp.js';
+import { checkSend, UdpSocket, type BorrowedDatagram, type Datagram, type DatagramOptions, type UdpBindOptions } from '../net/udp.js';
 import { UnixListener, UnixStream, type UnixConnectOptions, type UnixListenOptions } from '../net/unix.js';
 import { EPIPE } from '../sys/errno.js';
 
@@ -389,13 +390,25 @@ class SocketIo {
     return this.#read(max, null, signal) as Promise<Buffer | null>;
   }
 
+  /** Why a read may not start (a rejection), or null; bad options throw, as the io_uring backend's. */
+  #refuseRead(options: IoOptions | undefined): Promise<never> | null {
+    if (this.#closing !== null) return Promise.reject(closedError('read'));
+    const aborted = abortedBy(options);
+    return aborted === null ? null : Promise.reject(aborted);
+  }
+
   read(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
-    if (buf.byteLength === 0) return this.#closing !== null ? Promise.reject(closedError('read')) : Promise.resolve(0);
+    const refused = this.#refuseRead(options);
+    if (refused !== null) return refused;
+    if (buf.byteLength === 0) return Promise.resolve(0);
     return this.#read(buf.byteLength, buf, options?.signal) as Promise<number>;
   }
 
-  async readv(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
-    if (this.#closing !== null) throw closedError('read');
+  readv(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
+    return this.#refuseRead(options) ?? this.#readv(buffers, options);
+  }
+
+  async #readv(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
     const total = buffers.reduce((sum, b) => sum + b.byteLength, 0);
     const chunk = total === 0 ? null : await this.chunk(total, options?.signal);
     if (chunk === null) return 0;
@@ -435,8 +448,8 @@ class SocketIo {
   /** Why a write may not start (a rejection), or null. */
   #refuseWrite(options: IoOptions | undefined): Promise<never> | null {
     if (this.#closing !== null) return Promise.reject(closedError('write'));
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const aborted = abortedBy(options);
+    if (aborted !== null) return Promise.reject(aborted);
     // After a reset no op has reported yet, the kernel gives its error (ECONNRESET) to this write.
     if (this.socket.destroyed && this.#error !== null && typeof (this.#error as NodeJS.ErrnoException).errno === 'number') {
       return Promise.reject(errnoException((this.#takeError() as NodeJS.ErrnoException).errno!, 'write'));
@@ -520,6 +533,7 @@ class SocketIo {
   /** Each chunk is a Buffer of its own, which also keeps the promise of a borrowed one (`{ borrow: true }`). */
   chunks(options: ChunkOptions | undefined): ChunkIterator {
     if (this.#closing !== null) throw closedError('read');
+    checkLoopOptions(options);
     const signal = options?.signal;
     let done = false;
     const finish = (): IteratorResult<Buffer> => {
@@ -550,8 +564,10 @@ class SocketIo {
     return iterator as unknown as ChunkIterator;
   }
 
-  shutdown(how: 'write' | 'read' | 'both'): Promise<void> {
+  shutdown(how: 'write' | 'read' | 'both', options: IoOptions | undefined): Promise<void> {
     if (this.#closing !== null) return Promise.reject(closedError('shutdown'));
+    const aborted = abortedBy(options);
+    if (aborted !== null) return Promise.reject(aborted);
     if (how === 'read' || how === 'both') {
       this.#ended = true;
       this.#serve();
@@ -678,9 +694,9 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
       return this.#io.chunks(undefined);
     }
 
-    override shutdown(how: 'write' | 'read' | 'both' = 'write'): Promise<void> {
+    override shutdown(how: 'write' | 'read' | 'both' = 'write', options?: IoOptions): Promise<void> {
       if (how !== 'write' && how !== 'read' && how !== 'both') throw invalidArgType('how', "'write', 'read' or 'both'", how);
-      return this.#io.shutdown(how);
+      return this.#io.shutdown(how, options);
     }
 
     override close(): Promise<void> {
@@ -859,11 +875,13 @@ function overNodeServer<S, L extends Listener<S>>(Base: ListenerClass<L>) {
       return this.#queue.closed;
     }
 
-    override accept(options?: AcceptOptions): Promise<S> {
+    override async accept(options?: AcceptOptions): Promise<S> {
+      checkOptions(options);
       return this.#queue.accept(options);
     }
 
     override connections(options?: AcceptOptions): AsyncIterableIterator<S> {
+      checkOptions(options);
       return this.#queue.connections(options?.signal);
     }
 
@@ -958,12 +976,13 @@ class NodeUdpSocket extends (UdpSocket as unknown as new (fd: number, ring: Ring
 
   override async send(data: Uint8Array | string, port: number, host = 'localhost', options?: { signal?: AbortSignal }): Promise<number> {
     this.#checkOpen('sendmsg');
+    const buf = checkSend(data, port, options);
     if (options?.signal?.aborted) throw abortError(options.signal);
     this.#sends++;
     try {
       const ip = await resolveHost(host);
       return await new Promise<number>((resolve, reject) => {
-        this.#socket.send(data, port, ip, (error, bytes) =>
+        this.#socket.send(buf, port, ip, (error, bytes) =>
           error ? reject(errnoException((error as NodeJS.ErrnoException).errno ?? -1, 'sendmsg', { address: ip, port })) : resolve(bytes),
         );
       });
@@ -974,6 +993,7 @@ class NodeUdpSocket extends (UdpSocket as unknown as new (fd: number, ring: Ring
 
   override async recv(options?: { signal?: AbortSignal }): Promise<Datagram> {
     this.#checkOpen('recvmsg');
+    checkOptions(options);
     for (;;) {
       const datagram = this.#queue.shift();
       if (datagram !== undefined) return datagram;
@@ -986,6 +1006,7 @@ class NodeUdpSocket extends (UdpSocket as unknown as new (fd: number, ring: Ring
   /** Each datagram's data is a Buffer of its own, which also keeps the promise of a borrowed one. */
   override datagrams(options?: DatagramOptions): AsyncIterableIterator<BorrowedDatagram> {
     this.#checkOpen('recvmsg');
+    checkLoopOptions(options);
     return this.#loop(options?.signal) as AsyncIterableIterator<BorrowedDatagram>;
   }
 

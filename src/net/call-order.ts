@@ -9,7 +9,7 @@
 // ahead of it starts at once, so awaited calls pay one promise reaction, and
 // nothing else is made for it (no closure, no queue).
 import { AbortError } from '../sys/errors.js';
-import { checkOptions, type OpOptions } from '../op/op.js';
+import { abortedBy, type OpOptions } from '../op/op.js';
 
 /** A call that waits for the one ahead of it. */
 interface Waiting {
@@ -66,8 +66,9 @@ export class CallOrder {
    */
   run<T>(start: () => Promise<T>, options: OpOptions | undefined, tag?: unknown): Promise<T> {
     // Checked before a call that starts at once too: a start that sends nothing (an empty writev) never checks them.
-    const signal = checkOptions(options);
-    if (signal?.aborted === true) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    const aborted = abortedBy(options);
+    if (aborted !== null) return Promise.reject(aborted);
+    const signal = options?.signal;
     if (this.idle) return this.started(start());
     return new Promise<T>((resolve, reject) => {
       const entry: Waiting = { start, resolve: resolve as Waiting['resolve'], reject, signal, onAbort: undefined, tag };

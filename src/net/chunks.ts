@@ -25,6 +25,19 @@ export type BorrowedChunk = Buffer & {
   readonly [borrowed]: true;
 };
 
+/**
+ * Checks the options of a receive loop, chunks() or datagrams() (`signal`,
+ * `borrow`), on either backend, and gives whether values are borrowed.
+ */
+export function checkLoopOptions(options: unknown): boolean {
+  if (options === undefined) return false;
+  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+  const { signal, borrow } = options as ChunkOptions;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  if (borrow !== undefined && typeof borrow !== 'boolean') throw invalidArgType('options.borrow', 'of type boolean', borrow);
+  return borrow === true;
+}
+
 /** Options for SocketStream.chunks(). */
 export interface ChunkOptions {
   /** Aborting it cancels the recv in the kernel. */
@@ -113,9 +126,7 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
     /** Read with source.read(), not a multishot recv (the source has bytes to hand out first). */
     plain = false,
   ) {
-    if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
-    if (options.borrow !== undefined && typeof options.borrow !== 'boolean') throw invalidArgType('options.borrow', 'of type boolean', options.borrow);
-    this.borrow = options.borrow === true;
+    this.borrow = checkLoopOptions(options);
     const pool = plain ? null : recvBuffers(source.ring);
     if (pool === null) {
       this.options = options;

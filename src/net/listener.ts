@@ -11,6 +11,7 @@
 // ACCEPT re-armed after each connection.
 import type { Ring } from '../driver/ring.js';
 import type { Multishot } from '../op/multishot.js';
+import { checkOptions } from '../op/op.js';
 import { EINVAL } from '../sys/errno.js';
 import { handleClosedError } from '../sys/errors.js';
 import { SOCK_CLOEXEC } from '../sys/socket-constants.js';
@@ -75,6 +76,7 @@ export abstract class Listener<S> implements AsyncIterable<S>, AcceptingListener
   /** Accepts one connection (IORING_OP_ACCEPT with SOCK_CLOEXEC). */
   async accept(options?: AcceptOptions): Promise<S> {
     if (this.closing !== null) throw handleClosedError('accept', 'listener');
+    checkOptions(options);
     // An ACCEPT placed while a cancelled multishot accept still runs could take a connection after one it brings.
     while (this.kept.length === 0 && this.ending !== null) {
       await this.ending;
@@ -124,6 +126,7 @@ export abstract class Listener<S> implements AsyncIterable<S>, AcceptingListener
 
   /** Connections as they come, from one multishot accept re-armed as needed. */
   connections(options?: AcceptOptions): AsyncIterableIterator<S> {
+    checkOptions(options);
     const signal = this.signalFor(options?.signal);
     return new AcceptLoop(
       this,

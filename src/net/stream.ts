@@ -6,7 +6,7 @@
 // not fit.
 import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
-import { checkOptions, type OpSpec } from '../op/op.js';
+import { abortedBy, checkOptions, type OpSpec } from '../op/op.js';
 import type { IoUring } from '../ring/io-uring.js';
 import { type RingcoreError, chunkLoopReadingError, detachedWriteError, errnoException, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import { IovecCursor } from '../sys/iovec.js';
@@ -240,8 +240,12 @@ export class SocketStream implements AsyncIterable<Buffer> {
     checkView(buf);
     if (this.closing !== null) return Promise.reject(closedError('read'));
     if (this.iterator?.live === true) return Promise.reject(chunkLoopReadingError('read()'));
-    // A RECV of 0 bytes waits for bytes to come (and takes none), where read(2) and readv() return 0 at once.
-    if (buf.byteLength === 0) return Promise.resolve(0);
+    // A RECV of 0 bytes waits for bytes to come (and takes none), where read(2) and readv() return 0 at once;
+    // its options are checked all the same, as readv([])'s are.
+    if (buf.byteLength === 0) {
+      const aborted = abortedBy(options);
+      return aborted === null ? Promise.resolve(0) : Promise.reject(aborted);
+    }
     const reads = (this.reads ??= new CallOrder());
     return reads.idle ? reads.started(this.recv(buf, options)) : reads.run(() => this.recv(buf, options), options);
   }
@@ -343,7 +347,7 @@ export class SocketStream implements AsyncIterable<Buffer> {
     // A kernel without SEND_ZC (before 6.0) sends as if no threshold were set: its EINVAL failed every such write.
     if (rest.byteLength >= zeroCopyThreshold && this.ring.supports(IORING_OP_SEND_ZC)) {
       if (this.ending !== null) return Promise.reject(closedError('write'));
-      return sendZc(this.ring, this.fd, rest, options?.signal).then((n) => this.sent(buf, offset + n, options));
+      return sendZc(this.ring, this.fd, rest, checkOptions(options)).then((n) => this.sent(buf, offset + n, options));
     }
     let from = offset;
     let left = rest;

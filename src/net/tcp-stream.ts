@@ -1,6 +1,7 @@
 // A TCP connection. TcpStream.connect() is IORING_OP_CONNECT, with an optional
 // deadline enforced in the kernel (IORING_OP_LINK_TIMEOUT); TCP_NODELAY is on
 // by default (as in Go and Bun: request/response protocols want it).
+import { checkOptions } from '../op/op.js';
 import { usesNode } from '../backend/backend.js';
 import { nodeNet } from '../fallback/load-net.js';
 import { netRing } from './net-ring.js';
@@ -34,6 +35,8 @@ export class TcpStream extends SocketStream {
   /** Connects to host:port (default host 'localhost'). */
   static async connect(options: ConnectOptions): Promise<TcpStream> {
     const port = checkPort(options?.port);
+    // Before either backend starts: node:net's socket would be left open, its errors unheard.
+    checkOptions(options);
     // The deadline counts from here: the name lookup, and the socket's wait for room in the ring, included.
     const startedAt = options.timeout === undefined ? undefined : performance.now();
     const ring = options.ring ?? netRing();

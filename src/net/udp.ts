@@ -32,6 +32,8 @@ import { bindSocket, closeFdNow, closeSocket, createSocket, localName, setIntOpt
 import { BufferRing, checkBufferRingOptions } from './buffer-ring.js';
 import { DatagramIterator, PAYLOAD_AT, type BorrowedDatagram, type Datagram } from './udp-datagrams.js';
 import { acquireGroup, releaseGroup } from './buffer-groups.js';
+import { checkLoopOptions } from './chunks.js';
+import { checkOptions, type OpOptions } from '../op/op.js';
 
 export type { BorrowedDatagram, Datagram } from './udp-datagrams.js';
 
@@ -87,6 +89,15 @@ function recvKit(maxDatagram: number): RecvKit {
   const name = sockaddrStorage();
   const data = Buffer.allocUnsafeSlow(maxDatagram);
   return { msg: message(name, name.length, data), name, data };
+}
+
+/** send()'s argument checks, the same on both backends: gives the bytes to send. */
+export function checkSend(data: unknown, port: unknown, options: unknown): Uint8Array {
+  checkPort(port);
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  if (!(buf instanceof Uint8Array)) throw invalidArgType('data', 'a string, Buffer or Uint8Array', data);
+  checkOptions(options as OpOptions | undefined);
+  return buf;
 }
 
 /** A bound UDP socket (IPv4 or IPv6, SO_BROADCAST on): send(), recv(), or iterate it for datagrams. */
@@ -165,9 +176,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
    */
   async send(data: Uint8Array | string, port: number, host = 'localhost', options?: { signal?: AbortSignal }): Promise<number> {
     this.checkOpen('sendmsg');
-    checkPort(port);
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    if (!(buf instanceof Uint8Array)) throw invalidArgType('data', 'a string, Buffer or Uint8Array', data);
+    const buf = checkSend(data, port, options);
     this.sends++;
     try {
       // An IP address resolves at once: no await, no turn of the microtask queue per datagram.
@@ -211,6 +220,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
    */
   async recv(options?: { signal?: AbortSignal }): Promise<Datagram> {
     this.checkOpen('recvmsg');
+    checkOptions(options);
     const kept = this.takeKept();
     if (kept !== undefined) return kept;
     // The buffers of the last recv that completed, or new ones while another recv has them.
@@ -242,7 +252,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   datagrams(options?: DatagramOptions): AsyncIterableIterator<Datagram>;
   datagrams(options?: DatagramOptions): AsyncIterableIterator<Datagram> {
     this.checkOpen('recvmsg');
-    if (options?.borrow !== undefined && typeof options.borrow !== 'boolean') throw invalidArgType('options.borrow', 'of type boolean', options.borrow);
+    checkLoopOptions(options);
     if (this.pool === null) {
       const group = acquireGroup(this.ring);
       try {

@@ -1,6 +1,7 @@
 // Unix domain stream sockets: UnixListener.bind({ path }) and
 // UnixStream.connect({ path }). A path starting with '\0' is an abstract
 // socket (no file). The listener removes its socket file when closed.
+import { checkOptions } from '../op/op.js';
 import { usesNode } from '../backend/backend.js';
 import { nodeNet } from '../fallback/load-net.js';
 import { unlinkSync } from 'node:fs';
@@ -29,6 +30,8 @@ export class UnixStream extends SocketStream {
   /** Connects to the socket at `options.path` (IORING_OP_CONNECT) and resolves with the stream. */
   static async connect(options: UnixConnectOptions): Promise<UnixStream> {
     const addr = unixSockaddr(options?.path);
+    // Before either backend starts: node:net's socket would be left open, its errors unheard.
+    checkOptions(options);
     const ring = options.ring ?? netRing();
     if (usesNode()) return (await nodeNet()).connectUnix(options, ring);
     const fd = await connectSocket(ring, AF_UNIX, addr, { address: options.path }, { signal: options.signal, timeout: options.timeout });

@@ -90,6 +90,15 @@ export function checkOptions(options: OpOptions | undefined): AbortSignal | unde
 }
 
 /**
+ * checkOptions() for a call that may start no op (an empty read or write, or
+ * one that waits its turn): the AbortError it rejects with now, else null.
+ */
+export function abortedBy(options: OpOptions | undefined): AbortError | null {
+  const signal = checkOptions(options);
+  return signal?.aborted === true ? new AbortError(undefined, { cause: signal.reason }) : null;
+}
+
+/**
  * How an op settled by callback reports, once: (null, value), or (error)
  * with the same Node-style error its promise would reject with. Called from
  * the reap of its CQE (or, for an op that never got an SQE, in a microtask

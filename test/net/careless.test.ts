@@ -225,3 +225,101 @@ test('bad arguments throw ERR_INVALID_ARG_TYPE, open or closed, and a zero-byte 
     },
   );
 });
+
+// The node backend checked no options: write('x', { signal: 5 }) wrote 'x'
+// and resolved, writev(), readv(), shutdown(), chunks(), accept() and UDP's
+// calls took any options, and connect({ signal: 5 }) left node:net's socket
+// open, its 'error' event unheard, which killed the process. On io_uring an
+// empty read took any options and chunks({ signal: 5 }) threw a bare
+// TypeError. Now both give the same outcome, and nothing is sent.
+test('bad options throw TypeError and an aborted signal rejects, before anything is sent, the same on both backends', () => {
+  const bads = ['{ signal: 5 }', '5', 'null', '{ signal: AbortSignal.abort() }'];
+  onEachBackend(
+    `
+    const listener = await api.TcpListener.bind({ host: '127.0.0.1' });
+    const port = listener.address().port;
+    const accepted = listener.accept();
+    const a = await api.TcpStream.connect({ host: '127.0.0.1', port });
+    const b = await accepted;
+    const udp = await api.UdpSocket.bind({ host: '127.0.0.1' });
+    const outcome = (call) => {
+      try {
+        const result = call();
+        if (typeof result?.then !== 'function') {
+          result?.return?.();
+          return 'ok';
+        }
+        return result.then(() => 'ok', (e) => e.name + ' ' + e.code);
+      } catch (e) {
+        return 'throws ' + e.name + ' ' + e.code;
+      }
+    };
+    const table = (o) => ({
+      write: () => a.write('w', o),
+      'empty write': () => a.write('', o),
+      writev: () => a.writev(['v'], o),
+      'empty writev': () => a.writev([], o),
+      read: () => b.read(Buffer.alloc(1), o),
+      'empty read': () => b.read(Buffer.alloc(0), o),
+      'empty readv': () => b.readv([], o),
+      shutdown: () => a.shutdown('write', o),
+      chunks: () => b.chunks(o),
+      accept: () => listener.accept(o),
+      connections: () => listener.connections(o),
+      'TCP connect': () => api.TcpStream.connect({ host: '127.0.0.1', port, ...o }),
+      'Unix connect': () => api.UnixStream.connect({ path: dir + '/none', ...o }),
+      'UDP send': () => udp.send('u', udp.address().port, '127.0.0.1', o),
+      'UDP recv': () => udp.recv(o),
+      datagrams: () => udp.datagrams(o),
+    });
+    const out = {};
+    for (const [name, o] of [${bads.map((b) => `['${b}', ${b}]`).join(', ')}]) {
+      for (const [call, f] of Object.entries(table(o))) {
+        // connect() spreads its options: 5 and null add nothing there.
+        if (call.endsWith('connect') && typeof o !== 'object') continue;
+        if (call.endsWith('connect') && o === null) continue;
+        (out[call] ??= []).push(await outcome(f));
+      }
+    }
+    // Nothing of the calls above was sent: the peers get only what comes now.
+    await a.write('end');
+    await a.shutdown();
+    const got = [];
+    for await (const chunk of b) got.push(chunk);
+    out.received = Buffer.concat(got).toString();
+    await udp.send('last', udp.address().port, '127.0.0.1');
+    out.datagram = (await udp.recv()).data.toString();
+    await Promise.all([a.close(), b.close(), listener.close(), udp.close()]);
+    console.log(JSON.stringify(out));
+    process.exit(0);
+  `,
+    (() => {
+      const type = 'throws TypeError ERR_INVALID_ARG_TYPE';
+      const aborted = 'AbortError ABORT_ERR';
+      const rejectsType = 'TypeError ERR_INVALID_ARG_TYPE';
+      const sync = [type, type, type, aborted];
+      const async = [rejectsType, rejectsType, rejectsType, aborted];
+      return {
+        write: sync,
+        'empty write': sync,
+        writev: sync,
+        'empty writev': sync,
+        read: sync,
+        'empty read': sync,
+        'empty readv': sync,
+        shutdown: sync,
+        // A loop's signal is checked by its next(), as a for await loop's.
+        chunks: [type, type, type, 'ok'],
+        accept: async,
+        connections: [type, type, type, 'ok'],
+        'TCP connect': [rejectsType, aborted],
+        'Unix connect': [rejectsType, aborted],
+        'UDP send': async,
+        'UDP recv': async,
+        datagrams: [type, type, type, 'ok'],
+        received: 'end',
+        datagram: 'last',
+      };
+    })(),
+  );
+});
