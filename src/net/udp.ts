@@ -228,10 +228,17 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     this.recvKit = null;
     const { msg, name, data } = kit;
     const fd = this.fd;
-    const n = await this.ring.submit(
-      { syscall: 'recvmsg', prep: (uring, sqe) => uring.prepRecvmsg(sqe, fd, addressOf(msg), MSG_TRUNC), pin: [msg, name, data] },
-      { signal: this.signalFor(options?.signal) },
-    );
+    let n: number;
+    try {
+      n = await this.ring.submit(
+        { syscall: 'recvmsg', prep: (uring, sqe) => uring.prepRecvmsg(sqe, fd, addressOf(msg), MSG_TRUNC), pin: [msg, name, data] },
+        { signal: this.signalFor(options?.signal) },
+      );
+    } catch (error) {
+      // Cancelled by close(), not by the caller's signal: the socket is closed (as on the node backend), nobody aborted.
+      if (this.closing !== null && options?.signal?.aborted !== true) throw handleClosedError('recvmsg', 'socket');
+      throw error;
+    }
     // Settled by its CQE: the kernel is done with the kit (a failed recv's is dropped, not reused).
     const datagram = { data: Buffer.from(data.subarray(0, Math.min(n, data.length))), address: decodeInet(name)!, truncated: n > data.length };
     // The kernel wrote the source's length over msg_namelen: give the next recv the whole storage again.

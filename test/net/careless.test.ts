@@ -323,3 +323,27 @@ test('bad options throw TypeError and an aborted signal rejects, before anything
     })(),
   );
 });
+
+// A recv() waiting when close() came rejected with an AbortError on io_uring
+// (close() aborts the recvs it cancels) though nothing was aborted by the
+// caller; the node backend, and a recv() after close(), say ERR_RINGCORE_CLOSED.
+test('UDP: a recv() waiting when close() is called rejects ERR_RINGCORE_CLOSED on both backends; one whose own signal aborts, AbortError', () => {
+  onEachBackend(
+    `
+    const udp = await api.UdpSocket.bind({ host: '127.0.0.1' });
+    const settled = (p) => p.then((d) => 'datagram ' + d.data, (e) => e.name + ' ' + e.code);
+    const controller = new AbortController();
+    const waiting = [udp.recv(), udp.recv(), udp.recv({ signal: controller.signal })];
+    controller.abort();
+    const closed = udp.close();
+    const out = { waiting: await Promise.all(waiting.map(settled)), after: await settled(udp.recv()) };
+    await closed;
+    console.log(JSON.stringify(out));
+    process.exit(0);
+  `,
+    {
+      waiting: ['RingcoreError ERR_RINGCORE_CLOSED', 'RingcoreError ERR_RINGCORE_CLOSED', 'AbortError ABORT_ERR'],
+      after: 'RingcoreError ERR_RINGCORE_CLOSED',
+    },
+  );
+});
