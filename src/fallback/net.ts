@@ -19,7 +19,7 @@ import { resolveHost, type SocketAddress } from '../net/address.js';
 import { checkLoopOptions, type BorrowedChunk, type ChunkIterator, type ChunkOptions } from '../net/chunks.js';
 import { abortedBy, checkOptions } from '../op/op.js';
 import type { AcceptOptions, Listener } from '../net/listener.js';
-import type { IoOptions, SocketStream } from '../net/stream.js';
+import { ownBytes, type IoOptions, type SocketStream } from '../net/stream.js';
 import { listeningTcpSocket, TcpListener, type TcpListenOptions } from '../net/tcp-listener.js';
 import { TcpStream, type ConnectOptions } from '../net/tcp-stream.js';
 import { checkSend, UdpSocket, type BorrowedDatagram, type Datagram, type DatagramOptions, type UdpBindOptions } from '../net/udp.js';
@@ -426,7 +426,8 @@ class SocketIo {
     const refused = this.#refuseWrite(options);
     if (refused !== null) return refused;
     if (typeof data !== 'string' && data.byteLength === 0) return RESOLVED;
-    this.socket.write(data);
+    // A small write sends what its buffer held at the call, as on io_uring: node:net would send the buffer as it is when its turn comes.
+    this.socket.write(typeof data === 'string' ? data : ownBytes(data, data));
     this.#written += lengthOf(data);
     return this.#handedOver(options?.signal);
   }

@@ -57,8 +57,12 @@ function bytesOf(data: Bytes): Uint8Array {
  */
 const SMALL_WRITE = 16 * 1024;
 
-/** The bytes a write waiting behind others sends: a copy of a small one (SMALL_WRITE); a string's are a copy already. */
-function ownBytes(data: Bytes, buf: Uint8Array): Uint8Array {
+/**
+ * The bytes a write waiting behind others sends: a copy of a small one
+ * (SMALL_WRITE); a string's are a copy already. The node backend's write()
+ * too: node:net holds the caller's buffer until it is sent.
+ */
+export function ownBytes(data: Bytes, buf: Uint8Array): Uint8Array {
   return typeof data !== 'string' && buf.byteLength < SMALL_WRITE ? Buffer.from(buf) : buf;
 }
 

@@ -347,3 +347,57 @@ test('UDP: a recv() waiting when close() is called rejects ERR_RINGCORE_CLOSED o
     },
   );
 });
+
+// On the node backend a small write() waiting behind a large one handed
+// node:net the caller's buffer, which node:net sends as it is when its turn
+// comes: a scratch buffer refilled right after write() returned sent the
+// refilled bytes ('zzz…'), where io_uring copies such a write at the call
+// (docs/net.md). node:net itself sends the refilled bytes: shown alongside.
+test('a small write waiting behind a large one sends the bytes of the call, not the refilled buffer, on both backends (node:net sends the refilled ones)', () => {
+  onEachBackend(
+    `
+    import net from 'node:net';
+    /** A peer that reads only once the writes are made; what it got after the first 8 MiB. */
+    async function peer(write) {
+      let accepted;
+      const connection = new Promise((resolve) => (accepted = resolve));
+      const server = net.createServer((s) => { s.pause(); accepted(s); });
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { done } = await write(server.address().port, connection);
+      const s = await connection;
+      const chunks = [];
+      s.on('data', (d) => chunks.push(d));
+      s.resume();
+      await done;
+      await new Promise((resolve) => s.on('end', resolve));
+      server.close();
+      return Buffer.concat(chunks).subarray(8 << 20).toString();
+    }
+    const calls = async (write) => {
+      const scratch = Buffer.alloc(4);
+      const writes = [write(Buffer.alloc(8 << 20, 0x61))];
+      for (const digit of '012') {
+        scratch.fill(digit);
+        writes.push(write(scratch));
+      }
+      scratch.fill('z');
+      return writes;
+    };
+    const ringcore = await peer(async (port) => {
+      const conn = await api.TcpStream.connect({ host: '127.0.0.1', port });
+      const writes = await calls((b) => conn.write(b));
+      return { done: Promise.all(writes).then(() => conn.close()) };
+    });
+    const nodeNet = await peer(async (port) => {
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.on('connect', resolve));
+      const writes = await calls((b) => new Promise((resolve) => socket.write(b, resolve)));
+      socket.end();
+      return { done: Promise.all(writes) };
+    });
+    console.log(JSON.stringify({ ringcore, nodeNet }));
+    process.exit(0);
+  `,
+    { ringcore: '000011112222', nodeNet: 'zzzzzzzzzzzz' },
+  );
+});
