@@ -8,7 +8,7 @@
 import type * as Dgram from 'node:dgram';
 import type * as Net from 'node:net';
 import type { Ring } from '../driver/ring.js';
-import { AbortError, errnoException, invalidArgType, RingcoreError, timedOutException, unreachableError } from '../sys/errors.js';
+import { AbortError, chunkLoopReadingError, errnoException, invalidArgType, RingcoreError, timedOutException, unreachableError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
 import { native } from '../sys/native.js';
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM } from '../sys/socket-constants.js';
@@ -230,6 +230,8 @@ class SocketIo {
   #written = 0;
   /** Writes still in node:net's buffer, by where their bytes end in that stream: destroy() rejects those it cuts short. */
   #unsent: Set<UnsentWrite> | null = null;
+  /** Whether the last chunk loop may still yield: read(), readv() and chunks() refuse meanwhile, as on io_uring. */
+  #loopLive: () => boolean = () => false;
   /** `direct`: the socket was made with DirectReads' `onread` (no 'data' events then). */
   constructor(socket: Net.Socket, direct: DirectReads | null) {
     this.socket = socket;
@@ -391,21 +393,22 @@ class SocketIo {
   }
 
   /** Why a read may not start (a rejection), or null; bad options throw, as the io_uring backend's. */
-  #refuseRead(options: IoOptions | undefined): Promise<never> | null {
+  #refuseRead(options: IoOptions | undefined, call: string): Promise<never> | null {
     if (this.#closing !== null) return Promise.reject(closedError('read'));
+    if (this.#loopLive()) return Promise.reject(chunkLoopReadingError(call));
     const aborted = abortedBy(options);
     return aborted === null ? null : Promise.reject(aborted);
   }
 
   read(buf: Uint8Array, options: IoOptions | undefined): Promise<number> {
-    const refused = this.#refuseRead(options);
+    const refused = this.#refuseRead(options, 'read()');
     if (refused !== null) return refused;
     if (buf.byteLength === 0) return Promise.resolve(0);
     return this.#read(buf.byteLength, buf, options?.signal) as Promise<number>;
   }
 
   readv(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
-    return this.#refuseRead(options) ?? this.#readv(buffers, options);
+    return this.#refuseRead(options, 'readv()') ?? this.#readv(buffers, options);
   }
 
   async #readv(buffers: Uint8Array[], options: IoOptions | undefined): Promise<number> {
@@ -534,9 +537,11 @@ class SocketIo {
   /** Each chunk is a Buffer of its own, which also keeps the promise of a borrowed one (`{ borrow: true }`). */
   chunks(options: ChunkOptions | undefined): ChunkIterator {
     if (this.#closing !== null) throw closedError('read');
+    if (this.#loopLive()) throw chunkLoopReadingError('chunks()');
     checkLoopOptions(options);
     const signal = options?.signal;
     let done = false;
+    this.#loopLive = () => !done && signal?.aborted !== true;
     const finish = (): IteratorResult<Buffer> => {
       done = true;
       return { done: true, value: undefined };

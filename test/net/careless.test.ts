@@ -401,3 +401,41 @@ test('a small write waiting behind a large one sends the bytes of the call, not 
     { ringcore: '000011112222', nodeNet: 'zzzzzzzzzzzz' },
   );
 });
+
+// The node backend served a read() during a chunk loop (documented as a
+// difference): a program reading inside its loop worked there and failed
+// with ERR_INVALID_STATE once io_uring was allowed.
+test('read(), readv() and chunks() while a chunk loop may still yield refuse with ERR_INVALID_STATE on both backends; after the loop, reads go on', () => {
+  onEachBackend(
+    `
+    const listener = await api.TcpListener.bind({ host: '127.0.0.1' });
+    const accepted = listener.accept();
+    const a = await api.TcpStream.connect({ host: '127.0.0.1', port: listener.address().port });
+    const b = await accepted;
+    await listener.close();
+    const settled = (call) => {
+      try {
+        return call().then((n) => 'ok ' + n, (e) => e.code);
+      } catch (e) {
+        return 'throws ' + e.code;
+      }
+    };
+    await a.write('first|second');
+    const out = {};
+    for await (const chunk of b) {
+      out.chunk = chunk.toString();
+      out.read = await settled(() => b.read(Buffer.alloc(4)));
+      out.readv = await settled(() => b.readv([Buffer.alloc(4)]));
+      out.chunks = await settled(() => b.chunks());
+      break;
+    }
+    await a.write('third');
+    const buf = Buffer.alloc(5);
+    out.after = buf.subarray(0, await b.read(buf)).toString();
+    await Promise.all([a.close(), b.close()]);
+    console.log(JSON.stringify(out));
+    process.exit(0);
+  `,
+    { chunk: 'first|second', read: 'ERR_INVALID_STATE', readv: 'ERR_INVALID_STATE', chunks: 'throws ERR_INVALID_STATE', after: 'third' },
+  );
+});
