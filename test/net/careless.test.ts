@@ -54,6 +54,15 @@ const countingServer = `
   let connections = 1;
 `;
 
+/** `a` and `b`, two ends of a TCP connection (not socketpair(): under Bun the node backend has none). */
+const tcpPair = `
+  const listener = await api.TcpListener.bind({ host: '127.0.0.1' });
+  const accepted = listener.accept();
+  const a = await api.TcpStream.connect({ host: '127.0.0.1', port: listener.address().port });
+  const b = await accepted;
+  await listener.close();
+`;
+
 /** A node:net server that collects (`got`), and `conn`, a ringcore TcpStream connected to it. */
 const tcpClient = `
   const server = net.createServer();
@@ -188,12 +197,7 @@ test('UDP: sends not awaited before close() go out (node:dgram drops them withou
 test('bad arguments throw ERR_INVALID_ARG_TYPE, open or closed, and a zero-byte read after close() rejects, on both backends', () => {
   onEachBackend(
     `
-    // TCP, not socketpair(): under Bun the node backend has no socketpair().
-    const listener = await api.TcpListener.bind({ host: '127.0.0.1' });
-    const accepted = listener.accept();
-    const a = await api.TcpStream.connect({ host: '127.0.0.1', port: listener.address().port });
-    const b = await accepted;
-    await listener.close();
+    ${tcpPair}
     const code = (call) => {
       try {
         return call().then(() => 'ok', (e) => e.code);
@@ -408,11 +412,7 @@ test('a small write waiting behind a large one sends the bytes of the call, not 
 test('read(), readv() and chunks() while a chunk loop may still yield refuse with ERR_INVALID_STATE on both backends; after the loop, reads go on', () => {
   onEachBackend(
     `
-    const listener = await api.TcpListener.bind({ host: '127.0.0.1' });
-    const accepted = listener.accept();
-    const a = await api.TcpStream.connect({ host: '127.0.0.1', port: listener.address().port });
-    const b = await accepted;
-    await listener.close();
+    ${tcpPair}
     const settled = (call) => {
       try {
         return call().then((n) => 'ok ' + n, (e) => e.code);
