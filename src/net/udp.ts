@@ -7,6 +7,7 @@ import { usesNode } from '../backend/backend.js';
 import { nodeNet } from '../fallback/load-net.js';
 import { netRing } from './net-ring.js';
 import type { Ring } from '../driver/ring.js';
+import { kOp, type Op } from '../op/op.js';
 import { errnoException, invalidArgType, outOfRange, handleClosedError } from '../sys/errors.js';
 import { EAGAIN } from '../sys/errno.js';
 import { native } from '../sys/native.js';
@@ -103,7 +104,13 @@ export function checkSend(data: unknown, port: unknown, options: unknown): Uint8
 /** A bound UDP socket (IPv4 or IPv6, SO_BROADCAST on): send(), recv(), or iterate it for datagrams. */
 export class UdpSocket implements AsyncIterable<Datagram> {
   private closing: Promise<void> | null = null;
-  private readonly stop = new AbortController();
+  /**
+   * recv() ops in flight, aborted by close(). Not an AbortSignal of the
+   * socket's handed to each: watching one cost every recv an 'abort'
+   * listener added and removed (EventTarget's, slow to warm up), and an
+   * AbortSignal.any() per recv with a caller's signal.
+   */
+  private readonly recvs = new Set<Op<number>>();
   private readonly local: SocketAddress;
   private pool: BufferRing | null = null;
   private readonly iterators = new Set<DatagramIterator>();
@@ -159,10 +166,6 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   /** The bound `{ address, family, port }`, as dgram.Socket's address(). */
   address(): SocketAddress {
     return { ...this.local };
-  }
-
-  private signalFor(signal: AbortSignal | undefined): AbortSignal {
-    return signal === undefined ? this.stop.signal : AbortSignal.any([signal, this.stop.signal]);
   }
 
   private checkOpen(syscall: string): void {
@@ -228,16 +231,22 @@ export class UdpSocket implements AsyncIterable<Datagram> {
     this.recvKit = null;
     const { msg, name, data } = kit;
     const fd = this.fd;
+    const signal = options?.signal;
+    const received = this.ring.submit(
+      { syscall: 'recvmsg', prep: (uring, sqe) => uring.prepRecvmsg(sqe, fd, addressOf(msg), MSG_TRUNC), pin: [msg, name, data] },
+      signal === undefined ? undefined : { signal },
+    );
+    const op = received[kOp]!;
+    this.recvs.add(op);
     let n: number;
     try {
-      n = await this.ring.submit(
-        { syscall: 'recvmsg', prep: (uring, sqe) => uring.prepRecvmsg(sqe, fd, addressOf(msg), MSG_TRUNC), pin: [msg, name, data] },
-        { signal: this.signalFor(options?.signal) },
-      );
+      n = await received;
     } catch (error) {
       // Cancelled by close(), not by the caller's signal: the socket is closed (as on the node backend), nobody aborted.
-      if (this.closing !== null && options?.signal?.aborted !== true) throw handleClosedError('recvmsg', 'socket');
+      if (this.closing !== null && signal?.aborted !== true) throw handleClosedError('recvmsg', 'socket');
       throw error;
+    } finally {
+      this.recvs.delete(op);
     }
     // Settled by its CQE: the kernel is done with the kit (a failed recv's is dropped, not reused).
     const datagram = { data: Buffer.from(data.subarray(0, Math.min(n, data.length))), address: decodeInet(name)!, truncated: n > data.length };
@@ -311,7 +320,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
    */
   close(): Promise<void> {
     if (this.closing === null) {
-      this.stop.abort();
+      for (const op of this.recvs) op.abort(undefined);
       const iterators = [...this.iterators];
       this.iterators.clear();
       for (const iterator of iterators) void iterator.return();
