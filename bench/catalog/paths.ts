@@ -15,10 +15,18 @@ const PATHS: { path: string; label: string; quick: number; count: number }[] = [
   { path: 'small-writes', label: 'TCP: 10,000 × 64 B write(), not awaited', quick: 10_000, count: 10_000 },
   { path: 'sleeps', label: '1000 × sleep(1) under Promise.all', quick: 1000, count: 1000 },
   { path: 'udp', label: 'UDP: send + receive 64 B, each awaited', quick: 500, count: 3000 },
+  { path: 'sleep-loop', label: 'a loop of await sleep(1)', quick: 100, count: 500 },
+  { path: 'duplex', label: "toDuplex(TcpStream): write 64 B, await 'data'", quick: 1000, count: 5000 },
 ];
 
 /** The Node side of the rows that are not node:fs/promises. */
-const NODE_LABELS: Record<string, string> = { 'small-writes': 'node:net', sleeps: 'node:timers/promises', udp: 'node:dgram' };
+const NODE_LABELS: Record<string, string> = {
+  'small-writes': 'node:net',
+  sleeps: 'node:timers/promises',
+  udp: 'node:dgram',
+  'sleep-loop': 'node:timers/promises',
+  duplex: 'node:net',
+};
 
 const BATCHES: Record<Mode, number> = { quick: 3, default: 5, full: 7 };
 
@@ -40,7 +48,9 @@ export const paths: ScenarioDef = {
     '1000 `sleep(1)` (ringcore/time) at once and awaits them with Promise.all, against node:timers/promises ' +
     '`setTimeout(1)`; its figures are per sleep. The UDP row sends a 64 B datagram from one socket to another on ' +
     "127.0.0.1 and receives it, both awaited (ringcore/net `send()` then `recv()`; node:dgram: `send()`'s callback " +
-    "and the 'message' event).",
+    "and the 'message' event). The sleep loop awaits one `sleep(1)` at a time (per sleep). The Duplex row writes 64 B " +
+    "to a node:net echo server in the same process through `toDuplex(TcpStream)` and waits for the reply's 'data' " +
+    "(node:net: a `net.Socket`, `setNoDelay` on both); its figures are per round trip, the server's CPU included.",
   plan(mode) {
     const batches = BATCHES[mode];
     const runs = PATHS.flatMap(({ path, quick, count }) => {

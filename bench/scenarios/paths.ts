@@ -17,16 +17,22 @@
 //   udp                                      a 64 B datagram sent from one UDP socket to another on
 //                                            127.0.0.1, the send and the receive awaited (node:dgram:
 //                                            send, then the 'message' event)
+//   sleep-loop                               a loop of `await sleep(1)`, one sleep at a time (node:
+//                                            timers/promises setTimeout); value and CPU per sleep
+//   duplex                                   a 64 B ping-pong through toDuplex(TcpStream) as stream code
+//                                            uses it: write(), then wait for 'data' (node:net: a
+//                                            net.Socket); the echo server is node:net, in the process
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { setTimeout as nodeSleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as fs from 'ringcore/fs';
-import { TcpListener, UdpSocket } from 'ringcore/net';
+import { TcpListener, TcpStream, UdpSocket, toDuplex } from 'ringcore/net';
 import { sleep } from 'ringcore/time';
 import { benchMain, intParam, nowNs } from '../lib/child.js';
 import { benchDir } from '../lib/files.js';
@@ -182,6 +188,46 @@ function concurrentSleeps(impl: Impl, p: Params): Promise<Measurement> {
   return timeBatches(() => Promise.all(Array.from({ length: p.count }, one)), p);
 }
 
+/** One sleep(1) at a time, each awaited before the next. */
+function sleepLoop(impl: Impl, p: Params): Promise<Measurement> {
+  return timeCalls(impl === 'ringcore' ? () => sleep(1) : () => nodeSleep(1), p);
+}
+
+/** 64 B written to a node:net echo server and awaited back as 'data', on a RingcoreDuplex or a net.Socket. */
+async function duplexPingPong(impl: Impl, p: Params): Promise<Measurement> {
+  const server = net.createServer((socket) => socket.on('data', (chunk: Buffer) => socket.write(chunk)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  let socket: Duplex & { setNoDelay(noDelay?: boolean): unknown };
+  if (impl === 'ringcore') {
+    socket = toDuplex(await TcpStream.connect({ host: '127.0.0.1', port }));
+  } else {
+    const client = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => client.once('connect', resolve));
+    socket = client;
+  }
+  socket.setNoDelay(true);
+  const data = Buffer.alloc(64, 0x65);
+  let received = 0;
+  let wake: (() => void) | null = null;
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    // A 64 B reply can come in parts: the trip ends with its last byte.
+    if (received >= data.length) {
+      received -= data.length;
+      wake?.();
+    }
+  });
+  const measured = await timeCalls(() => {
+    const back = new Promise<void>((resolve) => (wake = resolve));
+    socket.write(data);
+    return back;
+  }, p);
+  socket.destroy();
+  await new Promise((resolve) => server.close(resolve));
+  return measured;
+}
+
 /** A node:dgram socket bound to an ephemeral port on 127.0.0.1. */
 async function nodeUdp(): Promise<dgram.Socket> {
   const socket = dgram.createSocket('udp4');
@@ -217,6 +263,8 @@ function measure(impl: Impl, p: Params): Promise<Measurement> {
   if (p.path === 'small-writes') return smallWrites(impl, p);
   if (p.path === 'udp') return datagrams(impl, p);
   if (p.path === 'sleeps') return concurrentSleeps(impl, p);
+  if (p.path === 'sleep-loop') return sleepLoop(impl, p);
+  if (p.path === 'duplex') return duplexPingPong(impl, p);
   return timeCalls(fsCall(impl, p.path), p);
 }
 
