@@ -87,7 +87,7 @@ test('a duplex that writes, ends and never reads closes once the peer ends', { t
     const client = await nodeConnect(listener.address().port);
     const stream = await listener.accept();
     const duplex = stream.toDuplex();
-    const closed = once(duplex, 'close');
+    const closed = new Promise((resolve) => duplex.once('close', resolve));
     const fromServer = readAll(client);
     duplex.end('goodbye');
     // The client sees all of it, then ends its own side in turn.
@@ -140,4 +140,48 @@ test('destroy() with a write in flight to a peer that does not read closes the s
   }
   assert.ok(total < 32 << 20, `the peer got part of the write (${total} bytes), then the end`);
   await b.close();
+});
+
+test("pause() and resume() inside 'data' handlers: every byte arrives, in order", async () => {
+  const [a, b] = socketpair();
+  const reader = b.toDuplex({ highWaterMark: 4096 });
+  const size = 4 * 1024 * 1024;
+  const block = Buffer.alloc(64 * 1024);
+  for (let i = 0; i < block.length; i++) block[i] = (i * 7) & 0xff;
+  const writing = (async () => {
+    for (let sent = 0; sent < size; sent += block.length) await a.write(block);
+    await a.shutdown('write');
+  })();
+  let received = 0;
+  let intact = true;
+  let pauses = 0;
+  reader.on('data', (chunk: Buffer) => {
+    for (let i = 0; i < chunk.length; i++) if (chunk[i] !== (((received + i) % block.length) * 7) % 256) intact = false;
+    received += chunk.length;
+    // Stop now and then, and start again from another turn.
+    if (pauses++ % 5 === 0) {
+      reader.pause();
+      setImmediate(() => reader.resume());
+    }
+  });
+  await Promise.all([once(reader, 'end'), writing]);
+  assert.equal(received, size);
+  assert.ok(intact, 'bytes out of order or changed');
+  reader.destroy();
+  await a.close();
+});
+
+test('a connection reset by the peer destroys the Duplex with ECONNRESET', async () => {
+  const listener = await TcpListener.bind({ host: '127.0.0.1', port: 0 });
+  const client = await nodeConnect(listener.address().port);
+  const duplex = (await listener.accept()).toDuplex();
+  await listener.close();
+  const failed = once(duplex, 'error');
+  const closed = new Promise((resolve) => duplex.once('close', resolve));
+  duplex.resume();
+  client.write('bytes first');
+  client.resetAndDestroy();
+  const [error] = (await failed) as [NodeJS.ErrnoException];
+  assert.equal(error.code, 'ECONNRESET');
+  await closed;
 });

@@ -162,3 +162,21 @@ test('UDP recv(): each datagram keeps its own bytes and source, in a buffer of a
     }
   }
 });
+
+test('UDP recv(): its signal aborts it alone; close() rejects the recvs in flight, with or without a signal', async () => {
+  const [rx, tx] = await Promise.all([UdpSocket.bind({ host: '127.0.0.1' }), UdpSocket.bind({ host: '127.0.0.1' })]);
+  const port = rx.address().port;
+  const controller = new AbortController();
+  const aborted = rx.recv({ signal: controller.signal });
+  controller.abort();
+  await assert.rejects(aborted, { name: 'AbortError' });
+  // The socket still receives, and a recv with a signal that never aborts completes as any.
+  await tx.send('next', port, '127.0.0.1');
+  assert.equal((await rx.recv({ signal: new AbortController().signal })).data.toString(), 'next');
+  const plain = rx.recv();
+  const signalled = rx.recv({ signal: new AbortController().signal });
+  await Promise.all([rx.close(), tx.close()]);
+  await assert.rejects(plain, { name: 'AbortError' });
+  await assert.rejects(signalled, { name: 'AbortError' });
+  await assert.rejects(rx.recv(), { code: 'ERR_RINGCORE_CLOSED' });
+});
