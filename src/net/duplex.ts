@@ -157,7 +157,15 @@ export class RingcoreDuplex extends (LazyDuplex as unknown as typeof Duplex) {
 
   /** @internal A chunk read by callback (DuplexSink): pushed, and the next asked for while there is room. */
   chunkReceived(chunk: Buffer): void {
-    if (this.pushChunk(chunk)) this.incoming!.read!(this.sink!);
+    let more: boolean;
+    try {
+      more = this.pushChunk(chunk);
+    } catch (error) {
+      // A 'data' listener threw (push() runs it): the Duplex ends with that error, as the awaited pump's did.
+      if (!this.destroyed) this.destroy(error as Error);
+      return;
+    }
+    if (more) this.incoming!.read!(this.sink!);
   }
 
   /** @internal The chunks ended: null at the peer's end, else the recv's error. */

@@ -185,3 +185,19 @@ test('a connection reset by the peer destroys the Duplex with ECONNRESET', async
   assert.equal(error.code, 'ECONNRESET');
   await closed;
 });
+
+// The timeout only guards against a hang: with the error left uncaught, the Duplex never ended.
+test("a 'data' listener that throws destroys the Duplex with its error, not the process", { timeout: 20_000 }, async () => {
+  const [a, b] = socketpair();
+  const duplex = b.toDuplex();
+  const thrown = new Error('listener failed');
+  duplex.on('data', () => {
+    throw thrown;
+  });
+  const failed = once(duplex, 'error');
+  await a.write('bytes');
+  const [error] = await failed;
+  assert.equal(error, thrown);
+  await new Promise((resolve) => (duplex.closed ? resolve(undefined) : duplex.once('close', resolve)));
+  await a.close();
+});
