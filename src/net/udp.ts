@@ -2,7 +2,8 @@
 // IORING_OP_SENDMSG (the destination in msg_name), recv() as IORING_OP_RECVMSG
 // (the source written back into msg_name), and `for await` over datagrams:
 // one multishot RECVMSG over a provided-buffer ring of the socket's own
-// (udp-datagrams.ts), registered on first iteration and unregistered on close.
+// (udp-datagrams.ts), registered by the first datagrams() call (which arms the
+// recvmsg at once) and unregistered on close.
 import { usesNode } from '../backend/backend.js';
 import { nodeNet } from '../fallback/load-net.js';
 import { netRing } from './net-ring.js';
