@@ -35,7 +35,7 @@ function pattern(size: number, seed: number): Buffer {
 async function listening(server: Server): Promise<number> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return server.address()!.port;
+  return (server.address() as net.AddressInfo).port;
 }
 
 function closed(server: Server): Promise<void> {

@@ -51,7 +51,7 @@ test("a refused head's chunk is not read again once it went back to the kernel (
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const port = server.address()!.port;
+  const port = (server.address() as net.AddressInfo).port;
   // No 'clientError' listener: the server answers a refused head itself (here, with nothing:
   // the response that owns the socket has begun), so the connection ends only after it.
   const client = await nodeConnect(port);

@@ -2,10 +2,13 @@
 // clients (fetch, node:http, raw node:net bytes, curl).
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { test as anyBackend } from 'node:test';
 
@@ -19,12 +22,14 @@ import { leakedAfterWaiting, openFds } from '../../test-support/fds.js';
 async function listening(server: Server, ...args: unknown[]): Promise<number> {
   server.listen(...(args.length > 0 ? args : [0, '127.0.0.1']));
   await once(server, 'listening');
-  return server.address()!.port;
+  return (server.address() as net.AddressInfo).port;
 }
 
 function closed(server: Server): Promise<void> {
   return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
+
+const hasCurl = spawnSync('curl', ['--version']).status === 0;
 
 function curl(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -495,9 +500,9 @@ test('listen() forms, address(), close() in node:http terms (ERR_SERVER_NOT_RUNN
   const server = createServer((_req, res) => res.end('x'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 100, resolve));
   assert.equal(server.listening, true);
-  assert.equal(server.address()!.address, '127.0.0.1');
+  assert.equal((server.address() as net.AddressInfo).address, '127.0.0.1');
   assert.throws(() => server.listen(0), { code: 'ERR_SERVER_ALREADY_LISTEN' });
-  const port = server.address()!.port;
+  const port = (server.address() as net.AddressInfo).port;
 
   // An idle keep-alive connection is ended by close(); a busy one by closeAllConnections().
   const idle = net.connect(port, '127.0.0.1');
@@ -547,8 +552,8 @@ test('listen() forms, address(), close() in node:http terms (ERR_SERVER_NOT_RUNN
     await using disposable = createServer((_req, res) => res.end('d'));
     disposed = disposable;
     await listening(disposable, 0);
-    assert.match(disposable.address()!.address, /^(::|0\.0\.0\.0)$/);
-    assert.equal(await (await fetch(`http://127.0.0.1:${disposable.address()!.port}/`)).text(), 'd');
+    assert.match((disposable.address() as net.AddressInfo).address, /^(::|0\.0\.0\.0)$/);
+    assert.equal(await (await fetch(`http://127.0.0.1:${(disposable.address() as net.AddressInfo).port}/`)).text(), 'd');
   }
   assert.equal(disposed.listening, false, 'leaving the block closed the server');
 
@@ -568,6 +573,63 @@ test("a port in use: 'error' with EADDRINUSE, as node:http; not listening", asyn
     assert.equal(second.address(), null);
   } finally {
     await closed(holder);
+  }
+});
+
+test('listen(path): a Unix socket, as node:http (address() is the path, requests over it, EADDRINUSE, close() removes it)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ringcore-unix-'));
+  try {
+    const seen: Record<string, unknown[]> = {};
+    for (const [name, create] of [
+      ['node:http', http.createServer],
+      ['ringcore', createServer],
+    ] as const) {
+      const socketPath = path.join(dir, `${name.replace(':', '-')}.sock`);
+      const server = (create as typeof http.createServer)((req, res) => {
+        let body = '';
+        req.setEncoding('utf8').on('data', (d: string) => (body += d));
+        req.on('end', () => {
+          req.socket.setNoDelay(true).setKeepAlive(true);
+          res.end(JSON.stringify([req.method, req.url, body, req.socket.remoteAddress ?? null, req.socket.remotePort ?? null]));
+        });
+      });
+      // listen(path, callback); then the options form on a second path.
+      await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const ask = (method: string, url: string, body?: string) =>
+        new Promise<string>((resolve, reject) => {
+          const request = http.request({ socketPath, path: url, method, agent }, (res) => {
+            let text = '';
+            res.setEncoding('utf8').on('data', (d: string) => (text += d));
+            res.on('end', () => resolve(`${res.statusCode} ${text}`));
+          });
+          request.on('error', reject);
+          request.end(body);
+        });
+      const answers = [await ask('GET', '/a'), await ask('POST', '/b', 'xxxxx'), await ask('PUT', '/c', 'body')];
+      agent.destroy();
+      const curlOut = hasCurl ? await curl(['-s', '--unix-socket', socketPath, 'http://x/curl']) : 'no curl';
+
+      // Another server on the same path: 'error' with EADDRINUSE.
+      const second = (create as typeof http.createServer)();
+      second.listen({ path: socketPath });
+      const [error] = (await once(second, 'error')) as [NodeJS.ErrnoException];
+
+      seen[name] = [server.address() === socketPath, answers, curlOut, error.code, existsSync(socketPath)];
+      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+      seen[name].push(existsSync(socketPath));
+    }
+    assert.deepEqual(seen.ringcore, seen['node:http']);
+    assert.deepEqual(seen.ringcore, [
+      true,
+      ['200 ["GET","/a","",null,null]', '200 ["POST","/b","xxxxx",null,null]', '200 ["PUT","/c","body",null,null]'],
+      hasCurl ? '["GET","/curl","",null,null]' : 'no curl',
+      'EADDRINUSE',
+      true,
+      false,
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

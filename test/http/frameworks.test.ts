@@ -7,6 +7,7 @@ import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -134,7 +135,7 @@ test('Express 5: createServer(app)', async () => {
   const server = createServer(app);
   try {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${server.address()!.port}`;
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await exercise(base, server);
     // Express's own req.ip comes from req.socket.remoteAddress.
     app.get('/ip', (req, res) => {
@@ -173,7 +174,7 @@ test('Fastify 5: serverFactory; app.close() closes the server', async () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     assert.ok(server !== null, 'fastify used the factory');
     const srv = server as Server;
-    const base = `http://127.0.0.1:${srv.address()!.port}`;
+    const base = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
     await exercise(base, srv, '/static/file.bin');
     await closesGracefully(base, srv, () => app.close());
   } finally {
@@ -206,7 +207,7 @@ test('Koa 3: createServer(app.callback())', async () => {
   const server = createServer(app.callback());
   try {
     await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
-    const base = `http://127.0.0.1:${server.address()!.port}`;
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await exercise(base, server);
     await closesGracefully(base, server, () => new Promise((resolve) => server.close(() => resolve())));
   } finally {
@@ -231,7 +232,7 @@ test('Hono: @hono/node-server with createServer', async () => {
   try {
     assert.ok(server instanceof (await import('../../src/http/index.js')).Server);
     await listening;
-    const base = `http://127.0.0.1:${server.address()!.port}`;
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await exercise(base, server);
     await closesGracefully(base, server, () => new Promise((resolve) => server.close(() => resolve())));
   } finally {
@@ -245,7 +246,7 @@ test('ws: a WebSocket echo over upgrade, next to plain requests', async () => {
   wss.on('connection', (socket) => socket.on('message', (data, binary) => socket.send(binary ? data : `echo: ${String(data)}`)));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const port = server.address()!.port;
+  const port = (server.address() as AddressInfo).port;
   let client: WebSocket | null = null;
   try {
     assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'plain');

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 import express from 'express';
@@ -17,7 +18,7 @@ import { createServer, type Server } from '../../src/http/index.js';
 async function listening(server: Server): Promise<number> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return server.address()!.port;
+  return (server.address() as AddressInfo).port;
 }
 
 /** A GET by node:http's client (fetch refuses an Expect header). */

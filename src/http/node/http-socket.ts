@@ -11,7 +11,7 @@ import type { ServerResponse } from 'node:http';
 import type { SocketAddress } from '../../net/address.js';
 import { nodeHttpError, outOfRange } from '../../sys/errors.js';
 import { Sender } from '../../net/sender.js';
-import type { TcpStream } from '../../net/tcp-stream.js';
+import { asTcp, type ServedStream } from './served-stream.js';
 
 type Callback = (error?: Error | null) => void;
 
@@ -71,7 +71,7 @@ export class HttpSocket extends EventEmitter {
   private whenFlushed: (() => void)[] | null = null;
 
   constructor(
-    readonly stream: TcpStream,
+    readonly stream: ServedStream,
     private readonly owner: SocketOwner,
   ) {
     super();
@@ -305,12 +305,12 @@ export class HttpSocket extends EventEmitter {
   }
 
   setNoDelay(noDelay = true): this {
-    if (!this.destroyed) this.stream.setNoDelay(noDelay);
+    if (!this.destroyed) asTcp(this.stream)?.setNoDelay(noDelay);
     return this;
   }
 
   setKeepAlive(enable = false, initialDelay = 0): this {
-    if (!this.destroyed) this.stream.setKeepAlive(enable, initialDelay);
+    if (!this.destroyed) asTcp(this.stream)?.setKeepAlive(enable, initialDelay);
     return this;
   }
 
@@ -325,7 +325,7 @@ export class HttpSocket extends EventEmitter {
   private remote(): SocketAddress | null {
     if (this.peer === undefined) {
       try {
-        this.peer = this.stream.remoteAddress;
+        this.peer = asTcp(this.stream)?.remoteAddress ?? null;
       } catch {
         this.peer = null; // the peer has gone (ENOTCONN)
       }
@@ -336,7 +336,7 @@ export class HttpSocket extends EventEmitter {
   private own(): SocketAddress | null {
     if (this.local === undefined) {
       try {
-        this.local = this.stream.localAddress;
+        this.local = asTcp(this.stream)?.localAddress ?? null;
       } catch {
         this.local = null;
       }

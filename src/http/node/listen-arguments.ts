@@ -1,10 +1,13 @@
 // node:http's listen() forms, made into one options object:
 // listen([port[, host[, backlog]]][, callback]) and listen(options[, callback]),
-// where a port may be a numeric string. (Unix paths and handles are not served.)
+// where a port may be a numeric string, and listen(path[, backlog][, callback])
+// for a Unix socket. (Handles and fds are not served.)
 import { invalidArgType, invalidArgValue, nodeHttpError } from '../../sys/errors.js';
 
 export interface ListenOptions {
   port: number;
+  /** A Unix socket path (then port and host do not count). */
+  path?: string | undefined;
   host?: string | undefined;
   backlog?: number | undefined;
   reusePort?: boolean | undefined;
@@ -32,18 +35,20 @@ export function listenArguments(args: unknown[]): { options: ListenOptions; call
   const first = args[0];
   if (first !== null && typeof first === 'object') {
     const given = first as Record<string, unknown>;
-    if (given.path !== undefined || given.fd !== undefined || given.handle !== undefined || '_handle' in given) {
-      throw invalidArgType('options', 'a port and host (Unix paths and handles are not supported by ringcore/http)', first);
+    if (given.fd !== undefined || given.handle !== undefined || '_handle' in given) {
+      throw invalidArgType('options', 'a port and host, or a path (handles are not supported by ringcore/http)', first);
     }
-    // As node:http: an options object must name its port (listen({}) is a mistake, not "any port").
-    if (typeof given.port !== 'number' && typeof given.port !== 'string') {
-      throw invalidArgValue('options', JSON.stringify(first), 'must have the property "port"');
+    const path = typeof given.path === 'string' ? given.path : undefined;
+    // As node:http: an options object must name its port or path (listen({}) is a mistake, not "any port").
+    if (path === undefined && typeof given.port !== 'number' && typeof given.port !== 'string') {
+      throw invalidArgValue('options', JSON.stringify(first), 'must have the property "port" or "path"');
     }
     const signal = given.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an AbortSignal', signal);
     return {
       options: {
-        port: portOf(given.port),
+        port: path === undefined ? portOf(given.port) : 0,
+        path,
         host: typeof given.host === 'string' ? given.host : undefined,
         backlog: typeof given.backlog === 'number' ? given.backlog : undefined,
         reusePort: given.reusePort === true,
@@ -53,8 +58,12 @@ export function listenArguments(args: unknown[]): { options: ListenOptions; call
       callback,
     };
   }
+  if (typeof first === 'string' && !isPort(first)) {
+    // listen(path[, backlog]): a Unix socket, as node:http.
+    return { options: { port: 0, path: first, backlog: typeof args[1] === 'number' ? args[1] : undefined }, callback };
+  }
   if (first !== undefined && first !== null && !isPort(first)) {
-    throw invalidArgType('port', 'a port number (Unix paths are not supported by ringcore/http)', first);
+    throw invalidArgType('port', 'a port number or a Unix socket path', first);
   }
   const host = typeof args[1] === 'string' ? args[1] : undefined;
   const backlog = typeof args[host === undefined ? 1 : 2] === 'number' ? (args[host === undefined ? 1 : 2] as number) : undefined;

@@ -19,11 +19,11 @@ import type * as Http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toDuplex, type RingcoreDuplex } from '../../net/duplex.js';
 import type { BorrowedChunk, ChunkIterator, ChunkOptions } from '../../net/chunks.js';
-import type { TcpStream } from '../../net/tcp-stream.js';
 import { HttpError, LINGER_MS, type Limits } from '../limits.js';
 import { RequestParser, type ParsedRequest } from '../parser.js';
 import { HELD, Receiver, type Step } from '../receiver.js';
 import { HttpSocket, type SocketOwner } from './http-socket.js';
+import { asTcp, type ServedStream } from './served-stream.js';
 import { shutdownNow } from '../../net/socket.js';
 import { SHUT_RDWR } from '../../sys/socket-constants.js';
 import { nodeHttpError } from '../../sys/errors.js';
@@ -140,7 +140,7 @@ export class NodeConnection implements SocketOwner {
   private clientEndedAt = 0;
 
   constructor(
-    private readonly stream: TcpStream,
+    private readonly stream: ServedStream,
     private readonly server: ConnectionHost,
     limits: Limits,
   ) {
@@ -533,13 +533,13 @@ export class NodeConnection implements SocketOwner {
       shutdown: (how) => after(() => stream.shutdown(how)),
       destroy: () => stream.destroy(),
       get localAddress() {
-        return stream.localAddress;
+        return asTcp(stream)?.localAddress ?? null;
       },
       get remoteAddress() {
-        return stream.remoteAddress;
+        return asTcp(stream)?.remoteAddress ?? null;
       },
-      setNoDelay: (noDelay) => stream.setNoDelay(noDelay),
-      setKeepAlive: (enable, delay) => stream.setKeepAlive(enable, delay),
+      setNoDelay: (noDelay) => asTcp(stream)?.setNoDelay(noDelay),
+      setKeepAlive: (enable, delay) => asTcp(stream)?.setKeepAlive(enable, delay),
     });
     (duplex as { server?: unknown }).server = this.server;
     const req = new this.server.IncomingMessage(duplex as never) as Incoming;

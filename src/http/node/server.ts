@@ -15,11 +15,12 @@ import { configureRecvBuffers } from '../../net/buffer-ring.js';
 import { netRing } from '../../net/net-ring.js';
 import type { SocketAddress } from '../../net/address.js';
 import { TcpListener } from '../../net/tcp-listener.js';
-import type { TcpStream } from '../../net/tcp-stream.js';
+import { UnixListener } from '../../net/unix.js';
 import { invalidArgType, nodeHttpError, outOfRange } from '../../sys/errors.js';
 import { resolveLimits, type Limits } from '../limits.js';
 import { RECV_BUFFERS } from '../recv-buffers.js';
 import { listenArguments, type ListenOptions } from './listen-arguments.js';
+import { asTcp, type ServedStream } from './served-stream.js';
 import { NodeConnection } from './node-connection.js';
 import { lazyBuiltin } from '../../sys/builtins.js';
 import { listenerClasses, type MessageClasses } from './listener-prototypes.js';
@@ -94,7 +95,7 @@ export class Server extends EventEmitter {
   private readonly checkingInterval: number;
   private readonly noDelay: boolean;
   private readonly ring: Ring | undefined;
-  private listener: TcpListener | null = null;
+  private listener: TcpListener | UnixListener | null = null;
   private binding = false;
   private readonly openConnections = new Set<NodeConnection>();
   private sweeper: NodeJS.Timeout | null = null;
@@ -157,14 +158,16 @@ export class Server extends EventEmitter {
   }
 
   private async bind(options: ListenOptions): Promise<void> {
-    let listener: TcpListener;
+    let listener: TcpListener | UnixListener;
     try {
       // The Server class itself, on the node backend (createServer() gives node:http's there): say so, not the buffers.
       requireIoUring('ringcore/http Server (createServer() gives node:http on the node backend)');
       const ring = this.ring ?? netRing();
       configureRecvBuffers(ring, RECV_BUFFERS);
       const common = { port: options.port, backlog: options.backlog, reusePort: options.reusePort, ipv6Only: options.ipv6Only, noDelay: this.noDelay, ring };
-      if (options.host !== undefined) {
+      if (options.path !== undefined) {
+        listener = await UnixListener.bind({ path: options.path, backlog: options.backlog, ring });
+      } else if (options.host !== undefined) {
         listener = await TcpListener.bind({ ...common, host: options.host });
       } else {
         // As node:http: the IPv6 any-address (dual stack) when there is IPv6, else IPv4's.
@@ -189,7 +192,7 @@ export class Server extends EventEmitter {
     this.emit('listening');
   }
 
-  private async accept(listener: TcpListener): Promise<void> {
+  private async accept(listener: TcpListener | UnixListener): Promise<void> {
     try {
       for await (const stream of listener) {
         if (this.openConnections.size >= this.maxConnections) {
@@ -206,7 +209,7 @@ export class Server extends EventEmitter {
   }
 
   /** A connection over maxConnections: 'drop' with its addresses, as net.Server's, then closed. */
-  private drop(stream: TcpStream): void {
+  private drop(stream: ServedStream): void {
     const addresses = (get: () => SocketAddress | null) => {
       try {
         return get();
@@ -214,8 +217,8 @@ export class Server extends EventEmitter {
         return null; // the peer has gone already (ENOTCONN)
       }
     };
-    const local = addresses(() => stream.localAddress);
-    const remote = addresses(() => stream.remoteAddress);
+    const local = addresses(() => asTcp(stream)?.localAddress ?? null);
+    const remote = addresses(() => asTcp(stream)?.remoteAddress ?? null);
     void stream.destroy();
     this.emit('drop', {
       localAddress: local?.address,
@@ -240,8 +243,8 @@ export class Server extends EventEmitter {
     return this;
   }
 
-  /** The bound `{ address, family, port }`, or null when not listening. */
-  address(): SocketAddress | null {
+  /** The bound `{ address, family, port }` (a Unix socket's path), or null when not listening. */
+  address(): SocketAddress | string | null {
     return this.listener?.address() ?? null;
   }
 
