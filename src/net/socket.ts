@@ -70,6 +70,11 @@ export async function createSocket(ring: Ring, domain: number, type: number, opt
       options,
     );
   }
+  return socketNow(domain, type);
+}
+
+/** socket(2) on this thread: socket(domain, type | SOCK_CLOEXEC, 0). */
+export function socketNow(domain: number, type: number): number {
   const fd = native.syscall(SYS_socket, domain, type | SOCK_CLOEXEC, 0);
   if (fd < 0) throw errnoException(fd, 'socket');
   return fd;
@@ -86,6 +91,11 @@ export async function bindSocket(ring: Ring, fd: number, addr: Sockaddr, context
     });
     return;
   }
+  bindNow(fd, addr, context);
+}
+
+/** bind(2) on this thread. The caller closes fd if it throws. */
+export function bindNow(fd: number, addr: Sockaddr, context: ErrorContext): void {
   const ret = native.syscall(SYS_bind, fd, addressOf(addr.bytes), addr.length);
   if (ret < 0) throw errnoException(ret, 'bind', context);
 }
@@ -96,6 +106,11 @@ export async function listenSocket(ring: Ring, fd: number, backlog: number, cont
     await ring.submit({ syscall: 'listen', prep: (uring, sqe) => uring.prepListen(sqe, fd, backlog), context });
     return;
   }
+  listenNow(fd, backlog, context);
+}
+
+/** listen(2) on this thread. The caller closes fd if it throws. */
+export function listenNow(fd: number, backlog: number, context: ErrorContext): void {
   const ret = native.syscall(SYS_listen, fd, backlog);
   if (ret < 0) throw errnoException(ret, 'listen', context);
 }

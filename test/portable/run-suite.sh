@@ -15,7 +15,7 @@ binary=$2
 # runtime's own node:http); fallback/suites, which runs files again in a
 # `node --test` child; package/typescript, which runs tsc on the package's
 # metadata (no runtime changes it; npm test runs it on Node).
-created='http/create-server|http/frameworks|http/listener-prototypes|http/client-reset|http/create-server-differential|http/express-middleware|http/framework-middleware'
+created='http/create-server|http/listen-now|http/frameworks|http/listener-prototypes|http/client-reset|http/create-server-differential|http/express-middleware|http/framework-middleware'
 skip="package/typescript|fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|$created|fallback/suites"
 case $runtime in
   # Bun: an fd count that expects one fd per ring (the thread driver holds three);

@@ -16,7 +16,7 @@ import { netRing } from '../../net/net-ring.js';
 import type { SocketAddress } from '../../net/address.js';
 import { TcpListener } from '../../net/tcp-listener.js';
 import { UnixListener } from '../../net/unix.js';
-import { invalidArgType, nodeHttpError, outOfRange } from '../../sys/errors.js';
+import { errnoException, invalidArgType, nodeHttpError, outOfRange } from '../../sys/errors.js';
 import { resolveLimits, type Limits } from '../limits.js';
 import { RECV_BUFFERS } from '../recv-buffers.js';
 import { listenArguments, type ListenOptions } from './listen-arguments.js';
@@ -153,8 +153,41 @@ export class Server extends EventEmitter {
     }
     this.binding = true;
     this.closingNow = false;
-    void this.bind(options);
+    if (!this.bindNow(options)) void this.bind(options);
     return this;
+  }
+
+  /**
+   * A TCP listen() without a host binds at once, as node:http's does (with a host it looks the name up first, even
+   * a numeric one), so that address() answers as soon as listen() returns (supertest, and many test suites, read
+   * the port right after `listen(0)`); 'listening' or 'error' follow a tick later, as node:http's. False for the
+   * rest, and on the node backend: bind().
+   */
+  private bindNow(options: ListenOptions): boolean {
+    if (options.path !== undefined || options.host !== undefined || usesNode()) return false;
+    let listener: TcpListener;
+    try {
+      const common = this.tcpOptions(options);
+      listener = anyAddress((host) => TcpListener.bindNow({ ...common, host }));
+    } catch (error) {
+      this.binding = false;
+      process.nextTick(() => this.emit('error', asListenError(error)));
+      return true;
+    }
+    this.binding = false;
+    this.start(listener, options);
+    process.nextTick(() => {
+      // Not if close() came first, as node:http's.
+      if (this.listener === listener) this.emit('listening');
+    });
+    return true;
+  }
+
+  /** The ring, its receive buffers set up for serving, and a TCP listener's options. */
+  private tcpOptions(options: ListenOptions) {
+    const ring = this.ring ?? netRing();
+    configureRecvBuffers(ring, RECV_BUFFERS);
+    return { port: options.port, backlog: options.backlog, reusePort: options.reusePort, ipv6Only: options.ipv6Only, noDelay: this.noDelay, ring };
   }
 
   private async bind(options: ListenOptions): Promise<void> {
@@ -162,20 +195,16 @@ export class Server extends EventEmitter {
     try {
       // The Server class itself, on the node backend (createServer() gives node:http's there): say so, not the buffers.
       requireIoUring('ringcore/http Server (createServer() gives node:http on the node backend)');
-      const ring = this.ring ?? netRing();
-      configureRecvBuffers(ring, RECV_BUFFERS);
-      const common = { port: options.port, backlog: options.backlog, reusePort: options.reusePort, ipv6Only: options.ipv6Only, noDelay: this.noDelay, ring };
+      const common = this.tcpOptions(options);
       if (options.path !== undefined) {
-        listener = await UnixListener.bind({ path: options.path, backlog: options.backlog, ring });
-      } else if (options.host !== undefined) {
-        listener = await TcpListener.bind({ ...common, host: options.host });
+        listener = await UnixListener.bind({ path: options.path, backlog: options.backlog, ring: common.ring });
       } else {
-        // As node:http: the IPv6 any-address (dual stack) when there is IPv6, else IPv4's.
-        listener = await TcpListener.bind({ ...common, host: '::' }).catch(() => TcpListener.bind({ ...common, host: '0.0.0.0' }));
+        // A host that needs a lookup (bindNow() took the others).
+        listener = await TcpListener.bind({ ...common, host: options.host });
       }
     } catch (error) {
       this.binding = false;
-      this.emit('error', error);
+      this.emit('error', asListenError(error));
       return;
     }
     this.binding = false;
@@ -185,11 +214,16 @@ export class Server extends EventEmitter {
       this.closeIfDrained();
       return;
     }
+    this.start(listener, options);
+    this.emit('listening');
+  }
+
+  /** Serves what `listener` accepts. */
+  private start(listener: TcpListener | UnixListener, options: ListenOptions): void {
     this.listener = listener;
     options.signal?.addEventListener('abort', () => this.close(), { once: true });
     this.sweep();
     void this.accept(listener);
-    this.emit('listening');
   }
 
   private async accept(listener: TcpListener | UnixListener): Promise<void> {
@@ -422,4 +456,20 @@ function nodeHttpServer(options?: ServerOptions | RequestListener, requestListen
   if (typeof options === 'function') return http().createServer({ noDelay: true }, options);
   const { ring: _ring, connectionsCheckingInterval, noDelay = true, ...rest } = options ?? {};
   return http().createServer({ ...rest, noDelay, ...(connectionsCheckingInterval === undefined ? {} : { connectionsCheckingInterval }) }, requestListener);
+}
+
+/** A bind(2) error as node:http reports it: libuv binds at listen(), so its errors say 'listen'. */
+function asListenError(error: unknown): unknown {
+  const e = error as { syscall?: unknown; errno?: unknown; address?: string; port?: number };
+  if (e.syscall !== 'bind' || typeof e.errno !== 'number') return error;
+  return errnoException(e.errno, 'listen', { address: e.address, port: e.port });
+}
+
+/** As node:http with no host: the IPv6 any-address (dual stack) when there is IPv6, else IPv4's. */
+function anyAddress(bind: (host: string) => TcpListener): TcpListener {
+  try {
+    return bind('::');
+  } catch {
+    return bind('0.0.0.0');
+  }
 }
