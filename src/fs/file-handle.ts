@@ -247,13 +247,17 @@ export class FileHandle {
     if (len === 0) return Promise.resolve({ bytesRead: 0, buffer });
     const at = pos < 0 ? this.#position.take(len) : pos;
     // The hot path: the result object is made by the op itself (no extra promise hop).
-    const spec = readSpec(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<ReadResult<T>>;
     // Not `this`: the settled op's promise keeps its spec, and a caller may keep that promise; the handle may go.
     const filePosition = this.#position;
-    spec.map = (bytesRead) => {
+    // Made before the spec: made after it, the closure (whose context holds `buffer`) kept every
+    // buffer alive through scavenges until the next mark-compact (tens of MB of 64 KiB chunks under
+    // readline), measured; test/fs/read-buffer-lifetime.test.ts, docs/performance.md "Session 21: readline".
+    const map = (bytesRead: number): ReadResult<T> => {
       if (pos < 0) filePosition.settle(at, len, bytesRead);
       return { bytesRead, buffer };
     };
+    const spec = readSpec(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<ReadResult<T>>;
+    spec.map = map;
     return this.#trackOp(this.#current(this.#ring.submit(spec, signal === undefined ? undefined : { signal }), pos < 0 ? at : -1, len));
   }
 
@@ -304,13 +308,15 @@ export class FileHandle {
     throwIfAborted(signal);
     if (len === 0) return Promise.resolve({ bytesWritten: 0, buffer: data });
     const at = pos < 0 ? this.#position.take(len) : pos;
-    const spec = writeSpec(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<WriteResult<T>>;
     // Not `this`: the settled op's promise keeps its spec, and a caller may keep that promise; the handle may go.
     const filePosition = this.#position;
-    spec.map = (bytesWritten) => {
+    // Made before the spec, as in #read.
+    const map = (bytesWritten: number): WriteResult<T> => {
       if (pos < 0) filePosition.settle(at, len, bytesWritten);
       return { bytesWritten, buffer: data };
     };
+    const spec = writeSpec(this.#target, buffer, off, len, at, this.#context, this.#fixed) as unknown as OpSpec<WriteResult<T>>;
+    spec.map = map;
     return this.#trackOp(this.#current(this.#ring.submit(spec, signal === undefined ? undefined : { signal }), pos < 0 ? at : -1, len));
   }
 
