@@ -24,7 +24,7 @@ case $runtime in
   # Deno: children started with process.execPath and Node's flags; node:fs
   # given fds it did not open; error objects compared with Deno's node:fs;
   # signals interrupting an enter; worker fds expected to be distinct.
-  deno) skip="$skip|package/entry-points|driver/exit|driver/teardown|fs/examples|ring/setup-error|ring/trace|op/slot-reuse|trace/timeline|fs/eacces|op/cancel-read|op/deadline|op/link|op/stale-cqe|time/timeout|driver/task-run|fs/read-write|driver/close|fs/errors|driver/eintr|driver/workers|driver/teardown-run-blocked|fallback/backend|fallback/socket-io|driver/completion-driver|http/connection-cap|fs/file-position|op/skip-success|fallback/careless|net/careless|fs/collected-handle" ;;
+  deno) skip="$skip|package/entry-points|fs/read-buffer-lifetime|driver/exit|driver/teardown|fs/examples|ring/setup-error|ring/trace|op/slot-reuse|trace/timeline|fs/eacces|op/cancel-read|op/deadline|op/link|op/stale-cqe|time/timeout|driver/task-run|fs/read-write|driver/close|fs/errors|driver/eintr|driver/workers|driver/teardown-run-blocked|fallback/backend|fallback/socket-io|driver/completion-driver|http/connection-cap|fs/file-position|op/skip-success|fallback/careless|net/careless|fs/collected-handle" ;;
   *) echo "usage: $0 bun|deno BINARY" >&2; exit 2 ;;
 esac
 echo "== $runtime: not run: ${created//|/, } (createServer is built on Node's own node:http internals, which $runtime reimplements)"
