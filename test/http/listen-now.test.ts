@@ -65,7 +65,7 @@ test("a port in use: listen() returns, then 'error' (EADDRINUSE) a tick later, a
       const server = make(() => {});
       let thrown = false;
       const errors: string[] = [];
-      server.on('error', (error: NodeJS.ErrnoException) => errors.push(`${error.code} ${error.syscall} ${error.port}`));
+      server.on('error', (error: NodeJS.ErrnoException & { port?: number }) => errors.push(`${error.code} ${error.syscall} ${error.port}`));
       try {
         server.listen(port);
       } catch {
