@@ -35,8 +35,9 @@ export async function transfer(ring: Ring, from: TransferEnd, to: TransferEnd, o
  * a wake-up of the event loop per MiB (docs/performance.md, "Session 16: cat to a file"). Where it cannot
  * copy these fds (copyRangeUnsupported: EXDEV, a destination that is not a regular file...), SPLICE, from
  * the bytes it copied; into an O_APPEND file, which splice(2) refuses (EINVAL) as copy_file_range does
- * (EBADF), the READ/WRITE copy, which appends as a write loop does. copy_file_range's other errors
- * (ENOSPC, EIO) reject with its syscall, as transfer()'s.
+ * (EBADF), the READ/WRITE copy, which appends as a write loop does; so does a source that is not a regular
+ * file, or one of size 0 (a /proc file, which SPLICE refuses). copy_file_range's other errors (ENOSPC, EIO)
+ * reject with its syscall, as transfer()'s.
  */
 export async function spliceTransfer(ring: Ring, from: TransferEnd, to: TransferEnd, options: SpliceOptions): Promise<number> {
   checkCopy(from, to, options);
