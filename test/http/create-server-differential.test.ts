@@ -418,6 +418,19 @@ function judge(c: Case, ringcore: Outcome, node: Outcome): string | null {
   ) {
     return null;
   }
+  // Two races of node:http's, both timing-dependent (0.35 % of 2000 seeds, never the same seed twice):
+  // - at a client's half-close it aborts the requests in progress and drops the responses owed
+  //   (socketOnEnd), where ringcore sends them: node:http's answers are a prefix of ringcore's;
+  // - after a response that closes the connection (an HTTP/1.0 keep-alive request answered without
+  //   a length), whether either server ran the handler of a request pipelined behind it depends on
+  //   whether its bytes came in the same read: the answers are the same, and ringcore's extra
+  //   handled requests are never answered.
+  const prefix = (x: string[], y: string[]) => x.length < y.length && x.every((line, i) => y[i] === line);
+  if (c.halfClose && !ringcore.hung && prefix(node.responses, ringcore.responses) && b.every((line, i) => a[i] === line || line.endsWith(' aborted'))) {
+    return null;
+  }
+  const closed = ringcore.responses.at(-1)?.includes(' keep-alive=false ') === true && a[answered - 1]?.split(' ')[2] === '1.0';
+  if (closed && JSON.stringify(ringcore.responses) === JSON.stringify(node.responses) && b.every((line, i) => a[i] === line)) return null;
   if (ringcore.hung && !node.hung) return 'ringcore leaves the connection open where node:http closes it';
   const refused = last !== undefined && /^[45]\d\d$/.test(last);
   if (refused && a.every((line, i) => b[i] === line)) return `stricter (unlisted): ringcore refuses with ${last}`;
