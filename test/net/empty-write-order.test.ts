@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 
 import { Ring } from '../../src/index.js';
-import { TcpListener, socketpair } from '../../src/net/index.js';
+import { TcpListener } from '../../src/net/index.js';
+import { withSocketpair } from '../../test-support/socketpair.js';
 
 const BIG = 16 * 1024 * 1024; // more than the two socket buffers hold: it completes once the peer reads
 
@@ -60,10 +61,8 @@ test('an empty write settles after the writes called before it, as node:net call
   }
 });
 
-test("an empty write's options are checked as any write's, whether or not a write is under way", async () => {
-  const ring = new Ring({ entries: 64 });
-  const [a, b] = socketpair({ ring });
-  try {
+test("an empty write's options are checked as any write's, whether or not a write is under way", () =>
+  withSocketpair({ entries: 64 }, async (a, b) => {
     const cases = async (when: string): Promise<void> => {
       for (const data of [Buffer.alloc(0), '']) {
         assert.throws(() => a.write(data, { signal: 5 as unknown as AbortSignal }), { code: 'ERR_INVALID_ARG_TYPE' }, `${when}: a bad signal`);
@@ -78,8 +77,4 @@ test("an empty write's options are checked as any write's, whether or not a writ
     let got = 0;
     for await (const chunk of b) if ((got += chunk.length) === BIG) break;
     await big;
-  } finally {
-    await Promise.all([a.close(), b.close()]);
-    await ring.close();
-  }
-});
+  }));

@@ -11,6 +11,7 @@ import { release } from 'node:os';
 import { Ring, constants as C } from '../../src/index.js';
 import { TcpStream, socketpair } from '../../src/net/index.js';
 import { record } from '../../test-support/kernel.js';
+import { assertNextRead, withSocketpair } from '../../test-support/socketpair.js';
 
 const SIXTEEN_KIB = 16 * 1024;
 
@@ -76,10 +77,8 @@ test('a large write the socket takes at once is no op: a non-blocking send(2), a
   }
 });
 
-test('a large write with bad options throws before sending a byte, as a small one does', async () => {
-  const ring = new Ring({ entries: 16 });
-  const [a, b] = socketpair({ ring });
-  try {
+test('a large write with bad options throws before sending a byte, as a small one does', () =>
+  withSocketpair({ entries: 16 }, async (a, b) => {
     const payload = counting(SIXTEEN_KIB * 2, 0);
     const bad = [{ signal: 'no' }, { timeout: -1 }, 7] as unknown as object[];
     for (const options of bad) {
@@ -89,15 +88,8 @@ test('a large write with bad options throws before sending a byte, as a small on
       );
     }
     // Nothing reached the peer: its first bytes are those of a good write made after.
-    await a.write(Buffer.from('after'));
-    const got = Buffer.alloc(5);
-    assert.equal(await b.read(got), 5);
-    assert.equal(got.toString(), 'after');
-  } finally {
-    await Promise.all([a.close(), b.close()]);
-    await ring.close();
-  }
-});
+    await assertNextRead(a, b, 'after');
+  }));
 
 test('large writes to a TCP peer that reads slowly: part sent at once, the rest (or a full socket) waits in one SEND, every byte in order', async () => {
   const server = net.createServer();

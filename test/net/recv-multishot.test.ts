@@ -8,6 +8,7 @@ import { Ring, constants as C } from '../../src/index.js';
 import { noBufferRings } from '../../test-support/kernel.js';
 import { configureRecvBuffers, recvBuffers, socketpair, TcpListener, TcpStream } from '../../src/net/index.js';
 import { record } from '../../test-support/kernel.js';
+import { withSocketpair } from '../../test-support/socketpair.js';
 
 test('a tiny buffer ring runs dry (ENOBUFS): the recv is re-armed and every byte arrives in order', async (t) => {
   const skip = await noBufferRings();
@@ -138,12 +139,10 @@ test('a second next() before the first settled rejects with ERR_INVALID_STATE; t
   }
 });
 
-test('a loop of plain recvs (behind a read) refuses a second next() too, and the first gets the data', async () => {
-  // The path kernels without buffer rings take for every loop: here the read called before the loop sends
-  // the loop to plain recvs. The second next() used to queue behind the first and take the chunk after it.
-  const ring = new Ring({ entries: 16 });
-  const [a, b] = socketpair({ ring });
-  try {
+test('a loop of plain recvs (behind a read) refuses a second next() too, and the first gets the data', () =>
+  withSocketpair({ entries: 16 }, async (a, b) => {
+    // The path kernels without buffer rings take for every loop: here the read called before the loop sends
+    // the loop to plain recvs. The second next() used to queue behind the first and take the chunk after it.
     const buf = Buffer.alloc(16);
     const before = b.read(buf);
     const chunks = b.chunks();
@@ -161,8 +160,4 @@ test('a loop of plain recvs (behind a read) refuses a second next() too, and the
     const { value } = await chunks.next();
     assert.equal(Buffer.from(value as Uint8Array).toString(), 'three');
     await chunks.return?.();
-  } finally {
-    await Promise.all([a.close(), b.close()]);
-    await ring.close();
-  }
-});
+  }));

@@ -11,8 +11,9 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 
 import { Ring } from '../../src/index.js';
-import { recvBuffers, socketpair, TcpListener, type TcpStream } from '../../src/net/index.js';
+import { recvBuffers, TcpListener, type TcpStream } from '../../src/net/index.js';
 import { nodeConnect } from '../../test-support/net.js';
+import { withSocketpair } from '../../test-support/socketpair.js';
 
 async function echoOnce(listener: TcpListener, text: string): Promise<string> {
   const client = await nodeConnect(listener.address().port);
@@ -79,10 +80,8 @@ for (const borrow of [false, true]) {
   });
 }
 
-test('a sender that trickles to a stalled reader: the recv pauses at its bound, resumes when read, nothing lost', { timeout: 60_000 }, async () => {
-  const ring = new Ring({ entries: 64 });
-  const [a, b] = socketpair({ ring });
-  try {
+test('a sender that trickles to a stalled reader: the recv pauses at its bound, resumes when read, nothing lost', { timeout: 60_000 }, () =>
+  withSocketpair({ entries: 64 }, async (a, b, ring) => {
     const chunks = b.chunks();
     const first = chunks.next(); // armed, then not read for a while
     const sent: Buffer[] = [];
@@ -107,8 +106,5 @@ test('a sender that trickles to a stalled reader: the recv pauses at its bound, 
     await writing;
     assert.ok(Buffer.concat(got).equals(Buffer.concat(sent)));
     assert.ok(chunks.arms > 1, 'armed again after the pause');
-  } finally {
-    await Promise.all([a.close(), b.close()]);
-    await ring.close();
-  }
-});
+  }),
+);
