@@ -1,6 +1,7 @@
-// File-to-file copies (transfer(), spliceTransfer()) where copy_file_range cannot do it all: across filesystems,
-// an abort in the middle, O_APPEND set on the destination while it still has calls to make. Shared by
-// test/fs/transfer-copy-range and splice-copy-range, which differ only in the copy they run.
+// File-to-file copies (transfer(), spliceTransfer()): each case's fresh files, and the copies copy_file_range
+// cannot do all of (across filesystems, an abort in the middle, O_APPEND set on the destination while it still
+// has calls to make). Shared by test/fs/transfer-copy-range and splice-copy-range, which differ only in the copy
+// they run.
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import * as nodeFs from 'node:fs';
@@ -20,7 +21,39 @@ const MiB = 1024 * 1024;
 /** One copy of `size` bytes from `from` to the current position of `to`, as the test's API runs it. */
 export type FileCopy = (ring: Ring, from: number, to: number, size: number, signal?: AbortSignal) => Promise<number>;
 
-const offsetOf = (fd: number): number => native.syscall(SYS_lseek, fd, 0, SEEK_CUR);
+/** The fd's offset, which a copy at its position moves and a positional one leaves. */
+export const offsetOf = (fd: number): number => native.syscall(SYS_lseek, fd, 0, SEEK_CUR);
+
+/** One copy of a file into another, as the copy-range tests run it both ways. */
+export interface CopyCase {
+  name: string;
+  /** Bytes in the source. */
+  length: number;
+  size: number;
+  positional: boolean;
+  /** What the destination holds before, and where its offset is then. */
+  head: number;
+  at: number;
+}
+
+/**
+ * A case's two files, made afresh in `dir` and open: the source holds `data`, its offset at 7; the destination holds
+ * `head` bytes of '.', its offset at `at`. Both close when it is disposed.
+ */
+export async function caseFiles(dir: string, tag: string, c: CopyCase, data: Buffer): Promise<{ from: number; to: number; dest: string } & AsyncDisposable> {
+  const src = join(dir, `${tag}-src`);
+  const dest = join(dir, `${tag}-dest`);
+  nodeFs.writeFileSync(src, data);
+  nodeFs.writeFileSync(dest, Buffer.alloc(c.head, 0x2e));
+  const from = await fs.open(src);
+  const to = await fs.open(dest, 'r+').catch(async (error: unknown) => {
+    await from.close();
+    throw error;
+  });
+  native.syscall(SYS_lseek, from.fd, 7, SEEK_SET);
+  native.syscall(SYS_lseek, to.fd, c.at, SEEK_SET);
+  return { from: from.fd, to: to.fd, dest, [Symbol.asyncDispose]: () => Promise.all([to.close(), from.close()]).then(() => undefined) };
+}
 
 /**
  * Copies a file on tmpfs to the position 5 of a file in `dir` (copy_file_range refuses: EXDEV) and checks the bytes

@@ -10,7 +10,7 @@
 import { after } from 'node:test';
 import { test } from '../../test-support/backend.js';
 import { opcodesDuring } from '../../test-support/kernel.js';
-import { abortMidCopy, appendMidCopy, copyFromTmpfs } from '../../test-support/mid-copy.js';
+import { abortMidCopy, appendMidCopy, caseFiles, copyFromTmpfs, type CopyCase, offsetOf } from '../../test-support/mid-copy.js';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,28 +19,12 @@ import { randomBytes } from 'node:crypto';
 
 import { Ring, constants as C } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
-import { native } from '../../src/sys/native.js';
-import { SYS_lseek } from '../../src/sys/syscalls.js';
-import { SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
 
 const MiB = 1024 * 1024;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-splice-range-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
 
-const offsetOf = (fd: number): number => native.syscall(SYS_lseek, fd, 0, SEEK_CUR);
-
-interface Case {
-  name: string;
-  /** Bytes in the source. */
-  length: number;
-  size: number;
-  positional: boolean;
-  /** What the destination holds before, and where its offset is then. */
-  head: number;
-  at: number;
-}
-
-const cases: Case[] = [
+const cases: CopyCase[] = [
   { name: 'to its end into a new file at its position (a cat)', length: 19 * MiB + 4321, size: Infinity, positional: false, head: 0, at: 0 },
   { name: "the source's size into a new file at its position (examples/cat.ts)", length: 35 * MiB + 1, size: 35 * MiB + 1, positional: false, head: 0, at: 0 },
   { name: 'to its end after what the file held', length: 3 * MiB + 5, size: Infinity, positional: false, head: 4099, at: 4099 },
@@ -57,32 +41,25 @@ for (const [i, c] of cases.entries()) {
     const ring = new Ring();
     try {
       const data = randomBytes(c.length);
-      const src = join(dir, `case-${i}-src`);
-      const dest = join(dir, `case-${i}-dest`);
-      nodeFs.writeFileSync(src, data);
-      nodeFs.writeFileSync(dest, Buffer.alloc(c.head, 0x2e));
-      await using from = await fs.open(src);
-      await using to = await fs.open(dest, 'r+');
-      native.syscall(SYS_lseek, from.fd, 7, SEEK_SET);
-      native.syscall(SYS_lseek, to.fd, c.at, SEEK_SET);
+      await using files = await caseFiles(dir, `case-${i}`, c, data);
       let copied = -1;
       const seen = await opcodesDuring(ring, async () => {
-        copied = await fs.spliceTransfer(ring, { fd: from.fd }, { fd: to.fd }, { size: c.size, positional: c.positional });
+        copied = await fs.spliceTransfer(ring, { fd: files.from }, { fd: files.to }, { size: c.size, positional: c.positional });
       });
       assert.equal(ring.inFlight, 0);
       // Before, every byte went through SPLICE pairs on the ring.
       assert.ok(!seen.has(C.IORING_OP_SPLICE), 'no SPLICE: the bytes moved by copy_file_range');
       const expected = Math.min(c.size, c.length);
       assert.equal(copied, expected);
-      assert.equal(offsetOf(from.fd), 7, 'the source offset does not move');
-      const output = nodeFs.readFileSync(dest);
+      assert.equal(offsetOf(files.from), 7, 'the source offset does not move');
+      const output = nodeFs.readFileSync(files.dest);
       const start = c.positional ? 0 : c.at;
       assert.ok(output.subarray(start, start + expected).equals(data.subarray(0, expected)), 'the source, at the position or its own offsets');
       assert.ok(output.subarray(0, start).equals(Buffer.alloc(start, 0x2e)), 'what was before is untouched');
       assert.ok(output.subarray(start + expected).equals(Buffer.alloc(Math.max(0, c.head - start - expected), 0x2e)), 'what was after is untouched');
       assert.equal(output.length, Math.max(c.head, start + expected));
       // A write loop leaves the offset just past what it wrote; positional writes leave it alone.
-      assert.equal(offsetOf(to.fd), c.positional ? c.at : c.at + expected);
+      assert.equal(offsetOf(files.to), c.positional ? c.at : c.at + expected);
     } finally {
       await ring.close();
     }

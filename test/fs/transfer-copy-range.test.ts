@@ -7,7 +7,7 @@
 import { after } from 'node:test';
 import { test } from '../../test-support/backend.js';
 import { opcodesDuring } from '../../test-support/kernel.js';
-import { abortMidCopy, appendMidCopy, copyFromTmpfs } from '../../test-support/mid-copy.js';
+import { abortMidCopy, appendMidCopy, caseFiles, copyFromTmpfs, type CopyCase, offsetOf } from '../../test-support/mid-copy.js';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,26 +16,10 @@ import { randomBytes } from 'node:crypto';
 
 import { Ring, constants as C } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
-import { native } from '../../src/sys/native.js';
-import { SYS_lseek } from '../../src/sys/syscalls.js';
-import { SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
 
 const MiB = 1024 * 1024;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-transfer-range-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
-
-const offsetOf = (fd: number): number => native.syscall(SYS_lseek, fd, 0, SEEK_CUR);
-
-interface Case {
-  name: string;
-  /** Bytes in the source. */
-  length: number;
-  size: number;
-  positional: boolean;
-  /** What the destination holds before, and where its offset is then. */
-  head: number;
-  at: number;
-}
 
 interface Result {
   copied: number;
@@ -45,22 +29,15 @@ interface Result {
 }
 
 /** Runs one case on fresh files: the source's offset left at 7, the destination's at `at`. */
-async function run(ring: Ring, c: Case, data: Buffer, method: 'readwrite' | undefined, tag: string): Promise<Result> {
-  const src = join(dir, `${tag}-src`);
-  const dest = join(dir, `${tag}-dest`);
-  nodeFs.writeFileSync(src, data);
-  nodeFs.writeFileSync(dest, Buffer.alloc(c.head, 0x2e));
-  await using from = await fs.open(src);
-  await using to = await fs.open(dest, 'r+');
-  native.syscall(SYS_lseek, from.fd, 7, SEEK_SET);
-  native.syscall(SYS_lseek, to.fd, c.at, SEEK_SET);
-  const copied = await fs.transfer(ring, { fd: from.fd }, { fd: to.fd }, { size: c.size, positional: c.positional, method });
-  const result = { copied, output: nodeFs.readFileSync(dest), srcOffset: offsetOf(from.fd), destOffset: offsetOf(to.fd) };
+async function run(ring: Ring, c: CopyCase, data: Buffer, method: 'readwrite' | undefined, tag: string): Promise<Result> {
+  await using files = await caseFiles(dir, tag, c, data);
+  const copied = await fs.transfer(ring, { fd: files.from }, { fd: files.to }, { size: c.size, positional: c.positional, method });
+  const result = { copied, output: nodeFs.readFileSync(files.dest), srcOffset: offsetOf(files.from), destOffset: offsetOf(files.to) };
   assert.equal(ring.inFlight, 0);
   return result;
 }
 
-const cases: Case[] = [
+const cases: CopyCase[] = [
   { name: 'to its end into a new file at its position (a cat)', length: 19 * MiB + 4321, size: Infinity, positional: false, head: 0, at: 0 },
   { name: 'to its end after what the file held (a cat appending by its offset)', length: 3 * MiB + 5, size: Infinity, positional: false, head: 4099, at: 4099 },
   { name: 'to its end at an offset inside what the file held', length: 70_000, size: Infinity, positional: false, head: 100_000, at: 1000 },
