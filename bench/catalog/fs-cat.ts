@@ -1,6 +1,7 @@
 // cat of a big file to /dev/null, a pipe and a regular file (child: scenarios/fs-cat.ts).
 import { formatValue } from '../lib/format.js';
 import type { Mode, ScenarioDef, ScenarioResult } from '../lib/types.js';
+import { sampleMedian } from '../lib/stats.js';
 
 const SIZES: Record<Mode, { megabytes: number; repeat: number; dest?: string }> = {
   quick: { megabytes: 8, repeat: 2 },
@@ -104,13 +105,7 @@ export const fsCat: ScenarioDef = {
   reading(result: ScenarioResult): string {
     const run = (id: string) => result.runs.find((r) => r.id === id);
     const ms = (v: number | undefined) => (v === undefined ? '–' : formatValue(v, 'ns/op'));
-    const cpu = (id: string) => {
-      const values = (run(id)?.samples ?? [])
-        .map((s) => s.cpuNs)
-        .filter((v): v is number => typeof v === 'number')
-        .sort((a, b) => a - b);
-      return values.length === 0 ? undefined : values[values.length >> 1];
-    };
+    const cpu = (id: string) => sampleMedian(result, id, 'cpuNs');
     const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
     const ring = run('ringcore')?.median;
     // A plain `npm run bench` measures only the in-process cat against the readSync and FileHandle.read loops.

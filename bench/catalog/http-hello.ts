@@ -1,5 +1,6 @@
 // HTTP hello world under wrk -t1 (child: scenarios/http-hello.ts).
 import type { Mode, RowSpec, RunSpec, ScenarioDef, ScenarioResult } from '../lib/types.js';
+import { sampleMedian } from '../lib/stats.js';
 
 const SETTINGS: Record<Mode, { connections: number[]; seconds: number; warmupSeconds: number }> = {
   quick: { connections: [64], seconds: 1, warmupSeconds: 0 },
@@ -70,11 +71,7 @@ export const httpHello: ScenarioDef = {
 };
 
 function readHttp(result: ScenarioResult): string {
-  const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
-  const p99 = (id: string) => {
-    const values = (result.runs.find((r) => r.id === id)?.samples ?? []).map((s) => s.p99Ms).filter((v): v is number => typeof v === 'number');
-    return values.length === 0 ? undefined : median(values);
-  };
+  const p99 = (id: string) => sampleMedian(result, id, 'p99Ms');
   const rps = (id: string) => result.runs.find((r) => r.id === id)?.median;
   const k = (v: number | undefined) => (v === undefined ? '–' : `${(v / 1000).toFixed(1)}k`);
   const ms = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(v < 10 ? 2 : 0)} ms`);

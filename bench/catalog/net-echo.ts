@@ -1,6 +1,7 @@
 // TCP echo: 100 sequential requests, 1000 concurrent requests, ping-pong
 // (child: scenarios/net-echo.ts; servers: examples/echo.ts, bench/servers/node-echo.ts).
 import type { Mode, ScenarioDef, ScenarioResult } from '../lib/types.js';
+import { sampleMedian } from '../lib/stats.js';
 
 // Sequential batches are timed after `warmup` exchanges: V8's JIT takes some 2000 to 4000 short
 // connections to settle on both sides (docs/performance.md, "100 sequential requests"), so the
@@ -127,9 +128,8 @@ function readEcho(result: ScenarioResult): string {
     .filter((r) => (r.label === '100 sequential requests' || r.label === '1000 concurrent requests') && r.ratio < 2)
     .map((r) => `${r.label} (${r.ratio.toFixed(2)}× faster than node:net)`);
   const batch = (id: string) => {
-    const run = result.runs.find((r) => r.id === id);
-    const ms = run?.samples.map((s) => Number(s.batchMs)).sort((a, b) => a - b);
-    return ms === undefined || ms.length === 0 ? '?' : `${ms[Math.floor(ms.length / 2)]!.toFixed(1)} ms`;
+    const ms = sampleMedian(result, id, 'batchMs');
+    return ms === undefined ? '?' : `${ms.toFixed(1)} ms`;
   };
   return (
     `Whole batches (median): 100 sequential requests take ${batch('sequential:ringcore-ringcore')} with ringcore on both sides ` +

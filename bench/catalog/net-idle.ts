@@ -1,5 +1,6 @@
 // Server memory per idle TCP connection, 10,000 connections (child: scenarios/net-idle.ts).
 import type { Mode, ScenarioDef, ScenarioResult } from '../lib/types.js';
+import { sampleMedian } from '../lib/stats.js';
 
 const SIZES: Record<Mode, { connections: number; idleMs: number }> = {
   quick: { connections: 1000, idleMs: 200 },
@@ -30,10 +31,7 @@ export const netIdle: ScenarioDef = {
     };
   },
   reading(result: ScenarioResult): string {
-    const median = (id: string, key: string) => {
-      const v = (result.runs.find((r) => r.id === id)?.samples ?? []).map((s) => Number(s[key])).sort((a, b) => a - b);
-      return v.length === 0 ? NaN : v[Math.floor(v.length / 2)]!;
-    };
+    const median = (id: string, key: string) => sampleMedian(result, id, key) ?? NaN;
     const errors = result.runs.flatMap((r) => r.samples.map((s) => Number(s.errors ?? 0))).reduce((a, b) => a + b, 0);
     const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
     return (

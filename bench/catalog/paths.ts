@@ -2,6 +2,7 @@
 // replaces (child: scenarios/paths.ts). Session 18 of docs/performance.md.
 import { formatValue } from '../lib/format.js';
 import type { Mode, ScenarioDef, ScenarioResult } from '../lib/types.js';
+import { sampleMedian } from '../lib/stats.js';
 
 /** Each path: its label, and the calls per batch in quick and in the other modes. */
 const PATHS: { path: string; label: string; quick: number; count: number }[] = [
@@ -66,13 +67,7 @@ export const paths: ScenarioDef = {
   reading(result: ScenarioResult): string {
     const run = (id: string) => result.runs.find((r) => r.id === id);
     // The median of the rounds' CPU per call.
-    const cpu = (id: string) => {
-      const values = (run(id)?.samples ?? [])
-        .map((s) => Number(s.cpuNsPerOp))
-        .filter(Number.isFinite)
-        .sort((a, b) => a - b);
-      return values.length === 0 ? undefined : values[values.length >> 1];
-    };
+    const cpu = (id: string) => sampleMedian(result, id, 'cpuNsPerOp');
     const parts = PATHS.flatMap(({ path, label }) => {
       const ring = run(`ringcore-${path}`)?.median;
       const node = run(`node-${path}`)?.median;
