@@ -93,7 +93,7 @@ export async function copyFromTmpfs(t: TestContext, dir: string, copy: FileCopy)
 }
 
 /** Resolves true once `dest` has its first bytes, or false if `copying` settles before. */
-export async function firstBytes(dest: string, copying: Promise<unknown>): Promise<boolean> {
+async function firstBytes(dest: string, copying: Promise<unknown>): Promise<boolean> {
   let done = false;
   copying.then(
     () => (done = true),

@@ -23,7 +23,7 @@ export interface Side {
 }
 
 /** Listens on 127.0.0.1, any port. */
-export function listen(server: AnyServer): Promise<void> {
+function listen(server: AnyServer): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     (server as http.Server).listen(0, '127.0.0.1', () => resolve());

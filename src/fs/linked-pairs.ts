@@ -11,7 +11,7 @@ import { wantsRoom } from './room.js';
 import { chainError } from './chain-error.js';
 
 /** The most pairs linked into one chain. */
-export const CHAIN_PAIRS = 16;
+const CHAIN_PAIRS = 16;
 
 /** What a pair-chained copy does with its bytes. */
 export interface PairedCopy {

@@ -9,9 +9,9 @@ import { readSpec } from './ops.js';
 import { fstatSpec } from './stat.js';
 
 /** Bytes per read of the pipelined paths (readFile, copyFile, cat): measured, see docs/fs.md. */
-export const CHUNK = 256 * 1024;
+const CHUNK = 256 * 1024;
 /** Reads in flight at once on those paths. */
-export const DEPTH = 4;
+const DEPTH = 4;
 
 /**
  * Reads bytes `[base + at, base + at + length)` of the file into `[at, at + length)`
@@ -62,7 +62,7 @@ function checkGcAfter(): void {
  * is cut at its end. Every read has settled (the kernel is done with the
  * buffer) before this resolves or rejects. `fixed`: fd is a registered slot.
  */
-export async function readRange(
+async function readRange(
   ring: Ring,
   fd: number,
   size: number,

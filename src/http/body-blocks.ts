@@ -15,7 +15,7 @@
 import { POOLED_BLOCK, pooledBlock } from '../sys/pooled-block.js';
 
 /** The largest block: node:http's read size, and a pooled block's. */
-export const BODY_BLOCK = POOLED_BLOCK;
+const BODY_BLOCK = POOLED_BLOCK;
 
 const NONE = Buffer.alloc(0);
 

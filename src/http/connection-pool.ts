@@ -9,7 +9,7 @@ import type { TcpStream } from '../net/tcp-stream.js';
 import { Connection, type ConnectionContext } from './connection.js';
 
 /** Connections kept at most: about what a busy server has open, so a burst of new clients allocates none. */
-export const POOLED_CONNECTIONS = 1024;
+const POOLED_CONNECTIONS = 1024;
 
 export class ConnectionPool {
   private readonly free: Connection[] = [];

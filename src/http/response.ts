@@ -66,7 +66,7 @@ function pairs(list: string[]): [string, string][] {
   return out;
 }
 
-export function hasHeader(list: string[], lowerName: string): boolean {
+function hasHeader(list: string[], lowerName: string): boolean {
   for (let i = 0; i < list.length; i += 2) if (list[i]!.length === lowerName.length && list[i]!.toLowerCase() === lowerName) return true;
   return false;
 }

@@ -22,7 +22,7 @@ import type { Request } from './request.js';
 /** The wait before a missed cancel is first sent again: a worker moves between links within microseconds. */
 export const CANCEL_RETRY_FIRST_MS = 1;
 /** The longest wait between two tries: an op that cannot be interrupted (a read in a worker) is asked ~16 times a second. */
-export const CANCEL_RETRY_MAX_MS = 64;
+const CANCEL_RETRY_MAX_MS = 64;
 
 interface Pending {
   /** When to send the cancel again, on performance.now()'s clock. */
