@@ -1,5 +1,5 @@
 // A file into a small pipe (a FIFO or a shell's `|`, 64 KiB unless its owner
-// grew it), for spliceTransfer(): READ/WRITE pairs of CHUNK bytes through one
+// grew it), for spliceTransfer(): READ/WRITE pairs of PIPE_CHUNK bytes through one
 // page-aligned buffer, CHAIN_PAIRS pairs linked into a chain. Each READ has
 // IOSQE_ASYNC, so the chain runs in one io-wq worker, where the linked WRITE
 // is issued blocking: it hands the whole MiB to the reader, 64 KiB at a time,

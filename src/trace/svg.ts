@@ -1,4 +1,4 @@
-// Draws a timeline (the Chrome trace JSON of src/ring/timeline.ts) as an SVG
+// Draws a timeline (the Chrome trace JSON of src/trace/timeline.ts) as an SVG
 // picture, so it can be seen without a trace viewer: one band per ring with
 // its io_uring_enter markers, its op slices lane by lane (coloured by opcode,
 // labelled where wide enough, with the op's args as a hover title) and its
