@@ -39,17 +39,12 @@ async function readFull(
 
 /**
  * Allocates one byte of ArrayBuffer memory right after a big result buffer,
- * so that V8's check for a young GC runs while that buffer is alive. V8 makes
- * the check on every ArrayBuffer allocation, before it allocates: once the
- * young generation's buffers pass 2 × its semi-space (32 MiB), it collects
- * them first. Without this, the check ran at the next call's first
- * allocation (readFile's probe or STATX buffer), when every earlier result,
- * the newest (the top of malloc's heap) among them, was garbage: glibc then
- * freed them into the top and gave it back to the kernel (its trim threshold
- * is twice the 1 MiB mmap threshold), so the next ~30 results of 1 MiB were
- * fresh pages, each faulted in by the READ's copy (docs/performance.md,
- * session 19). Node's readFile allocates small ArrayBuffers after its result
- * (each request's stats array), so its GCs ran with the new result on top.
+ * so that V8's young-GC check (made before each ArrayBuffer allocation, once
+ * the young buffers pass twice the semi-space, 32 MiB) runs while that buffer
+ * is alive. Left to the next call's first allocation, it found every earlier
+ * result garbage, the newest on top of malloc's heap: glibc gave the top back
+ * to the kernel, and the next ~30 results of 1 MiB were fresh pages, each
+ * faulted in by its READ (docs/performance.md, session 19).
  */
 function checkGcAfter(): void {
   // Not `new ArrayBuffer(1)`: the bundler (rollup) takes that for pure and drops it when unused.

@@ -25,12 +25,10 @@
 // the write of this one, and the writes are made one after the other, in
 // chunk order.
 // A source that is not a regular file (a pipe, a socket, a terminal) is read
-// sequentially whatever the options say: two workers' reads side by side took
-// its bytes in whatever order the kernel woke them, and wrote them at the
-// wrong offsets. Its short read is what has come so far, written at once (a
-// file's is completed): held until the chunk filled, the bytes of a pipe that
-// paused were not written for as long as it did, and lost when the copy was
-// aborted (they had left the pipe).
+// sequentially whatever the options say: reads side by side would take its
+// bytes in whatever order the kernel wakes them. Its short read is written at
+// once (a file's is completed): those bytes have left the pipe, and waiting
+// for a full chunk would delay them while it pauses and lose them to an abort.
 // Until the end (`size: Infinity`) from a file read at offsets, reads running
 // side by side past the end could see the file grow between them and leave a
 // hole in the output, so chunks are taken by several workers only below the
