@@ -15,8 +15,12 @@ import { record } from '../../test-support/kernel.js';
 
 const sends = (events: TraceEvent[]) => events.filter((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_SEND).length;
 
-/** A ringcore stream on `ring`, accepted from a node:net client, and everything the client receives until EOF. */
-async function connected(ring: Ring): Promise<{ stream: TcpStream; received: Promise<Buffer>; client: net.Socket }> {
+/**
+ * Runs `body` with a ringcore stream on a ring of its own, accepted from a node:net client, and everything the client
+ * receives until EOF; then destroys the client and closes the stream and the ring, whatever `body` did.
+ */
+async function withConnected(body: (c: { stream: TcpStream; received: Promise<Buffer>; client: net.Socket; ring: Ring }) => Promise<void>): Promise<void> {
+  const ring = new Ring({ entries: 64 });
   const listener = await TcpListener.bind({ host: '127.0.0.1', port: 0, ring });
   const client = net.connect({ host: '127.0.0.1', port: listener.address().port });
   const stream = await listener.accept();
@@ -27,33 +31,33 @@ async function connected(ring: Ring): Promise<{ stream: TcpStream; received: Pro
     client.on('end', () => resolve(Buffer.concat(chunks)));
     client.on('error', reject);
   });
-  return { stream, received, client };
-}
-
-test('1000 small writes not awaited: a few SENDs, not one each; every byte arrives in call order', async () => {
-  const ring = new Ring({ entries: 64 });
-  const { stream, received, client } = await connected(ring);
-  const trace = record(ring);
   try {
-    const parts = Array.from({ length: 1000 }, (_, i) => Buffer.from(`${String(i).padStart(4, '0')}:${'x'.repeat(59)}\n`));
-    const writes = parts.map((part) => stream.write(part));
-    await Promise.all(writes);
-    await stream.shutdown('write');
-    assert.deepEqual(await received, Buffer.concat(parts));
-    // The first write's SEND, then the other 999 (63,936 bytes) gathered into one; before the batches, 1000 SENDs.
-    assert.ok(sends(trace.events) <= 4, `${sends(trace.events)} SENDs for 1000 writes`);
+    await body({ stream, received, client, ring });
   } finally {
-    trace.stop();
     client.destroy();
     await stream.close();
     await ring.close();
   }
-});
+}
 
-test('batched writes keep their place among strings, writes with a signal, big writes, writev and shutdown', async () => {
-  const ring = new Ring({ entries: 64 });
-  const { stream, received, client } = await connected(ring);
-  try {
+test('1000 small writes not awaited: a few SENDs, not one each; every byte arrives in call order', () =>
+  withConnected(async ({ stream, received, ring }) => {
+    const trace = record(ring);
+    try {
+      const parts = Array.from({ length: 1000 }, (_, i) => Buffer.from(`${String(i).padStart(4, '0')}:${'x'.repeat(59)}\n`));
+      const writes = parts.map((part) => stream.write(part));
+      await Promise.all(writes);
+      await stream.shutdown('write');
+      assert.deepEqual(await received, Buffer.concat(parts));
+      // The first write's SEND, then the other 999 (63,936 bytes) gathered into one; before the batches, 1000 SENDs.
+      assert.ok(sends(trace.events) <= 4, `${sends(trace.events)} SENDs for 1000 writes`);
+    } finally {
+      trace.stop();
+    }
+  }));
+
+test('batched writes keep their place among strings, writes with a signal, big writes, writev and shutdown', () =>
+  withConnected(async ({ stream, received }) => {
     const expected: Buffer[] = [];
     const writes: Promise<void>[] = [];
     const signal = new AbortController().signal;
@@ -91,17 +95,10 @@ test('batched writes keep their place among strings, writes with a signal, big w
     const want = Buffer.concat(expected);
     assert.equal(got.length, want.length);
     assert.ok(got.equals(want), 'the bytes arrived in call order');
-  } finally {
-    client.destroy();
-    await stream.close();
-    await ring.close();
-  }
-});
+  }));
 
-test('every write of a batch rejects when the stream is destroyed before the batch is sent', async () => {
-  const ring = new Ring({ entries: 64 });
-  const { stream, client } = await connected(ring);
-  try {
+test('every write of a batch rejects when the stream is destroyed before the batch is sent', () =>
+  withConnected(async ({ stream, client }) => {
     client.pause();
     // The first write fills the socket and waits for room; the small ones behind it wait in one batch.
     const first = stream.write(Buffer.alloc(32 << 20));
@@ -110,17 +107,10 @@ test('every write of a batch rejects when the stream is destroyed before the bat
     stream.destroy();
     const results = await settled;
     for (const r of results.slice(1)) assert.equal(r.status, 'rejected');
-  } finally {
-    client.destroy();
-    await stream.close();
-    await ring.close();
-  }
-});
+  }));
 
-test('a buffer filled again right after write() returns: each write sends the bytes it was called with, as node:net does', async () => {
-  const ring = new Ring({ entries: 64 });
-  const { stream, received, client } = await connected(ring);
-  try {
+test('a buffer filled again right after write() returns: each write sends the bytes it was called with, as node:net does', () =>
+  withConnected(async ({ stream, received }) => {
     // One scratch buffer, refilled for every write, none awaited (node:net sends each at the call while the
     // socket has room): the first write starts at once, the others join batches; a write with a signal waits alone.
     const scratch = Buffer.alloc(8);
@@ -142,17 +132,10 @@ test('a buffer filled again right after write() returns: each write sends the by
     for (let at = 0; at < want.length; at += 8) {
       if (!got.subarray(at, at + 8).equals(want.subarray(at, at + 8))) assert.fail(`write ${at / 8} sent ${got.subarray(at, at + 8).toString('hex')}`);
     }
-  } finally {
-    client.destroy();
-    await stream.close();
-    await ring.close();
-  }
-});
+  }));
 
-test('a small write a full socket cannot take at once sends the bytes it was called with, not the refilled buffer', async () => {
-  const ring = new Ring({ entries: 64 });
-  const { stream, received, client } = await connected(ring);
-  try {
+test('a small write a full socket cannot take at once sends the bytes it was called with, not the refilled buffer', () =>
+  withConnected(async ({ stream, received, client, ring }) => {
     client.pause();
     setIntOption(stream.fd, SOL_SOCKET, SO_SNDBUF, 4096);
     // Fill the socket with sends that never wait, until EAGAIN: no write of the stream is under way.
@@ -178,17 +161,10 @@ test('a small write a full socket cannot take at once sends the bytes it was cal
     const got = await received;
     assert.equal(got.length, filled + scratch.length);
     assert.equal(got.subarray(filled).toString(), 'the bytes at the call');
-  } finally {
-    client.destroy();
-    await stream.close();
-    await ring.close();
-  }
-});
+  }));
 
-test('a peer that resets while batches wait: every write settles, each rejection with an error code', async () => {
-  const ring = new Ring({ entries: 64 });
-  const { stream, client } = await connected(ring);
-  try {
+test('a peer that resets while batches wait: every write settles, each rejection with an error code', () =>
+  withConnected(async ({ stream, client }) => {
     client.pause();
     // A write that fills the socket, then batches, big writes, writev and a write with a signal behind it.
     const writes: Promise<void>[] = [stream.write(Buffer.alloc(16 << 20))];
@@ -204,16 +180,10 @@ test('a peer that resets while batches wait: every write settles, each rejection
       [...codes].every((code) => code === 'ECONNRESET' || code === 'EPIPE'),
       [...codes].join(', '),
     );
-  } finally {
-    await stream.close();
-    await ring.close();
-  }
-});
+  }));
 
-test('two async loops writing multibyte strings to one stream: each loop’s writes arrive whole and in its order', async () => {
-  const ring = new Ring({ entries: 64 });
-  const { stream, received, client } = await connected(ring);
-  try {
+test('two async loops writing multibyte strings to one stream: each loop’s writes arrive whole and in its order', () =>
+  withConnected(async ({ stream, received }) => {
     // Strings of 2-, 3- and 4-byte characters, most not awaited, so that batches of 64 KiB end between any two writes.
     const glyphs = ['é', '€', '😀'];
     const loop = async (tag: string): Promise<void> => {
@@ -232,9 +202,4 @@ test('two async loops writing multibyte strings to one stream: each loop’s wri
         if (record !== `${tag}${i}${glyphs[i % 3]!.repeat(1 + (i % 5))}`) assert.fail(`loop ${tag}'s write ${i} arrived as ${record}`);
       });
     }
-  } finally {
-    client.destroy();
-    await stream.close();
-    await ring.close();
-  }
-});
+  }));
