@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { release } from 'node:os';
 import type { TestContext } from 'node:test';
 
-import { addTraceListener, constants as C, Ring, type OpOptions, type OpSpec, type TraceEvent } from '../src/index.js';
+import { addTraceListener, constants as C, Ring, type OpOptions, type OpSpec, type RingOptions, type TraceEvent } from '../src/index.js';
 import { ETIME } from '../src/sys/errno.js';
 import { recvBuffers } from '../src/net/buffer-ring.js';
 import { addressOf } from '../src/sys/memory.js';
@@ -50,6 +50,18 @@ export function readSpec(fd: number, buffer: Buffer): OpSpec<number> {
 
 export function read(ring: Ring, fd: number, buffer: Buffer, options?: OpOptions): Promise<number> {
   return ring.submit(readSpec(fd, buffer), options);
+}
+
+/** Runs `body` with a ring of its own and the trace events it gets meanwhile; then stops recording and closes the ring, whatever `body` did. */
+export async function withTracedRing(options: RingOptions, body: (ring: Ring, events: TraceEvent[]) => Promise<void>): Promise<void> {
+  const ring = new Ring(options);
+  const { events, stop } = record(ring);
+  try {
+    await body(ring, events);
+  } finally {
+    stop();
+    await ring.close();
+  }
 }
 
 /** Collects the trace events of one ring until stop(). */

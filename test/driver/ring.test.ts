@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 
 import { Ring, RingcoreError, constants as C, defaultRing, nop } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
-import { record } from '../../test-support/kernel.js';
+import { record, withTracedRing } from '../../test-support/kernel.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 
@@ -34,10 +34,8 @@ test('the kernel rounds entries up to a power of two, and cqEntries sets the CQ 
   }
 });
 
-test('nop() goes through the kernel: one NOP SQE, one CQE with res 0', async () => {
-  const ring = new Ring({ entries: 8 });
-  const { events, stop } = record(ring);
-  try {
+test('nop() goes through the kernel: one NOP SQE, one CQE with res 0', () =>
+  withTracedRing({ entries: 8 }, async (ring, events) => {
     const before = { ...ring.stats };
     assert.equal(await ring.nop(), undefined);
     assert.equal(ring.stats.submitted, before.submitted + 1);
@@ -50,11 +48,7 @@ test('nop() goes through the kernel: one NOP SQE, one CQE with res 0', async () 
     assert.equal(cqes[0]!.type === 'cqe' && cqes[0]!.res, 0);
     assert.equal(cqes[0]!.userData, sqes[0]!.userData);
     assert.equal(ring.inFlight, 0);
-  } finally {
-    stop();
-    await ring.close();
-  }
-});
+  }));
 
 test('supports() takes a name, an IORING_OP_ name or a number; an opcode the kernel lacks is false', async () => {
   const ring = new Ring({ entries: 2 });

@@ -12,7 +12,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 
 import { AbortError, Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
-import { record } from '../../test-support/kernel.js';
+import { record, withTracedRing } from '../../test-support/kernel.js';
 
 const { errno } = constants;
 
@@ -31,10 +31,8 @@ function abortError(reason: unknown) {
 
 const NOP_SPEC = { syscall: 'nop', prep: (u: Ring['uring'], sqe: number) => u.prepNop(sqe) };
 
-test('an already-aborted signal rejects at once, and no SQE is written', async () => {
-  const ring = new Ring({ entries: 4 });
-  const { events, stop } = record(ring);
-  try {
+test('an already-aborted signal rejects at once, and no SQE is written', () =>
+  withTracedRing({ entries: 4 }, async (ring, events) => {
     const reason = new Error('no longer needed');
     const signal = AbortSignal.abort(reason);
     const before = { ...ring.stats };
@@ -50,16 +48,10 @@ test('an already-aborted signal rejects at once, and no SQE is written', async (
     assert.deepEqual(events, []);
     assert.deepEqual(ring.stats, before);
     assert.equal(ring.inFlight, 0);
-  } finally {
-    stop();
-    await ring.close();
-  }
-});
+  }));
 
-test('an abort in flight cancels the op in the kernel and rejects at once', { timeout: 5_000 }, async () => {
-  const ring = new Ring({ entries: 4 });
-  const { events, stop } = record(ring);
-  try {
+test('an abort in flight cancels the op in the kernel and rejects at once', { timeout: 5_000 }, () =>
+  withTracedRing({ entries: 4 }, async (ring, events) => {
     const controller = new AbortController();
     const reason = { why: 'user went away' };
     const sleeping = sleep(10_000, { ring, signal: controller.signal });
@@ -73,16 +65,11 @@ test('an abort in flight cancels the op in the kernel and rejects at once', { ti
     assert.equal(timeoutCqe?.type === 'cqe' && timeoutCqe.res, -errno.ECANCELED);
     assert.equal(ring.inFlight, 0);
     assert.deepEqual(getEventListeners(controller.signal, 'abort'), []);
-  } finally {
-    stop();
-    await ring.close();
-  }
-});
+  }),
+);
 
-test('an abort right after the SQE is written goes in the same submit, and rejects', { timeout: 5_000 }, async () => {
-  const ring = new Ring({ entries: 4 });
-  const { events, stop } = record(ring);
-  try {
+test('an abort right after the SQE is written goes in the same submit, and rejects', { timeout: 5_000 }, () =>
+  withTracedRing({ entries: 4 }, async (ring, events) => {
     const controller = new AbortController();
     const sleeping = sleep(10_000, { ring, signal: controller.signal });
     controller.abort('changed my mind');
@@ -93,16 +80,11 @@ test('an abort right after the SQE is written goes in the same submit, and rejec
     const enters = events.filter((e) => e.type === 'enter' && e.toSubmit > 0);
     assert.equal(enters.length, 1);
     assert.equal(enters[0]!.type === 'enter' && enters[0]!.toSubmit, 2);
-  } finally {
-    stop();
-    await ring.close();
-  }
-});
+  }),
+);
 
-test('aborting after the op completed changes nothing: no error, no cancel SQE', async () => {
-  const ring = new Ring({ entries: 4 });
-  const { events, stop } = record(ring);
-  try {
+test('aborting after the op completed changes nothing: no error, no cancel SQE', () =>
+  withTracedRing({ entries: 4 }, async (ring, events) => {
     const controller = new AbortController();
     assert.equal(await ring.nop({ signal: controller.signal }), undefined);
     await sleep(1, { ring, signal: controller.signal });
@@ -116,11 +98,7 @@ test('aborting after the op completed changes nothing: no error, no cancel SQE',
     assert.deepEqual(sqeOpcodes(events), [C.IORING_OP_NOP], 'only the NOP after it was submitted');
     assert.equal(ring.stats.submitted, before.submitted + 1);
     assert.equal(ring.inFlight, 0);
-  } finally {
-    stop();
-    await ring.close();
-  }
-});
+  }));
 
 test('aborting an op still waiting for room rejects it, and it never gets an SQE', { timeout: 5_000 }, async () => {
   const ring = new Ring({ entries: 2 });

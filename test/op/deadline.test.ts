@@ -9,12 +9,10 @@ import { constants } from 'node:os';
 
 import { Ring, RingcoreError, constants as C } from '../../src/index.js';
 import { sleep, timeout } from '../../src/time/index.js';
-import { read, record, withPipe } from '../../test-support/kernel.js';
+import { read, record, withPipe, withTracedRing } from '../../test-support/kernel.js';
 
-test('nop({timeout: 100}) resolves; its LINK_TIMEOUT is removed by the kernel', async () => {
-  const ring = new Ring({ entries: 8 });
-  const { events, stop } = record(ring);
-  try {
+test('nop({timeout: 100}) resolves; its LINK_TIMEOUT is removed by the kernel', () =>
+  withTracedRing({ entries: 8 }, async (ring, events) => {
     assert.equal(await ring.nop({ timeout: 100 }), undefined);
     const sqes = events.filter((e) => e.type === 'sqe');
     assert.deepEqual(
@@ -25,11 +23,7 @@ test('nop({timeout: 100}) resolves; its LINK_TIMEOUT is removed by the kernel', 
     const linkCqe = events.find((e) => e.type === 'cqe' && e.userData === sqes[1]!.userData);
     assert.equal(linkCqe?.type === 'cqe' && linkCqe.res, -constants.errno.ECANCELED);
     assert.equal(ring.inFlight, 0, 'both slots were given back');
-  } finally {
-    stop();
-    await ring.close();
-  }
-});
+  }));
 
 test('a pipe read with {timeout: 30} that gets no data rejects with ETIMEDOUT', { timeout: 5_000 }, () =>
   withPipe(8, async (ring, readFd, writeFd) => {

@@ -7,9 +7,9 @@ import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
 import { setImmediate as turn } from 'node:timers/promises';
 
-import { Ring, constants as C, type OpSpec, type TraceEvent } from '../../src/index.js';
+import { constants as C, type OpSpec, type TraceEvent } from '../../src/index.js';
 import { sleep } from '../../src/time/index.js';
-import { record } from '../../test-support/kernel.js';
+import { withTracedRing } from '../../test-support/kernel.js';
 
 const sqeOpcodes = (events: TraceEvent[]) => events.flatMap((e) => (e.type === 'sqe' ? [e.opcode] : []));
 
@@ -23,10 +23,8 @@ const halfFilled = (message: string): OpSpec<unknown> => ({
 });
 const nopSpec = (): OpSpec<unknown> => ({ syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe) });
 
-test('a prep that throws rejects the op, and no SQE reaches the kernel', async () => {
-  const ring = new Ring({ entries: 4 });
-  const { events, stop } = record(ring);
-  try {
+test('a prep that throws rejects the op, and no SQE reaches the kernel', () =>
+  withTracedRing({ entries: 4 }, async (ring, events) => {
     const before = { ...ring.stats };
     await assert.rejects(ring.submit(halfFilled('bad buffer')), { name: 'TypeError', message: 'bad buffer' });
     assert.equal(ring.inFlight, 0, 'the slot was given back');
@@ -34,16 +32,10 @@ test('a prep that throws rejects the op, and no SQE reaches the kernel', async (
     await ring.nop();
     assert.deepEqual(sqeOpcodes(events), [C.IORING_OP_NOP]);
     assert.equal(ring.stats.submitted, before.submitted + 1);
-  } finally {
-    stop();
-    await ring.close();
-  }
-});
+  }));
 
-test('a queued op whose prep throws when its turn comes rejects; the process and the ring carry on', { timeout: 5_000 }, async () => {
-  const ring = new Ring({ entries: 2 });
-  const { events, stop } = record(ring);
-  try {
+test('a queued op whose prep throws when its turn comes rejects; the process and the ring carry on', { timeout: 5_000 }, () =>
+  withTracedRing({ entries: 2 }, async (ring, events) => {
     const sleeps = Array.from({ length: 3 }, (_, i) => sleep(20 + i, { ring }));
     const failing = ring.submit(halfFilled('late failure'));
     const after = ring.nop();
@@ -54,24 +46,15 @@ test('a queued op whose prep throws when its turn comes rejects; the process and
     assert.ok(!sqeOpcodes(events).includes(C.IORING_OP_READ));
     assert.equal(ring.inFlight, 0);
     assert.equal(ring.waiting, 0);
-  } finally {
-    stop();
-    await ring.close();
-  }
-});
+  }),
+);
 
-test('a prep that throws inside a linked chain rejects the whole chain; none of it is submitted', async () => {
-  const ring = new Ring({ entries: 8 });
-  const { events, stop } = record(ring);
-  try {
+test('a prep that throws inside a linked chain rejects the whole chain; none of it is submitted', () =>
+  withTracedRing({ entries: 8 }, async (ring, events) => {
     const chain = ring.link([nopSpec(), halfFilled('middle'), nopSpec()]);
     for (const p of chain) await assert.rejects(p, { message: 'middle' });
     await turn();
     assert.deepEqual(sqeOpcodes(events), []);
     assert.equal(ring.inFlight, 0);
     assert.deepEqual(await Promise.all(ring.link([nopSpec(), nopSpec()])), [0, 0]);
-  } finally {
-    stop();
-    await ring.close();
-  }
-});
+  }));

@@ -16,7 +16,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 
 import { AbortError, Ring, constants as C, type OpSpec, type TraceEvent } from '../../src/index.js';
 import { spliceSpec } from '../../src/fs/splice-spec.js';
-import { pipe, readSpec, record } from '../../test-support/kernel.js';
+import { pipe, readSpec, record, withTracedRing } from '../../test-support/kernel.js';
 
 const nop = (skipSuccess?: number): OpSpec<unknown> => ({ syscall: 'nop', prep: (u, sqe) => u.prepNop(sqe), skipSuccess });
 const skippingRead = (fd: number, buffer: Buffer): OpSpec<unknown> => ({ ...readSpec(fd, buffer), skipSuccess: buffer.length });
@@ -284,10 +284,8 @@ test('without the feature (as on kernels before 5.17) the same chains post every
   }
 });
 
-test('skipSuccess must be an integer from 0 to 2 ** 31 - 1, checked before any SQE is written', async () => {
-  const ring = new Ring({ entries: 8 });
-  const { events, stop } = record(ring);
-  try {
+test('skipSuccess must be an integer from 0 to 2 ** 31 - 1, checked before any SQE is written', () =>
+  withTracedRing({ entries: 8 }, async (ring, events) => {
     assert.throws(() => ring.link([nop(-1), nop()]), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: /specs\[0\]\.skipSuccess/ });
     assert.throws(() => ring.link([nop(0), nop(1.5), nop()]), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: /specs\[1\]\.skipSuccess/ });
     assert.throws(() => ring.link([nop(2 ** 31), nop()]), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
@@ -299,8 +297,4 @@ test('skipSuccess must be an integer from 0 to 2 ** 31 - 1, checked before any S
     assert.equal(await ring.submit(nop(0)), 0);
     assert.equal(await ring.submit(nop(0), { timeout: 1000 }), 0);
     assert.deepEqual(sqeFlags(events), [0, LINK, 0]);
-  } finally {
-    stop();
-    await ring.close();
-  }
-});
+  }));

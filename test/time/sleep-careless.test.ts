@@ -11,7 +11,7 @@ import * as events from 'node:events';
 import { Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { sleep, timeout } from '../../src/time/index.js';
 import { requireIoUring } from '../../test-support/backend.js';
-import { record } from '../../test-support/kernel.js';
+import { withTracedRing } from '../../test-support/kernel.js';
 
 const ioUring = requireIoUring();
 
@@ -140,10 +140,8 @@ test('the ring closed under pending sleeps: each rejects once, close() resolves,
   });
 });
 
-test('the longest sleep goes to the kernel and an abort cancels it', { skip: ioUring.skip, timeout: 10_000 }, async () => {
-  const ring = new Ring({ entries: 8 });
-  const trace = record(ring);
-  try {
+test('the longest sleep goes to the kernel and an abort cancels it', { skip: ioUring.skip, timeout: 10_000 }, () =>
+  withTracedRing({ entries: 8 }, async (ring, events) => {
     const controller = new AbortController();
     const longest = sleep(Number.MAX_SAFE_INTEGER, { ring, signal: controller.signal });
     // A turn: its timer is submitted (and accepted: a refused one would have rejected it).
@@ -152,17 +150,12 @@ test('the longest sleep goes to the kernel and an abort cancels it', { skip: ioU
     controller.abort();
     await assert.rejects(longest, { name: 'AbortError' });
     await drained(ring);
-    assert.equal(sqes(trace.events, C.IORING_OP_ASYNC_CANCEL), 1);
-  } finally {
-    trace.stop();
-    await ring.close();
-  }
-});
+    assert.equal(sqes(events, C.IORING_OP_ASYNC_CANCEL), 1);
+  }),
+);
 
-test('bad lengths and an aborted signal are refused before any SQE', { skip: ioUring.skip }, async () => {
-  const ring = new Ring({ entries: 8 });
-  const trace = record(ring);
-  try {
+test('bad lengths and an aborted signal are refused before any SQE', { skip: ioUring.skip }, () =>
+  withTracedRing({ entries: 8 }, async (ring, events) => {
     const range = { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' };
     const type = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
     for (const ms of [-1, -0.001, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER + 2, 1e300]) assert.throws(() => sleep(ms, { ring }), range);
@@ -171,10 +164,7 @@ test('bad lengths and an aborted signal are refused before any SQE', { skip: ioU
     await assert.rejects(sleep(1, { ring, signal: AbortSignal.abort('no') }), { name: 'AbortError', cause: 'no' });
     // Only the sleep(1) given to the refused timeout() went to the kernel.
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(sqes(trace.events, C.IORING_OP_TIMEOUT), 1);
+    assert.equal(sqes(events, C.IORING_OP_TIMEOUT), 1);
     await drained(ring);
-  } finally {
-    trace.stop();
-    await ring.close();
-  }
-});
+  }),
+);

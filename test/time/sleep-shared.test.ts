@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { sleep, timeout } from '../../src/time/index.js';
 import { requireIoUring } from '../../test-support/backend.js';
-import { record } from '../../test-support/kernel.js';
+import { withTracedRing } from '../../test-support/kernel.js';
 
 /** The tests that count SQEs or look at the ring skip on the node backend (docs/fallback.md). */
 const ioUring = requireIoUring();
@@ -20,28 +20,21 @@ async function drained(ring: Ring): Promise<void> {
   while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
-test('1000 sleeps started together: a few TIMEOUT SQEs, not one each', { skip: ioUring.skip, timeout: 10_000 }, async () => {
-  const ring = new Ring({ entries: 64 });
-  const trace = record(ring);
-  try {
+test('1000 sleeps started together: a few TIMEOUT SQEs, not one each', { skip: ioUring.skip, timeout: 10_000 }, () =>
+  withTracedRing({ entries: 64 }, async (ring, events) => {
     const start = performance.now();
     const sleeps = Array.from({ length: 1000 }, () => sleep(1, { ring }));
     const end = performance.now();
     assert.deepEqual(await Promise.all(sleeps), new Array(1000).fill(undefined));
     // At most two per millisecond the loop above spanned (the first sleep of a millisecond has a timer of its own); before the sharing, 1000.
     const spanned = Math.ceil(end + 1) - Math.ceil(start + 1) + 1;
-    assert.ok(timeouts(trace.events) <= Math.min(2 * spanned, 500), `${timeouts(trace.events)} TIMEOUT SQEs for 1000 sleeps over ${spanned} ms`);
+    assert.ok(timeouts(events) <= Math.min(2 * spanned, 500), `${timeouts(events)} TIMEOUT SQEs for 1000 sleeps over ${spanned} ms`);
     assert.equal(ring.inFlight, 0);
-  } finally {
-    trace.stop();
-    await ring.close();
-  }
-});
+  }),
+);
 
-test('sleeps started in one turn share one TIMEOUT, due with the last of them', { skip: ioUring.skip, timeout: 10_000 }, async () => {
-  const ring = new Ring({ entries: 64 });
-  const trace = record(ring);
-  try {
+test('sleeps started in one turn share one TIMEOUT, due with the last of them', { skip: ioUring.skip, timeout: 10_000 }, () =>
+  withTracedRing({ entries: 64 }, async (ring, events) => {
     const start = performance.now();
     const sleeps = Array.from({ length: 100 }, () => sleep(1, { ring }));
     const lastDue = performance.now() + 1;
@@ -50,38 +43,25 @@ test('sleeps started in one turn share one TIMEOUT, due with the last of them', 
     assert.ok(performance.now() >= lastDue, 'the timer fired before the last sleep was due');
     // Its SQE not yet submitted, the group's timer moves to each later sleep's due time (main: one at the first
     // sleep's due time, one at the end of its millisecond). A new group only past 1 ms after a group's first.
-    assert.ok(timeouts(trace.events) <= Math.floor(span) + 1, `${timeouts(trace.events)} TIMEOUT SQEs for 100 sleeps over ${span} ms`);
-  } finally {
-    trace.stop();
-    await ring.close();
-  }
-});
+    assert.ok(timeouts(events) <= Math.floor(span) + 1, `${timeouts(events)} TIMEOUT SQEs for 100 sleeps over ${span} ms`);
+  }),
+);
 
-test('a sleep started once a group timer has gone to the kernel does not move that timer', { skip: ioUring.skip, timeout: 10_000 }, async () => {
-  const ring = new Ring({ entries: 8 });
-  const trace = record(ring);
-  try {
+test('a sleep started once a group timer has gone to the kernel does not move that timer', { skip: ioUring.skip, timeout: 10_000 }, () =>
+  withTracedRing({ entries: 8 }, async (ring, events) => {
     const first = sleep(30, { ring });
     // A turn: the flush submits the first timer.
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(timeouts(trace.events), 1);
+    assert.equal(timeouts(events), 1);
     const due = performance.now() + 30;
     await Promise.all([first, sleep(30, { ring })]);
     assert.ok(performance.now() >= due, 'the second sleep ended early');
-    assert.equal(timeouts(trace.events), 2);
-  } finally {
-    trace.stop();
-    await ring.close();
-  }
-});
+    assert.equal(timeouts(events), 2);
+  }),
+);
 
-test('a timer counts from its call, not from its submit: synchronous code after the call does not make it later', {
-  skip: ioUring.skip,
-  timeout: 10_000,
-}, async () => {
-  const ring = new Ring({ entries: 8 });
-  const trace = record(ring);
-  try {
+test('a timer counts from its call, not from its submit: synchronous code after the call does not make it later', { skip: ioUring.skip, timeout: 10_000 }, () =>
+  withTracedRing({ entries: 8 }, async (ring, events) => {
     const start = performance.now();
     const slept = sleep(60, { ring });
     const timedOut = assert.rejects(timeout(new Promise(() => {}), 60, { ring }), { code: 'ETIMEDOUT' });
@@ -91,15 +71,12 @@ test('a timer counts from its call, not from its submit: synchronous code after 
     await Promise.all([slept, timedOut, later]);
     // The kernel's order (by expiry, whatever pauses the process took; the promises' order may differ by a
     // microtask or two): counted from the submit (before the fix), the first two expired at 160 ms, after the last at 130.
-    const sqes = trace.events.flatMap((e) => (e.type === 'sqe' && e.opcode === C.IORING_OP_TIMEOUT ? [e.userData] : []));
+    const sqes = events.flatMap((e) => (e.type === 'sqe' && e.opcode === C.IORING_OP_TIMEOUT ? [e.userData] : []));
     assert.equal(sqes.length, 3);
-    const expired = trace.events.flatMap((e) => (e.type === 'cqe' && sqes.includes(e.userData) ? [sqes.indexOf(e.userData)] : []));
+    const expired = events.flatMap((e) => (e.type === 'cqe' && sqes.includes(e.userData) ? [sqes.indexOf(e.userData)] : []));
     assert.equal(expired[2], 2, `the timers expired in the order ${expired.join(', ')} (0, 1: due at 60 ms; 2: at 130 ms)`);
-  } finally {
-    trace.stop();
-    await ring.close();
-  }
-});
+  }),
+);
 
 test('sleeps of mixed lengths end in due order and never before their time', { skip: ioUring.skip, timeout: 10_000 }, async () => {
   const ring = new Ring({ entries: 32 });
@@ -156,22 +133,17 @@ test('aborting some sleeps of a group rejects just those; the others still end',
   }
 });
 
-test('aborting every sleep of a group cancels its kernel timer; a later sleep due then gets a timer of its own', {
-  skip: ioUring.skip,
-  timeout: 10_000,
-}, async () => {
-  const ring = new Ring({ entries: 8 });
-  const trace = record(ring);
-  try {
+test('aborting every sleep of a group cancels its kernel timer; a later sleep due then gets a timer of its own', { skip: ioUring.skip, timeout: 10_000 }, () =>
+  withTracedRing({ entries: 8 }, async (ring, events) => {
     const controller = new AbortController();
     const sleeps = Array.from({ length: 5 }, () => sleep(60_000, { ring, signal: controller.signal }));
     // Same due millisecond, nearly always: the count checks it, and the rest holds either way.
-    const shared = timeouts(trace.events);
+    const shared = timeouts(events);
     controller.abort();
     for (const s of sleeps) await assert.rejects(s, { name: 'AbortError' });
     await drained(ring);
     assert.ok(
-      trace.events.some((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_ASYNC_CANCEL),
+      events.some((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_ASYNC_CANCEL),
       'the timer was cancelled in the kernel',
     );
     assert.ok(shared <= 2, `${shared} TIMEOUT SQEs for 5 sleeps`);
@@ -182,11 +154,8 @@ test('aborting every sleep of a group cancels its kernel timer; a later sleep du
     await assert.rejects(first, { name: 'AbortError' });
     assert.equal(await sleep(20, { ring }), undefined);
     await drained(ring);
-  } finally {
-    trace.stop();
-    await ring.close();
-  }
-});
+  }),
+);
 
 test('closing the ring rejects every sleep of every group; a sleep on a closed ring rejects', { skip: ioUring.skip, timeout: 10_000 }, async () => {
   const ring = new Ring({ entries: 8 });

@@ -12,7 +12,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 
 import { Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { sleep, timeout } from '../../src/time/index.js';
-import { pipe, read, record, withTracedPipe } from '../../test-support/kernel.js';
+import { pipe, read, withTracedPipe, withTracedRing } from '../../test-support/kernel.js';
 import { requireIoUring } from '../../test-support/backend.js';
 
 /** The tests that look at SQEs, CQEs and the ring skip on the node backend (docs/fallback.md). */
@@ -29,19 +29,14 @@ const etimedout = (syscall: string) => (error: NodeJS.ErrnoException) => {
 // A sleep shares its kernel timer with the others due in the same millisecond
 // (src/time/shared-sleep.ts), so no link timeout cuts it short: timeout()
 // ends that sleep alone, and its timer, with no other sleep on it, is cancelled.
-test('timeout(sleep(1000), 30) rejects with ETIMEDOUT and leaves nothing in flight', { skip: ioUring.skip, timeout: 5_000 }, async () => {
-  const ring = new Ring({ entries: 8 });
-  const { events, stop } = record(ring);
-  try {
+test('timeout(sleep(1000), 30) rejects with ETIMEDOUT and leaves nothing in flight', { skip: ioUring.skip, timeout: 5_000 }, () =>
+  withTracedRing({ entries: 8 }, async (ring, events) => {
     await assert.rejects(timeout(sleep(1000, { ring }), 30, { ring }), etimedout('timeout'));
     // timeout()'s own timer fired; the sleep's is cancelled (its cancel completes just after), not left for 1000 ms.
     while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
     assert.equal(events.filter((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_ASYNC_CANCEL).length, 1);
-  } finally {
-    stop();
-    await ring.close();
-  }
-});
+  }),
+);
 
 test('timeout(sleep(10), 1000) resolves, and leaves nothing in flight', { timeout: 5_000 }, async () => {
   const ring = new Ring({ entries: 8 });
