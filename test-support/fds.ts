@@ -3,6 +3,11 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** How many fds this process has open (the listing's own included): a count that grows across a test is a leak. */
+export function fdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
 /** This process's open fds, as "fd -> target" strings. */
 export function openFds(): Set<string> {
   const out = new Set<string>();

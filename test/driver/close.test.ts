@@ -5,13 +5,14 @@
 
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
-import { closeSync, readFileSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { setImmediate as turn } from 'node:timers/promises';
 
 import { Ring, addTraceListener, completionDriver, constants as C } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
 import { addressOf } from '../../src/sys/memory.js';
 import { pipe } from '../../test-support/kernel.js';
+import { fdCount } from '../../test-support/fds.js';
 
 /** What fd is, or null if it is not open. */
 function fdTarget(fd: number): string | null {
@@ -22,7 +23,6 @@ function fdTarget(fd: number): string | null {
   }
 }
 
-const openFds = () => readdirSync('/proc/self/fd').length;
 const ringMappings = () =>
   readFileSync('/proc/self/maps', 'utf8')
     .split('\n')
@@ -101,16 +101,16 @@ test('close() drops ops waiting for room (no SQE) and cancels a running interval
 
 test('creating and closing 20 rings leaks no fd and no mapping', async () => {
   // The default ring of this thread, if any, stays open throughout.
-  const fdsBefore = openFds();
+  const fdsBefore = fdCount();
   const mapsBefore = ringMappings();
   const rings = Array.from({ length: 20 }, () => new Ring({ entries: 8 }));
   // The ring's fd; the thread driver (Bun, Deno, RINGCORE_DRIVER=thread) adds its epoll fd and the eventfd that stops its thread.
   const fdsPerRing = completionDriver() === 'thread' ? 3 : 1;
-  assert.equal(openFds(), fdsBefore + 20 * fdsPerRing);
+  assert.equal(fdCount(), fdsBefore + 20 * fdsPerRing);
   assert.ok(ringMappings() >= mapsBefore + 20, 'each ring maps its SQ/CQ and SQEs');
   await Promise.all(rings.map((ring) => Promise.all([ring.nop(), sleep(1, { ring })])));
   await Promise.all(rings.map((ring) => ring.close()));
-  assert.equal(openFds(), fdsBefore);
+  assert.equal(fdCount(), fdsBefore);
   assert.equal(ringMappings(), mapsBefore, 'the rings were unmapped at close, not at some later GC');
 });
 

@@ -3,13 +3,11 @@
 
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 
 import { Ring, RingcoreError, constants as C, defaultRing, nop } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
 import { record, withTracedRing } from '../../test-support/kernel.js';
-
-const openFds = () => readdirSync('/proc/self/fd').length;
+import { fdCount } from '../../test-support/fds.js';
 
 test('new Ring({entries}) has that many SQEs and twice as many CQEs', async () => {
   const ring = new Ring({ entries: 16 });
@@ -68,7 +66,7 @@ test('supports() takes a name, an IORING_OP_ name or a number; an opcode the ker
 });
 
 test('bad options throw RangeError or TypeError, and leak no fd', () => {
-  const before = openFds();
+  const before = fdCount();
   const range = { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' };
   const type = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
   assert.throws(() => new Ring({ entries: 0 }), range);
@@ -82,7 +80,7 @@ test('bad options throw RangeError or TypeError, and leak no fd', () => {
   assert.throws(() => new Ring({ entries: 8, cqEntries: '16' as unknown as number }), type);
   assert.throws(() => new Ring(null as unknown as object), type);
   assert.throws(() => new Ring('x' as unknown as object), type);
-  assert.equal(openFds(), before);
+  assert.equal(fdCount(), before);
 });
 
 test('close() is idempotent: the same promise; then the ring fd is gone', async () => {

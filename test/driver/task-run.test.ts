@@ -5,13 +5,12 @@
 // still deliver a completion that arrives while the loop sleeps.
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
-import { readdirSync, readSync, writeSync, closeSync } from 'node:fs';
+import { readSync, writeSync, closeSync } from 'node:fs';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
 import { deferTaskRunRing, pipe, read } from '../../test-support/kernel.js';
-
-const openFds = () => readdirSync('/proc/self/fd').length;
+import { fdCount } from '../../test-support/fds.js';
 
 /** A pipe read that completes when node:fs writes to the pipe, 20 ms later. */
 async function lateRead(ring: Ring): Promise<void> {
@@ -59,7 +58,7 @@ test('an SQPOLL ring is made without COOP_TASKRUN, which the kernel refuses ther
 });
 
 test('a DEFER_TASKRUN ring delivers late completions in the event loop and under run()', { timeout: 10_000 }, async (t) => {
-  const before = openFds();
+  const before = fdCount();
   const ring = deferTaskRunRing(t, 8);
   if (ring === null) return;
   try {
@@ -72,7 +71,7 @@ test('a DEFER_TASKRUN ring delivers late completions in the event loop and under
   } finally {
     await ring.close();
   }
-  assert.equal(openFds(), before, 'the ring and its eventfd are closed');
+  assert.equal(fdCount(), before, 'the ring and its eventfd are closed');
 });
 
 test('a DEFER_TASKRUN ring wakes for work that arrived while its eventfd signal was off', { timeout: 10_000 }, async (t) => {

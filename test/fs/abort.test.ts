@@ -16,7 +16,7 @@ import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { native } from '../../src/sys/native.js';
 import { SYS_fcntl } from '../../src/sys/syscalls.js';
-import { openFds as fdsNow, leakedSince } from '../../test-support/fds.js';
+import { fdCount, leakedSince, openFds } from '../../test-support/fds.js';
 
 const SIZE = 64 * 1024 * 1024;
 const execFileAsync = promisify(execFile);
@@ -24,8 +24,6 @@ const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-abort-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
 const src = join(dir, 'src');
 nodeFs.writeFileSync(src, Buffer.alloc(SIZE, 0x5a));
-
-const openFds = () => nodeFs.readdirSync('/proc/self/fd').length;
 
 const drained = Buffer.alloc(1 << 20);
 
@@ -78,14 +76,14 @@ for (const [method, registered] of [
 ] as const) {
   test(`abort in the middle of copyFile (${method}${registered ? ', registered buffers' : ''}): no fd leaked, no op in flight, buffers untouched`, async () => {
     const ring = new Ring();
-    const before = openFds();
+    const before = fdCount();
     const controller = new AbortController();
     const stop = method === 'splice' ? abortInSecondSpliceChain(ring, controller) : abortAfterReads(ring, controller, 6);
     const dest = join(dir, `dest-${method}-${registered}`);
     await assert.rejects(fs.copyFile(src, dest, 0, { ring, signal: controller.signal, method, registered }), { name: 'AbortError', code: 'ABORT_ERR' });
     stop();
     assert.equal(ring.inFlight, 0, 'every op was given back by the kernel before the rejection');
-    assert.equal(openFds(), before, 'both fds closed');
+    assert.equal(fdCount(), before, 'both fds closed');
     const size = nodeFs.statSync(dest).size;
     assert.ok(size < SIZE, `stopped in the middle (${size} of ${SIZE} bytes)`);
     // Scribble over the registered buffers: no late read may land in them, no late write may use them.
@@ -106,7 +104,7 @@ for (const [method, registered] of [
 
 test('abort in the middle of readFile: no fd leaked, no op in flight', async () => {
   const ring = new Ring();
-  const before = openFds();
+  const before = fdCount();
   const controller = new AbortController();
   const stop = abortAfterReads(ring, controller, 4);
   await assert.rejects(fs.readFile(src, { ring, signal: controller.signal }), (error: Error & { cause?: Error }) => {
@@ -116,7 +114,7 @@ test('abort in the middle of readFile: no fd leaked, no op in flight', async () 
   });
   stop();
   assert.equal(ring.inFlight, 0);
-  assert.equal(openFds(), before);
+  assert.equal(fdCount(), before);
   // The same ring goes on working.
   assert.equal(((await fs.readFile(src, { ring })) as Buffer).length, SIZE);
   await ring.close();
@@ -124,7 +122,7 @@ test('abort in the middle of readFile: no fd leaked, no op in flight', async () 
 
 test('many aborted readFiles and copyFiles leave no fd behind', async () => {
   const ring = new Ring();
-  const before = openFds();
+  const before = fdCount();
   const work: Promise<unknown>[] = [];
   for (let i = 0; i < 10; i++) {
     const controller = new AbortController();
@@ -134,7 +132,7 @@ test('many aborted readFiles and copyFiles leave no fd behind', async () => {
   const results = await Promise.allSettled(work);
   for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as Error).name, 'AbortError');
   assert.equal(ring.inFlight, 0);
-  assert.equal(openFds(), before);
+  assert.equal(fdCount(), before);
   await ring.close();
 });
 
@@ -182,7 +180,7 @@ test('many aborts of a cat into a pipe nobody reads, beside busy CPUs: each sett
   await Promise.all(rings.map((ring) => ring.nop()));
   // fs.open() without a ring uses the default ring: open its fd before counting.
   await (await fs.open(src)).close();
-  const before = fdsNow();
+  const before = openFds();
   const lane = async (l: number): Promise<void> => {
     const ring = rings[l]!;
     {

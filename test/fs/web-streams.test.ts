@@ -17,6 +17,7 @@ import * as C from '../../src/sys/constants.js';
 import { record } from '../../test-support/kernel.js';
 import { until } from '../../test-support/net.js';
 import { requireIoUring } from '../../test-support/backend.js';
+import { fdCount } from '../../test-support/fds.js';
 
 /** The tests that look at SQEs, CQEs and the ring skip on the node backend (docs/fallback.md). */
 const ioUring = requireIoUring();
@@ -25,7 +26,6 @@ const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-web-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
 
 const SIZES = [0, 1, 4095, 4096, 4097, 1024 * 1024 + 7];
-const openFds = () => nodeFs.readdirSync('/proc/self/fd').length;
 /** The file position of `fd`, as the kernel keeps it. */
 const filePosition = (fd: number) => Number(/^pos:\s+(\d+)/m.exec(nodeFs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]);
 
@@ -165,14 +165,14 @@ test('writable backpressure: writes go one at a time, and ready waits above high
 test('cancel in the middle: the READ in flight is cancelled, autoClose closes the fd, nothing leaks', { skip: ioUring.skip }, async () => {
   const path = join(dir, 'cancel');
   nodeFs.writeFileSync(path, randomBytes(4 * 1024 * 1024));
-  const before = openFds();
+  const before = fdCount();
   {
     const handle = await fs.open(path);
     const reader = handle.readableWebStream({ chunkSize: 16384, autoClose: true }).getReader();
     for (let i = 0; i < 3; i++) assert.equal((await reader.read()).value!.byteLength, 16384);
     await reader.cancel(new Error('stop'));
     assert.equal(handle.fd, -1, 'autoClose closed the handle');
-    assert.equal(openFds(), before, 'no fd left open');
+    assert.equal(fdCount(), before, 'no fd left open');
   }
   {
     // Without autoClose (the default, as Node's) the handle stays open and usable.
@@ -184,7 +184,7 @@ test('cancel in the middle: the READ in flight is cancelled, autoClose closes th
     const { bytesRead } = await handle.read(Buffer.alloc(10), 0, 10, 0);
     assert.equal(bytesRead, 10);
     await handle.close();
-    assert.equal(openFds(), before);
+    assert.equal(fdCount(), before);
   }
   {
     // A READ that waits (an empty FIFO opened r+: it has a writer, so the read blocks) is cancelled in the kernel.
@@ -197,14 +197,14 @@ test('cancel in the middle: the READ in flight is cancelled, autoClose closes th
     await reader.cancel(new Error('stop'));
     assert.deepEqual(await pending, { value: undefined, done: true }, 'the waiting read() ends');
     assert.equal(handle.fd, -1);
-    assert.equal(openFds(), before, 'no fd left open after cancelling a waiting READ');
+    assert.equal(fdCount(), before, 'no fd left open after cancelling a waiting READ');
   }
 });
 
 test('abort: the signal errors either stream with an AbortError; writer.abort() closes with autoClose', async () => {
   const path = join(dir, 'abort');
   nodeFs.writeFileSync(path, randomBytes(256 * 1024));
-  const before = openFds();
+  const before = fdCount();
   {
     const controller = new AbortController();
     const handle = await fs.open(path);
@@ -213,7 +213,7 @@ test('abort: the signal errors either stream with an AbortError; writer.abort() 
     controller.abort(new Error('why'));
     await assert.rejects(reader.read(), { name: 'AbortError', code: 'ABORT_ERR' });
     await handle.close();
-    assert.equal(openFds(), before);
+    assert.equal(fdCount(), before);
   }
   {
     const controller = new AbortController();
@@ -224,7 +224,7 @@ test('abort: the signal errors either stream with an AbortError; writer.abort() 
     await assert.rejects(writer.write(Buffer.from('lost')), { name: 'AbortError' });
     await handle.close();
     assert.equal(nodeFs.readFileSync(join(dir, 'abort-out'), 'utf8'), 'kept');
-    assert.equal(openFds(), before);
+    assert.equal(fdCount(), before);
   }
   {
     const handle = await fs.open(join(dir, 'abort-out2'), 'w');
@@ -232,7 +232,7 @@ test('abort: the signal errors either stream with an AbortError; writer.abort() 
     await writer.write('abc');
     await writer.abort(new Error('no more'));
     assert.equal(handle.fd, -1, 'abort with autoClose closed the handle');
-    assert.equal(openFds(), before);
+    assert.equal(fdCount(), before);
   }
 });
 
