@@ -52,6 +52,11 @@ export function read(ring: Ring, fd: number, buffer: Buffer, options?: OpOptions
   return ring.submit(readSpec(fd, buffer), options);
 }
 
+/** Waits until `ring` has nothing in flight (the CQEs of what was cancelled reaped); the test's own timeout bounds it. */
+export async function drained(ring: Ring): Promise<void> {
+  while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
 /** Runs `body` with a ring of its own and the trace events it gets meanwhile; then stops recording and closes the ring, whatever `body` did. */
 export async function withTracedRing(options: RingOptions, body: (ring: Ring, events: TraceEvent[]) => Promise<void>): Promise<void> {
   const ring = new Ring(options);

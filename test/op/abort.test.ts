@@ -12,7 +12,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 
 import { AbortError, Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { interval, sleep } from '../../src/time/index.js';
-import { record, withTracedRing } from '../../test-support/kernel.js';
+import { drained, record, withTracedRing } from '../../test-support/kernel.js';
 
 const { errno } = constants;
 
@@ -75,7 +75,7 @@ test('an abort right after the SQE is written goes in the same submit, and rejec
     controller.abort('changed my mind');
     await assert.rejects(sleeping, abortError('changed my mind'));
     // A sleep rejects at once (src/time/shared-sleep.ts); its timer's cancel completes after.
-    while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await drained(ring);
     assert.deepEqual(sqeOpcodes(events), [C.IORING_OP_TIMEOUT, C.IORING_OP_ASYNC_CANCEL]);
     const enters = events.filter((e) => e.type === 'enter' && e.toSubmit > 0);
     assert.equal(enters.length, 1);
@@ -174,7 +174,7 @@ test('one signal for many ops aborts them all, through one listener', { timeout:
     await assert.rejects(ticks, abortError('all of them'));
     for (const p of sleeps) await assert.rejects(p, abortError('all of them'));
     // Sleeps reject at once (src/time/shared-sleep.ts); their timers' cancels complete after.
-    while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await drained(ring);
     assert.equal(ring.inFlight, 0);
     assert.equal(ring.waiting, 0);
     await turn();

@@ -9,6 +9,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 
 import { Ring, addTraceListener, constants as C } from '../../src/index.js';
 import { sleep } from '../../src/time/index.js';
+import { drained } from '../../test-support/kernel.js';
 
 test('257 ops at once on a 256-entry ring complete (an op that retried a full SQ without entering the kernel would hang here)', {
   timeout: 10_000,
@@ -85,7 +86,7 @@ test('an abort issued while the SQ is full is submitted right after it, not when
     await assert.rejects(a, { name: 'AbortError' });
     await assert.rejects(b, { name: 'AbortError' });
     // Sleeps reject at once; their timers' cancels complete after (a cancel never submitted would hang here).
-    while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await drained(ring);
   } finally {
     await ring.close();
   }

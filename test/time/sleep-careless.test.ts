@@ -11,7 +11,7 @@ import * as events from 'node:events';
 import { Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { sleep, timeout } from '../../src/time/index.js';
 import { requireIoUring } from '../../test-support/backend.js';
-import { withTracedRing } from '../../test-support/kernel.js';
+import { drained, withTracedRing } from '../../test-support/kernel.js';
 
 const ioUring = requireIoUring();
 
@@ -21,11 +21,6 @@ const sqes = (trace: TraceEvent[], opcode: number) => trace.filter((e) => e.type
 function abortListeners(signal: AbortSignal): number {
   const get = (events as { getEventListeners?: (target: EventTarget, type: string) => unknown[] }).getEventListeners;
   return get === undefined ? 0 : get(signal, 'abort').length;
-}
-
-/** Waits for the ring to have nothing in flight (cancelled timers' CQEs reaped). */
-async function drained(ring: Ring): Promise<void> {
-  while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
 /** Runs `work`, and fails if a promise was rejected with no handler meanwhile. */

@@ -8,17 +8,12 @@ import assert from 'node:assert/strict';
 import { Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { sleep, timeout } from '../../src/time/index.js';
 import { requireIoUring } from '../../test-support/backend.js';
-import { withTracedRing } from '../../test-support/kernel.js';
+import { drained, withTracedRing } from '../../test-support/kernel.js';
 
 /** The tests that count SQEs or look at the ring skip on the node backend (docs/fallback.md). */
 const ioUring = requireIoUring();
 
 const timeouts = (events: TraceEvent[]) => events.filter((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_TIMEOUT).length;
-
-/** Waits for the ring to have nothing in flight (its cancelled timer's CQE reaped). */
-async function drained(ring: Ring): Promise<void> {
-  while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
-}
 
 test('1000 sleeps started together: a few TIMEOUT SQEs, not one each', { skip: ioUring.skip, timeout: 10_000 }, () =>
   withTracedRing({ entries: 64 }, async (ring, events) => {

@@ -12,7 +12,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 
 import { Ring, constants as C, type TraceEvent } from '../../src/index.js';
 import { sleep, timeout } from '../../src/time/index.js';
-import { pipe, read, withTracedPipe, withTracedRing } from '../../test-support/kernel.js';
+import { drained, pipe, read, withTracedPipe, withTracedRing } from '../../test-support/kernel.js';
 import { requireIoUring } from '../../test-support/backend.js';
 
 /** The tests that look at SQEs, CQEs and the ring skip on the node backend (docs/fallback.md). */
@@ -33,7 +33,7 @@ test('timeout(sleep(1000), 30) rejects with ETIMEDOUT and leaves nothing in flig
   withTracedRing({ entries: 8 }, async (ring, events) => {
     await assert.rejects(timeout(sleep(1000, { ring }), 30, { ring }), etimedout('timeout'));
     // timeout()'s own timer fired; the sleep's is cancelled (its cancel completes just after), not left for 1000 ms.
-    while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await drained(ring);
     assert.equal(events.filter((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_ASYNC_CANCEL).length, 1);
   }),
 );
@@ -43,7 +43,7 @@ test('timeout(sleep(10), 1000) resolves, and leaves nothing in flight', { timeou
   try {
     assert.equal(await timeout(sleep(10, { ring }), 1000, { ring }), undefined);
     // timeout()'s own timer is cancelled, not left behind (its cancel completes just after).
-    while (ring.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await drained(ring);
     // On the default ring too.
     assert.equal(await timeout(sleep(1), 1000), undefined);
   } finally {
