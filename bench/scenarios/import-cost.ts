@@ -1,5 +1,6 @@
 // What importing an entry point costs: `await import(specifier)` timed inside
-// a fresh `node` process, so nothing is cached but what Node itself keeps.
+// a fresh `node` process running a program file (import-probe.ts), so nothing
+// is cached but what Node itself keeps.
 // Variants are the specifiers: 'ringcore/fs', 'ringcore/net', 'ringcore/http'
 // and the Node built-ins they stand in for ('node:fs/promises', 'node:net',
 // 'node:http'). Value: the median import time over `processes` processes.
@@ -17,10 +18,12 @@ interface Params {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SPECIFIERS = ['ringcore/fs', 'ringcore/net', 'ringcore/http', 'node:fs/promises', 'node:net', 'node:http'];
 
+/** The program each process runs (import-probe.ts): inside the package, so `ringcore/...` resolves to it by name. */
+const probe = fileURLToPath(new URL('./import-probe.js', import.meta.url));
+
 /** One fresh process: the ns its `await import()` took. */
 function importOnce(specifier: string): number {
-  const code = `const t = process.hrtime.bigint(); await import(${JSON.stringify(specifier)}); console.log(String(process.hrtime.bigint() - t));`;
-  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' }).trim());
+  return Number(execFileSync(process.execPath, [probe, specifier], { cwd: root, encoding: 'utf8' }).trim());
 }
 
 function variant(specifier: string) {
