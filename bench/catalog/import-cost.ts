@@ -19,7 +19,7 @@ export const importCost: ScenarioDef = {
   title: 'Import cost of the entry points',
   file: 'import-cost',
   description:
-    'A fresh `node` process running a program file (bench/scenarios/import-probe.ts, as a user\'s program is a file) times ' +
+    "A fresh `node` process running a program file (bench/scenarios/import-probe.ts, as a user's program is a file) times " +
     '`await import(specifier)` (process.hrtime around the dynamic import), once per process; ' +
     'the figure is the median over the processes of a round. Each ringcore entry is compared with the Node built-in it ' +
     'stands in for. The time is mostly resolving, reading and compiling modules. Target (issue 13): at most 5 ms more ' +
