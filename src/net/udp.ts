@@ -237,8 +237,9 @@ export class UdpSocket implements AsyncIterable<Datagram> {
       { syscall: 'recvmsg', prep: (uring, sqe) => uring.prepRecvmsg(sqe, fd, addressOf(msg), MSG_TRUNC), pin: [msg, name, data] },
       signal === undefined ? undefined : { signal },
     );
-    const op = received[kOp]!;
-    this.recvs.add(op);
+    // None when the signal was already aborted: the promise is a rejection, nothing is in the ring for close() to abort.
+    const op = received[kOp];
+    if (op !== undefined) this.recvs.add(op);
     let n: number;
     try {
       n = await received;
@@ -247,7 +248,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
       if (this.closing !== null && signal?.aborted !== true) throw handleClosedError('recvmsg', 'socket');
       throw error;
     } finally {
-      this.recvs.delete(op);
+      if (op !== undefined) this.recvs.delete(op);
     }
     // Settled by its CQE: the kernel is done with the kit (a failed recv's is dropped, not reused).
     const datagram = { data: Buffer.from(data.subarray(0, Math.min(n, data.length))), address: decodeInet(name)!, truncated: n > data.length };

@@ -352,6 +352,28 @@ test('UDP: a recv() waiting when close() is called rejects ERR_RINGCORE_CLOSED o
   );
 });
 
+// recv() with a signal already aborted rejects without an op in the ring; on
+// io_uring it still listed that missing op among the recvs close() aborts, so
+// a close() before the rejection settled threw a TypeError.
+test('UDP: close() right after a recv() whose signal was already aborted does not throw, on both backends', () => {
+  onEachBackend(
+    `
+    const udp = await api.UdpSocket.bind({ host: '127.0.0.1' });
+    const settled = (p) => p.then((d) => 'datagram ' + d.data, (e) => e.name + ' ' + e.code);
+    const recv = settled(udp.recv({ signal: AbortSignal.abort() }));
+    let close = 'closed';
+    try {
+      await udp.close();
+    } catch (error) {
+      close = 'threw ' + error.name + ': ' + error.message;
+    }
+    console.log(JSON.stringify({ recv: await recv, close }));
+    process.exit(0);
+  `,
+    { recv: 'AbortError ABORT_ERR', close: 'closed' },
+  );
+});
+
 // On the node backend a small write() waiting behind a large one handed
 // node:net the caller's buffer, which node:net sends as it is when its turn
 // comes: a scratch buffer refilled right after write() returned sent the
