@@ -303,11 +303,13 @@ bad:
 // the one that quiesces the worker's ring (own(), below) included. Such a
 // block may still be in use: a read into it may be in flight, and the kernel
 // would write into the block after the pool has handed it to another thread.
-// So a finalizer that runs where JavaScript can no longer run (a Node-API call
-// that needs it fails: only a teardown does that) leaves its block out of the
-// pool for good, counted as handed out: a worker's teardown costs the pool at
-// most the blocks the worker still held. Asked only on the thread that took
-// the block: a finalizer on another thread is a collection's.
+// So a finalizer that runs at its thread's teardown leaves its block out of
+// the pool for good, counted as handed out: a worker's teardown costs the pool
+// at most the blocks the worker still held. Node runs such finalizers where
+// JavaScript can no longer run (a Node-API call that needs it fails); Deno
+// runs them after the environment's cleanup hooks, one of which marks the
+// thread. Asked only on the thread that took the block: a finalizer on another
+// thread is a collection's.
 //
 // Bounded: at most POOL_BLOCKS blocks (64 MiB) ever exist. Free blocks stay
 // resident while they are being used: V8 lets up to ~600 of them (37 MiB of
@@ -345,6 +347,13 @@ static int js_can_run(napi_env env) {
   return napi_get_undefined(env, &undefined) == napi_ok && napi_strict_equals(env, undefined, undefined, &same) == napi_ok;
 }
 
+// Set once this thread's environment is being torn down, by a cleanup hook
+// added at the thread's first hand-out (its argument, this thread's flag, is
+// unique to the thread, as Node requires of a hook).
+static __thread int pool_torn_down = 0;
+static __thread int pool_hooked = 0;
+static void pool_tear_down(void *flag) { *(int *)flag = 1; }
+
 // The Buffer's finalizer: the block is back, unless the finalizer is its
 // thread's teardown (see above). May run on any thread.
 static void pool_give_back(napi_env env, void *data, void *hint) {
@@ -352,7 +361,7 @@ static void pool_give_back(napi_env env, void *data, void *hint) {
   pthread_mutex_lock(&pool_lock);
   int owner = pthread_equal(pool_owner[index], pthread_self());
   pthread_mutex_unlock(&pool_lock);
-  if (owner && !js_can_run(env)) return;
+  if (owner && (pool_torn_down || !js_can_run(env))) return;
   pthread_mutex_lock(&pool_lock);
   pool_out--;
   pool_hot[pool_hot_count++] = index;
@@ -425,6 +434,7 @@ static napi_value js_pool_block(napi_env env, napi_callback_info info) {
   }
   if (block != NULL) {
     if (dirty) memset(block, 0, POOL_BLOCK);
+    if (!pool_hooked) pool_hooked = napi_add_env_cleanup_hook(env, pool_tear_down, &pool_torn_down) == napi_ok;
     if (napi_create_external_buffer(env, POOL_BLOCK, block, pool_give_back, NULL, &result) == napi_ok) return result;
     // Refused (napi_no_external_buffers_allowed under a V8 sandbox, say): the block was never seen, and
     // no later call asks again.
