@@ -297,6 +297,20 @@ bad:
 // runtime may run them where V8 frees the backing store, another thread, and
 // worker threads share the pool: hence the lock.
 //
+// Except at a thread's teardown: when a worker's environment is torn down,
+// Node calls the finalizer of every external Buffer still alive (it detaches
+// the Buffer first), collected or not, and does so before any cleanup hook,
+// the one that quiesces the worker's ring (own(), below) included. Such a
+// block may still be in use: a read into it may be in flight, and the kernel
+// would write into the block after the pool has handed it to another thread.
+// So a finalizer that runs at its thread's teardown leaves its block out of
+// the pool for good, counted as handed out: a worker's teardown costs the pool
+// at most the blocks the worker still held. Node runs such finalizers where
+// JavaScript can no longer run (a Node-API call that needs it fails); Deno
+// runs them after the environment's cleanup hooks, one of which marks the
+// thread. Asked only on the thread that took the block: a finalizer on another
+// thread is a collection's.
+//
 // Bounded: at most POOL_BLOCKS blocks (64 MiB) ever exist. Free blocks stay
 // resident while they are being used: V8 lets up to ~600 of them (37 MiB of
 // 1 MiB uploads) pile up between two scavenges, and giving back any part of
@@ -323,10 +337,31 @@ static uint32_t pool_cold_count = 0;
 static uint32_t pool_out = 0;            // blocks handed out and not yet finalized
 static uint32_t pool_takes = 0;          // hand-outs in the current window
 static uint32_t pool_low = 0;            // the fewest hot blocks in the current window
+static pthread_t pool_owner[POOL_BLOCKS];  // the thread each block was last handed out on
 
-// The Buffer's finalizer: the block is back. May run on any thread.
+// Whether JavaScript can run in env: Node-API's calls that may run it fail once
+// the environment's teardown has begun. Call on env's thread only.
+static int js_can_run(napi_env env) {
+  napi_value undefined;
+  bool same;
+  return napi_get_undefined(env, &undefined) == napi_ok && napi_strict_equals(env, undefined, undefined, &same) == napi_ok;
+}
+
+// Set once this thread's environment is being torn down, by a cleanup hook
+// added at the thread's first hand-out (its argument, this thread's flag, is
+// unique to the thread, as Node requires of a hook).
+static __thread int pool_torn_down = 0;
+static __thread int pool_hooked = 0;
+static void pool_tear_down(void *flag) { *(int *)flag = 1; }
+
+// The Buffer's finalizer: the block is back, unless the finalizer is its
+// thread's teardown (see above). May run on any thread.
 static void pool_give_back(napi_env env, void *data, void *hint) {
   uint32_t index = (uint32_t)(((char *)data - pool_region) / POOL_BLOCK);
+  pthread_mutex_lock(&pool_lock);
+  int owner = pthread_equal(pool_owner[index], pthread_self());
+  pthread_mutex_unlock(&pool_lock);
+  if (owner && (pool_torn_down || !js_can_run(env))) return;
   pthread_mutex_lock(&pool_lock);
   pool_out--;
   pool_hot[pool_hot_count++] = index;
@@ -380,6 +415,7 @@ static char *pool_take(int *dirty) {
   }
   if (pool_hot_count < pool_low) pool_low = pool_hot_count;
   pool_out++;
+  pool_owner[index] = pthread_self();
   return pool_region + (size_t)index * POOL_BLOCK;
 }
 
@@ -398,6 +434,7 @@ static napi_value js_pool_block(napi_env env, napi_callback_info info) {
   }
   if (block != NULL) {
     if (dirty) memset(block, 0, POOL_BLOCK);
+    if (!pool_hooked) pool_hooked = napi_add_env_cleanup_hook(env, pool_tear_down, &pool_torn_down) == napi_ok;
     if (napi_create_external_buffer(env, POOL_BLOCK, block, pool_give_back, NULL, &result) == napi_ok) return result;
     // Refused (napi_no_external_buffers_allowed under a V8 sandbox, say): the block was never seen, and
     // no later call asks again.

@@ -982,8 +982,11 @@ class NodeUdpSocket extends (UdpSocket as unknown as new (fd: number, ring: Ring
 
   override async send(data: Uint8Array | string, port: number, host = 'localhost', options?: { signal?: AbortSignal }): Promise<number> {
     this.#checkOpen('sendmsg');
-    const buf = checkSend(data, port, options);
+    const checked = checkSend(data, port, options);
     if (options?.signal?.aborted) throw abortError(options.signal);
+    // The bytes of the call, as io_uring's send: node:dgram reads the buffer a turn later (after its address
+    // lookup), when a caller may have filled it again. A string's Buffer is already ours.
+    const buf = typeof data === 'string' ? checked : Buffer.from(checked);
     this.#sends++;
     try {
       const ip = await resolveHost(host);

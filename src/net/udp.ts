@@ -181,10 +181,18 @@ export class UdpSocket implements AsyncIterable<Datagram> {
   async send(data: Uint8Array | string, port: number, host = 'localhost', options?: { signal?: AbortSignal }): Promise<number> {
     this.checkOpen('sendmsg');
     const buf = checkSend(data, port, options);
+    // The datagram is what the buffer held at the call: a send that cannot go out then (a name lookup, a
+    // SENDMSG) takes a copy first. A string's Buffer is already the send's own.
+    let bytes = buf;
+    let own = typeof data === 'string';
     this.sends++;
     try {
       // An IP address resolves at once: no await, no turn of the microtask queue per datagram.
       const resolved = resolveHost(host);
+      if (typeof resolved !== 'string' && !own) {
+        bytes = Buffer.from(buf);
+        own = true;
+      }
       const ip = typeof resolved === 'string' ? resolved : await resolved;
       const addr = inetSockaddr(ip, port);
       const fd = this.fd;
@@ -193,18 +201,28 @@ export class UdpSocket implements AsyncIterable<Datagram> {
       // can be aborted; a full send buffer (EAGAIN) goes to the ring, whose
       // SENDMSG waits for room. A syscall costs less than an op's round trip.
       if (this.ringSends === 0 && options?.signal === undefined) {
-        const n = native.syscall(SYS_sendto, fd, buf.byteLength === 0 ? 0 : addressOf(buf), buf.byteLength, MSG_DONTWAIT, addressOf(addr.bytes), addr.length);
+        const n = native.syscall(
+          SYS_sendto,
+          fd,
+          bytes.byteLength === 0 ? 0 : addressOf(bytes),
+          bytes.byteLength,
+          MSG_DONTWAIT,
+          addressOf(addr.bytes),
+          addr.length,
+        );
         if (n >= 0) return n;
         if (n !== -EAGAIN) throw errnoException(n, 'sendmsg', { address: ip, port });
       }
-      const msg = message(addr.bytes, addr.length, buf);
+      // The kernel reads the bytes when the SENDMSG runs, not now.
+      if (!own) bytes = Buffer.from(buf);
+      const msg = message(addr.bytes, addr.length, bytes);
       this.ringSends++;
       try {
         return await this.ring.submit(
           {
             syscall: 'sendmsg',
             prep: (uring, sqe) => uring.prepSendmsg(sqe, fd, addressOf(msg), 0),
-            pin: [msg, addr.bytes, buf],
+            pin: [msg, addr.bytes, bytes],
             context: { address: ip, port },
           },
           options?.signal === undefined ? undefined : { signal: options.signal },
@@ -237,8 +255,9 @@ export class UdpSocket implements AsyncIterable<Datagram> {
       { syscall: 'recvmsg', prep: (uring, sqe) => uring.prepRecvmsg(sqe, fd, addressOf(msg), MSG_TRUNC), pin: [msg, name, data] },
       signal === undefined ? undefined : { signal },
     );
-    const op = received[kOp]!;
-    this.recvs.add(op);
+    // None when the signal was already aborted: the promise is a rejection, nothing is in the ring for close() to abort.
+    const op = received[kOp];
+    if (op !== undefined) this.recvs.add(op);
     let n: number;
     try {
       n = await received;
@@ -247,7 +266,7 @@ export class UdpSocket implements AsyncIterable<Datagram> {
       if (this.closing !== null && signal?.aborted !== true) throw handleClosedError('recvmsg', 'socket');
       throw error;
     } finally {
-      this.recvs.delete(op);
+      if (op !== undefined) this.recvs.delete(op);
     }
     // Settled by its CQE: the kernel is done with the kit (a failed recv's is dropped, not reused).
     const datagram = { data: Buffer.from(data.subarray(0, Math.min(n, data.length))), address: decodeInet(name)!, truncated: n > data.length };

@@ -75,8 +75,9 @@ export interface Native {
   readonly spliceToPipeVersion?: number;
   /**
    * A zeroed 64 KiB Buffer over the addon's pool of blocks, given back to the pool by its finalizer once
-   * collected; null when the pool has none free or the runtime refuses external buffers. Absent from binaries
-   * built before it.
+   * collected (a block finalized by its thread's tear-down stays out of the pool for good; binaries built
+   * before session 23 gave it back); null when the pool has none free or the runtime refuses external buffers.
+   * Absent from binaries built before it.
    */
   poolBlock?(): Buffer | null;
   /** Ends the pool's window of hand-outs now: the free blocks none of it took are given back to the kernel. Absent from binaries built before it. */

@@ -3,7 +3,7 @@
 // mapped"): memory that stays mapped, so that a burst of them freed at one
 // scavenge is not given back to the kernel and faulted in again, and that
 // goes back to the pool only once V8 has collected the Buffer and every view
-// of it. Where the pool has none (it is bounded), the runtime refuses
+// of it (never when a worker's tear-down finalizes it). Where the pool has none (it is bounded), the runtime refuses
 // external buffers, or the binary predates the pool: Buffer.alloc.
 // A window of hand-outs also ends on a timer, so that the free blocks of a
 // burst are given back once the process stops asking for them.

@@ -190,6 +190,50 @@ test('UDP: sends not awaited before close() go out (node:dgram drops them withou
   ); // before: io_uring rejected each send with an AbortError (unhandled: the child died); the node backend's never settled
 });
 
+// send() on the node backend handed node:dgram the caller's buffer, which
+// node:dgram sends a turn later (after its address lookup, even of an IP): a
+// scratch buffer refilled right after send() returned sent the refilled bytes.
+// The datagram is the bytes the buffer held at the call, on both backends: by
+// a sendto(2) at the call or a copy (io_uring's send that waits for a name
+// lookup, a signal's SENDMSG or one behind it). node:dgram sends the refilled
+// ones: shown alongside.
+test('UDP: send() sends the bytes the buffer held at the call, not the refilled buffer, on both backends (node:dgram sends the refilled ones)', () => {
+  onEachBackend(
+    `${countingServer}
+     import dgram from 'node:dgram';
+     const receiver = dgram.createSocket('udp4');
+     const got = [];
+     receiver.on('message', (m) => got.push(m.toString()));
+     await new Promise((resolve) => receiver.bind(0, '127.0.0.1', resolve));
+     const port = receiver.address().port;
+     /** Sends 0000, 1111 (to 'localhost'), 2222 (with a signal), 3333 from one scratch buffer, refilling it before any send is awaited. */
+     const calls = async (send) => {
+       got.length = 0;
+       const scratch = Buffer.alloc(4);
+       const sends = [];
+       const calls = [['0', '127.0.0.1'], ['1', 'localhost'], ['2', '127.0.0.1', { signal: new AbortController().signal }], ['3', '127.0.0.1']];
+       for (const [digit, host, options] of calls) {
+         scratch.fill(digit);
+         sends.push(send(scratch, host, options));
+       }
+       scratch.fill('z');
+       await Promise.all(sends);
+       await until(() => got.length === calls.length);
+       return got.sort().join(' ');
+     };
+     const socket = await api.UdpSocket.bind({ host: '127.0.0.1' });
+     const ringcore = await calls((b, host, options) => socket.send(b, port, host, options));
+     await socket.close();
+     const nodeSocket = dgram.createSocket('udp4');
+     const nodeDgram = await calls((b, host) => new Promise((resolve) => nodeSocket.send(b, port, host, resolve)));
+     nodeSocket.close();
+     receiver.close();
+     console.log(JSON.stringify({ ringcore, nodeDgram }));
+     process.exit(0);`,
+    { ringcore: '0000 1111 2222 3333', nodeDgram: 'zzzz zzzz zzzz zzzz' },
+  );
+});
+
 // Found by test/net/random-careless.test.ts: the node backend checked no
 // argument of a stream call, so write(123) after close() rejected
 // ERR_RINGCORE_CLOSED (and went to node:net before it), and a zero-byte
@@ -349,6 +393,28 @@ test('UDP: a recv() waiting when close() is called rejects ERR_RINGCORE_CLOSED o
       waiting: ['RingcoreError ERR_RINGCORE_CLOSED', 'RingcoreError ERR_RINGCORE_CLOSED', 'AbortError ABORT_ERR'],
       after: 'RingcoreError ERR_RINGCORE_CLOSED',
     },
+  );
+});
+
+// recv() with a signal already aborted rejects without an op in the ring; on
+// io_uring it still listed that missing op among the recvs close() aborts, so
+// a close() before the rejection settled threw a TypeError.
+test('UDP: close() right after a recv() whose signal was already aborted does not throw, on both backends', () => {
+  onEachBackend(
+    `
+    const udp = await api.UdpSocket.bind({ host: '127.0.0.1' });
+    const settled = (p) => p.then((d) => 'datagram ' + d.data, (e) => e.name + ' ' + e.code);
+    const recv = settled(udp.recv({ signal: AbortSignal.abort() }));
+    let close = 'closed';
+    try {
+      await udp.close();
+    } catch (error) {
+      close = 'threw ' + error.name + ': ' + error.message;
+    }
+    console.log(JSON.stringify({ recv: await recv, close }));
+    process.exit(0);
+  `,
+    { recv: 'AbortError ABORT_ERR', close: 'closed' },
   );
 });
 
