@@ -67,7 +67,8 @@ export async function copyRange(
   prepare: CopyRangePrepare = UNPREPARED,
 ): Promise<CopyRangeResult> {
   // Aborted while the opens or the fchmod were on their way: the native loop stops before copying.
-  const flags = new Int32Array([signal?.aborted ? 1 : 0]);
+  const flags = new Int32Array(1);
+  if (signal?.aborted === true) flags[0] = 1;
   const abort = () => {
     Atomics.store(flags, 0, 1);
   };

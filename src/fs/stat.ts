@@ -153,13 +153,16 @@ export function fstatSpec(fd: number, shown?: string, bigint = false): OpSpec<St
   return statxSpec('fstat', fd, EMPTY_PATH, C.AT_EMPTY_PATH, shown, bigint);
 }
 
+/** fstatNow's struct statx: one for the module, as the kernel writes it and the decoder reads it within one synchronous call. */
+const nowWords = statxWords();
+
 /**
  * fstat(fd) by a plain statx(2) on the calling thread, for a copy that needs the facts of fds it has just opened
  * (copyFile): a STATX op always goes to an io-wq worker, a hop to another thread and back per call
  * (docs/performance.md, "Session 20: pipelined READ's fixed costs"), where a statx(2) of an open fd is a few µs.
  */
 export function fstatNow(fd: number, shown?: string): Stats {
-  const out = statxWords();
+  const out = nowWords;
   const status = native.syscall(SYS_statx, fd, addressOf(EMPTY_PATH), C.AT_EMPTY_PATH | C.AT_STATX_SYNC_AS_STAT, MASK, addressOf(out));
   if (status < 0) throw errnoException(status, 'fstat', shown === undefined ? undefined : { path: shown });
   return decodeStatx(out);
