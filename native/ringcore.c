@@ -36,6 +36,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <uv.h>
@@ -1092,8 +1093,13 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
 
 // ---- copying a file in the kernel ------------------------------------------
 //
-// copyFileRange(srcFd, destFd, length, clone, flags, callback, destOffset, srcOffset):
-// on a thread of libuv's pool, tries ioctl(FICLONE) first when clone is 1 (a
+// copyFileRange(srcFd, destFd, length, clone, flags, callback, destOffset, srcOffset, truncate, mode):
+// on a thread of libuv's pool, first cuts the destination to 0 bytes when
+// truncate is 1 and sets its mode with fchmod when mode is not -1 (copyFile's
+// existing destination, as libuv's copyfile does on its one pool thread: an
+// FTRUNCATE op before the job was a second trip to another thread, an io-wq
+// worker, per copy; docs/performance.md, "Session 23"), unless flags[0] is
+// already set; then tries ioctl(FICLONE) when clone is 1 (a
 // reflink: no data copied) or 2 (the clone or nothing), then copies `length`
 // bytes of the source from srcOffset on with copy_file_range to the
 // destination from destOffset on (libuv's copyfile copies [0, length) to the
@@ -1101,8 +1107,9 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
 // Neither fd's file offset moves. flags is an Int32Array the caller keeps:
 // the loop stops before its next call once flags[0] is nonzero (an abort).
 // Each call moves at most COPY_CHUNK bytes, so an abort is seen within one
-// chunk. callback(copied, status, cloned) runs on the JS thread: status is 0,
-// or -errno of the failed call (the clone's when cloned is -1), 1 when
+// chunk. callback(copied, status, cloned, prepared) runs on the JS thread: status is 0,
+// or -errno of the failed call (the clone's when cloned is -1, the ftruncate's
+// or fchmod's when prepared is -1; prepared is 1 once they are done), 1 when
 // stopped by flags[0], or COPY_AGAIN: the call has run POOL_SLICE_MS and
 // gives its thread back with bytes left, and the JavaScript calls again from
 // srcOffset + copied. Node ends a worker's environment (worker.terminate(),
@@ -1112,14 +1119,14 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
 // (test/fs/copy-pool-teardown.test.ts), as spliceToPipe did.
 // COPY_FILE_RANGE_VERSION, exported as copyFileRangeVersion, says which
 // arguments and statuses copyFileRange has: 2 took destOffset, 3 srcOffset
-// and COPY_AGAIN. A binary built before it (a prebuilt one older than the
+// and COPY_AGAIN, 4 truncate and mode. A binary built before it (a prebuilt one older than the
 // JavaScript) would ignore them, so the JavaScript uses copyFileRange only
 // from a binary with the number it expects (src/fs/copy-range.ts,
 // COPY_RANGE_VERSION; a test holds the two equal).
 
 #define COPY_CHUNK (16L * 1024 * 1024)
 #define COPY_AGAIN 2
-#define COPY_FILE_RANGE_VERSION 3
+#define COPY_FILE_RANGE_VERSION 4
 // How long one pool job of copyFileRange or spliceToPipe runs before it gives its thread back (see above).
 #define POOL_SLICE_MS 50
 
@@ -1183,13 +1190,26 @@ static void finish_pool_work(napi_env env, pool_work *job, size_t argc, napi_val
 
 typedef struct copy_work {
   pool_work job;
-  int src, dest, clone;
+  int src, dest, clone, truncate, mode;
   int64_t length, copied, dest_offset, src_offset;
-  int status, cloned;
+  int status, cloned, prepared;
 } copy_work;
 
 static void copy_execute(napi_env env, void *data) {
   copy_work *c = data;
+  if (c->truncate || c->mode >= 0) {
+    if (__atomic_load_n(c->job.flags, __ATOMIC_ACQUIRE)) {
+      c->status = 1;
+      return;
+    }
+    // In libuv's order: the cut, then the mode.
+    if ((c->truncate && ftruncate(c->dest, 0) != 0) || (c->mode >= 0 && fchmod(c->dest, (mode_t)c->mode) != 0)) {
+      c->prepared = -1;
+      c->status = -errno;
+      return;
+    }
+    c->prepared = 1;
+  }
   if (c->clone) {
     if (ioctl(c->dest, FICLONE, c->src) == 0) {
       c->cloned = 1;
@@ -1227,26 +1247,28 @@ static void copy_execute(napi_env env, void *data) {
 
 static void copy_complete(napi_env env, napi_status status, void *data) {
   copy_work *c = data;
-  napi_value argv[3] = {
+  napi_value argv[4] = {
       make_number(env, (double)c->copied),
       make_number(env, status == napi_cancelled ? 1 : c->status),
       make_number(env, c->cloned),
+      make_number(env, c->prepared),
   };
-  finish_pool_work(env, &c->job, 3, argv);
+  finish_pool_work(env, &c->job, 4, argv);
 }
 
 static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
-  long length, clone, dest_offset, src_offset;
+  size_t argc = 10;
+  napi_value argv[10];
+  long length, clone, dest_offset, src_offset, truncate, mode;
   int src, dest;
-  const char *usage = "copyFileRange(srcFd, destFd, length, clone, flags, callback, destOffset, srcOffset)";
+  const char *usage = "copyFileRange(srcFd, destFd, length, clone, flags, callback, destOffset, srcOffset, truncate, mode)";
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 8) return bad_arguments(env, usage);
+  if (argc < 10) return bad_arguments(env, usage);
   if (!arg_to_fd(env, argv[0], usage, &src) || !arg_to_fd(env, argv[1], usage, &dest)) return NULL;
   if (!arg_to_long(env, argv[2], &length) ||
       !arg_to_long(env, argv[3], &clone) || length < 0 || !arg_to_long(env, argv[6], &dest_offset) || dest_offset < 0 ||
-      !arg_to_long(env, argv[7], &src_offset) || src_offset < 0)
+      !arg_to_long(env, argv[7], &src_offset) || src_offset < 0 || !arg_to_long(env, argv[8], &truncate) || truncate < 0 || truncate > 1 ||
+      !arg_to_long(env, argv[9], &mode) || mode < -1 || mode > 07777)
     return bad_arguments(env, usage);
   copy_work *c = calloc(1, sizeof *c);
   if (!c) return native_failure(env, "copyFileRange: out of memory");
@@ -1256,6 +1278,8 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
   c->dest_offset = dest_offset;
   c->src_offset = src_offset;
   c->clone = (int)clone;
+  c->truncate = (int)truncate;
+  c->mode = (int)mode;
   if (!queue_pool_work(env, &c->job, "copyFileRange", argv[4], argv[5], copy_execute, copy_complete)) free(c);
   return NULL;
 }

@@ -11,6 +11,9 @@ const PATHS: { path: string; label: string; quick: number; count: number }[] = [
   { path: 'readFile-1m', label: 'readFile, 1 MiB', quick: 20, count: 200 },
   { path: 'writeFile-1k', label: 'writeFile, 1 KiB (same file)', quick: 100, count: 500 },
   { path: 'stat', label: 'stat', quick: 500, count: 3000 },
+  { path: 'stat-young', label: 'stat, the 100 calls after the first in a new process', quick: 100, count: 100 },
+  { path: 'copyFile-4k-over', label: 'copyFile 4 KiB over an existing file', quick: 100, count: 500 },
+  { path: 'copyFile-1m-over', label: 'copyFile 1 MiB over an existing file', quick: 20, count: 100 },
   { path: 'open-close', label: 'open + close', quick: 300, count: 2000 },
   { path: 'readdir', label: 'readdir, 100 entries', quick: 200, count: 1000 },
   { path: 'small-writes', label: 'TCP: 10,000 × 64 B write(), not awaited', quick: 10_000, count: 10_000 },
@@ -42,7 +45,10 @@ export const paths: ScenarioDef = {
     'median time per call (lower is better); the CPU time per call (every thread of the process) is `cpuNsPerOp` ' +
     'in the results file and in the reading. ringcore: ringcore/fs; Node: node:fs/promises. Files are in ' +
     'os.tmpdir()/ringcore-bench/paths, in the page cache; writeFile rewrites the same file (O_TRUNC), so ext4 ' +
-    "may wait on the file's earlier blocks. The TCP row writes 64 B 10,000 times on one connection into a draining " +
+    "may wait on the file's earlier blocks, and so do the copyFile rows, which copy over an existing file of the source's " +
+    'size (truncated to 0, then written: the flush on close that ext4 gives a truncated file, every call). The young ' +
+    'stat row times, in its own process, the 100 calls right after the first, with no warm-up (one batch per process). ' +
+    'The TCP row writes 64 B 10,000 times on one connection into a draining ' +
     'reader in another process (bench/servers/drain.ts), only the last write awaited (node:net: `socket.write`, the ' +
     "last one's callback), and the reader's byte count must match. Random 4 KiB reads at QD 1 are fs-random-read's " +
     'row; responses with bodies on createServer are the frameworks rows on the bare app. The sleeps row starts ' +

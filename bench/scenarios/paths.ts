@@ -7,6 +7,10 @@
 //   readFile-1k, readFile-64k, readFile-1m   readFile of a cached file of that size
 //   writeFile-1k                             writeFile of 1 KiB over the same file
 //   stat                                     stat of a file
+//   stat-young                               stat of a file in a young process: the `count` calls right after
+//                                            the first (which sets the ring up), no warm-up, one batch
+//   copyFile-4k-over, copyFile-1m-over       copyFile of a 4 KiB / 1 MiB file over an existing file of the
+//                                            same size (truncated, then written, as Node's)
 //   open-close                               open(path, 'r') then close()
 //   readdir                                  readdir of a directory of 100 entries
 //   small-writes                             `count` writes of 64 B on a TCP stream, none awaited but the
@@ -72,9 +76,17 @@ function fsCall(impl: Impl, name: string): Call {
       const data = Buffer.alloc(1024, 0x62);
       return () => api.writeFile(p, data);
     }
-    case 'stat': {
-      const p = file(name, 1024);
+    case 'stat':
+    case 'stat-young': {
+      const p = file('stat', 1024);
       return () => api.stat(p);
+    }
+    case 'copyFile-4k-over':
+    case 'copyFile-1m-over': {
+      const size = name === 'copyFile-4k-over' ? 4096 : 1 << 20;
+      const src = file(name, size);
+      const dest = file(`${name}-${impl}-dest`, size);
+      return () => api.copyFile(src, dest);
     }
     case 'open-close': {
       const p = file(name, 1024);
@@ -265,7 +277,18 @@ function measure(impl: Impl, p: Params): Promise<Measurement> {
   if (p.path === 'sleeps') return concurrentSleeps(impl, p);
   if (p.path === 'sleep-loop') return sleepLoop(impl, p);
   if (p.path === 'duplex') return duplexPingPong(impl, p);
+  if (p.path === 'stat-young') return youngCalls(fsCall(impl, p.path), p.count);
   return timeCalls(fsCall(impl, p.path), p);
+}
+
+/** A young process: one call (the ring's setup, lazy loading), then `count` calls timed as one batch, before V8 has optimized much. */
+async function youngCalls(call: Call, count: number): Promise<Measurement> {
+  await call();
+  const cpu = process.cpuUsage();
+  const start = nowNs();
+  for (let i = 0; i < count; i++) await call();
+  const value = (nowNs() - start) / count;
+  return { value, unit: 'ns/op', ops: count, cpuNsPerOp: cpuSince(cpu) / count };
 }
 
 await benchMain<Params>(

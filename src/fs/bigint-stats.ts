@@ -82,14 +82,15 @@ function makedev(major: bigint, minor: bigint): bigint {
   return ((major & 0xfffff000n) << 32n) | ((major & 0xfffn) << 8n) | ((minor & 0xffffff00n) << 12n) | (minor & 0xffn);
 }
 
-/** Decodes the struct statx the kernel wrote into `buffer`, as Node's BigIntStats. */
-export function decodeStatxBigInt(buffer: Buffer): BigIntStats {
-  const u32 = (at: number) => BigInt(buffer.readUInt32LE(at));
-  const s64 = (at: number) => buffer.readBigInt64LE(at);
-  const ns = (at: number) => buffer.readBigInt64LE(at + STATX_TIMESTAMP.tv_sec) * NS_PER_S + u32(at + STATX_TIMESTAMP.tv_nsec);
+/** Decodes the struct statx the kernel wrote into `words` (its 32-bit words, as stat.ts's decoder), as Node's BigIntStats. */
+export function decodeStatxBigInt(words: Uint32Array): BigIntStats {
+  const wide = new BigInt64Array(words.buffer, words.byteOffset, words.length >> 1);
+  const u32 = (at: number) => BigInt(words[at >> 2]!);
+  const s64 = (at: number) => wide[at >> 3]!;
+  const ns = (at: number) => s64(at + STATX_TIMESTAMP.tv_sec) * NS_PER_S + u32(at + STATX_TIMESTAMP.tv_nsec);
   return new BigIntStats(
     BigInt.asIntN(64, makedev(u32(STATX.stx_dev_major), u32(STATX.stx_dev_minor))),
-    BigInt(buffer.readUInt16LE(STATX.stx_mode)),
+    BigInt(words[STATX.stx_mode >> 2]! & 0xffff),
     u32(STATX.stx_nlink),
     u32(STATX.stx_uid),
     u32(STATX.stx_gid),

@@ -74,21 +74,25 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
       await Promise.all([closeFd(ring, srcFd, context), closeFd(ring, destFd, context)]);
       return;
     }
-    if (destStats.size > 0) await truncateFd(ring, destFd, 0, { context, signal: opts.signal });
-    // An existing destination takes the source's mode, as with Node (io_uring has no fchmod op).
-    if ((destStats.mode & 0o7777) !== (stats.mode & 0o7777)) fchmod(destFd, stats.mode & 0o7777, context);
+    // An existing destination is cut to 0 bytes and takes the source's mode, as with Node (io_uring has no fchmod op).
+    const prepare = { truncate: destStats.size > 0, mode: (destStats.mode & 0o7777) !== (stats.mode & 0o7777) ? stats.mode & 0o7777 : -1 };
     const size = stats.isFile() && stats.size > 0 ? stats.size : Infinity;
     const clone = mode & COPYFILE_FICLONE_FORCE ? 2 : mode & COPYFILE_FICLONE ? 1 : 0;
     if (opts.method === undefined && canCopyRange() && (size !== Infinity || clone === 2)) {
-      // copy_file_range on a pool thread, as Node's copyFile (the fastest here: docs/performance.md, "Session 13").
-      const { status } = await copyRange(srcFd, destFd, size === Infinity ? 0 : size, clone, opts.signal);
+      // copy_file_range on a pool thread, as Node's copyFile (the fastest here: docs/performance.md, "Session 13"),
+      // after the cut and the mode on that same thread: one trip to another thread (docs/performance.md, "Session 23").
+      const { status, prepared } = await copyRange(srcFd, destFd, size === Infinity ? 0 : size, clone, opts.signal, 0, prepare);
       if (status === 1) throw new AbortError(undefined, { cause: opts.signal?.reason });
+      if (prepared === -1) throw errnoException(status, 'copyfile', context);
       if (status === 0) {
         await Promise.all([closeFd(ring, srcFd, context), closeFd(ring, destFd, context)]);
         return;
       }
       // Between two filesystems (EXDEV), or files it does not handle (EINVAL...): copy as below, from the start.
       if (clone === 2 || !copyRangeUnsupported(status)) throw errnoException(status, 'copyfile', context);
+    } else {
+      if (prepare.truncate) await truncateFd(ring, destFd, 0, { context, signal: opts.signal });
+      if (prepare.mode !== -1) fchmod(destFd, prepare.mode, context);
     }
     // A regular file of size 0 may have bytes all the same (a /proc file, which SPLICE refuses): read until a read returns 0.
     const readWrite = opts.method === 'readwrite' || !ring.supports('SPLICE') || (stats.isFile() && stats.size === 0);

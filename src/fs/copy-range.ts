@@ -11,15 +11,17 @@ import { native, type Native } from '../sys/native.js';
 import { EBADF, EINVAL, ENOSYS, EOPNOTSUPP, EXDEV } from '../sys/errno.js';
 
 /**
- * The copyFileRange this code calls: version 3 takes the destination's and the
- * source's offsets (the 7th and 8th arguments) and may end with COPY_AGAIN
- * (2 took the destination's offset only, and ran to the end). A binary that
+ * The copyFileRange this code calls: version 4 takes the destination's and the
+ * source's offsets (the 7th and 8th arguments), may end with COPY_AGAIN, and
+ * first truncates the destination and sets its mode when asked (the 9th and
+ * 10th: copyFile's existing destination); 3 had no 9th and 10th, 2 took the
+ * destination's offset only, and ran to the end. A binary that
  * reports another number, or none (built before the number, or before the
  * offsets, which it would silently ignore), is not used for copying: the
  * SPLICE and READ/WRITE copies are. The C side's COPY_FILE_RANGE_VERSION must
  * be this number (test/fs/copy-file-range.test.ts).
  */
-export const COPY_RANGE_VERSION = 3;
+export const COPY_RANGE_VERSION = 4;
 
 /** copyFileRange's status when its call has run its slice of time with bytes left: call again from where it stopped (native/ringcore.c). */
 const COPY_AGAIN = 2;
@@ -30,7 +32,17 @@ export interface CopyRangeResult {
   status: number;
   /** 1: cloned (a reflink), -1: the clone failed (status is its error), 0: not tried or not used. */
   cloned: number;
+  /** 1: the destination was truncated and its mode set as asked, -1: that failed (status is its error), 0: not asked. */
+  prepared: number;
 }
+
+/** What copyRange() does to the destination before it copies: copyFile's cut to 0 bytes, and its mode (-1: left as it is). */
+export interface CopyRangePrepare {
+  truncate: boolean;
+  mode: number;
+}
+
+const UNPREPARED: CopyRangePrepare = { truncate: false, mode: -1 };
 
 /** Whether this binary has the copyFileRange this code calls (a prebuilt binary may be older than the JavaScript). */
 export function canCopyRange(binding: Pick<Native, 'copyFileRange' | 'copyFileRangeVersion'> = native): boolean {
@@ -40,7 +52,9 @@ export function canCopyRange(binding: Pick<Native, 'copyFileRange' | 'copyFileRa
 /**
  * Copies bytes [0, length) of srcFd to the same offsets of destFd (or from `destOffset` on) off the JS thread,
  * one native call per slice of time; the source's end stops it earlier. Neither fd's file offset moves.
- * clone: 0 copy, 1 FICLONE then copy, 2 FICLONE only. Never rejects: errors are in the
+ * clone: 0 copy, 1 FICLONE then copy, 2 FICLONE only. `prepare`: what is done to the destination first,
+ * on the same pool thread (libuv's copyfile order: ftruncate, fchmod, FICLONE, copy), so that copyFile
+ * over an existing file costs one trip to another thread, as Node's. Never rejects: errors are in the
  * result. When it settles the pool thread is done with both fds.
  */
 export async function copyRange(
@@ -50,23 +64,25 @@ export async function copyRange(
   clone: 0 | 1 | 2,
   signal: AbortSignal | undefined,
   destOffset = 0,
+  prepare: CopyRangePrepare = UNPREPARED,
 ): Promise<CopyRangeResult> {
   // Aborted while the opens or the fchmod were on their way: the native loop stops before copying.
-  const flags = new Int32Array([signal?.aborted ? 1 : 0]);
+  const flags = new Int32Array(1);
+  if (signal?.aborted === true) flags[0] = 1;
   const abort = () => {
     Atomics.store(flags, 0, 1);
   };
   signal?.addEventListener('abort', abort, { once: true });
   try {
-    const first = await copyCall(srcFd, destFd, length, clone, flags, destOffset, 0);
+    const first = await copyCall(srcFd, destFd, length, clone, flags, destOffset, 0, prepare);
     let { copied, status } = first;
     // The slice is over: on from where it got to (no clone: a clone is all or nothing, and was tried), the abort flag kept.
     while (status === COPY_AGAIN) {
-      const next = await copyCall(srcFd, destFd, length - copied, 0, flags, destOffset + copied, copied);
+      const next = await copyCall(srcFd, destFd, length - copied, 0, flags, destOffset + copied, copied, UNPREPARED);
       copied += next.copied;
       status = next.status;
     }
-    return { copied, status, cloned: first.cloned };
+    return { copied, status, cloned: first.cloned, prepared: first.prepared };
   } finally {
     signal?.removeEventListener('abort', abort);
   }
@@ -81,9 +97,21 @@ function copyCall(
   flags: Int32Array,
   destOffset: number,
   srcOffset: number,
+  prepare: CopyRangePrepare,
 ): Promise<CopyRangeResult> {
   return new Promise((resolve) => {
-    native.copyFileRange!(srcFd, destFd, length, clone, flags, (copied, status, cloned) => resolve({ copied, status, cloned }), destOffset, srcOffset);
+    native.copyFileRange!(
+      srcFd,
+      destFd,
+      length,
+      clone,
+      flags,
+      (copied, status, cloned, prepared) => resolve({ copied, status, cloned, prepared }),
+      destOffset,
+      srcOffset,
+      prepare.truncate ? 1 : 0,
+      prepare.mode,
+    );
   });
 }
 

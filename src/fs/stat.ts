@@ -74,28 +74,45 @@ function makedev(major: number, minor: number): number {
   return (major & 0xfff) * 0x100 + (minor & 0xff) + (minor & 0xffffff00) * 0x1000 + (major & 0xfffff000) * 2 ** 32;
 }
 
-/** Decodes the struct statx the kernel wrote into `buffer`. */
-function decodeStatx(buffer: Buffer): Stats {
-  const u32 = (at: number) => buffer.readUInt32LE(at);
-  const u64 = (at: number) => buffer.readUInt32LE(at) + buffer.readUInt32LE(at + 4) * 2 ** 32;
-  const ms = (at: number) => Number(buffer.readBigInt64LE(at + STATX_TIMESTAMP.tv_sec)) * 1000 + u32(at + STATX_TIMESTAMP.tv_nsec) / 1e6;
+/** An unsigned 64-bit field of a struct statx, from its two 32-bit words (exact below 2^53, as Node's). */
+function u64(words: Uint32Array, at: number): number {
+  return words[at >> 2]! + words[(at >> 2) + 1]! * 2 ** 32;
+}
+
+/** A struct statx_timestamp at byte `at`, in ms: its s64 seconds (the high word signed) and u32 nanoseconds. */
+function ms(words: Uint32Array, at: number): number {
+  const sec = (at + STATX_TIMESTAMP.tv_sec) >> 2;
+  return (words[sec]! + (words[sec + 1]! | 0) * 2 ** 32) * 1000 + words[(at + STATX_TIMESTAMP.tv_nsec) >> 2]! / 1e6;
+}
+
+/**
+ * Decodes the struct statx the kernel wrote into `words`. Indexing a Uint32Array: Buffer's
+ * readUInt32LE and readBigInt64LE are calls into node:buffer that a young process runs in
+ * V8's interpreter, 20 of them per stat (docs/performance.md, "Session 23").
+ */
+function decodeStatx(words: Uint32Array): Stats {
   return new Stats(
-    makedev(u32(STATX.stx_dev_major), u32(STATX.stx_dev_minor)),
-    buffer.readUInt16LE(STATX.stx_mode),
-    u32(STATX.stx_nlink),
-    u32(STATX.stx_uid),
-    u32(STATX.stx_gid),
-    makedev(u32(STATX.stx_rdev_major), u32(STATX.stx_rdev_minor)),
-    u32(STATX.stx_blksize),
-    u64(STATX.stx_ino),
-    u64(STATX.stx_size),
-    u64(STATX.stx_blocks),
-    ms(STATX.stx_atime),
-    ms(STATX.stx_mtime),
-    ms(STATX.stx_ctime),
+    makedev(words[STATX.stx_dev_major >> 2]!, words[STATX.stx_dev_minor >> 2]!),
+    words[STATX.stx_mode >> 2]! & 0xffff,
+    words[STATX.stx_nlink >> 2]!,
+    words[STATX.stx_uid >> 2]!,
+    words[STATX.stx_gid >> 2]!,
+    makedev(words[STATX.stx_rdev_major >> 2]!, words[STATX.stx_rdev_minor >> 2]!),
+    words[STATX.stx_blksize >> 2]!,
+    u64(words, STATX.stx_ino),
+    u64(words, STATX.stx_size),
+    u64(words, STATX.stx_blocks),
+    ms(words, STATX.stx_atime),
+    ms(words, STATX.stx_mtime),
+    ms(words, STATX.stx_ctime),
     // Zero when the filesystem keeps no birth time (/proc): the kernel leaves it so, and libuv passes it on.
-    ms(STATX.stx_btime),
+    ms(words, STATX.stx_btime),
   );
+}
+
+/** Room for one struct statx, as the 32-bit words the decoders read (little-endian: the host's, on x64 and arm64). */
+function statxWords(): Uint32Array {
+  return new Uint32Array(STATX.size >> 2);
 }
 
 /** Options of stat(), lstat() and FileHandle.stat(). */
@@ -119,7 +136,7 @@ export function statxSpec(syscall: string, dirfd: number, path: Buffer, flags: n
 export function statxSpec(syscall: string, dirfd: number, path: Buffer, flags: number, shown: string | undefined, bigint: true): OpSpec<BigIntStats>;
 export function statxSpec(syscall: string, dirfd: number, path: Buffer, flags: number, shown: string | undefined, bigint: boolean): OpSpec<Stats | BigIntStats>;
 export function statxSpec(syscall: string, dirfd: number, path: Buffer, flags: number, shown?: string, bigint = false): OpSpec<Stats | BigIntStats> {
-  const out = Buffer.alloc(STATX.size);
+  const out = statxWords();
   return {
     syscall,
     prep: (uring, sqe) => uring.prepStatx(sqe, dirfd, addressOf(path), flags | C.AT_STATX_SYNC_AS_STAT, MASK, addressOf(out)),
@@ -136,13 +153,16 @@ export function fstatSpec(fd: number, shown?: string, bigint = false): OpSpec<St
   return statxSpec('fstat', fd, EMPTY_PATH, C.AT_EMPTY_PATH, shown, bigint);
 }
 
+/** fstatNow's struct statx: one for the module, as the kernel writes it and the decoder reads it within one synchronous call. */
+const nowWords = statxWords();
+
 /**
  * fstat(fd) by a plain statx(2) on the calling thread, for a copy that needs the facts of fds it has just opened
  * (copyFile): a STATX op always goes to an io-wq worker, a hop to another thread and back per call
  * (docs/performance.md, "Session 20: pipelined READ's fixed costs"), where a statx(2) of an open fd is a few µs.
  */
 export function fstatNow(fd: number, shown?: string): Stats {
-  const out = Buffer.alloc(STATX.size);
+  const out = nowWords;
   const status = native.syscall(SYS_statx, fd, addressOf(EMPTY_PATH), C.AT_EMPTY_PATH | C.AT_STATX_SYNC_AS_STAT, MASK, addressOf(out));
   if (status < 0) throw errnoException(status, 'fstat', shown === undefined ? undefined : { path: shown });
   return decodeStatx(out);

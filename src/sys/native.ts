@@ -40,12 +40,14 @@ export interface Native {
   /** close(2), forgetting fd if own() took it. Returns 0 or -errno. */
   close(fd: number): number;
   /**
-   * On a libuv thread-pool thread: ioctl(FICLONE) first when `clone` is 1 (or only it, when 2),
+   * On a libuv thread-pool thread: ftruncate(destFd, 0) when `truncate` is 1 and fchmod(destFd, mode)
+   * when `mode` is not -1 (unless flags[0] is already set), ioctl(FICLONE) when `clone` is 1 (or only it, when 2),
    * then copy_file_range of `length` bytes of the source from `srcOffset` on to the destination from
    * `destOffset` on (neither fd's offset moves), stopping before its next call once flags[0] is
-   * nonzero. Then `callback(copied, status, cloned)`: status 0, -errno, 1 (stopped by flags[0]) or
+   * nonzero. Then `callback(copied, status, cloned, prepared)`: status 0, -errno, 1 (stopped by flags[0]) or
    * 2 (the call ran its 50 ms with bytes left: call again from where it stopped); cloned 1 (cloned),
-   * -1 (the clone failed: status is its error) or 0.
+   * -1 (the clone failed: status is its error) or 0; prepared 1 (truncated and chmod-ed as asked),
+   * -1 (the ftruncate or fchmod failed: status is its error) or 0 (not asked).
    * Absent from binaries built before it (a prebuilt one may be older than the JavaScript).
    */
   copyFileRange?(
@@ -54,13 +56,15 @@ export interface Native {
     length: number,
     clone: 0 | 1 | 2,
     flags: Int32Array,
-    callback: (copied: number, status: number, cloned: number) => void,
+    callback: (copied: number, status: number, cloned: number, prepared: number) => void,
     destOffset: number,
     srcOffset: number,
+    truncate: 0 | 1,
+    mode: number,
   ): void;
   /**
-   * What copyFileRange() takes: 3 since it takes `srcOffset` and may end with status 2 (native/ringcore.c's
-   * COPY_FILE_RANGE_VERSION; 2 took `destOffset`). Absent from binaries built before the number.
+   * What copyFileRange() takes: 4 since it takes `truncate` and `mode` (3 took `srcOffset` and may end
+   * with status 2, 2 `destOffset`; native/ringcore.c's COPY_FILE_RANGE_VERSION). Absent from binaries built before the number.
    */
   readonly copyFileRangeVersion?: number;
   /**

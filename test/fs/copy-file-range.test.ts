@@ -212,10 +212,12 @@ test('one native call copies from the source offset it is given to the destinati
   const to = nodeFs.openSync(dest, 'r+');
   try {
     const call = (length: number, destOffset: number, srcOffset: number) =>
-      new Promise<number[]>((resolve) => native.copyFileRange!(from, to, length, 0, new Int32Array(1), (...result) => resolve(result), destOffset, srcOffset));
-    assert.deepEqual(await call(1000, 10, 5), [1000, 0, 0]);
+      new Promise<number[]>((resolve) =>
+        native.copyFileRange!(from, to, length, 0, new Int32Array(1), (...result) => resolve(result), destOffset, srcOffset, 0, -1),
+      );
+    assert.deepEqual(await call(1000, 10, 5), [1000, 0, 0, 0]);
     // Past the source's end: what there is.
-    assert.deepEqual(await call(1 << 20, 1010, 1005), [data.length - 1005, 0, 0]);
+    assert.deepEqual(await call(1 << 20, 1010, 1005), [data.length - 1005, 0, 0, 0]);
     const expected = Buffer.concat([Buffer.alloc(10, 'z'), data.subarray(5)]);
     assert.deepEqual(nodeFs.readFileSync(dest), expected);
     // Neither fd's offset moved.
@@ -224,7 +226,12 @@ test('one native call copies from the source offset it is given to the destinati
     assert.equal(first[0], data[0]);
     nodeFs.writeSync(to, 'Q');
     assert.equal(nodeFs.readFileSync(dest, 'latin1')[0], 'Q');
-    assert.throws(() => native.copyFileRange!(from, to, 1, 0, new Int32Array(1), () => {}, 0, -1), { name: 'TypeError' });
+    assert.throws(() => native.copyFileRange!(from, to, 1, 0, new Int32Array(1), () => {}, 0, -1, 0, -1), { name: 'TypeError' });
+    // truncate is 0 or 1, mode -1 or permission bits; a call without them is refused (a version-3 caller).
+    assert.throws(() => native.copyFileRange!(from, to, 1, 0, new Int32Array(1), () => {}, 0, 0, 2 as 0, -1), { name: 'TypeError' });
+    assert.throws(() => native.copyFileRange!(from, to, 1, 0, new Int32Array(1), () => {}, 0, 0, 0, 0o10000), { name: 'TypeError' });
+    const old = native.copyFileRange as unknown as (...args: unknown[]) => void;
+    assert.throws(() => old(from, to, 1, 0, new Int32Array(1), () => {}, 0, 0), { name: 'TypeError' });
   } finally {
     nodeFs.closeSync(from);
     nodeFs.closeSync(to);

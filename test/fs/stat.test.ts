@@ -43,3 +43,14 @@ test('stat of a missing path is ENOENT with the path', async () => {
   await assert.rejects(fs.stat(missing), { code: 'ENOENT', syscall: 'stat', path: missing, message: `ENOENT: no such file or directory, stat '${missing}'` });
   await assert.rejects(fs.lstat(missing), { code: 'ENOENT', syscall: 'lstat', path: missing });
 });
+
+test('stat decodes the 64-bit fields whole: a size above 4 GiB, and times before 1970 (a negative tv_sec) as node:fs does', async () => {
+  const file = join(dir, 'wide');
+  nodeFs.writeFileSync(file, '');
+  nodeFs.truncateSync(file, 2 ** 33 + 12345);
+  nodeFs.utimesSync(file, new Date(-1234567), new Date(-86_400_000 * 365.25 * 30 + 789));
+  const mine = await fs.stat(file);
+  same(mine, nodeFs.statSync(file), 'stat of a sparse file with old times');
+  assert.equal(mine.size, 2 ** 33 + 12345);
+  assert.ok(mine.atimeMs < 0 && mine.mtimeMs < 0, 'the times stay negative');
+});
