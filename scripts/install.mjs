@@ -15,8 +15,11 @@ const checkout = existsSync(path.join(root, 'src', 'sys', 'native.ts'));
 if (!checkout) {
   try {
     // The package's own entry point loads the addon as a program would (the package ships no other JavaScript of its
-    // own); the compat entry, which runs on every Node the package supports (before 20.16 too).
-    await import('../dist/bundle/compat/index.js');
+    // own); the compat entry, which runs on every Node the package supports (before 20.16 too). The addon is loaded by
+    // the first call that needs it, not by the import: backend() is one, and with RINGCORE_BACKEND=node it loads the
+    // addon and nothing more (no io_uring_setup, no warning, whatever the install's environment sets).
+    process.env.RINGCORE_BACKEND = 'node';
+    (await import('../dist/bundle/compat/index.js')).backend();
     const loaded = /\S*\/ringcore\.node$/m.exec(readFileSync('/proc/self/maps', 'latin1'))?.[0];
     console.log(`ringcore: using ${loaded === undefined ? 'a binary that loads here' : path.relative(root, loaded)}`);
     codeCache();

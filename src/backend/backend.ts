@@ -9,7 +9,7 @@ import { lazyBuiltin } from '../sys/builtins.js';
 import { errnoName, RingcoreError } from '../sys/errors.js';
 import { PARAMS } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';
-import { native } from '../sys/native.js';
+import { loadNative, native } from '../sys/native.js';
 import { SYS_close, SYS_io_uring_setup } from '../sys/syscalls.js';
 import { setupError } from '../sys/setup-error.js';
 
@@ -45,6 +45,8 @@ export function fallbackCause(): RingcoreError | null {
 }
 
 function decide(): BackendName {
+  // The addon is loaded on first use, not at import: this thread's first I/O is where a missing one throws, whichever backend.
+  loadNative();
   const setting = process.env.RINGCORE_BACKEND ?? '';
   if (setting === 'io_uring') return (chosen = 'io_uring');
   if (setting === 'node') {

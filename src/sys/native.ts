@@ -96,9 +96,9 @@ export interface Native {
  * of a chunk in dist/bundle/ in the package's bundled entry points. With none
  * (a copied file), this module's own directory: no candidate is found there,
  * and the error lists where it looked. Paths here are joined as strings, not
- * with path.join: an import is often the process's first path.join, which on
- * Node 24 and 26 cost 1 to 1.6 ms of the import (docs/performance.md, "Import
- * cost", session 20).
+ * with path.join: this is often the process's first path.join, which on
+ * Node 24 and 26 cost 1 to 1.6 ms (docs/performance.md, "Import cost",
+ * session 20).
  */
 function findPackageRoot(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -107,8 +107,6 @@ function findPackageRoot(): string {
     if (path.dirname(dir) === dir) return here;
   }
 }
-
-const packageRoot = findPackageRoot();
 
 /** The C library this process runs on: the one mapped into it, else what Node's report says. */
 function runningLibc(): 'glibc' | 'musl' {
@@ -129,6 +127,7 @@ function runningLibc(): 'glibc' | 'musl' {
  * every import would pay although a local build is usually there.
  */
 function* nativeCandidates(): Generator<string> {
+  const packageRoot = findPackageRoot();
   yield `${packageRoot}/build/Release/ringcore.node`;
   yield `${packageRoot}/build/Debug/ringcore.node`;
   const libc = process.platform === 'linux' && runningLibc() === 'musl' ? '-musl' : '';
@@ -155,8 +154,40 @@ function load(): { native: Native; file: string } {
   throw nativeMissingError(tried);
 }
 
-const loaded = load();
-/** The loaded shim. */
-export const native: Native = loaded.native;
-/** The binary in use (.ci/arm64-qemu checks that the prebuilt one for the platform is the one loaded). */
-export const nativeFile: string = loaded.file;
+let loadedFile: string | undefined;
+
+/**
+ * Loads the addon into `native`, once: its members become `native`'s own
+ * properties and the stand-in prototype that loaded them is dropped, so every
+ * later read is a plain property read. Returns the binary in use
+ * (.ci/arm64-qemu checks that the prebuilt one for the platform is the one
+ * loaded). Throws ERR_RINGCORE_NATIVE_MISSING, on every call until one loads.
+ */
+export function loadNative(): string {
+  if (loadedFile !== undefined) return loadedFile;
+  const loaded = load();
+  for (const name of Object.getOwnPropertyNames(loaded.native)) {
+    Object.defineProperty(native, name, Object.getOwnPropertyDescriptor(loaded.native, name)!);
+  }
+  Object.setPrototypeOf(native, Object.prototype);
+  return (loadedFile = loaded.file);
+}
+
+/**
+ * The shim, loaded by the first read of any of its members rather than at
+ * import: the package root's lookup, the binary's checks and its dlopen were
+ * about 1 ms of every import (docs/performance.md, "Session 23: import cost").
+ * Until then its prototype is a proxy whose only trap loads the addon; a
+ * member absent from an older binary then reads as undefined.
+ */
+export const native: Native = Object.create(
+  new Proxy(
+    {},
+    {
+      get(_target, name) {
+        loadNative();
+        return Reflect.get(native, name);
+      },
+    },
+  ),
+);

@@ -16,12 +16,11 @@ export const POOLED_BLOCK = 64 * 1024;
 /** How often the pool's window ends (native/ringcore.c's poolTrim): an idle process keeps no free block past two. */
 const POOL_TRIM_MS = 10_000;
 
-const poolBlock = native.poolBlock;
 let trims = false;
 
 /** A zeroed Buffer of POOLED_BLOCK bytes, whose `.buffer` shows only its own bytes. */
 export function pooledBlock(): Buffer {
-  const block = poolBlock?.();
+  const block = native.poolBlock?.();
   if (block == null) return Buffer.alloc(POOLED_BLOCK);
   if (!trims) {
     trims = true;

@@ -87,6 +87,28 @@ for (const [specifier, never] of Object.entries(EXPECTED)) {
   });
 }
 
+// The native addon is loaded by the first call that needs it (this thread's first I/O decides the backend), not by the
+// import: its lookup and dlopen were about 1 ms of every import (docs/performance.md, "Session 23: import cost").
+test('importing an entry point maps no native addon; the first call loads it', () => {
+  const result = run(`
+    import { readFileSync } from 'node:fs';
+    const mapped = () => /\\/ringcore\\.node$/m.test(readFileSync('/proc/self/maps', 'latin1'));
+    const atImport = {};
+    for (const entry of ['ringcore/fs', 'ringcore/net', 'ringcore/http', 'ringcore/time', 'ringcore/trace', 'ringcore']) {
+      await import(entry);
+      atImport[entry] = mapped();
+    }
+    const { readFile } = await import('ringcore/fs');
+    const read = (await readFile('package.json', 'utf8')).length > 0;
+    console.log(JSON.stringify({ atImport, read, afterCall: mapped() }));
+  `);
+  assert.deepEqual(result, {
+    atImport: { 'ringcore/fs': false, 'ringcore/net': false, 'ringcore/http': false, 'ringcore/time': false, 'ringcore/trace': false, ringcore: false },
+    read: true,
+    afterCall: true,
+  });
+});
+
 /**
  * The package's files (dist/bundle/, without the chunks' hashes) that importing `specifier` reads: the ES modules,
  * seen by a module.register load hook, and the chunks the entries' loader ran (scripts/bundle.mjs), from its registry.
@@ -471,6 +493,42 @@ test('a package copied after its code cache was made compiles from source there:
   } finally {
     rmSync(copy.dir, { recursive: true, force: true });
     rmSync(moved, { recursive: true, force: true });
+  }
+});
+
+// Without an addon the import succeeds, and the first call that needs one throws the error that names where the loader
+// looked, on either backend (docs/errors.md). Before session 23 the import threw it.
+test('without a native addon, the import succeeds and the first call throws ERR_RINGCORE_NATIVE_MISSING', { skip: NODE_ONLY }, () => {
+  const copy = packageCopy();
+  try {
+    rmSync(path.join(copy.dir, 'build'), { recursive: true });
+    const program = `
+      const { backend } = await import('ringcore');
+      const { readFile } = await import('ringcore/fs');
+      const thrown = (f) => { try { f(); return null; } catch (error) { return error; } };
+      const first = thrown(backend);
+      const second = thrown(backend);
+      const read = await readFile('package.json').then(() => null, (error) => error);
+      console.log(JSON.stringify({ first: first?.code, names: first?.message.includes('build/Release/ringcore.node (absent)'), second: second?.code, read: read?.code }));`;
+    for (const backend of ['auto', 'node']) {
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', program], {
+        cwd: copy.dir,
+        encoding: 'utf8',
+        env: { ...process.env, RINGCORE_TRACE: '', RINGCORE_BACKEND: backend, RINGCORE_QUIET: '1' },
+      });
+      assert.deepEqual(
+        JSON.parse(out.trim().split('\n').at(-1)!),
+        {
+          first: 'ERR_RINGCORE_NATIVE_MISSING',
+          names: true,
+          second: 'ERR_RINGCORE_NATIVE_MISSING',
+          read: 'ERR_RINGCORE_NATIVE_MISSING',
+        },
+        `RINGCORE_BACKEND=${backend}`,
+      );
+    }
+  } finally {
+    rmSync(copy.dir, { recursive: true, force: true });
   }
 });
 
