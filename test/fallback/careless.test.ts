@@ -256,3 +256,42 @@ test('a read or write at the current position given an aborted signal moves noth
     },
   ); // before: io_uring left the aborted writes' ranges as holes of zeros ('\0\0\0\0BBBB\0\0CC\0\0EE') and the reads skipped 'abc'
 });
+
+test('a buffer of 2 GiB or more without a length is a RangeError before any I/O, as with a length given, on both backends (4 GiB read 0 bytes, as at the end of the file)', () => {
+  sameOnEach(
+    fsModule,
+    null,
+    `import { writeFileSync } from 'node:fs';
+     writeFileSync(path, 'some bytes');
+     const code = (p) => p.then((r) => r.bytesRead ?? r.bytesWritten, (e) => e.code);
+     // Pages of these are never touched: a RangeError comes first.
+     const huge = Buffer.allocUnsafe(2 ** 32);
+     const over = huge.subarray(0, 2 ** 31);
+     const fh = await api.open(path, 'r+');
+     const seen = [
+       await code(fh.read(huge)), await code(fh.read(huge, 0, null, 0)), await code(fh.read(over, { position: 0 })), await code(fh.read({ buffer: huge })),
+       await code(fh.write(huge)), await code(fh.write(over, 0)), await code(fh.write(huge, { position: 0 })),
+       await code(fh.read(over, 1, null, 0)), await code(fh.read(huge, 2 ** 32 - 4, null, 0)),
+     ];
+     await fh.close();
+     console.log(JSON.stringify(seen));`,
+    [...Array(7).fill('ERR_OUT_OF_RANGE'), 'some bytes'.length, 4],
+  ); // before: io_uring read 0 bytes from a 4 GiB buffer and wrote 0 from it (its length wrapped to 0 in the SQE), read a
+  // 2 GiB one; the node backend read 0 bytes into the 4 GiB buffer
+});
+
+test('writeFile() of a 4 GiB buffer writes it all, by a path or through a handle, on both backends, as node:fs', () => {
+  sameOnEach(
+    fsModule,
+    'node:fs/promises',
+    // /dev/null reads none of the bytes, so no page of the buffer is touched.
+    `const big = Buffer.alloc(2 ** 32);
+     const code = (p) => p.then(() => 'ok', (e) => e.code ?? e.message);
+     const byPath = await code(api.writeFile('/dev/null', big));
+     const fh = await api.open('/dev/null', 'w');
+     const byHandle = await code(fh.writeFile(big));
+     await fh.close();
+     console.log(JSON.stringify({ byPath, byHandle }));`,
+    { byPath: 'ok', byHandle: 'ok' },
+  ); // before: io_uring rejected both at once ("write returned 0 with 4294967296 bytes left"): the SQE's length wrapped to 0
+});
