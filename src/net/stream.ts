@@ -223,6 +223,16 @@ export class SocketStream implements AsyncIterable<Buffer> {
     return this.closing !== null;
   }
 
+  /**
+   * @internal The fd for a syscall on it now (setsockopt, getsockname): refused
+   * (ERR_RINGCORE_CLOSED) once close() was called, since the number may belong
+   * to another socket by then, whose options and address it would have changed or read.
+   */
+  openFd(syscall: string): number {
+    if (this.closed) throw closedError(syscall);
+    return this.fd;
+  }
+
   private run<T>(spec: OpSpec<T>, options: IoOptions | undefined): Promise<T> {
     if (this.ending !== null) return Promise.reject(closedError(spec.syscall));
     // An aborted signal rejects before any op exists (nothing to count); bad options throw.
