@@ -21,7 +21,7 @@ import { ChunkIterator, type BorrowedChunk, type ChunkOptions } from './chunks.j
 import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
 import { sendZc } from './send-zc.js';
 import { closeSocket, shutdownNow } from './socket.js';
-import { EAGAIN } from '../sys/errno.js';
+import { EAGAIN, EPIPE } from '../sys/errno.js';
 
 function noop(): void {}
 
@@ -168,6 +168,11 @@ class SendSpec implements OpSpec<void | Promise<void>> {
     return 'write';
   }
 
+  /** EPIPE comes to map, which tells destroy()'s from the peer's (SocketStream.cutShort). */
+  get expect(): number {
+    return -EPIPE;
+  }
+
   prep(uring: IoUring, sqe: number): void {
     // Detached while the SEND waited for room (never empty otherwise): it would send nothing and succeed.
     if (this.pin.byteLength === 0) throw detachedWriteError();
@@ -175,6 +180,7 @@ class SendSpec implements OpSpec<void | Promise<void>> {
   }
 
   map(n: number): Promise<void> | undefined {
+    if (n < 0) throw this.stream.cutShort(errnoException(n, 'write'));
     return this.stream.sent(this.buf, this.offset + n, this.options);
   }
 }
@@ -361,7 +367,12 @@ export class SocketStream implements AsyncIterable<Buffer> {
     // A kernel without SEND_ZC (before 6.0) sends as if no threshold were set: its EINVAL failed every such write.
     if (rest.byteLength >= zeroCopyThreshold && this.ring.supports(IORING_OP_SEND_ZC)) {
       if (this.ending !== null) return Promise.reject(closedError('write'));
-      return sendZc(this.ring, this.fd, rest, checkOptions(options)).then((n) => this.sent(buf, offset + n, options));
+      return sendZc(this.ring, this.fd, rest, checkOptions(options)).then(
+        (n) => this.sent(buf, offset + n, options),
+        (error: unknown) => {
+          throw this.cutShort(error);
+        },
+      );
     }
     let from = offset;
     let left = rest;
@@ -389,6 +400,16 @@ export class SocketStream implements AsyncIterable<Buffer> {
     // One promise per write: a SEND that took everything resolves the write itself; a
     // short one resolves it with the promise of the rest (adopted), sent from its map.
     return this.run<void | Promise<void>>(new SendSpec(this, left, buf, from, options), options) as Promise<void>;
+  }
+
+  /**
+   * @internal A write's error: ERR_RINGCORE_CLOSED for the EPIPE of a SEND
+   * that destroy() ended (its shutdown fails a SEND that has sent nothing
+   * yet with EPIPE, as if the peer had gone), as for the part of a write
+   * it cuts short after some bytes, and as on the node backend.
+   */
+  cutShort(error: unknown): unknown {
+    return this.ending !== null && (error as { code?: unknown }).code === 'EPIPE' ? closedError('write') : error;
   }
 
   /** @internal `done` bytes of `buf` are out: nothing more to do, or the promise of the rest. */
@@ -460,9 +481,13 @@ export class SocketStream implements AsyncIterable<Buffer> {
     const fd = this.fd;
     while (!cursor.finished) {
       const { array, count } = cursor.batch();
-      cursor.advance(
-        await this.run({ syscall: 'write', prep: (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(array), count, 0), pin: [array, views] }, options),
-      );
+      let n: number;
+      try {
+        n = await this.run({ syscall: 'write', prep: (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(array), count, 0), pin: [array, views] }, options);
+      } catch (error) {
+        throw this.cutShort(error);
+      }
+      cursor.advance(n);
     }
   }
 
