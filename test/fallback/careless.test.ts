@@ -167,6 +167,33 @@ test("close() of a handle under its readableWebStream ends the stream (reads are
   ); // before: 'error EBADF' after the close
 });
 
+test('close() of a handle under a BYOB read gives the reader its buffer back only once the read in flight is over: the kernel never writes into it after, on both backends', () => {
+  sameOnEach(
+    fsModule,
+    null,
+    `import { writeFileSync } from 'node:fs';
+     const size = 16 << 20;
+     writeFileSync(path, Buffer.alloc(size, 0x11));
+     const seen = [];
+     // The close comes after one, two or three microtask turns: before the READ is submitted, or while it runs.
+     for (const turns of [1, 2, 3]) {
+       const fh = await api.open(path);
+       const reader = fh.readableWebStream().getReader({ mode: 'byob' });
+       const pending = reader.read(new Uint8Array(size));
+       for (let i = 0; i < turns; i++) await null;
+       const closing = fh.close();
+       const { done, value } = await pending;
+       // The caller's again: filled at once, it must stay so.
+       const mine = new Uint8Array(value.buffer).fill(0xaa);
+       await closing;
+       seen.push({ done, overwritten: mine.length - mine.filter((b) => b === 0xaa).length });
+     }
+     console.log(JSON.stringify(seen));`,
+    [1, 2, 3].map(() => ({ done: true, overwritten: 0 })),
+  ); // before: the buffer came back at once, while the READ (io_uring) or Node's fs.read on its pool thread still
+  // read into it: 16777216 bytes (io_uring) and 2-4 MB (node backend) overwritten after the caller's fill
+});
+
 test('a read waiting on a FIFO when close() is called completes first, then close() resolves, on both backends, as with node:fs', () => {
   // The node backend reads with fs.read on the fd, which Node's FileHandle does not count: its close() waits for them itself.
   // Before that, close() resolved while the read still waited: ['closed', 'write', 'read hello'].
