@@ -126,6 +126,13 @@ const BATCH_MAX = 64 * 1024;
 /** A batch's first buffer (it doubles as writes join, up to BATCH_MAX). */
 const BATCH_START = 4 * 1024;
 
+/**
+ * The most bytes one RECV, SEND or SEND_ZC is given (Linux's MAX_RW_COUNT): the kernel refused a length past
+ * 2 GiB - 1 (EINVAL), and 4 GiB wrapped to 0 in the SQE's 32 bits (a RECV of 0 bytes: the end of the stream).
+ * A read then returns fewer bytes, as a recv(2) may; a write sends the rest with the next op.
+ */
+const MAX_OP_BYTES = 0x7ffff000;
+
 // A read's RECV and a write's SEND are classes: one object per op, where an
 // object literal made three (the spec, its prep closure, and that closure's
 // context), each allocated, filled and collected on every read and write.
@@ -146,7 +153,7 @@ class RecvSpec implements OpSpec<number> {
   }
 
   prep(uring: IoUring, sqe: number): void {
-    uring.prepRecv(sqe, this.fd, addressOf(this.pin), this.pin.byteLength, 0);
+    uring.prepRecv(sqe, this.fd, addressOf(this.pin), Math.min(this.pin.byteLength, MAX_OP_BYTES), 0);
   }
 }
 
@@ -176,7 +183,7 @@ class SendSpec implements OpSpec<void | Promise<void>> {
   prep(uring: IoUring, sqe: number): void {
     // Detached while the SEND waited for room (never empty otherwise): it would send nothing and succeed.
     if (this.pin.byteLength === 0) throw detachedWriteError();
-    uring.prepSend(sqe, this.stream.fd, addressOf(this.pin), this.pin.byteLength, SEND_ALL);
+    uring.prepSend(sqe, this.stream.fd, addressOf(this.pin), Math.min(this.pin.byteLength, MAX_OP_BYTES), SEND_ALL);
   }
 
   map(n: number): Promise<void> | undefined {
@@ -367,7 +374,8 @@ export class SocketStream implements AsyncIterable<Buffer> {
     // A kernel without SEND_ZC (before 6.0) sends as if no threshold were set: its EINVAL failed every such write.
     if (rest.byteLength >= zeroCopyThreshold && this.ring.supports(IORING_OP_SEND_ZC)) {
       if (this.ending !== null) return Promise.reject(closedError('write'));
-      return sendZc(this.ring, this.fd, rest, checkOptions(options)).then(
+      const part = rest.byteLength > MAX_OP_BYTES ? rest.subarray(0, MAX_OP_BYTES) : rest;
+      return sendZc(this.ring, this.fd, part, checkOptions(options)).then(
         (n) => this.sent(buf, offset + n, options),
         (error: unknown) => {
           throw this.cutShort(error);

@@ -573,3 +573,37 @@ test("after close(), setNoDelay/setKeepAlive and a first localAddress refuse (ER
   ); // before: io_uring turned the new socket's TCP_NODELAY off and its SO_KEEPALIVE on, and gave its local port as a's;
   // the node backend threw EBADF; a destroyed Duplex threw EBADF from setNoDelay and emitted 'timeout'
 });
+
+test('a read into a buffer of 2 GiB or more gets the bytes, and a write of more than 2 GiB goes on sending, on both backends (io_uring: EINVAL, or 0 for 4 GiB)', () => {
+  onEachBackend(
+    `
+    ${tcpPair}
+    const out = {};
+    // Pages of these are never touched but for the bytes read.
+    await a.write('hello');
+    out.reads = [await b.read(Buffer.allocUnsafe(2 ** 31)).catch((e) => e.code)];
+    await a.write('again');
+    out.reads.push(await b.read(Buffer.allocUnsafe(2 ** 32)).catch((e) => e.code));
+    // More than 2 GiB left for the SEND after what the socket takes at once.
+    let settled = 'pending';
+    const writing = a.write(Buffer.alloc(2 ** 31 + (64 << 20))).then(() => 'ok', (e) => e.code);
+    void writing.then((code) => (settled = code));
+    const scratch = Buffer.allocUnsafe(1 << 20);
+    let got = 0;
+    // (A write that failed ends the loop: nothing more would come.)
+    const failed = writing.then(() => -1);
+    while (got < 32 << 20) {
+      const n = await Promise.race([b.read(scratch), failed]);
+      if (n < 0) break;
+      got += n;
+    }
+    out.whileReading = settled;
+    await a.destroy();
+    out.write = await writing;
+    await b.close();
+    console.log(JSON.stringify(out));
+    process.exit(0);
+  `,
+    { reads: [5, 5], whileReading: 'pending', write: 'ERR_RINGCORE_CLOSED' },
+  ); // before, io_uring: reads ['EINVAL', 0] (0: the end of the stream), the write rejected EINVAL after some 4 MB
+});
