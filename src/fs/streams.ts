@@ -15,7 +15,7 @@ const stream = lazyBuiltin<typeof Stream>('node:stream');
 export interface ReadStreamOptions {
   /** First byte to read (default: the current position). */
   start?: number;
-  /** Last byte to read, inclusive (default: the end of the file). */
+  /** Last byte to read, inclusive (default, or Infinity: the end of the file). */
   end?: number;
   /** Bytes per READ, and the stream's highWaterMark. Default 64 KiB. */
   highWaterMark?: number;
@@ -45,7 +45,8 @@ export function createReadStream(handle: StreamSource, options: ReadStreamOption
   const size = options.highWaterMark ?? 64 * 1024;
   checkInteger(size, 'options.highWaterMark', 1, 2 ** 30);
   let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
-  const end = options.end === undefined ? Infinity : checkInteger(options.end, 'options.end', 0, Number.MAX_SAFE_INTEGER);
+  // Infinity (to the end of the file) as node:fs takes it.
+  const end = options.end === undefined || options.end === Infinity ? Infinity : checkInteger(options.end, 'options.end', 0, Number.MAX_SAFE_INTEGER);
   // As node:fs: a range that ends before it starts is a mistake, not an empty file.
   if (position >= 0 && end < position) throw outOfRange('options.start', `<= "options.end" (${end})`, position);
   const autoClose = options.autoClose ?? true;

@@ -22,7 +22,7 @@ export interface ReadableWebStreamOptions {
   type?: 'bytes';
   /** First byte to read (default: the current position, which then advances). */
   start?: number;
-  /** Last byte to read, inclusive (default: the end of the file). */
+  /** Last byte to read, inclusive (default, or Infinity: the end of the file). */
   end?: number;
   /** Bytes per READ when the reader brings no buffer of its own (default 64 KiB). */
   chunkSize?: number;
@@ -106,7 +106,7 @@ export function readableWebStream(handle: StreamSource, options?: ReadableWebStr
   if (o.type !== undefined && o.type !== 'bytes') throw invalidArgValue('options.type', o.type, "must be 'bytes'");
   checkCommon(o);
   const chunkSize = o.chunkSize === undefined ? 64 * 1024 : checkInteger(o.chunkSize, 'options.chunkSize', 1, 2 ** 30);
-  const end = o.end === undefined ? Infinity : checkInteger(o.end, 'options.end', 0, Number.MAX_SAFE_INTEGER);
+  const end = o.end === undefined || o.end === Infinity ? Infinity : checkInteger(o.end, 'options.end', 0, Number.MAX_SAFE_INTEGER);
   if (o.start !== undefined && end < o.start) throw outOfRange('options.start', `<= "options.end" (${end})`, o.start);
   let position = o.start ?? -1;
   let remaining = end === Infinity ? Infinity : end - (o.start ?? 0) + 1;

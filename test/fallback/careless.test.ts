@@ -322,3 +322,32 @@ test('writeFile() of a 4 GiB buffer writes it all, by a path or through a handle
     { byPath: 'ok', byHandle: 'ok' },
   ); // before: io_uring rejected both at once ("write returned 0 with 4294967296 bytes left"): the SQE's length wrapped to 0
 });
+
+test("createReadStream({ end: Infinity }) reads to the end of the file, as node:fs's (it was a RangeError), on both backends; readableWebStream's end too", () => {
+  sameOnEach(
+    fsModule,
+    'node:fs/promises',
+    `import { writeFileSync } from 'node:fs';
+     writeFileSync(path, 'hello world');
+     const text = async (make) => {
+       try {
+         let s = '';
+         for await (const chunk of make()) s += Buffer.from(chunk);
+         return s;
+       } catch (e) {
+         return e.code;
+       }
+     };
+     const seen = [];
+     for (const options of [{ end: Infinity }, { start: 2, end: Infinity }]) {
+       const fh = await api.open(path);
+       seen.push(await text(() => fh.createReadStream(options)));
+     }
+     // (Node's readableWebStream takes no end: it reads the whole file too.)
+     const fh = await api.open(path);
+     seen.push(await text(() => fh.readableWebStream({ end: Infinity })));
+     await fh.close();
+     console.log(JSON.stringify(seen));`,
+    ['hello world', 'llo world', 'hello world'],
+  ); // before: ERR_OUT_OF_RANGE, thrown by each call
+});
