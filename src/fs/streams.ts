@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { lazyBuiltin } from '../sys/builtins.js';
 import { outOfRange } from '../sys/errors.js';
 import { checkStreamSource, kHold, type StreamSource } from './stream-source.js';
-import { checkInteger, checkPosition } from './args.js';
+import { checkEncoding, checkInteger, checkPosition } from './args.js';
 
 const stream = lazyBuiltin<typeof Stream>('node:stream');
 
@@ -33,6 +33,8 @@ export interface WriteStreamOptions {
   start?: number;
   /** Bytes buffered before write() returns false. Default 16 KiB. */
   highWaterMark?: number;
+  /** How a string written without an encoding is encoded (default 'utf8'), as node:fs's. */
+  encoding?: BufferEncoding;
   /** Close the handle when the stream finishes or is destroyed (default true, as Node's). */
   autoClose?: boolean;
   /** Aborting destroys the stream with an AbortError and cancels the WRITE in flight. */
@@ -104,6 +106,8 @@ export function createWriteStream(handle: StreamSource, options: WriteStreamOpti
   let release = (): void => {};
   const writable = new (stream().Writable)({
     highWaterMark: options.highWaterMark ?? 16 * 1024,
+    // write('4142') of a { encoding: 'hex' } stream is two bytes, as node:fs's; it wrote the four characters.
+    defaultEncoding: options.encoding === undefined ? undefined : checkEncoding(options.encoding),
     signal,
     write(chunk: Buffer, _encoding, callback) {
       writeAll(handle, chunk, position, signal).then((n) => {

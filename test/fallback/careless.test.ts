@@ -351,3 +351,27 @@ test("createReadStream({ end: Infinity }) reads to the end of the file, as node:
     ['hello world', 'llo world', 'hello world'],
   ); // before: ERR_OUT_OF_RANGE, thrown by each call
 });
+
+test("createWriteStream({ encoding }) encodes the strings written, as node:fs's (they were written as UTF-8 text); a bad one is ERR_INVALID_ARG_VALUE at the call", () => {
+  sameOnEach(
+    fsModule,
+    'node:fs/promises',
+    `import { readFileSync } from 'node:fs';
+     const fh = await api.open(path, 'w');
+     const stream = fh.createWriteStream({ encoding: 'hex' });
+     stream.write('4142');
+     stream.write('43', 'latin1');
+     stream.end('44');
+     await new Promise((resolve) => stream.once('close', resolve));
+     const other = await api.open(path, 'r');
+     let bad;
+     try {
+       other.createWriteStream({ encoding: 'bogus' });
+     } catch (e) {
+       bad = e.code;
+     }
+     await other.close();
+     console.log(JSON.stringify({ content: readFileSync(path, 'latin1'), bad }));`,
+    { content: 'AB43D', bad: 'ERR_INVALID_ARG_VALUE' },
+  ); // before: content '41424344' (the hex digits as text), bad: no error
+});
