@@ -50,7 +50,8 @@ export function checkPosition(position: unknown, name = 'position'): number {
 export function checkRange(buffer: ArrayBufferView, offset: unknown, length: unknown): [number, number] {
   const size = buffer.byteLength;
   const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0, size);
-  const len = checkInteger(length ?? size - off, 'length', 0, Math.min(size - off, MAX_IO));
+  const len = length === undefined || length === null ? size - off : checkInteger(length, 'length', 0, Math.min(size - off, MAX_IO));
+  if (len > MAX_IO) throw outOfRange('length', `an integer >= 0 && <= ${MAX_IO}`, len);
   return [off, len];
 }
 
