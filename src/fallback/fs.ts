@@ -206,12 +206,23 @@ export class NodeFileHandle extends FileHandle {
     }
     this.#reads++;
     return new Promise((resolve, reject) => {
-      fsCallbacks().read(this.#fh.fd, buffer as NodeJS.ArrayBufferView, off, len, pos < 0 ? null : pos, (error, bytesRead) => {
-        if (--this.#reads === 0) this.#readsOver?.();
-        if (error === null) resolve({ bytesRead, buffer } as never);
-        else reject(withContext(error, this.#context));
-      });
+      try {
+        fsCallbacks().read(this.#fh.fd, buffer as NodeJS.ArrayBufferView, off, len, pos < 0 ? null : pos, (error, bytesRead) => {
+          this.#readOver();
+          if (error === null) resolve({ bytesRead, buffer } as never);
+          else reject(withContext(error, this.#context));
+        });
+      } catch (error) {
+        // Refused before it started (a 2 GiB length was): counted all the same, it held close() for ever.
+        this.#readOver();
+        reject(error);
+      }
     });
+  }
+
+  /** A read() is over: close() may go on once none is left. */
+  #readOver(): void {
+    if (--this.#reads === 0) this.#readsOver?.();
   }
 
   override write(...args: Args): Promise<never> {

@@ -41,11 +41,17 @@ export function checkPosition(position: unknown, name = 'position'): number {
   return checkInteger(position, name, 0, Number.MAX_SAFE_INTEGER);
 }
 
-/** offset and length inside `buffer` (defaults: 0 and the rest of the buffer). */
+/**
+ * offset and length inside `buffer` (defaults: 0 and the rest of the buffer).
+ * A length past MAX_IO is a RangeError whether given or the default, as
+ * Node's write: an SQE's length is 32 bits, and a 4 GiB buffer read 0 bytes
+ * there, as at the end of the file.
+ */
 export function checkRange(buffer: ArrayBufferView, offset: unknown, length: unknown): [number, number] {
   const size = buffer.byteLength;
   const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0, size);
   const len = length === undefined || length === null ? size - off : checkInteger(length, 'length', 0, Math.min(size - off, MAX_IO));
+  if (len > MAX_IO) throw outOfRange('length', `an integer >= 0 && <= ${MAX_IO}`, len);
   return [off, len];
 }
 

@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { lazyBuiltin } from '../sys/builtins.js';
 import { outOfRange } from '../sys/errors.js';
 import { checkStreamSource, kHold, type StreamSource } from './stream-source.js';
-import { checkInteger, checkPosition } from './args.js';
+import { checkEncoding, checkInteger, checkPosition } from './args.js';
 
 const stream = lazyBuiltin<typeof Stream>('node:stream');
 
@@ -15,7 +15,7 @@ const stream = lazyBuiltin<typeof Stream>('node:stream');
 export interface ReadStreamOptions {
   /** First byte to read (default: the current position). */
   start?: number;
-  /** Last byte to read, inclusive (default: the end of the file). */
+  /** Last byte to read, inclusive (default, or Infinity: the end of the file). */
   end?: number;
   /** Bytes per READ, and the stream's highWaterMark. Default 64 KiB. */
   highWaterMark?: number;
@@ -33,6 +33,8 @@ export interface WriteStreamOptions {
   start?: number;
   /** Bytes buffered before write() returns false. Default 16 KiB. */
   highWaterMark?: number;
+  /** How a string written without an encoding is encoded (default 'utf8'), as node:fs's. */
+  encoding?: BufferEncoding;
   /** Close the handle when the stream finishes or is destroyed (default true, as Node's). */
   autoClose?: boolean;
   /** Aborting destroys the stream with an AbortError and cancels the WRITE in flight. */
@@ -45,7 +47,8 @@ export function createReadStream(handle: StreamSource, options: ReadStreamOption
   const size = options.highWaterMark ?? 64 * 1024;
   checkInteger(size, 'options.highWaterMark', 1, 2 ** 30);
   let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
-  const end = options.end === undefined ? Infinity : checkInteger(options.end, 'options.end', 0, Number.MAX_SAFE_INTEGER);
+  // Infinity (to the end of the file) as node:fs takes it.
+  const end = options.end === undefined || options.end === Infinity ? Infinity : checkInteger(options.end, 'options.end', 0, Number.MAX_SAFE_INTEGER);
   // As node:fs: a range that ends before it starts is a mistake, not an empty file.
   if (position >= 0 && end < position) throw outOfRange('options.start', `<= "options.end" (${end})`, position);
   const autoClose = options.autoClose ?? true;
@@ -103,6 +106,8 @@ export function createWriteStream(handle: StreamSource, options: WriteStreamOpti
   let release = (): void => {};
   const writable = new (stream().Writable)({
     highWaterMark: options.highWaterMark ?? 16 * 1024,
+    // write('4142') of a { encoding: 'hex' } stream is two bytes, as node:fs's; it wrote the four characters.
+    defaultEncoding: options.encoding === undefined ? undefined : checkEncoding(options.encoding),
     signal,
     write(chunk: Buffer, _encoding, callback) {
       writeAll(handle, chunk, position, signal).then((n) => {

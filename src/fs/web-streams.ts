@@ -22,7 +22,7 @@ export interface ReadableWebStreamOptions {
   type?: 'bytes';
   /** First byte to read (default: the current position, which then advances). */
   start?: number;
-  /** Last byte to read, inclusive (default: the end of the file). */
+  /** Last byte to read, inclusive (default, or Infinity: the end of the file). */
   end?: number;
   /** Bytes per READ when the reader brings no buffer of its own (default 64 KiB). */
   chunkSize?: number;
@@ -106,12 +106,14 @@ export function readableWebStream(handle: StreamSource, options?: ReadableWebStr
   if (o.type !== undefined && o.type !== 'bytes') throw invalidArgValue('options.type', o.type, "must be 'bytes'");
   checkCommon(o);
   const chunkSize = o.chunkSize === undefined ? 64 * 1024 : checkInteger(o.chunkSize, 'options.chunkSize', 1, 2 ** 30);
-  const end = o.end === undefined ? Infinity : checkInteger(o.end, 'options.end', 0, Number.MAX_SAFE_INTEGER);
+  const end = o.end === undefined || o.end === Infinity ? Infinity : checkInteger(o.end, 'options.end', 0, Number.MAX_SAFE_INTEGER);
   if (o.start !== undefined && end < o.start) throw outOfRange('options.start', `<= "options.end" (${end})`, o.start);
   let position = o.start ?? -1;
   let remaining = end === Infinity ? Infinity : end - (o.start ?? 0) + 1;
   // Cancelled (cancel() or the caller's signal): cancels the READ in flight.
   const life = new StreamLifetime(handle, o.autoClose === true, o.signal);
+  /** A READ into the reader's view is in flight: the view goes back to the reader only once it has settled. */
+  let reading = false;
   return new (streamWeb().ReadableStream)(
     {
       type: 'bytes',
@@ -124,7 +126,8 @@ export function readableWebStream(handle: StreamSource, options?: ReadableWebStr
           life.stop.abort();
           void life.finish().catch(() => {});
           c.close();
-          c.byobRequest?.respond(0);
+          // A read() waiting gets its buffer back (done), but not while the READ may still write into it: pull() does it then.
+          if (!reading) c.byobRequest?.respond(0);
         });
       },
       async pull(c) {
@@ -135,15 +138,22 @@ export function readableWebStream(handle: StreamSource, options?: ReadableWebStr
         const want = Math.min(view.byteLength, remaining);
         let bytesRead = 0;
         if (want > 0) {
+          reading = true;
           try {
             ({ bytesRead } = await handle.read(view, 0, want, position < 0 ? null : position, { signal: life.stop.signal }));
           } catch (error) {
-            if (life.finished) return; // cancelled or aborted: the stream already knows
-            await life.finish().catch(() => {});
-            throw error;
+            // Not when cancelled, aborted or closed under the READ: the stream already knows.
+            if (!life.finished) {
+              await life.finish().catch(() => {});
+              throw error;
+            }
+          } finally {
+            reading = false;
           }
         }
-        if (life.finished) return; // cancelled while reading: the view belongs to no one now
+        // Ended while reading (the READ is over now): a read() waiting on the closed stream gets its buffer back,
+        // done; after a cancel or an abort there is no request left.
+        if (life.finished) return void c.byobRequest?.respond(0);
         if (bytesRead === 0) {
           await life.finish();
           c.close();

@@ -3,6 +3,7 @@
 // acknowledged or an error says why not. Nothing is written twice.
 import type { Ring } from '../driver/ring.js';
 import { noProgressError, type ErrorContext } from '../sys/errors.js';
+import { MAX_IO } from './args.js';
 import { writeSpec } from './ops.js';
 
 /**
@@ -28,7 +29,9 @@ export async function writeAll(
 ): Promise<number> {
   while (progress.done < length) {
     const done = progress.done;
-    const n = await ring.submit(writeSpec(fd, buffer, offset + done, length - done, position < 0 ? -1 : position + done, context, fixed), { signal });
+    // At most MAX_IO a WRITE (the kernel writes at most that anyway): 4 GiB in the SQE's 32-bit length was 0 bytes.
+    const part = Math.min(length - done, MAX_IO);
+    const n = await ring.submit(writeSpec(fd, buffer, offset + done, part, position < 0 ? -1 : position + done, context, fixed), { signal });
     // A regular file never returns 0 for a non-empty write; guard anyway rather than spin.
     if (n === 0) throw noProgressError('write', length - done);
     progress.done += n;

@@ -224,8 +224,9 @@ export class RingcoreDuplex extends (LazyDuplex as unknown as typeof Duplex) {
 
   // ---- net.Socket look-alikes -------------------------------------------------
 
-  /** Emits 'timeout' after `ms` without reads or writes (0: off), as net.Socket does. */
+  /** Emits 'timeout' after `ms` without reads or writes (0: off), as net.Socket does; nothing once destroyed, as net.Socket. */
   setTimeout(ms: number, callback?: () => void): this {
+    if (this.destroyed) return this;
     this.timeoutMs = ms;
     if (callback !== undefined) this.once('timeout', callback);
     this.clearTimer();
@@ -245,15 +246,15 @@ export class RingcoreDuplex extends (LazyDuplex as unknown as typeof Duplex) {
     this.timer = null;
   }
 
-  /** TCP_NODELAY on the socket, where it has setNoDelay (a TcpStream); a no-op otherwise. */
+  /** TCP_NODELAY on the socket, where it has setNoDelay (a TcpStream); a no-op otherwise, and once destroyed (as net.Socket). */
   setNoDelay(noDelay = true): this {
-    this.socket.setNoDelay?.(noDelay);
+    if (!this.destroyed) this.socket.setNoDelay?.(noDelay);
     return this;
   }
 
-  /** SO_KEEPALIVE (and TCP_KEEPIDLE) where the socket has setKeepAlive (a TcpStream); `enable` defaults to false, as net.Socket. */
+  /** SO_KEEPALIVE (and TCP_KEEPIDLE) where the socket has setKeepAlive (a TcpStream); `enable` defaults to false, as net.Socket. A no-op once destroyed. */
   setKeepAlive(enable = false, initialDelayMs = 0): this {
-    this.socket.setKeepAlive?.(enable, initialDelayMs);
+    if (!this.destroyed) this.socket.setKeepAlive?.(enable, initialDelayMs);
     return this;
   }
 

@@ -21,7 +21,7 @@ import { ChunkIterator, type BorrowedChunk, type ChunkOptions } from './chunks.j
 import { toDuplex, type RingcoreDuplex, type DuplexOptions } from './duplex.js';
 import { sendZc } from './send-zc.js';
 import { closeSocket, shutdownNow } from './socket.js';
-import { EAGAIN } from '../sys/errno.js';
+import { EAGAIN, EPIPE } from '../sys/errno.js';
 
 function noop(): void {}
 
@@ -126,6 +126,13 @@ const BATCH_MAX = 64 * 1024;
 /** A batch's first buffer (it doubles as writes join, up to BATCH_MAX). */
 const BATCH_START = 4 * 1024;
 
+/**
+ * The most bytes one RECV, SEND or SEND_ZC is given (Linux's MAX_RW_COUNT): the kernel refused a length past
+ * 2 GiB - 1 (EINVAL), and 4 GiB wrapped to 0 in the SQE's 32 bits (a RECV of 0 bytes: the end of the stream).
+ * A read then returns fewer bytes, as a recv(2) may; a write sends the rest with the next op.
+ */
+const MAX_OP_BYTES = 0x7ffff000;
+
 // A read's RECV and a write's SEND are classes: one object per op, where an
 // object literal made three (the spec, its prep closure, and that closure's
 // context), each allocated, filled and collected on every read and write.
@@ -146,7 +153,7 @@ class RecvSpec implements OpSpec<number> {
   }
 
   prep(uring: IoUring, sqe: number): void {
-    uring.prepRecv(sqe, this.fd, addressOf(this.pin), this.pin.byteLength, 0);
+    uring.prepRecv(sqe, this.fd, addressOf(this.pin), Math.min(this.pin.byteLength, MAX_OP_BYTES), 0);
   }
 }
 
@@ -168,13 +175,19 @@ class SendSpec implements OpSpec<void | Promise<void>> {
     return 'write';
   }
 
+  /** EPIPE comes to map, which tells destroy()'s from the peer's (SocketStream.cutShort). */
+  get expect(): number {
+    return -EPIPE;
+  }
+
   prep(uring: IoUring, sqe: number): void {
     // Detached while the SEND waited for room (never empty otherwise): it would send nothing and succeed.
     if (this.pin.byteLength === 0) throw detachedWriteError();
-    uring.prepSend(sqe, this.stream.fd, addressOf(this.pin), this.pin.byteLength, SEND_ALL);
+    uring.prepSend(sqe, this.stream.fd, addressOf(this.pin), Math.min(this.pin.byteLength, MAX_OP_BYTES), SEND_ALL);
   }
 
   map(n: number): Promise<void> | undefined {
+    if (n < 0) throw this.stream.cutShort(errnoException(n, 'write'));
     return this.stream.sent(this.buf, this.offset + n, this.options);
   }
 }
@@ -221,6 +234,16 @@ export class SocketStream implements AsyncIterable<Buffer> {
   /** Whether close() has been called. */
   get closed(): boolean {
     return this.closing !== null;
+  }
+
+  /**
+   * @internal The fd for a syscall on it now (setsockopt, getsockname): refused
+   * (ERR_RINGCORE_CLOSED) once close() was called, since the number may belong
+   * to another socket by then, whose options and address it would have changed or read.
+   */
+  openFd(syscall: string): number {
+    if (this.closed) throw closedError(syscall);
+    return this.fd;
   }
 
   private run<T>(spec: OpSpec<T>, options: IoOptions | undefined): Promise<T> {
@@ -351,7 +374,13 @@ export class SocketStream implements AsyncIterable<Buffer> {
     // A kernel without SEND_ZC (before 6.0) sends as if no threshold were set: its EINVAL failed every such write.
     if (rest.byteLength >= zeroCopyThreshold && this.ring.supports(IORING_OP_SEND_ZC)) {
       if (this.ending !== null) return Promise.reject(closedError('write'));
-      return sendZc(this.ring, this.fd, rest, checkOptions(options)).then((n) => this.sent(buf, offset + n, options));
+      const part = rest.byteLength > MAX_OP_BYTES ? rest.subarray(0, MAX_OP_BYTES) : rest;
+      return sendZc(this.ring, this.fd, part, checkOptions(options)).then(
+        (n) => this.sent(buf, offset + n, options),
+        (error: unknown) => {
+          throw this.cutShort(error);
+        },
+      );
     }
     let from = offset;
     let left = rest;
@@ -379,6 +408,16 @@ export class SocketStream implements AsyncIterable<Buffer> {
     // One promise per write: a SEND that took everything resolves the write itself; a
     // short one resolves it with the promise of the rest (adopted), sent from its map.
     return this.run<void | Promise<void>>(new SendSpec(this, left, buf, from, options), options) as Promise<void>;
+  }
+
+  /**
+   * @internal A write's error: ERR_RINGCORE_CLOSED for the EPIPE of a SEND
+   * that destroy() ended (its shutdown fails a SEND that has sent nothing
+   * yet with EPIPE, as if the peer had gone), as for the part of a write
+   * it cuts short after some bytes, and as on the node backend.
+   */
+  cutShort(error: unknown): unknown {
+    return this.ending !== null && (error as { code?: unknown }).code === 'EPIPE' ? closedError('write') : error;
   }
 
   /** @internal `done` bytes of `buf` are out: nothing more to do, or the promise of the rest. */
@@ -450,9 +489,13 @@ export class SocketStream implements AsyncIterable<Buffer> {
     const fd = this.fd;
     while (!cursor.finished) {
       const { array, count } = cursor.batch();
-      cursor.advance(
-        await this.run({ syscall: 'write', prep: (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(array), count, 0), pin: [array, views] }, options),
-      );
+      let n: number;
+      try {
+        n = await this.run({ syscall: 'write', prep: (uring, sqe) => uring.prepWritev(sqe, fd, addressOf(array), count, 0), pin: [array, views] }, options);
+      } catch (error) {
+        throw this.cutShort(error);
+      }
+      cursor.advance(n);
     }
   }
 

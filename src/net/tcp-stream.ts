@@ -57,26 +57,27 @@ export class TcpStream extends SocketStream {
     return stream;
   }
 
-  /** This end's address (getsockname, asked once). */
+  /** This end's address (getsockname, asked once; after close(), ERR_RINGCORE_CLOSED unless asked before). */
   get localAddress(): SocketAddress | null {
-    this.local ??= decodeInet(localName(this.fd).bytes);
+    this.local ??= decodeInet(localName(this.openFd('getsockname')).bytes);
     return this.local;
   }
 
-  /** The peer's address (getpeername, asked once). */
+  /** The peer's address (getpeername, asked once; after close(), ERR_RINGCORE_CLOSED unless known before). */
   get remoteAddress(): SocketAddress | null {
-    this.remote ??= decodeInet(peerName(this.fd).bytes);
+    this.remote ??= decodeInet(peerName(this.openFd('getpeername')).bytes);
     return this.remote;
   }
 
-  /** TCP_NODELAY: send small writes at once (true) or let Nagle's algorithm batch them. */
+  /** TCP_NODELAY: send small writes at once (true) or let Nagle's algorithm batch them. ERR_RINGCORE_CLOSED after close(). */
   setNoDelay(noDelay = true): void {
-    setIntOption(this.fd, IPPROTO_TCP, TCP_NODELAY, noDelay ? 1 : 0);
+    setIntOption(this.openFd('setsockopt'), IPPROTO_TCP, TCP_NODELAY, noDelay ? 1 : 0);
   }
 
-  /** SO_KEEPALIVE, and TCP_KEEPIDLE from `initialDelayMs` when given. */
+  /** SO_KEEPALIVE, and TCP_KEEPIDLE from `initialDelayMs` when given. ERR_RINGCORE_CLOSED after close(). */
   setKeepAlive(enable = true, initialDelayMs = 0): void {
-    setIntOption(this.fd, SOL_SOCKET, SO_KEEPALIVE, enable ? 1 : 0);
-    if (enable && initialDelayMs > 0) setIntOption(this.fd, IPPROTO_TCP, TCP_KEEPIDLE, Math.max(1, Math.floor(initialDelayMs / 1000)));
+    const fd = this.openFd('setsockopt');
+    setIntOption(fd, SOL_SOCKET, SO_KEEPALIVE, enable ? 1 : 0);
+    if (enable && initialDelayMs > 0) setIntOption(fd, IPPROTO_TCP, TCP_KEEPIDLE, Math.max(1, Math.floor(initialDelayMs / 1000)));
   }
 }

@@ -38,15 +38,15 @@ export class UnixStream extends SocketStream {
     return new UnixStream(fd, ring);
   }
 
-  /** The path this end is bound to ('' when unnamed). */
+  /** The path this end is bound to ('' when unnamed). ERR_RINGCORE_CLOSED after close(). */
   get localPath(): string {
-    const name = localName(this.fd);
+    const name = localName(this.openFd('getsockname'));
     return decodeUnix(name.bytes, name.length);
   }
 
-  /** The path the peer is bound to. */
+  /** The path the peer is bound to. ERR_RINGCORE_CLOSED after close(). */
   get remotePath(): string {
-    const name = peerName(this.fd);
+    const name = peerName(this.openFd('getpeername'));
     return decodeUnix(name.bytes, name.length);
   }
 }

@@ -167,6 +167,33 @@ test("close() of a handle under its readableWebStream ends the stream (reads are
   ); // before: 'error EBADF' after the close
 });
 
+test('close() of a handle under a BYOB read gives the reader its buffer back only once the read in flight is over: the kernel never writes into it after, on both backends', () => {
+  sameOnEach(
+    fsModule,
+    null,
+    `import { writeFileSync } from 'node:fs';
+     const size = 16 << 20;
+     writeFileSync(path, Buffer.alloc(size, 0x11));
+     const seen = [];
+     // The close comes after one, two or three microtask turns: before the READ is submitted, or while it runs.
+     for (const turns of [1, 2, 3]) {
+       const fh = await api.open(path);
+       const reader = fh.readableWebStream().getReader({ mode: 'byob' });
+       const pending = reader.read(new Uint8Array(size));
+       for (let i = 0; i < turns; i++) await null;
+       const closing = fh.close();
+       const { done, value } = await pending;
+       // The caller's again: filled at once, it must stay so.
+       const mine = new Uint8Array(value.buffer).fill(0xaa);
+       await closing;
+       seen.push({ done, overwritten: mine.length - mine.filter((b) => b === 0xaa).length });
+     }
+     console.log(JSON.stringify(seen));`,
+    [1, 2, 3].map(() => ({ done: true, overwritten: 0 })),
+  ); // before: the buffer came back at once, while the READ (io_uring) or Node's fs.read on its pool thread still
+  // read into it: 16777216 bytes (io_uring) and 2-4 MB (node backend) overwritten after the caller's fill
+});
+
 test('a read waiting on a FIFO when close() is called completes first, then close() resolves, on both backends, as with node:fs', () => {
   // The node backend reads with fs.read on the fd, which Node's FileHandle does not count: its close() waits for them itself.
   // Before that, close() resolved while the read still waited: ['closed', 'write', 'read hello'].
@@ -255,4 +282,96 @@ test('a read or write at the current position given an aborted signal moves noth
       reads: ['ABORT_ERR', 'abc', 'ABORT_ERR', 'def'],
     },
   ); // before: io_uring left the aborted writes' ranges as holes of zeros ('\0\0\0\0BBBB\0\0CC\0\0EE') and the reads skipped 'abc'
+});
+
+test('a buffer of 2 GiB or more without a length is a RangeError before any I/O, as with a length given, on both backends (4 GiB read 0 bytes, as at the end of the file)', () => {
+  sameOnEach(
+    fsModule,
+    null,
+    `import { writeFileSync } from 'node:fs';
+     writeFileSync(path, 'some bytes');
+     const code = (p) => p.then((r) => r.bytesRead ?? r.bytesWritten, (e) => e.code);
+     // Pages of these are never touched: a RangeError comes first.
+     const huge = Buffer.allocUnsafe(2 ** 32);
+     const over = huge.subarray(0, 2 ** 31);
+     const fh = await api.open(path, 'r+');
+     const seen = [
+       await code(fh.read(huge)), await code(fh.read(huge, 0, null, 0)), await code(fh.read(over, { position: 0 })), await code(fh.read({ buffer: huge })),
+       await code(fh.write(huge)), await code(fh.write(over, 0)), await code(fh.write(huge, { position: 0 })),
+       await code(fh.read(over, 1, null, 0)), await code(fh.read(huge, 2 ** 32 - 4, null, 0)),
+     ];
+     await fh.close();
+     console.log(JSON.stringify(seen));`,
+    [...Array(7).fill('ERR_OUT_OF_RANGE'), 'some bytes'.length, 4],
+  ); // before: io_uring read 0 bytes from a 4 GiB buffer and wrote 0 from it (its length wrapped to 0 in the SQE), read a
+  // 2 GiB one; the node backend read 0 bytes into the 4 GiB buffer
+});
+
+test('writeFile() of a 4 GiB buffer writes it all, by a path or through a handle, on both backends, as node:fs', () => {
+  sameOnEach(
+    fsModule,
+    'node:fs/promises',
+    // /dev/null reads none of the bytes, so no page of the buffer is touched.
+    `const big = Buffer.alloc(2 ** 32);
+     const code = (p) => p.then(() => 'ok', (e) => e.code ?? e.message);
+     const byPath = await code(api.writeFile('/dev/null', big));
+     const fh = await api.open('/dev/null', 'w');
+     const byHandle = await code(fh.writeFile(big));
+     await fh.close();
+     console.log(JSON.stringify({ byPath, byHandle }));`,
+    { byPath: 'ok', byHandle: 'ok' },
+  ); // before: io_uring rejected both at once ("write returned 0 with 4294967296 bytes left"): the SQE's length wrapped to 0
+});
+
+test("createReadStream({ end: Infinity }) reads to the end of the file, as node:fs's (it was a RangeError), on both backends; readableWebStream's end too", () => {
+  sameOnEach(
+    fsModule,
+    'node:fs/promises',
+    `import { writeFileSync } from 'node:fs';
+     writeFileSync(path, 'hello world');
+     const text = async (make) => {
+       try {
+         let s = '';
+         for await (const chunk of make()) s += Buffer.from(chunk);
+         return s;
+       } catch (e) {
+         return e.code;
+       }
+     };
+     const seen = [];
+     for (const options of [{ end: Infinity }, { start: 2, end: Infinity }]) {
+       const fh = await api.open(path);
+       seen.push(await text(() => fh.createReadStream(options)));
+     }
+     // (Node's readableWebStream takes no end: it reads the whole file too.)
+     const fh = await api.open(path);
+     seen.push(await text(() => fh.readableWebStream({ end: Infinity })));
+     await fh.close();
+     console.log(JSON.stringify(seen));`,
+    ['hello world', 'llo world', 'hello world'],
+  ); // before: ERR_OUT_OF_RANGE, thrown by each call
+});
+
+test("createWriteStream({ encoding }) encodes the strings written, as node:fs's (they were written as UTF-8 text); a bad one is ERR_INVALID_ARG_VALUE at the call", () => {
+  sameOnEach(
+    fsModule,
+    'node:fs/promises',
+    `import { readFileSync } from 'node:fs';
+     const fh = await api.open(path, 'w');
+     const stream = fh.createWriteStream({ encoding: 'hex' });
+     stream.write('4142');
+     stream.write('43', 'latin1');
+     stream.end('44');
+     await new Promise((resolve) => stream.once('close', resolve));
+     const other = await api.open(path, 'r');
+     let bad;
+     try {
+       other.createWriteStream({ encoding: 'bogus' });
+     } catch (e) {
+       bad = e.code;
+     }
+     await other.close();
+     console.log(JSON.stringify({ content: readFileSync(path, 'latin1'), bad }));`,
+    { content: 'AB43D', bad: 'ERR_INVALID_ARG_VALUE' },
+  ); // before: content '41424344' (the hex digits as text), bad: no error
 });

@@ -99,6 +99,10 @@ test('bad arguments reject with TypeError/RangeError (as node:fs/promises) befor
   await assert.rejects(async () => handle.read(Buffer.alloc(4), 0, 5, 0), range);
   await assert.rejects(async () => handle.read(Buffer.alloc(4), 0, 4, -2), range);
   await assert.rejects(async () => handle.read(Buffer.alloc(4), 0, 4, 1.5), range);
+  // A length past 2 ** 31 - 1 given or not (the rest of a buffer): 4 GiB in an SQE's 32-bit length was 0 bytes.
+  const huge = Buffer.allocUnsafe(2 ** 32);
+  await assert.rejects(async () => handle.read(huge), range);
+  await assert.rejects(async () => handle.write(huge.subarray(0, 2 ** 31), { position: 0 }), range);
   await assert.rejects(async () => handle.write(Buffer.alloc(4), -1), range);
   await assert.rejects(async () => handle.write({} as unknown as Buffer), type);
   await assert.rejects(async () => handle.truncate(-1), range);

@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { backend } from '../../src/index.js';
 
 const netModule = new URL('../../src/net/index.js', import.meta.url).href;
+const sysModules = ['native', 'memory', 'syscalls', 'socket-constants'].map((name) => new URL(`../../src/sys/${name}.js`, import.meta.url).href);
 const dir = mkdtempSync(join(tmpdir(), 'ringcore-net-careless-'));
 
 /** Runs `body` (an ES module: `api` is ringcore/net, `dir` a fresh directory) on each backend; each must print `expected`. */
@@ -504,4 +505,105 @@ test('read(), readv() and chunks() while a chunk loop may still yield refuse wit
   `,
     { chunk: 'first|second', read: 'ERR_INVALID_STATE', readv: 'ERR_INVALID_STATE', chunks: 'throws ERR_INVALID_STATE', after: 'third' },
   );
+});
+
+// A closed stream's fd number goes to the next socket or file opened: what
+// asked the kernel by that number after close() set or read that one.
+test("after close(), setNoDelay/setKeepAlive and a first localAddress refuse (ERR_RINGCORE_CLOSED), leaving the socket that took the fd number alone; a destroyed Duplex's are no-ops, as net.Socket's", () => {
+  onEachBackend(
+    `
+    const [{ native }, { addressOf }, { SYS_getsockopt }, { IPPROTO_TCP, SOL_SOCKET, SO_KEEPALIVE, TCP_NODELAY }] = await Promise.all(
+      ${JSON.stringify(sysModules)}.map((url) => import(url)),
+    );
+    const option = (fd, level, name) => {
+      const value = new Int32Array(1);
+      const length = new Uint32Array([4]);
+      return native.syscall(SYS_getsockopt, fd, level, name, addressOf(value), addressOf(length)) < 0 ? 'EBADF' : value[0];
+    };
+    const settled = (call) => {
+      try {
+        const value = call();
+        return value?.port !== undefined ? 'port ' + value.port : 'ok';
+      } catch (e) {
+        return e.code;
+      }
+    };
+    const listener = await api.TcpListener.bind({ host: '127.0.0.1' });
+    const port = listener.address().port;
+    const accepted = [];
+    const accepting = (async () => { for await (const conn of listener) accepted.push(conn); })();
+    const a = await api.TcpStream.connect({ host: '127.0.0.1', port });
+    const remote = a.remoteAddress.port;
+    await a.close();
+    // Takes a's fd number on io_uring (the lowest free one).
+    const c = await api.TcpStream.connect({ host: '127.0.0.1', port });
+    const out = {
+      noDelay: settled(() => a.setNoDelay(false)),
+      keepAlive: settled(() => a.setKeepAlive(true)),
+      local: settled(() => a.localAddress),
+      remoteKnown: a.remoteAddress.port === remote,
+      cNoDelay: option(c.fd, IPPROTO_TCP, TCP_NODELAY),
+      cKeepAlive: option(c.fd, SOL_SOCKET, SO_KEEPALIVE),
+    };
+    const duplex = c.toDuplex();
+    duplex.on('error', () => {});
+    let timeouts = 0;
+    duplex.on('timeout', () => timeouts++);
+    duplex.destroy();
+    await new Promise((resolve) => duplex.once('close', resolve));
+    out.duplex = settled(() => { duplex.setNoDelay(false); duplex.setKeepAlive(true, 1000); duplex.setTimeout(1); });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    out.timeouts = timeouts;
+    await listener.close();
+    await accepting;
+    await Promise.all(accepted.map((conn) => conn.close()));
+    console.log(JSON.stringify(out));
+    process.exit(0);
+  `,
+    {
+      noDelay: 'ERR_RINGCORE_CLOSED',
+      keepAlive: 'ERR_RINGCORE_CLOSED',
+      local: 'ERR_RINGCORE_CLOSED',
+      remoteKnown: true,
+      cNoDelay: 1,
+      cKeepAlive: 0,
+      duplex: 'ok',
+      timeouts: 0,
+    },
+  ); // before: io_uring turned the new socket's TCP_NODELAY off and its SO_KEEPALIVE on, and gave its local port as a's;
+  // the node backend threw EBADF; a destroyed Duplex threw EBADF from setNoDelay and emitted 'timeout'
+});
+
+test('a read into a buffer of 2 GiB or more gets the bytes, and a write of more than 2 GiB goes on sending, on both backends (io_uring: EINVAL, or 0 for 4 GiB)', () => {
+  onEachBackend(
+    `
+    ${tcpPair}
+    const out = {};
+    // Pages of these are never touched but for the bytes read.
+    await a.write('hello');
+    out.reads = [await b.read(Buffer.allocUnsafe(2 ** 31)).catch((e) => e.code)];
+    await a.write('again');
+    out.reads.push(await b.read(Buffer.allocUnsafe(2 ** 32)).catch((e) => e.code));
+    // More than 2 GiB left for the SEND after what the socket takes at once.
+    let settled = 'pending';
+    const writing = a.write(Buffer.alloc(2 ** 31 + (64 << 20))).then(() => 'ok', (e) => e.code);
+    void writing.then((code) => (settled = code));
+    const scratch = Buffer.allocUnsafe(1 << 20);
+    let got = 0;
+    // (A write that failed ends the loop: nothing more would come.)
+    const failed = writing.then(() => -1);
+    while (got < 32 << 20) {
+      const n = await Promise.race([b.read(scratch), failed]);
+      if (n < 0) break;
+      got += n;
+    }
+    out.whileReading = settled;
+    await a.destroy();
+    out.write = await writing;
+    await b.close();
+    console.log(JSON.stringify(out));
+    process.exit(0);
+  `,
+    { reads: [5, 5], whileReading: 'pending', write: 'ERR_RINGCORE_CLOSED' },
+  ); // before, io_uring: reads ['EINVAL', 0] (0: the end of the stream), the write rejected EINVAL after some 4 MB
 });

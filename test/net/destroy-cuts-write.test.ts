@@ -99,3 +99,30 @@ test('destroy() after writes the kernel took whole: they resolve (they were sent
     server.stop();
   }
 });
+
+test('destroy() while a write waits for a peer that never read: the write rejects with ERR_RINGCORE_CLOSED, by write() or writev(), not EPIPE', async () => {
+  // pauseOnConnect: the peer reads nothing; the kernel's buffers fill with what write() sent at once, and the
+  // SEND (or WRITEV) of the rest waits without sending a byte. destroy()'s shutdown then fails it with EPIPE.
+  const sockets: net.Socket[] = [];
+  const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+    sockets.push(socket);
+    socket.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  try {
+    for (const vectored of [false, true]) {
+      const stream = await TcpStream.connect({ host: '127.0.0.1', port });
+      const data = Buffer.alloc(64 * MiB, 3);
+      const write = settled(vectored ? stream.writev([data.subarray(0, 32 * MiB), data.subarray(32 * MiB)]) : stream.write(data));
+      // (The node backend's write is in node:net's buffer: destroy() drops it.)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await stream.destroy();
+      assert.equal(await write, 'rejected ERR_RINGCORE_CLOSED', vectored ? 'writev' : 'write');
+    }
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
+});
