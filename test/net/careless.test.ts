@@ -171,15 +171,19 @@ test('destroy() ends at once when the peer never reads: a waiting write rejects,
   onEachBackend(destroyUnderClose(', inFlightFailed: inFlight !== "ok"'), { destroyed: 'ok', closed: 'ok', waitingFailed: true, inFlightFailed: true });
 });
 
-test('UDP: sends not awaited before close() go out (node:dgram drops them without a word); a send after close() rejects', () => {
-  onEachBackend(
-    `${countingServer}
+/** A node:dgram socket on 127.0.0.1 that collects what it receives as strings in `got`; its port is `port`. */
+const udpReceiver = `
      import dgram from 'node:dgram';
      const receiver = dgram.createSocket('udp4');
      const got = [];
      receiver.on('message', (m) => got.push(m.toString()));
      await new Promise((resolve) => receiver.bind(0, '127.0.0.1', resolve));
-     const port = receiver.address().port;
+     const port = receiver.address().port;`;
+
+test('UDP: sends not awaited before close() go out (node:dgram drops them without a word); a send after close() rejects', () => {
+  onEachBackend(
+    `${countingServer}
+${udpReceiver}
      const socket = await api.UdpSocket.bind({ host: '127.0.0.1' });
      const sends = [socket.send('one', port, '127.0.0.1'), socket.send('two', port, 'localhost'), socket.send('three', port, '127.0.0.1')];
      const closed = await settled(socket.close());
@@ -201,12 +205,7 @@ test('UDP: sends not awaited before close() go out (node:dgram drops them withou
 test('UDP: send() sends the bytes the buffer held at the call, not the refilled buffer, on both backends (node:dgram sends the refilled ones)', () => {
   onEachBackend(
     `${countingServer}
-     import dgram from 'node:dgram';
-     const receiver = dgram.createSocket('udp4');
-     const got = [];
-     receiver.on('message', (m) => got.push(m.toString()));
-     await new Promise((resolve) => receiver.bind(0, '127.0.0.1', resolve));
-     const port = receiver.address().port;
+${udpReceiver}
      /** Sends 0000, 1111 (to 'localhost'), 2222 (with a signal), 3333 from one scratch buffer, refilling it before any send is awaited. */
      const calls = async (send) => {
        got.length = 0;
