@@ -61,10 +61,10 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
   if (opts.signal === undefined && opts.method === undefined && runtime === 'node') {
     // Nothing to abort and no method asked: node:fs's copy, one libuv pool job (libuv-copy.ts). Not on Bun
     // and Deno, whose node:fs copyFile is their own (a directory: ENOTSUP; Deno's ignores COPYFILE_FICLONE_FORCE).
-    await libuvCopy(src, dest, mode, context);
-    // libuv copies the size it stats: a /proc file's bytes (size 0) are copied by reading it until a read returns 0, below.
-    if (!isEmptyFileNow(to.bytes)) return;
-    return ringCopy(from, to, 0, opts, context);
+    // libuv copies the size it stats: nothing of a file whose size reads 0 but has bytes all the same (a /proc file),
+    // which the ring's copy reads until a read returns 0. (The source's statx: the destination's, just written by
+    // the pool thread, measured dearer.)
+    if (!isEmptyFileNow(from.bytes)) return libuvCopy(src, dest, mode, context);
   }
   return ringCopy(from, to, mode, opts, context);
 }

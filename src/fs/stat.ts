@@ -173,7 +173,7 @@ export function fstatNow(fd: number, shown?: string): Stats {
 
 /**
  * Whether the file at `path` (following symlinks) is a regular file of size 0, by a plain statx(2) on the
- * calling thread asking only the type and size: false where statx fails. copyFile's check after node:fs's copy,
+ * calling thread asking only the type and size: false where statx fails. copyFile's check before node:fs's copy,
  * which copies the size it stats: nothing of a file whose size reads 0 but has bytes all the same (a /proc file).
  */
 export function isEmptyFileNow(path: Buffer): boolean {
