@@ -34,8 +34,8 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, CO
 /** copyFile()'s options: the common fs options (ring, signal) and how to copy. */
 export interface CopyFileOptions extends FsOptions {
   /**
-   * Unset (default): copy_file_range on a thread-pool thread, as Node's copyFile, falling back to
-   * SPLICE where it cannot copy; 'splice': SPLICE through a pipe; 'readwrite': pipelined READ/WRITE through user buffers.
+   * Unset (default): without a signal, on Node, node:fs's copyFile; with one (and on Bun, Deno), copy_file_range
+   * on a thread-pool thread, as Node's copyFile, falling back to SPLICE where it cannot copy; 'splice': SPLICE through a pipe; 'readwrite': pipelined READ/WRITE through user buffers.
    */
   method?: 'splice' | 'readwrite';
   /** With 'readwrite': use the ring's registered buffers (READ_FIXED/WRITE_FIXED). Default: false (no faster here, see docs/fs.md). */
