@@ -15,8 +15,8 @@ export const fsCopy: ScenarioDef = {
   description:
     'copyFile of a 100 MB file (8 MB in quick mode) whose pages are in the cache (read right before each copy) to a ' +
     'new file on the same ext4 file system; before each copy the destination is deleted and `sync` run, untimed, so ' +
-    "that no copy pays for the previous one's writeback. ringcore: copyFile (copy_file_range on a libuv pool thread, " +
-    "as Node's: io_uring has no copy op); also with `method: 'splice'` (SPLICE file → pipe → file, the pairs linked 16 to a chain) " +
+    "that no copy pays for the previous one's writeback. ringcore: copyFile (with no signal and no method, on Node, " +
+    "node:fs's copyFile itself: io_uring has no copy op, and libuv's one pool job costs least); also with `method: 'splice'` (SPLICE file → pipe → file, the pairs linked 16 to a chain) " +
     "and `method: 'readwrite'` (pipelined READ/WRITE through user buffers). Node: " +
     'node:fs/promises copyFile (libuv: the copy is done in the kernel, copy_file_range/sendfile, on a pool thread). ' +
     'Median of the copies in a process. Lower is better.',

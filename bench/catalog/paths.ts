@@ -14,6 +14,7 @@ const PATHS: { path: string; label: string; quick: number; count: number }[] = [
   { path: 'stat-young', label: 'stat, the 100 calls after the first in a new process', quick: 100, count: 100 },
   { path: 'copyFile-4k-over', label: 'copyFile 4 KiB over an existing file', quick: 100, count: 500 },
   { path: 'copyFile-1m-over', label: 'copyFile 1 MiB over an existing file', quick: 20, count: 100 },
+  { path: 'copyFile-4k-over-signal', label: "copyFile 4 KiB over an existing file, with a signal (the ring's copy)", quick: 100, count: 500 },
   { path: 'open-close', label: 'open + close', quick: 300, count: 2000 },
   { path: 'readdir', label: 'readdir, 100 entries', quick: 200, count: 1000 },
   { path: 'small-writes', label: 'TCP: 10,000 × 64 B write(), not awaited', quick: 10_000, count: 10_000 },
@@ -46,7 +47,9 @@ export const paths: ScenarioDef = {
     'in the results file and in the reading. ringcore: ringcore/fs; Node: node:fs/promises. Files are in ' +
     'os.tmpdir()/ringcore-bench/paths, in the page cache; writeFile rewrites the same file (O_TRUNC), so ext4 ' +
     "may wait on the file's earlier blocks, and so do the copyFile rows, which copy over an existing file of the source's " +
-    'size (truncated to 0, then written: the flush on close that ext4 gives a truncated file, every call). The young ' +
+    "size (truncated to 0, then written: the flush on close that ext4 gives a truncated file, every call). ringcore's " +
+    "copyFile with no signal is node:fs's on Node (one libuv pool job); the row with a signal (never aborted) times the " +
+    "ring's copy (OPENAT ×2, copy_file_range on a pool thread, CLOSE ×2) against the same node:fs copyFile. The young " +
     'stat row times, in its own process, the 100 calls right after the first, with no warm-up (one batch per process). ' +
     'The TCP row writes 64 B 10,000 times on one connection into a draining ' +
     'reader in another process (bench/servers/drain.ts), only the last write awaited (node:net: `socket.write`, the ' +

@@ -1,7 +1,7 @@
 // copyFile of a big file (page cache warm). value: ns per copy. Before each
 // copy the destination is deleted and `sync` run (untimed), so that no copy
 // pays for the writeback of the previous one.
-//   ringcore           ringcore/fs copyFile (copy_file_range on a libuv pool thread, as Node's)
+//   ringcore           ringcore/fs copyFile (no signal, no method: node:fs's copyFile on Node)
 //   ringcore-splice    copyFile with method 'splice' (SPLICE through a pipe, pairs linked 16 to a chain)
 //   ringcore-readwrite copyFile with method 'readwrite' (pipelined READ/WRITE)
 //   promises           node:fs/promises copyFile (libuv: copy_file_range / sendfile in the kernel)

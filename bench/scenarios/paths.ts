@@ -11,6 +11,8 @@
 //                                            the first (which sets the ring up), no warm-up, one batch
 //   copyFile-4k-over, copyFile-1m-over       copyFile of a 4 KiB / 1 MiB file over an existing file of the
 //                                            same size (truncated, then written, as Node's)
+//   copyFile-4k-over-signal                  the 4 KiB one with a signal never aborted: ringcore's copy through
+//                                            the ring (without one, on Node, ringcore calls node:fs's copyFile)
 //   open-close                               open(path, 'r') then close()
 //   readdir                                  readdir of a directory of 100 entries
 //   small-writes                             `count` writes of 64 B on a TCP stream, none awaited but the
@@ -87,6 +89,13 @@ function fsCall(impl: Impl, name: string): Call {
       const src = file(name, size);
       const dest = file(`${name}-${impl}-dest`, size);
       return () => api.copyFile(src, dest);
+    }
+    case 'copyFile-4k-over-signal': {
+      // A signal sends ringcore's copyFile through the ring (without one it is node:fs's on Node); node:fs has no signal.
+      const src = file(name, 4096);
+      const dest = file(`${name}-${impl}-dest`, 4096);
+      const signal = new AbortController().signal;
+      return impl === 'ringcore' ? () => fs.copyFile(src, dest, 0, { signal }) : () => nodeFs.copyFile(src, dest);
     }
     case 'open-close': {
       const p = file(name, 1024);

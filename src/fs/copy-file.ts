@@ -1,5 +1,7 @@
-// copyFile(src, dest, mode): OPENAT both, statx(2) each on the JS thread (a STATX
-// op is a trip through an io-wq worker: docs/performance.md, "Session 20"), then
+// copyFile(src, dest, mode): with no signal and no method, node:fs's copyFile
+// (libuv-copy.ts: one pool job, the least CPU per call here). With either, the
+// ring's copy: OPENAT both, statx(2) each on the JS thread (a STATX op is a
+// trip through an io-wq worker: docs/performance.md, "Session 20"), then
 // copy_file_range on a libuv pool thread (copy-range.ts: io_uring has no copy
 // op, and this measured fastest, docs/performance.md "Session 13"), after
 // FICLONE when the mode asks for it; where copy_file_range cannot copy (EXDEV,
@@ -16,13 +18,15 @@ import { closeFd } from './close-fd.js';
 import { truncateFd } from './truncate-fd.js';
 import { openFd } from './open.js';
 import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
-import { toCPath, type PathLike } from './path.js';
+import { toCPath, type CPath, type PathLike } from './path.js';
 import { O_CLOEXEC } from '../sys/constants.js';
-import { fstatNow } from './stat.js';
+import { fstatNow, isEmptyFileNow } from './stat.js';
+import { libuvCopy } from './libuv-copy.js';
 import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
 import { spliceCopy, transfer } from './lazy-copy.js';
 import { EISDIR, ENOSYS } from '../sys/errno.js';
 import { native } from '../sys/native.js';
+import { runtime } from '../sys/runtime.js';
 import { SYS_fchmod } from '../sys/syscalls.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = fsConstants;
@@ -30,8 +34,8 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, CO
 /** copyFile()'s options: the common fs options (ring, signal) and how to copy. */
 export interface CopyFileOptions extends FsOptions {
   /**
-   * Unset (default): copy_file_range on a thread-pool thread, as Node's copyFile, falling back to
-   * SPLICE where it cannot copy; 'splice': SPLICE through a pipe; 'readwrite': pipelined READ/WRITE through user buffers.
+   * Unset (default): without a signal, on Node, node:fs's copyFile; with one (and on Bun, Deno), copy_file_range
+   * on a thread-pool thread, as Node's copyFile, falling back to SPLICE where it cannot copy; 'splice': SPLICE through a pipe; 'readwrite': pipelined READ/WRITE through user buffers.
    */
   method?: 'splice' | 'readwrite';
   /** With 'readwrite': use the ring's registered buffers (READ_FIXED/WRITE_FIXED). Default: false (no faster here, see docs/fs.md). */
@@ -40,7 +44,9 @@ export interface CopyFileOptions extends FsOptions {
 
 /**
  * Copies `src` to `dest` in the kernel (copy_file_range off the JS thread, SPLICE through
- * a pipe, or READ/WRITE with `method: 'readwrite'`). In `mode`, COPYFILE_EXCL applies,
+ * a pipe, or READ/WRITE with `method: 'readwrite'`). On Node, a call with neither `signal` nor
+ * `method` is node:fs's copyFile (one libuv pool job: less CPU per call), which removes the
+ * destination after an error; the ring's copy keeps what it copied. In `mode`, COPYFILE_EXCL applies,
  * COPYFILE_FICLONE tries a clone (reflink) first and COPYFILE_FICLONE_FORCE only a clone,
  * failing where the filesystem has none (EOPNOTSUPP on ext4, as Node's).
  */
@@ -52,6 +58,19 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
   if (opts.method !== undefined && opts.method !== 'splice' && opts.method !== 'readwrite') throw invalidArgValue('options.method', opts.method);
   const context = { path: from.text, dest: to.text };
   if (usesNode()) return (await nodeFs()).copyFile(src, dest, mode, opts);
+  if (opts.signal === undefined && opts.method === undefined && runtime === 'node') {
+    // Nothing to abort and no method asked: node:fs's copy, one libuv pool job (libuv-copy.ts). Not on Bun
+    // and Deno, whose node:fs copyFile is their own (a directory: ENOTSUP; Deno's ignores COPYFILE_FICLONE_FORCE).
+    // libuv copies the size it stats: nothing of a file whose size reads 0 but has bytes all the same (a /proc file),
+    // which the ring's copy reads until a read returns 0. (The source's statx: the destination's, just written by
+    // the pool thread, measured dearer.)
+    if (!isEmptyFileNow(from.bytes)) return libuvCopy(src, dest, mode, context);
+  }
+  return ringCopy(from, to, mode, opts, context);
+}
+
+/** The copy through the ring (see the file's opening comment), for a call with a signal or a method. */
+async function ringCopy(from: CPath, to: CPath, mode: number, opts: CopyFileOptions, context: ErrorContext): Promise<void> {
   // A clone (reflink) has no io_uring op: a binary without copyFileRange cannot do the forced one.
   if (mode & COPYFILE_FICLONE_FORCE && !canCopyRange()) throw errnoException(-ENOSYS, 'copyfile', context);
   throwIfAborted(opts.signal);

@@ -1,6 +1,7 @@
 // stat, lstat and FileHandle.stat: IORING_OP_STATX into a struct statx,
 // returned as an object with the fields and methods of Node's fs.Stats, or
 // with `{ bigint: true }` of its BigIntStats.
+import { constants } from 'node:fs';
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import * as C from '../sys/constants.js';
@@ -153,6 +154,8 @@ export function fstatSpec(fd: number, shown?: string, bigint = false): OpSpec<St
   return statxSpec('fstat', fd, EMPTY_PATH, C.AT_EMPTY_PATH, shown, bigint);
 }
 
+const { S_IFMT, S_IFREG } = constants;
+
 /** fstatNow's struct statx: one for the module, as the kernel writes it and the decoder reads it within one synchronous call. */
 const nowWords = statxWords();
 
@@ -166,6 +169,17 @@ export function fstatNow(fd: number, shown?: string): Stats {
   const status = native.syscall(SYS_statx, fd, addressOf(EMPTY_PATH), C.AT_EMPTY_PATH | C.AT_STATX_SYNC_AS_STAT, MASK, addressOf(out));
   if (status < 0) throw errnoException(status, 'fstat', shown === undefined ? undefined : { path: shown });
   return decodeStatx(out);
+}
+
+/**
+ * Whether the file at `path` (following symlinks) is a regular file of size 0, by a plain statx(2) on the
+ * calling thread asking only the type and size: false where statx fails. copyFile's check before node:fs's copy,
+ * which copies the size it stats: nothing of a file whose size reads 0 but has bytes all the same (a /proc file).
+ */
+export function isEmptyFileNow(path: Buffer): boolean {
+  const out = nowWords;
+  if (native.syscall(SYS_statx, C.AT_FDCWD, addressOf(path), C.AT_STATX_SYNC_AS_STAT, C.STATX_TYPE | C.STATX_SIZE, addressOf(out)) < 0) return false;
+  return (out[STATX.stx_mode >> 2]! & S_IFMT) === S_IFREG && out[STATX.stx_size >> 2] === 0 && out[(STATX.stx_size >> 2) + 1] === 0;
 }
 
 /** Stats of the file at `path`, following symlinks. */

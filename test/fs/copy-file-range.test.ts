@@ -1,6 +1,6 @@
-// copyFile's default copy: copy_file_range on a libuv pool thread (after
-// FICLONE when asked), falling back to SPLICE where it cannot copy (across
-// filesystems). Real files, compared byte for byte with the source and, for
+// copyFile's default copy through the ring (a call with a signal; without one
+// node:fs copies): copy_file_range on a libuv pool thread (after FICLONE when
+// asked), falling back to SPLICE where it cannot copy (across filesystems). Real files, compared byte for byte with the source and, for
 // errors and clones, with what node:fs/promises does with the same files.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +21,8 @@ import { COPY_RANGE_VERSION, canCopyRange } from '../../src/fs/copy-range.js';
 const { COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = nodeFs.constants;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-copy-range-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
+/** A signal never aborted: it sends the default method's copy through the ring. */
+const signal = new AbortController().signal;
 
 /** What a promise settled with, as a comparable record. */
 async function outcome(p: Promise<unknown>): Promise<Record<string, unknown>> {
@@ -46,14 +48,14 @@ test('copyFile copies byte for byte across its 16 MiB calls, onto a new file and
   assert.ok(nodeFs.readFileSync(dest).equals(data), 'over a bigger file: truncated first');
 });
 
-test('the default copy puts no SPLICE and no READ/WRITE on the ring: the bytes move by copy_file_range', requireIoUring(), async () => {
+test("the ring's default copy puts no SPLICE and no READ/WRITE on the ring: the bytes move by copy_file_range", requireIoUring(), async () => {
   const ring = new Ring();
   try {
     const data = randomBytes(3 * 1024 * 1024 + 17);
     const src = join(dir, 'no-splice');
     nodeFs.writeFileSync(src, data);
     const dest = join(dir, 'no-splice-copy');
-    const seen = await opcodesDuring(ring, () => fs.copyFile(src, dest, 0, { ring }));
+    const seen = await opcodesDuring(ring, () => fs.copyFile(src, dest, 0, { ring, signal }));
     assert.ok(nodeFs.readFileSync(dest).equals(data));
     for (const opcode of [C.IORING_OP_SPLICE, C.IORING_OP_READ, C.IORING_OP_WRITE]) assert.ok(!seen.has(opcode), `opcode ${opcode} was submitted`);
     assert.ok(seen.has(C.IORING_OP_OPENAT), 'the opens are still ring ops');
@@ -77,13 +79,13 @@ test('copyFile stats its two fds with statx(2), not STATX ops (a trip through io
       const dest = join(dir, `no-statx-${method ?? 'default'}`);
       nodeFs.writeFileSync(dest, Buffer.alloc(3 * 1024 * 1024, 1), { mode: 0o600 });
       nodeFs.chmodSync(src, 0o640);
-      const seen = await opcodesDuring(ring, () => fs.copyFile(src, dest, 0, { ring, method }));
+      const seen = await opcodesDuring(ring, () => fs.copyFile(src, dest, 0, { ring, method, signal }));
       assert.ok(!seen.has(C.IORING_OP_STATX), `${method}: a STATX was submitted`);
       assert.ok(nodeFs.readFileSync(dest).equals(data), `${method}: the bytes`);
       assert.equal(nodeFs.statSync(dest).mode & 0o777, 0o640, `${method}: the mode`);
     }
     // A directory as the source still fails as Node's does (written out: Bun's and Deno's node:fs say ENOTSUP).
-    assert.deepEqual(await outcome(fs.copyFile(dir, join(dir, 'nope'), 0, { ring })), {
+    assert.deepEqual(await outcome(fs.copyFile(dir, join(dir, 'nope'), 0, { ring, signal })), {
       code: 'EISDIR',
       errno: -21,
       syscall: 'copyfile',
@@ -105,7 +107,7 @@ test('across filesystems (tmpfs to this one) copy_file_range refuses (EXDEV) and
     const dest = join(dir, 'from-shm');
     if (backend() === 'io_uring') {
       const ring = new Ring();
-      const seen = await opcodesDuring(ring, () => fs.copyFile(join(src, 'f'), dest, 0, { ring }));
+      const seen = await opcodesDuring(ring, () => fs.copyFile(join(src, 'f'), dest, 0, { ring, signal }));
       await ring.close();
       assert.ok(seen.has(C.IORING_OP_SPLICE), 'the fallback spliced');
     } else {
@@ -117,21 +119,25 @@ test('across filesystems (tmpfs to this one) copy_file_range refuses (EXDEV) and
   }
 });
 
-test('COPYFILE_FICLONE copies where there is no clone; COPYFILE_FICLONE_FORCE does what Node does (here: fails as Node fails)', async () => {
-  const data = randomBytes(70_001);
-  const src = join(dir, 'clone-src');
-  nodeFs.writeFileSync(src, data);
-  await fs.copyFile(src, join(dir, 'clone'), COPYFILE_FICLONE);
-  assert.ok(nodeFs.readFileSync(join(dir, 'clone')).equals(data));
-  const ours = await outcome(fs.copyFile(src, join(dir, 'forced'), COPYFILE_FICLONE_FORCE));
-  if (runtime === 'node') {
-    const theirs = await outcome(nodeFs.promises.copyFile(src, join(dir, 'forced'), COPYFILE_FICLONE_FORCE));
-    assert.deepEqual(ours, { ...theirs });
-  } // Deno's node:fs ignores the flag and copies: nothing to compare with there.
-  else assert.ok(ours.ok || ours.errno === -95, `a clone or EOPNOTSUPP: ${JSON.stringify(ours)}`);
-  if (ours.ok) assert.ok(nodeFs.readFileSync(join(dir, 'forced')).equals(data), 'cloned');
-  else assert.equal(ours.syscall, 'copyfile');
-});
+for (const options of [undefined, { signal }]) {
+  const how = options === undefined ? 'node:fs' : 'the ring';
+  test(`COPYFILE_FICLONE copies where there is no clone; COPYFILE_FICLONE_FORCE does what Node does (here: fails as Node fails), by ${how}`, async () => {
+    const data = randomBytes(70_001);
+    const src = join(dir, 'clone-src');
+    nodeFs.writeFileSync(src, data);
+    nodeFs.rmSync(join(dir, 'clone'), { force: true });
+    await fs.copyFile(src, join(dir, 'clone'), COPYFILE_FICLONE, options);
+    assert.ok(nodeFs.readFileSync(join(dir, 'clone')).equals(data));
+    const ours = await outcome(fs.copyFile(src, join(dir, 'forced'), COPYFILE_FICLONE_FORCE, options));
+    if (runtime === 'node') {
+      const theirs = await outcome(nodeFs.promises.copyFile(src, join(dir, 'forced'), COPYFILE_FICLONE_FORCE));
+      assert.deepEqual(ours, { ...theirs });
+    } // Deno's node:fs ignores the flag and copies: nothing to compare with there.
+    else assert.ok(ours.ok || ours.errno === -95, `a clone or EOPNOTSUPP: ${JSON.stringify(ours)}`);
+    if (ours.ok) assert.ok(nodeFs.readFileSync(join(dir, 'forced')).equals(data), 'cloned');
+    else assert.equal(ours.syscall, 'copyfile');
+  });
+}
 
 test('an abort in the middle of a large copy rejects with AbortError, writes nothing after, and no copy succeeds corrupt', requireIoUring(), async () => {
   const size = 160 * 1024 * 1024;

@@ -1,9 +1,10 @@
 // copyFile onto a destination that exists, larger or smaller than the source:
 // what users do most ("rewrite this file"). The destination ends as node:fs's
 // copyFile leaves it: the source's bytes and size exactly, and the source's
-// mode, on both backends. On io_uring the cut to 0 bytes and the mode are done
-// on the copy's pool thread (copyFileRange's truncate and mode), not by an
-// FTRUNCATE op: one trip to another thread per copy, as Node's
+// mode, on both backends. A call with no signal and no method is node:fs's
+// copy; with a signal, on io_uring, the ring's, whose cut to 0 bytes and mode
+// are done on the copy's pool thread (copyFileRange's truncate and mode), not
+// by an FTRUNCATE op: one trip to another thread per copy, as Node's
 // (docs/performance.md, "Session 23").
 import { after, test } from 'node:test';
 import { test as ioUringTest } from '../../test-support/backend.js';
@@ -40,14 +41,15 @@ const cases = [
 ];
 
 for (const { name, src: srcSize, dest: destSize } of cases) {
-  for (const method of [undefined, 'splice', 'readwrite'] as const) {
+  // 'signal': the default method with a signal (never aborted), the ring's copy_file_range.
+  for (const method of [undefined, 'signal', 'splice', 'readwrite'] as const) {
     test(`copyFile over ${name} (${method ?? 'default'} method) leaves what node:fs's leaves: the source's bytes, size and mode`, async () => {
       const tag = `${name.replace(/\W+/g, '-')}-${method ?? 'default'}`;
       const data = bytes(srcSize, 7);
       const src = file(`${tag}-src`, data, 0o640);
       const ours = file(`${tag}-ours`, bytes(destSize, 13), 0o600);
       const theirs = file(`${tag}-theirs`, bytes(destSize, 13), 0o600);
-      await fs.copyFile(src, ours, 0, method === undefined ? undefined : { method });
+      await fs.copyFile(src, ours, 0, method === undefined ? undefined : method === 'signal' ? { signal: new AbortController().signal } : { method });
       await nodeFs.promises.copyFile(src, theirs);
       for (const path of [ours, theirs]) {
         const got = nodeFs.readFileSync(path);
@@ -79,15 +81,34 @@ test('copyFile over an existing file aborted before it starts leaves the destina
   assert.equal(nodeFs.statSync(dest).mode & 0o7777, 0o600);
 });
 
-ioUringTest('copyFile over an existing file of another mode submits OPENAT ×2 and CLOSE ×2 only: the cut and the mode are on the pool thread', async () => {
+ioUringTest(
+  'copyFile with a signal over an existing file of another mode submits OPENAT ×2 and CLOSE ×2 only: the cut and the mode are on the pool thread',
+  async () => {
+    const ring = new Ring();
+    try {
+      const src = file('sqes-src', bytes(4096, 3), 0o640);
+      const dest = file('sqes-dest', bytes(1 << 16, 5), 0o600);
+      const before = ring.stats.submitted;
+      await fs.copyFile(src, dest, 0, { ring, signal: new AbortController().signal });
+      // An earlier main submitted an FTRUNCATE too (Linux 6.9+, where the op exists).
+      assert.equal(ring.stats.submitted - before, 4);
+      assert.ok(nodeFs.readFileSync(dest).equals(bytes(4096, 3)));
+      assert.equal(nodeFs.statSync(dest).mode & 0o7777, 0o640);
+    } finally {
+      ring.close();
+    }
+  },
+);
+
+ioUringTest('copyFile with no signal and no method submits nothing to the ring: node:fs copies (one libuv pool job)', async () => {
   const ring = new Ring();
   try {
-    const src = file('sqes-src', bytes(4096, 3), 0o640);
-    const dest = file('sqes-dest', bytes(1 << 16, 5), 0o600);
+    const src = file('no-sqes-src', bytes(4096, 3), 0o640);
+    const dest = file('no-sqes-dest', bytes(1 << 16, 5), 0o600);
     const before = ring.stats.submitted;
     await fs.copyFile(src, dest, 0, { ring });
-    // main submitted an FTRUNCATE too (Linux 6.9+, where the op exists).
-    assert.equal(ring.stats.submitted - before, 4);
+    // main submitted 4 (OPENAT ×2, CLOSE ×2).
+    assert.equal(ring.stats.submitted - before, 0);
     assert.ok(nodeFs.readFileSync(dest).equals(bytes(4096, 3)));
     assert.equal(nodeFs.statSync(dest).mode & 0o7777, 0o640);
   } finally {

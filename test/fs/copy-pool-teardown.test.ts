@@ -48,7 +48,8 @@ async function terminateMidCopy(src: string, dest: string, how: 'copyFile' | 'tr
         const { Ring } = await import(${JSON.stringify(indexModule)});
         const { src, dest, how } = workerData;
         if (how === 'copyFile') {
-          void fs.copyFile(src, dest);
+          // A signal: the ring's copy (without one, Node's own copyFile copies, which holds terminate() as node:fs's does).
+          void fs.copyFile(src, dest, 0, { signal: new AbortController().signal });
         } else {
           const ring = new Ring();
           const from = nodeFs.openSync(src, 'r');

@@ -1,0 +1,170 @@
+// copyFile with no signal and no method is node:fs's copyFile on Node (one
+// libuv pool job: less CPU per call than the ring's OPENAT ×2, pool job and
+// CLOSE ×2; docs/performance.md, "Session 23: copyFile by libuv's one job").
+// Whichever path copies, the result is node:fs's: the same bytes, size and
+// mode, the same errors (code, errno, syscall, path, dest, message), for the
+// default call and for the ring's copy (a signal, never aborted).
+import { after, test } from 'node:test';
+import { test as ioUringTest } from '../../test-support/backend.js';
+import assert from 'node:assert/strict';
+import * as nodeFs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Ring } from '../../src/index.js';
+import * as fs from '../../src/fs/index.js';
+import { runtime } from '../../src/sys/runtime.js';
+
+const { COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = nodeFs.constants;
+const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-copy-default-'));
+after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
+
+type Outcome = Record<string, unknown>;
+
+/** What a copy settled with, and the destination it left (bytes, mode), as a comparable record. */
+async function outcome(copy: Promise<void>, dest: string): Promise<Outcome> {
+  let result: Outcome;
+  try {
+    await copy;
+    result = { ok: true };
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { dest?: string };
+    result = { name: e.name, code: e.code, errno: e.errno, syscall: e.syscall, path: e.path, dest: e.dest, message: e.message };
+  }
+  const left = nodeFs.statSync(dest, { throwIfNoEntry: false });
+  if (left?.isFile()) return { ...result, size: left.size, mode: left.mode, bytes: nodeFs.readFileSync(dest).toString('base64') };
+  return { ...result, left: left === undefined ? 'nothing' : 'not a file' };
+}
+
+/** Sets up a case's files under `root`: a source and (maybe) an existing destination. */
+interface Case {
+  name: string;
+  setup(root: string): { src: string; dest: string };
+  mode?: number;
+}
+
+const cases: Case[] = [
+  {
+    name: 'a new destination',
+    setup: (root) => ({ src: write(join(root, 'src'), 4096, 0o640), dest: join(root, 'dest') }),
+  },
+  {
+    name: 'over a larger file of another mode',
+    setup: (root) => ({ src: write(join(root, 'src'), 70_000, 0o640), dest: write(join(root, 'dest'), 200_000, 0o600) }),
+  },
+  {
+    name: 'an empty source over a file',
+    setup: (root) => ({ src: write(join(root, 'src'), 0, 0o644), dest: write(join(root, 'dest'), 5000, 0o644) }),
+  },
+  {
+    name: 'a missing source',
+    setup: (root) => ({ src: join(root, 'missing'), dest: join(root, 'dest') }),
+  },
+  {
+    name: 'a directory as source',
+    setup: (root) => ({ src: root, dest: join(root, 'dest') }),
+  },
+  {
+    name: 'a destination in a missing directory',
+    setup: (root) => ({ src: write(join(root, 'src'), 10, 0o644), dest: join(root, 'no', 'dest') }),
+  },
+  {
+    name: 'COPYFILE_EXCL over an existing file',
+    setup: (root) => ({ src: write(join(root, 'src'), 10, 0o644), dest: write(join(root, 'dest'), 20, 0o600) }),
+    mode: COPYFILE_EXCL,
+  },
+  {
+    name: 'a file onto itself',
+    setup: (root) => {
+      const src = write(join(root, 'src'), 3000, 0o644);
+      return { src, dest: src };
+    },
+  },
+  {
+    name: 'a file onto a hard link of itself',
+    setup: (root) => {
+      const src = write(join(root, 'src'), 3000, 0o644);
+      nodeFs.linkSync(src, join(root, 'link'));
+      return { src, dest: join(root, 'link') };
+    },
+  },
+  {
+    name: 'COPYFILE_FICLONE',
+    setup: (root) => ({ src: write(join(root, 'src'), 70_001, 0o644), dest: join(root, 'dest') }),
+    mode: COPYFILE_FICLONE,
+  },
+  {
+    name: 'COPYFILE_FICLONE_FORCE',
+    setup: (root) => ({ src: write(join(root, 'src'), 70_001, 0o644), dest: join(root, 'dest') }),
+    mode: COPYFILE_FICLONE_FORCE,
+  },
+];
+
+/** A file of `size` bytes (a pattern of the size) with `mode` (chmod: the umask does not apply). */
+function write(path: string, size: number, mode: number): string {
+  const data = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) data[i] = (i * 31 + size) & 0xff;
+  nodeFs.writeFileSync(path, data);
+  nodeFs.chmodSync(path, mode);
+  return path;
+}
+
+/** The case set up afresh under its own directory, with paths that differ only by that directory's name. */
+function fresh(c: Case, who: string): { root: string; src: string; dest: string } {
+  const root = join(dir, `${c.name.replace(/\W+/g, '-')}-${who}`);
+  nodeFs.mkdirSync(root);
+  return { root, ...c.setup(root) };
+}
+
+/** An outcome with its directory's name written as ROOT, so that two directories' outcomes compare. */
+function relative(o: Outcome, root: string): Outcome {
+  return JSON.parse(JSON.stringify(o).replaceAll(root, 'ROOT')) as Outcome;
+}
+
+for (const c of cases) {
+  for (const how of ['default', 'signal'] as const) {
+    test(`copyFile (${how === 'default' ? 'no signal, no method' : 'with a signal: the ring'}) of ${c.name} ends as node:fs's`, async (t) => {
+      // Bun's and Deno's node:fs differ from Node's here (a directory: ENOTSUP; Deno ignores FICLONE_FORCE).
+      if (runtime !== 'node') return void t.skip('compares with the node:fs of Node');
+      const theirs = fresh(c, `${how}-theirs`);
+      const expected = relative(await outcome(nodeFs.promises.copyFile(theirs.src, theirs.dest, c.mode ?? 0), theirs.dest), theirs.root);
+      const ours = fresh(c, `${how}-ours`);
+      const options = how === 'signal' ? { signal: new AbortController().signal } : undefined;
+      const got = relative(await outcome(fs.copyFile(ours.src, ours.dest, c.mode ?? 0, options), ours.dest), ours.root);
+      if (how === 'signal' && expected.ok !== true) {
+        // After an error node:fs removes the destination it created; the ring's copy keeps what it copied (docs/fs.md).
+        for (const o of [got, expected]) for (const key of ['left', 'size', 'mode', 'bytes']) delete o[key];
+      }
+      assert.deepEqual(got, expected);
+    });
+  }
+}
+
+ioUringTest('copyFile with no signal and no method puts nothing on the ring on Node; with a signal, its copy is the ring ops', async (t) => {
+  if (runtime !== 'node') return void t.skip("on Bun and Deno every copy is the ring's");
+  const ring = new Ring();
+  try {
+    const src = write(join(dir, 'sqes-src'), 4096, 0o640);
+    let before = ring.stats.submitted;
+    await fs.copyFile(src, join(dir, 'sqes-default'), 0, { ring });
+    // main submitted 4 (OPENAT ×2, CLOSE ×2).
+    assert.equal(ring.stats.submitted - before, 0);
+    before = ring.stats.submitted;
+    await fs.copyFile(src, join(dir, 'sqes-signal'), 0, { ring, signal: new AbortController().signal });
+    assert.equal(ring.stats.submitted - before, 4);
+    for (const name of ['sqes-default', 'sqes-signal']) assert.ok(nodeFs.readFileSync(join(dir, name)).equals(nodeFs.readFileSync(src)));
+  } finally {
+    await ring.close();
+  }
+});
+
+test('bad arguments reject with TypeError/RangeError before anything is copied, with or without a signal', async () => {
+  const src = write(join(dir, 'args-src'), 10, 0o644);
+  const dest = join(dir, 'args-dest');
+  for (const options of [undefined, { signal: new AbortController().signal }]) {
+    await assert.rejects(fs.copyFile(src, dest, 99, options), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    await assert.rejects(fs.copyFile(src, dest, 0, { ...options, method: 'nope' as never }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+    await assert.rejects(fs.copyFile(42 as never, dest, 0, options), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  assert.ok(!nodeFs.existsSync(dest), 'nothing was copied');
+});
