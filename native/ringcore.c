@@ -348,12 +348,18 @@ static int js_can_run(napi_env env) {
   return napi_get_undefined(env, &undefined) == napi_ok && napi_strict_equals(env, undefined, undefined, &same) == napi_ok;
 }
 
-// Set once this thread's environment is being torn down, by a cleanup hook
-// added at the thread's first hand-out (its argument, this thread's flag, is
-// unique to the thread, as Node requires of a hook).
-static __thread int pool_torn_down = 0;
-static __thread int pool_hooked = 0;
-static void pool_tear_down(void *flag) { *(int *)flag = 1; }
+// This thread's state, in a pthread key rather than a __thread variable (whose
+// general-dynamic access in a shared object links ld.so's __tls_get_addr: a
+// prebuilt binary must need nothing but libc): unset, POOL_HOOKED once a
+// cleanup hook is added at the thread's first hand-out (its argument, the env,
+// is unique to the thread, as Node requires of a hook), POOL_TORN_DOWN once
+// that hook has run.
+#define POOL_HOOKED ((void *)1)
+#define POOL_TORN_DOWN ((void *)2)
+static pthread_key_t pool_thread_key;
+static pthread_once_t pool_thread_once = PTHREAD_ONCE_INIT;
+static void pool_thread_key_create(void) { pthread_key_create(&pool_thread_key, NULL); }
+static void pool_tear_down(void *env) { pthread_setspecific(pool_thread_key, POOL_TORN_DOWN); }
 
 // The Buffer's finalizer: the block is back, unless the finalizer is its
 // thread's teardown (see above). May run on any thread.
@@ -362,7 +368,7 @@ static void pool_give_back(napi_env env, void *data, void *hint) {
   pthread_mutex_lock(&pool_lock);
   int owner = pthread_equal(pool_owner[index], pthread_self());
   pthread_mutex_unlock(&pool_lock);
-  if (owner && (pool_torn_down || !js_can_run(env))) return;
+  if (owner && (pthread_getspecific(pool_thread_key) == POOL_TORN_DOWN || !js_can_run(env))) return;
   pthread_mutex_lock(&pool_lock);
   pool_out--;
   pool_hot[pool_hot_count++] = index;
@@ -435,7 +441,9 @@ static napi_value js_pool_block(napi_env env, napi_callback_info info) {
   }
   if (block != NULL) {
     if (dirty) memset(block, 0, POOL_BLOCK);
-    if (!pool_hooked) pool_hooked = napi_add_env_cleanup_hook(env, pool_tear_down, &pool_torn_down) == napi_ok;
+    pthread_once(&pool_thread_once, pool_thread_key_create);
+    if (pthread_getspecific(pool_thread_key) == NULL && napi_add_env_cleanup_hook(env, pool_tear_down, env) == napi_ok)
+      pthread_setspecific(pool_thread_key, POOL_HOOKED);
     if (napi_create_external_buffer(env, POOL_BLOCK, block, pool_give_back, NULL, &result) == napi_ok) return result;
     // Refused (napi_no_external_buffers_allowed under a V8 sandbox, say): the block was never seen, and
     // no later call asks again.
