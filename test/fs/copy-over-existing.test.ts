@@ -82,40 +82,34 @@ test('copyFile over an existing file aborted before it starts leaves the destina
   assert.equal(nodeFs.statSync(dest).mode & 0o7777, 0o600);
 });
 
+/** Copies a 4 KiB file of mode 0640 over a 64 KiB file of mode 0600 on a ring of its own; returns the SQEs the copy submitted. */
+async function sqesOfCopyOver(name: string, options: { signal?: AbortSignal }): Promise<number> {
+  const ring = new Ring();
+  try {
+    const src = file(`${name}-src`, bytes(4096, 3), 0o640);
+    const dest = file(`${name}-dest`, bytes(1 << 16, 5), 0o600);
+    const before = ring.stats.submitted;
+    await fs.copyFile(src, dest, 0, { ring, ...options });
+    assert.ok(nodeFs.readFileSync(dest).equals(bytes(4096, 3)));
+    assert.equal(nodeFs.statSync(dest).mode & 0o7777, 0o640);
+    return ring.stats.submitted - before;
+  } finally {
+    ring.close();
+  }
+}
+
 ioUringTest(
   'copyFile with a signal over an existing file of another mode submits OPENAT ×2 and CLOSE ×2 only: the cut and the mode are on the pool thread',
   async () => {
-    const ring = new Ring();
-    try {
-      const src = file('sqes-src', bytes(4096, 3), 0o640);
-      const dest = file('sqes-dest', bytes(1 << 16, 5), 0o600);
-      const before = ring.stats.submitted;
-      await fs.copyFile(src, dest, 0, { ring, signal: new AbortController().signal });
-      // An earlier main submitted an FTRUNCATE too (Linux 6.9+, where the op exists).
-      assert.equal(ring.stats.submitted - before, 4);
-      assert.ok(nodeFs.readFileSync(dest).equals(bytes(4096, 3)));
-      assert.equal(nodeFs.statSync(dest).mode & 0o7777, 0o640);
-    } finally {
-      ring.close();
-    }
+    // An earlier main submitted an FTRUNCATE too (Linux 6.9+, where the op exists).
+    assert.equal(await sqesOfCopyOver('sqes', { signal: new AbortController().signal }), 4);
   },
 );
 
 ioUringTest(
   'copyFile with no signal and no method submits nothing to the ring on Node: node:fs copies (one libuv pool job); Bun and Deno keep the ring copy',
   async () => {
-    const ring = new Ring();
-    try {
-      const src = file('no-sqes-src', bytes(4096, 3), 0o640);
-      const dest = file('no-sqes-dest', bytes(1 << 16, 5), 0o600);
-      const before = ring.stats.submitted;
-      await fs.copyFile(src, dest, 0, { ring });
-      // The ring's copy submits 4 (OPENAT ×2, CLOSE ×2); Bun's and Deno's node:fs copyFile differ from Node's, so they keep it.
-      assert.equal(ring.stats.submitted - before, runtime === 'node' ? 0 : 4);
-      assert.ok(nodeFs.readFileSync(dest).equals(bytes(4096, 3)));
-      assert.equal(nodeFs.statSync(dest).mode & 0o7777, 0o640);
-    } finally {
-      ring.close();
-    }
+    // The ring's copy submits 4 (OPENAT ×2, CLOSE ×2); Bun's and Deno's node:fs copyFile differ from Node's, so they keep it.
+    assert.equal(await sqesOfCopyOver('no-sqes', {}), runtime === 'node' ? 0 : 4);
   },
 );
