@@ -114,6 +114,8 @@ const { output } = await build.generate({
   // A built-in's default import is its module.exports.
   interop: 'default',
   esModule: false,
+  // ringcore/fs has a default export beside its names: it is `exports.default`, which the entries' loaders pass on.
+  exports: 'named',
   generatedCode: 'es2015',
   manualChunks(id) {
     const file = path.relative(built, id);
@@ -172,6 +174,8 @@ catch(error){chunks.delete(file);throw error}return module.exports}
 
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(path.join(outdir, 'cjs'), { recursive: true });
+/** Entries with a default export (ringcore/fs): `export *` does not pass a default on, so compat/ names it. */
+const withDefault = new Set();
 for (const chunk of output) {
   if (/\bimport\(/.test(chunk.code)) throw new Error(`bundle: ${chunk.fileName} keeps an import(): the loader cannot run it`);
   // lineLimit: an uncaught error prints its source line, and one line per file printed the whole chunk (67 KB).
@@ -190,9 +194,10 @@ for (const chunk of output) {
   if (!chunk.isEntry) continue;
   // The entry's ES module: the loader, then the entry chunk's exports.
   const names = chunk.exports.filter((name) => name !== 'default');
+  if (chunk.exports.includes('default')) withDefault.add(chunk.name);
   const exported = [
     names.length > 0 ? `export const{${names.join(',')}}=__entry;` : '',
-    chunk.exports.includes('default') ? 'export default __entry.default;' : '',
+    withDefault.has(chunk.name) ? 'export default __entry.default;' : '',
   ].join('');
   writeFileSync(path.join(outdir, `${chunk.name}.js`), `${LOADER}const __entry=__load(${JSON.stringify(chunk.fileName)});\n${exported}\n`);
   // For require() where Node cannot require an ES module (before 20.19 and 22.12) and for loaders of their own
@@ -206,7 +211,8 @@ writeFileSync(
   `import{createRequire}from"node:module";process.getBuiltinModule||(globalThis[${REQUIRE}]??=createRequire(import.meta.url));\n`,
 );
 for (const name of Object.keys(input)) {
-  writeFileSync(path.join(outdir, 'compat', `${name}.js`), `import"./require.js";export*from"../${name}.js";\n`);
+  const reexport = withDefault.has(name) ? `export*from"../${name}.js";export{default}from"../${name}.js";` : `export*from"../${name}.js";`;
+  writeFileSync(path.join(outdir, 'compat', `${name}.js`), `import"./require.js";${reexport}\n`);
 }
 // The CommonJS declarations (cjs/types/<path>.d.cts, package.json's "types" → "require"). tsc's are ES module
 // declarations (.d.ts in a "type": "module" package), which a CommonJS file may not import under TypeScript's

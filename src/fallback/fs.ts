@@ -293,6 +293,18 @@ export class NodeFileHandle extends FileHandle {
     return this.#run('ftruncate', options?.signal, (fh) => fh.truncate(len));
   }
 
+  override chmod(mode: string | number): Promise<void> {
+    return this.#run('fchmod', undefined, (fh) => fh.chmod(mode));
+  }
+
+  override chown(uid: number, gid: number): Promise<void> {
+    return this.#run('fchown', undefined, (fh) => fh.chown(uid, gid));
+  }
+
+  override utimes(atime: Fs.TimeLike, mtime: Fs.TimeLike): Promise<void> {
+    return this.#run('futime', undefined, (fh) => fh.utimes(atime, mtime));
+  }
+
   /** fallocate(2) called directly (Node has none): it blocks this thread while the file system reserves the blocks. */
   override allocate(offset: number, length: number, mode = 0, options?: FsOptions): Promise<void> {
     try {

@@ -8,15 +8,20 @@
 // Ops at the current position (position null) on a seekable file go at an
 // explicit offset the handle keeps (FilePosition), never at -1; vectored ops
 // walk their buffers in batches of IOV_MAX (IovecCursor).
+import type { TimeLike } from 'node:fs';
+import type * as Readline from 'node:readline';
+import type { Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Ring } from '../driver/ring.js';
 import type { OpSpec } from '../op/op.js';
+import { lazyBuiltin } from '../sys/builtins.js';
 import { errnoException, invalidStateError, type ErrorContext } from '../sys/errors.js';
 import { checkAllocation, checkBuffers, checkEncoding, checkInteger, checkPosition } from './args.js';
 import { IovecCursor } from '../sys/iovec.js';
 import { fallocateSpec, fsyncSpec, readSpec, vectorSpec, writeSpec } from './ops.js';
 import { closeFd } from './close-fd.js';
+import { fchmodNow, fchownNow, futimesNow } from './fd-calls.js';
 import { closeWhenCollected, forget, type HeldFd } from './collected-handle.js';
 import { FilePosition } from './file-position.js';
 import { readCall, writeCall } from './io-call.js';
@@ -32,6 +37,8 @@ import { toData, type WriteData } from './write-data.js';
 import { truncateFd } from './truncate-fd.js';
 import { writeAll } from './write-all.js';
 import { EBADF } from '../sys/errno.js';
+
+const readline = lazyBuiltin<typeof Readline>('node:readline');
 
 /** What FileHandle.read() resolves with. */
 export interface ReadResult<T extends ArrayBufferView> {
@@ -440,6 +447,24 @@ export class FileHandle {
     return this.#track(this.#ring.submit(fallocateSpec(this.#target, mode, offset, length, this.#context, this.#fixed), { signal: opts.signal }));
   }
 
+  /** fchmod(2), made on this thread: io_uring has no op for it. */
+  async chmod(mode: string | number): Promise<void> {
+    if (this.#closing !== null) return this.#closed('fchmod');
+    fchmodNow(this.#fd, mode, this.#context);
+  }
+
+  /** fchown(2), made on this thread: io_uring has no op for it. -1 leaves an id as it is. */
+  async chown(uid: number, gid: number): Promise<void> {
+    if (this.#closing !== null) return this.#closed('fchown');
+    fchownNow(this.#fd, uid, gid, this.#context);
+  }
+
+  /** utimensat(2) on the fd, made on this thread: io_uring has no op for it. Times as Node takes them (seconds, numeric strings, Dates). */
+  async utimes(atime: TimeLike, mtime: TimeLike): Promise<void> {
+    if (this.#closing !== null) return this.#closed('futime');
+    futimesNow(this.#fd, atime, mtime, this.#context);
+  }
+
   /**
    * Reads from the current position to the end of the file, and moves the
    * position there. A regular file is read up to its size at the STATX (see readWhole).
@@ -503,6 +528,11 @@ export class FileHandle {
   /** A Node Writable over this handle. */
   createWriteStream(options?: WriteStreamOptions): Writable {
     return createWriteStream(this, options);
+  }
+
+  /** The file's lines, as Node's FileHandle.readLines: node:readline over createReadStream(options). */
+  readLines(options?: ReadStreamOptions): Interface {
+    return readline().createInterface({ input: this.createReadStream(options), crlfDelay: Number.POSITIVE_INFINITY });
   }
 
   /**

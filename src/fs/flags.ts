@@ -2,7 +2,7 @@
 // O_CLOEXEC is always added: an fd ringcore opens never leaks into a child.
 import { constants as fsConstants } from 'node:fs';
 import { O_CLOEXEC } from '../sys/constants.js';
-import { invalidArgType, invalidArgValue } from '../sys/errors.js';
+import { invalidArgType, invalidArgValue, outOfRange } from '../sys/errors.js';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_EXCL, O_SYNC } = fsConstants;
 
@@ -52,11 +52,20 @@ export function isAppend(openFlags: number): boolean {
   return (openFlags & O_APPEND) !== 0;
 }
 
-/** A file mode argument: a number, or an octal string ('644'); `fallback` when absent. */
+/**
+ * A file mode argument: a number, or an octal string ('644'); `fallback` when
+ * absent. Refused with Node's codes: a string that is not octal
+ * ERR_INVALID_ARG_VALUE, a number that is not a 32-bit unsigned integer
+ * ERR_OUT_OF_RANGE, any other type ERR_INVALID_ARG_TYPE.
+ */
 export function toMode(mode: unknown, fallback: number, name = 'mode'): number {
   if (mode === undefined || mode === null) return fallback;
-  if (typeof mode === 'string' && /^[0-7]+$/.test(mode)) return parseInt(mode, 8) & 0o7777;
-  if (typeof mode !== 'number') throw invalidArgType(name, 'a 32-bit unsigned integer or an octal string', mode);
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0xffffffff) throw invalidArgValue(name, mode);
-  return mode & 0o7777;
+  let value = mode;
+  if (typeof value === 'string') {
+    if (!/^[0-7]+$/.test(value)) throw invalidArgValue(name, value, 'must be a 32-bit unsigned integer or an octal string');
+    value = parseInt(value, 8);
+  }
+  if (typeof value !== 'number') throw invalidArgType(name, 'a 32-bit unsigned integer or an octal string', value);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw outOfRange(name, '>= 0 && <= 4294967295', value);
+  return value & 0o7777;
 }

@@ -1,35 +1,12 @@
 // ringcore/fs: files on io_uring, shaped like node:fs/promises. Swap the
-// import and ordinary code keeps working; see docs/fs.md for the op behind
-// each function and where the behaviour differs from Node's.
-export { open, type OpenOptions } from './open.js';
-export {
-  FileHandle,
-  type ReadResult,
-  type WriteResult,
-  type ReadOptions,
-  type WriteOptions,
-  type ReadFileOptions,
-  type WriteFileOptions,
-} from './file-handle.js';
-export { readFile, type ReadFileModuleOptions } from './read-file.js';
-export { writeFile, appendFile, type WriteFileModuleOptions } from './write-file.js';
-export { copyFile, type CopyFileOptions } from './copy-file.js';
-export { stat, lstat, Stats, type StatOptions } from './stat.js';
-export { BigIntStats } from './bigint-stats.js';
-export { rename, unlink, symlink, link } from './names.js';
-export { mkdir, rmdir, rm, readdir, type MkdirOptions, type RmOptions, type ReaddirOptions } from './directory.js';
-export { truncate } from './truncate.js';
-export { BufferPool, type PoolBuffer } from './buffer-pool.js';
-export { FileTable, fileTableOf } from './file-table.js';
-export { transfer, spliceTransfer } from './lazy-copy.js';
-export type { TransferOptions, TransferEnd } from './transfer.js';
-export { FilePosition } from './file-position.js';
-export { spliceSpec } from './splice-spec.js';
-export type { SpliceOptions } from './splice.js';
-export { createReadStream, createWriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
-export type { ReadableWebStreamOptions, WritableWebStreamOptions, WebChunk } from './web-streams.js';
-export { toOpenFlags } from './flags.js';
-export type { FsOptions } from './options.js';
-export type { PathLike } from './path.js';
-export { constants } from 'node:fs';
-export * as specs from './ops.js';
+// import and ordinary code keeps working, whether it names what it uses or
+// takes the default export (`import fs from 'ringcore/fs'`, as
+// `import fs from 'node:fs/promises'`); see docs/fs.md for the op behind each
+// function and where the behaviour differs from Node's.
+import * as named from './exports.js';
+
+export * from './exports.js';
+
+/** Every named export in one plain object, as node:fs/promises' default export is. */
+const fs = { ...named };
+export default fs;

@@ -35,7 +35,9 @@ export type SyscallName =
   | 'fallocate'
   | 'sendto'
   | 'statx'
-  | 'fchmod';
+  | 'fchmod'
+  | 'fchown'
+  | 'utimensat';
 
 export type SyscallTable = { readonly [K in SyscallName]: number };
 
@@ -70,6 +72,8 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     sendto: 44,
     statx: 332,
     fchmod: 91,
+    fchown: 93,
+    utimensat: 280,
   },
   arm64: {
     io_uring_setup: 425,
@@ -100,6 +104,8 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     sendto: 206,
     statx: 291,
     fchmod: 52,
+    fchown: 55,
+    utimensat: 88,
   },
 };
 
@@ -139,3 +145,5 @@ export const SYS_fallocate = SYSCALLS.fallocate;
 export const SYS_sendto = SYSCALLS.sendto;
 export const SYS_statx = SYSCALLS.statx;
 export const SYS_fchmod = SYSCALLS.fchmod;
+export const SYS_fchown = SYSCALLS.fchown;
+export const SYS_utimensat = SYSCALLS.utimensat;
