@@ -16,7 +16,11 @@ import type * as Stream from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type { MultishotSink } from '../op/multishot.js';
 import { lazyBuiltin } from '../sys/builtins.js';
+import { invalidArgType, outOfRange } from '../sys/errors.js';
 import type { SocketAddress } from './address.js';
+
+/** Node's longest timer: a longer `setTimeout` is cut to it, as net.Socket's. */
+const TIMEOUT_MAX = 2 ** 31 - 1;
 
 const stream = lazyBuiltin<typeof Stream>('node:stream');
 
@@ -224,15 +228,24 @@ export class RingcoreDuplex extends (LazyDuplex as unknown as typeof Duplex) {
 
   // ---- net.Socket look-alikes -------------------------------------------------
 
-  /** Emits 'timeout' after `ms` without reads or writes (0: off), as net.Socket does; nothing once destroyed, as net.Socket. */
+  /**
+   * Emits 'timeout' after `ms` without reads or writes (0: off, and takes
+   * `callback` off again), as net.Socket does, with its argument checks;
+   * nothing once destroyed, as net.Socket.
+   */
   setTimeout(ms: number, callback?: () => void): this {
     if (this.destroyed) return this;
-    this.timeoutMs = ms;
-    if (callback !== undefined) this.once('timeout', callback);
+    if (typeof ms !== 'number') throw invalidArgType('msecs', 'of type number', ms);
+    if (!(ms >= 0 && ms < Number.POSITIVE_INFINITY)) throw outOfRange('msecs', 'a non-negative finite number', ms);
+    if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
+    this.timeoutMs = Math.min(ms, TIMEOUT_MAX);
     this.clearTimer();
-    if (ms > 0) {
-      this.timer = setTimeout(() => this.emit('timeout'), ms);
+    if (this.timeoutMs > 0) {
+      this.timer = setTimeout(() => this.emit('timeout'), this.timeoutMs);
       this.timer.unref();
+      if (callback !== undefined) this.once('timeout', callback);
+    } else if (callback !== undefined) {
+      this.removeListener('timeout', callback);
     }
     return this;
   }

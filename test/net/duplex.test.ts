@@ -119,6 +119,47 @@ test('net.Socket look-alikes: remoteAddress, remotePort, setTimeout emits timeou
   }
 });
 
+test('setTimeout checks its arguments as net.Socket does, and setTimeout(0, callback) takes the callback off', async () => {
+  const [a, b] = socketpair();
+  const duplex = a.toDuplex();
+  const socket = new (await import('node:net')).Socket();
+  try {
+    const codeOf = (call: () => unknown) => {
+      try {
+        call();
+        return 'ok';
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code;
+      }
+    };
+    for (const [ms, callback] of [
+      ['1', undefined],
+      [-1, undefined],
+      [Number.NaN, undefined],
+      [Number.POSITIVE_INFINITY, undefined],
+      [null, undefined],
+      [10, 'x'],
+      [10, undefined],
+    ] as const) {
+      const shown = `${String(ms)}, ${String(callback)}`;
+      assert.equal(
+        codeOf(() => duplex.setTimeout(ms as number, callback as never)),
+        codeOf(() => socket.setTimeout(ms as number, callback as never)),
+        shown,
+      );
+    }
+    const onTimeout = () => {};
+    duplex.setTimeout(1000, onTimeout);
+    assert.equal(duplex.listenerCount('timeout'), 1);
+    duplex.setTimeout(0, onTimeout);
+    assert.equal(duplex.listenerCount('timeout'), 0);
+  } finally {
+    socket.destroy();
+    duplex.destroy();
+    b.close();
+  }
+});
+
 // The timeout only guards against a hang: destroy() waited for the write, which a peer that never reads never lets end.
 test('destroy() with a write in flight to a peer that does not read closes the socket', { timeout: 20_000 }, async () => {
   const [a, b] = socketpair();
