@@ -26,7 +26,7 @@ import { checkStatOptions, Stats, type StatOptions } from '../fs/stat.js';
 import { readCall, writeCall, type IoCall } from '../fs/io-call.js';
 import { checkAllocation, checkBuffers, checkEncoding, checkInteger, checkPosition } from '../fs/args.js';
 import type { ReadableWebStreamOptions, WritableWebStreamOptions } from '../fs/web-streams.js';
-import { toData, type WriteData } from '../fs/write-data.js';
+import { checkWriteFile, type WriteData } from '../fs/write-data.js';
 import { EBADF, EISDIR } from '../sys/errno.js';
 
 // Loaded on first use: the fs layer's bundle holds this module, and io_uring programs never call it.
@@ -330,8 +330,7 @@ export class NodeFileHandle extends FileHandle {
 
   override writeFile(data: WriteData, options?: WriteFileOptions | BufferEncoding): Promise<void> {
     const bad = argsError(() => {
-      const opts = typeof options === 'string' ? { encoding: options } : checkOptions<WriteFileOptions>(options);
-      toData(data, opts.encoding ?? 'utf8');
+      checkWriteFile(data, typeof options === 'string' ? { encoding: options } : checkOptions<WriteFileOptions>(options));
     });
     if (bad !== null) return bad;
     const signal = typeof options === 'object' ? options?.signal : undefined;

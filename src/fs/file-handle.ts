@@ -33,7 +33,7 @@ import { checkStatOptions, fstatSpec, type StatOptions, type Stats } from './sta
 import { createReadStream, createWriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
 import { kHold, StreamHolds } from './stream-source.js';
 import { readableWebStream, writableWebStream, type ReadableWebStreamOptions, type WritableWebStreamOptions } from './web-streams.js';
-import { toData, type WriteData } from './write-data.js';
+import { checkWriteFile, toChunk, type WriteData } from './write-data.js';
 import { truncateFd } from './truncate-fd.js';
 import { writeAll } from './write-all.js';
 import { EBADF } from '../sys/errno.js';
@@ -83,6 +83,12 @@ export interface ReadFileOptions extends FsOptions {
 export interface WriteFileOptions extends FsOptions {
   /** How a string `data` is encoded. Default 'utf8'. */
   encoding?: BufferEncoding | null;
+  /**
+   * writeFile(path)/appendFile(path): fsync(2) the file once every byte is
+   * written, before it is closed, as node:fs's. Default false. A handle's
+   * writeFile checks it and leaves the syncing to `sync()`, as Node's.
+   */
+  flush?: boolean;
 }
 
 /**
@@ -496,23 +502,37 @@ export class FileHandle {
     return this.#track(work).then((data) => (opts.encoding == null ? data : data.toString(opts.encoding)));
   }
 
-  /** Writes all of `data` at the current position (the end, for O_APPEND), resubmitting short writes. */
+  /**
+   * Writes all of `data` at the current position (the end, for O_APPEND),
+   * resubmitting short writes; an iterable's chunks one after another as they
+   * come. A close() called meanwhile waits for the whole call, the iterable's
+   * end included, as Node's.
+   */
   async writeFile(data: WriteData, options?: WriteFileOptions | BufferEncoding): Promise<void> {
     const opts = typeof options === 'string' ? { encoding: options } : checkOptions<WriteFileOptions>(options);
-    const buffer = toData(data, opts.encoding ?? 'utf8');
+    const { encoding, whole } = checkWriteFile(data, opts);
     if (this.#closing !== null) return this.#closed('write');
     const work = Promise.resolve().then(async () => {
       throwIfAborted(opts.signal);
-      const length = buffer.byteLength;
-      const at = this.#position.take(length);
-      const progress = { done: 0 };
-      try {
-        await writeAll(this.#ring, this.#target, buffer, 0, length, at, opts.signal, this.#context, this.#fixed, progress);
-      } finally {
-        this.#position.settle(at, length, progress.done);
+      if (whole !== null) return this.#writeWhole(whole, opts.signal);
+      for await (const chunk of data as AsyncIterable<unknown>) {
+        throwIfAborted(opts.signal);
+        await this.#writeWhole(toChunk(chunk, encoding), opts.signal);
       }
     });
     return this.#track(work);
+  }
+
+  /** Every byte of `buffer` at the current position, which moves past them. */
+  async #writeWhole(buffer: ArrayBufferView, signal: AbortSignal | undefined): Promise<void> {
+    const length = buffer.byteLength;
+    const at = this.#position.take(length);
+    const progress = { done: 0 };
+    try {
+      await writeAll(this.#ring, this.#target, buffer, 0, length, at, signal, this.#context, this.#fixed, progress);
+    } finally {
+      this.#position.settle(at, length, progress.done);
+    }
   }
 
   /** Same as writeFile(): data is appended when the file was opened with 'a'. */

@@ -1,4 +1,4 @@
-// What the stream adapters (streams.ts, web-streams.ts) use of a file: four
+// What the stream adapters (streams.ts, web-streams.ts) use of a file: five
 // methods, and the hold a Node stream keeps on its handle. Declared here rather than taken from FileHandle, whose methods
 // create those streams: the adapters then need nothing from file-handle.ts,
 // and the three files do not import each other in a circle.
@@ -15,6 +15,8 @@ export interface StreamSource {
   read<T extends ArrayBufferView>(buffer: T, offset: number, length: number, position: number | null, options?: FsOptions): Promise<{ bytesRead: number }>;
   write(buffer: ArrayBufferView, offset: number, length: number, position: number | null, options?: FsOptions): Promise<{ bytesWritten: number }>;
   writev(buffers: ArrayBufferView[], position: number | null, options?: FsOptions): Promise<{ bytesWritten: number }>;
+  /** fsync(2): a write stream's `flush`. */
+  sync(options?: FsOptions): Promise<void>;
   close(): Promise<void>;
   [kHold]?(end: () => void): () => void;
 }
@@ -54,6 +56,6 @@ export class StreamHolds {
  */
 export function checkStreamSource(handle: unknown): asserts handle is StreamSource {
   const h = handle as Partial<Record<keyof StreamSource, unknown>> | null;
-  const ok = typeof h === 'object' && h !== null && (['read', 'write', 'writev', 'close'] as const).every((m) => typeof h[m] === 'function');
+  const ok = typeof h === 'object' && h !== null && (['read', 'write', 'writev', 'sync', 'close'] as const).every((m) => typeof h[m] === 'function');
   if (!ok) throw invalidArgType('handle', 'a FileHandle (open() it first)', handle);
 }

@@ -8,6 +8,7 @@ import { lazyBuiltin } from '../sys/builtins.js';
 import { outOfRange } from '../sys/errors.js';
 import { checkStreamSource, kHold, type StreamSource } from './stream-source.js';
 import { checkEncoding, checkInteger, checkPosition } from './args.js';
+import { checkFlush } from './write-data.js';
 
 const stream = lazyBuiltin<typeof Stream>('node:stream');
 
@@ -37,6 +38,8 @@ export interface WriteStreamOptions {
   encoding?: BufferEncoding;
   /** Close the handle when the stream finishes or is destroyed (default true, as Node's). */
   autoClose?: boolean;
+  /** fsync(2) the file when the stream finishes, before it is closed, as node:fs's. Default false. */
+  flush?: boolean;
   /** Aborting destroys the stream with an AbortError and cancels the WRITE in flight. */
   signal?: AbortSignal;
 }
@@ -102,6 +105,7 @@ export function createWriteStream(handle: StreamSource, options: WriteStreamOpti
   checkStreamSource(handle);
   let position = options.start === undefined ? -1 : checkPosition(options.start, 'options.start');
   const autoClose = options.autoClose ?? true;
+  const flush = checkFlush(options.flush);
   const signal = options.signal;
   let release = (): void => {};
   const writable = new (stream().Writable)({
@@ -128,8 +132,8 @@ export function createWriteStream(handle: StreamSource, options: WriteStreamOpti
     },
     final(callback) {
       release();
-      if (!autoClose) return callback();
-      handle.close().then(() => callback(), callback);
+      const synced = flush ? handle.sync({ signal }) : Promise.resolve();
+      synced.then(() => (autoClose ? handle.close() : undefined)).then(() => callback(), callback);
     },
     destroy: destroyWith(handle, autoClose, () => release()),
   });

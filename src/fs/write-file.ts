@@ -1,6 +1,7 @@
 // writeFile and appendFile: OPENAT, writes until every byte is acknowledged
-// (a short write is resubmitted for the rest), CLOSE. On ENOSPC the bytes
-// written before stay in the file and the error is reported with the path.
+// (a short write is resubmitted for the rest), an FSYNC with `flush`, CLOSE.
+// On ENOSPC the bytes written before stay in the file and the error is
+// reported with the path. An iterable's chunks are written as they come.
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import { FileHandle, type WriteFileOptions } from './file-handle.js';
@@ -9,10 +10,11 @@ import { closeAfter } from './close-fd.js';
 import { openFd } from './open.js';
 import { checkOptions, ringOf, throwIfAborted } from './options.js';
 import { toCPath, type PathLike } from './path.js';
-import { toData, type WriteData } from './write-data.js';
+import { fsyncSpec } from './ops.js';
+import { checkWriteFile, toChunk, type WriteData } from './write-data.js';
 import { writeAll } from './write-all.js';
 
-/** writeFile()/appendFile() options: encoding, ring, signal, and the open's mode and flag. */
+/** writeFile()/appendFile() options: encoding, flush, ring, signal, and the open's mode and flag. */
 export interface WriteFileModuleOptions extends WriteFileOptions {
   /** Mode for a file that is created. Default 0o666. */
   mode?: number | string;
@@ -29,15 +31,29 @@ export async function writeFile(path: PathLike | FileHandle, data: WriteData, op
   if (path instanceof FileHandle) return path.writeFile(data, opts);
   if (usesNode()) return (await nodeFs()).writeFile(path, data as never, opts);
   const p = toCPath(path);
-  const buffer = toData(data, opts.encoding ?? 'utf8');
+  const { encoding, flush, whole } = checkWriteFile(data, opts);
   const flags = toOpenFlags(opts.flag ?? 'w', 'options.flag');
   const mode = toMode(opts.mode, 0o666, 'options.mode');
   throwIfAborted(opts.signal);
   const ring = ringOf(opts);
   const fd = await openFd(p, flags, mode, opts);
   const context = { path: p.text };
-  // From offset 0 as Node does ('w' truncated the file); O_APPEND files take the current position (-1).
-  await closeAfter(ring, fd, context, () => writeAll(ring, fd, buffer, 0, buffer.byteLength, isAppend(flags) ? -1 : 0, opts.signal, context));
+  await closeAfter(ring, fd, context, async () => {
+    // From offset 0 as Node does ('w' truncated the file); O_APPEND files take the current position (-1).
+    let position = isAppend(flags) ? -1 : 0;
+    const write = async (view: ArrayBufferView) => {
+      const n = await writeAll(ring, fd, view, 0, view.byteLength, position, opts.signal, context);
+      if (position >= 0) position += n;
+    };
+    if (whole !== null) await write(whole);
+    else {
+      for await (const chunk of data as AsyncIterable<unknown>) {
+        throwIfAborted(opts.signal);
+        await write(toChunk(chunk, encoding));
+      }
+    }
+    if (flush) await ring.submit(fsyncSpec(fd, false, context), { signal: opts.signal });
+  });
 }
 
 /** writeFile() with flag 'a' by default: appends `data`, creating the file if needed. */
