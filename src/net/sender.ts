@@ -1,7 +1,7 @@
 // "Send these bytes": the one primitive servers use to write a socket when
 // they need no promise per write. start(bytes, done) sends all of `bytes`
 // (one IORING_OP_SEND with SEND_ALL, again for the rest should a kernel
-// before 5.18 send short) and calls done() once, with null or the error. One send at a time:
+// before 5.18 send short, or the bytes be more than one SEND takes) and calls done() once, with null or the error. One send at a time:
 // the caller hands over the next batch after done(). The bytes in flight are
 // kept alive by `sending` until the op completes; the op is made once per
 // socket and started again for each send (Submitter.reusableWith). Per batch
@@ -11,9 +11,9 @@
 import { usesNode } from '../backend/backend.js';
 import type { Op, OpSpec } from '../op/op.js';
 import type { Submitter } from '../op/submitter.js';
-import { sendInFlightError, unreachableError } from '../sys/errors.js';
+import { noProgressError, sendInFlightError, unreachableError } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
-import { SEND_ALL, type SocketStream } from './stream.js';
+import { MAX_OP_BYTES, SEND_ALL, type SocketStream } from './stream.js';
 
 /** Called once a send is over: null when every byte went out, else the error that ended it. */
 export type SendDone = (error: Error | null) => void;
@@ -42,7 +42,8 @@ export class Sender {
       prep: (uring, sqe) => {
         const bytes = this.sending!;
         if (this.address < 0) this.address = addressOf(bytes);
-        uring.prepSend(sqe, this.fd, this.address + this.offset, bytes.length - this.offset, SEND_ALL);
+        // At most MAX_OP_BYTES a SEND: a 4 GiB buffer was 0 bytes in the SQE's 32-bit length, sent again for ever.
+        uring.prepSend(sqe, this.fd, this.address + this.offset, Math.min(bytes.length - this.offset, MAX_OP_BYTES), SEND_ALL);
       },
     };
     if (!usesNode()) {
@@ -97,6 +98,8 @@ export class Sender {
 
   private sent(n: number): void {
     const bytes = this.sending!;
+    // A socket's SEND of some bytes never sends none; say so rather than spin.
+    if (n === 0 && this.offset < bytes.length) return this.finish(noProgressError('send', bytes.length - this.offset));
     this.offset += n;
     if (this.offset < bytes.length) {
       this.submitter!.startAgain(this.op!);

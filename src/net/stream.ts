@@ -131,7 +131,7 @@ const BATCH_START = 4 * 1024;
  * 2 GiB - 1 (EINVAL), and 4 GiB wrapped to 0 in the SQE's 32 bits (a RECV of 0 bytes: the end of the stream).
  * A read then returns fewer bytes, as a recv(2) may; a write sends the rest with the next op.
  */
-const MAX_OP_BYTES = 0x7ffff000;
+export const MAX_OP_BYTES = 0x7ffff000;
 
 // A read's RECV and a write's SEND are classes: one object per op, where an
 // object literal made three (the spec, its prep closure, and that closure's
