@@ -38,6 +38,33 @@ if (!process.getBuiltinModule) await import(pathToFileURL(path.join(bundle, 'com
 for (const entry of readdirSync(bundle).filter((name) => name.endsWith('.js'))) {
   await import(pathToFileURL(path.join(bundle, entry)).href);
 }
+await firstCalls();
+
+/**
+ * A program's first calls (the backend's choice, a ring, a NOP, a stat, a
+ * file read), so that the cache holds the functions they compile too: a
+ * process's first stat took 6.4 ms of CPU on Node 24 with a cache of the
+ * import alone and 2.8 ms with this one, for about 1 ms more at each entry's
+ * import (docs/performance.md, "Session 25: the first call's compile").
+ * Best effort: where io_uring is refused these are the node backend's calls
+ * (quietly), and a failure or a call that hangs leaves the cache as the import made it.
+ */
+async function firstCalls() {
+  process.env.RINGCORE_QUIET = '1';
+  const calls = (async () => {
+    const { Ring } = await import(pathToFileURL(path.join(bundle, 'index.js')).href);
+    const fs = await import(pathToFileURL(path.join(bundle, 'fs.js')).href);
+    await fs.stat(bundle);
+    await fs.readFile(path.join(bundle, 'fs.js'));
+    const ring = new Ring();
+    try {
+      await ring.nop();
+    } finally {
+      await ring.close();
+    }
+  })().catch(() => {});
+  await Promise.race([calls, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+}
 const dir = path.join(bundle, 'code-cache', process.versions.v8);
 try {
   mkdirSync(dir, { recursive: true });

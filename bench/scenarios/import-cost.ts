@@ -3,7 +3,8 @@
 // is cached but what Node itself keeps.
 // Variants are the specifiers: 'ringcore/fs', 'ringcore/net', 'ringcore/http'
 // and the Node built-ins they stand in for ('node:fs/promises', 'node:net',
-// 'node:http'). Value: the median import time over `processes` processes.
+// 'node:http'), and 'ringcore/fs + stat' / 'node:fs/promises + stat': the
+// import and the first stat() after it. Value: the median time over `processes` processes.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,14 +17,23 @@ interface Params {
 
 // The package root: `ringcore/...` resolves there through package.json's exports.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SPECIFIERS = ['ringcore/fs', 'ringcore/net', 'ringcore/http', 'node:fs/promises', 'node:net', 'node:http'];
+const SPECIFIERS = [
+  'ringcore/fs',
+  'ringcore/net',
+  'ringcore/http',
+  'node:fs/promises',
+  'node:net',
+  'node:http',
+  'ringcore/fs + stat',
+  'node:fs/promises + stat',
+];
 
 /** The program each process runs (import-probe.ts): inside the package, so `ringcore/...` resolves to it by name. */
 const probe = fileURLToPath(new URL('./import-probe.js', import.meta.url));
 
-/** One fresh process: the ns its `await import()` took. */
-function importOnce(specifier: string): number {
-  return Number(execFileSync(process.execPath, [probe, specifier], { cwd: root, encoding: 'utf8' }).trim());
+/** One fresh process: the ns its `await import()` took (and its first call, for a variant 'specifier + call'). */
+function importOnce(variant: string): number {
+  return Number(execFileSync(process.execPath, [probe, ...variant.split(' + ')], { cwd: root, encoding: 'utf8' }).trim());
 }
 
 function variant(specifier: string) {

@@ -3,8 +3,11 @@
 // loader for files set up before the timed import, as any program has by the
 // time its first import runs (on Node 20 that set-up is ~8 ms, which
 // `node --input-type=module -e` would charge to the first file imported).
-const specifier = process.argv[2];
-if (specifier === undefined) throw new TypeError('usage: import-probe.js <specifier>');
+// With `stat`, the time also covers the module's first call, `stat()` of this file: what a
+// program pays before its first result (the first call compiles, and sets up a ring).
+const [specifier, firstCall] = process.argv.slice(2);
+if (specifier === undefined || (firstCall !== undefined && firstCall !== 'stat')) throw new TypeError('usage: import-probe.js <specifier> [stat]');
 const start = process.hrtime.bigint();
-await import(specifier);
+const module = (await import(specifier)) as { stat?: (path: string) => Promise<unknown> };
+if (firstCall === 'stat') await module.stat!(new URL(import.meta.url).pathname);
 console.log(String(process.hrtime.bigint() - start));
