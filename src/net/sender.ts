@@ -99,7 +99,10 @@ export class Sender {
   private sent(n: number): void {
     const bytes = this.sending!;
     // A socket's SEND of some bytes never sends none; say so rather than spin.
-    if (n === 0 && this.offset < bytes.length) return this.finish(noProgressError('send', bytes.length - this.offset));
+    if (n === 0 && this.offset < bytes.length) {
+      this.finish(noProgressError('send', bytes.length - this.offset));
+      return;
+    }
     this.offset += n;
     if (this.offset < bytes.length) {
       this.submitter!.startAgain(this.op!);
