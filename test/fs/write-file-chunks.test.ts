@@ -99,6 +99,34 @@ test('a chunk writeFile cannot take, or an iterable that throws, rejects as node
   assert.equal(fdCount(), fds, 'every fd opened was closed');
 });
 
+test('an abort between chunks rejects with an AbortError, ends the iterable and keeps the chunks before it, as node:fs/promises', async () => {
+  for (const [name, write] of [
+    ['ringcore', fs.writeFile],
+    // Bun's takes no iterable, and Deno's AbortError carries no cause.
+    ['node:fs/promises', runtime === 'node' ? nodeFsp.writeFile : null],
+  ] as const) {
+    if (write === null) continue;
+    const controller = new AbortController();
+    let ended = false;
+    async function* abortsMidway() {
+      try {
+        yield 'a';
+        controller.abort(new Error('stop'));
+        yield 'b';
+      } finally {
+        ended = true;
+      }
+    }
+    const path = join(dir, `abort-${name.replace(/\W/g, '-')}`);
+    await assert.rejects(write(path, abortsMidway(), { signal: controller.signal }), (error: Error & { code?: string }) => {
+      assert.deepEqual([error.name, error.code, (error.cause as Error).message], ['AbortError', 'ABORT_ERR', 'stop'], name);
+      return true;
+    });
+    assert.equal(ended, true, `${name}: the iterable was ended`);
+    assert.equal(nodeFs.readFileSync(path, 'utf8'), 'a', name);
+  }
+});
+
 test('FileHandle.writeFile of an async iterable writes at the current position; a close() meanwhile waits for its end, as Node’s', async () => {
   const path = join(dir, 'handle');
   const handle = await fs.open(path, 'w+');
