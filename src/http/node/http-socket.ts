@@ -23,6 +23,8 @@ export interface SocketOwner {
   touch(): void;
   /** setTimeout(ms) was called: the checks must come often enough for it. */
   timeoutSet(ms: number): void;
+  /** What was written has gone out after write() had said to wait ('drain'). */
+  writesDrained(): void;
   /** Closes the connection (after the bytes already written have gone out). */
   close(): void;
   /** Ends gracefully: FIN after what was written, then a lingering close. */
@@ -203,6 +205,7 @@ export class HttpSocket extends EventEmitter {
     this.emit('drain');
     const response = this._httpMessage;
     if (response?.writableNeedDrain) response.emit('drain');
+    this.owner.writesDrained();
   }
 
   /** True while nothing written waits to be sent. */
