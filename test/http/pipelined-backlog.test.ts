@@ -54,7 +54,9 @@ async function flood(make: typeof http.createServer): Promise<{ whileNotReading:
   }
 }
 
-test('a client that pipelines and does not read: handlers run a bounded number of times until it reads, then every request is answered', { timeout: 60_000 }, async () => {
+test('a client that pipelines and does not read: handlers run a bounded number of times until it reads, then every request is answered', {
+  timeout: 60_000,
+}, async () => {
   for (const [name, make] of [
     ['node:http', http.createServer],
     ['createServer', createServer as unknown as typeof http.createServer],

@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { SocketAddress } from '../../net/address.js';
-import { nodeHttpError, outOfRange } from '../../sys/errors.js';
+import { detachedWriteError, nodeHttpError, outOfRange } from '../../sys/errors.js';
 import { Sender } from '../../net/sender.js';
 import { asTcp, type ServedStream } from './served-stream.js';
 
@@ -34,6 +34,12 @@ export interface SocketOwner {
 const HIGH_WATER_MARK = 16 * 1024;
 /** Rounds of write callbacks run before one SEND (each round can bring in the next pipelined response). */
 const MAX_EARLY_ROUNDS = 1024;
+
+function byteLength(parts: Buffer[]): number {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  return total;
+}
 
 function destroyedError(): Error {
   return nodeHttpError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed');
@@ -140,6 +146,12 @@ export class HttpSocket extends EventEmitter {
     this.inflightBytes = total;
     // The callbacks left (a large batch's) wait for the SEND.
     this.batch = { total, callbacks };
+    // A part whose ArrayBuffer was transferred since its write() is empty now: the batch fails as a failed send would.
+    // (Buffer.concat threw in this microtask, which ended the process; a lone part went out as nothing, a short body.)
+    if (byteLength(parts) !== total) {
+      this.sent(detachedWriteError());
+      return;
+    }
     if (parts.length === 1) this.sender.start(parts[0]!, this.sent);
     else if (total <= 65536) this.sender.start(Buffer.concat(parts, total), this.sent);
     else this.stream.writev(parts).then(() => this.sent(null), this.sent);
