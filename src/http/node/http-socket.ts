@@ -122,6 +122,13 @@ export class HttpSocket extends EventEmitter {
   private flush(): void {
     this.scheduled = false;
     if (this.inflightBytes > 0) return;
+    if (this.destroyed) {
+      // Written behind a send that was in flight at destroy(): not sent, and its callbacks are still called.
+      const error = destroyedError();
+      for (const callback of this.dropPending()) callback(error);
+      this.releaseFlushed(true);
+      return;
+    }
     // A small batch counts as sent once handed over, so its callbacks run first: a response that
     // finishes hands the socket to the next pipelined one, whose bytes then join this same SEND.
     // (Bounded in rounds too: a callback that always writes again cannot hold the turn.)
@@ -177,8 +184,11 @@ export class HttpSocket extends EventEmitter {
     const { total, callbacks } = this.batch;
     this.inflightBytes = 0;
     if (error !== null) {
-      for (const callback of callbacks) callback(error);
+      // What waits behind the failed send is not sent on the dead connection either: its callbacks get the error too.
+      const waiting = this.dropPending();
       this.destroy();
+      for (const callback of callbacks) callback(error);
+      for (const callback of waiting) callback(error);
       this.releaseFlushed(true);
       return;
     }
@@ -194,6 +204,16 @@ export class HttpSocket extends EventEmitter {
       if (this.ending && !this.destroyed) this.owner.finish();
     }
   };
+
+  /** Forgets what waits to be sent; returns its write callbacks, for the caller to call with the error. */
+  private dropPending(): Callback[] {
+    const callbacks = this.callbacks;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.callbacks = [];
+    this._writableState.length = this.inflightBytes;
+    return callbacks;
+  }
 
   /**
    * Settles once every byte written so far is out, or its send failed; null when nothing waits.
