@@ -60,3 +60,28 @@ for (const ending of ['the client resets', 'the handler destroys the response'] 
     }
   });
 }
+
+test("req.socket.end(data, callback) calls the callback once, as node:http's socket", async () => {
+  for (const [name, make] of [
+    ['node:http', http.createServer],
+    ['createServer', createServer as unknown as typeof http.createServer],
+  ] as const) {
+    let calls = 0;
+    const server = make((req) => req.socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi', () => calls++));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    try {
+      const chunks: Buffer[] = [];
+      client.on('data', (chunk: Buffer) => chunks.push(chunk));
+      client.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
+      await once(client, 'end');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.match(Buffer.concat(chunks).toString('latin1'), /\r\n\r\nhi$/, name);
+      assert.equal(calls, 1, `${name}: the end callback's calls`);
+    } finally {
+      client.destroy();
+      server.close();
+    }
+  }
+});

@@ -275,8 +275,9 @@ export class HttpSocket extends EventEmitter {
   /** Sends FIN after what was written, then closes (reading what the client still sends, briefly). */
   end(data?: string | Uint8Array | Callback, encoding?: BufferEncoding | Callback, callback?: Callback): this {
     if (typeof data === 'function') callback = data;
-    else if (data !== undefined && data !== null) this.write(data, encoding as BufferEncoding | undefined);
-    if (typeof encoding === 'function') callback = encoding;
+    else if (typeof encoding === 'function') callback = encoding;
+    // The data's write takes no callback: `callback` waits for 'finish' (given to both, it was called twice).
+    if (typeof data !== 'function' && data !== undefined && data !== null) this.write(data, typeof encoding === 'string' ? encoding : undefined);
     if (this.ending || this.destroyed) return this;
     if (typeof callback === 'function') this.once('finish', callback);
     this.ending = true;
