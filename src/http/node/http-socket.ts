@@ -9,7 +9,8 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { SocketAddress } from '../../net/address.js';
-import { detachedWriteError, nodeHttpError, outOfRange } from '../../sys/errors.js';
+import { detachedWriteError, nodeHttpError } from '../../sys/errors.js';
+import { socketTimeout } from '../../net/duplex.js';
 import { Sender } from '../../net/sender.js';
 import { asTcp, type ServedStream } from './served-stream.js';
 
@@ -328,9 +329,10 @@ export class HttpSocket extends EventEmitter {
 
   // ---- net.Socket look-alikes ------------------------------------------------
 
-  /** Emits 'timeout' after `ms` without reads or writes (0: off); checked by the server's sweep. */
+  /** Emits 'timeout' after `ms` without reads or writes (0: off); checked by the server's sweep. Arguments checked as net.Socket's. */
   setTimeout(ms: number, callback?: () => void): this {
-    if (typeof ms !== 'number' || !(ms >= 0)) throw outOfRange('msecs', 'a non-negative number', ms);
+    if (this.destroyed) return this;
+    ms = socketTimeout(ms, callback);
     this.timeout = ms;
     this.owner.timeoutSet(ms);
     if (callback !== undefined) {
