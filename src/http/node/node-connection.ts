@@ -345,7 +345,8 @@ export class NodeConnection implements SocketOwner {
         }
         if (this.phase === Phase.Idle) this.since = this.lastActivity;
         this.phase = parsed.body === null ? Phase.Idle : Phase.Body;
-        if (!parsed.keepAlive) this.lastRead = true;
+        // A request without keep-alive, or one read while the server closes (its response says close), is the last.
+        if (!parsed.keepAlive || this.server.closing) this.lastRead = true;
         this.dispatch(parsed);
         if (this.upgraded || this.closing) return;
       }
@@ -527,9 +528,16 @@ export class NodeConnection implements SocketOwner {
     }
   }
 
-  /** The server is closing: the responses whose head has not gone out yet say Connection: close (and the connection ends after them). */
+  /**
+   * The server is closing: the last response owed says Connection: close (unless its head is out: then the
+   * connection ends once it is idle), and nothing after it is read (RFC 9112 9.6). Not the ones before it: the
+   * first to say close ends the connection, and the responses behind it, whose handlers ran, were lost.
+   */
   lastResponses(): void {
-    for (const { res } of this.active) if (!res.headersSent) res.shouldKeepAlive = false;
+    const last = this.active[this.active.length - 1];
+    if (last === undefined) return;
+    if (!last.res.headersSent) last.res.shouldKeepAlive = false;
+    this.lastRead = true;
   }
 
   /** 'upgrade' / 'connect': the socket leaves HTTP; the listener gets a Duplex over it and the bytes after the head. */
