@@ -484,6 +484,9 @@ export class NodeConnection implements SocketOwner {
     } catch (error) {
       server.handlerFailed(error, res);
     }
+    // A response that already says close (the 500 of a handler that threw) is the last: nothing after it is read. The
+    // requests pipelined behind it ran their handlers, and their responses were lost when it closed the connection.
+    if (res._last) this.lastRead = true;
   }
 
   private fill(req: Incoming, parsed: ParsedRequest): void {
