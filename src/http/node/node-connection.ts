@@ -532,14 +532,15 @@ export class NodeConnection implements SocketOwner {
   }
 
   /**
-   * The server is closing: the last response owed says Connection: close (unless its head is out: then the
-   * connection ends once it is idle), and nothing after it is read (RFC 9112 9.6). Not the ones before it: the
-   * first to say close ends the connection, and the responses behind it, whose handlers ran, were lost.
+   * The server is closing: the last response owed says Connection: close, and nothing after it is read (RFC 9112
+   * 9.6). Not the ones before it: the first to say close ended the connection, and the responses behind it, whose
+   * handlers ran, were lost. If its head is out, the next request read says close (dispatch), or the connection
+   * ends once idle (finished).
    */
   lastResponses(): void {
     const last = this.active[this.active.length - 1];
-    if (last === undefined) return;
-    if (!last.res.headersSent) last.res.shouldKeepAlive = false;
+    if (last === undefined || last.res.headersSent) return;
+    last.res.shouldKeepAlive = false;
     this.lastRead = true;
   }
 
