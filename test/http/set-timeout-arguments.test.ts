@@ -3,7 +3,11 @@
 // Infinity): the same errors as node:http's net.Socket (ERR_INVALID_ARG_TYPE
 // for what is not a number, ERR_OUT_OF_RANGE for a negative, NaN or
 // infinite one). createServer's socket said ERR_OUT_OF_RANGE for every one
-// and took Infinity.
+// and took Infinity. The same for createServer's timeout and size options,
+// which node:http takes as integers >= 0, with headersTimeout at most
+// requestTimeout, and maxHeaderSize 0 for the default: createServer said
+// ERR_OUT_OF_RANGE for a string, took 1.5, Infinity and a headersTimeout
+// past requestTimeout, and refused maxHeaderSize 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -68,4 +72,39 @@ test("setTimeout's arguments are checked as node:http's socket checks them", asy
   const expected = await outcomes(http.createServer);
   assert.ok(expected.includes("req.setTimeout('5000'): ERR_INVALID_ARG_TYPE"), expected.join('\n'));
   assert.deepEqual(await outcomes(createServer as unknown as typeof http.createServer), expected);
+});
+
+test("createServer's timeout and size options are checked as node:http checks them", () => {
+  const options: object[] = [
+    { requestTimeout: '5000' },
+    { requestTimeout: -1 },
+    { requestTimeout: 1.5 },
+    { requestTimeout: Number.POSITIVE_INFINITY },
+    { headersTimeout: 5000, requestTimeout: 1000 },
+    { headersTimeout: 5000, requestTimeout: 0 },
+    { headersTimeout: '1' },
+    { keepAliveTimeout: '5' },
+    { keepAliveTimeout: Number.NaN },
+    { connectionsCheckingInterval: 0 },
+    { connectionsCheckingInterval: 2.5 },
+    { maxHeaderSize: '100' },
+    { maxHeaderSize: -1 },
+    { maxHeaderSize: 0 },
+  ];
+  const outcome = (make: () => unknown): string => {
+    try {
+      make();
+      return 'ok';
+    } catch (error) {
+      return (error as { code?: string }).code ?? String(error);
+    }
+  };
+  for (const option of options) {
+    const expected = outcome(() => http.createServer(option));
+    assert.equal(
+      outcome(() => createServer(option)),
+      expected,
+      `${JSON.stringify(option)}: node:http says ${expected}`,
+    );
+  }
 });
