@@ -19,14 +19,18 @@ type Ending = 'the client resets' | 'the handler destroys the response';
 
 /** The late write's callback result: its error's code, 'ok' (no error), or 'never' (not called within a second of the end). */
 async function lateWrite(make: typeof http.createServer, ending: Ending): Promise<string> {
-  let result: Promise<string> | undefined;
+  // (The callback's promise in an object: a promise resolved with a promise would wait for it.)
+  let made!: (late: { result: Promise<string> }) => void;
+  const late = new Promise<{ result: Promise<string> }>((resolve) => (made = resolve));
   const server = make((_req, res) => {
     res.writeHead(200);
     // More than the sockets' buffers take while the client reads nothing: the send is in flight from now on.
     res.write(Buffer.alloc(32 << 20, 'a'));
     setTimeout(() => {
-      result = new Promise((resolve) => {
-        res.write('late', (error?: Error | null) => resolve(error ? ((error as { code?: string }).code ?? error.message) : 'ok'));
+      made({
+        result: new Promise((resolve) => {
+          res.write('late', (error?: Error | null) => resolve(error ? ((error as { code?: string }).code ?? error.message) : 'ok'));
+        }),
       });
       if (ending === 'the handler destroys the response') res.destroy();
     }, 100);
@@ -38,9 +42,8 @@ async function lateWrite(make: typeof http.createServer, ending: Ending): Promis
   try {
     client.pause();
     client.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { result } = await late;
     if (ending === 'the client resets') client.resetAndDestroy();
-    assert.ok(result !== undefined, 'the late write was made');
     return await Promise.race([result, new Promise<string>((resolve) => setTimeout(() => resolve('never'), 1000))]);
   } finally {
     client.destroy();
@@ -81,6 +84,43 @@ test("req.socket.end(data, callback) calls the callback once, as node:http's soc
       assert.equal(calls, 1, `${name}: the end callback's calls`);
     } finally {
       client.destroy();
+      server.close();
+    }
+  }
+});
+
+// (node:http's net.Socket never calls an end() callback given after destroy(): a wait that never ends. createServer's calls it with ERR_STREAM_DESTROYED.)
+test('req.socket.end(callback) a second time, and after destroy(): the callback is called', async () => {
+  for (const [name, make] of [
+    ['node:http', http.createServer],
+    ['createServer', createServer as unknown as typeof http.createServer],
+  ] as const) {
+    const results: string[] = [];
+    const result = (which: string) => (error?: Error | null) => results.push(`${which}: ${error ? (error as { code?: string }).code : 'ok'}`);
+    const server = make((req) => {
+      const socket = req.socket;
+      if (req.url === '/twice') {
+        socket.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n', result('first end'));
+        socket.end(result('second end'));
+      } else {
+        socket.destroy();
+        socket.end(result('end after destroy'));
+      }
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      for (const path of ['/twice', '/destroyed']) {
+        const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+        client.on('error', () => {});
+        client.resume();
+        client.write(`GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`);
+        await once(client, 'close');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const afterDestroy = name === 'node:http' ? [] : ['end after destroy: ERR_STREAM_DESTROYED'];
+      assert.deepEqual(results.sort(), [...afterDestroy, 'first end: ok', 'second end: ok'], name);
+    } finally {
       server.close();
     }
   }

@@ -279,8 +279,12 @@ export class HttpSocket extends EventEmitter {
     else if (typeof encoding === 'function') callback = encoding;
     // The data's write takes no callback: `callback` waits for 'finish' (given to both, it was called twice).
     if (typeof data !== 'function' && data !== undefined && data !== null) this.write(data, typeof encoding === 'string' ? encoding : undefined);
+    // As net.Socket: a second end() waits for 'finish' too, and one after destroy() gets ERR_STREAM_DESTROYED (never called before).
+    if (typeof callback === 'function') {
+      if (this.destroyed) process.nextTick(callback, destroyedError());
+      else this.once('finish', callback);
+    }
     if (this.ending || this.destroyed) return this;
-    if (typeof callback === 'function') this.once('finish', callback);
     this.ending = true;
     this.writable = false;
     if (this.flushed && !this.scheduled) this.owner.finish();
