@@ -64,6 +64,8 @@ export class HttpSocket extends EventEmitter {
   /** The server that accepted the connection (net.Socket has it too). */
   server: unknown = null;
   private pending: Buffer[] = [];
+  /** `pending` holds a caller's Buffer (not one made here from a string), which its caller may change once called back. */
+  private borrowed = false;
   private pendingBytes = 0;
   private callbacks: Callback[] = [];
   private inflightBytes = 0;
@@ -105,6 +107,7 @@ export class HttpSocket extends EventEmitter {
           ? data
           : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (bytes.length > 0) {
+      if (typeof data !== 'string') this.borrowed = true;
       this.pending.push(bytes);
       this.pendingBytes += bytes.length;
       this._writableState.length = this.pendingBytes + this.inflightBytes;
@@ -133,7 +136,19 @@ export class HttpSocket extends EventEmitter {
     // A small batch counts as sent once handed over, so its callbacks run first: a response that
     // finishes hands the socket to the next pipelined one, whose bytes then join this same SEND.
     // (Bounded in rounds too: a callback that always writes again cannot hold the turn.)
+    let owned = 0;
     for (let round = 0; round < MAX_EARLY_ROUNDS && this.callbacks.length > 0 && this.pendingBytes < HIGH_WATER_MARK; round++) {
+      // A callback may refill or reuse a Buffer it wrote, as it may once a net.Socket's write has called back: the
+      // batch is first copied into a Buffer of its own (as its SEND copies a batch of parts anyway). Not with a
+      // transferred view in it: the batch fails below.
+      if (this.borrowed) {
+        this.borrowed = false;
+        if (byteLength(this.pending) !== this.pendingBytes) break;
+        // Only the parts written since the last round's copy.
+        const added = this.pending.splice(owned);
+        if (added.length > 0) this.pending.push(Buffer.concat(added));
+      }
+      owned = this.pending.length;
       const early = this.callbacks;
       this.callbacks = [];
       this.runEarly(early);
@@ -143,6 +158,7 @@ export class HttpSocket extends EventEmitter {
     const callbacks = this.callbacks;
     const total = this.pendingBytes;
     this.pending = [];
+    this.borrowed = false;
     this.callbacks = [];
     this.pendingBytes = 0;
     if (total === 0) {
@@ -210,6 +226,7 @@ export class HttpSocket extends EventEmitter {
   private dropPending(): Callback[] {
     const callbacks = this.callbacks;
     this.pending = [];
+    this.borrowed = false;
     this.pendingBytes = 0;
     this.callbacks = [];
     this._writableState.length = this.inflightBytes;
