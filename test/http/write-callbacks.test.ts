@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 
+import { backend } from '../../src/index.js';
 import { createServer } from '../../src/http/index.js';
 
 type Ending = 'the client resets' | 'the handler destroys the response';
@@ -118,7 +119,8 @@ test('req.socket.end(callback) a second time, and after destroy(): the callback 
         await once(client, 'close');
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const afterDestroy = name === 'node:http' ? [] : ['end after destroy: ERR_STREAM_DESTROYED'];
+      const ringcore = name === 'createServer' && backend() === 'io_uring';
+      const afterDestroy = ringcore ? ['end after destroy: ERR_STREAM_DESTROYED'] : [];
       assert.deepEqual(results.sort(), [...afterDestroy, 'first end: ok', 'second end: ok'], name);
     } finally {
       server.close();
