@@ -9,7 +9,8 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { SocketAddress } from '../../net/address.js';
-import { nodeHttpError, outOfRange } from '../../sys/errors.js';
+import { detachedWriteError, nodeHttpError } from '../../sys/errors.js';
+import { socketTimeout } from '../../net/duplex.js';
 import { Sender } from '../../net/sender.js';
 import { asTcp, type ServedStream } from './served-stream.js';
 
@@ -23,6 +24,8 @@ export interface SocketOwner {
   touch(): void;
   /** setTimeout(ms) was called: the checks must come often enough for it. */
   timeoutSet(ms: number): void;
+  /** What was written has gone out after write() had said to wait ('drain'). */
+  writesDrained(): void;
   /** Closes the connection (after the bytes already written have gone out). */
   close(): void;
   /** Ends gracefully: FIN after what was written, then a lingering close. */
@@ -32,6 +35,12 @@ export interface SocketOwner {
 const HIGH_WATER_MARK = 16 * 1024;
 /** Rounds of write callbacks run before one SEND (each round can bring in the next pipelined response). */
 const MAX_EARLY_ROUNDS = 1024;
+
+function byteLength(parts: Buffer[]): number {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  return total;
+}
 
 function destroyedError(): Error {
   return nodeHttpError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed');
@@ -55,6 +64,8 @@ export class HttpSocket extends EventEmitter {
   /** The server that accepted the connection (net.Socket has it too). */
   server: unknown = null;
   private pending: Buffer[] = [];
+  /** `pending` holds a caller's Buffer (not one made here from a string), which its caller may change once called back. */
+  private borrowed = false;
   private pendingBytes = 0;
   private callbacks: Callback[] = [];
   private inflightBytes = 0;
@@ -96,6 +107,7 @@ export class HttpSocket extends EventEmitter {
           ? data
           : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (bytes.length > 0) {
+      if (typeof data !== 'string') this.borrowed = true;
       this.pending.push(bytes);
       this.pendingBytes += bytes.length;
       this._writableState.length = this.pendingBytes + this.inflightBytes;
@@ -114,10 +126,29 @@ export class HttpSocket extends EventEmitter {
   private flush(): void {
     this.scheduled = false;
     if (this.inflightBytes > 0) return;
+    if (this.destroyed) {
+      // Written behind a send that was in flight at destroy(): not sent, and its callbacks are still called.
+      const error = destroyedError();
+      for (const callback of this.dropPending()) callback(error);
+      this.releaseFlushed(true);
+      return;
+    }
     // A small batch counts as sent once handed over, so its callbacks run first: a response that
     // finishes hands the socket to the next pipelined one, whose bytes then join this same SEND.
     // (Bounded in rounds too: a callback that always writes again cannot hold the turn.)
+    let owned = 0;
     for (let round = 0; round < MAX_EARLY_ROUNDS && this.callbacks.length > 0 && this.pendingBytes < HIGH_WATER_MARK; round++) {
+      // A callback may refill or reuse a Buffer it wrote, as it may once a net.Socket's write has called back: the
+      // batch is first copied into a Buffer of its own (as its SEND copies a batch of parts anyway). Not with a
+      // transferred view in it: the batch fails below.
+      if (this.borrowed) {
+        this.borrowed = false;
+        if (byteLength(this.pending) !== this.pendingBytes) break;
+        // Only the parts written since the last round's copy.
+        const added = this.pending.splice(owned);
+        if (added.length > 0) this.pending.push(Buffer.concat(added));
+      }
+      owned = this.pending.length;
       const early = this.callbacks;
       this.callbacks = [];
       this.runEarly(early);
@@ -127,6 +158,7 @@ export class HttpSocket extends EventEmitter {
     const callbacks = this.callbacks;
     const total = this.pendingBytes;
     this.pending = [];
+    this.borrowed = false;
     this.callbacks = [];
     this.pendingBytes = 0;
     if (total === 0) {
@@ -138,6 +170,12 @@ export class HttpSocket extends EventEmitter {
     this.inflightBytes = total;
     // The callbacks left (a large batch's) wait for the SEND.
     this.batch = { total, callbacks };
+    // A part whose ArrayBuffer was transferred since its write() is empty now: the batch fails as a failed send would.
+    // (Buffer.concat threw in this microtask, which ended the process; a lone part went out as nothing, a short body.)
+    if (byteLength(parts) !== total) {
+      this.sent(detachedWriteError());
+      return;
+    }
     if (parts.length === 1) this.sender.start(parts[0]!, this.sent);
     else if (total <= 65536) this.sender.start(Buffer.concat(parts, total), this.sent);
     else this.stream.writev(parts).then(() => this.sent(null), this.sent);
@@ -163,8 +201,11 @@ export class HttpSocket extends EventEmitter {
     const { total, callbacks } = this.batch;
     this.inflightBytes = 0;
     if (error !== null) {
-      for (const callback of callbacks) callback(error);
+      // What waits behind the failed send is not sent on the dead connection either: its callbacks get the error too.
+      const waiting = this.dropPending();
       this.destroy();
+      for (const callback of callbacks) callback(error);
+      for (const callback of waiting) callback(error);
       this.releaseFlushed(true);
       return;
     }
@@ -180,6 +221,17 @@ export class HttpSocket extends EventEmitter {
       if (this.ending && !this.destroyed) this.owner.finish();
     }
   };
+
+  /** Forgets what waits to be sent; returns its write callbacks, for the caller to call with the error. */
+  private dropPending(): Callback[] {
+    const callbacks = this.callbacks;
+    this.pending = [];
+    this.borrowed = false;
+    this.pendingBytes = 0;
+    this.callbacks = [];
+    this._writableState.length = this.inflightBytes;
+    return callbacks;
+  }
 
   /**
    * Settles once every byte written so far is out, or its send failed; null when nothing waits.
@@ -203,6 +255,7 @@ export class HttpSocket extends EventEmitter {
     this.emit('drain');
     const response = this._httpMessage;
     if (response?.writableNeedDrain) response.emit('drain');
+    this.owner.writesDrained();
   }
 
   /** True while nothing written waits to be sent. */
@@ -240,10 +293,15 @@ export class HttpSocket extends EventEmitter {
   /** Sends FIN after what was written, then closes (reading what the client still sends, briefly). */
   end(data?: string | Uint8Array | Callback, encoding?: BufferEncoding | Callback, callback?: Callback): this {
     if (typeof data === 'function') callback = data;
-    else if (data !== undefined && data !== null) this.write(data, encoding as BufferEncoding | undefined);
-    if (typeof encoding === 'function') callback = encoding;
+    else if (typeof encoding === 'function') callback = encoding;
+    // The data's write takes no callback: `callback` waits for 'finish' (given to both, it was called twice).
+    if (typeof data !== 'function' && data !== undefined && data !== null) this.write(data, typeof encoding === 'string' ? encoding : undefined);
+    // As net.Socket: a second end() waits for 'finish' too, and one after destroy() gets ERR_STREAM_DESTROYED (never called before).
+    if (typeof callback === 'function') {
+      if (this.destroyed) process.nextTick(callback, destroyedError());
+      else this.once('finish', callback);
+    }
     if (this.ending || this.destroyed) return this;
-    if (typeof callback === 'function') this.once('finish', callback);
     this.ending = true;
     this.writable = false;
     if (this.flushed && !this.scheduled) this.owner.finish();
@@ -292,9 +350,10 @@ export class HttpSocket extends EventEmitter {
 
   // ---- net.Socket look-alikes ------------------------------------------------
 
-  /** Emits 'timeout' after `ms` without reads or writes (0: off); checked by the server's sweep. */
+  /** Emits 'timeout' after `ms` without reads or writes (0: off); checked by the server's sweep. Arguments checked as net.Socket's. */
   setTimeout(ms: number, callback?: () => void): this {
-    if (typeof ms !== 'number' || !(ms >= 0)) throw outOfRange('msecs', 'a non-negative number', ms);
+    if (this.destroyed) return this;
+    ms = socketTimeout(ms, callback);
     this.timeout = ms;
     this.owner.timeoutSet(ms);
     if (callback !== undefined) {

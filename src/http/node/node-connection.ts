@@ -6,7 +6,9 @@
 // its ServerResponse, until the one before it has finished).
 //
 // Backpressure: while the request does not want more body (push() said
-// no, or it is paused), the next chunk is not pulled from the socket.
+// no, or it is paused), or pipelined requests' responses back up past the
+// socket's high-water mark (node:http's rule), the next chunk is not pulled
+// from the socket.
 //
 // Chunks are taken by callback (receiver.ts), each as its completion is
 // reaped: the parser reads it where the kernel put it, and the request's
@@ -83,6 +85,7 @@ interface Outgoing extends ServerResponse {
   _closed: boolean;
   _header: string | null;
   _expect_continue: boolean;
+  _onPendingData: (delta: number) => void;
   assignSocket(socket: unknown): void;
   detachSocket(socket: unknown): void;
 }
@@ -115,6 +118,8 @@ export class NodeConnection implements SocketOwner {
   private readonly active: { req: Incoming; res: Outgoing }[] = [];
   private paused = false;
   private wake: (() => void) | null = null;
+  /** Bytes the responses behind the first hold, not yet the socket's (node:http's outgoingData, kept by their _onPendingData). */
+  private queued = 0;
   /** A flush of the body bytes gathered so far is queued (flushBody, a microtask). */
   private flushQueued = false;
   private upgraded = false;
@@ -252,9 +257,22 @@ export class NodeConnection implements SocketOwner {
     this.parser.pushIn(memory, start, end);
     this.consume();
     if (this.upgraded) return HELD;
-    if (this.paused && !this.closing) return new Promise<true>((resolve) => (this.wake = () => resolve(true)));
+    if ((this.paused || this.backedUp) && !this.closing) return new Promise<true>((resolve) => (this.wake = () => resolve(true)));
     return true;
   }
+
+  /**
+   * Pipelined requests wait for their turn and the responses owed back up past the socket's high-water mark: as
+   * node:http, no more requests are read until they drain. (Every request read ran its handler and kept its
+   * response in memory: a client that pipelined and did not read grew the server without bound.)
+   */
+  private get backedUp(): boolean {
+    return this.active.length > 1 && (this.queued >= this.socket.writableHighWaterMark || this.socket.writableNeedDrain);
+  }
+
+  private readonly pendingData = (delta: number): void => {
+    this.queued += delta;
+  };
 
   /** The body bytes gathered and not yet given to the request go to it now (queued once the batch of completions is reaped). */
   private readonly flushBody = (): void => {
@@ -327,7 +345,8 @@ export class NodeConnection implements SocketOwner {
         }
         if (this.phase === Phase.Idle) this.since = this.lastActivity;
         this.phase = parsed.body === null ? Phase.Idle : Phase.Body;
-        if (!parsed.keepAlive) this.lastRead = true;
+        // A request without keep-alive, or one read while the server closes (its response says close), is the last.
+        if (!parsed.keepAlive || this.server.closing) this.lastRead = true;
         this.dispatch(parsed);
         if (this.upgraded || this.closing) return;
       }
@@ -434,6 +453,7 @@ export class NodeConnection implements SocketOwner {
     res._keepAliveTimeout = server.keepAliveTimeout;
     res._maxRequestsPerSocket = max;
     if (max > 0 && this.requests >= max) (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached = true;
+    res._onPendingData = this.pendingData;
     this.active.push({ req, res });
     if (this.active.length === 1) res.assignSocket(socket);
     res.on('finish', () => this.finished(req, res));
@@ -464,6 +484,9 @@ export class NodeConnection implements SocketOwner {
     } catch (error) {
       server.handlerFailed(error, res);
     }
+    // A response that already says close (the 500 of a handler that threw) is the last: nothing after it is read. The
+    // requests pipelined behind it ran their handlers, and their responses were lost when it closed the connection.
+    if (res._last) this.lastRead = true;
   }
 
   private fill(req: Incoming, parsed: ParsedRequest): void {
@@ -504,12 +527,21 @@ export class NodeConnection implements SocketOwner {
       if (this.server.closing && this.idle) this.socket.end();
     } else {
       active[0]!.res.assignSocket(this.socket);
+      this.readOn();
     }
   }
 
-  /** The server is closing: the responses whose head has not gone out yet say Connection: close (and the connection ends after them). */
+  /**
+   * The server is closing: the last response owed says Connection: close, and nothing after it is read (RFC 9112
+   * 9.6). Not the ones before it: the first to say close ended the connection, and the responses behind it, whose
+   * handlers ran, were lost. If its head is out, the next request read says close (dispatch), or the connection
+   * ends once idle (finished).
+   */
   lastResponses(): void {
-    for (const { res } of this.active) if (!res.headersSent) res.shouldKeepAlive = false;
+    const last = this.active[this.active.length - 1];
+    if (last === undefined || last.res.headersSent) return;
+    last.res.shouldKeepAlive = false;
+    this.lastRead = true;
   }
 
   /** 'upgrade' / 'connect': the socket leaves HTTP; the listener gets a Duplex over it and the bytes after the head. */
@@ -555,11 +587,20 @@ export class NodeConnection implements SocketOwner {
   // ---- SocketOwner ---------------------------------------------------------------
 
   resume(): void {
-    if (!this.paused) return;
     this.paused = false;
+    this.readOn();
+  }
+
+  writesDrained(): void {
+    this.readOn();
+  }
+
+  /** Pulls the next chunk, if reading waits and nothing holds it back any more. */
+  private readOn(): void {
+    if (this.wake === null || ((this.paused || this.backedUp) && !this.closing)) return;
     const wake = this.wake;
     this.wake = null;
-    wake?.();
+    wake();
   }
 
   touch(): void {

@@ -35,7 +35,7 @@ export interface ServerOptions {
   IncomingMessage?: typeof IncomingMessage;
   /** The response class to construct. Default: node:http's ServerResponse. */
   ServerResponse?: typeof ServerResponse;
-  /** Bytes of request line plus headers. Default 16384 (node:http's --max-http-header-size); over it: 431. */
+  /** Bytes of request line plus headers. Default (and 0): 16384 (node:http's --max-http-header-size); over it: 431. */
   maxHeaderSize?: number;
   /** ms; default 300000, as node:http. */
   requestTimeout?: number;
@@ -57,9 +57,12 @@ function serverNotRunning(): Error {
   return nodeHttpError('ERR_SERVER_NOT_RUNNING', 'Server is not running.');
 }
 
-function timeoutValue(name: string, value: unknown, fallback: number): number {
+/** An option checked as node:http checks it (an integer >= 0: ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE); `fallback` when not given. */
+function integerOption(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0)) throw outOfRange(`options.${name}`, 'a number of ms >= 0', value);
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
+  if (value < 0) throw outOfRange(name, '>= 0', value);
   return value;
 }
 
@@ -117,14 +120,19 @@ export class Server extends EventEmitter {
     if (typeof options !== 'object') throw invalidArgType('options', 'an object', options);
     this.IncomingMessage = options.IncomingMessage ?? http().IncomingMessage;
     this.ServerResponse = options.ServerResponse ?? http().ServerResponse;
-    this.requestTimeout = timeoutValue('requestTimeout', options.requestTimeout, 300_000);
-    this.headersTimeout = timeoutValue('headersTimeout', options.headersTimeout, Math.min(60_000, this.requestTimeout || 60_000));
-    this.keepAliveTimeout = timeoutValue('keepAliveTimeout', options.keepAliveTimeout, 5000);
-    this.keepAliveTimeoutBuffer = timeoutValue('keepAliveTimeoutBuffer', options.keepAliveTimeoutBuffer, 1000);
-    this.checkingInterval = timeoutValue('connectionsCheckingInterval', options.connectionsCheckingInterval, 30_000);
+    this.requestTimeout = integerOption('requestTimeout', options.requestTimeout, 300_000);
+    this.headersTimeout = integerOption('headersTimeout', options.headersTimeout, Math.min(60_000, this.requestTimeout || 60_000));
+    if (this.requestTimeout > 0 && this.headersTimeout > this.requestTimeout) throw outOfRange('headersTimeout', '<= requestTimeout', this.headersTimeout);
+    this.keepAliveTimeout = integerOption('keepAliveTimeout', options.keepAliveTimeout, 5000);
+    this.keepAliveTimeoutBuffer = integerOption('keepAliveTimeoutBuffer', options.keepAliveTimeoutBuffer, 1000);
+    this.checkingInterval = integerOption('connectionsCheckingInterval', options.connectionsCheckingInterval, 30_000);
     this.noDelay = options.noDelay ?? true;
     this.ring = options.ring;
-    this.limits = resolveLimits({ maxHeaderBytes: options.maxHeaderSize ?? 16 * 1024, maxHeaderCount: 100_000, maxBodyBytes: Number.MAX_SAFE_INTEGER });
+    this.limits = resolveLimits({
+      maxHeaderBytes: integerOption('maxHeaderSize', options.maxHeaderSize, 0) || 16 * 1024,
+      maxHeaderCount: 100_000,
+      maxBodyBytes: Number.MAX_SAFE_INTEGER,
+    });
     if (requestListener !== undefined) this.on('request', requestListener);
   }
 
