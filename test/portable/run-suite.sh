@@ -11,11 +11,12 @@ binary=$2
 # Both: stat times compared with the runtime's own node:fs, process.arch reassigned,
 # the process's threads counted; createServer, which is built on Node's own
 # node:http internals (IncomingMessage/ServerResponse bookkeeping) that Bun's
-# and Deno's node:http reimplement (the middleware files also compare it with the
+# and Deno's node:http reimplement (the middleware, pipelined-backlog,
+# set-timeout-arguments and detached-write files also compare it with the
 # runtime's own node:http); fallback/suites, which runs files again in a
 # `node --test` child; package/typescript, which runs tsc on the package's
 # metadata (no runtime changes it; npm test runs it on Node).
-created='http/create-server|http/listen-now|http/frameworks|http/listener-prototypes|http/client-reset|http/create-server-differential|http/express-middleware|http/framework-middleware'
+created='http/create-server|http/listen-now|http/frameworks|http/listener-prototypes|http/client-reset|http/create-server-differential|http/express-middleware|http/framework-middleware|http/pipelined-backlog|http/set-timeout-arguments|http/detached-write'
 skip="package/typescript|fs/stat|fs/bigint-stats|sys/constants|net/idle-10k|$created|fallback/suites"
 case $runtime in
   # Bun: an fd count that expects one fd per ring (the thread driver holds three);
