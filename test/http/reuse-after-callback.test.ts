@@ -11,9 +11,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 
 import { createServer } from '../../src/http/index.js';
+import { exchange } from '../../test-support/http.js';
 
 const WRITES = 10;
 
@@ -36,18 +37,12 @@ async function body(make: typeof http.createServer, size: number, chunked: boole
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
   try {
-    const chunks: Buffer[] = [];
-    client.on('data', (chunk: Buffer) => chunks.push(chunk));
-    client.write('GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
-    await once(client, 'end');
-    const text = Buffer.concat(chunks).toString('latin1');
-    const payload = text.slice(text.indexOf('\r\n\r\n') + 4);
+    const { data } = await exchange((server.address() as net.AddressInfo).port, 'GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+    const payload = data.slice(data.indexOf('\r\n\r\n') + 4);
     // The letters in order, framing (chunk sizes, CRLFs) left out.
     return payload.replace(/[^A-Z]/g, '').replace(/(.)\1*/g, '$1');
   } finally {
-    client.destroy();
     server.close();
   }
 }

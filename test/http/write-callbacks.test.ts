@@ -15,6 +15,7 @@ import net from 'node:net';
 
 import { backend } from '../../src/index.js';
 import { createServer } from '../../src/http/index.js';
+import { exchange } from '../../test-support/http.js';
 
 type Ending = 'the client resets' | 'the handler destroys the response';
 
@@ -74,17 +75,12 @@ test("req.socket.end(data, callback) calls the callback once, as node:http's soc
     const server = make((req) => req.socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi', () => calls++));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
     try {
-      const chunks: Buffer[] = [];
-      client.on('data', (chunk: Buffer) => chunks.push(chunk));
-      client.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
-      await once(client, 'end');
+      const { data } = await exchange((server.address() as net.AddressInfo).port, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n');
       await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.match(Buffer.concat(chunks).toString('latin1'), /\r\n\r\nhi$/, name);
+      assert.match(data, /\r\n\r\nhi$/, name);
       assert.equal(calls, 1, `${name}: the end callback's calls`);
     } finally {
-      client.destroy();
       server.close();
     }
   }
