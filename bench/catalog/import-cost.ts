@@ -55,5 +55,13 @@ function readImport(result: ScenarioResult): string {
         `${formatValue(more, 'ns/op')} more (target: at most 5 ms more${more <= 5e6 ? ', met' : ', missed'}).`,
     ];
   });
+  const first = result.runs.find((run) => run.id === FIRST_CALL[0]);
+  const firstNode = result.runs.find((run) => run.id === FIRST_CALL[1]);
+  if (first && firstNode) {
+    parts.push(
+      `\`import('ringcore/fs')\` and its first \`stat()\` take ${formatValue(first.median, 'ns/op')} against ` +
+        `${formatValue(firstNode.median, 'ns/op')} for node:fs/promises: what a program pays before its first result.`,
+    );
+  }
   return parts.join(' ');
 }
