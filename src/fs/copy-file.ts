@@ -21,13 +21,12 @@ import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.
 import { toCPath, type CPath, type PathLike } from './path.js';
 import { O_CLOEXEC } from '../sys/constants.js';
 import { fstatNow, isEmptyFileNow } from './stat.js';
+import { fchmodChecked } from './fd-calls.js';
 import { libuvCopy } from './libuv-copy.js';
 import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
 import { spliceCopy, transfer } from './lazy-copy.js';
 import { EISDIR, ENOSYS } from '../sys/errno.js';
-import { native } from '../sys/native.js';
 import { runtime } from '../sys/runtime.js';
-import { SYS_fchmod } from '../sys/syscalls.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = fsConstants;
 
@@ -111,7 +110,8 @@ async function ringCopy(from: CPath, to: CPath, mode: number, opts: CopyFileOpti
       if (clone === 2 || !copyRangeUnsupported(status)) throw errnoException(status, 'copyfile', context);
     } else {
       if (prepare.truncate) await truncateFd(ring, destFd, 0, { context, signal: opts.signal });
-      if (prepare.mode !== -1) fchmod(destFd, prepare.mode, context);
+      // fchmod(2) on this thread: node:fs's fchmod on Deno knows only the fds Deno opened (EBADF on ours).
+      if (prepare.mode !== -1) fchmodChecked(destFd, prepare.mode, 'copyfile', context);
     }
     // A regular file of size 0 may have bytes all the same (a /proc file, which SPLICE refuses): read until a read returns 0.
     const readWrite = opts.method === 'readwrite' || !ring.supports('SPLICE') || (stats.isFile() && stats.size === 0);
@@ -147,10 +147,4 @@ function asCopyfile(error: unknown, context: ErrorContext): unknown {
 function withSource(error: Error & { path?: string }, src: string, dest: string): Error {
   if (typeof (error as { errno?: unknown }).errno !== 'number' || error.path === undefined) return error;
   return errnoException((error as unknown as { errno: number }).errno, 'copyfile', { path: src, dest });
-}
-
-/** fchmod(2) on this thread: node:fs's fchmod on Deno knows only the fds Deno opened (EBADF on ours). */
-function fchmod(fd: number, mode: number, context: ErrorContext): void {
-  const status = native.syscall(SYS_fchmod, fd, mode);
-  if (status < 0) throw errnoException(status, 'copyfile', context);
 }

@@ -22,7 +22,12 @@ function check(status: number, syscall: string, context: ErrorContext | undefine
 /** fchmod(2): `mode` a number or an octal string, as Node's. */
 export function fchmodNow(fd: number, mode: unknown, context?: ErrorContext): void {
   if (mode === undefined || mode === null) throw invalidArgType('mode', 'a 32-bit unsigned integer or an octal string', mode);
-  check(native.syscall(SYS_fchmod, fd, toMode(mode, 0)), 'fchmod', context);
+  fchmodChecked(fd, toMode(mode, 0), 'fchmod', context);
+}
+
+/** fchmod(2) of a mode already checked; an error names `syscall` (copyFile's are 'copyfile', as Node's). */
+export function fchmodChecked(fd: number, mode: number, syscall: string, context?: ErrorContext): void {
+  check(native.syscall(SYS_fchmod, fd, mode), syscall, context);
 }
 
 /** fchown(2): -1 leaves an id as it is. */

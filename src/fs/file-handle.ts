@@ -33,7 +33,7 @@ import { checkStatOptions, fstatSpec, type StatOptions, type Stats } from './sta
 import { createReadStream, createWriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
 import { kHold, StreamHolds } from './stream-source.js';
 import { readableWebStream, writableWebStream, type ReadableWebStreamOptions, type WritableWebStreamOptions } from './web-streams.js';
-import { checkWriteFile, toChunk, type WriteData } from './write-data.js';
+import { checkWriteFile, type WriteData, writeEach } from './write-data.js';
 import { truncateFd } from './truncate-fd.js';
 import { writeAll } from './write-all.js';
 import { EBADF } from '../sys/errno.js';
@@ -510,15 +510,11 @@ export class FileHandle {
    */
   async writeFile(data: WriteData, options?: WriteFileOptions | BufferEncoding): Promise<void> {
     const opts = typeof options === 'string' ? { encoding: options } : checkOptions<WriteFileOptions>(options);
-    const { encoding, whole } = checkWriteFile(data, opts);
+    const checked = checkWriteFile(data, opts);
     if (this.#closing !== null) return this.#closed('write');
-    const work = Promise.resolve().then(async () => {
+    const work = Promise.resolve().then(() => {
       throwIfAborted(opts.signal);
-      if (whole !== null) return this.#writeWhole(whole, opts.signal);
-      for await (const chunk of data as AsyncIterable<unknown>) {
-        throwIfAborted(opts.signal);
-        await this.#writeWhole(toChunk(chunk, encoding), opts.signal);
-      }
+      return writeEach(data, checked, opts.signal, (view) => this.#writeWhole(view, opts.signal));
     });
     return this.#track(work);
   }

@@ -4,6 +4,7 @@
 // Checked before any SQE.
 import { invalidArgType } from '../sys/errors.js';
 import { checkEncoding } from './args.js';
+import { throwIfAborted } from './options.js';
 
 /** One piece of data: a string is encoded, a view written as it is. */
 export type WriteChunk = string | ArrayBufferView;
@@ -25,7 +26,7 @@ export function toData(data: unknown, encoding: unknown): ArrayBufferView {
 }
 
 /** A chunk an iterable gave: a view as it is, anything else through Buffer.from, as node:fs (which throws for what it cannot take). */
-export function toChunk(chunk: unknown, encoding: BufferEncoding): ArrayBufferView {
+function toChunk(chunk: unknown, encoding: BufferEncoding): ArrayBufferView {
   return ArrayBuffer.isView(chunk) ? chunk : Buffer.from(chunk as string, encoding);
 }
 
@@ -40,6 +41,24 @@ export function checkWriteFile(
   const encoding = checkEncoding(options.encoding ?? 'utf8');
   const flush = checkFlush(options.flush);
   return { encoding, flush, whole: isChunks(data) ? null : toData(data, encoding) };
+}
+
+/**
+ * Gives `write` what writeFile was given, as checkWriteFile() left it: the
+ * whole view, or each chunk of the iterable as it comes, the signal checked
+ * between chunks (an abort ends the iterable: `for await` returns it).
+ */
+export async function writeEach(
+  data: unknown,
+  checked: { encoding: BufferEncoding; whole: ArrayBufferView | null },
+  signal: AbortSignal | undefined,
+  write: (view: ArrayBufferView) => Promise<void>,
+): Promise<void> {
+  if (checked.whole !== null) return write(checked.whole);
+  for await (const chunk of data as AsyncIterable<unknown>) {
+    throwIfAborted(signal);
+    await write(toChunk(chunk, checked.encoding));
+  }
 }
 
 /** `options.flush` (sync the file before it is closed), checked as node:fs checks it. */

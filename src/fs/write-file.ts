@@ -11,7 +11,7 @@ import { openFd } from './open.js';
 import { checkOptions, ringOf, throwIfAborted } from './options.js';
 import { toCPath, type PathLike } from './path.js';
 import { fsyncSpec } from './ops.js';
-import { checkWriteFile, toChunk, type WriteData } from './write-data.js';
+import { checkWriteFile, type WriteData, writeEach } from './write-data.js';
 import { writeAll } from './write-all.js';
 
 /** writeFile()/appendFile() options: encoding, flush, ring, signal, and the open's mode and flag. */
@@ -31,7 +31,7 @@ export async function writeFile(path: PathLike | FileHandle, data: WriteData, op
   if (path instanceof FileHandle) return path.writeFile(data, opts);
   if (usesNode()) return (await nodeFs()).writeFile(path, data as never, opts);
   const p = toCPath(path);
-  const { encoding, flush, whole } = checkWriteFile(data, opts);
+  const checked = checkWriteFile(data, opts);
   const flags = toOpenFlags(opts.flag ?? 'w', 'options.flag');
   const mode = toMode(opts.mode, 0o666, 'options.mode');
   throwIfAborted(opts.signal);
@@ -45,14 +45,8 @@ export async function writeFile(path: PathLike | FileHandle, data: WriteData, op
       const n = await writeAll(ring, fd, view, 0, view.byteLength, position, opts.signal, context);
       if (position >= 0) position += n;
     };
-    if (whole !== null) await write(whole);
-    else {
-      for await (const chunk of data as AsyncIterable<unknown>) {
-        throwIfAborted(opts.signal);
-        await write(toChunk(chunk, encoding));
-      }
-    }
-    if (flush) await ring.submit(fsyncSpec(fd, false, context), { signal: opts.signal });
+    await writeEach(data, checked, opts.signal, write);
+    if (checked.flush) await ring.submit(fsyncSpec(fd, false, context), { signal: opts.signal });
   });
 }
 
