@@ -71,6 +71,8 @@ export class HttpSocket extends EventEmitter {
   private inflightBytes = 0;
   private scheduled = false;
   private needDrain = false;
+  /** The response whose write() this socket answered false: it waits for 'drain' (see drained()). */
+  private refused: ServerResponse | null = null;
   private ending = false;
   private peer: SocketAddress | null | undefined = undefined;
   private local: SocketAddress | null | undefined = undefined;
@@ -118,7 +120,10 @@ export class HttpSocket extends EventEmitter {
       queueMicrotask(this.flushNow);
     }
     const ok = this.pendingBytes + this.inflightBytes < HIGH_WATER_MARK;
-    if (!ok) this.needDrain = true;
+    if (!ok) {
+      this.needDrain = true;
+      this.refused = this._httpMessage;
+    }
     return ok;
   }
 
@@ -253,8 +258,14 @@ export class HttpSocket extends EventEmitter {
   private drained(): void {
     this.needDrain = false;
     this.emit('drain');
+    // node:http's own check is the response's writableNeedDrain. Bun's ServerResponse, on a socket of ours, says
+    // false there although its write() returned ours (false): a pipe into it then waited for ever.
     const response = this._httpMessage;
-    if (response?.writableNeedDrain) response.emit('drain');
+    const refused = this.refused;
+    this.refused = null;
+    if (response !== null && (response.writableNeedDrain || (response === refused && !response.writableEnded && !response.destroyed))) {
+      response.emit('drain');
+    }
     this.owner.writesDrained();
   }
 

@@ -115,7 +115,8 @@ export class NodeConnection implements SocketOwner {
   private body: Incoming | null = null;
   private readonly parts: Buffer[] = [];
   /** Requests whose responses have not finished, in order; the first owns the socket. */
-  private readonly active: { req: Incoming; res: Outgoing }[] = [];
+  /** The requests whose responses are owed, in order; `early`: its 'finish' came before its turn (Bun, see finished()). */
+  private readonly active: { req: Incoming; res: Outgoing; early: boolean }[] = [];
   private paused = false;
   private wake: (() => void) | null = null;
   /** Bytes the responses behind the first hold, not yet the socket's (node:http's outgoingData, kept by their _onPendingData). */
@@ -454,7 +455,7 @@ export class NodeConnection implements SocketOwner {
     res._maxRequestsPerSocket = max;
     if (max > 0 && this.requests >= max) (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached = true;
     res._onPendingData = this.pendingData;
-    this.active.push({ req, res });
+    this.active.push({ req, res, early: false });
     if (this.active.length === 1) res.assignSocket(socket);
     res.on('finish', () => this.finished(req, res));
 
@@ -509,6 +510,15 @@ export class NodeConnection implements SocketOwner {
   private finished(req: Incoming, res: Outgoing): void {
     const active = this.active;
     if (active[0]?.res === res) active.shift();
+    else {
+      // Bun's ServerResponse can say 'finish' while its output still waits for the socket (its writableLength leaves
+      // that output out); it is finished here once its turn has come and the socket has taken the output.
+      const waiting = active.find((a) => a.res === res);
+      if (waiting !== undefined) {
+        waiting.early = true;
+        return;
+      }
+    }
     // Nobody read the body: drop it, so the next request can be read.
     if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
     res.detachSocket(this.socket);
@@ -526,8 +536,10 @@ export class NodeConnection implements SocketOwner {
       if (this.phase === Phase.Idle) this.since = Date.now();
       if (this.server.closing && this.idle) this.socket.end();
     } else {
-      active[0]!.res.assignSocket(this.socket);
+      const next = active[0]!;
+      next.res.assignSocket(this.socket);
       this.readOn();
+      if (next.early) this.finished(next.req, next.res);
     }
   }
 
