@@ -53,7 +53,6 @@ export interface ConnectionHost extends EventEmitter {
   /** The classes a request that goes to 'request' first is built with (the first listener's prototypes, see listener-prototypes.ts). */
   requestClasses(): MessageClasses;
   handle(req: IncomingMessage, res: ServerResponse): void;
-  handlerFailed(error: unknown, res: ServerResponse): void;
   reportError(error: unknown): void;
   forget(connection: NodeConnection): void;
   socketTimeoutSet(ms: number): void;
@@ -482,11 +481,36 @@ export class NodeConnection implements SocketOwner {
         server.handle(req, res);
       }
     } catch (error) {
-      server.handlerFailed(error, res);
+      this.failed(error, res);
     }
-    // A response that already says close (the 500 of a handler that threw) is the last: nothing after it is read. The
-    // requests pipelined behind it ran their handlers, and their responses were lost when it closed the connection.
+    // A response that already says close is the last: nothing after it is read. The requests pipelined behind
+    // it ran their handlers, and their responses were lost when it closed the connection.
     if (res._last) this.lastRead = true;
+  }
+
+  /**
+   * A request listener threw, or its promise rejected (server.ts, captureRejections): the error is reported, and
+   * the client gets a 500 (the response is destroyed if it has begun, as node:http's). The 500 says close and
+   * nothing after it is read; but when requests were read behind it (pipelined: a rejection comes after the
+   * rest of the batch was dispatched), their handlers ran, and their answers go out first: the last of them
+   * says close instead, as after server.close() (or none does, if its head is out: the connection stays open,
+   * as node:http's).
+   */
+  failed(error: unknown, res: ServerResponse): void {
+    this.server.reportError(error);
+    if (res.writableEnded) return;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = 500;
+    if (this.active[this.active.length - 1]?.res === res) {
+      res.setHeader('connection', 'close');
+      this.lastRead = true;
+    } else {
+      this.lastResponses();
+    }
+    res.end();
   }
 
   private fill(req: Incoming, parsed: ParsedRequest): void {

@@ -22,6 +22,7 @@ import { RECV_BUFFERS } from '../recv-buffers.js';
 import { listenArguments, type ListenOptions } from './listen-arguments.js';
 import { asTcp, type ServedStream } from './served-stream.js';
 import { NodeConnection } from './node-connection.js';
+import type { HttpSocket } from './http-socket.js';
 import { lazyBuiltin } from '../../sys/builtins.js';
 import { listenerClasses, type MessageClasses } from './listener-prototypes.js';
 
@@ -422,23 +423,14 @@ export class Server extends EventEmitter {
     this.emit('request', req, res);
   }
 
-  /** captureRejections: a listener's rejected promise lands here (a 500 for 'request'). */
+  /** captureRejections: a listener's rejected promise lands here (a 500 for 'request', from its connection). */
   [Symbol.for('nodejs.rejection')](error: unknown, event: string, ...args: unknown[]): void {
-    if (event === 'request') this.handlerFailed(error, args[1] as ServerResponse);
-    else this.emit('error', error);
-  }
-
-  /** Reports a request listener's error and answers 500 (or destroys the response if it has begun). */
-  handlerFailed(error: unknown, res: ServerResponse): void {
-    this.reportError(error);
-    if (res.writableEnded) return;
-    if (!res.headersSent) {
-      res.statusCode = 500;
-      res.setHeader('connection', 'close');
-      res.end();
-    } else {
-      res.destroy();
+    if (event !== 'request') {
+      this.emit('error', error);
+      return;
     }
+    const res = args[1] as ServerResponse;
+    (res.req.socket as unknown as HttpSocket).owner.failed(error, res);
   }
 
   /** Where listener errors go: console.error. */
