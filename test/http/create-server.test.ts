@@ -433,6 +433,13 @@ test("the timeouts' and limits' defaults are node:http's", () => {
   assert.equal(tight.headersTimeout, http.createServer({ requestTimeout: 1000 }).headersTimeout, 'headersTimeout follows a short requestTimeout');
 });
 
+test('requestTimeout 0 turns the default headersTimeout off, as node:http (min(60 s, requestTimeout))', () => {
+  // It stayed 60 s: a server told to wait for requests for ever still cut slow heads at 60 s.
+  assert.equal(http.createServer({ requestTimeout: 0 }).headersTimeout, 0, "node:http's");
+  assert.equal(createServer({ requestTimeout: 0 }).headersTimeout, 0);
+  assert.equal(createServer({ requestTimeout: 0, headersTimeout: 500 }).headersTimeout, 500);
+});
+
 test("keepAliveTimeoutBuffer: an idle connection is kept that long past keepAliveTimeout (node:http's 1000 ms)", async () => {
   // node:http closes an idle kept-alive connection keepAliveTimeout + 1000 ms after its last response
   // (a setting since Node 24.6, a constant before), so that a client reusing it just before the

@@ -40,7 +40,7 @@ export interface ServerOptions {
   maxHeaderSize?: number;
   /** ms; default 300000, as node:http. */
   requestTimeout?: number;
-  /** ms; default min(60000, requestTimeout), as node:http. */
+  /** ms; default min(60000, requestTimeout), as node:http (0, off, when requestTimeout is 0). */
   headersTimeout?: number;
   /** ms; default 5000, as node:http. */
   keepAliveTimeout?: number;
@@ -122,7 +122,8 @@ export class Server extends EventEmitter {
     this.IncomingMessage = options.IncomingMessage ?? http().IncomingMessage;
     this.ServerResponse = options.ServerResponse ?? http().ServerResponse;
     this.requestTimeout = integerOption('requestTimeout', options.requestTimeout, 300_000);
-    this.headersTimeout = integerOption('headersTimeout', options.headersTimeout, Math.min(60_000, this.requestTimeout || 60_000));
+    // As node:http: requestTimeout 0 (off) turns the default headersTimeout off too.
+    this.headersTimeout = integerOption('headersTimeout', options.headersTimeout, Math.min(60_000, this.requestTimeout));
     if (this.requestTimeout > 0 && this.headersTimeout > this.requestTimeout) throw outOfRange('headersTimeout', '<= requestTimeout', this.headersTimeout);
     this.keepAliveTimeout = integerOption('keepAliveTimeout', options.keepAliveTimeout, 5000);
     this.keepAliveTimeoutBuffer = integerOption('keepAliveTimeoutBuffer', options.keepAliveTimeoutBuffer, 1000);
