@@ -1197,3 +1197,51 @@ anyBackend('a handler that answers without reading the body: the body is dropped
     }
   }
 });
+
+// server.setTimeout(ms) set every open connection's socket timeout at once. node:http's sets server.timeout, which
+// a connection takes when accepted, and again at each request after a keep-alive wait (its resetSocketTimeout):
+// a connection open before, that has not had a request answered yet, keeps its timeout (none).
+anyBackend('server.setTimeout(ms) applies to connections accepted after it, and to kept-alive ones from their next request, as node:http', async () => {
+  for (const [name, make] of [
+    ['node:http', http.createServer],
+    ['createServer', createServer as unknown as typeof http.createServer],
+  ] as const) {
+    const server = make((req, res) => {
+      if (req.url !== '/hang') res.end('ok');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as net.AddressInfo).port;
+    const timedOut: string[] = [];
+    const names = new Map<number, string>();
+    server.on('timeout', (socket: net.Socket) => {
+      timedOut.push(names.get(socket.remotePort!)!);
+      socket.destroy();
+    });
+    const connect = async (label: string): Promise<net.Socket> => {
+      const client = net.connect(port, '127.0.0.1');
+      client.on('error', () => {});
+      await once(client, 'connect');
+      names.set(client.localPort!, label);
+      return client;
+    };
+    try {
+      const keptAlive = await connect('kept alive');
+      keptAlive.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
+      await once(keptAlive, 'data');
+      const before = await connect('open before');
+      server.setTimeout(150);
+      const after = await connect('accepted after');
+      const clients = [keptAlive, before, after];
+      for (const client of clients) client.write('GET /hang HTTP/1.1\r\nhost: x\r\n\r\n');
+      await until(() => timedOut.length >= 2, 2000, 'two timeouts');
+      // Time for a third, had 'open before' taken the timeout too (its request was sent at the same moment).
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      assert.deepEqual(timedOut.sort(), ['accepted after', 'kept alive'], name);
+      for (const client of clients) client.destroy();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }
+});

@@ -129,6 +129,11 @@ export class NodeConnection implements SocketOwner {
   private refusedStatus = 0;
   /** The request the client's EOF cut short, left in `active` (refuse() with abortBody false): its answer, if it comes, replaces the status. */
   private refusedCut: Incoming | null = null;
+  /**
+   * Every response has finished and the connection waits for the next request (keepAliveTimeout on): that request
+   * starts with the server's timeout as the socket's, as node:http's resetSocketTimeout (server.setTimeout() since).
+   */
+  private keptAlive = false;
   /** A request without keep-alive was read: RFC 9112 9.6, nothing after it on the connection is processed. */
   private lastRead = false;
   private ended = false;
@@ -431,6 +436,10 @@ export class NodeConnection implements SocketOwner {
       return;
     }
 
+    if (this.keptAlive) {
+      this.keptAlive = false;
+      socket.timeout = server.timeout;
+    }
     this.requests++;
     const max = server.maxRequestsPerSocket;
     const dropped = max > 0 && this.requests > max;
@@ -547,6 +556,7 @@ export class NodeConnection implements SocketOwner {
       if (this.socket.writable && (active.length > 0 || this.refusedCut === null)) this.socket.write(statusOnly(this.refusedStatus));
       this.socket.end();
     } else if (active.length === 0) {
+      this.keptAlive = this.server.keepAliveTimeout > 0;
       if (this.phase === Phase.Idle) this.since = Date.now();
       if (this.server.closing && this.idle) this.socket.end();
     } else {

@@ -322,8 +322,9 @@ export class Server extends EventEmitter {
   }
 
   /**
-   * Sets `timeout` (socket inactivity, ms) for this server's connections; `callback` listens for 'timeout'.
-   * The socket it gets is the connection's net.Socket look-alike, typed as node:http types `req.socket`.
+   * Sets `timeout` (socket inactivity, ms); `callback` listens for 'timeout'. As node:http's, it applies to the
+   * connections accepted from now on, and to those open at their next request after a keep-alive wait, not at once.
+   * The socket the callback gets is the connection's net.Socket look-alike, typed as node:http types `req.socket`.
    */
   setTimeout(msOrCallback: number | ((socket: Socket) => void) = 0, callback?: (socket: Socket) => void): this {
     if (typeof msOrCallback === 'function') return this.setTimeout(this.timeout, msOrCallback);
@@ -332,7 +333,6 @@ export class Server extends EventEmitter {
     this.timeout = ms;
     this.socketTimeoutSet(ms);
     if (callback !== undefined) this.on('timeout', callback);
-    for (const connection of this.openConnections) connection.socket.timeout = ms;
     return this;
   }
 
