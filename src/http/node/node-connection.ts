@@ -32,6 +32,7 @@ import { nodeHttpError } from '../../sys/errors.js';
 import { ECONNRESET, EPIPE } from '../../sys/errno.js';
 import { lazyBuiltin } from '../../sys/builtins.js';
 import type { MessageClasses } from './listener-prototypes.js';
+import { checkEncodings } from './encoding-check.js';
 
 /** Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views, no copy. */
 // node:http's reason phrases, read by the first refusal: loaded on first use, not at import (../status.ts).
@@ -457,6 +458,7 @@ export class NodeConnection implements SocketOwner {
     }
 
     const res = new classes.ServerResponse(req) as unknown as Outgoing;
+    checkEncodings(res, http());
     res.shouldKeepAlive = parsed.keepAlive && !server.closing;
     res._keepAliveTimeout = server.keepAliveTimeout;
     res._maxRequestsPerSocket = max;
