@@ -318,6 +318,13 @@ export function invalidHeaderCharError(name: string): TypeError & { code: string
   return error;
 }
 
+/** Node's ERR_UNKNOWN_ENCODING, for a string written with an encoding Buffer does not know. */
+export function unknownEncodingError(encoding: string): TypeError & { code: string } {
+  const error = new TypeError(`Unknown encoding: ${encoding}`) as TypeError & { code: string };
+  error.code = 'ERR_UNKNOWN_ENCODING';
+  return error;
+}
+
 /** A request body read twice (the fetch API's own message). */
 export function bodyUsedError(): TypeError {
   return new TypeError('Body is unusable: Body has already been read');

@@ -10,7 +10,7 @@
 // every request whose handler runs is answered, and the connection ends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 
@@ -107,5 +107,60 @@ ioUringTest('a handler that throws, with a request pipelined behind it: the 500 
   } finally {
     client.destroy();
     server.close();
+  }
+});
+
+// An async handler that throws: its 500 comes from captureRejections, a microtask after the handlers of the
+// requests pipelined behind it ran. The 500 said close, and their answers were lost. node:http (with
+// captureRejections on, else its process ends) answers them all, its 500 keeping the connection. Now
+// the 500 keeps the connection when requests were read behind it, and the last of them not yet begun
+// (/late) says close.
+test('an async handler that throws, with requests pipelined behind it: each of them is answered, in order', async () => {
+  for (const [name, make] of [
+    ['node:http', http.createServer],
+    ['createServer', createServer as unknown as typeof http.createServer],
+  ] as const) {
+    const capture = EventEmitter.captureRejections;
+    EventEmitter.captureRejections = true;
+    const server = make(async (req, res) => {
+      if (req.url === '/throws') throw new Error('careless async handler');
+      if (req.url === '/late') await sleep(50);
+      res.end(`answer ${req.url}`);
+    });
+    EventEmitter.captureRejections = capture;
+    (server as unknown as { reportError: () => void }).reportError = () => {};
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    let received = '';
+    // Until the last answer, or the end of the connection (answers lost).
+    const answered = new Promise<void>((resolve) => {
+      client.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        if (received.endsWith('answer /late')) resolve();
+      });
+      client.on('close', resolve);
+    });
+    try {
+      await once(client, 'connect');
+      client.write(get('/a') + get('/throws') + get('/b') + get('/late'));
+      await answered;
+      const statuses = [...received.matchAll(/HTTP\/1.1 (\d+)/g)].map((m) => m[1]);
+      assert.deepEqual(statuses, ['200', '500', '200', '200'], `${name}: the client got ${JSON.stringify(received)}`);
+      assert.deepEqual(
+        [...received.matchAll(/answer \/[a-z]+/g)].map((m) => m[0]),
+        ['answer /a', 'answer /b', 'answer /late'],
+        name,
+      );
+      if (name === 'createServer' && backend() === 'io_uring') {
+        // The last response owed says close, and the connection ends after it.
+        assert.match(received.slice(received.lastIndexOf('HTTP/1.1')), /^connection: close\r$/im);
+        await once(client, 'end');
+      }
+    } finally {
+      client.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
   }
 });

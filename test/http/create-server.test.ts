@@ -433,6 +433,13 @@ test("the timeouts' and limits' defaults are node:http's", () => {
   assert.equal(tight.headersTimeout, http.createServer({ requestTimeout: 1000 }).headersTimeout, 'headersTimeout follows a short requestTimeout');
 });
 
+test('requestTimeout 0 turns the default headersTimeout off, as node:http (min(60 s, requestTimeout))', () => {
+  // It stayed 60 s: a server told to wait for requests for ever still cut slow heads at 60 s.
+  assert.equal(http.createServer({ requestTimeout: 0 }).headersTimeout, 0, "node:http's");
+  assert.equal(createServer({ requestTimeout: 0 }).headersTimeout, 0);
+  assert.equal(createServer({ requestTimeout: 0, headersTimeout: 500 }).headersTimeout, 500);
+});
+
 test("keepAliveTimeoutBuffer: an idle connection is kept that long past keepAliveTimeout (node:http's 1000 ms)", async () => {
   // node:http closes an idle kept-alive connection keepAliveTimeout + 1000 ms after its last response
   // (a setting since Node 24.6, a constant before), so that a client reusing it just before the
@@ -1214,5 +1221,53 @@ test('a pipelined response ended by write() then end() while the one before it s
     assert.match(data, /slow body[\s\S]*body of \/a[\s\S]*slow body[\s\S]*body of \/b/);
   } finally {
     await closed(server);
+  }
+});
+
+// server.setTimeout(ms) set every open connection's socket timeout at once. node:http's sets server.timeout, which
+// a connection takes when accepted, and again at each request after a keep-alive wait (its resetSocketTimeout):
+// a connection open before, that has not had a request answered yet, keeps its timeout (none).
+anyBackend('server.setTimeout(ms) applies to connections accepted after it, and to kept-alive ones from their next request, as node:http', async () => {
+  for (const [name, make] of [
+    ['node:http', http.createServer],
+    ['createServer', createServer as unknown as typeof http.createServer],
+  ] as const) {
+    const server = make((req, res) => {
+      if (req.url !== '/hang') res.end('ok');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as net.AddressInfo).port;
+    const timedOut: string[] = [];
+    const names = new Map<number, string>();
+    server.on('timeout', (socket: net.Socket) => {
+      timedOut.push(names.get(socket.remotePort!)!);
+      socket.destroy();
+    });
+    const connect = async (label: string): Promise<net.Socket> => {
+      const client = net.connect(port, '127.0.0.1');
+      client.on('error', () => {});
+      await once(client, 'connect');
+      names.set(client.localPort!, label);
+      return client;
+    };
+    try {
+      const keptAlive = await connect('kept alive');
+      keptAlive.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
+      await once(keptAlive, 'data');
+      const before = await connect('open before');
+      server.setTimeout(150);
+      const after = await connect('accepted after');
+      const clients = [keptAlive, before, after];
+      for (const client of clients) client.write('GET /hang HTTP/1.1\r\nhost: x\r\n\r\n');
+      await until(() => timedOut.length >= 2, 2000, 'two timeouts');
+      // Time for a third, had 'open before' taken the timeout too (its request was sent at the same moment).
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      assert.deepEqual(timedOut.sort(), ['accepted after', 'kept alive'], name);
+      for (const client of clients) client.destroy();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   }
 });

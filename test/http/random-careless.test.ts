@@ -17,7 +17,9 @@
 //     Content-Length, 431 head over the limit) and the connection closes; so
 //     does a `Connection: close` request after its response, and nothing
 //     pipelined behind either is answered; a handler's throw or rejection is
-//     a 500 (serve(): the connection goes on; createServer(): it closes);
+//     a 500 (serve(): the connection goes on; createServer(): it closes after
+//     the 500, or, when requests behind it were read by then, after the last
+//     of their answers, any of which may then say close);
 //   - a client that half-closes gets the responses owed, then the close;
 //   - a client that resets or leaves gets a prefix of its responses;
 //   - nothing hangs (a deadline per seed), no rejection goes unhandled, no
@@ -197,6 +199,11 @@ interface Expected {
   body: Buffer | null;
   /** The server closes after this response. */
   closes: boolean;
+  /**
+   * createServer: a handler's failure at or before this request: the server may close after this response (which
+   * then says close). A rejection is answered once the requests read behind it have run their handlers (docs/http.md).
+   */
+  mayClose?: boolean;
 }
 
 interface PlannedRequest {
@@ -267,6 +274,7 @@ function makePlan(kind: Kind, seed: number): ConnPlan[] {
     const requests: PlannedRequest[] = [];
     const n = int(r, 1, 8);
     let closed = false;
+    let failed = false;
     for (let i = 0; i < n; i++) {
       const waitFirst = i > 0 && r() < 0.3;
       const x = r();
@@ -320,8 +328,9 @@ function makePlan(kind: Kind, seed: number): ConnPlan[] {
         const failing = FAILING.has(mode);
         const status = failing ? 500 : 200;
         const answer = failing ? null : answerBody(conn, i, mode === 'now' || mode === 'noread' ? null : body, pad);
-        // createServer answers a handler's failure with Connection: close (docs/http.md).
-        expect = { status, body: answer, closes: close || (failing && kind === 'createServer') };
+        // createServer answers a handler's failure with Connection: close, or on the last request read behind it (docs/http.md).
+        failed ||= failing && kind === 'createServer';
+        expect = { status, body: answer, closes: close, mayClose: failed };
       }
       requests.push({ what: `#${i} ${mode} ${isChunked ? 'chunked' : 'length'} ${size} B, pad ${pad}${close ? ', close' : ''}`, bytes, waitFirst, expect });
       if (expect?.closes) closed = true;
@@ -570,7 +579,13 @@ async function runConnection(kind: Kind, port: number, plan: ConnPlan, stop: Abo
   const cutRequest = plan.ending === 'half-close-mid-request' && !sentAll ? expectedBefore : -1;
   // (createServer: a 400 may follow that request's own answer, as node:http's socketOnEnd writes it.)
   const answerable = cutRequest >= 0 ? cutRequest + 2 : expected.length;
+  /** The response that said close where the server may close (mayClose), if one did: the last. */
+  let closedAt = -1;
   for (let k = 0; k < received.length; k++) {
+    if (closedAt >= 0) {
+      problems.push(`response ${k} (${received[k]!.status}) follows response ${closedAt}, which said close`);
+      break;
+    }
     const got = received[k]!;
     if (k === cutRequest + 1 && cutRequest >= 0 && got.status === 400 && kind === 'createServer' && received[cutRequest]!.status !== 400) continue;
     const want = k < answerable && k <= cutRequest + (cutRequest >= 0 ? 0 : expected.length) ? expected[k] : undefined;
@@ -586,14 +601,16 @@ async function runConnection(kind: Kind, port: number, plan: ConnPlan, stop: Abo
         `response ${k}: body of ${got.body.length} B (${JSON.stringify(got.body.toString('latin1', 0, 60))}) is not the ${want.body.length} B the handler wrote (${JSON.stringify(want.body.toString('latin1', 0, 60))})`,
       );
     const says = (got.headers.get('connection') ?? '').toLowerCase() === 'close';
+    if (says && want.mayClose === true) closedAt = k;
     if (want.closes && !says && want.status < 400) problems.push(`response ${k}: no Connection: close, though the connection closes after it`);
     // (A response before a half-close may still say keep-alive, as node:http's do, or close.)
-    if (!want.closes && says && cutRequest < 0 && plan.ending !== 'half-close')
+    if (!want.closes && !want.mayClose && says && cutRequest < 0 && plan.ending !== 'half-close')
       problems.push(`response ${k}: Connection: close where the connection should go on`);
   }
   if (!cut && !stop.aborted) {
     // The responses owed all came (up to the first that closes), nothing more.
-    const owedNow = closing >= 0 ? Math.min(owed, closing + 1) : owed;
+    const ends = closedAt >= 0 && (closing < 0 || closedAt < closing) ? closedAt : closing;
+    const owedNow = ends >= 0 ? Math.min(owed, ends + 1) : owed;
     // serve(): a client that half-closed while a handler ran has left (docs/net.md, as node:http):
     // the response to come is dropped, and those behind it; the ones before it went out.
     const leftEarly = kind === 'serve' && (plan.ending === 'half-close' || plan.ending === 'half-close-mid-request');

@@ -30,6 +30,8 @@ export interface SocketOwner {
   close(): void;
   /** Ends gracefully: FIN after what was written, then a lingering close. */
   finish(): void;
+  /** The request listener of `res`, one of this connection's responses, threw or its promise rejected: answers it. */
+  failed(error: unknown, res: ServerResponse): void;
 }
 
 const HIGH_WATER_MARK = 16 * 1024;
@@ -85,7 +87,8 @@ export class HttpSocket extends EventEmitter {
 
   constructor(
     readonly stream: ServedStream,
-    private readonly owner: SocketOwner,
+    /** The connection (its requests' failures are answered there: the server finds it through req.socket). */
+    readonly owner: SocketOwner,
   ) {
     super();
     this.sender = new Sender(stream);

@@ -32,6 +32,7 @@ import { nodeHttpError } from '../../sys/errors.js';
 import { ECONNRESET, EPIPE } from '../../sys/errno.js';
 import { lazyBuiltin } from '../../sys/builtins.js';
 import type { MessageClasses } from './listener-prototypes.js';
+import { checkEncodings } from './encoding-check.js';
 
 /** Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views, no copy. */
 // node:http's reason phrases, read by the first refusal: loaded on first use, not at import (../status.ts).
@@ -53,7 +54,6 @@ export interface ConnectionHost extends EventEmitter {
   /** The classes a request that goes to 'request' first is built with (the first listener's prototypes, see listener-prototypes.ts). */
   requestClasses(): MessageClasses;
   handle(req: IncomingMessage, res: ServerResponse): void;
-  handlerFailed(error: unknown, res: ServerResponse): void;
   reportError(error: unknown): void;
   forget(connection: NodeConnection): void;
   socketTimeoutSet(ms: number): void;
@@ -131,6 +131,11 @@ export class NodeConnection implements SocketOwner {
   private refusedStatus = 0;
   /** The request the client's EOF cut short, left in `active` (refuse() with abortBody false): its answer, if it comes, replaces the status. */
   private refusedCut: Incoming | null = null;
+  /**
+   * Every response has finished and the connection waits for the next request (keepAliveTimeout on): that request
+   * starts with the server's timeout as the socket's, as node:http's resetSocketTimeout (server.setTimeout() since).
+   */
+  private keptAlive = false;
   /** A request without keep-alive was read: RFC 9112 9.6, nothing after it on the connection is processed. */
   private lastRead = false;
   private ended = false;
@@ -433,6 +438,10 @@ export class NodeConnection implements SocketOwner {
       return;
     }
 
+    if (this.keptAlive) {
+      this.keptAlive = false;
+      socket.timeout = server.timeout;
+    }
     this.requests++;
     const max = server.maxRequestsPerSocket;
     const dropped = max > 0 && this.requests > max;
@@ -450,6 +459,7 @@ export class NodeConnection implements SocketOwner {
     }
 
     const res = new classes.ServerResponse(req) as unknown as Outgoing;
+    checkEncodings(res, http());
     res.shouldKeepAlive = parsed.keepAlive && !server.closing;
     res._keepAliveTimeout = server.keepAliveTimeout;
     res._maxRequestsPerSocket = max;
@@ -483,11 +493,36 @@ export class NodeConnection implements SocketOwner {
         server.handle(req, res);
       }
     } catch (error) {
-      server.handlerFailed(error, res);
+      this.failed(error, res);
     }
-    // A response that already says close (the 500 of a handler that threw) is the last: nothing after it is read. The
-    // requests pipelined behind it ran their handlers, and their responses were lost when it closed the connection.
+    // A response that already says close is the last: nothing after it is read. The requests pipelined behind
+    // it ran their handlers, and their responses were lost when it closed the connection.
     if (res._last) this.lastRead = true;
+  }
+
+  /**
+   * A request listener threw, or its promise rejected (server.ts, captureRejections): the error is reported, and
+   * the client gets a 500 (the response is destroyed if it has begun, as node:http's). The 500 says close and
+   * nothing after it is read; but when requests were read behind it (pipelined: a rejection comes after the
+   * rest of the batch was dispatched), their handlers ran, and their answers go out first: the last of them
+   * says close instead, as after server.close() (or none does, if its head is out: the connection stays open,
+   * as node:http's).
+   */
+  failed(error: unknown, res: ServerResponse): void {
+    this.server.reportError(error);
+    if (res.writableEnded) return;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = 500;
+    if (this.active[this.active.length - 1]?.res === res) {
+      res.setHeader('connection', 'close');
+      this.lastRead = true;
+    } else {
+      this.lastResponses();
+    }
+    res.end();
   }
 
   private fill(req: Incoming, parsed: ParsedRequest): void {
@@ -533,6 +568,7 @@ export class NodeConnection implements SocketOwner {
       if (this.socket.writable && (active.length > 0 || this.refusedCut === null)) this.socket.write(statusOnly(this.refusedStatus));
       this.socket.end();
     } else if (active.length === 0) {
+      this.keptAlive = this.server.keepAliveTimeout > 0;
       if (this.phase === Phase.Idle) this.since = Date.now();
       if (this.server.closing && this.idle) this.socket.end();
     } else {

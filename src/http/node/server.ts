@@ -22,6 +22,7 @@ import { RECV_BUFFERS } from '../recv-buffers.js';
 import { listenArguments, type ListenOptions } from './listen-arguments.js';
 import { asTcp, type ServedStream } from './served-stream.js';
 import { NodeConnection } from './node-connection.js';
+import type { HttpSocket } from './http-socket.js';
 import { lazyBuiltin } from '../../sys/builtins.js';
 import { listenerClasses, type MessageClasses } from './listener-prototypes.js';
 
@@ -39,7 +40,7 @@ export interface ServerOptions {
   maxHeaderSize?: number;
   /** ms; default 300000, as node:http. */
   requestTimeout?: number;
-  /** ms; default min(60000, requestTimeout), as node:http. */
+  /** ms; default min(60000, requestTimeout), as node:http (0, off, when requestTimeout is 0). */
   headersTimeout?: number;
   /** ms; default 5000, as node:http. */
   keepAliveTimeout?: number;
@@ -121,7 +122,8 @@ export class Server extends EventEmitter {
     this.IncomingMessage = options.IncomingMessage ?? http().IncomingMessage;
     this.ServerResponse = options.ServerResponse ?? http().ServerResponse;
     this.requestTimeout = integerOption('requestTimeout', options.requestTimeout, 300_000);
-    this.headersTimeout = integerOption('headersTimeout', options.headersTimeout, Math.min(60_000, this.requestTimeout || 60_000));
+    // As node:http: requestTimeout 0 (off) turns the default headersTimeout off too.
+    this.headersTimeout = integerOption('headersTimeout', options.headersTimeout, Math.min(60_000, this.requestTimeout));
     if (this.requestTimeout > 0 && this.headersTimeout > this.requestTimeout) throw outOfRange('headersTimeout', '<= requestTimeout', this.headersTimeout);
     this.keepAliveTimeout = integerOption('keepAliveTimeout', options.keepAliveTimeout, 5000);
     this.keepAliveTimeoutBuffer = integerOption('keepAliveTimeoutBuffer', options.keepAliveTimeoutBuffer, 1000);
@@ -320,8 +322,9 @@ export class Server extends EventEmitter {
   }
 
   /**
-   * Sets `timeout` (socket inactivity, ms) for this server's connections; `callback` listens for 'timeout'.
-   * The socket it gets is the connection's net.Socket look-alike, typed as node:http types `req.socket`.
+   * Sets `timeout` (socket inactivity, ms); `callback` listens for 'timeout'. As node:http's, it applies to the
+   * connections accepted from now on, and to those open at their next request after a keep-alive wait, not at once.
+   * The socket the callback gets is the connection's net.Socket look-alike, typed as node:http types `req.socket`.
    */
   setTimeout(msOrCallback: number | ((socket: Socket) => void) = 0, callback?: (socket: Socket) => void): this {
     if (typeof msOrCallback === 'function') return this.setTimeout(this.timeout, msOrCallback);
@@ -330,7 +333,6 @@ export class Server extends EventEmitter {
     this.timeout = ms;
     this.socketTimeoutSet(ms);
     if (callback !== undefined) this.on('timeout', callback);
-    for (const connection of this.openConnections) connection.socket.timeout = ms;
     return this;
   }
 
@@ -422,23 +424,14 @@ export class Server extends EventEmitter {
     this.emit('request', req, res);
   }
 
-  /** captureRejections: a listener's rejected promise lands here (a 500 for 'request'). */
+  /** captureRejections: a listener's rejected promise lands here (a 500 for 'request', from its connection). */
   [Symbol.for('nodejs.rejection')](error: unknown, event: string, ...args: unknown[]): void {
-    if (event === 'request') this.handlerFailed(error, args[1] as ServerResponse);
-    else this.emit('error', error);
-  }
-
-  /** Reports a request listener's error and answers 500 (or destroys the response if it has begun). */
-  handlerFailed(error: unknown, res: ServerResponse): void {
-    this.reportError(error);
-    if (res.writableEnded) return;
-    if (!res.headersSent) {
-      res.statusCode = 500;
-      res.setHeader('connection', 'close');
-      res.end();
-    } else {
-      res.destroy();
+    if (event !== 'request') {
+      this.emit('error', error);
+      return;
     }
+    const res = args[1] as ServerResponse;
+    (res.req.socket as unknown as HttpSocket).owner.failed(error, res);
   }
 
   /** Where listener errors go: console.error. */
