@@ -424,13 +424,18 @@ function judge(c: Case, ringcore: Outcome, node: Outcome): string | null {
   // - after a response that closes the connection (an HTTP/1.0 keep-alive request answered without
   //   a length), whether either server ran the handler of a request pipelined behind it depends on
   //   whether its bytes came in the same read: the answers are the same, and ringcore's extra
-  //   handled requests are never answered.
+  //   handled requests are never answered;
+  // - the same, the other way (Node 24, 2 to 6 in 10 runs of 100 seeds): node:http ran the handler of a request
+  //   pipelined behind the HTTP/1.0 response that closes, whose abort destroyed the socket with that response, and
+  //   those before it, still unsent: the client of seeds 71 and 88 got no answer at all, to requests sent whole.
+  //   node:http's answers are a prefix of ringcore's, and its handlers ringcore's and more.
   const prefix = (x: string[], y: string[]) => x.length < y.length && x.every((line, i) => y[i] === line);
   if (c.halfClose && !ringcore.hung && prefix(node.responses, ringcore.responses) && b.every((line, i) => a[i] === line || line.endsWith(' aborted'))) {
     return null;
   }
   const closed = ringcore.responses.at(-1)?.includes(' keep-alive=false ') === true && a[answered - 1]?.split(' ')[2] === '1.0';
   if (closed && JSON.stringify(ringcore.responses) === JSON.stringify(node.responses) && b.every((line, i) => a[i] === line)) return null;
+  if (closed && prefix(node.responses, ringcore.responses) && !node.hung && b.length > a.length && a.every((line, i) => b[i] === line)) return null;
   if (ringcore.hung && !node.hung) return 'ringcore leaves the connection open where node:http closes it';
   const refused = last !== undefined && /^[45]\d\d$/.test(last);
   if (refused && a.every((line, i) => b[i] === line)) return `stricter (unlisted): ringcore refuses with ${last}`;
