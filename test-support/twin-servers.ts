@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 
 import { createServer, type Server } from '../src/http/index.js';
+import { runtime } from '../src/sys/runtime.js';
 
 export type AnyServer = Server | http.Server;
 /** A createServer, called as node:http's is: `([options], [listener])` (@hono/node-server passes options first). */
@@ -20,6 +21,16 @@ export interface Side {
   base: string;
   /** Connections the server accepted. */
   connections: () => number;
+}
+
+/**
+ * node:http's createServer and ringcore's, named, for a check run on each in turn. node:http is the reference on
+ * Node only: Bun's and Deno's reimplement it with other behaviour (docs/architecture.md, "The test suite on Bun and
+ * Deno"), so there only ringcore's is checked.
+ */
+export function nodeHttpThenRingcore(): [name: 'node:http' | 'createServer', make: typeof http.createServer][] {
+  const ringcore: [name: 'createServer', make: typeof http.createServer] = ['createServer', createServer as unknown as typeof http.createServer];
+  return runtime === 'node' ? [['node:http', http.createServer], ringcore] : [ringcore];
 }
 
 /** Listens on 127.0.0.1, any port. */

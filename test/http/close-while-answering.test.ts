@@ -16,7 +16,7 @@ import net from 'node:net';
 
 import { backend } from '../../src/index.js';
 import { createServer } from '../../src/http/index.js';
-import { runtime } from '../../src/sys/runtime.js';
+import { nodeHttpThenRingcore } from '../../test-support/twin-servers.js';
 import { test as ioUringTest } from '../../test-support/backend.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -117,12 +117,7 @@ ioUringTest('a handler that throws, with a request pipelined behind it: the 500 
 // the 500 keeps the connection when requests were read behind it, and the last of them not yet begun
 // (/late) says close.
 test('an async handler that throws, with requests pipelined behind it: each of them is answered, in order', async () => {
-  for (const [name, make] of [
-    ['node:http', http.createServer],
-    ['createServer', createServer as unknown as typeof http.createServer],
-  ] as const) {
-    // node:http is the reference on Node only: Bun's and Deno's reimplement it otherwise (docs/architecture.md).
-    if (name === 'node:http' && runtime !== 'node') continue;
+  for (const [name, make] of nodeHttpThenRingcore()) {
     const capture = EventEmitter.captureRejections;
     EventEmitter.captureRejections = true;
     const server = make(async (req, res) => {

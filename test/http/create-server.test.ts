@@ -14,7 +14,7 @@ import { test as anyBackend } from 'node:test';
 
 import { addTraceListener, constants as C } from '../../src/index.js';
 import { createServer, type Server } from '../../src/http/index.js';
-import { runtime } from '../../src/sys/runtime.js';
+import { nodeHttpThenRingcore } from '../../test-support/twin-servers.js';
 import { netRing, recvBuffers } from '../../src/net/index.js';
 import { exchange, statuses } from '../../test-support/http.js';
 import { until } from '../../test-support/net.js';
@@ -1229,12 +1229,7 @@ test('a pipelined response ended by write() then end() while the one before it s
 // a connection takes when accepted, and again at each request after a keep-alive wait (its resetSocketTimeout):
 // a connection open before, that has not had a request answered yet, keeps its timeout (none).
 anyBackend('server.setTimeout(ms) applies to connections accepted after it, and to kept-alive ones from their next request, as node:http', async () => {
-  for (const [name, make] of [
-    ['node:http', http.createServer],
-    ['createServer', createServer as unknown as typeof http.createServer],
-  ] as const) {
-    // node:http is the reference on Node only: Bun's and Deno's reimplement it otherwise (docs/architecture.md).
-    if (name === 'node:http' && runtime !== 'node') continue;
+  for (const [name, make] of nodeHttpThenRingcore()) {
     const server = make((req, res) => {
       if (req.url !== '/hang') res.end('ok');
     });
