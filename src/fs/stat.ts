@@ -12,6 +12,7 @@ import { errnoException, invalidArgType } from '../sys/errors.js';
 import { native } from '../sys/native.js';
 import { SYS_statx } from '../sys/syscalls.js';
 import { type BigIntStats, decodeStatxBigInt } from './bigint-stats.js';
+import { fstatCached, NOT_CACHED, statCached } from './cached-stat.js';
 import { FileType } from './file-type.js';
 import { defineDateAccessors, setDates } from './stat-dates.js';
 import { checkOptions, ringOf, type FsOptions } from './options.js';
@@ -182,6 +183,23 @@ export function isEmptyFileNow(path: Buffer): boolean {
   return (out[STATX.stx_mode >> 2]! & S_IFMT) === S_IFREG && out[STATX.stx_size >> 2] === 0 && out[(STATX.stx_size >> 2) + 1] === 0;
 }
 
+/**
+ * stat or lstat answered on this thread when the kernel has the answer in memory (cached-stat.ts):
+ * the Stats, or undefined when the STATX op must ask. A cached lookup's ENOENT or ENOTDIR throws.
+ */
+function statInMemory(syscall: 'stat' | 'lstat', path: Buffer, shown: string | undefined, bigint: boolean): Stats | BigIntStats | undefined {
+  const status = statCached(path, syscall === 'lstat', nowWords);
+  if (status === NOT_CACHED) return undefined;
+  if (status < 0) throw errnoException(status, syscall, shown === undefined ? undefined : { path: shown });
+  return bigint ? decodeStatxBigInt(nowWords) : decodeStatx(nowWords);
+}
+
+/** fstat(fd) answered on this thread when fd's file is on a local filesystem; undefined when the STATX op must ask. */
+export function fstatInMemory(fd: number, bigint: boolean): Stats | BigIntStats | undefined {
+  if (fstatCached(fd, nowWords) === NOT_CACHED) return undefined;
+  return bigint ? decodeStatxBigInt(nowWords) : decodeStatx(nowWords);
+}
+
 /** Stats of the file at `path`, following symlinks. */
 export async function stat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
 export async function stat(path: PathLike, options?: StatOptions & { bigint?: false }): Promise<Stats>;
@@ -190,6 +208,8 @@ export async function stat(path: PathLike, options?: StatOptions): Promise<Stats
   const p = toCPath(path);
   const o = checkStatOptions(options);
   if (usesNode()) return (await nodeFs()).stat(path, o, false);
+  const now = o.signal?.aborted === true ? undefined : statInMemory('stat', p.bytes, p.text, o.bigint === true);
+  if (now !== undefined) return now;
   return ringOf(o).submit(statxSpec('stat', C.AT_FDCWD, p.bytes, 0, p.text, o.bigint === true), { signal: o.signal });
 }
 
@@ -201,5 +221,7 @@ export async function lstat(path: PathLike, options?: StatOptions): Promise<Stat
   const p = toCPath(path);
   const o = checkStatOptions(options);
   if (usesNode()) return (await nodeFs()).stat(path, o, true);
+  const now = o.signal?.aborted === true ? undefined : statInMemory('lstat', p.bytes, p.text, o.bigint === true);
+  if (now !== undefined) return now;
   return ringOf(o).submit(statxSpec('lstat', C.AT_FDCWD, p.bytes, C.AT_SYMLINK_NOFOLLOW, p.text, o.bigint === true), { signal: o.signal });
 }

@@ -965,6 +965,12 @@ export const AT_SYMLINK_FOLLOW = 0x400;
 export const AT_EMPTY_PATH = 0x1000;
 /** STATX: do what stat(2) does about syncing with a remote fs. */
 export const AT_STATX_SYNC_AS_STAT = 0x0000;
+/** statx(2): answer from the attributes the kernel holds, never asking a remote fs (local ones ignore it). */
+export const AT_STATX_DONT_SYNC = 0x4000;
+/** open(2): an fd naming the file, opened for nothing (the same on x86_64 and arm64). */
+export const O_PATH = 0o10000000;
+/** openat2(2)'s resolve: fail with EAGAIN unless the whole lookup can be answered from the kernel's caches (Linux 5.12). */
+export const RESOLVE_CACHED = 0x20;
 /** open(2): close the fd on exec. ringcore sets it on every fd it opens. */
 export const O_CLOEXEC = 0o2000000;
 /** eventfd2 flags: close on exec, and reads that never block. */
@@ -981,6 +987,23 @@ export const STATX_SIZE = 0x0200;
 export const STATX_BASIC_STATS = 0x07ff;
 /** statx mask: the birth time. */
 export const STATX_BTIME = 0x0800;
+/** statx mask: stx_mnt_id as a mount ID never reused while the system runs (Linux 6.8). */
+export const STATX_MNT_ID_UNIQUE = 0x4000;
+/**
+ * struct statfs f_type values (<linux/magic.h>) of the filesystems whose getattr answers from memory, once the
+ * lookup is cached: no network, no user-space server (FUSE). ext2, ext3 and ext4 share one.
+ */
+export const LOCAL_FS_MAGICS: readonly number[] = [
+  0xef53, // ext2/3/4
+  0x58465342, // xfs
+  0x9123683e, // btrfs
+  0xf2f52010, // f2fs
+  0x01021994, // tmpfs (and devtmpfs)
+  0x858458f6, // ramfs
+  0x794c7630, // overlayfs (containers' root)
+  0x9fa0, // proc
+  0x62656572, // sysfs
+];
 /** RENAMEAT: fail with EEXIST if the new path exists. */
 export const RENAME_NOREPLACE = 1 << 0;
 /** fcntl(2): read the file status flags (O_APPEND, O_NONBLOCK...). */

@@ -4,6 +4,7 @@
 // 0.7 ms (docs/performance.md, "Import cost"). test/sys/errno.test.ts compares
 // them with <errno.h> and with os.constants.errno.
 
+export const EPERM = 1;
 export const ENOENT = 2;
 export const EINTR = 4;
 export const EBADF = 9;
@@ -12,6 +13,7 @@ export const ENOMEM = 12;
 export const EBUSY = 16;
 export const EEXIST = 17;
 export const EXDEV = 18;
+export const ENOTDIR = 20;
 export const EISDIR = 21;
 export const EINVAL = 22;
 export const ENFILE = 23;

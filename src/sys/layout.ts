@@ -175,6 +175,20 @@ export const PROBE_OP = {
   flags: 2,
 } as const;
 
+/** struct open_how (<linux/openat2.h>): openat2(2)'s second argument, three u64. */
+export const OPEN_HOW = {
+  size: 24,
+  flags: 0,
+  mode: 8,
+  resolve: 16,
+} as const;
+
+/** struct statfs on 64-bit Linux (x86_64 and arm64): fstatfs(2) fills 120 bytes; only f_type (a long) is read. */
+export const STATFS = {
+  size: 120,
+  f_type: 0,
+} as const;
+
 /** struct __kernel_timespec: TIMEOUT and LINK_TIMEOUT read it (s64 tv_sec, s64 tv_nsec). */
 export const TIMESPEC = {
   size: 16,
@@ -370,6 +384,8 @@ export const STATX = {
   stx_rdev_minor: 132,
   stx_dev_major: 136,
   stx_dev_minor: 140,
+  /** u64: the mount's ID (unique with STATX_MNT_ID_UNIQUE). */
+  stx_mnt_id: 144,
 } as const;
 
 /** struct statx_timestamp, inside struct statx. */

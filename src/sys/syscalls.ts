@@ -37,7 +37,9 @@ export type SyscallName =
   | 'statx'
   | 'fchmod'
   | 'fchown'
-  | 'utimensat';
+  | 'utimensat'
+  | 'openat2'
+  | 'fstatfs';
 
 export type SyscallTable = { readonly [K in SyscallName]: number };
 
@@ -74,6 +76,8 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     fchmod: 91,
     fchown: 93,
     utimensat: 280,
+    openat2: 437,
+    fstatfs: 138,
   },
   arm64: {
     io_uring_setup: 425,
@@ -106,6 +110,8 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     fchmod: 52,
     fchown: 55,
     utimensat: 88,
+    openat2: 437,
+    fstatfs: 44,
   },
 };
 
@@ -147,3 +153,5 @@ export const SYS_statx = SYSCALLS.statx;
 export const SYS_fchmod = SYSCALLS.fchmod;
 export const SYS_fchown = SYSCALLS.fchown;
 export const SYS_utimensat = SYSCALLS.utimensat;
+export const SYS_openat2 = SYSCALLS.openat2;
+export const SYS_fstatfs = SYSCALLS.fstatfs;

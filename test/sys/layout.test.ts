@@ -35,7 +35,9 @@ type LayoutName =
   | 'IO_URING_RECVMSG_OUT'
   | 'RSRC_REGISTER'
   | 'FILES_UPDATE'
-  | 'GETEVENTS_ARG';
+  | 'GETEVENTS_ARG'
+  | 'OPEN_HOW'
+  | 'STATFS';
 
 /** Each layout.ts object and the C struct it describes. */
 const STRUCTS: { readonly [K in LayoutName]: string } = {
@@ -62,6 +64,8 @@ const STRUCTS: { readonly [K in LayoutName]: string } = {
   RSRC_REGISTER: 'io_uring_rsrc_register',
   FILES_UPDATE: 'io_uring_files_update',
   GETEVENTS_ARG: 'io_uring_getevents_arg',
+  OPEN_HOW: 'open_how',
+  STATFS: 'statfs',
 };
 
 /**
@@ -111,6 +115,8 @@ const c = cHeaders('layout', [
   '#include <linux/io_uring.h>',
   '#include <linux/time_types.h>',
   '#include <linux/stat.h>',
+  '#include <linux/openat2.h>',
+  '#include <sys/statfs.h>',
   '#include <sys/uio.h>',
   '#include <sys/socket.h>',
   '#include <sys/un.h>',

@@ -1,0 +1,114 @@
+// stat, lstat and FileHandle.stat answered on the calling thread (src/fs/cached-stat.ts): a
+// cached lookup on a local filesystem submits no STATX; anything else still goes to the op, with
+// the same answers and errors as node:fs.
+import { test as nodeTest, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as nodeFs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { defaultRing } from '../../src/index.js';
+import * as fs from '../../src/fs/index.js';
+import { test } from '../../test-support/backend.js';
+import { linuxBefore } from '../../test-support/kernel.js';
+
+const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-stat-in-memory-'));
+after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
+
+/** STATX_MNT_ID_UNIQUE, which tells one mount from another for good, is Linux 6.8's. */
+const noFastPath = linuxBefore(6, 8) ? 'this kernel has no STATX_MNT_ID_UNIQUE (Linux 6.8): every stat is a STATX op' : undefined;
+
+/** STATX ops (and any other SQEs) the default ring has been given since `before`. */
+function sqesSince(before: number): number {
+  const ring = defaultRing();
+  return ring.stats.submitted + ring.uring.sqPending() - before;
+}
+
+function sameAsNode(mine: fs.Stats, theirs: nodeFs.Stats, what: string): void {
+  for (const f of ['dev', 'ino', 'mode', 'nlink', 'size', 'blocks', 'mtimeMs', 'ctimeMs', 'birthtimeMs'] as const)
+    assert.equal(mine[f], theirs[f], `${what}: ${f}`);
+}
+
+test('stat, lstat and FileHandle.stat of files on a local filesystem submit no STATX and match node:fs', async (t) => {
+  if (noFastPath) return void t.skip(noFastPath);
+  const file = join(dir, 'file');
+  nodeFs.writeFileSync(file, 'x'.repeat(5000));
+  const link = join(dir, 'link');
+  nodeFs.symlinkSync(file, link);
+  await using handle = await fs.open(file);
+  // The first calls learn each mount's filesystem; node:fs's calls put the lookups in the kernel's cache.
+  for (const p of [file, link, dir, '/dev/null']) {
+    nodeFs.statSync(p);
+    nodeFs.lstatSync(p);
+    await fs.stat(p);
+    await fs.lstat(p);
+  }
+  const before = defaultRing().stats.submitted + defaultRing().uring.sqPending();
+  sameAsNode(await fs.stat(file), nodeFs.statSync(file), 'stat file');
+  sameAsNode(await fs.stat(link), nodeFs.statSync(link), 'stat link');
+  sameAsNode(await fs.lstat(link), nodeFs.lstatSync(link), 'lstat link');
+  assert.ok((await fs.lstat(link)).isSymbolicLink());
+  sameAsNode(await fs.stat(dir), nodeFs.statSync(dir), 'stat dir');
+  sameAsNode(await fs.stat('/dev/null'), nodeFs.statSync('/dev/null'), 'stat /dev/null');
+  sameAsNode(await handle.stat(), nodeFs.statSync(file), 'FileHandle.stat');
+  assert.equal((await fs.stat(file, { bigint: true })).size, 5000n);
+  assert.equal(sqesSince(before), 0, 'no SQE for a stat the kernel answers from memory');
+});
+
+test("ENOENT and ENOTDIR are node:fs's errors; a cached lookup's ENOENT needs no op", async (t) => {
+  if (noFastPath) return void t.skip(noFastPath);
+  const file = join(dir, 'plain');
+  nodeFs.writeFileSync(file, '');
+  // The kernel answers ENOENT from a cached negative lookup; a file as a directory it leaves to a real lookup (EAGAIN).
+  for (const [path, code, sqes] of [
+    [join(dir, 'missing'), 'ENOENT', 0],
+    [join(file, 'below'), 'ENOTDIR', 2],
+  ] as const) {
+    const theirs = (() => {
+      try {
+        nodeFs.statSync(path);
+      } catch (error) {
+        return error as NodeJS.ErrnoException;
+      }
+      throw new Error(`node:fs found ${path}`);
+    })();
+    const before = defaultRing().stats.submitted + defaultRing().uring.sqPending();
+    await assert.rejects(fs.stat(path), { code, errno: theirs.errno, syscall: 'stat', path, message: theirs.message });
+    await assert.rejects(fs.lstat(path), { code, syscall: 'lstat', path });
+    assert.equal(sqesSince(before), sqes, `${code}: STATX ops`);
+  }
+});
+
+test('a file on a filesystem outside the local list (devpts) is asked by the STATX op, with the same answer', async (t) => {
+  const ptmx = '/dev/pts/ptmx';
+  if (!nodeFs.existsSync(ptmx)) return void t.skip(`${ptmx} is missing: no devpts mounted here`);
+  const before = defaultRing().stats.submitted + defaultRing().uring.sqPending();
+  sameAsNode(await fs.stat(ptmx), nodeFs.statSync(ptmx), 'stat /dev/pts/ptmx');
+  assert.equal(sqesSince(before), 1, 'one STATX op');
+});
+
+test('a lookup not in the kernel cache goes to the STATX op', async (t) => {
+  const dropCaches = '/proc/sys/vm/drop_caches';
+  try {
+    nodeFs.accessSync(dropCaches, nodeFs.constants.W_OK);
+  } catch {
+    return void t.skip(`${dropCaches} is not writable here (not root): the kernel's lookup cache cannot be emptied`);
+  }
+  const deep = join(dir, 'cold', 'a', 'b');
+  nodeFs.mkdirSync(deep, { recursive: true });
+  const file = join(deep, 'file');
+  nodeFs.writeFileSync(file, 'cold');
+  const expected = nodeFs.statSync(file);
+  nodeFs.writeFileSync(dropCaches, '2');
+  const before = defaultRing().stats.submitted + defaultRing().uring.sqPending();
+  sameAsNode(await fs.stat(file), expected, 'stat after the dentries were dropped');
+  assert.equal(sqesSince(before), 1, 'one STATX op');
+});
+
+nodeTest('an aborted signal still rejects with AbortError, before any system call', async () => {
+  const file = join(dir, 'aborted');
+  nodeFs.writeFileSync(file, '');
+  await assert.rejects(fs.stat(file, { signal: AbortSignal.abort() }), { name: 'AbortError' });
+  await using handle = await fs.open(file);
+  await assert.rejects(handle.stat({ signal: AbortSignal.abort() }), { name: 'AbortError' });
+});
