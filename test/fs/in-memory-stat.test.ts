@@ -25,8 +25,9 @@ function sqesSince(before: number): number {
 }
 
 function sameAsNode(mine: fs.Stats, theirs: nodeFs.Stats, what: string): void {
-  for (const f of ['dev', 'ino', 'mode', 'nlink', 'size', 'blocks', 'mtimeMs', 'ctimeMs', 'birthtimeMs'] as const)
-    assert.equal(mine[f], theirs[f], `${what}: ${f}`);
+  for (const f of ['dev', 'ino', 'mode', 'nlink', 'size', 'blocks'] as const) assert.equal(mine[f], theirs[f], `${what}: ${f}`);
+  // Whole ms: Deno's node:fs drops the fraction, and gives ctimeMs in whole seconds (test/fs/stat.test.ts checks every field against Node's).
+  assert.equal(Math.floor(mine.mtimeMs), Math.floor(theirs.mtimeMs), `${what}: mtimeMs`);
 }
 
 test('stat, lstat and FileHandle.stat of files on a local filesystem submit no STATX and match node:fs', async (t) => {
