@@ -24,7 +24,9 @@ export const httpHello: ScenarioDef = {
     'SO_REUSEPORT) against node:http under `cluster` with two workers. nginx, the other reference, has rows of its own ' +
     "(its figure in the Node column): Debian's package, one worker process, `return 200 'Hello, World!'` with " +
     '`default_type text/plain` and the access log off: the same 13-byte body, under its own headers ' +
-    '(bench/lib/nginx.ts). Requests per second, higher is better; p99 latency in the reading. Quick mode: c=64 only, 1 s runs, no warm-up.',
+    "(bench/lib/nginx.ts). Requests per second, higher is better; p99 latency in the reading, and the server's CPU time per " +
+    'request (its process tree, /proc, over the measured run; wrk on the same 2 vCPUs takes about as much again, so the rps ' +
+    "ratio moves with wrk's share and the CPU ratio says what each server costs). Quick mode: c=64 only, 1 s runs, no warm-up.",
   plan(mode) {
     const { connections, seconds, warmupSeconds } = SETTINGS[mode];
     const runs: RunSpec[] = [];
@@ -74,6 +76,10 @@ function readHttp(result: ScenarioResult): string {
   const p99 = (id: string) => sampleMedian(result, id, 'p99Ms');
   const rps = (id: string) => result.runs.find((r) => r.id === id)?.median;
   const k = (v: number | undefined) => (v === undefined ? '–' : `${(v / 1000).toFixed(1)}k`);
+  const cpu = (id: string) => {
+    const us = sampleMedian(result, id, 'serverCpuUsPerRequest');
+    return us === undefined ? '–' : `${us.toFixed(2)} µs`;
+  };
   const ms = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(v < 10 ? 2 : 0)} ms`);
   const parts: string[] = [];
   for (const c of [64, 256, 1000]) {
@@ -88,6 +94,8 @@ function readHttp(result: ScenarioResult): string {
         (bun ? `; Bun.serve ${k(bun)} (p99 ${ms(p99(`bun-c${c}`))}), ringcore at ${(ring / bun).toFixed(2)}× Bun` : '; Bun.serve not measured') +
         (nginx ? `; nginx ${k(nginx)} (p99 ${ms(p99(`nginx-c${c}`))}), ringcore at ${(ring / nginx).toFixed(2)}× nginx.` : '; nginx not measured.'),
     );
+    const cpus = [`ringcore-c${c}`, `node-c${c}`, `bun-c${c}`, `nginx-c${c}`].map((id) => cpu(id));
+    if (cpus[0] !== '–') parts.push(`Server CPU per request at c=${c}: ringcore ${cpus[0]}, node:http ${cpus[1]}, Bun ${cpus[2]}, nginx ${cpus[3]}.`);
   }
   const errors = result.runs.flatMap((r) => r.samples.map((s) => Number(s.socketErrors ?? 0) + Number(s.non2xx ?? 0))).reduce((a, b) => a + b, 0);
   parts.push(errors === 0 ? 'No socket errors or non-2xx responses in any run.' : `Socket errors or non-2xx responses, all runs together: ${errors}.`);
