@@ -6,7 +6,7 @@ import { fileTooLargeError, type ErrorContext } from '../sys/errors.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { MAX_IO } from './args.js';
 import { readSpec } from './ops.js';
-import { fstatSpec } from './stat.js';
+import { fstatInMemory, fstatSpec } from './stat.js';
 
 /** Bytes per read of the pipelined paths (readFile, copyFile, cat): measured, see docs/fs.md. */
 const CHUNK = 256 * 1024;
@@ -131,7 +131,8 @@ const PROBE = 16 * 1024;
  * to its end. The first READ (PROBE bytes) usually gets a small file whole; a
  * second READ returning 0 confirms the end. That spares small files the
  * STATX, which io_uring always hands to a worker thread, where READs of cached
- * pages complete inline. A file that fills the probe is STATXed: a regular one
+ * pages complete inline. A file that fills the probe is stat'ed (statx(2) on
+ * this thread on a local filesystem, else a STATX op): a regular one
  * is then read up to that size into one buffer, DEPTH chunks in flight (what
  * it grows by after the STATX is left for the next read, as Node's readFile;
  * what it shrinks by cuts the result); anything else (a pipe, /proc's files of
@@ -155,7 +156,8 @@ export async function readWhole(
     if (more === 0) return Buffer.from(probe.subarray(0, n)); // an exact-size copy: the probe is not kept
     return readToEnd(ring, target, signal, context, probe.subarray(0, n + more), fixed, at < 0 ? -1 : at + n + more);
   }
-  const stats = await ring.submit(fstatSpec(fd, context?.path), { signal });
+  // An open file on a local filesystem: statx(2) here, not a STATX op's trip through io-wq (cached-stat.ts).
+  const stats = fstatInMemory(fd, false) ?? (await ring.submit(fstatSpec(fd, context?.path), { signal }));
   if (stats.size > MAX_IO) {
     throw fileTooLargeError(stats.size);
   }

@@ -195,6 +195,8 @@ function statInMemory(syscall: 'stat' | 'lstat', path: Buffer, shown: string | u
 }
 
 /** fstat(fd) answered on this thread when fd's file is on a local filesystem; undefined when the STATX op must ask. */
+export function fstatInMemory(fd: number, bigint: false): Stats | undefined;
+export function fstatInMemory(fd: number, bigint: boolean): Stats | BigIntStats | undefined;
 export function fstatInMemory(fd: number, bigint: boolean): Stats | BigIntStats | undefined {
   if (fstatCached(fd, nowWords) === NOT_CACHED) return undefined;
   return bigint ? decodeStatxBigInt(nowWords) : decodeStatx(nowWords);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { defaultRing } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { test } from '../../test-support/backend.js';
-import { linuxBefore } from '../../test-support/kernel.js';
+import { linuxBefore, opcodesDuring } from '../../test-support/kernel.js';
+import * as C from '../../src/sys/constants.js';
 
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-stat-in-memory-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
@@ -78,6 +79,21 @@ test("ENOENT and ENOTDIR are node:fs's errors; a cached lookup's ENOENT needs no
     await assert.rejects(fs.lstat(path), { code, syscall: 'lstat', path });
     assert.equal(sqesSince(before), sqes, `${code}: STATX ops`);
   }
+});
+
+test('readFile of a file past its first read (64 KiB) stats it with no STATX op, and reads it whole', async (t) => {
+  if (noFastPath) return void t.skip(noFastPath);
+  const file = join(dir, 'sixty-four');
+  const bytes = Buffer.alloc(64 * 1024 + 5, 7);
+  nodeFs.writeFileSync(file, bytes);
+  await fs.readFile(file); // learns the mount
+  let read: Buffer | undefined;
+  const opcodes = await opcodesDuring(defaultRing(), async () => {
+    read = await fs.readFile(file);
+  });
+  assert.ok(read?.equals(bytes), 'the whole file');
+  assert.ok(opcodes.has(C.IORING_OP_READ), 'the file was read by READ ops');
+  assert.ok(!opcodes.has(C.IORING_OP_STATX), `no STATX: ${[...opcodes].join(', ')}`);
 });
 
 test('a file on a filesystem outside the local list (devpts) is asked by the STATX op, with the same answer', async (t) => {
