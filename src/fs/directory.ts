@@ -18,7 +18,7 @@ import { toMode } from './flags.js';
 import { unlinkSpec } from './names.js';
 import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
 import { toCPath, type PathLike } from './path.js';
-import { statxSpec } from './stat.js';
+import { statPath } from './stat.js';
 import { EEXIST, EISDIR, ENOENT } from '../sys/errno.js';
 
 const fsPromises = lazyBuiltin<typeof FsPromises>('node:fs/promises');
@@ -68,7 +68,7 @@ async function mkdirp(ring: Ring, path: string, mode: number, signal: AbortSigna
     const errno = (error as { errno?: number }).errno;
     if (errno === -EEXIST) {
       // An existing directory is fine; an existing file is not.
-      const stats = await ring.submit(statxSpec('stat', C.AT_FDCWD, p.bytes, 0, p.text), { signal });
+      const stats = await statPath(ring, 'stat', p, false, signal);
       if (stats.isDirectory()) return undefined;
       throw error;
     }
@@ -101,7 +101,7 @@ export interface RmOptions extends FsOptions {
 }
 
 /**
- * rm: lstat (STATX), then UNLINKAT, or for a directory with `recursive` its
+ * rm: lstat (statPath: on this thread or a STATX), then UNLINKAT, or for a directory with `recursive` its
  * entries (readdir: node:fs) and then UNLINKAT with AT_REMOVEDIR. `force`
  * ignores a missing path.
  */
@@ -124,7 +124,7 @@ export async function rm(path: PathLike, options?: RmOptions): Promise<void> {
 
 async function remove(ring: Ring, path: string, recursive: boolean, signal: AbortSignal | undefined): Promise<void> {
   const p = toCPath(path);
-  const stats = await ring.submit(statxSpec('lstat', C.AT_FDCWD, p.bytes, C.AT_SYMLINK_NOFOLLOW, p.text), { signal });
+  const stats = await statPath(ring, 'lstat', p, false, signal);
   if (!stats.isDirectory()) return ring.submit(unlinkSpec(p, false), { signal });
   if (!recursive) throw errnoException(-EISDIR, 'rm', { path });
   const entries = await fsPromises().readdir(path);

@@ -16,7 +16,8 @@ import { fstatCached, NOT_CACHED, statCached } from './cached-stat.js';
 import { FileType } from './file-type.js';
 import { defineDateAccessors, setDates } from './stat-dates.js';
 import { checkOptions, ringOf, type FsOptions } from './options.js';
-import { EMPTY_PATH, toCPath, type PathLike } from './path.js';
+import { type CPath, EMPTY_PATH, toCPath, type PathLike } from './path.js';
+import type { Ring } from '../driver/ring.js';
 
 const MASK = C.STATX_BASIC_STATS | C.STATX_BTIME;
 
@@ -202,6 +203,19 @@ export function fstatInMemory(fd: number, bigint: boolean): Stats | BigIntStats 
   return bigint ? decodeStatxBigInt(nowWords) : decodeStatx(nowWords);
 }
 
+/**
+ * stat or lstat of a path for stat(), lstat() and the runtime's own checks (mkdir -p, rm): on this
+ * thread when the kernel has the answer in memory, else a STATX op on `ring`.
+ */
+export function statPath(ring: Ring, syscall: 'stat' | 'lstat', path: CPath, bigint: false, signal: AbortSignal | undefined): Promise<Stats>;
+export function statPath(ring: Ring, syscall: 'stat' | 'lstat', path: CPath, bigint: boolean, signal: AbortSignal | undefined): Promise<Stats | BigIntStats>;
+export async function statPath(ring: Ring, syscall: 'stat' | 'lstat', path: CPath, bigint: boolean, signal: AbortSignal | undefined): Promise<Stats | BigIntStats> {
+  const now = signal?.aborted === true ? undefined : statInMemory(syscall, path.bytes, path.text, bigint);
+  if (now !== undefined) return now;
+  const flags = syscall === 'lstat' ? C.AT_SYMLINK_NOFOLLOW : 0;
+  return ring.submit(statxSpec(syscall, C.AT_FDCWD, path.bytes, flags, path.text, bigint), { signal });
+}
+
 /** Stats of the file at `path`, following symlinks. */
 export async function stat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
 export async function stat(path: PathLike, options?: StatOptions & { bigint?: false }): Promise<Stats>;
@@ -210,9 +224,7 @@ export async function stat(path: PathLike, options?: StatOptions): Promise<Stats
   const p = toCPath(path);
   const o = checkStatOptions(options);
   if (usesNode()) return (await nodeFs()).stat(path, o, false);
-  const now = o.signal?.aborted === true ? undefined : statInMemory('stat', p.bytes, p.text, o.bigint === true);
-  if (now !== undefined) return now;
-  return ringOf(o).submit(statxSpec('stat', C.AT_FDCWD, p.bytes, 0, p.text, o.bigint === true), { signal: o.signal });
+  return statPath(ringOf(o), 'stat', p, o.bigint === true, o.signal);
 }
 
 /** Stats of the link itself when `path` is a symlink. */
@@ -223,7 +235,5 @@ export async function lstat(path: PathLike, options?: StatOptions): Promise<Stat
   const p = toCPath(path);
   const o = checkStatOptions(options);
   if (usesNode()) return (await nodeFs()).stat(path, o, true);
-  const now = o.signal?.aborted === true ? undefined : statInMemory('lstat', p.bytes, p.text, o.bigint === true);
-  if (now !== undefined) return now;
-  return ringOf(o).submit(statxSpec('lstat', C.AT_FDCWD, p.bytes, C.AT_SYMLINK_NOFOLLOW, p.text, o.bigint === true), { signal: o.signal });
+  return statPath(ringOf(o), 'lstat', p, o.bigint === true, o.signal);
 }
