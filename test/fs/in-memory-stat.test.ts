@@ -106,17 +106,16 @@ test('a file on a filesystem outside the local list (devpts) is asked by the STA
 
 test('a lookup not in the kernel cache goes to the STATX op', async (t) => {
   const dropCaches = '/proc/sys/vm/drop_caches';
-  try {
-    nodeFs.accessSync(dropCaches, nodeFs.constants.W_OK);
-  } catch {
-    return void t.skip(`${dropCaches} is not writable here (not root): the kernel's lookup cache cannot be emptied`);
-  }
   const deep = join(dir, 'cold', 'a', 'b');
   nodeFs.mkdirSync(deep, { recursive: true });
   const file = join(deep, 'file');
   nodeFs.writeFileSync(file, 'cold');
   const expected = nodeFs.statSync(file);
-  nodeFs.writeFileSync(dropCaches, '2');
+  try {
+    nodeFs.writeFileSync(dropCaches, '2');
+  } catch (error) {
+    return void t.skip(`the kernel's lookup cache cannot be emptied here (${dropCaches}: ${(error as Error).message})`);
+  }
   const before = defaultRing().stats.submitted + defaultRing().uring.sqPending();
   sameAsNode(await fs.stat(file), expected, 'stat after the dentries were dropped');
   assert.equal(sqesSince(before), 1, 'one STATX op');
