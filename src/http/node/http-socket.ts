@@ -30,8 +30,8 @@ export interface SocketOwner {
   close(): void;
   /** Ends gracefully: FIN after what was written, then a lingering close. */
   finish(): void;
-  /** The request listener of `res`, one of this connection's responses, threw or its promise rejected: answers it. */
-  failed(error: unknown, res: ServerResponse): void;
+  /** The request listener of `res`, one of this connection's responses, threw (`thrown`) or its promise rejected: answers it. */
+  failed(error: unknown, res: ServerResponse, thrown: boolean): void;
 }
 
 const HIGH_WATER_MARK = 16 * 1024;

@@ -158,7 +158,8 @@ export class NodeConnection implements SocketOwner {
     this.parser = new RequestParser(limits);
     this.socket = new HttpSocket(stream, this);
     this.socket.server = server;
-    this.socket.timeout = server.timeout;
+    // As node:http's connection listener (which sets it when truthy): net.Socket's rules, its errors.
+    this.socket.setTimeout(server.timeout || 0);
     this.since = this.lastActivity = Date.now();
     void this.run();
   }
@@ -440,7 +441,7 @@ export class NodeConnection implements SocketOwner {
 
     if (this.keptAlive) {
       this.keptAlive = false;
-      socket.timeout = server.timeout;
+      socket.setTimeout(server.timeout || 0);
     }
     this.requests++;
     const max = server.maxRequestsPerSocket;
@@ -493,7 +494,7 @@ export class NodeConnection implements SocketOwner {
         server.handle(req, res);
       }
     } catch (error) {
-      this.failed(error, res);
+      this.failed(error, res, true);
     }
     // A response that already says close is the last: nothing after it is read. The requests pipelined behind
     // it ran their handlers, and their responses were lost when it closed the connection.
@@ -501,28 +502,26 @@ export class NodeConnection implements SocketOwner {
   }
 
   /**
-   * A request listener threw, or its promise rejected (server.ts, captureRejections): the error is reported, and
-   * the client gets a 500 (the response is destroyed if it has begun, as node:http's). The 500 says close and
-   * nothing after it is read; but when requests were read behind it (pipelined: a rejection comes after the
-   * rest of the batch was dispatched), their handlers ran, and their answers go out first: the last of them
-   * says close instead, as after server.close() (or none does, if its head is out: the connection stays open,
-   * as node:http's).
+   * A request listener threw (`thrown`), or its promise rejected (server.ts, captureRejections): the error is
+   * reported, and the response is answered as node:http's server answers a rejection: the headers the listener
+   * set are removed, and a 500 with the body "Internal Server Error" goes out; a response that has begun or ended
+   * is destroyed instead (its socket, now or once it is its turn: node's destroy()). After a rejection the
+   * connection goes on, as node:http's. A listener that threw (node:http's process would end) also ends it: its
+   * 500 says close and nothing after it is read (it is the last response owed: the requests behind it are read after).
    */
-  failed(error: unknown, res: ServerResponse): void {
+  failed(error: unknown, res: ServerResponse, thrown: boolean): void {
     this.server.reportError(error);
-    if (res.writableEnded) return;
-    if (res.headersSent) {
+    if (res.headersSent || res.writableEnded) {
       res.destroy();
       return;
     }
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
     res.statusCode = 500;
-    if (this.active[this.active.length - 1]?.res === res) {
+    if (thrown) {
       res.setHeader('connection', 'close');
       this.lastRead = true;
-    } else {
-      this.lastResponses();
     }
-    res.end();
+    res.end(http().STATUS_CODES[500]);
   }
 
   private fill(req: Incoming, parsed: ParsedRequest): void {
