@@ -1225,6 +1225,40 @@ test('a pipelined response ended by write() then end() while the one before it s
   }
 });
 
+// On Bun, a pipelined response ended while the one before it was still being answered said 'finish' at once
+// (Bun's ServerResponse leaves the output it holds out of its writableLength): an app's 'finish' listeners
+// (Fastify's onResponse, loggers) saw it before the response ahead of it. Now, as on Node, in the order written.
+anyBackend("a pipelined response's 'finish' comes after the one before it, in the order the responses are written", async () => {
+  for (const [name, make] of nodeHttpThenRingcore()) {
+    const finished: string[] = [];
+    const server = make((req, res) => {
+      res.on('finish', () => finished.push(req.url!));
+      if (req.url === '/slow') {
+        setTimeout(() => res.end('slow body'), 50);
+        return;
+      }
+      const body = `body of ${req.url}`;
+      if (req.url === '/a') res.end(body);
+      else {
+        res.writeHead(200, { 'content-length': body.length });
+        res.write(body);
+        res.end();
+      }
+    });
+    const port = await listening(server as unknown as Server, 0, '127.0.0.1');
+    try {
+      const { data } = await exchange(
+        port,
+        'GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      );
+      assert.match(data, /slow body[\s\S]*body of \/a[\s\S]*body of \/b/, name);
+      assert.deepEqual(finished, ['/slow', '/a', '/b'], name);
+    } finally {
+      await closed(server as unknown as Server);
+    }
+  }
+});
+
 // server.setTimeout(ms) set every open connection's socket timeout at once. node:http's sets server.timeout, which
 // a connection takes when accepted, and again at each request after a keep-alive wait (its resetSocketTimeout):
 // a connection open before, that has not had a request answered yet, keeps its timeout (none).

@@ -33,6 +33,7 @@ import { ECONNRESET, EPIPE } from '../../sys/errno.js';
 import { lazyBuiltin } from '../../sys/builtins.js';
 import type { MessageClasses } from './listener-prototypes.js';
 import { checkEncodings } from './encoding-check.js';
+import { countHeldOutput } from './held-output.js';
 
 /** Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views, no copy. */
 // node:http's reason phrases, read by the first refusal: loaded on first use, not at import (../status.ts).
@@ -115,8 +116,7 @@ export class NodeConnection implements SocketOwner {
   private body: Incoming | null = null;
   private readonly parts: Buffer[] = [];
   /** Requests whose responses have not finished, in order; the first owns the socket. */
-  /** The requests whose responses are owed, in order; `early`: its 'finish' came before its turn (Bun, see finished()). */
-  private readonly active: { req: Incoming; res: Outgoing; early: boolean }[] = [];
+  private readonly active: { req: Incoming; res: Outgoing }[] = [];
   private paused = false;
   private wake: (() => void) | null = null;
   /** Bytes the responses behind the first hold, not yet the socket's (node:http's outgoingData, kept by their _onPendingData). */
@@ -461,12 +461,13 @@ export class NodeConnection implements SocketOwner {
 
     const res = new classes.ServerResponse(req) as unknown as Outgoing;
     checkEncodings(res, http());
+    countHeldOutput(res, http());
     res.shouldKeepAlive = parsed.keepAlive && !server.closing;
     res._keepAliveTimeout = server.keepAliveTimeout;
     res._maxRequestsPerSocket = max;
     if (max > 0 && this.requests >= max) (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached = true;
     res._onPendingData = this.pendingData;
-    this.active.push({ req, res, early: false });
+    this.active.push({ req, res });
     if (this.active.length === 1) res.assignSocket(socket);
     res.on('finish', () => this.finished(req, res));
 
@@ -544,15 +545,6 @@ export class NodeConnection implements SocketOwner {
   private finished(req: Incoming, res: Outgoing): void {
     const active = this.active;
     if (active[0]?.res === res) active.shift();
-    else {
-      // Bun's ServerResponse can say 'finish' while its output still waits for the socket (its writableLength leaves
-      // that output out); it is finished here once its turn has come and the socket has taken the output.
-      const waiting = active.find((a) => a.res === res);
-      if (waiting !== undefined) {
-        waiting.early = true;
-        return;
-      }
-    }
     // Nobody read the body: drop it, so the next request can be read.
     if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
     res.detachSocket(this.socket);
@@ -571,10 +563,8 @@ export class NodeConnection implements SocketOwner {
       if (this.phase === Phase.Idle) this.since = Date.now();
       if (this.server.closing && this.idle) this.socket.end();
     } else {
-      const next = active[0]!;
-      next.res.assignSocket(this.socket);
+      active[0]!.res.assignSocket(this.socket);
       this.readOn();
-      if (next.early) this.finished(next.req, next.res);
     }
   }
 
