@@ -22,7 +22,7 @@ export interface SocketOwner {
   resume(): void;
   /** Bytes were sent or received: the idle clock restarts. */
   touch(): void;
-  /** setTimeout(ms) was called: the checks must come often enough for it. */
+  /** setTimeout(ms) was called: the inactivity counts from now, and the checks must come often enough for it. */
   timeoutSet(ms: number): void;
   /** What was written has gone out after write() had said to wait ('drain'). */
   writesDrained(): void;

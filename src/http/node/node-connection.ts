@@ -108,6 +108,10 @@ export class NodeConnection implements SocketOwner {
   since: number;
   /** The last byte received or sent. */
   lastActivity: number;
+  /** When setTimeout() last armed the socket's inactivity timeout: it counts from then, or from the last activity since. */
+  private timeoutArmed = 0;
+  /** The inactivity timeout came ('timeout'): as net.Socket's timer, not again until the next activity or setTimeout(). */
+  private timeoutNoticed = false;
   /** Requests on this connection so far. */
   requests = 0;
   private readonly parser: RequestParser;
@@ -260,6 +264,7 @@ export class NodeConnection implements SocketOwner {
   takeIn(memory: Buffer, start: number, end: number): Step {
     this.socket.bytesRead += end - start;
     this.lastActivity = Date.now();
+    this.timeoutNoticed = false;
     if (this.closing || this.refused) return true;
     this.parser.pushIn(memory, start, end);
     this.consume();
@@ -642,9 +647,12 @@ export class NodeConnection implements SocketOwner {
 
   touch(): void {
     this.lastActivity = Date.now();
+    this.timeoutNoticed = false;
   }
 
   timeoutSet(ms: number): void {
+    this.timeoutArmed = Date.now();
+    this.timeoutNoticed = false;
     this.server.socketTimeoutSet(ms);
   }
 
@@ -686,8 +694,8 @@ export class NodeConnection implements SocketOwner {
     if (this.upgraded || this.ended) return;
     const server = this.server;
     const idleFor = this.socket.timeout;
-    if (idleFor > 0 && now - this.lastActivity >= idleFor) {
-      this.lastActivity = now;
+    if (idleFor > 0 && !this.timeoutNoticed && now - Math.max(this.lastActivity, this.timeoutArmed) >= idleFor) {
+      this.timeoutNoticed = true;
       this.inactive();
     }
     // The client half-closed (or left) with answers owed: they get requestTimeout from its FIN, then the connection ends.
