@@ -162,8 +162,8 @@ export class NodeConnection implements SocketOwner {
     this.parser = new RequestParser(limits);
     this.socket = new HttpSocket(stream, this);
     this.socket.server = server;
-    // As node:http's connection listener (which sets it when truthy): net.Socket's rules, its errors.
-    this.socket.setTimeout(server.timeout || 0);
+    // As node:http's connection listener: net.Socket's rules, its errors.
+    if (server.timeout) this.socket.setTimeout(server.timeout);
     this.since = this.lastActivity = Date.now();
     void this.run();
   }
@@ -446,7 +446,8 @@ export class NodeConnection implements SocketOwner {
 
     if (this.keptAlive) {
       this.keptAlive = false;
-      socket.setTimeout(server.timeout || 0);
+      // As node:http's resetSocketTimeout (nothing to do when neither has one: not a call per request).
+      if (server.timeout || socket.timeout !== 0) socket.setTimeout(server.timeout || 0);
     }
     this.requests++;
     const max = server.maxRequestsPerSocket;
