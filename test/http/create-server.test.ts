@@ -901,6 +901,30 @@ test("socket inactivity: a 'timeout' listener on the socket alone does not keep 
   }
 });
 
+// A socket 'timeout' whose listeners keep the connection came again every timeout while the connection stayed
+// idle (each sweep after it); node:http's socket timer fires once, and again only after activity or setTimeout().
+anyBackend("socket inactivity: 'timeout' comes once per idle spell, again after activity or setTimeout(), as node:http", async () => {
+  for (const [name, make] of nodeHttpThenRingcore()) {
+    const fired: string[] = [];
+    const server = make((_req, res) => {
+      // Listeners that keep the connection (each stays); a write at 350 ms, setTimeout() again at 600, the end at 850.
+      res.setTimeout(100, () => fired.push('first'));
+      setTimeout(() => res.write('x'), 350);
+      setTimeout(() => res.setTimeout(100, () => fired.push('re-armed')), 600);
+      setTimeout(() => res.end(), 850);
+    });
+    const port = await listening(server as unknown as Server, 0, '127.0.0.1');
+    try {
+      const { data } = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      assert.deepEqual(statuses(data), [200], name);
+      // At 100 ms; at 450 (after the write's activity); at 700 (after setTimeout(), both listeners). Not every 100 ms.
+      assert.deepEqual(fired, ['first', 'first', 'first', 're-armed'], `${name}: ${fired}`);
+    } finally {
+      await closed(server as unknown as Server);
+    }
+  }
+});
+
 test("a socket timeout shorter than the server's is checked often enough (the sweep shortens for it)", async () => {
   // Server timeouts that alone would check every 30 s (connectionsCheckingInterval's default).
   const server = createServer({ requestTimeout: 0, headersTimeout: 600_000, keepAliveTimeout: 600_000 }, (req, res) => {
@@ -1222,6 +1246,40 @@ test('a pipelined response ended by write() then end() while the one before it s
     assert.match(data, /slow body[\s\S]*body of \/a[\s\S]*slow body[\s\S]*body of \/b/);
   } finally {
     await closed(server);
+  }
+});
+
+// On Bun, a pipelined response ended while the one before it was still being answered said 'finish' at once
+// (Bun's ServerResponse leaves the output it holds out of its writableLength): an app's 'finish' listeners
+// (Fastify's onResponse, loggers) saw it before the response ahead of it. Now, as on Node, in the order written.
+anyBackend("a pipelined response's 'finish' comes after the one before it, in the order the responses are written", async () => {
+  for (const [name, make] of nodeHttpThenRingcore()) {
+    const finished: string[] = [];
+    const server = make((req, res) => {
+      res.on('finish', () => finished.push(req.url!));
+      if (req.url === '/slow') {
+        setTimeout(() => res.end('slow body'), 50);
+        return;
+      }
+      const body = `body of ${req.url}`;
+      if (req.url === '/a') res.end(body);
+      else {
+        res.writeHead(200, { 'content-length': body.length });
+        res.write(body);
+        res.end();
+      }
+    });
+    const port = await listening(server as unknown as Server, 0, '127.0.0.1');
+    try {
+      const { data } = await exchange(
+        port,
+        'GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      );
+      assert.match(data, /slow body[\s\S]*body of \/a[\s\S]*body of \/b/, name);
+      assert.deepEqual(finished, ['/slow', '/a', '/b'], name);
+    } finally {
+      await closed(server as unknown as Server);
+    }
   }
 });
 

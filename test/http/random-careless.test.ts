@@ -17,9 +17,9 @@
 //     Content-Length, 431 head over the limit) and the connection closes; so
 //     does a `Connection: close` request after its response, and nothing
 //     pipelined behind either is answered; a handler's throw or rejection is
-//     a 500 (serve(): the connection goes on; createServer(): it closes after
-//     the 500, or, when requests behind it were read by then, after the last
-//     of their answers, any of which may then say close);
+//     a 500 (serve(): the connection goes on; createServer(): a throw closes
+//     it after the 500, a rejection keeps it, as node:http's; the model lets
+//     any answer after a failure say close);
 //   - a client that half-closes gets the responses owed, then the close;
 //   - a client that resets or leaves gets a prefix of its responses;
 //   - nothing hangs (a deadline per seed), no rejection goes unhandled, no
@@ -328,7 +328,7 @@ function makePlan(kind: Kind, seed: number): ConnPlan[] {
         const failing = FAILING.has(mode);
         const status = failing ? 500 : 200;
         const answer = failing ? null : answerBody(conn, i, mode === 'now' || mode === 'noread' ? null : body, pad);
-        // createServer answers a handler's failure with Connection: close, or on the last request read behind it (docs/http.md).
+        // createServer answers a handler's throw with Connection: close; a rejection keeps the connection (docs/http.md).
         failed ||= failing && kind === 'createServer';
         expect = { status, body: answer, closes: close, mayClose: failed };
       }

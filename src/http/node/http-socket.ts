@@ -22,7 +22,7 @@ export interface SocketOwner {
   resume(): void;
   /** Bytes were sent or received: the idle clock restarts. */
   touch(): void;
-  /** setTimeout(ms) was called: the checks must come often enough for it. */
+  /** setTimeout(ms) was called: the inactivity counts from now, and the checks must come often enough for it. */
   timeoutSet(ms: number): void;
   /** What was written has gone out after write() had said to wait ('drain'). */
   writesDrained(): void;
@@ -30,8 +30,8 @@ export interface SocketOwner {
   close(): void;
   /** Ends gracefully: FIN after what was written, then a lingering close. */
   finish(): void;
-  /** The request listener of `res`, one of this connection's responses, threw or its promise rejected: answers it. */
-  failed(error: unknown, res: ServerResponse): void;
+  /** The request listener of `res`, one of this connection's responses, threw (`thrown`) or its promise rejected: answers it. */
+  failed(error: unknown, res: ServerResponse, thrown: boolean): void;
 }
 
 const HIGH_WATER_MARK = 16 * 1024;

@@ -33,6 +33,7 @@ import { ECONNRESET, EPIPE } from '../../sys/errno.js';
 import { lazyBuiltin } from '../../sys/builtins.js';
 import type { MessageClasses } from './listener-prototypes.js';
 import { checkEncodings } from './encoding-check.js';
+import { countHeldOutput } from './held-output.js';
 
 /** Chunks are parsed where they are (the parser and the body copy what they keep): borrowed views, no copy. */
 // node:http's reason phrases, read by the first refusal: loaded on first use, not at import (../status.ts).
@@ -107,6 +108,10 @@ export class NodeConnection implements SocketOwner {
   since: number;
   /** The last byte received or sent. */
   lastActivity: number;
+  /** When setTimeout() last armed the socket's inactivity timeout: it counts from then, or from the last activity since. */
+  private timeoutArmed = 0;
+  /** The inactivity timeout came ('timeout'): as net.Socket's timer, not again until the next activity or setTimeout(). */
+  private timeoutNoticed = false;
   /** Requests on this connection so far. */
   requests = 0;
   private readonly parser: RequestParser;
@@ -115,8 +120,7 @@ export class NodeConnection implements SocketOwner {
   private body: Incoming | null = null;
   private readonly parts: Buffer[] = [];
   /** Requests whose responses have not finished, in order; the first owns the socket. */
-  /** The requests whose responses are owed, in order; `early`: its 'finish' came before its turn (Bun, see finished()). */
-  private readonly active: { req: Incoming; res: Outgoing; early: boolean }[] = [];
+  private readonly active: { req: Incoming; res: Outgoing }[] = [];
   private paused = false;
   private wake: (() => void) | null = null;
   /** Bytes the responses behind the first hold, not yet the socket's (node:http's outgoingData, kept by their _onPendingData). */
@@ -158,7 +162,8 @@ export class NodeConnection implements SocketOwner {
     this.parser = new RequestParser(limits);
     this.socket = new HttpSocket(stream, this);
     this.socket.server = server;
-    this.socket.timeout = server.timeout;
+    // As node:http's connection listener: net.Socket's rules, its errors.
+    if (server.timeout) this.socket.setTimeout(server.timeout);
     this.since = this.lastActivity = Date.now();
     void this.run();
   }
@@ -259,6 +264,7 @@ export class NodeConnection implements SocketOwner {
   takeIn(memory: Buffer, start: number, end: number): Step {
     this.socket.bytesRead += end - start;
     this.lastActivity = Date.now();
+    this.timeoutNoticed = false;
     if (this.closing || this.refused) return true;
     this.parser.pushIn(memory, start, end);
     this.consume();
@@ -440,7 +446,8 @@ export class NodeConnection implements SocketOwner {
 
     if (this.keptAlive) {
       this.keptAlive = false;
-      socket.timeout = server.timeout;
+      // As node:http's resetSocketTimeout (nothing to do when neither has one: not a call per request).
+      if (server.timeout || socket.timeout !== 0) socket.setTimeout(server.timeout || 0);
     }
     this.requests++;
     const max = server.maxRequestsPerSocket;
@@ -460,12 +467,13 @@ export class NodeConnection implements SocketOwner {
 
     const res = new classes.ServerResponse(req) as unknown as Outgoing;
     checkEncodings(res, http());
+    countHeldOutput(res, http());
     res.shouldKeepAlive = parsed.keepAlive && !server.closing;
     res._keepAliveTimeout = server.keepAliveTimeout;
     res._maxRequestsPerSocket = max;
     if (max > 0 && this.requests >= max) (res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached = true;
     res._onPendingData = this.pendingData;
-    this.active.push({ req, res, early: false });
+    this.active.push({ req, res });
     if (this.active.length === 1) res.assignSocket(socket);
     res.on('finish', () => this.finished(req, res));
 
@@ -493,7 +501,7 @@ export class NodeConnection implements SocketOwner {
         server.handle(req, res);
       }
     } catch (error) {
-      this.failed(error, res);
+      this.failed(error, res, true);
     }
     // A response that already says close is the last: nothing after it is read. The requests pipelined behind
     // it ran their handlers, and their responses were lost when it closed the connection.
@@ -501,28 +509,26 @@ export class NodeConnection implements SocketOwner {
   }
 
   /**
-   * A request listener threw, or its promise rejected (server.ts, captureRejections): the error is reported, and
-   * the client gets a 500 (the response is destroyed if it has begun, as node:http's). The 500 says close and
-   * nothing after it is read; but when requests were read behind it (pipelined: a rejection comes after the
-   * rest of the batch was dispatched), their handlers ran, and their answers go out first: the last of them
-   * says close instead, as after server.close() (or none does, if its head is out: the connection stays open,
-   * as node:http's).
+   * A request listener threw (`thrown`), or its promise rejected (server.ts, captureRejections): the error is
+   * reported, and the response is answered as node:http's server answers a rejection: the headers the listener
+   * set are removed, and a 500 with the body "Internal Server Error" goes out; a response that has begun or ended
+   * is destroyed instead (its socket, now or once it is its turn: node's destroy()). After a rejection the
+   * connection goes on, as node:http's. A listener that threw (node:http's process would end) also ends it: its
+   * 500 says close and nothing after it is read (it is the last response owed: the requests behind it are read after).
    */
-  failed(error: unknown, res: ServerResponse): void {
+  failed(error: unknown, res: ServerResponse, thrown: boolean): void {
     this.server.reportError(error);
-    if (res.writableEnded) return;
-    if (res.headersSent) {
+    if (res.headersSent || res.writableEnded) {
       res.destroy();
       return;
     }
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
     res.statusCode = 500;
-    if (this.active[this.active.length - 1]?.res === res) {
+    if (thrown) {
       res.setHeader('connection', 'close');
       this.lastRead = true;
-    } else {
-      this.lastResponses();
     }
-    res.end();
+    res.end(http().STATUS_CODES[500]);
   }
 
   private fill(req: Incoming, parsed: ParsedRequest): void {
@@ -545,15 +551,6 @@ export class NodeConnection implements SocketOwner {
   private finished(req: Incoming, res: Outgoing): void {
     const active = this.active;
     if (active[0]?.res === res) active.shift();
-    else {
-      // Bun's ServerResponse can say 'finish' while its output still waits for the socket (its writableLength leaves
-      // that output out); it is finished here once its turn has come and the socket has taken the output.
-      const waiting = active.find((a) => a.res === res);
-      if (waiting !== undefined) {
-        waiting.early = true;
-        return;
-      }
-    }
     // Nobody read the body: drop it, so the next request can be read.
     if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
     res.detachSocket(this.socket);
@@ -572,10 +569,8 @@ export class NodeConnection implements SocketOwner {
       if (this.phase === Phase.Idle) this.since = Date.now();
       if (this.server.closing && this.idle) this.socket.end();
     } else {
-      const next = active[0]!;
-      next.res.assignSocket(this.socket);
+      active[0]!.res.assignSocket(this.socket);
       this.readOn();
-      if (next.early) this.finished(next.req, next.res);
     }
   }
 
@@ -653,9 +648,12 @@ export class NodeConnection implements SocketOwner {
 
   touch(): void {
     this.lastActivity = Date.now();
+    this.timeoutNoticed = false;
   }
 
   timeoutSet(ms: number): void {
+    this.timeoutArmed = Date.now();
+    this.timeoutNoticed = false;
     this.server.socketTimeoutSet(ms);
   }
 
@@ -697,8 +695,8 @@ export class NodeConnection implements SocketOwner {
     if (this.upgraded || this.ended) return;
     const server = this.server;
     const idleFor = this.socket.timeout;
-    if (idleFor > 0 && now - this.lastActivity >= idleFor) {
-      this.lastActivity = now;
+    if (idleFor > 0 && !this.timeoutNoticed && now - Math.max(this.lastActivity, this.timeoutArmed) >= idleFor) {
+      this.timeoutNoticed = true;
       this.inactive();
     }
     // The client half-closed (or left) with answers owed: they get requestTimeout from its FIN, then the connection ends.

@@ -243,7 +243,17 @@ export class Server extends EventEmitter {
           this.drop(stream);
           continue;
         }
-        const connection = new NodeConnection(stream, this, this.limits);
+        let connection: NodeConnection;
+        try {
+          connection = new NodeConnection(stream, this, this.limits);
+        } catch (error) {
+          // A `timeout` that net.Socket's setTimeout() refuses: as node:http's, each connection throws it, uncaught.
+          void stream.destroy();
+          process.nextTick(() => {
+            throw error;
+          });
+          continue;
+        }
         this.openConnections.add(connection);
         this.emit('connection', connection.socket);
       }
@@ -297,7 +307,7 @@ export class Server extends EventEmitter {
   /** One timer for every connection's timeouts, re-armed at a quarter of the shortest one (at most checkingInterval apart). */
   private sweep(): void {
     const shortest = Math.min(
-      ...[this.headersTimeout, this.requestTimeout, this.keepAliveTimeout, this.timeout].filter((t) => t > 0),
+      ...[this.headersTimeout, this.requestTimeout, this.keepAliveTimeout].filter((t) => t > 0),
       this.shortestSocketTimeout,
       this.checkingInterval * 4,
     );
@@ -311,7 +321,7 @@ export class Server extends EventEmitter {
     this.sweeper.unref();
   }
 
-  /** A connection's socket timeout was set to `ms`: the sweep comes often enough for it (a quarter of it) from now on. */
+  /** A connection's socket timeout was set to `ms` (the server's `timeout` too): the sweep comes often enough for it (a quarter of it) from now on. */
   socketTimeoutSet(ms: number): void {
     if (ms <= 0 || ms >= this.shortestSocketTimeout) return;
     this.shortestSocketTimeout = ms;
@@ -324,15 +334,16 @@ export class Server extends EventEmitter {
   /**
    * Sets `timeout` (socket inactivity, ms); `callback` listens for 'timeout'. As node:http's, it applies to the
    * connections accepted from now on, and to those open at their next request after a keep-alive wait, not at once.
+   * And as node:http's, nothing is checked here: `timeout` is what was given (`setTimeout(callback)` makes it the
+   * function, and adds no listener), and each connection takes it as net.Socket's setTimeout() takes it, which
+   * throws for one that is not a non-negative finite number (or 0, undefined, null, NaN: none).
    * The socket the callback gets is the connection's net.Socket look-alike, typed as node:http types `req.socket`.
    */
-  setTimeout(msOrCallback: number | ((socket: Socket) => void) = 0, callback?: (socket: Socket) => void): this {
-    if (typeof msOrCallback === 'function') return this.setTimeout(this.timeout, msOrCallback);
-    const ms = msOrCallback;
-    if (typeof ms !== 'number' || !(ms >= 0)) throw outOfRange('msecs', 'a non-negative number', ms);
-    this.timeout = ms;
-    this.socketTimeoutSet(ms);
-    if (callback !== undefined) this.on('timeout', callback);
+  setTimeout(msecs?: number, callback?: (socket: Socket) => void): this;
+  setTimeout(callback: (socket: Socket) => void): this;
+  setTimeout(msecs?: unknown, callback?: (socket: Socket) => void): this {
+    this.timeout = msecs as number;
+    if (callback) this.on('timeout', callback);
     return this;
   }
 
@@ -431,7 +442,7 @@ export class Server extends EventEmitter {
       return;
     }
     const res = args[1] as ServerResponse;
-    (res.req.socket as unknown as HttpSocket).owner.failed(error, res);
+    (res.req.socket as unknown as HttpSocket).owner.failed(error, res, false);
   }
 
   /** Where listener errors go: console.error. */
