@@ -20,7 +20,7 @@ import { openFd } from './open.js';
 import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
 import { toCPath, type CPath, type PathLike } from './path.js';
 import { O_CLOEXEC } from '../sys/constants.js';
-import { fstatNow, isEmptyFileNow } from './stat.js';
+import { fstatFd, isEmptyFile } from './stat.js';
 import { fchmodChecked } from './fd-calls.js';
 import { libuvCopy } from './libuv-copy.js';
 import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
@@ -63,7 +63,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
     // libuv copies the size it stats: nothing of a file whose size reads 0 but has bytes all the same (a /proc file),
     // which the ring's copy reads until a read returns 0. (The source's statx: the destination's, just written by
     // the pool thread, measured dearer.)
-    if (!isEmptyFileNow(from.bytes)) return libuvCopy(src, dest, mode, context);
+    if (!(await isEmptyFile(ringOf(opts), from))) return libuvCopy(src, dest, mode, context);
   }
   return ringCopy(from, to, mode, opts, context);
 }
@@ -79,7 +79,7 @@ async function ringCopy(from: CPath, to: CPath, mode: number, opts: CopyFileOpti
   });
   let destFd = -1;
   try {
-    const stats = fstatNow(srcFd, from.text);
+    const stats = await fstatFd(ring, srcFd, from.text, false, opts.signal);
     if (stats.isDirectory()) throw errnoException(-EISDIR, 'copyfile', context);
     // As libuv does: no O_TRUNC at open, so that copying a file onto itself
     // (or onto a hard link of itself) is caught before anything is lost.
@@ -87,7 +87,7 @@ async function ringCopy(from: CPath, to: CPath, mode: number, opts: CopyFileOpti
     destFd = await openFd(to, flags, stats.mode & 0o7777, opts).catch((error: Error) => {
       throw withSource(error, from.text, to.text);
     });
-    const destStats = fstatNow(destFd, to.text);
+    const destStats = await fstatFd(ring, destFd, to.text, false, opts.signal);
     if (destStats.dev === stats.dev && destStats.ino === stats.ino) {
       await Promise.all([closeFd(ring, srcFd, context), closeFd(ring, destFd, context)]);
       return;

@@ -29,7 +29,7 @@ import type { BigIntStats } from './bigint-stats.js';
 import { fileTableOf, type FileTable } from './file-table.js';
 import { checkOptions, throwIfAborted, type FsOptions } from './options.js';
 import { readToEnd, readWhole } from './read-all.js';
-import { checkStatOptions, fstatInMemory, fstatSpec, type StatOptions, type Stats } from './stat.js';
+import { checkStatOptions, fstatFd, type StatOptions, type Stats } from './stat.js';
 import { createReadStream, createWriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
 import { kHold, StreamHolds } from './stream-source.js';
 import { readableWebStream, writableWebStream, type ReadableWebStreamOptions, type WritableWebStreamOptions } from './web-streams.js';
@@ -417,9 +417,7 @@ export class FileHandle {
   async stat(options?: StatOptions): Promise<Stats | BigIntStats> {
     const opts = checkStatOptions(options);
     if (this.#closing !== null) return this.#closed('fstat');
-    const now = opts.signal?.aborted === true ? undefined : fstatInMemory(this.#fd, opts.bigint === true);
-    if (now !== undefined) return now;
-    return this.#track(this.#ring.submit(fstatSpec(this.#fd, this.#context?.path, opts.bigint === true), { signal: opts.signal }));
+    return this.#track(fstatFd(this.#ring, this.#fd, this.#context?.path, opts.bigint === true, opts.signal));
   }
 
   /** FSYNC. */

@@ -6,7 +6,7 @@ import { fileTooLargeError, type ErrorContext } from '../sys/errors.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { MAX_IO } from './args.js';
 import { readSpec } from './ops.js';
-import { fstatInMemory, fstatSpec } from './stat.js';
+import { fstatFd } from './stat.js';
 
 /** Bytes per read of the pipelined paths (readFile, copyFile, cat): measured, see docs/fs.md. */
 const CHUNK = 256 * 1024;
@@ -156,8 +156,7 @@ export async function readWhole(
     if (more === 0) return Buffer.from(probe.subarray(0, n)); // an exact-size copy: the probe is not kept
     return readToEnd(ring, target, signal, context, probe.subarray(0, n + more), fixed, at < 0 ? -1 : at + n + more);
   }
-  // An open file on a local filesystem: statx(2) here, not a STATX op's trip through io-wq (cached-stat.ts).
-  const stats = fstatInMemory(fd, false) ?? (await ring.submit(fstatSpec(fd, context?.path), { signal }));
+  const stats = await fstatFd(ring, fd, context?.path, false, signal);
   if (stats.size > MAX_IO) {
     throw fileTooLargeError(stats.size);
   }

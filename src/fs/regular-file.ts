@@ -4,18 +4,13 @@
 // without waiting for STATX"); and whether two fds are open on one file.
 import { constants } from 'node:fs';
 import { AT_EMPTY_PATH, STATX_INO, STATX_SIZE, STATX_TYPE } from '../sys/constants.js';
+import { STATX } from '../sys/layout.js';
 import { native } from '../sys/native.js';
 import { SYS_statx } from '../sys/syscalls.js';
+import { EMPTY_PATH } from './path.js';
 
 const { S_IFMT, S_IFREG } = constants;
-/** struct statx is 256 bytes: stx_mode is the u16 at offset 28, stx_ino and stx_size the u64s at 32 and 40, stx_dev_major and _minor the u32s at 136 and 140. */
-const STATX_LENGTH = 256;
-const STX_MODE = 28;
-const STX_INO = 32;
-const STX_SIZE = 40;
-const STX_DEV = 136;
-const buffer = Buffer.alloc(STATX_LENGTH);
-const emptyPath = Buffer.alloc(1); // "": the fd itself (AT_EMPTY_PATH)
+const buffer = Buffer.alloc(STATX.size);
 
 /** Whether `fd` is open on a regular file (false for anything else, and for an fd statx refuses). */
 export function isRegularFile(fd: number): boolean {
@@ -44,17 +39,17 @@ export interface CopyEnds {
  */
 export function copyEnds(fromFd: number, toFd: number): CopyEnds {
   if (!statxType(fromFd, STATX_INO | STATX_SIZE)) return { regular: false, ownSize: -1, fromRegular: false, fromSize: 0 };
-  const ino = buffer.readBigUInt64LE(STX_INO);
-  const dev = buffer.readBigUInt64LE(STX_DEV);
-  const size = Number(buffer.readBigUInt64LE(STX_SIZE));
+  const ino = buffer.readBigUInt64LE(STATX.stx_ino);
+  const dev = buffer.readBigUInt64LE(STATX.stx_dev_major); // with stx_dev_minor after it: the device, as one u64
+  const size = Number(buffer.readBigUInt64LE(STATX.stx_size));
   if (fromFd === toFd) return { regular: true, ownSize: size, fromRegular: true, fromSize: size };
   if (!statxType(toFd, STATX_INO)) return { regular: false, ownSize: -1, fromRegular: true, fromSize: size };
-  const same = buffer.readBigUInt64LE(STX_INO) === ino && buffer.readBigUInt64LE(STX_DEV) === dev;
+  const same = buffer.readBigUInt64LE(STATX.stx_ino) === ino && buffer.readBigUInt64LE(STATX.stx_dev_major) === dev;
   return { regular: true, ownSize: same ? size : -1, fromRegular: true, fromSize: size };
 }
 
 /** statx of the fd into `buffer`, with the fields of `mask` besides its type; whether it is a regular file. */
 function statxType(fd: number, mask: number): boolean {
-  const status = native.syscall(SYS_statx, fd, native.address(emptyPath), AT_EMPTY_PATH, STATX_TYPE | mask, native.address(buffer));
-  return status === 0 && (buffer.readUInt16LE(STX_MODE) & S_IFMT) === S_IFREG;
+  const status = native.syscall(SYS_statx, fd, native.address(EMPTY_PATH), AT_EMPTY_PATH, STATX_TYPE | mask, native.address(buffer));
+  return status === 0 && (buffer.readUInt16LE(STATX.stx_mode) & S_IFMT) === S_IFREG;
 }

@@ -1,7 +1,7 @@
-// stat, lstat and FileHandle.stat: IORING_OP_STATX into a struct statx,
+// stat, lstat and FileHandle.stat: a struct statx (from statx(2) on this thread when the kernel
+// has it in memory, cached-stat.ts, else IORING_OP_STATX),
 // returned as an object with the fields and methods of Node's fs.Stats, or
 // with `{ bigint: true }` of its BigIntStats.
-import { constants } from 'node:fs';
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import * as C from '../sys/constants.js';
@@ -9,8 +9,6 @@ import { STATX, STATX_TIMESTAMP } from '../sys/layout.js';
 import { addressOf } from '../sys/memory.js';
 import type { OpSpec } from '../op/op.js';
 import { errnoException, invalidArgType } from '../sys/errors.js';
-import { native } from '../sys/native.js';
-import { SYS_statx } from '../sys/syscalls.js';
 import { type BigIntStats, decodeStatxBigInt } from './bigint-stats.js';
 import { fstatCached, NOT_CACHED, statCached } from './cached-stat.js';
 import { FileType } from './file-type.js';
@@ -149,40 +147,8 @@ export function statxSpec(syscall: string, dirfd: number, path: Buffer, flags: n
   };
 }
 
-/** fstat(fd) as a STATX op (always the real fd: STATX looks up a path, it takes no registered file). */
-export function fstatSpec(fd: number, shown?: string): OpSpec<Stats>;
-export function fstatSpec(fd: number, shown: string | undefined, bigint: boolean): OpSpec<Stats | BigIntStats>;
-export function fstatSpec(fd: number, shown?: string, bigint = false): OpSpec<Stats | BigIntStats> {
-  return statxSpec('fstat', fd, EMPTY_PATH, C.AT_EMPTY_PATH, shown, bigint);
-}
-
-const { S_IFMT, S_IFREG } = constants;
-
-/** fstatNow's struct statx: one for the module, as the kernel writes it and the decoder reads it within one synchronous call. */
+/** The in-memory stats' struct statx: one for the module, as the kernel writes it and the decoder reads it within one synchronous call. */
 const nowWords = statxWords();
-
-/**
- * fstat(fd) by a plain statx(2) on the calling thread, for a copy that needs the facts of fds it has just opened
- * (copyFile): a STATX op always goes to an io-wq worker, a hop to another thread and back per call
- * (docs/performance.md, "Session 20: pipelined READ's fixed costs"), where a statx(2) of an open fd is a few µs.
- */
-export function fstatNow(fd: number, shown?: string): Stats {
-  const out = nowWords;
-  const status = native.syscall(SYS_statx, fd, addressOf(EMPTY_PATH), C.AT_EMPTY_PATH | C.AT_STATX_SYNC_AS_STAT, MASK, addressOf(out));
-  if (status < 0) throw errnoException(status, 'fstat', shown === undefined ? undefined : { path: shown });
-  return decodeStatx(out);
-}
-
-/**
- * Whether the file at `path` (following symlinks) is a regular file of size 0, by a plain statx(2) on the
- * calling thread asking only the type and size: false where statx fails. copyFile's check before node:fs's copy,
- * which copies the size it stats: nothing of a file whose size reads 0 but has bytes all the same (a /proc file).
- */
-export function isEmptyFileNow(path: Buffer): boolean {
-  const out = nowWords;
-  if (native.syscall(SYS_statx, C.AT_FDCWD, addressOf(path), C.AT_STATX_SYNC_AS_STAT, C.STATX_TYPE | C.STATX_SIZE, addressOf(out)) < 0) return false;
-  return (out[STATX.stx_mode >> 2]! & S_IFMT) === S_IFREG && out[STATX.stx_size >> 2] === 0 && out[(STATX.stx_size >> 2) + 1] === 0;
-}
 
 /**
  * stat or lstat answered on this thread when the kernel has the answer in memory (cached-stat.ts):
@@ -196,11 +162,36 @@ function statInMemory(syscall: 'stat' | 'lstat', path: Buffer, shown: string | u
 }
 
 /** fstat(fd) answered on this thread when fd's file is on a local filesystem; undefined when the STATX op must ask. */
-export function fstatInMemory(fd: number, bigint: false): Stats | undefined;
-export function fstatInMemory(fd: number, bigint: boolean): Stats | BigIntStats | undefined;
-export function fstatInMemory(fd: number, bigint: boolean): Stats | BigIntStats | undefined {
+function fstatInMemory(fd: number, bigint: boolean): Stats | BigIntStats | undefined {
   if (fstatCached(fd, nowWords) === NOT_CACHED) return undefined;
   return bigint ? decodeStatxBigInt(nowWords) : decodeStatx(nowWords);
+}
+
+/**
+ * fstat(fd) for FileHandle.stat() and the runtime's own reads and copies (the size of a file it has opened):
+ * statx(2) on this thread when the file is on a local filesystem, where a STATX op would be a trip through
+ * an io-wq worker; else a STATX op on `ring` (always the real fd: STATX takes no registered file).
+ */
+export function fstatFd(ring: Ring, fd: number, shown: string | undefined, bigint: false, signal?: AbortSignal): Promise<Stats>;
+export function fstatFd(ring: Ring, fd: number, shown: string | undefined, bigint: boolean, signal?: AbortSignal): Promise<Stats | BigIntStats>;
+export async function fstatFd(ring: Ring, fd: number, shown: string | undefined, bigint: boolean, signal?: AbortSignal): Promise<Stats | BigIntStats> {
+  const now = signal?.aborted === true ? undefined : fstatInMemory(fd, bigint);
+  if (now !== undefined) return now;
+  return ring.submit(statxSpec('fstat', fd, EMPTY_PATH, C.AT_EMPTY_PATH, shown, bigint), { signal });
+}
+
+/**
+ * Whether the file at `path` (following symlinks) is a regular file of size 0: false where the stat fails.
+ * copyFile's check before node:fs's copy, which copies the size it stats: nothing of a file whose size reads 0
+ * but has bytes all the same (a /proc file).
+ */
+export async function isEmptyFile(ring: Ring, path: CPath): Promise<boolean> {
+  try {
+    const stats = await statPath(ring, 'stat', path, false, undefined);
+    return stats.isFile() && stats.size === 0;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -209,7 +200,13 @@ export function fstatInMemory(fd: number, bigint: boolean): Stats | BigIntStats 
  */
 export function statPath(ring: Ring, syscall: 'stat' | 'lstat', path: CPath, bigint: false, signal: AbortSignal | undefined): Promise<Stats>;
 export function statPath(ring: Ring, syscall: 'stat' | 'lstat', path: CPath, bigint: boolean, signal: AbortSignal | undefined): Promise<Stats | BigIntStats>;
-export async function statPath(ring: Ring, syscall: 'stat' | 'lstat', path: CPath, bigint: boolean, signal: AbortSignal | undefined): Promise<Stats | BigIntStats> {
+export async function statPath(
+  ring: Ring,
+  syscall: 'stat' | 'lstat',
+  path: CPath,
+  bigint: boolean,
+  signal: AbortSignal | undefined,
+): Promise<Stats | BigIntStats> {
   const now = signal?.aborted === true ? undefined : statInMemory(syscall, path.bytes, path.text, bigint);
   if (now !== undefined) return now;
   const flags = syscall === 'lstat' ? C.AT_SYMLINK_NOFOLLOW : 0;

@@ -54,7 +54,7 @@ import { copyEnds, isRegularFile, type CopyEnds } from './regular-file.js';
 import { alignedBuffer } from '../sys/aligned-buffer.js';
 import { poolFor, type PoolBuffer } from './buffer-pool.js';
 import { FilePosition } from './file-position.js';
-import { fstatSpec } from './stat.js';
+import { fstatFd } from './stat.js';
 import { truncateFd } from './truncate-fd.js';
 import { readFixedSpec, readSpec, writeFixedSpec, writeSpec } from './ops.js';
 import type { OpSpec } from '../op/op.js';
@@ -391,7 +391,7 @@ export async function pipelined(
  * its destination leaves them.
  */
 async function cutBack(ring: Ring, to: TransferEnd, length: number, reach: number, signal: AbortSignal | undefined): Promise<void> {
-  const stats = await ring.submit(fstatSpec(to.fd, to.context?.path), { signal });
+  const stats = await fstatFd(ring, to.fd, to.context?.path, false, signal);
   if (!stats.isFile() || stats.size > reach) return;
   await truncateFd(ring, to.fd, length, { context: to.context, signal });
 }
