@@ -9,7 +9,9 @@
 //   chunk. Each package.json "exports" entry names the tsc output it is built
 //   from ("types" → "default": dist/src/fs/index.d.ts, so dist/src/fs/index.js)
 //   and its ES module ("module-sync": dist/bundle/fs.js).
-// - The ES module is a small loader (LOADER) and the entry chunk's exports.
+// - The ES module is a small loader (LOADER) and the entry chunk's exports; an
+//   entry that rollup makes a facade (ringcore/fs, ringcore/net: only the
+//   layer chunk's exports, renamed) has the facade's code there, not a file.
 //   The loader reads a chunk with readFileSync and compiles it with vm.Script,
 //   with V8's code cache when scripts/code-cache.mjs made one for this V8 (at
 //   the end of this script, and at the published package's install): V8 then
