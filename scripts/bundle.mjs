@@ -9,7 +9,9 @@
 //   chunk. Each package.json "exports" entry names the tsc output it is built
 //   from ("types" → "default": dist/src/fs/index.d.ts, so dist/src/fs/index.js)
 //   and its ES module ("module-sync": dist/bundle/fs.js).
-// - The ES module is a small loader (LOADER) and the entry chunk's exports.
+// - The ES module is a small loader (LOADER) and the entry chunk's exports; an
+//   entry that rollup makes a facade (ringcore/fs, ringcore/net: only the
+//   layer chunk's exports, renamed) has the facade's code there, not a file.
 //   The loader reads a chunk with readFileSync and compiles it with vm.Script,
 //   with V8's code cache when scripts/code-cache.mjs made one for this V8 (at
 //   the end of this script, and at the published package's install): V8 then
@@ -146,16 +148,16 @@ const CHUNK_TAIL = '\n})';
 // import, docs/performance.md), and runs it. A chunk that throws is dropped,
 // to run again next time.
 // scripts/code-cache.mjs collects the scripts through ringcore.codeCache.
-const LOADER = `const __builtin=process.getBuiltinModule?.bind(process)??globalThis[${REQUIRE}];
-function __load(name){const{fileURLToPath}=__builtin("node:url"),file=fileURLToPath(new URL(name,import.meta.url)),
-chunks=globalThis[Symbol.for("ringcore.chunks")]??=new Map;let module=chunks.get(file);if(module!==void 0)return module.exports;
-module={exports:{}};chunks.set(file,module);const{readFileSync,statSync}=__builtin("node:fs");let cachedData;
-try{const cache=fileURLToPath(new URL(\`code-cache/\${process.versions.v8}/\${name}\`,import.meta.url));
-const made=statSync(cache).mtimeMs;if(made>=statSync(file).mtimeMs){const data=readFileSync(cache),at=data.indexOf(10);
+const LOADER = `const __builtin=process.getBuiltinModule?.bind(process)??globalThis[${REQUIRE}],
+__dir=__builtin("node:url").fileURLToPath(new URL(".",import.meta.url));
+function __require(id){return id.startsWith("./")?__load(id.slice(2)):__builtin(id)}
+function __load(name){const file=__dir+name,chunks=globalThis[Symbol.for("ringcore.chunks")]??=new Map;let module=chunks.get(file);
+if(module!==void 0)return module.exports;module={exports:{}};chunks.set(file,module);const{readFileSync,statSync}=__builtin("node:fs");
+let cachedData;try{const cache=\`\${__dir}code-cache/\${process.versions.v8}/\${name}\`,made=statSync(cache).mtimeMs;
+if(made>=statSync(file).mtimeMs){const data=readFileSync(cache),at=data.indexOf(10);
 if(at>0&&data.toString("utf8",0,at)===\`\${made} \${file}\`)cachedData=data.subarray(at+1)}}catch{}
 const script=new(__builtin("node:vm").Script)(readFileSync(file,"utf8"),{filename:file,cachedData});globalThis[Symbol.for("ringcore.codeCache")]?.push({name,file,script});
-try{script.runInThisContext()(module.exports,(id)=>id.startsWith("./")?__load(id.slice(2)):__builtin(id),module,file,
-fileURLToPath(new URL(".",import.meta.url)))}catch(error){chunks.delete(file);throw error}return module.exports}
+try{script.runInThisContext()(module.exports,__require,module,file,__dir)}catch(error){chunks.delete(file);throw error}return module.exports}
 `;
 
 // The loader of the CommonJS entries (cjs/<entry>.cjs): the same registry, so that on a Node without require() of
@@ -165,10 +167,11 @@ fileURLToPath(new URL(".",import.meta.url)))}catch(error){chunks.delete(file);th
 // No code cache there (eval takes none); sourceURL names the chunk in stack traces.
 const CJS_LOADER = `"use strict";process.getBuiltinModule||(globalThis[${REQUIRE}]??=require);
 const{readFileSync}=require("node:fs"),{dirname,join}=require("node:path");
+function __require(id){return id.startsWith("./")?__load(id.slice(2)):require(id)}
 function __load(name){const file=join(__dirname,"..",name),chunks=globalThis[Symbol.for("ringcore.chunks")]??=new Map;
 let module=chunks.get(file);if(module!==void 0)return module.exports;module={exports:{}};chunks.set(file,module);
 try{(0,eval)(\`\${readFileSync(file,"utf8")}
-//# sourceURL=\${file}\`)(module.exports,(id)=>id.startsWith("./")?__load(id.slice(2)):require(id),module,file,dirname(file))}
+//# sourceURL=\${file}\`)(module.exports,__require,module,file,dirname(file))}
 catch(error){chunks.delete(file);throw error}return module.exports}
 `;
 
@@ -187,10 +190,15 @@ for (const chunk of output) {
     legalComments: 'none',
     lineLimit: 120,
   });
+  // An entry whose modules all sit in a layer's chunk (ringcore/fs, ringcore/net) is a facade: the layer chunk's
+  // exports, renamed (`exports.stat=fs.stat`). Its code goes into the entry's ES and CommonJS modules, run there,
+  // rather than into a file of its own: one chunk fewer for the import to stat, read and compile (docs/performance.md,
+  // "Session 27: import of ringcore/fs").
+  const facade = chunk.isEntry && Object.keys(chunk.modules).length === 0;
   // Wrapped here, not by the loader: a source built by concatenation is flattened into a copy when compiled, and
   // the copies of an entry's chunks (200 kB of the young generation) made the import's allocations overflow it: a
   // scavenge in every import (docs/performance.md, "Import cost", session 16).
-  writeFileSync(path.join(outdir, chunk.fileName), `${CHUNK_HEAD}${code}${CHUNK_TAIL}`);
+  if (!facade) writeFileSync(path.join(outdir, chunk.fileName), `${CHUNK_HEAD}${code}${CHUNK_TAIL}`);
   if (!chunk.isEntry) continue;
   // The entry's ES module: the loader, then the entry chunk's exports.
   const names = chunk.exports.filter((name) => name !== 'default');
@@ -199,10 +207,13 @@ for (const chunk of output) {
     names.length > 0 ? `export const{${names.join(',')}}=__entry;` : '',
     withDefault.has(chunk.name) ? 'export default __entry.default;' : '',
   ].join('');
-  writeFileSync(path.join(outdir, `${chunk.name}.js`), `${LOADER}const __entry=__load(${JSON.stringify(chunk.fileName)});\n${exported}\n`);
+  const run = (exports) => `(function(exports,require){${code}\n})(${exports},__require);\n`;
+  const entry = facade ? `const __entry={};${run('__entry')}` : `const __entry=__load(${JSON.stringify(chunk.fileName)});\n`;
+  writeFileSync(path.join(outdir, `${chunk.name}.js`), `${LOADER}${entry}${exported}\n`);
   // For require() where Node cannot require an ES module (before 20.19 and 22.12) and for loaders of their own
   // (Jest): the same chunks and registry through CJS_LOADER.
-  writeFileSync(path.join(outdir, 'cjs', `${chunk.name}.cjs`), `${CJS_LOADER}module.exports=__load(${JSON.stringify(chunk.fileName)});\n`);
+  const cjsEntry = facade ? run('module.exports') : `module.exports=__load(${JSON.stringify(chunk.fileName)});\n`;
+  writeFileSync(path.join(outdir, 'cjs', `${chunk.name}.cjs`), `${CJS_LOADER}${cjsEntry}`);
 }
 // The entries for Node before 20.19 and 22.10 (no "module-sync" condition), some without process.getBuiltinModule.
 mkdirSync(path.join(outdir, 'compat'));
