@@ -7,12 +7,12 @@
 // shared 2-vCPU machine a few uploads wait tens of ms for a CPU, which a
 // mean would report as the server's. The mean, p90 and the server process's
 // CPU time (user + system, /proc) per upload alongside.
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchMain, intParam, nowNs } from '../lib/child.js';
 import type { Measurement } from '../lib/types.js';
+import { processTreeCpuNs } from '../lib/proc-cpu.js';
 import { startServer } from '../../test-support/server.js';
 
 interface Params {
@@ -21,13 +21,6 @@ interface Params {
 }
 
 const serverJs = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'), 'servers', 'upload.js');
-
-/** A process's CPU time (user + system) so far, ns, from /proc (USER_HZ 100). */
-function cpuNs(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 1e7;
-}
 
 function upload(port: number, agent: http.Agent, body: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -50,7 +43,7 @@ async function measure(on: 'node' | 'ringcore', { size, uploads }: Params): Prom
     const warm = Math.max(1, Math.floor(uploads / 4));
     for (let i = 0; i < warm; i++) await upload(server.port, agent, body);
     const pid = server.child.pid!;
-    const cpu = cpuNs(pid);
+    const cpu = processTreeCpuNs(pid);
     const times: number[] = [];
     const start = nowNs();
     for (let i = 0; i < uploads; i++) {
@@ -59,7 +52,7 @@ async function measure(on: 'node' | 'ringcore', { size, uploads }: Params): Prom
       times.push(nowNs() - t0);
     }
     const wallNs = nowNs() - start;
-    const serverCpuNs = (cpuNs(pid) - cpu) / uploads;
+    const serverCpuNs = (processTreeCpuNs(pid) - cpu) / uploads;
     times.sort((a, b) => a - b);
     const at = (q: number) => times[Math.min(times.length - 1, Math.floor(times.length * q))]!;
     return { value: at(0.5), unit: 'ns/op', ops: uploads, meanNs: wallNs / uploads, p90Ns: at(0.9), serverCpuNs, size };

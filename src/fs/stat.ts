@@ -150,20 +150,8 @@ export function statxSpec(syscall: string, dirfd: number, path: Buffer, flags: n
 /** The in-memory stats' struct statx: one for the module, as the kernel writes it and the decoder reads it within one synchronous call. */
 const nowWords = statxWords();
 
-/**
- * stat or lstat answered on this thread when the kernel has the answer in memory (cached-stat.ts):
- * the Stats, or undefined when the STATX op must ask. A cached lookup's ENOENT or ENOTDIR throws.
- */
-function statInMemory(syscall: 'stat' | 'lstat', path: Buffer, shown: string | undefined, bigint: boolean): Stats | BigIntStats | undefined {
-  const status = statCached(path, syscall === 'lstat', nowWords);
-  if (status === NOT_CACHED) return undefined;
-  if (status < 0) throw errnoException(status, syscall, shown === undefined ? undefined : { path: shown });
-  return bigint ? decodeStatxBigInt(nowWords) : decodeStatx(nowWords);
-}
-
-/** fstat(fd) answered on this thread when fd's file is on a local filesystem; undefined when the STATX op must ask. */
-function fstatInMemory(fd: number, bigint: boolean): Stats | BigIntStats | undefined {
-  if (fstatCached(fd, nowWords) === NOT_CACHED) return undefined;
+/** The Stats (or BigIntStats) of the struct statx a call on this thread (cached-stat.ts) just wrote into nowWords. */
+function decodeNow(bigint: boolean): Stats | BigIntStats {
   return bigint ? decodeStatxBigInt(nowWords) : decodeStatx(nowWords);
 }
 
@@ -175,8 +163,7 @@ function fstatInMemory(fd: number, bigint: boolean): Stats | BigIntStats | undef
 export function fstatFd(ring: Ring, fd: number, shown: string | undefined, bigint: false, signal?: AbortSignal): Promise<Stats>;
 export function fstatFd(ring: Ring, fd: number, shown: string | undefined, bigint: boolean, signal?: AbortSignal): Promise<Stats | BigIntStats>;
 export async function fstatFd(ring: Ring, fd: number, shown: string | undefined, bigint: boolean, signal?: AbortSignal): Promise<Stats | BigIntStats> {
-  const now = signal?.aborted === true ? undefined : fstatInMemory(fd, bigint);
-  if (now !== undefined) return now;
+  if (signal?.aborted !== true && fstatCached(fd, nowWords) !== NOT_CACHED) return decodeNow(bigint);
   return ring.submit(statxSpec('fstat', fd, EMPTY_PATH, C.AT_EMPTY_PATH, shown, bigint), { signal });
 }
 
@@ -207,8 +194,12 @@ export async function statPath(
   bigint: boolean,
   signal: AbortSignal | undefined,
 ): Promise<Stats | BigIntStats> {
-  const now = signal?.aborted === true ? undefined : statInMemory(syscall, path.bytes, path.text, bigint);
-  if (now !== undefined) return now;
+  if (signal?.aborted !== true) {
+    const status = statCached(path.bytes, syscall === 'lstat', nowWords);
+    if (status === 0) return decodeNow(bigint);
+    // ENOENT or ENOTDIR from the cached lookup.
+    if (status < 0) throw errnoException(status, syscall, { path: path.text });
+  }
   const flags = syscall === 'lstat' ? C.AT_SYMLINK_NOFOLLOW : 0;
   return ring.submit(statxSpec(syscall, C.AT_FDCWD, path.bytes, flags, path.text, bigint), { signal });
 }
