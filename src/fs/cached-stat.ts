@@ -65,16 +65,26 @@ export function fstatCached(fd: number, words: Uint32Array): number {
   if (!usable) return NOT_CACHED;
   const mask = C.STATX_BASIC_STATS | C.STATX_BTIME | C.STATX_MNT_ID_UNIQUE;
   if (native.syscall(SYS_statx, fd, addressOf(EMPTY_PATH), C.AT_EMPTY_PATH | C.AT_STATX_DONT_SYNC, mask, addressOf(words)) < 0) return NOT_CACHED;
+  return onLocalMount(fd, words) ? 0 : NOT_CACHED;
+}
+
+/**
+ * Whether the struct statx in `words`, of `fd`'s file, asked with STATX_MNT_ID_UNIQUE and AT_STATX_DONT_SYNC,
+ * is what stat(2) would say: the file is on a local filesystem, whose every field is current in memory. False
+ * too where the kernel has no unique mount IDs (before 6.8).
+ */
+export function onLocalMount(fd: number, words: Uint32Array): boolean {
+  if (!usable) return false;
   if ((words[STATX.stx_mask >> 2]! & C.STATX_MNT_ID_UNIQUE) === 0) {
     usable = false;
-    return NOT_CACHED;
+    return false;
   }
   const mount = words[STATX.stx_mnt_id >> 2]! + words[(STATX.stx_mnt_id >> 2) + 1]! * 2 ** 32;
   let local = localMounts.get(mount);
   if (local === undefined) {
-    if (native.syscall(SYS_fstatfs, fd, addressOf(statfsOut)) < 0) return NOT_CACHED;
+    if (native.syscall(SYS_fstatfs, fd, addressOf(statfsOut)) < 0) return false;
     local = C.LOCAL_FS_MAGICS.includes(Number(statfsOut[STATFS.f_type / 8]));
     localMounts.set(mount, local);
   }
-  return local ? 0 : NOT_CACHED;
+  return local;
 }

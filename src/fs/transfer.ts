@@ -33,9 +33,9 @@
 // side by side past the end could see the file grow between them and leave a
 // hole in the output, so chunks are taken by several workers only below the
 // source's size, and past it by one worker at a time. The size is the one
-// copyEnds() read with a plain statx(2) before the copy: a STATX op always
-// went to an io-wq worker, a thread woken per copy (docs/performance.md,
-// "Session 20: pipelined READ's fixed costs").
+// copyEnds() read with a plain statx(2) before the copy where the file is on a
+// local filesystem: a STATX op always goes to an io-wq worker, a thread woken
+// per copy (docs/performance.md, "Session 20: pipelined READ's fixed costs").
 // From a regular file to a regular file (the default options: no method,
 // registered buffers, chunk or depth asked for), the bytes are copied in the kernel
 // instead, by copy_file_range on a libuv pool thread (copy-range.ts), at the
@@ -121,7 +121,7 @@ export interface TransferOptions {
 
 /** transfer() (lazy-copy.ts) on its own fds: the duplicates withHeldEnds() made. */
 export async function transferHeld(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: TransferOptions): Promise<number> {
-  const ends = copyEnds(from.fd, to.fd);
+  const ends = await copyEnds(ring, from, to, givenOptions.signal);
   const options = boundedToItself(ends, givenOptions);
   if (!inKernel(options)) return pipelined(ring, from, to, options, 0, ends);
   const range = ends.regular ? await rangeTransfer(from.fd, to.fd, options, from.context, to.context) : null;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { defaultRing } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
-import { test } from '../../test-support/backend.js';
+import { requireIoUring, test } from '../../test-support/backend.js';
 import { linuxBefore, opcodesDuring } from '../../test-support/kernel.js';
 import * as C from '../../src/sys/constants.js';
 
@@ -119,6 +119,50 @@ test('a lookup not in the kernel cache goes to the STATX op', async (t) => {
   const before = defaultRing().stats.submitted + defaultRing().uring.sqPending();
   sameAsNode(await fs.stat(file), expected, 'stat after the dentries were dropped');
   assert.equal(sqesSince(before), 1, 'one STATX op');
+});
+
+/** A regular file on a cgroup mount (a filesystem outside the local list), or undefined. */
+function cgroupFile(): string | undefined {
+  for (const line of nodeFs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [before, after] = line.split(' - ');
+    const fsType = after?.split(' ')[0];
+    if (fsType !== 'cgroup' && fsType !== 'cgroup2') continue;
+    const mountPoint = before!.split(' ')[4]!;
+    for (const name of ['cgroup.max.depth', 'notify_on_release', 'cgroup.clone_children']) {
+      const file = join(mountPoint, name);
+      if (nodeFs.existsSync(file)) return file;
+    }
+  }
+  return undefined;
+}
+
+test("a copy takes its source's size from memory on a local filesystem, else from a STATX op", requireIoUring(), async (t) => {
+  const ring = defaultRing();
+  /** Copies `source` into a new file with both copies, and returns the opcodes they submitted. */
+  const copyBoth = async (source: string): Promise<Set<number>> => {
+    const expected = nodeFs.readFileSync(source);
+    const dest = join(dir, 'copy-of-source');
+    const opcodes = await opcodesDuring(ring, async () => {
+      for (const copy of [fs.transfer, fs.spliceTransfer]) {
+        await using from = await fs.open(source);
+        await using to = await fs.open(dest, 'w');
+        assert.equal(await copy(ring, { fd: from.fd }, { fd: to.fd }, { size: Infinity, positional: false }), expected.length);
+        assert.ok(nodeFs.readFileSync(dest).equals(expected), `${copy.name}: the bytes of ${source}`);
+      }
+    });
+    return opcodes;
+  };
+  if (noFastPath) t.diagnostic(noFastPath);
+  else {
+    const local = join(dir, 'local-source');
+    nodeFs.writeFileSync(local, Buffer.alloc(100_000, 3));
+    assert.ok(!(await copyBoth(local)).has(C.IORING_OP_STATX), 'no STATX for a file on a local filesystem');
+  }
+  const remote = cgroupFile();
+  if (remote === undefined) return void t.skip('no cgroup mount here to stand for a filesystem that is not local');
+  // The statx on this thread asks with AT_STATX_DONT_SYNC, which a network filesystem may answer from stale
+  // attributes: its size is not used there.
+  assert.ok((await copyBoth(remote)).has(C.IORING_OP_STATX), `a STATX op for the size of ${remote}`);
 });
 
 nodeTest('an aborted signal still rejects with AbortError, before any system call', async () => {
