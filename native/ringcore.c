@@ -15,6 +15,7 @@
 //                               SPLICE request moves one pipe-full and wakes the JS thread
 //   poolBlock()                 a zeroed 64 KiB Buffer over memory that stays mapped, taken back
 //                               by its finalizer once V8 has collected it (or null: use Buffer.alloc)
+//   mountsGeneration()          a count of the changes seen in the process's mount table
 // Everything else (io_uring_setup/enter/register, ring layouts, SQEs) is TypeScript. The one
 // exception is tearing a ring down when its thread's environment goes away, when no JS can
 // run any more: TypeScript hands over, in advance, where the ring's fields live and two
@@ -1403,6 +1404,37 @@ static napi_value js_splice_to_pipe(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- mount table changes -------------------------------------------------
+
+// mountsGeneration() -> a number that grows whenever the process's mount table
+// changed since the last call on any thread, or -1 where that cannot be told.
+// Before Linux 6.8 a mount ID can be reused after an unmount, so what the
+// stat fast path learned of a mount's filesystem (src/fs/cached-stat.ts) is
+// forgotten on any change. /proc/self/mountinfo reports a change to poll(2)
+// as POLLPRI once per open file, hence one file for the process (never
+// closed: one fd for its whole life, not one per worker) and one count that
+// every thread compares with the one it saw.
+static int mounts_fd = -2; // -2: not opened yet, -1: could not be
+static double mounts_generation = 0;
+static pthread_mutex_t mounts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static napi_value js_mounts_generation(napi_env env, napi_callback_info info) {
+  (void)info;
+  double generation = -1;
+  pthread_mutex_lock(&mounts_lock);
+  if (mounts_fd == -2) mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  if (mounts_fd >= 0) {
+    struct pollfd p = {.fd = mounts_fd, .events = POLLPRI};
+    int n = poll(&p, 1, 0);
+    if (n >= 0) {
+      if (n > 0 && (p.revents & (POLLPRI | POLLERR))) mounts_generation++;
+      generation = mounts_generation;
+    }
+  }
+  pthread_mutex_unlock(&mounts_lock);
+  return make_number(env, generation);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value copy_version = make_number(env, COPY_FILE_RANGE_VERSION);
   napi_value splice_version = make_number(env, SPLICE_TO_PIPE_VERSION);
@@ -1422,6 +1454,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"poolBlock", NULL, js_pool_block, NULL, NULL, NULL, napi_default, NULL},
       {"poolTrim", NULL, js_pool_trim, NULL, NULL, NULL, napi_default, NULL},
       {"poolStats", NULL, js_pool_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"mountsGeneration", NULL, js_mounts_generation, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

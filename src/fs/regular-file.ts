@@ -15,7 +15,6 @@ import { SYS_statx } from '../sys/syscalls.js';
 import { onLocalMount } from './cached-stat.js';
 import { EMPTY_PATH } from './path.js';
 import { fstatFd } from './stat.js';
-import type { TransferEnd } from './transfer.js';
 
 const { S_IFMT, S_IFREG } = constants;
 const words = new Uint32Array(STATX.size / 4);
@@ -47,15 +46,13 @@ export interface CopyEnds {
  * source ends" (`cat f >> f`) never ends: each chunk written grows the source by as much; bounded
  * by `ownSize`, it copies what was there at the start.
  */
-export async function copyEnds(ring: Ring, from: TransferEnd, to: TransferEnd, signal: AbortSignal | undefined): Promise<CopyEnds> {
-  if (!statxType(from.fd, STATX_INO | STATX_SIZE | STATX_MNT_ID_UNIQUE)) return { regular: false, ownSize: -1, fromRegular: false, fromSize: 0 };
+export async function copyEnds(ring: Ring, fromFd: number, toFd: number, fromPath: string | undefined, signal: AbortSignal | undefined): Promise<CopyEnds> {
+  if (!statxType(fromFd, STATX_INO | STATX_SIZE | STATX_MNT_ID_UNIQUE)) return { regular: false, ownSize: -1, fromRegular: false, fromSize: 0 };
   const ino = buffer.readBigUInt64LE(STATX.stx_ino);
   const dev = buffer.readBigUInt64LE(STATX.stx_dev_major); // with stx_dev_minor after it: the device, as one u64
-  const size = onLocalMount(from.fd, words)
-    ? Number(buffer.readBigUInt64LE(STATX.stx_size))
-    : (await fstatFd(ring, from.fd, from.context?.path, false, signal)).size;
-  if (from.fd === to.fd) return { regular: true, ownSize: size, fromRegular: true, fromSize: size };
-  if (!statxType(to.fd, STATX_INO)) return { regular: false, ownSize: -1, fromRegular: true, fromSize: size };
+  const size = onLocalMount(fromFd, words) ? Number(buffer.readBigUInt64LE(STATX.stx_size)) : (await fstatFd(ring, fromFd, fromPath, false, signal)).size;
+  if (fromFd === toFd) return { regular: true, ownSize: size, fromRegular: true, fromSize: size };
+  if (!statxType(toFd, STATX_INO)) return { regular: false, ownSize: -1, fromRegular: true, fromSize: size };
   const same = buffer.readBigUInt64LE(STATX.stx_ino) === ino && buffer.readBigUInt64LE(STATX.stx_dev_major) === dev;
   return { regular: true, ownSize: same ? size : -1, fromRegular: true, fromSize: size };
 }

@@ -63,7 +63,7 @@ export interface SpliceOptions {
 
 /** spliceTransfer() (lazy-copy.ts) on its own fds: the duplicates withHeldEnds() made. */
 export async function spliceHeld(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: SpliceOptions): Promise<number> {
-  const ends = await copyEnds(ring, from, to, givenOptions.signal);
+  const ends = await copyEnds(ring, from.fd, to.fd, from.context?.path, givenOptions.signal);
   const options = boundedToItself(ends, givenOptions);
   // A source that is not a regular file (a pipe, a socket) has no offset a SPLICE could read it at (ESPIPE), and one
   // of size 0 may have bytes all the same (a /proc file, which SPLICE refuses: EINVAL): the READ/WRITE copy, which

@@ -121,7 +121,7 @@ export interface TransferOptions {
 
 /** transfer() (lazy-copy.ts) on its own fds: the duplicates withHeldEnds() made. */
 export async function transferHeld(ring: Ring, from: TransferEnd, to: TransferEnd, givenOptions: TransferOptions): Promise<number> {
-  const ends = await copyEnds(ring, from, to, givenOptions.signal);
+  const ends = await copyEnds(ring, from.fd, to.fd, from.context?.path, givenOptions.signal);
   const options = boundedToItself(ends, givenOptions);
   if (!inKernel(options)) return pipelined(ring, from, to, options, 0, ends);
   const range = ends.regular ? await rangeTransfer(from.fd, to.fd, options, from.context, to.context) : null;

@@ -987,23 +987,10 @@ export const STATX_SIZE = 0x0200;
 export const STATX_BASIC_STATS = 0x07ff;
 /** statx mask: the birth time. */
 export const STATX_BTIME = 0x0800;
+/** statx mask: stx_mnt_id as a mount ID, which an unmount frees for a later mount (Linux 5.8). */
+export const STATX_MNT_ID = 0x1000;
 /** statx mask: stx_mnt_id as a mount ID never reused while the system runs (Linux 6.8). */
 export const STATX_MNT_ID_UNIQUE = 0x4000;
-/**
- * struct statfs f_type values (<linux/magic.h>) of the filesystems whose getattr answers from memory, once the
- * lookup is cached: no network, no user-space server (FUSE). ext2, ext3 and ext4 share one.
- */
-export const LOCAL_FS_MAGICS: readonly number[] = [
-  0xef53, // ext2/3/4
-  0x58465342, // xfs
-  0x9123683e, // btrfs
-  0xf2f52010, // f2fs
-  0x01021994, // tmpfs (and devtmpfs)
-  0x858458f6, // ramfs
-  0x794c7630, // overlayfs (containers' root)
-  0x9fa0, // proc
-  0x62656572, // sysfs
-];
 /** RENAMEAT: fail with EEXIST if the new path exists. */
 export const RENAME_NOREPLACE = 1 << 0;
 /** fcntl(2): read the file status flags (O_APPEND, O_NONBLOCK...). */

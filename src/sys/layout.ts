@@ -183,12 +183,6 @@ export const OPEN_HOW = {
   resolve: 16,
 } as const;
 
-/** struct statfs on 64-bit Linux (x86_64 and arm64): fstatfs(2) fills 120 bytes; only f_type (a long) is read. */
-export const STATFS = {
-  size: 120,
-  f_type: 0,
-} as const;
-
 /** struct __kernel_timespec: TIMEOUT and LINK_TIMEOUT read it (s64 tv_sec, s64 tv_nsec). */
 export const TIMESPEC = {
   size: 16,

@@ -88,6 +88,11 @@ export interface Native {
   poolTrim?(): void;
   /** The pool's blocks: [handed out, free and resident, free and given back, never used]. Absent from binaries built before it. */
   poolStats?(): [out: number, free: number, givenBack: number, unused: number];
+  /**
+   * A count that grows whenever the process's mount table changed since the previous call on any thread
+   * (poll(2) of /proc/self/mountinfo), or -1 where that cannot be told. Absent from binaries built before it.
+   */
+  mountsGeneration?(): number;
 }
 
 /**

@@ -38,8 +38,7 @@ export type SyscallName =
   | 'fchmod'
   | 'fchown'
   | 'utimensat'
-  | 'openat2'
-  | 'fstatfs';
+  | 'openat2';
 
 export type SyscallTable = { readonly [K in SyscallName]: number };
 
@@ -77,7 +76,6 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     fchown: 93,
     utimensat: 280,
     openat2: 437,
-    fstatfs: 138,
   },
   arm64: {
     io_uring_setup: 425,
@@ -111,7 +109,6 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     fchown: 55,
     utimensat: 88,
     openat2: 437,
-    fstatfs: 44,
   },
 };
 
@@ -154,4 +151,3 @@ export const SYS_fchmod = SYSCALLS.fchmod;
 export const SYS_fchown = SYSCALLS.fchown;
 export const SYS_utimensat = SYSCALLS.utimensat;
 export const SYS_openat2 = SYSCALLS.openat2;
-export const SYS_fstatfs = SYSCALLS.fstatfs;

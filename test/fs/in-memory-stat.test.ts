@@ -12,12 +12,42 @@ import * as fs from '../../src/fs/index.js';
 import { requireIoUring, test } from '../../test-support/backend.js';
 import { linuxBefore, opcodesDuring } from '../../test-support/kernel.js';
 import * as C from '../../src/sys/constants.js';
+import { LOCAL_FILESYSTEMS } from '../../src/fs/cached-stat.js';
 
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-stat-in-memory-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
 
-/** STATX_MNT_ID_UNIQUE, which tells one mount from another for good, is Linux 6.8's. */
-const noFastPath = linuxBefore(6, 8) ? 'this kernel has no STATX_MNT_ID_UNIQUE (Linux 6.8): every stat is a STATX op' : undefined;
+/** mountinfo's filesystem type of the mount `path` is on: the last mounted at the longest mount point above it. */
+function filesystemOf(path: string): string {
+  const real = nodeFs.realpathSync(path);
+  let found = { point: '', type: '' };
+  for (const line of nodeFs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [left, right] = line.split(' - ');
+    const point = left?.split(' ')[4];
+    const type = right?.split(' ')[0];
+    const above = point === '/' || real === point || real.startsWith(`${point}/`);
+    if (point !== undefined && type !== undefined && above && point.length >= found.point.length) found = { point, type };
+  }
+  return found.type;
+}
+
+/** The first of `/` and the test's directory on a filesystem not on the local list (a guest's root over 9p), or undefined. */
+const notLocal = ['/', dir].find((p) => !LOCAL_FILESYSTEMS.includes(filesystemOf(p)));
+/**
+ * openat2 with RESOLVE_CACHED, which looks a path up only if the kernel has every step in memory, is Linux 5.12's;
+ * and a step on a filesystem that revalidates its entries (9p, NFS) is never answered from memory.
+ */
+const noLookups = linuxBefore(5, 12)
+  ? 'this kernel has no RESOLVE_CACHED (Linux 5.12): every stat is a STATX op'
+  : notLocal !== undefined
+    ? `${notLocal} is on a filesystem not on the local list: lookups through it are not answered from memory`
+    : undefined;
+/** An open fd's stat needs only its mount's ID (Linux 5.8), and the file on a local filesystem. */
+const noMountIds = linuxBefore(5, 8)
+  ? 'this kernel has no mount IDs (Linux 5.8): every stat is a STATX op'
+  : notLocal === dir
+    ? `${dir} is on a filesystem not on the local list`
+    : undefined;
 
 /** STATX ops (and any other SQEs) the default ring has been given since `before`. */
 function sqesSince(before: number): number {
@@ -32,7 +62,7 @@ function sameAsNode(mine: fs.Stats, theirs: nodeFs.Stats, what: string): void {
 }
 
 test('stat, lstat and FileHandle.stat of files on a local filesystem submit no STATX and match node:fs', async (t) => {
-  if (noFastPath) return void t.skip(noFastPath);
+  if (noLookups) return void t.skip(noLookups);
   const file = join(dir, 'file');
   nodeFs.writeFileSync(file, 'x'.repeat(5000));
   const link = join(dir, 'link');
@@ -58,7 +88,7 @@ test('stat, lstat and FileHandle.stat of files on a local filesystem submit no S
 });
 
 test("ENOENT and ENOTDIR are node:fs's errors; a cached lookup's ENOENT needs no op", async (t) => {
-  if (noFastPath) return void t.skip(noFastPath);
+  if (noLookups) return void t.skip(noLookups);
   const file = join(dir, 'plain');
   nodeFs.writeFileSync(file, '');
   // The kernel answers ENOENT from a cached negative lookup; a file as a directory it leaves to a real lookup (EAGAIN).
@@ -82,7 +112,7 @@ test("ENOENT and ENOTDIR are node:fs's errors; a cached lookup's ENOENT needs no
 });
 
 test('readFile of a file past its first read (64 KiB) stats it with no STATX op, and reads it whole', async (t) => {
-  if (noFastPath) return void t.skip(noFastPath);
+  if (noMountIds) return void t.skip(noMountIds);
   const file = join(dir, 'sixty-four');
   const bytes = Buffer.alloc(64 * 1024 + 5, 7);
   nodeFs.writeFileSync(file, bytes);
@@ -94,6 +124,37 @@ test('readFile of a file past its first read (64 KiB) stats it with no STATX op,
   assert.ok(read?.equals(bytes), 'the whole file');
   assert.ok(opcodes.has(C.IORING_OP_READ), 'the file was read by READ ops');
   assert.ok(!opcodes.has(C.IORING_OP_STATX), `no STATX: ${[...opcodes].join(', ')}`);
+});
+
+test('the root of every mount not on the local list is asked by the STATX op (9p, whose statfs names its server’s filesystem, too)', async (t) => {
+  const others = new Map<string, string>();
+  for (const line of nodeFs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [left, right] = line.split(' - ');
+    const point = left?.split(' ')[4];
+    const type = right?.split(' ')[0];
+    // The last mounted at a point is the one its path reaches.
+    if (point !== undefined && type !== undefined && !point.includes('\\')) others.set(point, type);
+  }
+  for (const [point, type] of others) if (LOCAL_FILESYSTEMS.includes(type)) others.delete(point);
+  if (others.size === 0) return void t.skip('every mount here is on the local list');
+  for (const [point, type] of others) {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(point);
+    } catch (error) {
+      t.diagnostic(`${point} (${type}) not opened: ${(error as Error).message}`);
+      continue;
+    }
+    try {
+      await handle.stat(); // learns the mount's filesystem
+      const before = sqesSince(0);
+      const stats = await handle.stat();
+      assert.equal(sqesSince(before), 1, `${point} (${type}): one STATX op`);
+      assert.equal(stats.ino, nodeFs.statSync(point).ino, `${point} (${type}): node:fs's inode`);
+    } finally {
+      await handle.close();
+    }
+  }
 });
 
 test('a file on a filesystem outside the local list (devpts) is asked by the STATX op, with the same answer', async (t) => {
@@ -152,7 +213,7 @@ test("a copy takes its source's size from memory on a local filesystem, else fro
     });
     return opcodes;
   };
-  if (noFastPath) t.diagnostic(noFastPath);
+  if (noMountIds) t.diagnostic(noMountIds);
   else {
     const local = join(dir, 'local-source');
     nodeFs.writeFileSync(local, Buffer.alloc(100_000, 3));

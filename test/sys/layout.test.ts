@@ -36,8 +36,7 @@ type LayoutName =
   | 'RSRC_REGISTER'
   | 'FILES_UPDATE'
   | 'GETEVENTS_ARG'
-  | 'OPEN_HOW'
-  | 'STATFS';
+  | 'OPEN_HOW';
 
 /** Each layout.ts object and the C struct it describes. */
 const STRUCTS: { readonly [K in LayoutName]: string } = {
@@ -65,7 +64,6 @@ const STRUCTS: { readonly [K in LayoutName]: string } = {
   FILES_UPDATE: 'io_uring_files_update',
   GETEVENTS_ARG: 'io_uring_getevents_arg',
   OPEN_HOW: 'open_how',
-  STATFS: 'statfs',
 };
 
 /**
@@ -116,7 +114,6 @@ const c = cHeaders('layout', [
   '#include <linux/time_types.h>',
   '#include <linux/stat.h>',
   '#include <linux/openat2.h>',
-  '#include <sys/statfs.h>',
   '#include <sys/uio.h>',
   '#include <sys/socket.h>',
   '#include <sys/un.h>',
