@@ -680,6 +680,11 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
       return this.#io.write(data, options);
     }
 
+    /** Always write()'s promise: net.Socket does the sending, in its order (SocketStream's would send(2) on the fd). */
+    override writeNow(data: Uint8Array): Promise<void> {
+      return this.write(data);
+    }
+
     override readv(buffers: Uint8Array[], options?: IoOptions): Promise<number> {
       checkArray(buffers);
       buffers.forEach(checkView);

@@ -8,8 +8,9 @@
 // As net.Socket, reading starts at once (up to highWaterMark), and the peer's
 // end is noticed even by code that never reads: with nothing left unread,
 // 'end' follows, so a socket that was ended by us closes once the peer ends.
-// Writing awaits each write before taking the next (backpressure through
-// highWaterMark); ending sends a FIN (shutdown('write')), and with
+// Writing hands node:stream one chunk at a time: one the socket takes at
+// once is done at once, as net.Socket's; otherwise the next waits for the
+// write (backpressure through highWaterMark). Ending sends a FIN (shutdown('write')), and with
 // allowHalfOpen false (net.Socket's default) the end of the peer's data ends
 // ours too. Destroying closes the socket.
 import type * as Stream from 'node:stream';
@@ -95,6 +96,8 @@ class DuplexSink implements MultishotSink<Buffer> {
 export interface DuplexSource {
   chunks(): DuplexChunks;
   write(data: Uint8Array): Promise<void>;
+  /** write() with no promise when the socket takes it all at once: undefined then (SocketStream.writeNow). */
+  writeNow?(data: Uint8Array): Promise<void> | undefined;
   writev(data: Uint8Array[]): Promise<void>;
   shutdown(how: 'write'): Promise<void>;
   /** Ends the connection now, never waiting for a peer that does not read (SocketStream.destroy()). */
@@ -196,21 +199,37 @@ export class RingcoreDuplex extends (LazyDuplex as unknown as typeof Duplex) {
     this.read(0);
   }
 
-  /** Writes one chunk to the socket; the callback runs once it is written. */
+  /**
+   * Writes one chunk to the socket; the callback runs once it is written: at
+   * once when the socket took it all (as net.Socket's, whose libuv write
+   * does the same), else when the rest is out.
+   */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.socket.write(chunk).then(() => {
-      this.written += chunk.length;
-      this.activity();
+    const socket = this.socket;
+    const writing = socket.writeNow !== undefined ? socket.writeNow(chunk) : socket.write(chunk);
+    if (writing === undefined) {
+      this.wrote(chunk.length);
+      callback();
+      return;
+    }
+    writing.then(() => {
+      this.wrote(chunk.length);
       callback();
     }, callback);
+  }
+
+  private wrote(bytes: number): void {
+    this.written += bytes;
+    this.activity();
   }
 
   /** Writes the buffered chunks with one call to the socket's writev(). */
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
     this.socket.writev(buffers).then(() => {
-      for (const b of buffers) this.written += b.length;
-      this.activity();
+      let bytes = 0;
+      for (const b of buffers) bytes += b.length;
+      this.wrote(bytes);
       callback();
     }, callback);
   }

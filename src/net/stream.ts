@@ -364,6 +364,20 @@ export class SocketStream implements AsyncIterable<Buffer> {
   }
 
   /**
+   * @internal write() of a Buffer for a caller that wants no promise for a
+   * write the socket takes at once (RingcoreDuplex): undefined when it did,
+   * else write()'s promise. The same bytes go out as write()'s: its direct
+   * try (sendFrom) made here, the rest through the ring.
+   */
+  writeNow(data: Uint8Array): Promise<void> | undefined {
+    if (this.closing !== null || this.writes?.active === true || data.byteLength === 0 || data.byteLength >= zeroCopyThreshold) return this.write(data);
+    const n = this.sendNow(data);
+    if (n === data.byteLength) return undefined;
+    const rest = n > 0 || n === -EAGAIN ? this.sendLater(data, Math.max(n, 0), undefined, false) : Promise.reject(errnoException(n, 'write'));
+    return (this.writes ??= new CallOrder()).started(rest);
+  }
+
+  /**
    * @internal Sends `buf` from `offset` on (SendSpec sends the rest of a short SEND through here).
    * `owned`: no caller can change `buf`; otherwise a small write's unsent rest is copied (SMALL_WRITE).
    */
@@ -383,7 +397,6 @@ export class SocketStream implements AsyncIterable<Buffer> {
       );
     }
     let from = offset;
-    let left = rest;
     if (this.ending === null && checkOptions(options)?.aborted !== true) {
       // As libuv writes: send what fits now, without waiting; only the rest (or
       // a full socket) goes to the ring, whose SEND waits for room. Small writes
@@ -393,13 +406,22 @@ export class SocketStream implements AsyncIterable<Buffer> {
       // start one at a time (CallOrder), so no earlier SEND of this socket is
       // in flight and the bytes stay in order. An error is the SEND's would-be
       // error: the first report of a reset clears it from the socket.
-      const n = native.syscall(SYS_sendto, this.fd, addressOf(rest), rest.byteLength, MSG_NOSIGNAL | MSG_DONTWAIT, 0, 0);
+      const n = this.sendNow(rest);
       if (n === rest.byteLength) return Promise.resolve();
-      if (n > 0) {
-        from = offset + n;
-        left = buf.subarray(from);
-      } else if (n !== -EAGAIN) return Promise.reject(errnoException(n, 'write'));
+      if (n > 0) from = offset + n;
+      else if (n !== -EAGAIN) return Promise.reject(errnoException(n, 'write'));
     }
+    return this.sendLater(buf, from, options, owned);
+  }
+
+  /** One non-blocking send(2) of `bytes`: how many the socket took, or -errno (EAGAIN: none, it is full). */
+  private sendNow(bytes: Uint8Array): number {
+    return native.syscall(SYS_sendto, this.fd, addressOf(bytes), bytes.byteLength, MSG_NOSIGNAL | MSG_DONTWAIT, 0, 0);
+  }
+
+  /** A SEND of `buf` from `from` on, through the ring (sendFrom's direct try sent the bytes before `from`). */
+  private sendLater(buf: Uint8Array, from: number, options: IoOptions | undefined, owned: boolean): Promise<void> {
+    let left = from === 0 ? buf : buf.subarray(from);
     if (!owned && buf.byteLength < SMALL_WRITE) {
       buf = Buffer.from(left);
       left = buf;

@@ -245,3 +245,52 @@ test("a 'data' listener that throws destroys the Duplex with its error, not the 
   await new Promise((resolve) => (duplex.closed ? resolve(undefined) : duplex.once('close', resolve)));
   await a.close();
 });
+
+// _write sends what the socket takes at once and calls back at once (as net.Socket's libuv write does); the rest of
+// a write the socket takes in part, and the writes after a full socket, go through the ring and call back later.
+test('writes taken at once, in part or not at all: each calls back in order, bytesWritten counts them, the bytes arrive in order', async () => {
+  const [a, b] = socketpair();
+  const writer = a.toDuplex();
+  const size = 1000;
+  const count = 4000;
+  const chunkOf = (i: number) => Buffer.alloc(size, i & 0xff);
+  const called: number[] = [];
+  for (let i = 0; i < count; i++) writer.write(chunkOf(i), () => called.push(i));
+  const finished = once(writer, 'finish');
+  writer.end();
+  // The peer reads 4 KiB a turn at first, so that the socket stays about full, then the rest at once.
+  const buf = Buffer.alloc(64 * 1024);
+  let received = 0;
+  let intact = true;
+  let reads = 0;
+  while (received < size * count) {
+    const n = await b.read(reads++ < 200 ? buf.subarray(0, 4096) : buf);
+    assert.ok(n > 0, `the stream ended after ${received} bytes`);
+    for (let i = 0; i < n; i++) if (buf[i] !== (Math.floor((received + i) / size) & 0xff)) intact = false;
+    received += n;
+    if (reads < 200) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await finished;
+  assert.ok(intact, 'bytes out of order or changed');
+  assert.equal(called.length, count);
+  assert.ok(
+    called.every((v, i) => v === i),
+    'callbacks out of order',
+  );
+  assert.equal(writer.bytesWritten, size * count);
+  writer.destroy();
+  await b.close();
+});
+
+test('a write to a peer that is gone fails with EPIPE: its callback and the Duplex get the error', async () => {
+  const [a, b] = socketpair();
+  // allowHalfOpen: the peer's end must not end the writable side before the write.
+  const writer = a.toDuplex({ allowHalfOpen: true });
+  await b.close();
+  const failed = once(writer, 'error');
+  const calledBack = new Promise<Error | null | undefined>((resolve) => writer.write(Buffer.from('late'), resolve));
+  const [error] = (await failed) as [NodeJS.ErrnoException];
+  assert.equal(error.code, 'EPIPE');
+  assert.equal(((await calledBack) as NodeJS.ErrnoException).code, 'EPIPE');
+  assert.equal(writer.bytesWritten, 0);
+});
