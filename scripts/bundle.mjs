@@ -138,11 +138,12 @@ for (const chunk of output) visit(chunk.fileName, []);
 
 /**
  * Rollup's code of a chunk with its exports made as one object literal, `module.exports={...}` at the end, instead of
- * its `exports.X = X;` per export onto the `{}` it is given: each first store to a fresh object is a map transition,
- * and core's 164 cost 0.4 ms of an import (docs/performance.md, "Session 29: import ..."). The literal's object keeps
- * fast properties (the other chunks read `core.X` in their hot paths), and its attributes are those of the stores:
- * writable, enumerable, configurable; a getter (`constants`, node:fs's) and the `Symbol.toStringTag` rollup gives a
- * chunk that stands for a module namespace are as rollup defines them. Any other use of `exports` stops the build.
+ * its `exports.X = X;` per export onto the `{}` it is given: core's 164 first stores to a fresh object cost 0.3 ms of an
+ * import, and the chunks that read core ran their top level slower for them (docs/performance.md, "Session 29: import
+ * of ringcore/fs, the exports objects"). The literal's object keeps fast properties (the other chunks read `core.X` in
+ * their hot paths), and its attributes are those of the stores: writable, enumerable, configurable; a getter
+ * (`constants`, node:fs's) and the `Symbol.toStringTag` rollup gives a chunk that stands for a module namespace are as
+ * rollup defines them. Any other use of `exports` stops the build.
  */
 function exportsLiteral(code) {
   const properties = [];

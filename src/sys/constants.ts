@@ -286,7 +286,7 @@ export const IORING_OP_URING_CMD128 = OPCODES.URING_CMD128;
 
 // OPCODES is written in value order, one name per value from 0 (test/sys/constants.test.ts checks it), so its keys,
 // in order, are the names by value: no table built and checked at every import (a tenth of a millisecond of the
-// import of ringcore/fs, docs/performance.md, "Session 29: import ...").
+// import of ringcore/fs, docs/performance.md, "Session 29: import of ringcore/fs, the exports objects").
 const OPCODE_NAME_LIST = Object.freeze(Object.keys(OPCODES) as OpcodeName[]);
 
 /** Index = opcode, value = its name without the IORING_OP_ prefix ('NOP', 'READV', ...). */
