@@ -7,9 +7,9 @@
 // - Rollup makes one chunk per layer (CHUNKS), CommonJS-style, in
 //   dist/bundle/: every entry runs the core chunk, and ringcore/http the net
 //   chunk; a chunk's exports are one object literal at its end
-//   (exportsLiteral()). Each package.json "exports" entry names the tsc output it is built
-//   from ("types" → "default": dist/src/fs/index.d.ts, so dist/src/fs/index.js)
-//   and its ES module ("module-sync": dist/bundle/fs.js).
+//   (exportsLiteral()). Each package.json "exports" entry names the tsc
+//   output it is built from ("types" → "default": dist/src/fs/index.d.ts, so
+//   dist/src/fs/index.js) and its ES module ("module-sync": dist/bundle/fs.js).
 // - The ES module is a small loader (LOADER) and the entry chunk's exports; an
 //   entry that rollup makes a facade (ringcore/fs, ringcore/net: only the
 //   layer chunk's exports, renamed) has the facade's code there, not a file.
