@@ -6,9 +6,10 @@
 //
 // - Rollup makes one chunk per layer (CHUNKS), CommonJS-style, in
 //   dist/bundle/: every entry runs the core chunk, and ringcore/http the net
-//   chunk. Each package.json "exports" entry names the tsc output it is built
-//   from ("types" → "default": dist/src/fs/index.d.ts, so dist/src/fs/index.js)
-//   and its ES module ("module-sync": dist/bundle/fs.js).
+//   chunk; a chunk's exports are one object literal at its end
+//   (exportsLiteral()). Each package.json "exports" entry names the tsc
+//   output it is built from ("types" → "default": dist/src/fs/index.d.ts, so
+//   dist/src/fs/index.js) and its ES module ("module-sync": dist/bundle/fs.js).
 // - The ES module is a small loader (LOADER) and the entry chunk's exports; an
 //   entry that rollup makes a facade (ringcore/fs, ringcore/net: only the
 //   layer chunk's exports, renamed) has the facade's code there, not a file.
@@ -126,9 +127,47 @@ const { output } = await build.generate({
 });
 await build.close();
 
+// Every chunk imports only chunks that do not import it: a chunk's exports object exists only once its code has run
+// (exportsLiteral() below), so a chunk required while it runs would be seen without them.
+const visit = (name, trail) => {
+  if (trail.includes(name)) throw new Error(`bundle: the chunks import each other in a cycle: ${[...trail, name].join(' → ')}`);
+  const { imports } = output.find((chunk) => chunk.fileName === name);
+  for (const next of imports) if (!next.startsWith('node:')) visit(next, [...trail, name]);
+};
+for (const chunk of output) visit(chunk.fileName, []);
+
+/**
+ * Rollup's code of a chunk with its exports made as one object literal, `module.exports={...}` at the end, instead of
+ * its `exports.X = X;` per export onto the `{}` it is given: core's 164 first stores to a fresh object cost 0.3 ms of an
+ * import, and the chunks that read core ran their top level slower for them (docs/performance.md, "Session 29: import
+ * of ringcore/fs, the exports objects"). The literal's object keeps fast properties (the other chunks read `core.X` in
+ * their hot paths), and its attributes are those of the stores: writable, enumerable, configurable; a getter
+ * (`constants`, node:fs's) and the `Symbol.toStringTag` rollup gives a chunk that stands for a module namespace are as
+ * rollup defines them. Any other use of `exports` stops the build.
+ */
+function exportsLiteral(code) {
+  const properties = [];
+  let tagged = false;
+  const rest = code
+    .replace(/^Object\.defineProperty\(exports, Symbol\.toStringTag, \{ value: 'Module' \}\);$/m, () => {
+      tagged = true;
+      return '';
+    })
+    .replace(/^exports\.([\w$]+) = ([\w$.]+);$/gm, (_, name, value) => {
+      properties.push(name === value ? name : `${name}:${value}`);
+      return '';
+    })
+    .replace(/^Object\.defineProperty\(exports, "([\w$]+)", \{\n\tenumerable: true,\n\tget: \(\) => ([\w$.]+)\n\}\);$/gm, (_, name, value) => {
+      properties.push(`get ${name}(){return ${value}}`);
+      return '';
+    });
+  const literal = `{${properties.join(',')}}`;
+  return `${rest}\nmodule.exports=${tagged ? `Object.defineProperty(${literal},Symbol.toStringTag,{value:"Module"})` : literal};\n`;
+}
+
 const REQUIRE = 'Symbol.for("ringcore.require")';
-// A chunk's file is a CommonJS-style function expression, which the loader compiles and calls.
-const CHUNK_HEAD = '(function(exports,require,module,__filename,__dirname){';
+// A chunk's file is a CommonJS-style function expression, which the loader compiles and calls; it sets module.exports.
+const CHUNK_HEAD = '(function(require,module,__filename,__dirname){';
 const CHUNK_TAIL = '\n})';
 
 // The loader at the top of each entry. It reads a chunk once per thread (the
@@ -152,12 +191,12 @@ const LOADER = `const __builtin=process.getBuiltinModule?.bind(process)??globalT
 __dir=__builtin("node:url").fileURLToPath(new URL(".",import.meta.url));
 function __require(id){return id.startsWith("./")?__load(id.slice(2)):__builtin(id)}
 function __load(name){const file=__dir+name,chunks=globalThis[Symbol.for("ringcore.chunks")]??=new Map;let module=chunks.get(file);
-if(module!==void 0)return module.exports;module={exports:{}};chunks.set(file,module);const{readFileSync,statSync}=__builtin("node:fs");
+if(module!==void 0)return module.exports;module={};chunks.set(file,module);const{readFileSync,statSync}=__builtin("node:fs");
 let cachedData;try{const cache=\`\${__dir}code-cache/\${process.versions.v8}/\${name}\`,made=statSync(cache).mtimeMs;
 if(made>=statSync(file).mtimeMs){const data=readFileSync(cache),at=data.indexOf(10);
 if(at>0&&data.toString("utf8",0,at)===\`\${made} \${file}\`)cachedData=data.subarray(at+1)}}catch{}
 const script=new(__builtin("node:vm").Script)(readFileSync(file,"utf8"),{filename:file,cachedData});globalThis[Symbol.for("ringcore.codeCache")]?.push({name,file,script});
-try{script.runInThisContext()(module.exports,__require,module,file,__dir)}catch(error){chunks.delete(file);throw error}return module.exports}
+try{script.runInThisContext()(__require,module,file,__dir)}catch(error){chunks.delete(file);throw error}return module.exports}
 `;
 
 // The loader of the CommonJS entries (cjs/<entry>.cjs): the same registry, so that on a Node without require() of
@@ -169,9 +208,9 @@ const CJS_LOADER = `"use strict";process.getBuiltinModule||(globalThis[${REQUIRE
 const{readFileSync}=require("node:fs"),{dirname,join}=require("node:path");
 function __require(id){return id.startsWith("./")?__load(id.slice(2)):require(id)}
 function __load(name){const file=join(__dirname,"..",name),chunks=globalThis[Symbol.for("ringcore.chunks")]??=new Map;
-let module=chunks.get(file);if(module!==void 0)return module.exports;module={exports:{}};chunks.set(file,module);
+let module=chunks.get(file);if(module!==void 0)return module.exports;module={};chunks.set(file,module);
 try{(0,eval)(\`\${readFileSync(file,"utf8")}
-//# sourceURL=\${file}\`)(module.exports,__require,module,file,dirname(file))}
+//# sourceURL=\${file}\`)(__require,module,file,dirname(file))}
 catch(error){chunks.delete(file);throw error}return module.exports}
 `;
 
@@ -182,7 +221,7 @@ const withDefault = new Set();
 for (const chunk of output) {
   if (/\bimport\(/.test(chunk.code)) throw new Error(`bundle: ${chunk.fileName} keeps an import(): the loader cannot run it`);
   // lineLimit: an uncaught error prints its source line, and one line per file printed the whole chunk (67 KB).
-  const { code } = await esbuild.transform(chunk.code, {
+  const { code } = await esbuild.transform(exportsLiteral(chunk.code), {
     format: 'cjs',
     target: 'node20',
     minifyWhitespace: true,
@@ -190,8 +229,9 @@ for (const chunk of output) {
     legalComments: 'none',
     lineLimit: 120,
   });
+  if (/(?<![\w$.])exports\b(?!:)/.test(code)) throw new Error(`bundle: ${chunk.fileName} uses \`exports\` in a way exportsLiteral() does not rewrite`);
   // An entry whose modules all sit in a layer's chunk (ringcore/fs, ringcore/net) is a facade: the layer chunk's
-  // exports, renamed (`exports.stat=fs.stat`). Its code goes into the entry's ES and CommonJS modules, run there,
+  // exports, renamed (`{stat:fs.stat,...}`). Its code goes into the entry's ES and CommonJS modules, run there,
   // rather than into a file of its own: one chunk fewer for the import to stat, read and compile (docs/performance.md,
   // "Session 27: import of ringcore/fs").
   const facade = chunk.isEntry && Object.keys(chunk.modules).length === 0;
@@ -207,12 +247,12 @@ for (const chunk of output) {
     names.length > 0 ? `export const{${names.join(',')}}=__entry;` : '',
     withDefault.has(chunk.name) ? 'export default __entry.default;' : '',
   ].join('');
-  const run = (exports) => `(function(exports,require){${code}\n})(${exports},__require);\n`;
-  const entry = facade ? `const __entry={};${run('__entry')}` : `const __entry=__load(${JSON.stringify(chunk.fileName)});\n`;
+  const run = (module) => `(function(require,module){${code}\n})(__require,${module});\n`;
+  const entry = facade ? `const __module={};${run('__module')}const __entry=__module.exports;\n` : `const __entry=__load(${JSON.stringify(chunk.fileName)});\n`;
   writeFileSync(path.join(outdir, `${chunk.name}.js`), `${LOADER}${entry}${exported}\n`);
   // For require() where Node cannot require an ES module (before 20.19 and 22.12) and for loaders of their own
   // (Jest): the same chunks and registry through CJS_LOADER.
-  const cjsEntry = facade ? run('module.exports') : `module.exports=__load(${JSON.stringify(chunk.fileName)});\n`;
+  const cjsEntry = facade ? run('module') : `module.exports=__load(${JSON.stringify(chunk.fileName)});\n`;
   writeFileSync(path.join(outdir, 'cjs', `${chunk.name}.cjs`), `${CJS_LOADER}${cjsEntry}`);
 }
 // The entries for Node before 20.19 and 22.10 (no "module-sync" condition), some without process.getBuiltinModule.

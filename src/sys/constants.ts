@@ -284,22 +284,10 @@ export const IORING_OP_NOP128 = OPCODES.NOP128;
 /** URING_CMD in a 128-byte SQE slot, for IORING_SETUP_SQE_MIXED rings (Linux 6.19). */
 export const IORING_OP_URING_CMD128 = OPCODES.URING_CMD128;
 
-function buildOpcodeNames(): readonly OpcodeName[] {
-  const names: OpcodeName[] = [];
-  for (const name of Object.keys(OPCODES) as OpcodeName[]) {
-    const value = OPCODES[name];
-    if (names[value] !== undefined) {
-      throw new Error(`ringcore: opcodes ${names[value]} and ${name} share the value ${value}`);
-    }
-    names[value] = name;
-  }
-  for (let i = 0; i < names.length; i++) {
-    if (names[i] === undefined) throw new Error(`ringcore: no opcode has the value ${i}`);
-  }
-  return Object.freeze(names);
-}
-
-const OPCODE_NAME_LIST = buildOpcodeNames();
+// OPCODES is written in value order, one name per value from 0 (test/sys/constants.test.ts checks it), so its keys,
+// in order, are the names by value: no table built and checked at every import (a tenth of a millisecond of the
+// import of ringcore/fs, docs/performance.md, "Session 29: import of ringcore/fs, the exports objects").
+const OPCODE_NAME_LIST = Object.freeze(Object.keys(OPCODES) as OpcodeName[]);
 
 /** Index = opcode, value = its name without the IORING_OP_ prefix ('NOP', 'READV', ...). */
 export const OPCODE_NAMES: readonly string[] = OPCODE_NAME_LIST;

@@ -157,6 +157,14 @@ test('every IORING_OP_* export has an OPCODE_NAMES and a SYSCALL_NAMES entry', (
   );
 });
 
+test('OPCODES is written in value order, one name per value from 0: OPCODE_NAMES is its keys', () => {
+  assert.deepEqual(
+    Object.values(OPCODES),
+    Object.keys(OPCODES).map((_, i) => i),
+  );
+  assert.deepEqual(OPCODE_NAMES, Object.keys(OPCODES));
+});
+
 test('OPCODE_NAMES and SYSCALL_NAMES spot checks', () => {
   assert.equal(OPCODE_NAMES[0], 'NOP');
   assert.equal(OPCODE_NAMES[22], 'READ');
