@@ -175,6 +175,39 @@ anyBackend('a body the handler never reads is dropped, and the next request on t
   }
 });
 
+anyBackend(
+  "a body read to its end is not dumped once the response finishes: the request keeps its 'data' listener, as node:http's",
+  { timeout: 30_000 },
+  async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      let length = 0;
+      const onData = (d: Buffer): void => {
+        length += d.length;
+      };
+      req.on('data', onData);
+      req.on('end', () => res.end(String(length)));
+      res.on('finish', () =>
+        setImmediate(() => seen.push(`${length} ${(req as { _dumped?: boolean })._dumped === true} ${req.listeners('data').includes(onData)}`)),
+      );
+    });
+    const port = await listening(server);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const sizes = [100, 16 * 1024, 64 * 1024, 200 * 1024];
+      for (const size of sizes) assert.equal(await post(port, agent, pattern(size, size)), String(size));
+      await until(() => seen.length === sizes.length);
+      assert.deepEqual(
+        seen,
+        sizes.map((size) => `${size} false true`),
+      );
+    } finally {
+      agent.destroy();
+      await closed(server);
+    }
+  },
+);
+
 anyBackend('a client that leaves mid-body: the request is aborted with what came before, and the server goes on', { timeout: 30_000 }, async () => {
   const seen: { received: number; aborted: boolean; error: string | undefined }[] = [];
   let arrived: (() => void) | null = null;

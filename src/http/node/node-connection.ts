@@ -551,8 +551,10 @@ export class NodeConnection implements SocketOwner {
   private finished(req: Incoming, res: Outgoing): void {
     const active = this.active;
     if (active[0]?.res === res) active.shift();
-    // Nobody read the body: drop it, so the next request can be read.
-    if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
+    // Nobody read the body: drop it, so the next request can be read. node:http tells by _consuming (its
+    // _read ran); a body pushed here before the flow began never calls _read, so a request whose 'end' was
+    // emitted (read to the end) is not dumped either: node:http's keeps its 'data' listeners there too.
+    if (!req._consuming && !req._readableState.resumeScheduled && !req.readableEnded) req._dump();
     res.detachSocket(this.socket);
     process.nextTick(closeResponse, res);
     // (Newer Node versions say Connection: close at maxRequestsPerSocket without setting _last;
