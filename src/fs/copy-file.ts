@@ -63,7 +63,8 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
     // libuv copies the size it stats: nothing of a file whose size reads 0 but has bytes all the same (a /proc file),
     // which the ring's copy reads until a read returns 0. (The source's statx: the destination's, just written by
     // the pool thread, measured dearer.)
-    if (!(await isEmptyFile(ringOf(opts), from))) return libuvCopy(src, dest, mode, context);
+    const empty = isEmptyFile(ringOf(opts), from);
+    if (!(typeof empty === 'boolean' ? empty : await empty)) return libuvCopy(src, dest, mode, context);
   }
   return ringCopy(from, to, mode, opts, context);
 }

@@ -168,3 +168,24 @@ test('bad arguments reject with TypeError/RangeError before anything is copied, 
   }
   assert.ok(!nodeFs.existsSync(dest), 'nothing was copied');
 });
+
+test('copyFile with no signal and no method copies a /proc file (a regular file of size 0 with bytes): all a read returns', async (t) => {
+  if (runtime !== 'node') return void t.skip("on Bun and Deno every copy is the ring's");
+  // libuv copies the size it stats (0 here): copyFile sees the empty size first and copies through the ring instead.
+  for (const [name, src] of [
+    ['proc-version', '/proc/version'],
+    ['proc-cmdline', '/proc/self/cmdline'],
+  ] as const) {
+    assert.equal(nodeFs.statSync(src).size, 0);
+    const dest = join(dir, name);
+    await fs.copyFile(src, dest);
+    const copied = nodeFs.readFileSync(dest);
+    assert.ok(copied.length > 0);
+    assert.ok(copied.equals(nodeFs.readFileSync(src)));
+  }
+  // An empty regular file stays the fast path's: still empty after its copy over a full file.
+  const empty = write(join(dir, 'proc-empty-src'), 0, 0o644);
+  const over = write(join(dir, 'proc-empty-dest'), 3000, 0o644);
+  await fs.copyFile(empty, over);
+  assert.equal(nodeFs.statSync(over).size, 0);
+});
