@@ -136,19 +136,19 @@ async function remove(ring: Ring, path: string, recursive: boolean, signal: Abor
 export interface ReaddirOptions extends FsOptions {
   /** Give Dirent objects instead of names. Default false. */
   withFileTypes?: boolean;
-  /** Encoding of the names. Default 'utf8'. */
-  encoding?: BufferEncoding | null;
+  /** Encoding of the names; 'buffer' gives their bytes. Default 'utf8'. */
+  encoding?: BufferEncoding | 'buffer' | null;
   /** List subdirectories' entries too. Default false. */
   recursive?: boolean;
 }
 
 /** No io_uring op reads directories: this is node:fs/promises' readdir (thread pool). */
-export async function readdir(path: PathLike, options?: ReaddirOptions | BufferEncoding): Promise<string[] | Dirent[]> {
-  const p = toCPath(path);
+export async function readdir(path: PathLike, options?: ReaddirOptions | BufferEncoding | 'buffer'): Promise<string[] | Buffer[] | Dirent[]> {
+  toCPath(path); // checked as every path here, then handed on as given: a Buffer's bytes need not be UTF-8
   const o = typeof options === 'string' ? { encoding: options } : checkOptions<ReaddirOptions>(options);
   throwIfAborted(o.signal);
   const { signal: _signal, ring: _ring, ...rest } = o;
   void _signal;
   void _ring;
-  return fsPromises().readdir(p.text, rest as unknown as { withFileTypes: true }) as unknown as Promise<string[] | Dirent[]>;
+  return fsPromises().readdir(path, rest as unknown as { withFileTypes: true }) as unknown as Promise<string[] | Buffer[] | Dirent[]>;
 }

@@ -57,3 +57,13 @@ test('mkdir, mkdir recursive (as node:fs), rmdir, rm, readdir', async () => {
   await assert.rejects(fs.rm(top), { code: 'ENOENT' });
   await fs.rm(top, { force: true });
 });
+
+test('readdir of a Buffer path whose bytes are not UTF-8 lists that directory, as node:fs does', async () => {
+  // 0xff never occurs in UTF-8: a path decoded to text would name another directory (U+FFFD).
+  const odd = Buffer.concat([Buffer.from(join(dir, 'odd-')), Buffer.from([0xff, 0xfe])]);
+  nodeFs.mkdirSync(odd);
+  nodeFs.writeFileSync(Buffer.concat([odd, Buffer.from('/inside')]), 'x');
+  assert.deepEqual(await fs.readdir(odd), ['inside']);
+  assert.deepEqual(await fs.readdir(odd, { encoding: 'buffer' }), nodeFs.readdirSync(odd, { encoding: 'buffer' }));
+  await assert.rejects(fs.readdir(Buffer.concat([odd, Buffer.from('-missing')])), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && e.syscall === 'scandir');
+});
