@@ -65,5 +65,5 @@ test('readdir of a Buffer path whose bytes are not UTF-8 lists that directory, a
   nodeFs.writeFileSync(Buffer.concat([odd, Buffer.from('/inside')]), 'x');
   assert.deepEqual(await fs.readdir(odd), ['inside']);
   assert.deepEqual(await fs.readdir(odd, { encoding: 'buffer' }), nodeFs.readdirSync(odd, { encoding: 'buffer' }));
-  await assert.rejects(fs.readdir(Buffer.concat([odd, Buffer.from('-missing')])), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && e.syscall === 'scandir');
+  await assert.rejects(fs.readdir(Buffer.concat([odd, Buffer.from('-missing')])), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
 });
