@@ -47,7 +47,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { rollup } from 'rollup';
 
@@ -97,8 +97,53 @@ for (const target of Object.values(exports)) {
   declarations.push(from[1]);
 }
 
+/** The struct layouts (sys/layout.js, tsc's output of their one source), by the name each table is exported under. */
+const layouts = await import(pathToFileURL(path.join(built, 'sys', 'layout.js')).href);
+
+/**
+ * Every `TABLE.field` read of a struct layout (`SQE.opcode`, `STATX.stx_size`) written as its number, so that no
+ * chunk builds the tables: core's top level spent 0.32 ms of an import making their 23 object literals
+ * (docs/performance.md, "Session 30: the struct tables at import"). A table used any other way stays, and rollup
+ * keeps it then.
+ */
+function layoutFields() {
+  return {
+    name: 'layout-fields',
+    transform(code, id) {
+      if (!code.includes('layout.js') || id === path.join(built, 'sys', 'layout.js')) return null;
+      const ast = this.parse(code);
+      const tables = new Map();
+      for (const node of ast.body) {
+        if (node.type !== 'ImportDeclaration' || !/(^|\/)layout\.js$/.test(node.source.value)) continue;
+        if (path.resolve(path.dirname(id), node.source.value) !== path.join(built, 'sys', 'layout.js')) continue;
+        for (const { type, imported, local } of node.specifiers) {
+          if (type !== 'ImportSpecifier') throw new Error(`bundle: ${id} imports sys/layout.js other than by name`);
+          tables.set(local.name, layouts[imported.name]);
+        }
+      }
+      const edits = [];
+      const visit = (node) => {
+        if (node === null || typeof node !== 'object') return;
+        if (Array.isArray(node)) return node.forEach(visit);
+        if (node.type === 'MemberExpression' && !node.computed && node.object.type === 'Identifier' && tables.has(node.object.name)) {
+          const value = tables.get(node.object.name)[node.property.name];
+          if (typeof value !== 'number') throw new Error(`bundle: ${id} reads ${node.object.name}.${node.property.name}, no field of its layout`);
+          edits.push([node.start, node.end, String(value)]);
+          return;
+        }
+        for (const key in node) if (key !== 'type' && typeof node[key] === 'object') visit(node[key]);
+      };
+      visit(ast.body);
+      let out = code;
+      for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
+      return { code: out, map: null };
+    },
+  };
+}
+
 const build = await rollup({
   input,
+  plugins: [layoutFields()],
   external: (id) => id.startsWith('node:'),
   preserveEntrySignatures: 'strict',
   // A warning (a circular import, a missing export) is a mistake in the layout: stop.
