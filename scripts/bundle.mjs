@@ -7,9 +7,11 @@
 // - Rollup makes one chunk per layer (CHUNKS), CommonJS-style, in
 //   dist/bundle/: every entry runs the core chunk, and ringcore/http the net
 //   chunk; a chunk's exports are one object literal at its end
-//   (exportsLiteral()). Each package.json "exports" entry names the tsc
-//   output it is built from ("types" → "default": dist/src/fs/index.d.ts, so
-//   dist/src/fs/index.js) and its ES module ("module-sync": dist/bundle/fs.js).
+//   (exportsLiteral()), and no chunk builds sys/layout's tables: their
+//   fields are written as numbers (layoutFields()). Each package.json
+//   "exports" entry names the tsc output it is built from ("types" →
+//   "default": dist/src/fs/index.d.ts, so dist/src/fs/index.js) and its ES
+//   module ("module-sync": dist/bundle/fs.js).
 // - The ES module is a small loader (LOADER) and the entry chunk's exports; an
 //   entry that rollup makes a facade (ringcore/fs, ringcore/net: only the
 //   layer chunk's exports, renamed) has the facade's code there, not a file.
@@ -132,6 +134,11 @@ function layoutFields() {
       }
       const edits = [];
       walk(ast.body, (node) => {
+        // A name of the module's own over a table's would be read as the table.
+        const declared = node.type === 'VariableDeclarator' ? [node.id] : /Function/.test(node.type) ? node.params : [];
+        for (const name of declared) {
+          if (name.type === 'Identifier' && tables.has(name.name)) throw new Error(`bundle: ${id} declares ${name.name}, a layout's name`);
+        }
         if (node.type !== 'MemberExpression' || node.computed || node.object.type !== 'Identifier' || !tables.has(node.object.name)) return;
         const value = tables.get(node.object.name)[node.property.name];
         if (typeof value !== 'number') throw new Error(`bundle: ${id} reads ${node.object.name}.${node.property.name}, no field of its layout`);
