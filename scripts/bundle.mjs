@@ -52,7 +52,6 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { rollup } from 'rollup';
-import { parseAst } from 'rollup/parseAst';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const built = path.join(root, 'dist', 'src');
@@ -100,12 +99,12 @@ for (const target of Object.values(exports)) {
   declarations.push(from[1]);
 }
 
-/** Calls visit(node, parent) for every node of an ESTree AST, parents first; visit returns false to skip a node's children. */
-function walk(node, visit, parent = null) {
-  if (Array.isArray(node)) return node.forEach((child) => walk(child, visit, parent));
+/** Calls visit(node) for every node of an ESTree AST, parents first; visit returns false to skip a node's children. */
+function walk(node, visit) {
+  if (Array.isArray(node)) return node.forEach((child) => walk(child, visit));
   if (node === null || typeof node !== 'object' || typeof node.type !== 'string') return;
-  if (visit(node, parent) === false) return;
-  for (const key in node) if (key !== 'type' && typeof node[key] === 'object') walk(node[key], visit, node);
+  if (visit(node) === false) return;
+  for (const key in node) if (key !== 'type' && typeof node[key] === 'object') walk(node[key], visit);
 }
 
 /** The struct layouts (sys/layout.js, tsc's output of their one source), by the name each table is exported under. */
@@ -204,31 +203,13 @@ for (const chunk of output) visit(chunk.fileName, []);
 function exportsLiteral(code) {
   const properties = [];
   let tagged = false;
-  // A module namespace object that only the exports name (the root entry's `constants`: every constant of
-  // sys/constants, frozen, 0.1 ms) is made on the getter's first read, so only the entry that exports it pays.
-  const namespaces = new Map();
-  const references = new Map();
-  walk(parseAst(code), (node, parent) => {
-    if (node.type !== 'Identifier') return;
-    if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
-    if (parent?.type === 'Property' && parent.key === node && !parent.computed && !parent.shorthand) return;
-    references.set(node.name, (references.get(node.name) ?? 0) + 1);
-  });
-  const exportedValues = new Set(Array.from(code.matchAll(/^exports\.[\w$]+ = ([\w$]+);$/gm), (match) => match[1]));
   const rest = code
-    .replace(/^const ([\w$]+) = (\/\*#__PURE__\*\/Object\.freeze\([\s\S]*?\n\}, Symbol\.toStringTag, \{ value: 'Module' \}\)\));$/gm, (whole, name, value) => {
-      // Named by its declaration and `exports.X = name;` only.
-      if (references.get(name) !== 2 || !exportedValues.has(name)) return whole;
-      namespaces.set(name, value);
-      return `let ${name};`;
-    })
     .replace(/^Object\.defineProperty\(exports, Symbol\.toStringTag, \{ value: 'Module' \}\);$/m, () => {
       tagged = true;
       return '';
     })
     .replace(/^exports\.([\w$]+) = ([\w$.]+);$/gm, (_, name, value) => {
-      if (namespaces.has(value)) properties.push(`get ${name}(){return ${value}??=${namespaces.get(value)}}`);
-      else properties.push(name === value ? name : `${name}:${value}`);
+      properties.push(name === value ? name : `${name}:${value}`);
       return '';
     })
     .replace(/^Object\.defineProperty\(exports, "([\w$]+)", \{\n\tenumerable: true,\n\tget: \(\) => ([\w$.]+)\n\}\);$/gm, (_, name, value) => {
@@ -236,8 +217,7 @@ function exportsLiteral(code) {
       return '';
     });
   const literal = `{${properties.join(',')}}`;
-  const exported = tagged ? `Object.defineProperty(${literal},Symbol.toStringTag,{value:"Module"})` : literal;
-  return { code: `${rest}\nmodule.exports=${exported};\n`, namespaces: [...namespaces.keys()] };
+  return `${rest}\nmodule.exports=${tagged ? `Object.defineProperty(${literal},Symbol.toStringTag,{value:"Module"})` : literal};\n`;
 }
 
 const REQUIRE = 'Symbol.for("ringcore.require")';
@@ -296,8 +276,7 @@ const withDefault = new Set();
 for (const chunk of output) {
   if (/\bimport\(/.test(chunk.code)) throw new Error(`bundle: ${chunk.fileName} keeps an import(): the loader cannot run it`);
   // lineLimit: an uncaught error prints its source line, and one line per file printed the whole chunk (67 KB).
-  const { code: written, namespaces } = exportsLiteral(chunk.code);
-  const { code } = await esbuild.transform(written, {
+  const { code } = await esbuild.transform(exportsLiteral(chunk.code), {
     format: 'cjs',
     target: 'node20',
     minifyWhitespace: true,
@@ -306,12 +285,6 @@ for (const chunk of output) {
     lineLimit: 120,
   });
   if (/(?<![\w$.])exports\b(?!:)/.test(code)) throw new Error(`bundle: ${chunk.fileName} uses \`exports\` in a way exportsLiteral() does not rewrite`);
-  // A namespace made by its getter is named only there: `let constants;`, `get constants(){return constants??=...}`.
-  for (const name of namespaces) {
-    if (code.match(new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g')).length !== 3) {
-      throw new Error(`bundle: ${chunk.fileName} uses its namespace object ${name} other than in its exports`);
-    }
-  }
   // An entry whose modules all sit in a layer's chunk (ringcore/fs, ringcore/net) is a facade: the layer chunk's
   // exports, renamed (`{stat:fs.stat,...}`). Its code goes into the entry's ES and CommonJS modules, run there,
   // rather than into a file of its own: one chunk fewer for the import to stat, read and compile (docs/performance.md,
