@@ -7,9 +7,11 @@
 // - Rollup makes one chunk per layer (CHUNKS), CommonJS-style, in
 //   dist/bundle/: every entry runs the core chunk, and ringcore/http the net
 //   chunk; a chunk's exports are one object literal at its end
-//   (exportsLiteral()). Each package.json "exports" entry names the tsc
-//   output it is built from ("types" → "default": dist/src/fs/index.d.ts, so
-//   dist/src/fs/index.js) and its ES module ("module-sync": dist/bundle/fs.js).
+//   (exportsLiteral()), and no chunk builds sys/layout's tables: their
+//   fields are written as numbers (layoutFields()). Each package.json
+//   "exports" entry names the tsc output it is built from ("types" →
+//   "default": dist/src/fs/index.d.ts, so dist/src/fs/index.js) and its ES
+//   module ("module-sync": dist/bundle/fs.js).
 // - The ES module is a small loader (LOADER) and the entry chunk's exports; an
 //   entry that rollup makes a facade (ringcore/fs, ringcore/net: only the
 //   layer chunk's exports, renamed) has the facade's code there, not a file.
@@ -47,7 +49,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { rollup } from 'rollup';
 
@@ -97,8 +99,61 @@ for (const target of Object.values(exports)) {
   declarations.push(from[1]);
 }
 
+/** Calls visit(node) for every node of an ESTree AST, parents first; visit returns false to skip a node's children. */
+function walk(node, visit) {
+  if (Array.isArray(node)) return node.forEach((child) => walk(child, visit));
+  if (node === null || typeof node !== 'object' || typeof node.type !== 'string') return;
+  if (visit(node) === false) return;
+  for (const key in node) if (key !== 'type' && typeof node[key] === 'object') walk(node[key], visit);
+}
+
+/** The struct layouts (sys/layout.js, tsc's output of their one source), by the name each table is exported under. */
+const layouts = await import(pathToFileURL(path.join(built, 'sys', 'layout.js')).href);
+
+/**
+ * Every `TABLE.field` read of a struct layout (`SQE.opcode`, `STATX.stx_size`) written as its number, so that no
+ * chunk builds the tables: core's top level spent 0.32 ms of an import making their 23 object literals
+ * (docs/performance.md, "Session 30: the struct tables at import"). A table used any other way stays, and rollup
+ * keeps it then.
+ */
+function layoutFields() {
+  return {
+    name: 'layout-fields',
+    transform(code, id) {
+      if (!code.includes('layout.js') || id === path.join(built, 'sys', 'layout.js')) return null;
+      const ast = this.parse(code);
+      const tables = new Map();
+      for (const node of ast.body) {
+        if (node.type !== 'ImportDeclaration' || !/(^|\/)layout\.js$/.test(node.source.value)) continue;
+        if (path.resolve(path.dirname(id), node.source.value) !== path.join(built, 'sys', 'layout.js')) continue;
+        for (const { type, imported, local } of node.specifiers) {
+          if (type !== 'ImportSpecifier') throw new Error(`bundle: ${id} imports sys/layout.js other than by name`);
+          tables.set(local.name, layouts[imported.name]);
+        }
+      }
+      const edits = [];
+      walk(ast.body, (node) => {
+        // A name of the module's own over a table's would be read as the table.
+        const declared = node.type === 'VariableDeclarator' ? [node.id] : /Function/.test(node.type) ? node.params : [];
+        for (const name of declared) {
+          if (name.type === 'Identifier' && tables.has(name.name)) throw new Error(`bundle: ${id} declares ${name.name}, a layout's name`);
+        }
+        if (node.type !== 'MemberExpression' || node.computed || node.object.type !== 'Identifier' || !tables.has(node.object.name)) return;
+        const value = tables.get(node.object.name)[node.property.name];
+        if (typeof value !== 'number') throw new Error(`bundle: ${id} reads ${node.object.name}.${node.property.name}, no field of its layout`);
+        edits.push([node.start, node.end, String(value)]);
+        return false;
+      });
+      let out = code;
+      for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
+      return { code: out, map: null };
+    },
+  };
+}
+
 const build = await rollup({
   input,
+  plugins: [layoutFields()],
   external: (id) => id.startsWith('node:'),
   preserveEntrySignatures: 'strict',
   // A warning (a circular import, a missing export) is a mistake in the layout: stop.
