@@ -8,7 +8,6 @@ import { nodeFs } from '../fallback/load-fs.js';
 import type * as FsPromises from 'node:fs/promises';
 import { lazyBuiltin } from '../sys/builtins.js';
 import type { Dirent } from 'node:fs';
-import { dirname } from 'node:path';
 import * as C from '../sys/constants.js';
 import { errnoException, invalidArgType } from '../sys/errors.js';
 import { addressOf } from '../sys/memory.js';
@@ -17,7 +16,7 @@ import type { OpSpec } from '../op/op.js';
 import { toMode } from './flags.js';
 import { unlinkSpec } from './names.js';
 import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
-import { toCPath, type PathLike } from './path.js';
+import { childPath, parentPath, toCPath, type CPath, type PathLike } from './path.js';
 import { statPath } from './stat.js';
 import { EEXIST, EISDIR, ENOENT } from '../sys/errno.js';
 
@@ -56,14 +55,13 @@ export async function mkdir(path: PathLike, options?: MkdirOptions | number | st
     await ring.submit(mkdirSpec(p, mode), { signal: opts.signal });
     return undefined;
   }
-  return mkdirp(ring, p.text, mode, opts.signal);
+  return mkdirp(ring, p, mode, opts.signal);
 }
 
-async function mkdirp(ring: Ring, path: string, mode: number, signal: AbortSignal | undefined): Promise<string | undefined> {
-  const p = toCPath(path);
+async function mkdirp(ring: Ring, p: CPath, mode: number, signal: AbortSignal | undefined): Promise<string | undefined> {
   try {
     await ring.submit(mkdirSpec(p, mode), { signal });
-    return path;
+    return p.text;
   } catch (error) {
     const errno = (error as { errno?: number }).errno;
     if (errno === -EEXIST) {
@@ -72,15 +70,16 @@ async function mkdirp(ring: Ring, path: string, mode: number, signal: AbortSigna
       if (stats.isDirectory()) return undefined;
       throw error;
     }
-    if (errno !== -ENOENT || dirname(path) === path) throw error;
-    const first = await mkdirp(ring, dirname(path), mode, signal);
+    const parent = errno === -ENOENT ? parentPath(p) : undefined;
+    if (parent === undefined) throw error;
+    const first = await mkdirp(ring, parent, mode, signal);
     try {
       await ring.submit(mkdirSpec(p, mode), { signal });
     } catch (again) {
       // Made meanwhile by someone else: fine if it is a directory.
       if ((again as { errno?: number }).errno !== -EEXIST) throw again;
     }
-    return first ?? path;
+    return first ?? p.text;
   }
 }
 
@@ -115,20 +114,20 @@ export async function rm(path: PathLike, options?: RmOptions): Promise<void> {
   throwIfAborted(o.signal);
   const ring = ringOf(o);
   try {
-    await remove(ring, p.text, o.recursive === true, o.signal);
+    await remove(ring, p, o.recursive === true, o.signal);
   } catch (error) {
     if (o.force && (error as { errno?: number }).errno === -ENOENT) return;
     throw error;
   }
 }
 
-async function remove(ring: Ring, path: string, recursive: boolean, signal: AbortSignal | undefined): Promise<void> {
-  const p = toCPath(path);
+async function remove(ring: Ring, p: CPath, recursive: boolean, signal: AbortSignal | undefined): Promise<void> {
   const stats = await statPath(ring, 'lstat', p, false, signal);
   if (!stats.isDirectory()) return ring.submit(unlinkSpec(p, false), { signal });
-  if (!recursive) throw errnoException(-EISDIR, 'rm', { path });
-  const entries = await fsPromises().readdir(path);
-  await Promise.all(entries.map((name) => remove(ring, `${path}/${name}`, true, signal)));
+  if (!recursive) throw errnoException(-EISDIR, 'rm', { path: p.text });
+  // The names as bytes, and the path as bytes: either may be other than UTF-8.
+  const entries = await fsPromises().readdir(p.bytes.subarray(0, -1), { encoding: 'buffer' });
+  await Promise.all(entries.map((name) => remove(ring, childPath(p, name), true, signal)));
   await ring.submit(unlinkSpec(p, true), { signal });
 }
 
