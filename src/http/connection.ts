@@ -310,6 +310,12 @@ export class Connection {
     return this.settle(this.drain());
   }
 
+  /** @internal (Receiver) The take waits: the parser copies what it still needs of the chunk. */
+  letGo(): boolean {
+    this.parser.detach();
+    return true;
+  }
+
   /** What follows answering what was buffered: the deadline for the next request, or the graceful close. */
   private settle(open: Open | Promise<Open>): Step {
     if (open === true) {

@@ -95,6 +95,11 @@ export abstract class ParserInput {
     this.start = this.end = this.scanned = this.lineStart = 0;
   }
 
+  /** Stops using the chunk pushed last: what is left of it is copied, and it may change from now on. */
+  detach(): void {
+    if (this.borrowed) this.unborrow();
+  }
+
   /** Copies what is left of a borrowed chunk into the parser's own storage. */
   protected unborrow(): void {
     const live = this.end - this.start;

@@ -11,8 +11,14 @@ export type Step = true | typeof HELD | Promise<true | typeof HELD>;
 
 /** What the loop hands each chunk to (a Connection). */
 export interface ChunkTaker {
-  /** Takes bytes [start, end) of `memory`, lent until it returns. */
+  /** Takes bytes [start, end) of `memory`, lent until it returns (or, past it, until it is let go of). */
   takeIn(memory: Buffer, start: number, end: number): Step;
+  /**
+   * After a take that waits (a Step other than true): copies what it still
+   * uses of the chunk, so that the chunk may go back while it waits. False if
+   * it cannot (the connection was handed over, and its chunks with it).
+   */
+  letGo(): boolean;
 }
 
 /**
@@ -61,8 +67,12 @@ export class Receiver implements InPlaceSink<BorrowedChunk> {
 
   /** @internal Asks for the next chunk once the last is taken (the connection's answer() calls it too). */
   after(step: Step): void {
-    if (step === true) this.next();
-    else if (step !== HELD) step.then((this.resume ??= (next) => this.after(next)), this.fails());
+    if (step === true) return this.next();
+    // Waiting (a handler's promise, a paused request) with the chunk's buffer would hold it from every
+    // other connection's receives for that long: with a few large buffers shared, a few such waits could
+    // run them all out (docs/architecture.md, "Receive buffers").
+    if (this.connection.letGo()) this.chunks.release();
+    if (step !== HELD) step.then((this.resume ??= (next) => this.after(next)), this.fails());
   }
 
   end(error: unknown): void {

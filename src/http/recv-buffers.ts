@@ -7,4 +7,4 @@
  * running out (ENOBUFS) only pauses a recv until one is back; 512 cost the c=1000 hello row
  * (docs/performance.md, "Session 19").
  */
-export const RECV_BUFFERS = { count: 1024, size: 4096 } as const;
+export const RECV_BUFFERS = { count: 1024, size: 4096, incremental: { count: 64, size: 65536 } } as const;

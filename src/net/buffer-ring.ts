@@ -15,6 +15,16 @@
 // costs an allocation, as a read(2) into a new Buffer does, instead of an
 // allocation and a copy. Smaller buffers (many, for many connections) stay
 // in one slab, where a Buffer of their own would cost more than their bytes.
+//
+// Incrementally consumed (IOU_PBUF_RING_INC, Linux 6.12; BufferRingOptions.
+// incremental): each recv takes only the bytes it needs from the buffer at the
+// ring's head, which may so hold chunks of many recvs and many sockets, one
+// after the other; the CQE says IORING_CQE_F_BUF_MORE while the kernel keeps
+// writing on into that buffer. Large buffers then cost no memory per small
+// chunk, and a large chunk arrives in one completion. The kernel does not say
+// where in the buffer a chunk starts: it follows the last one's end, which is
+// counted here per buffer. A buffer goes back to the ring once the kernel is
+// done with it (a CQE without F_BUF_MORE) and every chunk in it is recycled.
 import { constants as bufferConstants } from 'node:buffer';
 import { requireIoUring } from '../backend/backend.js';
 import type { Ring } from '../driver/ring.js';
@@ -45,6 +55,16 @@ const MAX_BUFFER_SIZE = 0x7fffffff;
  */
 const PACK = 0x80000000;
 /**
+ * In a slab, a chunk travels as where it starts in the slab * SLAB_PACK +
+ * length: a buffer may hold several chunks. Lengths stay below SLAB_PACK
+ * (MAX_INCREMENTAL_SIZE) and a slab within SLAB_BYTES, so the product stays
+ * below 2^53.
+ */
+const SLAB_PACK = 0x200000;
+const SLAB_BYTES = 2 ** 32;
+/** The largest incrementally consumed buffer (it is always part of a slab: see SLAB_PACK). */
+const MAX_INCREMENTAL_SIZE = 0x100000;
+/**
  * A stream's receive buffers by default: each full one is a chunk, and each
  * chunk costs a recv in the kernel and a trip through JavaScript, so fewer,
  * larger chunks cost less CPU per MiB (docs/performance.md, "Receiving a
@@ -62,6 +82,20 @@ export interface BufferRingOptions {
   count?: number;
   /** Bytes per buffer. Default 32 KiB. */
   size?: number;
+  /**
+   * The shape to use instead where the kernel consumes buffers incrementally
+   * (Linux 6.12): each recv takes only what it needs of a buffer, so several
+   * chunks share one and a large chunk is one completion. Its size at most
+   * 1 MiB, count × size at most 4 GiB. Elsewhere `count` and `size` apply.
+   */
+  incremental?: { count: number; size: number };
+}
+
+/** A checked shape: count and size, and whether they are for incrementally consumed buffers. */
+interface Shape {
+  count: number;
+  size: number;
+  incremental?: { count: number; size: number } | undefined;
 }
 
 /**
@@ -75,6 +109,8 @@ export class BufferRing {
   readonly size: number;
   /** The buffer group id recvs name in sqe->buf_group. */
   readonly group: number;
+  /** Buffers are consumed incrementally (IOU_PBUF_RING_INC): a buffer may hold several chunks. */
+  readonly incremental: boolean;
   /** Buffers the kernel holds (may pick) right now. */
   available: number;
   private readonly entries: Uint32Array;
@@ -82,6 +118,12 @@ export class BufferRing {
   private readonly tailWord: Uint16Array;
   private tail = 0;
   private readonly mask: number;
+  /** What a chunk's number is divided by: PACK (by buffer id), or SLAB_PACK (by place in the slab). */
+  private readonly pack: number;
+  /** Incremental: per buffer, the bytes the kernel has filled so far (where its next chunk starts). */
+  private readonly filled: Uint32Array | null;
+  /** Incremental: per buffer, its chunks not yet recycled, plus one while the kernel may still write into it. */
+  private readonly users: Uint32Array | null;
   /** The buffers in one slab (size < HANDOFF_SIZE), else null. */
   private readonly memory: Buffer | null;
   /** The slab's ArrayBuffer and where the slab starts in it: bytes() makes its views from them. */
@@ -101,12 +143,21 @@ export class BufferRing {
   // Kept alive as long as the ring: the kernel reads this memory.
   private readonly ringMemory: ArrayBuffer;
 
+  /**
+   * Registers `options.incremental`'s shape, incrementally consumed, if given
+   * (the kernel's EINVAL before Linux 6.12: see recvBuffers() for the fallback),
+   * else `count` × `size`.
+   */
   constructor(ring: Ring, group: number, options: BufferRingOptions = {}) {
-    const { count, size } = checkBufferRingOptions(options, 'options');
+    const checked = checkBufferRingOptions(options, 'options');
+    const { count, size } = checked.incremental ?? checked;
     this.count = count;
     this.size = size;
     this.group = group;
+    this.incremental = checked.incremental !== undefined;
     this.mask = this.count - 1;
+    this.filled = this.incremental ? new Uint32Array(count) : null;
+    this.users = this.incremental ? new Uint32Array(count) : null;
     // The kernel wants the ring page-aligned: over-allocate and start at the first page boundary.
     const bytes = this.count * IO_URING_BUF.size;
     this.ringMemory = new ArrayBuffer(bytes + PAGE);
@@ -115,7 +166,8 @@ export class BufferRing {
     this.entries = new Uint32Array(this.ringMemory, offset, bytes / 4);
     this.entries16 = new Uint16Array(this.ringMemory, offset, bytes / 2);
     this.tailWord = new Uint16Array(this.ringMemory, offset + IO_URING_BUF_RING.tail, 1);
-    if (size >= HANDOFF_SIZE) {
+    if (size >= HANDOFF_SIZE && !this.incremental) {
+      this.pack = PACK;
       this.memory = null;
       this.slab = null;
       this.slabOffset = 0;
@@ -124,6 +176,7 @@ export class BufferRing {
       this.addresses = [];
       for (let bid = 0; bid < count; bid++) this.renew(bid);
     } else {
+      this.pack = SLAB_PACK;
       // Page-aligned, so that each buffer whose size is a multiple of 64 starts on a cache line (aligned-buffer.ts).
       this.memory = alignedBuffer(this.count * this.size);
       this.slab = this.memory.buffer as ArrayBuffer;
@@ -136,7 +189,9 @@ export class BufferRing {
     const reg = new Uint32Array(IO_URING_BUF_REG.size / 4);
     storeU64(reg, IO_URING_BUF_REG.ring_addr / 4, start + offset);
     reg[IO_URING_BUF_REG.ring_entries / 4] = this.count;
-    new Uint16Array(reg.buffer)[IO_URING_BUF_REG.bgid / 2] = group;
+    const reg16 = new Uint16Array(reg.buffer);
+    reg16[IO_URING_BUF_REG.bgid / 2] = group;
+    if (this.incremental) reg16[IO_URING_BUF_REG.flags / 2] = C.IOU_PBUF_RING_INC;
     const ret = ring.uring.register(C.IORING_REGISTER_PBUF_RING, reg, 1);
     if (ret < 0) throw errnoException(ret, 'io_uring_register');
     for (let bid = 0; bid < this.count; bid++) this.put(bid);
@@ -146,6 +201,11 @@ export class BufferRing {
 
   /** Writes buffer `bid` at the local tail (not yet visible to the kernel). */
   private put(bid: number): void {
+    if (this.users !== null) {
+      // The kernel's: held until a CQE without F_BUF_MORE, and its first chunk goes at its start.
+      this.users[bid] = 1;
+      this.filled![bid] = 0;
+    }
     const w = ((this.tail & this.mask) * IO_URING_BUF.size) / 4;
     storeU64(this.entries, w + IO_URING_BUF.addr / 4, this.buffers === null ? this.base + bid * this.size : this.addresses[bid]!);
     this.entries[w + IO_URING_BUF.len / 4] = this.size;
@@ -165,20 +225,38 @@ export class BufferRing {
    */
   taken(res: number, flags: number): number {
     const bid = flags >>> C.IORING_CQE_BUFFER_SHIFT;
-    if (bid >= this.count || !(res >= 0 && res <= this.size)) {
+    const users = this.users;
+    // Incremental: the chunk follows the buffer's last one, in a buffer the kernel holds (users > 0).
+    const start = users === null || bid >= this.count || users[bid] === 0 ? 0 : this.filled![bid]!;
+    if (bid >= this.count || !(res >= 0 && start + res <= this.size) || users?.[bid] === 0) {
       throw providedBufferMismatchError(bid, res, this.count, this.size);
     }
-    this.available--;
-    return bid * PACK + res;
+    if (users === null) {
+      this.available--;
+      return this.buffers === null ? bid * this.size * SLAB_PACK + res : bid * PACK + res;
+    }
+    this.filled![bid] = start + res;
+    users[bid]!++;
+    if ((flags & C.IORING_CQE_F_BUF_MORE) === 0) {
+      // The kernel has moved on from this buffer: it goes back once its chunks are recycled.
+      this.available--;
+      this.leave(bid);
+    }
+    return (bid * this.size + start) * SLAB_PACK + res;
+  }
+
+  /** One user of incremental buffer `bid` is done with it (the kernel, or a chunk's reader): back to the ring after the last. */
+  private leave(bid: number): void {
+    if (--this.users![bid]! === 0) this.giveToKernel(bid);
   }
 
   /** The bytes a number taken() returned stands for: a view valid until recycle(). */
   bytes(packed: number): Buffer {
-    const bid = Math.floor(packed / PACK);
-    if (this.buffers !== null) return this.buffers[bid]!.subarray(0, packed % PACK);
+    const slot = Math.floor(packed / this.pack);
+    if (this.buffers !== null) return this.buffers[slot]!.subarray(0, packed % PACK);
     // Buffer.from(arrayBuffer, offset, length), not subarray(): a Buffer's subarray goes through
     // the species constructor (Buffer, then FastBuffer), about a quarter dearer per view.
-    return Buffer.from(this.slab!, this.slabOffset + bid * this.size, packed % PACK);
+    return Buffer.from(this.slab!, this.slabOffset + slot, packed % SLAB_PACK);
   }
 
   /** The memory the bytes of `packed` lie in (the slab, or the buffer's own allocation): bytes() without a view, with startOf() and lengthOf(). */
@@ -188,12 +266,12 @@ export class BufferRing {
 
   /** Where in memoryOf(packed) its bytes start. */
   startOf(packed: number): number {
-    return this.buffers === null ? Math.floor(packed / PACK) * this.size : 0;
+    return this.buffers === null ? Math.floor(packed / SLAB_PACK) : 0;
   }
 
   /** How many bytes `packed` holds. */
   lengthOf(packed: number): number {
-    return packed % PACK;
+    return packed % this.pack;
   }
 
   /** Gives bid a new allocation of its own (not yet visible to the kernel). */
@@ -242,9 +320,16 @@ export class BufferRing {
     if (this.spares.length < this.count) this.spares.push(buffer);
   }
 
-  /** Gives the buffer of `packed` (a number taken() returned) back to the kernel. */
+  /** Done with the chunk of `packed` (a number taken() returned): its buffer goes back to the kernel (incremental: after its last chunk). */
   recycle(packed: number): void {
-    this.put(Math.floor(packed / PACK));
+    const slot = Math.floor(packed / this.pack);
+    const bid = this.buffers === null ? Math.floor(slot / this.size) : slot;
+    if (this.users !== null) this.leave(bid);
+    else this.giveToKernel(bid);
+  }
+
+  private giveToKernel(bid: number): void {
+    this.put(bid);
     this.publish();
     this.available++;
     if (this.waiters.length > 0) {
@@ -280,20 +365,32 @@ const settings = new WeakMap<Ring, BufferRingOptions>();
 /**
  * Checks a buffer ring's shape against what the kernel can represent: a
  * power-of-two count up to MAX_BUFFERS, a size up to MAX_BUFFER_SIZE, and
- * count × size within one Buffer. Returns it with defaults filled in.
+ * count × size within one Buffer; an incremental shape's size up to
+ * MAX_INCREMENTAL_SIZE, count × size up to SLAB_BYTES. Returns it with
+ * defaults filled in.
  */
-export function checkBufferRingOptions(options: BufferRingOptions | undefined, name: string): Required<BufferRingOptions> {
+export function checkBufferRingOptions(options: BufferRingOptions | undefined, name: string): Shape {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null) throw invalidArgType(name, 'an object', options);
-  const count = options.count ?? 256;
-  const size = options.size ?? DEFAULT_BUFFER_SIZE;
+  const { count, size } = checkShape(options.count ?? 256, options.size ?? DEFAULT_BUFFER_SIZE, MAX_BUFFER_SIZE, name);
+  const incremental = options.incremental;
+  if (incremental === undefined) return { count, size };
+  if (typeof incremental !== 'object' || incremental === null) throw invalidArgType(`${name}.incremental`, 'an object', incremental);
+  const inc = checkShape(incremental.count, incremental.size, MAX_INCREMENTAL_SIZE, `${name}.incremental`);
+  if (inc.count * inc.size > SLAB_BYTES) {
+    throw outOfRange(`${name}.incremental.count * ${name}.incremental.size`, `at most ${SLAB_BYTES} bytes`, inc.count * inc.size);
+  }
+  return { count, size, incremental: inc };
+}
+
+function checkShape(count: unknown, size: unknown, maxSize: number, name: string): { count: number; size: number } {
   if (typeof count !== 'number') throw invalidArgType(`${name}.count`, 'of type number', count);
   if (typeof size !== 'number') throw invalidArgType(`${name}.size`, 'of type number', size);
   if (!Number.isInteger(count) || count < 1 || count > MAX_BUFFERS || (count & (count - 1)) !== 0) {
     throw outOfRange(`${name}.count`, `a power of two from 1 to ${MAX_BUFFERS}`, count);
   }
-  if (!Number.isInteger(size) || size < 1 || size > MAX_BUFFER_SIZE) {
-    throw outOfRange(`${name}.size`, `an integer from 1 to ${MAX_BUFFER_SIZE}`, size);
+  if (!Number.isInteger(size) || size < 1 || size > maxSize) {
+    throw outOfRange(`${name}.size`, `an integer from 1 to ${maxSize}`, size);
   }
   if (count * size > bufferConstants.MAX_LENGTH) {
     throw outOfRange(`${name}.count * ${name}.size`, `at most ${bufferConstants.MAX_LENGTH} bytes (one Buffer)`, count * size);
@@ -313,15 +410,30 @@ export function useNoRecvBuffers(ring: Ring): void {
   rings.set(ring, null);
 }
 
+/**
+ * Registers `options`' incremental shape where the kernel takes it, else
+ * (EINVAL before Linux 6.12) its plain one; null without buffer rings.
+ */
+function register(ring: Ring, options: BufferRingOptions | undefined): BufferRing | null {
+  if (options?.incremental !== undefined) {
+    try {
+      return new BufferRing(ring, NET_BUFFER_GROUP, options);
+    } catch {
+      options = { count: options.count, size: options.size };
+    }
+  }
+  try {
+    return new BufferRing(ring, NET_BUFFER_GROUP, options);
+  } catch {
+    return null;
+  }
+}
+
 /** `ring`'s shared receive buffers, registered on first use; null when the kernel has no buffer rings. */
 export function recvBuffers(ring: Ring): BufferRing | null {
   let pool = rings.get(ring);
   if (pool === undefined) {
-    try {
-      pool = new BufferRing(ring, NET_BUFFER_GROUP, settings.get(ring));
-    } catch {
-      pool = null;
-    }
+    pool = register(ring, settings.get(ring));
     rings.set(ring, pool);
   }
   return pool;

@@ -183,6 +183,11 @@ export class ChunkIterator<T extends Buffer = Buffer> implements AsyncIterableIt
     this.reader.readInPlace(sink as InPlaceSink<Buffer>);
   }
 
+  /** A borrowed chunk read by callback is let go of before the next read: its buffer goes back now. */
+  release(): void {
+    this.reader?.release();
+  }
+
   private async nextFallback(): Promise<IteratorResult<T>> {
     const buf = (this.fallback ??= Buffer.allocUnsafeSlow(FALLBACK_BYTES));
     // The loop's own read: the only one its stream lets through while it is live.

@@ -294,6 +294,16 @@ export class ProvidedRecv<T> implements MultishotSink<Received<T>> {
     }
   }
 
+  /**
+   * Done with the value last read before the next read: its buffer goes back
+   * now (a reader that keeps nothing of it and waits for something else
+   * first, so that it does not hold the buffer meanwhile). Nothing while a
+   * read is pending (its start gave it back).
+   */
+  release(): void {
+    if (!this.reading) this.giveBack();
+  }
+
   private giveBack(): void {
     if (this.held >= 0) {
       this.spec.pool.recycle(this.held);

@@ -273,6 +273,13 @@ export class NodeConnection implements SocketOwner {
     return true;
   }
 
+  /** @internal (Receiver) The take waits: the parser copies what it still needs of the chunk; not once handed over. */
+  letGo(): boolean {
+    if (this.upgraded) return false;
+    this.parser.detach();
+    return true;
+  }
+
   /**
    * Pipelined requests wait for their turn and the responses owed back up past the socket's high-water mark: as
    * node:http, no more requests are read until they drain. (Every request read ran its handler and kept its
