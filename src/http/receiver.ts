@@ -67,7 +67,10 @@ export class Receiver implements InPlaceSink<BorrowedChunk> {
 
   /** @internal Asks for the next chunk once the last is taken (the connection's answer() calls it too). */
   after(step: Step): void {
-    if (step === true) return this.next();
+    if (step === true) {
+      this.next();
+      return;
+    }
     // Waiting (a handler's promise, a paused request) with the chunk's buffer would hold it from every
     // other connection's receives for that long: with a few large buffers shared, a few such waits could
     // run them all out (docs/architecture.md, "Receive buffers").
