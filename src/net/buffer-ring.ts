@@ -237,8 +237,10 @@ export class BufferRing {
     }
     this.filled![bid] = start + res;
     users[bid]!++;
-    if ((flags & C.IORING_CQE_F_BUF_MORE) === 0) {
-      // The kernel has moved on from this buffer: it goes back once its chunks are recycled.
+    // Without F_BUF_MORE the kernel has moved on from this buffer: it goes back once its chunks are
+    // recycled. Not after an empty chunk: until a fix of 2026 (liburing issue 1553) the kernel left out
+    // F_BUF_MORE for a zero-length transfer although the buffer stays at the ring's head.
+    if ((flags & C.IORING_CQE_F_BUF_MORE) === 0 && res > 0) {
       this.available--;
       this.leave(bid);
     }
