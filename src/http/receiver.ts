@@ -74,7 +74,8 @@ export class Receiver implements InPlaceSink<BorrowedChunk> {
     // Waiting (a handler's promise, a paused request) with the chunk's buffer would hold it from every
     // other connection's receives for that long: with a few large buffers shared, a few such waits could
     // run them all out (docs/architecture.md, "Receive buffers").
-    if (this.connection.letGo()) this.chunks.release();
+    // (Only a multishot recv's chunks lie in the shared buffers; a plain read's buffer is the loop's own.)
+    if (this.chunks.byCallback && this.connection.letGo()) this.chunks.release();
     if (step !== HELD) step.then((this.resume ??= (next) => this.after(next)), this.fails());
   }
 
