@@ -49,7 +49,7 @@ const MAX_BUFFERS = 32768;
  */
 const MAX_BUFFER_SIZE = 0x7fffffff;
 /**
- * A received chunk travels as one number: bid * PACK + length. PACK is 2^31
+ * A chunk in a buffer of its own allocation travels as one number: bid * PACK + length. PACK is 2^31
  * (above any length, see MAX_BUFFER_SIZE), and bid < 2^15, so the product
  * stays below 2^46: exact in a double. Only taken() makes such numbers.
  */
