@@ -44,9 +44,10 @@ export interface ServeOptions {
   onError?: (error: unknown) => void;
   /**
    * The ring's provided receive buffers (shared by every connection on the
-   * ring), if this server is the first to use them. Default 1024 × 4 KiB
-   * (RECV_BUFFERS, as createServer): a connection holds one while its request
-   * is handled, and when none is left a recv waits for one to come back.
+   * ring), if this server is the first to use them. Default 64 × 64 KiB
+   * consumed incrementally from Linux 6.12, else 1024 × 4 KiB (RECV_BUFFERS,
+   * as createServer): a connection holds its chunk's buffer while it parses
+   * it, and when none is left a recv waits for one to come back.
    */
   recvBuffers?: BufferRingOptions;
   /**

@@ -12,7 +12,7 @@ import net from 'node:net';
 
 import { Ring } from '../../src/index.js';
 import { serve, HttpResponse } from '../../src/http/index.js';
-import { noBufferRings } from '../../test-support/kernel.js';
+import { linuxBefore, noBufferRings } from '../../test-support/kernel.js';
 import { configureRecvBuffers, recvBuffers, TcpListener } from '../../src/net/index.js';
 import { leakedSince, openFds } from '../../test-support/fds.js';
 
@@ -85,7 +85,7 @@ test('serve({ recvBuffers }) checks its sizes before any ring, registration or s
   assert.deepEqual(leakedSince(before), []);
 });
 
-test("serve() without recvBuffers gives its ring createServer's 1024 × 4 KiB (a 16 MiB ring's walk faulted uploads)", async (t) => {
+test("serve() without recvBuffers gives its ring createServer's buffers: 64 × 64 KiB incremental from Linux 6.12, else 1024 × 4 KiB (a 16 MiB ring's walk faulted uploads)", async (t) => {
   const skip = await noBufferRings();
   if (skip) return void t.skip(skip);
   const ring = new Ring({ entries: 64 });
@@ -94,8 +94,9 @@ test("serve() without recvBuffers gives its ring createServer's 1024 × 4 KiB (a
     const response = await fetch(`http://127.0.0.1:${server.address.port}/`);
     assert.equal(await response.text(), 'x');
     const pool = recvBuffers(ring)!;
-    // src/http/recv-buffers.ts; docs/performance.md, "Session 19: serve()'s receive buffers".
-    assert.deepEqual({ count: pool.count, size: pool.size }, { count: 1024, size: 4096 });
+    // src/http/recv-buffers.ts; docs/performance.md, "Session 19: serve()'s receive buffers" and "Session 30: uploads".
+    const expected = linuxBefore(6, 12) ? { incremental: false, count: 1024, size: 4096 } : { incremental: true, count: 64, size: 65536 };
+    assert.deepEqual({ incremental: pool.incremental, count: pool.count, size: pool.size }, expected);
   } finally {
     await server.close();
     await ring.close();
