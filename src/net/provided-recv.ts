@@ -229,6 +229,7 @@ export class ProvidedRecv<T> implements MultishotSink<Received<T>> {
     }
     // No op here means the last one ran out of buffers and one is back (or the signal aborted: the new op ends at once).
     const op = (this.op ??= this.start());
+    (op.spec as RecvOpSpec<T>).lending = true;
     this.reading = true;
     this.sink = sink;
     this.inPlace = inPlace;
@@ -297,11 +298,15 @@ export class ProvidedRecv<T> implements MultishotSink<Received<T>> {
   /**
    * Done with the value last read before the next read: its buffer goes back
    * now (a reader that keeps nothing of it and waits for something else
-   * first, so that it does not hold the buffer meanwhile). Nothing while a
-   * read is pending (its start gave it back).
+   * first, so that it does not hold the buffer meanwhile). What comes until
+   * that read is copied out, and what waits unread already: a reader that
+   * waits long (or for ever) holds no buffer the ring shares, whatever its
+   * peer sends. Nothing while a read is pending (its start gave it back).
    */
   release(): void {
-    if (!this.reading) this.giveBack();
+    if (this.reading) return;
+    this.giveBack();
+    (this.op?.spec as RecvOpSpec<T> | undefined)?.stopLending();
   }
 
   private giveBack(): void {
@@ -370,6 +375,8 @@ class RecvOpSpec<T> implements MultishotSpec<Received<T>> {
   readonly highWater: number;
   /** The op made from this spec (set once it exists). */
   op: Multishot<Received<T>> | null = null;
+  /** Borrowed values may be lent (false from the reader's release() to its next read: see there). */
+  lending = true;
 
   constructor(private readonly source: ProvidedRecvSpec<T>) {
     this.highWater = source.highWater ?? highWaterFor(source.pool, source.borrow);
@@ -395,7 +402,20 @@ class RecvOpSpec<T> implements MultishotSpec<Received<T>> {
     const packed = pool.taken(res, flags);
     // Lent while few wait unread. Beyond that (one burst can fill every buffer of the
     // ring before the pause takes effect) the value is copied out like an owned one.
-    if (source.borrow && this.op !== null && this.op.unread < this.highWater) return packed;
+    if (source.borrow && this.lending && this.op !== null && this.op.unread < this.highWater) return packed;
+    return this.own(packed);
+  }
+
+  /** The reader lets go while it waits (ProvidedRecv.release): the values waiting unread become their own, as do those to come. */
+  stopLending(): void {
+    this.lending = false;
+    this.op?.mapUnread((value) => (typeof value === 'number' && value >= 0 ? this.own(value) : value));
+  }
+
+  /** The bytes of `packed` as a value of their own, its buffer back to the kernel. */
+  private own(packed: number): Received<T> {
+    const source = this.source;
+    const pool = source.pool;
     // A full buffer becomes the value itself, and the kernel gets a new one.
     const own = source.adopt === undefined ? null : pool.handOff(packed);
     if (own !== null) return source.adopt!(own);

@@ -190,6 +190,13 @@ export class Multishot<T> extends Request implements AsyncIterableIterator<T> {
     return this.values === null ? 0 : this.values.length - this.valuesHead;
   }
 
+  /** Replaces each unread value with what `change` makes of it (a reader taking back what the values lend). */
+  mapUnread(change: (value: T) => T): void {
+    const values = this.values;
+    if (values === null) return;
+    for (let i = this.valuesHead; i < values.length; i++) values[i] = change(values[i]!);
+  }
+
   /** The op has ended in the kernel while its reader is behind: wait for it (or carry on if it caught up meanwhile). */
   private pause(): void {
     this.setBit(PAUSED, true);

@@ -130,3 +130,47 @@ test('a chunk still held keeps its buffer from the kernel after the kernel moved
     await ring.close();
   }
 });
+
+/** The next chunk read by callback, where it lies (valueIn) or as a value of its own (value): a copy, and which it was. */
+function readOne(chunks: ChunkIterator<BorrowedChunk>): Promise<{ bytes: Buffer; borrowed: boolean }> {
+  return new Promise((resolve, reject) =>
+    chunks.readInPlace({
+      valueIn: (memory, start, end) => resolve({ bytes: Buffer.from(memory.subarray(start, end)), borrowed: true }),
+      value: (chunk) => resolve({ bytes: Buffer.from(chunk), borrowed: false }),
+      end: (error) => reject(error ?? new Error('the stream ended early')),
+    }),
+  );
+}
+
+test('a reader that lets go while it waits holds no buffer, whatever its peer sends meanwhile; nothing is lost', { timeout: 30_000 }, async (t) => {
+  const ring = await incrementalRing(t, { count: 16, size: 4096 });
+  if (ring === null) return;
+  const [a, b] = socketpair({ ring });
+  try {
+    const pool = recvBuffers(ring)!;
+    const chunks = b.chunks({ borrow: true });
+    await a.write(Buffer.alloc(100, 'h'));
+    assert.deepEqual(await readOne(chunks), { bytes: Buffer.alloc(100, 'h'), borrowed: true });
+    // The reader waits (a handler's promise): it lets go of its chunk, and reads nothing for a while.
+    chunks.release();
+    const payload = Buffer.allocUnsafe(40_000);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 13 + (i >>> 9)) & 0xff;
+    await a.write(payload);
+    // Chunks came meanwhile (the recv pauses at its high-water mark): none of them keeps a buffer from the kernel.
+    await until(() => chunks.pauses > 0, 5000, 'the recv paused, its high-water mark of chunks unread');
+    assert.equal(pool.available, 16, 'no buffer held by the waiting reader');
+    const parts: Buffer[] = [];
+    let got = 0;
+    while (got < payload.length) {
+      const { bytes } = await readOne(chunks);
+      parts.push(bytes);
+      got += bytes.length;
+    }
+    assert.deepEqual(Buffer.concat(parts), payload, 'every byte came, in order');
+    await chunks.return();
+    await until(() => pool.available === 16, 5000, 'every buffer back');
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await ring.close();
+  }
+});
