@@ -59,6 +59,9 @@ test('a flooded stream lets the event loop turn between bursts, owned and borrow
     assert.equal(got, total);
     // A burst ends after 256 flushes and completions; one flush reaps at most the ring's buffers (256 × 32 KiB):
     // well under 24 MiB between two turns. Counting flushes alone let most of the flood through in one turn.
-    assert.ok(mostPerTurn <= 24 << 20, `${borrow ? 'borrowed' : 'owned'}: ${(mostPerTurn / 2 ** 20).toFixed(1)} MiB read in one turn of the loop (${turns} turns)`);
+    assert.ok(
+      mostPerTurn <= 24 << 20,
+      `${borrow ? 'borrowed' : 'owned'}: ${(mostPerTurn / 2 ** 20).toFixed(1)} MiB read in one turn of the loop (${turns} turns)`,
+    );
   }
 });
