@@ -12,7 +12,7 @@ export interface Driver {
 
 /**
  * Work done without a turn of the event loop before the next flush is deferred
- * to it: a flush counts 1, and each completion it reaps 1 more.
+ * to it: a flush counts as the completions it reaped, and at least 1.
  */
 const MAX_BURST = 256;
 
@@ -26,7 +26,7 @@ const MAX_BURST = 256;
  */
 export class Batcher {
   private scheduled = false;
-  /** Work (flushes and completions) since the driver last saw the event loop turn. */
+  /** Work (completions, or flushes that reaped none) since the driver last saw the event loop turn. */
   private burst = 0;
 
   constructor(private readonly flush: () => number) {}
@@ -58,6 +58,6 @@ export class Batcher {
 
   private readonly run = (): void => {
     this.scheduled = false;
-    this.burst += 1 + this.flush();
+    this.burst += Math.max(1, this.flush());
   };
 }
