@@ -57,7 +57,7 @@ test('a flooded stream lets the event loop turn between bursts, owned and borrow
     listener.close();
     if (writer.exitCode === null) await new Promise((resolve) => writer.once('exit', resolve));
     assert.equal(got, total);
-    // A burst ends after 256 flushes and completions; one flush reaps at most the ring's buffers (256 × 32 KiB):
+    // A burst ends after 256 completions; one flush reaps at most the ring's buffers (256 × 32 KiB):
     // well under 24 MiB between two turns. Counting flushes alone let most of the flood through in one turn.
     assert.ok(
       mostPerTurn <= 24 << 20,
