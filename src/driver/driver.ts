@@ -10,7 +10,10 @@ export interface Driver {
   dispose(): void;
 }
 
-/** Flushes in a row without a turn of the event loop before one is deferred to it. */
+/**
+ * Work done without a turn of the event loop before the next flush is deferred
+ * to it: a flush counts as the completions it reaped, and at least 1.
+ */
 const MAX_BURST = 256;
 
 /**
@@ -18,23 +21,25 @@ const MAX_BURST = 256;
  * scheduled from a microtask runs once the microtask queue is empty, so ops
  * started by any number of promise continuations share the same enter,
  * without a trip through the event loop. `flush` is the driver's: it
- * submits and reaps, and does what the driver needs around that.
+ * submits and reaps, does what the driver needs around that, and gives the
+ * number of completions reaped.
  */
 export class Batcher {
   private scheduled = false;
-  /** Flushes since the driver last saw the event loop turn. */
+  /** Work (completions, or flushes that reaped none) since the driver last saw the event loop turn. */
   private burst = 0;
 
-  constructor(private readonly flush: () => void) {}
+  constructor(private readonly flush: () => number) {}
 
   schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     // Ops that complete inside the enter resume their callers as microtasks,
     // so a loop of them would never give Node's loop a turn: its timers and
-    // sockets would starve. After a burst of flushes, take the next one through
-    // setImmediate, which lets the loop run first.
-    if (++this.burst > MAX_BURST) {
+    // sockets would starve. After a burst, take the next flush through
+    // setImmediate, which lets the loop run first. Completions count, not only
+    // flushes: one flush of a flooded stream reaps dozens of chunks.
+    if (this.burst >= MAX_BURST) {
       this.burst = 0;
       setImmediate(this.run);
     } else {
@@ -53,6 +58,6 @@ export class Batcher {
 
   private readonly run = (): void => {
     this.scheduled = false;
-    this.flush();
+    this.burst += Math.max(1, this.flush());
   };
 }

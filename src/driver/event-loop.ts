@@ -49,13 +49,14 @@ export class EventLoopDriver implements Driver {
   };
 
   /** Submits and reaps with the completion signal off: our own enters need not wake the loop. */
-  private readonly flush = (): void => {
+  private readonly flush = (): number => {
     // The next driver, woken when it took over, flushes what this one left.
-    if (this.disposed) return;
+    if (this.disposed) return 0;
     this.signal.quiet();
     try {
-      this.submitter.flush();
+      const completions = this.submitter.flush();
       this.syncRef();
+      return completions;
     } finally {
       // Never left off: a throw here (a trace hook, an enter error) must not silence the ring.
       this.signal.listen();

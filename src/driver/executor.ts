@@ -39,8 +39,9 @@ export class ExecutorDriver implements Driver {
     private readonly busyOtherRing: () => number | null,
   ) {
     this.batcher = new Batcher(() => {
-      submitter.flush();
+      const completions = submitter.flush();
       this.scheduleStep();
+      return completions;
     });
     submitter.wake = () => this.batcher.schedule();
   }

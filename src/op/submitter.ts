@@ -417,10 +417,12 @@ export class Submitter implements OpHost {
 
   /**
    * Submits what is queued and reaps what completed, repeating while that
-   * makes progress for waiting requests. Never blocks.
+   * makes progress for waiting requests. Never blocks. Gives the number of
+   * CQEs reaped.
    */
-  flush(): void {
-    if (this.uring.closed) return;
+  flush(): number {
+    if (this.uring.closed) return 0;
+    let completions = 0;
     if (this.queuedDeadlines.size > 0) this.expireOverdue();
     if (this.cancelRetries.size > 0) this.cancelRetries.fireOverdue();
     for (;;) {
@@ -433,6 +435,7 @@ export class Submitter implements OpHost {
       const submittedBefore = this.stats.submitted;
       if (this.uring.sqPending() > 0) this.enterSubmit();
       const reaped = this.reapAll();
+      completions += reaped;
       if (this.waiting === 0) break;
       if (placed === 0 && this.stats.submitted === submittedBefore && reaped === 0) {
         // SQPOLL with SQEs the thread had not taken: requests may wait for the room they hold
@@ -450,6 +453,7 @@ export class Submitter implements OpHost {
       this.idle();
       this.idle = null;
     }
+    return completions;
   }
 
   /**
