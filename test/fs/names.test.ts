@@ -67,3 +67,22 @@ test('readdir of a Buffer path whose bytes are not UTF-8 lists that directory, a
   assert.deepEqual(await fs.readdir(odd, { encoding: 'buffer' }), nodeFs.readdirSync(odd, { encoding: 'buffer' }));
   await assert.rejects(fs.readdir(Buffer.concat([odd, Buffer.from('-missing')])), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
 });
+
+test('rm recursive removes a tree whose names are not UTF-8 (a Buffer path and the names inside), as node:fs does', async () => {
+  // Names read back as text would be U+FFFD, names of other files: each must go by its bytes.
+  const bytes = (...parts: (string | Buffer | number[])[]) => Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p as string))));
+  // The top given as a string (its names inside are not UTF-8), then as a Buffer that is not UTF-8 either.
+  for (const [top, given] of [
+    [Buffer.from(join(dir, 'rm-tree')), join(dir, 'rm-tree')],
+    [bytes(join(dir, 'rm-odd-'), [0xff]), bytes(join(dir, 'rm-odd-'), [0xff])],
+  ] as const) {
+    nodeFs.mkdirSync(top);
+    const sub = bytes(top, '/sub-', [0xe9]);
+    nodeFs.mkdirSync(sub);
+    nodeFs.writeFileSync(bytes(sub, '/file-', [0xfe, 0x41]), 'x');
+    nodeFs.writeFileSync(bytes(sub, '/plain'), 'y');
+    nodeFs.symlinkSync('nowhere', bytes(top, '/link-', [0xc3]));
+    await fs.rm(given, { recursive: true });
+    assert.equal(nodeFs.existsSync(top), false);
+  }
+});
