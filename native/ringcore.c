@@ -1298,7 +1298,7 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
 }
 
 // copyFileChecked(src, dest, mode, callback): copyFile's default on Node
-// (src/fs/copy-file.ts), as one job on libuv's pool: stat(2) of the source
+// (src/fs/copy-file.ts), as one job on libuv's pool: a stat of the source
 // path, then, unless it is a regular file of size 0, libuv's own copyfile of
 // the two paths on that same thread (uv_fs_copyfile without a callback runs
 // there and then: the copy node:fs's copyFile queues, with its opens, stats,
@@ -1330,13 +1330,15 @@ static void free_checked_copy(checked_copy_work *c) {
 
 static void checked_copy_execute(napi_env env, void *data) {
   checked_copy_work *c = data;
-  struct stat source;
-  if (stat(c->src, &source) == 0 && S_ISREG(source.st_mode) && source.st_size == 0) {
+  // libuv's stat (a statx(2)), not glibc's stat(), which the prebuilt binaries' glibc floor (2.28) lacks.
+  // A failed stat is left to the copy, whose error is the one to report (libuv's, as node:fs's).
+  uv_fs_t req;
+  int empty = uv_fs_stat(NULL, &req, c->src, NULL) == 0 && S_ISREG(req.statbuf.st_mode) && req.statbuf.st_size == 0;
+  uv_fs_req_cleanup(&req);
+  if (empty) {
     c->status = COPY_EMPTY_SOURCE;
     return;
   }
-  // A failed stat is left to the copy, whose error is the one to report (libuv's, as node:fs's).
-  uv_fs_t req;
   c->status = uv_fs_copyfile(NULL, &req, c->src, c->dest, c->mode, NULL);
   uv_fs_req_cleanup(&req);
 }

@@ -68,7 +68,7 @@ export interface Native {
    */
   readonly copyFileRangeVersion?: number;
   /**
-   * On a libuv thread-pool thread: stat(2) of `src`, then, unless it is a regular file of size 0, libuv's
+   * On a libuv thread-pool thread: a stat of `src` (libuv's), then, unless it is a regular file of size 0, libuv's
    * uv_fs_copyfile(src, dest, mode) there and then (node:fs's copyFile, as one job). Then `callback(status)`:
    * 0 (copied), -errno (libuv's error) or 1 (a regular file of size 0: nothing done). `src` and `dest` are
    * NUL-terminated; `mode` takes COPYFILE_EXCL, COPYFILE_FICLONE and COPYFILE_FICLONE_FORCE. Node only.
