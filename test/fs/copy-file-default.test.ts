@@ -236,7 +236,7 @@ test('copyFile with no signal and no method takes a Buffer path that is not UTF-
   assert.deepEqual(await outcome(fs.copyFile(missing, name([0x78])), join(dir, 'latin1-none')), theirs);
 });
 
-test('a binary without copyFileChecked: the check on the JS thread, then node:fs copyFile, with the same results', async (t) => {
+ioUringTest('a binary without copyFileChecked: the check on the JS thread, then node:fs copyFile, with the same results', async (t) => {
   if (runtime !== 'node') return void t.skip("on Bun and Deno every copy is the ring's");
   const ring = new Ring();
   try {
