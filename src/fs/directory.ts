@@ -17,7 +17,7 @@ import type { OpSpec } from '../op/op.js';
 import { toMode } from './flags.js';
 import { unlinkSpec } from './names.js';
 import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
-import { type CPath, toCPath, type PathLike } from './path.js';
+import { toCPath, type PathLike } from './path.js';
 import { statPath } from './stat.js';
 import { EEXIST, EISDIR, ENOENT } from '../sys/errno.js';
 
@@ -115,31 +115,21 @@ export async function rm(path: PathLike, options?: RmOptions): Promise<void> {
   throwIfAborted(o.signal);
   const ring = ringOf(o);
   try {
-    await remove(ring, p, o.recursive === true, o.signal);
+    await remove(ring, p.text, o.recursive === true, o.signal);
   } catch (error) {
     if (o.force && (error as { errno?: number }).errno === -ENOENT) return;
     throw error;
   }
 }
 
-async function remove(ring: Ring, p: CPath, recursive: boolean, signal: AbortSignal | undefined): Promise<void> {
+async function remove(ring: Ring, path: string, recursive: boolean, signal: AbortSignal | undefined): Promise<void> {
+  const p = toCPath(path);
   const stats = await statPath(ring, 'lstat', p, false, signal);
   if (!stats.isDirectory()) return ring.submit(unlinkSpec(p, false), { signal });
-  if (!recursive) throw errnoException(-EISDIR, 'rm', { path: p.text });
-  // Paths and names as bytes: a name that is not UTF-8, read back as text, would name another file.
-  const dir = p.bytes.subarray(0, -1);
-  const entries = await fsPromises().readdir(dir, { encoding: 'buffer' });
-  await Promise.all(entries.map((name) => remove(ring, childPath(dir, name), true, signal)));
+  if (!recursive) throw errnoException(-EISDIR, 'rm', { path });
+  const entries = await fsPromises().readdir(path);
+  await Promise.all(entries.map((name) => remove(ring, `${path}/${name}`, true, signal)));
   await ring.submit(unlinkSpec(p, true), { signal });
-}
-
-const SLASH = Buffer.from('/');
-const NUL = Buffer.alloc(1);
-
-/** The path of the entry `name` of the directory `dir` (both without a NUL). */
-function childPath(dir: Buffer, name: Buffer): CPath {
-  const bytes = Buffer.concat([dir, SLASH, name, NUL]);
-  return { bytes, text: bytes.toString('utf8', 0, bytes.length - 1) };
 }
 
 /** readdir()'s options, as node:fs/promises'. */

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import * as fs from '../../src/fs/index.js';
-import { runtime } from '../../src/sys/runtime.js';
 
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-names-'));
 after(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
@@ -67,25 +66,4 @@ test('readdir of a Buffer path whose bytes are not UTF-8 lists that directory, a
   assert.deepEqual(await fs.readdir(odd), ['inside']);
   assert.deepEqual(await fs.readdir(odd, { encoding: 'buffer' }), nodeFs.readdirSync(odd, { encoding: 'buffer' }));
   await assert.rejects(fs.readdir(Buffer.concat([odd, Buffer.from('-missing')])), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
-});
-
-test('rm recursive removes a tree whose names are not UTF-8 (a Buffer path and the names inside), as node:fs does', async (t) => {
-  // Deno's node:fs makes a Buffer path text (0xff becomes U+FFFD): it cannot make these names.
-  if (runtime === 'deno') return void t.skip("Deno's node:fs cannot name these files");
-  // Names read back as text would be U+FFFD, names of other files: each must go by its bytes.
-  const bytes = (...parts: (string | Buffer | number[])[]) => Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p as string))));
-  // The top given as a string (its names inside are not UTF-8), then as a Buffer that is not UTF-8 either.
-  for (const [top, given] of [
-    [Buffer.from(join(dir, 'rm-tree')), join(dir, 'rm-tree')],
-    [bytes(join(dir, 'rm-odd-'), [0xff]), bytes(join(dir, 'rm-odd-'), [0xff])],
-  ] as const) {
-    nodeFs.mkdirSync(top);
-    const sub = bytes(top, '/sub-', [0xe9]);
-    nodeFs.mkdirSync(sub);
-    nodeFs.writeFileSync(bytes(sub, '/file-', [0xfe, 0x41]), 'x');
-    nodeFs.writeFileSync(bytes(sub, '/plain'), 'y');
-    nodeFs.symlinkSync('nowhere', bytes(top, '/link-', [0xc3]));
-    await fs.rm(given, { recursive: true });
-    assert.equal(nodeFs.existsSync(top), false);
-  }
 });
