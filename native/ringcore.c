@@ -11,6 +11,8 @@
 //   copyFileRange(...)          copy_file_range (and FICLONE) on a libuv thread-pool thread:
 //                               io_uring has no copy op, and this was the fastest copy measured
 //                               (copyFileRangeVersion: which arguments it takes)
+//   copyFileChecked(...)        libuv's copyfile of two paths on a pool thread, unless the source
+//                               is a regular file of size 0 (a /proc file: libuv would copy nothing)
 //   spliceToPipe(...)           splice(2) from a file into a small pipe on a pool thread: each
 //                               SPLICE request moves one pipe-full and wakes the JS thread
 //   poolBlock()                 a zeroed 64 KiB Buffer over memory that stays mapped, taken back
@@ -1157,17 +1159,18 @@ typedef struct pool_work {
 } pool_work;
 
 // Checks the (flags, callback) arguments and queues `job` on the pool; false,
-// with an error pending, when they are not an Int32Array and a function or N-API fails.
+// with an error pending, when they are not an Int32Array (or NULL: a job
+// nothing stops) and a function, or N-API fails.
 static bool queue_pool_work(napi_env env, pool_work *job, const char *name, napi_value flags, napi_value callback,
                             napi_async_execute_callback execute, napi_async_complete_callback complete) {
-  bool is_typed;
-  napi_typedarray_type type;
-  size_t count;
-  void *data;
+  bool is_typed = false;
+  napi_typedarray_type type = napi_int32_array;
+  size_t count = 1;
+  void *data = NULL;
   napi_valuetype callback_type;
-  if (napi_is_typedarray(env, flags, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, flags, &type, &count, &data, NULL, NULL) != napi_ok || type != napi_int32_array || count < 1 ||
-      napi_typeof(env, callback, &callback_type) != napi_ok || callback_type != napi_function) {
+  if ((flags != NULL && (napi_is_typedarray(env, flags, &is_typed) != napi_ok || !is_typed ||
+                         napi_get_typedarray_info(env, flags, &type, &count, &data, NULL, NULL) != napi_ok)) ||
+      type != napi_int32_array || count < 1 || napi_typeof(env, callback, &callback_type) != napi_ok || callback_type != napi_function) {
     char message[96];
     snprintf(message, sizeof message, "%s: flags must be an Int32Array, callback a function", name);
     bad_arguments(env, message);
@@ -1178,7 +1181,8 @@ static bool queue_pool_work(napi_env env, pool_work *job, const char *name, napi
   char label[64];
   snprintf(label, sizeof label, "ringcore:%s", name);
   if (napi_create_string_utf8(env, label, NAPI_AUTO_LENGTH, &resource) == napi_ok &&
-      napi_create_reference(env, callback, 1, &job->callback) == napi_ok && napi_create_reference(env, flags, 1, &job->flags_ref) == napi_ok &&
+      napi_create_reference(env, callback, 1, &job->callback) == napi_ok &&
+      (flags == NULL || napi_create_reference(env, flags, 1, &job->flags_ref) == napi_ok) &&
       napi_create_async_work(env, NULL, resource, execute, complete, job, &job->work) == napi_ok && napi_queue_async_work(env, job->work) == napi_ok)
     return true;
   native_failure(env, label);
@@ -1192,7 +1196,7 @@ static void finish_pool_work(napi_env env, pool_work *job, size_t argc, napi_val
     napi_call_function(env, global, callback, argc, argv, NULL);
   }
   napi_delete_reference(env, job->callback);
-  napi_delete_reference(env, job->flags_ref);
+  if (job->flags_ref != NULL) napi_delete_reference(env, job->flags_ref);
   napi_delete_async_work(env, job->work);
   free(job);
 }
@@ -1290,6 +1294,91 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
   c->truncate = (int)truncate;
   c->mode = (int)mode;
   if (!queue_pool_work(env, &c->job, "copyFileRange", argv[4], argv[5], copy_execute, copy_complete)) free(c);
+  return NULL;
+}
+
+// copyFileChecked(src, dest, mode, callback): copyFile's default on Node
+// (src/fs/copy-file.ts), as one job on libuv's pool: a stat of the source
+// path, then, unless it is a regular file of size 0, libuv's own copyfile of
+// the two paths on that same thread (uv_fs_copyfile without a callback runs
+// there and then: the copy node:fs's copyFile queues, with its opens, stats,
+// cut, mode, clone, copy and its removal of the destination after an error).
+// libuv copies the size it stats, so of a file whose size reads 0 but has
+// bytes all the same (a /proc file) it would copy nothing: for that source,
+// and an empty one, nothing is done and the JavaScript copies through the
+// ring, which reads until a read returns 0. The check ran on the JS thread
+// before: three system calls there per copy (docs/performance.md, "Session
+// 31"). src and dest are NUL-terminated Buffers (copied here), mode
+// copyFile's COPYFILE_* flags (libuv's UV_FS_COPYFILE_*, the same numbers).
+// callback(status) on the JS thread: 0 (copied), -errno (libuv's error, a
+// UV_E* code, which is -errno on Linux) or COPY_EMPTY_SOURCE (nothing done).
+// Only called on Node: Bun's and Deno's runtimes are not libuv.
+
+#define COPY_EMPTY_SOURCE 1
+
+typedef struct checked_copy_work {
+  pool_work job;
+  char *src, *dest;
+  int mode, status;
+} checked_copy_work;
+
+static void free_checked_copy(checked_copy_work *c) {
+  free(c->src);
+  free(c->dest);
+  free(c);
+}
+
+static void checked_copy_execute(napi_env env, void *data) {
+  checked_copy_work *c = data;
+  // libuv's stat (a statx(2)), not glibc's stat(), which the prebuilt binaries' glibc floor (2.28) lacks.
+  // A failed stat is left to the copy, whose error is the one to report (libuv's, as node:fs's).
+  uv_fs_t req;
+  int empty = uv_fs_stat(NULL, &req, c->src, NULL) == 0 && S_ISREG(req.statbuf.st_mode) && req.statbuf.st_size == 0;
+  uv_fs_req_cleanup(&req);
+  if (empty) {
+    c->status = COPY_EMPTY_SOURCE;
+    return;
+  }
+  c->status = uv_fs_copyfile(NULL, &req, c->src, c->dest, c->mode, NULL);
+  uv_fs_req_cleanup(&req);
+}
+
+static void checked_copy_complete(napi_env env, napi_status status, void *data) {
+  checked_copy_work *c = data;
+  napi_value argv[1] = {make_number(env, status == napi_cancelled ? -ECANCELED : c->status)};
+  free(c->src);
+  free(c->dest);
+  finish_pool_work(env, &c->job, 1, argv);  // frees c
+}
+
+/** A copy of a NUL-terminated path Buffer (NULL when `value` is not one, or out of memory). */
+static char *path_copy(napi_env env, napi_value value) {
+  uint8_t *data;
+  size_t length;
+  if (!get_buffer(env, value, &data, &length) || length == 0 || memchr(data, 0, length) != data + length - 1) return NULL;
+  char *copy = malloc(length);
+  if (copy) memcpy(copy, data, length);
+  return copy;
+}
+
+static napi_value js_copy_file_checked(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  long mode;
+  const char *usage = "copyFileChecked(src, dest, mode, callback): src and dest NUL-terminated Buffers";
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4 || !arg_to_long(env, argv[2], &mode) || mode < 0 || mode > (UV_FS_COPYFILE_EXCL | UV_FS_COPYFILE_FICLONE | UV_FS_COPYFILE_FICLONE_FORCE))
+    return bad_arguments(env, usage);
+  checked_copy_work *c = calloc(1, sizeof *c);
+  if (!c) return native_failure(env, "copyFileChecked: out of memory");
+  c->src = path_copy(env, argv[0]);
+  c->dest = path_copy(env, argv[1]);
+  c->mode = (int)mode;
+  if (!c->src || !c->dest) {
+    free_checked_copy(c);
+    return bad_arguments(env, usage);
+  }
+  if (!queue_pool_work(env, &c->job, "copyFileChecked", NULL, argv[3], checked_copy_execute, checked_copy_complete)) free_checked_copy(c);
   return NULL;
 }
 
@@ -1449,6 +1538,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"copyFileRange", NULL, js_copy_file_range, NULL, NULL, NULL, napi_default, NULL},
       {"copyFileRangeVersion", NULL, NULL, NULL, NULL, copy_version, napi_enumerable, NULL},
+      {"copyFileChecked", NULL, js_copy_file_checked, NULL, NULL, NULL, napi_default, NULL},
       {"spliceToPipe", NULL, js_splice_to_pipe, NULL, NULL, NULL, napi_default, NULL},
       {"spliceToPipeVersion", NULL, NULL, NULL, NULL, splice_version, napi_enumerable, NULL},
       {"poolBlock", NULL, js_pool_block, NULL, NULL, NULL, napi_default, NULL},

@@ -48,7 +48,7 @@ export const paths: ScenarioDef = {
     'os.tmpdir()/ringcore-bench/paths, in the page cache; writeFile rewrites the same file (O_TRUNC), so ext4 ' +
     "may wait on the file's earlier blocks, and so do the copyFile rows, which copy over an existing file of the source's " +
     "size (truncated to 0, then written: the flush on close that ext4 gives a truncated file, every call). ringcore's " +
-    "copyFile with no signal is node:fs's on Node (one libuv pool job); the row with a signal (never aborted) times the " +
+    "copyFile with no signal is libuv's copyfile on Node, node:fs's copy (one libuv pool job, which first stats the source); the row with a signal (never aborted) times the " +
     "ring's copy (OPENAT ×2, copy_file_range on a pool thread, CLOSE ×2) against the same node:fs copyFile. The young " +
     'stat row times, in its own process, the 100 calls right after the first, with no warm-up (one batch per process). ' +
     'The TCP row writes 64 B 10,000 times on one connection into a draining ' +

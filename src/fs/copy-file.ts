@@ -1,5 +1,5 @@
-// copyFile(src, dest, mode): with no signal and no method, node:fs's copyFile
-// (libuv-copy.ts: one pool job, the least CPU per call here). With either, the
+// copyFile(src, dest, mode): with no signal and no method, on Node, libuv's copy as
+// node:fs's copyFile makes it (libuv-copy.ts: one pool job, the least CPU per call here). With either, the
 // ring's copy: OPENAT both, statx(2) each on the JS thread (a STATX op is a
 // trip through an io-wq worker: docs/performance.md, "Session 20"), then
 // copy_file_range on a libuv pool thread (copy-range.ts: io_uring has no copy
@@ -20,7 +20,7 @@ import { openFd } from './open.js';
 import { checkOptions, ringOf, throwIfAborted, type FsOptions } from './options.js';
 import { toCPath, type CPath, type PathLike } from './path.js';
 import { O_CLOEXEC } from '../sys/constants.js';
-import { fstatFd, isEmptyFile } from './stat.js';
+import { fstatFd } from './stat.js';
 import { fchmodChecked } from './fd-calls.js';
 import { libuvCopy } from './libuv-copy.js';
 import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
@@ -33,7 +33,7 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, CO
 /** copyFile()'s options: the common fs options (ring, signal) and how to copy. */
 export interface CopyFileOptions extends FsOptions {
   /**
-   * Unset (default): without a signal, on Node, node:fs's copyFile; with one (and on Bun, Deno), copy_file_range
+   * Unset (default): without a signal, on Node, libuv's copy as node:fs's copyFile makes it; with one (and on Bun, Deno), copy_file_range
    * on a thread-pool thread, as Node's copyFile, falling back to SPLICE where it cannot copy; 'splice': SPLICE through a pipe; 'readwrite': pipelined READ/WRITE through user buffers.
    */
   method?: 'splice' | 'readwrite';
@@ -44,7 +44,7 @@ export interface CopyFileOptions extends FsOptions {
 /**
  * Copies `src` to `dest` in the kernel (copy_file_range off the JS thread, SPLICE through
  * a pipe, or READ/WRITE with `method: 'readwrite'`). On Node, a call with neither `signal` nor
- * `method` is node:fs's copyFile (one libuv pool job: less CPU per call), which removes the
+ * `method` is libuv's copy as node:fs's copyFile makes it (one libuv pool job: less CPU per call), which removes the
  * destination after an error; the ring's copy keeps what it copied. In `mode`, COPYFILE_EXCL applies,
  * COPYFILE_FICLONE tries a clone (reflink) first and COPYFILE_FICLONE_FORCE only a clone,
  * failing where the filesystem has none (EOPNOTSUPP on ext4, as Node's).
@@ -58,13 +58,10 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
   const context = { path: from.text, dest: to.text };
   if (usesNode()) return (await nodeFs()).copyFile(src, dest, mode, opts);
   if (opts.signal === undefined && opts.method === undefined && runtime === 'node') {
-    // Nothing to abort and no method asked: node:fs's copy, one libuv pool job (libuv-copy.ts). Not on Bun
-    // and Deno, whose node:fs copyFile is their own (a directory: ENOTSUP; Deno's ignores COPYFILE_FICLONE_FORCE).
-    // libuv copies the size it stats: nothing of a file whose size reads 0 but has bytes all the same (a /proc file),
-    // which the ring's copy reads until a read returns 0. (The source's statx: the destination's, just written by
-    // the pool thread, measured dearer.)
-    const empty = isEmptyFile(ringOf(opts), from);
-    if (!(typeof empty === 'boolean' ? empty : await empty)) return libuvCopy(src, dest, mode, context);
+    // Nothing to abort and no method asked: libuv's copy, node:fs's, in one pool job (libuv-copy.ts), unless the
+    // source is a regular file of size 0 (a /proc file, whose bytes libuv would not copy). Not on Bun and Deno,
+    // whose node:fs copyFile is their own (a directory: ENOTSUP; Deno's ignores COPYFILE_FICLONE_FORCE).
+    if (await libuvCopy(ringOf(opts), src, dest, { from, to }, mode, context)) return;
   }
   return ringCopy(from, to, mode, opts, context);
 }

@@ -1,5 +1,7 @@
-// The is*() methods of Node's Stats and BigIntStats: the file type bits of st_mode.
+// The file type bits of st_mode: the is*() methods of Node's Stats and BigIntStats,
+// and the runtime's own "is it a regular file" read from a struct statx.
 import { constants } from 'node:fs';
+import { STATX } from '../sys/layout.js';
 
 const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } = constants;
 
@@ -38,4 +40,9 @@ export abstract class FileType {
   isSocket(): boolean {
     return this.typeIs(S_IFSOCK);
   }
+}
+
+/** Whether the struct statx the kernel wrote into `words` (its 32-bit words) is of a regular file. */
+export function statxIsRegular(words: Uint32Array): boolean {
+  return (words[STATX.stx_mode >> 2]! & S_IFMT) === S_IFREG;
 }

@@ -5,7 +5,6 @@
 // AT_STATX_DONT_SYNC keeps the call from asking a remote filesystem's server
 // (the type, inode and device never change); the source's size is taken from
 // that call only on a local filesystem, where it is current, else from fstatFd().
-import { constants } from 'node:fs';
 import type { Ring } from '../driver/ring.js';
 import { AT_EMPTY_PATH, AT_STATX_DONT_SYNC, STATX_INO, STATX_MNT_ID_UNIQUE, STATX_SIZE, STATX_TYPE } from '../sys/constants.js';
 import { STATX } from '../sys/layout.js';
@@ -14,9 +13,9 @@ import { native } from '../sys/native.js';
 import { SYS_statx } from '../sys/syscalls.js';
 import { onLocalMount } from './cached-stat.js';
 import { EMPTY_PATH } from './path.js';
+import { statxIsRegular } from './file-type.js';
 import { fstatFd } from './stat.js';
 
-const { S_IFMT, S_IFREG } = constants;
 const words = new Uint32Array(STATX.size / 4);
 const buffer = Buffer.from(words.buffer);
 
@@ -60,5 +59,5 @@ export async function copyEnds(ring: Ring, fromFd: number, toFd: number, fromPat
 /** statx of the fd into `words`, with the fields of `mask` besides its type; whether it is a regular file. */
 function statxType(fd: number, mask: number): boolean {
   const status = native.syscall(SYS_statx, fd, addressOf(EMPTY_PATH), AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | mask, addressOf(words));
-  return status === 0 && (buffer.readUInt16LE(STATX.stx_mode) & S_IFMT) === S_IFREG;
+  return status === 0 && statxIsRegular(words);
 }

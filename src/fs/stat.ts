@@ -2,7 +2,6 @@
 // has it in memory, cached-stat.ts, else IORING_OP_STATX),
 // returned as an object with the fields and methods of Node's fs.Stats, or
 // with `{ bigint: true }` of its BigIntStats.
-import { constants } from 'node:fs';
 import { usesNode } from '../backend/backend.js';
 import { nodeFs } from '../fallback/load-fs.js';
 import * as C from '../sys/constants.js';
@@ -12,14 +11,13 @@ import type { OpSpec } from '../op/op.js';
 import { errnoException, invalidArgType } from '../sys/errors.js';
 import { type BigIntStats, decodeStatxBigInt } from './bigint-stats.js';
 import { fstatCached, NOT_CACHED, statCached } from './cached-stat.js';
-import { FileType } from './file-type.js';
+import { FileType, statxIsRegular } from './file-type.js';
 import { defineDateAccessors, setDates } from './stat-dates.js';
 import { checkOptions, ringOf, type FsOptions } from './options.js';
 import { type CPath, EMPTY_PATH, toCPath, type PathLike } from './path.js';
 import type { Ring } from '../driver/ring.js';
 
 const MASK = C.STATX_BASIC_STATS | C.STATX_BTIME;
-const { S_IFMT, S_IFREG } = constants;
 
 /**
  * The fields and methods of Node's fs.Stats (numbers; see BigIntStats). The
@@ -179,7 +177,7 @@ export function isEmptyFile(ring: Ring, path: CPath): boolean | Promise<boolean>
   const status = statCached(path.bytes, false, nowWords);
   if (status === 0) {
     const size = STATX.stx_size >> 2;
-    return (nowWords[STATX.stx_mode >> 2]! & S_IFMT) === S_IFREG && nowWords[size] === 0 && nowWords[size + 1] === 0;
+    return statxIsRegular(nowWords) && nowWords[size] === 0 && nowWords[size + 1] === 0;
   }
   if (status < 0) return false;
   return ring.submit(statxSpec('stat', C.AT_FDCWD, path.bytes, 0, path.text)).then(

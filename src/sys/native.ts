@@ -68,6 +68,14 @@ export interface Native {
    */
   readonly copyFileRangeVersion?: number;
   /**
+   * On a libuv thread-pool thread: a stat of `src` (libuv's), then, unless it is a regular file of size 0, libuv's
+   * uv_fs_copyfile(src, dest, mode) there and then (node:fs's copyFile, as one job). Then `callback(status)`:
+   * 0 (copied), -errno (libuv's error) or 1 (a regular file of size 0: nothing done). `src` and `dest` are
+   * NUL-terminated; `mode` takes COPYFILE_EXCL, COPYFILE_FICLONE and COPYFILE_FICLONE_FORCE. Node only.
+   * Absent from binaries built before it.
+   */
+  copyFileChecked?(src: Buffer, dest: Buffer, mode: number, callback: (status: number) => void): void;
+  /**
    * On a libuv thread-pool thread: splice(2) of bytes [start, end) of the file srcFd (its offset does not
    * move; the copy stops where the file ends) into the pipe pipeFd, non-blocking, waiting for room with
    * poll(2) for a few ms at most, stopping before its next splice once flags[0] is nonzero. Then

@@ -14,6 +14,10 @@ import { join } from 'node:path';
 import { Ring } from '../../src/index.js';
 import * as fs from '../../src/fs/index.js';
 import { runtime } from '../../src/sys/runtime.js';
+import { native } from '../../src/sys/native.js';
+import { EEXIST, ENOENT } from '../../src/sys/errno.js';
+import { libuvCopy } from '../../src/fs/libuv-copy.js';
+import { toCPath } from '../../src/fs/path.js';
 
 const { COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = nodeFs.constants;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-copy-default-'));
@@ -86,6 +90,34 @@ const cases: Case[] = [
       const src = write(join(root, 'src'), 3000, 0o644);
       nodeFs.linkSync(src, join(root, 'link'));
       return { src, dest: join(root, 'link') };
+    },
+  },
+  {
+    name: 'a symlink to a file as source (followed)',
+    setup: (root) => {
+      nodeFs.symlinkSync(write(join(root, 'target'), 5000, 0o640), join(root, 'src'));
+      return { src: join(root, 'src'), dest: join(root, 'dest') };
+    },
+  },
+  {
+    name: 'a symlink to an empty file as source',
+    setup: (root) => {
+      nodeFs.symlinkSync(write(join(root, 'target'), 0, 0o640), join(root, 'src'));
+      return { src: join(root, 'src'), dest: write(join(root, 'dest'), 100, 0o644) };
+    },
+  },
+  {
+    name: 'a dangling symlink as source',
+    setup: (root) => {
+      nodeFs.symlinkSync(join(root, 'missing'), join(root, 'src'));
+      return { src: join(root, 'src'), dest: join(root, 'dest') };
+    },
+  },
+  {
+    name: 'a symlink to a file as destination (its target written)',
+    setup: (root) => {
+      nodeFs.symlinkSync(write(join(root, 'target'), 9000, 0o600), join(root, 'dest'));
+      return { src: write(join(root, 'src'), 4096, 0o644), dest: join(root, 'dest') };
     },
   },
   {
@@ -188,4 +220,57 @@ test('copyFile with no signal and no method copies a /proc file (a regular file 
   const over = write(join(dir, 'proc-empty-dest'), 3000, 0o644);
   await fs.copyFile(empty, over);
   assert.equal(nodeFs.statSync(over).size, 0);
+});
+
+test('copyFile with no signal and no method takes a Buffer path that is not UTF-8 as given, in its copy and its errors', async (t) => {
+  if (runtime !== 'node') return void t.skip('compares with the node:fs of Node');
+  const name = (tail: number[]) => Buffer.concat([Buffer.from(`${dir}/latin1-`), Buffer.from(tail)]);
+  const src = name([0x66, 0xe9]); // "f\xe9": Latin-1, not UTF-8
+  nodeFs.writeFileSync(src, 'bytes of a file whose name is not UTF-8');
+  await fs.copyFile(src, name([0x64, 0xff]));
+  assert.equal(nodeFs.readFileSync(name([0x64, 0xff]), 'utf8'), 'bytes of a file whose name is not UTF-8');
+  // A missing one: the error names it as node:fs's does (the bytes decoded as UTF-8).
+  const missing = name([0x6d, 0xe9]);
+  const theirs = await outcome(nodeFs.promises.copyFile(missing, name([0x78])), join(dir, 'latin1-none'));
+  assert.equal(theirs.code, 'ENOENT');
+  assert.deepEqual(await outcome(fs.copyFile(missing, name([0x78])), join(dir, 'latin1-none')), theirs);
+});
+
+ioUringTest('a binary without copyFileChecked: the check on the JS thread, then node:fs copyFile, with the same results', async (t) => {
+  if (runtime !== 'node') return void t.skip("on Bun and Deno every copy is the ring's");
+  const ring = new Ring();
+  try {
+    const copy = (src: string, dest: string, mode = 0) =>
+      libuvCopy(ring, src, dest, { from: toCPath(src, 'src'), to: toCPath(dest, 'dest') }, mode, { path: src, dest }, {});
+    const src = write(join(dir, 'old-binary-src'), 4096, 0o640);
+    assert.equal(await copy(src, join(dir, 'old-binary-dest')), true);
+    assert.ok(nodeFs.readFileSync(join(dir, 'old-binary-dest')).equals(nodeFs.readFileSync(src)));
+    // A /proc file and an empty file: nothing done, for the ring's copy to do.
+    assert.equal(await copy('/proc/version', join(dir, 'old-binary-proc')), false);
+    assert.equal(await copy(write(join(dir, 'old-binary-empty'), 0, 0o644), join(dir, 'old-binary-proc')), false);
+    assert.ok(!nodeFs.existsSync(join(dir, 'old-binary-proc')));
+    await assert.rejects(copy(src, join(dir, 'old-binary-dest'), COPYFILE_EXCL), { code: 'EEXIST', syscall: 'copyfile', path: src });
+  } finally {
+    await ring.close();
+  }
+});
+
+test("the addon's copyFileChecked: a copy, nothing for a regular file of size 0, -errno, and bad arguments throw", async (t) => {
+  if (runtime !== 'node' || native.copyFileChecked === undefined) return void t.skip('Node, with a binary that has it');
+  const checked = native.copyFileChecked;
+  const call = (src: string, dest: string, mode = 0) =>
+    new Promise<number>((resolve) => checked(Buffer.from(`${src}\0`), Buffer.from(`${dest}\0`), mode, resolve));
+  const src = write(join(dir, 'checked-src'), 100_000, 0o600);
+  assert.equal(await call(src, join(dir, 'checked-dest')), 0);
+  assert.ok(nodeFs.readFileSync(join(dir, 'checked-dest')).equals(nodeFs.readFileSync(src)));
+  assert.equal(nodeFs.statSync(join(dir, 'checked-dest')).mode & 0o777, 0o600);
+  assert.equal(await call('/proc/self/status', join(dir, 'checked-proc')), 1);
+  assert.ok(!nodeFs.existsSync(join(dir, 'checked-proc')));
+  assert.equal(await call(join(dir, 'checked-missing'), join(dir, 'checked-proc')), -ENOENT);
+  assert.equal(await call(src, join(dir, 'checked-dest'), COPYFILE_EXCL), -EEXIST);
+  const callback = () => assert.fail('not called');
+  assert.throws(() => checked(Buffer.from(src), Buffer.from(`${src}-2\0`), 0, callback), TypeError); // not NUL-terminated
+  assert.throws(() => checked(Buffer.from(`${src}\0x\0`), Buffer.from(`${src}-2\0`), 0, callback), TypeError); // a NUL inside
+  assert.throws(() => checked(Buffer.from(`${src}\0`), Buffer.from(`${src}-2\0`), 8, callback), TypeError);
+  assert.throws(() => checked(Buffer.from(`${src}\0`), Buffer.from(`${src}-2\0`), 0, 42 as never), TypeError);
 });
