@@ -240,7 +240,10 @@ const CHUNK_TAIL = '\n})';
 // in place moves it (V8 checks no checksum: a byte changed in place crashed
 // its deserializer; a check of the data itself cost 1.5 to 15 ms of an
 // import, docs/performance.md), and runs it. A chunk that throws is dropped,
-// to run again next time.
+// to run again next time. The cache's first line is found and read with V8's
+// own Uint8Array methods and Buffer's native utf8Slice, not Buffer's indexOf,
+// toString and subarray: their first calls in a process ran Node's JavaScript
+// for them, 0.2 ms of CPU (docs/performance.md, "Session 31").
 // scripts/code-cache.mjs collects the scripts through ringcore.codeCache.
 const LOADER = `const __builtin=process.getBuiltinModule?.bind(process)??globalThis[${REQUIRE}],
 __dir=__builtin("node:url").fileURLToPath(new URL(".",import.meta.url));
@@ -248,8 +251,8 @@ function __require(id){return id.startsWith("./")?__load(id.slice(2)):__builtin(
 function __load(name){const file=__dir+name,chunks=globalThis[Symbol.for("ringcore.chunks")]??=new Map;let module=chunks.get(file);
 if(module!==void 0)return module.exports;module={};chunks.set(file,module);const{readFileSync,statSync}=__builtin("node:fs");
 let cachedData;try{const cache=\`\${__dir}code-cache/\${process.versions.v8}/\${name}\`,made=statSync(cache).mtimeMs;
-if(made>=statSync(file).mtimeMs){const data=readFileSync(cache),at=data.indexOf(10);
-if(at>0&&data.toString("utf8",0,at)===\`\${made} \${file}\`)cachedData=data.subarray(at+1)}}catch{}
+if(made>=statSync(file).mtimeMs){const data=readFileSync(cache),at=Uint8Array.prototype.indexOf.call(data,10);
+if(at>0&&data.utf8Slice(0,at)===\`\${made} \${file}\`)cachedData=new Uint8Array(data.buffer,data.byteOffset+at+1,data.length-at-1)}}catch{}
 const script=new(__builtin("node:vm").Script)(readFileSync(file,"utf8"),{filename:file,cachedData});globalThis[Symbol.for("ringcore.codeCache")]?.push({name,file,script});
 try{script.runInThisContext()(__require,module,file,__dir)}catch(error){chunks.delete(file);throw error}return module.exports}
 `;

@@ -139,6 +139,21 @@ const codeCache = (dir) => {
   return existsSync(cache) ? readdirSync(cache, { recursive: true }).filter((name) => name.endsWith('.cjs')) : [];
 };
 
+/**
+ * Each chunk `import('ringcore/fs')` compiles in an installed package, and whether V8 took its code cache (false:
+ * taken; true: rejected; 'none': none given), under the node that ran the install step (the bare PATH's): a cache
+ * made at install but never used would leave every import compiling from source, which only its time shows.
+ */
+function cacheUse(dir) {
+  const program = `const scripts = (globalThis[Symbol.for('ringcore.codeCache')] = []);
+    await import('ringcore/fs');
+    console.log(JSON.stringify(scripts.map(({ name, script }) => [name.replace(/-[\\w-]{8}\\.cjs$/, ''), script.cachedDataRejected ?? 'none'])));`;
+  const installer = path.basename(values.node) === 'node' ? values.node : process.execPath;
+  const result = spawnSync(installer, ['--input-type=module', '-e', program], { cwd: dir, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout).sort();
+}
+
 function cleanEnv() {
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('npm_') || key === 'CC' || key === 'PYTHON') delete env[key];
@@ -174,6 +189,10 @@ const cases = {
       codeCache(dir).some((name) => path.basename(name).startsWith('core-')),
       'the install step made no V8 code cache',
     );
+    assert.deepEqual(cacheUse(dir), [
+      ['core', false],
+      ['fs', false],
+    ]);
     return runProgram(dir, bare);
   },
   'no-binary': () => {
@@ -203,6 +222,10 @@ const cases = {
       codeCache(dir).some((name) => path.basename(name).startsWith('core-')),
       'the install step made no V8 code cache after the build',
     );
+    assert.deepEqual(cacheUse(dir), [
+      ['core', false],
+      ['fs', false],
+    ]);
     return runProgram(dir, bare);
   },
 };
