@@ -48,8 +48,11 @@
 #define FICLONE _IOW(0x94, 9, int)  // linux/fs.h
 #endif
 
+#ifndef SYS_io_uring_setup
+#define SYS_io_uring_setup 425  // the same on every architecture's generic table
+#endif
 #ifndef SYS_io_uring_enter
-#define SYS_io_uring_enter 426  // the same on every architecture's generic table
+#define SYS_io_uring_enter 426
 #endif
 
 // Throws a TypeError for a call's bad arguments; returns NULL, for the caller to return.
@@ -858,9 +861,30 @@ static int get_buffer(napi_env env, napi_value value, uint8_t **data, size_t *le
   return 0;
 }
 
+// Puts o on the list and adds its cleanup hook; false (o freed) if the hook could not be added.
+// A ring's fd is owned plainly from its setup (setupRing) and again, with its memory, once
+// mapped: the second record replaces the first in one call, so no JS runs while neither holds it.
+static bool register_owned(napi_env env, owned *o) {
+  owned *before = unlink_owned(env, o->fd);
+  if (before) {
+    napi_remove_env_cleanup_hook(env, teardown_owned, before);
+    free_owned(before);
+  }
+  if (napi_add_env_cleanup_hook(env, teardown_owned, o) != napi_ok) {
+    free_owned(o);
+    return false;
+  }
+  pthread_mutex_lock(&owned_lock);
+  o->next = owned_list;
+  owned_list = o;
+  pthread_mutex_unlock(&owned_lock);
+  return true;
+}
+
 // own(fd) or own(ringFd, layout: Uint32Array, sqRing, cqRing, sqes: ArrayBuffer,
 // cancelSqe, drainSqe: Uint8Array): fd is closed (a ring quiesced first) when
-// this thread's environment is torn down, unless close(fd) came first.
+// this thread's environment is torn down, unless close(fd) came first. Owning
+// an fd again replaces its record.
 static napi_value js_own(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
@@ -892,15 +916,36 @@ static napi_value js_own(napi_env env, napi_callback_info info) {
     memcpy(o->sqe_cancel, cancel, cancel_bytes);
     memcpy(o->sqe_drain, drain, drain_bytes);
   }
-  if (napi_add_env_cleanup_hook(env, teardown_owned, o) != napi_ok) {
-    free_owned(o);
+  return register_owned(env, o) ? NULL : native_failure(env, "napi_add_env_cleanup_hook failed");
+}
+
+
+// setupRing(entries, params) -> a new ring's fd, or -errno: io_uring_setup(entries,
+// params address), the fd owned (as own(fd)) in the same call, so that a worker
+// terminated as the call returns cannot leak it. own() with the ring's memory
+// replaces that record once the rings are mapped.
+static napi_value js_setup_ring(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  long entries, params;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || !arg_to_long(env, argv[0], &entries) || !arg_to_long(env, argv[1], &params)) {
+    return bad_arguments(env, "setupRing(entries, paramsAddress) needs numbers");
+  }
+  long fd = syscall(SYS_io_uring_setup, entries, params);
+  if (fd < 0) return make_number(env, -(double)errno);
+  owned *o = calloc(1, sizeof *o);
+  if (!o) {
+    close((int)fd);
+    return make_number(env, -(double)ENOMEM);
+  }
+  o->env = env;
+  o->fd = (int)fd;
+  if (!register_owned(env, o)) {
+    close((int)fd);
     return native_failure(env, "napi_add_env_cleanup_hook failed");
   }
-  pthread_mutex_lock(&owned_lock);
-  o->next = owned_list;
-  owned_list = o;
-  pthread_mutex_unlock(&owned_lock);
-  return NULL;
+  return make_number(env, (double)fd);
 }
 
 // close(fd) -> 0 or -errno: close(2), and forget fd if own() took it, so that
@@ -1535,6 +1580,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL},
       {"watchThread", NULL, js_watch_thread, NULL, NULL, NULL, napi_default, NULL},
       {"own", NULL, js_own, NULL, NULL, NULL, napi_default, NULL},
+      {"setupRing", NULL, js_setup_ring, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"copyFileRange", NULL, js_copy_file_range, NULL, NULL, NULL, napi_default, NULL},
       {"copyFileRangeVersion", NULL, NULL, NULL, NULL, copy_version, napi_enumerable, NULL},

@@ -7,7 +7,7 @@ import { CQE, CQRING_OFFSETS, FILES_UPDATE, GETEVENTS_ARG, PARAMS, PROBE, PROBE_
 import { addressOf, storeU64 } from '../sys/memory.js';
 import { iovecs } from '../sys/iovec.js';
 import { native } from '../sys/native.js';
-import { SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '../sys/syscalls.js';
+import { SYS_io_uring_enter, SYS_io_uring_register } from '../sys/syscalls.js';
 import { invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
 import { setupError } from '../sys/setup-error.js';
 import { ownRing } from './teardown.js';
@@ -198,7 +198,9 @@ export class IoUring {
     if (flags & C.IORING_SETUP_SQPOLL) optional &= ~SQPOLL_REFUSES;
     for (;;) {
       params[PARAMS.flags / 4] = flags | optional;
-      fd = native.syscall(SYS_io_uring_setup, entries, addressOf(params));
+      // The fd is the thread's teardown's from the start (native/ringcore.c): a worker terminated before
+      // ownRing() below, which gives it the ring's memory too, does not leak it.
+      fd = native.setupRing(entries, addressOf(params));
       if (fd !== -EINVAL || optional === 0) break;
       // An older kernel rejects flags it does not know: drop the optional ones, newest first.
       const drop = droppable.find((flag) => (optional & flag) !== 0)!;
@@ -873,9 +875,11 @@ export class IoUring {
    */
   close(): void {
     if (this.fd < 0) return;
+    // The fd first: native.close() takes the ring back from the teardown, which would otherwise,
+    // in a worker terminated between two of the unmaps, quiesce a ring whose memory is gone.
+    native.close(this.fd);
     for (const mapping of this.maps) native.unmap(mapping);
     this.maps.length = 0;
-    native.close(this.fd);
     this.fd = -1;
     detachTrace(this);
     this.registeredBuffers = null;
