@@ -22,8 +22,11 @@ export interface Watch {
 export interface Native {
   /** A raw system call. Returns the result, or -errno. */
   syscall(nr: number, ...args: number[]): number;
-  /** io_uring_setup(entries, params), its fd owned by the thread's teardown as own(fd) in the same call; or -errno. */
-  setupRing(entries: number, params: number): number;
+  /**
+   * io_uring_setup(entries, params), its fd owned by the thread's teardown as own(fd) in the same call; or -errno.
+   * Absent from binaries built before it (a prebuilt one may be older than the JavaScript).
+   */
+  setupRing?(entries: number, params: number): number;
   /** mmap(NULL, length, RW, MAP_SHARED|MAP_POPULATE, fd, offset) as an ArrayBuffer, or -errno. */
   mmap(fd: number, offset: number, length: number): ArrayBuffer | number;
   /** Detaches and munmaps a buffer from mmap() now. Returns 0 or -EINVAL. */
