@@ -919,7 +919,6 @@ static napi_value js_own(napi_env env, napi_callback_info info) {
   return register_owned(env, o) ? NULL : native_failure(env, "napi_add_env_cleanup_hook failed");
 }
 
-
 // setupRing(entries, params) -> a new ring's fd, or -errno: io_uring_setup(entries,
 // params address), the fd owned (as own(fd)) in the same call, so that a worker
 // terminated as the call returns cannot leak it. own() with the ring's memory
