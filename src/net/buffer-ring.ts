@@ -88,14 +88,18 @@ export interface BufferRingOptions {
    * chunks share one and a large chunk is one completion. Its size at most
    * 1 MiB, count × size at most 4 GiB. Elsewhere `count` and `size` apply.
    */
-  incremental?: { count: number; size: number };
+  incremental?: BufferShape;
 }
 
-/** A checked shape: count and size, and whether they are for incrementally consumed buffers. */
-interface Shape {
+/** A number of buffers and their size. */
+export interface BufferShape {
   count: number;
   size: number;
-  incremental?: { count: number; size: number } | undefined;
+}
+
+/** A checked shape, and the one for incrementally consumed buffers if asked. */
+interface Shape extends BufferShape {
+  incremental?: BufferShape | undefined;
 }
 
 /**
@@ -385,7 +389,7 @@ export function checkBufferRingOptions(options: BufferRingOptions | undefined, n
   return { count, size, incremental: inc };
 }
 
-function checkShape(count: unknown, size: unknown, maxSize: number, name: string): { count: number; size: number } {
+function checkShape(count: unknown, size: unknown, maxSize: number, name: string): BufferShape {
   if (typeof count !== 'number') throw invalidArgType(`${name}.count`, 'of type number', count);
   if (typeof size !== 'number') throw invalidArgType(`${name}.size`, 'of type number', size);
   if (!Number.isInteger(count) || count < 1 || count > MAX_BUFFERS || (count & (count - 1)) !== 0) {
