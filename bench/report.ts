@@ -132,6 +132,8 @@ export function renderReport(sections: Section[]): string {
       'The VM has 2 vCPUs, so anything else running halves the figures: before each run the harness waits ' +
       'for other processes to use less than 0.15 CPU (60 s at most over a whole run by default; `--max-wait <s>` sets it), and it records the load they caused ' +
       'during each run (machine busy time less the CPU time of the measured process and of the servers, clients and tools it started). ' +
+      "Before and after each scenario a fresh process times a fixed piece of JavaScript and a setImmediate round trip (`bench/scenarios/speed-probe.ts`): the machine's speed, " +
+      'printed under each scenario, so that a slower VM (which slows the Node column as much as the ringcore one) reads as such and not as a regression. ' +
       'Raw figures, every round, are in `bench/results/<scenario>.json`. `npm run bench -- --publish` measures the ' +
       'headline rows in about 2 minutes and `--full` every row of every scenario in under 10, 3 rounds each; ' +
       'this page keeps the last figures of each scenario. ' +
@@ -156,6 +158,14 @@ export function renderReport(sections: Section[]): string {
   return out.join('\n');
 }
 
+/** The machine's speed around the scenario: a slower VM slows every column alike, Node's too. */
+function speedNote(result: ScenarioResult): string {
+  if (result.speed === undefined) return '';
+  const { before, after } = result.speed;
+  const trip = (ns: number): string => `${(ns / 1000).toFixed(2)} µs`;
+  return ` Machine speed before / after: the fixed JavaScript work ${before.jsMs} / ${after.jsMs} ms, a setImmediate trip ${trip(before.immediateNs)} / ${trip(after.immediateNs)}.`;
+}
+
 function renderSection(section: Section, latest: ScenarioResult | undefined): string[] {
   const out: string[] = [];
   const { def, result } = section;
@@ -170,7 +180,7 @@ function renderSection(section: Section, latest: ScenarioResult | undefined): st
   const note =
     `Measured ${result.date}, ${result.rounds} round${result.rounds === 1 ? '' : 's'}${steal}` +
     (differs ? `, on ${machineLine(result.machine)}` : '') +
-    `.${only}`;
+    `.${speedNote(result)}${only}`;
   out.push(note, '');
   const lines = targets(section);
   if (lines.length > 0) out.push(...lines, '');

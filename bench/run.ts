@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { catalog } from './catalog/index.js';
 import { textTable } from './lib/format.js';
-import { cpuTicks, machine, stealPercent } from './lib/machine.js';
+import { cpuTicks, machine, speed, stealPercent } from './lib/machine.js';
 import { formatDuration, Progress, type PlannedRun } from './lib/progress.js';
 import { withInstalledTools } from './lib/requirements.js';
 import { select } from './lib/select.js';
@@ -120,12 +120,14 @@ const stored = plans.map(({ def }) => path.join(resultsDir, `${def.name}.json`))
 const progress = new Progress(planned, Progress.storedDurations(stored.map((file) => JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult)));
 if (!reportOnly) console.error(`${selected.length} scenario(s): ${selection.why}; ${progress.total} runs, ${rounds} round(s), ${mode} mode`);
 
+const speedProbe = path.join(here, 'scenarios', 'speed-probe.js');
 for (const { def, plan, skipped, headlineOnly } of plans) {
   const script = path.join(here, 'scenarios', `${def.file}.js`);
   const samples = new Map<string, Measurement[]>();
   for (const row of skipped) console.error(`${def.name}: skipping "${row.label}": ${row.reason}`);
   const ticks = cpuTicks();
-  let waitedMs = 0;
+  let waitedMs = await quiet.wait(() => status(`${def.name}: the machine's speed · waiting for other processes to quieten`));
+  const speedBefore = speed(speedProbe);
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const run of inRoundOrder(plan.runs, round)) {
@@ -155,6 +157,8 @@ for (const { def, plan, skipped, headlineOnly } of plans) {
   const steal = stealPercent(ticks, cpuTicks());
   if (steal !== undefined) result.stealPercent = steal;
   if (waitedMs > 0) result.waitedMs = waitedMs;
+  const speedAfter = speed(speedProbe);
+  if (speedBefore !== undefined && speedAfter !== undefined) result.speed = { before: speedBefore, after: speedAfter };
   writeFileSync(path.join(resultsDir, `${def.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   measured.add(def.name);
 }

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { findTool } from './references.js';
-import type { Machine } from './types.js';
+import type { Machine, Speed } from './types.js';
 
 function bunVersion(): string | undefined {
   const bun = findTool('bun');
@@ -29,6 +29,17 @@ export function machine(): Machine {
   const bun = bunVersion();
   if (bun !== undefined) result.bun = bun;
   return result;
+}
+
+/** The machine's speed now, from a fresh process (bench/scenarios/speed-probe.ts); undefined if the probe failed. */
+export function speed(probe: string): Speed | undefined {
+  const out = spawnSync(process.execPath, [probe], { encoding: 'utf8', timeout: 60_000 });
+  if (out.status !== 0) return undefined;
+  try {
+    return JSON.parse(out.stdout) as Speed;
+  } catch {
+    return undefined;
+  }
 }
 
 /** /proc/stat counts in USER_HZ ticks, 100 per second on Linux. */

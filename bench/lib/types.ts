@@ -83,6 +83,12 @@ export interface Machine {
   bun?: string;
 }
 
+/** The machine's speed at one moment (bench/scenarios/speed-probe.ts): a fixed piece of JavaScript, and a setImmediate round trip. */
+export interface Speed {
+  jsMs: number;
+  immediateNs: number;
+}
+
 export interface RunResult extends RunSpec {
   unit: Unit;
   samples: Measurement[];
@@ -117,6 +123,8 @@ export interface ScenarioResult {
   background?: { mean: number; max: number };
   /** Time spent waiting for other processes to quieten down before runs. */
   waitedMs?: number;
+  /** The machine's speed just before the scenario's first run and just after its last. */
+  speed?: { before: Speed; after: Speed };
   /** Only the plan's headline rows were measured (a plain `npm run bench`). */
   headlineOnly?: boolean;
   runs: RunResult[];
