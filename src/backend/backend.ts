@@ -2,8 +2,10 @@
 // and timers when io_uring_setup is refused (a container's seccomp profile,
 // kernel.io_uring_disabled, gVisor, qemu-user). Decided once per thread, on
 // first use, by one io_uring_setup of a 1-entry ring (closed at once).
-// RINGCORE_BACKEND=node forces the fallback; RINGCORE_BACKEND=io_uring forbids
-// it (ring setup errors are then thrown as they are).
+// Under Node's permission model (--permission, with --allow-addons) it is the
+// fallback too: io_uring would open files and sockets past the model's checks,
+// node:fs and node:net make them. RINGCORE_BACKEND=node forces the fallback; RINGCORE_BACKEND=io_uring
+// forbids it (ring setup errors are then thrown as they are).
 import type * as WorkerThreads from 'node:worker_threads';
 import { lazyBuiltin } from '../sys/builtins.js';
 import { errnoName, RingcoreError } from '../sys/errors.js';
@@ -12,6 +14,7 @@ import { addressOf } from '../sys/memory.js';
 import { loadNative, native } from '../sys/native.js';
 import { SYS_close, SYS_io_uring_setup } from '../sys/syscalls.js';
 import { setupError } from '../sys/setup-error.js';
+import { permissionModel } from '../sys/runtime.js';
 
 // Only the fallback's warning asks which thread this is; node:worker_threads loads node:stream.
 const workerThreads = lazyBuiltin<typeof WorkerThreads>('node:worker_threads');
@@ -56,6 +59,12 @@ function decide(): BackendName {
   }
   if (setting !== '' && setting !== 'auto') {
     throw new RingcoreError('ERR_RINGCORE_UNSUPPORTED', `ringcore: RINGCORE_BACKEND must be 'io_uring', 'node' or 'auto', not '${setting}'`);
+  }
+  if (permissionModel()) {
+    refusalBrief = "Node's permission model is on, and io_uring would open files and sockets past its checks";
+    refusal = new RingcoreError('ERR_RINGCORE_SETUP', `ringcore: ${refusalBrief} (RINGCORE_BACKEND=io_uring opts out of them)`);
+    warn(refusal);
+    return (chosen = 'node');
   }
   const params = new Uint32Array(PARAMS.size / 4);
   const fd = native.syscall(SYS_io_uring_setup, 1, addressOf(params));

@@ -5,6 +5,7 @@ import { getSystemErrorMap } from 'node:util';
 import type * as Os from 'node:os';
 import { lazyBuiltin } from './builtins.js';
 import { ECANCELED, EINTR, ETIMEDOUT } from './errno.js';
+import { permissionModel } from './runtime.js';
 
 /** Where a failed operation was pointed at, for the error's message and fields. */
 export interface ErrorContext {
@@ -230,7 +231,10 @@ export function nativeMissingError(tried: readonly string[]): RingcoreError {
     'ERR_RINGCORE_NATIVE_MISSING',
     `ringcore: no native addon loads for ${process.platform}-${process.arch}; tried ${tried.join(', ')}. ` +
       'Prebuilt binaries ship for linux-x64 and linux-arm64 (glibc and musl); elsewhere `npm install` builds one ' +
-      'from source, which needs python3, make and a C compiler (then run `npm rebuild ringcore`).',
+      'from source, which needs python3, make and a C compiler (then run `npm rebuild ringcore`).' +
+      (permissionModel()
+        ? " Node's permission model is on: it loads addons only with --allow-addons (ringcore then does its I/O through node:fs and node:net, which keep the model's checks)."
+        : ''),
   );
 }
 

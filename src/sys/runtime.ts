@@ -12,3 +12,9 @@ function detect(): 'node' | 'bun' | 'deno' {
   if (versions.deno !== undefined || 'Deno' in globalThis) return 'deno';
   return 'node';
 }
+
+/**
+ * Node's permission model is on (`--permission`; `--experimental-permission` on Node 20): process.permission
+ * exists only then. io_uring would open files and sockets past its checks.
+ */
+export const permissionModel = (): boolean => (process as { permission?: unknown }).permission !== undefined;
