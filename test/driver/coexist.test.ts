@@ -77,11 +77,24 @@ test('a setImmediate chain and a ringcore NOP chain interleave; neither starves 
       await ring.nop();
       nops++;
     }
-    // A sleep needs the event loop to poll the ring fd; immediates must keep running meanwhile.
+    // A sleep needs the event loop to poll the ring fd; immediates must keep running meanwhile. Not timed:
+    // 100 more immediates must run before a 5 s sleep ends (a driver that waited in the kernel for the
+    // sleep would run none until then), so a descheduled process cannot fail it.
     const before = immediates;
-    await sleep(20, { ring });
+    const abort = new AbortController();
+    let slept = false;
+    const sleeping = sleep(5000, { ring, signal: abort.signal }).then(
+      () => (slept = true),
+      () => {},
+    );
+    await new Promise<void>((resolve) => {
+      const check = () => (immediates >= before + 100 || slept ? resolve() : setImmediate(check));
+      setImmediate(check);
+    });
+    assert.equal(slept, false, 'the sleep ended before 100 setImmediate callbacks ran');
+    abort.abort();
+    await sleeping;
     stop = true;
-    assert.ok(immediates > before, 'setImmediate callbacks ran while a sleep was pending');
     assert.equal(nops, 2000);
   } finally {
     await ring.close();
