@@ -141,7 +141,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     const now = Date.now();
     for (const connection of open) {
       if (connection.deadline === 0)
-        connection.watchPeer(); // a handler runs: did its client leave?
+        connection.watchPeer(now); // a handler runs: did its client leave?
       else if (now >= connection.deadline) connection.expire();
     }
   }, period);

@@ -111,6 +111,39 @@ test('pipelined requests, then a half-close: the EOF waits behind them; async an
   }
 });
 
+test('pipelined requests, then a half-close, with handlers that run across sweeps: every answer still goes out, in order', { timeout: 30_000 }, async () => {
+  // The sweep (every 50 ms here: a quarter of headersTimeout) watches a held handler's client and sees its
+  // FIN. Before, that FIN was a client that left: the answer to come was dropped and the requests after it
+  // never answered, so a half-closed client got its answers only when no sweep came while a handler ran
+  // (on a slow machine the first one, a second after serve(), did: 3 answers of 4).
+  const server = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    headersTimeout: 200,
+    onError: () => {},
+    fetch: (req) =>
+      req.pathname === '/sync'
+        ? new HttpResponse('sync')
+        : new Promise<HttpResponse>((resolve) => setTimeout(() => resolve(new HttpResponse(`body ${req.pathname}`)), 300)),
+  });
+  try {
+    const client = net.connect({ port: server.address.port, host: '127.0.0.1' });
+    const received: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => received.push(chunk));
+    const closed = new Promise((resolve) => client.on('close', resolve));
+    client.end('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /sync HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n');
+    await closed;
+    const data = Buffer.concat(received).toString('latin1');
+    assert.deepEqual(
+      [...data.matchAll(/\r\n\r\n(body \/\w|sync)/g)].map((m) => m[1]),
+      ['body /a', 'sync', 'body /b'],
+    ); // before: [], the FIN seen while /a's handler ran
+    assert.deepEqual(statuses(data), [200, 200, 200]);
+  } finally {
+    await server.close();
+  }
+});
+
 test('pipelined: a sync answer leaves before the next handler (async) answers, not with it', { timeout: 30_000 }, async () => {
   let release = null as (() => void) | null; // (set by the handler: not narrowed to null)
   const server = await serve({
