@@ -25,7 +25,7 @@ export interface ServeOptions {
   fetch: Handler;
   /** Size and count limits on requests (headers, body, …); unset ones take their defaults. */
   limits?: Partial<Limits>;
-  /** ms a kept-alive connection may wait for its next request. Default 5000 (as node:http's keepAliveTimeout). */
+  /** ms a kept-alive connection may wait for its next request, and a client that half-closed for its answers. Default 5000 (as node:http's keepAliveTimeout). */
   idleTimeout?: number;
   /** ms from a request's first byte until its headers are complete. Default 10000. */
   headersTimeout?: number;

@@ -198,13 +198,14 @@ test('pipelined: the answers before a held handler still go out, whole, when the
   };
   // The sweep, which watches a held handler's client, runs every 50 ms (a quarter of the shorter timeout).
   // The idle timeout is both how long a half-closed client's answers may take (then it is a client that
-  // left) and how long a client may take to read what is sent to it: the client reads between the two.
-  const server = await serve({ host: '127.0.0.1', port: 0, headersTimeout: 200, idleTimeout: 2000, fetch });
+  // left) and how long a client may take to read what is sent to it: the client reads between the two,
+  // with 3 s to read them (a slow machine, qemu's TCG, took more than 1 s).
+  const server = await serve({ host: '127.0.0.1', port: 0, headersTimeout: 200, idleTimeout: 4000, fetch });
   let client: Awaited<ReturnType<typeof unreadAnswerBeforeHeld>> | undefined;
   try {
     client = await unreadAnswerBeforeHeld(server, started, '/never');
-    client.socket.end(); // FIN: the sweep's watch sees it; 2 s later it is a client that left
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // the connection has left, its send waits for the client
+    client.socket.end(); // FIN: the sweep's watch sees it; 4 s later it is a client that left
+    await new Promise((resolve) => setTimeout(resolve, 5000)); // the connection has left, its send waits for the client
     const answers = await client.read();
     assert.deepEqual(
       answers.map((answer) => answer.length),
