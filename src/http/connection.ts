@@ -219,12 +219,12 @@ export class Connection {
   /**
    * The client left while its handler runs (a reset, or a FIN idleTimeout
    * ago): as node:http, the response to come is dropped and the connection
-   * closes. The receive loop,
-   * held by the handler's promise (which may never settle), goes on from
-   * here: to the graceful close, as after a Connection: close. The answers
-   * before the held one (drain() started their send) go out first: a client
-   * that half-closed still reads them, and the FIN (an IORING_OP_SHUTDOWN,
-   * which does not wait for the Sender's SEND) would cut that send off.
+   * closes. The receive loop, held by the handler's promise (which may never
+   * settle), goes on from here: to the graceful close, as after a
+   * Connection: close. The answers before the held one (drain() started their
+   * send) go out first: a client that half-closed still reads them, and the
+   * FIN (an IORING_OP_SHUTDOWN, which does not wait for the Sender's SEND)
+   * would cut that send off.
    */
   private leave(): void {
     if (this.answering === null) return;
