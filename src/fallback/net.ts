@@ -583,21 +583,25 @@ class SocketIo {
   }
 
   /**
-   * Calls `left()` once when the peer ends its side (FIN: 'end', after the
-   * bytes before it) or the socket fails or closes, unless stop() comes
-   * first: serve()'s PeerWatch on this backend (src/http/peer-watch.ts).
+   * Calls `left(false)` once when the peer ends its side (FIN: 'end', after
+   * the bytes before it), `left(true)` when the socket fails or closes,
+   * unless stop() comes first: serve()'s PeerWatch on this backend
+   * (src/http/peer-watch.ts).
    */
-  watchPeer(left: () => void): { stop(): void } {
+  watchPeer(left: (gone: boolean) => void): { stop(): void } {
     const socket = this.socket;
     const stop = (): void => {
-      socket.off('end', fire).off('error', fire).off('close', fire);
+      socket.off('end', ended).off('error', gone).off('close', gone);
     };
-    const fire = (): void => {
+    const fire = (isGone: boolean): void => {
       stop();
-      left();
+      left(isGone);
     };
-    if (this.#ended || this.#error !== null || socket.destroyed) queueMicrotask(fire);
-    else socket.on('end', fire).on('error', fire).on('close', fire);
+    const ended = (): void => fire(false);
+    const gone = (): void => fire(true);
+    if (this.#error !== null || socket.destroyed) queueMicrotask(gone);
+    else if (this.#ended) queueMicrotask(ended);
+    else socket.on('end', ended).on('error', gone).on('close', gone);
     return { stop };
   }
 
@@ -715,7 +719,7 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
     }
 
     /** See SocketIo.watchPeer. */
-    watchPeer(left: () => void): { stop(): void } {
+    watchPeer(left: (gone: boolean) => void): { stop(): void } {
       return this.#io.watchPeer(left);
     }
 
@@ -730,8 +734,8 @@ function overNodeSocket<S extends SocketStream>(Base: StreamClass<S>) {
 }
 
 /** serve()'s PeerWatch for a stream of this backend: `left()` once its client leaves (see SocketIo.watchPeer). */
-export function watchPeer(stream: SocketStream, left: () => void): { stop(): void } {
-  return (stream as unknown as { watchPeer(left: () => void): { stop(): void } }).watchPeer(left);
+export function watchPeer(stream: SocketStream, left: (gone: boolean) => void): { stop(): void } {
+  return (stream as unknown as { watchPeer(left: (gone: boolean) => void): { stop(): void } }).watchPeer(left);
 }
 
 const NodeTcpStream = overNodeSocket(TcpStream as StreamClass<TcpStream>);

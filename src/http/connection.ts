@@ -86,6 +86,8 @@ export class Connection {
   private waiting = 0;
   /** A peer watch was made: not reused either (its callback is this connection's). */
   private watched = false;
+  /** When the peer watch saw the client's FIN (ms since the epoch), 0 before: the answers owed get idleTimeout from then. */
+  private halfClosedAt = 0;
   private files: FileSender | null = null;
   private headStart = 0;
   private continued = false;
@@ -164,6 +166,7 @@ export class Connection {
     this.files = null;
     this.headStart = 0;
     this.continued = this.lingering = this.ended = this.closeAfterSend = false;
+    this.halfClosedAt = 0;
     this.whenSent = null;
     this.failure = null;
     this.answering = null;
@@ -185,11 +188,26 @@ export class Connection {
     if (!this.ended) shutdownNow(this.stream.fd, SHUT_RDWR);
   }
 
-  /** For the server's sweep: a handler still running gets its client watched (see peer-watch.ts). */
-  watchPeer(): void {
-    if (this.answering === null || this.peerWatch !== null || this.ended) return;
+  /**
+   * For the server's sweep (`now`: its clock): a handler still running gets
+   * its client watched (see peer-watch.ts). A client that reset has left. One
+   * whose FIN came may only have half-closed, and still read: the answers owed
+   * it (the held one and the requests pipelined before the FIN) still go out
+   * if they come within idleTimeout of the FIN being seen, as they do when no
+   * sweep comes while their handlers run; after that it is a client that left.
+   */
+  watchPeer(now: number): void {
+    if (this.answering === null || this.ended) return;
+    if (this.halfClosedAt !== 0) {
+      if (now - this.halfClosedAt >= this.context.idleTimeout) this.leave();
+      return;
+    }
+    if (this.peerWatch !== null) return;
     this.watched = true;
-    const left = (): void => this.leave();
+    const left = (gone: boolean): void => {
+      if (gone) this.leave();
+      else this.halfClosedAt = Date.now();
+    };
     this.peerWatch = usesNode() ? watchNodePeer(this.stream, left) : new PeerWatch(this.stream.ring, this.stream.fd, left);
   }
 
@@ -199,13 +217,14 @@ export class Connection {
   }
 
   /**
-   * The client left while its handler runs (FIN or reset): as node:http, the
-   * response to come is dropped and the connection closes. The receive loop,
-   * held by the handler's promise (which may never settle), goes on from
-   * here: to the graceful close, as after a Connection: close. The answers
-   * before the held one (drain() started their send) go out first: a client
-   * that half-closed still reads them, and the FIN (an IORING_OP_SHUTDOWN,
-   * which does not wait for the Sender's SEND) would cut that send off.
+   * The client left while its handler runs (a reset, or a FIN idleTimeout
+   * ago): as node:http, the response to come is dropped and the connection
+   * closes. The receive loop, held by the handler's promise (which may never
+   * settle), goes on from here: to the graceful close, as after a
+   * Connection: close. The answers before the held one (drain() started their
+   * send) go out first: a client that half-closed still reads them, and the
+   * FIN (an IORING_OP_SHUTDOWN, which does not wait for the Sender's SEND)
+   * would cut that send off.
    */
   private leave(): void {
     if (this.answering === null) return;

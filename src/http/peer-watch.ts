@@ -8,19 +8,24 @@
 // its bytes. It is armed only for a handler still running at the server's
 // sweep, so a request answered at once costs nothing more. On the node
 // backend the socket's own 'end', 'error' and 'close' events say the same
-// (fallback/net.ts, SocketIo.watchPeer).
+// (fallback/net.ts, SocketIo.watchPeer). A FIN alone may be a client that
+// only half-closed and still reads (connection.ts waits for its answers, for
+// a while); a reset, or a socket shut down both ways, is a client gone.
 import type { Ring } from '../driver/ring.js';
-import { POLLRDHUP } from '../sys/socket-constants.js';
+import { POLLERR, POLLHUP, POLLRDHUP } from '../sys/socket-constants.js';
+
+/** Called once the peer shut down its side: `gone` when it reset (or more), false for a FIN alone. */
+export type PeerLeft = (gone: boolean) => void;
 
 export class PeerWatch {
   readonly #stop = new AbortController();
 
   /** Calls `left()` once if the peer on `fd` shuts down or resets, unless stop() came first. */
-  constructor(ring: Ring, fd: number, left: () => void) {
+  constructor(ring: Ring, fd: number, left: PeerLeft) {
     ring.submitWith(
       { syscall: 'poll', prep: (uring, sqe) => uring.prepPollAdd(sqe, fd, POLLRDHUP) },
-      (error) => {
-        if (error === null && !this.#stop.signal.aborted) left();
+      (error, events = 0) => {
+        if (error === null && !this.#stop.signal.aborted) left((events & (POLLHUP | POLLERR)) !== 0);
       },
       { signal: this.#stop.signal },
     );

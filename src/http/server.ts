@@ -25,7 +25,7 @@ export interface ServeOptions {
   fetch: Handler;
   /** Size and count limits on requests (headers, body, …); unset ones take their defaults. */
   limits?: Partial<Limits>;
-  /** ms a kept-alive connection may wait for its next request. Default 5000 (as node:http's keepAliveTimeout). */
+  /** ms a kept-alive connection may wait for its next request, and a client that half-closed for its answers. Default 5000 (as node:http's keepAliveTimeout). */
   idleTimeout?: number;
   /** ms from a request's first byte until its headers are complete. Default 10000. */
   headersTimeout?: number;
@@ -141,7 +141,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     const now = Date.now();
     for (const connection of open) {
       if (connection.deadline === 0)
-        connection.watchPeer(); // a handler runs: did its client leave?
+        connection.watchPeer(now); // a handler runs: did its client leave?
       else if (now >= connection.deadline) connection.expire();
     }
   }, period);

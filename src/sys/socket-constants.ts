@@ -21,8 +21,12 @@ export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
 
-/** poll(2) event (<poll.h>): the peer shut its writing side down (FIN) or the connection is gone. */
+/** poll(2) events (<poll.h>): the peer shut its writing side down (FIN) or the connection is gone. */
 export const POLLRDHUP = 0x2000;
+/** The socket has an error (a reset). */
+export const POLLERR = 0x8;
+/** Shut down both ways, or closed (after a reset). */
+export const POLLHUP = 0x10;
 
 /** SOL_SOCKET options. */
 export const SO_REUSEADDR = 2;

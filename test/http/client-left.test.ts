@@ -2,9 +2,11 @@
 // nothing while it waits for a handler, so a client that had gone was never
 // seen: a handler that never answered kept the connection (and its fd) for
 // good, and server.close() never resolved. node:http drops the response and
-// closes on the client's FIN; so does serve() now (PeerWatch; on the node
-// backend the socket's 'end' and 'close': test/fallback/suites.test.ts runs
-// this file there). Without a client that left, a slow handler is still answered.
+// closes on the client's FIN; serve() does so on a reset, and idleTimeout
+// after a FIN (a client that only half-closed still reads its answers)
+// (PeerWatch; on the node backend the socket's 'end', 'error' and 'close':
+// test/fallback/suites.test.ts runs this file there). Without a client that
+// left, a slow handler is still answered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -32,9 +34,11 @@ test('a handler that never answers: the client leaves (FIN, or reset), the conne
   const started: string[] = [];
   netRing(); // the thread's socket ring (and its eventfd) stay: made before the count
   const before = openFds();
+  // A FIN may be a client that only half-closed: it is one that left once idleTimeout has passed (a reset at once).
   const server = await serve({
     host: '127.0.0.1',
     port: 0,
+    idleTimeout: 1000,
     fetch: (req: HttpRequest) => {
       started.push(req.pathname);
       return new Promise<HttpResponse>(() => {});
@@ -64,6 +68,7 @@ test('a file body answered after its client left is given back (done()), and a s
   const server = await serve({
     host: '127.0.0.1',
     port: 0,
+    idleTimeout: 1000, // how long after its FIN a client is one that left
     fetch: async (req: HttpRequest) => {
       await late;
       if (req.pathname === '/file') return new HttpResponse({ fd: openSync(new URL(import.meta.url), 'r'), offset: 0, length: 10, done: () => void done++ });
@@ -100,7 +105,7 @@ test('pipelined requests: the client leaves while the second handler runs (its c
     started.push(req.pathname);
     return req.pathname === '/never' ? new Promise<HttpResponse>(() => {}) : new HttpResponse('first');
   };
-  const server = await serve({ host: '127.0.0.1', port: 0, fetch });
+  const server = await serve({ host: '127.0.0.1', port: 0, idleTimeout: 1000, fetch }); // (how long after its FIN a client is one that left)
   const socket = net.connect(server.address.port, '127.0.0.1');
   try {
     socket.on('error', () => {});
@@ -191,14 +196,16 @@ test('pipelined: the answers before a held handler still go out, whole, when the
     started.push(req.pathname);
     return req.pathname === '/never' ? new Promise<HttpResponse>(() => {}) : new HttpResponse(req.pathname === '/fill' ? FILL : BODY);
   };
-  // The sweep, which watches a held handler's client, runs every 50 ms (a quarter of the shorter timeout);
-  // the idle timeout, which ends a client that reads nothing for that long, is far away.
-  const server = await serve({ host: '127.0.0.1', port: 0, headersTimeout: 200, idleTimeout: 60_000, fetch });
+  // The sweep, which watches a held handler's client, runs every 50 ms (a quarter of the shorter timeout).
+  // The idle timeout is both how long a half-closed client's answers may take (then it is a client that
+  // left) and how long a client may take to read what is sent to it: the client reads between the two,
+  // with 3 s to read them (a slow machine, qemu's TCG, took more than 1 s).
+  const server = await serve({ host: '127.0.0.1', port: 0, headersTimeout: 200, idleTimeout: 4000, fetch });
   let client: Awaited<ReturnType<typeof unreadAnswerBeforeHeld>> | undefined;
   try {
     client = await unreadAnswerBeforeHeld(server, started, '/never');
-    client.socket.end(); // FIN: the sweep's watch sees the client leave
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // sweeps enough for the watch to fire and be acted on
+    client.socket.end(); // FIN: the sweep's watch sees it; 4 s later it is a client that left
+    await new Promise((resolve) => setTimeout(resolve, 5000)); // the connection has left, its send waits for the client
     const answers = await client.read();
     assert.deepEqual(
       answers.map((answer) => answer.length),
