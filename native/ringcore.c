@@ -10,7 +10,6 @@
 //   own(fd, ring?) / close(fd)  fds (rings, eventfds) closed with the thread's environment
 //   copyFileRange(...)          copy_file_range (and FICLONE) on a libuv thread-pool thread:
 //                               io_uring has no copy op, and this was the fastest copy measured
-//                               (copyFileRangeVersion: which arguments it takes)
 //   copyFileChecked(...)        libuv's copyfile of two paths on a pool thread, unless the source
 //                               is a regular file of size 0 (a /proc file: libuv would copy nothing)
 //   spliceToPipe(...)           splice(2) from a file into a small pipe on a pool thread: each
@@ -18,6 +17,7 @@
 //   poolBlock()                 a zeroed 64 KiB Buffer over memory that stays mapped, taken back
 //                               by its finalizer once V8 has collected it (or null: use Buffer.alloc)
 //   mountsGeneration()          a count of the changes seen in the process's mount table
+//   interfaceVersion            NATIVE_INTERFACE below: which of these this binary has, and how they are called
 // Everything else (io_uring_setup/enter/register, ring layouts, SQEs) is TypeScript. The one
 // exception is tearing a ring down when its thread's environment goes away, when no JS can
 // run any more: TypeScript hands over, in advance, where the ring's fields live and two
@@ -54,6 +54,14 @@
 #ifndef SYS_io_uring_enter
 #define SYS_io_uring_enter 426
 #endif
+
+// The interface between this file and the JavaScript: every function above,
+// its arguments, results and statuses. The loader (src/sys/native.ts) refuses
+// a binary whose interfaceVersion is not its own NATIVE_INTERFACE (a stale
+// build of an older checkout) and tries the next one, so the JavaScript never
+// asks a binary what it has. Bump both on any change to the interface
+// (test/sys/native-interface.test.ts holds them equal).
+#define NATIVE_INTERFACE 1
 
 // Throws a TypeError for a call's bad arguments; returns NULL, for the caller to return.
 static napi_value bad_arguments(napi_env env, const char *usage) {
@@ -1172,16 +1180,9 @@ static napi_value js_watch_thread(napi_env env, napi_callback_info info) {
 // returned, when no JavaScript can set flags[0] any more, and process.exit()
 // joins the pool's threads: a 1 GiB copy held them until its end
 // (test/fs/copy-pool-teardown.test.ts), as spliceToPipe did.
-// COPY_FILE_RANGE_VERSION, exported as copyFileRangeVersion, says which
-// arguments and statuses copyFileRange has: 2 took destOffset, 3 srcOffset
-// and COPY_AGAIN, 4 truncate and mode. A binary built before it (a prebuilt one older than the
-// JavaScript) would ignore them, so the JavaScript uses copyFileRange only
-// from a binary with the number it expects (src/fs/copy-range.ts,
-// COPY_RANGE_VERSION; a test holds the two equal).
 
 #define COPY_CHUNK (16L * 1024 * 1024)
 #define COPY_AGAIN 2
-#define COPY_FILE_RANGE_VERSION 4
 // How long one pool job of copyFileRange or spliceToPipe runs before it gives its thread back (see above).
 #define POOL_SLICE_MS 50
 
@@ -1453,16 +1454,10 @@ static napi_value js_copy_file_checked(napi_env env, napi_callback_info info) {
 // up held that end until the whole file was in the pipe
 // (test/fs/splice-pool-teardown.test.ts). The JavaScript then waits for room,
 // which a pipe that has some gives at once, and calls again.
-// SPLICE_TO_PIPE_VERSION, exported as spliceToPipeVersion, says which
-// arguments and statuses spliceToPipe has: 2 since start and SPLICE_PIPE_FULL
-// (1 was the unnumbered first, which waited for a reader for ever). The
-// JavaScript uses spliceToPipe only from a binary with the number it expects
-// (src/fs/splice-pipe.ts, SPLICE_TO_PIPE_VERSION; a test holds them equal).
 
 #define SPLICE_ROOM_MS 10
 #define SPLICE_ABORTED 1
 #define SPLICE_PIPE_FULL 2
-#define SPLICE_TO_PIPE_VERSION 2
 
 typedef struct pipe_work {
   pool_work job;
@@ -1569,8 +1564,7 @@ static napi_value js_mounts_generation(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value copy_version = make_number(env, COPY_FILE_RANGE_VERSION);
-  napi_value splice_version = make_number(env, SPLICE_TO_PIPE_VERSION);
+  napi_value interface_version = make_number(env, NATIVE_INTERFACE);
   napi_property_descriptor props[] = {
       {"syscall", NULL, js_syscall, NULL, NULL, NULL, napi_default, NULL},
       {"mmap", NULL, js_mmap, NULL, NULL, NULL, napi_default, NULL},
@@ -1582,14 +1576,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setupRing", NULL, js_setup_ring, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"copyFileRange", NULL, js_copy_file_range, NULL, NULL, NULL, napi_default, NULL},
-      {"copyFileRangeVersion", NULL, NULL, NULL, NULL, copy_version, napi_enumerable, NULL},
       {"copyFileChecked", NULL, js_copy_file_checked, NULL, NULL, NULL, napi_default, NULL},
       {"spliceToPipe", NULL, js_splice_to_pipe, NULL, NULL, NULL, napi_default, NULL},
-      {"spliceToPipeVersion", NULL, NULL, NULL, NULL, splice_version, napi_enumerable, NULL},
       {"poolBlock", NULL, js_pool_block, NULL, NULL, NULL, napi_default, NULL},
       {"poolTrim", NULL, js_pool_trim, NULL, NULL, NULL, napi_default, NULL},
       {"poolStats", NULL, js_pool_stats, NULL, NULL, NULL, napi_default, NULL},
       {"mountsGeneration", NULL, js_mounts_generation, NULL, NULL, NULL, napi_default, NULL},
+      {"interfaceVersion", NULL, NULL, NULL, NULL, interface_version, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

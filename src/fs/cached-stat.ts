@@ -50,7 +50,7 @@ const localMounts = new Map<number, boolean>();
 let mountsSeen = -1;
 /** Cleared for good by a kernel or filter that refuses openat2 or RESOLVE_CACHED: no path is looked up here. */
 let lookups = true;
-/** Cleared for good where mounts cannot be told apart (no mount IDs, or reused ones and no mountsGeneration()). */
+/** Cleared for good where mounts cannot be told apart (no mount IDs, or reused ones and no view of the mount table's changes). */
 let mounts = true;
 
 /**
@@ -143,10 +143,10 @@ function mountType(id: number): string | undefined {
 /**
  * With mount IDs that an unmount frees (Linux 5.8 to 6.7): forgets what was learned of each mount when the
  * mount table changed since the last call, so that a new mount with a freed ID is asked again. Asked after
- * the statx that read the ID. False where changes cannot be seen (no /proc, an addon built before it).
+ * the statx that read the ID. False where changes cannot be seen (no /proc).
  */
 function sameMountTable(): boolean {
-  const generation = native.mountsGeneration?.() ?? -1;
+  const generation = native.mountsGeneration();
   if (generation < 0) return false;
   if (generation !== mountsSeen) {
     localMounts.clear();

@@ -23,9 +23,9 @@ import { O_CLOEXEC } from '../sys/constants.js';
 import { fstatFd } from './stat.js';
 import { fchmodChecked } from './fd-calls.js';
 import { libuvCopy } from './libuv-copy.js';
-import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
+import { copyRange, copyRangeUnsupported } from './copy-range.js';
 import { spliceCopy, transfer } from './lazy-copy.js';
-import { EISDIR, ENOSYS } from '../sys/errno.js';
+import { EISDIR } from '../sys/errno.js';
 import { runtime } from '../sys/runtime.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = fsConstants;
@@ -61,15 +61,13 @@ export async function copyFile(src: PathLike, dest: PathLike, mode = 0, options?
     // Nothing to abort and no method asked: libuv's copy, node:fs's, in one pool job (libuv-copy.ts), unless the
     // source is a regular file of size 0 (a /proc file, whose bytes libuv would not copy). Not on Bun and Deno,
     // whose node:fs copyFile is their own (a directory: ENOTSUP; Deno's ignores COPYFILE_FICLONE_FORCE).
-    if (await libuvCopy(ringOf(opts), src, dest, { from, to }, mode, context)) return;
+    if (await libuvCopy({ from, to }, mode, context)) return;
   }
   return ringCopy(from, to, mode, opts, context);
 }
 
 /** The copy through the ring (see the file's opening comment), for a call with a signal or a method. */
 async function ringCopy(from: CPath, to: CPath, mode: number, opts: CopyFileOptions, context: ErrorContext): Promise<void> {
-  // A clone (reflink) has no io_uring op: a binary without copyFileRange cannot do the forced one.
-  if (mode & COPYFILE_FICLONE_FORCE && !canCopyRange()) throw errnoException(-ENOSYS, 'copyfile', context);
   throwIfAborted(opts.signal);
   const ring = ringOf(opts);
   const srcFd = await openFd(from, O_RDONLY | O_CLOEXEC, 0, opts).catch((error: Error & { syscall?: string }) => {
@@ -94,7 +92,7 @@ async function ringCopy(from: CPath, to: CPath, mode: number, opts: CopyFileOpti
     const prepare = { truncate: destStats.size > 0, mode: (destStats.mode & 0o7777) !== (stats.mode & 0o7777) ? stats.mode & 0o7777 : -1 };
     const size = stats.isFile() && stats.size > 0 ? stats.size : Infinity;
     const clone = mode & COPYFILE_FICLONE_FORCE ? 2 : mode & COPYFILE_FICLONE ? 1 : 0;
-    if (opts.method === undefined && canCopyRange() && (size !== Infinity || clone === 2)) {
+    if (opts.method === undefined && (size !== Infinity || clone === 2)) {
       // copy_file_range on a pool thread, as Node's copyFile (the fastest here: docs/performance.md, "Session 13"),
       // after the cut and the mode on that same thread: one trip to another thread (docs/performance.md, "Session 23").
       const { status, prepared } = await copyRange(srcFd, destFd, size === Infinity ? 0 : size, clone, opts.signal, 0, prepare);

@@ -7,21 +7,8 @@
 // native call gives its pool thread back after 50 ms (COPY_AGAIN) and is
 // called again from where it got to: a worker's or the process's end waits
 // for the pool's jobs, when no JavaScript can set the flag any more.
-import { native, type Native } from '../sys/native.js';
+import { native } from '../sys/native.js';
 import { EBADF, EINVAL, ENOSYS, EOPNOTSUPP, EXDEV } from '../sys/errno.js';
-
-/**
- * The copyFileRange this code calls: version 4 takes the destination's and the
- * source's offsets (the 7th and 8th arguments), may end with COPY_AGAIN, and
- * first truncates the destination and sets its mode when asked (the 9th and
- * 10th: copyFile's existing destination); 3 had no 9th and 10th, 2 took the
- * destination's offset only, and ran to the end. A binary that
- * reports another number, or none (built before the number, or before the
- * offsets, which it would silently ignore), is not used for copying: the
- * SPLICE and READ/WRITE copies are. The C side's COPY_FILE_RANGE_VERSION must
- * be this number (test/fs/copy-file-range.test.ts).
- */
-export const COPY_RANGE_VERSION = 4;
 
 /** copyFileRange's status when its call has run its slice of time with bytes left: call again from where it stopped (native/ringcore.c). */
 const COPY_AGAIN = 2;
@@ -43,11 +30,6 @@ export interface CopyRangePrepare {
 }
 
 const UNPREPARED: CopyRangePrepare = { truncate: false, mode: -1 };
-
-/** Whether this binary has the copyFileRange this code calls (a prebuilt binary may be older than the JavaScript). */
-export function canCopyRange(binding: Pick<Native, 'copyFileRange' | 'copyFileRangeVersion'> = native): boolean {
-  return binding.copyFileRangeVersion === COPY_RANGE_VERSION && typeof binding.copyFileRange === 'function';
-}
 
 /**
  * Copies bytes [0, length) of srcFd to the same offsets of destFd (or from `destOffset` on) off the JS thread,
@@ -100,7 +82,7 @@ function copyCall(
   prepare: CopyRangePrepare,
 ): Promise<CopyRangeResult> {
   return new Promise((resolve) => {
-    native.copyFileRange!(
+    native.copyFileRange(
       srcFd,
       destFd,
       length,

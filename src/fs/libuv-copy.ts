@@ -8,56 +8,24 @@
 // bytes all the same (a /proc file), which the ring's copy reads until a read
 // returns 0. The addon's copyFileChecked stats the source first in the same
 // pool job; the check on the JS thread cost three system calls there per copy
-// (docs/performance.md, "Session 31"), and is what a binary without it gets.
-import type * as Fs from 'node:fs';
-import type { Ring } from '../driver/ring.js';
-import { lazyBuiltin } from '../sys/builtins.js';
+// (docs/performance.md, "Session 31").
 import { errnoException, type ErrorContext } from '../sys/errors.js';
-import { native, type Native } from '../sys/native.js';
-import type { CPath, PathLike } from './path.js';
-import { isEmptyFile } from './stat.js';
-
-const fsCallbacks = lazyBuiltin<typeof Fs>('node:fs');
+import { native } from '../sys/native.js';
+import type { CPath } from './path.js';
 
 /** copyFileChecked's status for a source that is a regular file of size 0 (native/ringcore.c, COPY_EMPTY_SOURCE). */
 const EMPTY_SOURCE = 1;
 
 /**
- * libuv's copy of `src` to `dest`, unless the source is a regular file of size 0: then nothing is done and
- * the promise resolves false (the caller copies through the ring). Its errors are Node's: syscall 'copyfile',
- * path and dest. `binding` is the addon (a test passes one without copyFileChecked).
+ * libuv's copy of `paths.from` to `paths.to`, unless the source is a regular file of size 0: then nothing is done
+ * and the promise resolves false (the caller copies through the ring). Its errors are Node's: syscall 'copyfile',
+ * path and dest.
  */
-export function libuvCopy(
-  ring: Ring,
-  src: PathLike,
-  dest: PathLike,
-  paths: { from: CPath; to: CPath },
-  mode: number,
-  context: ErrorContext,
-  binding: Pick<Native, 'copyFileChecked'> = native,
-): Promise<boolean> {
-  const checked = binding.copyFileChecked;
-  if (checked === undefined) return checkThenCopy(ring, src, dest, paths.from, mode, context);
+export function libuvCopy(paths: { from: CPath; to: CPath }, mode: number, context: ErrorContext): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    checked(paths.from.bytes, paths.to.bytes, mode, (status) => {
+    native.copyFileChecked(paths.from.bytes, paths.to.bytes, mode, (status) => {
       if (status < 0) reject(errnoException(status, 'copyfile', context));
       else resolve(status !== EMPTY_SOURCE);
     });
   });
-}
-
-/** A binary without copyFileChecked: the check on this thread, then node:fs's copy (the callback form: less CPU per call than fs/promises' on Node 20). */
-async function checkThenCopy(ring: Ring, src: PathLike, dest: PathLike, from: CPath, mode: number, context: ErrorContext): Promise<boolean> {
-  const empty = isEmptyFile(ring, from);
-  if (typeof empty === 'boolean' ? empty : await empty) return false;
-  await new Promise<void>((resolve, reject) => {
-    fsCallbacks().copyFile(src, dest, mode, (error) => (error === null ? resolve() : reject(named(error, context))));
-  });
-  return true;
-}
-
-/** node:fs's error, given syscall 'copyfile', path and dest where it lacks them (not seen on Node). */
-function named(error: NodeJS.ErrnoException & { dest?: string }, context: ErrorContext): Error {
-  if (typeof error.errno !== 'number' || (error.syscall === 'copyfile' && error.path !== undefined && error.dest !== undefined)) return error;
-  return errnoException(error.errno, 'copyfile', context);
 }

@@ -1,7 +1,6 @@
 // A copy as chains of linked (in, out) pairs, one chain at a time: the SPLICE
-// copy through a pipe of our own (splice.ts) and the READ/WRITE copy into a
-// small pipe (pipe-chain.ts). A chain is CHAIN_PAIRS pairs at most, fewer on a
-// small ring. A short "in" (the end of the source) or a short or failed "out"
+// copy through a pipe of our own (splice.ts). A chain is CHAIN_PAIRS pairs at
+// most, fewer on a small ring. A short "in" (the end of the source) or a short or failed "out"
 // breaks the link and the kernel cancels the rest of the chain; that pair's
 // remaining bytes are moved by the caller's finish(), and the next chain
 // starts after it.
@@ -17,7 +16,7 @@ const CHAIN_PAIRS = 16;
 export interface PairedCopy {
   /** Bytes a pair moves at most. */
   readonly chunk: number;
-  /** The two linked ops that move [at, at + length): into the middle (a pipe, a buffer), then out of it. */
+  /** The two linked ops that move [at, at + length): into the middle (a pipe), then out of it. */
   pair(at: number, length: number): [OpSpec<number>, OpSpec<number>];
   /** Moves out the rest of a pair's `n` bytes at `at`, of which the out op moved `moved`; resolves when all are out. */
   finish(at: number, n: number, moved: number): Promise<void>;

@@ -12,7 +12,7 @@
 // to a file"). spliceTransfer() between two regular files copies this way too
 // since session 16 (its SPLICE pairs cost a request and a wake-up per MiB).
 import { AbortError, errnoException, type ErrorContext } from '../sys/errors.js';
-import { canCopyRange, copyRange, copyRangeUnsupported } from './copy-range.js';
+import { copyRange, copyRangeUnsupported } from './copy-range.js';
 import { FilePosition } from './file-position.js';
 
 /** What rangeTransfer() copies: transfer()'s options. */
@@ -33,7 +33,7 @@ export interface RangeResult {
 /**
  * Copies with copy_file_range between two fds that the caller found open on regular
  * files (copyEnds()); resolves with what it copied, or null where it did not start
- * (a binary without copyFileRange, an O_APPEND destination at its position). Where it stopped because
+ * (an O_APPEND destination at its position). Where it stopped because
  * copy_file_range cannot copy these fds (`done: false`), the source's bytes
  * from `copied` on are still to be copied, and a stream destination's offset
  * is just past what was. Rejects with an AbortError, or with copy_file_range's
@@ -44,7 +44,6 @@ export async function rangeTransfer(fromFd: number, toFd: number, options: Range
   // A size the native call cannot take (negative, fractional, NaN) is the READ/WRITE copy's to handle, as before.
   const { size } = options;
   if (!(size === Infinity || (Number.isSafeInteger(size) && size >= 0))) return null;
-  if (!canCopyRange()) return null;
   const output = options.positional ? null : new FilePosition(toFd);
   // O_APPEND: copy_file_range refuses the fd (EBADF).
   if (output !== null && !output.seekable()) return null;

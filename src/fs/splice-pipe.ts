@@ -3,7 +3,7 @@
 // moves at most what the pipe has room for (64 KiB by default) and returns,
 // so 100 MB go in as about 1526 splices whatever asks for them. As io_uring
 // SPLICE requests each one ran in an io-wq worker and was freed by task work
-// that woke the JavaScript thread; as READ/WRITE chains (pipe-chain.ts) the
+// that woke the JavaScript thread; as READ/WRITE chains (docs/performance.md, "Session 14: cat") the
 // bytes were copied twice, as a read/write loop copies them. On one thread
 // the splices are plain syscalls: the pages go into the pipe by reference and
 // only the reader copies them (docs/performance.md, "Session 15: cat to a
@@ -14,18 +14,10 @@
 // POLL_ADD, which an abort cancels at once) before the next call.
 import type { Ring } from '../driver/ring.js';
 import { AbortError, errnoException, type ErrorContext } from '../sys/errors.js';
-import { native, type Native } from '../sys/native.js';
+import { native } from '../sys/native.js';
 import { roomIn } from './room.js';
 
-/**
- * The spliceToPipe this code calls: version 2 takes a start offset and gives
- * the thread back when the pipe stays full (SPLICE_PIPE_FULL). A binary with
- * another number, or none (the first spliceToPipe, which held its thread while
- * nobody read), is not used: READ/WRITE chains copy instead. The C side's
- * SPLICE_TO_PIPE_VERSION and statuses must be these (test/fs/bulk-copy.test.ts).
- */
-export const SPLICE_TO_PIPE_VERSION = 2;
-/** spliceToPipe's status: stopped by the abort flag. */
+/** spliceToPipe's status: stopped by the abort flag (native/ringcore.c's SPLICE_ABORTED; test/fs/bulk-copy.test.ts holds them equal). */
 export const SPLICE_ABORTED = 1;
 /**
  * spliceToPipe's status: the pipe stayed full for SPLICE_ROOM_MS, or the call ran POOL_SLICE_MS (a worker's or the
@@ -33,15 +25,10 @@ export const SPLICE_ABORTED = 1;
  */
 export const SPLICE_PIPE_FULL = 2;
 
-/** Whether this binary has the spliceToPipe this code calls (a prebuilt binary may be older than the JavaScript: then the chains copy). */
-export function canSpliceToPipe(binding: Pick<Native, 'spliceToPipe' | 'spliceToPipeVersion'> = native): boolean {
-  return binding.spliceToPipeVersion === SPLICE_TO_PIPE_VERSION && typeof binding.spliceToPipe === 'function';
-}
-
 /** One native call: splices [start, end) until done, aborted, failed, or the pipe stays full. */
 function spliceOnce(fromFd: number, toFd: number, start: number, end: number, flags: Int32Array): Promise<[number, number]> {
   return new Promise((resolve) => {
-    native.spliceToPipe!(fromFd, toFd, start, end, flags, (copied, status) => {
+    native.spliceToPipe(fromFd, toFd, start, end, flags, (copied, status) => {
       resolve([copied, status]);
     });
   });

@@ -26,8 +26,7 @@ import type { ErrorContext } from '../sys/errors.js';
 import type { OpSpec } from '../op/op.js';
 import { boundedToItself, pipelined, type TransferEnd } from './transfer.js';
 import { roomIn, wantsRoom, writeWithRoom } from './room.js';
-import { chainIntoPipe, PIPE_CHUNK } from './pipe-chain.js';
-import { canSpliceToPipe, spliceIntoPipe } from './splice-pipe.js';
+import { spliceIntoPipe } from './splice-pipe.js';
 import { copyEnds, isRegularFile } from './regular-file.js';
 import { chainPairs, copyInLinkedPairs } from './linked-pairs.js';
 import { rangeTransfer } from './range-transfer.js';
@@ -39,12 +38,15 @@ function linkedSpliceSpec(fdIn: number, offIn: number, fdOut: number, offOut: nu
   return { ...spliceSpec(fdIn, offIn, fdOut, offOut, length, context), skipSuccess: length };
 }
 
+/** A pipe smaller than this (64 KiB unless its owner grew it) is filled by splices on a pool thread (splice-pipe.ts). */
+const POOL_SPLICE_PIPE = 1024 * 1024;
+
 /**
- * Whether chainIntoPipe() copies as SPLICE would, errors included: a blocking pipe (a non-blocking
- * one is left to SPLICE's wait for POLLOUT), from a regular file not opened O_DIRECT (whose
- * READs need aligned lengths; a directory or a socket fails READ with other errors than SPLICE's).
+ * Whether spliceIntoPipe() takes this copy: into a blocking pipe (a non-blocking one is left to
+ * SPLICE's wait for POLLOUT), from a regular file not opened O_DIRECT (the cases the READ/WRITE
+ * chains before it took: docs/performance.md, "Session 15: cat to a pipe").
  */
-function intoPipeByChains(fdIn: number, fdOut: number): boolean {
+function intoPipeOnPool(fdIn: number, fdOut: number): boolean {
   const inFlags = native.syscall(SYS_fcntl, fdIn, F_GETFL, 0);
   const outFlags = native.syscall(SYS_fcntl, fdOut, F_GETFL, 0);
   if (inFlags < 0 || outFlags < 0 || (inFlags & constants.O_DIRECT) !== 0 || (outFlags & constants.O_NONBLOCK) !== 0) return false;
@@ -112,12 +114,8 @@ export async function spliceCopy(ring: Ring, from: TransferEnd, to: TransferEnd,
     // make room, and one that comes back short ends the chain where it got to.
     const length = capacity;
     // A blocking pipe smaller than a MiB, from a regular file read through the page cache:
-    // splices on a pool thread (splice-pipe.ts), or with a binary older than that,
-    // READ/WRITE chains, 16 times fewer requests than SPLICEs (pipe-chain.ts).
-    if (length < PIPE_CHUNK && intoPipeByChains(from.fd, to.fd)) {
-      if (canSpliceToPipe()) return await spliceIntoPipe(ring, from.fd, to.fd, end, signal, from.context);
-      return await chainIntoPipe(ring, from, to, end, signal);
-    }
+    // splices on a pool thread (splice-pipe.ts), no request on the ring.
+    if (length < POOL_SPLICE_PIPE && intoPipeOnPool(from.fd, to.fd)) return await spliceIntoPipe(ring, from.fd, to.fd, end, signal, from.context);
     const links = 2 * chainPairs(ring);
     while (offset < end) {
       const specs: OpSpec<number>[] = [];

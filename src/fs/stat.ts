@@ -11,7 +11,7 @@ import type { OpSpec } from '../op/op.js';
 import { errnoException, invalidArgType } from '../sys/errors.js';
 import { type BigIntStats, decodeStatxBigInt } from './bigint-stats.js';
 import { fstatCached, NOT_CACHED, statCached } from './cached-stat.js';
-import { FileType, statxIsRegular } from './file-type.js';
+import { FileType } from './file-type.js';
 import { defineDateAccessors, setDates } from './stat-dates.js';
 import { checkOptions, ringOf, type FsOptions } from './options.js';
 import { type CPath, EMPTY_PATH, toCPath, type PathLike } from './path.js';
@@ -165,25 +165,6 @@ export function fstatFd(ring: Ring, fd: number, shown: string | undefined, bigin
 export async function fstatFd(ring: Ring, fd: number, shown: string | undefined, bigint: boolean, signal?: AbortSignal): Promise<Stats | BigIntStats> {
   if (signal?.aborted !== true && fstatCached(fd, nowWords) !== NOT_CACHED) return decodeNow(bigint);
   return ring.submit(statxSpec('fstat', fd, EMPTY_PATH, C.AT_EMPTY_PATH, shown, bigint), { signal });
-}
-
-/**
- * Whether the file at `path` (following symlinks) is a regular file of size 0: false where the stat fails.
- * copyFile's check before node:fs's copy, which copies the size it stats: nothing of a file whose size reads 0
- * but has bytes all the same (a /proc file). Synchronous when the kernel has the answer in memory (cached-stat.ts).
- */
-export function isEmptyFile(ring: Ring, path: CPath): boolean | Promise<boolean> {
-  // Asked before every default copy: read from the words, no Stats object and its Dates (docs/performance.md, "Session 30").
-  const status = statCached(path.bytes, false, nowWords);
-  if (status === 0) {
-    const size = STATX.stx_size >> 2;
-    return statxIsRegular(nowWords) && nowWords[size] === 0 && nowWords[size + 1] === 0;
-  }
-  if (status < 0) return false;
-  return ring.submit(statxSpec('stat', C.AT_FDCWD, path.bytes, 0, path.text)).then(
-    (stats) => stats.isFile() && stats.size === 0,
-    () => false,
-  );
 }
 
 /**

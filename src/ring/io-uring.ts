@@ -7,7 +7,7 @@ import { CQE, CQRING_OFFSETS, FILES_UPDATE, GETEVENTS_ARG, PARAMS, PROBE, PROBE_
 import { addressOf, storeU64 } from '../sys/memory.js';
 import { iovecs } from '../sys/iovec.js';
 import { native } from '../sys/native.js';
-import { SYS_io_uring_enter, SYS_io_uring_register, SYS_io_uring_setup } from '../sys/syscalls.js';
+import { SYS_io_uring_enter, SYS_io_uring_register } from '../sys/syscalls.js';
 import { invalidArgType, outOfRange, ringClosedError } from '../sys/errors.js';
 import { setupError } from '../sys/setup-error.js';
 import { ownRing } from './teardown.js';
@@ -199,9 +199,8 @@ export class IoUring {
     for (;;) {
       params[PARAMS.flags / 4] = flags | optional;
       // The fd is the thread's teardown's from the start (native/ringcore.c): a worker terminated before
-      // ownRing() below, which gives it the ring's memory too, does not leak it. (A binary older than
-      // setupRing: a plain setup, owned from ownRing() on.)
-      fd = native.setupRing !== undefined ? native.setupRing(entries, addressOf(params)) : native.syscall(SYS_io_uring_setup, entries, addressOf(params));
+      // ownRing() below, which gives it the ring's memory too, does not leak it.
+      fd = native.setupRing(entries, addressOf(params));
       if (fd !== -EINVAL || optional === 0) break;
       // An older kernel rejects flags it does not know: drop the optional ones, newest first.
       const drop = droppable.find((flag) => (optional & flag) !== 0)!;

@@ -225,13 +225,16 @@ export function receivedLostError(syscall: string, bytes: number, cause: unknown
   return new RingcoreError('ERR_RINGCORE_OUT_OF_MEMORY', `${syscall}: no memory for ${bytes} bytes received; the stream ends here`, { cause });
 }
 
-/** ERR_RINGCORE_NATIVE_MISSING: no native addon loads; `tried` says where the loader looked and why each failed. */
+/**
+ * ERR_RINGCORE_NATIVE_MISSING: no native addon loads, or none was built for this JavaScript; `tried` says where
+ * the loader looked and why it refused each one.
+ */
 export function nativeMissingError(tried: readonly string[]): RingcoreError {
   return new RingcoreError(
     'ERR_RINGCORE_NATIVE_MISSING',
     `ringcore: no native addon loads for ${process.platform}-${process.arch}; tried ${tried.join(', ')}. ` +
       'Prebuilt binaries ship for linux-x64 and linux-arm64 (glibc and musl); elsewhere `npm install` builds one ' +
-      'from source, which needs python3, make and a C compiler (then run `npm rebuild ringcore`).' +
+      'from source, which needs python3, make and a C compiler (then run `npm rebuild ringcore`; in a checkout, `npm run install`).' +
       (permissionModel()
         ? " Node's permission model is on: it loads addons only with --allow-addons (ringcore then does its I/O through node:fs and node:net, which keep the model's checks)."
         : ''),

@@ -2,7 +2,9 @@
 // prebuilt binaries for linux-x64 and linux-arm64, glibc and musl
 // (scripts/prebuild.mjs); a local node-gyp build (a checkout, or an install
 // where no prebuilt binary matched) comes first, so a developer's fresh build
-// is never shadowed by an older prebuilt one.
+// is never shadowed by an older prebuilt one. A binary built for another
+// interface than this JavaScript's (a stale build) is refused as one that
+// fails to load: every member of Native is there, as declared.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -22,11 +24,8 @@ export interface Watch {
 export interface Native {
   /** A raw system call. Returns the result, or -errno. */
   syscall(nr: number, ...args: number[]): number;
-  /**
-   * io_uring_setup(entries, params), its fd owned by the thread's teardown as own(fd) in the same call; or -errno.
-   * Absent from binaries built before it (a prebuilt one may be older than the JavaScript).
-   */
-  setupRing?(entries: number, params: number): number;
+  /** io_uring_setup(entries, params), its fd owned by the thread's teardown as own(fd) in the same call; or -errno. */
+  setupRing(entries: number, params: number): number;
   /** mmap(NULL, length, RW, MAP_SHARED|MAP_POPULATE, fd, offset) as an ArrayBuffer, or -errno. */
   mmap(fd: number, offset: number, length: number): ArrayBuffer | number;
   /** Detaches and munmaps a buffer from mmap() now. Returns 0 or -EINVAL. */
@@ -53,9 +52,8 @@ export interface Native {
    * 2 (the call ran its 50 ms with bytes left: call again from where it stopped); cloned 1 (cloned),
    * -1 (the clone failed: status is its error) or 0; prepared 1 (truncated and chmod-ed as asked),
    * -1 (the ftruncate or fchmod failed: status is its error) or 0 (not asked).
-   * Absent from binaries built before it (a prebuilt one may be older than the JavaScript).
    */
-  copyFileRange?(
+  copyFileRange(
     srcFd: number,
     destFd: number,
     length: number,
@@ -68,45 +66,45 @@ export interface Native {
     mode: number,
   ): void;
   /**
-   * What copyFileRange() takes: 4 since it takes `truncate` and `mode` (3 took `srcOffset` and may end
-   * with status 2, 2 `destOffset`; native/ringcore.c's COPY_FILE_RANGE_VERSION). Absent from binaries built before the number.
-   */
-  readonly copyFileRangeVersion?: number;
-  /**
    * On a libuv thread-pool thread: a stat of `src` (libuv's), then, unless it is a regular file of size 0, libuv's
    * uv_fs_copyfile(src, dest, mode) there and then (node:fs's copyFile, as one job). Then `callback(status)`:
    * 0 (copied), -errno (libuv's error) or 1 (a regular file of size 0: nothing done). `src` and `dest` are
    * NUL-terminated; `mode` takes COPYFILE_EXCL, COPYFILE_FICLONE and COPYFILE_FICLONE_FORCE. Node only.
-   * Absent from binaries built before it.
    */
-  copyFileChecked?(src: Buffer, dest: Buffer, mode: number, callback: (status: number) => void): void;
+  copyFileChecked(src: Buffer, dest: Buffer, mode: number, callback: (status: number) => void): void;
   /**
    * On a libuv thread-pool thread: splice(2) of bytes [start, end) of the file srcFd (its offset does not
    * move; the copy stops where the file ends) into the pipe pipeFd, non-blocking, waiting for room with
    * poll(2) for a few ms at most, stopping before its next splice once flags[0] is nonzero. Then
    * `callback(copied, status)`, copied counted from start: status 0, -errno, 1 (stopped by flags[0]) or 2
-   * (the pipe stayed full: the thread is given back). Absent from binaries built before it.
+   * (the pipe stayed full: the thread is given back).
    */
-  spliceToPipe?(srcFd: number, pipeFd: number, start: number, end: number, flags: Int32Array, callback: (copied: number, status: number) => void): void;
-  /** Which arguments spliceToPipe takes (src/fs/splice-pipe.ts, SPLICE_TO_PIPE_VERSION). Absent from binaries built before the number. */
-  readonly spliceToPipeVersion?: number;
+  spliceToPipe(srcFd: number, pipeFd: number, start: number, end: number, flags: Int32Array, callback: (copied: number, status: number) => void): void;
   /**
    * A zeroed 64 KiB Buffer over the addon's pool of blocks, given back to the pool by its finalizer once
-   * collected (a block finalized by its thread's tear-down stays out of the pool for good; binaries built
-   * before session 23 gave it back); null when the pool has none free or the runtime refuses external buffers.
-   * Absent from binaries built before it.
+   * collected (a block finalized by its thread's tear-down stays out of the pool for good); null when the pool
+   * has none free or the runtime refuses external buffers.
    */
-  poolBlock?(): Buffer | null;
-  /** Ends the pool's window of hand-outs now: the free blocks none of it took are given back to the kernel. Absent from binaries built before it. */
-  poolTrim?(): void;
-  /** The pool's blocks: [handed out, free and resident, free and given back, never used]. Absent from binaries built before it. */
-  poolStats?(): [out: number, free: number, givenBack: number, unused: number];
+  poolBlock(): Buffer | null;
+  /** Ends the pool's window of hand-outs now: the free blocks none of it took are given back to the kernel. */
+  poolTrim(): void;
+  /** The pool's blocks: [handed out, free and resident, free and given back, never used]. */
+  poolStats(): [out: number, free: number, givenBack: number, unused: number];
   /**
    * A count that grows whenever the process's mount table changed since the previous call on any thread
-   * (poll(2) of /proc/self/mountinfo), or -1 where that cannot be told. Absent from binaries built before it.
+   * (poll(2) of /proc/self/mountinfo), or -1 where that cannot be told.
    */
-  mountsGeneration?(): number;
+  mountsGeneration(): number;
+  /** The interface this binary was built for: native/ringcore.c's NATIVE_INTERFACE, which load() requires to be NATIVE_INTERFACE here. */
+  readonly interfaceVersion: number;
 }
+
+/**
+ * The interface this JavaScript calls: every member of Native, its arguments,
+ * results and statuses. native/ringcore.c's NATIVE_INTERFACE must be this
+ * number (test/sys/native-interface.test.ts); bump both on any change to it.
+ */
+export const NATIVE_INTERFACE = 1;
 
 /**
  * The package's root: the nearest directory above this module with a
@@ -152,7 +150,10 @@ function* nativeCandidates(): Generator<string> {
   yield `${packageRoot}/prebuilds/${process.platform}-${process.arch}${libc}/ringcore.node`;
 }
 
-/** The first candidate that loads; a stale or foreign build that fails to load gives way to the next. */
+/**
+ * The first candidate that loads and was built for this JavaScript's interface: a foreign build that fails to
+ * load, or a stale one built for another interface, gives way to the next.
+ */
 function load(): { native: Native; file: string } {
   const tried: string[] = [];
   for (const file of nativeCandidates()) {
@@ -160,14 +161,18 @@ function load(): { native: Native; file: string } {
       tried.push(`${file} (absent)`);
       continue;
     }
+    const module = { exports: {} as Partial<Native> };
     try {
       // What require() does for a .node file, without the CommonJS loader's resolution around it (about 1.5 ms).
-      const module = { exports: {} };
       process.dlopen(module, file);
-      return { native: module.exports as Native, file };
     } catch (error) {
       tried.push(`${file} (${(error as Error).message.split('\n')[0]})`);
+      continue;
     }
+    const built = module.exports.interfaceVersion;
+    if (built === NATIVE_INTERFACE) return { native: module.exports as Native, file };
+    const which = built === undefined ? 'built before interface numbers' : `built for interface ${built}`;
+    tried.push(`${file} (${which}, this JavaScript needs ${NATIVE_INTERFACE}: a stale build)`);
   }
   throw nativeMissingError(tried);
 }
@@ -195,8 +200,7 @@ export function loadNative(): string {
  * The shim, loaded by the first read of any of its members rather than at
  * import: the package root's lookup, the binary's checks and its dlopen were
  * about 1 ms of every import (docs/performance.md, "Session 23: import cost").
- * Until then its prototype is a proxy whose only trap loads the addon; a
- * member absent from an older binary then reads as undefined.
+ * Until then its prototype is a proxy whose only trap loads the addon.
  */
 export const native: Native = Object.create(
   new Proxy(

@@ -3,8 +3,8 @@
 // mapped"): memory that stays mapped, so that a burst of them freed at one
 // scavenge is not given back to the kernel and faulted in again, and that
 // goes back to the pool only once V8 has collected the Buffer and every view
-// of it (never when a worker's tear-down finalizes it). Where the pool has none (it is bounded), the runtime refuses
-// external buffers, or the binary predates the pool: Buffer.alloc.
+// of it (never when a worker's tear-down finalizes it). Where the pool has none (it is bounded) or the runtime refuses
+// external buffers: Buffer.alloc.
 // A window of hand-outs also ends on a timer, so that the free blocks of a
 // burst are given back once the process stops asking for them.
 import { setInterval } from 'node:timers';
@@ -20,12 +20,12 @@ let trims = false;
 
 /** A zeroed Buffer of POOLED_BLOCK bytes, whose `.buffer` shows only its own bytes. */
 export function pooledBlock(): Buffer {
-  const block = native.poolBlock?.();
-  if (block == null) return Buffer.alloc(POOLED_BLOCK);
+  const block = native.poolBlock();
+  if (block === null) return Buffer.alloc(POOLED_BLOCK);
   if (!trims) {
     trims = true;
     // node:timers' (a Timeout on Deno too): unref'd, it never keeps the process alive.
-    setInterval(() => native.poolTrim?.(), POOL_TRIM_MS).unref();
+    setInterval(() => native.poolTrim(), POOL_TRIM_MS).unref();
   }
   return block;
 }

@@ -1,14 +1,14 @@
 // Syscall numbers ringcore issues through a raw syscall, per architecture.
 //
 // x64 numbers are from <asm/unistd_64.h>; arm64 uses the generic table
-// (<asm-generic/unistd.h>). The io_uring calls are 425/426/427 on both.
+// (<asm-generic/unistd.h>). The io_uring calls are 426/427 on both (a ring's
+// setup is the native shim's setupRing, which owns its fd at once).
 // The table for the running process.arch is chosen when this module loads;
 // any other architecture makes the import throw ERR_RINGCORE_UNSUPPORTED_ARCH.
 import { unsupportedArchError } from './errors.js';
 
 /** The syscalls this module has numbers for. */
 export type SyscallName =
-  | 'io_uring_setup'
   | 'io_uring_enter'
   | 'io_uring_register'
   | 'read'
@@ -45,7 +45,6 @@ export type SyscallTable = { readonly [K in SyscallName]: number };
 /** Both tables, keyed by process.arch. */
 export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: SyscallTable } = {
   x64: {
-    io_uring_setup: 425,
     io_uring_enter: 426,
     io_uring_register: 427,
     read: 0,
@@ -78,7 +77,6 @@ export const SYSCALL_TABLES: { readonly x64: SyscallTable; readonly arm64: Sysca
     openat2: 437,
   },
   arm64: {
-    io_uring_setup: 425,
     io_uring_enter: 426,
     io_uring_register: 427,
     read: 63,
@@ -120,7 +118,6 @@ function selectTable(arch: string): SyscallTable {
 /** The table for this process's architecture. */
 export const SYSCALLS: SyscallTable = selectTable(process.arch);
 
-export const SYS_io_uring_setup = SYSCALLS.io_uring_setup;
 export const SYS_io_uring_enter = SYSCALLS.io_uring_enter;
 export const SYS_io_uring_register = SYSCALLS.io_uring_register;
 export const SYS_read = SYSCALLS.read;

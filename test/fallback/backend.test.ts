@@ -82,6 +82,38 @@ test('backend() is io_uring where io_uring_setup works (and RINGCORE_BACKEND=io_
   assert.equal(child(`import { backend } from '${index}'; console.log(JSON.stringify(backend()));`, { env: { RINGCORE_BACKEND: 'io_uring' } }).out, 'io_uring');
 });
 
+// The probe's ring is owned by the thread's teardown from its setup (a worker terminated before the close leaks
+// nothing), and its close forgets it: the teardown must not close a later fd given the same number (one that
+// node:fs opened, not closed by the worker's end: trackUnmanagedFds false).
+test("the probe's ring fd leaves nothing open, and the worker's end closes no fd that took its number", (t) => {
+  if (backend() !== 'io_uring') return void t.skip('io_uring is refused to this process');
+  const { out } = child(
+    `import { Worker } from 'node:worker_threads';
+     import { fstatSync, readdirSync, readlinkSync } from 'node:fs';
+     import { once } from 'node:events';
+     const rings = () => readdirSync('/proc/self/fd').filter((fd) => {
+       try { return readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]'; } catch { return false; }
+     }).length;
+     const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(\`
+       import { parentPort } from 'node:worker_threads';
+       import { closeSync, openSync } from 'node:fs';
+       const { backend } = await import('${index}');
+       const free = openSync('/dev/null', 'r');
+       closeSync(free);
+       const chosen = backend();
+       // The probe took the lowest free fd and gave it back: the next open gets that number.
+       const fd = openSync('/dev/null', 'r');
+       parentPort.postMessage({ chosen, reused: fd === free, fd });
+     \`)), { trackUnmanagedFds: false });
+     const [message] = await once(worker, 'message');
+     await once(worker, 'exit');
+     let open = true;
+     try { fstatSync(message.fd); } catch { open = false; }
+     console.log(JSON.stringify({ chosen: message.chosen, reused: message.reused, open, rings: rings() }));`,
+  );
+  assert.deepEqual(out, { chosen: 'io_uring', reused: true, open: true, rings: 0 });
+});
+
 test('an unknown RINGCORE_BACKEND is an error naming the allowed values', () => {
   const { out } = child(
     `import { backend } from '${index}';

@@ -19,8 +19,7 @@ import * as fs from '../../src/fs/index.js';
 import { addressOf } from '../../src/sys/memory.js';
 import { native } from '../../src/sys/native.js';
 import { SYS_close, SYS_fcntl, SYS_lseek, SYS_read, SYS_socketpair } from '../../src/sys/syscalls.js';
-import { chainIntoPipe } from '../../src/fs/pipe-chain.js';
-import { canSpliceToPipe, SPLICE_ABORTED, SPLICE_PIPE_FULL, SPLICE_TO_PIPE_VERSION, spliceIntoPipe } from '../../src/fs/splice-pipe.js';
+import { SPLICE_ABORTED, SPLICE_PIPE_FULL, spliceIntoPipe } from '../../src/fs/splice-pipe.js';
 import { makePipe } from '../../src/fs/splice-spec.js';
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM } from '../../src/sys/socket-constants.js';
 import { F_SETPIPE_SZ, IORING_FEAT_CQE_SKIP, SEEK_CUR, SEEK_SET } from '../../src/sys/constants.js';
@@ -154,10 +153,9 @@ for (const entries of [4, 16, 256]) {
 }
 
 // Into a pipe smaller than a MiB, spliceTransfer copies by splice(2) on a pool thread
-// (splice-pipe.ts), no request on the ring, or with a binary without it by READ/WRITE
-// chains of 1 MiB (pipe-chain.ts); into a pipe of 1 MiB (its owner grew it), by SPLICE as
-// before. All deliver the file, in order, and leave the source's own offset where it was
-// (all read at offsets from 0).
+// (splice-pipe.ts), no request on the ring; into a pipe of 1 MiB (its owner grew it), by
+// SPLICE as before. Both deliver the file, in order, and leave the source's own offset where
+// it was (both read at offsets from 0).
 for (const pipeSize of [0, MiB]) {
   test(`spliceTransfer into a ${pipeSize === 0 ? 'default (64 KiB) pipe: splices on a pool thread, no request on the ring but a wait for room' : '1 MiB pipe: SPLICE, as before'}; same bytes, the source's offset untouched`, async () => {
     const ring = new Ring();
@@ -177,29 +175,14 @@ for (const pipeSize of [0, MiB]) {
       });
     });
     const submitted = ring.stats.submitted - before;
-    // 36 MiB: 72 READ/WRITE requests by chains, against at least 561 splices of 64 KiB (at least 36 of
-    // 1 MiB, and more when the reader drains the pipe as it fills: a splice moves what has room when it runs).
-    // On a pool thread: none, but a POLL_ADD for room each time the reader left the pipe full for a while.
+    // 36 MiB: at least 36 splices of 1 MiB (more when the reader drains the pipe as it fills: a splice
+    // moves what has room when it runs). On a pool thread: none, but a POLL_ADD for room each time the
+    // reader left the pipe full for a while.
     if (pipeSize !== 0) assert.ok(submitted >= 36, `${submitted} SQEs`);
-    else if (canSpliceToPipe()) assert.deepEqual(new Set(syscalls.length === 0 ? ['poll'] : syscalls), new Set(['poll']), syscalls.join());
-    else assert.ok(submitted <= 80, `${submitted} SQEs`);
+    else assert.deepEqual(new Set(syscalls.length === 0 ? ['poll'] : syscalls), new Set(['poll']), syscalls.join());
     await ring.close();
   });
 }
-
-test("READ/WRITE chains (a binary without spliceToPipe) into a default (64 KiB) pipe: 2 requests per MiB, same bytes, the source's offset untouched", async () => {
-  const ring = new Ring();
-  const before = ring.stats.submitted;
-  await intoFifo('fifo-chains', ring, (from, out) => {
-    native.syscall(SYS_lseek, from, 1234, SEEK_SET);
-    return chainIntoPipe(ring, { fd: from }, { fd: out }, data.length, undefined).finally(() => {
-      assert.equal(native.syscall(SYS_lseek, from, 0, SEEK_CUR), 1234);
-    });
-  });
-  const submitted = ring.stats.submitted - before;
-  assert.ok(submitted >= 72 && submitted <= 80, `${submitted} SQEs`);
-  await ring.close();
-});
 
 test('spliceIntoPipe: until the end of the file (Infinity), an aborted signal (AbortError, nothing copied), a bad fd (EBADF, syscall splice, the path)', async () => {
   const ring = new Ring();
@@ -254,26 +237,15 @@ test('spliceTransfer into a pipe made by pipe2, not by node:fs (Deno knows only 
   await ring.close();
 });
 
-test('the binary says which spliceToPipe it has: the number and statuses the JavaScript expects, from native/ringcore.c; any other is not used', () => {
+test("spliceToPipe's statuses are native/ringcore.c's", () => {
   const source = nodeFs.readFileSync(new URL('../../../native/ringcore.c', import.meta.url), 'utf8');
   const defined = (name: string) => {
     const found = new RegExp(`^#define ${name} (\\d+)$`, 'm').exec(source);
     assert.ok(found !== null, `native/ringcore.c defines ${name}`);
     return Number(found[1]);
   };
-  assert.equal(defined('SPLICE_TO_PIPE_VERSION'), SPLICE_TO_PIPE_VERSION, 'native/ringcore.c and src/fs/splice-pipe.ts agree');
   assert.equal(defined('SPLICE_ABORTED'), SPLICE_ABORTED);
   assert.equal(defined('SPLICE_PIPE_FULL'), SPLICE_PIPE_FULL);
-  // The binary this process loaded was built from that source (npm run install after a change to it).
-  assert.equal(native.spliceToPipeVersion, SPLICE_TO_PIPE_VERSION);
-  assert.equal(canSpliceToPipe(), true);
-  const spliceToPipe = native.spliceToPipe;
-  // The first spliceToPipe (no number: it held its pool thread while nobody read), or another version: the chains copy.
-  assert.equal(canSpliceToPipe({ spliceToPipe }), false);
-  assert.equal(canSpliceToPipe({ spliceToPipe, spliceToPipeVersion: SPLICE_TO_PIPE_VERSION - 1 }), false);
-  assert.equal(canSpliceToPipe({ spliceToPipe, spliceToPipeVersion: SPLICE_TO_PIPE_VERSION + 1 }), false);
-  assert.equal(canSpliceToPipe({ spliceToPipeVersion: SPLICE_TO_PIPE_VERSION }), false);
-  assert.equal(canSpliceToPipe({}), false);
 });
 
 // libuv's pool (UV_THREADPOOL_SIZE, 4 by default) is shared with Node's fs, dns.lookup, zlib and
@@ -389,24 +361,6 @@ test('spliceTransfer into a small pipe, aborted while its chain waits for a slow
   const got = await output;
   assert.ok(got.length < data.length, `${got.length} bytes delivered`);
   assert.ok(got.equals(data.subarray(0, got.length)));
-  await ring.close();
-});
-
-// spliceTransfer sends a non-blocking pipe to SPLICE (the test above with a late reader);
-// the chains themselves still finish what a WRITE that found no room (EAGAIN) or room for
-// part (a short write) left, after waiting for POLLOUT.
-test('READ/WRITE chains into a non-blocking pipe read late by another process wait for room and deliver every byte in order', async () => {
-  const ring = new Ring();
-  const { fifo, output } = fifoReader('nonblocking-chain-fifo', 'sleep 0.3; exec cat "$0"');
-  const out = await openNonBlocking(fifo);
-  try {
-    await using from = await fs.open(src);
-    assert.equal(await chainIntoPipe(ring, { fd: from.fd }, { fd: out }, data.length, undefined), data.length);
-  } finally {
-    nodeFs.closeSync(out);
-  }
-  assert.ok((await output).equals(data));
-  assert.equal(ring.inFlight, 0);
   await ring.close();
 });
 

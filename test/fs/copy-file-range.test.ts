@@ -16,7 +16,6 @@ import { requireIoUring } from '../../test-support/backend.js';
 import { opcodesDuring } from '../../test-support/kernel.js';
 import { runtime } from '../../src/sys/runtime.js';
 import { native } from '../../src/sys/native.js';
-import { COPY_RANGE_VERSION, canCopyRange } from '../../src/fs/copy-range.js';
 
 const { COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = nodeFs.constants;
 const dir = nodeFs.mkdtempSync(join(tmpdir(), 'ringcore-fs-copy-range-'));
@@ -190,23 +189,6 @@ test('an already aborted signal: rejects before anything is opened', async () =>
   assert.ok(!nodeFs.existsSync(join(dir, 'pre-abort-dest')));
 });
 
-test('the binary says which copyFileRange it has: the number the JavaScript expects, from native/ringcore.c; any other is not used', () => {
-  const source = nodeFs.readFileSync(new URL('../../../native/ringcore.c', import.meta.url), 'utf8');
-  const defined = /^#define COPY_FILE_RANGE_VERSION (\d+)$/m.exec(source);
-  assert.ok(defined !== null, 'native/ringcore.c defines COPY_FILE_RANGE_VERSION');
-  assert.equal(Number(defined[1]), COPY_RANGE_VERSION, 'native/ringcore.c and src/fs/copy-range.ts agree');
-  // The binary this process loaded was built from that source (npm run install after a change to it).
-  assert.equal(native.copyFileRangeVersion, COPY_RANGE_VERSION);
-  assert.equal(canCopyRange(), true);
-  const copyFileRange = native.copyFileRange;
-  // A prebuilt binary from before the number (whose copyFileRange may ignore the destination's offset), or of another version.
-  assert.equal(canCopyRange({ copyFileRange }), false);
-  assert.equal(canCopyRange({ copyFileRange, copyFileRangeVersion: COPY_RANGE_VERSION - 1 }), false);
-  assert.equal(canCopyRange({ copyFileRange, copyFileRangeVersion: COPY_RANGE_VERSION + 1 }), false);
-  assert.equal(canCopyRange({ copyFileRangeVersion: COPY_RANGE_VERSION }), false);
-  assert.equal(canCopyRange({ copyFileRange, copyFileRangeVersion: COPY_RANGE_VERSION }), true);
-});
-
 test('one native call copies from the source offset it is given to the destination offset it is given, and says when to call again', async () => {
   // What copyRange() calls again with after a slice of time (status 2): the rest of the source, from where it got to.
   const data = randomBytes(64 * 1024 + 7);
@@ -219,7 +201,7 @@ test('one native call copies from the source offset it is given to the destinati
   try {
     const call = (length: number, destOffset: number, srcOffset: number) =>
       new Promise<number[]>((resolve) =>
-        native.copyFileRange!(from, to, length, 0, new Int32Array(1), (...result) => resolve(result), destOffset, srcOffset, 0, -1),
+        native.copyFileRange(from, to, length, 0, new Int32Array(1), (...result) => resolve(result), destOffset, srcOffset, 0, -1),
       );
     assert.deepEqual(await call(1000, 10, 5), [1000, 0, 0, 0]);
     // Past the source's end: what there is.
@@ -232,10 +214,10 @@ test('one native call copies from the source offset it is given to the destinati
     assert.equal(first[0], data[0]);
     nodeFs.writeSync(to, 'Q');
     assert.equal(nodeFs.readFileSync(dest, 'latin1')[0], 'Q');
-    assert.throws(() => native.copyFileRange!(from, to, 1, 0, new Int32Array(1), () => {}, 0, -1, 0, -1), { name: 'TypeError' });
+    assert.throws(() => native.copyFileRange(from, to, 1, 0, new Int32Array(1), () => {}, 0, -1, 0, -1), { name: 'TypeError' });
     // truncate is 0 or 1, mode -1 or permission bits; a call without them is refused (a version-3 caller).
-    assert.throws(() => native.copyFileRange!(from, to, 1, 0, new Int32Array(1), () => {}, 0, 0, 2 as 0, -1), { name: 'TypeError' });
-    assert.throws(() => native.copyFileRange!(from, to, 1, 0, new Int32Array(1), () => {}, 0, 0, 0, 0o10000), { name: 'TypeError' });
+    assert.throws(() => native.copyFileRange(from, to, 1, 0, new Int32Array(1), () => {}, 0, 0, 2 as 0, -1), { name: 'TypeError' });
+    assert.throws(() => native.copyFileRange(from, to, 1, 0, new Int32Array(1), () => {}, 0, 0, 0, 0o10000), { name: 'TypeError' });
     const old = native.copyFileRange as unknown as (...args: unknown[]) => void;
     assert.throws(() => old(from, to, 1, 0, new Int32Array(1), () => {}, 0, 0), { name: 'TypeError' });
   } finally {

@@ -59,9 +59,9 @@ test("the native shim's fd arguments are checked, not cast: 2 ** 32 + fd does no
     // 2 ** 32 + w, cast to a C int, is w: the pipe's write end, which must stay open.
     for (const [bad, name] of [[2 ** 32 + w, 'RangeError'], ...notFds] as [number, string][]) {
       assert.throws(() => native.close(bad), { name }, `close(${bad})`);
-      assert.throws(() => native.copyFileRange!(bad, file, 1, 0, flags, never, 0, 0, 0, -1), { name }, `copyFileRange(${bad}, file)`);
-      assert.throws(() => native.copyFileRange!(file, bad, 1, 0, flags, never, 0, 0, 0, -1), { name }, `copyFileRange(file, ${bad})`);
-      assert.throws(() => native.spliceToPipe!(file, bad, 0, 1, flags, never), { name }, `spliceToPipe(file, ${bad})`);
+      assert.throws(() => native.copyFileRange(bad, file, 1, 0, flags, never, 0, 0, 0, -1), { name }, `copyFileRange(${bad}, file)`);
+      assert.throws(() => native.copyFileRange(file, bad, 1, 0, flags, never, 0, 0, 0, -1), { name }, `copyFileRange(file, ${bad})`);
+      assert.throws(() => native.spliceToPipe(file, bad, 0, 1, flags, never), { name }, `spliceToPipe(file, ${bad})`);
       assert.throws(() => native.watchThread(bad, never), { name }, `watchThread(${bad})`);
       assert.throws(() => native.own(bad), { name }, `own(${bad})`);
       assert.throws(() => native.mmap(bad, 0, 4096), { name }, `mmap(${bad})`);

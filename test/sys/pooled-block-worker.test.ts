@@ -40,7 +40,7 @@ async function reusedAfterExit(exited: Promise<unknown[]>, address: number): Pro
   assert.notEqual(code, 0);
   const taken: Buffer[] = [];
   for (let i = 0; i < 64; i++) {
-    const block = native.poolBlock?.();
+    const block = native.poolBlock();
     if (block) taken.push(block);
   }
   assert.equal(taken.length, 64, 'the pool had blocks to hand out');
