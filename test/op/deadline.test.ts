@@ -89,7 +89,11 @@ test('a deadline counts from its call, not from its submit: synchronous code aft
       );
       const ids = sqes.map((e) => e.userData);
       const expired = events.flatMap((e) => (e.type === 'cqe' && ids.includes(e.userData) ? [ids.indexOf(e.userData)] : []));
-      assert.equal(expired[expired.length - 1], 2, `the timers expired in the order ${expired.join(', ')} (0, 1: due at 50 ms from the call; 2: 30 ms from the submit)`);
+      assert.equal(
+        expired[expired.length - 1],
+        2,
+        `the timers expired in the order ${expired.join(', ')} (0, 1: due 50 ms from the call; 2: 30 from the submit)`,
+      );
     } finally {
       stop();
     }
