@@ -84,7 +84,9 @@ test('interval() counts from its call, not from its submit: synchronous code aft
     // The kernel's order: counted from the submit (before the fix), the first tick expired 50 ms after it, after the marker's 30.
     const sqes = events.flatMap((e) => (e.type === 'sqe' && e.opcode === C.IORING_OP_TIMEOUT ? [e.userData] : []));
     const [tick, marker] = sqes;
-    const expired = events.flatMap((e) => (e.type === 'cqe' && (e.userData === tick || e.userData === marker) ? [e.userData === tick ? 'tick' : 'marker'] : []));
+    const expired = events.flatMap((e) =>
+      e.type === 'cqe' && (e.userData === tick || e.userData === marker) ? [e.userData === tick ? 'tick' : 'marker'] : [],
+    );
     assert.equal(expired[0], 'tick', `the timers expired in the order ${expired.join(', ')} (tick: 50 ms from the call; marker: 30 from the submit)`);
     assert.equal(ring.inFlight, 0);
   } finally {
