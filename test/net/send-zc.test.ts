@@ -42,7 +42,9 @@ test('a SEND_ZC write resolves only after its notification CQE: the buffer stays
     const isNotification = (e: (typeof trace.events)[number]) => e.type === 'cqe' && (e.flags & C.IORING_CQE_F_NOTIF) !== 0;
     await until(() => trace.events.some(isResult), 5000, 'the SEND_ZC result CQE');
     const result = trace.events.find(isResult)!;
-    assert.equal(result.type === 'cqe' && result.res, SIZE, 'the kernel took all of it into the socket');
+    // All of it on 6.18; on 6.1 the first SEND_ZC queued 120832 bytes, and the write sent the rest after it.
+    const taken = result.type === 'cqe' ? result.res : 0;
+    assert.ok(taken > 0 && taken <= SIZE, `the kernel took ${taken} bytes into the socket`);
     // The bytes are queued, not sent: the kernel still reads our pages. Nothing may settle yet.
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(trace.events.some(isNotification), false, 'no notification while the data waits in the send queue');
