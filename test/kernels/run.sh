@@ -6,8 +6,8 @@
 # build/Release/ringcore.node. The command runs as root in the current
 # directory, after the guest's socket buffer limits (net.core.wmem_max,
 # rmem_max) are set to the host's; this script exits with the command's exit
-# status (124 if the
-# guest did not finish within --timeout, 125 if it never reported one).
+# status (124 if the guest did not finish within --timeout, 125 if it never
+# reported one).
 #
 #   test/kernels/run.sh [--kernel 6.1|5.10] [--timeout SECONDS] [--mem MB] [--] COMMAND...
 #   test/kernels/run.sh --kernel 5.10 -- node test/portable/smoke.mjs
