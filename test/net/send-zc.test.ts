@@ -119,6 +119,44 @@ async function stuckPair(ring: Ring) {
   return { listener, client, server };
 }
 
+test('an abort after the SEND_ZC result sends no cancel: the op waits for its notification, then resolves with the result', async (t) => {
+  const ring = new Ring({ entries: 64, cqEntries: 256 });
+  if (!ring.supports(C.IORING_OP_SEND_ZC)) {
+    await ring.close();
+    return void t.skip('no IORING_OP_SEND_ZC (Linux < 6.0): setZeroCopyThreshold() sends plain SENDs there');
+  }
+  const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
+  setIntOption(listener.fd, SOL_SOCKET, SO_RCVBUF, 4096);
+  const accepted = listener.accept();
+  const client = await TcpStream.connect({ host: '127.0.0.1', port: listener.address().port, ring });
+  const server = await accepted;
+  setIntOption(client.fd, SOL_SOCKET, SO_SNDBUF, 1 << 20);
+  const trace = record(ring);
+  try {
+    const controller = new AbortController();
+    const sending = sendZc(ring, client.fd, Buffer.alloc(SIZE, 5), controller.signal);
+    const isResult = (e: (typeof trace.events)[number]) => e.type === 'cqe' && (e.flags & C.IORING_CQE_F_MORE) !== 0 && (e.flags & C.IORING_CQE_F_NOTIF) === 0;
+    await until(() => trace.events.some(isResult), 5000, 'the SEND_ZC result CQE');
+    const result = trace.events.find(isResult)!;
+    const taken = result.type === 'cqe' ? result.res : 0;
+    assert.ok(taken > 0);
+    // The bytes wait in the socket, the peer does not read: before, the abort sent an ASYNC_CANCEL that
+    // missed (-ENOENT) and again every 64 ms at most, for as long as that lasted.
+    controller.abort(new Error('the caller gave up'));
+    await new Promise((r) => setTimeout(r, 200));
+    const cancels = trace.events.filter((e) => e.type === 'sqe' && e.opcode === C.IORING_OP_ASYNC_CANCEL);
+    assert.equal(cancels.length, 0, 'no ASYNC_CANCEL: the result came, nothing is left to cancel');
+    assert.ok(ring.inFlight >= 1, 'the op keeps its slot (and the pinned buffer) until the notification');
+    const got = Buffer.alloc(taken);
+    for (let n = 0; n < taken; ) n += await server.read(got.subarray(n));
+    assert.equal(await sending, taken, 'it completed before the abort: its result stands');
+  } finally {
+    trace.stop();
+    await Promise.all([client.close(), server.close(), listener.close()]);
+    await ring.close();
+  }
+});
+
 test('an aborted SEND_ZC rejects with an AbortError whose cause is the reason, after the kernel gave the buffer back', async (t) => {
   const ring = new Ring({ entries: 64, cqEntries: 256 });
   if (!ring.supports(C.IORING_OP_SEND_ZC)) {
