@@ -2,6 +2,7 @@
 // and its slot, until the notification CQE, and only then resolves.
 import { test } from '../../test-support/backend.js';
 import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 
 import { Ring, type TraceEvent } from '../../src/index.js';
 import { setZeroCopyThreshold, TcpListener, TcpStream, zeroCopyStats } from '../../src/net/index.js';
@@ -15,19 +16,33 @@ import { until } from '../../test-support/net.js';
 
 const SIZE = 128 * 1024;
 
-test('a SEND_ZC write resolves only after its notification CQE: the buffer stays pinned while the peer does not read', async (t) => {
+/** A ring for SEND_ZC, or null after skipping `t` where the kernel has none. */
+async function zeroCopyRing(t: TestContext): Promise<Ring | null> {
   const ring = new Ring({ entries: 64, cqEntries: 256 });
-  if (!ring.supports(C.IORING_OP_SEND_ZC)) {
-    await ring.close();
-    return void t.skip('no IORING_OP_SEND_ZC (Linux < 6.0): setZeroCopyThreshold() sends plain SENDs there');
-  }
+  if (ring.supports(C.IORING_OP_SEND_ZC)) return ring;
+  await ring.close();
+  t.skip('no IORING_OP_SEND_ZC (Linux < 6.0): setZeroCopyThreshold() sends plain SENDs there');
+  return null;
+}
+
+/** A connection whose peer has a tiny receive window: most of a write waits in the sender's queue, still pointing at our pages. */
+async function queuingPair(ring: Ring) {
   const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
-  // A tiny receive window: most of the write waits in the sender's queue, still pointing at our pages.
   setIntOption(listener.fd, SOL_SOCKET, SO_RCVBUF, 4096);
   const accepted = listener.accept();
   const client = await TcpStream.connect({ host: '127.0.0.1', port: listener.address().port, ring });
   const server = await accepted;
   setIntOption(client.fd, SOL_SOCKET, SO_SNDBUF, 1 << 20);
+  return { listener, client, server };
+}
+
+/** A SEND_ZC's result CQE (more to come: its notification), not the notification. */
+const isResult = (e: TraceEvent) => e.type === 'cqe' && (e.flags & C.IORING_CQE_F_MORE) !== 0 && (e.flags & C.IORING_CQE_F_NOTIF) === 0;
+
+test('a SEND_ZC write resolves only after its notification CQE: the buffer stays pinned while the peer does not read', async (t) => {
+  const ring = await zeroCopyRing(t);
+  if (ring === null) return;
+  const { listener, client, server } = await queuingPair(ring);
   const trace = record(ring);
   const notificationsBefore = zeroCopyStats.notifications;
   setZeroCopyThreshold(64 * 1024);
@@ -38,7 +53,6 @@ test('a SEND_ZC write resolves only after its notification CQE: the buffer stays
     const writing = client.write(buf).then(() => {
       resolvedAt = trace.events.length;
     });
-    const isResult = (e: (typeof trace.events)[number]) => e.type === 'cqe' && (e.flags & C.IORING_CQE_F_MORE) !== 0 && (e.flags & C.IORING_CQE_F_NOTIF) === 0;
     const isNotification = (e: (typeof trace.events)[number]) => e.type === 'cqe' && (e.flags & C.IORING_CQE_F_NOTIF) !== 0;
     await until(() => trace.events.some(isResult), 5000, 'the SEND_ZC result CQE');
     const result = trace.events.find(isResult)!;
@@ -128,7 +142,7 @@ async function stuckPair(ring: Ring) {
  */
 async function takenAtOnce(events: TraceEvent[], server: TcpStream, queued: number, sending: Promise<unknown>): Promise<number> {
   await new Promise((r) => setTimeout(r, 50));
-  const result = events.find((e) => e.type === 'cqe' && (e.flags & C.IORING_CQE_F_MORE) !== 0 && (e.flags & C.IORING_CQE_F_NOTIF) === 0);
+  const result = events.find(isResult);
   const taken = result?.type === 'cqe' ? result.res : 0;
   if (taken <= 0) return 0;
   // What stuckPair queued comes first.
@@ -141,22 +155,13 @@ async function takenAtOnce(events: TraceEvent[], server: TcpStream, queued: numb
 const TOOK_BYTES = (n: number) => `the kernel took ${n} bytes of the SEND_ZC into the full socket at once (Linux 6.1): nothing left to abort or close under`;
 
 test('an abort after the SEND_ZC result sends no cancel: the op waits for its notification, then resolves with the result', async (t) => {
-  const ring = new Ring({ entries: 64, cqEntries: 256 });
-  if (!ring.supports(C.IORING_OP_SEND_ZC)) {
-    await ring.close();
-    return void t.skip('no IORING_OP_SEND_ZC (Linux < 6.0): setZeroCopyThreshold() sends plain SENDs there');
-  }
-  const listener = await TcpListener.bind({ host: '127.0.0.1', ring });
-  setIntOption(listener.fd, SOL_SOCKET, SO_RCVBUF, 4096);
-  const accepted = listener.accept();
-  const client = await TcpStream.connect({ host: '127.0.0.1', port: listener.address().port, ring });
-  const server = await accepted;
-  setIntOption(client.fd, SOL_SOCKET, SO_SNDBUF, 1 << 20);
+  const ring = await zeroCopyRing(t);
+  if (ring === null) return;
+  const { listener, client, server } = await queuingPair(ring);
   const trace = record(ring);
   try {
     const controller = new AbortController();
     const sending = sendZc(ring, client.fd, Buffer.alloc(SIZE, 5), controller.signal);
-    const isResult = (e: (typeof trace.events)[number]) => e.type === 'cqe' && (e.flags & C.IORING_CQE_F_MORE) !== 0 && (e.flags & C.IORING_CQE_F_NOTIF) === 0;
     await until(() => trace.events.some(isResult), 5000, 'the SEND_ZC result CQE');
     const result = trace.events.find(isResult)!;
     const taken = result.type === 'cqe' ? result.res : 0;
@@ -179,11 +184,8 @@ test('an abort after the SEND_ZC result sends no cancel: the op waits for its no
 });
 
 test('an aborted SEND_ZC rejects with an AbortError whose cause is the reason, after the kernel gave the buffer back', async (t) => {
-  const ring = new Ring({ entries: 64, cqEntries: 256 });
-  if (!ring.supports(C.IORING_OP_SEND_ZC)) {
-    await ring.close();
-    return void t.skip('no IORING_OP_SEND_ZC (Linux < 6.0): setZeroCopyThreshold() sends plain SENDs there');
-  }
+  const ring = await zeroCopyRing(t);
+  if (ring === null) return;
   const { listener, client, server, queued } = await stuckPair(ring);
   const trace = record(ring);
   try {
@@ -209,11 +211,8 @@ test('an aborted SEND_ZC rejects with an AbortError whose cause is the reason, a
 });
 
 test('a ring closed under a SEND_ZC in flight rejects it with ERR_RINGCORE_CLOSED, and the close waits for the kernel', async (t) => {
-  const ring = new Ring({ entries: 64, cqEntries: 256 });
-  if (!ring.supports(C.IORING_OP_SEND_ZC)) {
-    await ring.close();
-    return void t.skip('no IORING_OP_SEND_ZC (Linux < 6.0): setZeroCopyThreshold() sends plain SENDs there');
-  }
+  const ring = await zeroCopyRing(t);
+  if (ring === null) return;
   const { listener, client, server, queued } = await stuckPair(ring);
   const trace = record(ring);
   const sending = sendZc(ring, client.fd, Buffer.alloc(SIZE));
