@@ -241,9 +241,10 @@ export class Op<T = number> extends Request {
   }
 
   /**
-   * An ASYNC_CANCEL, unless the result came already: the op then waits only for a later CQE (SEND_ZC's
-   * notification, when the peer has taken the bytes), which no cancel brings sooner. Each would miss
-   * (-ENOENT) and be sent again while the op holds its slot, for as long as the peer does not read.
+   * An ASYNC_CANCEL, unless the result came already: an Op has one result (a multishot op is a Multishot),
+   * so it then waits only for a later CQE (SEND_ZC's notification, when the peer has taken the bytes),
+   * which no cancel brings sooner. Each would miss (-ENOENT) and be sent again while the op holds its
+   * slot, for as long as the peer does not read.
    */
   private cancelInKernel(): void {
     if ((this.bits & RESULT_SEEN) === 0) this.host.cancel(this);
