@@ -226,7 +226,7 @@ export class Op<T = number> extends Request {
     this.bits |= ABORTED;
     if (this.abortLink !== null) this.abortLink.reason = reason;
     if (this.queued) this.host.dequeue(this);
-    else this.host.cancel(this);
+    else this.cancelInKernel();
   }
 
   /** A deadline passed: cancel the op; it rejects with ETIMEDOUT unless it completed first. */
@@ -236,8 +236,18 @@ export class Op<T = number> extends Request {
     if (this.queued) {
       this.host.dequeue(this);
     } else {
-      this.host.cancel(this);
+      this.cancelInKernel();
     }
+  }
+
+  /**
+   * An ASYNC_CANCEL, unless the result came already: an Op has one result (a multishot op is a Multishot),
+   * so it then waits only for a later CQE (SEND_ZC's notification, when the peer has taken the bytes),
+   * which no cancel brings sooner. Each would miss (-ENOENT) and be sent again while the op holds its
+   * slot, for as long as the peer does not read.
+   */
+  private cancelInKernel(): void {
+    if ((this.bits & RESULT_SEEN) === 0) this.host.cancel(this);
   }
 
   /** Adds a kernel-enforced deadline; the op must not be placed yet. */

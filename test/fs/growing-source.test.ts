@@ -186,8 +186,16 @@ test('transfer() into a pipe: no bytes go missing between two chunks', async () 
  * and writes them at 128 KiB. Filling the gap from 74 KiB, the source is cut
  * again, to 79 KiB. The output must be those 79 KiB and nothing more: before,
  * it kept the third chunk past a gap of zeros (192 KiB) and said 79 KiB.
+ * Where the third chunk's READ was taken again before the source regrew (on
+ * Linux 6.1 under qemu it went in one submit with the gap's READ in 3 of 6, on 5.10 in 1 of 2;
+ * on 6.18 after the gap's READ came back), both find the end at 74 KiB and
+ * the moments cannot be set: the copy must still be a prefix of the source,
+ * and the test is skipped with the reason (`staged: false`).
  */
-async function copyShrinking(name: string, output: () => Promise<Output>): Promise<{ source: Buffer; written: Buffer; copied: number }> {
+const UNSTAGED =
+  'the third chunk was read again with the gap, before the source regrew (seen on Linux 6.1 and 5.10): the copy is a prefix; the moments could not be set';
+
+async function copyShrinking(name: string, output: () => Promise<Output>): Promise<{ source: Buffer; written: Buffer; copied: number; staged: boolean }> {
   const src = join(dir, `${name}.src`);
   const whole = pattern(256 * KiB, 3);
   nodeFs.writeFileSync(src, whole);
@@ -195,6 +203,8 @@ async function copyShrinking(name: string, output: () => Promise<Output>): Promi
   const reads = new Map<number, number>();
   const cut = 74 * KiB;
   let stage = 0;
+  // Whether another READ was in flight when the gap's READ found the end (see above).
+  let raced = false;
   const stop = addTraceListener((event) => {
     if (event.ring !== ring.uring.id) return;
     if (event.type === 'sqe' && event.opcode === IORING_OP_READ) {
@@ -212,30 +222,39 @@ async function copyShrinking(name: string, output: () => Promise<Output>): Promi
       reads.delete(event.userData);
       if (stage === 1 && event.res === 0 && off === cut) {
         stage = 2;
+        raced = reads.size > 0;
         nodeFs.writeFileSync(src, whole);
       }
     }
   });
   try {
     const { written, copied } = await copyInto(ring, src, output, whole.length);
-    assert.equal(stage, 3, 'the source was cut, regrown and cut again at the moments set');
     assert.equal(ring.inFlight, 0);
-    return { source: nodeFs.readFileSync(src), written, copied };
+    const source = nodeFs.readFileSync(src);
+    if (stage === 2 && raced) {
+      assert.equal(written.length, copied, 'the file holds what transfer() says it copied, no more');
+      assert.ok(written.equals(source.subarray(0, copied)), 'the file is a prefix of the source');
+      return { source, written, copied, staged: false };
+    }
+    assert.equal(stage, 3, 'the source was cut, regrown and cut again at the moments set');
+    return { source, written, copied, staged: true };
   } finally {
     stop();
     await ring.close();
   }
 }
 
-test('transfer() to a file at the source offsets, the source cut again while the gap is filled: cut back to what was filled', async () => {
+test('transfer() to a file at the source offsets, the source cut again while the gap is filled: cut back to what was filled', async (t) => {
   const result = await copyShrinking('shrinking-positional', fileAtOffsets('shrinking-positional'));
+  if (!result.staged) return void t.skip(UNSTAGED);
   assert.equal(result.copied, 79 * KiB);
   assert.equal(result.written.length, result.copied, 'the file holds what transfer() says it copied, no more');
   assert.ok(result.written.equals(result.source), 'the file is the source as it ends');
 });
 
-test('transfer() to a file at its position, the source cut again while the gap is filled: cut back, the offset after the copy', async () => {
+test('transfer() to a file at its position, the source cut again while the gap is filled: cut back, the offset after the copy', async (t) => {
   const result = await copyShrinking('shrinking-stream', fileAtPosition('shrinking-stream'));
+  if (!result.staged) return void t.skip(UNSTAGED);
   assert.equal(result.copied, 79 * KiB);
   assert.equal(result.written.length, result.copied);
   assert.ok(result.written.equals(result.source));

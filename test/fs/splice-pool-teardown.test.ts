@@ -47,12 +47,13 @@ async function terminateMidCopy(src: string, attempt: number): Promise<number> {
         const from = nodeFs.openSync(workerData.src, 'r');
         const to = nodeFs.openSync(workerData.fifo, 'w');
         // A blocking 64 KiB pipe from a regular file: spliceToPipe on a pool thread. Reported once it has had
-        // time to start (the reader takes the whole file in about a second when nothing stops the copy).
+        // time to start (the reader takes the whole file in about a second when nothing stops the copy): 50 ms,
+        // four times as long at each attempt made again (a slow machine: a guest under qemu TCG needed more).
         void fs.spliceTransfer(ring, { fd: from }, { fd: to }, { size: Infinity, positional: false });
-        setTimeout(() => parentPort.postMessage(to), 50);
+        setTimeout(() => parentPort.postMessage(to), workerData.wait);
       `)}`,
     ),
-    { workerData: { src, fifo } },
+    { workerData: { src, fifo, wait: 50 * 4 ** attempt } },
   );
   const [to] = (await once(worker, 'message')) as [number];
   await worker.terminate();

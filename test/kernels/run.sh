@@ -4,8 +4,10 @@
 # the host's / read-only over virtio-9p (tmpfs on /tmp, /run, /root,
 # /dev/shm), so it runs the host's node on this checkout's dist/ and
 # build/Release/ringcore.node. The command runs as root in the current
-# directory; this script exits with the command's exit status (124 if the
-# guest did not finish within --timeout, 125 if it never reported one).
+# directory, after the guest's socket buffer limits (net.core.wmem_max,
+# rmem_max) are set to the host's; this script exits with the command's exit
+# status (124 if the guest did not finish within --timeout, 125 if it never
+# reported one).
 #
 #   test/kernels/run.sh [--kernel 6.1|5.10] [--timeout SECONDS] [--mem MB] [--] COMMAND...
 #   test/kernels/run.sh --kernel 5.10 -- node test/portable/smoke.mjs
@@ -68,7 +70,14 @@ modules=$(ls -d "$dir"/root/lib/modules/*)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -static -Wall -o "$work/init" "$here/init.c"
-{ pwd -P; printf '%s\n' "$*"; } >"$work/cmd"
+# The host's socket buffer limits go first: a fresh guest has the kernel's
+# (208 KiB), which caps the SO_SNDBUF and SO_RCVBUF the tests ask for, and a
+# write a smaller buffer cannot queue with no reader waits for ever.
+limits=""
+for name in net/core/wmem_max net/core/rmem_max; do
+  limits+="echo $(cat /proc/sys/$name) >/proc/sys/$name; "
+done
+{ pwd -P; printf '%s%s\n' "$limits" "$*"; } >"$work/cmd"
 node "$here/initramfs.mjs" "$modules" "$work/init" "$work/cmd" "$work/initrd" 2>/dev/null
 
 # The serial console is the guest's stdout; the marker line carries the

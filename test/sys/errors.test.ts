@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSync, readSync, renameSync } from 'node:fs';
-import { constants } from 'node:os';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, createServer, type AddressInfo } from 'node:net';
 
 import { Ring, RingcoreError, errnoException } from '../../src/index.js';
@@ -108,10 +109,12 @@ test('errnoException() formats paths, dests, addresses and ports as Node does', 
   const ours = errnoException(-constants.errno.ECONNREFUSED, 'connect', { address: '127.0.0.1', port });
   assert.equal(ours.message, refused.message);
 
-  const renamed = nodeError(() => renameSync('/nonexistent-a', '/nonexistent-b'));
-  const ourRename = errnoException(-constants.errno.ENOENT, 'rename', { path: '/nonexistent-a', dest: '/nonexistent-b' });
+  // Under a writable directory: in a read-only / (test/kernels/run.sh's guest) rename fails with EROFS.
+  const [from, to] = [join(tmpdir(), `nonexistent-a-${process.pid}`), join(tmpdir(), `nonexistent-b-${process.pid}`)];
+  const renamed = nodeError(() => renameSync(from, to));
+  const ourRename = errnoException(-constants.errno.ENOENT, 'rename', { path: from, dest: to });
   assert.equal(ourRename.message, renamed.message);
-  assert.equal(ourRename.dest, '/nonexistent-b');
+  assert.equal(ourRename.dest, to);
 
   // Either sign is accepted; errno is always negative.
   assert.equal(errnoException(constants.errno.EPERM, 'open').errno, -constants.errno.EPERM);
