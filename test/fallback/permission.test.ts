@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runtime } from '../../src/sys/runtime.js';
+import { requireIoUring } from '../../test-support/backend.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const fsModule = new URL('../../src/fs/index.js', import.meta.url).href;
@@ -61,7 +62,9 @@ test('under the permission model ringcore uses the node backend: a file outside 
   assert.match(warnings[0]!, /permission model is on/);
 });
 
-test('RINGCORE_BACKEND=io_uring opts out: io_uring then reads what the model refuses (why it is not the default)', { skip }, () => {
+test('RINGCORE_BACKEND=io_uring opts out: io_uring then reads what the model refuses (why it is not the default)', {
+  skip: skip || requireIoUring().skip,
+}, () => {
   const { out } = child(probe, { env: { RINGCORE_BACKEND: 'io_uring' } });
   assert.deepEqual(out, { backend: 'io_uring', inside: 'inside', outside: 'secret', write: 'written', writeOutside: 'written' });
 });
